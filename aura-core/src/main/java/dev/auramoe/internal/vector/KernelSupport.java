@@ -1,0 +1,105 @@
+package dev.auramoe.internal.vector;
+
+/**
+ * Stateless numeric kernels behind {@link dev.auramoe.math.VectorMath} and the model's hot path.
+ *
+ * <p>Two implementations exist: {@link ScalarKernelSupport} (plain Java, always available) and
+ * {@code dev.auramoe.simd.PanamaKernelSupport} in the {@code aura-simd} module (JDK Vector API,
+ * used when {@code jdk.incubator.vector} is in the boot layer). {@link KernelProvider} picks one
+ * at start-up.
+ *
+ * <p>Contract for every implementation:
+ * <ul>
+ *   <li>No argument checking: callers (the facade, the model) have validated shapes and offsets.
+ *   <li>No allocation, no global state: kernels may be called from any thread.
+ *   <li>Results agree with the scalar reference within a small relative tolerance (summation order
+ *       and the transcendental approximations may differ); the equivalence tests pin that.
+ * </ul>
+ *
+ * <p>Weight matrices are stored <em>input-major</em>: a matrix mapping {@code rows} inputs to
+ * {@code cols} outputs keeps weight (input i, output j) at {@code w[i * cols + j]}. A matrix-vector
+ * product then streams the weights once while broadcasting one input at a time, which is the layout
+ * that lets one pass over x produce every output (U x, V x and the router's input logits together).
+ *
+ * <p>This is an internal interface; it is not part of the public API.
+ */
+public interface KernelSupport {
+
+  /** Short name for diagnostics: {@code "scalar"} or {@code "panama-<bits>"}. */
+  String name();
+
+  /** {@code sum_i a[aOff+i] * b[bOff+i]} for {@code i < n}. Arrays not modified. */
+  float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+  /** {@code sum_i a[off+i]^2} for {@code i < n}. Not modified. */
+  float sumOfSquares(float[] a, int off, int n);
+
+  /** {@code y[yOff+i] += alpha * x[xOff+i]} for {@code i < n}. x not modified; y modified. */
+  void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+  /**
+   * Input-major matrix-vector product.
+   *
+   * <pre>y[yOff + j] (= or +=) sum_{i &lt; rows} x[xOff + i] * w[i * cols + j],   j &lt; cols</pre>
+   *
+   * @param accumulate when true the product is added to y, otherwise y is overwritten
+   */
+  void gemv(float[] w, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate);
+
+  /**
+   * Input-major matrix-matrix product over a batch of row vectors.
+   *
+   * <pre>y[t * cols + j] = sum_{i &lt; rows} x[t * rows + i] * w[i * cols + j],   t &lt; tokens, j &lt; cols</pre>
+   *
+   * x and w not modified; y overwritten.
+   */
+  void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y);
+
+  /** {@code a[off+i] = tanh(a[off+i])} in place. */
+  void tanh(float[] a, int off, int n);
+
+  /**
+   * Inverse liquid time constants.
+   *
+   * <pre>tau_i = clamp(tauMin + softplus(pre[preOff + i]), tauMin, tauMax);  invTau[i] = 1 / tau_i</pre>
+   *
+   * A NaN pre-activation (only possible after an overflowing sum of huge finite inputs) maps to
+   * {@code tauMax}. pre not modified; invTau overwritten.
+   */
+  void inverseTau(float[] pre, int preOff, float[] invTau, int n, float tauMin, float tauMax);
+
+  /**
+   * One explicit Euler step of the liquid cell with a fused activation.
+   *
+   * <pre>
+   * s_i  = tanh(drive_i)                       (NaN drive counts as 0)
+   * h_i' = h_i + dt * (s_i - h_i * invTau_i)
+   * h_i' = clamp(h_i', -max(|h_i|, bound), max(|h_i|, bound))
+   * </pre>
+   *
+   * With {@code dt <= tau_i} the clamp never binds in exact arithmetic (|h'| is at most
+   * max(|h|, tau_i)); it only absorbs rounding, so the bound holds bit-for-bit. drive and invTau
+   * not modified; h modified.
+   */
+  void liquidEuler(float[] h, float[] drive, float[] invTau, float dt, float bound, int n);
+
+  /**
+   * Closed-form (CfC-style) update: the exact solution of {@code dh/dt = -h/tau + s} over
+   * {@code delta} with the drive held constant.
+   *
+   * <pre>
+   * s_i  = tanh(drive_i)                        (NaN drive counts as 0)
+   * g_i  = exp(-delta * invTau_i)
+   * h_i' = g_i * h_i + (1 - g_i) * s_i / invTau_i
+   * </pre>
+   *
+   * |h'| is at most max(|h|, tau_i). drive and invTau not modified; h modified.
+   */
+  void closedForm(float[] h, float[] drive, float[] invTau, float delta, int n);
+
+  /**
+   * Tempered softmax: {@code out[i] = exp((logits[i] - max) * invT) / sum}. Logits must be finite
+   * (the model clamps them). logits not modified; out overwritten (may alias logits).
+   */
+  void softmax(float[] logits, float[] out, int n, float invT);
+}

@@ -1,0 +1,131 @@
+package dev.auramoe.internal.vector;
+
+/**
+ * Plain-Java reference kernels. Always available; the Vector API kernels must agree with these
+ * within the tolerances of the equivalence tests. Loops are written so that the JIT can unroll
+ * them, but no SIMD is assumed.
+ */
+public final class ScalarKernelSupport implements KernelSupport {
+
+  /** Shared stateless instance. */
+  public static final ScalarKernelSupport INSTANCE = new ScalarKernelSupport();
+
+  private ScalarKernelSupport() {}
+
+  @Override
+  public String name() {
+    return "scalar";
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    // Four partial sums break the dependency chain on the adder.
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 = Math.fma(a[aOff + i], b[bOff + i], s0);
+      s1 = Math.fma(a[aOff + i + 1], b[bOff + i + 1], s1);
+      s2 = Math.fma(a[aOff + i + 2], b[bOff + i + 2], s2);
+      s3 = Math.fma(a[aOff + i + 3], b[bOff + i + 3], s3);
+    }
+    for (; i < n; i++) {
+      s0 = Math.fma(a[aOff + i], b[bOff + i], s0);
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  @Override
+  public float sumOfSquares(float[] a, int off, int n) {
+    return dot(a, off, a, off, n);
+  }
+
+  @Override
+  public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
+    }
+  }
+
+  @Override
+  public void gemv(float[] w, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+    if (!accumulate) {
+      java.util.Arrays.fill(y, yOff, yOff + cols, 0f);
+    }
+    for (int i = 0; i < rows; i++) {
+      float xi = x[xOff + i];
+      int base = i * cols;
+      for (int j = 0; j < cols; j++) {
+        y[yOff + j] = Math.fma(xi, w[base + j], y[yOff + j]);
+      }
+    }
+  }
+
+  @Override
+  public void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y) {
+    for (int t = 0; t < tokens; t++) {
+      gemv(w, rows, cols, x, t * rows, y, t * cols, false);
+    }
+  }
+
+  @Override
+  public void tanh(float[] a, int off, int n) {
+    for (int i = 0; i < n; i++) {
+      a[off + i] = (float) Math.tanh(a[off + i]);
+    }
+  }
+
+  @Override
+  public void inverseTau(float[] pre, int preOff, float[] invTau, int n, float tauMin, float tauMax) {
+    for (int i = 0; i < n; i++) {
+      float tau = tauMin + softplus(pre[preOff + i]);
+      // NaN fails both comparisons and falls through to tauMax.
+      tau = tau >= tauMin ? (tau <= tauMax ? tau : tauMax) : (tau < tauMin ? tauMin : tauMax);
+      invTau[i] = 1f / tau;
+    }
+  }
+
+  /** Numerically stable softplus: {@code log(1 + e^v) = max(v, 0) + log1p(e^{-|v|})}. */
+  static float softplus(float v) {
+    return (float) (Math.max(v, 0.0) + Math.log1p(Math.exp(-Math.abs((double) v))));
+  }
+
+  @Override
+  public void liquidEuler(float[] h, float[] drive, float[] invTau, float dt, float bound, int n) {
+    for (int i = 0; i < n; i++) {
+      float d = drive[i];
+      float s = d != d ? 0f : (float) Math.tanh(d);
+      float hi = h[i];
+      float next = Math.fma(dt, s - hi * invTau[i], hi);
+      float lim = Math.max(Math.abs(hi), bound);
+      h[i] = Math.min(Math.max(next, -lim), lim);
+    }
+  }
+
+  @Override
+  public void closedForm(float[] h, float[] drive, float[] invTau, float delta, int n) {
+    for (int i = 0; i < n; i++) {
+      float d = drive[i];
+      float s = d != d ? 0f : (float) Math.tanh(d);
+      float g = (float) Math.exp(-delta * invTau[i]);
+      h[i] = g * h[i] + (1f - g) * (s / invTau[i]);
+    }
+  }
+
+  @Override
+  public void softmax(float[] logits, float[] out, int n, float invT) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      max = Math.max(max, logits[i]);
+    }
+    float sum = 0f;
+    for (int i = 0; i < n; i++) {
+      float e = (float) Math.exp((logits[i] - max) * invT);
+      out[i] = e;
+      sum += e;
+    }
+    float inv = 1f / sum;
+    for (int i = 0; i < n; i++) {
+      out[i] *= inv;
+    }
+  }
+}
