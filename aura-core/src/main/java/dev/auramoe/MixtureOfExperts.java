@@ -1,0 +1,1082 @@
+package dev.auramoe;
+
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.balance.BalanceState;
+import dev.auramoe.balance.LoadBalancer;
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.LiquidCell;
+import dev.auramoe.energy.Component;
+import dev.auramoe.energy.DeviceProfile;
+import dev.auramoe.energy.EnergyMeter;
+import dev.auramoe.energy.EnergyReport;
+import dev.auramoe.experts.AdaptiveExpert;
+import dev.auramoe.experts.Expert;
+import dev.auramoe.internal.vector.KernelProvider;
+import dev.auramoe.internal.vector.KernelSupport;
+import dev.auramoe.routing.RouteBuffer;
+import dev.auramoe.routing.RoutingDecision;
+import dev.auramoe.routing.TopK;
+import dev.auramoe.spiking.AttentionConfig;
+import dev.auramoe.spiking.SpikingAttention;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A liquid-gated sparse mixture of experts that learns on-line.
+ *
+ * <pre>
+ * per input x on stream s:
+ *   tau    = clamp(tau_min + softplus(V x + c), 0.02, 2.0)
+ *   h_s   &lt;- h_s + dt (-h_s / tau + tanh(W h_s + U x + b))        (unfolds Euler steps, dt = 0.02)
+ *   logits = R h_s + Q x + r                                      (Q x only with routerUsesInput)
+ *   p      = softmax(logits / (T / gain))                         (gain from spiking attention, else 1)
+ *   chosen = topK(p + bias)                                       (bias: load balancing, never mixes)
+ *   y_hat  = sum_{i in chosen} p_i / sum_chosen p * expert_i(x)
+ * learn(x, y) additionally:
+ *   each chosen expert learns from its own error, weighted by its gate weight (or responsibility);
+ *   the router's readout moves toward the experts that predicted y best (a local delta rule on the
+ *   logits: no gradient flows through the experts or the cell).
+ * </pre>
+ *
+ * <h2>Streams</h2>
+ * Each stream id owns its own cell state h (and spiking-attention state); everything else is shared.
+ * The stream {@value #DEFAULT_STREAM} always exists; others are opened with {@link #openStream}.
+ * Routing to an unknown stream is an error.
+ *
+ * <h2>Threading and consistency</h2>
+ * Every public method is thread-safe. Calls on one model are <b>linearizable</b>: each takes the
+ * model's lock for its whole duration, so it sees the effect of every call that completed before it
+ * and none of a call that started after it. {@link #learnAsync} validates its arguments at once (bad
+ * input throws on the caller's thread and changes nothing), then queues the update on the model's
+ * single learning thread: queued updates are applied one at a time <b>in submission order</b>, each
+ * atomically with respect to routes, which may run from any thread meanwhile and see either all of
+ * an update or none of it. {@link #awaitLearning()} waits for the queue to drain.
+ *
+ * <pre>{@code
+ * MixtureOfExperts moe = MixtureOfExperts.builder(8, 1).experts(Experts.nlms("e", 8, 8, 1, 0.5)).build();
+ * RouteBuffer buf = moe.newRouteBuffer();
+ * float[] yHat = new float[1];
+ * for (Sample s : stream) {
+ *   moe.learn(MixtureOfExperts.DEFAULT_STREAM, s.x(), s.y(), yHat);   // prequential: predict, then learn
+ * }
+ * moe.route("default", x, buf);                                         // zero-allocation routing
+ * }</pre>
+ *
+ * <h2>Bad input</h2>
+ * Wrong dimensions, NaN or infinite values, unknown streams and out-of-vocabulary tokens raise an
+ * {@link IllegalArgumentException} (or {@link java.util.NoSuchElementException} for streams) before
+ * anything is changed.
+ *
+ * <h2>Fast path</h2>
+ * With {@code --add-modules jdk.incubator.vector} and aura-simd on the class path the Vector API
+ * kernels are used; otherwise scalar kernels (see {@code -Daura.kernels}).
+ */
+public final class MixtureOfExperts implements AutoCloseable {
+
+  /** The stream that always exists. */
+  public static final String DEFAULT_STREAM = "default";
+
+  private final MoeConfig config;
+  private final KernelSupport k = KernelProvider.get();
+  private final LiquidCell cell;
+  private final int in;
+  private final int out;
+  private final int hidden;
+  private final int nExperts;
+  private final int topK;
+  private final int width;
+  /** Router readout of the cell state, input-major: hidden x experts. */
+  final float[] readout;
+  /** Router logit bias, learned. */
+  final float[] routerBias;
+  final Expert[] experts;
+  private final AdaptiveExpert[] adaptive;
+  final LoadBalancer balancer;
+  final EnergyMeter meter;
+  final Map<String, StreamState> streams = new LinkedHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  float temperature;
+  float routerLearningRate;
+  /** Moving average of the chosen experts' squared error: the scale of responsibilities. */
+  float errorScale;
+  long learnSteps;
+
+  // Scratch, used under the lock only.
+  private final float[] proj;
+  private final float[] invTau;
+  private final float[] drive;
+  private final float[] logits;
+  private final float[] score;
+  private final float[] topScores;
+  /** Each chosen expert's own prediction for the current input. */
+  private final float[][] expertOut;
+  private final float[] errors;
+  private final float[] resp;
+  private final RouteBuffer scratchRoute;
+  private float[] batchProj = new float[0];
+  private ExecutorService learner;
+
+  /** Per-stream state. */
+  static final class StreamState {
+    final String id;
+    final float[] h;
+    final SpikingAttention attention;
+    long routes;
+
+    StreamState(String id, int hidden, AttentionConfig ac) {
+      this.id = id;
+      this.h = new float[hidden];
+      this.attention = ac == null ? null : new SpikingAttention(ac);
+    }
+
+    void reset() {
+      Arrays.fill(h, 0f);
+      if (attention != null) {
+        attention.reset();
+      }
+      routes = 0;
+    }
+  }
+
+  MixtureOfExperts(MoeConfig config, List<Expert> expertList) {
+    this.config = config;
+    this.in = config.inputDim();
+    this.out = config.outputDim();
+    if (expertList.isEmpty()) {
+      throw new IllegalArgumentException("a mixture needs at least one expert");
+    }
+    this.nExperts = expertList.size();
+    if (config.topK() > nExperts) {
+      throw new IllegalArgumentException("k = " + config.topK() + " is larger than the number of experts (" + nExperts + ")");
+    }
+    Set<String> names = new HashSet<>();
+    this.experts = new Expert[nExperts];
+    this.adaptive = new AdaptiveExpert[nExperts];
+    for (int i = 0; i < nExperts; i++) {
+      Expert e = Objects.requireNonNull(expertList.get(i), "expert " + i);
+      if (e.inputDim() != in || e.outputDim() != out) {
+        throw new IllegalArgumentException("expert '" + e.name() + "' is " + e.inputDim() + " -> " + e.outputDim()
+            + " but the mixture is " + in + " -> " + out);
+      }
+      if (!names.add(e.name())) {
+        throw new IllegalArgumentException("two experts are named '" + e.name() + "'");
+      }
+      experts[i] = e;
+      adaptive[i] = e instanceof AdaptiveExpert a ? a : null;
+    }
+    this.topK = config.topK();
+    this.hidden = config.cell().hidden();
+    this.cell = new LiquidCell(config.cell(), in, config.routerUsesInput() ? nExperts : 0, config.seed());
+    this.width = cell.width();
+    this.readout = new float[hidden * nExperts];
+    this.routerBias = new float[nExperts];
+    Random r = new Random(config.seed() ^ 0x5DEECE66DL);
+    float rs = (float) (0.5 / Math.sqrt(hidden));
+    for (int i = 0; i < readout.length; i++) {
+      readout[i] = (float) r.nextGaussian() * rs;
+    }
+    if (config.routerUsesInput()) {
+      float[] p = cell.projection();
+      float qs = (float) (0.1 / Math.sqrt(in));
+      for (int i = 0; i < in; i++) {
+        for (int e = 0; e < nExperts; e++) {
+          p[i * width + 2 * hidden + e] = (float) r.nextGaussian() * qs;
+        }
+      }
+    }
+    this.balancer = new LoadBalancer(nExperts, config.balance());
+    this.meter = new EnergyMeter(config.profile());
+    this.temperature = config.temperature();
+    this.routerLearningRate = config.routerLearningRate();
+    this.proj = new float[width];
+    this.invTau = new float[hidden];
+    this.drive = new float[hidden];
+    this.logits = new float[nExperts];
+    this.score = new float[nExperts];
+    this.topScores = new float[topK];
+    this.expertOut = new float[topK][out];
+    this.errors = new float[topK];
+    this.resp = new float[topK];
+    this.scratchRoute = new RouteBuffer(topK, nExperts);
+    streams.put(DEFAULT_STREAM, new StreamState(DEFAULT_STREAM, hidden, config.attention()));
+  }
+
+  /** A builder for a mixture from {@code inputDim} to {@code outputDim}. */
+  public static Builder builder(int inputDim, int outputDim) {
+    return new Builder(inputDim, outputDim);
+  }
+
+  // ---------------------------------------------------------------- accessors
+
+  /** The configuration (temperature, router learning rate and balance as built; see accessors for live values). */
+  public MoeConfig config() {
+    return config;
+  }
+
+  /** Input dimension. */
+  public int inputDim() {
+    return in;
+  }
+
+  /** Output dimension. */
+  public int outputDim() {
+    return out;
+  }
+
+  /** Number of experts. */
+  public int expertCount() {
+    return nExperts;
+  }
+
+  /** Experts per input. */
+  public int topK() {
+    return topK;
+  }
+
+  /** Hidden size of the cell. */
+  public int hidden() {
+    return hidden;
+  }
+
+  /** Expert names in index order. */
+  public List<String> expertNames() {
+    List<String> l = new ArrayList<>(nExperts);
+    for (Expert e : experts) {
+      l.add(e.name());
+    }
+    return l;
+  }
+
+  /** Index of a named expert. */
+  public int expertIndex(String name) {
+    for (int i = 0; i < nExperts; i++) {
+      if (experts[i].name().equals(name)) {
+        return i;
+      }
+    }
+    throw new java.util.NoSuchElementException("no expert named '" + name + "'");
+  }
+
+  /** Name of the kernels in use ({@code scalar} or {@code panama-...}). */
+  public String kernels() {
+    return k.name();
+  }
+
+  /** A route buffer sized for this model. */
+  public RouteBuffer newRouteBuffer() {
+    return new RouteBuffer(topK, nExperts);
+  }
+
+  // ---------------------------------------------------------------- streams
+
+  /**
+   * Opens a stream with a zero state; opening an open stream is an error.
+   *
+   * @throws IllegalArgumentException for a blank or already open id
+   */
+  public void openStream(String id) {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException("stream id must not be blank");
+    }
+    lock.lock();
+    try {
+      if (streams.containsKey(id)) {
+        throw new IllegalArgumentException("stream '" + id + "' is already open");
+      }
+      streams.put(id, new StreamState(id, hidden, config.attention()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Opens a stream unless it is open already. */
+  public void ensureStream(String id) {
+    lock.lock();
+    try {
+      if (!streams.containsKey(id)) {
+        openStream(id);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Closes a stream and drops its state; the default stream cannot be closed. */
+  public void closeStream(String id) {
+    if (DEFAULT_STREAM.equals(id)) {
+      throw new IllegalArgumentException("the default stream cannot be closed");
+    }
+    lock.lock();
+    try {
+      stream(id);
+      streams.remove(id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Open stream ids in opening order. */
+  public List<String> streams() {
+    lock.lock();
+    try {
+      return List.copyOf(streams.keySet());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Resets one stream's state to zero (cell state and attention). */
+  public void resetStream(String id) {
+    lock.lock();
+    try {
+      stream(id).reset();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Resets every stream's state. */
+  public void resetAllStreams() {
+    lock.lock();
+    try {
+      for (StreamState s : streams.values()) {
+        s.reset();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A copy of a stream's cell state. */
+  public float[] state(String id) {
+    lock.lock();
+    try {
+      return stream(id).h.clone();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A copy of the stream's spiking attention, or null when attention is not configured. */
+  public SpikingAttention attention(String id) {
+    lock.lock();
+    try {
+      SpikingAttention a = stream(id).attention;
+      return a == null ? null : a.copy();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private StreamState stream(String id) {
+    StreamState s = streams.get(id);
+    if (s == null) {
+      throw new java.util.NoSuchElementException("unknown stream '" + id + "' (open it with openStream)");
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /** Routes x on a stream and returns an immutable decision (allocates; see the buffer overload). */
+  public RoutingDecision route(String stream, float[] x) {
+    RouteBuffer b = newRouteBuffer();
+    route(stream, x, Float.NaN, null, b);
+    return b.toDecision();
+  }
+
+  /** Routes x on a stream into a reusable buffer; allocates nothing. */
+  public void route(String stream, float[] x, RouteBuffer outBuf) {
+    route(stream, x, Float.NaN, null, outBuf);
+  }
+
+  /**
+   * Routes x on a stream, with optional irregular timing and tokens for spiking attention.
+   *
+   * @param elapsed seconds since this stream's previous input, finite and &gt;= 0, or NaN for the
+   *     default of {@code unfolds * dt}
+   * @param tokens token ids for spiking attention, or null
+   * @param outBuf receives the decision
+   */
+  public void route(String stream, float[] x, float elapsed, int[] tokens, RouteBuffer outBuf) {
+    checkInput(x);
+    checkElapsed(elapsed);
+    checkBuffer(outBuf);
+    lock.lock();
+    try {
+      StreamState s = stream(stream);
+      checkTokens(s, tokens);
+      meter.beginCall();
+      routeLocked(s, x, 0, null, elapsed, tokens, outBuf);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Routes a batch of consecutive inputs of one stream. The input projections of the whole batch
+   * are one matrix product; the state then advances token by token, exactly as {@code count}
+   * single calls would (up to summation order).
+   *
+   * @param xs {@code count * inputDim} values, row after row; not modified
+   * @param expertsOut receives {@code count * k} expert indices
+   * @param weightsOut receives {@code count * k} mixing weights
+   */
+  public void routeBatch(String stream, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
+    if (count < 0 || (long) count * in > xs.length) {
+      throw new IllegalArgumentException("xs holds " + xs.length + " values, fewer than count * inputDim = "
+          + (long) count * in);
+    }
+    for (int i = 0, n = count * in; i < n; i++) {
+      if (!Float.isFinite(xs[i])) {
+        throw new IllegalArgumentException("input " + (i / in) + " has a non-finite value at index " + (i % in)
+            + ": " + xs[i]);
+      }
+    }
+    if (expertsOut.length < count * topK || weightsOut.length < count * topK) {
+      throw new IllegalArgumentException("output arrays must hold count * k = " + count * topK + " values");
+    }
+    lock.lock();
+    try {
+      StreamState s = stream(stream);
+      meter.beginCall();
+      if (batchProj.length < count * width) {
+        batchProj = new float[count * width];
+      }
+      k.gemm(xs, count, cell.projection(), in, width, batchProj);
+      RouteBuffer b = scratchRoute;
+      for (int t = 0; t < count; t++) {
+        routeLocked(s, xs, t * in, batchProj, Float.NaN, null, b);
+        System.arraycopy(b.expertsArray(), 0, expertsOut, t * topK, topK);
+        System.arraycopy(b.weightsArray(), 0, weightsOut, t * topK, topK);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The routing core. When {@code pre} is non-null it holds precomputed projections for the input at
+   * row {@code xOff / in}; otherwise x is projected here.
+   */
+  private void routeLocked(StreamState s, float[] x, int xOff, float[] pre, float elapsed, int[] tokens,
+      RouteBuffer o) {
+    float[] p;
+    int pOff;
+    if (pre == null) {
+      cell.project(k, x, xOff, proj, 0);
+      p = proj;
+      pOff = 0;
+    } else {
+      p = pre;
+      pOff = (xOff / in) * width;
+    }
+    meter.add(Component.CELL, cell.projectionMacs());
+    int steps = cell.advance(k, s.h, p, pOff, elapsed, invTau, drive);
+    meter.add(Component.CELL, steps * cell.stepMacs());
+
+    float gain = 1f;
+    if (tokens != null && s.attention != null) {
+      meter.add(Component.ATTENTION, s.attention.step(tokens, 0, tokens.length));
+      gain = s.attention.gain();
+    }
+
+    // logits = R h + Q x + r
+    if (config.routerUsesInput()) {
+      System.arraycopy(p, pOff + 2 * hidden, logits, 0, nExperts);
+      meter.add(Component.ROUTER, (long) in * nExperts);
+    } else {
+      Arrays.fill(logits, 0f);
+    }
+    k.gemv(readout, hidden, nExperts, s.h, 0, logits, 0, true);
+    meter.add(Component.ROUTER, (long) hidden * nExperts);
+    for (int e = 0; e < nExperts; e++) {
+      float l = logits[e] + routerBias[e];
+      // Huge finite inputs can overflow a logit; clamping keeps the softmax defined.
+      logits[e] = l != l ? 0f : Math.max(-LOGIT_CAP, Math.min(LOGIT_CAP, l));
+    }
+    float temp = temperature / gain;
+    float[] probs = o.probabilitiesArray();
+    k.softmax(logits, probs, nExperts, 1f / temp);
+
+    float[] bias = balancer.biasArray();
+    for (int e = 0; e < nExperts; e++) {
+      score[e] = probs[e] + bias[e];
+    }
+    int[] chosen = o.expertsArray();
+    TopK.select(score, nExperts, topK, chosen, topScores);
+    float[] w = o.weightsArray();
+    float sum = 0f;
+    for (int j = 0; j < topK; j++) {
+      sum += probs[chosen[j]];
+    }
+    if (sum > 0f && Float.isFinite(sum)) {
+      float inv = 1f / sum;
+      for (int j = 0; j < topK; j++) {
+        w[j] = probs[chosen[j]] * inv;
+      }
+    } else {
+      Arrays.fill(w, 0, topK, 1f / topK);
+    }
+    balancer.record(chosen, topK);
+    meter.addTokens(1);
+    s.routes++;
+    o.set(topK, temp, steps);
+  }
+
+  private static final float LOGIT_CAP = 1e4f;
+
+  // ---------------------------------------------------------------- prediction and learning
+
+  /** Routes x and returns the mixture's prediction (allocates the result). */
+  public float[] predict(String stream, float[] x) {
+    float[] y = new float[out];
+    predict(stream, x, y);
+    return y;
+  }
+
+  /** Routes x and writes the mixture's prediction into {@code yHat}; allocates nothing. */
+  public void predict(String stream, float[] x, float[] yHat) {
+    checkInput(x);
+    checkLength(yHat, out, "prediction buffer");
+    lock.lock();
+    try {
+      StreamState s = stream(stream);
+      meter.beginCall();
+      routeLocked(s, x, 0, null, Float.NaN, null, scratchRoute);
+      mixLocked(x, scratchRoute, yHat);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void mixLocked(float[] x, RouteBuffer b, float[] yHat) {
+    Arrays.fill(yHat, 0, out, 0f);
+    int[] chosen = b.expertsArray();
+    float[] w = b.weightsArray();
+    long macs = 0;
+    for (int j = 0; j < topK; j++) {
+      Expert e = experts[chosen[j]];
+      float[] o = expertOut[j];
+      e.predict(x, o);
+      macs += e.predictMacs();
+      for (int i = 0; i < out; i++) {
+        yHat[i] += w[j] * o[i];
+      }
+    }
+    meter.add(Component.EXPERTS, macs + (long) topK * out);
+  }
+
+  /** The result of one {@link #learn} call. */
+  public record LearnResult(float[] prediction, int[] experts, float[] weights, double squaredError) {}
+
+  /** Prequential step: predicts y for x, then learns from (x, y). Returns what was predicted. */
+  public LearnResult learn(String stream, float[] x, float[] y) {
+    float[] yHat = new float[out];
+    RouteBuffer b = newRouteBuffer();
+    double se = learn(stream, x, y, yHat, b);
+    return new LearnResult(yHat, Arrays.copyOf(b.expertsArray(), topK), Arrays.copyOf(b.weightsArray(), topK), se);
+  }
+
+  /**
+   * Prequential step without allocation: writes the prediction made <em>before</em> learning into
+   * {@code yHat}, then updates the chosen experts and the router.
+   *
+   * @return the squared error of that prediction
+   */
+  public double learn(String stream, float[] x, float[] y, float[] yHat) {
+    return learn(stream, x, y, yHat, null);
+  }
+
+  /** As {@link #learn(String, float[], float[], float[])}, also copying the routing into a buffer. */
+  public double learn(String stream, float[] x, float[] y, float[] yHat, RouteBuffer routeOut) {
+    checkInput(x);
+    checkVector(y, out, "target y");
+    checkLength(yHat, out, "prediction buffer");
+    if (routeOut != null) {
+      checkBuffer(routeOut);
+    }
+    lock.lock();
+    try {
+      StreamState s = stream(stream);
+      meter.beginCall();
+      return learnLocked(s, x, y, yHat, routeOut == null ? scratchRoute : routeOut);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private double learnLocked(StreamState s, float[] x, float[] y, float[] yHat, RouteBuffer b) {
+    routeLocked(s, x, 0, null, Float.NaN, null, b);
+    mixLocked(x, b, yHat);
+    int[] chosen = b.expertsArray();
+    float[] w = b.weightsArray();
+    float[] probs = b.probabilitiesArray();
+    float[][] v = expertOut;
+    double se = 0;
+    for (int i = 0; i < out; i++) {
+      double d = y[i] - yHat[i];
+      se += d * d;
+    }
+    float minErr = Float.POSITIVE_INFINITY;
+    float meanErr = 0f;
+    for (int j = 0; j < topK; j++) {
+      float e = 0f;
+      for (int i = 0; i < out; i++) {
+        float d = y[i] - v[j][i];
+        e += d * d;
+      }
+      errors[j] = Float.isFinite(e) ? e : Float.MAX_VALUE;
+      minErr = Math.min(minErr, errors[j]);
+      meanErr += errors[j] / topK;
+    }
+    long learnMacs = (long) topK * out;
+    // Responsibilities over the chosen experts: r_j ∝ p_j exp(-(e_j - e_min) / 2 s^2).
+    if (errorScale == 0f) {
+      errorScale = Math.max(meanErr, 1e-12f);
+    } else {
+      errorScale = Math.max(0.99f * errorScale + 0.01f * meanErr, 1e-12f);
+    }
+    float massChosen = 0f;
+    float rsum = 0f;
+    for (int j = 0; j < topK; j++) {
+      float pj = probs[chosen[j]];
+      massChosen += pj;
+      resp[j] = pj * (float) Math.exp(-(errors[j] - minErr) / (2f * errorScale));
+      rsum += resp[j];
+    }
+    if (!(rsum > 0f)) {
+      for (int j = 0; j < topK; j++) {
+        resp[j] = 1f / topK;
+      }
+    } else {
+      for (int j = 0; j < topK; j++) {
+        resp[j] /= rsum;
+      }
+    }
+    // Experts learn from their own error.
+    for (int j = 0; j < topK; j++) {
+      AdaptiveExpert a = adaptive[chosen[j]];
+      if (a != null) {
+        float credit = config.credit() == Credit.GATE_WEIGHT ? w[j] : resp[j];
+        a.learn(x, y, v[j], credit);
+        learnMacs += a.learnMacs();
+      }
+    }
+    // Router: delta rule on the logits toward the responsibility target, normalised by |z|^2.
+    if (routerLearningRate > 0f) {
+      float[] h = s.h;
+      float norm = 1f + k.sumOfSquares(h, 0, hidden);
+      learnMacs += hidden;
+      if (config.routerUsesInput()) {
+        norm += k.sumOfSquares(x, 0, in);
+        learnMacs += in;
+      }
+      float[] pw = cell.projection();
+      int qcol = 2 * hidden;
+      for (int j = 0; j < topK; j++) {
+        int e = chosen[j];
+        float delta = massChosen * resp[j] - probs[e];
+        float step = routerLearningRate * delta / norm;
+        if (step == 0f || !Float.isFinite(step)) {
+          continue;
+        }
+        for (int i = 0; i < hidden; i++) {
+          readout[i * nExperts + e] += step * h[i];
+        }
+        routerBias[e] += step;
+        learnMacs += hidden + 1;
+        if (config.routerUsesInput()) {
+          for (int i = 0; i < in; i++) {
+            pw[i * width + qcol + e] += step * x[i];
+          }
+          learnMacs += in;
+        }
+      }
+    }
+    meter.add(Component.LEARNING, learnMacs);
+    learnSteps++;
+    return se;
+  }
+
+  /**
+   * Queues a learn step on the model's learning thread. Arguments are validated and copied now: bad
+   * input throws here and changes nothing. Updates run in submission order.
+   *
+   * @return completes with the learn result, or exceptionally if the stream was closed meanwhile
+   */
+  public CompletableFuture<LearnResult> learnAsync(String stream, float[] x, float[] y) {
+    checkInput(x);
+    checkVector(y, out, "target y");
+    lock.lock();
+    try {
+      stream(stream);
+    } finally {
+      lock.unlock();
+    }
+    float[] xc = x.clone();
+    float[] yc = y.clone();
+    return CompletableFuture.supplyAsync(() -> learn(stream, xc, yc), learner());
+  }
+
+  private synchronized ExecutorService learner() {
+    if (learner == null) {
+      learner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "aura-learner");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return learner;
+  }
+
+  /** Waits until every queued asynchronous update has been applied. */
+  public void awaitLearning() {
+    ExecutorService l;
+    synchronized (this) {
+      l = learner;
+    }
+    if (l != null) {
+      CompletableFuture.runAsync(() -> { }, l).join();
+    }
+  }
+
+  /** Drains queued updates and stops the learning thread. The model stays usable synchronously. */
+  @Override
+  public void close() {
+    ExecutorService l;
+    synchronized (this) {
+      l = learner;
+      learner = null;
+    }
+    if (l != null) {
+      l.shutdown();
+      try {
+        l.awaitTermination(1, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- knobs and reports
+
+  /** The base routing temperature. */
+  public float temperature() {
+    lock.lock();
+    try {
+      return temperature;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets the base routing temperature (finite, &gt; 0). */
+  public void setTemperature(float t) {
+    if (!(t > 0) || !Float.isFinite(t)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got " + t);
+    }
+    lock.lock();
+    try {
+      temperature = t;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets the router's learning rate in [0, 2); 0 freezes the router. */
+  public void setRouterLearningRate(float r) {
+    if (!(r >= 0 && r < 2)) {
+      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + r);
+    }
+    lock.lock();
+    try {
+      routerLearningRate = r;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Replaces the balancing configuration; bias and loads are kept. */
+  public void setBalance(BalanceConfig c) {
+    lock.lock();
+    try {
+      balancer.setConfig(c);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The load balancer's state, exactly as in force. */
+  public BalanceState balanceState() {
+    lock.lock();
+    try {
+      return balancer.state();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Energy of the last call. */
+  public EnergyReport lastCallEnergy() {
+    lock.lock();
+    try {
+      return meter.lastCall();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Energy since creation (or load). */
+  public EnergyReport cumulativeEnergy() {
+    lock.lock();
+    try {
+      return meter.cumulative();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Opens (or restarts) a named energy window. */
+  public void openEnergyWindow(String name) {
+    lock.lock();
+    try {
+      meter.openWindow(name);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Closes a named energy window and reports it. */
+  public EnergyReport closeEnergyWindow(String name) {
+    lock.lock();
+    try {
+      return meter.closeWindow(name);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Changes the device profile of energy estimates. */
+  public void setDeviceProfile(DeviceProfile p) {
+    lock.lock();
+    try {
+      meter.setProfile(p);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A copy of the router's readout weights, input-major (hidden x experts). */
+  public float[] routerReadout() {
+    lock.lock();
+    try {
+      return readout.clone();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Learn steps applied so far. */
+  public long learnSteps() {
+    lock.lock();
+    try {
+      return learnSteps;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The expert at an index (live object: mutate only through the model). */
+  public Expert expert(int i) {
+    return experts[Objects.checkIndex(i, nExperts)];
+  }
+
+  LiquidCell cell() {
+    return cell;
+  }
+
+  ReentrantLock lock() {
+    return lock;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Saves the whole model atomically (temporary file, fsync, rename). See {@link Snapshots}. */
+  public void save(Path file) throws IOException {
+    Snapshots.save(this, file);
+  }
+
+  /** Loads a model saved with {@link #save}. See {@link Snapshots#load(Path, java.util.function.Function)}. */
+  public static MixtureOfExperts load(Path file) throws IOException {
+    return Snapshots.load(file, null);
+  }
+
+  /** A SHA-256 digest of the complete model state (hex), equal for bit-identical models. */
+  public String digest() {
+    return Snapshots.digest(this);
+  }
+
+  // ---------------------------------------------------------------- validation
+
+  private void checkInput(float[] x) {
+    checkVector(x, in, "input x");
+  }
+
+  private static void checkVector(float[] v, int n, String what) {
+    checkLength(v, n, what);
+    for (int i = 0; i < n; i++) {
+      if (!Float.isFinite(v[i])) {
+        throw new IllegalArgumentException(what + " has a non-finite value at index " + i + ": " + v[i]);
+      }
+    }
+  }
+
+  private static void checkLength(float[] v, int n, String what) {
+    Objects.requireNonNull(v, what);
+    if (v.length != n) {
+      throw new IllegalArgumentException(what + " must have length " + n + ", got " + v.length);
+    }
+  }
+
+  private static void checkElapsed(float elapsed) {
+    if (elapsed == elapsed && !(elapsed >= 0 && Float.isFinite(elapsed))) {
+      throw new IllegalArgumentException("elapsed time must be finite and >= 0 (or NaN for the default), got "
+          + elapsed);
+    }
+  }
+
+  private void checkBuffer(RouteBuffer b) {
+    Objects.requireNonNull(b, "route buffer");
+    if (b.expertsArray().length < topK || b.probabilitiesArray().length != nExperts) {
+      throw new IllegalArgumentException("route buffer is sized for another model; use newRouteBuffer()");
+    }
+  }
+
+  private void checkTokens(StreamState s, int[] tokens) {
+    if (tokens == null) {
+      return;
+    }
+    if (s.attention == null) {
+      throw new IllegalArgumentException("tokens given but the model has no spiking attention (builder.attention)");
+    }
+    s.attention.validate(tokens, 0, tokens.length);
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /** Builds a {@link MixtureOfExperts}. Every knob has a documented default. */
+  public static final class Builder {
+    private final int in;
+    private final int out;
+    private CellConfig cell = CellConfig.DEFAULT;
+    private int topK = 2;
+    private float temperature = 1f;
+    private boolean routerUsesInput = true;
+    private float routerLearningRate = 0.5f;
+    private Credit credit = Credit.GATE_WEIGHT;
+    private BalanceConfig balance = BalanceConfig.DEFAULT;
+    private AttentionConfig attention;
+    private DeviceProfile profile = DeviceProfile.DEFAULT;
+    private long seed = 42;
+    private final List<Expert> experts = new ArrayList<>();
+
+    Builder(int in, int out) {
+      this.in = in;
+      this.out = out;
+    }
+
+    /** Adds experts (at least one is needed). */
+    public Builder experts(List<? extends Expert> e) {
+      experts.addAll(e);
+      return this;
+    }
+
+    /** Adds one expert. */
+    public Builder expert(Expert e) {
+      experts.add(e);
+      return this;
+    }
+
+    /** Gating cell (default {@link CellConfig#DEFAULT}). */
+    public Builder cell(CellConfig c) {
+      this.cell = c;
+      return this;
+    }
+
+    /** Experts per input (default 2). */
+    public Builder topK(int k) {
+      this.topK = k;
+      return this;
+    }
+
+    /** Base routing temperature (default 1). */
+    public Builder temperature(float t) {
+      this.temperature = t;
+      return this;
+    }
+
+    /** Whether the router also reads x (default true). */
+    public Builder routerUsesInput(boolean b) {
+      this.routerUsesInput = b;
+      return this;
+    }
+
+    /** Router learning rate in [0, 2) (default 0.5). */
+    public Builder routerLearningRate(float r) {
+      this.routerLearningRate = r;
+      return this;
+    }
+
+    /** Expert credit (default gate weight). */
+    public Builder credit(Credit c) {
+      this.credit = c;
+      return this;
+    }
+
+    /** Load balancing (default {@link BalanceConfig#DEFAULT}). */
+    public Builder balance(BalanceConfig b) {
+      this.balance = b;
+      return this;
+    }
+
+    /** Spiking attention over tokens (default none). */
+    public Builder attention(AttentionConfig a) {
+      this.attention = a;
+      return this;
+    }
+
+    /** Device profile for energy estimates (default 3 pJ per MAC). */
+    public Builder deviceProfile(DeviceProfile p) {
+      this.profile = p;
+      return this;
+    }
+
+    /** Seed of the random initialisation (default 42). */
+    public Builder seed(long s) {
+      this.seed = s;
+      return this;
+    }
+
+    /** Builds the model; throws IllegalArgumentException for an inconsistent configuration. */
+    public MixtureOfExperts build() {
+      MoeConfig c = new MoeConfig(in, out, cell, topK, temperature, routerUsesInput, routerLearningRate, credit,
+          balance, attention, profile, seed);
+      return new MixtureOfExperts(c, experts);
+    }
+  }
+}

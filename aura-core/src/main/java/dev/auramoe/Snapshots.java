@@ -1,0 +1,421 @@
+package dev.auramoe;
+
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.balance.BalanceState;
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.CellType;
+import dev.auramoe.cell.LiquidCell;
+import dev.auramoe.energy.DeviceProfile;
+import dev.auramoe.experts.AdaptiveExpert;
+import dev.auramoe.experts.Expert;
+import dev.auramoe.experts.Experts;
+import dev.auramoe.experts.FunctionExpert;
+import dev.auramoe.io.SnapshotException;
+import dev.auramoe.io.SnapshotFormat;
+import dev.auramoe.spiking.AttentionConfig;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Saves and loads whole models in snapshot format v1 (framing in {@link SnapshotFormat}).
+ *
+ * <p>Payload v1, in order (big-endian, {@code f32[]} = int length then floats, strings as
+ * modified UTF-8):
+ * <pre>
+ * config   inputDim i32, outputDim i32,
+ *          cell: hidden i32, type utf, tauMin f32, tauMax f32, dt f32, unfolds i32, maxSteps i32,
+ *                inputScale f32, recurrentScale f32,
+ *          topK i32, temperature f32, routerUsesInput bool, routerLearningRate f32, credit utf,
+ *          balance: enabled bool, gamma f64, decay f64, biasCap f64, warmup i64, frozen bool,
+ *          attention: present bool [vocab i32, winners i32, decay f32, gainStrength f32, pruneBelow f32],
+ *          profile: name utf, pJ f64, basis utf, seed i64
+ * cell     projection f32[], recurrent f32[], driveBias f32[], tauBias f32[]
+ * router   readout f32[], bias f32[], errorScale f32, learnSteps i64
+ * balance  bias f32[], load f32[], counts i64[], tokens i64, biasUpdates i64
+ * experts  count i32, each: kind utf, name utf, in i32, out i32, hyper f64[], state present bool [f32[]]
+ * streams  count i32, each: id utf, routes i64, h f32[], attention present bool [ids i32[], acc f32[], steps i64]
+ * energy   counters i64[]
+ * </pre>
+ *
+ * Loading reads the whole file, verifies the frame and checksum, parses into a fresh model and
+ * returns it only if every field is consistent; on any error nothing is returned and no existing
+ * model is touched.
+ */
+public final class Snapshots {
+
+  private Snapshots() {}
+
+  /** Saves a model: temporary file, fsync, atomic rename, fsync of the directory. */
+  public static void save(MixtureOfExperts m, Path file) throws IOException {
+    byte[] framed = SnapshotFormat.frame(payload(m));
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = dir.resolve(file.getFileName() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(framed);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+    try {
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    }
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException ignored) {
+      // Some file systems cannot open directories; the file itself is already durable.
+    }
+  }
+
+  /** The framed snapshot bytes of a model. */
+  public static byte[] toBytes(MixtureOfExperts m) {
+    return SnapshotFormat.frame(payload(m));
+  }
+
+  /**
+   * Loads a snapshot file.
+   *
+   * @param functions supplies frozen function experts by name (may be null if there are none)
+   * @throws SnapshotException when the file is not a valid v1 snapshot
+   */
+  public static MixtureOfExperts load(Path file, Function<String, FunctionExpert.VectorFunction> functions)
+      throws IOException {
+    return fromBytes(Files.readAllBytes(file), functions);
+  }
+
+  /** Parses framed snapshot bytes into a new model. */
+  public static MixtureOfExperts fromBytes(byte[] framed, Function<String, FunctionExpert.VectorFunction> functions)
+      throws SnapshotException {
+    byte[] payload = SnapshotFormat.unframe(framed);
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+      MixtureOfExperts m = read(in, functions);
+      if (in.read() != -1) {
+        throw new SnapshotException("corrupt snapshot: payload has trailing bytes");
+      }
+      return m;
+    } catch (SnapshotException e) {
+      throw e;
+    } catch (EOFException e) {
+      throw SnapshotFormat.corrupt("payload ends early", e);
+    } catch (IOException | RuntimeException e) {
+      throw new SnapshotException("corrupt snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  /** SHA-256 (hex) of the payload: equal for bit-identical models. */
+  public static String digest(MixtureOfExperts m) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload(m)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ------------------------------------------------------------------ write
+
+  static byte[] payload(MixtureOfExperts m) {
+    m.lock().lock();
+    try {
+      ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
+      DataOutputStream o = new DataOutputStream(bytes);
+      writeConfig(o, m);
+      LiquidCell cell = m.cell();
+      writeFloats(o, cell.projection());
+      writeFloats(o, cell.recurrent());
+      writeFloats(o, cell.driveBias());
+      writeFloats(o, cell.tauBias());
+      writeFloats(o, m.readout);
+      writeFloats(o, m.routerBias);
+      o.writeFloat(m.errorScale);
+      o.writeLong(m.learnSteps);
+      BalanceState bs = m.balancer.state();
+      writeFloats(o, bs.bias());
+      writeFloats(o, bs.load());
+      writeLongs(o, bs.counts());
+      o.writeLong(bs.tokens());
+      o.writeLong(bs.biasUpdates());
+      o.writeInt(m.experts.length);
+      for (Expert e : m.experts) {
+        o.writeUTF(e.kind());
+        o.writeUTF(e.name());
+        o.writeInt(e.inputDim());
+        o.writeInt(e.outputDim());
+        double[] h = e.hyperParameters();
+        o.writeInt(h.length);
+        for (double d : h) {
+          o.writeDouble(d);
+        }
+        if (e instanceof AdaptiveExpert a) {
+          o.writeBoolean(true);
+          writeFloats(o, a.state());
+        } else {
+          o.writeBoolean(false);
+        }
+      }
+      o.writeInt(m.streams.size());
+      for (MixtureOfExperts.StreamState s : m.streams.values()) {
+        o.writeUTF(s.id);
+        o.writeLong(s.routes);
+        writeFloats(o, s.h);
+        if (s.attention != null) {
+          o.writeBoolean(true);
+          writeInts(o, s.attention.activeIds());
+          writeFloats(o, s.attention.activePotentials());
+          o.writeLong(s.attention.steps());
+        } else {
+          o.writeBoolean(false);
+        }
+      }
+      writeLongs(o, m.meter.rawCounters());
+      o.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      m.lock().unlock();
+    }
+  }
+
+  private static void writeConfig(DataOutputStream o, MixtureOfExperts m) throws IOException {
+    MoeConfig c = m.config();
+    o.writeInt(c.inputDim());
+    o.writeInt(c.outputDim());
+    CellConfig cc = c.cell();
+    o.writeInt(cc.hidden());
+    o.writeUTF(cc.type().name());
+    o.writeFloat(cc.tauMin());
+    o.writeFloat(cc.tauMax());
+    o.writeFloat(cc.dt());
+    o.writeInt(cc.unfolds());
+    o.writeInt(cc.maxStepsPerInput());
+    o.writeFloat(cc.inputScale());
+    o.writeFloat(cc.recurrentScale());
+    o.writeInt(c.topK());
+    o.writeFloat(m.temperature);
+    o.writeBoolean(c.routerUsesInput());
+    o.writeFloat(m.routerLearningRate);
+    o.writeUTF(c.credit().name());
+    BalanceConfig b = m.balancer.config();
+    o.writeBoolean(b.enabled());
+    o.writeDouble(b.gamma());
+    o.writeDouble(b.decay());
+    o.writeDouble(b.biasCap());
+    o.writeLong(b.warmupTokens());
+    o.writeBoolean(b.frozen());
+    AttentionConfig a = c.attention();
+    o.writeBoolean(a != null);
+    if (a != null) {
+      o.writeInt(a.vocabularySize());
+      o.writeInt(a.winners());
+      o.writeFloat(a.decay());
+      o.writeFloat(a.gainStrength());
+      o.writeFloat(a.pruneBelow());
+    }
+    DeviceProfile p = m.meter.profile();
+    o.writeUTF(p.name());
+    o.writeDouble(p.picojoulesPerMac());
+    o.writeUTF(p.basis());
+    o.writeLong(c.seed());
+  }
+
+  private static void writeFloats(DataOutputStream o, float[] v) throws IOException {
+    o.writeInt(v.length);
+    for (float f : v) {
+      o.writeFloat(f);
+    }
+  }
+
+  private static void writeInts(DataOutputStream o, int[] v) throws IOException {
+    o.writeInt(v.length);
+    for (int f : v) {
+      o.writeInt(f);
+    }
+  }
+
+  private static void writeLongs(DataOutputStream o, long[] v) throws IOException {
+    o.writeInt(v.length);
+    for (long f : v) {
+      o.writeLong(f);
+    }
+  }
+
+  // ------------------------------------------------------------------ read
+
+  private static MixtureOfExperts read(DataInputStream in, Function<String, FunctionExpert.VectorFunction> functions)
+      throws IOException {
+    int inputDim = in.readInt();
+    int outputDim = in.readInt();
+    CellConfig cc = new CellConfig(in.readInt(), CellType.valueOf(in.readUTF()), in.readFloat(), in.readFloat(),
+        in.readFloat(), in.readInt(), in.readInt(), in.readFloat(), in.readFloat());
+    int topK = in.readInt();
+    float temperature = in.readFloat();
+    boolean routerUsesInput = in.readBoolean();
+    float routerLr = in.readFloat();
+    Credit credit = Credit.valueOf(in.readUTF());
+    BalanceConfig bc = new BalanceConfig(in.readBoolean(), in.readDouble(), in.readDouble(), in.readDouble(),
+        in.readLong(), in.readBoolean());
+    AttentionConfig ac = null;
+    if (in.readBoolean()) {
+      ac = new AttentionConfig(in.readInt(), in.readInt(), in.readFloat(), in.readFloat(), in.readFloat());
+    }
+    String pname = in.readUTF();
+    double pj = in.readDouble();
+    String basis = in.readUTF();
+    DeviceProfile profile = new DeviceProfile(pname, pj, basis);
+    long seed = in.readLong();
+    MoeConfig config = new MoeConfig(inputDim, outputDim, cc, topK, temperature, routerUsesInput, routerLr, credit, bc,
+        ac, profile, seed);
+
+    float[] proj = readFloats(in, true);
+    float[] rec = readFloats(in, true);
+    float[] driveBias = readFloats(in, true);
+    float[] tauBias = readFloats(in, true);
+    float[] readout = readFloats(in, true);
+    float[] routerBias = readFloats(in, true);
+    float errorScale = in.readFloat();
+    long learnSteps = in.readLong();
+    float[] bias = readFloats(in, true);
+    float[] load = readFloats(in, true);
+    long[] counts = readLongs(in);
+    long tokens = in.readLong();
+    long biasUpdates = in.readLong();
+
+    int nExperts = in.readInt();
+    if (nExperts <= 0 || nExperts > 1 << 20) {
+      throw new SnapshotException("corrupt snapshot: expert count " + nExperts);
+    }
+    List<Expert> experts = new ArrayList<>(nExperts);
+    List<float[]> states = new ArrayList<>(nExperts);
+    for (int i = 0; i < nExperts; i++) {
+      String kind = in.readUTF();
+      String name = in.readUTF();
+      int ein = in.readInt();
+      int eout = in.readInt();
+      int nh = in.readInt();
+      if (nh < 0 || nh > 64) {
+        throw new SnapshotException("corrupt snapshot: " + nh + " hyper-parameters");
+      }
+      double[] hyper = new double[nh];
+      for (int j = 0; j < nh; j++) {
+        hyper[j] = in.readDouble();
+      }
+      experts.add(Experts.create(kind, name, ein, eout, hyper, functions));
+      states.add(in.readBoolean() ? readFloats(in, true) : null);
+    }
+    MixtureOfExperts m = new MixtureOfExperts(config, experts);
+    for (int i = 0; i < nExperts; i++) {
+      float[] st = states.get(i);
+      Expert e = m.experts[i];
+      if ((st != null) != (e instanceof AdaptiveExpert)) {
+        throw new SnapshotException("corrupt snapshot: state presence does not match expert '" + e.name() + "'");
+      }
+      if (st != null) {
+        ((AdaptiveExpert) e).setState(st);
+      }
+    }
+    m.cell().setWeights(proj, rec, driveBias, tauBias);
+    copyExact(readout, m.readout, "router readout");
+    copyExact(routerBias, m.routerBias, "router bias");
+    if (!Float.isFinite(errorScale) || errorScale < 0) {
+      throw new SnapshotException("corrupt snapshot: error scale " + errorScale);
+    }
+    m.errorScale = errorScale;
+    m.learnSteps = learnSteps;
+    m.balancer.restore(bias, load, counts, tokens, biasUpdates);
+
+    int nStreams = in.readInt();
+    if (nStreams <= 0 || nStreams > 1 << 24) {
+      throw new SnapshotException("corrupt snapshot: stream count " + nStreams);
+    }
+    m.streams.clear();
+    for (int i = 0; i < nStreams; i++) {
+      String id = in.readUTF();
+      MixtureOfExperts.StreamState s = new MixtureOfExperts.StreamState(id, cc.hidden(), ac);
+      s.routes = in.readLong();
+      copyExact(readFloats(in, true), s.h, "state of stream '" + id + "'");
+      boolean hasAttention = in.readBoolean();
+      if (hasAttention != (ac != null)) {
+        throw new SnapshotException("corrupt snapshot: attention state of stream '" + id + "' does not match the config");
+      }
+      if (hasAttention) {
+        int[] ids = readInts(in);
+        float[] acc = readFloats(in, true);
+        s.attention.restore(ids, acc, in.readLong());
+      }
+      if (m.streams.put(id, s) != null) {
+        throw new SnapshotException("corrupt snapshot: stream '" + id + "' appears twice");
+      }
+    }
+    if (!m.streams.containsKey(MixtureOfExperts.DEFAULT_STREAM)) {
+      throw new SnapshotException("corrupt snapshot: the default stream is missing");
+    }
+    m.meter.restoreCounters(readLongs(in));
+    return m;
+  }
+
+  private static void copyExact(float[] src, float[] dst, String what) throws SnapshotException {
+    if (src.length != dst.length) {
+      throw new SnapshotException("corrupt snapshot: " + what + " has " + src.length + " values, expected " + dst.length);
+    }
+    System.arraycopy(src, 0, dst, 0, src.length);
+  }
+
+  private static int readLength(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > in.available() + 1) {
+      throw new SnapshotException("corrupt snapshot: array length " + n + " exceeds the remaining payload");
+    }
+    return n;
+  }
+
+  private static float[] readFloats(DataInputStream in, boolean finite) throws IOException {
+    int n = readLength(in);
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = in.readFloat();
+      if (finite && !Float.isFinite(v[i])) {
+        throw new SnapshotException("corrupt snapshot: non-finite value " + v[i]);
+      }
+    }
+    return v;
+  }
+
+  private static int[] readInts(DataInputStream in) throws IOException {
+    int n = readLength(in);
+    int[] v = new int[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = in.readInt();
+    }
+    return v;
+  }
+
+  private static long[] readLongs(DataInputStream in) throws IOException {
+    int n = readLength(in);
+    long[] v = new long[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = in.readLong();
+    }
+    return v;
+  }
+}

@@ -1,0 +1,77 @@
+package dev.auramoe.balance;
+
+/**
+ * Knobs of auxiliary-loss-free load balancing (DeepSeek-V3, Liu et al. 2024, section 2.1.2).
+ *
+ * <pre>
+ * load_i  &lt;- decay * load_i + (1 - decay) * chosen_i        (chosen_i = 1 if expert i was selected)
+ * b_i     &lt;- clamp(b_i + gamma * sign(mean(load) - load_i), -biasCap, biasCap)
+ * select  = topK(p_i + b_i);     weights = p_i / sum_{chosen} p_j    (the bias never mixes)
+ * </pre>
+ *
+ * @param enabled false turns the bias update off (loads are still tracked and reported)
+ * @param gamma bias step per routed token; 0 means the bias never moves, larger values react
+ *     faster and oscillate more (default 1e-3)
+ * @param decay moving-average decay in [0, 1): 0 means the load is the last token's choice only,
+ *     values near 1 average over about 1/(1-decay) tokens (default 0.99)
+ * @param biasCap largest |b_i|; 0 disables the bias in effect, large values let balancing override
+ *     the router completely (default 1.0)
+ * @param warmupTokens routed tokens before the bias starts to move (loads are tracked from the
+ *     start; default 0)
+ * @param frozen true keeps the current bias fixed (for evaluation); loads are still tracked
+ */
+public record BalanceConfig(boolean enabled, double gamma, double decay, double biasCap, long warmupTokens,
+    boolean frozen) {
+
+  /** The defaults: enabled, gamma 1e-3, decay 0.99, cap 1.0, no warm-up, not frozen. */
+  public static final BalanceConfig DEFAULT = new BalanceConfig(true, 1e-3, 0.99, 1.0, 0, false);
+
+  /** Balancing off: no bias, loads still tracked and reported. */
+  public static final BalanceConfig OFF = new BalanceConfig(false, 1e-3, 0.99, 1.0, 0, false);
+
+  /** Validates. */
+  public BalanceConfig {
+    if (!(gamma >= 0) || !Double.isFinite(gamma)) {
+      throw new IllegalArgumentException("gamma must be finite and >= 0, got " + gamma);
+    }
+    if (!(decay >= 0 && decay < 1)) {
+      throw new IllegalArgumentException("decay must lie in [0, 1), got " + decay);
+    }
+    if (!(biasCap >= 0) || !Double.isFinite(biasCap)) {
+      throw new IllegalArgumentException("biasCap must be finite and >= 0, got " + biasCap);
+    }
+    if (warmupTokens < 0) {
+      throw new IllegalArgumentException("warmupTokens must be >= 0, got " + warmupTokens);
+    }
+  }
+
+  /** Copy with another gamma. */
+  public BalanceConfig withGamma(double g) {
+    return new BalanceConfig(enabled, g, decay, biasCap, warmupTokens, frozen);
+  }
+
+  /** Copy with balancing switched on or off. */
+  public BalanceConfig withEnabled(boolean e) {
+    return new BalanceConfig(e, gamma, decay, biasCap, warmupTokens, frozen);
+  }
+
+  /** Copy with another decay. */
+  public BalanceConfig withDecay(double d) {
+    return new BalanceConfig(enabled, gamma, d, biasCap, warmupTokens, frozen);
+  }
+
+  /** Copy with another bias cap. */
+  public BalanceConfig withBiasCap(double c) {
+    return new BalanceConfig(enabled, gamma, decay, c, warmupTokens, frozen);
+  }
+
+  /** Copy with another warm-up. */
+  public BalanceConfig withWarmupTokens(long w) {
+    return new BalanceConfig(enabled, gamma, decay, biasCap, w, frozen);
+  }
+
+  /** Copy, frozen or not. */
+  public BalanceConfig withFrozen(boolean f) {
+    return new BalanceConfig(enabled, gamma, decay, biasCap, warmupTokens, f);
+  }
+}

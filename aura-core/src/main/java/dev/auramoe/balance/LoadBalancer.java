@@ -1,0 +1,122 @@
+package dev.auramoe.balance;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Auxiliary-loss-free load balancing: a moving average of each expert's load and a selection bias
+ * nudged against over-used experts. See {@link BalanceConfig} for the rule and the knobs.
+ *
+ * <p>The bias changes <em>which</em> experts are selected, never the mixing weights. Not thread-safe:
+ * the owning model calls it under its lock.
+ */
+public final class LoadBalancer {
+
+  private final int experts;
+  private BalanceConfig config;
+  private final float[] bias;
+  private final float[] load;
+  private final long[] counts;
+  private long tokens;
+  private long biasUpdates;
+
+  /** A balancer for {@code experts} experts. */
+  public LoadBalancer(int experts, BalanceConfig config) {
+    if (experts <= 0) {
+      throw new IllegalArgumentException("experts must be > 0, got " + experts);
+    }
+    this.experts = experts;
+    this.config = Objects.requireNonNull(config, "config");
+    this.bias = new float[experts];
+    this.load = new float[experts];
+    this.counts = new long[experts];
+  }
+
+  /** The configuration in force. */
+  public BalanceConfig config() {
+    return config;
+  }
+
+  /** Replaces the configuration; the bias and loads are kept. */
+  public void setConfig(BalanceConfig c) {
+    this.config = Objects.requireNonNull(c, "config");
+  }
+
+  /** Selection bias (live array, read-only for callers in this package's contract). */
+  public float[] biasArray() {
+    return bias;
+  }
+
+  /** The current mode: off, warming-up, frozen or active. */
+  public String mode() {
+    if (!config.enabled()) {
+      return "off";
+    }
+    if (config.frozen()) {
+      return "frozen";
+    }
+    if (tokens < config.warmupTokens()) {
+      return "warming-up";
+    }
+    return "active";
+  }
+
+  /**
+   * Records one routed token that selected {@code chosen[0..k)} and moves the bias when active.
+   * Padding or masked tokens must not be passed here.
+   */
+  public void record(int[] chosen, int k) {
+    float a = (float) (1 - config.decay());
+    float keep = (float) config.decay();
+    for (int i = 0; i < experts; i++) {
+      load[i] *= keep;
+    }
+    for (int j = 0; j < k; j++) {
+      int e = chosen[j];
+      load[e] += a;
+      counts[e]++;
+    }
+    tokens++;
+    if (config.enabled() && !config.frozen() && tokens > config.warmupTokens() && config.gamma() > 0) {
+      float mean = 0f;
+      for (int i = 0; i < experts; i++) {
+        mean += load[i];
+      }
+      mean /= experts;
+      float g = (float) config.gamma();
+      float cap = (float) config.biasCap();
+      for (int i = 0; i < experts; i++) {
+        float d = mean - load[i];
+        float step = d > 0 ? g : (d < 0 ? -g : 0f);
+        bias[i] = Math.min(cap, Math.max(-cap, bias[i] + step));
+      }
+      biasUpdates++;
+    }
+  }
+
+  /** A copy of the whole state. */
+  public BalanceState state() {
+    return new BalanceState(config, mode(), tokens, biasUpdates, bias, load, counts);
+  }
+
+  /** Clears loads, counts and bias. */
+  public void reset() {
+    Arrays.fill(bias, 0f);
+    Arrays.fill(load, 0f);
+    Arrays.fill(counts, 0);
+    tokens = 0;
+    biasUpdates = 0;
+  }
+
+  /** Restores the state from a snapshot. */
+  public void restore(float[] b, float[] l, long[] c, long t, long updates) {
+    if (b.length != experts || l.length != experts || c.length != experts) {
+      throw new IllegalArgumentException("balance state has the wrong number of experts");
+    }
+    System.arraycopy(b, 0, bias, 0, experts);
+    System.arraycopy(l, 0, load, 0, experts);
+    System.arraycopy(c, 0, counts, 0, experts);
+    tokens = t;
+    biasUpdates = updates;
+  }
+}

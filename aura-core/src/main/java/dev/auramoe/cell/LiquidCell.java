@@ -1,0 +1,190 @@
+package dev.auramoe.cell;
+
+import dev.auramoe.internal.vector.KernelSupport;
+import java.util.Random;
+
+/**
+ * The gating cell's weights and its update, shared by every stream of a model (each stream owns
+ * only its state vector h).
+ *
+ * <p>The input projection is fused: one input-major matrix of {@code inputDim x width} produces
+ * U x (columns [0, H)), V x (columns [H, 2H)) and {@code extra} columns a caller may use for its
+ * own readout of x (the router's input logits), so every input is read from memory once.
+ *
+ * <p>The weights are a fixed random reservoir (seeded): the product learns only readouts and
+ * experts, never through the cell.
+ *
+ * <p>Call order per input: {@link #project} (or a batched product with {@link #projection()}) →
+ * {@link #advance}. Not thread-safe: the model serialises calls and owns the scratch arrays.
+ */
+public final class LiquidCell {
+
+  private final CellConfig config;
+  private final int in;
+  private final int hidden;
+  private final int width;
+  private final float[] proj;
+  private final float[] wt;
+  private final float[] b;
+  private final float[] c;
+
+  /**
+   * A cell with seeded random weights.
+   *
+   * @param extra additional projection columns for the caller's readout of x
+   */
+  public LiquidCell(CellConfig config, int inputDim, int extra, long seed) {
+    this.config = config;
+    if (inputDim <= 0 || extra < 0) {
+      throw new IllegalArgumentException("inputDim must be > 0 and extra >= 0");
+    }
+    this.in = inputDim;
+    this.hidden = config.hidden();
+    this.width = 2 * hidden + extra;
+    this.proj = new float[in * width];
+    this.wt = new float[hidden * hidden];
+    this.b = new float[hidden];
+    this.c = new float[hidden];
+    Random r = new Random(seed);
+    float us = (float) (config.inputScale() / Math.sqrt(in));
+    float vs = (float) (0.5 / Math.sqrt(in));
+    for (int i = 0; i < in; i++) {
+      for (int j = 0; j < hidden; j++) {
+        proj[i * width + j] = (float) r.nextGaussian() * us;
+        proj[i * width + hidden + j] = (float) r.nextGaussian() * vs;
+      }
+    }
+    float ws = (float) (config.recurrentScale() / Math.sqrt(hidden));
+    for (int i = 0; i < wt.length; i++) {
+      wt[i] = (float) r.nextGaussian() * ws;
+    }
+    // Time constants spread log-uniformly over [~2.5 tauMin, 0.75 tauMax] at rest: a multi-rate
+    // reservoir whose slow units remember regimes and fast units follow the input.
+    double lo = Math.log(Math.min(config.tauMax(), 2.5 * config.tauMin()));
+    double hi = Math.log(Math.max(Math.exp(lo), 0.75 * config.tauMax()));
+    for (int j = 0; j < hidden; j++) {
+      b[j] = (float) (r.nextGaussian() * 0.1);
+      double frac = hidden == 1 ? 0.5 : (double) j / (hidden - 1);
+      double tau = Math.exp(lo + frac * (hi - lo));
+      double sp = Math.max(tau - config.tauMin(), 1e-4);
+      c[j] = (float) (sp > 20 ? sp : Math.log(Math.expm1(sp)));
+    }
+  }
+
+  /** The configuration. */
+  public CellConfig config() {
+    return config;
+  }
+
+  /** Input dimension. */
+  public int inputDim() {
+    return in;
+  }
+
+  /** Hidden size H. */
+  public int hidden() {
+    return hidden;
+  }
+
+  /** Projection width: 2H + extra. */
+  public int width() {
+    return width;
+  }
+
+  /** The fused input-major projection (live array; the caller may train its extra columns). */
+  public float[] projection() {
+    return proj;
+  }
+
+  /** W transposed, input-major (live array). */
+  public float[] recurrent() {
+    return wt;
+  }
+
+  /** Bias b of the drive (live array). */
+  public float[] driveBias() {
+    return b;
+  }
+
+  /** Bias c of the time constants (live array). */
+  public float[] tauBias() {
+    return c;
+  }
+
+  /** {@code out[0..width) = x . P}. */
+  public void project(KernelSupport k, float[] x, int xOff, float[] out, int outOff) {
+    k.gemv(proj, in, width, x, xOff, out, outOff, false);
+  }
+
+  /**
+   * Steps the state over one input whose projection sits at {@code p[pOff..pOff+width)}.
+   *
+   * @param h the stream's state, modified
+   * @param p projections, columns [pOff, pOff+2H) are modified (biases added)
+   * @param elapsed seconds since the previous input, or NaN for the default {@code unfolds * dt}
+   * @param invTau scratch of length H
+   * @param drive scratch of length H
+   * @return the number of integration steps taken
+   */
+  public int advance(KernelSupport k, float[] h, float[] p, int pOff, float elapsed, float[] invTau, float[] drive) {
+    int hd = hidden;
+    for (int j = 0; j < hd; j++) {
+      p[pOff + j] += b[j];
+      p[pOff + hd + j] += c[j];
+    }
+    k.inverseTau(p, pOff + hd, invTau, hd, config.tauMin(), config.tauMax());
+    int steps;
+    float stepDt;
+    if (elapsed != elapsed) {
+      steps = config.unfolds();
+      stepDt = config.dt();
+    } else if (elapsed == 0f) {
+      return 0;
+    } else if (config.type() == CellType.CLOSED_FORM) {
+      steps = config.unfolds();
+      stepDt = elapsed / steps;
+    } else {
+      double s = Math.ceil(elapsed / config.tauMin());
+      if (s > config.maxStepsPerInput()) {
+        steps = config.maxStepsPerInput();
+        stepDt = config.tauMin();
+      } else {
+        steps = Math.max(1, (int) s);
+        stepDt = Math.min(config.tauMin(), elapsed / steps);
+      }
+    }
+    boolean liquid = config.type() == CellType.LIQUID;
+    for (int s = 0; s < steps; s++) {
+      System.arraycopy(p, pOff, drive, 0, hd);
+      k.gemv(wt, hd, hd, h, 0, drive, 0, true);
+      if (liquid) {
+        k.liquidEuler(h, drive, invTau, stepDt, config.tauMax(), hd);
+      } else {
+        k.closedForm(h, drive, invTau, stepDt, hd);
+      }
+    }
+    return steps;
+  }
+
+  /** MACs of the input projection for the cell's own columns (U x and V x). */
+  public long projectionMacs() {
+    return 2L * in * hidden;
+  }
+
+  /** MACs of one integration step: W h plus the state update. */
+  public long stepMacs() {
+    return (long) hidden * hidden + 2L * hidden;
+  }
+
+  /** Replaces every weight; lengths must match. */
+  public void setWeights(float[] projection, float[] recurrent, float[] driveBias, float[] tauBias) {
+    if (projection.length != proj.length || recurrent.length != wt.length || driveBias.length != b.length
+        || tauBias.length != c.length) {
+      throw new IllegalArgumentException("cell weights have the wrong shape");
+    }
+    System.arraycopy(projection, 0, proj, 0, proj.length);
+    System.arraycopy(recurrent, 0, wt, 0, wt.length);
+    System.arraycopy(driveBias, 0, b, 0, b.length);
+    System.arraycopy(tauBias, 0, c, 0, c.length);
+  }
+}

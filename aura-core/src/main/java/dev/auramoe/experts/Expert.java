@@ -1,0 +1,42 @@
+package dev.auramoe.experts;
+
+/**
+ * One expert of a mixture: a named function from an input vector to an output vector.
+ *
+ * <p>Lifecycle: construct → ({@link #predict} → [{@link AdaptiveExpert#learn}])* → {@link #copy} as
+ * needed. The mixture calls {@code predict} only for the experts a token was routed to, and
+ * {@code learn} right after, with the same input and the expert's own prediction.
+ *
+ * <p>Implementations are not required to be thread-safe: the mixture calls them under its lock.
+ */
+public interface Expert {
+
+  /** Unique name within a mixture. */
+  String name();
+
+  /** Input dimension. */
+  int inputDim();
+
+  /** Output dimension. */
+  int outputDim();
+
+  /**
+   * Computes the expert's output.
+   *
+   * @param x input, length {@link #inputDim()}; not modified
+   * @param out output, length {@link #outputDim()}; overwritten
+   */
+  void predict(float[] x, float[] out);
+
+  /** Multiply-accumulates of one {@link #predict} call (analytic). */
+  long predictMacs();
+
+  /** Kind tag used by snapshots, e.g. {@code nlms}, {@code rls}, {@code function}. */
+  String kind();
+
+  /** Hyper-parameters needed to rebuild the expert from a snapshot (copy). */
+  double[] hyperParameters();
+
+  /** A deep copy with the same state. */
+  Expert copy();
+}

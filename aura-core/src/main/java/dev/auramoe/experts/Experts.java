@@ -1,0 +1,64 @@
+package dev.auramoe.experts;
+
+import java.util.function.Function;
+
+/** Factories for the built-in experts, used by the builder and by snapshot loading. */
+public final class Experts {
+
+  private Experts() {}
+
+  /** {@code n} NLMS filters named {@code prefix0..prefix(n-1)}. */
+  public static java.util.List<Expert> nlms(String prefix, int n, int inputDim, int outputDim, double mu) {
+    java.util.List<Expert> l = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      l.add(new NlmsExpert(prefix + i, inputDim, outputDim, mu));
+    }
+    return l;
+  }
+
+  /**
+   * Rebuilds an expert from what a snapshot records.
+   *
+   * @param frozen supplies the function of a {@code function} expert by name; may return null
+   * @throws IllegalArgumentException for an unknown kind or bad hyper-parameters
+   */
+  public static Expert create(String kind, String name, int in, int out, double[] hyper,
+      Function<String, FunctionExpert.VectorFunction> frozen) {
+    switch (kind) {
+      case "nlms":
+        requireLength(hyper, 3, kind);
+        return new NlmsExpert(name, in, out, hyper[0], hyper[1], hyper[2]);
+      case "rls":
+        requireLength(hyper, 2, kind);
+        return new RlsExpert(name, in, out, hyper[0], hyper[1]);
+      case "function":
+        requireLength(hyper, 1, kind);
+        FunctionExpert.VectorFunction f = frozen == null ? null : frozen.apply(name);
+        if (f == null) {
+          throw new IllegalArgumentException("snapshot has a frozen function expert '" + name
+              + "': supply its function to the loader");
+        }
+        return new FunctionExpert(name, in, out, f, (long) hyper[0]);
+      default:
+        throw new IllegalArgumentException("unknown expert kind '" + kind + "'");
+    }
+  }
+
+  private static void requireLength(double[] h, int n, String kind) {
+    if (h.length != n) {
+      throw new IllegalArgumentException(kind + " expert needs " + n + " hyper-parameters, got " + h.length);
+    }
+  }
+
+  static void checkState(float[] s, int expected, String name) {
+    if (s.length != expected) {
+      throw new IllegalArgumentException("state of expert '" + name + "' must have " + expected
+          + " values, got " + s.length);
+    }
+    for (int i = 0; i < s.length; i++) {
+      if (!Float.isFinite(s[i])) {
+        throw new IllegalArgumentException("state of expert '" + name + "' has a non-finite value at " + i);
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package dev.auramoe.experts;
+
+import java.util.Objects;
+
+/**
+ * Exponentially weighted recursive least squares, one weight vector per output sharing one inverse
+ * correlation matrix P (the regressor is the same for every output).
+ *
+ * <pre>
+ * z = [x, 1]                         (bias term)
+ * k = g P z / (lambda + g z' P z)
+ * w_o &lt;- w_o + k (y_o - w_o . z)
+ * P  &lt;- (P - k z' P) / lambda
+ * P(0) = I / delta
+ * </pre>
+ *
+ * (Haykin, Adaptive Filter Theory, ch. 10.) {@code g} is the mixture's credit, which makes this a
+ * weighted least-squares fit.
+ *
+ * <ul>
+ *   <li>{@code lambda} in (0, 1]: forgetting factor; 1 never forgets (best on a stationary source),
+ *       0.95 forgets within about 20 samples (fast tracking, noisy).
+ *   <li>{@code delta} &gt; 0: initial regularisation; small values trust the first samples more.
+ * </ul>
+ *
+ * Each update costs O(n^2) for n = inputDim + 1, against O(n) for NLMS.
+ */
+public final class RlsExpert implements AdaptiveExpert {
+
+  private final String name;
+  private final int in;
+  private final int out;
+  private final int n;
+  private final float lambda;
+  private final float delta;
+  private final float[] w;
+  private final float[] p;
+  private final float[] z;
+  private final float[] pz;
+
+  /** A fresh filter with P = I / delta. */
+  public RlsExpert(String name, int inputDim, int outputDim, double lambda, double delta) {
+    this.name = Objects.requireNonNull(name, "name");
+    if (inputDim <= 0 || outputDim <= 0) {
+      throw new IllegalArgumentException("dimensions must be > 0, got " + inputDim + "x" + outputDim);
+    }
+    if (!(lambda > 0 && lambda <= 1)) {
+      throw new IllegalArgumentException("RLS forgetting factor lambda must lie in (0, 1], got " + lambda);
+    }
+    if (!(delta > 0) || !Double.isFinite(delta)) {
+      throw new IllegalArgumentException("delta must be finite and > 0, got " + delta);
+    }
+    this.in = inputDim;
+    this.out = outputDim;
+    this.n = inputDim + 1;
+    this.lambda = (float) lambda;
+    this.delta = (float) delta;
+    this.w = new float[out * n];
+    this.p = new float[n * n];
+    for (int i = 0; i < n; i++) {
+      p[i * n + i] = 1f / this.delta;
+    }
+    this.z = new float[n];
+    this.pz = new float[n];
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public int inputDim() {
+    return in;
+  }
+
+  @Override
+  public int outputDim() {
+    return out;
+  }
+
+  @Override
+  public void predict(float[] x, float[] y) {
+    for (int o = 0; o < out; o++) {
+      float s = w[o * n + in];
+      for (int i = 0; i < in; i++) {
+        s += w[o * n + i] * x[i];
+      }
+      y[o] = s;
+    }
+  }
+
+  @Override
+  public long predictMacs() {
+    return (long) out * n;
+  }
+
+  @Override
+  public void learn(float[] x, float[] y, float[] prediction, float g) {
+    if (g <= 0f) {
+      return;
+    }
+    System.arraycopy(x, 0, z, 0, in);
+    z[in] = 1f;
+    // pz = P z (P symmetric)
+    float zpz = 0f;
+    for (int i = 0; i < n; i++) {
+      float s = 0f;
+      for (int j = 0; j < n; j++) {
+        s += p[i * n + j] * z[j];
+      }
+      pz[i] = s;
+      zpz += z[i] * s;
+    }
+    float denom = lambda + g * zpz;
+    float scale = g / denom;
+    for (int o = 0; o < out; o++) {
+      float e = y[o] - prediction[o];
+      for (int i = 0; i < n; i++) {
+        w[o * n + i] += scale * pz[i] * e;
+      }
+    }
+    // P <- (P - scale * pz pz') / lambda, kept symmetric
+    float invLambda = 1f / lambda;
+    for (int i = 0; i < n; i++) {
+      float a = scale * pz[i];
+      for (int j = 0; j < n; j++) {
+        p[i * n + j] = (p[i * n + j] - a * pz[j]) * invLambda;
+      }
+    }
+  }
+
+  @Override
+  public long learnMacs() {
+    return 2L * n * n + (long) out * n + n;
+  }
+
+  @Override
+  public float[] state() {
+    float[] s = new float[w.length + p.length];
+    System.arraycopy(w, 0, s, 0, w.length);
+    System.arraycopy(p, 0, s, w.length, p.length);
+    return s;
+  }
+
+  @Override
+  public void setState(float[] s) {
+    Experts.checkState(s, w.length + p.length, name);
+    System.arraycopy(s, 0, w, 0, w.length);
+    System.arraycopy(s, w.length, p, 0, p.length);
+  }
+
+  @Override
+  public String kind() {
+    return "rls";
+  }
+
+  @Override
+  public double[] hyperParameters() {
+    return new double[] {lambda, delta};
+  }
+
+  @Override
+  public RlsExpert copy() {
+    RlsExpert c = new RlsExpert(name, in, out, lambda, delta);
+    System.arraycopy(w, 0, c.w, 0, w.length);
+    System.arraycopy(p, 0, c.p, 0, p.length);
+    return c;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.auramoe.io;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The on-disk frame of aura-moe snapshots.
+ *
+ * <pre>
+ * offset  size  field
+ * 0       8     magic  'A' 'U' 'R' 'A' 'M' 'O' 'E' 0x1A
+ * 8       4     format version, big-endian int (current: 1)
+ * 12      8     payload length n, big-endian long
+ * 20      n     payload (layout per version, written by dev.auramoe.Snapshots)
+ * 20+n    4     CRC-32C of bytes [0, 20+n), big-endian int
+ * </pre>
+ *
+ * Version history:
+ * <ul>
+ *   <li>1 (aura-moe 0.1): configuration, cell and router weights, balancer state, experts by kind,
+ *       every stream's cell and attention state, error scale, learn count, energy counters.
+ * </ul>
+ *
+ * A reader checks magic, version, length and checksum before it parses anything, and the payload
+ * parser must consume the payload exactly; any mismatch is a {@link SnapshotException}.
+ */
+public final class SnapshotFormat {
+
+  /** The 8 magic bytes. */
+  public static final byte[] MAGIC = {'A', 'U', 'R', 'A', 'M', 'O', 'E', 0x1A};
+  /** The version written by this build. */
+  public static final int VERSION = 1;
+  /** Header bytes before the payload. */
+  public static final int HEADER = 20;
+  /** Largest payload accepted (1 GiB). */
+  public static final long MAX_PAYLOAD = 1L << 30;
+
+  private SnapshotFormat() {}
+
+  /** Frames a payload: header, payload, checksum. */
+  public static byte[] frame(byte[] payload) {
+    ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length + 4);
+    b.put(MAGIC).putInt(VERSION).putLong(payload.length).put(payload);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, HEADER + payload.length);
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
+  /**
+   * Checks a framed snapshot and returns its payload.
+   *
+   * @throws SnapshotException for a wrong magic, an unsupported version, a truncated file, trailing
+   *     bytes or a checksum mismatch
+   */
+  public static byte[] unframe(byte[] file) throws SnapshotException {
+    if (file.length < HEADER + 4) {
+      throw new SnapshotException("snapshot is truncated: " + file.length + " bytes, less than the "
+          + (HEADER + 4) + "-byte frame");
+    }
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (file[i] != MAGIC[i]) {
+        throw new SnapshotException("not an aura-moe snapshot (bad magic)");
+      }
+    }
+    ByteBuffer b = ByteBuffer.wrap(file);
+    int version = b.getInt(8);
+    if (version != VERSION) {
+      throw new SnapshotException("unsupported snapshot format version " + version + " (this build reads "
+          + VERSION + ")");
+    }
+    long n = b.getLong(12);
+    if (n < 0 || n > MAX_PAYLOAD) {
+      throw new SnapshotException("corrupt snapshot: payload length " + n);
+    }
+    if (HEADER + n + 4 > file.length) {
+      throw new SnapshotException("snapshot is truncated: header announces " + n + " payload bytes, file has "
+          + (file.length - HEADER - 4));
+    }
+    if (HEADER + n + 4 < file.length) {
+      throw new SnapshotException("corrupt snapshot: " + (file.length - HEADER - n - 4) + " trailing bytes");
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(file, 0, (int) (HEADER + n));
+    int stored = b.getInt((int) (HEADER + n));
+    if (stored != (int) crc.getValue()) {
+      throw new SnapshotException("corrupt snapshot: checksum mismatch");
+    }
+    byte[] payload = new byte[(int) n];
+    System.arraycopy(file, HEADER, payload, 0, (int) n);
+    return payload;
+  }
+
+  /** A growable output for payloads. */
+  public static ByteArrayOutputStream newPayload() {
+    return new ByteArrayOutputStream(1 << 16);
+  }
+
+  /** Convenience for IOExceptions that are really format errors. */
+  public static SnapshotException corrupt(String what, IOException cause) {
+    return new SnapshotException("corrupt snapshot: " + what, cause);
+  }
+}

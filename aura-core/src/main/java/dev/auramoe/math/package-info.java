@@ -1,0 +1,2 @@
+/** Validated vector math facade over the selected kernels. */
+package dev.auramoe.math;
