@@ -371,6 +371,34 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
   }
 
+  /**
+   * The cell's time constants for an input: {@code tau = clamp(tau_min + softplus(V x + c))}. Pure:
+   * changes no state and meters nothing.
+   *
+   * @param x input, not modified
+   * @return a new array of H time constants in seconds
+   */
+  public float[] timeConstants(float[] x) {
+    checkInput(x);
+    float[] p = new float[width];
+    float[] inv = new float[hidden];
+    lock.lock();
+    try {
+      cell.project(k, x, 0, p, 0);
+      float[] c = cell.tauBias();
+      for (int j = 0; j < hidden; j++) {
+        p[hidden + j] += c[j];
+      }
+    } finally {
+      lock.unlock();
+    }
+    k.inverseTau(p, hidden, inv, hidden, config.cell().tauMin(), config.cell().tauMax());
+    for (int j = 0; j < hidden; j++) {
+      inv[j] = 1f / inv[j];
+    }
+    return inv;
+  }
+
   /** A copy of the stream's spiking attention, or null when attention is not configured. */
   public SpikingAttention attention(String id) {
     lock.lock();
