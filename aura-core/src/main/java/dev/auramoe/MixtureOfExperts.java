@@ -632,7 +632,21 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** As {@link #learn(String, float[], float[], float[])}, also copying the routing into a buffer. */
   public double learn(String stream, float[] x, float[] y, float[] yHat, RouteBuffer routeOut) {
+    return learn(stream, x, Float.NaN, null, y, yHat, routeOut);
+  }
+
+  /**
+   * The general prequential step: routes x with optional irregular timing and attention tokens
+   * (as {@link #route(String, float[], float, int[], RouteBuffer)}), writes the mixture's prediction
+   * into {@code yHat}, then learns from y.
+   *
+   * @param routeOut receives the routing, or null
+   * @return the squared error of the prediction made before learning
+   */
+  public double learn(String stream, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat,
+      RouteBuffer routeOut) {
     checkInput(x);
+    checkElapsed(elapsed);
     checkVector(y, out, "target y");
     checkLength(yHat, out, "prediction buffer");
     if (routeOut != null) {
@@ -641,15 +655,17 @@ public final class MixtureOfExperts implements AutoCloseable {
     lock.lock();
     try {
       StreamState s = stream(stream);
+      checkTokens(s, tokens);
       meter.beginCall();
-      return learnLocked(s, x, y, yHat, routeOut == null ? scratchRoute : routeOut);
+      return learnLocked(s, x, elapsed, tokens, y, yHat, routeOut == null ? scratchRoute : routeOut);
     } finally {
       lock.unlock();
     }
   }
 
-  private double learnLocked(StreamState s, float[] x, float[] y, float[] yHat, RouteBuffer b) {
-    routeLocked(s, x, 0, null, Float.NaN, null, b);
+  private double learnLocked(StreamState s, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat,
+      RouteBuffer b) {
+    routeLocked(s, x, 0, null, elapsed, tokens, b);
     mixLocked(x, b, yHat);
     int[] chosen = b.expertsArray();
     float[] w = b.weightsArray();
