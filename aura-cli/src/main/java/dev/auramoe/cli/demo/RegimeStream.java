@@ -78,6 +78,27 @@ public final class RegimeStream {
     return new RegimeStream(8, 1, new double[] {7, 1, 1, 1}, 400, 1.0, 0.1, 1.0, seed);
   }
 
+  /** Regime weights of the uniform stream. */
+  public static final double[] UNIFORM_WEIGHTS = {1, 1, 1, 1};
+
+  /** Regime weights of the skewed stream: regime 0 takes 70% of the time. */
+  public static final double[] SKEWED_WEIGHTS = {7, 1, 1, 1};
+
+  /**
+   * The stream of {@code aura demo}: 16 inputs, 1 output, 4 regimes with a mean dwell of 50 steps,
+   * sigma_x 1, sigma_y 0.1, separation 1.
+   *
+   * @param skewed true for the weights (7, 1, 1, 1), false for equally frequent regimes
+   */
+  public static RegimeStream cliDemo(long seed, boolean skewed) {
+    return new RegimeStream(16, 1, skewed ? SKEWED_WEIGHTS : UNIFORM_WEIGHTS, 50, 1.0, 0.1, 1.0, seed);
+  }
+
+  /** The noise level sigma_y of the targets: the MSE floor of a learner that knows every regime. */
+  public double noiseSigma() {
+    return sigmaY;
+  }
+
   private int draw() {
     double u = rng.nextDouble();
     for (int k = 0; k < regimes; k++) {

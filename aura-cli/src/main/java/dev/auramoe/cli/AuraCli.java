@@ -1,0 +1,66 @@
+package dev.auramoe.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code aura} command: results on stdout, diagnostics (progress, checks, build chatter) on
+ * stderr. Start it through the {@code ./aura} launcher, which adds
+ * {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED}.
+ */
+@Command(name = "aura", mixinStandardHelpOptions = true, versionProvider = AuraCli.Version.class,
+    description = "Adaptive mixture-of-experts routing with liquid gating: demo and benchmarks.",
+    subcommands = {DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class AuraCli implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** A command line with the CLI's settings (used by main and by tests). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new AuraCli());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    return cl;
+  }
+
+  /** Entry point. */
+  public static void main(String[] args) {
+    int rc = commandLine().execute(args);
+    System.exit(rc);
+  }
+
+  /** The project version, from the filtered {@code version.properties}. */
+  public static String version() {
+    Properties p = new Properties();
+    try (InputStream in = AuraCli.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (IOException e) {
+      // fall through to "unknown"
+    }
+    return p.getProperty("version", "unknown");
+  }
+
+  /** {@code aura --version}. */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {
+        "aura-moe " + version(),
+        "JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " ("
+            + System.getProperty("java.vendor") + ")",
+        "Vector API module: " + (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            ? "present" : "absent (start with --add-modules jdk.incubator.vector)")
+      };
+    }
+  }
+}

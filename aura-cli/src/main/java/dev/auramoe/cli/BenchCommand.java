@@ -1,0 +1,52 @@
+package dev.auramoe.cli;
+
+import dev.auramoe.cli.bench.BenchResult;
+import dev.auramoe.cli.bench.BenchRunner;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code aura bench}: single-threaded latency, throughput, fraction of peak and allocation. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {
+      "Single-threaded measurements on a 384-input model (hidden 64, 16 NLMS experts, k=2): fp32 FMA peak, "
+          + "route latency (HdrHistogram), routes/s, batched tokens/s and fraction of peak, learn/route, "
+          + "bytes per route.",
+      "Figures and targets on stdout, stage messages on stderr. Missed targets are reported, never hidden."
+    })
+public final class BenchCommand implements Callable<Integer> {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--quick", description = "Short smoke run (a few seconds; figures not to be trusted).")
+  boolean quick;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+  Path json;
+
+  @Option(names = "--check", description = "Exit with status 1 when a target is missed.")
+  boolean check;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    BenchResult r = BenchRunner.run(quick ? BenchRunner.Settings.QUICK : BenchRunner.Settings.FULL, line -> {
+      err.println(line);
+      err.flush();
+    });
+    r.print(out);
+    if (json != null) {
+      Json.write(r.toJson(), json);
+      err.println("wrote " + json);
+    }
+    boolean all = r.routeP50Met() && r.fractionOfPeakMet() && r.learnOverRouteMet() && r.bytesPerRouteMet();
+    err.println(all ? "bench: all targets met" : "bench: some targets NOT MET (see the table)");
+    err.flush();
+    return check && !all ? 1 : 0;
+  }
+}

@@ -1,0 +1,178 @@
+package dev.auramoe.cli.bench;
+
+import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.energy.Component;
+import dev.auramoe.energy.EnergyReport;
+import dev.auramoe.experts.Experts;
+import dev.auramoe.routing.RouteBuffer;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The single-threaded measurements of {@code aura bench}, on one model: 384 inputs, 16 NLMS experts
+ * (384 -> 1, mu 0.5), the default liquid cell (hidden 64), k = 2, everything else default.
+ *
+ * <pre>
+ * fmaPeakGflops        FmaPeak: best of several register-resident FMA loops (aura-simd; NaN without it)
+ * timerOverheadNanos   median of back-to-back System.nanoTime() pairs
+ * routeP50/P99Nanos    each warmed-up route(stream, x, buf) timed with nanoTime into an HdrHistogram
+ *                      (the timer overhead is included, not subtracted)
+ * routesPerSecond      an untimed loop of single-token routes: count / elapsed
+ * learnOverRoute       mean learn(stream, x, y, yHat) time / mean route time (untimed loops)
+ * batchTokensPerSecond routeBatch over 4096 tokens, best (and median) of several repetitions
+ * fractionOfPeak       2 * (CELL + ROUTER MACs per token, from lastCallEnergy()) * tokens/s / (peak * 1e9)
+ * bytesPerRoute        ThreadMXBean allocated bytes around warmed-up routes / count
+ * </pre>
+ *
+ * Inputs are N(0, 1), 4096 distinct vectors used round-robin; learn targets are a fixed random
+ * linear function of them.
+ */
+public final class BenchRunner {
+
+  /** Input dimension of the bench model. */
+  public static final int INPUT = 384;
+  /** Experts of the bench model. */
+  public static final int EXPERTS = 16;
+  /** Tokens per routeBatch call. */
+  public static final int BATCH = 4096;
+
+  private BenchRunner() {}
+
+  /**
+   * Sizes of each measurement.
+   *
+   * @param quick true for the short smoke run
+   */
+  public record Settings(boolean quick, int fmaRuns, long fmaIterations, int warmup, int latencySamples,
+      int meanLoop, int batchWarmup, int batchReps, int allocRoutes) {
+
+    /** The full run (about a minute on a 2-core machine). */
+    public static final Settings FULL = new Settings(false, 5, 40_000_000L, 200_000, 300_000, 200_000, 5, 40, 100_000);
+
+    /** The smoke run (a few seconds): every figure, too few samples to trust. */
+    public static final Settings QUICK = new Settings(true, 2, 2_000_000L, 5_000, 5_000, 5_000, 1, 3, 10_000);
+  }
+
+  /** Builds the bench model. */
+  public static MixtureOfExperts model() {
+    return MixtureOfExperts.builder(INPUT, 1).experts(Experts.nlms("e", EXPERTS, INPUT, 1, 0.5)).build();
+  }
+
+  /**
+   * Runs every measurement.
+   *
+   * @param log receives one line per stage (for stderr)
+   */
+  public static BenchResult run(Settings s, Consumer<String> log) {
+    long wall0 = System.nanoTime();
+    String stream = MixtureOfExperts.DEFAULT_STREAM;
+
+    log.accept("bench: fp32 FMA peak (" + s.fmaRuns() + " runs)");
+    FmaPeakProbe.Peak peak = FmaPeakProbe.measure(s.fmaRuns(), s.fmaIterations());
+
+    MixtureOfExperts moe = model();
+    Random rnd = new Random(7);
+    float[][] xs = new float[BATCH][INPUT];
+    float[] flat = new float[BATCH * INPUT];
+    float[][] ys = new float[BATCH][1];
+    float[] a = new float[INPUT];
+    for (int i = 0; i < INPUT; i++) {
+      a[i] = (float) (rnd.nextGaussian() / Math.sqrt(INPUT));
+    }
+    for (int t = 0; t < BATCH; t++) {
+      double y = 0;
+      for (int i = 0; i < INPUT; i++) {
+        float v = (float) rnd.nextGaussian();
+        xs[t][i] = v;
+        flat[t * INPUT + i] = v;
+        y += a[i] * v;
+      }
+      ys[t][0] = (float) y;
+    }
+    int mask = BATCH - 1;
+    RouteBuffer buf = moe.newRouteBuffer();
+    float[] yHat = new float[1];
+
+    log.accept("bench: warm-up (" + s.warmup() + " routes and learns)");
+    for (int i = 0; i < s.warmup(); i++) {
+      moe.route(stream, xs[i & mask], buf);
+    }
+    for (int i = 0; i < s.warmup(); i++) {
+      moe.learn(stream, xs[i & mask], ys[i & mask], yHat);
+    }
+    for (int i = 0; i < s.warmup(); i++) {
+      moe.route(stream, xs[i & mask], buf);
+    }
+
+    log.accept("bench: timer overhead");
+    Histogram timer = new Histogram(1, 60_000_000_000L, 3);
+    for (int i = 0; i < Math.max(s.latencySamples(), 100_000); i++) {
+      long t0 = System.nanoTime();
+      long t1 = System.nanoTime();
+      timer.recordValue(t1 - t0);
+    }
+
+    log.accept("bench: single-token route latency (" + s.latencySamples() + " timed calls)");
+    Histogram lat = new Histogram(1, 60_000_000_000L, 3);
+    for (int i = 0; i < s.latencySamples(); i++) {
+      float[] x = xs[i & mask];
+      long t0 = System.nanoTime();
+      moe.route(stream, x, buf);
+      long t1 = System.nanoTime();
+      lat.recordValue(t1 - t0);
+    }
+
+    log.accept("bench: mean route and learn time (" + s.meanLoop() + " calls each)");
+    long t0 = System.nanoTime();
+    for (int i = 0; i < s.meanLoop(); i++) {
+      moe.route(stream, xs[i & mask], buf);
+    }
+    double routeMean = (System.nanoTime() - t0) / (double) s.meanLoop();
+    t0 = System.nanoTime();
+    for (int i = 0; i < s.meanLoop(); i++) {
+      moe.learn(stream, xs[i & mask], ys[i & mask], yHat);
+    }
+    double learnMean = (System.nanoTime() - t0) / (double) s.meanLoop();
+
+    log.accept("bench: allocation per route (" + s.allocRoutes() + " routes)");
+    com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long allocated = -1;
+    if (mx.isThreadAllocatedMemorySupported()) {
+      if (!mx.isThreadAllocatedMemoryEnabled()) {
+        mx.setThreadAllocatedMemoryEnabled(true);
+      }
+      long b0 = mx.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < s.allocRoutes(); i++) {
+        moe.route(stream, xs[i & mask], buf);
+      }
+      allocated = mx.getCurrentThreadAllocatedBytes() - b0;
+    }
+
+    log.accept("bench: routeBatch over " + BATCH + " tokens (" + s.batchReps() + " repetitions)");
+    int[] expertsOut = new int[BATCH * moe.topK()];
+    float[] weightsOut = new float[BATCH * moe.topK()];
+    for (int i = 0; i < s.batchWarmup(); i++) {
+      moe.routeBatch(stream, flat, BATCH, expertsOut, weightsOut);
+    }
+    double[] batchTps = new double[s.batchReps()];
+    for (int i = 0; i < s.batchReps(); i++) {
+      long b0 = System.nanoTime();
+      moe.routeBatch(stream, flat, BATCH, expertsOut, weightsOut);
+      batchTps[i] = BATCH / ((System.nanoTime() - b0) / 1e9);
+    }
+    EnergyReport e = moe.lastCallEnergy();
+    double cellMacs = e.macs(Component.CELL) / (double) BATCH;
+    double routerMacs = e.macs(Component.ROUTER) / (double) BATCH;
+    Arrays.sort(batchTps);
+
+    return new BenchResult(s.quick(), SystemInfo.cpuModel(), SystemInfo.jvm(), moe.kernels(), peak.gflops(),
+        peak.lanes(), peak.species(), timer.getValueAtPercentile(50), lat.getValueAtPercentile(50),
+        lat.getValueAtPercentile(90), lat.getValueAtPercentile(99), lat.getValueAtPercentile(99.9), lat.getMaxValue(),
+        lat.getMean(), lat.getTotalCount(), routeMean, learnMean, s.meanLoop(), BATCH, s.batchReps(),
+        batchTps[batchTps.length - 1], batchTps[batchTps.length / 2], cellMacs, routerMacs,
+        allocated, s.allocRoutes(), (System.nanoTime() - wall0) / 1e9);
+  }
+}
