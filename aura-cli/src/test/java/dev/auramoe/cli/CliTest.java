@@ -1,0 +1,119 @@
+package dev.auramoe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Runs the command line in-process with stdout and stderr captured. */
+class CliTest {
+
+  @TempDir
+  Path tmp;
+
+  record Run(int exitCode, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = AuraCli.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    int rc = cl.execute(args);
+    return new Run(rc, out.toString(), err.toString());
+  }
+
+  static List<String> fieldNames(JsonNode n) {
+    List<String> l = new ArrayList<>();
+    n.fieldNames().forEachRemaining(l::add);
+    return l;
+  }
+
+  @Test
+  void demoWritesTableJsonAndPlots() throws Exception {
+    Path json = tmp.resolve("demo.json");
+    Path plots = tmp.resolve("plots");
+    Run r = run("demo", "--steps", "20000", "--no-progress", "--json", json.toString(), "--plot", plots.toString());
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).contains("Prequential MSE", "mixture of experts", "Expert usage per regime", "Load balance",
+        "Energy per token", "routes per second");
+    assertThat(r.err()).contains("PASS moeMse").containsPattern("(PASS|FAIL) maxOverMeanLoad");
+
+    JsonNode doc = Json.mapper().readTree(json.toFile());
+    assertThat(fieldNames(doc)).contains("moeMse", "singleMse", "oracleMse", "maxOverMeanLoad",
+        "picojoulesPerToken", "tokensPerSecond", "shareByRegime", "picojoulesPerTokenByComponent", "kernels",
+        "steps", "seed", "balanceMode");
+    for (String k : List.of("moeMse", "singleMse", "oracleMse", "maxOverMeanLoad", "picojoulesPerToken",
+        "tokensPerSecond")) {
+      assertThat(doc.get(k).isNumber()).as(k).isTrue();
+      assertThat(Double.isFinite(doc.get(k).asDouble())).as(k).isTrue();
+    }
+    assertThat(doc.get("moeMse").asDouble()).isLessThan(doc.get("singleMse").asDouble());
+    assertThat(doc.get("steps").asLong()).isEqualTo(20_000);
+
+    for (String f : List.of("usage-over-time.png", "usage-by-regime.png", "tau-histogram.png", "error-curves.png")) {
+      Path p = plots.resolve(f);
+      assertThat(p).exists();
+      byte[] head = Files.readAllBytes(p);
+      assertThat(head.length).as(f).isGreaterThan(1000);
+      assertThat(new String(head, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).as(f).isEqualTo("PNG");
+    }
+  }
+
+  @Test
+  void skewedWithoutBalancingExplainsTheCollapseAndCheckFails() {
+    Run r = run("demo", "--steps", "20000", "--no-progress", "--skewed", "--no-balance", "--check");
+
+    assertThat(r.err()).contains("balancing is off").contains("FAIL maxOverMeanLoad");
+    assertThat(r.exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void benchQuickWritesEveryKey() throws Exception {
+    Path json = tmp.resolve("bench.json");
+    Run r = run("bench", "--quick", "--json", json.toString());
+
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).contains("routeP50Nanos", "fractionOfPeak", "PyTorch CPU");
+    JsonNode doc = Json.mapper().readTree(json.toFile());
+    assertThat(fieldNames(doc)).contains("fmaPeakGflops", "routeP50Nanos", "routeP99Nanos", "timerOverheadNanos",
+        "batchTokensPerSecond", "fractionOfPeak", "learnOverRoute", "bytesPerRoute", "routesPerSecond", "kernels",
+        "jvm", "cpuModel", "targets", "reference");
+    // Surefire starts the JVM with the Vector API module and aura-simd is on the class path.
+    assertThat(doc.get("fmaPeakGflops").asDouble()).isPositive();
+    assertThat(doc.get("routeP50Nanos").asLong()).isPositive();
+    assertThat(doc.get("batchTokensPerSecond").asDouble()).isPositive();
+    assertThat(doc.get("learnOverRoute").asDouble()).isPositive();
+    assertThat(doc.get("bytesPerRoute").asDouble()).isGreaterThanOrEqualTo(0);
+    assertThat(fieldNames(doc.get("targets"))).containsExactly("routeP50Nanos", "fractionOfPeak", "learnOverRoute",
+        "bytesPerRoute");
+  }
+
+  @Test
+  void versionAndHelpGoToStdout() {
+    Run v = run("--version");
+    assertThat(v.exitCode()).isZero();
+    assertThat(v.out()).startsWith("aura-moe ").doesNotContain("${project.version}");
+
+    Run h = run("--help");
+    assertThat(h.exitCode()).isZero();
+    assertThat(h.out()).contains("demo", "bench");
+  }
+
+  @Test
+  void badOptionIsAnErrorOnStderr() {
+    Run r = run("demo", "--steps", "many");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("--steps");
+  }
+}
