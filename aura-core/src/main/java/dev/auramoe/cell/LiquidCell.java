@@ -27,6 +27,8 @@ public final class LiquidCell {
   private final float[] wt;
   private final float[] b;
   private final float[] c;
+  /** Closed form only: the state at the start of a step, to keep the bound through rounding. */
+  private final float[] before;
 
   /**
    * A cell with seeded random weights.
@@ -45,6 +47,7 @@ public final class LiquidCell {
     this.wt = new float[hidden * hidden];
     this.b = new float[hidden];
     this.c = new float[hidden];
+    this.before = new float[hidden];
     Random r = new Random(seed);
     float us = (float) (config.inputScale() / Math.sqrt(in));
     float vs = (float) (0.5 / Math.sqrt(in));
@@ -160,7 +163,15 @@ public final class LiquidCell {
       if (liquid) {
         k.liquidEuler(h, drive, invTau, stepDt, config.tauMax(), hd);
       } else {
+        System.arraycopy(h, 0, before, 0, hd);
         k.closedForm(h, drive, invTau, stepDt, hd);
+        // Exactly, h' is a convex combination of h and s * tau, so |h'| <= max(|h|, tauMax); in
+        // floats s / invTau can exceed tau by an ulp, so clamp as the Euler kernel does.
+        float tauMax = config.tauMax();
+        for (int j = 0; j < hd; j++) {
+          float lim = Math.max(Math.abs(before[j]), tauMax);
+          h[j] = Math.min(Math.max(h[j], -lim), lim);
+        }
       }
     }
     return steps;
