@@ -84,10 +84,20 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     if (skewed && noBalance) {
+      long[] c = r.balance().counts();
+      Integer[] idx = new Integer[c.length];
+      long total = 0;
+      for (int e = 0; e < c.length; e++) {
+        idx[e] = e;
+        total += c[e];
+      }
+      java.util.Arrays.sort(idx, (a, b) -> Long.compare(c[b], c[a]));
+      double top2 = total == 0 ? 0 : 100.0 * (c[idx[0]] + c[idx[1]]) / total;
       err.printf(Locale.ROOT,
-          "note: balancing is off and regime r0 takes ~70%% of the stream, so the router piles tokens onto the "
-              + "experts that serve it: max/mean load %.2f (1 = even). Drop --no-balance to let the loss-free "
-              + "bias spread the load.%n", r.maxOverMeanLoad());
+          "note: balancing is off and regime r0 takes ~70%% of the stream, so the router collapses onto a few "
+              + "experts: e%d and e%d take %.0f%% of the routed slots (an even share is %.0f%%), max/mean load %.2f. "
+              + "Without --no-balance the loss-free bias spreads the load.%n",
+          idx[0], idx[1], top2, 200.0 / c.length, r.maxOverMeanLoad());
     }
     String scope = s.isDefaultConfiguration() ? ""
         : " (the targets are set for the default run: uniform stream, balancing on)";
