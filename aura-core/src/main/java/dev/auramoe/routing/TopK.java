@@ -18,15 +18,12 @@ public final class TopK {
     int c = 0;
     for (int i = 0; i < n; i++) {
       float s = score[i];
-      if (s != s) {
-        s = Float.NEGATIVE_INFINITY;
-      }
-      if (c == k && !(s > outScores[k - 1])) {
+      if (c == k && !beats(s, outScores[k - 1])) {
         // equal scores keep the earlier (lower) index
         continue;
       }
       int pos = c < k ? c++ : k - 1;
-      while (pos > 0 && s > outScores[pos - 1]) {
+      while (pos > 0 && beats(s, outScores[pos - 1])) {
         outScores[pos] = outScores[pos - 1];
         out[pos] = out[pos - 1];
         pos--;
@@ -34,5 +31,10 @@ public final class TopK {
       outScores[pos] = s;
       out[pos] = i;
     }
+  }
+
+  /** Strictly better: larger, or a number against NaN (NaN ranks below every number, -Infinity too). */
+  private static boolean beats(float s, float t) {
+    return s > t || (t != t && s == s);
   }
 }
