@@ -553,9 +553,9 @@ public final class MixtureOfExperts implements AutoCloseable {
       sum += probs[chosen[j]];
     }
     if (sum > 0f && Float.isFinite(sum)) {
-      float inv = 1f / sum;
+      // Divide: 1 / sum overflows for a subnormal sum (bias can choose near-zero probabilities).
       for (int j = 0; j < topK; j++) {
-        w[j] = probs[chosen[j]] * inv;
+        w[j] = probs[chosen[j]] / sum;
       }
     } else {
       Arrays.fill(w, 0, topK, 1f / topK);
