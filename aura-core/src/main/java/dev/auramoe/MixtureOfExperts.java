@@ -539,7 +539,8 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
     float temp = temperature / gain;
     float[] probs = o.probabilitiesArray();
-    k.softmax(logits, probs, nExperts, 1f / temp);
+    // A temperature below ~3e-39 has no finite inverse; 0 * Infinity would make every probability NaN.
+    k.softmax(logits, probs, nExperts, Math.min(1f / temp, Float.MAX_VALUE));
 
     float[] bias = balancer.biasArray();
     for (int e = 0; e < nExperts; e++) {
