@@ -108,6 +108,10 @@ public final class NlmsExpert implements AdaptiveExpert {
     int stride = in + 1;
     for (int o = 0; o < out; o++) {
       float g = step * (y[o] - prediction[o]);
+      if (!Float.isFinite(g)) {
+        // A prediction (or |x|^2) that overflowed float teaches nothing; 0 * Infinity would be NaN.
+        continue;
+      }
       int base = o * stride;
       if (keep != 1f) {
         for (int i = 0; i < stride; i++) {

@@ -112,10 +112,17 @@ public final class RlsExpert implements AdaptiveExpert {
       pz[i] = s;
       zpz += z[i] * s;
     }
+    if (!Float.isFinite(zpz)) {
+      // z'Pz overflowed float (a huge input): the gain would be 0 * Infinity = NaN. Skip the sample.
+      return;
+    }
     float denom = lambda + g * zpz;
     float scale = g / denom;
     for (int o = 0; o < out; o++) {
       float e = y[o] - prediction[o];
+      if (!Float.isFinite(e)) {
+        continue; // an overflowed prediction teaches nothing
+      }
       for (int i = 0; i < n; i++) {
         w[o * n + i] += scale * pz[i] * e;
       }
