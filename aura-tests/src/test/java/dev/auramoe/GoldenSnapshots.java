@@ -1,0 +1,101 @@
+package dev.auramoe;
+
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.energy.DeviceProfile;
+import dev.auramoe.experts.FunctionExpert;
+import dev.auramoe.experts.NlmsExpert;
+import dev.auramoe.experts.RlsExpert;
+import dev.auramoe.internal.vector.KernelProvider;
+import dev.auramoe.routing.RouteBuffer;
+import dev.auramoe.spiking.AttentionConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * The recipe of the golden snapshot {@code golden/moe-v1.aura} and its regenerator. Self-contained
+ * (aura-core only), so that it runs without the test libraries.
+ *
+ * <p>Regenerate only when format v1 itself is meant to change (it should not: old files must keep
+ * loading), and then update the pinned values in {@link GoldenSnapshotTest}:
+ *
+ * <pre>
+ * ./mvnw -B -q -pl aura-core,aura-tests -am test-compile -DskipTests
+ * java -Daura.kernels=scalar -cp aura-core/target/classes:aura-tests/target/test-classes \
+ *     dev.auramoe.GoldenSnapshots aura-tests/src/test/resources/golden/moe-v1.aura
+ * </pre>
+ *
+ * The recipe learns, so its floats depend on the kernels' summation order; it is generated with
+ * the scalar kernels (the regenerator refuses others) and {@link GoldenSnapshotTest} compares
+ * bytes with a fresh run of the recipe only under the scalar kernels.
+ */
+public final class GoldenSnapshots {
+
+  private GoldenSnapshots() {}
+
+  /** Classpath location of the golden file. */
+  public static final String RESOURCE = "/golden/moe-v1.aura";
+
+  /** The frozen function of the golden model's function expert, by name. */
+  public static final Function<String, FunctionExpert.VectorFunction> FUNCTIONS =
+      name -> "sum".equals(name) ? (x, y) -> y[0] = x[0] + x[1] + x[2] : null;
+
+  /** Stream ids of the golden model. */
+  public static final List<String> STREAMS = List.of(MixtureOfExperts.DEFAULT_STREAM, "sensor-7");
+
+  /** Learn steps in the recipe. */
+  public static final int LEARNS = 24;
+
+  /** Routes with tokens and irregular timing in the recipe (every third learn is followed by one). */
+  public static final int ROUTES = 8;
+
+  /** Elapsed seconds of the recipe's routes, in order. */
+  static float elapsed(int i) {
+    return 0.013f * (i + 1);
+  }
+
+  /** The golden model before anything was learned: seeded weights only. */
+  public static MixtureOfExperts seeded() {
+    return MixtureOfExperts.builder(3, 1)
+        .expert(new NlmsExpert("nlms0", 3, 1, 0.5, 1e-3, 0.01))
+        .expert(new RlsExpert("rls1", 3, 1, 0.98, 1.0))
+        .expert(new FunctionExpert("sum", 3, 1, FUNCTIONS.apply("sum"), 3))
+        .topK(2).cell(CellConfig.DEFAULT.withHidden(4)).temperature(0.7f).routerLearningRate(0.4f)
+        .credit(Credit.RESPONSIBILITY).balance(BalanceConfig.DEFAULT.withGamma(0.01).withWarmupTokens(2))
+        .attention(new AttentionConfig(100, 2, 0.7f, 1.5f, 1e-3f)).deviceProfile(DeviceProfile.INT8_MAC)
+        .seed(2026).build();
+  }
+
+  /** The golden model: seeded, then a fixed sequence of learns and token routes. */
+  public static MixtureOfExperts recipe() {
+    MixtureOfExperts m = seeded();
+    m.openStream(STREAMS.get(1));
+    Random r = new Random(2026);
+    RouteBuffer b = m.newRouteBuffer();
+    int routes = 0;
+    for (int t = 0; t < LEARNS; t++) {
+      String s = STREAMS.get(t % 2);
+      float[] x = {(float) r.nextGaussian(), (float) r.nextGaussian(), (float) r.nextGaussian()};
+      float[] y = {2f * x[0] - x[2] + (t % 2 == 0 ? 1f : -1f)};
+      m.learn(s, x, y);
+      if (t % 3 == 2) {
+        m.route(s, x, elapsed(routes), new int[] {t % 7, 42, 42, 99}, b);
+        routes++;
+      }
+    }
+    return m;
+  }
+
+  /** Writes the golden file (under the scalar kernels only). */
+  public static void main(String[] args) throws Exception {
+    if (!"scalar".equals(KernelProvider.get().name())) {
+      throw new IllegalStateException("regenerate with -Daura.kernels=scalar");
+    }
+    Path out = Path.of(args.length > 0 ? args[0] : "aura-tests/src/test/resources/golden/moe-v1.aura");
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Files.write(out, Snapshots.toBytes(recipe()));
+  }
+}
