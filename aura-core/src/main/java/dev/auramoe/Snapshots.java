@@ -305,6 +305,22 @@ public final class Snapshots {
     if (nExperts <= 0 || nExperts > 1 << 20) {
       throw new SnapshotException("corrupt snapshot: expert count " + nExperts);
     }
+    // Sizes the model allocates must match the arrays already read (each bounded by the payload),
+    // so that a damaged size field is refused here rather than allocating gigabytes.
+    int h = cc.hidden();
+    checkShape(proj.length, (long) inputDim * (2L * h + (routerUsesInput ? nExperts : 0)), "cell projection");
+    checkShape(rec.length, (long) h * h, "recurrent weights");
+    checkShape(driveBias.length, h, "drive bias");
+    checkShape(tauBias.length, h, "time-constant bias");
+    checkShape(readout.length, (long) h * nExperts, "router readout");
+    checkShape(routerBias.length, nExperts, "router bias");
+    checkShape(bias.length, nExperts, "balance bias");
+    checkShape(load.length, nExperts, "balance load");
+    checkShape(counts.length, nExperts, "balance counts");
+    if (ac != null && ac.winners() > ac.vocabularySize()) {
+      throw new SnapshotException("corrupt snapshot: " + ac.winners() + " attention winners for a vocabulary of "
+          + ac.vocabularySize());
+    }
     List<Expert> experts = new ArrayList<>(nExperts);
     List<float[]> states = new ArrayList<>(nExperts);
     for (int i = 0; i < nExperts; i++) {
@@ -312,6 +328,10 @@ public final class Snapshots {
       String name = in.readUTF();
       int ein = in.readInt();
       int eout = in.readInt();
+      if (ein != inputDim || eout != outputDim) {
+        throw new SnapshotException("corrupt snapshot: expert '" + name + "' is " + ein + " -> " + eout
+            + " but the mixture is " + inputDim + " -> " + outputDim);
+      }
       int nh = in.readInt();
       if (nh < 0 || nh > 64) {
         throw new SnapshotException("corrupt snapshot: " + nh + " hyper-parameters");
@@ -372,6 +392,13 @@ public final class Snapshots {
     }
     m.meter.restoreCounters(readLongs(in));
     return m;
+  }
+
+  private static void checkShape(int length, long expected, String what) throws SnapshotException {
+    if (length != expected) {
+      throw new SnapshotException("corrupt snapshot: " + what + " has " + length + " values, the configuration needs "
+          + expected);
+    }
   }
 
   private static void copyExact(float[] src, float[] dst, String what) throws SnapshotException {
