@@ -47,20 +47,25 @@ public final class NlmsExpert implements AdaptiveExpert {
     if (inputDim <= 0 || outputDim <= 0) {
       throw new IllegalArgumentException("dimensions must be > 0, got " + inputDim + "x" + outputDim);
     }
-    if (!(mu > 0 && mu < 2)) {
+    // Validate the float values that are stored (and snapshotted), not the doubles given:
+    // 1.99999999 rounds to 2, 1e300 to Infinity, 1e-50 to 0.
+    float muF = (float) mu;
+    float epsF = (float) eps;
+    float leakF = (float) leak;
+    if (!(muF > 0 && muF < 2)) {
       throw new IllegalArgumentException("NLMS step mu must lie in (0, 2), got " + mu);
     }
-    if (!(eps > 0) || !Double.isFinite(eps)) {
+    if (!(epsF > 0) || !Float.isFinite(epsF)) {
       throw new IllegalArgumentException("eps must be finite and > 0, got " + eps);
     }
-    if (!(leak >= 0 && leak * mu < 1)) {
+    if (!(leakF >= 0 && leakF * muF < 1)) {
       throw new IllegalArgumentException("leak must lie in [0, 1/mu), got " + leak);
     }
     this.in = inputDim;
     this.out = outputDim;
-    this.mu = (float) mu;
-    this.eps = (float) eps;
-    this.leak = (float) leak;
+    this.mu = muF;
+    this.eps = epsF;
+    this.leak = leakF;
     this.w = new float[outputDim * (inputDim + 1)];
   }
 

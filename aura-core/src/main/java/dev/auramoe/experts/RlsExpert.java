@@ -44,10 +44,11 @@ public final class RlsExpert implements AdaptiveExpert {
     if (inputDim <= 0 || outputDim <= 0) {
       throw new IllegalArgumentException("dimensions must be > 0, got " + inputDim + "x" + outputDim);
     }
-    if (!(lambda > 0 && lambda <= 1)) {
+    // Validate the float values that are stored (and snapshotted): 1e-50 rounds to 0, 1e300 to Infinity.
+    if (!((float) lambda > 0 && (float) lambda <= 1) || !Float.isFinite(1f / (float) lambda)) {
       throw new IllegalArgumentException("RLS forgetting factor lambda must lie in (0, 1], got " + lambda);
     }
-    if (!(delta > 0) || !Double.isFinite(delta)) {
+    if (!((float) delta > 0) || !Float.isFinite((float) delta) || !Float.isFinite(1f / (float) delta)) {
       throw new IllegalArgumentException("delta must be finite and > 0, got " + delta);
     }
     this.in = inputDim;
