@@ -279,4 +279,51 @@ class AdaptiveFiltersTest {
     assertThat(list).extracting(Expert::name).containsExactly("x0", "x1", "x2");
     assertThat(list).allSatisfy(e -> assertThat(((NlmsExpert) e).mu()).isEqualTo(0.3f));
   }
+
+  @Test
+  void hyperParametersAreValidatedAsTheFloatsThatAreStored() {
+    // Regression: the checks ran on the doubles, but the filters store floats: 1.99999999 became
+    // mu = 2 (unstable), eps 1e300 became Infinity (never learns), delta 1e-50 became 0 (P = Infinity,
+    // NaN after the first update); and the snapshot of such an expert could not be loaded.
+    assertThatThrownBy(() -> new NlmsExpert("n", 2, 1, 1.99999999)).hasMessageContaining("mu must lie in (0, 2)");
+    assertThatThrownBy(() -> new NlmsExpert("n", 2, 1, 1e-50)).hasMessageContaining("mu must lie in (0, 2)");
+    assertThatThrownBy(() -> new NlmsExpert("n", 2, 1, 0.5, 1e300, 0)).hasMessageContaining("eps must be finite and > 0");
+    assertThatThrownBy(() -> new NlmsExpert("n", 2, 1, 0.5, 1e-50, 0)).hasMessageContaining("eps must be finite and > 0");
+    assertThatThrownBy(() -> new RlsExpert("r", 2, 1, 0.99, 1e-50)).hasMessageContaining("delta must be finite and > 0");
+    assertThatThrownBy(() -> new RlsExpert("r", 2, 1, 0.99, 1e-40)).hasMessageContaining("delta must be finite and > 0");
+    assertThatThrownBy(() -> new RlsExpert("r", 2, 1, 0.99, 1e300)).hasMessageContaining("delta must be finite and > 0");
+    assertThatThrownBy(() -> new RlsExpert("r", 2, 1, 1e-50, 1)).hasMessageContaining("lambda must lie in (0, 1]");
+  }
+
+  @Test
+  void everyAcceptedConfigurationRebuildsFromItsRecordedHyperParametersAndLearnsFinitely() {
+    dev.auramoe.testing.Props.forAll(314, 400, g -> {
+      double a = Math.exp(g.doubleIn(Math.log(1e-60), Math.log(1e60)));
+      double b = g.chance(0.3) ? 2 - Math.exp(g.doubleIn(Math.log(1e-12), Math.log(1))) : g.doubleIn(0, 2.1);
+      double c = g.oneOf(0.0, g.doubleIn(0, 3), Math.exp(g.doubleIn(-60, 0)));
+      for (int kind = 0; kind < 2; kind++) {
+        AdaptiveExpert e;
+        try {
+          e = kind == 0 ? new NlmsExpert("n", 2, 1, b, a, c) : new RlsExpert("r", 2, 1, Math.min(1, b), a);
+        } catch (IllegalArgumentException rejected) {
+          continue;
+        }
+        Expert again = Experts.create(e.kind(), e.name(), 2, 1, e.hyperParameters(), null);
+        assertThat(again.hyperParameters()).containsExactly(e.hyperParameters());
+        double[] h = e.hyperParameters();
+        if (e instanceof RlsExpert && (h[0] < 0.9 || h[1] < 1e-6 || h[1] > 1e6)) {
+          continue; // strong forgetting with an extreme P(0) is ill-conditioned in float, by nature of RLS
+        }
+        float[] p = new float[1];
+        for (int t = 0; t < 20; t++) {
+          float[] x = {(float) g.gaussian(), (float) g.gaussian()};
+          e.predict(x, p);
+          e.learn(x, new float[] {x[0] - x[1]}, p.clone(), 1f);
+        }
+        for (float v : e.state()) {
+          assertThat(Float.isFinite(v)).as("%s %s", e.kind(), java.util.Arrays.toString(e.hyperParameters())).isTrue();
+        }
+      }
+    });
+  }
 }
