@@ -1,9 +1,11 @@
 package dev.auramoe.simd;
 
+import dev.auramoe.internal.vector.Approx;
 import dev.auramoe.internal.vector.KernelSupport;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -664,7 +666,7 @@ public final class PanamaKernelSupport implements KernelSupport {
         t.intoArray(a, off + i);
       }
       for (; i < n; i++) {
-        a[off + i] = (float) Math.tanh(a[off + i]);
+        a[off + i] = Approx.tanh(a[off + i]);
       }
     }
 
@@ -675,9 +677,32 @@ public final class PanamaKernelSupport implements KernelSupport {
       int bound = S.loopBound(n);
       for (; i < bound; i += L) {
         FloatVector v = FloatVector.fromArray(S, pre, preOff + i);
-        // Stable softplus: max(v, 0) + log1p(exp(-|v|)); the exp argument is <= 0, never overflows.
-        FloatVector sp = v.max(0f).add(
-            v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+        // Stable softplus: max(v, 0) + log1p(exp(-|v|)), the sequence of Approx.softplus.
+        FloatVector na = v.abs().neg();
+        // ---- y = exp(na), the sequence of Approx.exp
+        FloatVector ex = na.min(Approx.EXP_HI).max(Approx.EXP_LO);
+        FloatVector nf = ex.mul(Approx.LOG2E).add(Approx.ROUND).sub(Approx.ROUND);
+        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
+        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
+        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
+        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+        FloatVector y = ep.mul(((IntVector) nf.convert(VectorOperators.F2I, 0)).add(127)
+            .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        // ----
+        // ---- log1p(y) for y in [0, 1], the sequence of Approx.log1pUnit
+        FloatVector ls = y.div(y.add(2f));
+        FloatVector ls2 = ls.mul(ls);
+        FloatVector lp = FloatVector.broadcast(S, Approx.L11).fma(ls2, FloatVector.broadcast(S, Approx.L9));
+        lp = lp.fma(ls2, FloatVector.broadcast(S, Approx.L7));
+        lp = lp.fma(ls2, FloatVector.broadcast(S, Approx.L5));
+        lp = lp.fma(ls2, FloatVector.broadcast(S, Approx.L3));
+        lp = lp.fma(ls2, FloatVector.broadcast(S, 1f));
+        // ----
+        FloatVector sp = v.max(0f).add(ls.mul(2f).mul(lp));
         FloatVector tau = sp.add(lo);
         // Compare-and-blend clamp: NaN fails every comparison and lands on tauMax.
         VectorMask<Float> inRange = tau.compare(VectorOperators.GE, lo).and(tau.compare(VectorOperators.LE, hi));
@@ -686,7 +711,7 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
       for (; i < n; i++) {
         float v = pre[preOff + i];
-        float tau = tauMin + (float) (Math.max(v, 0.0) + Math.log1p(Math.exp(-Math.abs((double) v))));
+        float tau = tauMin + Approx.softplus(v);
         tau = tau >= tauMin ? (tau <= tauMax ? tau : tauMax) : (tau < tauMin ? tauMin : tauMax);
         invTau[i] = 1f / tau;
       }
@@ -716,7 +741,7 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
       for (; i < n; i++) {
         float d = drive[i];
-        float s = d != d ? 0f : (float) Math.tanh(d);
+        float s = d != d ? 0f : Approx.tanh(d);
         float hi = h[i];
         float next = Math.fma(dt, s - hi * invTau[i], hi);
         float lim = Math.max(Math.abs(hi), bound);
@@ -740,14 +765,28 @@ public final class PanamaKernelSupport implements KernelSupport {
         FloatVector q = x2.mul(TB6).add(TB4).mul(x2).add(TB2).mul(x2).add(TB0);
         FloatVector s = p.div(q).blend(v, v.abs().compare(VectorOperators.LT, TANH_TINY));
         // ----
-        FloatVector g = it.mul(-delta).lanewise(VectorOperators.EXP);
+        FloatVector ga = it.mul(-delta);
+        // ---- g = exp(ga), the sequence of Approx.exp
+        FloatVector ex = ga.min(Approx.EXP_HI).max(Approx.EXP_LO);
+        FloatVector nf = ex.mul(Approx.LOG2E).add(Approx.ROUND).sub(Approx.ROUND);
+        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
+        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
+        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
+        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+        FloatVector g = ep.mul(((IntVector) nf.convert(VectorOperators.F2I, 0)).add(127)
+            .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        // ----
         // g*h + (1-g)*(s/invTau)
         g.mul(hv).add(g.neg().add(1f).mul(s.div(it))).intoArray(h, i);
       }
       for (; i < n; i++) {
         float d = drive[i];
-        float s = d != d ? 0f : (float) Math.tanh(d);
-        float g = (float) Math.exp(-delta * invTau[i]);
+        float s = d != d ? 0f : Approx.tanh(d);
+        float g = Approx.exp(-delta * invTau[i]);
         h[i] = g * h[i] + (1f - g) * (s / invTau[i]);
       }
     }
@@ -770,14 +809,27 @@ public final class PanamaKernelSupport implements KernelSupport {
       // exp((l - max) * invT) into out, which may alias logits: each step reads before it writes.
       FloatVector vsum = FloatVector.zero(S);
       for (i = 0; i < lb; i += L) {
-        FloatVector e = FloatVector.fromArray(S, logits, i).sub(max).mul(invT)
-            .lanewise(VectorOperators.EXP);
+        FloatVector sa = FloatVector.fromArray(S, logits, i).sub(max).mul(invT);
+        // ---- e = exp(sa), the sequence of Approx.exp
+        FloatVector ex = sa.min(Approx.EXP_HI).max(Approx.EXP_LO);
+        FloatVector nf = ex.mul(Approx.LOG2E).add(Approx.ROUND).sub(Approx.ROUND);
+        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
+        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
+        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
+        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+        FloatVector e = ep.mul(((IntVector) nf.convert(VectorOperators.F2I, 0)).add(127)
+            .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        // ----
         e.intoArray(out, i);
         vsum = vsum.add(e);
       }
       float sum = vsum.reduceLanes(VectorOperators.ADD);
       for (i = lb; i < n; i++) {
-        float e = (float) Math.exp((logits[i] - max) * invT);
+        float e = Approx.exp((logits[i] - max) * invT);
         out[i] = e;
         sum += e;
       }
@@ -790,26 +842,22 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
     }
 
-    // tanh as a [13/6] rational function in x (odd numerator, even denominator) on [-c, c], with
-    // the coefficients of Eigen's float tanh: beyond |x| = c tanh rounds to +-1, and below TINY
-    // tanh(x) = x in float, so x is returned as is. Measured against Math.tanh over every 97th
-    // float: max error 6 ulp (3.6e-7 relative), |result| <= 1, NaN propagates. It is written out
-    // in each kernel rather than called (no helper may take a vector, see hasFma()), with plain
-    // mul/add Horner steps. About 2x faster than lanewise(TANH), an out-of-line SVML call per
-    // vector, in KernelBenchmark.tanh*.
-    private static final float TANH_CLAMP = 7.90531110763549805f;
-    private static final float TANH_TINY = 0.0004f;
-    private static final float TA1 = 4.89352455891786e-03f;
-    private static final float TA3 = 6.37261928875436e-04f;
-    private static final float TA5 = 1.48572235717979e-05f;
-    private static final float TA7 = 5.12229709037114e-08f;
-    private static final float TA9 = -8.60467152213735e-11f;
-    private static final float TA11 = 2.00018790482477e-13f;
-    private static final float TA13 = -2.76076847742355e-16f;
-    private static final float TB0 = 4.89352518554385e-03f;
-    private static final float TB2 = 2.26843463243900e-03f;
-    private static final float TB4 = 1.18534705686654e-04f;
-    private static final float TB6 = 1.19825839466702e-06f;
-
+    // tanh, exp and log1p are written out in each kernel rather than called (no helper may take a
+    // vector, see hasFma()), as the exact operation sequences of Approx: the element-wise kernels
+    // are then bit-identical to the scalar ones and the same in every JIT tier, which lanewise(EXP)
+    // and lanewise(TANH) are not (Java fallback in the interpreter, SVML stub in C2).
+    private static final float TANH_CLAMP = Approx.TANH_CLAMP;
+    private static final float TANH_TINY = Approx.TANH_TINY;
+    private static final float TA1 = Approx.TA1;
+    private static final float TA3 = Approx.TA3;
+    private static final float TA5 = Approx.TA5;
+    private static final float TA7 = Approx.TA7;
+    private static final float TA9 = Approx.TA9;
+    private static final float TA11 = Approx.TA11;
+    private static final float TA13 = Approx.TA13;
+    private static final float TB0 = Approx.TB0;
+    private static final float TB2 = Approx.TB2;
+    private static final float TB4 = Approx.TB4;
+    private static final float TB6 = Approx.TB6;
   }
 }

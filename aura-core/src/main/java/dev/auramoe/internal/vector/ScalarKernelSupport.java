@@ -1,7 +1,8 @@
 package dev.auramoe.internal.vector;
 
 /**
- * Plain-Java reference kernels. Always available; the Vector API kernels must agree with these
+ * Plain-Java reference kernels. Transcendentals come from {@link Approx}, so element-wise kernels
+ * are bit-identical to the Vector API ones and deterministic in every JIT tier. Always available; the Vector API kernels must agree with these
  * within the tolerances of the equivalence tests. Loops are written so that the JIT can unroll
  * them, but no SIMD is assumed.
  */
@@ -70,30 +71,25 @@ public final class ScalarKernelSupport implements KernelSupport {
   @Override
   public void tanh(float[] a, int off, int n) {
     for (int i = 0; i < n; i++) {
-      a[off + i] = (float) Math.tanh(a[off + i]);
+      a[off + i] = Approx.tanh(a[off + i]);
     }
   }
 
   @Override
   public void inverseTau(float[] pre, int preOff, float[] invTau, int n, float tauMin, float tauMax) {
     for (int i = 0; i < n; i++) {
-      float tau = tauMin + softplus(pre[preOff + i]);
+      float tau = tauMin + Approx.softplus(pre[preOff + i]);
       // NaN fails both comparisons and falls through to tauMax.
       tau = tau >= tauMin ? (tau <= tauMax ? tau : tauMax) : (tau < tauMin ? tauMin : tauMax);
       invTau[i] = 1f / tau;
     }
   }
 
-  /** Numerically stable softplus: {@code log(1 + e^v) = max(v, 0) + log1p(e^{-|v|})}. */
-  static float softplus(float v) {
-    return (float) (Math.max(v, 0.0) + Math.log1p(Math.exp(-Math.abs((double) v))));
-  }
-
   @Override
   public void liquidEuler(float[] h, float[] drive, float[] invTau, float dt, float bound, int n) {
     for (int i = 0; i < n; i++) {
       float d = drive[i];
-      float s = d != d ? 0f : (float) Math.tanh(d);
+      float s = d != d ? 0f : Approx.tanh(d);
       float hi = h[i];
       float next = Math.fma(dt, s - hi * invTau[i], hi);
       float lim = Math.max(Math.abs(hi), bound);
@@ -105,8 +101,8 @@ public final class ScalarKernelSupport implements KernelSupport {
   public void closedForm(float[] h, float[] drive, float[] invTau, float delta, int n) {
     for (int i = 0; i < n; i++) {
       float d = drive[i];
-      float s = d != d ? 0f : (float) Math.tanh(d);
-      float g = (float) Math.exp(-delta * invTau[i]);
+      float s = d != d ? 0f : Approx.tanh(d);
+      float g = Approx.exp(-delta * invTau[i]);
       h[i] = g * h[i] + (1f - g) * (s / invTau[i]);
     }
   }
@@ -119,7 +115,7 @@ public final class ScalarKernelSupport implements KernelSupport {
     }
     float sum = 0f;
     for (int i = 0; i < n; i++) {
-      float e = (float) Math.exp((logits[i] - max) * invT);
+      float e = Approx.exp((logits[i] - max) * invT);
       out[i] = e;
       sum += e;
     }
