@@ -164,6 +164,43 @@ class ConcurrencyTest {
     assertThat(m.balanceState().bias()).containsOnly(0f);
   }
 
+  @Test
+  void submissionOrderIsVisibleInThePredictionsWhateverTheKernels() throws Exception {
+    // An order witness that needs no bit-exact replay: one NLMS expert (mu = 1, x = [1]) nearly
+    // memorises its last target, so the prediction returned for the t-th submitted learn is ~ t - 1
+    // exactly when the updates ran in submission order. One expert, d = 1: no kernel rounding matters.
+    MixtureOfExperts m = MixtureOfExperts.builder(1, 1).expert(new dev.auramoe.experts.NlmsExpert("only", 1, 1, 1.0))
+        .topK(1).cell(CellConfig.DEFAULT.withHidden(8)).build();
+    m.openStream("noise");
+    AtomicBoolean done = new AtomicBoolean();
+    ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+    Thread router = new Thread(() -> {
+      try {
+        RouteBuffer b = m.newRouteBuffer();
+        Random r = new Random(1);
+        while (!done.get()) {
+          m.route("noise", new float[] {(float) r.nextGaussian()}, b);
+          m.predict(S, new float[] {1f});
+        }
+      } catch (Throwable t) {
+        errors.add(t);
+      }
+    });
+    router.start();
+    List<CompletableFuture<MixtureOfExperts.LearnResult>> f = new ArrayList<>();
+    for (int t = 0; t < 2000; t++) {
+      f.add(m.learnAsync(S, new float[] {1f}, new float[] {t}));
+    }
+    m.awaitLearning();
+    done.set(true);
+    router.join();
+    assertThat(errors).isEmpty();
+    for (int t = 1; t < 2000; t++) {
+      assertThat((double) f.get(t).join().prediction()[0]).as("prediction of learn %d", t)
+          .isCloseTo(t - 1, org.assertj.core.api.Assertions.within(0.01));
+    }
+  }
+
   @ParameterizedTest(name = "balancing {0}")
   @ValueSource(strings = {"off", "frozen"})
   void concurrentRoutingOnDistinctStreamsEqualsSequentialRouting(String mode) throws Exception {
