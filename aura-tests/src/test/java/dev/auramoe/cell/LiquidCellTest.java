@@ -8,6 +8,10 @@ import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
 import dev.auramoe.testing.Gen;
 import dev.auramoe.testing.Props;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,12 +35,15 @@ class LiquidCellTest {
 
   /**
    * Wraps the selected kernels and records, for each integration step of {@link LiquidCell#advance},
-   * the state at its start (the recurrent product reads h first thing in every step) and the step
-   * length handed to the update kernel.
+   * the state at its start (the recurrent product, any {@code gemv*} kernel, reads h first thing in
+   * every step) and the step length handed to the update kernel. A dynamic proxy, so that it keeps
+   * working as the kernel SPI grows.
    */
-  static final class StepSpy implements KernelSupport {
+  static final class StepSpy implements InvocationHandler {
     final List<float[]> statesAtStepStart = new ArrayList<>();
     final List<Float> stepLengths = new ArrayList<>();
+    final KernelSupport kernels = (KernelSupport) Proxy.newProxyInstance(KernelSupport.class.getClassLoader(),
+        new Class<?>[] {KernelSupport.class}, this);
     float[] h;
 
     void watch(float[] state) {
@@ -45,48 +52,28 @@ class LiquidCellTest {
       stepLengths.clear();
     }
 
-    @Override public String name() { return "spy(" + K.name() + ")"; }
-    @Override public float dot(float[] a, int aOff, float[] b, int bOff, int n) { return K.dot(a, aOff, b, bOff, n); }
-    @Override public float sumOfSquares(float[] a, int off, int n) { return K.sumOfSquares(a, off, n); }
-    @Override public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) { K.axpy(alpha, x, xOff, y, yOff, n); }
-
     @Override
-    public void gemv(float[] w, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
-      if (x == h) {
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+      String name = method.getName();
+      if (name.startsWith("gemv") && args[3] == h) {
         statesAtStepStart.add(h.clone());
+      } else if (name.equals("liquidEuler") || name.equals("closedForm")) {
+        stepLengths.add((Float) args[3]);
       }
-      K.gemv(w, rows, cols, x, xOff, y, yOff, accumulate);
+      try {
+        return method.invoke(K, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
     }
-
-    @Override public void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y) { K.gemm(x, tokens, w, rows, cols, y); }
-    @Override public void tanh(float[] a, int off, int n) { K.tanh(a, off, n); }
-
-    @Override
-    public void inverseTau(float[] pre, int preOff, float[] invTau, int n, float tauMin, float tauMax) {
-      K.inverseTau(pre, preOff, invTau, n, tauMin, tauMax);
-    }
-
-    @Override
-    public void liquidEuler(float[] h, float[] drive, float[] invTau, float dt, float bound, int n) {
-      stepLengths.add(dt);
-      K.liquidEuler(h, drive, invTau, dt, bound, n);
-    }
-
-    @Override
-    public void closedForm(float[] h, float[] drive, float[] invTau, float delta, int n) {
-      stepLengths.add(delta);
-      K.closedForm(h, drive, invTau, delta, n);
-    }
-
-    @Override public void softmax(float[] logits, float[] out, int n, float invT) { K.softmax(logits, out, n, invT); }
   }
 
   /** One advance through the spy; returns the steps taken and checks the bound after every step. */
   private static int advanceChecked(LiquidCell cell, StepSpy spy, float[] h, float[] x, float elapsed) {
     float[] p = new float[cell.width()];
-    cell.project(spy, x, 0, p, 0);
+    cell.project(spy.kernels, x, 0, p, 0);
     spy.watch(h);
-    int steps = cell.advance(spy, h, p, 0, elapsed, new float[cell.hidden()], new float[cell.hidden()]);
+    int steps = cell.advance(spy.kernels, h, p, 0, elapsed, new float[cell.hidden()], new float[cell.hidden()]);
     List<float[]> states = new ArrayList<>(spy.statesAtStepStart);
     states.add(h.clone());
     assertThat(states).as("one recorded state per step plus the final one").hasSize(steps + 1);
