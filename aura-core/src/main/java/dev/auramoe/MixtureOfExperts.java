@@ -197,6 +197,7 @@ public final class MixtureOfExperts implements AutoCloseable {
           p[i * width + 2 * hidden + e] = (float) r.nextGaussian() * qs;
         }
       }
+      cell.refreshCaches();
     }
     this.balancer = new LoadBalancer(nExperts, config.balance());
     this.meter = new EnergyMeter(config.profile());
@@ -731,8 +732,6 @@ public final class MixtureOfExperts implements AutoCloseable {
         norm += k.sumOfSquares(x, 0, in);
         learnMacs += in;
       }
-      float[] pw = cell.projection();
-      int qcol = 2 * hidden;
       for (int j = 0; j < topK; j++) {
         int e = chosen[j];
         float delta = massChosen * resp[j] - probs[e];
@@ -746,9 +745,7 @@ public final class MixtureOfExperts implements AutoCloseable {
         routerBias[e] += step;
         learnMacs += hidden + 1;
         if (config.routerUsesInput()) {
-          for (int i = 0; i < in; i++) {
-            pw[i * width + qcol + e] += step * x[i];
-          }
+          cell.addToExtraColumn(e, step, x);
           learnMacs += in;
         }
       }

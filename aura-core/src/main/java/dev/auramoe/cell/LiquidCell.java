@@ -1,5 +1,6 @@
 package dev.auramoe.cell;
 
+import dev.auramoe.internal.vector.Bf16;
 import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Random;
 
@@ -27,6 +28,10 @@ public final class LiquidCell {
   private final float[] wt;
   private final float[] b;
   private final float[] c;
+  /** Derived: the U and V columns as packed bf16, or null when they are not all bf16-exact. */
+  private int[] packed;
+  /** Derived: the extra columns transposed (extra x in), so each extra output is one dot product. */
+  private final float[] extraT;
   /** Closed form only: the state at the start of a step, to keep the bound through rounding. */
   private final float[] before;
 
@@ -48,13 +53,16 @@ public final class LiquidCell {
     this.b = new float[hidden];
     this.c = new float[hidden];
     this.before = new float[hidden];
+    this.extraT = new float[extra * inputDim];
     Random r = new Random(seed);
     float us = (float) (config.inputScale() / Math.sqrt(in));
     float vs = (float) (0.5 / Math.sqrt(in));
     for (int i = 0; i < in; i++) {
       for (int j = 0; j < hidden; j++) {
-        proj[i * width + j] = (float) r.nextGaussian() * us;
-        proj[i * width + hidden + j] = (float) r.nextGaussian() * vs;
+        // bf16-exact reservoir values: the single-input path streams a packed bf16 copy (half the
+        // bytes) and still computes exactly these products.
+        proj[i * width + j] = Bf16.round((float) r.nextGaussian() * us);
+        proj[i * width + hidden + j] = Bf16.round((float) r.nextGaussian() * vs);
       }
     }
     float ws = (float) (config.recurrentScale() / Math.sqrt(hidden));
@@ -72,6 +80,41 @@ public final class LiquidCell {
       double sp = Math.max(tau - config.tauMin(), 1e-4);
       c[j] = (float) (sp > 20 ? sp : Math.log(Math.expm1(sp)));
     }
+    refreshCaches();
+  }
+
+  /**
+   * Rebuilds the derived copies of the projection (packed bf16 U and V, transposed extra columns).
+   * Call it after writing to {@link #projection()} directly; {@link #setWeights} and
+   * {@link #addToExtraColumn} keep them in step themselves.
+   */
+  public void refreshCaches() {
+    packed = Bf16.packOrNull(proj, in, width, 0, 2 * hidden);
+    int extra = width - 2 * hidden;
+    for (int e = 0; e < extra; e++) {
+      for (int i = 0; i < in; i++) {
+        extraT[e * in + i] = proj[i * width + 2 * hidden + e];
+      }
+    }
+  }
+
+  /**
+   * Adds {@code step * x} to extra column {@code e} (a caller's learned readout of x), keeping the
+   * derived copy in step. x not modified.
+   */
+  public void addToExtraColumn(int e, float step, float[] x) {
+    int col = 2 * hidden + e;
+    int base = e * in;
+    for (int i = 0; i < in; i++) {
+      float v = proj[i * width + col] + step * x[i];
+      proj[i * width + col] = v;
+      extraT[base + i] = v;
+    }
+  }
+
+  /** Whether the single-input path uses the packed bf16 copy of U and V. */
+  public boolean usesPackedProjection() {
+    return packed != null;
   }
 
   /** The configuration. */
@@ -116,7 +159,16 @@ public final class LiquidCell {
 
   /** {@code out[0..width) = x . P}. */
   public void project(KernelSupport k, float[] x, int xOff, float[] out, int outOff) {
-    k.gemv(proj, in, width, x, xOff, out, outOff, false);
+    int[] pk = packed;
+    if (pk == null) {
+      k.gemv(proj, in, width, x, xOff, out, outOff, false);
+      return;
+    }
+    k.gemvBf16(pk, in, 2 * hidden, x, xOff, out, outOff, false);
+    int extra = width - 2 * hidden;
+    for (int e = 0; e < extra; e++) {
+      out[outOff + 2 * hidden + e] = k.dot(extraT, e * in, x, xOff, in);
+    }
   }
 
   /**
@@ -197,5 +249,6 @@ public final class LiquidCell {
     System.arraycopy(recurrent, 0, wt, 0, wt.length);
     System.arraycopy(driveBias, 0, b, 0, b.length);
     System.arraycopy(tauBias, 0, c, 0, c.length);
+    refreshCaches();
   }
 }

@@ -6,8 +6,10 @@ import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import dev.auramoe.internal.vector.Bf16;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -57,6 +59,10 @@ public final class PanamaKernelSupport implements KernelSupport {
           "no hardware fused multiply-add (-XX:-UseFMA or an old CPU): the Vector API would emulate it lane by lane");
     }
     requestedBits(); // validates the property before K is initialised
+    if (FloatVector.SPECIES_PREFERRED.vectorBitSize() > 512 && requestedBits() == 0) {
+      throw new UnsupportedOperationException("vectors wider than 512 bits are not supported yet (the fixed-order lane"
+          + " sums assume at most 16 float lanes); force one with -D" + VECTOR_BITS_PROPERTY);
+    }
     this.name = "panama-" + K.S.vectorBitSize();
   }
 
@@ -132,6 +138,11 @@ public final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void gemvBf16(int[] packed, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+    K.gemvBf16(packed, rows, cols, x, xOff, y, yOff, accumulate);
+  }
+
+  @Override
   public void tanh(float[] a, int off, int n) {
     K.tanh(a, off, n);
   }
@@ -171,6 +182,11 @@ public final class PanamaKernelSupport implements KernelSupport {
     static final VectorSpecies<Float> S = species();
     /** Lanes per vector. */
     static final int L = S.length();
+    /** Lane rotations for the fixed-order tree sum (ROT8 only used when L >= 16, ROT4 when L >= 8). */
+    static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(S, 1, 1, true);
+    static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(S, 2, 1, true);
+    static final VectorShuffle<Float> ROT4 = VectorShuffle.iota(S, Math.min(4, L - 1), 1, true);
+    static final VectorShuffle<Float> ROT8 = VectorShuffle.iota(S, Math.min(8, L - 1), 1, true);
     /**
      * Whether the register file has 32 vector registers (AVX-512, NEON/SVE) rather than 16 (AVX2).
      * It picks the gemm micro-kernel: 6x4 vectors of accumulators need more than 16 registers.
@@ -211,7 +227,18 @@ public final class PanamaKernelSupport implements KernelSupport {
       for (; i < bound; i += L) {
         s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
       }
-      float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+      FloatVector red = s0.add(s1).add(s2.add(s3));
+      // Fixed-order tree sum (rotate by L/2, L/4, ..., 1): reduceLanes(ADD) sums lanes in another
+      // order in the interpreter than in C2, which would make results depend on the JIT tier.
+      if (L >= 16) {
+        red = red.add(red.rearrange(ROT8));
+      }
+      if (L >= 8) {
+        red = red.add(red.rearrange(ROT4));
+      }
+      red = red.add(red.rearrange(ROT2));
+      red = red.add(red.rearrange(ROT1));
+      float s = red.lane(0);
       // Scalar tail: fewer than L elements, cheaper than building a mask.
       for (; i < n; i++) {
         s = Math.fma(a[aOff + i], b[bOff + i], s);
@@ -641,6 +668,114 @@ public final class PanamaKernelSupport implements KernelSupport {
       c5.intoArray(y, y0 + 5 * cols, m);
     }
 
+    // ---------------------------------------------------------------- bf16 gemv
+
+    /** Int species of the same shape as S: one int of packed bf16 pairs widens to two float lanes. */
+    static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
+
+    static void gemvBf16(int[] packed, int rows, int cols, float[] x, int xOff, float[] y, int yOff,
+        boolean accumulate) {
+      // Int vectors ("chunks") of L ints cover full 32-column blocks; a chunk at int offset c*L of
+      // a row widens into columns [32b + q, +L) (low halves) and [32b + 16 + q, +L) (high halves),
+      // with b = c*L / 16 and q = c*L % 16. Four chunks (eight float accumulators) per pass over
+      // the rows keep every output in registers while the weights stream once.
+      int stride = Bf16.stride(cols);
+      int fullChunks = (cols / 32) * 16 / L;
+      int c = 0;
+      for (; c + 4 <= fullChunks; c += 4) {
+        gemvBf16x4(packed, rows, stride, c, x, xOff, y, yOff, accumulate);
+      }
+      for (; c < fullChunks; c++) {
+        gemvBf16x1(packed, rows, stride, c, x, xOff, y, yOff, accumulate);
+      }
+      int done = (cols / 32) * 32;
+      if (done < cols) {
+        // Partial last block: scalar, at most 31 columns.
+        for (int j = done; j < cols; j++) {
+          float s = accumulate ? y[yOff + j] : 0f;
+          for (int i = 0; i < rows; i++) {
+            s = Math.fma(x[xOff + i], Bf16.get(packed, stride, i, j), s);
+          }
+          y[yOff + j] = s;
+        }
+      }
+    }
+
+    private static int loCol(int chunk) {
+      int e = chunk * L;
+      return (e >>> 4) * 32 + (e & 15);
+    }
+
+    private static void gemvBf16x4(int[] packed, int rows, int stride, int c, float[] x, int xOff, float[] y,
+        int yOff, boolean accumulate) {
+      int l0 = yOff + loCol(c), l1 = yOff + loCol(c + 1), l2 = yOff + loCol(c + 2), l3 = yOff + loCol(c + 3);
+      FloatVector a0 = accumulate ? FloatVector.fromArray(S, y, l0) : FloatVector.zero(S);
+      FloatVector b0 = accumulate ? FloatVector.fromArray(S, y, l0 + 16) : FloatVector.zero(S);
+      FloatVector a1 = accumulate ? FloatVector.fromArray(S, y, l1) : FloatVector.zero(S);
+      FloatVector b1 = accumulate ? FloatVector.fromArray(S, y, l1 + 16) : FloatVector.zero(S);
+      FloatVector a2 = accumulate ? FloatVector.fromArray(S, y, l2) : FloatVector.zero(S);
+      FloatVector b2 = accumulate ? FloatVector.fromArray(S, y, l2 + 16) : FloatVector.zero(S);
+      FloatVector a3 = accumulate ? FloatVector.fromArray(S, y, l3) : FloatVector.zero(S);
+      FloatVector b3 = accumulate ? FloatVector.fromArray(S, y, l3 + 16) : FloatVector.zero(S);
+      int base = c * L;
+      for (int i = 0; i < rows; i++) {
+        int o = i * stride + base;
+        FloatVector xi = FloatVector.broadcast(S, x[xOff + i]);
+        IntVector v0 = IntVector.fromArray(IS, packed, o);
+        IntVector v1 = IntVector.fromArray(IS, packed, o + L);
+        IntVector v2 = IntVector.fromArray(IS, packed, o + 2 * L);
+        IntVector v3 = IntVector.fromArray(IS, packed, o + 3 * L);
+        // Low half: shift into the top of the float; high half: already on top, mask the low bits.
+        a0 = xi.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+        b0 = xi.fma(v0.and(0xffff0000).reinterpretAsFloats(), b0);
+        a1 = xi.fma(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a1);
+        b1 = xi.fma(v1.and(0xffff0000).reinterpretAsFloats(), b1);
+        a2 = xi.fma(v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
+        b2 = xi.fma(v2.and(0xffff0000).reinterpretAsFloats(), b2);
+        a3 = xi.fma(v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a3);
+        b3 = xi.fma(v3.and(0xffff0000).reinterpretAsFloats(), b3);
+      }
+      a0.intoArray(y, l0);
+      b0.intoArray(y, l0 + 16);
+      a1.intoArray(y, l1);
+      b1.intoArray(y, l1 + 16);
+      a2.intoArray(y, l2);
+      b2.intoArray(y, l2 + 16);
+      a3.intoArray(y, l3);
+      b3.intoArray(y, l3 + 16);
+    }
+
+    private static void gemvBf16x1(int[] packed, int rows, int stride, int c, float[] x, int xOff, float[] y,
+        int yOff, boolean accumulate) {
+      // One chunk: two chains per half over even and odd rows, to cover the FMA latency.
+      int l0 = yOff + loCol(c);
+      FloatVector a0 = accumulate ? FloatVector.fromArray(S, y, l0) : FloatVector.zero(S);
+      FloatVector b0 = accumulate ? FloatVector.fromArray(S, y, l0 + 16) : FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S);
+      FloatVector b1 = FloatVector.zero(S);
+      int base = c * L;
+      int i = 0;
+      for (; i + 1 < rows; i += 2) {
+        int o = i * stride + base;
+        FloatVector xa = FloatVector.broadcast(S, x[xOff + i]);
+        FloatVector xb = FloatVector.broadcast(S, x[xOff + i + 1]);
+        IntVector v0 = IntVector.fromArray(IS, packed, o);
+        IntVector v1 = IntVector.fromArray(IS, packed, o + stride);
+        a0 = xa.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+        b0 = xa.fma(v0.and(0xffff0000).reinterpretAsFloats(), b0);
+        a1 = xb.fma(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a1);
+        b1 = xb.fma(v1.and(0xffff0000).reinterpretAsFloats(), b1);
+      }
+      for (; i < rows; i++) {
+        FloatVector xa = FloatVector.broadcast(S, x[xOff + i]);
+        IntVector v0 = IntVector.fromArray(IS, packed, i * stride + base);
+        a0 = xa.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+        b0 = xa.fma(v0.and(0xffff0000).reinterpretAsFloats(), b0);
+      }
+      a0.add(a1).intoArray(y, l0);
+      b0.add(b1).intoArray(y, l0 + 16);
+    }
+
     // ---------------------------------------------------------------- element-wise kernels
     //
     // Shape: whole vectors up to loopBound, then a scalar tail with the reference's own math. No
@@ -681,7 +816,8 @@ public final class PanamaKernelSupport implements KernelSupport {
         FloatVector na = v.abs().neg();
         // ---- y = exp(na), the sequence of Approx.exp
         FloatVector ex = na.min(Approx.EXP_HI).max(Approx.EXP_LO);
-        FloatVector nf = ex.mul(Approx.LOG2E).add(Approx.ROUND).sub(Approx.ROUND);
+        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
+        FloatVector nf = et.sub(Approx.ROUND);
         FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
         er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
         FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
@@ -690,8 +826,7 @@ public final class PanamaKernelSupport implements KernelSupport {
         ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
         ep = ep.fma(er, FloatVector.broadcast(S, 1f));
         ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        FloatVector y = ep.mul(((IntVector) nf.convert(VectorOperators.F2I, 0)).add(127)
-            .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        FloatVector y = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
         // ----
         // ---- log1p(y) for y in [0, 1], the sequence of Approx.log1pUnit
         FloatVector ls = y.div(y.add(2f));
@@ -768,7 +903,8 @@ public final class PanamaKernelSupport implements KernelSupport {
         FloatVector ga = it.mul(-delta);
         // ---- g = exp(ga), the sequence of Approx.exp
         FloatVector ex = ga.min(Approx.EXP_HI).max(Approx.EXP_LO);
-        FloatVector nf = ex.mul(Approx.LOG2E).add(Approx.ROUND).sub(Approx.ROUND);
+        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
+        FloatVector nf = et.sub(Approx.ROUND);
         FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
         er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
         FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
@@ -777,8 +913,7 @@ public final class PanamaKernelSupport implements KernelSupport {
         ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
         ep = ep.fma(er, FloatVector.broadcast(S, 1f));
         ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        FloatVector g = ep.mul(((IntVector) nf.convert(VectorOperators.F2I, 0)).add(127)
-            .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        FloatVector g = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
         // ----
         // g*h + (1-g)*(s/invTau)
         g.mul(hv).add(g.neg().add(1f).mul(s.div(it))).intoArray(h, i);
@@ -812,7 +947,8 @@ public final class PanamaKernelSupport implements KernelSupport {
         FloatVector sa = FloatVector.fromArray(S, logits, i).sub(max).mul(invT);
         // ---- e = exp(sa), the sequence of Approx.exp
         FloatVector ex = sa.min(Approx.EXP_HI).max(Approx.EXP_LO);
-        FloatVector nf = ex.mul(Approx.LOG2E).add(Approx.ROUND).sub(Approx.ROUND);
+        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
+        FloatVector nf = et.sub(Approx.ROUND);
         FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
         er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
         FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
@@ -821,13 +957,22 @@ public final class PanamaKernelSupport implements KernelSupport {
         ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
         ep = ep.fma(er, FloatVector.broadcast(S, 1f));
         ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        FloatVector e = ep.mul(((IntVector) nf.convert(VectorOperators.F2I, 0)).add(127)
-            .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        FloatVector e = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
         // ----
         e.intoArray(out, i);
         vsum = vsum.add(e);
       }
-      float sum = vsum.reduceLanes(VectorOperators.ADD);
+      // Fixed-order tree sum (rotate by L/2, L/4, ..., 1): reduceLanes(ADD) sums lanes in another
+      // order in the interpreter than in C2, which would make results depend on the JIT tier.
+      if (L >= 16) {
+        vsum = vsum.add(vsum.rearrange(ROT8));
+      }
+      if (L >= 8) {
+        vsum = vsum.add(vsum.rearrange(ROT4));
+      }
+      vsum = vsum.add(vsum.rearrange(ROT2));
+      vsum = vsum.add(vsum.rearrange(ROT1));
+      float sum = vsum.lane(0);
       for (i = lb; i < n; i++) {
         float e = Approx.exp((logits[i] - max) * invT);
         out[i] = e;

@@ -17,7 +17,7 @@ package dev.auramoe.internal.vector;
  *           x itself below |x| &lt; 4e-4; max error 6 ulp, |tanh| &lt;= 1
  * exp(x):   x clamped to [-87, 88]; n = round(x log2 e); r = x - n ln 2 (two-part Cody-Waite);
  *           exp(r) by its degree-6 Taylor polynomial (|r| &lt;= 0.347, truncation &lt; 1.3e-7);
- *           times 2^n built from the exponent bits
+ *           times 2^n built from the exponent bits (no float-to-int conversion)
  * log1p(y): for y in [0, 1]: s = y / (2 + y), log1p(y) = 2 atanh(s) = 2 s (1 + s^2/3 + ... + s^10/11)
  * softplus(v) = max(v, 0) + log1p(exp(-|v|))
  * </pre>
@@ -51,8 +51,12 @@ public final class Approx {
   /** ln 2 split so that n * LN2_HI is exact for |n| &lt;= 2^9. */
   public static final float LN2_HI = 0.693359375f;
   public static final float LN2_LO = -2.12194440e-4f;
-  /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude &lt; 2^22 to an integer. */
-  public static final float ROUND = 12582912f;
+  /**
+   * 1.5 * 2^23 + 127. Adding it to a float of magnitude &lt; 2^21 rounds that float to an integer n
+   * and leaves n + 127 in the low mantissa bits; shifting those bits left by 23 makes the float 2^n
+   * without a float-to-int conversion.
+   */
+  public static final float ROUND = 12583039f;
   public static final float E2 = 1f / 2;
   public static final float E3 = 1f / 6;
   public static final float E4 = 1f / 24;
@@ -77,7 +81,8 @@ public final class Approx {
   /** exp(v), with v clamped to [-87, 88]. */
   public static float exp(float v) {
     float x = Math.max(Math.min(v, EXP_HI), EXP_LO);
-    float nf = (x * LOG2E + ROUND) - ROUND;
+    float t = x * LOG2E + ROUND;
+    float nf = t - ROUND;
     float r = Math.fma(nf, -LN2_HI, x);
     r = Math.fma(nf, -LN2_LO, r);
     float p = Math.fma(E6, r, E5);
@@ -86,7 +91,7 @@ public final class Approx {
     p = Math.fma(p, r, E2);
     p = Math.fma(p, r, 1f);
     p = Math.fma(p, r, 1f);
-    return p * Float.intBitsToFloat(((int) nf + 127) << 23);
+    return p * Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
   }
 
   /** log1p(y) for y in [0, 1] (the range softplus needs). */

@@ -47,6 +47,15 @@ public interface KernelSupport {
   void gemv(float[] w, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate);
 
   /**
+   * Input-major matrix-vector product with bf16 weights packed as {@link Bf16} describes.
+   *
+   * <pre>y[yOff + j] (= or +=) sum_{i &lt; rows} x[xOff + i] * w(i, j),   j &lt; cols</pre>
+   *
+   * packed and x not modified; y modified in [yOff, yOff + cols) only.
+   */
+  void gemvBf16(int[] packed, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate);
+
+  /**
    * Input-major matrix-matrix product over a batch of row vectors.
    *
    * <pre>y[t * cols + j] = sum_{i &lt; rows} x[t * rows + i] * w[i * cols + j],   t &lt; tokens, j &lt; cols</pre>

@@ -62,6 +62,20 @@ public final class ScalarKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void gemvBf16(int[] packed, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
+    if (!accumulate) {
+      java.util.Arrays.fill(y, yOff, yOff + cols, 0f);
+    }
+    int stride = Bf16.stride(cols);
+    for (int i = 0; i < rows; i++) {
+      float xi = x[xOff + i];
+      for (int j = 0; j < cols; j++) {
+        y[yOff + j] = Math.fma(xi, Bf16.get(packed, stride, i, j), y[yOff + j]);
+      }
+    }
+  }
+
+  @Override
   public void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y) {
     for (int t = 0; t < tokens; t++) {
       gemv(w, rows, cols, x, t * rows, y, t * cols, false);
