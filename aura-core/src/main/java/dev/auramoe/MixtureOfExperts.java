@@ -470,7 +470,7 @@ public final class MixtureOfExperts implements AutoCloseable {
       throw new IllegalArgumentException("xs holds " + xs.length + " values, fewer than count * inputDim = "
           + (long) count * in);
     }
-    for (int i = 0, n = count * in; i < n; i++) {
+    for (int i = 0, n = k.allFinite(xs, 0, count * in) ? 0 : count * in; i < n; i++) {
       if (!Float.isFinite(xs[i])) {
         throw new IllegalArgumentException("input " + (i / in) + " has a non-finite value at index " + (i % in)
             + ": " + xs[i]);
@@ -979,8 +979,11 @@ public final class MixtureOfExperts implements AutoCloseable {
     checkVector(x, in, "input x");
   }
 
-  private static void checkVector(float[] v, int n, String what) {
+  private void checkVector(float[] v, int n, String what) {
     checkLength(v, n, what);
+    if (k.allFinite(v, 0, n)) {
+      return;
+    }
     for (int i = 0; i < n; i++) {
       if (!Float.isFinite(v[i])) {
         throw new IllegalArgumentException(what + " has a non-finite value at index " + i + ": " + v[i]);

@@ -30,8 +30,8 @@ public final class LiquidCell {
   private final float[] c;
   /** Derived: the U and V columns as packed bf16, or null when they are not all bf16-exact. */
   private int[] packed;
-  /** Derived: the extra columns transposed (extra x in), so each extra output is one dot product. */
-  private final float[] extraT;
+  /** Derived: the extra columns alone, input-major (in x extra), for the fused single-input pass. */
+  private final float[] extraW;
   /** Closed form only: the state at the start of a step, to keep the bound through rounding. */
   private final float[] before;
 
@@ -53,7 +53,7 @@ public final class LiquidCell {
     this.b = new float[hidden];
     this.c = new float[hidden];
     this.before = new float[hidden];
-    this.extraT = new float[extra * inputDim];
+    this.extraW = new float[extra * inputDim];
     Random r = new Random(seed);
     float us = (float) (config.inputScale() / Math.sqrt(in));
     float vs = (float) (0.5 / Math.sqrt(in));
@@ -84,7 +84,7 @@ public final class LiquidCell {
   }
 
   /**
-   * Rebuilds the derived copies of the projection (packed bf16 U and V, transposed extra columns).
+   * Rebuilds the derived copies of the projection (packed bf16 U and V, the extra columns alone).
    * Call it after writing to {@link #projection()} directly; {@link #setWeights} and
    * {@link #addToExtraColumn} keep them in step themselves.
    */
@@ -93,7 +93,7 @@ public final class LiquidCell {
     int extra = width - 2 * hidden;
     for (int e = 0; e < extra; e++) {
       for (int i = 0; i < in; i++) {
-        extraT[e * in + i] = proj[i * width + 2 * hidden + e];
+        extraW[i * extra + e] = proj[i * width + 2 * hidden + e];
       }
     }
   }
@@ -104,11 +104,11 @@ public final class LiquidCell {
    */
   public void addToExtraColumn(int e, float step, float[] x) {
     int col = 2 * hidden + e;
-    int base = e * in;
+    int extra = width - 2 * hidden;
     for (int i = 0; i < in; i++) {
       float v = proj[i * width + col] + step * x[i];
       proj[i * width + col] = v;
-      extraT[base + i] = v;
+      extraW[i * extra + e] = v;
     }
   }
 
@@ -164,11 +164,7 @@ public final class LiquidCell {
       k.gemv(proj, in, width, x, xOff, out, outOff, false);
       return;
     }
-    k.gemvBf16(pk, in, 2 * hidden, x, xOff, out, outOff, false);
-    int extra = width - 2 * hidden;
-    for (int e = 0; e < extra; e++) {
-      out[outOff + 2 * hidden + e] = k.dot(extraT, e * in, x, xOff, in);
-    }
+    k.gemvBf16Dense(pk, 2 * hidden, extraW, width - 2 * hidden, in, x, xOff, out, outOff);
   }
 
   /**

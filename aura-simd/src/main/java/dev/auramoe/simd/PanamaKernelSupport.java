@@ -123,6 +123,11 @@ public final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public boolean allFinite(float[] a, int off, int n) {
+    return K.allFinite(a, off, n);
+  }
+
+  @Override
   public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
     K.axpy(alpha, x, xOff, y, yOff, n);
   }
@@ -135,6 +140,12 @@ public final class PanamaKernelSupport implements KernelSupport {
   @Override
   public void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y) {
     K.gemm(x, tokens, w, rows, cols, y);
+  }
+
+  @Override
+  public void gemvBf16Dense(int[] packed, int packedCols, float[] dense, int denseCols, int rows, float[] x, int xOff,
+      float[] y, int yOff) {
+    K.gemvBf16Dense(packed, packedCols, dense, denseCols, rows, x, xOff, y, yOff);
   }
 
   @Override
@@ -250,6 +261,27 @@ public final class PanamaKernelSupport implements KernelSupport {
       // The reference's definition. The second load of each vector hits L1 and the loop is
       // FMA-bound anyway; one vector loop fewer keeps the class small (see the class comment).
       return dot(a, off, a, off, n);
+    }
+
+    static boolean allFinite(float[] a, int off, int n) {
+      // v * 0 is 0 for every finite v and NaN for NaN and the infinities; NaN survives the sum.
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = FloatVector.zero(S);
+      int i = 0;
+      int bound2 = n - n % (2 * L);
+      for (; i < bound2; i += 2 * L) {
+        s0 = s0.add(FloatVector.fromArray(S, a, off + i).mul(0f));
+        s1 = s1.add(FloatVector.fromArray(S, a, off + i + L).mul(0f));
+      }
+      int bound = S.loopBound(n);
+      for (; i < bound; i += L) {
+        s0 = s0.add(FloatVector.fromArray(S, a, off + i).mul(0f));
+      }
+      boolean ok = !s0.add(s1).test(VectorOperators.IS_NAN).anyTrue();
+      for (; i < n; i++) {
+        ok &= Float.isFinite(a[off + i]);
+      }
+      return ok;
     }
 
     static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
@@ -699,6 +731,55 @@ public final class PanamaKernelSupport implements KernelSupport {
           y[yOff + j] = s;
         }
       }
+    }
+
+    static void gemvBf16Dense(int[] packed, int packedCols, float[] dense, int denseCols, int rows, float[] x,
+        int xOff, float[] y, int yOff) {
+      // The shape of the gating cell with H = 64 and 16 experts on 16 lanes (128 packed columns =
+      // four chunks, one dense vector) fuses into a single pass over x with nine accumulators;
+      // any other shape takes two passes.
+      if (packedCols == 8 * L && denseCols == L) {
+        gemvBf16x4Dense1(packed, packedCols, dense, rows, x, xOff, y, yOff);
+        return;
+      }
+      gemvBf16(packed, rows, packedCols, x, xOff, y, yOff, false);
+      gemv(dense, rows, denseCols, x, xOff, y, yOff + packedCols, false);
+    }
+
+    private static void gemvBf16x4Dense1(int[] packed, int packedCols, float[] dense, int rows, float[] x,
+        int xOff, float[] y, int yOff) {
+      int stride = Bf16.stride(packedCols);
+      FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+      FloatVector a2 = FloatVector.zero(S), b2 = FloatVector.zero(S);
+      FloatVector a3 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+      FloatVector d0 = FloatVector.zero(S);
+      for (int i = 0; i < rows; i++) {
+        int o = i * stride;
+        FloatVector xi = FloatVector.broadcast(S, x[xOff + i]);
+        IntVector v0 = IntVector.fromArray(IS, packed, o);
+        IntVector v1 = IntVector.fromArray(IS, packed, o + L);
+        IntVector v2 = IntVector.fromArray(IS, packed, o + 2 * L);
+        IntVector v3 = IntVector.fromArray(IS, packed, o + 3 * L);
+        a0 = xi.fma(v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+        b0 = xi.fma(v0.and(0xffff0000).reinterpretAsFloats(), b0);
+        a1 = xi.fma(v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a1);
+        b1 = xi.fma(v1.and(0xffff0000).reinterpretAsFloats(), b1);
+        a2 = xi.fma(v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a2);
+        b2 = xi.fma(v2.and(0xffff0000).reinterpretAsFloats(), b2);
+        a3 = xi.fma(v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a3);
+        b3 = xi.fma(v3.and(0xffff0000).reinterpretAsFloats(), b3);
+        d0 = xi.fma(FloatVector.fromArray(S, dense, i * L), d0);
+      }
+      a0.intoArray(y, yOff + loCol(0));
+      b0.intoArray(y, yOff + loCol(0) + 16);
+      a1.intoArray(y, yOff + loCol(1));
+      b1.intoArray(y, yOff + loCol(1) + 16);
+      a2.intoArray(y, yOff + loCol(2));
+      b2.intoArray(y, yOff + loCol(2) + 16);
+      a3.intoArray(y, yOff + loCol(3));
+      b3.intoArray(y, yOff + loCol(3) + 16);
+      d0.intoArray(y, yOff + packedCols);
     }
 
     private static int loCol(int chunk) {

@@ -34,6 +34,9 @@ public interface KernelSupport {
   /** {@code sum_i a[off+i]^2} for {@code i < n}. Not modified. */
   float sumOfSquares(float[] a, int off, int n);
 
+  /** Whether every {@code a[off+i]}, {@code i < n}, is finite (neither NaN nor infinite). Not modified. */
+  boolean allFinite(float[] a, int off, int n);
+
   /** {@code y[yOff+i] += alpha * x[xOff+i]} for {@code i < n}. x not modified; y modified. */
   void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
@@ -54,6 +57,20 @@ public interface KernelSupport {
    * packed and x not modified; y modified in [yOff, yOff + cols) only.
    */
   void gemvBf16(int[] packed, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate);
+
+  /**
+   * Two input-major products over the same x in one pass: packed bf16 weights for the first
+   * {@code packedCols} outputs, then fp32 weights for the next {@code denseCols}.
+   *
+   * <pre>
+   * y[yOff + j]              = sum_i x[xOff + i] * wPacked(i, j),              j &lt; packedCols
+   * y[yOff + packedCols + j] = sum_i x[xOff + i] * dense[i * denseCols + j],    j &lt; denseCols
+   * </pre>
+   *
+   * packed, dense and x not modified; y overwritten in [yOff, yOff + packedCols + denseCols).
+   */
+  void gemvBf16Dense(int[] packed, int packedCols, float[] dense, int denseCols, int rows, float[] x, int xOff,
+      float[] y, int yOff);
 
   /**
    * Input-major matrix-matrix product over a batch of row vectors.

@@ -41,6 +41,16 @@ public final class ScalarKernelSupport implements KernelSupport {
   }
 
   @Override
+  public boolean allFinite(float[] a, int off, int n) {
+    for (int i = 0; i < n; i++) {
+      if (!Float.isFinite(a[off + i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
   public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
     for (int i = 0; i < n; i++) {
       y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
@@ -73,6 +83,13 @@ public final class ScalarKernelSupport implements KernelSupport {
         y[yOff + j] = Math.fma(xi, Bf16.get(packed, stride, i, j), y[yOff + j]);
       }
     }
+  }
+
+  @Override
+  public void gemvBf16Dense(int[] packed, int packedCols, float[] dense, int denseCols, int rows, float[] x, int xOff,
+      float[] y, int yOff) {
+    gemvBf16(packed, rows, packedCols, x, xOff, y, yOff, false);
+    gemv(dense, rows, denseCols, x, xOff, y, yOff + packedCols, false);
   }
 
   @Override
