@@ -47,9 +47,12 @@ public final class LoadBalancer {
     return bias;
   }
 
-  /** The current mode: off, warming-up, frozen or active. */
+  /**
+   * The current mode: {@code off} (disabled, or gamma or the bias cap is 0 so the bias can never
+   * move), {@code warming-up}, {@code frozen} or {@code active}.
+   */
   public String mode() {
-    if (!config.enabled()) {
+    if (!config.enabled() || config.gamma() == 0 || config.biasCap() == 0) {
       return "off";
     }
     if (config.frozen()) {

@@ -228,6 +228,7 @@ class LoadBalancerTest {
       for (float b : lb.state().bias()) {
         assertThat(b == 0f).as("%s: bias %s", c, b).isTrue(); // -0 from clamping to -0 is fine
       }
+      assertThat(lb.mode()).as("a bias that cannot move is reported as off, not active").isEqualTo("off");
     }
   }
 
