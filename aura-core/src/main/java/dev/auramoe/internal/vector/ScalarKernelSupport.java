@@ -77,9 +77,21 @@ public final class ScalarKernelSupport implements KernelSupport {
       java.util.Arrays.fill(y, yOff, yOff + cols, 0f);
     }
     int stride = Bf16.stride(cols);
+    int fullBlocks = cols / 32;
     for (int i = 0; i < rows; i++) {
       float xi = x[xOff + i];
-      for (int j = 0; j < cols; j++) {
+      int base = i * stride;
+      // Whole blocks: each int holds column 32b + l (low half) and 32b + 16 + l (high half).
+      for (int b = 0; b < fullBlocks; b++) {
+        int w = base + b * 16;
+        int y0 = yOff + b * 32;
+        for (int l = 0; l < 16; l++) {
+          int word = packed[w + l];
+          y[y0 + l] = Math.fma(xi, Float.intBitsToFloat(word << 16), y[y0 + l]);
+          y[y0 + 16 + l] = Math.fma(xi, Float.intBitsToFloat(word & 0xffff0000), y[y0 + 16 + l]);
+        }
+      }
+      for (int j = fullBlocks * 32; j < cols; j++) {
         y[yOff + j] = Math.fma(xi, Bf16.get(packed, stride, i, j), y[yOff + j]);
       }
     }
