@@ -79,7 +79,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Bad input</h2>
  * Wrong dimensions, NaN or infinite values, unknown streams and out-of-vocabulary tokens raise an
  * {@link IllegalArgumentException} (or {@link java.util.NoSuchElementException} for streams) before
- * anything is changed.
+ * anything is changed. Expert code runs after routing: an exception thrown by a user's
+ * {@link dev.auramoe.experts.FunctionExpert} propagates, and the routing of that input (the stream's
+ * cell state, the balancer, the energy counters) has then already happened.
  *
  * <h2>Fast path</h2>
  * With {@code --add-modules jdk.incubator.vector} and aura-simd on the class path the Vector API
@@ -129,6 +131,9 @@ public final class MixtureOfExperts implements AutoCloseable {
   private final RouteBuffer scratchRoute;
   private float[] batchProj = new float[0];
   private ExecutorService learner;
+  /** Guards {@link #learner}; a private object, so no caller can hold it. */
+  private final Object learnerLock = new Object();
+  private volatile Thread learnerThread;
 
   /** Per-stream state. */
   static final class StreamState {
@@ -466,7 +471,10 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @param weightsOut receives {@code count * k} mixing weights
    */
   public void routeBatch(String stream, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
-    if (count < 0 || (long) count * in > xs.length) {
+    if (count < 0 || (long) count * Math.max(width, topK) > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("batch size " + count + " is negative or too large for one call");
+    }
+    if ((long) count * in > xs.length) {
       throw new IllegalArgumentException("xs holds " + xs.length + " values, fewer than count * inputDim = "
           + (long) count * in);
     }
@@ -543,9 +551,13 @@ public final class MixtureOfExperts implements AutoCloseable {
     // A temperature below ~3e-39 has no finite inverse; 0 * Infinity would make every probability NaN.
     k.softmax(logits, probs, nExperts, Math.min(1f / temp, Float.MAX_VALUE));
 
-    float[] bias = balancer.biasArray();
-    for (int e = 0; e < nExperts; e++) {
-      score[e] = probs[e] + bias[e];
+    if (balancer.applies()) {
+      float[] bias = balancer.biasArray();
+      for (int e = 0; e < nExperts; e++) {
+        score[e] = probs[e] + bias[e];
+      }
+    } else {
+      System.arraycopy(probs, 0, score, 0, nExperts);
     }
     int[] chosen = o.expertsArray();
     TopK.select(score, nExperts, topK, chosen, topScores);
@@ -572,7 +584,11 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   // ---------------------------------------------------------------- prediction and learning
 
-  /** Routes x and returns the mixture's prediction (allocates the result). */
+  /**
+   * Routes x and returns the mixture's prediction (allocates the result). Like every routing call it
+   * advances the stream's cell state and the balancer by one input: for prequential evaluation use
+   * {@link #learn}, which predicts and learns in one step, rather than predict followed by learn.
+   */
   public float[] predict(String stream, float[] x) {
     float[] y = new float[out];
     predict(stream, x, y);
@@ -583,6 +599,7 @@ public final class MixtureOfExperts implements AutoCloseable {
   public void predict(String stream, float[] x, float[] yHat) {
     checkInput(x);
     checkLength(yHat, out, "prediction buffer");
+    checkNotAliased(yHat, x, "the input x");
     lock.lock();
     try {
       StreamState s = stream(stream);
@@ -651,6 +668,8 @@ public final class MixtureOfExperts implements AutoCloseable {
     checkElapsed(elapsed);
     checkVector(y, out, "target y");
     checkLength(yHat, out, "prediction buffer");
+    checkNotAliased(yHat, x, "the input x");
+    checkNotAliased(yHat, y, "the target y");
     if (routeOut != null) {
       checkBuffer(routeOut);
     }
@@ -772,41 +791,67 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
     float[] xc = x.clone();
     float[] yc = y.clone();
-    return CompletableFuture.supplyAsync(() -> learn(stream, xc, yc), learner());
-  }
-
-  private synchronized ExecutorService learner() {
-    if (learner == null) {
-      learner = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "aura-learner");
-        t.setDaemon(true);
-        return t;
-      });
+    while (true) {
+      try {
+        return CompletableFuture.supplyAsync(() -> learn(stream, xc, yc), learner());
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // close() shut this learner down between learner() and the submission: the queued
+        // updates drain there, and this one goes to a fresh learner.
+        synchronized (learnerLock) {
+          if (learner != null && learner.isShutdown()) {
+            learner = null;
+          }
+        }
+      }
     }
-    return learner;
   }
 
-  /** Waits until every queued asynchronous update has been applied. */
+  private ExecutorService learner() {
+    synchronized (learnerLock) {
+      if (learner == null) {
+        learner = Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "aura-learner");
+          t.setDaemon(true);
+          learnerThread = t;
+          return t;
+        });
+      }
+      return learner;
+    }
+  }
+
+  /**
+   * Waits until every asynchronous update queued before this call has been applied. Called from the
+   * learning thread itself (for example in a continuation of a {@link #learnAsync} future), it
+   * returns at once: the updates queued behind the current one cannot run before it finishes.
+   */
   public void awaitLearning() {
     ExecutorService l;
-    synchronized (this) {
+    synchronized (learnerLock) {
       l = learner;
     }
-    if (l != null) {
+    if (l != null && Thread.currentThread() != learnerThread) {
       CompletableFuture.runAsync(() -> { }, l).join();
     }
   }
 
-  /** Drains queued updates and stops the learning thread. The model stays usable synchronously. */
+  /**
+   * Drains queued updates and stops the learning thread. The model stays usable: synchronous calls
+   * work as before, and a later {@link #learnAsync} starts a new learning thread. Called from the
+   * learning thread itself it only stops accepting new updates.
+   */
   @Override
   public void close() {
     ExecutorService l;
-    synchronized (this) {
+    synchronized (learnerLock) {
       l = learner;
       learner = null;
     }
-    if (l != null) {
-      l.shutdown();
+    if (l == null) {
+      return;
+    }
+    l.shutdown();
+    if (Thread.currentThread() != learnerThread) {
       try {
         l.awaitTermination(1, TimeUnit.MINUTES);
       } catch (InterruptedException e) {
@@ -988,6 +1033,12 @@ public final class MixtureOfExperts implements AutoCloseable {
       if (!Float.isFinite(v[i])) {
         throw new IllegalArgumentException(what + " has a non-finite value at index " + i + ": " + v[i]);
       }
+    }
+  }
+
+  private static void checkNotAliased(float[] yHat, float[] other, String what) {
+    if (yHat == other) {
+      throw new IllegalArgumentException("the prediction buffer must not be " + what + " (it is overwritten)");
     }
   }
 

@@ -67,9 +67,10 @@ public final class Snapshots {
     byte[] framed = SnapshotFormat.frame(payload(m));
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = dir.resolve(file.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    // A unique temporary file per call: concurrent saves to one path each complete, the last
+    // rename wins, and a reader never sees a partial file.
+    Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(framed);
       while (b.hasRemaining()) {
         ch.write(b);
@@ -80,6 +81,8 @@ public final class Snapshots {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
     }
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
@@ -317,10 +320,6 @@ public final class Snapshots {
     checkShape(bias.length, nExperts, "balance bias");
     checkShape(load.length, nExperts, "balance load");
     checkShape(counts.length, nExperts, "balance counts");
-    if (ac != null && ac.winners() > ac.vocabularySize()) {
-      throw new SnapshotException("corrupt snapshot: " + ac.winners() + " attention winners for a vocabulary of "
-          + ac.vocabularySize());
-    }
     List<Expert> experts = new ArrayList<>(nExperts);
     List<float[]> states = new ArrayList<>(nExperts);
     for (int i = 0; i < nExperts; i++) {
@@ -361,7 +360,23 @@ public final class Snapshots {
       throw new SnapshotException("corrupt snapshot: error scale " + errorScale);
     }
     m.errorScale = errorScale;
+    requireNonNegative(learnSteps, "learn step count");
     m.learnSteps = learnSteps;
+    requireNonNegative(tokens, "balancer token count");
+    requireNonNegative(biasUpdates, "bias update count");
+    for (long c : counts) {
+      requireNonNegative(c, "expert selection count");
+    }
+    for (float l : load) {
+      if (!(l >= 0f && l <= 1f)) {
+        throw new SnapshotException("corrupt snapshot: expert load " + l + " outside [0, 1]");
+      }
+    }
+    for (float b : bias) {
+      if (Math.abs(b) > bc.biasCap()) {
+        throw new SnapshotException("corrupt snapshot: selection bias " + b + " beyond the cap " + bc.biasCap());
+      }
+    }
     m.balancer.restore(bias, load, counts, tokens, biasUpdates);
 
     int nStreams = in.readInt();
@@ -373,6 +388,7 @@ public final class Snapshots {
       String id = in.readUTF();
       MixtureOfExperts.StreamState s = new MixtureOfExperts.StreamState(id, cc.hidden(), ac);
       s.routes = in.readLong();
+      requireNonNegative(s.routes, "route count of stream '" + id + "'");
       copyExact(readFloats(in, true), s.h, "state of stream '" + id + "'");
       boolean hasAttention = in.readBoolean();
       if (hasAttention != (ac != null)) {
@@ -381,7 +397,13 @@ public final class Snapshots {
       if (hasAttention) {
         int[] ids = readInts(in);
         float[] acc = readFloats(in, true);
-        s.attention.restore(ids, acc, in.readLong());
+        long steps = in.readLong();
+        requireNonNegative(steps, "attention step count of stream '" + id + "'");
+        try {
+          s.attention.restore(ids, acc, steps);
+        } catch (IllegalArgumentException e) {
+          throw new SnapshotException("corrupt snapshot: attention state of stream '" + id + "': " + e.getMessage(), e);
+        }
       }
       if (m.streams.put(id, s) != null) {
         throw new SnapshotException("corrupt snapshot: stream '" + id + "' appears twice");
@@ -390,8 +412,18 @@ public final class Snapshots {
     if (!m.streams.containsKey(MixtureOfExperts.DEFAULT_STREAM)) {
       throw new SnapshotException("corrupt snapshot: the default stream is missing");
     }
-    m.meter.restoreCounters(readLongs(in));
+    long[] counters = readLongs(in);
+    for (long c : counters) {
+      requireNonNegative(c, "energy counter");
+    }
+    m.meter.restoreCounters(counters);
     return m;
+  }
+
+  private static void requireNonNegative(long v, String what) throws SnapshotException {
+    if (v < 0) {
+      throw new SnapshotException("corrupt snapshot: negative " + what + " (" + v + ")");
+    }
   }
 
   private static void checkShape(int length, long expected, String what) throws SnapshotException {
@@ -408,16 +440,16 @@ public final class Snapshots {
     System.arraycopy(src, 0, dst, 0, src.length);
   }
 
-  private static int readLength(DataInputStream in) throws IOException {
+  private static int readLength(DataInputStream in, int elementBytes) throws IOException {
     int n = in.readInt();
-    if (n < 0 || n > in.available() + 1) {
+    if (n < 0 || (long) n * elementBytes > in.available()) {
       throw new SnapshotException("corrupt snapshot: array length " + n + " exceeds the remaining payload");
     }
     return n;
   }
 
   private static float[] readFloats(DataInputStream in, boolean finite) throws IOException {
-    int n = readLength(in);
+    int n = readLength(in, Float.BYTES);
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       v[i] = in.readFloat();
@@ -429,7 +461,7 @@ public final class Snapshots {
   }
 
   private static int[] readInts(DataInputStream in) throws IOException {
-    int n = readLength(in);
+    int n = readLength(in, Integer.BYTES);
     int[] v = new int[n];
     for (int i = 0; i < n; i++) {
       v[i] = in.readInt();
@@ -438,7 +470,7 @@ public final class Snapshots {
   }
 
   private static long[] readLongs(DataInputStream in) throws IOException {
-    int n = readLength(in);
+    int n = readLength(in, Long.BYTES);
     long[] v = new long[n];
     for (int i = 0; i < n; i++) {
       v[i] = in.readLong();

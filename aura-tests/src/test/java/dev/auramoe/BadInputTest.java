@@ -98,7 +98,7 @@ class BadInputTest {
             "input 1 has a non-finite value at index 2: NaN"),
         bad("routeBatch: too few values", m -> m.routeBatch(S, new float[5], 2, new int[4], new float[4]), iae,
             "xs holds 5 values, fewer than count * inputDim = 6"),
-        bad("routeBatch: negative count", m -> m.routeBatch(S, new float[6], -1, new int[4], new float[4]), iae, "xs holds"),
+        bad("routeBatch: negative count", m -> m.routeBatch(S, new float[6], -1, new int[4], new float[4]), iae, "batch size -1 is negative"),
         bad("routeBatch: short outputs", m -> m.routeBatch(S, new float[6], 2, new int[3], new float[4]), iae,
             "output arrays must hold count * k = 4 values"),
         bad("routeBatch: unknown stream", m -> m.routeBatch("nope", new float[6], 2, new int[4], new float[4]), nse, "unknown stream"),
@@ -175,7 +175,7 @@ class BadInputTest {
         Arguments.of("null balance", (ThrowingConsumer<Void>) v -> MixtureOfExperts.builder(3, 2).experts(three).balance(null).build(), "balance"),
         Arguments.of("null expert", (ThrowingConsumer<Void>) v -> MixtureOfExperts.builder(3, 2).expert(null).topK(1).build(), "expert 0"),
         Arguments.of("attention vocabulary", (ThrowingConsumer<Void>) v -> new AttentionConfig(0, 1, 0.7f, 1f, 1e-3f), "vocabularySize must be > 0"),
-        Arguments.of("attention winners", (ThrowingConsumer<Void>) v -> new AttentionConfig(10, 0, 0.7f, 1f, 1e-3f), "winners must be > 0"),
+        Arguments.of("attention winners", (ThrowingConsumer<Void>) v -> new AttentionConfig(10, 0, 0.7f, 1f, 1e-3f), "winners must lie in [1, "),
         Arguments.of("attention decay", (ThrowingConsumer<Void>) v -> new AttentionConfig(10, 1, 1f, 1f, 1e-3f), "decay must lie in (0, 1)"),
         Arguments.of("attention gain", (ThrowingConsumer<Void>) v -> new AttentionConfig(10, 1, 0.7f, NAN, 1e-3f), "gainStrength must be finite"),
         Arguments.of("attention prune", (ThrowingConsumer<Void>) v -> new AttentionConfig(10, 1, 0.7f, 1f, 0f), "pruneBelow must lie in (0, 1)"));

@@ -54,6 +54,42 @@ class BalancingTest {
   }
 
   @Test
+  void switchingBalancingOffStopsTheLearnedBiasFromSteeringSelection() {
+    MixtureOfExperts m = model(BalanceConfig.DEFAULT.withGamma(0.01));
+    skewedImbalance(m, 500, 500);
+    float[] bias = m.balanceState().bias();
+    float maxAbs = 0;
+    for (float v : bias) {
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+    assertThat(maxAbs).as("the bias has moved").isGreaterThan(0.01f);
+    m.setBalance(BalanceConfig.OFF);
+    assertThat(m.balanceState().mode()).isEqualTo("off");
+    Random r = new Random(5);
+    float[] mu = {1.5f, -0.5f, 0.8f, 2f};
+    float[] x = new float[4];
+    RouteBuffer b = m.newRouteBuffer();
+    long biasUpdates = m.balanceState().biasUpdates();
+    for (int t = 0; t < 300; t++) {
+      next(r, mu, x);
+      m.route(S, x, b);
+      int best = 0;
+      for (int e = 1; e < m.expertCount(); e++) {
+        if (b.probability(e) > b.probability(best)) {
+          best = e;
+        }
+      }
+      assertThat(b.expert(0)).as("off means the most probable expert is chosen first").isEqualTo(best);
+    }
+    assertThat(m.balanceState().biasUpdates()).isEqualTo(biasUpdates);
+    // Shrinking the cap re-clamps the kept bias.
+    m.setBalance(BalanceConfig.DEFAULT.withBiasCap(0.005));
+    for (float v : m.balanceState().bias()) {
+      assertThat(Math.abs(v)).isLessThanOrEqualTo(0.005f);
+    }
+  }
+
+  @Test
   void balancingReducesMaxOverMeanLoadOnASkewedInputDistribution() {
     double off = skewedImbalance(model(BalanceConfig.OFF), 500, 3000);
     MixtureOfExperts balanced = model(BalanceConfig.DEFAULT.withGamma(0.01));

@@ -146,7 +146,7 @@ class CorruptSnapshotTest {
     int at = indexOfInts(payload, 100, 2) + 4; // attention: vocabulary 100, winners 2
     ByteBuffer.wrap(winners).putInt(at, 1 << 30);
     assertThat(refused(SnapshotFormat.frame(winners)).getMessage())
-        .isEqualTo("corrupt snapshot: 1073741824 attention winners for a vocabulary of 100");
+        .isEqualTo("corrupt snapshot: winners must lie in [1, min(vocabularySize, 4096)], got 1073741824");
   }
 
   private static int indexOfInts(byte[] b, int v, int next) {

@@ -82,7 +82,8 @@ class RouterTest {
 
   @Test
   void biasChangesTheSelectionButNeverTheMixingWeights() {
-    MixtureOfExperts m = model(4, 6, 2, BalanceConfig.OFF, 3);
+    // Frozen: the injected bias is applied and stays put (OFF would not apply it at all).
+    MixtureOfExperts m = model(4, 6, 2, BalanceConfig.DEFAULT.withFrozen(true), 3);
     MixtureOfExperts unbiased = Models.copy(m);
     // A bias that strongly prefers the experts the router likes least.
     float[] bias = {0.9f, -0.9f, 0.5f, -0.2f, 0.7f, -0.5f};
@@ -109,7 +110,7 @@ class RouterTest {
   void weightsStayFiniteWhenTheBiasSelectsAnExpertWithTinyProbability() {
     // Regression: the weights were p * (1 / sum); with a subnormal sum the reciprocal overflowed and
     // the weight became Infinity (then NaN predictions and a corrupted expert after learn).
-    MixtureOfExperts m = model(2, 2, 1, BalanceConfig.OFF, 1);
+    MixtureOfExperts m = model(2, 2, 1, BalanceConfig.DEFAULT.withFrozen(true), 1);
     RouteBuffer b = m.newRouteBuffer();
     Models.copy(m).route(S, new float[] {1f, -1f}, b);
     int weaker = b.probability(0) < b.probability(1) ? 0 : 1;

@@ -5,7 +5,8 @@ package dev.auramoe.balance;
  * says whether the bias is moving at this moment, and {@link #mode()} why or why not.
  *
  * @param config the configuration in force
- * @param mode one of {@code off}, {@code warming-up}, {@code frozen}, {@code active}
+ * @param mode one of {@code off} (bias not applied), {@code frozen} (applied, fixed),
+ *     {@code warming-up} (applied, not moving yet), {@code active} (applied and moving)
  * @param tokens tokens routed since creation (or the last reset)
  * @param biasUpdates how many times the bias moved
  * @param bias selection bias per expert (copy)

@@ -37,9 +37,13 @@ public final class LoadBalancer {
     return config;
   }
 
-  /** Replaces the configuration; the bias and loads are kept. */
+  /** Replaces the configuration; loads are kept, and the bias is kept within the new cap. */
   public void setConfig(BalanceConfig c) {
     this.config = Objects.requireNonNull(c, "config");
+    float cap = (float) c.biasCap();
+    for (int i = 0; i < experts; i++) {
+      bias[i] = Math.min(cap, Math.max(-cap, bias[i]));
+    }
   }
 
   /** Selection bias (live array, read-only for callers in this package's contract). */
@@ -48,20 +52,30 @@ public final class LoadBalancer {
   }
 
   /**
-   * The current mode: {@code off} (disabled, or gamma or the bias cap is 0 so the bias can never
-   * move), {@code warming-up}, {@code frozen} or {@code active}.
+   * The current mode:
+   * <ul>
+   *   <li>{@code off}: disabled, or a bias cap of 0; the bias is neither applied nor moved;
+   *   <li>{@code frozen}: frozen, or gamma 0; the current bias is applied but never moves;
+   *   <li>{@code warming-up}: fewer than warmupTokens tokens routed; applied, not moved yet;
+   *   <li>{@code active}: applied and moved after every token.
+   * </ul>
    */
   public String mode() {
-    if (!config.enabled() || config.gamma() == 0 || config.biasCap() == 0) {
+    if (!applies()) {
       return "off";
     }
-    if (config.frozen()) {
+    if (config.frozen() || config.gamma() == 0) {
       return "frozen";
     }
     if (tokens < config.warmupTokens()) {
       return "warming-up";
     }
     return "active";
+  }
+
+  /** Whether selection adds the bias: every mode but {@code off}. */
+  public boolean applies() {
+    return config.enabled() && config.biasCap() > 0;
   }
 
   /**
@@ -80,7 +94,7 @@ public final class LoadBalancer {
       counts[e]++;
     }
     tokens++;
-    if (config.enabled() && !config.frozen() && tokens > config.warmupTokens() && config.gamma() > 0) {
+    if (applies() && !config.frozen() && config.gamma() > 0 && tokens > config.warmupTokens()) {
       float mean = 0f;
       for (int i = 0; i < experts; i++) {
         mean += load[i];

@@ -5,7 +5,7 @@ package dev.auramoe.spiking;
  *
  * @param vocabularySize token ids must lie in [0, vocabularySize); memory and per-call cost do not
  *     grow with it
- * @param winners k, the number of accumulators that win each step (at least 1)
+ * @param winners k, the number of accumulators that win each step, in [1, min(vocabularySize, 4096)]
  * @param decay per-step retention of every accumulator, in (0, 1): 0.7 by default; near 0 forgets
  *     at once (only the current call's tokens matter), near 1 integrates over a long history
  * @param gainStrength how strongly focus sharpens routing, &gt;= 0: the routing temperature is
@@ -15,6 +15,9 @@ package dev.auramoe.spiking;
  */
 public record AttentionConfig(int vocabularySize, int winners, float decay, float gainStrength, float pruneBelow) {
 
+  /** Largest number of winners (k of k-WTA). */
+  public static final int MAX_WINNERS = 4096;
+
   /** Default decay, 0.7 per step. */
   public static final float DEFAULT_DECAY = 0.7f;
 
@@ -23,8 +26,9 @@ public record AttentionConfig(int vocabularySize, int winners, float decay, floa
     if (vocabularySize <= 0) {
       throw new IllegalArgumentException("vocabularySize must be > 0, got " + vocabularySize);
     }
-    if (winners <= 0) {
-      throw new IllegalArgumentException("winners must be > 0, got " + winners);
+    if (winners <= 0 || winners > MAX_WINNERS || winners > vocabularySize) {
+      throw new IllegalArgumentException("winners must lie in [1, min(vocabularySize, " + MAX_WINNERS + ")], got "
+          + winners);
     }
     if (!(decay > 0 && decay < 1)) {
       throw new IllegalArgumentException("decay must lie in (0, 1), got " + decay);

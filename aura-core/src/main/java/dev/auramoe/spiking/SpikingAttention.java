@@ -242,7 +242,20 @@ public final class SpikingAttention {
     if (activeIds.length != potentials.length) {
       throw new IllegalArgumentException("ids and potentials differ in length");
     }
+    if (stepCount < 0) {
+      throw new IllegalArgumentException("negative step count " + stepCount);
+    }
     validate(activeIds, 0, activeIds.length);
+    java.util.HashSet<Integer> seen = new java.util.HashSet<>();
+    for (int i = 0; i < activeIds.length; i++) {
+      if (!seen.add(activeIds[i])) {
+        throw new IllegalArgumentException("token id " + activeIds[i] + " appears twice");
+      }
+      if (!(potentials[i] > 0f) || !Float.isFinite(potentials[i])) {
+        throw new IllegalArgumentException("potential " + potentials[i] + " of token " + activeIds[i]
+            + " is not a finite positive number");
+      }
+    }
     size = 0;
     ensureCapacity(activeIds.length);
     System.arraycopy(activeIds, 0, ids, 0, activeIds.length);

@@ -42,7 +42,7 @@ class LoadBalancerTest {
         load[i] = decay * load[i] + (picked[i] ? rest : 0f);
       }
       tokens++;
-      boolean moves = c.enabled() && !c.frozen() && tokens > c.warmupTokens() && c.gamma() > 0;
+      boolean moves = c.enabled() && c.biasCap() > 0 && !c.frozen() && tokens > c.warmupTokens() && c.gamma() > 0;
       if (moves) {
         float mean = 0f;
         for (float l : load) {
@@ -228,7 +228,9 @@ class LoadBalancerTest {
       for (float b : lb.state().bias()) {
         assertThat(b == 0f).as("%s: bias %s", c, b).isTrue(); // -0 from clamping to -0 is fine
       }
-      assertThat(lb.mode()).as("a bias that cannot move is reported as off, not active").isEqualTo("off");
+      assertThat(lb.mode()).as("a bias that cannot move is not reported as active")
+          .isEqualTo(c.gamma() == 0 ? "frozen" : "off");
+      assertThat(lb.state().biasUpdates()).as("and is not counted as moving").isZero();
     }
   }
 
