@@ -19,9 +19,9 @@ import java.util.Objects;
  * @param dt Euler step (0.02); must not exceed tauMin
  * @param unfolds steps per input when no elapsed time is given (default 1); more steps let the
  *     state react faster per input at proportional cost
- * @param maxStepsPerInput cap on the steps one irregular-time input may take (default 256); a longer
- *     gap is truncated to {@code maxStepsPerInput * tauMin} seconds, by which time the fastest
- *     neurons have long relaxed
+ * @param maxStepsPerInput cap on the Euler steps one irregular-time input may take (default 256);
+ *     the rest of a longer gap is integrated by one closed-form step (the exact solution with the
+ *     drive held constant), so long gaps cost a bounded amount and are not dropped
  * @param inputScale scale of the random input weights U (default 1)
  * @param recurrentScale scale of the random recurrent weights W (default 0.9; above ~1 the cell
  *     becomes chaotic, near 0 it only low-pass filters the input)

@@ -175,7 +175,8 @@ public final class LiquidCell {
    * @param elapsed seconds since the previous input, or NaN for the default {@code unfolds * dt}
    * @param invTau scratch of length H
    * @param drive scratch of length H
-   * @return the number of integration steps taken
+   * @return the number of integration steps taken (for a gap longer than maxStepsPerInput Euler
+   *     steps, those steps plus one closed-form step over the rest of the gap)
    */
   public int advance(KernelSupport k, float[] h, float[] p, int pOff, float elapsed, float[] invTau, float[] drive) {
     int hd = hidden;
@@ -186,6 +187,7 @@ public final class LiquidCell {
     k.inverseTau(p, pOff + hd, invTau, hd, config.tauMin(), config.tauMax());
     int steps;
     float stepDt;
+    float remainder = 0f;
     if (elapsed != elapsed) {
       steps = config.unfolds();
       stepDt = config.dt();
@@ -199,6 +201,7 @@ public final class LiquidCell {
       if (s > config.maxStepsPerInput()) {
         steps = config.maxStepsPerInput();
         stepDt = config.tauMin();
+        remainder = (float) (elapsed - (double) steps * config.tauMin());
       } else {
         steps = Math.max(1, (int) s);
         stepDt = Math.min(config.tauMin(), elapsed / steps);
@@ -206,23 +209,36 @@ public final class LiquidCell {
     }
     boolean liquid = config.type() == CellType.LIQUID;
     for (int s = 0; s < steps; s++) {
-      System.arraycopy(p, pOff, drive, 0, hd);
-      k.gemv(wt, hd, hd, h, 0, drive, 0, true);
-      if (liquid) {
-        k.liquidEuler(h, drive, invTau, stepDt, config.tauMax(), hd);
-      } else {
-        System.arraycopy(h, 0, before, 0, hd);
-        k.closedForm(h, drive, invTau, stepDt, hd);
-        // Exactly, h' is a convex combination of h and s * tau, so |h'| <= max(|h|, tauMax); in
-        // floats s / invTau can exceed tau by an ulp, so clamp as the Euler kernel does.
-        float tauMax = config.tauMax();
-        for (int j = 0; j < hd; j++) {
-          float lim = Math.max(Math.abs(before[j]), tauMax);
-          h[j] = Math.min(Math.max(h[j], -lim), lim);
-        }
-      }
+      step(k, h, p, pOff, invTau, drive, stepDt, liquid);
+    }
+    if (remainder > 0f) {
+      // A gap longer than maxStepsPerInput steps: the rest of it is integrated in closed form (the
+      // exact solution with the drive held at its current value), which is stable for any length
+      // and keeps the same bound, instead of being dropped.
+      step(k, h, p, pOff, invTau, drive, remainder, false);
+      steps++;
     }
     return steps;
+  }
+
+  private void step(KernelSupport k, float[] h, float[] p, int pOff, float[] invTau, float[] drive, float dt,
+      boolean euler) {
+    int hd = hidden;
+    System.arraycopy(p, pOff, drive, 0, hd);
+    k.gemv(wt, hd, hd, h, 0, drive, 0, true);
+    if (euler) {
+      k.liquidEuler(h, drive, invTau, dt, config.tauMax(), hd);
+      return;
+    }
+    System.arraycopy(h, 0, before, 0, hd);
+    k.closedForm(h, drive, invTau, dt, hd);
+    // Exactly, h' is a convex combination of h and s * tau, so |h'| <= max(|h|, tauMax); in
+    // floats s / invTau can exceed tau by an ulp, so clamp as the Euler kernel does.
+    float tauMax = config.tauMax();
+    for (int j = 0; j < hd; j++) {
+      float lim = Math.max(Math.abs(before[j]), tauMax);
+      h[j] = Math.min(Math.max(h[j], -lim), lim);
+    }
   }
 
   /** MACs of the input projection for the cell's own columns (U x and V x). */

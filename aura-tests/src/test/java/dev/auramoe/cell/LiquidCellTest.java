@@ -115,7 +115,8 @@ class LiquidCellTest {
         float[] x = g.extremeVector(d, max);
         float elapsed = g.elapsed(cfg.tauMin());
         int steps = advanceChecked(cell, spy, h, x, elapsed);
-        assertThat(steps).isBetween(0, Math.max(cfg.maxStepsPerInput(), cfg.unfolds()));
+        // + 1: the closed-form step over the rest of a gap longer than maxStepsPerInput Euler steps
+        assertThat(steps).isBetween(0, Math.max(cfg.maxStepsPerInput() + 1, cfg.unfolds()));
       }
     });
   }
@@ -285,17 +286,22 @@ class LiquidCellTest {
     for (float e : elapsed) {
       float[] h = new float[5];
       int steps = advanceChecked(cell, spy, h, new float[] {1f, -2f}, e);
-      // The documented count, ceil(elapsed / tauMin) in the cell's float arithmetic, capped at 64.
-      int expected = (int) Math.min(64, Math.ceil(e / cfg.tauMin()));
+      // The documented count, ceil(elapsed / tauMin) in the cell's float arithmetic, capped at 64
+      // Euler steps; beyond the cap one closed-form step covers the rest.
+      double ceil = Math.ceil(e / cfg.tauMin());
+      int expected = ceil <= 64 ? (int) ceil : 65;
       assertThat(steps).as("steps for elapsed %s", e).isEqualTo(expected);
       assertThat(spy.stepLengths).hasSize(steps);
       double total = 0;
-      for (float dt : spy.stepLengths) {
-        assertThat(dt).as("each step is at most tauMin").isLessThanOrEqualTo(cfg.tauMin()).isPositive();
+      for (int i = 0; i < steps; i++) {
+        float dt = spy.stepLengths.get(i);
+        if (i < 64) {
+          assertThat(dt).as("each Euler step is at most tauMin").isLessThanOrEqualTo(cfg.tauMin()).isPositive();
+        }
         total += dt;
       }
+      assertThat(total).as("the steps cover the elapsed time %s", e).isCloseTo(e, within(1e-6 * e + 1e-12));
       if (e <= 64 * cfg.tauMin()) {
-        assertThat(total).as("the steps cover the elapsed time %s", e).isCloseTo(e, within(1e-6 * e + 1e-12));
         // Fewer steps could not cover it with steps of at most tauMin.
         assertThat((steps - 1) * (double) cfg.tauMin()).isLessThan(e);
       }
@@ -309,8 +315,9 @@ class LiquidCellTest {
     StepSpy spy = new StepSpy();
     for (float e : new float[] {0.2001f, 0.5f, 3600f, 1e30f, Float.MAX_VALUE}) {
       int steps = advanceChecked(cell, spy, new float[4], new float[] {1f}, e);
-      assertThat(steps).isEqualTo(10);
-      assertThat(spy.stepLengths).containsOnly(cfg.tauMin());
+      assertThat(steps).as("10 Euler steps and one closed-form step over the rest").isEqualTo(11);
+      assertThat(spy.stepLengths.subList(0, 10)).containsOnly(cfg.tauMin());
+      assertThat(spy.stepLengths.get(10)).isEqualTo((float) (e - 10.0 * cfg.tauMin()));
     }
     // exactly at the cap: 10 steps of tauMin
     int steps = advanceChecked(cell, spy, new float[4], new float[] {1f}, 0.2f);
@@ -319,11 +326,13 @@ class LiquidCellTest {
 
   @Test
   void capedGapEqualsTheSameNumberOfDefaultSteps() {
-    // A gap beyond the cap is truncated to maxSteps * tauMin: the same as maxSteps unfolds of dt = tauMin.
+    // A gap beyond the cap: maxSteps Euler steps of tauMin (the same as maxSteps unfolds of dt =
+    // tauMin), then one closed-form step over the rest of the gap.
     CellConfig capped = new CellConfig(4, CellType.LIQUID, 0.02f, 2.0f, 0.02f, 1, 10, 1f, 0.9f);
     CellConfig unfolded = capped.withUnfolds(10);
     LiquidCell a = new LiquidCell(capped, 2, 0, 9);
     LiquidCell b = new LiquidCell(unfolded, 2, 0, 9);
+    LiquidCell c = new LiquidCell(capped.withType(CellType.CLOSED_FORM), 2, 0, 9);
     float[] ha = {0.3f, -0.1f, 0.9f, 0f};
     float[] hb = ha.clone();
     float[] x = {0.4f, -2f};
@@ -332,6 +341,8 @@ class LiquidCellTest {
     a.advance(K, ha, p, 0, 1e4f, new float[4], new float[4]);
     b.project(K, x, 0, p, 0);
     b.advance(K, hb, p, 0, Float.NaN, new float[4], new float[4]);
+    c.project(K, x, 0, p, 0);
+    c.advance(K, hb, p, 0, (float) (1e4f - 10.0 * 0.02f), new float[4], new float[4]);
     assertThat(ha).containsExactly(hb);
   }
 
