@@ -386,23 +386,14 @@ public final class MixtureOfExperts implements AutoCloseable {
    */
   public float[] timeConstants(float[] x) {
     checkInput(x);
-    float[] p = new float[width];
-    float[] inv = new float[hidden];
+    float[] tau = new float[hidden];
     lock.lock();
     try {
-      cell.project(k, x, 0, p, 0);
-      float[] c = cell.tauBias();
-      for (int j = 0; j < hidden; j++) {
-        p[hidden + j] += c[j];
-      }
+      cell.timeConstants(k, x, tau);
     } finally {
       lock.unlock();
     }
-    k.inverseTau(p, hidden, inv, hidden, config.cell().tauMin(), config.cell().tauMax());
-    for (int j = 0; j < hidden; j++) {
-      inv[j] = 1f / inv[j];
-    }
-    return inv;
+    return tau;
   }
 
   /** A copy of the stream's spiking attention, or null when attention is not configured. */

@@ -241,12 +241,35 @@ public final class LiquidCell {
     }
   }
 
+  /**
+   * The time constants for an input, {@code tau = clamp(tau_min + softplus(V x + c))}, without
+   * touching any state.
+   *
+   * @param x input, not modified
+   * @param tauOut receives H time constants in seconds
+   */
+  public void timeConstants(KernelSupport k, float[] x, float[] tauOut) {
+    float[] p = new float[width];
+    project(k, x, 0, p, 0);
+    for (int j = 0; j < hidden; j++) {
+      p[hidden + j] += c[j];
+    }
+    k.inverseTau(p, hidden, tauOut, hidden, config.tauMin(), config.tauMax());
+    for (int j = 0; j < hidden; j++) {
+      tauOut[j] = 1f / tauOut[j];
+    }
+  }
+
   /** MACs of the input projection for the cell's own columns (U x and V x). */
   public long projectionMacs() {
     return 2L * in * hidden;
   }
 
-  /** MACs of one integration step: W h plus the state update. */
+  /**
+   * MACs of one integration step: W h plus two per unit for the state update. The same count is
+   * used for a closed-form step, whose per-unit exp and division are not multiply-accumulates and
+   * are not metered (the estimate covers MACs only).
+   */
   public long stepMacs() {
     return (long) hidden * hidden + 2L * hidden;
   }

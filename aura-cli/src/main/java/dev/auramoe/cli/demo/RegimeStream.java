@@ -11,8 +11,9 @@ import java.util.Random;
  * y_t = A_r x_t / sqrt(d) + b_r + sigma_y * N(0, I)
  * </pre>
  *
- * Regimes last a geometric number of steps (mean {@code meanDwell}) and the next regime is drawn
- * from {@code regimeWeights} (uniform by default; a skewed stream makes one regime dominant).
+ * At every step the regime is redrawn with probability {@code 1 / meanDwell} from
+ * {@code regimeWeights} (possibly the same regime again, so a regime lasts somewhat longer than
+ * {@code meanDwell} on average); a skewed weighting makes one regime dominant.
  */
 public final class RegimeStream {
 
@@ -68,16 +69,6 @@ public final class RegimeStream {
     this.regime = draw();
   }
 
-  /** The built-in demo stream: 8 inputs, 1 output, 4 equally frequent regimes. */
-  public static RegimeStream demo(long seed) {
-    return new RegimeStream(8, 1, new double[] {1, 1, 1, 1}, 400, 1.0, 0.1, 1.0, seed);
-  }
-
-  /** The skewed variant: one regime takes 70% of the time. */
-  public static RegimeStream skewed(long seed) {
-    return new RegimeStream(8, 1, new double[] {7, 1, 1, 1}, 400, 1.0, 0.1, 1.0, seed);
-  }
-
   /** Regime weights of the uniform stream. */
   public static final double[] UNIFORM_WEIGHTS = {1, 1, 1, 1};
 
@@ -85,8 +76,9 @@ public final class RegimeStream {
   public static final double[] SKEWED_WEIGHTS = {7, 1, 1, 1};
 
   /**
-   * The stream of {@code aura demo}: 16 inputs, 1 output, 4 regimes with a mean dwell of 50 steps,
-   * sigma_x 1, sigma_y 0.1, separation 1.
+   * The stream of {@code aura demo}: 16 inputs, 1 output, 4 regimes redrawn with probability 1/50
+   * per step (so about 67 steps per regime on the uniform stream), sigma_x 1, sigma_y 0.1,
+   * separation 1.
    *
    * @param skewed true for the weights (7, 1, 1, 1), false for equally frequent regimes
    */
