@@ -979,7 +979,11 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
   }
 
-  /** The expert at an index (live object: mutate only through the model). */
+  /**
+   * The expert at an index: the live object, not a copy. Mutate it only through the model, and do
+   * not read its state while other threads learn (use {@link #digest()} or a snapshot for a
+   * consistent view).
+   */
   public Expert expert(int i) {
     return experts[Objects.checkIndex(i, nExperts)];
   }

@@ -23,7 +23,10 @@ import java.util.Objects;
  *   <li>{@code delta} &gt; 0: initial regularisation; small values trust the first samples more.
  * </ul>
  *
- * Each update costs O(n^2) for n = inputDim + 1, against O(n) for NLMS.
+ * Each update costs O(n^2) for n = inputDim + 1, against O(n) for NLMS. With lambda &lt; 1 and inputs
+ * that stop exciting some direction, P grows by 1/lambda per update in that direction (the classic
+ * RLS wind-up); once it overflows, updates are skipped rather than corrupting the weights. Use
+ * lambda = 1 or NLMS for such streams.
  */
 public final class RlsExpert implements AdaptiveExpert {
 
