@@ -92,6 +92,9 @@ public final class MixtureOfExperts implements AutoCloseable {
   /** The stream that always exists. */
   public static final String DEFAULT_STREAM = "default";
 
+  /** Logits are clamped to +-LOGIT_CAP: huge finite inputs can overflow a logit. */
+  private static final float LOGIT_CAP = 1e4f;
+
   private final MoeConfig config;
   private final KernelSupport k = KernelProvider.get();
   private final LiquidCell cell;
@@ -570,8 +573,6 @@ public final class MixtureOfExperts implements AutoCloseable {
     s.routes++;
     o.set(topK, temp, steps);
   }
-
-  private static final float LOGIT_CAP = 1e4f;
 
   // ---------------------------------------------------------------- prediction and learning
 
