@@ -10,7 +10,7 @@ import java.util.Objects;
  * Expert sq = new FunctionExpert("square", 1, 1, (x, y) -> y[0] = x[0] * x[0], 1);
  * }</pre>
  */
-public final class FunctionExpert implements Expert {
+public final class FunctionExpert extends AbstractExpert {
 
   /** The wrapped function: writes f(x) into out. */
   @FunctionalInterface
@@ -22,9 +22,6 @@ public final class FunctionExpert implements Expert {
     void apply(float[] x, float[] out);
   }
 
-  private final String name;
-  private final int in;
-  private final int out;
   private final VectorFunction f;
   private final long macs;
 
@@ -32,32 +29,12 @@ public final class FunctionExpert implements Expert {
    * @param macs the MACs one call costs, for the energy meter (declared by the caller)
    */
   public FunctionExpert(String name, int inputDim, int outputDim, VectorFunction f, long macs) {
-    this.name = Objects.requireNonNull(name, "name");
+    super(name, inputDim, outputDim);
     this.f = Objects.requireNonNull(f, "function");
-    if (inputDim <= 0 || outputDim <= 0) {
-      throw new IllegalArgumentException("dimensions must be > 0, got " + inputDim + "x" + outputDim);
-    }
     if (macs < 0) {
       throw new IllegalArgumentException("macs must be >= 0, got " + macs);
     }
-    this.in = inputDim;
-    this.out = outputDim;
     this.macs = macs;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  @Override
-  public int outputDim() {
-    return out;
   }
 
   @Override

@@ -2,7 +2,6 @@ package dev.auramoe.experts;
 
 import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
-import java.util.Objects;
 
 /**
  * Normalised least-mean-squares adaptive linear filter, one per output.
@@ -23,11 +22,8 @@ import java.util.Objects;
  *   <li>{@code leak} in [0, 1/mu): weight decay per step; 0 is plain NLMS.
  * </ul>
  */
-public final class NlmsExpert implements AdaptiveExpert {
+public final class NlmsExpert extends AbstractExpert implements AdaptiveExpert {
 
-  private final String name;
-  private final int in;
-  private final int out;
   private final float mu;
   private final float eps;
   private final float leak;
@@ -43,10 +39,7 @@ public final class NlmsExpert implements AdaptiveExpert {
    * @param leak leak in [0, 1/mu)
    */
   public NlmsExpert(String name, int inputDim, int outputDim, double mu, double eps, double leak) {
-    this.name = Objects.requireNonNull(name, "name");
-    if (inputDim <= 0 || outputDim <= 0) {
-      throw new IllegalArgumentException("dimensions must be > 0, got " + inputDim + "x" + outputDim);
-    }
+    super(name, inputDim, outputDim);
     // Validate the float values that are stored (and snapshotted), not the doubles given:
     // 1.99999999 rounds to 2, 1e300 to Infinity, 1e-50 to 0.
     float muF = (float) mu;
@@ -61,8 +54,6 @@ public final class NlmsExpert implements AdaptiveExpert {
     if (!(leakF >= 0 && leakF * muF < 1)) {
       throw new IllegalArgumentException("leak must lie in [0, 1/mu), got " + leak);
     }
-    this.in = inputDim;
-    this.out = outputDim;
     this.mu = muF;
     this.eps = epsF;
     this.leak = leakF;
@@ -72,21 +63,6 @@ public final class NlmsExpert implements AdaptiveExpert {
   /** NLMS with eps 1e-3 and no leak. */
   public NlmsExpert(String name, int inputDim, int outputDim, double mu) {
     this(name, inputDim, outputDim, mu, 1e-3, 0);
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  @Override
-  public int outputDim() {
-    return out;
   }
 
   @Override

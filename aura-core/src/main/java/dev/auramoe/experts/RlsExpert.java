@@ -1,6 +1,5 @@
 package dev.auramoe.experts;
 
-import java.util.Objects;
 
 /**
  * Exponentially weighted recursive least squares, one weight vector per output sharing one inverse
@@ -28,11 +27,8 @@ import java.util.Objects;
  * RLS wind-up); once it overflows, updates are skipped rather than corrupting the weights. Use
  * lambda = 1 or NLMS for such streams.
  */
-public final class RlsExpert implements AdaptiveExpert {
+public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
 
-  private final String name;
-  private final int in;
-  private final int out;
   private final int n;
   private final float lambda;
   private final float delta;
@@ -43,10 +39,7 @@ public final class RlsExpert implements AdaptiveExpert {
 
   /** A fresh filter with P = I / delta. */
   public RlsExpert(String name, int inputDim, int outputDim, double lambda, double delta) {
-    this.name = Objects.requireNonNull(name, "name");
-    if (inputDim <= 0 || outputDim <= 0) {
-      throw new IllegalArgumentException("dimensions must be > 0, got " + inputDim + "x" + outputDim);
-    }
+    super(name, inputDim, outputDim);
     // Validate the float values that are stored (and snapshotted): 1e-50 rounds to 0, 1e300 to Infinity.
     if (!((float) lambda > 0 && (float) lambda <= 1) || !Float.isFinite(1f / (float) lambda)) {
       throw new IllegalArgumentException("RLS forgetting factor lambda must lie in (0, 1], got " + lambda);
@@ -54,8 +47,6 @@ public final class RlsExpert implements AdaptiveExpert {
     if (!((float) delta > 0) || !Float.isFinite((float) delta) || !Float.isFinite(1f / (float) delta)) {
       throw new IllegalArgumentException("delta must be finite and > 0, got " + delta);
     }
-    this.in = inputDim;
-    this.out = outputDim;
     this.n = inputDim + 1;
     this.lambda = (float) lambda;
     this.delta = (float) delta;
@@ -66,21 +57,6 @@ public final class RlsExpert implements AdaptiveExpert {
     }
     this.z = new float[n];
     this.pz = new float[n];
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  @Override
-  public int outputDim() {
-    return out;
   }
 
   @Override
