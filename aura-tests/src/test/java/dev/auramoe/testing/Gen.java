@@ -16,6 +16,11 @@ public final class Gen {
     this.r = new SplittableRandom(seed);
   }
 
+  /** A generator outside a property (plain seeded loops). */
+  public static Gen seeded(long seed) {
+    return new Gen(seed);
+  }
+
   /** What was generated, for the failure message (first 400 characters). */
   String log() {
     return log.length() > 400 ? log.substring(0, 400) + "..." : log.toString();

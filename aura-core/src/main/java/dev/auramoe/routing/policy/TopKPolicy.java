@@ -1,0 +1,64 @@
+package dev.auramoe.routing.policy;
+
+/**
+ * Token choice: each token goes to the k experts with the highest probability plus selection
+ * bias; weights are the probabilities renormalised over the chosen experts (Shazeer et al. 2017,
+ * "Outrageously large neural networks"; the core's default with k = 2).
+ */
+public final class TopKPolicy implements RoutingPolicy {
+
+  private final int k;
+  private float[] scores = new float[0];
+  private final int[] idx;
+  private final float[] val;
+
+  /** @param k experts per token, at least 1 */
+  public TopKPolicy(int k) {
+    if (k <= 0) {
+      throw new IllegalArgumentException("k must be > 0, got " + k);
+    }
+    this.k = k;
+    this.idx = new int[k];
+    this.val = new float[k];
+  }
+
+  /** Experts per token. */
+  public int k() {
+    return k;
+  }
+
+  @Override
+  public String name() {
+    return "top-k(" + k + ")";
+  }
+
+  @Override
+  public boolean needsWholeWindow() {
+    return false;
+  }
+
+  @Override
+  public void route(RoutingProblem p, Assignment out) {
+    int e = p.experts;
+    if (k > e) {
+      throw new IllegalArgumentException("k = " + k + " is larger than the number of experts (" + e + ")");
+    }
+    if (scores.length < e) {
+      scores = new float[e];
+    }
+    out.reset(p.tokens, e);
+    for (int t = 0; t < p.tokens; t++) {
+      if (p.isValid(t)) {
+        for (int i = 0; i < e; i++) {
+          scores[i] = p.score(t, i);
+        }
+        Selection.topK(scores, 0, e, k, idx, val);
+        for (int j = 0; j < k; j++) {
+          out.add(idx[j], p.probability(t, idx[j]));
+        }
+      }
+      out.endToken(t);
+      out.normalise(t);
+    }
+  }
+}
