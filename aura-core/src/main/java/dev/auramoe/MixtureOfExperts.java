@@ -16,6 +16,9 @@ import dev.auramoe.internal.vector.KernelSupport;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.routing.TopK;
+import dev.auramoe.routing.policy.Assignment;
+import dev.auramoe.routing.policy.RoutingPolicy;
+import dev.auramoe.routing.policy.RoutingProblem;
 import dev.auramoe.spiking.AttentionConfig;
 import dev.auramoe.spiking.SpikingAttention;
 import java.io.IOException;
@@ -133,6 +136,14 @@ public final class MixtureOfExperts implements AutoCloseable {
   private final float[] resp;
   private final RouteBuffer scratchRoute;
   private float[] batchProj = new float[0];
+  /** The routing policy, or null for the built-in top-k (the allocation-free fast path). */
+  private RoutingPolicy policy;
+  private final RoutingProblem problem = new RoutingProblem();
+  private final Assignment assignment = new Assignment();
+  private float[] windowProbs = new float[0];
+  /** The effective temperature of the last {@code probsLocked} call. */
+  private float lastTemperature;
+  private int[] windowSteps = new int[0];
   private ExecutorService learner;
   /** Guards {@link #learner}; a private object, so no caller can hold it. */
   private final Object learnerLock = new Object();
@@ -217,10 +228,10 @@ public final class MixtureOfExperts implements AutoCloseable {
     this.logits = new float[nExperts];
     this.score = new float[nExperts];
     this.topScores = new float[topK];
-    this.expertOut = new float[topK][out];
-    this.errors = new float[topK];
-    this.resp = new float[topK];
-    this.scratchRoute = new RouteBuffer(topK, nExperts);
+    this.expertOut = new float[nExperts][out];
+    this.errors = new float[nExperts];
+    this.resp = new float[nExperts];
+    this.scratchRoute = new RouteBuffer(nExperts, nExperts);
     streams.put(DEFAULT_STREAM, new StreamState(DEFAULT_STREAM, hidden, config.attention()));
   }
 
@@ -287,7 +298,7 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** A route buffer sized for this model. */
   public RouteBuffer newRouteBuffer() {
-    return new RouteBuffer(topK, nExperts);
+    return new RouteBuffer(nExperts, nExperts);
   }
 
   // ---------------------------------------------------------------- streams
@@ -448,6 +459,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     try {
       StreamState s = stream(stream);
       checkTokens(s, tokens);
+      checkCausalPolicy();
       meter.beginCall();
       routeLocked(s, x, 0, null, elapsed, tokens, outBuf);
     } finally {
@@ -484,6 +496,10 @@ public final class MixtureOfExperts implements AutoCloseable {
     lock.lock();
     try {
       StreamState s = stream(stream);
+      if (policy != null) {
+        throw new IllegalStateException("routeBatch uses the built-in top-k; with the routing policy "
+            + policy.name() + " use routeWindow");
+      }
       meter.beginCall();
       if (batchProj.length < count * width) {
         batchProj = new float[count * width];
@@ -501,11 +517,15 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
-   * The routing core. When {@code pre} is non-null it holds precomputed projections for the input at
-   * row {@code xOff / in}; otherwise x is projected here.
+   * Advances the stream's cell by one input and writes the router's probabilities into
+   * {@code probs[0..E)}; the effective temperature is left in {@link #lastTemperature}. When
+   * {@code pre} is non-null it holds precomputed projections for the input at row
+   * {@code xOff / in}; otherwise x is projected here.
+   *
+   * @return the integration steps taken
    */
-  private void routeLocked(StreamState s, float[] x, int xOff, float[] pre, float elapsed, int[] tokens,
-      RouteBuffer o) {
+  private int probsLocked(StreamState s, float[] x, int xOff, float[] pre, float elapsed, int[] tokens,
+      float[] probs) {
     float[] p;
     int pOff;
     if (pre == null) {
@@ -541,10 +561,100 @@ public final class MixtureOfExperts implements AutoCloseable {
       logits[e] = l != l ? 0f : Math.max(-LOGIT_CAP, Math.min(LOGIT_CAP, l));
     }
     float temp = temperature / gain;
-    float[] probs = o.probabilitiesArray();
+    lastTemperature = temp;
     // A temperature below ~3e-39 has no finite inverse; 0 * Infinity would make every probability NaN.
     k.softmax(logits, probs, nExperts, Math.min(1f / temp, Float.MAX_VALUE));
+    return steps;
+  }
 
+  /**
+   * Routes a window of consecutive inputs of one stream with the routing policy in force (the
+   * built-in top-k when none is set), including policies that need the whole window (expert
+   * choice, Sinkhorn). Padding tokens ({@code valid[t] == false}) do not advance the stream, get no
+   * expert and are never counted as load. The cell advances token by token as single routes would;
+   * the balancer's bias is read once, at the start of the window, and then records every valid
+   * token's experts.
+   *
+   * @param xs {@code count * inputDim} values, row after row; padding rows may hold anything
+   *     finite; not modified
+   * @param valid which rows are real, or null when all are; not modified
+   * @param out receives the assignment (reused across calls)
+   */
+  public void routeWindow(String stream, float[] xs, int count, boolean[] valid, Assignment out) {
+    Objects.requireNonNull(out, "assignment");
+    if (count < 0 || (long) count * Math.max(nExperts, in) > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("window size " + count + " is negative or too large for one call");
+    }
+    if ((long) count * in > xs.length) {
+      throw new IllegalArgumentException("xs holds " + xs.length + " values, fewer than count * inputDim = "
+          + (long) count * in);
+    }
+    if (valid != null && valid.length < count) {
+      throw new IllegalArgumentException("valid must hold one flag per input");
+    }
+    for (int t = 0; t < count; t++) {
+      if ((valid == null || valid[t]) && !k.allFinite(xs, t * in, in)) {
+        throw new IllegalArgumentException("input " + t + " of the window has a non-finite value");
+      }
+    }
+    lock.lock();
+    try {
+      StreamState s = stream(stream);
+      RoutingPolicy pol = policy != null ? policy : builtInPolicy();
+      meter.beginCall();
+      if (windowProbs.length < count * nExperts) {
+        windowProbs = new float[count * nExperts];
+      }
+      float[] row = scratchRoute.probabilitiesArray();
+      for (int t = 0; t < count; t++) {
+        if (valid == null || valid[t]) {
+          probsLocked(s, xs, t * in, null, Float.NaN, null, row);
+          System.arraycopy(row, 0, windowProbs, t * nExperts, nExperts);
+          s.routes++;
+        } else {
+          Arrays.fill(windowProbs, t * nExperts, (t + 1) * nExperts, 0f);
+        }
+      }
+      problem.set(count, nExperts, windowProbs, balancer.applies() ? balancer.biasArray() : null, valid);
+      pol.route(problem, out);
+      int[] chosen = scratchRoute.expertsArray();
+      for (int t = 0; t < count; t++) {
+        if (valid != null && !valid[t]) {
+          continue;
+        }
+        int kk = 0;
+        for (int sl = out.start(t); sl < out.end(t); sl++) {
+          if (out.expert(sl) != Assignment.NULL_EXPERT) {
+            chosen[kk++] = out.expert(sl);
+          }
+        }
+        balancer.record(chosen, kk);
+        meter.addTokens(1);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private RoutingPolicy builtIn;
+
+  private RoutingPolicy builtInPolicy() {
+    if (builtIn == null) {
+      builtIn = new dev.auramoe.routing.policy.TopKPolicy(topK);
+    }
+    return builtIn;
+  }
+
+  /** The routing core: probabilities, then selection (built-in top-k or the policy), balancing. */
+  private void routeLocked(StreamState s, float[] x, int xOff, float[] pre, float elapsed, int[] tokens,
+      RouteBuffer o) {
+    float[] probs = o.probabilitiesArray();
+    int steps = probsLocked(s, x, xOff, pre, elapsed, tokens, probs);
+    float temp = lastTemperature;
+    if (policy != null) {
+      selectByPolicyLocked(s, probs, o, temp, steps);
+      return;
+    }
     if (balancer.applies()) {
       float[] bias = balancer.biasArray();
       for (int e = 0; e < nExperts; e++) {
@@ -574,6 +684,27 @@ public final class MixtureOfExperts implements AutoCloseable {
     o.set(topK, temp, steps);
   }
 
+  /** Single-input selection by a (causal) routing policy: real slots only, null slots dropped. */
+  private void selectByPolicyLocked(StreamState s, float[] probs, RouteBuffer o, float temp, int steps) {
+    problem.set(1, nExperts, probs, balancer.applies() ? balancer.biasArray() : null, null);
+    policy.route(problem, assignment);
+    int[] chosen = o.expertsArray();
+    float[] w = o.weightsArray();
+    int kk = 0;
+    for (int sl = assignment.start(0); sl < assignment.end(0); sl++) {
+      int e = assignment.expert(sl);
+      if (e != Assignment.NULL_EXPERT) {
+        chosen[kk] = e;
+        w[kk] = assignment.weight(sl);
+        kk++;
+      }
+    }
+    balancer.record(chosen, kk);
+    meter.addTokens(1);
+    s.routes++;
+    o.set(kk, temp, steps);
+  }
+
   // ---------------------------------------------------------------- prediction and learning
 
   /**
@@ -595,6 +726,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     lock.lock();
     try {
       StreamState s = stream(stream);
+      checkCausalPolicy();
       meter.beginCall();
       routeLocked(s, x, 0, null, Float.NaN, null, scratchRoute);
       mixLocked(x, scratchRoute, yHat);
@@ -608,7 +740,8 @@ public final class MixtureOfExperts implements AutoCloseable {
     int[] chosen = b.expertsArray();
     float[] w = b.weightsArray();
     long macs = 0;
-    for (int j = 0; j < topK; j++) {
+    int kk = b.k();
+    for (int j = 0; j < kk; j++) {
       Expert e = experts[chosen[j]];
       float[] o = expertOut[j];
       e.predict(x, o);
@@ -617,7 +750,7 @@ public final class MixtureOfExperts implements AutoCloseable {
         yHat[i] += w[j] * o[i];
       }
     }
-    meter.add(Component.EXPERTS, macs + (long) topK * out);
+    meter.add(Component.EXPERTS, macs + (long) kk * out);
   }
 
   /** The result of one {@link #learn} call. */
@@ -628,7 +761,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     float[] yHat = new float[out];
     RouteBuffer b = newRouteBuffer();
     double se = learn(stream, x, y, yHat, b);
-    return new LearnResult(yHat, Arrays.copyOf(b.expertsArray(), topK), Arrays.copyOf(b.weightsArray(), topK), se);
+    return new LearnResult(yHat, Arrays.copyOf(b.expertsArray(), b.k()), Arrays.copyOf(b.weightsArray(), b.k()), se);
   }
 
   /**
@@ -669,6 +802,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     try {
       StreamState s = stream(stream);
       checkTokens(s, tokens);
+      checkCausalPolicy();
       meter.beginCall();
       return learnLocked(s, x, elapsed, tokens, y, yHat, routeOut == null ? scratchRoute : routeOut);
     } finally {
@@ -684,6 +818,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     float[] w = b.weightsArray();
     float[] probs = b.probabilitiesArray();
     float[][] v = expertOut;
+    int kk = b.k();
     double se = 0;
     for (int i = 0; i < out; i++) {
       double d = y[i] - yHat[i];
@@ -691,7 +826,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
     float minErr = Float.POSITIVE_INFINITY;
     float meanErr = 0f;
-    for (int j = 0; j < topK; j++) {
+    for (int j = 0; j < kk; j++) {
       float e = 0f;
       for (int i = 0; i < out; i++) {
         float d = y[i] - v[j][i];
@@ -699,9 +834,9 @@ public final class MixtureOfExperts implements AutoCloseable {
       }
       errors[j] = Float.isFinite(e) ? e : Float.MAX_VALUE;
       minErr = Math.min(minErr, errors[j]);
-      meanErr += errors[j] / topK;
+      meanErr += errors[j] / kk;
     }
-    long learnMacs = (long) topK * out;
+    long learnMacs = (long) kk * out;
     // Responsibilities over the chosen experts: r_j ∝ p_j exp(-(e_j - e_min) / 2 s^2).
     if (errorScale == 0f) {
       errorScale = Math.max(meanErr, 1e-12f);
@@ -710,23 +845,23 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
     float massChosen = 0f;
     float rsum = 0f;
-    for (int j = 0; j < topK; j++) {
+    for (int j = 0; j < kk; j++) {
       float pj = probs[chosen[j]];
       massChosen += pj;
       resp[j] = pj * (float) Math.exp(-(errors[j] - minErr) / (2f * errorScale));
       rsum += resp[j];
     }
     if (!(rsum > 0f)) {
-      for (int j = 0; j < topK; j++) {
-        resp[j] = 1f / topK;
+      for (int j = 0; j < kk; j++) {
+        resp[j] = 1f / kk;
       }
     } else {
-      for (int j = 0; j < topK; j++) {
+      for (int j = 0; j < kk; j++) {
         resp[j] /= rsum;
       }
     }
     // Experts learn from their own error.
-    for (int j = 0; j < topK; j++) {
+    for (int j = 0; j < kk; j++) {
       AdaptiveExpert a = adaptive[chosen[j]];
       if (a != null) {
         float credit = config.credit() == Credit.GATE_WEIGHT ? w[j] : resp[j];
@@ -743,7 +878,7 @@ public final class MixtureOfExperts implements AutoCloseable {
         norm += k.sumOfSquares(x, 0, in);
         learnMacs += in;
       }
-      for (int j = 0; j < topK; j++) {
+      for (int j = 0; j < kk; j++) {
         int e = chosen[j];
         float delta = massChosen * resp[j] - probs[e];
         float step = routerLearningRate * delta / norm;
@@ -885,6 +1020,32 @@ public final class MixtureOfExperts implements AutoCloseable {
     lock.lock();
     try {
       routerLearningRate = r;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Switches the routing policy; every learned weight, the streams and the balancer are kept. Null
+   * restores the built-in top-k (the allocation-free fast path). The policy instance holds scratch
+   * space: give each model its own. A policy that needs the whole window (expert choice, Sinkhorn)
+   * only works through {@link #routeWindow}; single-input calls then throw
+   * {@link IllegalStateException}. The policy is a run-time choice and is not saved in snapshots.
+   */
+  public void setRoutingPolicy(RoutingPolicy p) {
+    lock.lock();
+    try {
+      policy = p;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The routing policy in force, or null for the built-in top-k. */
+  public RoutingPolicy routingPolicy() {
+    lock.lock();
+    try {
+      return policy;
     } finally {
       lock.unlock();
     }
@@ -1056,6 +1217,14 @@ public final class MixtureOfExperts implements AutoCloseable {
     Objects.requireNonNull(b, "route buffer");
     if (b.expertsArray().length < topK || b.probabilitiesArray().length != nExperts) {
       throw new IllegalArgumentException("route buffer is sized for another model; use newRouteBuffer()");
+    }
+  }
+
+  /** Under the lock: a policy that needs the whole window cannot route one input at a time. */
+  private void checkCausalPolicy() {
+    if (policy != null && policy.needsWholeWindow()) {
+      throw new IllegalStateException("the routing policy " + policy.name() + " needs the whole window of tokens"
+          + " and cannot route a stream one input at a time; use routeWindow, or a token-choice policy");
     }
   }
 
