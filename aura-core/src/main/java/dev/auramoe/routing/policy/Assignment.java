@@ -75,6 +75,19 @@ public final class Assignment {
     }
   }
 
+  /** Makes this a copy of {@code other} (arrays grown as needed). */
+  void copyFrom(Assignment other) {
+    reset(other.tokens, other.experts);
+    System.arraycopy(other.start, 0, start, 0, other.tokens + 1);
+    if (expert.length < other.size) {
+      expert = new int[other.size];
+      weight = new float[other.size];
+    }
+    System.arraycopy(other.expert, 0, expert, 0, other.size);
+    System.arraycopy(other.weight, 0, weight, 0, other.size);
+    size = other.size;
+  }
+
   /** Tokens in the window. */
   public int tokens() {
     return tokens;
