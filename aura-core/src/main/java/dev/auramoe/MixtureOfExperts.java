@@ -135,6 +135,9 @@ public final class MixtureOfExperts implements AutoCloseable {
   private final float[] errors;
   private final float[] resp;
   private final RouteBuffer scratchRoute;
+  private final float[] xRow;
+  private final float[] yRow;
+  private final float[] yHatRow;
   private float[] batchProj = new float[0];
   /** The routing policy, or null for the built-in top-k (the allocation-free fast path). */
   private RoutingPolicy policy;
@@ -143,7 +146,7 @@ public final class MixtureOfExperts implements AutoCloseable {
   private float[] windowProbs = new float[0];
   /** The effective temperature of the last {@code probsLocked} call. */
   private float lastTemperature;
-  private int[] windowSteps = new int[0];
+  private float[] windowH = new float[0];
   private ExecutorService learner;
   /** Guards {@link #learner}; a private object, so no caller can hold it. */
   private final Object learnerLock = new Object();
@@ -232,6 +235,9 @@ public final class MixtureOfExperts implements AutoCloseable {
     this.errors = new float[nExperts];
     this.resp = new float[nExperts];
     this.scratchRoute = new RouteBuffer(nExperts, nExperts);
+    this.xRow = new float[in];
+    this.yRow = new float[out];
+    this.yHatRow = new float[out];
     streams.put(DEFAULT_STREAM, new StreamState(DEFAULT_STREAM, hidden, config.attention()));
   }
 
@@ -636,6 +642,96 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
   }
 
+  /**
+   * Prequential learning over a window with the routing policy in force (any policy, including
+   * expert choice and Sinkhorn): the window is routed as {@link #routeWindow} does, then token by
+   * token in window order each real token's prediction is written to {@code yHats} and the
+   * experts it was assigned and the router learn from it (the router from the cell state that
+   * token was routed with). A token no expert took predicts zeros and teaches nothing.
+   *
+   * @param ys {@code count * outputDim} targets (padding rows ignored); not modified
+   * @param yHats receives {@code count * outputDim} predictions made before learning (zeros for
+   *     padding)
+   * @return the summed squared error of the real tokens' predictions
+   */
+  public double learnWindow(String stream, float[] xs, float[] ys, int count, boolean[] valid, Assignment assigned,
+      float[] yHats) {
+    Objects.requireNonNull(assigned, "assignment");
+    if (count < 0 || (long) count * Math.max(Math.max(nExperts, in), Math.max(hidden, out)) > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("window size " + count + " is negative or too large for one call");
+    }
+    if ((long) count * in > xs.length || (long) count * out > ys.length || (long) count * out > yHats.length) {
+      throw new IllegalArgumentException("xs, ys and yHats must hold count * inputDim, count * outputDim and"
+          + " count * outputDim values");
+    }
+    if (valid != null && valid.length < count) {
+      throw new IllegalArgumentException("valid must hold one flag per input");
+    }
+    if (yHats == xs || yHats == ys) {
+      throw new IllegalArgumentException("yHats must not alias xs or ys (it is overwritten)");
+    }
+    for (int t = 0; t < count; t++) {
+      if ((valid == null || valid[t]) && !(k.allFinite(xs, t * in, in) && k.allFinite(ys, t * out, out))) {
+        throw new IllegalArgumentException("input or target " + t + " of the window has a non-finite value");
+      }
+    }
+    lock.lock();
+    try {
+      StreamState s = stream(stream);
+      RoutingPolicy pol = policy != null ? policy : builtInPolicy();
+      meter.beginCall();
+      if (windowProbs.length < count * nExperts) {
+        windowProbs = new float[count * nExperts];
+      }
+      if (windowH.length < count * hidden) {
+        windowH = new float[count * hidden];
+      }
+      RouteBuffer b = scratchRoute;
+      float[] row = b.probabilitiesArray();
+      for (int t = 0; t < count; t++) {
+        if (valid == null || valid[t]) {
+          probsLocked(s, xs, t * in, null, Float.NaN, null, row);
+          System.arraycopy(row, 0, windowProbs, t * nExperts, nExperts);
+          System.arraycopy(s.h, 0, windowH, t * hidden, hidden);
+          s.routes++;
+        } else {
+          Arrays.fill(windowProbs, t * nExperts, (t + 1) * nExperts, 0f);
+        }
+      }
+      problem.set(count, nExperts, windowProbs, balancer.applies() ? balancer.biasArray() : null, valid);
+      pol.route(problem, assigned);
+      double se = 0;
+      int[] chosen = b.expertsArray();
+      float[] w = b.weightsArray();
+      for (int t = 0; t < count; t++) {
+        if (valid != null && !valid[t]) {
+          Arrays.fill(yHats, t * out, (t + 1) * out, 0f);
+          continue;
+        }
+        int kk = 0;
+        for (int sl = assigned.start(t); sl < assigned.end(t); sl++) {
+          if (assigned.expert(sl) != Assignment.NULL_EXPERT) {
+            chosen[kk] = assigned.expert(sl);
+            w[kk] = assigned.weight(sl);
+            kk++;
+          }
+        }
+        balancer.record(chosen, kk);
+        meter.addTokens(1);
+        System.arraycopy(windowProbs, t * nExperts, row, 0, nExperts);
+        b.set(kk, lastTemperature, 0);
+        System.arraycopy(xs, t * in, xRow, 0, in);
+        System.arraycopy(ys, t * out, yRow, 0, out);
+        se += learnRoutedLocked(windowH, t * hidden, xRow, yRow, yHatRow, b);
+        System.arraycopy(yHatRow, 0, yHats, t * out, out);
+      }
+      return se;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+
   private RoutingPolicy builtIn;
 
   private RoutingPolicy builtInPolicy() {
@@ -813,6 +909,14 @@ public final class MixtureOfExperts implements AutoCloseable {
   private double learnLocked(StreamState s, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat,
       RouteBuffer b) {
     routeLocked(s, x, 0, null, elapsed, tokens, b);
+    return learnRoutedLocked(s.h, 0, x, y, yHat, b);
+  }
+
+  /**
+   * Predicts with the experts routed in {@code b}, then updates them and the router. {@code h}
+   * from {@code hOff} is the cell state the routing was computed from (the router's features).
+   */
+  private double learnRoutedLocked(float[] h, int hOff, float[] x, float[] y, float[] yHat, RouteBuffer b) {
     mixLocked(x, b, yHat);
     int[] chosen = b.expertsArray();
     float[] w = b.weightsArray();
@@ -871,8 +975,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
     // Router: delta rule on the logits toward the responsibility target, normalised by |z|^2.
     if (routerLearningRate > 0f) {
-      float[] h = s.h;
-      float norm = 1f + k.sumOfSquares(h, 0, hidden);
+      float norm = 1f + k.sumOfSquares(h, hOff, hidden);
       learnMacs += hidden;
       if (config.routerUsesInput()) {
         norm += k.sumOfSquares(x, 0, in);
@@ -886,7 +989,7 @@ public final class MixtureOfExperts implements AutoCloseable {
           continue;
         }
         for (int i = 0; i < hidden; i++) {
-          readout[i * nExperts + e] += step * h[i];
+          readout[i * nExperts + e] += step * h[hOff + i];
         }
         routerBias[e] += step;
         learnMacs += hidden + 1;

@@ -191,4 +191,65 @@ class RoutingPolicyInModelTest {
       }
     }
   }
+
+  @Test
+  void learningAWindowOfOneIsExactlyALearnStep() {
+    MixtureOfExperts stepwise = model(BalanceConfig.DEFAULT.withGamma(0.01));
+    MixtureOfExperts windowed = Models.copy(stepwise);
+    Random r = new Random(6);
+    Assignment a = new Assignment();
+    float[] yHat = new float[1];
+    for (int t = 0; t < 300; t++) {
+      float[] x = x(r);
+      double se1 = stepwise.learn(S, x, y(x), new float[1]);
+      double se2 = windowed.learnWindow(S, x, y(x), 1, null, a, yHat);
+      assertThat(se2).isEqualTo(se1);
+    }
+    assertThat(windowed.digest()).isEqualTo(stepwise.digest());
+  }
+
+  @Test
+  void windowPoliciesLearnThroughLearnWindowAndPaddingTeachesNothing() {
+    // Expert choice with a generous factor, so that few tokens are left without an expert (those
+    // predict zeros whatever the experts learned).
+    for (var policy : new dev.auramoe.routing.policy.RoutingPolicy[] {new ExpertChoicePolicy(4f),
+        new SinkhornPolicy(2, 50, 1e-3)}) {
+      MixtureOfExperts m = model(BalanceConfig.DEFAULT);
+      m.setRoutingPolicy(policy);
+      Random r = new Random(7);
+      int count = 64;
+      float[] xs = new float[count * D];
+      float[] ys = new float[count];
+      float[] yHats = new float[count];
+      boolean[] valid = new boolean[count];
+      Assignment a = new Assignment();
+      double early = 0;
+      double late = 0;
+      int windows = 120;
+      for (int w = 0; w < windows; w++) {
+        int n = 0;
+        for (int t = 0; t < count; t++) {
+          float[] x = x(r);
+          System.arraycopy(x, 0, xs, t * D, D);
+          ys[t] = y(x)[0];
+          valid[t] = t % 8 != 7;
+          n += valid[t] ? 1 : 0;
+        }
+        long tokensBefore = m.balanceState().tokens();
+        double se = m.learnWindow(S, xs, ys, count, valid, a, yHats) / n;
+        assertThat(m.balanceState().tokens() - tokensBefore).isEqualTo(n);
+        for (int t = 0; t < count; t++) {
+          if (!valid[t]) {
+            assertThat(yHats[t]).isZero();
+          }
+        }
+        if (w < 10) {
+          early += se / 10;
+        } else if (w >= windows - 10) {
+          late += se / 10;
+        }
+      }
+      assertThat(late).as("%s learns", policy.name()).isLessThan(0.5 * early);
+    }
+  }
 }
