@@ -1,17 +1,17 @@
 package dev.auramoe.routing.policy;
 
 /**
- * Null experts (after Zeng et al. 2024, "AdaMoE: token-adaptive routing with null experts"): top-k
- * over the real experts plus {@code nullExperts} zero-cost slots, each null slot scoring
- * {@code nullScore} (in the units of probability plus bias). A token whose real experts are
- * unconvincing gives some of its k slots to null experts and so uses fewer real experts; null
- * slots compute nothing (their energy is metered as zero) and the real slots' weights are
- * renormalised among themselves. At least {@code minReal} real experts are always kept, so every
- * token gets an output.
+ * Null experts (after Zeng et al. 2024, "AdaMoE: token-adaptive routing with null experts"): k
+ * slots per token, chosen among the real experts and {@code nullExperts} zero-cost null slots that
+ * each stand for router probability {@code nullScore}. The k best real experts (by probability
+ * plus selection bias) are taken, and each whose router probability is below {@code nullScore}
+ * gives its slot to a null expert, weakest first, while at least {@code minReal} real experts
+ * remain. A confident token thus uses fewer real experts; null slots compute nothing (their energy
+ * is metered as zero) and the real slots' weights are renormalised among themselves.
  *
  * <ul>
- *   <li>{@code nullScore} 0: a null slot wins only against experts of probability 0 (no effect);
- *       1/E (the uniform probability): experts less likely than average give way to null slots.
+ *   <li>{@code nullScore} 0: no effect (top-k); 1/E (the uniform probability): experts less likely
+ *       than average give way; 1: every token keeps only {@code minReal} experts.
  * </ul>
  */
 public final class NullExpertPolicy implements RoutingPolicy {
@@ -27,7 +27,7 @@ public final class NullExpertPolicy implements RoutingPolicy {
   /**
    * @param k slots per token (real plus null), at least 1
    * @param nullExperts null slots on offer, at least 1
-   * @param nullScore the selection score of a null slot, finite
+   * @param nullScore the router probability a real expert must reach to keep its slot, finite
    * @param minReal real experts always kept, in [1, k]
    */
   public NullExpertPolicy(int k, int nullExperts, float nullScore, int minReal) {
@@ -62,9 +62,8 @@ public final class NullExpertPolicy implements RoutingPolicy {
     if (k > e) {
       throw new IllegalArgumentException("k = " + k + " is larger than the number of experts (" + e + ")");
     }
-    int n = e + nullExperts;
-    if (scores.length < n) {
-      scores = new float[n];
+    if (scores.length < e) {
+      scores = new float[e];
     }
     out.reset(p.tokens, e);
     for (int t = 0; t < p.tokens; t++) {
@@ -72,33 +71,24 @@ public final class NullExpertPolicy implements RoutingPolicy {
         for (int i = 0; i < e; i++) {
           scores[i] = p.score(t, i);
         }
-        for (int i = e; i < n; i++) {
-          scores[i] = nullScore;
+        Selection.topK(scores, 0, e, k, idx, val);
+        // The real experts compete with the null slots on their router probability (the selection
+        // bias only orders real experts among themselves): an expert less likely than nullScore
+        // gives its slot to a null expert, as long as minReal real experts remain.
+        int real = k;
+        int nulls = 0;
+        for (int j = k - 1; j >= 0 && real > minReal && nulls < nullExperts; j--) {
+          if (p.probability(t, idx[j]) < nullScore) {
+            idx[j] = -1;
+            real--;
+            nulls++;
+          }
         }
-        Selection.topK(scores, 0, n, k, idx, val);
-        int real = 0;
         for (int j = 0; j < k; j++) {
-          if (idx[j] < e) {
-            real++;
-          }
-        }
-        // Too few real experts: the best-scored null slots give way to the best unchosen experts.
-        int need = Math.max(0, minReal - real);
-        if (need > 0) {
-          Selection.topK(scores, 0, e, minReal, idx, val);
-          for (int j = 0; j < minReal; j++) {
+          if (idx[j] >= 0) {
             out.add(idx[j], p.probability(t, idx[j]));
-          }
-          for (int j = minReal; j < k; j++) {
+          } else {
             out.add(Assignment.NULL_EXPERT, 0f);
-          }
-        } else {
-          for (int j = 0; j < k; j++) {
-            if (idx[j] < e) {
-              out.add(idx[j], p.probability(t, idx[j]));
-            } else {
-              out.add(Assignment.NULL_EXPERT, 0f);
-            }
           }
         }
       }
