@@ -608,21 +608,7 @@ public final class MixtureOfExperts implements AutoCloseable {
       StreamState s = stream(stream);
       RoutingPolicy pol = policy != null ? policy : builtInPolicy();
       meter.beginCall();
-      if (windowProbs.length < count * nExperts) {
-        windowProbs = new float[count * nExperts];
-      }
-      float[] row = scratchRoute.probabilitiesArray();
-      for (int t = 0; t < count; t++) {
-        if (valid == null || valid[t]) {
-          probsLocked(s, xs, t * in, null, Float.NaN, null, row);
-          System.arraycopy(row, 0, windowProbs, t * nExperts, nExperts);
-          s.routes++;
-        } else {
-          Arrays.fill(windowProbs, t * nExperts, (t + 1) * nExperts, 0f);
-        }
-      }
-      problem.set(count, nExperts, windowProbs, balancer.applies() ? balancer.biasArray() : null, valid);
-      pol.route(problem, out);
+      windowLocked(s, xs, count, valid, false, pol, out);
       int[] chosen = scratchRoute.expertsArray();
       for (int t = 0; t < count; t++) {
         if (valid != null && !valid[t]) {
@@ -680,26 +666,9 @@ public final class MixtureOfExperts implements AutoCloseable {
       StreamState s = stream(stream);
       RoutingPolicy pol = policy != null ? policy : builtInPolicy();
       meter.beginCall();
-      if (windowProbs.length < count * nExperts) {
-        windowProbs = new float[count * nExperts];
-      }
-      if (windowH.length < count * hidden) {
-        windowH = new float[count * hidden];
-      }
+      windowLocked(s, xs, count, valid, true, pol, assigned);
       RouteBuffer b = scratchRoute;
       float[] row = b.probabilitiesArray();
-      for (int t = 0; t < count; t++) {
-        if (valid == null || valid[t]) {
-          probsLocked(s, xs, t * in, null, Float.NaN, null, row);
-          System.arraycopy(row, 0, windowProbs, t * nExperts, nExperts);
-          System.arraycopy(s.h, 0, windowH, t * hidden, hidden);
-          s.routes++;
-        } else {
-          Arrays.fill(windowProbs, t * nExperts, (t + 1) * nExperts, 0f);
-        }
-      }
-      problem.set(count, nExperts, windowProbs, balancer.applies() ? balancer.biasArray() : null, valid);
-      pol.route(problem, assigned);
       double se = 0;
       int[] chosen = b.expertsArray();
       float[] w = b.weightsArray();
@@ -731,6 +700,35 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
   }
 
+
+  /**
+   * The routing half of a window: advances the stream over the real inputs, keeps each one's
+   * probabilities (and, for learning, its cell state) and lets the policy assign the window.
+   */
+  private void windowLocked(StreamState s, float[] xs, int count, boolean[] valid, boolean keepStates,
+      RoutingPolicy pol, Assignment assigned) {
+    if (windowProbs.length < count * nExperts) {
+      windowProbs = new float[count * nExperts];
+    }
+    if (keepStates && windowH.length < count * hidden) {
+      windowH = new float[count * hidden];
+    }
+    float[] row = scratchRoute.probabilitiesArray();
+    for (int t = 0; t < count; t++) {
+      if (valid == null || valid[t]) {
+        probsLocked(s, xs, t * in, null, Float.NaN, null, row);
+        System.arraycopy(row, 0, windowProbs, t * nExperts, nExperts);
+        if (keepStates) {
+          System.arraycopy(s.h, 0, windowH, t * hidden, hidden);
+        }
+        s.routes++;
+      } else {
+        Arrays.fill(windowProbs, t * nExperts, (t + 1) * nExperts, 0f);
+      }
+    }
+    problem.set(count, nExperts, windowProbs, balancer.applies() ? balancer.biasArray() : null, valid);
+    pol.route(problem, assigned);
+  }
 
   private RoutingPolicy builtIn;
 

@@ -68,10 +68,7 @@ public final class NullExpertPolicy implements RoutingPolicy {
     out.reset(p.tokens, e);
     for (int t = 0; t < p.tokens; t++) {
       if (p.isValid(t)) {
-        for (int i = 0; i < e; i++) {
-          scores[i] = p.score(t, i);
-        }
-        Selection.topK(scores, 0, e, k, idx, val);
+        Selection.topKByScore(p, t, k, scores, idx, val);
         // The real experts compete with the null slots on their router probability (the selection
         // bias only orders real experts among themselves): an expert less likely than nullScore
         // gives its slot to a null expert, as long as minReal real experts remain.

@@ -37,4 +37,16 @@ final class Selection {
       idx[pos] = i;
     }
   }
+
+  /**
+   * The k best experts of token t by selection score (probability plus bias) into
+   * {@code idx[0..k)}, best first; {@code scores} (length experts) and {@code val} are scratch.
+   */
+  static void topKByScore(RoutingProblem p, int t, int k, float[] scores, int[] idx, float[] val) {
+    int e = p.experts;
+    for (int i = 0; i < e; i++) {
+      scores[i] = p.score(t, i);
+    }
+    topK(scores, 0, e, k, idx, val);
+  }
 }

@@ -49,10 +49,7 @@ public final class TopKPolicy implements RoutingPolicy {
     out.reset(p.tokens, e);
     for (int t = 0; t < p.tokens; t++) {
       if (p.isValid(t)) {
-        for (int i = 0; i < e; i++) {
-          scores[i] = p.score(t, i);
-        }
-        Selection.topK(scores, 0, e, k, idx, val);
+        Selection.topKByScore(p, t, k, scores, idx, val);
         for (int j = 0; j < k; j++) {
           out.add(idx[j], p.probability(t, idx[j]));
         }

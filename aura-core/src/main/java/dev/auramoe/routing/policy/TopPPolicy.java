@@ -99,11 +99,8 @@ public final class TopPPolicy implements RoutingPolicy {
     int valid = 0;
     for (int t = 0; t < pr.tokens; t++) {
       if (pr.isValid(t)) {
-        for (int i = 0; i < e; i++) {
-          scores[i] = pr.score(t, i);
-        }
         // Order experts by score (partial: at most cap are needed).
-        Selection.topK(scores, 0, e, cap, order, scratch(cap));
+        Selection.topKByScore(pr, t, cap, scores, order, scratch(cap));
         float mass = 0f;
         int n = 0;
         while (n < cap && (n < minExperts || mass < p)) {
