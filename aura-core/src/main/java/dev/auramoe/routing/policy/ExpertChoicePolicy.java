@@ -74,7 +74,7 @@ public final class ExpertChoicePolicy implements RoutingPolicy {
       for (int v = 0; v < nValid; v++) {
         col[v] = p.score(validIdx[v], ex);
       }
-      Selection.topK(col, 0, nValid, cap, picked, val);
+      dev.auramoe.routing.TopK.select(col, nValid, cap, picked, val);
       for (int j = 0; j < cap; j++) {
         takes[validIdx[picked[j]] * e + ex] = true;
       }
