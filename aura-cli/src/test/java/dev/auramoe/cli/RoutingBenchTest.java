@@ -32,7 +32,7 @@ class RoutingBenchTest {
             .isLessThanOrEqualTo(1.05);
       }
     }
-    assertThat(doc.get("checks")).hasSize(3);
+    assertThat(doc.get("checks")).hasSize(4);
     assertThat(dir.resolve("plots/load-over-time.png")).exists();
     assertThat(dir.resolve("plots/error-vs-energy.png")).exists();
   }

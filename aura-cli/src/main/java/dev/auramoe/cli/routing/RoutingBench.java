@@ -34,6 +34,8 @@ public final class RoutingBench {
   public static final int WINDOW = 64;
   /** Target mean experts per token of the controlled top-p policy. */
   public static final float TOP_P_TARGET = 1.5f;
+  /** Router probability below which a real expert gives its slot to a null expert. */
+  public static final float NULL_SCORE = 1e-3f;
 
   private RoutingBench() {}
 
@@ -44,9 +46,10 @@ public final class RoutingBench {
   public static List<PolicySpec> policies() {
     return List.of(
         new PolicySpec("top-k(2)", () -> new TopKPolicy(2)),
+        new PolicySpec("top-k(2), top kept", () -> new TopKPolicy(2, true)),
         new PolicySpec("top-p(0.5)", () -> new TopPPolicy(0.5f, 1, 4)),
         new PolicySpec("top-p(target 1.5)", () -> new TopPPolicy(0.5f, 1, 4, TOP_P_TARGET, 0.02f)),
-        new PolicySpec("null-experts", () -> new NullExpertPolicy(2, 1, 0.01f, 1)),
+        new PolicySpec("null-experts", () -> new NullExpertPolicy(2, 1, NULL_SCORE, 1)),
         new PolicySpec("expert-choice(cf 2)", () -> new ExpertChoicePolicy(2f)),
         new PolicySpec("sinkhorn(k=2)", () -> new SinkhornPolicy(2, 50, 1e-3)));
   }

@@ -19,4 +19,32 @@ final class Selection {
     }
     TopK.select(scores, e, k, idx, val);
   }
+
+  /**
+   * Makes sure the router's own first choice (the expert of highest probability, ties to the lower
+   * index) is among {@code idx[0..k)}: if the selection bias pushed it out, it takes the weakest
+   * slot. It is then moved to {@code idx[0]}, the others keeping their order.
+   *
+   * @return the router's first choice
+   */
+  static int keepRouterTop(RoutingProblem p, int t, int k, int[] idx) {
+    int e = p.experts;
+    int base = t * e;
+    int top = 0;
+    for (int i = 1; i < e; i++) {
+      if (p.probs[base + i] > p.probs[base + top]) {
+        top = i;
+      }
+    }
+    int at = k - 1;
+    for (int j = 0; j < k; j++) {
+      if (idx[j] == top) {
+        at = j;
+        break;
+      }
+    }
+    System.arraycopy(idx, 0, idx, 1, at);
+    idx[0] = top;
+    return top;
+  }
 }

@@ -4,20 +4,36 @@ package dev.auramoe.routing.policy;
  * Token choice: each token goes to the k experts with the highest probability plus selection
  * bias; weights are the probabilities renormalised over the chosen experts (Shazeer et al. 2017,
  * "Outrageously large neural networks"; the core's default with k = 2).
+ *
+ * <p>With {@code keepRouterTop}, the selection bias may reorder and replace every slot but one: the
+ * router's most likely expert always keeps a slot. Plain loss-free balancing (the default, as in
+ * DeepSeek-V3) lets the bias push even a confident token away from its best expert, which buys
+ * balance with error; {@code aura routing-bench} shows both.
  */
 public final class TopKPolicy implements RoutingPolicy {
 
   private final int k;
+  private final boolean keepRouterTop;
   private float[] scores = new float[0];
   private final int[] idx;
   private final float[] val;
 
   /** @param k experts per token, at least 1 */
   public TopKPolicy(int k) {
+    this(k, false);
+  }
+
+  /**
+   * @param k experts per token, at least 1
+   * @param keepRouterTop whether the router's most likely expert always keeps a slot, whatever the
+   *     selection bias
+   */
+  public TopKPolicy(int k, boolean keepRouterTop) {
     if (k <= 0) {
       throw new IllegalArgumentException("k must be > 0, got " + k);
     }
     this.k = k;
+    this.keepRouterTop = keepRouterTop;
     this.idx = new int[k];
     this.val = new float[k];
   }
@@ -29,7 +45,7 @@ public final class TopKPolicy implements RoutingPolicy {
 
   @Override
   public String name() {
-    return "top-k(" + k + ")";
+    return "top-k(" + k + (keepRouterTop ? ", router top kept)" : ")");
   }
 
   @Override
@@ -50,6 +66,9 @@ public final class TopKPolicy implements RoutingPolicy {
     for (int t = 0; t < p.tokens; t++) {
       if (p.isValid(t)) {
         Selection.topKByScore(p, t, k, scores, idx, val);
+        if (keepRouterTop) {
+          Selection.keepRouterTop(p, t, k, idx);
+        }
         for (int j = 0; j < k; j++) {
           out.add(idx[j], p.probability(t, idx[j]));
         }

@@ -35,6 +35,7 @@ class RoutingPolicyContractTest {
     return Stream.of(
         new Case("top-k(1)", () -> new TopKPolicy(1), 1, 1, true),
         new Case("top-k(2)", () -> new TopKPolicy(2), 2, 2, true),
+        new Case("top-k(2), top kept", () -> new TopKPolicy(2, true), 2, 2, true),
         new Case("top-p(0.7, 1..3)", () -> new TopPPolicy(0.7f, 1, 3), 1, 3, true),
         new Case("top-p controlled", () -> new TopPPolicy(0.5f, 1, 4, 2.0f, 0.05f), 1, 4, true),
         new Case("null-experts", () -> new NullExpertPolicy(2, 2, 0.2f, 1), 1, 2, true),
@@ -173,6 +174,80 @@ class RoutingPolicyContractTest {
       }
       assertThat(s.lastMarginalError()).isLessThanOrEqualTo(1e-4);
     });
+  }
+
+  /** The router's most likely expert of token t (ties to the lower index). */
+  static int routerTop(RoutingProblem p, int t) {
+    int top = 0;
+    for (int e = 1; e < p.experts(); e++) {
+      if (p.probability(t, e) > p.probability(t, top)) {
+        top = e;
+      }
+    }
+    return top;
+  }
+
+  static boolean routedTo(Assignment a, int t, int e) {
+    for (int s = a.start(t); s < a.end(t); s++) {
+      if (a.expert(s) == e) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void keepingTheRouterTopHoldsAgainstAnyBiasAndOtherwiseChangesNothing() {
+    Props.forAll(11, 200, g -> {
+      int experts = g.intIn(3, 10);
+      int tokens = 40;
+      RoutingProblem p = window(g, tokens, experts, false, g.chance(0.5));
+      // A bias strong enough to push confident tokens off their best expert.
+      float[] bias = new float[experts];
+      for (int e = 0; e < experts; e++) {
+        bias[e] = (float) g.doubleIn(-1.0, 1.0);
+      }
+      RoutingProblem biased = new RoutingProblem().set(tokens, experts, p.probs, bias, p.valid);
+      Assignment plain = new Assignment();
+      Assignment kept = new Assignment();
+      Assignment nulls = new Assignment();
+      new TopKPolicy(2).route(biased, plain);
+      new TopKPolicy(2, true).route(biased, kept);
+      new NullExpertPolicy(2, 1, 0.3f, 1).route(biased, nulls);
+      for (int t = 0; t < tokens; t++) {
+        if (!biased.isValid(t)) {
+          continue;
+        }
+        int top = routerTop(biased, t);
+        assertThat(routedTo(kept, t, top)).as("top-k kept, token %d", t).isTrue();
+        assertThat(routedTo(nulls, t, top)).as("null experts, token %d", t).isTrue();
+        if (routedTo(plain, t, top)) {
+          // Nothing to protect: the same experts as plain top-k.
+          assertThat(routedTo(kept, t, plain.expert(plain.start(t)))).isTrue();
+          assertThat(routedTo(kept, t, plain.expert(plain.start(t) + 1))).isTrue();
+        }
+      }
+    });
+  }
+
+  @Test
+  void plainTopKLetsAStrongBiasEvictTheRouterTop() {
+    // The case keepRouterTop exists for: expert 0 is the router's clear first choice, but the
+    // balancer penalises it so far that plain top-k leaves it out.
+    float[] probs = {0.9f, 0.05f, 0.03f, 0.02f};
+    float[] bias = {-1f, 0.2f, 0.1f, 0f};
+    RoutingProblem p = new RoutingProblem().set(1, 4, probs, bias, null);
+    Assignment a = new Assignment();
+    new TopKPolicy(2).route(p, a);
+    assertThat(routedTo(a, 0, 0)).isFalse();
+    new TopKPolicy(2, true).route(p, a);
+    assertThat(routedTo(a, 0, 0)).isTrue();
+    assertThat(routedTo(a, 0, 1)).as("the bias still picks the second slot").isTrue();
+    new NullExpertPolicy(2, 1, 0.1f, 1).route(p, a);
+    assertThat(routedTo(a, 0, 0)).isTrue();
+    assertThat(a.end(0) - a.start(0)).isEqualTo(2);
+    assertThat(a.expert(a.start(0) + 1)).as("expert 1 is below the null score").isEqualTo(Assignment.NULL_EXPERT);
+    assertThat(a.weight(a.start(0))).isEqualTo(1f);
   }
 
   @Test
