@@ -141,6 +141,8 @@ public final class MixtureOfExperts implements AutoCloseable {
   private float[] batchProj = new float[0];
   /** The routing policy, or null for the built-in top-k (the allocation-free fast path). */
   private RoutingPolicy policy;
+  private dev.auramoe.routing.policy.CapacityLimiter capacity;
+  private dev.auramoe.routing.diagnostics.RoutingDiagnostics diagnostics;
   private final RoutingProblem problem = new RoutingProblem();
   private final Assignment assignment = new Assignment();
   private float[] windowProbs = new float[0];
@@ -610,6 +612,7 @@ public final class MixtureOfExperts implements AutoCloseable {
       meter.beginCall();
       windowLocked(s, xs, count, valid, false, pol, out);
       int[] chosen = scratchRoute.expertsArray();
+      float[] row = scratchRoute.probabilitiesArray();
       for (int t = 0; t < count; t++) {
         if (valid != null && !valid[t]) {
           continue;
@@ -620,8 +623,8 @@ public final class MixtureOfExperts implements AutoCloseable {
             chosen[kk++] = out.expert(sl);
           }
         }
-        balancer.record(chosen, kk);
-        meter.addTokens(1);
+        System.arraycopy(windowProbs, t * nExperts, row, 0, nExperts);
+        countTokenLocked(chosen, kk, row);
       }
     } finally {
       lock.unlock();
@@ -685,9 +688,8 @@ public final class MixtureOfExperts implements AutoCloseable {
             kk++;
           }
         }
-        balancer.record(chosen, kk);
-        meter.addTokens(1);
         System.arraycopy(windowProbs, t * nExperts, row, 0, nExperts);
+        countTokenLocked(chosen, kk, row);
         b.set(kk, lastTemperature, 0);
         System.arraycopy(xs, t * in, xRow, 0, in);
         System.arraycopy(ys, t * out, yRow, 0, out);
@@ -728,9 +730,21 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
     problem.set(count, nExperts, windowProbs, balancer.applies() ? balancer.biasArray() : null, valid);
     pol.route(problem, assigned);
+    if (capacity != null) {
+      capacity.apply(problem, assigned);
+    }
   }
 
   private RoutingPolicy builtIn;
+
+  /** Counts a routed token: balancer load, metered tokens and, when on, the routing diagnostics. */
+  private void countTokenLocked(int[] chosen, int kk, float[] probs) {
+    balancer.record(chosen, kk);
+    meter.addTokens(1);
+    if (diagnostics != null) {
+      diagnostics.record(chosen, kk, probs, -1);
+    }
+  }
 
   private RoutingPolicy builtInPolicy() {
     if (builtIn == null) {
@@ -772,8 +786,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     } else {
       Arrays.fill(w, 0, topK, 1f / topK);
     }
-    balancer.record(chosen, topK);
-    meter.addTokens(1);
+    countTokenLocked(chosen, topK, probs);
     s.routes++;
     o.set(topK, temp, steps);
   }
@@ -793,8 +806,7 @@ public final class MixtureOfExperts implements AutoCloseable {
         kk++;
       }
     }
-    balancer.record(chosen, kk);
-    meter.addTokens(1);
+    countTokenLocked(chosen, kk, probs);
     s.routes++;
     o.set(kk, temp, steps);
   }
@@ -925,6 +937,10 @@ public final class MixtureOfExperts implements AutoCloseable {
     for (int i = 0; i < out; i++) {
       double d = y[i] - yHat[i];
       se += d * d;
+    }
+    if (kk == 0) {
+      // Every slot was dropped (capacity) or taken by no expert (expert choice): nothing to learn.
+      return se;
     }
     float minErr = Float.POSITIVE_INFINITY;
     float meanErr = 0f;
@@ -1150,6 +1166,89 @@ public final class MixtureOfExperts implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Sets expert capacity for window calls ({@link #routeWindow}, {@link #learnWindow}), applied
+   * after the routing policy; null (the default) for none. A slot dropped for capacity is simply not
+   * computed: its token's other experts are renormalised, and a token left with no expert predicts
+   * zeros and teaches nothing (the documented fallback). Single-input calls never overflow: a
+   * window of one token has room for it in every expert. Like the policy, the limiter holds
+   * scratch space (one per model), is a run-time choice and is not saved in snapshots; read its
+   * {@code lastDropped()}, {@code lastRerouted()} and {@code lastCapacity()} after a call.
+   */
+  public void setCapacity(dev.auramoe.routing.policy.CapacityLimiter limiter) {
+    lock.lock();
+    try {
+      capacity = limiter;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Turns on routing diagnostics for every routed token of every stream (see
+   * {@link dev.auramoe.routing.diagnostics.RoutingDiagnostics}): O(E + k) per token, no
+   * allocation. Restarting them discards what was recorded.
+   *
+   * @param window tokens per load window, &gt;= 1
+   * @param decay per-token decay of the moving-average load, in [0, 1)
+   */
+  public void enableDiagnostics(int window, double decay) {
+    var d = new dev.auramoe.routing.diagnostics.RoutingDiagnostics(nExperts, window, decay, 0);
+    lock.lock();
+    try {
+      diagnostics = d;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Turns routing diagnostics off and discards them. */
+  public void disableDiagnostics() {
+    lock.lock();
+    try {
+      diagnostics = null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The routing diagnostics now: load, balance, entropy, experts per token, effective temperature,
+   * stickiness and cache hit rate.
+   *
+   * @throws IllegalStateException when diagnostics are off
+   */
+  public dev.auramoe.routing.diagnostics.RoutingStats routingStats() {
+    lock.lock();
+    try {
+      return requireDiagnostics().stats();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The routing diagnostics over time: a summary per full load window, oldest first (the last
+   * {@value dev.auramoe.routing.diagnostics.RoutingDiagnostics#DEFAULT_HISTORY} windows).
+   *
+   * @throws IllegalStateException when diagnostics are off
+   */
+  public java.util.List<dev.auramoe.routing.diagnostics.RoutingDiagnostics.WindowSummary> routingHistory() {
+    lock.lock();
+    try {
+      return requireDiagnostics().history();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private dev.auramoe.routing.diagnostics.RoutingDiagnostics requireDiagnostics() {
+    if (diagnostics == null) {
+      throw new IllegalStateException("routing diagnostics are off: call enableDiagnostics(window, decay) first");
+    }
+    return diagnostics;
   }
 
   /** Replaces the balancing configuration; bias and loads are kept. */

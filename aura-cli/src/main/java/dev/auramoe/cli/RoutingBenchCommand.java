@@ -60,14 +60,14 @@ public final class RoutingBenchCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "%-8s %-20s %9s %9s %9s %8s %8s %10s %10s %11s%n", "stream", "policy", "MSE", "max/mean",
         "worst win", "entropy", "exp/tok", "expMAC/tok", "pJ/token", "tokens/s");
     for (Run r : runs) {
-      out.printf(Locale.ROOT, "%-8s %-20s %9.4f %9.3f %9.3f %8s %8.3f %10.1f %10.1f %,11.0f%n", r.stream(), r.policy(),
+      out.printf(Locale.ROOT, "%-8s %-20s %9.4f %9.3f %9.3f %8.3f %8.3f %10.1f %10.1f %,11.0f%n", r.stream(), r.policy(),
           r.mse(), r.maxOverMeanLoad(), r.worstWindowMaxOverMean(),
-          Double.isNaN(r.routingEntropy()) ? "-" : String.format(Locale.ROOT, "%.3f", r.routingEntropy()),
+          r.routingEntropy(),
           r.expertsPerToken(), r.expertMacsPerToken(), r.picojoulesPerToken(), r.tokensPerSecond());
     }
     out.println();
     out.println("max/mean: cumulative slots per expert; worst win: the largest max/mean over windows of "
-        + RoutingBench.WINDOW + " tokens; entropy: mean router entropy in bits (- for window policies); energy: "
+        + RoutingBench.WINDOW + " tokens; entropy: mean router entropy in bits; energy: "
         + "estimate, analytic MACs x 3 pJ");
     out.flush();
 

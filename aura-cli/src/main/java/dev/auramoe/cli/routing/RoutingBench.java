@@ -90,7 +90,7 @@ public final class RoutingBench {
   public static List<Run> runAll(long steps, long seed) {
     // Warm-up, discarded: otherwise the first runs pay for the JIT in their tokens per second.
     for (PolicySpec p : policies()) {
-      run(p, false, Math.min(steps, 5_000), seed + 1);
+      run(p, false, Math.min(steps, 20_000), seed + 1);
     }
     List<Run> runs = new ArrayList<>();
     for (boolean skewed : new boolean[] {false, true}) {
@@ -110,6 +110,7 @@ public final class RoutingBench {
         .cell(CellConfig.DEFAULT.withHidden(32)).topK(2).routerLearningRate(1.0f).seed(seed).build();
     RoutingPolicy policy = spec.policy().get();
     m.setRoutingPolicy(policy);
+    m.enableDiagnostics(WINDOW, 0.99);
     RoutingDiagnostics diag = new RoutingDiagnostics(experts, WINDOW, 0.99, stream.regimes());
     m.openEnergyWindow("bench");
     double se = 0;
@@ -173,7 +174,7 @@ public final class RoutingBench {
     }
     double finalP = policy instanceof TopPPolicy tp ? tp.p() : Double.NaN;
     return new Run(spec.name(), skewed ? "skewed" : "regime", n, se / n, m.balanceState().maxOverMeanCounts(), worst,
-        meanMom, policy.needsWholeWindow() ? Double.NaN : st.routingEntropy(), st.meanExpertsPerToken(),
+        meanMom, m.routingStats().routingEntropy(), st.meanExpertsPerToken(),
         (double) e.macs(Component.EXPERTS) / n, e.picojoulesPerToken(), n / (nanos / 1e9), windowMom, finalP);
   }
 

@@ -16,6 +16,7 @@ import java.util.Arrays;
  * d.record(chosenExperts, k, probabilities, regime);   // per token
  * d.endSegment();                                       // between streams or episodes
  * RoutingStats s = d.stats();
+ * List<WindowSummary> overTime = d.history();            // one summary per full window
  * }</pre>
  */
 public final class RoutingDiagnostics {
@@ -46,6 +47,16 @@ public final class RoutingDiagnostics {
   private long hits;
   private long lookups;
   private final int[] sorted;
+  // over time: one summary per full window, in a ring of the last historyLength windows
+  private final WindowSummary[] history;
+  private int historyNext;
+  private long windowsDone;
+  private long windowSlots;
+  private double windowEntropy;
+  private long windowProbTokens;
+
+  /** Default number of window summaries kept by {@link #history()}. */
+  public static final int DEFAULT_HISTORY = 1024;
 
   /**
    * @param experts number of experts
@@ -54,9 +65,19 @@ public final class RoutingDiagnostics {
    * @param labels number of labels (regimes, classes) for the specialisation matrix, 0 for none
    */
   public RoutingDiagnostics(int experts, int window, double decay, int labels) {
-    if (experts <= 0 || window <= 0 || !(decay >= 0 && decay < 1) || labels < 0) {
-      throw new IllegalArgumentException("need experts > 0, window > 0, decay in [0, 1), labels >= 0");
+    this(experts, window, decay, labels, DEFAULT_HISTORY);
+  }
+
+  /**
+   * @param historyLength window summaries kept for {@link #history()} (&gt;= 0), the oldest dropped
+   *     first
+   */
+  public RoutingDiagnostics(int experts, int window, double decay, int labels, int historyLength) {
+    if (experts <= 0 || window <= 0 || !(decay >= 0 && decay < 1) || labels < 0 || historyLength < 0) {
+      throw new IllegalArgumentException("need experts > 0, window > 0, decay in [0, 1), labels >= 0 and "
+          + "historyLength >= 0, got " + experts + ", " + window + ", " + decay + ", " + labels + ", " + historyLength);
     }
+    this.history = new WindowSummary[historyLength];
     this.experts = experts;
     this.window = window;
     this.decay = decay;
@@ -81,6 +102,7 @@ public final class RoutingDiagnostics {
   public void record(int[] chosen, int k, float[] probs, int label) {
     tokens++;
     slots += k;
+    windowSlots += k;
     double keep = decay;
     double add = 1 - decay;
     for (int e = 0; e < experts; e++) {
@@ -94,12 +116,6 @@ public final class RoutingDiagnostics {
         joint[label][e]++;
       }
     }
-    if (++inWindow == window) {
-      System.arraycopy(windowCounts, 0, lastWindow, 0, experts);
-      Arrays.fill(windowCounts, 0);
-      inWindow = 0;
-      haveFullWindow = true;
-    }
     if (probs != null) {
       double h = 0;
       for (int e = 0; e < experts; e++) {
@@ -111,6 +127,15 @@ public final class RoutingDiagnostics {
       }
       entropySum += h / Math.log(2);
       probTokens++;
+      windowEntropy += h / Math.log(2);
+      windowProbTokens++;
+    }
+    if (++inWindow == window) {
+      System.arraycopy(windowCounts, 0, lastWindow, 0, experts);
+      Arrays.fill(windowCounts, 0);
+      inWindow = 0;
+      haveFullWindow = true;
+      endWindow();
     }
     // Stickiness: compare the sorted expert set with the previous token's.
     System.arraycopy(chosen, 0, sorted, 0, k);
@@ -148,6 +173,49 @@ public final class RoutingDiagnostics {
       cache[0] = e;
     }
     cacheSize = Math.min(cacheSize, capacity);
+  }
+
+  private void endWindow() {
+    if (history.length > 0) {
+      double total = 0;
+      double max = 0;
+      for (long c : lastWindow) {
+        total += c;
+        max = Math.max(max, c);
+      }
+      double mean = total / experts;
+      double var = 0;
+      for (long c : lastWindow) {
+        var += (c - mean) * (c - mean);
+      }
+      var /= experts;
+      history[historyNext] = new WindowSummary(windowsDone, tokens, mean == 0 ? 0 : max / mean,
+          mean == 0 ? 0 : Math.sqrt(var) / mean, windowProbTokens == 0 ? Double.NaN : windowEntropy / windowProbTokens,
+          (double) windowSlots / window);
+      historyNext = (historyNext + 1) % history.length;
+    }
+    windowsDone++;
+    windowSlots = 0;
+    windowEntropy = 0;
+    windowProbTokens = 0;
+  }
+
+  /**
+   * One full load window: its index since creation, the tokens recorded when it closed, its max/mean
+   * load and coefficient of variation, mean router entropy in bits (NaN when no probabilities were
+   * given) and mean experts per token.
+   */
+  public record WindowSummary(long index, long endToken, double maxOverMean, double coefficientOfVariation,
+      double routingEntropy, double expertsPerToken) {}
+
+  /** The summaries of the last full windows (at most the history length), oldest first. */
+  public java.util.List<WindowSummary> history() {
+    int n = (int) Math.min(windowsDone, history.length);
+    java.util.List<WindowSummary> out = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(history[Math.floorMod(historyNext - n + i, history.length)]);
+    }
+    return out;
   }
 
   /** Ends a segment (a stream or episode): the next token starts a new stickiness run. */
