@@ -17,6 +17,19 @@ public final class Experts {
   }
 
   /**
+   * {@code n} softmax-regression classifiers named {@code prefix0..prefix(n-1)}, with eps 1e-3 and
+   * the given leak.
+   */
+  public static java.util.List<Expert> softmax(String prefix, int n, int inputDim, int classes, double mu,
+      double leak) {
+    java.util.List<Expert> l = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      l.add(new SoftmaxExpert(prefix + i, inputDim, classes, mu, 1e-3, leak));
+    }
+    return l;
+  }
+
+  /**
    * Rebuilds an expert from what a snapshot records.
    *
    * @param frozen supplies the function of a {@code function} expert by name; may return null
@@ -28,6 +41,9 @@ public final class Experts {
       case "nlms":
         requireLength(hyper, 3, kind);
         return new NlmsExpert(name, in, out, hyper[0], hyper[1], hyper[2]);
+      case "softmax":
+        requireLength(hyper, 3, kind);
+        return new SoftmaxExpert(name, in, out, hyper[0], hyper[1], hyper[2]);
       case "rls":
         requireLength(hyper, 2, kind);
         return new RlsExpert(name, in, out, hyper[0], hyper[1]);

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ExpertContractTest {
 
-  static final List<Class<? extends Expert>> IMPLEMENTATIONS = List.of(NlmsExpert.class, RlsExpert.class, FunctionExpert.class);
+  static final List<Class<? extends Expert>> IMPLEMENTATIONS = List.of(NlmsExpert.class, RlsExpert.class, FunctionExpert.class,
+      SoftmaxExpert.class);
 
   private static final int IN = 3;
   private static final int OUT = 2;
@@ -33,6 +34,9 @@ class ExpertContractTest {
     }
     if (type == FunctionExpert.class) {
       return Models.function("sum", IN, OUT);
+    }
+    if (type == SoftmaxExpert.class) {
+      return new SoftmaxExpert("softmax-x", IN, OUT, 0.6, 0.125, 0.01);
     }
     throw new AssertionError("no factory for " + type);
   }
@@ -72,14 +76,14 @@ class ExpertContractTest {
   @Test
   void everyImplementationInTheLibraryIsCovered() {
     // The kinds that Experts.create knows must each have an implementation under contract test.
-    Set<String> kinds = Set.of("nlms", "rls", "function");
+    Set<String> kinds = Set.of("nlms", "rls", "function", "softmax");
     assertThat(IMPLEMENTATIONS.stream().map(c -> create(c).kind()).toList()).containsExactlyInAnyOrderElementsOf(kinds);
     assertThatThrownBy(() -> Experts.create("mystery", "m", 1, 1, new double[0], null))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown expert kind 'mystery'");
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class})
+  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
   void predictWritesEveryOutputDeterministicallyAndLeavesTheInputAlone(Class<?> type) {
     Expert e = create(type);
     train(e, samples(1, 50));
@@ -93,11 +97,12 @@ class ExpertContractTest {
       assertThat(Float.isFinite(out[0]) && Float.isFinite(out[1])).as("every output written").isTrue();
       assertThat(predict(e, x)).containsExactly(out);
     }
-    assertThat(e.predictMacs()).isEqualTo(type == FunctionExpert.class ? IN : (long) OUT * (IN + 1));
+    assertThat(e.predictMacs()).isEqualTo(type == FunctionExpert.class ? IN
+        : type == SoftmaxExpert.class ? (long) OUT * (IN + 2) : (long) OUT * (IN + 1));
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class})
+  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
   void copyKeepsEveryFieldAndIsIndependent(Class<?> type) {
     Expert e = create(type);
     train(e, samples(3, 40));
@@ -134,7 +139,7 @@ class ExpertContractTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class})
+  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
   void rebuildsFromWhatASnapshotRecords(Class<?> type) {
     Expert e = create(type);
     train(e, samples(7, 40));
@@ -150,7 +155,7 @@ class ExpertContractTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class})
+  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
   void hyperParametersAreACopy(Class<?> type) {
     Expert e = create(type);
     double[] h = e.hyperParameters();
@@ -160,7 +165,7 @@ class ExpertContractTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class})
+  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
   void adaptiveExpertsKeepTheLearningContractAndFunctionExpertsAreFrozen(Class<?> type) {
     Expert e = create(type);
     if (!(e instanceof AdaptiveExpert a)) {
@@ -225,11 +230,15 @@ class ExpertContractTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class})
+  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
   void constructorsRejectBadShapes(Class<?> type) {
     if (type == NlmsExpert.class) {
       assertThatThrownBy(() -> new NlmsExpert("n", 0, 1, 0.5)).hasMessageContaining("dimensions must be > 0");
       assertThatThrownBy(() -> new NlmsExpert(null, 1, 1, 0.5)).isInstanceOf(NullPointerException.class).hasMessageContaining("name");
+    } else if (type == SoftmaxExpert.class) {
+      assertThatThrownBy(() -> new SoftmaxExpert("s", 2, 1, 0.5, 1e-3, 0)).hasMessageContaining("at least 2 classes");
+      assertThatThrownBy(() -> new SoftmaxExpert("s", 2, 3, 2.0, 1e-3, 0)).hasMessageContaining("(0, 2)");
+      assertThatThrownBy(() -> new SoftmaxExpert("s", 2, 3, 0.5, 1e-3, 2.0)).hasMessageContaining("leak");
     } else if (type == RlsExpert.class) {
       assertThatThrownBy(() -> new RlsExpert("r", 1, 0, 1, 1)).hasMessageContaining("dimensions must be > 0");
       assertThatThrownBy(() -> new RlsExpert(null, 1, 1, 1, 1)).isInstanceOf(NullPointerException.class);
@@ -238,5 +247,30 @@ class ExpertContractTest {
       assertThatThrownBy(() -> new FunctionExpert("f", 1, 1, null, 1)).isInstanceOf(NullPointerException.class).hasMessageContaining("function");
       assertThatThrownBy(() -> new FunctionExpert("f", 1, 1, (x, y) -> { }, -1)).hasMessageContaining("macs must be >= 0");
     }
+  }
+
+  @Test
+  void softmaxOutputsADistributionAndLearnsToSeparateClasses() {
+    SoftmaxExpert e = new SoftmaxExpert("s", IN, 3, 0.5, 1e-3, 0);
+    Random r = new Random(4);
+    float[] p = new float[3];
+    int correct = 0;
+    for (int t = 0; t < 4000; t++) {
+      float[] x = {(float) r.nextGaussian(), (float) r.nextGaussian(), (float) r.nextGaussian()};
+      int c = x[0] > 0.5f ? 0 : x[1] > 0 ? 1 : 2;
+      e.predict(x, p);
+      assertThat((double) (p[0] + p[1] + p[2])).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-5));
+      int best = p[0] >= p[1] && p[0] >= p[2] ? 0 : p[1] >= p[2] ? 1 : 2;
+      if (t >= 3000 && best == c) {
+        correct++;
+      }
+      float[] y = new float[3];
+      y[c] = 1f;
+      e.learn(x, y, p.clone(), 1f);
+    }
+    assertThat(correct).as("accuracy on the last 1000").isGreaterThan(850);
+    float[] huge = {1e30f, -1e30f, 1e30f};
+    e.predict(huge, p);
+    assertThat(Float.isFinite(p[0] + p[1] + p[2])).as("extreme inputs give a distribution").isTrue();
   }
 }

@@ -1,0 +1,5 @@
+/**
+ * Prequential (test-then-train) evaluation: accuracy and kappa for classification, MAE and RMSE
+ * for regression, cumulative and over a sliding window.
+ */
+package dev.auramoe.stream.eval;
