@@ -1,0 +1,134 @@
+package dev.auramoe.stream.eval;
+
+import dev.auramoe.stream.data.Instance;
+import dev.auramoe.stream.data.InstanceStream;
+import dev.auramoe.stream.learn.StreamLearner;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongConsumer;
+
+/**
+ * Prequential (test-then-train) evaluation of a {@link StreamLearner} over an
+ * {@link InstanceStream}: every instance is first predicted, then learned from. Keeps cumulative and
+ * windowed accuracy and kappa (classification) or MAE and RMSE (regression), and a curve with one
+ * point every {@code every} instances that also records how the instances of that stretch were
+ * spread over the experts.
+ *
+ * <p>Instances whose target is missing are predicted but neither scored nor learned from; they are
+ * counted in {@link Result#unlabelled()}.
+ */
+public final class PrequentialEvaluation {
+
+  /** One point of the learning curve. */
+  public record Point(long instances, double windowScore, double cumulativeScore, double[] expertShare) {}
+
+  /**
+   * The outcome of a run.
+   *
+   * @param instances instances scored
+   * @param unlabelled instances with a missing target (predicted, not scored)
+   * @param seconds wall-clock seconds of the loop (reading, predicting and learning)
+   * @param accuracy cumulative accuracy (NaN for regression)
+   * @param kappa cumulative Cohen's kappa (NaN for regression)
+   * @param windowAccuracy accuracy over the last window (NaN for regression)
+   * @param windowKappa kappa over the last window (NaN for regression)
+   * @param mae cumulative mean absolute error (NaN for classification)
+   * @param rmse cumulative root mean squared error (NaN for classification)
+   * @param curve windowed accuracy (or RMSE) and expert shares over time
+   */
+  public record Result(long instances, long unlabelled, double seconds, double accuracy, double kappa,
+      double windowAccuracy, double windowKappa, double mae, double rmse, double windowMae, double windowRmse,
+      List<Point> curve) {
+
+    /** Scored instances per second of wall-clock time. */
+    public double instancesPerSecond() {
+      return seconds > 0 ? (instances + unlabelled) / seconds : Double.NaN;
+    }
+  }
+
+  private final int window;
+  private final long every;
+
+  /**
+   * @param window length of the sliding window for the windowed figures, at least 1
+   * @param every instances between two curve points, at least 1
+   */
+  public PrequentialEvaluation(int window, long every) {
+    if (window < 1 || every < 1) {
+      throw new IllegalArgumentException("need window >= 1 and every >= 1, got " + window + ", " + every);
+    }
+    this.window = window;
+    this.every = every;
+  }
+
+  /**
+   * Runs the stream through the learner until it ends or {@code limit} instances were read.
+   *
+   * @param progress called with the instances read so far every {@code every} instances, or null
+   */
+  public Result run(InstanceStream stream, StreamLearner learner, long limit, LongConsumer progress)
+      throws IOException {
+    Objects.requireNonNull(stream, "stream");
+    Objects.requireNonNull(learner, "learner");
+    if (!stream.schema().equals(learner.schema())) {
+      throw new IllegalArgumentException("the learner was built for another schema: " + learner.schema() + " vs "
+          + stream.schema());
+    }
+    boolean cls = learner.isClassification();
+    int target = stream.schema().targetIndex();
+    ClassificationMetrics cm = cls ? new ClassificationMetrics(stream.schema().classes(), window) : null;
+    RegressionMetrics rm = cls ? null : new RegressionMetrics(window);
+    int experts = learner.model().expertCount();
+    long[] usage = new long[experts];
+    int[] chosen = new int[experts];
+    List<Point> curve = new ArrayList<>();
+    Instance in = new Instance(stream.schema());
+    long read = 0;
+    long unlabelled = 0;
+    long t0 = System.nanoTime();
+    while (read < limit && stream.next(in)) {
+      read++;
+      double actual = in.value(target);
+      double predicted = learner.testThenTrain(in);
+      if (Double.isNaN(actual)) {
+        unlabelled++;
+      } else {
+        if (cls) {
+          cm.add((int) actual, (int) predicted);
+        } else {
+          rm.add(actual, predicted);
+        }
+        int k = learner.lastExperts(chosen);
+        for (int j = 0; j < k; j++) {
+          usage[chosen[j]]++;
+        }
+      }
+      if (read % every == 0) {
+        double[] share = new double[experts];
+        long total = 0;
+        for (long u : usage) {
+          total += u;
+        }
+        for (int e = 0; e < experts; e++) {
+          share[e] = total == 0 ? 0 : (double) usage[e] / total;
+        }
+        java.util.Arrays.fill(usage, 0);
+        curve.add(cls ? new Point(read, cm.windowAccuracy(), cm.accuracy(), share)
+            : new Point(read, rm.windowRmse(), rm.rmse(), share));
+        if (progress != null) {
+          progress.accept(read);
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long scored = read - unlabelled;
+    double nan = Double.NaN;
+    return cls
+        ? new Result(scored, unlabelled, seconds, cm.accuracy(), cm.kappa(), cm.windowAccuracy(), cm.windowKappa(),
+            nan, nan, nan, nan, List.copyOf(curve))
+        : new Result(scored, unlabelled, seconds, nan, nan, nan, nan, rm.mae(), rm.rmse(), rm.windowMae(),
+            rm.windowRmse(), List.copyOf(curve));
+  }
+}

@@ -1,0 +1,76 @@
+package dev.auramoe.stream.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.auramoe.stream.data.Attribute;
+import dev.auramoe.stream.data.Instance;
+import dev.auramoe.stream.data.InstanceStream;
+import dev.auramoe.stream.data.Schema;
+import dev.auramoe.stream.learn.StreamLearner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PrequentialEvaluationTest {
+
+  private static final Schema S = new Schema("s", List.of(Attribute.numeric("a"), Attribute.numeric("b"),
+      Attribute.nominal("c", List.of("0", "1"))), 2);
+
+  /** a + b > 0, with every tenth target missing when asked. */
+  private static InstanceStream stream(long n, boolean holes) {
+    SplittableRandom r = new SplittableRandom(9);
+    return new InstanceStream() {
+      long i;
+
+      @Override
+      public Schema schema() {
+        return S;
+      }
+
+      @Override
+      public boolean next(Instance into) {
+        if (i++ >= n) {
+          return false;
+        }
+        double a = r.nextGaussian();
+        double b = r.nextGaussian();
+        into.set(0, a);
+        into.set(1, b);
+        into.set(2, holes && i % 10 == 0 ? Double.NaN : a + b > 0 ? 1 : 0);
+        return true;
+      }
+    };
+  }
+
+  @Test
+  void scoresEveryLabelledInstanceOnceAndDrawsTheCurve() throws Exception {
+    PrequentialEvaluation ev = new PrequentialEvaluation(500, 1000);
+    List<Long> progress = new ArrayList<>();
+    PrequentialEvaluation.Result r = ev.run(stream(10_000, true), StreamLearner.builder(S).build(), Long.MAX_VALUE,
+        progress::add);
+    assertThat(r.instances()).isEqualTo(9_000);
+    assertThat(r.unlabelled()).isEqualTo(1_000);
+    assertThat(r.curve()).hasSize(10);
+    assertThat(progress).containsExactly(1000L, 2000L, 3000L, 4000L, 5000L, 6000L, 7000L, 8000L, 9000L, 10000L);
+    assertThat(r.windowAccuracy()).isGreaterThan(0.95);
+    assertThat(r.accuracy()).isLessThan(r.windowAccuracy()).isGreaterThan(0.9);
+    assertThat(r.kappa()).isGreaterThan(0.8);
+    assertThat(r.mae()).isNaN();
+    assertThat(r.instancesPerSecond()).isPositive();
+    for (PrequentialEvaluation.Point p : r.curve()) {
+      assertThat(java.util.Arrays.stream(p.expertShare()).sum()).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+    }
+  }
+
+  @Test
+  void stopsAtTheLimitAndRefusesALearnerOfAnotherSchema() throws Exception {
+    PrequentialEvaluation ev = new PrequentialEvaluation(100, 100);
+    assertThat(ev.run(stream(10_000, false), StreamLearner.builder(S).build(), 2_500, null).instances()).isEqualTo(2_500);
+    Schema other = S.withTarget(0);
+    assertThatThrownBy(() -> ev.run(stream(10, false), StreamLearner.builder(other).build(), 10, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another schema");
+    assertThatThrownBy(() -> new PrequentialEvaluation(0, 1)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
