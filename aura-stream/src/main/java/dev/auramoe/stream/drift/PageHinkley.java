@@ -9,30 +9,35 @@ import java.util.Locale;
  * <pre>
  * E. S. Page. Continuous Inspection Schemes. Biometrika 41(1/2), 1954, pp. 100-115.
  * J. Gama, R. Sebastião, P. P. Rodrigues. On evaluating stream learning algorithms.
- * Machine Learning 90(3), 2013, pp. 317-346 (the fading-factor form used here).
+ * Machine Learning 90(3), 2013, pp. 317-346 (Page-Hinkley with a fading factor).
  * </pre>
  *
  * <p>After the t-th value x_t since the last reset:
  *
  * <pre>
- *   x̄_t = x̄_{t-1} + (x_t - x̄_{t-1}) / t                  running mean
- *   m_t = α · m_{t-1} + (x_t - x̄_t - δ)                   cumulative deviation, faded
- *   M_t = min(M_{t-1}, m_t)                               its minimum (M_0 = m_0 = 0)
- *   PH_t = m_t - M_t                                      change when PH_t &gt; λ and t ≥ minInstances
+ *   x̄_t  = x̄_{t-1} + (x_t - x̄_{t-1}) / t                   running mean
+ *   PH_t = max(0, α · PH_{t-1} + (x_t - x̄_t - δ))          PH_0 = 0
+ *   change when PH_t &gt; λ and t ≥ minInstances
  * </pre>
  *
- * <p>When the mean rises by Δ &gt; δ, m_t climbs by about Δ - δ per instance away from its minimum,
- * so the detection delay is roughly λ / (Δ - δ). A decrease of the mean drags m_t and M_t down
- * together and never fires. On a detection the statistic, mean and instance count restart from
- * zero (the detection count is kept).
+ * <p>With α = 1 this is exactly the classic statistic m_t - M_t, where m_t = Σ_{s≤t} (x_s - x̄_s - δ)
+ * is the cumulative deviation and M_t = min_{s≤t} m_s (the CUSUM recursion). For α &lt; 1 the fading
+ * is applied to PH_t rather than to m_t as in Gama et al.: fading m_t under a running minimum lets
+ * m_t climb back from its minimum while x̄ settles after a <em>decrease</em> of the mean, and the
+ * test would fire long after the error went down.
+ *
+ * <p>When the mean rises by Δ &gt; δ, PH_t climbs by about Δ - δ per instance, so the detection
+ * delay is roughly λ / (Δ - δ). After a decrease the increments are negative on average (x̄ lies
+ * above the new level) and PH_t stays near 0. On a detection the statistic, mean and instance
+ * count restart from zero (the detection count is kept).
  *
  * <p><b>Knobs.</b> {@code minInstances} (default 30): no detection before that many values since the
  * last reset, while x̄ is still noisy. {@code delta} δ (default 0.005): the magnitude of change
  * tolerated; 0 lets every upward fluctuation accumulate, large values ignore small increases.
  * {@code lambda} λ (default 50): the alarm threshold; small values detect fast with more false
  * alarms, large values are slow and quiet. {@code alpha} α (default 1 - 0.0001): the fading factor
- * of m_t; 1 is the classic test with unbounded memory, smaller values forget old deviations (m_t
- * stays within about (1 + δ) / (1 - α) of zero for values in [0, 1]).
+ * of PH_t; 1 is the classic test with unbounded memory, smaller values forget old deviations (for
+ * values in [0, 1] PH_t stays below 1 / (1 - α), so a λ above that never fires).
  *
  * <p>Not thread-safe; {@link #update} allocates nothing.
  */
@@ -54,8 +59,7 @@ public final class PageHinkley implements DriftDetector {
 
   private long count;
   private double mean;
-  private double cumulative;
-  private double minimum;
+  private double statistic;
   private long detections;
 
   /** Page-Hinkley with minInstances 30, δ = 0.005, λ = 50 and α = 1 - 0.0001. */
@@ -105,11 +109,8 @@ public final class PageHinkley implements DriftDetector {
     }
     count++;
     mean += (value - mean) / count;
-    cumulative = alpha * cumulative + (value - mean - delta);
-    if (cumulative < minimum) {
-      minimum = cumulative;
-    }
-    if (count >= minInstances && cumulative - minimum > lambda) {
+    statistic = Math.max(0, alpha * statistic + (value - mean - delta));
+    if (count >= minInstances && statistic > lambda) {
       detections++;
       restart();
       return true;
@@ -120,8 +121,7 @@ public final class PageHinkley implements DriftDetector {
   private void restart() {
     count = 0;
     mean = 0;
-    cumulative = 0;
-    minimum = 0;
+    statistic = 0;
   }
 
   @Override
@@ -140,9 +140,9 @@ public final class PageHinkley implements DriftDetector {
     return String.format(Locale.ROOT, "page-hinkley(lambda=%s,delta=%s)", lambda, delta);
   }
 
-  /** PH_t = m_t - M_t, the statistic compared with λ; 0 right after a reset or a detection. */
+  /** PH_t, the statistic compared with λ; 0 right after a reset or a detection. */
   public double statistic() {
-    return cumulative - minimum;
+    return statistic;
   }
 
   /** x̄_t, the mean of the values since the last reset or detection; 0 before any. */
