@@ -20,7 +20,7 @@ class AdwinTest {
       assertThat(report.missed()).as("seed %d: %s", seed, report).isZero();
       worstMean = Math.max(worstMean, report.meanDelay());
     }
-    // Measured: mean delay 74-95, max 159 over these seeds; a 3x slower detector is broken.
+    // Measured: mean delay 84 over the 30 drifts, max 159; a 3x slower detector is broken.
     assertThat(worstMean).isLessThan(300);
   }
 
@@ -39,7 +39,8 @@ class AdwinTest {
         within1000 += delay <= 1_000 ? 1 : 0;
       }
     }
-    // A 0.1 shift needs ~400 instances for the delta = 0.002 bound; a few of 60 drifts take up to ~1,200.
+    // A 0.1 shift needs ~400 instances for the delta = 0.002 bound. Measured: 57 of 60 drifts within
+    // 1,000, mean 505, max 1,215 (the default ADWIN does not always meet 1,000 on so small a change).
     assertThat(within1000).as("drifts detected within 1,000 of %d", drifts).isGreaterThanOrEqualTo(drifts * 9 / 10);
     assertThat((double) delaySum / drifts).isLessThan(700);
   }
@@ -126,7 +127,8 @@ class AdwinTest {
     assertThatThrownBy(() -> new Adwin(0.002, 1, 32, 10, 5)).hasMessageContaining("maxBuckets must be >= 2, got 1");
     assertThatThrownBy(() -> new Adwin(0.002, 5, 0, 10, 5)).hasMessageContaining("clock must be >= 1");
     assertThatThrownBy(() -> new Adwin(0.002, 5, 32, 10, 0)).hasMessageContaining("minSubWindow must be >= 1");
-    assertThatThrownBy(() -> new Adwin(0.002, 5, 32, 9, 5)).hasMessageContaining("minWindow must be >= 2 * minSubWindow");
+    assertThatThrownBy(() -> new Adwin(0.002, 5, 32, 9, 5))
+        .hasMessageContaining("minWindow must be >= 2 * minSubWindow");
   }
 
   @Test

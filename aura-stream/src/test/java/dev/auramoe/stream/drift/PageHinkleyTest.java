@@ -22,7 +22,8 @@ class PageHinkleyTest {
         worstMean[c] = Math.max(worstMean[c], report.meanDelay());
       }
     }
-    // lambda / (shift - delta) is the expected delay: 50 / 0.295 = 170 and 50 / 0.095 = 526.
+    // lambda / (shift - delta) is the expected delay: 50 / 0.295 = 170 and 50 / 0.095 = 526. Measured over
+    // these seeds: mean 145, max 201 and mean 427, max 889 (over 50 seeds one 0.2 -> 0.3 change takes 1,000+).
     assertThat(worstMean[0]).isLessThan(300);
     assertThat(worstMean[1]).isLessThan(1_000).isGreaterThan(worstMean[0]);
   }
@@ -96,8 +97,9 @@ class PageHinkleyTest {
     for (long seed = 1; seed <= 5; seed++) {
       DriftReport report = DriftEvaluation.evaluate(new PageHinkley(), Streams.bernoulli(seed, 200_000, 0.2),
           new long[0], 1_000);
-      // Measured 3-6 per 100,000 on Bernoulli(0.2): the noise of m_t against lambda = 50.
-      assertThat(report.falseAlarmsPer100k()).as("seed %d: %s", seed, report).isLessThanOrEqualTo(10);
+      // Measured 0-1.5 per 100,000 (7 in 1,000,000 instances); fading m_t under a running minimum
+      // instead of the statistic gave 3-6.
+      assertThat(report.falseAlarmsPer100k()).as("seed %d: %s", seed, report).isLessThanOrEqualTo(3);
     }
   }
 
