@@ -96,6 +96,20 @@ class AdwinTest {
     assertThat(adwin.width()).isLessThanOrEqualTo(20_000 + 200).isGreaterThan(10_000);
     assertThat(adwin.mean()).isCloseTo(0.4, within(0.02));
     assertThat(adwin.variance()).isCloseTo(0.4 * 0.6, within(0.02));
+    // Dropping buckets keeps the statistics exact: they are those of the last width() values.
+    int from = values.length - (int) adwin.width();
+    double mean = 0;
+    for (int i = from; i < values.length; i++) {
+      mean += values[i];
+    }
+    mean /= adwin.width();
+    double variance = 0;
+    for (int i = from; i < values.length; i++) {
+      variance += (values[i] - mean) * (values[i] - mean);
+    }
+    variance /= adwin.width();
+    assertThat(adwin.mean()).isCloseTo(mean, within(1e-12));
+    assertThat(adwin.variance()).isCloseTo(variance, within(1e-9));
   }
 
   @Test
