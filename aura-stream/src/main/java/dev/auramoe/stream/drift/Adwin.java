@@ -23,8 +23,8 @@ import java.util.Locale;
  *   δ' = δ / ln W,       1/m = 1/(n0 - s + 1) + 1/(n1 - s + 1),   s = minSubWindow,
  * </pre>
  *
- * <p>where σ²_W is the variance of the whole window: the Bernstein-type bound of the paper's
- * ADWIN2 experiments (section 4), with the harmonic mean m shrunk by s - 1 per side as in MOA so
+ * <p>where σ²_W is the variance of the whole window: the variance-based (Bernstein-type) bound the
+ * paper recommends in practice, with the harmonic mean m shrunk by s - 1 per side as in MOA so
  * that short sub-windows do not cut. On a cut the older part is dropped bucket by bucket (oldest
  * first) and the scan restarts until no split passes the test; {@link #update} then returns true.
  * The bound assumes values in [0, 1] (error indicators, losses scaled to [0, 1]); other ranges make
