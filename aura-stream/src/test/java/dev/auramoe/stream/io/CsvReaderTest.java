@@ -115,7 +115,7 @@ class CsvReaderTest {
       assertThat(in.schema().target().values()).as("one integer target value: class '2'").containsExactly("2");
       assertThat(all(in).get(0).values()).containsExactly(1, 0);
     }
-    assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withTarget("zz")))
+    assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withSeparator(';').withTarget("zz")))
         .hasMessageContaining("no column named 'zz'");
     Path dup = write("dup.csv", "a,b,a\n1,2,3\n");
     assertThatThrownBy(() -> CsvReader.open(dup)).hasMessageContaining("dup.csv:1: column name 'a' appears twice");
