@@ -97,8 +97,8 @@ public final class ArffReader implements InstanceStream {
     Attribute t = attributes.get(target);
     if (options.targetType() == TargetType.NOMINAL && !t.isNominal()
         || options.targetType() == TargetType.NUMERIC && t.isNominal()) {
-      throw new IOException(source + ": target '" + t.name() + "' is declared " + t.kind().name().toLowerCase(Locale.ROOT)
-          + " but the options ask for " + options.targetType());
+      throw new IOException(source + ": target '" + t.name() + "' is declared "
+          + t.kind().name().toLowerCase(Locale.ROOT) + " but the options ask for " + options.targetType());
     }
     this.schema = new Schema(relation, attributes, target);
     this.nominal = new NominalIndex[attributes.size()];
@@ -117,22 +117,22 @@ public final class ArffReader implements InstanceStream {
 
   /** Opens an ARFF file (gzip or plain) and reads its header. */
   public static ArffReader open(Path file, ReadOptions options) throws IOException {
-    Reader r = Inputs.reader(file);
-    try {
-      return new ArffReader(file.toString(), r, options);
-    } catch (IOException | RuntimeException e) {
-      r.close();
-      throw e;
-    }
+    return open(Inputs.reader(file), file.toString(), options);
   }
 
   /**
-   * Reads ARFF text from a reader (closed by {@link #close()}).
+   * Reads ARFF text from a reader: the header now, the rows on demand. The reader is closed by
+   * {@link #close()}, or at once if the header cannot be read.
    *
    * @param source the name used in error messages
    */
   public static ArffReader open(Reader reader, String source, ReadOptions options) throws IOException {
-    return new ArffReader(source, reader, options);
+    try {
+      return new ArffReader(source, reader, options);
+    } catch (IOException | RuntimeException e) {
+      reader.close();
+      throw e;
+    }
   }
 
   @Override

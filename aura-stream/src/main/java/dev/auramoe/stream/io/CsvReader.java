@@ -115,7 +115,8 @@ public final class CsvReader implements InstanceStream {
   /**
    * Reads CSV text from any reader in one pass, with the column types of {@code schema}, whose names
    * must equal the header's, in order. The target is {@link ReadOptions#target()} if set, else the
-   * schema's; {@link ReadOptions#targetType()} is ignored. The reader is closed by {@link #close()}.
+   * schema's; {@link ReadOptions#targetType()} is ignored. The reader is closed by {@link #close()},
+   * or at once if the header does not match.
    *
    * @param source the name used in error messages
    */
