@@ -1,0 +1,618 @@
+package dev.auramoe.stream.io;
+
+import dev.auramoe.stream.data.Attribute;
+import dev.auramoe.stream.data.Instance;
+import dev.auramoe.stream.data.InstanceStream;
+import dev.auramoe.stream.data.MalformedRowException;
+import dev.auramoe.stream.data.Schema;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads a CSV file with a header row as a stream, one row at a time.
+ *
+ * <p><b>Format.</b> RFC 4180: fields separated by {@link ReadOptions#separator()} (default
+ * {@code ','}), optionally quoted with {@code "}; a quoted field may hold separators, line breaks and
+ * doubled quotes ({@code ""}). Blanks around an unquoted field, and before an opening quote, are
+ * dropped. An unquoted empty field, {@code ?} or {@code NA} is a missing value (a quoted one is a
+ * value). Blank lines are skipped. The first row names the columns; an empty name becomes {@code
+ * column<k>} (k 1-based). Gzip files are read transparently.
+ *
+ * <p><b>Types.</b> {@link #open(Path, ReadOptions)} makes a first pass over the file: a column is
+ * numeric when every non-missing value is a number, else nominal with its values in order of first
+ * appearance (sorting would make the schema depend on spelling rather than on the data order, and
+ * first-appearance order is what a stream would discover). The target column (named by {@link
+ * ReadOptions#target()}, else the last) is typed by {@link ReadOptions#targetType()}: with {@link
+ * TargetType#AUTO}, a numeric target whose values are all integers, at most {@value #AUTO_MAX_CLASSES}
+ * distinct ones, becomes nominal; the labels of a numeric-looking nominal target are the numbers in
+ * ascending order, written as integers where they are integers ({@code "0"}, {@code "1"}, ...), so
+ * that class k of 0..k-1 labels has index k. {@link #open(Reader, String, Schema, ReadOptions)} takes
+ * the types from a schema instead and reads in one pass, from any reader.
+ *
+ * <p><b>Malformed rows</b> (wrong field count, a value that is not a number in a numeric column, an
+ * unknown nominal value in a given schema, an unterminated quote, text after a closing quote) are
+ * handled by {@link ReadOptions#policy()}; the line reported and stored with each instance is the
+ * 1-based physical line where the row starts, exact across quoted line breaks. An unterminated quote
+ * runs to the end of the file, so it ends the stream after being reported.
+ */
+public final class CsvReader implements InstanceStream {
+
+  /** Most distinct integer values of a target that {@link TargetType#AUTO} makes nominal. */
+  public static final int AUTO_MAX_CLASSES = 32;
+
+  private enum Mode {
+    NUMERIC,
+    TEXT,
+    LEVELS
+  }
+
+  private final String source;
+  private final Records records;
+  private final Schema schema;
+  private final Mode[] modes;
+  private final NominalIndex[] nominal;
+  private final double[][] levels;
+  private final MalformedRows malformed;
+  private final NumberParser numbers = new NumberParser();
+
+  private CsvReader(String source, Records records, Schema schema, Mode[] modes, double[][] levels,
+      ReadOptions options) {
+    this.source = source;
+    this.records = records;
+    this.schema = schema;
+    this.modes = modes;
+    this.levels = levels;
+    this.malformed = new MalformedRows(source, options);
+    this.nominal = new NominalIndex[modes.length];
+    for (int i = 0; i < modes.length; i++) {
+      if (modes[i] == Mode.TEXT) {
+        nominal[i] = new NominalIndex(schema.attribute(i).values());
+      }
+    }
+  }
+
+  /** Opens a CSV file with the default options, inferring the column types. */
+  public static CsvReader open(Path file) throws IOException {
+    return open(file, ReadOptions.defaults());
+  }
+
+  /** Opens a CSV file (gzip or plain), inferring the column types by a first pass over it. */
+  public static CsvReader open(Path file, ReadOptions options) throws IOException {
+    String source = file.toString();
+    Inference inference = new Inference(source, options);
+    try (Records r = new Records(Inputs.reader(file), options.separator())) {
+      inference.header(r);
+      inference.scan(r, false);
+    }
+    if (inference.needsRescan()) {
+      try (Records r = new Records(Inputs.reader(file), options.separator())) {
+        r.next();
+        inference.scan(r, true);
+      }
+    }
+    String name = file.getFileName().toString().replaceFirst("(?i)\\.csv(\\.gz)?$", "");
+    Mode[] modes = new Mode[inference.names.size()];
+    double[][] levels = new double[modes.length][];
+    Schema schema = inference.schema(name, modes, levels);
+    Records r = new Records(Inputs.reader(file), options.separator());
+    try {
+      r.next();
+      return new CsvReader(source, r, schema, modes, levels, options);
+    } catch (IOException | RuntimeException e) {
+      r.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Reads CSV text from any reader in one pass, with the column types of {@code schema}, whose names
+   * must equal the header's, in order. The target is {@link ReadOptions#target()} if set, else the
+   * schema's; {@link ReadOptions#targetType()} is ignored. The reader is closed by {@link #close()},
+   * or at once if the header does not match.
+   *
+   * @param source the name used in error messages
+   */
+  public static CsvReader open(Reader reader, String source, Schema schema, ReadOptions options) throws IOException {
+    Records r = new Records(reader, options.separator());
+    try {
+      List<String> names = headerNames(source, r);
+      List<String> expected = schema.attributes().stream().map(Attribute::name).toList();
+      if (!names.equals(expected)) {
+        throw new IOException(source + ":" + r.startLine + ": header " + names + " does not match the schema's columns "
+            + expected);
+      }
+      int target = schema.targetIndex();
+      if (options.target() != null) {
+        target = schema.indexOf(options.target());
+        if (target < 0) {
+          throw new IOException(source + ": no column named '" + options.target() + "'; columns: " + names);
+        }
+      }
+      Mode[] modes = new Mode[schema.size()];
+      for (int i = 0; i < modes.length; i++) {
+        modes[i] = schema.attribute(i).isNominal() ? Mode.TEXT : Mode.NUMERIC;
+      }
+      return new CsvReader(source, r, schema.withTarget(target), modes, new double[modes.length][], options);
+    } catch (IOException | RuntimeException e) {
+      r.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public Schema schema() {
+    return schema;
+  }
+
+  /** How many malformed rows were skipped so far (always 0 under {@link MalformedRowPolicy#ABORT}). */
+  public long skippedRows() {
+    return malformed.skipped();
+  }
+
+  /** The first {@link ReadOptions#maxProblems()} skipped rows, each with its line and reason. */
+  public List<MalformedRowException> problems() {
+    return malformed.problems();
+  }
+
+  @Override
+  public boolean next(Instance into) throws IOException {
+    double[] values = into.values();
+    if (values.length != schema.size()) {
+      throw new IllegalArgumentException("instance has " + values.length + " columns, schema " + schema.size());
+    }
+    while (records.next()) {
+      String problem = records.problem;
+      if (problem == null) {
+        problem = fill(values);
+      }
+      if (problem == null) {
+        into.setLine(records.startLine);
+        return true;
+      }
+      malformed.report(records.startLine, problem);
+    }
+    return false;
+  }
+
+  private String fill(double[] values) {
+    Records r = records;
+    if (r.count != values.length) {
+      return "expected " + values.length + " fields, found " + r.count;
+    }
+    char[] text = r.text;
+    for (int c = 0; c < values.length; c++) {
+      int from = r.starts[c];
+      int to = r.ends[c];
+      if (!r.quoted[c] && isMissing(text, from, to)) {
+        values[c] = Double.NaN;
+        continue;
+      }
+      switch (modes[c]) {
+        case NUMERIC -> {
+          if (!numbers.parse(text, from, to)) {
+            return "unparsable number '" + new String(text, from, to - from) + "' in column '"
+                + schema.attribute(c).name() + "'";
+          }
+          values[c] = numbers.value();
+        }
+        case TEXT -> {
+          int index = nominal[c].indexOf(text, from, to);
+          if (index < 0) {
+            return "unknown nominal value '" + new String(text, from, to - from) + "' in column '"
+                + schema.attribute(c).name() + "'";
+          }
+          values[c] = index;
+        }
+        case LEVELS -> {
+          if (!numbers.parse(text, from, to)) {
+            return "unknown nominal value '" + new String(text, from, to - from) + "' in column '"
+                + schema.attribute(c).name() + "'";
+          }
+          if (Double.isNaN(numbers.value())) {
+            values[c] = Double.NaN;
+            continue;
+          }
+          // + 0.0 turns -0.0 into 0.0, which the levels hold
+          int index = Arrays.binarySearch(levels[c], numbers.value() + 0.0);
+          if (index < 0) {
+            return "unknown nominal value '" + new String(text, from, to - from) + "' in column '"
+                + schema.attribute(c).name() + "'";
+          }
+          values[c] = index;
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void close() throws IOException {
+    records.close();
+  }
+
+  static boolean isMissing(char[] text, int from, int to) {
+    int n = to - from;
+    return n == 0 || n == 1 && text[from] == '?' || n == 2 && text[from] == 'N' && text[from + 1] == 'A';
+  }
+
+  private static List<String> headerNames(String source, Records r) throws IOException {
+    if (!r.next()) {
+      throw new IOException(source + ": empty file, expected a header row");
+    }
+    if (r.problem != null) {
+      throw new IOException(source + ":" + r.startLine + ": header row: " + r.problem);
+    }
+    List<String> names = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int c = 0; c < r.count; c++) {
+      String name = r.field(c);
+      if (name.isEmpty()) {
+        name = "column" + (c + 1);
+      }
+      if (!seen.add(name)) {
+        throw new IOException(source + ":" + r.startLine + ": column name '" + name + "' appears twice in the header");
+      }
+      names.add(name);
+    }
+    return names;
+  }
+
+  /** Label of a numeric level: an integer without a fraction, else the shortest double text. */
+  static String label(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  // ---------------------------------------------------------------- type inference
+
+  /** What the first pass learns about the columns. */
+  private static final class Inference {
+
+    private final String source;
+    private final ReadOptions options;
+    private final NumberParser numbers = new NumberParser();
+    private List<String> names;
+    private int target;
+    private boolean[] numeric;
+    private boolean[] sawNumber;
+    private boolean[] rescan;
+    private List<LinkedHashSet<String>> texts;
+    private boolean integral = true;
+    private final Set<Double> targetLevels = new TreeSet<>();
+    private boolean tooManyLevels;
+
+    Inference(String source, ReadOptions options) {
+      this.source = source;
+      this.options = options;
+    }
+
+    void header(Records r) throws IOException {
+      names = headerNames(source, r);
+      if (names.size() < 2) {
+        throw new IOException(source + ":" + r.startLine + ": the header names " + names.size()
+            + " column(s); a stream needs at least an input and a target (is the separator '" + options.separator()
+            + "' right?)");
+      }
+      target = names.size() - 1;
+      if (options.target() != null) {
+        target = names.indexOf(options.target());
+        if (target < 0) {
+          throw new IOException(source + ": no column named '" + options.target() + "'; columns: " + names);
+        }
+      }
+      int n = names.size();
+      numeric = new boolean[n];
+      Arrays.fill(numeric, true);
+      sawNumber = new boolean[n];
+      rescan = new boolean[n];
+      texts = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        texts.add(null);
+      }
+    }
+
+    boolean needsRescan() {
+      for (boolean b : rescan) {
+        if (b) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** One pass over the rows; malformed ones are left out here and reported by the reading pass. */
+    void scan(Records r, boolean second) throws IOException {
+      int n = names.size();
+      if (second) {
+        for (int c = 0; c < n; c++) {
+          if (rescan[c]) {
+            texts.set(c, new LinkedHashSet<>());
+          }
+        }
+      }
+      while (r.next()) {
+        if (r.problem != null || r.count != n) {
+          continue;
+        }
+        for (int c = 0; c < n; c++) {
+          int from = r.starts[c];
+          int to = r.ends[c];
+          if (!r.quoted[c] && isMissing(r.text, from, to)) {
+            continue;
+          }
+          if (second) {
+            if (rescan[c]) {
+              texts.get(c).add(r.field(c));
+            }
+            continue;
+          }
+          if (numeric[c]) {
+            if (numbers.parse(r.text, from, to)) {
+              double v = numbers.value();
+              if (Double.isNaN(v)) {
+                continue;
+              }
+              sawNumber[c] = true;
+              if (c == target) {
+                level(v + 0.0);
+              }
+              continue;
+            }
+            numeric[c] = false;
+            rescan[c] = sawNumber[c];
+            texts.set(c, new LinkedHashSet<>());
+          }
+          if (!rescan[c]) {
+            texts.get(c).add(r.field(c));
+          }
+        }
+      }
+    }
+
+    private void level(double v) {
+      if (v != Math.rint(v) || Math.abs(v) >= 1e15) {
+        integral = false;
+      }
+      if (!tooManyLevels && targetLevels.add(v) && options.targetType() == TargetType.AUTO
+          && targetLevels.size() > AUTO_MAX_CLASSES) {
+        tooManyLevels = true;
+        targetLevels.clear();
+      }
+    }
+
+    Schema schema(String relation, Mode[] modes, double[][] levels) throws IOException {
+      List<Attribute> attributes = new ArrayList<>();
+      for (int c = 0; c < names.size(); c++) {
+        String name = names.get(c);
+        boolean isNumeric = numeric[c];
+        if (c == target) {
+          TargetType t = options.targetType();
+          if (t == TargetType.NUMERIC) {
+            modes[c] = Mode.NUMERIC;
+            attributes.add(Attribute.numeric(name));
+            continue;
+          }
+          if (isNumeric && (t == TargetType.NOMINAL || integral && !tooManyLevels && !targetLevels.isEmpty())) {
+            if (targetLevels.isEmpty()) {
+              throw new IOException(source + ": target column '" + name + "' has no values, so it has no classes");
+            }
+            modes[c] = Mode.LEVELS;
+            levels[c] = targetLevels.stream().mapToDouble(Double::doubleValue).toArray();
+            attributes.add(Attribute.nominal(name, Arrays.stream(levels[c]).mapToObj(CsvReader::label).toList()));
+            continue;
+          }
+        }
+        if (isNumeric) {
+          modes[c] = Mode.NUMERIC;
+          attributes.add(Attribute.numeric(name));
+        } else {
+          modes[c] = Mode.TEXT;
+          attributes.add(Attribute.nominal(name, List.copyOf(texts.get(c))));
+        }
+      }
+      return new Schema(relation, attributes, target);
+    }
+  }
+
+  // ---------------------------------------------------------------- tokenizer
+
+  /**
+   * Splits the input into records of fields, RFC 4180 style, into reused buffers. Blank lines are
+   * skipped. After {@link #next()}, {@link #problem} says what is wrong with the record, or is null.
+   */
+  private static final class Records implements AutoCloseable {
+
+    private final Reader in;
+    private final char separator;
+    private final boolean trimBlanks;
+    private final char[] chunk = new char[1 << 14];
+    private int pos;
+    private int limit;
+    private boolean eof;
+    private boolean first = true;
+
+    char[] text = new char[256];
+    int length;
+    int[] starts = new int[16];
+    int[] ends = new int[16];
+    boolean[] quoted = new boolean[16];
+    int count;
+    /** Physical lines consumed so far. */
+    long line;
+    /** 1-based line where the current record starts. */
+    long startLine;
+    String problem;
+
+    Records(Reader in, char separator) {
+      this.in = in;
+      this.separator = separator;
+      this.trimBlanks = separator != ' ' && separator != '\t';
+    }
+
+    String field(int c) {
+      return new String(text, starts[c], ends[c] - starts[c]);
+    }
+
+    boolean next() throws IOException {
+      while (true) {
+        int c = read();
+        if (c < 0) {
+          return false;
+        }
+        if (first) {
+          first = false;
+          if (c == '\uFEFF') {
+            c = read();
+            if (c < 0) {
+              return false;
+            }
+          }
+        }
+        startLine = line + 1;
+        record(c);
+        if (problem == null && count == 1 && ends[0] == starts[0] && !quoted[0]) {
+          continue;
+        }
+        return true;
+      }
+    }
+
+    /** Reads one record whose first character is {@code c}. */
+    private void record(int c) throws IOException {
+      count = 0;
+      length = 0;
+      problem = null;
+      while (true) {
+        if (count == starts.length) {
+          starts = Arrays.copyOf(starts, count * 2);
+          ends = Arrays.copyOf(ends, count * 2);
+          quoted = Arrays.copyOf(quoted, count * 2);
+        }
+        starts[count] = length;
+        quoted[count] = false;
+        while (trimBlanks && (c == ' ' || c == '\t')) {
+          c = read();
+        }
+        if (c == '"') {
+          quoted[count] = true;
+          long opened = line + 1;
+          while (true) {
+            c = read();
+            if (c < 0) {
+              ends[count++] = length;
+              problem = "unterminated quote: the field opened on line " + opened
+                  + " runs to the end of the file (line " + (line + 1) + ")";
+              return;
+            }
+            if (c == '"') {
+              c = read();
+              if (c != '"') {
+                break;
+              }
+            } else if (c == '\n' || c == '\r') {
+              c = newline(c);
+              line++;
+            }
+            append((char) c);
+          }
+          ends[count++] = length;
+          while (trimBlanks && (c == ' ' || c == '\t')) {
+            c = read();
+          }
+          if (c != separator && c != '\n' && c != '\r' && c >= 0) {
+            problem = "unexpected character '" + (char) c + "' after the closing quote of field " + count;
+            skipLine();
+            return;
+          }
+        } else {
+          while (c >= 0 && c != separator && c != '\n' && c != '\r') {
+            append((char) c);
+            c = read();
+          }
+          int end = length;
+          while (trimBlanks && end > starts[count] && (text[end - 1] == ' ' || text[end - 1] == '\t')) {
+            end--;
+          }
+          ends[count++] = end;
+        }
+        if (c == separator) {
+          c = read();
+          continue;
+        }
+        if (c >= 0) {
+          newline(c);
+        }
+        line++;
+        return;
+      }
+    }
+
+    /** Consumes the {@code \n} of a {@code \r\n}; returns {@code '\n'}. */
+    private int newline(int c) throws IOException {
+      if (c == '\r') {
+        if (pos == limit) {
+          fill();
+        }
+        if (pos < limit && chunk[pos] == '\n') {
+          pos++;
+        }
+      }
+      return '\n';
+    }
+
+    private void skipLine() throws IOException {
+      int c = read();
+      while (c >= 0 && c != '\n' && c != '\r') {
+        c = read();
+      }
+      if (c >= 0) {
+        newline(c);
+      }
+      line++;
+    }
+
+    private void append(char c) {
+      if (length == text.length) {
+        text = Arrays.copyOf(text, length * 2);
+      }
+      text[length++] = c;
+    }
+
+    private int read() throws IOException {
+      if (pos == limit && !fill()) {
+        return -1;
+      }
+      return chunk[pos++];
+    }
+
+    private boolean fill() throws IOException {
+      if (eof) {
+        return false;
+      }
+      int n;
+      do {
+        n = in.read(chunk, 0, chunk.length);
+      } while (n == 0);
+      if (n < 0) {
+        eof = true;
+        pos = limit = 0;
+        return false;
+      }
+      pos = 0;
+      limit = n;
+      return true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+}

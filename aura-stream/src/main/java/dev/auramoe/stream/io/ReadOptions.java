@@ -1,0 +1,79 @@
+package dev.auramoe.stream.io;
+
+import dev.auramoe.stream.data.MalformedRowException;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Options of the text readers ({@link ArffReader}, {@link CsvReader}). Immutable; the {@code with*}
+ * methods return a changed copy.
+ *
+ * <pre>{@code
+ * ReadOptions o = ReadOptions.defaults()
+ *     .withTarget("class")
+ *     .withPolicy(MalformedRowPolicy.SKIP)
+ *     .withListener(e -> log.warn(e.getMessage()));
+ * }</pre>
+ *
+ * @param target name of the target column; null for the last column
+ * @param policy what to do with a malformed row
+ * @param maxProblems how many problems a reader keeps for {@code problems()} under {@link
+ *     MalformedRowPolicy#SKIP} (0 keeps none; the count of skipped rows is always exact)
+ * @param listener called with every malformed row that is skipped; null for none
+ * @param separator the field separator of CSV files (ignored by ARFF)
+ * @param targetType how a CSV target column is typed (ARFF declares its types; there, a value other
+ *     than {@link TargetType#AUTO} must agree with the declared type)
+ */
+public record ReadOptions(String target, MalformedRowPolicy policy, int maxProblems,
+    Consumer<MalformedRowException> listener, char separator, TargetType targetType) {
+
+  /** Problems kept by default. */
+  public static final int DEFAULT_MAX_PROBLEMS = 100;
+
+  /** Validates the options. */
+  public ReadOptions {
+    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(targetType, "targetType");
+    if (maxProblems < 0) {
+      throw new IllegalArgumentException("maxProblems must be >= 0, got " + maxProblems);
+    }
+    if (separator == '"' || separator == '\n' || separator == '\r') {
+      throw new IllegalArgumentException("the separator cannot be a quote or a line break");
+    }
+  }
+
+  /** Last column as target, abort on a malformed row, ',' as separator, {@link TargetType#AUTO}. */
+  public static ReadOptions defaults() {
+    return new ReadOptions(null, MalformedRowPolicy.ABORT, DEFAULT_MAX_PROBLEMS, null, ',', TargetType.AUTO);
+  }
+
+  /** The same options with this target column (null: the last column). */
+  public ReadOptions withTarget(String name) {
+    return new ReadOptions(name, policy, maxProblems, listener, separator, targetType);
+  }
+
+  /** The same options with this malformed-row policy. */
+  public ReadOptions withPolicy(MalformedRowPolicy p) {
+    return new ReadOptions(target, p, maxProblems, listener, separator, targetType);
+  }
+
+  /** The same options keeping at most this many problems. */
+  public ReadOptions withMaxProblems(int max) {
+    return new ReadOptions(target, policy, max, listener, separator, targetType);
+  }
+
+  /** The same options with this listener for skipped rows (null: none). */
+  public ReadOptions withListener(Consumer<MalformedRowException> l) {
+    return new ReadOptions(target, policy, maxProblems, l, separator, targetType);
+  }
+
+  /** The same options with this CSV separator. */
+  public ReadOptions withSeparator(char c) {
+    return new ReadOptions(target, policy, maxProblems, listener, c, targetType);
+  }
+
+  /** The same options with this target typing. */
+  public ReadOptions withTargetType(TargetType t) {
+    return new ReadOptions(target, policy, maxProblems, listener, separator, t);
+  }
+}

@@ -1,0 +1,249 @@
+package dev.auramoe.stream.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.auramoe.stream.data.Attribute;
+import dev.auramoe.stream.data.Instance;
+import dev.auramoe.stream.data.MalformedRowException;
+import dev.auramoe.stream.data.Schema;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** CSV quoting, type inference, missing values, targets, the AUTO rule and malformed rows. */
+class CsvReaderTest {
+
+  @TempDir
+  Path dir;
+
+  private Path write(String name, String text) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  private static List<Instance> all(CsvReader in) throws IOException {
+    List<Instance> rows = new ArrayList<>();
+    Instance row = new Instance(in.schema());
+    while (in.next(row)) {
+      Instance copy = new Instance(in.schema());
+      copy.copyFrom(row);
+      rows.add(copy);
+    }
+    return rows;
+  }
+
+  @Test
+  void typesAreInferredAndNominalValuesKeepFirstAppearanceOrder() throws IOException {
+    Path file = write("weather.csv", """
+        temp,outlook,id,windy,play
+        20.5,sunny,1,no,yes
+        ?,rainy,2,NA,no
+        -3,"sunny",x7,,yes
+        1e2,overcast,4,yes,maybe
+        """);
+    try (CsvReader in = CsvReader.open(file)) {
+      Schema s = in.schema();
+      assertThat(s.relation()).isEqualTo("weather");
+      assertThat(s.attributes()).extracting(Attribute::name).containsExactly("temp", "outlook", "id", "windy", "play");
+      assertThat(s.attribute(0).isNominal()).isFalse();
+      assertThat(s.attribute(1).values()).containsExactly("sunny", "rainy", "overcast");
+      assertThat(s.attribute(2).values()).as("a numeric column that turns nominal late keeps its order")
+          .containsExactly("1", "2", "x7", "4");
+      assertThat(s.attribute(3).values()).containsExactly("no", "yes");
+      assertThat(s.targetIndex()).isEqualTo(4);
+      assertThat(s.target().values()).containsExactly("yes", "no", "maybe");
+      List<Instance> rows = all(in);
+      assertThat(rows).hasSize(4);
+      assertThat(rows.get(0).values()).containsExactly(20.5, 0, 0, 0, 0);
+      assertThat(rows.get(1).isMissing(0)).isTrue();
+      assertThat(rows.get(1).isMissing(3)).isTrue();
+      assertThat(rows.get(2).values()).startsWith(-3, 0, 2);
+      assertThat(rows.get(2).isMissing(3)).isTrue();
+      assertThat(rows.get(3).values()).containsExactly(100, 2, 3, 1, 2);
+      assertThat(rows).extracting(Instance::line).containsExactly(2L, 3L, 4L, 5L);
+    }
+  }
+
+  @Test
+  void quotedFieldsHoldSeparatorsQuotesAndLineBreaksAndLinesStayExact() throws IOException {
+    Path file = write("q.csv", "\uFEFFname,\"x, y\",label\r\n"
+        + "\"a, b\",1,\"say \"\"hi\"\"\"\r\n"
+        + "\"two\nline\r\nvalue\",2,plain\r\n"
+        + "\r\n"
+        + "  \"padded\" ,3,plain\n"
+        + "\"\",4,\"\"\n"
+        + "last,5,plain");
+    try (CsvReader in = CsvReader.open(file)) {
+      Schema s = in.schema();
+      assertThat(s.attributes()).extracting(Attribute::name).containsExactly("name", "x, y", "label");
+      assertThat(s.attribute(0).values()).containsExactly("a, b", "two\nline\nvalue", "padded", "", "last");
+      assertThat(s.target().values()).containsExactly("say \"hi\"", "plain", "");
+      List<Instance> rows = all(in);
+      assertThat(rows).extracting(Instance::line).containsExactly(2L, 3L, 7L, 8L, 9L);
+      assertThat(rows.get(3).values()).as("a quoted empty field is a value, not missing").containsExactly(3, 4, 2);
+    }
+  }
+
+  @Test
+  void theSeparatorTargetAndGzipAreOptions() throws IOException {
+    Path file = dir.resolve("semi.csv.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write("a;b;c\n1,5;x;3\n2;y;4\n".getBytes(StandardCharsets.UTF_8));
+    }
+    try (CsvReader in = CsvReader.open(file, ReadOptions.defaults().withSeparator(';').withTarget("b"))) {
+      assertThat(in.schema().relation()).isEqualTo("semi");
+      assertThat(in.schema().targetIndex()).isEqualTo(1);
+      assertThat(in.schema().attribute(0).values()).as("'1,5' is not a number").containsExactly("1,5", "2");
+      assertThat(in.schema().attribute(2).isNominal()).isFalse();
+      assertThat(all(in)).hasSize(2);
+    }
+    Path tabs = write("t.tsv", "a\tb\n 1 \t2\n");
+    try (CsvReader in = CsvReader.open(tabs, ReadOptions.defaults().withSeparator('\t'))) {
+      assertThat(in.schema().target().values()).as("one integer target value: class '2'").containsExactly("2");
+      assertThat(all(in).get(0).values()).containsExactly(1, 0);
+    }
+    assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withSeparator(';').withTarget("zz")))
+        .hasMessageContaining("no column named 'zz'");
+    Path dup = write("dup.csv", "a,b,a\n1,2,3\n");
+    assertThatThrownBy(() -> CsvReader.open(dup)).hasMessageContaining("dup.csv:1: column name 'a' appears twice");
+    Path one = write("one.csv", "a;b\n1;2\n");
+    assertThatThrownBy(() -> CsvReader.open(one)).hasMessageContaining("is the separator ',' right?");
+  }
+
+  @Test
+  void autoMakesSmallIntegerTargetsNominalInNumericOrder() throws IOException {
+    StringBuilder few = new StringBuilder("x,y\n");
+    for (int i = 0; i < 64; i++) {
+      few.append(i).append(',').append((i * 7) % 32).append('\n');
+    }
+    try (CsvReader in = CsvReader.open(write("few.csv", few.toString()))) {
+      assertThat(in.schema().isClassification()).isTrue();
+      assertThat(in.schema().classes()).isEqualTo(32);
+      assertThat(in.schema().target().values()).startsWith("0", "1", "2").endsWith("31");
+      List<Instance> rows = all(in);
+      assertThat(rows.get(3).value(1)).isEqualTo(21);
+    }
+    StringBuilder many = new StringBuilder("x,y\n");
+    for (int i = 0; i < 33; i++) {
+      many.append(i).append(',').append(i).append('\n');
+    }
+    try (CsvReader in = CsvReader.open(write("many.csv", many.toString()))) {
+      assertThat(in.schema().isClassification()).as("33 distinct integers are a regression target").isFalse();
+    }
+    try (CsvReader in = CsvReader.open(write("frac.csv", "x,y\n1,0\n2,0.5\n3,1\n"))) {
+      assertThat(in.schema().isClassification()).isFalse();
+    }
+    try (CsvReader in = CsvReader.open(write("neg.csv", "x,y\n1,-1\n2,1.0\n3,1\n4,-0\n5,?\n"))) {
+      assertThat(in.schema().target().values()).containsExactly("-1", "0", "1");
+      assertThat(all(in)).extracting(r -> r.value(1)).containsExactly(0.0, 2.0, 2.0, 1.0, Double.NaN);
+    }
+  }
+
+  @Test
+  void nominalAndNumericTargetTypesOverrideTheRule() throws IOException {
+    Path file = write("t.csv", "x,y\n1,2.5\n2,1\n3,1.0\n4,2.5\n");
+    try (CsvReader in = CsvReader.open(file, ReadOptions.defaults().withTargetType(TargetType.NOMINAL))) {
+      assertThat(in.schema().target().values()).containsExactly("1", "2.5");
+      assertThat(all(in)).extracting(r -> r.value(1)).containsExactly(1.0, 0.0, 0.0, 1.0);
+    }
+    Path ints = write("i.csv", "x,y\n1,0\n2,1\n");
+    try (CsvReader in = CsvReader.open(ints, ReadOptions.defaults().withTargetType(TargetType.NUMERIC))) {
+      assertThat(in.schema().isClassification()).isFalse();
+      assertThat(all(in)).extracting(r -> r.value(1)).containsExactly(0.0, 1.0);
+    }
+    Path text = write("text.csv", "x,y\n1,0.5\n2,high\n3,2\n");
+    try (CsvReader in = CsvReader.open(text, ReadOptions.defaults().withTargetType(TargetType.NUMERIC))) {
+      Instance row = new Instance(in.schema());
+      assertThat(in.next(row)).isTrue();
+      assertThatThrownBy(() -> in.next(row)).isInstanceOfSatisfying(MalformedRowException.class, e -> {
+        assertThat(e.line()).isEqualTo(3);
+        assertThat(e.reason()).isEqualTo("unparsable number 'high' in column 'y'");
+      });
+    }
+    Path empty = write("empty.csv", "x,y\n1,?\n2,\n");
+    assertThatThrownBy(() -> CsvReader.open(empty, ReadOptions.defaults().withTargetType(TargetType.NOMINAL)))
+        .hasMessageContaining("target column 'y' has no values");
+  }
+
+  @Test
+  void aGivenSchemaReadsFromAnyReaderAndRejectsUnknownValues() throws IOException {
+    Schema schema = new Schema("s", List.of(Attribute.numeric("x"), Attribute.nominal("y", List.of("a", "b"))), 1);
+    String text = "x,y\n1,a\n2,c\n3,b\n";
+    try (CsvReader in = CsvReader.open(new StringReader(text), "mem", schema, ReadOptions.defaults())) {
+      Instance row = new Instance(in.schema());
+      assertThat(in.next(row)).isTrue();
+      assertThatThrownBy(() -> in.next(row)).isInstanceOfSatisfying(MalformedRowException.class, e -> {
+        assertThat(e.getMessage()).isEqualTo("mem:3: unknown nominal value 'c' in column 'y'");
+      });
+    }
+    assertThatThrownBy(() -> CsvReader.open(new StringReader("y,x\n"), "mem", schema, ReadOptions.defaults()))
+        .hasMessageContaining("header [y, x] does not match the schema's columns [x, y]");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "4,b,9        | expected 2 fields, found 3",
+      "4            | expected 2 fields, found 1",
+      "`\"4\"x,b`   | unexpected character 'x' after the closing quote of field 1",
+      "4,\"b        | unterminated quote: the field opened on line 4 runs to the end of the file (line 6)"})
+  void everyMalformedRowAbortsWithItsLineAndReason(String row, String reason) throws IOException {
+    Path file = write("m.csv", "x,y\n1,\"multi\nline\"\n" + row + "\n5,b\n");
+    try (CsvReader in = CsvReader.open(file)) {
+      Instance instance = new Instance(in.schema());
+      assertThat(in.next(instance)).isTrue();
+      assertThat(instance.line()).isEqualTo(2);
+      assertThatThrownBy(() -> in.next(instance)).isInstanceOfSatisfying(MalformedRowException.class, e -> {
+        assertThat(e.line()).isEqualTo(4);
+        assertThat(e.reason()).isEqualTo(reason);
+        assertThat(e.source()).isEqualTo(file.toString());
+      });
+    }
+  }
+
+  @Test
+  void skippedRowsAreCountedListedAndReportedAndLinesStayExactAfterMultiLineFields() throws IOException {
+    Path file = write("s.csv", """
+        x,note,y
+        1,"a
+        b",0
+        2,ok,0,extra
+        3,"c
+        d
+        e",1
+        oops
+        4,"z"q,1
+        5,fine,1
+        6,"never closed,1
+        7,lost,0
+        """);
+    List<MalformedRowException> heard = new ArrayList<>();
+    ReadOptions options = ReadOptions.defaults().withPolicy(MalformedRowPolicy.SKIP).withMaxProblems(3)
+        .withListener(heard::add);
+    try (CsvReader in = CsvReader.open(file, options)) {
+      List<Instance> rows = all(in);
+      assertThat(rows).extracting(r -> r.value(0), Instance::line)
+          .containsExactly(tuple(1.0, 2L), tuple(3.0, 5L), tuple(5.0, 10L));
+      assertThat(in.schema().attribute(1).values()).containsExactly("a\nb", "c\nd\ne", "fine");
+      assertThat(in.skippedRows()).isEqualTo(4);
+      assertThat(in.problems()).extracting(MalformedRowException::line).containsExactly(4L, 8L, 9L);
+      assertThat(heard).extracting(MalformedRowException::line, MalformedRowException::reason).containsExactly(
+          tuple(4L, "expected 3 fields, found 4"),
+          tuple(8L, "expected 3 fields, found 1"),
+          tuple(9L, "unexpected character 'q' after the closing quote of field 2"),
+          tuple(11L, "unterminated quote: the field opened on line 11 runs to the end of the file (line 13)"));
+    }
+  }
+}
