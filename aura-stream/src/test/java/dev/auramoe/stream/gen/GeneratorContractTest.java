@@ -100,6 +100,25 @@ class GeneratorContractTest {
     assertThatThrownBy(() -> s.next(wrong)).isInstanceOf(RuntimeException.class);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("generators")
+  void nextAllocatesNothingPerInstance(String name, LongFunction<InstanceStream> make) throws IOException {
+    InstanceStream s = make.apply(3);
+    Instance row = new Instance(s.schema());
+    for (int i = 0; i < 20_000; i++) {
+      s.next(row);
+    }
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long thread = Thread.currentThread().threadId();
+    long before = threads.getThreadAllocatedBytes(thread);
+    for (int i = 0; i < 100_000; i++) {
+      s.next(row);
+    }
+    long allocated = threads.getThreadAllocatedBytes(thread) - before;
+    assertThat(allocated).as("bytes allocated by 100,000 instances of %s", name).isLessThan(50_000);
+  }
+
   static double[][] take(InstanceStream s, int n) throws IOException {
     Instance row = new Instance(s.schema());
     double[][] out = new double[n][];
