@@ -1,0 +1,148 @@
+package dev.auramoe.stream.io;
+
+import dev.auramoe.stream.data.Attribute;
+import dev.auramoe.stream.data.Instance;
+import dev.auramoe.stream.data.InstanceStream;
+import dev.auramoe.stream.data.Schema;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes instances as CSV (UTF-8, RFC 4180 fields, records ending in {@code \n}): a header row with the attribute
+ * names, then one record per instance. Numbers are written so that they parse back to the same double (integral
+ * values as integers, others as {@link Double#toString(double)}); nominal values as their names; a missing value
+ * (NaN) as an empty field. A field is put in double quotes, with each double quote doubled, when it contains a
+ * comma, a double quote, a CR or an LF, starts or ends with a space or tab, or is empty (so that an empty nominal
+ * value, {@code ""}, is told from a missing one).
+ *
+ * <p>The header row is written when the writer is created. Output is buffered; {@link #close()} flushes and closes
+ * it.
+ */
+public final class CsvWriter implements Closeable, Flushable {
+
+  private final Writer out;
+  private final Schema schema;
+  private final StringBuilder line = new StringBuilder(256);
+  private long written;
+
+  /** Creates (or replaces) {@code path} and writes the header row of {@code schema}. */
+  public CsvWriter(Path path, Schema schema) throws IOException {
+    this(Files.newBufferedWriter(path, StandardCharsets.UTF_8), schema);
+  }
+
+  /** Writes the header row of {@code schema} to {@code out}, which is buffered here unless it already is. */
+  public CsvWriter(Writer out, Schema schema) throws IOException {
+    if (out == null || schema == null) {
+      throw new IllegalArgumentException("a CSV writer needs an output and a schema");
+    }
+    this.out = out instanceof BufferedWriter ? out : new BufferedWriter(out);
+    this.schema = schema;
+    StringBuilder h = new StringBuilder();
+    for (int i = 0; i < schema.size(); i++) {
+      if (i > 0) {
+        h.append(',');
+      }
+      h.append(quote(schema.attribute(i).name()));
+    }
+    h.append('\n');
+    this.out.append(h);
+  }
+
+  /**
+   * Writes the first {@code n} instances of {@code stream} (fewer if it ends first) to a new file at {@code path}.
+   * The stream is not closed.
+   *
+   * @return the number of instances written
+   */
+  public static long write(InstanceStream stream, Path path, long n) throws IOException {
+    ArffWriter.checkCount(n);
+    try (CsvWriter w = new CsvWriter(path, stream.schema())) {
+      return w.writeAll(stream, n);
+    }
+  }
+
+  /**
+   * Writes the first {@code n} instances of {@code stream} (fewer if it ends first) and returns how many were
+   * written. Neither the stream nor this writer is closed.
+   */
+  public long writeAll(InstanceStream stream, long n) throws IOException {
+    ArffWriter.checkCount(n);
+    if (!stream.schema().equals(schema)) {
+      throw new IllegalArgumentException("stream schema " + stream.schema() + " differs from the writer's " + schema);
+    }
+    Instance row = new Instance(schema);
+    long count = 0;
+    while (count < n && stream.next(row)) {
+      write(row);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Writes one instance as a record.
+   *
+   * @throws IllegalArgumentException when its column count differs from the schema's or a nominal value is not
+   *     the index of one of its attribute's values
+   */
+  public void write(Instance instance) throws IOException {
+    double[] v = instance.values();
+    if (v.length != schema.size()) {
+      throw new IllegalArgumentException("instance has " + v.length + " columns, the schema has " + schema.size());
+    }
+    line.setLength(0);
+    for (int i = 0; i < v.length; i++) {
+      if (i > 0) {
+        line.append(',');
+      }
+      double x = v[i];
+      Attribute a = schema.attribute(i);
+      if (Double.isNaN(x)) {
+        continue;
+      }
+      if (a.isNominal()) {
+        line.append(quote(a.values().get(ArffWriter.nominalIndex(a, x))));
+      } else {
+        NumberText.append(line, x);
+      }
+    }
+    line.append('\n');
+    out.append(line);
+    written++;
+  }
+
+  /** Number of records written so far, the header row not counted. */
+  public long written() {
+    return written;
+  }
+
+  /** A field as RFC 4180 text: unchanged when it needs no quotes, otherwise in double quotes, quotes doubled. */
+  public static String quote(String s) {
+    boolean needs = s.isEmpty() || isBlank(s.charAt(0)) || isBlank(s.charAt(s.length() - 1));
+    for (int i = 0; i < s.length() && !needs; i++) {
+      char c = s.charAt(i);
+      needs = c == ',' || c == '"' || c == '\r' || c == '\n';
+    }
+    return needs ? '"' + s.replace("\"", "\"\"") + '"' : s;
+  }
+
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\t';
+  }
+
+  @Override
+  public void flush() throws IOException {
+    out.flush();
+  }
+
+  @Override
+  public void close() throws IOException {
+    out.close();
+  }
+}
