@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "aura", mixinStandardHelpOptions = true, versionProvider = AuraCli.Version.class,
     description = "Adaptive mixture-of-experts routing with liquid gating: demo and benchmarks.",
-    subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class, GenerateCommand.class,
+        CommandLine.HelpCommand.class})
 public final class AuraCli implements Runnable {
 
   @CommandLine.Spec

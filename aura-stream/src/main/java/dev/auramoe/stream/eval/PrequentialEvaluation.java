@@ -30,6 +30,8 @@ public final class PrequentialEvaluation {
    * @param instances instances scored
    * @param unlabelled instances with a missing target (predicted, not scored)
    * @param seconds wall-clock seconds of the loop (reading, predicting and learning)
+   * @param cpuSeconds CPU seconds the evaluating thread spent in the loop (NaN when the JVM cannot
+   *     measure thread CPU time); this is what MOA's EvaluatePrequential reports as evaluation time
    * @param accuracy cumulative accuracy (NaN for regression)
    * @param kappa cumulative Cohen's kappa (NaN for regression)
    * @param windowAccuracy accuracy over the last window (NaN for regression)
@@ -38,13 +40,18 @@ public final class PrequentialEvaluation {
    * @param rmse cumulative root mean squared error (NaN for classification)
    * @param curve windowed accuracy (or RMSE) and expert shares over time
    */
-  public record Result(long instances, long unlabelled, double seconds, double accuracy, double kappa,
+  public record Result(long instances, long unlabelled, double seconds, double cpuSeconds, double accuracy, double kappa,
       double windowAccuracy, double windowKappa, double mae, double rmse, double windowMae, double windowRmse,
       List<Point> curve) {
 
     /** Scored instances per second of wall-clock time. */
     public double instancesPerSecond() {
       return seconds > 0 ? (instances + unlabelled) / seconds : Double.NaN;
+    }
+
+    /** Instances per CPU second of the evaluating thread (MOA's measure); NaN when unmeasured. */
+    public double instancesPerCpuSecond() {
+      return cpuSeconds > 0 ? (instances + unlabelled) / cpuSeconds : Double.NaN;
     }
   }
 
@@ -87,6 +94,9 @@ public final class PrequentialEvaluation {
     Instance in = new Instance(stream.schema());
     long read = 0;
     long unlabelled = 0;
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    boolean cpu = threads.isCurrentThreadCpuTimeSupported();
+    long c0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
     long t0 = System.nanoTime();
     while (read < limit && stream.next(in)) {
       read++;
@@ -123,12 +133,13 @@ public final class PrequentialEvaluation {
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    double cpuSeconds = cpu ? (threads.getCurrentThreadCpuTime() - c0) / 1e9 : Double.NaN;
     long scored = read - unlabelled;
     double nan = Double.NaN;
     return cls
-        ? new Result(scored, unlabelled, seconds, cm.accuracy(), cm.kappa(), cm.windowAccuracy(), cm.windowKappa(),
+        ? new Result(scored, unlabelled, seconds, cpuSeconds, cm.accuracy(), cm.kappa(), cm.windowAccuracy(), cm.windowKappa(),
             nan, nan, nan, nan, List.copyOf(curve))
-        : new Result(scored, unlabelled, seconds, nan, nan, nan, nan, rm.mae(), rm.rmse(), rm.windowMae(),
+        : new Result(scored, unlabelled, seconds, cpuSeconds, nan, nan, nan, nan, rm.mae(), rm.rmse(), rm.windowMae(),
             rm.windowRmse(), List.copyOf(curve));
   }
 }

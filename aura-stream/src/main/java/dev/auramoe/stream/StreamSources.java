@@ -1,0 +1,67 @@
+package dev.auramoe.stream;
+
+import dev.auramoe.stream.data.InstanceStream;
+import dev.auramoe.stream.data.MalformedRowException;
+import dev.auramoe.stream.io.ArffReader;
+import dev.auramoe.stream.io.CsvReader;
+import dev.auramoe.stream.io.FashionMnist;
+import dev.auramoe.stream.io.ReadOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** Opens a stream from a path by its kind: ARFF, CSV (each optionally gzipped) or a directory of IDX files. */
+public final class StreamSources {
+
+  private StreamSources() {}
+
+  /**
+   * Opens {@code path}:
+   *
+   * <ul>
+   *   <li>a directory: Fashion-MNIST's four IDX files (train, then t10k: 70,000 instances);
+   *   <li>{@code *.arff} or {@code *.arff.gz}: {@link ArffReader};
+   *   <li>{@code *.csv}, {@code *.csv.gz} or anything else: {@link CsvReader}.
+   * </ul>
+   *
+   * @throws NoSuchFileException when the path does not exist
+   */
+  public static InstanceStream open(Path path, ReadOptions options) throws IOException {
+    if (!Files.exists(path)) {
+      throw new NoSuchFileException(path.toString(), null, "no such file or directory");
+    }
+    if (Files.isDirectory(path)) {
+      return FashionMnist.stream(path);
+    }
+    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".gz")) {
+      name = name.substring(0, name.length() - 3);
+    }
+    return name.endsWith(".arff") ? ArffReader.open(path, options) : CsvReader.open(path, options);
+  }
+
+  /** Rows the stream's reader skipped as malformed (0 for sources that have none). */
+  public static long skippedRows(InstanceStream s) {
+    if (s instanceof ArffReader a) {
+      return a.skippedRows();
+    }
+    if (s instanceof CsvReader c) {
+      return c.skippedRows();
+    }
+    return 0;
+  }
+
+  /** The first malformed rows the stream's reader skipped, with their line numbers. */
+  public static List<MalformedRowException> problems(InstanceStream s) {
+    if (s instanceof ArffReader a) {
+      return a.problems();
+    }
+    if (s instanceof CsvReader c) {
+      return c.problems();
+    }
+    return List.of();
+  }
+}
