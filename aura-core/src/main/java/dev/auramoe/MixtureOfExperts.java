@@ -1129,6 +1129,16 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
   }
 
+  /** The router's learning rate now. */
+  public float routerLearningRate() {
+    lock.lock();
+    try {
+      return routerLearningRate;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Sets the router's learning rate in [0, 2); 0 freezes the router. */
   public void setRouterLearningRate(float r) {
     if (!(r >= 0 && r < 2)) {
@@ -1163,6 +1173,34 @@ public final class MixtureOfExperts implements AutoCloseable {
     lock.lock();
     try {
       return policy;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Replaces expert {@code e} by a fresh one: its learned state is reset
+   * ({@link AdaptiveExpert#reset()}) and so is the router's readout for it (weights and bias to 0),
+   * so that the router neither favours nor avoids it. For drift handling: a fresh expert can take
+   * a new concept while the others keep theirs. The balancer's state and every stream's cell state
+   * are kept. A frozen expert (not adaptive) keeps its function; its router readout is reset.
+   *
+   * @throws IndexOutOfBoundsException when e is not an expert index
+   */
+  public void resetExpert(int e) {
+    Objects.checkIndex(e, nExperts);
+    lock.lock();
+    try {
+      if (adaptive[e] != null) {
+        adaptive[e].reset();
+      }
+      for (int i = 0; i < hidden; i++) {
+        readout[i * nExperts + e] = 0f;
+      }
+      routerBias[e] = 0f;
+      if (config.routerUsesInput()) {
+        cell.resetExtraColumn(e);
+      }
     } finally {
       lock.unlock();
     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "aura", mixinStandardHelpOptions = true, versionProvider = AuraCli.Version.class,
     description = "Adaptive mixture-of-experts routing with liquid gating: demo and benchmarks.",
-    subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class, GenerateCommand.class,
+    subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class, GenerateCommand.class, DriftBenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class AuraCli implements Runnable {
 

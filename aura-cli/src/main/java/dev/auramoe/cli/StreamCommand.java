@@ -1,6 +1,9 @@
 package dev.auramoe.cli;
 
+import dev.auramoe.cli.stream.DriftBench;
 import dev.auramoe.energy.EnergyReport;
+import dev.auramoe.stream.drift.Adwin;
+import dev.auramoe.stream.drift.PageHinkley;
 import dev.auramoe.stream.StreamSources;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.MalformedRowException;
@@ -94,6 +97,11 @@ public final class StreamCommand implements Callable<Integer> {
   @Option(names = "--mu", paramLabel = "X", description = "Expert step in (0, 2) (default: ${DEFAULT-VALUE}).")
   double mu = 0.5;
 
+  @Option(names = "--drift", paramLabel = "DETECTOR", description = "Drift detection on the learner's errors: adwin "
+      + "(ADWIN, rises only), page-hinkley or none (default: ${DEFAULT-VALUE}). On a detection the least-used expert "
+      + "is replaced by a fresh one and the router learns faster for a while.")
+  String drift = "adwin";
+
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the router (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
@@ -151,8 +159,16 @@ public final class StreamCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "--task regression, but the target "
             + schema.target().name() + " is nominal in " + input);
       }
-      learner = StreamLearner.builder(schema).experts(experts).topK(topK).hidden(hidden).mu(mu).leak(leak)
-          .seed(seed).build();
+      StreamLearner.Builder lb = StreamLearner.builder(schema).experts(experts).topK(topK).hidden(hidden).mu(mu)
+          .leak(leak).seed(seed);
+      switch (drift) {
+        case "adwin" -> lb.driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA));
+        case "page-hinkley" -> lb.driftDetector(PageHinkley::new);
+        case "none" -> { }
+        default -> throw new CommandLine.ParameterException(spec.commandLine(),
+            "--drift must be adwin, page-hinkley or none, got '" + drift + "'");
+      }
+      learner = lb.build();
       err.printf(Locale.ROOT, "%s: %d columns, target %s (%s), %d features%n", input, schema.size(),
           schema.target().name(), schema.isClassification() ? schema.classes() + " classes" : "numeric",
           learner.featureDimension());
@@ -172,6 +188,7 @@ public final class StreamCommand implements Callable<Integer> {
       err.println("aborted: malformed row: " + e.getMessage() + " (use --on-error skip to skip and count such rows)");
       return 2;
     }
+    List<Long> detections = learner.detections();
     if (skipped > PRINTED_PROBLEMS) {
       err.printf(Locale.ROOT, "... %,d more malformed rows skipped (%,d in all)%n", skipped - PRINTED_PROBLEMS, skipped);
     }
@@ -195,6 +212,8 @@ public final class StreamCommand implements Callable<Integer> {
         + "evaluating thread (%.2f s)%n", "instances per second", r.instancesPerSecond(), r.seconds(),
         r.instancesPerCpuSecond(), r.cpuSeconds());
     out.printf(Locale.ROOT, "%-22s %,.1f MiB heap in use at the end%n", "memory", heap / 1048576.0);
+    out.printf(Locale.ROOT, "%-22s %s%n", "drift detections", drift.equals("none") ? "off"
+        : detections.size() + (detections.isEmpty() ? "" : " at " + abbreviate(detections)));
     out.printf(Locale.ROOT, "%-22s %,.0f pJ per instance (%s)%n", "energy",
         energy.picojoulesPerToken(), energy.basis());
     out.flush();
@@ -229,6 +248,8 @@ public final class StreamCommand implements Callable<Integer> {
       m.put("cpuSeconds", r.cpuSeconds());
       m.put("heapUsedBytes", heap);
       m.put("picojoulesPerInstance", energy.picojoulesPerToken());
+      m.put("drift", drift);
+      m.put("driftDetections", detections);
       List<Map<String, Object>> curve = new ArrayList<>();
       for (Point p : r.curve()) {
         curve.add(Map.of("instances", p.instances(), "window", p.windowScore(), "cumulative", p.cumulativeScore(),
@@ -242,6 +263,14 @@ public final class StreamCommand implements Callable<Integer> {
       err.println("wrote " + plot(r, cls, plotDir));
     }
     return 0;
+  }
+
+  private static String abbreviate(List<Long> l) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(10, l.size()); i++) {
+      sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%,d", l.get(i)));
+    }
+    return l.size() > 10 ? sb + ", ..." : sb.toString();
   }
 
   /** Windowed score over time, with the experts' shares of the routed instances under it. */

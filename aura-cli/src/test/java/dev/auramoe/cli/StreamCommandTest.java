@@ -107,4 +107,20 @@ class StreamCommandTest {
     assertThat(CliTest.run("generate", "--list").out()).contains("sea").contains("hyperplane").contains("led");
     assertThat(CliTest.run("stream", "--input", dir.resolve("missing.csv").toString()).exitCode()).isNotZero();
   }
+
+  @Test
+  void theDriftBenchScoresEveryDetectorOnEveryStream(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("drift.json");
+    CliTest.Run r = CliTest.run("drift-bench", "--instances", "4000", "--json", json.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("sea #0").contains("agrawal (no drift) #2").contains("page-hinkley");
+    JsonNode doc = Json.mapper().readTree(json.toFile());
+    assertThat(doc.get("runs")).hasSize(2 * 6 * 3);
+    for (JsonNode run : doc.get("runs")) {
+      assertThat(run.get("delays")).hasSize(run.get("drifts").asInt());
+      assertThat(run.get("detected").asInt() + run.get("missed").asInt()).isEqualTo(run.get("drifts").asInt());
+    }
+    assertThat(doc.get("checks")).hasSize(4);
+    assertThat(r.err()).contains("finds every abrupt drift within 1,000 instances");
+  }
 }

@@ -112,6 +112,16 @@ public final class LiquidCell {
     }
   }
 
+  /** Sets extra column {@code e} to zero, keeping the derived copy in step. */
+  public void resetExtraColumn(int e) {
+    int col = 2 * hidden + e;
+    int extra = width - 2 * hidden;
+    for (int i = 0; i < in; i++) {
+      proj[i * width + col] = 0f;
+      extraW[i * extra + e] = 0f;
+    }
+  }
+
   /** Whether the single-input path uses the packed bf16 copy of U and V. */
   public boolean usesPackedProjection() {
     return packed != null;

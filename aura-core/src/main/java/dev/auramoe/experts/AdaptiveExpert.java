@@ -31,4 +31,12 @@ public interface AdaptiveExpert extends Expert {
    *     expert is then unchanged
    */
   void setState(float[] state);
+
+  /**
+   * Forgets everything learned: back to the state of a freshly constructed expert of the same
+   * hyper-parameters (zero weights unless the class says otherwise).
+   */
+  default void reset() {
+    setState(new float[state().length]);
+  }
 }

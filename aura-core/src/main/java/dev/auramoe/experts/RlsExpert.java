@@ -154,4 +154,14 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
     System.arraycopy(p, 0, c.p, 0, p.length);
     return c;
   }
+
+  /** Zero weights and P = I / delta again. */
+  @Override
+  public void reset() {
+    java.util.Arrays.fill(w, 0f);
+    java.util.Arrays.fill(p, 0f);
+    for (int i = 0; i < n; i++) {
+      p[i * n + i] = 1f / delta;
+    }
+  }
 }

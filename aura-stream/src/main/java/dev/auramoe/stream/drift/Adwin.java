@@ -88,6 +88,25 @@ public final class Adwin implements DriftDetector {
   private double squaredDeviations;
   private long time;
   private long detections;
+  private boolean increasesOnly;
+
+  /**
+   * ADWIN on an error signal: the window adapts to every change as usual, but only a cut after which
+   * the window's mean is higher (the error went up) counts as a detection. A learner's error that
+   * falls while it learns, or after it has adapted, then raises no alarm.
+   *
+   * @param delta the confidence δ in (0, 1)
+   */
+  public static Adwin increasesOnly(double delta) {
+    Adwin a = new Adwin(delta);
+    a.increasesOnly = true;
+    return a;
+  }
+
+  /** {@link #increasesOnly(double)} with δ = 0.002. */
+  public static Adwin increasesOnly() {
+    return increasesOnly(DEFAULT_DELTA);
+  }
 
   /** ADWIN with δ = 0.002, M = 5, clock 32, minimum window 10 and minimum sub-window 5. */
   public Adwin() {
@@ -165,8 +184,12 @@ public final class Adwin implements DriftDetector {
       return false;
     }
     boolean cut = false;
+    double before = total / width;
     while (cutOnce()) {
       cut = true;
+    }
+    if (cut && increasesOnly && !(total / width > before)) {
+      cut = false;
     }
     if (cut) {
       detections++;
@@ -309,7 +332,7 @@ public final class Adwin implements DriftDetector {
 
   @Override
   public String name() {
-    return String.format(Locale.ROOT, "adwin(delta=%s)", delta);
+    return String.format(Locale.ROOT, increasesOnly ? "adwin(delta=%s, increases)" : "adwin(delta=%s)", delta);
   }
 
   /** W, the number of values in the window. */

@@ -7,7 +7,11 @@ import dev.auramoe.experts.Experts;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.Schema;
+import dev.auramoe.stream.drift.DriftDetector;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * The liquid-routed mixture of experts applied to one stream, test-then-train.
@@ -25,6 +29,20 @@ import java.util.Objects;
  * experts learn from their own error. {@link #testThenTrain} predicts with what was learned
  * before the instance, then learns from it. An instance whose target is missing is predicted and
  * not learned from. Not thread-safe; allocation-free per instance.
+ *
+ * <p><b>Drift.</b> With a {@link DriftDetector}, every labelled instance's error goes to it (1 for a
+ * wrong class, 0 for a right one; for regression the absolute error over three running standard
+ * deviations of the target, capped at 1). By default two detectors run: one on the mixture's
+ * errors and one on those of a <em>sentinel</em>, one linear model beside the mixture that learns
+ * from the first {@value #SENTINEL_LEARNING} instances (and again after each detection), averaging
+ * its weights, and is frozen in between: the mixture often adapts within a few hundred instances, so its error
+ * hardly shows a change of concept, while the frozen sentinel's error shows it in full
+ * ({@link DriftSignal}). After a
+ * detection both detectors start afresh and no detection is reported for
+ * {@value #QUIET_INSTANCES} instances. When the detector signals a change, the learner answers as its
+ * {@link DriftResponse} says: by default it replaces the expert that served the fewest recent
+ * instances with a fresh one (a place for the new concept, the others keep theirs) and raises
+ * the router's learning rate for a while so that routing re-forms quickly.
  */
 public final class StreamLearner {
 
@@ -37,6 +55,18 @@ public final class StreamLearner {
   private final float[] y;
   private final float[] yHat;
   private final RouteBuffer route;
+  private final DriftDetector detector;
+  private final DriftDetector sentinelDetector;
+  private final DriftResponse response;
+  private final DriftSignal signal;
+  private final Sentinel sentinel;
+  private final float[] sentinelOut;
+  private final List<Long> detections = new ArrayList<>();
+  private final double[] recentUse;
+  private final float routerRate;
+  private long boostLeft;
+  private long quietLeft;
+  private long seen;
   private long targetCount;
   private double targetMean;
   private double targetM2;
@@ -58,6 +88,71 @@ public final class StreamLearner {
     this.y = new float[out];
     this.yHat = new float[out];
     this.route = model.newRouteBuffer();
+    this.detector = b.detector == null || b.signal == DriftSignal.SENTINEL ? null : b.detector.get();
+    this.sentinelDetector = b.detector == null || b.signal == DriftSignal.LEARNER ? null : b.detector.get();
+    this.response = b.response;
+    this.signal = b.signal;
+    this.sentinel = sentinelDetector == null ? null
+        : new Sentinel(d, out, classification, SENTINEL_MU, SENTINEL_LEARNING);
+    this.sentinelOut = new float[out];
+    this.recentUse = new double[b.experts];
+    this.routerRate = b.routerLearningRate;
+  }
+
+  /** Instances after a detection during which no new detection is reported. */
+  public static final long QUIET_INSTANCES = 1_000;
+
+  /** Step of the sentinel expert whose errors the drift detector watches by default. */
+  public static final double SENTINEL_MU = 0.1;
+
+  /**
+   * Instances the sentinel learns from after the start and after each detection; then it is frozen,
+   * so that a change of concept shows in its errors in full instead of being learned away.
+   */
+  public static final long SENTINEL_LEARNING = 5_000;
+
+  /** Whose errors the drift detector watches. */
+  public enum DriftSignal {
+    /** The mixture's own errors. */
+    LEARNER,
+    /** The errors of the sentinel: a linear expert frozen after a short learning period. */
+    SENTINEL,
+    /**
+     * Both, each with its own detector; either one's detection counts (the default). A change that
+     * the fast mixture absorbs still shows in the sentinel's errors, and a change the linear
+     * sentinel cannot see (or that makes its task easier) often shows in the mixture's.
+     */
+    BOTH
+  }
+
+  /** What the learner does when its drift detector signals a change. */
+  public enum DriftResponse {
+    /** Only record the detection. */
+    NONE,
+    /**
+     * Raise the router's learning rate ({@value #BOOST} times, at most {@value #MAX_ROUTER_RATE}: the
+     * normalised rule is stable below 2) for {@value #BOOST_INSTANCES} instances.
+     */
+    BOOST_ROUTER,
+    /** Replace the least-used expert of late with a fresh one, and boost the router as above. */
+    FRESH_EXPERT;
+
+    /** Router learning-rate factor after a detection. */
+    public static final float BOOST = 4f;
+    /** The highest router learning rate a boost sets. */
+    public static final float MAX_ROUTER_RATE = 1.9f;
+    /** Instances the boost lasts. */
+    public static final long BOOST_INSTANCES = 500;
+  }
+
+  /** The instances (1-based, counting every instance seen) at which drift was detected. */
+  public List<Long> detections() {
+    return List.copyOf(detections);
+  }
+
+  /** Whether drift was detected at the last instance. */
+  public boolean driftAtLastInstance() {
+    return !detections.isEmpty() && detections.get(detections.size() - 1) == seen;
   }
 
   /** A learner for streams of this schema. */
@@ -110,6 +205,7 @@ public final class StreamLearner {
           + schema.size() + " columns");
     }
     encoder.encode(inst, x);
+    seen++;
     double target = inst.value(schema.targetIndex());
     boolean known = !Double.isNaN(target);
     double prediction;
@@ -132,6 +228,22 @@ public final class StreamLearner {
         }
       }
       prediction = best;
+      if (known) {
+        double error = best == (int) target ? 0.0 : 1.0;
+        double sentinelError = 0;
+        if (sentinel != null) {
+          sentinel.predict(x, sentinelOut);
+          int s = 0;
+          for (int c = 1; c < classes; c++) {
+            if (sentinelOut[c] > sentinelOut[s]) {
+              s = c;
+            }
+          }
+          sentinelError = s == (int) target ? 0.0 : 1.0;
+          sentinel.learn(x, y, sentinelOut);
+        }
+        afterLearning(error, sentinelError);
+      }
     } else {
       double sd = targetCount >= 2 ? Math.sqrt(targetM2 / (targetCount - 1)) : 1.0;
       if (!(sd > 1e-12)) {
@@ -148,6 +260,13 @@ public final class StreamLearner {
       }
       prediction = targetMean + sd * yHat[0];
       if (known) {
+        double sentinelError = 0;
+        if (sentinel != null) {
+          sentinel.predict(x, sentinelOut);
+          sentinelError = Math.min(1.0, Math.abs(target - (targetMean + sd * sentinelOut[0])) / (3 * sd));
+          sentinel.learn(x, y, sentinelOut);
+        }
+        afterLearning(Math.min(1.0, Math.abs(target - prediction) / (3 * sd)), sentinelError);
         long n = ++targetCount;
         double d = target - targetMean;
         targetMean += d / n;
@@ -156,6 +275,58 @@ public final class StreamLearner {
     }
     encoder.update(inst);
     return prediction;
+  }
+
+  /** Usage bookkeeping, the drift detector and its response, after a labelled instance. */
+  private void afterLearning(double error, double sentinelError) {
+    int k = route.k();
+    int[] chosen = route.expertsArray();
+    for (int e = 0; e < recentUse.length; e++) {
+      recentUse[e] *= 0.999;
+    }
+    for (int j = 0; j < k; j++) {
+      recentUse[chosen[j]] += 1.0;
+    }
+    if (boostLeft > 0 && --boostLeft == 0) {
+      model.setRouterLearningRate(routerRate);
+    }
+    // Both detectors see every instance (no short circuit), so each keeps its own window.
+    boolean drift = detector != null && detector.update(error);
+    drift |= sentinelDetector != null && sentinelDetector.update(sentinelError);
+    if (quietLeft > 0) {
+      quietLeft--;
+      return;
+    }
+    if (!drift) {
+      return;
+    }
+    detections.add(seen);
+    // Both detectors start again from the new concept, and for a while nothing counts: the
+    // adaptation that follows (and the fresh expert's first errors) is not a new drift.
+    if (detector != null) {
+      detector.reset();
+    }
+    if (sentinelDetector != null) {
+      sentinelDetector.reset();
+      sentinel.reset();
+    }
+    quietLeft = QUIET_INSTANCES;
+    if (response == DriftResponse.NONE) {
+      return;
+    }
+    if (response == DriftResponse.FRESH_EXPERT) {
+      int least = 0;
+      for (int e = 1; e < recentUse.length; e++) {
+        if (recentUse[e] < recentUse[least]) {
+          least = e;
+        }
+      }
+      model.resetExpert(least);
+      recentUse[least] = 0;
+    }
+    model.setRouterLearningRate(Math.max(routerRate, Math.min(DriftResponse.MAX_ROUTER_RATE,
+        routerRate * DriftResponse.BOOST)));
+    boostLeft = DriftResponse.BOOST_INSTANCES;
   }
 
   /** Hyper-parameters, with defaults tuned on the project's benchmark streams. */
@@ -168,6 +339,9 @@ public final class StreamLearner {
     private double leak = 0;
     private float routerLearningRate = 1f;
     private long seed = 42;
+    private Supplier<? extends DriftDetector> detector;
+    private DriftResponse response = DriftResponse.FRESH_EXPERT;
+    private DriftSignal signal = DriftSignal.BOTH;
 
     private Builder(Schema schema) {
       this.schema = Objects.requireNonNull(schema, "schema");
@@ -215,6 +389,24 @@ public final class StreamLearner {
     /** Seed of the router's reservoir (default 42). */
     public Builder seed(long s) {
       this.seed = s;
+      return this;
+    }
+
+    /** A drift detector on the learner's errors (null: none, the default), made once per learner. */
+    public Builder driftDetector(Supplier<? extends DriftDetector> d) {
+      this.detector = d;
+      return this;
+    }
+
+    /** Whose errors the detector watches (default {@link DriftSignal#BOTH}). */
+    public Builder driftSignal(DriftSignal s) {
+      this.signal = Objects.requireNonNull(s, "signal");
+      return this;
+    }
+
+    /** What to do on a detected drift (default {@link DriftResponse#FRESH_EXPERT}). */
+    public Builder driftResponse(DriftResponse r) {
+      this.response = Objects.requireNonNull(r, "response");
       return this;
     }
 

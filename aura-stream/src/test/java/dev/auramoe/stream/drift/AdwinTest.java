@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** ADWIN: detection of abrupt changes, quiet stationary windows, exact statistics, logarithmic memory. */
@@ -171,5 +172,30 @@ class AdwinTest {
       assertThat(adwin.update(values[i])).as("instance %d", i).isEqualTo(twin.update(values[i]));
     }
     assertThat(adwin.detections()).isEqualTo(twin.detections()).isPositive();
+  }
+
+  @Test
+  void increasesOnlyReportsRisesOfTheErrorAndStillAdaptsToFalls() {
+    // 0.4 -> 0.1 -> 0.4: the fall is a change too (plain ADWIN reports it), but not an alarm here.
+    double[] v = Streams.bernoulli(21, 20_000, 0.4, 0.1, 0.4);
+    Adwin plain = new Adwin(0.01);
+    Adwin rises = Adwin.increasesOnly(0.01);
+    List<Integer> plainAt = new java.util.ArrayList<>();
+    List<Integer> risesAt = new java.util.ArrayList<>();
+    for (int i = 0; i < v.length; i++) {
+      if (plain.update(v[i])) {
+        plainAt.add(i);
+      }
+      if (rises.update(v[i])) {
+        risesAt.add(i);
+      }
+      if (i == 30_000) {
+        assertThat(rises.mean()).as("the window followed the fall").isLessThan(0.15);
+      }
+    }
+    assertThat(plainAt).anySatisfy(i -> assertThat(i).isBetween(20_000, 21_000));
+    assertThat(risesAt).noneSatisfy(i -> assertThat(i).isBetween(20_000, 39_999));
+    assertThat(risesAt).anySatisfy(i -> assertThat(i).isBetween(40_000, 41_000));
+    assertThat(rises.name()).contains("increases");
   }
 }
