@@ -333,7 +333,7 @@ public final class StreamLearner {
   public static final class Builder {
     private final Schema schema;
     private int experts = 4;
-    private int hidden = 16;
+    private int hidden = 8;
     private int topK = 2;
     private double mu = 0.5;
     private double leak = 0;
@@ -356,7 +356,7 @@ public final class StreamLearner {
       return this;
     }
 
-    /** Hidden units of the liquid router (default 16). */
+    /** Hidden units of the liquid router (default 8). */
     public Builder hidden(int h) {
       this.hidden = h;
       return this;
