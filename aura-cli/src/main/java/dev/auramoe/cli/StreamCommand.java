@@ -102,6 +102,9 @@ public final class StreamCommand implements Callable<Integer> {
       + "is replaced by a fresh one and the router learns faster for a while.")
   String drift = "adwin";
 
+  @Option(names = "--no-balance", description = "Turn the router's load balancing off.")
+  boolean noBalance;
+
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the router (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
@@ -161,7 +164,8 @@ public final class StreamCommand implements Callable<Integer> {
       }
       String kernels = chooseKernels(schema);
       StreamLearner.Builder lb = StreamLearner.builder(schema).experts(experts).topK(topK).hidden(hidden).mu(mu)
-          .leak(leak).seed(seed);
+          .leak(leak).seed(seed).balance(noBalance ? dev.auramoe.balance.BalanceConfig.OFF
+              : dev.auramoe.balance.BalanceConfig.DEFAULT);
       switch (drift) {
         case "adwin" -> lb.driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA));
         case "page-hinkley" -> lb.driftDetector(PageHinkley::new);

@@ -82,7 +82,7 @@ public final class StreamLearner {
         .experts(classification ? Experts.softmax("c", b.experts, d, classes, b.mu, b.leak)
             : Experts.nlms("r", b.experts, d, 1, b.mu))
         .cell(CellConfig.DEFAULT.withHidden(b.hidden)).topK(Math.min(b.topK, b.experts))
-        .routerLearningRate(b.routerLearningRate).seed(b.seed);
+        .routerLearningRate(b.routerLearningRate).balance(b.balance).seed(b.seed);
     this.model = mb.build();
     this.x = new float[d];
     this.y = new float[out];
@@ -339,6 +339,7 @@ public final class StreamLearner {
     private double leak = 0;
     private float routerLearningRate = 1f;
     private long seed = 42;
+    private dev.auramoe.balance.BalanceConfig balance = dev.auramoe.balance.BalanceConfig.DEFAULT;
     private Supplier<? extends DriftDetector> detector;
     private DriftResponse response = DriftResponse.FRESH_EXPERT;
     private DriftSignal signal = DriftSignal.BOTH;
@@ -383,6 +384,12 @@ public final class StreamLearner {
     /** The router's learning rate (default 1). */
     public Builder routerLearningRate(float r) {
       this.routerLearningRate = r;
+      return this;
+    }
+
+    /** Load balancing (default {@link dev.auramoe.balance.BalanceConfig#DEFAULT}). */
+    public Builder balance(dev.auramoe.balance.BalanceConfig b) {
+      this.balance = Objects.requireNonNull(b, "balance");
       return this;
     }
 
