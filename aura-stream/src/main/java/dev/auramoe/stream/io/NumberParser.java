@@ -8,7 +8,9 @@ package dev.auramoe.stream.io;
  * what {@link Double#parseDouble} would also take but a data file should not contain as a number
  * (hexadecimal, a {@code d}/{@code f} suffix). Numbers with at most 2<sup>53</sup> as significand and
  * a decimal exponent within ±22 are computed as one exact multiplication or division, which is
- * correctly rounded; the rest go to {@link Double#parseDouble}.
+ * correctly rounded; the rest (17-digit shortest forms, say) go to fastdoubleparser's
+ * {@code JavaDoubleParser}, which rounds exactly as {@link Double#parseDouble} does without creating
+ * a string.
  */
 final class NumberParser {
 
@@ -110,7 +112,8 @@ final class NumberParser {
     } else if (mantissa == 0 && !overflow) {
       v = 0;
     } else {
-      v = Double.parseDouble(new String(buf, from, to - from));
+      // Exact (correctly rounded, as Double.parseDouble) without a String per value.
+      v = ch.randelshofer.fastdoubleparser.JavaDoubleParser.parseDouble(buf, from, to - from);
       value = v;
       return true;
     }
