@@ -26,6 +26,7 @@ final class NumberParser {
   }
 
   private double value;
+  private byte[] ascii = new byte[32];
 
   /** The value of the last successful {@link #parse}. */
   double value() {
@@ -113,7 +114,16 @@ final class NumberParser {
       v = 0;
     } else {
       // Exact (correctly rounded, as Double.parseDouble) without a String per value.
-      v = ch.randelshofer.fastdoubleparser.JavaDoubleParser.parseDouble(buf, from, to - from);
+      // (Its byte[] entry point: the char[] one wraps the array in a MemorySegment every four
+      // digits. Every char here is an ASCII digit, sign, dot or exponent letter.)
+      int len = to - from;
+      if (ascii.length < len) {
+        ascii = new byte[Math.max(32, len)];
+      }
+      for (int k = 0; k < len; k++) {
+        ascii[k] = (byte) buf[from + k];
+      }
+      v = ch.randelshofer.fastdoubleparser.JavaDoubleParser.parseDouble(ascii, 0, len);
       value = v;
       return true;
     }
