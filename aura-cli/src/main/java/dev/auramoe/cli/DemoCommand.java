@@ -9,10 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,9 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
     if (noProgress) {
       r = DemoRunner.run(s);
     } else {
-      try (ProgressBar pb = new ProgressBarBuilder().setTaskName("demo").setInitialMax(s.steps())
-          .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200).setMaxRenderedLength(100)
-          .setConsumer(new ConsoleProgressBarConsumer(System.err)).showSpeed().build()) {
+      try (ProgressBar pb = Progress.bar("demo", s.steps(), "")) {
         r = DemoRunner.run(s, pb::stepBy);
       }
     }

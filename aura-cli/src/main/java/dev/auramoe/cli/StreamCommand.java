@@ -26,10 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -181,9 +178,7 @@ public final class StreamCommand implements Callable<Integer> {
       if (noProgress) {
         r = ev.run(s, learner, limit, null);
       } else {
-        try (ProgressBar pb = new ProgressBarBuilder().setTaskName("stream").setInitialMax(-1)
-            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setMaxRenderedLength(100)
-            .setConsumer(new ConsoleProgressBarConsumer(System.err)).showSpeed().setUnit(" inst", 1).build()) {
+        try (ProgressBar pb = Progress.bar("stream", -1, " inst")) {
           r = ev.run(s, learner, limit, pb::stepTo);
         }
       }

@@ -1,8 +1,5 @@
 package dev.auramoe.experts;
 
-import dev.auramoe.internal.vector.KernelProvider;
-import dev.auramoe.internal.vector.KernelSupport;
-
 /**
  * On-line multinomial logistic (softmax) regression with normalised steps: a classification
  * expert whose output is a probability per class. With the one-hot class as target y:
@@ -25,15 +22,9 @@ import dev.auramoe.internal.vector.KernelSupport;
  *       concept fade; 0 for none.
  * </ul>
  */
-public final class SoftmaxExpert extends AbstractExpert implements AdaptiveExpert {
+public final class SoftmaxExpert extends NormalisedLinearExpert {
 
-  private final float mu;
-  private final float eps;
-  private final float leak;
-  /** out rows of (in weights + 1 bias). */
-  private final float[] w;
   private final float[] z;
-  private final KernelSupport k = KernelProvider.get();
 
   /**
    * A zero-initialised model (uniform probabilities).
@@ -44,27 +35,15 @@ public final class SoftmaxExpert extends AbstractExpert implements AdaptiveExper
    * @param leak leak in [0, 1/mu)
    */
   public SoftmaxExpert(String name, int inputDim, int classes, double mu, double eps, double leak) {
-    super(name, inputDim, classes);
-    float muF = (float) mu;
-    float epsF = (float) eps;
-    float leakF = (float) leak;
+    super(name, inputDim, checkClasses(classes), mu, eps, leak, "softmax");
+    this.z = new float[classes];
+  }
+
+  private static int checkClasses(int classes) {
     if (classes < 2) {
       throw new IllegalArgumentException("a softmax expert needs at least 2 classes, got " + classes);
     }
-    if (!(muF > 0 && muF < 2)) {
-      throw new IllegalArgumentException("softmax step mu must lie in (0, 2), got " + mu);
-    }
-    if (!(epsF > 0) || !Float.isFinite(epsF)) {
-      throw new IllegalArgumentException("eps must be finite and > 0, got " + eps);
-    }
-    if (!(leakF >= 0 && leakF * muF < 1)) {
-      throw new IllegalArgumentException("leak must lie in [0, 1/mu), got " + leak);
-    }
-    this.mu = muF;
-    this.eps = epsF;
-    this.leak = leakF;
-    this.w = new float[classes * (inputDim + 1)];
-    this.z = new float[classes];
+    return classes;
   }
 
   @Override
@@ -84,54 +63,8 @@ public final class SoftmaxExpert extends AbstractExpert implements AdaptiveExper
   }
 
   @Override
-  public void learn(float[] x, float[] y, float[] p, float weight) {
-    if (weight <= 0f) {
-      return;
-    }
-    float norm = eps + k.sumOfSquares(x, 0, in) + 1f;
-    float step = mu * weight / norm;
-    float keep = 1f - mu * leak;
-    int stride = in + 1;
-    for (int c = 0; c < out; c++) {
-      float g = step * (y[c] - p[c]);
-      if (!Float.isFinite(g)) {
-        continue;
-      }
-      int base = c * stride;
-      if (keep != 1f) {
-        for (int i = 0; i < stride; i++) {
-          w[base + i] *= keep;
-        }
-      }
-      k.axpy(g, x, 0, w, base, in);
-      w[base + in] += g;
-    }
-  }
-
-  @Override
-  public long learnMacs() {
-    return in + (long) out * (in + 1) * (leak > 0 ? 2 : 1);
-  }
-
-  @Override
-  public float[] state() {
-    return w.clone();
-  }
-
-  @Override
-  public void setState(float[] s) {
-    Experts.checkState(s, w.length, name);
-    System.arraycopy(s, 0, w, 0, w.length);
-  }
-
-  @Override
   public String kind() {
     return "softmax";
-  }
-
-  @Override
-  public double[] hyperParameters() {
-    return new double[] {mu, eps, leak};
   }
 
   @Override
