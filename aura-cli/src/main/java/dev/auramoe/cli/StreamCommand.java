@@ -317,6 +317,8 @@ public final class StreamCommand implements Callable<Integer> {
         .xAxisTitle("instances").yAxisTitle("share").build();
     usage.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
     usage.getStyler().setMarkerSize(0);
+    usage.getStyler().setYAxisMin(0.0);
+    usage.getStyler().setYAxisMax(1.0);
     int experts = curve.isEmpty() ? 0 : curve.get(0).expertShare().length;
     // Stacked areas: expert e's band runs from the sum of experts < e to the sum of experts <= e.
     // The highest band is drawn first so that the lower ones stay visible on top of it.
