@@ -27,8 +27,9 @@ class JournalTest {
     assertThat(b[0]).isEqualTo(LearnEvent.VERSION);
     assertThat(LearnEvent.decode(b)).isEqualTo(e);
     assertThat(Float.floatToRawIntBits(LearnEvent.decode(b).xs()[1])).isEqualTo(Float.floatToRawIntBits(-0f));
-    assertThat(org.assertj.core.api.Assertions.catchThrowable(
-        () -> LearnEvent.decode(java.util.Arrays.copyOf(b, b.length - 1)))).isInstanceOf(IllegalArgumentException.class);
+    byte[] truncated = java.util.Arrays.copyOf(b, b.length - 1);
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> LearnEvent.decode(truncated)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   /** A journal that records what it got and completes each future when the test says so. */
@@ -91,6 +92,20 @@ class JournalTest {
       ErrorsTest.assertError(client.postJson("/v1/models/j/learn", Map.of("x", List.of(1, 2), "y", List.of(3))),
           503, "nothing was learned");
       assertThat(client.digest("j")).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void aServerFaultIs500WithoutATrace() {
+    // A broken journal (a null future) is a server fault, not the client's.
+    LearnJournal broken = (model, event) -> null;
+    try (RoutingServer server = RoutingServer.builder().port(0).journal(broken).build().start()) {
+      TestClient client = new TestClient(server.port());
+      client.postJson("/v1/models", Map.of("name", "b", "inputDim", 2, "experts", 2, "hidden", 4));
+      TestClient.Response r = client.postJson("/v1/models/b/learn", Map.of("x", List.of(1, 2), "y", List.of(3)));
+      ErrorsTest.assertError(r, 500, "internal server error");
+      assertThat(r.json().size()).isEqualTo(2);
+      assertThat(client.get("/health").status()).isEqualTo(200);
     }
   }
 }
