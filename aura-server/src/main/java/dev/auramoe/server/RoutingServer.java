@@ -1,0 +1,306 @@
+package dev.auramoe.server;
+
+import dev.auramoe.server.http.JsonRequests;
+import dev.auramoe.server.http.ModelApi;
+import dev.auramoe.server.http.Reply;
+import dev.auramoe.server.journal.LearnJournal;
+import dev.auramoe.server.metrics.ServerMetrics;
+import dev.auramoe.server.model.ModelRegistry;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The routing service: a Helidon SE 4 web server with a JSON API over a {@link ModelRegistry} of
+ * named mixtures of experts.
+ *
+ * <h2>Endpoints</h2>
+ * <pre>
+ * GET    /health                                   {"status":"UP"}
+ * GET    /metrics                                  Prometheus text format 0.0.4
+ * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
+ * GET    /v1/models                                list
+ * GET    /v1/models/{name}                         config, digest, streams, counters
+ * DELETE /v1/models/{name}
+ * POST   /v1/models/{name}/route[/batch]           {"x":[..]} / {"xs":[[..],..]}, optional "stream"
+ * POST   /v1/models/{name}/predict[/batch]         prediction and experts
+ * POST   /v1/models/{name}/learn[/batch]           {"x","y"} / {"xs","ys"}: prediction before learning, error
+ * GET    /v1/models/{name}/streams                 open streams
+ * PUT    /v1/models/{name}/streams/{stream}        open a stream (201; 409 if open)
+ * DELETE /v1/models/{name}/streams/{stream}        close a stream
+ * POST   /v1/models/{name}/streams/{stream}/reset  zero a stream's cell state
+ * GET    /v1/models/{name}/stats                   balance, routing diagnostics, energy
+ * </pre>
+ *
+ * <h2>Errors</h2>
+ * Every refusal is JSON {@code {"error": "...", "status": N}}: 400 for invalid JSON, unknown fields,
+ * wrong dimensions and values that are not finite floats; 404 for an unknown model, stream or path;
+ * 405 for a known path with another method; 409 for a taken name; 413 for a body or batch over the
+ * limits ({@link ServerLimits}); 415 for a body that is not JSON; 503 when the learn journal fails.
+ * A 500 means a server fault and says nothing more. No response ever carries a stack trace.
+ * Requests are validated completely before a model is touched, so a refused request changes nothing.
+ *
+ * <h2>Knobs</h2>
+ * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits} and the
+ * {@link LearnJournal} that makes learning durable (default: {@link LearnJournal#noop()}).
+ *
+ * <pre>{@code
+ * try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).build().start()) {
+ *   int port = server.port();
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class RoutingServer implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(RoutingServer.class.getName());
+  private static final String MODEL = "/v1/models/{name}";
+  private static final String STREAM = MODEL + "/streams/{stream}";
+
+  private final String host;
+  private final int requestedPort;
+  private final ServerLimits limits;
+  private final LearnJournal journal;
+  private final ModelRegistry registry;
+  private final ServerMetrics metrics;
+  private final JsonRequests json = new JsonRequests();
+  private final ModelApi api;
+  private final Map<String, List<Method>> paths = new LinkedHashMap<>();
+  private WebServer server;
+
+  private RoutingServer(Builder b) {
+    this.host = b.host;
+    this.requestedPort = b.port;
+    this.limits = b.limits;
+    this.journal = b.journal;
+    this.registry = new ModelRegistry(limits);
+    this.metrics = new ServerMetrics(registry::size);
+    this.api = new ModelApi(registry, json, limits, journal, metrics);
+  }
+
+  /** A builder: loopback, port 8080, default limits, no-op journal. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @return this server
+   * @throws IllegalStateException when already started
+   */
+  public synchronized RoutingServer start() {
+    if (server != null) {
+      throw new IllegalStateException("the server was already started");
+    }
+    server = WebServer.builder()
+        .host(host)
+        .port(requestedPort)
+        .shutdownHook(false)
+        .shutdownGracePeriod(Duration.ofSeconds(2))
+        .routing(this::routing)
+        .build()
+        .start();
+    return this;
+  }
+
+  /** The bound port (the chosen one when the requested port was 0). */
+  public int port() {
+    WebServer s = server;
+    if (s == null) {
+      throw new IllegalStateException("the server is not started");
+    }
+    return s.port();
+  }
+
+  /** The named models. */
+  public ModelRegistry registry() {
+    return registry;
+  }
+
+  /** The request metrics. */
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  /** The limits in force. */
+  public ServerLimits limits() {
+    return limits;
+  }
+
+  /** Stops the web server, then closes every model and the journal. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.stop();
+      server = null;
+    }
+    registry.close();
+    journal.close();
+  }
+
+  private void routing(HttpRouting.Builder r) {
+    route(r, Method.GET, "/health", "GET /health", req -> Reply.ok(Map.of("status", "UP")));
+    route(r, Method.GET, "/metrics", "GET /metrics",
+        req -> new Reply(200, metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8"));
+    route(r, Method.POST, "/v1/models", null, req -> api.create(body(req)));
+    route(r, Method.GET, "/v1/models", null, req -> api.list());
+    route(r, Method.GET, MODEL, null, req -> api.get(name(req)));
+    route(r, Method.DELETE, MODEL, null, req -> api.delete(name(req)));
+    route(r, Method.POST, MODEL + "/route", null, req -> api.route(name(req), body(req)));
+    route(r, Method.POST, MODEL + "/route/batch", null, req -> api.routeBatch(name(req), body(req)));
+    route(r, Method.POST, MODEL + "/predict", null, req -> api.predict(name(req), body(req)));
+    route(r, Method.POST, MODEL + "/predict/batch", null, req -> api.predictBatch(name(req), body(req)));
+    route(r, Method.POST, MODEL + "/learn", null, req -> api.learn(name(req), body(req)));
+    route(r, Method.POST, MODEL + "/learn/batch", null, req -> api.learnBatch(name(req), body(req)));
+    route(r, Method.GET, MODEL + "/streams", null, req -> api.streams(name(req)));
+    route(r, Method.PUT, STREAM, null, req -> api.openStream(name(req), param(req, "stream")));
+    route(r, Method.DELETE, STREAM, null, req -> api.closeStream(name(req), param(req, "stream")));
+    route(r, Method.POST, STREAM + "/reset", null, req -> api.resetStream(name(req), param(req, "stream")));
+    route(r, Method.GET, MODEL + "/stats", null, req -> api.stats(name(req)));
+    // A known path with another method: 405 with the allowed methods.
+    for (Map.Entry<String, List<Method>> p : paths.entrySet()) {
+      String allow = String.join(", ", p.getValue().stream().map(Method::text).toList());
+      r.any(p.getKey(), wrap("other " + p.getKey(), req -> {
+        throw new ApiException(405, "method " + req.prologue().method().text() + " is not allowed on this path;"
+            + " allowed: " + allow);
+      }));
+    }
+    r.any(wrap("unmatched", req -> {
+      throw ApiException.notFound("no endpoint for " + req.prologue().method().text() + " "
+          + req.path().path());
+    }));
+    r.error(Throwable.class, (req, res, t) -> {
+      LOG.log(System.Logger.Level.ERROR, "unhandled fault", t);
+      send(res, 500, errorBody(500, "internal server error"), Reply.JSON);
+    });
+  }
+
+  /** An endpoint: parses and answers one request. */
+  @FunctionalInterface
+  private interface Action {
+    Reply handle(ServerRequest req);
+  }
+
+  private void route(HttpRouting.Builder r, Method method, String path, String endpoint, Action a) {
+    paths.computeIfAbsent(path, k -> new ArrayList<>()).add(method);
+    String name = endpoint != null ? endpoint : method.text() + " " + path;
+    r.route(method, path, wrap(name, a));
+  }
+
+  private Handler wrap(String endpoint, Action a) {
+    return (req, res) -> {
+      long t0 = System.nanoTime();
+      int status;
+      byte[] body;
+      String type = Reply.JSON;
+      try {
+        Reply reply = a.handle(req);
+        status = reply.status();
+        type = reply.contentType();
+        body = reply.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
+            : json.mapper().writeValueAsBytes(reply.body());
+      } catch (ApiException e) {
+        status = e.status();
+        body = errorBody(status, e.getMessage());
+      } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException | StackOverflowError e) {
+        LOG.log(System.Logger.Level.ERROR, "fault in " + endpoint, e);
+        status = 500;
+        body = errorBody(500, "internal server error");
+      }
+      if (status == 413) {
+        // The rest of an oversized body is not read; closing the connection avoids reading it.
+        res.header(HeaderNames.CONNECTION, "close");
+      }
+      send(res, status, body, type);
+      metrics.record(endpoint, status, System.nanoTime() - t0);
+    };
+  }
+
+  private static void send(ServerResponse res, int status, byte[] body, String type) {
+    res.status(status);
+    res.header(HeaderNames.CONTENT_TYPE, type);
+    res.send(body);
+  }
+
+  private byte[] errorBody(int status, String message) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", Objects.requireNonNullElse(message, "error"));
+    m.put("status", status);
+    try {
+      return json.mapper().writeValueAsBytes(m);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return ("{\"error\":\"internal server error\",\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  private byte[] body(ServerRequest req) {
+    var ct = req.headers().contentType();
+    if (ct.isPresent() && !ct.get().mediaType().subtype().equals("json")) {
+      throw new ApiException(415, "the request body must be application/json, got " + ct.get().mediaType().text());
+    }
+    long declared = req.headers().contentLength().orElse(-1L);
+    return JsonRequests.readBody(req.content().inputStream(), declared, limits.maxBodyBytes());
+  }
+
+  private static String name(ServerRequest req) {
+    return param(req, "name");
+  }
+
+  private static String param(ServerRequest req, String p) {
+    return req.path().pathParameters().get(p);
+  }
+
+  /** Builds a {@link RoutingServer}. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private ServerLimits limits = ServerLimits.DEFAULT;
+    private LearnJournal journal = LearnJournal.noop();
+
+    private Builder() {}
+
+    /** Interface to bind (default 127.0.0.1). */
+    public Builder host(String h) {
+      this.host = Objects.requireNonNull(h, "host");
+      return this;
+    }
+
+    /** Port to bind, 0 for a free one (default 8080). */
+    public Builder port(int p) {
+      if (p < 0 || p > 65535) {
+        throw new IllegalArgumentException("port must lie in [0, 65535], got " + p);
+      }
+      this.port = p;
+      return this;
+    }
+
+    /** Request limits (default {@link ServerLimits#DEFAULT}). */
+    public Builder limits(ServerLimits l) {
+      this.limits = Objects.requireNonNull(l, "limits");
+      return this;
+    }
+
+    /** The learn journal (default {@link LearnJournal#noop()}); closed with the server. */
+    public Builder journal(LearnJournal j) {
+      this.journal = Objects.requireNonNull(j, "journal");
+      return this;
+    }
+
+    /** A server, not yet started. */
+    public RoutingServer build() {
+      return new RoutingServer(this);
+    }
+  }
+}

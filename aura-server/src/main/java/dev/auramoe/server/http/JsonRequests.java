@@ -1,0 +1,261 @@
+package dev.auramoe.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.auramoe.server.ApiException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Set;
+
+/**
+ * Strict reading of JSON request bodies: bounded body size, one JSON object per body, no duplicate
+ * or unknown fields, and numbers that fit their Java type. Every refusal is an {@link ApiException}
+ * with a message that names the field (and element) at fault; none changes any state.
+ *
+ * <p>Vectors are read as float32: each element must be a JSON number whose value is finite and within
+ * float range ({@code |v| <= 3.4028235e38}). JSON has no NaN or infinity, and strings such as
+ * {@code "NaN"} are refused, as are numbers that overflow a float (for example {@code 1e39}).
+ * Thread-safe.
+ */
+public final class JsonRequests {
+
+  private final ObjectMapper mapper = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
+
+  /** The mapper, configured for strict reading; also used to write responses. */
+  public ObjectMapper mapper() {
+    return mapper;
+  }
+
+  /**
+   * Reads a whole body, refusing it when it is larger than {@code maxBytes}.
+   *
+   * @param in the body; read to its end or one byte past the limit
+   * @param declaredLength the Content-Length, or -1 when unknown
+   * @throws ApiException 413 for a body over the limit, 400 when it cannot be read
+   */
+  public static byte[] readBody(InputStream in, long declaredLength, int maxBytes) {
+    if (declaredLength > maxBytes) {
+      throw ApiException.tooLarge("request body of " + declaredLength + " bytes exceeds the limit of " + maxBytes
+          + " bytes");
+    }
+    try {
+      byte[] b = in.readNBytes(maxBytes + 1);
+      if (b.length > maxBytes) {
+        throw ApiException.tooLarge("request body exceeds the limit of " + maxBytes + " bytes");
+      }
+      return b;
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ApiException a) {
+        throw a;
+      }
+      throw ApiException.badRequest("the request body could not be read");
+    }
+  }
+
+  /**
+   * Parses a body that must hold one JSON object with only the allowed fields.
+   *
+   * @throws ApiException 400 for an empty body, invalid JSON, another value than an object, a
+   *     duplicate or an unknown field
+   */
+  public ObjectNode object(byte[] body, Set<String> allowed) {
+    if (body.length == 0) {
+      throw ApiException.badRequest("the request body is empty; expected a JSON object");
+    }
+    JsonNode n;
+    try {
+      n = mapper.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw ApiException.badRequest("invalid JSON: " + describe(e));
+    } catch (IOException e) {
+      throw ApiException.badRequest("invalid JSON");
+    }
+    if (!(n instanceof ObjectNode o)) {
+      throw ApiException.badRequest("expected a JSON object, got " + kind(n));
+    }
+    for (Iterator<String> it = o.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!allowed.contains(f)) {
+        throw ApiException.badRequest("unknown field '" + shorten(f) + "'; allowed: " + String.join(", ",
+            allowed.stream().sorted().toList()));
+      }
+    }
+    return o;
+  }
+
+  /**
+   * A required float vector of an exact length.
+   *
+   * @throws ApiException 400 when missing, not an array of numbers, of another length, or holding a
+   *     value that is not a finite float
+   */
+  public static float[] vector(ObjectNode o, String field, int length) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      throw ApiException.badRequest("field '" + field + "' is required");
+    }
+    return row(n, field, length);
+  }
+
+  /**
+   * A required matrix of {@code rows x length} floats, returned row after row in one array.
+   *
+   * @param maxRows refuse more rows than this with 413
+   * @throws ApiException 400 as {@link #vector}, or for an empty matrix; 413 for too many rows
+   */
+  public static float[] matrix(ObjectNode o, String field, int length, int maxRows) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      throw ApiException.badRequest("field '" + field + "' is required");
+    }
+    if (!n.isArray()) {
+      throw ApiException.badRequest("field '" + field + "' must be an array of arrays, got " + kind(n));
+    }
+    int rows = n.size();
+    if (rows == 0) {
+      throw ApiException.badRequest("field '" + field + "' must hold at least one row");
+    }
+    if (rows > maxRows) {
+      throw ApiException.tooLarge("field '" + field + "' holds " + rows + " rows, more than the batch limit of "
+          + maxRows);
+    }
+    // Shapes first: the array is allocated only once every row is known to hold `length` values,
+    // which the bounded body size then bounds too.
+    for (int r = 0; r < rows; r++) {
+      shape(n.get(r), field + "[" + r + "]", length);
+    }
+    float[] out = new float[rows * length];
+    for (int r = 0; r < rows; r++) {
+      float[] v = row(n.get(r), field + "[" + r + "]", length);
+      System.arraycopy(v, 0, out, r * length, length);
+    }
+    return out;
+  }
+
+  private static void shape(JsonNode n, String what, int length) {
+    if (!n.isArray()) {
+      throw ApiException.badRequest("'" + what + "' must be an array of numbers, got " + kind(n));
+    }
+    if (n.size() != length) {
+      throw ApiException.badRequest("'" + what + "' must have length " + length + ", got " + n.size());
+    }
+  }
+
+  private static float[] row(JsonNode n, String what, int length) {
+    shape(n, what, length);
+    float[] v = new float[length];
+    for (int i = 0; i < length; i++) {
+      JsonNode e = n.get(i);
+      if (!e.isNumber()) {
+        throw ApiException.badRequest("'" + what + "[" + i + "]' must be a finite number, got " + kind(e)
+            + (e.isTextual() ? " " + shorten(e.asText()) : "") + " (JSON has no NaN or Infinity)");
+      }
+      double d = e.doubleValue();
+      if (!Double.isFinite(d) || Math.abs(d) > Float.MAX_VALUE) {
+        throw ApiException.badRequest("'" + what + "[" + i + "]' = " + shorten(e.asText())
+            + " is out of float range (|v| <= " + Float.MAX_VALUE + ")");
+      }
+      v[i] = (float) d;
+    }
+    return v;
+  }
+
+  /** The number of rows of a matrix field already read by {@link #matrix}. */
+  public static int rows(ObjectNode o, String field) {
+    return o.get(field).size();
+  }
+
+  /**
+   * An optional string field.
+   *
+   * @throws ApiException 400 when present but not a string
+   */
+  public static String string(ObjectNode o, String field, String dflt) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isTextual()) {
+      throw ApiException.badRequest("field '" + field + "' must be a string, got " + kind(n));
+    }
+    return n.textValue();
+  }
+
+  /**
+   * An optional integer field within int range.
+   *
+   * @throws ApiException 400 when present but not an integer that fits an int
+   */
+  public static int integer(ObjectNode o, String field, int dflt) {
+    long v = longInteger(o, field, dflt);
+    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+      throw ApiException.badRequest("field '" + field + "' is out of range: " + v);
+    }
+    return (int) v;
+  }
+
+  /**
+   * An optional integer field within long range.
+   *
+   * @throws ApiException 400 when present but not an integer that fits a long
+   */
+  public static long longInteger(ObjectNode o, String field, long dflt) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+      throw ApiException.badRequest("field '" + field + "' must be an integer, got " + shorten(n.toString()));
+    }
+    return n.longValue();
+  }
+
+  /**
+   * An optional finite number field.
+   *
+   * @throws ApiException 400 when present but not a finite number
+   */
+  public static double number(ObjectNode o, String field, double dflt) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isNumber() || !Double.isFinite(n.doubleValue())) {
+      throw ApiException.badRequest("field '" + field + "' must be a finite number, got " + shorten(n.toString()));
+    }
+    return n.doubleValue();
+  }
+
+  /** Lower-case name of a node's JSON type. */
+  static String kind(JsonNode n) {
+    return n == null ? "nothing" : n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** Jackson's message without the source excerpt, which could echo a large body. */
+  private static String describe(JsonProcessingException e) {
+    String m = e.getOriginalMessage();
+    var loc = e.getLocation();
+    String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    return shorten(m == null ? "malformed" : m) + where;
+  }
+
+  private static String shorten(String s) {
+    String one = s.replaceAll("[\\r\\n\\t]+", " ");
+    return one.length() <= 120 ? one : one.substring(0, 117) + "...";
+  }
+
+  /** A set of allowed field names. */
+  public static Set<String> fields(String... names) {
+    return Set.copyOf(Arrays.asList(names));
+  }
+}

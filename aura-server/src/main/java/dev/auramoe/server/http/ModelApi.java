@@ -1,0 +1,389 @@
+package dev.auramoe.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.balance.BalanceState;
+import dev.auramoe.energy.Component;
+import dev.auramoe.energy.EnergyReport;
+import dev.auramoe.routing.RoutingDecision;
+import dev.auramoe.routing.diagnostics.RoutingStats;
+import dev.auramoe.server.ApiException;
+import dev.auramoe.server.ServerLimits;
+import dev.auramoe.server.journal.LearnJournal;
+import dev.auramoe.server.metrics.ServerMetrics;
+import dev.auramoe.server.model.ModelEntry;
+import dev.auramoe.server.model.ModelRegistry;
+import dev.auramoe.server.model.ModelSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The model endpoints under {@code /v1/models}, independent of the HTTP framework: each takes the
+ * path parameters and the raw body and returns a {@link Reply}, or throws an {@link ApiException}.
+ * Every request is parsed and validated completely (shape, dimensions, finiteness, limits, model and
+ * stream) before a model is touched, so a refused request changes nothing. Thread-safe.
+ */
+public final class ModelApi {
+
+  private static final Set<String> CREATE_FIELDS = JsonRequests.fields("name", "inputDim", "outputDim", "experts",
+      "topK", "hidden", "seed", "mu", "routerLearningRate", "temperature", "diagnosticsWindow", "diagnosticsDecay");
+  private static final Set<String> ONE_FIELDS = JsonRequests.fields("x", "stream");
+  private static final Set<String> BATCH_FIELDS = JsonRequests.fields("xs", "stream");
+  private static final Set<String> LEARN_FIELDS = JsonRequests.fields("x", "y", "stream");
+  private static final Set<String> LEARN_BATCH_FIELDS = JsonRequests.fields("xs", "ys", "stream");
+
+  private final ModelRegistry registry;
+  private final JsonRequests json;
+  private final ServerLimits limits;
+  private final LearnJournal journal;
+  private final ServerMetrics metrics;
+
+  /**
+   * The API over a registry.
+   *
+   * @param registry the models
+   * @param json the request reader
+   * @param limits batch and model limits
+   * @param journal receives every learn event before it is applied
+   * @param metrics counts learned samples
+   */
+  public ModelApi(ModelRegistry registry, JsonRequests json, ServerLimits limits, LearnJournal journal,
+      ServerMetrics metrics) {
+    this.registry = registry;
+    this.json = json;
+    this.limits = limits;
+    this.journal = journal;
+    this.metrics = metrics;
+  }
+
+  /** {@code POST /v1/models}: creates a model (201), 409 when the name is taken. */
+  public Reply create(byte[] body) {
+    ObjectNode o = json.object(body, CREATE_FIELDS);
+    String name = JsonRequests.string(o, "name", null);
+    if (name == null) {
+      throw ApiException.badRequest("field 'name' is required");
+    }
+    if (!o.has("inputDim")) {
+      throw ApiException.badRequest("field 'inputDim' is required");
+    }
+    ModelSpec spec = new ModelSpec(name,
+        JsonRequests.integer(o, "inputDim", 0),
+        JsonRequests.integer(o, "outputDim", ModelSpec.DEFAULT_OUTPUT_DIM),
+        JsonRequests.integer(o, "experts", ModelSpec.DEFAULT_EXPERTS),
+        JsonRequests.integer(o, "topK", ModelSpec.DEFAULT_TOP_K),
+        JsonRequests.integer(o, "hidden", ModelSpec.DEFAULT_HIDDEN),
+        JsonRequests.longInteger(o, "seed", ModelSpec.DEFAULT_SEED),
+        JsonRequests.number(o, "mu", ModelSpec.DEFAULT_MU),
+        JsonRequests.number(o, "routerLearningRate", ModelSpec.DEFAULT_ROUTER_LEARNING_RATE),
+        JsonRequests.number(o, "temperature", ModelSpec.DEFAULT_TEMPERATURE),
+        JsonRequests.integer(o, "diagnosticsWindow", ModelSpec.DEFAULT_DIAGNOSTICS_WINDOW),
+        JsonRequests.number(o, "diagnosticsDecay", ModelSpec.DEFAULT_DIAGNOSTICS_DECAY));
+    return Reply.created(describe(registry.create(spec)));
+  }
+
+  /** {@code GET /v1/models}: every model's name and shape. */
+  public Reply list() {
+    List<Object> models = new ArrayList<>();
+    for (ModelEntry e : registry.list()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", e.name());
+      m.put("inputDim", e.spec().inputDim());
+      m.put("outputDim", e.spec().outputDim());
+      m.put("experts", e.spec().experts());
+      m.put("topK", e.spec().topK());
+      models.add(m);
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("count", models.size());
+    r.put("models", models);
+    return Reply.ok(r);
+  }
+
+  /** {@code GET /v1/models/{name}}: configuration, digest, streams and counters. */
+  public Reply get(String name) {
+    return Reply.ok(describe(registry.get(name)));
+  }
+
+  /** {@code DELETE /v1/models/{name}}. */
+  public Reply delete(String name) {
+    registry.remove(name);
+    return Reply.ok(Map.of("deleted", name));
+  }
+
+  /** {@code POST /v1/models/{name}/route}: one input's routing decision. */
+  public Reply route(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, ONE_FIELDS);
+    String stream = stream(o);
+    float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
+    RoutingDecision d = e.route(stream, x);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("stream", stream);
+    r.put("experts", d.experts());
+    r.put("expertNames", names(e, d.experts()));
+    r.put("weights", d.weights());
+    r.put("probabilities", d.probabilities());
+    r.put("temperature", d.temperature());
+    r.put("steps", d.steps());
+    return Reply.ok(r);
+  }
+
+  /** {@code POST /v1/models/{name}/route/batch}: consecutive inputs of one stream. */
+  public Reply routeBatch(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, BATCH_FIELDS);
+    String stream = stream(o);
+    float[] xs = JsonRequests.matrix(o, "xs", e.spec().inputDim(), limits.maxBatch());
+    int count = JsonRequests.rows(o, "xs");
+    int k = e.spec().topK();
+    int[] experts = new int[count * k];
+    float[] weights = new float[count * k];
+    e.routeBatch(stream, xs, count, experts, weights);
+    List<Object> results = new ArrayList<>(count);
+    for (int r = 0; r < count; r++) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("experts", java.util.Arrays.copyOfRange(experts, r * k, (r + 1) * k));
+      m.put("weights", java.util.Arrays.copyOfRange(weights, r * k, (r + 1) * k));
+      results.add(m);
+    }
+    return Reply.ok(batch(stream, count, results));
+  }
+
+  /** {@code POST /v1/models/{name}/predict}: one prediction with the experts that made it. */
+  public Reply predict(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, ONE_FIELDS);
+    String stream = stream(o);
+    float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
+    Map<String, Object> r = prediction(e.predict(stream, x, 1).getFirst());
+    r.put("stream", stream);
+    return Reply.ok(r);
+  }
+
+  /** {@code POST /v1/models/{name}/predict/batch}. */
+  public Reply predictBatch(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, BATCH_FIELDS);
+    String stream = stream(o);
+    float[] xs = JsonRequests.matrix(o, "xs", e.spec().inputDim(), limits.maxBatch());
+    int count = JsonRequests.rows(o, "xs");
+    List<Object> results = new ArrayList<>(count);
+    for (ModelEntry.Prediction p : e.predict(stream, xs, count)) {
+      results.add(prediction(p));
+    }
+    return Reply.ok(batch(stream, count, results));
+  }
+
+  /** {@code POST /v1/models/{name}/learn}: predict, then learn; answered once the journal acknowledges. */
+  public Reply learn(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, LEARN_FIELDS);
+    String stream = stream(o);
+    float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
+    float[] y = JsonRequests.vector(o, "y", e.spec().outputDim());
+    ModelEntry.LearnedSample s = e.learn(stream, x, y, 1, journal).getFirst();
+    metrics.learned(1);
+    Map<String, Object> r = learned(s);
+    r.put("stream", stream);
+    return Reply.ok(r);
+  }
+
+  /** {@code POST /v1/models/{name}/learn/batch}: consecutive samples, one journal event. */
+  public Reply learnBatch(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, LEARN_BATCH_FIELDS);
+    String stream = stream(o);
+    float[] xs = JsonRequests.matrix(o, "xs", e.spec().inputDim(), limits.maxBatch());
+    float[] ys = JsonRequests.matrix(o, "ys", e.spec().outputDim(), limits.maxBatch());
+    int count = JsonRequests.rows(o, "xs");
+    if (JsonRequests.rows(o, "ys") != count) {
+      throw ApiException.badRequest("'xs' has " + count + " rows but 'ys' has " + JsonRequests.rows(o, "ys"));
+    }
+    List<ModelEntry.LearnedSample> samples = e.learn(stream, xs, ys, count, journal);
+    metrics.learned(count);
+    List<Object> results = new ArrayList<>(count);
+    double sum = 0;
+    for (ModelEntry.LearnedSample s : samples) {
+      results.add(learned(s));
+      sum += s.squaredError();
+    }
+    Map<String, Object> r = batch(stream, count, results);
+    r.put("meanSquaredError", finite(sum / count));
+    return Reply.ok(r);
+  }
+
+  /** {@code GET /v1/models/{name}/streams}. */
+  public Reply streams(String name) {
+    ModelEntry e = registry.get(name);
+    return Reply.ok(Map.of("streams", e.streams()));
+  }
+
+  /** {@code PUT /v1/models/{name}/streams/{stream}}: opens a stream (201), 409 when open. */
+  public Reply openStream(String name, String stream) {
+    ModelEntry e = registry.get(name);
+    e.openStream(stream);
+    return Reply.created(Map.of("stream", stream, "opened", true));
+  }
+
+  /** {@code DELETE /v1/models/{name}/streams/{stream}}. */
+  public Reply closeStream(String name, String stream) {
+    ModelEntry e = registry.get(name);
+    e.closeStream(stream);
+    return Reply.ok(Map.of("stream", stream, "closed", true));
+  }
+
+  /** {@code POST /v1/models/{name}/streams/{stream}/reset}: zeroes the stream's cell state. */
+  public Reply resetStream(String name, String stream) {
+    ModelEntry e = registry.get(name);
+    e.resetStream(stream);
+    return Reply.ok(Map.of("stream", stream, "reset", true));
+  }
+
+  /** {@code GET /v1/models/{name}/stats}: balance, routing diagnostics and energy. */
+  public Reply stats(String name) {
+    ModelEntry e = registry.get(name);
+    MixtureOfExperts m = e.model();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("name", e.name());
+    r.put("balance", balance(m.balanceState()));
+    r.put("diagnostics", diagnostics(m.routingStats()));
+    r.put("energy", energy(m.cumulativeEnergy()));
+    return Reply.ok(r);
+  }
+
+  private static Map<String, Object> describe(ModelEntry e) {
+    ModelSpec s = e.spec();
+    MixtureOfExperts m = e.model();
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("inputDim", s.inputDim());
+    config.put("outputDim", s.outputDim());
+    config.put("experts", s.experts());
+    config.put("topK", s.topK());
+    config.put("hidden", s.hidden());
+    config.put("seed", s.seed());
+    config.put("mu", s.mu());
+    config.put("routerLearningRate", s.routerLearningRate());
+    config.put("temperature", s.temperature());
+    config.put("diagnosticsWindow", s.diagnosticsWindow());
+    config.put("diagnosticsDecay", s.diagnosticsDecay());
+    config.put("parameters", s.parameters());
+    Map<String, Object> counters = new LinkedHashMap<>();
+    counters.put("routes", e.routes());
+    counters.put("predictions", e.predictions());
+    counters.put("learns", e.learns());
+    counters.put("learnSteps", m.learnSteps());
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("name", e.name());
+    r.put("config", config);
+    r.put("expertNames", m.expertNames());
+    r.put("kernels", m.kernels());
+    r.put("digest", m.digest());
+    r.put("streams", m.streams());
+    r.put("counters", counters);
+    r.put("created", e.created().toString());
+    return r;
+  }
+
+  private static String stream(ObjectNode o) {
+    String s = JsonRequests.string(o, "stream", MixtureOfExperts.DEFAULT_STREAM);
+    ModelEntry.checkStreamId(s);
+    return s;
+  }
+
+  private static List<String> names(ModelEntry e, int[] experts) {
+    List<String> all = e.model().expertNames();
+    List<String> r = new ArrayList<>(experts.length);
+    for (int i : experts) {
+      r.add(all.get(i));
+    }
+    return r;
+  }
+
+  private static Map<String, Object> batch(String stream, int count, List<Object> results) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("stream", stream);
+    r.put("count", count);
+    r.put("results", results);
+    return r;
+  }
+
+  private static Map<String, Object> prediction(ModelEntry.Prediction p) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("prediction", p.prediction());
+    r.put("experts", p.experts());
+    r.put("weights", p.weights());
+    return r;
+  }
+
+  private static Map<String, Object> learned(ModelEntry.LearnedSample s) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("prediction", s.prediction());
+    r.put("squaredError", finite(s.squaredError()));
+    r.put("experts", s.experts());
+    r.put("weights", s.weights());
+    return r;
+  }
+
+  private static Map<String, Object> balance(BalanceState b) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("mode", b.mode());
+    r.put("active", b.active());
+    r.put("tokens", b.tokens());
+    r.put("biasUpdates", b.biasUpdates());
+    r.put("bias", b.bias());
+    r.put("load", b.load());
+    r.put("counts", b.counts());
+    r.put("maxOverMeanLoad", finite(b.maxOverMeanLoad()));
+    r.put("maxOverMeanCounts", finite(b.maxOverMeanCounts()));
+    return r;
+  }
+
+  private static Map<String, Object> diagnostics(RoutingStats s) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("tokens", s.tokens());
+    r.put("windowLoad", finite(s.windowLoad()));
+    r.put("averageLoad", finite(s.averageLoad()));
+    r.put("maxOverMean", finite(s.maxOverMean()));
+    r.put("coefficientOfVariation", finite(s.coefficientOfVariation()));
+    r.put("routingEntropyBits", finite(s.routingEntropy()));
+    r.put("meanExpertsPerToken", finite(s.meanExpertsPerToken()));
+    r.put("effectiveTemperature", finite(s.effectiveTemperature()));
+    r.put("stickiness", finite(s.stickiness()));
+    r.put("cacheHitRate", finite(s.cacheHitRate()));
+    return r;
+  }
+
+  private static Map<String, Object> energy(EnergyReport e) {
+    Map<String, Object> components = new LinkedHashMap<>();
+    for (Component c : Component.values()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("macs", e.macs(c));
+      m.put("joules", finite(e.joules(c)));
+      components.put(c.name(), m);
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("tokens", e.tokens());
+    r.put("totalMacs", e.totalMacs());
+    r.put("joules", finite(e.joules()));
+    r.put("picojoulesPerToken", finite(e.picojoulesPerToken()));
+    r.put("components", components);
+    r.put("basis", e.basis());
+    return r;
+  }
+
+  /** JSON cannot carry NaN or infinity: such a figure (undefined so far) is written as null. */
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  private static Double[] finite(double[] v) {
+    Double[] r = new Double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      r[i] = finite(v[i]);
+    }
+    return r;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.auramoe.server.http;
+
+/**
+ * What an endpoint answers: a status and a body that Jackson writes as JSON (or, for a
+ * {@link String} body, the text as it is).
+ *
+ * @param status the HTTP status
+ * @param body the body: a map, record or list written as JSON, or a String sent as text
+ * @param contentType the media type
+ */
+public record Reply(int status, Object body, String contentType) {
+
+  /** JSON media type. */
+  public static final String JSON = "application/json";
+
+  /** 200 with a JSON body. */
+  public static Reply ok(Object body) {
+    return new Reply(200, body, JSON);
+  }
+
+  /** 201 with a JSON body. */
+  public static Reply created(Object body) {
+    return new Reply(201, body, JSON);
+  }
+}

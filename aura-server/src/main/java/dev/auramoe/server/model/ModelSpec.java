@@ -1,0 +1,131 @@
+package dev.auramoe.server.model;
+
+import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.experts.Experts;
+import dev.auramoe.server.ApiException;
+import dev.auramoe.server.ServerLimits;
+import java.util.regex.Pattern;
+
+/**
+ * What a client asks for when it creates a model: a mixture of {@code experts} NLMS experts from
+ * {@code inputDim} to {@code outputDim} values behind a liquid gating cell, with routing
+ * diagnostics on.
+ *
+ * @param name the model's name: 1 to 64 characters of {@code A-Z a-z 0-9 . _ -}, starting with a
+ *     letter or digit
+ * @param inputDim input values per sample, &gt;= 1 (required)
+ * @param outputDim output values per sample, &gt;= 1 (default 1)
+ * @param experts number of NLMS experts, 1 to 1024 (default 8)
+ * @param topK experts per input, 1 to {@code experts} (default 2; 1 disables router learning)
+ * @param hidden the gating cell's state size, 1 to 4096 (default 64)
+ * @param seed seed of the random initialisation (default 42)
+ * @param mu the NLMS step of every expert in (0, 2) (default 0.5: near 0 learns slowly and smooths
+ *     noise, near 2 tracks fast and is noisy)
+ * @param routerLearningRate the router's learning rate in [0, 2) (default 0.5; 0 freezes the router)
+ * @param temperature the base softmax temperature, finite and &gt; 0 (default 1)
+ * @param diagnosticsWindow tokens per routing-diagnostics load window, 1 to 1,000,000 (default 1024)
+ * @param diagnosticsDecay per-token decay of the diagnostics' moving-average load in [0, 1)
+ *     (default 0.99: about the last 100 tokens; 0 keeps only the last token)
+ */
+public record ModelSpec(String name, int inputDim, int outputDim, int experts, int topK, int hidden, long seed,
+    double mu, double routerLearningRate, double temperature, int diagnosticsWindow, double diagnosticsDecay) {
+
+  /** Default output size. */
+  public static final int DEFAULT_OUTPUT_DIM = 1;
+  /** Default number of experts. */
+  public static final int DEFAULT_EXPERTS = 8;
+  /** Default experts per input. */
+  public static final int DEFAULT_TOP_K = 2;
+  /** Default cell state size. */
+  public static final int DEFAULT_HIDDEN = 64;
+  /** Default seed. */
+  public static final long DEFAULT_SEED = 42;
+  /** Default NLMS step. */
+  public static final double DEFAULT_MU = 0.5;
+  /** Default router learning rate. */
+  public static final double DEFAULT_ROUTER_LEARNING_RATE = 0.5;
+  /** Default temperature. */
+  public static final double DEFAULT_TEMPERATURE = 1.0;
+  /** Default diagnostics window. */
+  public static final int DEFAULT_DIAGNOSTICS_WINDOW = 1024;
+  /** Default diagnostics decay. */
+  public static final double DEFAULT_DIAGNOSTICS_DECAY = 0.99;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /**
+   * Checks every field against its range and the model's size against the limits.
+   *
+   * @throws ApiException 400 naming the first field that is out of range
+   */
+  public void validate(ServerLimits limits) {
+    checkName(name);
+    range("inputDim", inputDim, 1, 1 << 20);
+    range("outputDim", outputDim, 1, 1 << 16);
+    range("experts", experts, 1, 1024);
+    range("topK", topK, 1, experts);
+    range("hidden", hidden, 1, 4096);
+    if (!(mu > 0 && mu < 2)) {
+      throw ApiException.badRequest("mu must lie in (0, 2), got " + mu);
+    }
+    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
+      throw ApiException.badRequest("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+    }
+    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
+      throw ApiException.badRequest("temperature must be finite and > 0, got " + temperature);
+    }
+    range("diagnosticsWindow", diagnosticsWindow, 1, 1_000_000);
+    if (!(diagnosticsDecay >= 0 && diagnosticsDecay < 1)) {
+      throw ApiException.badRequest("diagnosticsDecay must lie in [0, 1), got " + diagnosticsDecay);
+    }
+    long params = parameters();
+    if (params > limits.maxParameters()) {
+      throw ApiException.badRequest("the model would have about " + params + " parameters, more than the limit of "
+          + limits.maxParameters());
+    }
+  }
+
+  /**
+   * An estimate of the model's float parameters: the cell's input projection (time constants, drive
+   * and the router's input readout), its recurrent weights, the router readout and the experts.
+   */
+  public long parameters() {
+    long in = inputDim;
+    long h = hidden;
+    long e = experts;
+    return in * (2 * h + e) + h * h + h * e + e * (in + 1) * outputDim;
+  }
+
+  /** Builds the model, diagnostics on; call {@link #validate} first. */
+  public MixtureOfExperts build() {
+    MixtureOfExperts m = MixtureOfExperts.builder(inputDim, outputDim)
+        .experts(Experts.nlms("e", experts, inputDim, outputDim, mu))
+        .cell(CellConfig.DEFAULT.withHidden(hidden))
+        .topK(topK)
+        .routerLearningRate((float) routerLearningRate)
+        .temperature((float) temperature)
+        .seed(seed)
+        .build();
+    m.enableDiagnostics(diagnosticsWindow, diagnosticsDecay);
+    return m;
+  }
+
+  /**
+   * Checks a model name.
+   *
+   * @throws ApiException 400 when the name is missing or malformed
+   */
+  public static void checkName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw ApiException.badRequest("model name must be 1 to 64 characters of A-Z a-z 0-9 . _ - starting with a"
+          + " letter or digit");
+    }
+  }
+
+  private static void range(String field, long v, long min, long max) {
+    if (v < min || v > max) {
+      throw ApiException.badRequest(field + " must lie in [" + min + ", " + max + "], got " + v);
+    }
+  }
+}
