@@ -543,8 +543,14 @@ public final class WriteAheadLog implements AutoCloseable {
     trimLock.writeLock().lock();
     try {
       // Every batch was forced when it was written, so closing needs no force of its own.
-      try (lockChannel; FileLock l = fileLock; FileChannel a = active) {
-        assert l.isValid() && a.isOpen();
+      try {
+        active.close();
+      } finally {
+        try {
+          fileLock.release();
+        } finally {
+          lockChannel.close();
+        }
       }
     } finally {
       trimLock.writeLock().unlock();
