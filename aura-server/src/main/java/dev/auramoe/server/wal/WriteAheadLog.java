@@ -196,6 +196,9 @@ public final class WriteAheadLog implements AutoCloseable {
    * Opens the log in {@code dir}, creating the directory and a first segment if needed, and
    * recovers it as the class documentation describes.
    *
+   * @param dir the log's directory, created if missing
+   * @param options tuning knobs
+   * @return the open log, ready for appends after the last good record
    * @throws WalCorruptionException for damage outside the tail of the last segment
    * @throws IOException when the directory cannot be read or another process holds the log open
    */
@@ -328,6 +331,7 @@ public final class WriteAheadLog implements AutoCloseable {
    *
    * @param payload the record; Not modified, and must not be modified until the future completes
    *     (it is written from the caller's array, without a copy)
+   * @return the record's sequence number, once durable
    * @throws IllegalStateException when the log is closed
    * @throws IllegalArgumentException when the payload exceeds {@link #MAX_PAYLOAD}
    */
@@ -394,6 +398,8 @@ public final class WriteAheadLog implements AutoCloseable {
    * {@code consumer}, in sequence order, reading the segments from disk and checking each record
    * again. Records that become durable while the replay runs are not included.
    *
+   * @param fromSeqInclusive first sequence number wanted
+   * @param consumer receives the records, on the calling thread
    * @throws IllegalArgumentException when {@code fromSeqInclusive} is below 1 or below
    *     {@link #firstSequence()} (those records were trimmed)
    * @throws WalCorruptionException when a record read back is damaged
@@ -444,6 +450,7 @@ public final class WriteAheadLog implements AutoCloseable {
    * then forces the directory. The active segment is never deleted. Call it once a durable snapshot
    * covers every record before {@code seq}.
    *
+   * @param seq the first sequence number that must stay
    * @return the number of segment files deleted
    * @throws IllegalStateException when the log is closed
    */
