@@ -1,0 +1,41 @@
+package dev.auramoe.server.wal;
+
+import java.nio.file.Path;
+
+/**
+ * What {@link WriteAheadLog#open} cut from the end of the last segment: a torn or corrupt tail left
+ * by a crash during a write. The records before {@code offset} were kept; the file was truncated at
+ * {@code offset} and forced before any new record was appended.
+ *
+ * @param file the segment file that was truncated
+ * @param offset byte offset of the cut, the end of the last good record (0 when none was good)
+ * @param bytesDropped bytes removed from the end of the file
+ * @param lastGoodSequence sequence number of the last record kept in the whole log
+ * @param problem why the record at {@code offset} was rejected
+ * @param detail the specifics, for logs
+ */
+public record RecoveryReport(Path file, long offset, long bytesDropped, long lastGoodSequence, Problem problem,
+    String detail) {
+
+  /** Why a record was rejected. */
+  public enum Problem {
+    /** Fewer bytes remain than a record header takes. */
+    PARTIAL_HEADER,
+    /** The first byte of the record is not the record magic (typical of zero-filled tails). */
+    BAD_MAGIC,
+    /** The length field exceeds {@link WriteAheadLog#MAX_PAYLOAD}. */
+    BAD_LENGTH,
+    /** The length field points past the end of the file: the record was cut short. */
+    TRUNCATED_RECORD,
+    /** The CRC-32C does not match the record's length, sequence and payload. */
+    CHECKSUM_MISMATCH,
+    /** A well-formed record carries a sequence number other than the previous one plus 1. */
+    SEQUENCE_GAP
+  }
+
+  @Override
+  public String toString() {
+    return file + ": cut at byte " + offset + ", " + bytesDropped + " bytes dropped (" + problem + ": " + detail
+        + "), last good sequence " + lastGoodSequence;
+  }
+}

@@ -1,0 +1,732 @@
+package dev.auramoe.server.wal;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * A write-ahead log in a directory: records are appended with increasing sequence numbers,
+ * acknowledged only once they are on disk, replayed after a restart, and trimmed once a snapshot
+ * covers them.
+ *
+ * <h2>On-disk format</h2>
+ *
+ * The directory holds segment files {@code wal-<first sequence, 20 decimal digits>.log} (for
+ * example {@code wal-00000000000000000001.log}) and a lock file {@code wal.lock}. A segment is a
+ * plain concatenation of records, with no file header; all integers are big-endian (as in
+ * {@code dev.auramoe.io.SnapshotFormat}):
+ *
+ * <pre>
+ * offset  size  field
+ * 0       1     magic/type byte 0xA7 (a data record, format 1)
+ * 1       4     payload length n, unsigned 32-bit, at most MAX_PAYLOAD (1 GiB)
+ * 5       8     sequence number, unsigned 64-bit (in practice &lt; 2^63)
+ * 13      n     payload
+ * 13+n    4     CRC-32C of bytes [1, 13+n): length, sequence and payload
+ * </pre>
+ *
+ * A record takes {@code 17 + n} bytes. Sequence numbers start at 1 in a new log and grow by exactly
+ * 1 from record to record, across segments; the first record of a segment carries the number in
+ * the segment's name. A segment rolls (a new file starts) before a record that would take it past
+ * {@link WalOptions#segmentBytes()}.
+ *
+ * <h2>Durability</h2>
+ *
+ * The future returned by {@link #append(byte[])} completes only after the record was written and
+ * its segment forced with {@code FileChannel.force(false)}, which is {@code fdatasync} on Linux: it
+ * flushes the data and the metadata needed to read it back (the file length), skipping only
+ * timestamps, so {@code force(true)} would add cost without adding safety. A new segment is
+ * created and the directory forced before any record in it is acknowledged, and the directory is
+ * forced again after {@link #trimBefore(long)} deletes files; platforms that cannot open a directory
+ * as a channel (not Linux) skip those directory syncs.
+ *
+ * <p>Group commit: one writer thread takes everything queued (up to
+ * {@link WalOptions#maxBatchBytes()}), writes it through one reused direct buffer, forces once and
+ * then completes all of those futures, so concurrent appenders share flushes. A failed write or
+ * force fails the futures of the batch and of everything queued behind it with an
+ * {@link IOException}, and every later append too: the log is then "failed" and must be reopened,
+ * which recovers whatever reached the disk. Records whose futures failed may or may not survive
+ * the reopen; acknowledged records always do.
+ *
+ * <h2>Recovery</h2>
+ *
+ * {@link #open} validates every record of every segment. A bad record in the <em>last</em> segment
+ * (partial header, bad magic, impossible length, record cut short, checksum mismatch, sequence
+ * gap) is a torn tail from a crash during a write: the file is truncated at the end of the last
+ * good record, forced, and the cut is reported by {@link #recoveryReport()}; appends continue after
+ * it. A bad record in any other segment, or a missing segment, is damage to acknowledged data and
+ * is refused with a {@link WalCorruptionException} naming the file and offset.
+ *
+ * <h2>Threading</h2>
+ *
+ * Every method is thread-safe. Sequence numbers are assigned in the order {@code append} calls
+ * acquire the log's internal lock, so callers that append under a lock of their own (while they
+ * apply the change to their state) get log order equal to apply order. Futures complete on the
+ * writer thread; dependent stages without {@code Async} run there too and delay later commits, so
+ * keep them short. {@link #replay} and {@link #trimBefore} exclude each other but run concurrently
+ * with appends; replay delivers the records that were durable when it started.
+ *
+ * <pre>{@code
+ * try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+ *   wal.replay(snapshotSeq + 1, (seq, payload) -> model.apply(decode(payload)));
+ *   ...
+ *   CompletableFuture<Long> durable;
+ *   synchronized (model) {               // log order = apply order
+ *     model.apply(request);
+ *     durable = wal.append(encode(request));
+ *   }
+ *   durable.join();                      // acknowledge the client only now
+ *   ...
+ *   long covered = snapshotter.save(model);   // a snapshot that includes every record up to covered
+ *   wal.trimBefore(covered + 1);
+ * }
+ * }</pre>
+ */
+public final class WriteAheadLog implements AutoCloseable {
+
+  /** The magic/type byte that starts every record. */
+  public static final byte MAGIC = (byte) 0xA7;
+  /** Largest payload accepted (1 GiB). */
+  public static final int MAX_PAYLOAD = 1 << 30;
+  /** Bytes before the payload: magic, length, sequence. */
+  static final int HEADER = 13;
+  /** Bytes after the payload: the CRC-32C. */
+  static final int TRAILER = 4;
+  /** Frame bytes around a payload. */
+  static final int OVERHEAD = HEADER + TRAILER;
+
+  private static final Pattern NAME = Pattern.compile("wal-(\\d{20})\\.log");
+  private static final String LOCK_FILE = "wal.lock";
+
+  /** Receives replayed records. */
+  @FunctionalInterface
+  public interface RecordConsumer {
+    /**
+     * Accepts one record.
+     *
+     * @param sequence the record's sequence number
+     * @param payload the record's payload, a fresh array the consumer may keep
+     */
+    void accept(long sequence, byte[] payload);
+  }
+
+  private record Segment(long firstSeq, Path path) {}
+
+  private record Pending(long seq, byte[] payload, CompletableFuture<Long> future) {}
+
+  private final Path dir;
+  private final WalOptions options;
+  private final WalHook hook;
+  private final FileChannel lockChannel;
+  private final FileLock fileLock;
+  private final RecoveryReport recovery;
+
+  // Append side, guarded by lock.
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition notEmpty = lock.newCondition();
+  private final Condition notFull = lock.newCondition();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private long queuedBytes;
+  private long lastAssigned;
+  private boolean closed;
+  private IOException failure;
+
+  // Writer thread only.
+  private final Thread writer;
+  private final ByteBuffer buf;
+  private final byte[] hdr = new byte[HEADER - 1];
+  private final ByteBuffer hdrView = ByteBuffer.wrap(hdr);
+  private final CRC32C crc = new CRC32C();
+  private FileChannel active;
+  private Path activePath;
+  private long activeEnd;
+  private boolean dirty;
+
+  // Segments in sequence order, the last one active; guarded by its own monitor.
+  private final ArrayList<Segment> segments;
+  private final ReentrantReadWriteLock trimLock = new ReentrantReadWriteLock();
+  // Single writer (the writer thread, or open), many readers.
+  private volatile long lastDurable;
+  private volatile long forces;
+
+  private WriteAheadLog(Path dir, WalOptions options, WalHook hook, FileChannel lockChannel, FileLock fileLock,
+      ArrayList<Segment> segments, FileChannel active, long activeEnd, long lastSeq, RecoveryReport recovery) {
+    this.dir = dir;
+    this.options = options;
+    this.hook = hook;
+    this.lockChannel = lockChannel;
+    this.fileLock = fileLock;
+    this.segments = segments;
+    this.active = active;
+    this.activePath = segments.getLast().path();
+    this.activeEnd = activeEnd;
+    this.lastAssigned = lastSeq;
+    this.lastDurable = lastSeq;
+    this.recovery = recovery;
+    this.buf = ByteBuffer.allocateDirect(Math.clamp(options.maxBatchBytes() + (long) OVERHEAD, 1 << 16, 1 << 22));
+    this.writer = Thread.ofPlatform().daemon(true).name("wal-writer " + dir).unstarted(this::writeLoop);
+  }
+
+  /** Opens (creating if needed) the log in {@code dir} with {@link WalOptions#DEFAULTS}. */
+  public static WriteAheadLog open(Path dir) throws IOException {
+    return open(dir, WalOptions.DEFAULTS);
+  }
+
+  /**
+   * Opens the log in {@code dir}, creating the directory and a first segment if needed, and
+   * recovers it as the class documentation describes.
+   *
+   * @param dir the log's directory, created if missing
+   * @param options tuning knobs
+   * @return the open log, ready for appends after the last good record
+   * @throws WalCorruptionException for damage outside the tail of the last segment
+   * @throws IOException when the directory cannot be read or another process holds the log open
+   */
+  public static WriteAheadLog open(Path dir, WalOptions options) throws IOException {
+    return open(dir, options, WalHook.NONE);
+  }
+
+  static WriteAheadLog open(Path dir, WalOptions options, WalHook hook) throws IOException {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(hook, "hook");
+    Path d = dir.toAbsolutePath();
+    Files.createDirectories(d);
+    FileChannel lockChannel = FileChannel.open(d.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+    FileChannel active = null;
+    try {
+      FileLock fileLock;
+      try {
+        fileLock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        fileLock = null;
+      }
+      if (fileLock == null) {
+        throw new IOException("write-ahead log " + d + " is already open (" + LOCK_FILE + " is locked)");
+      }
+      ArrayList<Segment> segments = list(d);
+      if (segments.isEmpty()) {
+        Path first = d.resolve(name(1));
+        Files.createFile(first);
+        syncDirectory(d);
+        segments.add(new Segment(1, first));
+      }
+      long expected = segments.getFirst().firstSeq();
+      RecoveryReport report = null;
+      long activeEnd = 0;
+      for (int i = 0; i < segments.size(); i++) {
+        Segment s = segments.get(i);
+        boolean last = i == segments.size() - 1;
+        if (s.firstSeq() != expected) {
+          throw new WalCorruptionException(s.path(), -1, "write-ahead log segment " + s.path() + " starts at sequence "
+              + s.firstSeq() + " but the segment before it ends at " + (expected - 1)
+              + ": a segment is missing or was renamed");
+        }
+        long size = Files.size(s.path());
+        SegmentScanner.Result r;
+        try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
+          r = SegmentScanner.scan(ch, size, s.firstSeq(), Long.MAX_VALUE, Long.MAX_VALUE, null);
+        }
+        if (r.problem != null && !last) {
+          throw new WalCorruptionException(s.path(), r.goodEnd, "write-ahead log segment " + s.path()
+              + " is corrupt at byte offset " + r.goodEnd + " (" + r.problem + ": " + r.detail + "); it is not the"
+              + " last segment, so acknowledged records are damaged. Restore the segment from a backup, or move it"
+              + " and every later segment away (losing their records) to reopen the log");
+        }
+        expected = r.lastSeq + 1;
+        if (last) {
+          active = FileChannel.open(s.path(), StandardOpenOption.WRITE);
+          if (r.problem != null) {
+            report = new RecoveryReport(s.path(), r.goodEnd, size - r.goodEnd, r.lastSeq, r.problem, r.detail);
+            active.truncate(r.goodEnd);
+            active.force(true);
+          }
+          active.position(r.goodEnd);
+          activeEnd = r.goodEnd;
+        }
+      }
+      WriteAheadLog wal = new WriteAheadLog(d, options, hook, lockChannel, fileLock, segments, active, activeEnd,
+          expected - 1, report);
+      wal.writer.start();
+      return wal;
+    } catch (IOException | RuntimeException | Error e) {
+      closeQuietly(active, e);
+      closeQuietly(lockChannel, e);
+      throw e;
+    }
+  }
+
+  /** The segments in {@code dir}, in sequence order. */
+  private static ArrayList<Segment> list(Path dir) throws IOException {
+    ArrayList<Segment> out = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Matcher m = NAME.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          long first;
+          try {
+            first = Long.parseLong(m.group(1));
+          } catch (NumberFormatException e) {
+            first = -1;
+          }
+          if (first < 1) {
+            throw new WalCorruptionException(p, -1, "write-ahead log segment " + p + " has an invalid first sequence");
+          }
+          out.add(new Segment(first, p));
+        }
+      }
+    }
+    out.sort((a, b) -> Long.compare(a.firstSeq(), b.firstSeq()));
+    return out;
+  }
+
+  private static String name(long firstSeq) {
+    return String.format("wal-%020d.log", firstSeq);
+  }
+
+  /** Forces a directory so that file creations and deletions in it survive a crash. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException ignored) {
+      // Some platforms (Windows) cannot open a directory as a channel; nothing more can be done there.
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c, Throwable primary) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        primary.addSuppressed(e);
+      }
+    }
+  }
+
+  /**
+   * Appends a record and returns a future that completes with its sequence number once the record
+   * is durable, or exceptionally with an {@link IOException} when the log could not make it durable
+   * (or had failed before). Sequence numbers are assigned here, in call order. Blocks while
+   * {@link WalOptions#maxQueuedBytes()} are waiting for the writer.
+   *
+   * @param payload the record; Not modified, and must not be modified until the future completes
+   *     (it is written from the caller's array, without a copy)
+   * @return the record's sequence number, once durable
+   * @throws IllegalStateException when the log is closed
+   * @throws IllegalArgumentException when the payload exceeds {@link #MAX_PAYLOAD}
+   */
+  public CompletableFuture<Long> append(byte[] payload) {
+    Objects.requireNonNull(payload, "payload");
+    if (payload.length > MAX_PAYLOAD) {
+      throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the limit of "
+          + MAX_PAYLOAD);
+    }
+    long size = OVERHEAD + (long) payload.length;
+    lock.lock();
+    try {
+      while (true) {
+        if (closed) {
+          throw new IllegalStateException("write-ahead log " + dir + " is closed");
+        }
+        if (failure != null) {
+          return CompletableFuture.failedFuture(failedLog());
+        }
+        if (queuedBytes == 0 || queuedBytes + size <= options.maxQueuedBytes()) {
+          break;
+        }
+        notFull.awaitUninterruptibly();
+      }
+      Pending p = new Pending(++lastAssigned, payload, new CompletableFuture<>());
+      queue.add(p);
+      queuedBytes += size;
+      notEmpty.signal();
+      return p.future();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Appends a record and waits until it is durable.
+   *
+   * @return the record's sequence number
+   * @throws IOException when the record could not be made durable; {@link InterruptedIOException}
+   *     when interrupted while waiting (the record may or may not become durable)
+   * @see #append(byte[])
+   */
+  public long appendAndWait(byte[] payload) throws IOException {
+    CompletableFuture<Long> f = append(payload);
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      throw new IOException(c.getMessage(), c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a write-ahead log record to become durable;"
+          + " it may or may not be on disk");
+    }
+  }
+
+  private IOException failedLog() {
+    return new IOException("write-ahead log " + dir + " has failed and accepts no more appends; reopen it to recover"
+        + " (cause: " + failure.getMessage() + ")", failure);
+  }
+
+  /**
+   * Passes every durable record with a sequence number of at least {@code fromSeqInclusive} to
+   * {@code consumer}, in sequence order, reading the segments from disk and checking each record
+   * again. Records that become durable while the replay runs are not included.
+   *
+   * @param fromSeqInclusive first sequence number wanted
+   * @param consumer receives the records, on the calling thread
+   * @throws IllegalArgumentException when {@code fromSeqInclusive} is below 1 or below
+   *     {@link #firstSequence()} (those records were trimmed)
+   * @throws WalCorruptionException when a record read back is damaged
+   * @throws IllegalStateException when the log is closed
+   */
+  public void replay(long fromSeqInclusive, RecordConsumer consumer) throws IOException {
+    Objects.requireNonNull(consumer, "consumer");
+    trimLock.readLock().lock();
+    try {
+      ensureOpen();
+      // Read the durable end first: every record up to it lies in a segment already listed.
+      long upTo = lastDurable;
+      List<Segment> snapshot;
+      synchronized (segments) {
+        snapshot = List.copyOf(segments);
+      }
+      long first = snapshot.getFirst().firstSeq();
+      if (fromSeqInclusive < 1 || fromSeqInclusive < first) {
+        throw new IllegalArgumentException("cannot replay from sequence " + fromSeqInclusive + ": the log starts at "
+            + first + (first > 1 ? " (earlier records were trimmed)" : ""));
+      }
+      long seen = fromSeqInclusive - 1;
+      for (int i = 0; i < snapshot.size() && seen < upTo; i++) {
+        Segment s = snapshot.get(i);
+        if (i + 1 < snapshot.size() && snapshot.get(i + 1).firstSeq() <= fromSeqInclusive) {
+          continue;
+        }
+        SegmentScanner.Result r;
+        try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
+          r = SegmentScanner.scan(ch, ch.size(), s.firstSeq(), fromSeqInclusive, upTo, consumer);
+        }
+        long segmentEnd = i + 1 < snapshot.size() ? snapshot.get(i + 1).firstSeq() - 1 : upTo;
+        if (r.problem != null || r.lastSeq < Math.min(segmentEnd, upTo)) {
+          throw new WalCorruptionException(s.path(), r.goodEnd, "write-ahead log segment " + s.path()
+              + " is damaged at byte offset " + r.goodEnd + " ("
+              + (r.problem != null ? r.problem + ": " + r.detail : "it ends at sequence " + r.lastSeq) + ")"
+              + " while replaying up to sequence " + upTo);
+        }
+        seen = r.lastSeq;
+      }
+    } finally {
+      trimLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Deletes every segment whose records all have sequence numbers below {@code seq}, oldest first,
+   * then forces the directory. The active segment is never deleted. Call it once a durable snapshot
+   * covers every record before {@code seq}.
+   *
+   * @param seq the first sequence number that must stay
+   * @return the number of segment files deleted
+   * @throws IllegalStateException when the log is closed
+   */
+  public int trimBefore(long seq) throws IOException {
+    trimLock.writeLock().lock();
+    try {
+      ensureOpen();
+      List<Segment> doomed = new ArrayList<>();
+      synchronized (segments) {
+        for (int i = 0; i + 1 < segments.size() && segments.get(i + 1).firstSeq() <= seq; i++) {
+          doomed.add(segments.get(i));
+        }
+      }
+      // Oldest first, so a crash half-way leaves a contiguous log.
+      for (Segment s : doomed) {
+        Files.deleteIfExists(s.path());
+        synchronized (segments) {
+          segments.removeFirst();
+        }
+      }
+      if (!doomed.isEmpty()) {
+        syncDirectory(dir);
+      }
+      return doomed.size();
+    } finally {
+      trimLock.writeLock().unlock();
+    }
+  }
+
+  private void ensureOpen() {
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("write-ahead log " + dir + " is closed");
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sequence number of the last durable record; 0 (or the first segment's number minus 1) when none. */
+  public long lastSequence() {
+    return lastDurable;
+  }
+
+  /** Sequence number of the oldest record still kept (records before it were trimmed). */
+  public long firstSequence() {
+    synchronized (segments) {
+      return segments.getFirst().firstSeq();
+    }
+  }
+
+  /** What {@link #open} cut from the tail of the last segment; empty when the log was clean. */
+  public Optional<RecoveryReport> recoveryReport() {
+    return Optional.ofNullable(recovery);
+  }
+
+  /** The log's directory. */
+  public Path directory() {
+    return dir;
+  }
+
+  /** How many times the writer has forced a segment (one per group commit, plus one per roll). */
+  public long forces() {
+    return forces;
+  }
+
+  /**
+   * Waits for every pending append to become durable (or fail), then closes the files and releases
+   * the directory lock. Appends after close throw {@link IllegalStateException}; closing twice does
+   * nothing. A failure of the log is reported through the futures, not here.
+   */
+  @Override
+  public void close() throws IOException {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      notEmpty.signalAll();
+      notFull.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    boolean interrupted = false;
+    while (writer.isAlive()) {
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    trimLock.writeLock().lock();
+    try {
+      // Every batch was forced when it was written, so closing needs no force of its own.
+      try {
+        active.close();
+      } finally {
+        try {
+          fileLock.release();
+        } finally {
+          lockChannel.close();
+        }
+      }
+    } finally {
+      trimLock.writeLock().unlock();
+    }
+  }
+
+  // ---- writer thread ----
+
+  private void writeLoop() {
+    ArrayList<Pending> batch = new ArrayList<>();
+    try {
+      while (takeBatch(batch)) {
+        try {
+          writeBatch(batch);
+        } catch (IOException | RuntimeException | Error e) {
+          fail(batch, e);
+          return;
+        }
+        for (Pending p : batch) {
+          p.future().complete(p.seq());
+        }
+        batch.clear();
+      }
+    } catch (InterruptedException e) {
+      fail(batch, new InterruptedIOException("the write-ahead log writer thread was interrupted"));
+    }
+  }
+
+  /** Waits for work and moves the next batch into {@code batch}; false once closed and drained. */
+  private boolean takeBatch(List<Pending> batch) throws InterruptedException {
+    lock.lock();
+    try {
+      while (queue.isEmpty()) {
+        if (closed) {
+          return false;
+        }
+        notEmpty.await();
+      }
+      long linger = options.maxWait().toNanos();
+      while (linger > 0 && queuedBytes < options.maxBatchBytes() && !closed) {
+        linger = notEmpty.awaitNanos(linger);
+      }
+      long bytes = 0;
+      Pending p;
+      while ((p = queue.peek()) != null) {
+        long size = OVERHEAD + (long) p.payload().length;
+        if (!batch.isEmpty() && bytes + size > options.maxBatchBytes()) {
+          break;
+        }
+        batch.add(queue.poll());
+        bytes += size;
+      }
+      queuedBytes -= bytes;
+      notFull.signalAll();
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void writeBatch(List<Pending> batch) throws IOException {
+    for (Pending p : batch) {
+      long size = OVERHEAD + (long) p.payload().length;
+      if (activeEnd > 0 && activeEnd + size > options.segmentBytes()) {
+        flush();
+        force();
+        roll(p.seq());
+      }
+      put(p.seq(), p.payload());
+    }
+    flush();
+    force();
+    lastDurable = batch.getLast().seq();
+  }
+
+  /** Frames one record into the buffer, flushing the buffer to the channel whenever it fills. */
+  private void put(long seq, byte[] payload) throws IOException {
+    int n = payload.length;
+    hdrView.putInt(0, n).putLong(4, seq);
+    crc.reset();
+    crc.update(hdr, 0, hdr.length);
+    crc.update(payload, 0, n);
+    int sum = (int) crc.getValue();
+    if (buf.remaining() < HEADER) {
+      flush();
+    }
+    buf.put(MAGIC).put(hdr);
+    for (int off = 0; off < n; ) {
+      if (!buf.hasRemaining()) {
+        flush();
+      }
+      int k = Math.min(buf.remaining(), n - off);
+      buf.put(payload, off, k);
+      off += k;
+    }
+    if (buf.remaining() < TRAILER) {
+      flush();
+    }
+    buf.putInt(sum);
+    activeEnd += OVERHEAD + n;
+  }
+
+  private void flush() throws IOException {
+    buf.flip();
+    if (buf.hasRemaining()) {
+      dirty = true;
+    }
+    while (buf.hasRemaining()) {
+      active.write(buf);
+    }
+    buf.clear();
+  }
+
+  private void force() throws IOException {
+    if (!dirty) {
+      return;
+    }
+    hook.beforeForce(activePath);
+    active.force(false);
+    dirty = false;
+    forces++;
+  }
+
+  /** Starts a new segment whose first record is {@code firstSeq}; the old one is already forced. */
+  private void roll(long firstSeq) throws IOException {
+    Path next = dir.resolve(name(firstSeq));
+    FileChannel ch = FileChannel.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try {
+      syncDirectory(dir);
+      synchronized (segments) {
+        segments.add(new Segment(firstSeq, next));
+      }
+    } catch (RuntimeException e) {
+      closeQuietly(ch, e);
+      throw e;
+    }
+    FileChannel old = active;
+    active = ch;
+    activePath = next;
+    activeEnd = 0;
+    old.close();
+  }
+
+  /** Marks the log failed and fails {@code batch} and everything queued. */
+  private void fail(List<Pending> batch, Throwable cause) {
+    IOException io = new IOException("write-ahead log " + dir + " failed to write or force " + activePath + ": "
+        + cause, cause);
+    List<Pending> queued;
+    lock.lock();
+    try {
+      failure = io;
+      queued = new ArrayList<>(queue);
+      queue.clear();
+      queuedBytes = 0;
+      notFull.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    for (Pending p : batch) {
+      p.future().completeExceptionally(io);
+    }
+    for (Pending p : queued) {
+      p.future().completeExceptionally(io);
+    }
+    batch.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "WriteAheadLog[" + dir + ", last sequence " + lastDurable + "]";
+  }
+}
