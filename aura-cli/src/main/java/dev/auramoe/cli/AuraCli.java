@@ -12,9 +12,10 @@ import picocli.CommandLine.Command;
  * {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED}.
  */
 @Command(name = "aura", mixinStandardHelpOptions = true, versionProvider = AuraCli.Version.class,
-    description = "Adaptive mixture-of-experts routing with liquid gating: demo and benchmarks.",
-    subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class, GenerateCommand.class, DriftBenchCommand.class,
-        CommandLine.HelpCommand.class})
+    description = "Adaptive mixture-of-experts routing with liquid gating: demo, benchmarks, streaming learning "
+        + "and the routing service.",
+    subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class,
+        GenerateCommand.class, DriftBenchCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class AuraCli implements Runnable {
 
   @CommandLine.Spec

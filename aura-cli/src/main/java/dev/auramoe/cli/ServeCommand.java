@@ -1,0 +1,58 @@
+package dev.auramoe.cli;
+
+import dev.auramoe.server.RoutingServer;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code aura serve}: the routing service on HTTP until the process is stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {
+      "Starts the routing service: a JSON HTTP API to create models, route, predict and learn, with /health and "
+          + "/metrics (Prometheus). Binds 127.0.0.1 unless --host says otherwise; stops on SIGINT or SIGTERM.",
+      "Models live in memory in this version (durable learning with a write-ahead log is being built)."
+    })
+public final class ServeCommand implements Callable<Integer> {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--host", paramLabel = "HOST", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+  String host = "127.0.0.1";
+
+  @Option(names = "--port", paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+  int port = 8080;
+
+  /** For tests: stop after this many milliseconds instead of waiting for a signal. */
+  @Option(names = "--stop-after-ms", hidden = true)
+  long stopAfterMs = -1;
+
+  @Override
+  public Integer call() throws Exception {
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--port must lie in 0..65535, got " + port);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    CountDownLatch stopped = new CountDownLatch(1);
+    RoutingServer server = RoutingServer.builder().host(host).port(port).build().start();
+    Thread hook = new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "aura-serve-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models)%n", host, server.port());
+    out.flush();
+    if (stopAfterMs >= 0) {
+      stopped.await(stopAfterMs, TimeUnit.MILLISECONDS);
+      Runtime.getRuntime().removeShutdownHook(hook);
+      server.close();
+      return 0;
+    }
+    stopped.await();
+    return 0;
+  }
+}

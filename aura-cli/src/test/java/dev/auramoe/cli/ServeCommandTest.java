@@ -1,0 +1,42 @@
+package dev.auramoe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** {@code aura serve} starts the real server on loopback and answers /health. */
+class ServeCommandTest {
+
+  @Test
+  void serveAnswersHealthOnLoopback() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    CompletableFuture<CliTest.Run> run = CompletableFuture.supplyAsync(
+        () -> CliTest.run("serve", "--port", Integer.toString(port), "--stop-after-ms", "6000"));
+    HttpClient client = HttpClient.newHttpClient();
+    HttpResponse<String> health = null;
+    for (int i = 0; i < 50 && health == null; i++) {
+      try {
+        health = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+            HttpResponse.BodyHandlers.ofString());
+      } catch (java.io.IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(health).isNotNull();
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).contains("UP");
+    CliTest.Run r = run.get();
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("listening on http://127.0.0.1:" + port);
+    assertThat(CliTest.run("serve", "--port", "70000").exitCode()).isNotZero();
+  }
+}
