@@ -174,6 +174,10 @@ public final class DataStore implements AutoCloseable {
         return;
       }
       counts[0]++;
+      if (op.type() == Operation.Type.DELETE_MODEL) {
+        registry.drop(op.model());
+        return;
+      }
       try {
         apply(e, op);
       } catch (ApiException refused) {

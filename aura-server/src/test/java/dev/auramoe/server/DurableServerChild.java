@@ -1,0 +1,26 @@
+package dev.auramoe.server;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The server {@link DurableCrashTest} kills: a {@link RoutingServer} on a free port over the data
+ * directory {@code args[0]}; writes {@code PORT <port>} on stdout once it listens, then runs until
+ * killed.
+ */
+public final class DurableServerChild {
+
+  private DurableServerChild() {}
+
+  /** Runs until killed. */
+  public static void main(String[] args) throws Exception {
+    RoutingServer server = RoutingServer.builder().port(0).dataDir(Path.of(args[0])).build().start();
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.US_ASCII);
+    out.print("PORT " + server.port() + "\n");
+    out.flush();
+    Thread.sleep(Long.MAX_VALUE);
+  }
+}
