@@ -29,11 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 5's acceptance: the server runs as a separate JVM over a data directory, client threads
  * learn (inputs derived from a counter) and record every acknowledged learn with its log sequence
- * number, and the server is killed with SIGKILL at a random moment; 20 rounds over the same
+ * number while another thread routes (routes change the stream's state and the balancer, so they are
+ * logged too, without waiting for the disk), and the server is killed with SIGKILL at a random moment; 20 rounds over the same
  * directory. After each kill the test reads the log itself: every acknowledged learn must be in it,
  * with its inputs. The next server recovers from the directory and its model's digest must equal
- * the digest of a fresh model of the same spec that learned exactly the log's learns in sequence
- * order: nothing acknowledged is lost and nothing is half-applied.
+ * the digest of a fresh model of the same spec that applied exactly the log's learns and routes in
+ * sequence order: nothing acknowledged is lost and nothing is half-applied.
  */
 @ExtendWith(NoOutputExtension.class)
 class DurableCrashTest {
@@ -66,6 +67,7 @@ class DurableCrashTest {
     AtomicLong counter = new AtomicLong();
     String expectedDigest = null;
     long totalAcked = 0;
+    long routesLogged = 0;
     for (int round = 0; round <= ROUNDS; round++) {
       Path err = tmp.resolve("child-" + round + ".err");
       List<String> cmd = new ArrayList<>(List.of(java));
@@ -113,7 +115,16 @@ class DurableCrashTest {
             }
           }));
         }
-        Thread.sleep(100 + rnd.nextInt(300));
+        threads.add(Thread.ofPlatform().start(() -> {
+          for (long j = 0; !stop.get(); j++) {
+            try {
+              client.postJson("/v1/models/" + SPEC.name() + "/route", Map.of("x", x(1_000_000 + j)));
+            } catch (RuntimeException killed) {
+              return;
+            }
+          }
+        }));
+        Thread.sleep(200 + rnd.nextInt(400));
         assertThat(child.toHandle().destroyForcibly()).isTrue();
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         stop.set(true);
@@ -124,36 +135,45 @@ class DurableCrashTest {
         totalAcked += acked.size();
 
         // The durable log, read with the server down: every acknowledged learn is in it.
-        TreeMap<Long, LearnEvent> learns = new TreeMap<>();
+        TreeMap<Long, Operation> ops = new TreeMap<>();
         try (WriteAheadLog wal = WriteAheadLog.open(data.resolve("wal"))) {
           wal.replay(1, (seq, payload) -> {
             Operation op = Operation.decode(payload);
-            if (op.type() == Operation.Type.LEARN) {
-              learns.put(seq, op.learn());
+            if (op.type() == Operation.Type.LEARN || op.type() == Operation.Type.ROUTE) {
+              ops.put(seq, op);
             } else {
               assertThat(op.type()).isEqualTo(Operation.Type.CREATE_MODEL);
             }
           });
         }
         for (Ack a : acked) {
-          LearnEvent e = learns.get(a.seq());
+          Operation op = ops.get(a.seq());
+          assertThat(op).as("round %d: acknowledged learn %d (seq %d) is durable", round, a.i(), a.seq()).isNotNull();
+          LearnEvent e = op.learn();
           assertThat(e).as("round %d: acknowledged learn %d (seq %d) is durable", round, a.i(), a.seq()).isNotNull();
           assertThat(e.xs()).containsExactly(x(a.i()));
           assertThat(e.ys()).containsExactly(y(a.i()));
         }
-        expectedDigest = replay(learns.values());
+        expectedDigest = replay(ops.values());
+        routesLogged = ops.values().stream().filter(o -> o.type() == Operation.Type.ROUTE).count();
       } finally {
         child.toHandle().destroyForcibly();
         child.waitFor(30, TimeUnit.SECONDS);
       }
     }
     assertThat(totalAcked).isGreaterThanOrEqualTo(ROUNDS);
+    assertThat(routesLogged).as("routes in the log").isPositive();
   }
 
-  /** A fresh model of the spec that learns the events in order, as the server does. */
-  private static String replay(Iterable<LearnEvent> events) {
+  /** A fresh model of the spec that routes and learns in log order, as the server does. */
+  private static String replay(Iterable<Operation> ops) {
     try (MixtureOfExperts m = SPEC.build()) {
-      for (LearnEvent e : events) {
+      for (Operation op : ops) {
+        if (op.type() == Operation.Type.ROUTE) {
+          m.route(op.stream(), op.xs());
+          continue;
+        }
+        LearnEvent e = op.learn();
         for (int r = 0; r < e.count(); r++) {
           m.learn(e.stream(), java.util.Arrays.copyOfRange(e.xs(), r * e.inputDim(), (r + 1) * e.inputDim()),
               java.util.Arrays.copyOfRange(e.ys(), r * e.outputDim(), (r + 1) * e.outputDim()));
