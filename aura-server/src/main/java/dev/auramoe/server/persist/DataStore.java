@@ -161,7 +161,13 @@ public final class DataStore implements AutoCloseable {
           return;
         }
         ModelSpec spec = ModelRegistry.spec(op.spec());
-        registry.restore(spec, spec.build(), seq - 1);
+        ModelEntry created = registry.restore(spec, spec.build(), seq - 1);
+        created.sequencer().lock();
+        try {
+          created.replayed(seq);
+        } finally {
+          created.sequencer().unlock();
+        }
         counts[0]++;
         return;
       }
