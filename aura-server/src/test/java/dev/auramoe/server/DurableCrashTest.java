@@ -2,10 +2,12 @@ package dev.auramoe.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.server.journal.LearnEvent;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.wal.WalOptions;
 import dev.auramoe.server.wal.WriteAheadLog;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,6 +62,26 @@ class DurableCrashTest {
 
   @Test
   void noAcknowledgedLearnIsLostOverTwentyKills() throws Exception {
+    long[] stats = rounds(ROUNDS, 1_000_000, WalOptions.DEFAULTS.segmentBytes());
+    assertThat(stats[0]).as("acknowledged learns").isGreaterThanOrEqualTo(ROUNDS);
+    assertThat(stats[1]).as("routes in the log").isPositive();
+  }
+
+  /**
+   * The same with a snapshot every 40 operations and 4 KiB log segments, so the kills land during
+   * snapshots and trims too: the reference is then the model's snapshot plus the log after it, and
+   * the log must still hold every operation the snapshot does not cover.
+   */
+  @Test
+  void snapshotsAndTrimmingSurviveKills() throws Exception {
+    long[] stats = rounds(8, 40, 4096);
+    assertThat(stats[0]).as("acknowledged learns").isGreaterThanOrEqualTo(8);
+    assertThat(stats[2]).as("rounds that recovered from a snapshot").isPositive();
+    assertThat(stats[3]).as("rounds whose log was trimmed").isPositive();
+  }
+
+  /** Runs the rounds; returns {acknowledged learns, routes in the last log, rounds with a snapshot, rounds trimmed}. */
+  private long[] rounds(int rounds, long snapshotEvery, long segmentBytes) throws Exception {
     Path data = tmp.resolve("data");
     String java = ProcessHandle.current().info().command().orElseThrow();
     String logging = System.getProperty("java.util.logging.config.file");
@@ -68,14 +90,16 @@ class DurableCrashTest {
     String expectedDigest = null;
     long totalAcked = 0;
     long routesLogged = 0;
-    for (int round = 0; round <= ROUNDS; round++) {
+    long fromSnapshot = 0;
+    long trimmed = 0;
+    for (int round = 0; round <= rounds; round++) {
       Path err = tmp.resolve("child-" + round + ".err");
       List<String> cmd = new ArrayList<>(List.of(java));
       if (logging != null) {
         cmd.add("-Djava.util.logging.config.file=" + logging);
       }
       cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DurableServerChild.class.getName(),
-          data.toString()));
+          data.toString(), Long.toString(snapshotEvery), Long.toString(segmentBytes)));
       Process child = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
       try {
         int port;
@@ -93,7 +117,7 @@ class DurableCrashTest {
         } else {
           assertThat(client.digest(SPEC.name())).as("round %d: recovered digest", round).isEqualTo(expectedDigest);
         }
-        if (round == ROUNDS) {
+        if (round == rounds) {
           break;
         }
         ConcurrentLinkedQueue<Ack> acked = new ConcurrentLinkedQueue<>();
@@ -135,10 +159,30 @@ class DurableCrashTest {
         totalAcked += acked.size();
 
         // The durable log, read with the server down: every acknowledged learn is in it.
+        // With a snapshot, it covers the operations up to its sequence and the log holds the rest.
+        Path meta = data.resolve("snapshots/" + SPEC.name() + ".meta");
+        long covered = 0;
+        Path snapshot = null;
+        if (Files.exists(meta)) {
+          JsonNode m = TestClient.MAPPER.readTree(meta.toFile());
+          covered = m.get("seq").asLong();
+          snapshot = data.resolve("snapshots").resolve(m.get("file").asText());
+          fromSnapshot++;
+        }
         TreeMap<Long, Operation> ops = new TreeMap<>();
-        try (WriteAheadLog wal = WriteAheadLog.open(data.resolve("wal"))) {
-          wal.replay(1, (seq, payload) -> {
+        long coveredSeq = covered;
+        try (WriteAheadLog wal = WriteAheadLog.open(data.resolve("wal"),
+            WalOptions.DEFAULTS.withSegmentBytes(segmentBytes))) {
+          assertThat(wal.firstSequence()).as("round %d: the log keeps what the snapshot lacks", round)
+              .isLessThanOrEqualTo(covered + 1);
+          if (wal.firstSequence() > 1) {
+            trimmed++;
+          }
+          wal.replay(wal.firstSequence(), (seq, payload) -> {
             Operation op = Operation.decode(payload);
+            if (seq <= coveredSeq) {
+              return;
+            }
             if (op.type() == Operation.Type.LEARN || op.type() == Operation.Type.ROUTE) {
               ops.put(seq, op);
             } else {
@@ -147,6 +191,9 @@ class DurableCrashTest {
           });
         }
         for (Ack a : acked) {
+          if (a.seq() <= covered) {
+            continue; // in the snapshot, which the digest comparison checks
+          }
           Operation op = ops.get(a.seq());
           assertThat(op).as("round %d: acknowledged learn %d (seq %d) is durable", round, a.i(), a.seq()).isNotNull();
           LearnEvent e = op.learn();
@@ -154,20 +201,22 @@ class DurableCrashTest {
           assertThat(e.xs()).containsExactly(x(a.i()));
           assertThat(e.ys()).containsExactly(y(a.i()));
         }
-        expectedDigest = replay(ops.values());
+        expectedDigest = replay(snapshot, ops.values());
         routesLogged = ops.values().stream().filter(o -> o.type() == Operation.Type.ROUTE).count();
       } finally {
         child.toHandle().destroyForcibly();
         child.waitFor(30, TimeUnit.SECONDS);
       }
     }
-    assertThat(totalAcked).isGreaterThanOrEqualTo(ROUNDS);
-    assertThat(routesLogged).as("routes in the log").isPositive();
+    return new long[] {totalAcked, routesLogged, fromSnapshot, trimmed};
   }
 
-  /** A fresh model of the spec that routes and learns in log order, as the server does. */
-  private static String replay(Iterable<Operation> ops) {
-    try (MixtureOfExperts m = SPEC.build()) {
+  /**
+   * A fresh model of the spec (or the snapshot, when there is one) that routes and learns in log
+   * order, as the server does.
+   */
+  private static String replay(Path snapshot, Iterable<Operation> ops) throws IOException {
+    try (MixtureOfExperts m = snapshot == null ? SPEC.build() : MixtureOfExperts.load(snapshot)) {
       for (Operation op : ops) {
         if (op.type() == Operation.Type.ROUTE) {
           m.route(op.stream(), op.xs());
