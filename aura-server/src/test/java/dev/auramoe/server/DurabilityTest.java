@@ -207,6 +207,49 @@ class DurabilityTest {
   }
 
   @Test
+  void concurrentModelsWithPeriodicSnapshotsAndTrimsRecoverBitForBit() throws Exception {
+    Path data = tmp.resolve("data");
+    WalOptions small = WalOptions.DEFAULTS.withSegmentBytes(2048);
+    List<String> names = List.of("c0", "c1", "c2");
+    List<String> digests = new ArrayList<>();
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).walOptions(small).snapshotEvery(30)
+        .build().start()) {
+      TestClient c = new TestClient(server.port());
+      names.forEach(n -> create(c, n));
+      List<java.util.concurrent.Future<?>> threads = new ArrayList<>();
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+      for (int t = 0; t < 6; t++) {
+        String model = names.get(t % names.size());
+        int seed = t;
+        threads.add(pool.submit(() -> {
+          for (int i = 0; i < 60; i++) {
+            assertThat(learn(c, model, seed * 1000 + i).status()).isEqualTo(200);
+            if (i % 5 == 0) {
+              assertThat(c.postJson("/v1/models/" + model + "/route", Map.of("x", List.of(i % 3, seed))).status())
+                  .isEqualTo(200);
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> t : threads) {
+        t.get(); // rethrows a failed assertion of the thread
+      }
+      pool.shutdown();
+      for (String n : names) {
+        digests.add(c.digest(n));
+      }
+    }
+    assertThat(data.resolve("wal/wal-00000000000000000001.log")).as("the first segment was trimmed").doesNotExist();
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).walOptions(small).build().start()) {
+      TestClient c = new TestClient(server.port());
+      for (int i = 0; i < names.size(); i++) {
+        assertThat(c.digest(names.get(i))).as(names.get(i)).isEqualTo(digests.get(i));
+      }
+      assertThat(c.get("/health").json().get("recovery").get("snapshotsLoaded").asInt()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void aFailedLogAnswers503AndAcknowledgesNothing() throws IOException {
     AtomicBoolean fail = new AtomicBoolean();
     WalJournal journal = new WalJournal(FailingWal.open(tmp.resolve("wal"), fail));
