@@ -33,7 +33,8 @@ import java.util.Objects;
  *
  * <h2>Endpoints</h2>
  * <pre>
- * GET    /health                                   {"status":"UP"} (with a data directory also "recovery": {...})
+ * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...},
+ *                                                  and 503 {"status":"DOWN"} once the operation log has failed
  * GET    /metrics                                  Prometheus text format 0.0.4
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
@@ -204,6 +205,12 @@ public final class RoutingServer implements AutoCloseable {
     DataStore s = store;
     if (s != null) {
       r.put("recovery", s.recovery());
+      if (s.journal().failed()) {
+        // Every changing request answers 503 until a restart recovers the log: tell the orchestrator.
+        r.put("status", "DOWN");
+        r.put("reason", "the operation log has failed; restart the server to recover");
+        return new Reply(503, r, Reply.JSON);
+      }
     }
     return Reply.ok(r);
   }

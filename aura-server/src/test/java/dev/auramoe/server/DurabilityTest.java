@@ -275,6 +275,22 @@ class DurabilityTest {
     }
   }
 
+  @Test
+  void aFailedDataDirectoryLogMakesHealthDown() throws IOException {
+    try (RoutingServer server = start(tmp.resolve("data"))) {
+      TestClient c = new TestClient(server.port());
+      create(c, "h");
+      assertThat(c.get("/health").status()).isEqualTo(200);
+      server.store().wal().close(); // the log is gone from under the server
+      ErrorsTest.assertError(learn(c, "h", 1), 503, "nothing was learned");
+      TestClient.Response health = c.get("/health");
+      assertThat(health.status()).isEqualTo(503);
+      assertThat(health.json().get("status").asText()).isEqualTo("DOWN");
+      assertThat(health.json().get("recovery").get("logFailed").asBoolean()).isTrue();
+      ErrorsTest.assertError(c.post("/v1/models/h/snapshot", ""), 503, "no snapshot");
+    }
+  }
+
   private static List<Path> segments(Path data) throws IOException {
     try (Stream<Path> s = Files.list(data.resolve("wal"))) {
       return s.filter(p -> p.getFileName().toString().startsWith("wal-")).sorted().toList();

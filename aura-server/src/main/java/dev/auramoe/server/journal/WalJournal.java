@@ -42,7 +42,15 @@ public final class WalJournal implements OperationJournal {
     if (f != null) {
       throw new IllegalStateException("the operation log has failed: " + f.getMessage(), f);
     }
-    CompletableFuture<Long> r = wal.append(op.encode());
+    CompletableFuture<Long> r;
+    try {
+      r = wal.append(op.encode());
+    } catch (RuntimeException e) {
+      // Closed underneath us, or a record the log cannot take: nothing is applied, and the log's
+      // order can no longer be trusted to match the models', so the journal fails for good.
+      failure = e;
+      throw e;
+    }
     if (r.isCompletedExceptionally()) {
       failure = r.exceptionNow();
       throw new IllegalStateException("the operation log has failed", failure);
