@@ -49,11 +49,12 @@ import java.util.Objects;
  * POST   /v1/models/{name}/streams/{stream}/reset  zero a stream's cell state
  * GET    /v1/models/{name}/stats                   balance, routing diagnostics, energy
  * POST   /v1/models/{name}/snapshot                snapshot the model, trim the log (needs a data directory)
+ * POST   /v1/models/{name}/restore                 put the model back to its latest snapshot (logged)
  * </pre>
  *
  * <h2>Durability</h2>
  * With {@link Builder#dataDir(Path)} every state-changing operation (create, delete, route, predict,
- * learn, stream open, close and reset) is logged in {@code <dataDir>/wal} under the model's lock, in
+ * learn, stream open, close and reset, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
  * sequence number as {@code "seq"}; routes and predictions are answered without waiting for the
@@ -215,6 +216,15 @@ public final class RoutingServer implements AutoCloseable {
     return Reply.ok(r);
   }
 
+  private Reply restore(String name) {
+    DataStore s = store;
+    if (s == null) {
+      registry.get(name);
+      throw new ApiException(409, "the server has no data directory; restoring needs one");
+    }
+    return Reply.ok(s.restore(name));
+  }
+
   private Reply snapshot(String name) {
     DataStore s = store;
     if (s == null) {
@@ -244,6 +254,7 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.POST, STREAM + "/reset", null, req -> api.resetStream(name(req), param(req, "stream")));
     route(r, Method.GET, MODEL + "/stats", null, req -> api.stats(name(req)));
     route(r, Method.POST, MODEL + "/snapshot", null, req -> snapshot(name(req)));
+    route(r, Method.POST, MODEL + "/restore", null, req -> restore(name(req)));
     // A known path with another method: 405 with the allowed methods.
     for (Map.Entry<String, List<Method>> p : paths.entrySet()) {
       String allow = String.join(", ", p.getValue().stream().map(Method::text).toList());

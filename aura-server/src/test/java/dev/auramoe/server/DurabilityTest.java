@@ -183,6 +183,55 @@ class DurabilityTest {
   }
 
   @Test
+  void restoreGoesBackToTheSnapshotAndARestartReplaysIt() {
+    Path data = tmp.resolve("data");
+    String restored;
+    String last;
+    try (RoutingServer server = start(data)) {
+      TestClient c = new TestClient(server.port());
+      create(c, "r");
+      ErrorsTest.assertError(c.post("/v1/models/r/restore", ""), 404, "no snapshot");
+      for (int i = 0; i < 10; i++) {
+        learn(c, "r", i);
+      }
+      assertThat(c.post("/v1/models/r/snapshot", "").status()).isEqualTo(200);
+      String atSnapshot = c.digest("r");
+      for (int i = 10; i < 20; i++) {
+        learn(c, "r", i);
+      }
+      assertThat(c.digest("r")).isNotEqualTo(atSnapshot);
+      TestClient.Response r = c.post("/v1/models/r/restore", "");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.json().get("seq").asLong()).isEqualTo(11);
+      assertThat(r.json().get("digest").asText()).isEqualTo(atSnapshot);
+      restored = c.digest("r");
+      assertThat(restored).isEqualTo(atSnapshot);
+      for (int i = 20; i < 25; i++) {
+        learn(c, "r", i);
+      }
+      last = c.digest("r");
+    }
+    try (RoutingServer server = start(data)) {
+      TestClient c = new TestClient(server.port());
+      // Replay: the snapshot, learns 10..19, the restore (back to the snapshot), learns 20..24.
+      assertThat(c.digest("r")).isEqualTo(last);
+      // A deleted model's restore is not replayed into a new model of the same name.
+      assertThat(c.delete("/v1/models/r").status()).isEqualTo(200);
+      create(c, "r");
+      learn(c, "r", 1);
+      last = c.digest("r");
+    }
+    try (RoutingServer server = start(data)) {
+      assertThat(new TestClient(server.port()).digest("r")).isEqualTo(last);
+    }
+    try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
+      TestClient c = new TestClient(server.port());
+      create(c, "m");
+      ErrorsTest.assertError(c.post("/v1/models/m/restore", ""), 409, "data directory");
+    }
+  }
+
+  @Test
   void periodicSnapshotsFollowTheOperationCount() throws Exception {
     Path data = tmp.resolve("data");
     String digest;

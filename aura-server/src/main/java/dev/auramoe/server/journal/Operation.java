@@ -25,6 +25,7 @@ import java.util.Objects;
  *   LEARN                        a {@link LearnEvent} in its own version-1 encoding (rest of the record)
  *   ROUTE, ROUTE_BATCH, PREDICT  s u16, stream id (UTF-8), count i32, inputDim i32, count*inputDim f32
  *   STREAM_OPEN/CLOSE/RESET      s u16, stream id (UTF-8)
+ *   RESTORE                      seq i64: the model was replaced by its snapshot covering seq
  * </pre>
  * Floats travel as their bits. {@code ROUTE} is a single route, {@code ROUTE_BATCH} a batch route
  * (the model has separate code paths for the two); single and batch predictions share
@@ -38,9 +39,10 @@ import java.util.Objects;
  * @param xs the inputs, {@code count * inputDim} values, row after row (not copied; empty when none)
  * @param spec CREATE_MODEL: the spec as JSON bytes (not copied); null otherwise
  * @param learn LEARN: the event; null otherwise
+ * @param snapshot RESTORE: the log sequence number the restored snapshot covers; 0 otherwise
  */
 public record Operation(Type type, String model, String stream, int count, int inputDim, float[] xs, byte[] spec,
-    LearnEvent learn) {
+    LearnEvent learn, long snapshot) {
 
   /** Format version written by {@link #encode()}. */
   public static final byte VERSION = 1;
@@ -66,7 +68,9 @@ public record Operation(Type type, String model, String stream, int count, int i
     /** A stream was closed. */
     STREAM_CLOSE(8),
     /** A stream's cell state was reset. */
-    STREAM_RESET(9);
+    STREAM_RESET(9),
+    /** The model was replaced by its latest snapshot. */
+    RESTORE(10);
 
     private final byte code;
 
@@ -104,23 +108,28 @@ public record Operation(Type type, String model, String stream, int count, int i
         }
       }
       case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET -> Objects.requireNonNull(stream, "stream");
-      case DELETE_MODEL -> { }
+      case DELETE_MODEL, RESTORE -> { }
     }
   }
 
   /** A CREATE_MODEL operation. */
   public static Operation create(String model, byte[] specJson) {
-    return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null);
+    return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null, 0);
   }
 
   /** A DELETE_MODEL operation. */
   public static Operation delete(String model) {
-    return new Operation(Type.DELETE_MODEL, model, null, 0, 0, null, null, null);
+    return new Operation(Type.DELETE_MODEL, model, null, 0, 0, null, null, null, 0);
+  }
+
+  /** A RESTORE operation: the model goes back to its snapshot covering {@code snapshotSeq}. */
+  public static Operation restore(String model, long snapshotSeq) {
+    return new Operation(Type.RESTORE, model, null, 0, 0, null, null, null, snapshotSeq);
   }
 
   /** A LEARN operation. */
   public static Operation learn(String model, LearnEvent event) {
-    return new Operation(Type.LEARN, model, event.stream(), 0, 0, null, null, event);
+    return new Operation(Type.LEARN, model, event.stream(), 0, 0, null, null, event, 0);
   }
 
   /** A ROUTE, ROUTE_BATCH or PREDICT operation. */
@@ -128,7 +137,7 @@ public record Operation(Type type, String model, String stream, int count, int i
     if (type != Type.ROUTE && type != Type.ROUTE_BATCH && type != Type.PREDICT) {
       throw new IllegalArgumentException("not an input operation: " + type);
     }
-    return new Operation(type, model, stream, count, inputDim, xs, null, null);
+    return new Operation(type, model, stream, count, inputDim, xs, null, null, 0);
   }
 
   /** A STREAM_OPEN, STREAM_CLOSE or STREAM_RESET operation. */
@@ -136,7 +145,7 @@ public record Operation(Type type, String model, String stream, int count, int i
     if (type != Type.STREAM_OPEN && type != Type.STREAM_CLOSE && type != Type.STREAM_RESET) {
       throw new IllegalArgumentException("not a stream operation: " + type);
     }
-    return new Operation(type, model, stream, 0, 0, null, null, null);
+    return new Operation(type, model, stream, 0, 0, null, null, null, 0);
   }
 
   /** The operation in the version-1 layout above. */
@@ -147,6 +156,7 @@ public record Operation(Type type, String model, String stream, int count, int i
       case CREATE_MODEL -> ByteBuffer.allocate(4 + spec.length).order(ByteOrder.LITTLE_ENDIAN).putInt(spec.length)
           .put(spec).array();
       case DELETE_MODEL -> new byte[0];
+      case RESTORE -> ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(snapshot).array();
       case LEARN -> learn.encode();
       case ROUTE, ROUTE_BATCH, PREDICT -> {
         ByteBuffer b = ByteBuffer.allocate(2 + sid.length + 8 + 4 * xs.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -189,6 +199,7 @@ public record Operation(Type type, String model, String stream, int count, int i
           yield create(model, spec);
         }
         case DELETE_MODEL -> delete(model);
+        case RESTORE -> restore(model, b.getLong());
         case LEARN -> {
           byte[] rest = new byte[b.remaining()];
           b.get(rest);
@@ -235,12 +246,12 @@ public record Operation(Type type, String model, String stream, int count, int i
   public boolean equals(Object o) {
     return o instanceof Operation p && type == p.type && model.equals(p.model) && Objects.equals(stream, p.stream)
         && count == p.count && inputDim == p.inputDim && Arrays.equals(xs, p.xs) && Arrays.equals(spec, p.spec)
-        && Objects.equals(learn, p.learn);
+        && Objects.equals(learn, p.learn) && snapshot == p.snapshot;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(spec), learn);
+    return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(spec), learn, snapshot);
   }
 
   @Override

@@ -43,7 +43,8 @@ public final class ModelEntry {
 
   private final String name;
   private final ModelSpec spec;
-  private final MixtureOfExperts model;
+  /** Replaced only by {@link #restore}, under the sequencer. */
+  private volatile MixtureOfExperts model;
   private final Instant created = Instant.now();
   private final ReentrantLock sequencer = new ReentrantLock();
   private final LongAdder routes = new LongAdder();
@@ -367,6 +368,28 @@ public final class ModelEntry {
     } finally {
       sequencer.unlock();
     }
+    after();
+  }
+
+  /**
+   * Replaces the model by a snapshot of it (loaded by the caller), logging a RESTORE operation first.
+   *
+   * @param loaded the snapshot's model, of this entry's spec
+   * @param snapshotSeq the log sequence number the snapshot covers
+   * @throws ApiException 404 when the model was deleted, 503 when the journal has failed (nothing changed)
+   */
+  public void restore(MixtureOfExperts loaded, long snapshotSeq) {
+    MixtureOfExperts old;
+    sequencer.lock();
+    try {
+      requireLive();
+      log(Operation.restore(name, snapshotSeq));
+      old = model;
+      model = loaded;
+    } finally {
+      sequencer.unlock();
+    }
+    old.close();
     after();
   }
 

@@ -50,7 +50,7 @@ import java.util.stream.Stream;
  * {@link #open} opens the log (which cuts a torn tail and reports it), loads every snapshot named by
  * a {@code .meta} file, then replays the whole log in sequence order: an operation of a model whose
  * snapshot covers its sequence number is skipped, a creation rebuilds the model from its spec, a
- * deletion drops it, any other operation is applied through the same {@link ModelEntry} method that
+ * deletion drops it, a restore reloads the snapshot it names, any other operation is applied through the same {@link ModelEntry} method that
  * applied it live (operations of a model that no longer exists are skipped: it was deleted and its
  * creation trimmed). Learning is deterministic, so the registry ends bit-identical to the state the
  * durable prefix of the log describes.
@@ -142,9 +142,7 @@ public final class DataStore implements AutoCloseable {
       for (Path meta : files.filter(p -> p.getFileName().toString().endsWith(".meta")).sorted().toList()) {
         JsonNode m = JSON.readTree(Files.readAllBytes(meta));
         ModelSpec spec = ModelRegistry.spec(JSON.writeValueAsBytes(m.get("spec")));
-        MixtureOfExperts model = MixtureOfExperts.load(snapDir.resolve(m.get("file").asText()));
-        model.enableDiagnostics(spec.diagnosticsWindow(), spec.diagnosticsDecay());
-        registry.restore(spec, model, m.get("seq").asLong());
+        registry.restore(spec, loadModel(snapDir.resolve(m.get("file").asText()), spec), m.get("seq").asLong());
         loaded++;
       }
     }
@@ -184,6 +182,22 @@ public final class DataStore implements AutoCloseable {
         registry.drop(op.model());
         return;
       }
+      if (op.type() == Operation.Type.RESTORE) {
+        Path file = snapDir.resolve(op.model() + "." + op.snapshot() + ".aura");
+        if (!Files.exists(file)) {
+          // A snapshot file goes only when a newer snapshot covers this operation (then it was
+          // skipped above) or when this incarnation of the model was deleted, durably, later in
+          // the log: its remaining operations do not matter.
+          registry.drop(op.model());
+          return;
+        }
+        try {
+          e.restore(loadModel(file, e.spec()), op.snapshot());
+        } catch (IOException ex) {
+          throw new UncheckedIOException("cannot replay the restore of model '" + op.model() + "' from " + file, ex);
+        }
+        return;
+      }
       try {
         apply(e, op);
       } catch (ApiException refused) {
@@ -219,6 +233,56 @@ public final class DataStore implements AutoCloseable {
     }
   }
 
+  private static MixtureOfExperts loadModel(Path file, ModelSpec spec) throws IOException {
+    MixtureOfExperts model = MixtureOfExperts.load(file);
+    model.enableDiagnostics(spec.diagnosticsWindow(), spec.diagnosticsDecay());
+    return model;
+  }
+
+  /**
+   * Puts a model back to its latest snapshot ({@code POST /v1/models/{name}/restore}). The restore is
+   * an operation of the log (RESTORE, naming the snapshot's sequence), so a replay restores at the
+   * same point; the snapshot file it names stays until a newer snapshot covers the operation.
+   *
+   * @return {"model", "seq" (the snapshot's), "digest"}
+   * @throws ApiException 404 for an unknown model or one without a snapshot, 503 when the log has
+   *     failed or the snapshot cannot be read (nothing changed)
+   */
+  public Map<String, Object> restore(String name) {
+    ModelEntry e = registry.get(name);
+    long seq;
+    e.sequencer().lock();
+    try {
+      Path meta = snapDir.resolve(name + ".meta");
+      if (e.deleted() || !Files.exists(meta)) {
+        throw ApiException.notFound(e.deleted() ? "unknown model '" + name + "'"
+            : "model '" + name + "' has no snapshot to restore");
+      }
+      MixtureOfExperts loaded;
+      try {
+        JsonNode m = JSON.readTree(Files.readAllBytes(meta));
+        seq = m.get("seq").asLong();
+        loaded = loadModel(snapDir.resolve(m.get("file").asText()), e.spec());
+      } catch (IOException ex) {
+        LOG.log(System.Logger.Level.ERROR, "cannot read the snapshot of model '" + name + "'", ex);
+        throw new ApiException(503, "the snapshot could not be read; nothing was changed");
+      }
+      try {
+        e.restore(loaded, seq);
+      } catch (RuntimeException ex) {
+        loaded.close();
+        throw ex;
+      }
+    } finally {
+      e.sequencer().unlock();
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("model", name);
+    r.put("seq", seq);
+    r.put("digest", e.model().digest());
+    return r;
+  }
+
   private static void apply(ModelEntry e, Operation op) {
     switch (op.type()) {
       case DELETE_MODEL -> throw new IllegalStateException("handled by the caller");
@@ -232,7 +296,7 @@ public final class DataStore implements AutoCloseable {
       case STREAM_OPEN -> e.openStream(op.stream());
       case STREAM_CLOSE -> e.closeStream(op.stream());
       case STREAM_RESET -> e.resetStream(op.stream());
-      case CREATE_MODEL -> throw new IllegalStateException("handled by the caller");
+      case CREATE_MODEL, RESTORE -> throw new IllegalStateException("handled by the caller");
     }
   }
 

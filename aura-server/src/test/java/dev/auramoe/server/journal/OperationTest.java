@@ -25,7 +25,8 @@ class OperationTest {
         Operation.inputs(Operation.Type.PREDICT, "m", "default", 3, 2, xs),
         Operation.stream(Operation.Type.STREAM_OPEN, "m", "s"),
         Operation.stream(Operation.Type.STREAM_CLOSE, "m", "s"),
-        Operation.stream(Operation.Type.STREAM_RESET, "m", "s"));
+        Operation.stream(Operation.Type.STREAM_RESET, "m", "s"),
+        Operation.restore("m", 1L << 40));
   }
 
   @Test
