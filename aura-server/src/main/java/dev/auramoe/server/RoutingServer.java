@@ -4,6 +4,9 @@ import dev.auramoe.server.http.JsonRequests;
 import dev.auramoe.server.http.ModelApi;
 import dev.auramoe.server.http.Reply;
 import dev.auramoe.server.journal.LearnJournal;
+import dev.auramoe.server.journal.OperationJournal;
+import dev.auramoe.server.persist.DataStore;
+import dev.auramoe.server.wal.WalOptions;
 import dev.auramoe.server.metrics.ServerMetrics;
 import dev.auramoe.server.model.ModelRegistry;
 import io.helidon.http.HeaderNames;
@@ -13,7 +16,10 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +33,8 @@ import java.util.Objects;
  *
  * <h2>Endpoints</h2>
  * <pre>
- * GET    /health                                   {"status":"UP"}
+ * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...},
+ *                                                  and 503 {"status":"DOWN"} once the operation log has failed
  * GET    /metrics                                  Prometheus text format 0.0.4
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
@@ -41,7 +48,20 @@ import java.util.Objects;
  * DELETE /v1/models/{name}/streams/{stream}        close a stream
  * POST   /v1/models/{name}/streams/{stream}/reset  zero a stream's cell state
  * GET    /v1/models/{name}/stats                   balance, routing diagnostics, energy
+ * POST   /v1/models/{name}/snapshot                snapshot the model, trim the log (needs a data directory)
+ * POST   /v1/models/{name}/restore                 put the model back to its latest snapshot (logged)
  * </pre>
+ *
+ * <h2>Durability</h2>
+ * With {@link Builder#dataDir(Path)} every state-changing operation (create, delete, route, predict,
+ * learn, stream open, close and reset, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
+ * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
+ * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
+ * sequence number as {@code "seq"}; routes and predictions are answered without waiting for the
+ * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
+ * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
+ * Once the log fails every changing request answers 503 until the server is restarted. Without a data
+ * directory models live in memory only.
  *
  * <h2>Errors</h2>
  * Every refusal is JSON {@code {"error": "...", "status": N}}: 400 for invalid JSON, unknown fields,
@@ -52,8 +72,9 @@ import java.util.Objects;
  * Requests are validated completely before a model is touched, so a refused request changes nothing.
  *
  * <h2>Knobs</h2>
- * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits} and the
- * {@link LearnJournal} that makes learning durable (default: {@link LearnJournal#noop()}).
+ * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits}, and either a
+ * data directory ({@link Builder#dataDir}, with {@link Builder#walOptions} and
+ * {@link Builder#snapshotEvery}) or a {@link LearnJournal} hook (default: neither, in memory only).
  *
  * <pre>{@code
  * try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).build().start()) {
@@ -71,7 +92,11 @@ public final class RoutingServer implements AutoCloseable {
   private final String host;
   private final int requestedPort;
   private final ServerLimits limits;
-  private final LearnJournal journal;
+  private final OperationJournal journal;
+  private final Path dataDir;
+  private final WalOptions walOptions;
+  private final long snapshotEvery;
+  private DataStore store;
   private final ModelRegistry registry;
   private final ServerMetrics metrics;
   private final JsonRequests json = new JsonRequests();
@@ -84,9 +109,15 @@ public final class RoutingServer implements AutoCloseable {
     this.requestedPort = b.port;
     this.limits = b.limits;
     this.journal = b.journal;
+    this.dataDir = b.dataDir;
+    this.walOptions = b.walOptions;
+    this.snapshotEvery = b.snapshotEvery;
     this.registry = new ModelRegistry(limits);
+    if (journal != null) {
+      registry.journal(journal);
+    }
     this.metrics = new ServerMetrics(registry::size);
-    this.api = new ModelApi(registry, json, limits, journal, metrics);
+    this.api = new ModelApi(registry, json, limits, metrics);
   }
 
   /** A builder: loopback, port 8080, default limits, no-op journal. */
@@ -95,14 +126,22 @@ public final class RoutingServer implements AutoCloseable {
   }
 
   /**
-   * Starts listening.
+   * Recovers the models from the data directory, if there is one, then starts listening.
    *
    * @return this server
    * @throws IllegalStateException when already started
+   * @throws UncheckedIOException when the data directory cannot be read
    */
   public synchronized RoutingServer start() {
-    if (server != null) {
+    if (server != null || store != null) {
       throw new IllegalStateException("the server was already started");
+    }
+    if (dataDir != null) {
+      try {
+        store = DataStore.open(dataDir, registry, walOptions, snapshotEvery);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + e.getMessage(), e);
+      }
     }
     server = WebServer.builder()
         .host(host)
@@ -139,19 +178,64 @@ public final class RoutingServer implements AutoCloseable {
     return limits;
   }
 
-  /** Stops the web server, then closes every model and the journal. Idempotent. */
+  /** The data directory's store (null without a data directory, or before start). */
+  public DataStore store() {
+    return store;
+  }
+
+  /** Stops the web server, then closes the journal (after pending appends) and every model. Idempotent. */
   @Override
   public synchronized void close() {
     if (server != null) {
       server.stop();
       server = null;
     }
+    if (store != null) {
+      store.close();
+      store = null;
+    }
+    if (journal != null) {
+      journal.close();
+    }
     registry.close();
-    journal.close();
+  }
+
+  private Reply health() {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("status", "UP");
+    DataStore s = store;
+    if (s != null) {
+      r.put("recovery", s.recovery());
+      if (s.journal().failed()) {
+        // Every changing request answers 503 until a restart recovers the log: tell the orchestrator.
+        r.put("status", "DOWN");
+        r.put("reason", "the operation log has failed; restart the server to recover");
+        return new Reply(503, r, Reply.JSON);
+      }
+    }
+    return Reply.ok(r);
+  }
+
+  private Reply restore(String name) {
+    DataStore s = store;
+    if (s == null) {
+      registry.get(name);
+      throw new ApiException(409, "the server has no data directory; restoring needs one");
+    }
+    return Reply.ok(s.restore(name));
+  }
+
+  private Reply snapshot(String name) {
+    DataStore s = store;
+    if (s == null) {
+      registry.get(name);
+      throw new ApiException(409, "the server has no data directory; snapshots need one");
+    }
+    return Reply.ok(s.snapshot(name));
   }
 
   private void routing(HttpRouting.Builder r) {
-    route(r, Method.GET, "/health", "GET /health", req -> Reply.ok(Map.of("status", "UP")));
+    route(r, Method.GET, "/health", "GET /health", req -> health());
     route(r, Method.GET, "/metrics", "GET /metrics",
         req -> new Reply(200, metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8"));
     route(r, Method.POST, "/v1/models", null, req -> api.create(body(req)));
@@ -169,6 +253,8 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.DELETE, STREAM, null, req -> api.closeStream(name(req), param(req, "stream")));
     route(r, Method.POST, STREAM + "/reset", null, req -> api.resetStream(name(req), param(req, "stream")));
     route(r, Method.GET, MODEL + "/stats", null, req -> api.stats(name(req)));
+    route(r, Method.POST, MODEL + "/snapshot", null, req -> snapshot(name(req)));
+    route(r, Method.POST, MODEL + "/restore", null, req -> restore(name(req)));
     // A known path with another method: 405 with the allowed methods.
     for (Map.Entry<String, List<Method>> p : paths.entrySet()) {
       String allow = String.join(", ", p.getValue().stream().map(Method::text).toList());
@@ -267,7 +353,10 @@ public final class RoutingServer implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port = 8080;
     private ServerLimits limits = ServerLimits.DEFAULT;
-    private LearnJournal journal = LearnJournal.noop();
+    private OperationJournal journal;
+    private Path dataDir;
+    private WalOptions walOptions = WalOptions.DEFAULTS;
+    private long snapshotEvery = 100_000;
 
     private Builder() {}
 
@@ -292,14 +381,55 @@ public final class RoutingServer implements AutoCloseable {
       return this;
     }
 
-    /** The learn journal (default {@link LearnJournal#noop()}); closed with the server. */
+    /**
+     * A learn journal (default none: models in memory only); it receives the learn operations,
+     * every other operation is not kept. Closed with the server. Not with {@link #dataDir}.
+     */
     public Builder journal(LearnJournal j) {
+      this.journal = OperationJournal.of(Objects.requireNonNull(j, "journal"));
+      return this;
+    }
+
+    /** An operation journal that receives every operation; closed with the server. Not with {@link #dataDir}. */
+    public Builder journal(OperationJournal j) {
       this.journal = Objects.requireNonNull(j, "journal");
       return this;
     }
 
-    /** A server, not yet started. */
+    /**
+     * The data directory (default none: models in memory only): the operation log goes to
+     * {@code <dir>/wal}, snapshots to {@code <dir>/snapshots}, and {@link RoutingServer#start()}
+     * recovers the models from both.
+     */
+    public Builder dataDir(Path dir) {
+      this.dataDir = Objects.requireNonNull(dir, "dataDir");
+      return this;
+    }
+
+    /** Options of the operation log (default {@link WalOptions#DEFAULTS}). */
+    public Builder walOptions(WalOptions o) {
+      this.walOptions = Objects.requireNonNull(o, "walOptions");
+      return this;
+    }
+
+    /** Operations of one model after which it is snapshotted in the background (default 100,000). */
+    public Builder snapshotEvery(long operations) {
+      if (operations < 1) {
+        throw new IllegalArgumentException("snapshotEvery must be >= 1, got " + operations);
+      }
+      this.snapshotEvery = operations;
+      return this;
+    }
+
+    /**
+     * A server, not yet started.
+     *
+     * @throws IllegalStateException when both a journal and a data directory were given
+     */
     public RoutingServer build() {
+      if (journal != null && dataDir != null) {
+        throw new IllegalStateException("a data directory brings its own journal; give one or the other");
+      }
       return new RoutingServer(this);
     }
   }

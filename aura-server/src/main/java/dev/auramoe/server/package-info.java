@@ -3,7 +3,8 @@
  * with a JSON API over named aura-core models, its request limits ({@link dev.auramoe.server.ServerLimits})
  * and the client-facing refusal type ({@link dev.auramoe.server.ApiException}). Sub-packages hold the
  * model registry ({@code model}), the framework-independent endpoints and strict JSON reading
- * ({@code http}), Prometheus metrics ({@code metrics}) and the learn path's durability hook
- * ({@code journal}).
+ * ({@code http}), Prometheus metrics ({@code metrics}), the operation log's format and journals
+ * ({@code journal}), the write-ahead log ({@code wal}) and the data directory with recovery,
+ * snapshots and trimming ({@code persist}).
  */
 package dev.auramoe.server;

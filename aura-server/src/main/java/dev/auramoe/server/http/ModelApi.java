@@ -9,7 +9,6 @@ import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.routing.diagnostics.RoutingStats;
 import dev.auramoe.server.ApiException;
 import dev.auramoe.server.ServerLimits;
-import dev.auramoe.server.journal.LearnJournal;
 import dev.auramoe.server.metrics.ServerMetrics;
 import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
@@ -38,7 +37,6 @@ public final class ModelApi {
   private final ModelRegistry registry;
   private final JsonRequests json;
   private final ServerLimits limits;
-  private final LearnJournal journal;
   private final ServerMetrics metrics;
 
   /**
@@ -47,15 +45,12 @@ public final class ModelApi {
    * @param registry the models
    * @param json the request reader
    * @param limits batch and model limits
-   * @param journal receives every learn event before it is applied
    * @param metrics counts learned samples
    */
-  public ModelApi(ModelRegistry registry, JsonRequests json, ServerLimits limits, LearnJournal journal,
-      ServerMetrics metrics) {
+  public ModelApi(ModelRegistry registry, JsonRequests json, ServerLimits limits, ServerMetrics metrics) {
     this.registry = registry;
     this.json = json;
     this.limits = limits;
-    this.journal = journal;
     this.metrics = metrics;
   }
 
@@ -177,17 +172,21 @@ public final class ModelApi {
     return Reply.ok(batch(stream, count, results));
   }
 
-  /** {@code POST /v1/models/{name}/learn}: predict, then learn; answered once the journal acknowledges. */
+  /**
+   * {@code POST /v1/models/{name}/learn}: predict, then learn; answered once the journal acknowledges,
+   * with the operation's log sequence number as {@code "seq"}.
+   */
   public Reply learn(String name, byte[] body) {
     ModelEntry e = registry.get(name);
     ObjectNode o = json.object(body, LEARN_FIELDS);
     String stream = stream(o);
     float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
     float[] y = JsonRequests.vector(o, "y", e.spec().outputDim());
-    ModelEntry.LearnedSample s = e.learn(stream, x, y, 1, journal).getFirst();
+    ModelEntry.Learned l = e.learn(stream, x, y, 1);
     metrics.learned(1);
-    Map<String, Object> r = learned(s);
+    Map<String, Object> r = learned(l.samples().getFirst());
     r.put("stream", stream);
+    r.put("seq", l.seq());
     return Reply.ok(r);
   }
 
@@ -202,7 +201,8 @@ public final class ModelApi {
     if (JsonRequests.rows(o, "ys") != count) {
       throw ApiException.badRequest("'xs' has " + count + " rows but 'ys' has " + JsonRequests.rows(o, "ys"));
     }
-    List<ModelEntry.LearnedSample> samples = e.learn(stream, xs, ys, count, journal);
+    ModelEntry.Learned l = e.learn(stream, xs, ys, count);
+    List<ModelEntry.LearnedSample> samples = l.samples();
     metrics.learned(count);
     List<Object> results = new ArrayList<>(count);
     double sum = 0;
@@ -212,6 +212,7 @@ public final class ModelApi {
     }
     Map<String, Object> r = batch(stream, count, results);
     r.put("meanSquaredError", finite(sum / count));
+    r.put("seq", l.seq());
     return Reply.ok(r);
   }
 

@@ -1,6 +1,10 @@
 /**
- * The learn path's durability hook. {@link dev.auramoe.server.journal.LearnJournal} receives every
- * learn event in the order it is applied, and the server acknowledges a learn only when the journal's
- * future completes; the default journal keeps nothing. A write-ahead log plugs in here.
+ * The operation log's format and hooks. {@link dev.auramoe.server.journal.Operation} encodes every
+ * state-changing operation (create, delete, learn, route, predict, stream open/close/reset);
+ * {@link dev.auramoe.server.journal.OperationJournal} receives them in apply order, under the model's
+ * lock; {@link dev.auramoe.server.journal.WalJournal} writes them to a write-ahead log. The older
+ * {@link dev.auramoe.server.journal.LearnJournal} hook (learn events only) plugs in through
+ * {@link dev.auramoe.server.journal.OperationJournal#of}. A learn is acknowledged only once its
+ * operation is durable.
  */
 package dev.auramoe.server.journal;

@@ -5,11 +5,11 @@ import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.server.ApiException;
 import dev.auramoe.server.journal.LearnEvent;
-import dev.auramoe.server.journal.LearnJournal;
+import dev.auramoe.server.journal.Operation;
+import dev.auramoe.server.journal.OperationJournal;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.LongAdder;
@@ -21,16 +21,20 @@ import java.util.regex.Pattern;
  * request counters.
  *
  * <h2>Sequencing</h2>
- * Learning, predicting and stream changes (open, close, reset) take this entry's sequencing lock, so
- * the order in which learn events reach the {@link LearnJournal} is the order in which they are
- * applied, and a stream checked to be open stays open until the event is applied. Routes take only
- * the model's own lock: they run concurrently with everything and are linearizable through the
- * model. Every argument is validated before the model is touched, so a refused call changes nothing.
+ * Every operation that changes the model (route, predict, learn, stream open, close and reset) takes
+ * this entry's sequencing lock, hands its {@link Operation} to the registry's
+ * {@link OperationJournal} and applies it under that lock, so the journal's order is the order in
+ * which operations are applied, and a stream checked to be open stays open until the operation is
+ * applied. A learn is answered only once its operation is durable; routes and predictions are
+ * answered without waiting (they are ordered in the log all the same, and recovery replays the
+ * durable prefix, which holds every acknowledged learn). When the journal refuses an operation (it
+ * has failed) the call answers 503 and changes nothing. Every argument is validated before the model
+ * is touched, so a refused call changes nothing.
  *
  * <pre>{@code
  * ModelEntry e = registry.get("sensors");
- * RoutingDecision d = e.route("default", x);                       // any thread
- * LearnOutcome o = e.learn("default", xs, ys, 1, journal);         // waits for the journal
+ * RoutingDecision d = e.route("default", x);                       // logged, not awaited
+ * List<LearnedSample> o = e.learn("default", xs, ys, 1);          // waits until durable
  * }</pre>
  */
 public final class ModelEntry {
@@ -39,12 +43,24 @@ public final class ModelEntry {
 
   private final String name;
   private final ModelSpec spec;
-  private final MixtureOfExperts model;
+  /** Replaced only by {@link #restore}, under the sequencer. */
+  private volatile MixtureOfExperts model;
   private final Instant created = Instant.now();
   private final ReentrantLock sequencer = new ReentrantLock();
   private final LongAdder routes = new LongAdder();
   private final LongAdder predictions = new LongAdder();
   private final LongAdder learns = new LongAdder();
+  private final ModelRegistry registry;
+  private volatile boolean deleted;
+  /** The last journal future of this model (guarded by the sequencer). */
+  private CompletableFuture<Long> lastFuture;
+  /** Log sequence of the last operation applied from the log during recovery (guarded by the sequencer). */
+  private long lastReplayed;
+  /** Every operation of this model with a sequence number up to this one is in its snapshot. */
+  private volatile long coveredSeq;
+  private volatile CompletableFuture<Long> createFuture;
+  /** Operations since the last snapshot (guarded by the sequencer). */
+  private volatile long sinceSnapshot;
 
   /** The result of one learned sample: the prediction made before learning, its error and routing. */
   public record LearnedSample(float[] prediction, double squaredError, int[] experts, float[] weights) {}
@@ -52,10 +68,13 @@ public final class ModelEntry {
   /** The result of one predicted sample, with the experts that made it. */
   public record Prediction(float[] prediction, int[] experts, float[] weights) {}
 
-  ModelEntry(ModelSpec spec, MixtureOfExperts model) {
+  ModelEntry(ModelSpec spec, MixtureOfExperts model, ModelRegistry registry, long coveredSeq) {
     this.name = spec.name();
     this.spec = spec;
     this.model = model;
+    this.registry = registry;
+    this.coveredSeq = coveredSeq;
+    this.lastReplayed = coveredSeq;
   }
 
   /** The model's name. */
@@ -88,6 +107,65 @@ public final class ModelEntry {
     return predictions.sum();
   }
 
+  /** The sequencing lock: held, the model changes only under the holder. */
+  public ReentrantLock sequencer() {
+    return sequencer;
+  }
+
+  /** Whether the model was deleted (a late request on it answers 404). */
+  public boolean deleted() {
+    return deleted;
+  }
+
+  void markDeleted() {
+    deleted = true;
+  }
+
+  /** Every operation of this model with a log sequence number up to this one is in its snapshot. */
+  public long coveredSeq() {
+    long c = coveredSeq;
+    if (c < 0) {
+      // Created since the start and never snapshotted: covered up to just before its creation,
+      // whose sequence is known once durable (0, covering nothing, if it never becomes durable).
+      c = ModelRegistry.joinQuietly(createFuture, 1) - 1;
+    }
+    return c;
+  }
+
+  void creating(CompletableFuture<Long> created) {
+    createFuture = created;
+    lastFuture = created;
+  }
+
+  /**
+   * Records that a snapshot covers every operation up to {@code seq}; call under {@link #sequencer()}.
+   */
+  public void covered(long seq) {
+    coveredSeq = seq;
+    sinceSnapshot = 0;
+  }
+
+  /**
+   * The log sequence number of the last operation applied to this model; call under
+   * {@link #sequencer()}. Waits until that operation is durable.
+   *
+   * @throws java.util.concurrent.CompletionException when it could not be made durable
+   */
+  public long lastDurableSeq() {
+    return lastFuture == null ? lastReplayed : Math.max(lastReplayed, lastFuture.join());
+  }
+
+  /** Operations applied since the last snapshot; call under {@link #sequencer()}. */
+  public long sinceSnapshot() {
+    return sinceSnapshot;
+  }
+
+  /** Records that the operation with this sequence number was replayed; call under {@link #sequencer()}. */
+  public void replayed(long seq) {
+    lastReplayed = seq;
+    sinceSnapshot++;
+  }
+
   /** Samples learned and acknowledged by the journal. */
   public long learns() {
     return learns.sum();
@@ -109,16 +187,21 @@ public final class ModelEntry {
    * Routes one input.
    *
    * @param x the input, already checked to be finite and of length inputDim; not modified
-   * @throws ApiException 404 for an unknown stream
+   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
    */
   public RoutingDecision route(String stream, float[] x) {
+    RoutingDecision d;
+    sequencer.lock();
     try {
-      RoutingDecision d = model.route(stream, x);
-      routes.increment();
-      return d;
-    } catch (NoSuchElementException e) {
-      throw unknownStream(stream);
+      requireLive(stream);
+      log(Operation.inputs(Operation.Type.ROUTE, name, stream, 1, x.length, x.clone()));
+      d = model.route(stream, x);
+    } finally {
+      sequencer.unlock();
     }
+    routes.increment();
+    after();
+    return d;
   }
 
   /**
@@ -127,15 +210,19 @@ public final class ModelEntry {
    * @param xs {@code count * inputDim} checked values; not modified
    * @param experts receives {@code count * topK} expert indices
    * @param weights receives {@code count * topK} mixing weights
-   * @throws ApiException 404 for an unknown stream
+   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
    */
   public void routeBatch(String stream, float[] xs, int count, int[] experts, float[] weights) {
+    sequencer.lock();
     try {
+      requireLive(stream);
+      log(Operation.inputs(Operation.Type.ROUTE_BATCH, name, stream, count, model.inputDim(), xs.clone()));
       model.routeBatch(stream, xs, count, experts, weights);
-      routes.add(count);
-    } catch (NoSuchElementException e) {
-      throw unknownStream(stream);
+    } finally {
+      sequencer.unlock();
     }
+    routes.add(count);
+    after();
   }
 
   /**
@@ -144,7 +231,7 @@ public final class ModelEntry {
    * expert MACs are not metered: the core has no predict overload that also reports the routing).
    *
    * @param xs {@code count * inputDim} checked values; not modified
-   * @throws ApiException 404 for an unknown stream
+   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
    */
   public List<Prediction> predict(String stream, float[] xs, int count) {
     int in = model.inputDim();
@@ -155,7 +242,8 @@ public final class ModelEntry {
     float[] o = new float[out];
     sequencer.lock();
     try {
-      requireStream(stream);
+      requireLive(stream);
+      log(Operation.inputs(Operation.Type.PREDICT, name, stream, count, in, xs.clone()));
       for (int r = 0; r < count; r++) {
         System.arraycopy(xs, r * in, x, 0, in);
         model.route(stream, x, buf);
@@ -176,12 +264,16 @@ public final class ModelEntry {
     } finally {
       sequencer.unlock();
     }
+    after();
     return List.of(result);
   }
 
+  /** The samples learned by {@link #learn}, with the log sequence number of their operation. */
+  public record Learned(List<LearnedSample> samples, long seq) {}
+
   /**
    * Learns {@code count} consecutive samples of one stream, prequentially (predict, then learn).
-   * Under the sequencing lock the stream is checked, the event is handed to the journal and then
+   * Under the sequencing lock the stream is checked, the operation is handed to the journal and then
    * applied; the journal's future is awaited after the lock is released, and only then are the
    * samples counted as learned.
    *
@@ -190,20 +282,16 @@ public final class ModelEntry {
    * @throws ApiException 404 for an unknown stream (nothing changed), 503 when the journal refuses
    *     the event (nothing changed) or fails to make it durable (learned in memory, not acknowledged)
    */
-  public List<LearnedSample> learn(String stream, float[] xs, float[] ys, int count, LearnJournal journal) {
+  public Learned learn(String stream, float[] xs, float[] ys, int count) {
     int in = model.inputDim();
     int out = model.outputDim();
     LearnedSample[] result = new LearnedSample[count];
-    CompletableFuture<Void> durable;
+    CompletableFuture<Long> durable;
     sequencer.lock();
     try {
-      requireStream(stream);
-      byte[] event = new LearnEvent(stream, count, in, out, xs, ys).encode();
-      try {
-        durable = journal.record(name, event);
-      } catch (RuntimeException e) {
-        throw new ApiException(503, "the learn journal refused the event; nothing was learned");
-      }
+      requireLive(stream);
+      LearnEvent event = new LearnEvent(stream, count, in, out, xs.clone(), ys.clone());
+      durable = log(Operation.learn(name, event), "the learn journal refused the event; nothing was learned");
       for (int r = 0; r < count; r++) {
         float[] x = Arrays.copyOfRange(xs, r * in, (r + 1) * in);
         float[] y = Arrays.copyOfRange(ys, r * out, (r + 1) * out);
@@ -213,37 +301,43 @@ public final class ModelEntry {
     } finally {
       sequencer.unlock();
     }
+    long seq;
     try {
-      durable.join();
+      seq = durable.join();
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
       throw new ApiException(503, "the learn journal could not make the event durable; it is not acknowledged");
     }
     learns.add(count);
-    return List.of(result);
+    after();
+    return new Learned(List.of(result), seq);
   }
 
   /**
    * Opens a stream.
    *
-   * @throws ApiException 409 when it is open already
+   * @throws ApiException 409 when it is open already, 503 when the journal has failed
    */
   public void openStream(String stream) {
     checkStreamId(stream);
     sequencer.lock();
     try {
+      requireLive();
       if (model.streams().contains(stream)) {
         throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
       }
+      log(Operation.stream(Operation.Type.STREAM_OPEN, name, stream));
       model.openStream(stream);
     } finally {
       sequencer.unlock();
     }
+    after();
   }
 
   /**
    * Closes a stream.
    *
-   * @throws ApiException 404 for an unknown stream, 400 for the default stream
+   * @throws ApiException 404 for an unknown stream, 400 for the default stream, 503 when the journal
+   *     has failed
    */
   public void closeStream(String stream) {
     if (MixtureOfExperts.DEFAULT_STREAM.equals(stream)) {
@@ -251,26 +345,52 @@ public final class ModelEntry {
     }
     sequencer.lock();
     try {
-      requireStream(stream);
+      requireLive(stream);
+      log(Operation.stream(Operation.Type.STREAM_CLOSE, name, stream));
       model.closeStream(stream);
     } finally {
       sequencer.unlock();
     }
+    after();
   }
 
   /**
    * Resets a stream's cell state to zero.
    *
-   * @throws ApiException 404 for an unknown stream
+   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
    */
   public void resetStream(String stream) {
     sequencer.lock();
     try {
-      requireStream(stream);
+      requireLive(stream);
+      log(Operation.stream(Operation.Type.STREAM_RESET, name, stream));
       model.resetStream(stream);
     } finally {
       sequencer.unlock();
     }
+    after();
+  }
+
+  /**
+   * Replaces the model by a snapshot of it (loaded by the caller), logging a RESTORE operation first.
+   *
+   * @param loaded the snapshot's model, of this entry's spec
+   * @param snapshotSeq the log sequence number the snapshot covers
+   * @throws ApiException 404 when the model was deleted, 503 when the journal has failed (nothing changed)
+   */
+  public void restore(MixtureOfExperts loaded, long snapshotSeq) {
+    MixtureOfExperts old;
+    sequencer.lock();
+    try {
+      requireLive();
+      log(Operation.restore(name, snapshotSeq));
+      old = model;
+      model = loaded;
+    } finally {
+      sequencer.unlock();
+    }
+    old.close();
+    after();
   }
 
   /** Open streams in opening order. */
@@ -287,6 +407,42 @@ public final class ModelEntry {
     if (!model.streams().contains(stream)) {
       throw unknownStream(stream);
     }
+  }
+
+  private void requireLive() {
+    if (deleted) {
+      throw ApiException.notFound("unknown model '" + name + "'");
+    }
+  }
+
+  private void requireLive(String stream) {
+    requireLive();
+    requireStream(stream);
+  }
+
+  private CompletableFuture<Long> log(Operation op) {
+    return log(op, "the operation log has failed; nothing was changed");
+  }
+
+  /** Under the sequencer: hands the operation to the journal, before it is applied. */
+  private CompletableFuture<Long> log(Operation op, String refused) {
+    CompletableFuture<Long> f;
+    try {
+      f = registry.journal().append(op);
+    } catch (RuntimeException e) {
+      throw new ApiException(503, refused);
+    }
+    if (f == null) {
+      throw new IllegalStateException("the journal returned no future");
+    }
+    lastFuture = f;
+    sinceSnapshot++;
+    return f;
+  }
+
+  /** After an operation, outside the lock: lets the registry take a periodic snapshot. */
+  private void after() {
+    registry.operationApplied(this);
   }
 
   private ApiException unknownStream(String stream) {

@@ -1,21 +1,42 @@
 package dev.auramoe.server.model;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.server.ApiException;
 import dev.auramoe.server.ServerLimits;
+import dev.auramoe.server.journal.Operation;
+import dev.auramoe.server.journal.OperationJournal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 
 /**
  * The server's named models. Thread-safe: creation, lookup and removal may race freely; a request
- * that looked a model up before it was removed finishes on the removed model.
+ * that looked a model up before it was removed answers 404 (it changes nothing).
+ *
+ * <p>Creation and deletion are operations of the registry's {@link OperationJournal}: both are
+ * logged under the creation lock (deletion also under the model's sequencing lock, so it follows every
+ * operation of the model in the log). Deletion waits until its operation is durable.
  */
 public final class ModelRegistry implements AutoCloseable {
+
+  private static final ObjectMapper SPECS = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final ConcurrentMap<String, ModelEntry> models = new ConcurrentHashMap<>();
   private final ServerLimits limits;
   private final Object createLock = new Object();
+  private volatile OperationJournal journal = OperationJournal.noop();
+  private volatile Consumer<ModelEntry> afterOperation = e -> {};
+  private volatile Consumer<String> onDelete = n -> {};
 
   /**
    * An empty registry.
@@ -26,10 +47,61 @@ public final class ModelRegistry implements AutoCloseable {
     this.limits = limits;
   }
 
+  /** The journal every operation goes to (default: {@link OperationJournal#noop()}). */
+  public OperationJournal journal() {
+    return journal;
+  }
+
+  /** Sets the journal operations go to from now on. */
+  public void journal(OperationJournal j) {
+    this.journal = Objects.requireNonNull(j, "journal");
+  }
+
+  /** Called after every operation on a model, outside its lock (the snapshot policy hooks in here). */
+  public void afterOperation(Consumer<ModelEntry> hook) {
+    this.afterOperation = Objects.requireNonNull(hook, "hook");
+  }
+
   /**
-   * Validates a spec, builds its model and registers it.
+   * Called when a model is deleted, under the creation lock and the model's sequencing lock, after
+   * the deletion is durable and before the model leaves the registry (its snapshot files go here).
+   */
+  public void onDelete(Consumer<String> hook) {
+    this.onDelete = Objects.requireNonNull(hook, "hook");
+  }
+
+  void operationApplied(ModelEntry e) {
+    afterOperation.accept(e);
+  }
+
+  /** The creation lock: held, no model is created or deleted. */
+  public Object creationLock() {
+    return createLock;
+  }
+
+  /** A spec as the JSON a CREATE_MODEL operation carries. */
+  public static byte[] specJson(ModelSpec spec) {
+    try {
+      return SPECS.writeValueAsBytes(spec);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A spec from its JSON. */
+  public static ModelSpec spec(byte[] json) {
+    try {
+      return SPECS.readValue(json, ModelSpec.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Validates a spec, builds its model, logs its creation and registers it.
    *
-   * @throws ApiException 400 for a bad spec, 409 for a taken name or when the registry is full
+   * @throws ApiException 400 for a bad spec, 409 for a taken name or when the registry is full, 503
+   *     when the journal has failed
    */
   public ModelEntry create(ModelSpec spec) {
     spec.validate(limits);
@@ -40,13 +112,40 @@ public final class ModelRegistry implements AutoCloseable {
       if (models.size() >= limits.maxModels()) {
         throw ApiException.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
       }
-      ModelEntry e;
+      MixtureOfExperts m;
       try {
-        e = new ModelEntry(spec, spec.build());
+        m = spec.build();
       } catch (IllegalArgumentException ex) {
         throw ApiException.badRequest("invalid model configuration: " + ex.getMessage());
       }
+      CompletableFuture<Long> f;
+      try {
+        f = journal.append(Operation.create(spec.name(), specJson(spec)));
+      } catch (RuntimeException ex) {
+        m.close();
+        throw new ApiException(503, "the operation log has failed; nothing was changed");
+      }
+      // Nothing of the new model is in a snapshot: it is covered up to just before its creation.
+      // The creation's sequence is known once durable; until then the previous durable one bounds it.
+      ModelEntry e = new ModelEntry(spec, m, this, -1);
+      e.creating(f);
       models.put(spec.name(), e);
+      return e;
+    }
+  }
+
+  /**
+   * Registers a model rebuilt by recovery (from a snapshot or a replayed creation); nothing is logged.
+   *
+   * @param coveredSeq every operation of the model up to this log sequence number is in its state
+   */
+  public ModelEntry restore(ModelSpec spec, MixtureOfExperts model, long coveredSeq) {
+    synchronized (createLock) {
+      ModelEntry e = new ModelEntry(spec, model, this, coveredSeq);
+      ModelEntry old = models.put(spec.name(), e);
+      if (old != null) {
+        old.model().close();
+      }
       return e;
     }
   }
@@ -64,17 +163,45 @@ public final class ModelRegistry implements AutoCloseable {
     return e;
   }
 
+  /** The model with a name, or null. */
+  public ModelEntry find(String name) {
+    return models.get(name);
+  }
+
   /**
-   * Removes a model and closes it.
+   * Logs a model's deletion, waits until it is durable, then removes and closes the model.
    *
-   * @throws ApiException 404 when there is none
+   * @throws ApiException 404 when there is none, 503 when the journal has failed
    */
   public void remove(String name) {
-    ModelEntry e = models.remove(name);
-    if (e == null) {
-      throw ApiException.notFound("unknown model '" + name + "'");
+    synchronized (createLock) {
+      ModelEntry e = get(name);
+      e.sequencer().lock();
+      try {
+        try {
+          journal.append(Operation.delete(name)).join();
+        } catch (RuntimeException ex) {
+          throw new ApiException(503, "the operation log has failed; the model was not deleted");
+        }
+        onDelete.accept(name);
+        e.markDeleted();
+        models.remove(name);
+      } finally {
+        e.sequencer().unlock();
+      }
+      e.model().close();
     }
-    e.model().close();
+  }
+
+  /** Removes a model without logging (recovery replaying a deletion). */
+  public void drop(String name) {
+    synchronized (createLock) {
+      ModelEntry e = models.remove(name);
+      if (e != null) {
+        e.markDeleted();
+        e.model().close();
+      }
+    }
   }
 
   /** Every model, by name. */
@@ -94,5 +221,13 @@ public final class ModelRegistry implements AutoCloseable {
       e.model().close();
     }
     models.clear();
+  }
+
+  static long joinQuietly(CompletableFuture<Long> f, long otherwise) {
+    try {
+      return f.join();
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      return otherwise;
+    }
   }
 }

@@ -1,0 +1,261 @@
+package dev.auramoe.server.journal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One state-changing operation of the server, as the operation log records it. Replaying the
+ * operations of a model in log order, from its creation or from a snapshot, rebuilds its state bit
+ * for bit: learning is not the only thing that changes a model (routing and predicting advance the
+ * stream's cell state and the balancer; opening, closing and resetting streams change the streams).
+ *
+ * <h2>Encoding, version 1 (little-endian)</h2>
+ * <pre>
+ * offset  size   field
+ * 0       1      version (1)
+ * 1       1      type ({@link Type#code()})
+ * 2       2      m = byte length of the model name (UTF-8, unsigned)
+ * 4       m      model name
+ * 4+m     ...    body, by type:
+ *   CREATE_MODEL                 n i32, the model spec as n bytes of JSON
+ *   DELETE_MODEL                 (empty)
+ *   LEARN                        a {@link LearnEvent} in its own version-1 encoding (rest of the record)
+ *   ROUTE, ROUTE_BATCH, PREDICT  s u16, stream id (UTF-8), count i32, inputDim i32, count*inputDim f32
+ *   STREAM_OPEN/CLOSE/RESET      s u16, stream id (UTF-8)
+ *   RESTORE                      seq i64: the model was replaced by its snapshot covering seq
+ * </pre>
+ * Floats travel as their bits. {@code ROUTE} is a single route, {@code ROUTE_BATCH} a batch route
+ * (the model has separate code paths for the two); single and batch predictions share
+ * {@code PREDICT}.
+ *
+ * @param type what happened
+ * @param model the model's name
+ * @param stream the stream id (null for CREATE_MODEL and DELETE_MODEL)
+ * @param count inputs of a ROUTE, ROUTE_BATCH or PREDICT (0 otherwise)
+ * @param inputDim values per input row (0 when there are none)
+ * @param xs the inputs, {@code count * inputDim} values, row after row (not copied; empty when none)
+ * @param spec CREATE_MODEL: the spec as JSON bytes (not copied); null otherwise
+ * @param learn LEARN: the event; null otherwise
+ * @param snapshot RESTORE: the log sequence number the restored snapshot covers; 0 otherwise
+ */
+public record Operation(Type type, String model, String stream, int count, int inputDim, float[] xs, byte[] spec,
+    LearnEvent learn, long snapshot) {
+
+  /** Format version written by {@link #encode()}. */
+  public static final byte VERSION = 1;
+
+  private static final float[] NONE = new float[0];
+
+  /** The kinds of operation, with their type bytes. */
+  public enum Type {
+    /** A model was created. */
+    CREATE_MODEL(1),
+    /** A model was deleted. */
+    DELETE_MODEL(2),
+    /** Samples were learned. */
+    LEARN(3),
+    /** One input was routed. */
+    ROUTE(4),
+    /** A batch of inputs was routed. */
+    ROUTE_BATCH(5),
+    /** Inputs were predicted (single or batch). */
+    PREDICT(6),
+    /** A stream was opened. */
+    STREAM_OPEN(7),
+    /** A stream was closed. */
+    STREAM_CLOSE(8),
+    /** A stream's cell state was reset. */
+    STREAM_RESET(9),
+    /** The model was replaced by its latest snapshot. */
+    RESTORE(10);
+
+    private final byte code;
+
+    Type(int code) {
+      this.code = (byte) code;
+    }
+
+    /** The type byte. */
+    public byte code() {
+      return code;
+    }
+
+    static Type of(byte code) {
+      for (Type t : values()) {
+        if (t.code == code) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException("unknown operation type " + code);
+    }
+  }
+
+  /** Validates the shape. */
+  public Operation {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(model, "model");
+    xs = xs == null ? NONE : xs;
+    switch (type) {
+      case CREATE_MODEL -> Objects.requireNonNull(spec, "spec");
+      case LEARN -> Objects.requireNonNull(learn, "learn");
+      case ROUTE, ROUTE_BATCH, PREDICT -> {
+        Objects.requireNonNull(stream, "stream");
+        if (count < 1 || inputDim < 1 || xs.length != (long) count * inputDim) {
+          throw new IllegalArgumentException("xs must hold count * inputDim values, count and inputDim >= 1");
+        }
+      }
+      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET -> Objects.requireNonNull(stream, "stream");
+      case DELETE_MODEL, RESTORE -> { }
+    }
+  }
+
+  /** A CREATE_MODEL operation. */
+  public static Operation create(String model, byte[] specJson) {
+    return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null, 0);
+  }
+
+  /** A DELETE_MODEL operation. */
+  public static Operation delete(String model) {
+    return new Operation(Type.DELETE_MODEL, model, null, 0, 0, null, null, null, 0);
+  }
+
+  /** A RESTORE operation: the model goes back to its snapshot covering {@code snapshotSeq}. */
+  public static Operation restore(String model, long snapshotSeq) {
+    return new Operation(Type.RESTORE, model, null, 0, 0, null, null, null, snapshotSeq);
+  }
+
+  /** A LEARN operation. */
+  public static Operation learn(String model, LearnEvent event) {
+    return new Operation(Type.LEARN, model, event.stream(), 0, 0, null, null, event, 0);
+  }
+
+  /** A ROUTE, ROUTE_BATCH or PREDICT operation. */
+  public static Operation inputs(Type type, String model, String stream, int count, int inputDim, float[] xs) {
+    if (type != Type.ROUTE && type != Type.ROUTE_BATCH && type != Type.PREDICT) {
+      throw new IllegalArgumentException("not an input operation: " + type);
+    }
+    return new Operation(type, model, stream, count, inputDim, xs, null, null, 0);
+  }
+
+  /** A STREAM_OPEN, STREAM_CLOSE or STREAM_RESET operation. */
+  public static Operation stream(Type type, String model, String stream) {
+    if (type != Type.STREAM_OPEN && type != Type.STREAM_CLOSE && type != Type.STREAM_RESET) {
+      throw new IllegalArgumentException("not a stream operation: " + type);
+    }
+    return new Operation(type, model, stream, 0, 0, null, null, null, 0);
+  }
+
+  /** The operation in the version-1 layout above. */
+  public byte[] encode() {
+    byte[] name = utf8(model, "model name");
+    byte[] sid = stream == null ? null : utf8(stream, "stream id");
+    byte[] body = switch (type) {
+      case CREATE_MODEL -> ByteBuffer.allocate(4 + spec.length).order(ByteOrder.LITTLE_ENDIAN).putInt(spec.length)
+          .put(spec).array();
+      case DELETE_MODEL -> new byte[0];
+      case RESTORE -> ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(snapshot).array();
+      case LEARN -> learn.encode();
+      case ROUTE, ROUTE_BATCH, PREDICT -> {
+        ByteBuffer b = ByteBuffer.allocate(2 + sid.length + 8 + 4 * xs.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) sid.length).put(sid).putInt(count).putInt(inputDim);
+        b.asFloatBuffer().put(xs);
+        yield b.array();
+      }
+      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET ->
+          ByteBuffer.allocate(2 + sid.length).order(ByteOrder.LITTLE_ENDIAN).putShort((short) sid.length).put(sid)
+              .array();
+    };
+    ByteBuffer b = ByteBuffer.allocate(4 + name.length + body.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(VERSION).put(type.code()).putShort((short) name.length).put(name).put(body);
+    return b.array();
+  }
+
+  /**
+   * Decodes an operation written by {@link #encode()}.
+   *
+   * @throws IllegalArgumentException for another version, an unknown type, or a truncated or padded
+   *     record
+   */
+  public static Operation decode(byte[] bytes) {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    try {
+      byte version = b.get();
+      if (version != VERSION) {
+        throw new IllegalArgumentException("unsupported operation version " + version);
+      }
+      Type type = Type.of(b.get());
+      String model = string(b);
+      Operation op = switch (type) {
+        case CREATE_MODEL -> {
+          int n = b.getInt();
+          if (n < 0 || n > b.remaining()) {
+            throw new IllegalArgumentException("spec length does not match the record");
+          }
+          byte[] spec = new byte[n];
+          b.get(spec);
+          yield create(model, spec);
+        }
+        case DELETE_MODEL -> delete(model);
+        case RESTORE -> restore(model, b.getLong());
+        case LEARN -> {
+          byte[] rest = new byte[b.remaining()];
+          b.get(rest);
+          yield learn(model, LearnEvent.decode(rest));
+        }
+        case ROUTE, ROUTE_BATCH, PREDICT -> {
+          String stream = string(b);
+          int count = b.getInt();
+          int in = b.getInt();
+          if (count < 1 || in < 1 || 4L * count * in != b.remaining()) {
+            throw new IllegalArgumentException("operation length does not match its header");
+          }
+          float[] xs = new float[count * in];
+          b.asFloatBuffer().get(xs);
+          b.position(b.limit());
+          yield inputs(type, model, stream, count, in, xs);
+        }
+        case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET -> stream(type, model, string(b));
+      };
+      if (b.hasRemaining()) {
+        throw new IllegalArgumentException("operation has " + b.remaining() + " trailing bytes");
+      }
+      return op;
+    } catch (java.nio.BufferUnderflowException e) {
+      throw new IllegalArgumentException("truncated operation", e);
+    }
+  }
+
+  private static byte[] utf8(String s, String what) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    if (b.length > 0xFFFF) {
+      throw new IllegalArgumentException(what + " is longer than 65535 bytes");
+    }
+    return b;
+  }
+
+  private static String string(ByteBuffer b) {
+    byte[] s = new byte[Short.toUnsignedInt(b.getShort())];
+    b.get(s);
+    return new String(s, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Operation p && type == p.type && model.equals(p.model) && Objects.equals(stream, p.stream)
+        && count == p.count && inputDim == p.inputDim && Arrays.equals(xs, p.xs) && Arrays.equals(spec, p.spec)
+        && Objects.equals(learn, p.learn) && snapshot == p.snapshot;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(spec), learn, snapshot);
+  }
+
+  @Override
+  public String toString() {
+    return "Operation[" + type + " " + model + (stream != null ? "/" + stream : "") + "]";
+  }
+}

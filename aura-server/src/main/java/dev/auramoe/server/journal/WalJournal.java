@@ -1,0 +1,79 @@
+package dev.auramoe.server.journal;
+
+import dev.auramoe.server.wal.WriteAheadLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The durable operation journal: each operation is one {@link WriteAheadLog} record (its
+ * {@link Operation#encode()} bytes), so the record's sequence number is the operation's. Group commit
+ * and fsync are the log's. Once any append fails the journal is failed for good: later appends throw
+ * at once, so the server answers 503 and changes nothing until it is restarted (which recovers what
+ * reached the disk).
+ */
+public final class WalJournal implements OperationJournal {
+
+  private final WriteAheadLog wal;
+  private volatile Throwable failure;
+
+  /**
+   * A journal over an open log; the journal closes it.
+   *
+   * @param wal the log
+   */
+  public WalJournal(WriteAheadLog wal) {
+    this.wal = wal;
+  }
+
+  /** The log. */
+  public WriteAheadLog wal() {
+    return wal;
+  }
+
+  /** Whether an append has failed. */
+  public boolean failed() {
+    return failure != null;
+  }
+
+  @Override
+  public CompletableFuture<Long> append(Operation op) {
+    Throwable f = failure;
+    if (f != null) {
+      throw new IllegalStateException("the operation log has failed: " + f.getMessage(), f);
+    }
+    CompletableFuture<Long> r;
+    try {
+      r = wal.append(op.encode());
+    } catch (RuntimeException e) {
+      // Closed underneath us, or a record the log cannot take: nothing is applied, and the log's
+      // order can no longer be trusted to match the models', so the journal fails for good.
+      failure = e;
+      throw e;
+    }
+    if (r.isCompletedExceptionally()) {
+      failure = r.exceptionNow();
+      throw new IllegalStateException("the operation log has failed", failure);
+    }
+    r.whenComplete((seq, t) -> {
+      if (t != null && failure == null) {
+        failure = t;
+      }
+    });
+    return r;
+  }
+
+  @Override
+  public boolean durable() {
+    return true;
+  }
+
+  @Override
+  public void close() {
+    try {
+      wal.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package dev.auramoe.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.server.journal.LearnEvent;
+import dev.auramoe.server.journal.Operation;
+import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.wal.WalOptions;
+import dev.auramoe.server.wal.WriteAheadLog;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5's acceptance: the server runs as a separate JVM over a data directory, client threads
+ * learn (inputs derived from a counter) and record every acknowledged learn with its log sequence
+ * number while another thread routes (routes change the stream's state and the balancer, so they are
+ * logged too, without waiting for the disk), and the server is killed with SIGKILL at a random moment; 20 rounds over the same
+ * directory. After each kill the test reads the log itself: every acknowledged learn must be in it,
+ * with its inputs. The next server recovers from the directory and its model's digest must equal
+ * the digest of a fresh model of the same spec that applied exactly the log's learns and routes in
+ * sequence order: nothing acknowledged is lost and nothing is half-applied.
+ */
+@ExtendWith(NoOutputExtension.class)
+class DurableCrashTest {
+
+  private static final int ROUNDS = 20;
+  private static final int THREADS = 4;
+  private static final ModelSpec SPEC = new ModelSpec("crash", 3, 1, 4, 2, 8, 7, 0.5, 0.5, 1.0, 1024, 0.99);
+
+  @TempDir
+  Path tmp;
+
+  private record Ack(long seq, long i) {}
+
+  /** Dyadic values with few bits: exact through JSON text and back. */
+  static float[] x(long i) {
+    return new float[] {((i * 37) % 64 - 32) / 16f, ((i * 11) % 32) / 32f, (i % 7) / 8f};
+  }
+
+  static float[] y(long i) {
+    float[] x = x(i);
+    return new float[] {0.5f * x[0] - 0.25f * x[1] + x[2] * x[0]};
+  }
+
+  @Test
+  void noAcknowledgedLearnIsLostOverTwentyKills() throws Exception {
+    long[] stats = rounds(ROUNDS, 1_000_000, WalOptions.DEFAULTS.segmentBytes());
+    assertThat(stats[0]).as("acknowledged learns").isGreaterThanOrEqualTo(ROUNDS);
+    assertThat(stats[1]).as("routes in the log").isPositive();
+  }
+
+  /**
+   * The same with a snapshot every 40 operations and 4 KiB log segments, so the kills land during
+   * snapshots and trims too: the reference is then the model's snapshot plus the log after it, and
+   * the log must still hold every operation the snapshot does not cover.
+   */
+  @Test
+  void snapshotsAndTrimmingSurviveKills() throws Exception {
+    long[] stats = rounds(8, 40, 4096);
+    assertThat(stats[0]).as("acknowledged learns").isGreaterThanOrEqualTo(8);
+    assertThat(stats[2]).as("rounds that recovered from a snapshot").isPositive();
+    assertThat(stats[3]).as("rounds whose log was trimmed").isPositive();
+  }
+
+  /** Runs the rounds; returns {acknowledged learns, routes in the last log, rounds with a snapshot, rounds trimmed}. */
+  private long[] rounds(int rounds, long snapshotEvery, long segmentBytes) throws Exception {
+    Path data = tmp.resolve("data");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    String logging = System.getProperty("java.util.logging.config.file");
+    Random rnd = new Random(5_2026L);
+    AtomicLong counter = new AtomicLong();
+    String expectedDigest = null;
+    long totalAcked = 0;
+    long routesLogged = 0;
+    long fromSnapshot = 0;
+    long trimmed = 0;
+    for (int round = 0; round <= rounds; round++) {
+      Path err = tmp.resolve("child-" + round + ".err");
+      List<String> cmd = new ArrayList<>(List.of(java));
+      if (logging != null) {
+        cmd.add("-Djava.util.logging.config.file=" + logging);
+      }
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DurableServerChild.class.getName(),
+          data.toString(), Long.toString(snapshotEvery), Long.toString(segmentBytes)));
+      Process child = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+      try {
+        int port;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
+            StandardCharsets.US_ASCII))) {
+          String line = in.readLine();
+          assertThat(line).as("round %d started; stderr: %s", round, read(err)).startsWith("PORT ");
+          port = Integer.parseInt(line.substring(5).trim());
+        }
+        TestClient client = new TestClient(port);
+        if (round == 0) {
+          assertThat(client.postJson("/v1/models", Map.of("name", SPEC.name(), "inputDim", SPEC.inputDim(),
+              "outputDim", SPEC.outputDim(), "experts", SPEC.experts(), "topK", SPEC.topK(), "hidden",
+              SPEC.hidden(), "seed", SPEC.seed())).status()).isEqualTo(201);
+        } else {
+          assertThat(client.digest(SPEC.name())).as("round %d: recovered digest", round).isEqualTo(expectedDigest);
+        }
+        if (round == rounds) {
+          break;
+        }
+        ConcurrentLinkedQueue<Ack> acked = new ConcurrentLinkedQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+          threads.add(Thread.ofPlatform().start(() -> {
+            while (!stop.get()) {
+              long i = counter.getAndIncrement();
+              TestClient.Response r;
+              try {
+                r = client.postJson("/v1/models/" + SPEC.name() + "/learn", Map.of("x", x(i), "y", y(i)));
+              } catch (RuntimeException killed) {
+                return;
+              }
+              if (r.status() == 200) {
+                acked.add(new Ack(r.json().get("seq").asLong(), i));
+              }
+            }
+          }));
+        }
+        threads.add(Thread.ofPlatform().start(() -> {
+          for (long j = 0; !stop.get(); j++) {
+            try {
+              client.postJson("/v1/models/" + SPEC.name() + "/route", Map.of("x", x(1_000_000 + j)));
+            } catch (RuntimeException killed) {
+              return;
+            }
+          }
+        }));
+        Thread.sleep(200 + rnd.nextInt(400));
+        assertThat(child.toHandle().destroyForcibly()).isTrue();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        stop.set(true);
+        for (Thread t : threads) {
+          t.join(30_000);
+        }
+        assertThat(acked).as("round %d acknowledged learns", round).isNotEmpty();
+        totalAcked += acked.size();
+
+        // The durable log, read with the server down: every acknowledged learn is in it.
+        // With a snapshot, it covers the operations up to its sequence and the log holds the rest.
+        Path meta = data.resolve("snapshots/" + SPEC.name() + ".meta");
+        long covered = 0;
+        Path snapshot = null;
+        if (Files.exists(meta)) {
+          JsonNode m = TestClient.MAPPER.readTree(meta.toFile());
+          covered = m.get("seq").asLong();
+          snapshot = data.resolve("snapshots").resolve(m.get("file").asText());
+          fromSnapshot++;
+        }
+        TreeMap<Long, Operation> ops = new TreeMap<>();
+        long coveredSeq = covered;
+        try (WriteAheadLog wal = WriteAheadLog.open(data.resolve("wal"),
+            WalOptions.DEFAULTS.withSegmentBytes(segmentBytes))) {
+          assertThat(wal.firstSequence()).as("round %d: the log keeps what the snapshot lacks", round)
+              .isLessThanOrEqualTo(covered + 1);
+          if (wal.firstSequence() > 1) {
+            trimmed++;
+          }
+          wal.replay(wal.firstSequence(), (seq, payload) -> {
+            Operation op = Operation.decode(payload);
+            if (seq <= coveredSeq) {
+              return;
+            }
+            if (op.type() == Operation.Type.LEARN || op.type() == Operation.Type.ROUTE) {
+              ops.put(seq, op);
+            } else {
+              assertThat(op.type()).isEqualTo(Operation.Type.CREATE_MODEL);
+            }
+          });
+        }
+        for (Ack a : acked) {
+          if (a.seq() <= covered) {
+            continue; // in the snapshot, which the digest comparison checks
+          }
+          Operation op = ops.get(a.seq());
+          assertThat(op).as("round %d: acknowledged learn %d (seq %d) is durable", round, a.i(), a.seq()).isNotNull();
+          LearnEvent e = op.learn();
+          assertThat(e).as("round %d: acknowledged learn %d (seq %d) is durable", round, a.i(), a.seq()).isNotNull();
+          assertThat(e.xs()).containsExactly(x(a.i()));
+          assertThat(e.ys()).containsExactly(y(a.i()));
+        }
+        expectedDigest = replay(snapshot, ops.values());
+        routesLogged = ops.values().stream().filter(o -> o.type() == Operation.Type.ROUTE).count();
+      } finally {
+        child.toHandle().destroyForcibly();
+        child.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    return new long[] {totalAcked, routesLogged, fromSnapshot, trimmed};
+  }
+
+  /**
+   * A fresh model of the spec (or the snapshot, when there is one) that routes and learns in log
+   * order, as the server does.
+   */
+  private static String replay(Path snapshot, Iterable<Operation> ops) throws IOException {
+    try (MixtureOfExperts m = snapshot == null ? SPEC.build() : MixtureOfExperts.load(snapshot)) {
+      for (Operation op : ops) {
+        if (op.type() == Operation.Type.ROUTE) {
+          m.route(op.stream(), op.xs());
+          continue;
+        }
+        LearnEvent e = op.learn();
+        for (int r = 0; r < e.count(); r++) {
+          m.learn(e.stream(), java.util.Arrays.copyOfRange(e.xs(), r * e.inputDim(), (r + 1) * e.inputDim()),
+              java.util.Arrays.copyOfRange(e.ys(), r * e.outputDim(), (r + 1) * e.outputDim()));
+        }
+      }
+      return m.digest();
+    }
+  }
+
+  private static String read(Path p) throws IOException {
+    return Files.exists(p) ? Files.readString(p) : "";
+  }
+}

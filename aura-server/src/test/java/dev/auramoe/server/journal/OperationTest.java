@@ -1,0 +1,63 @@
+package dev.auramoe.server.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.auramoe.server.NoOutputExtension;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The operation log's record format. */
+@ExtendWith(NoOutputExtension.class)
+class OperationTest {
+
+  private static List<Operation> every() {
+    float[] xs = {1f, -0f, Float.MIN_VALUE, 3e38f, Float.intBitsToFloat(0x7fc00001), 6f};
+    return List.of(
+        Operation.create("m-é", "{\"name\":\"m\"}".getBytes(StandardCharsets.UTF_8)),
+        Operation.delete("m"),
+        Operation.learn("m", new LearnEvent("s", 2, 3, 1, xs, new float[] {0.1f, -7f})),
+        Operation.inputs(Operation.Type.ROUTE, "m", "s", 1, 6, xs),
+        Operation.inputs(Operation.Type.ROUTE_BATCH, "m", "s", 2, 3, xs),
+        Operation.inputs(Operation.Type.PREDICT, "m", "default", 3, 2, xs),
+        Operation.stream(Operation.Type.STREAM_OPEN, "m", "s"),
+        Operation.stream(Operation.Type.STREAM_CLOSE, "m", "s"),
+        Operation.stream(Operation.Type.STREAM_RESET, "m", "s"),
+        Operation.restore("m", 1L << 40));
+  }
+
+  @Test
+  void everyTypeRoundTripsBitForBit() {
+    for (Operation op : every()) {
+      byte[] b = op.encode();
+      assertThat(b[0]).isEqualTo(Operation.VERSION);
+      assertThat(b[1]).isEqualTo(op.type().code());
+      Operation back = Operation.decode(b);
+      assertThat(back).as(op.toString()).isEqualTo(op);
+      assertThat(back.encode()).isEqualTo(b);
+    }
+    Operation route = Operation.decode(every().get(3).encode());
+    assertThat(Float.floatToRawIntBits(route.xs()[1])).isEqualTo(Float.floatToRawIntBits(-0f));
+    assertThat(Float.floatToRawIntBits(route.xs()[4])).isEqualTo(0x7fc00001);
+  }
+
+  @Test
+  void damagedRecordsAreRefused() {
+    for (Operation op : every()) {
+      byte[] b = op.encode();
+      assertThat(catchThrowable(() -> Operation.decode(Arrays.copyOf(b, b.length - 1))))
+          .as("truncated %s", op).isInstanceOf(IllegalArgumentException.class);
+      assertThat(catchThrowable(() -> Operation.decode(Arrays.copyOf(b, b.length + 1))))
+          .as("padded %s", op).isInstanceOf(IllegalArgumentException.class);
+    }
+    byte[] b = every().get(1).encode();
+    b[0] = 2;
+    assertThat(catchThrowable(() -> Operation.decode(b))).hasMessageContaining("version");
+    byte[] c = every().get(1).encode();
+    c[1] = 99;
+    assertThat(catchThrowable(() -> Operation.decode(c))).hasMessageContaining("type");
+  }
+}
