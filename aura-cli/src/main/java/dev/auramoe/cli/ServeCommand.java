@@ -2,6 +2,7 @@ package dev.auramoe.cli;
 
 import dev.auramoe.server.RoutingServer;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
     description = {
       "Starts the routing service: a JSON HTTP API to create models, route, predict and learn, with /health and "
           + "/metrics (Prometheus). Binds 127.0.0.1 unless --host says otherwise; stops on SIGINT or SIGTERM.",
-      "Models live in memory in this version (durable learning with a write-ahead log is being built)."
+      "Models are durable in --data DIR: every change is logged (a learn is answered once on disk), snapshots are "
+          + "taken as it runs, and a restart loads them and replays the log. --in-memory keeps nothing."
     })
 public final class ServeCommand implements Callable<Integer> {
 
@@ -27,6 +29,18 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "PORT", description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
   int port = 8080;
 
+  @Option(names = "--data", paramLabel = "DIR", description = "Data directory: write-ahead log and snapshots "
+      + "(default: ${DEFAULT-VALUE}).")
+  Path data = Path.of("aura-data");
+
+  @Option(names = "--in-memory", description = "Keep models in memory only (nothing is written; a restart starts "
+      + "empty).")
+  boolean inMemory;
+
+  @Option(names = "--snapshot-every", paramLabel = "N", description = "Snapshot a model after this many operations "
+      + "(default: ${DEFAULT-VALUE}).")
+  long snapshotEvery = 100_000;
+
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
   @Option(names = "--stop-after-ms", hidden = true)
   long stopAfterMs = -1;
@@ -38,13 +52,21 @@ public final class ServeCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    RoutingServer server = RoutingServer.builder().host(host).port(port).build().start();
+    if (snapshotEvery < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--snapshot-every must be at least 1");
+    }
+    RoutingServer.Builder b = RoutingServer.builder().host(host).port(port);
+    if (!inMemory) {
+      b.dataDir(data).snapshotEvery(snapshotEvery);
+    }
+    RoutingServer server = b.build().start();
     Thread hook = new Thread(() -> {
       server.close();
       stopped.countDown();
     }, "aura-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models)%n", host, server.port());
+    out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models); %s%n", host, server.port(),
+        inMemory ? "in memory only" : "data in " + data.toAbsolutePath());
     out.flush();
     if (stopAfterMs >= 0) {
       stopped.await(stopAfterMs, TimeUnit.MILLISECONDS);

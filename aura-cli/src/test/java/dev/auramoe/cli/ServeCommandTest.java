@@ -14,13 +14,14 @@ import org.junit.jupiter.api.Test;
 class ServeCommandTest {
 
   @Test
-  void serveAnswersHealthOnLoopback() throws Exception {
+  void serveAnswersHealthOnLoopback(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     CompletableFuture<CliTest.Run> run = CompletableFuture.supplyAsync(
-        () -> CliTest.run("serve", "--port", Integer.toString(port), "--stop-after-ms", "6000"));
+        () -> CliTest.run("serve", "--port", Integer.toString(port), "--data", dir.resolve("data").toString(),
+            "--stop-after-ms", "6000"));
     HttpClient client = HttpClient.newHttpClient();
     HttpResponse<String> health = null;
     for (int i = 0; i < 50 && health == null; i++) {
@@ -36,7 +37,8 @@ class ServeCommandTest {
     assertThat(health.body()).contains("UP");
     CliTest.Run r = run.get();
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("listening on http://127.0.0.1:" + port);
+    assertThat(r.out()).contains("listening on http://127.0.0.1:" + port).contains("data in");
+    assertThat(dir.resolve("data/wal")).isDirectory();
     assertThat(CliTest.run("serve", "--port", "70000").exitCode()).isNotZero();
   }
 }
