@@ -41,6 +41,10 @@ public final class ServeCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   long snapshotEvery = 100_000;
 
+  @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the bearer token that every "
+      + "request changing state must carry (Authorization: Bearer <token>); reads need none.")
+  Path tokenFile;
+
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
   @Option(names = "--stop-after-ms", hidden = true)
   long stopAfterMs = -1;
@@ -56,6 +60,16 @@ public final class ServeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--snapshot-every must be at least 1");
     }
     RoutingServer.Builder b = RoutingServer.builder().host(host).port(port);
+    if (tokenFile != null) {
+      String token;
+      try {
+        token = java.nio.file.Files.readString(tokenFile).strip();
+        b.token(token);
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--token-file " + tokenFile + ": "
+            + (e instanceof java.io.IOException ? "cannot be read (" + e.getMessage() + ")" : e.getMessage()));
+      }
+    }
     if (!inMemory) {
       b.dataDir(data).snapshotEvery(snapshotEvery);
     }

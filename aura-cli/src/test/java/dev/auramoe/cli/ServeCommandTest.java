@@ -40,5 +40,10 @@ class ServeCommandTest {
     assertThat(r.out()).contains("listening on http://127.0.0.1:" + port).contains("data in");
     assertThat(dir.resolve("data/wal")).isDirectory();
     assertThat(CliTest.run("serve", "--port", "70000").exitCode()).isNotZero();
+    java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("token"), "  \n");
+    CliTest.Run bad = CliTest.run("serve", "--port", "0", "--in-memory", "--token-file", empty.toString(),
+        "--stop-after-ms", "0");
+    assertThat(bad.exitCode()).isNotZero();
+    assertThat(bad.err()).contains("--token-file");
   }
 }

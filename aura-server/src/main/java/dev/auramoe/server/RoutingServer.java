@@ -19,6 +19,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,6 +105,9 @@ public final class RoutingServer implements AutoCloseable {
   private final Map<String, List<Method>> paths = new LinkedHashMap<>();
   private WebServer server;
 
+  /** The bearer token every mutating request must carry, or null when none is configured. */
+  private final byte[] token;
+
   private RoutingServer(Builder b) {
     this.host = b.host;
     this.requestedPort = b.port;
@@ -112,6 +116,7 @@ public final class RoutingServer implements AutoCloseable {
     this.dataDir = b.dataDir;
     this.walOptions = b.walOptions;
     this.snapshotEvery = b.snapshotEvery;
+    this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
     this.registry = new ModelRegistry(limits);
     if (journal != null) {
       registry.journal(journal);
@@ -292,6 +297,7 @@ public final class RoutingServer implements AutoCloseable {
       byte[] body;
       String type = Reply.JSON;
       try {
+        checkToken(req);
         Reply reply = a.handle(req);
         status = reply.status();
         type = reply.contentType();
@@ -312,6 +318,31 @@ public final class RoutingServer implements AutoCloseable {
       send(res, status, body, type);
       metrics.record(endpoint, status, System.nanoTime() - t0);
     };
+  }
+
+  /**
+   * With a token configured, every request that may change state (any method but GET and HEAD)
+   * must carry {@code Authorization: Bearer <token>}; the comparison takes the same time whatever
+   * the first differing byte ({@link MessageDigest#isEqual}). Checked before anything else, so a
+   * refused request reads no body and changes nothing.
+   */
+  private void checkToken(ServerRequest req) {
+    if (token == null) {
+      return;
+    }
+    Method m = req.prologue().method();
+    if (m == Method.GET || m == Method.HEAD) {
+      return;
+    }
+    String given = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
+    if (given == null) {
+      throw new ApiException(401, "this server needs a bearer token (Authorization: Bearer <token>) to change state");
+    }
+    byte[] offered = given.startsWith("Bearer ") ? given.substring(7).trim().getBytes(StandardCharsets.UTF_8)
+        : new byte[0];
+    if (!MessageDigest.isEqual(offered, token)) {
+      throw new ApiException(401, "the bearer token is not valid");
+    }
   }
 
   private static void send(ServerResponse res, int status, byte[] body, String type) {
@@ -357,6 +388,7 @@ public final class RoutingServer implements AutoCloseable {
     private Path dataDir;
     private WalOptions walOptions = WalOptions.DEFAULTS;
     private long snapshotEvery = 100_000;
+    private String token;
 
     private Builder() {}
 
@@ -418,6 +450,21 @@ public final class RoutingServer implements AutoCloseable {
         throw new IllegalArgumentException("snapshotEvery must be >= 1, got " + operations);
       }
       this.snapshotEvery = operations;
+      return this;
+    }
+
+    /**
+     * Requires {@code Authorization: Bearer <token>} on every request that may change state (any
+     * method but GET and HEAD); null (the default) requires none.
+     *
+     * @throws IllegalArgumentException for an empty token or one with white space or control
+     *     characters
+     */
+    public Builder token(String t) {
+      if (t != null && (t.isEmpty() || !t.chars().allMatch(c -> c > 32 && c < 127))) {
+        throw new IllegalArgumentException("the token must be non-empty printable ASCII without spaces");
+      }
+      this.token = t;
       return this;
     }
 

@@ -1,0 +1,74 @@
+package dev.auramoe.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.http.HttpRequest;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** With a token, every state-changing request needs it; reads do not; a refusal changes nothing. */
+@ExtendWith(NoOutputExtension.class)
+class TokenTest {
+
+  private static final String TOKEN = "s3cret-Token_42";
+  private static RoutingServer server;
+  private static TestClient client;
+
+  @BeforeAll
+  static void start() {
+    server = RoutingServer.builder().port(0).token(TOKEN).build().start();
+    client = new TestClient(server.port());
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static TestClient.Response send(String method, String path, String body, String authorization) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(client.uri(path)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return client.send(b.build());
+  }
+
+  @Test
+  void mutatingRequestsNeedTheTokenAndReadsDoNot() {
+    String create = "{\"name\": \"m\", \"inputDim\": 2, \"experts\": 2, \"hidden\": 4}";
+    assertThat(send("POST", "/v1/models", create, null).status()).isEqualTo(401);
+    assertThat(send("POST", "/v1/models", create, "Bearer wrong").status()).isEqualTo(401);
+    assertThat(send("POST", "/v1/models", create, "Bearer " + TOKEN + "x").status()).isEqualTo(401);
+    assertThat(send("POST", "/v1/models", create, TOKEN).status()).as("no Bearer scheme").isEqualTo(401);
+    assertThat(client.get("/v1/models").json().get("models")).isEmpty();
+    assertThat(send("POST", "/v1/models", create, "Bearer " + TOKEN).status()).isEqualTo(201);
+
+    String digest = client.digest("m");
+    TestClient.Response refused = send("POST", "/v1/models/m/learn", "{\"x\": [1, 2], \"y\": [1]}", "Bearer nope");
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.json().get("error").asText()).contains("bearer token");
+    assertThat(send("POST", "/v1/models/m/route", "{\"x\": [1, 2]}", null).status()).isEqualTo(401);
+    assertThat(send("DELETE", "/v1/models/m", null, null).status()).isEqualTo(401);
+    assertThat(send("POST", "/v1/models/m/streams/default/reset", null, null).status()).isEqualTo(401);
+    assertThat(client.digest("m")).as("refused requests change nothing").isEqualTo(digest);
+
+    assertThat(send("POST", "/v1/models/m/learn", "{\"x\": [1, 2], \"y\": [1]}", "Bearer " + TOKEN).status())
+        .isEqualTo(200);
+    assertThat(client.digest("m")).isNotEqualTo(digest);
+    assertThat(client.get("/health").status()).isEqualTo(200);
+    assertThat(client.get("/v1/models/m/stats").status()).isEqualTo(200);
+    assertThat(client.get("/metrics").status()).isEqualTo(200);
+  }
+
+  @Test
+  void badTokensAreRefusedWhenTheServerIsBuilt() {
+    for (String bad : List.of("", "has space", "tab\tx", "caf\u00e9")) {
+      assertThatThrownBy(() -> RoutingServer.builder().token(bad)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+}
