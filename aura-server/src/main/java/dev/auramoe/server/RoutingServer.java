@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,6 +38,7 @@ import java.util.Objects;
  * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...},
  *                                                  and 503 {"status":"DOWN"} once the operation log has failed
  * GET    /metrics                                  Prometheus text format 0.0.4
+ * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
  * GET    /v1/models/{name}                         config, digest, streams, counters
@@ -243,6 +245,7 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.GET, "/health", "GET /health", req -> health());
     route(r, Method.GET, "/metrics", "GET /metrics",
         req -> new Reply(200, metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8"));
+    route(r, Method.GET, "/openapi.json", "GET /openapi.json", req -> new Reply(200, openApi(), Reply.JSON));
     route(r, Method.POST, "/v1/models", null, req -> api.create(body(req)));
     route(r, Method.GET, "/v1/models", null, req -> api.list());
     route(r, Method.GET, MODEL, null, req -> api.get(name(req)));
@@ -276,6 +279,30 @@ public final class RoutingServer implements AutoCloseable {
       LOG.log(System.Logger.Level.ERROR, "unhandled fault", t);
       send(res, 500, errorBody(500, "internal server error"), Reply.JSON);
     });
+  }
+
+  private static volatile String openApi;
+
+  /** The OpenAPI 3.1 document of this API (a resource beside this class). */
+  static String openApi() {
+    String d = openApi;
+    if (d == null) {
+      try (var in = RoutingServer.class.getResourceAsStream("openapi.json")) {
+        if (in == null) {
+          throw new IllegalStateException("openapi.json is missing from the class path");
+        }
+        d = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      openApi = d;
+    }
+    return d;
+  }
+
+  /** Every routed path and its methods, in Helidon's path syntax (for the OpenAPI test). */
+  Map<String, List<Method>> endpoints() {
+    return Collections.unmodifiableMap(paths);
   }
 
   /** An endpoint: parses and answers one request. */
