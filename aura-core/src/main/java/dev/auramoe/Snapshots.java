@@ -20,12 +20,8 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -64,31 +60,7 @@ public final class Snapshots {
 
   /** Saves a model: temporary file, fsync, atomic rename, fsync of the directory. */
   public static void save(MixtureOfExperts m, Path file) throws IOException {
-    byte[] framed = SnapshotFormat.frame(payload(m));
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    // A unique temporary file per call: concurrent saves to one path each complete, the last
-    // rename wins, and a reader never sees a partial file.
-    Path tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(framed);
-      while (b.hasRemaining()) {
-        ch.write(b);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException ignored) {
-      // Some file systems cannot open directories; the file itself is already durable.
-    }
+    dev.auramoe.io.AtomicFiles.write(file, SnapshotFormat.frame(payload(m)));
   }
 
   /** The framed snapshot bytes of a model. */
