@@ -30,7 +30,29 @@ public final class AuraCli implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new AuraCli());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // A user's mistake (a missing or unreadable file, a bad value) is one line on stderr and exit
+    // status 1, not a stack trace; anything else is a fault and keeps picocli's full report.
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
+          || e instanceof java.io.UncheckedIOException) {
+        cmd.getErr().println("aura " + cmd.getCommandName() + ": " + describe(e));
+        cmd.getErr().flush();
+        return 1;
+      }
+      throw e;
+    });
     return cl;
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof java.nio.file.NoSuchFileException n) {
+      return "no such file: " + n.getFile();
+    }
+    if (e instanceof java.nio.file.AccessDeniedException a) {
+      return "access denied: " + a.getFile();
+    }
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
   }
 
   /** Entry point. */

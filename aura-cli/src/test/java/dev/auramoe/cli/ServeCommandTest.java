@@ -40,6 +40,11 @@ class ServeCommandTest {
     assertThat(r.out()).contains("listening on http://127.0.0.1:" + port).contains("data in");
     assertThat(dir.resolve("data/wal")).isDirectory();
     assertThat(CliTest.run("serve", "--port", "70000").exitCode()).isNotZero();
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      CliTest.Run busy = CliTest.run("serve", "--port", Integer.toString(taken.getLocalPort()), "--in-memory");
+      assertThat(busy.exitCode()).as("a taken port ends the command instead of hanging").isEqualTo(1);
+      assertThat(busy.err()).contains("cannot listen on");
+    }
     java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("token"), "  \n");
     CliTest.Run bad = CliTest.run("serve", "--port", "0", "--in-memory", "--token-file", empty.toString(),
         "--stop-after-ms", "0");

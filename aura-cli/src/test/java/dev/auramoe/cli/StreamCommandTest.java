@@ -123,4 +123,17 @@ class StreamCommandTest {
     assertThat(doc.get("checks")).hasSize(4);
     assertThat(r.err()).contains("finds every abrupt drift within 1,000 instances");
   }
+
+  @Test
+  void infiniteValuesAreMalformedRowsAndAMissingFileIsOneLineNotAStackTrace(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("inf.csv");
+    Files.writeString(f, "a,b,y\n1,2,3\n1,inf,4\n2,3,1e999\n3,4,5\n");
+    CliTest.Run r = CliTest.run("stream", "--input", f.toString(), "--no-progress");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.err()).contains("inf.csv:3: infinite number 'inf'").contains("inf.csv:4: infinite number '1e999'");
+    assertThat(r.out()).containsPattern("malformed rows skipped\\s+2");
+    CliTest.Run missing = CliTest.run("stream", "--input", dir.resolve("nope.csv").toString(), "--no-progress");
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err()).contains("no such file").doesNotContain("\tat ");
+  }
 }

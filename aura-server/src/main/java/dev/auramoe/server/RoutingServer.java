@@ -158,6 +158,13 @@ public final class RoutingServer implements AutoCloseable {
         .routing(this::routing)
         .build()
         .start();
+    if (!server.isRunning()) {
+      // Helidon logs a failed bind and returns a server that is not running: fail here instead.
+      server = null;
+      close();
+      throw new IllegalStateException("cannot listen on " + host + ":" + requestedPort
+          + " (the port is taken, or the address is not this machine's)");
+    }
     return this;
   }
 
@@ -338,6 +345,9 @@ public final class RoutingServer implements AutoCloseable {
         status = 500;
         body = errorBody(500, "internal server error");
       }
+      if (status == 401) {
+        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+      }
       if (status == 413) {
         // The rest of an oversized body is not read; closing the connection avoids reading it.
         res.header(HeaderNames.CONNECTION, "close");
@@ -365,8 +375,9 @@ public final class RoutingServer implements AutoCloseable {
     if (given == null) {
       throw new ApiException(401, "this server needs a bearer token (Authorization: Bearer <token>) to change state");
     }
-    byte[] offered = given.startsWith("Bearer ") ? given.substring(7).trim().getBytes(StandardCharsets.UTF_8)
-        : new byte[0];
+    // The scheme is case-insensitive (RFC 9110, section 11.1).
+    boolean bearer = given.length() > 7 && given.regionMatches(true, 0, "Bearer ", 0, 7);
+    byte[] offered = bearer ? given.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
     if (!MessageDigest.isEqual(offered, token)) {
       throw new ApiException(401, "the bearer token is not valid");
     }

@@ -59,6 +59,8 @@ class TokenTest {
 
     assertThat(send("POST", "/v1/models/m/learn", "{\"x\": [1, 2], \"y\": [1]}", "Bearer " + TOKEN).status())
         .isEqualTo(200);
+    assertThat(send("POST", "/v1/models/m/learn", "{\"x\": [1, 2], \"y\": [1]}", "bearer " + TOKEN).status())
+        .as("the scheme is case-insensitive").isEqualTo(200);
     assertThat(client.digest("m")).isNotEqualTo(digest);
     assertThat(client.get("/health").status()).isEqualTo(200);
     assertThat(client.get("/v1/models/m/stats").status()).isEqualTo(200);

@@ -376,14 +376,16 @@ public final class ModelEntry {
    *
    * @param loaded the snapshot's model, of this entry's spec
    * @param snapshotSeq the log sequence number the snapshot covers
-   * @throws ApiException 404 when the model was deleted, 503 when the journal has failed (nothing changed)
+   * @throws ApiException 404 when the model was deleted; 503 when the journal has failed (before: nothing
+   *     changed; after the append: the restore is applied in memory but not acknowledged)
    */
   public void restore(MixtureOfExperts loaded, long snapshotSeq) {
     MixtureOfExperts old;
+    CompletableFuture<Long> durable;
     sequencer.lock();
     try {
       requireLive();
-      log(Operation.restore(name, snapshotSeq));
+      durable = log(Operation.restore(name, snapshotSeq));
       old = model;
       model = loaded;
     } finally {
@@ -391,6 +393,13 @@ public final class ModelEntry {
     }
     old.close();
     after();
+    // Answered only once durable, as learns and deletions are: a restore a client saw succeed must
+    // survive a crash.
+    try {
+      durable.join();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      throw new ApiException(503, "the operation log has failed; the restore is not durable");
+    }
   }
 
   /** Open streams in opening order. */

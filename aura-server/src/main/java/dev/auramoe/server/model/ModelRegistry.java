@@ -98,9 +98,19 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
+   * The most float parameters all models together may hold: one per 32 bytes of the JVM's maximum
+   * heap. A model takes several times its parameters' 4 bytes while it is built and served
+   * (initialisation, packed copies, buffers, stream states), and the server needs room beside them.
+   */
+  public static long parameterBudget() {
+    return Runtime.getRuntime().maxMemory() / 32;
+  }
+
+  /**
    * Validates a spec, builds its model, logs its creation and registers it.
    *
-   * @throws ApiException 400 for a bad spec, 409 for a taken name or when the registry is full, 503
+   * @throws ApiException 400 for a bad spec, 409 for a taken name, a full registry or a model that
+   *     would take the server over its {@linkplain #parameterBudget() parameter budget}, 503
    *     when the journal has failed
    */
   public ModelEntry create(ModelSpec spec) {
@@ -111,6 +121,17 @@ public final class ModelRegistry implements AutoCloseable {
       }
       if (models.size() >= limits.maxModels()) {
         throw ApiException.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
+      }
+      long held = 0;
+      for (ModelEntry e : models.values()) {
+        held += e.spec().parameters();
+      }
+      long budget = parameterBudget();
+      if (held + spec.parameters() > budget) {
+        // Valid requests must not be able to exhaust the heap: refuse before anything is allocated.
+        throw ApiException.conflict("the models would hold " + (held + spec.parameters()) + " parameters, over this "
+            + "server's budget of " + budget + " (one per 32 bytes of heap); delete a model or give "
+            + "the JVM more memory (-Xmx)");
       }
       MixtureOfExperts m;
       try {

@@ -304,6 +304,10 @@ public final class ArffReader implements InstanceStream {
         return "unparsable date '" + text + "' for attribute '" + schema.attribute(column).name() + "'";
       }
     } else if (numbers.parse(b, from, to)) {
+      if (Double.isInfinite(numbers.value())) {
+        return "infinite number '" + new String(b, from, to - from) + "' for attribute '"
+            + schema.attribute(column).name() + "'";
+      }
       values[column] = numbers.value();
     } else {
       return "unparsable number '" + new String(b, from, to - from) + "' for attribute '"

@@ -201,6 +201,11 @@ public final class CsvReader implements InstanceStream {
             return "unparsable number '" + new String(text, from, to - from) + "' in column '"
                 + schema.attribute(c).name() + "'";
           }
+          if (Double.isInfinite(numbers.value())) {
+            // Infinity (or an overflow such as 1e999) is no value a learner can use: a malformed row.
+            return "infinite number '" + new String(text, from, to - from) + "' in column '"
+                + schema.attribute(c).name() + "'";
+          }
           values[c] = numbers.value();
         }
         case TEXT -> {

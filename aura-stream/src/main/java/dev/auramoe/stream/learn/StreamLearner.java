@@ -204,17 +204,21 @@ public final class StreamLearner {
       throw new IllegalArgumentException("instance has " + inst.values().length + " values, the schema "
           + schema.size() + " columns");
     }
-    encoder.encode(inst, x);
-    seen++;
     double target = inst.value(schema.targetIndex());
     boolean known = !Double.isNaN(target);
+    // Refuse a bad target before anything moves: a refused instance changes nothing, counters included.
+    if (known && classification && (target < 0 || target >= classes || (int) target != target)) {
+      throw new IllegalArgumentException("class index " + target + " outside 0.." + (classes - 1));
+    }
+    if (known && !classification && Double.isInfinite(target)) {
+      throw new IllegalArgumentException("target is infinite");
+    }
+    encoder.encode(inst, x);
+    seen++;
     double prediction;
     if (classification) {
       if (known) {
         int c = (int) target;
-        if (c < 0 || c >= classes || c != target) {
-          throw new IllegalArgumentException("class index " + target + " outside 0.." + (classes - 1));
-        }
         java.util.Arrays.fill(y, 0f);
         y[c] = 1f;
         model.learn(MixtureOfExperts.DEFAULT_STREAM, x, Float.NaN, null, y, yHat, route);
@@ -250,9 +254,6 @@ public final class StreamLearner {
         sd = 1.0;
       }
       if (known) {
-        if (Double.isInfinite(target)) {
-          throw new IllegalArgumentException("target is infinite");
-        }
         y[0] = (float) Math.max(-1e6, Math.min(1e6, (target - targetMean) / sd));
         model.learn(MixtureOfExperts.DEFAULT_STREAM, x, Float.NaN, null, y, yHat, route);
       } else {
