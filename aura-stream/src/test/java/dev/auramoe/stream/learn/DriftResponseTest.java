@@ -76,6 +76,10 @@ class DriftResponseTest {
         .driftDetector(() -> new Scripted(2_000L, 2_500L, 2_999L)).build();
     Instance in = new Instance(sea.schema());
     float[][] before = new float[4][];
+    // The learner's notion of recent use, recomputed from the experts it reports: decay 0.999 per
+    // labelled instance, +1 per slot.
+    double[] use = new double[4];
+    int[] chosen = new int[4];
     for (int i = 0; i < 3_000 && sea.next(in); i++) {
       if (i == 1_999) {
         for (int e = 0; e < 4; e++) {
@@ -83,8 +87,21 @@ class DriftResponseTest {
         }
       }
       l.testThenTrain(in);
+      for (int e = 0; e < 4; e++) {
+        use[e] *= 0.999;
+      }
+      int k = l.lastExperts(chosen);
+      for (int j = 0; j < k; j++) {
+        use[chosen[j]] += 1;
+      }
       if (i == 1_999) {
         assertThat(l.driftAtLastInstance()).isTrue();
+        int least = 0;
+        for (int e = 1; e < 4; e++) {
+          if (use[e] < use[least]) {
+            least = e;
+          }
+        }
         int zeroed = 0;
         for (int e = 0; e < 4; e++) {
           float[] now = ((AdaptiveExpert) l.model().expert(e)).state();
@@ -94,6 +111,8 @@ class DriftResponseTest {
           }
           if (allZero) {
             zeroed++;
+            assertThat(e).as("the least-used expert of late (recent use %s)", java.util.Arrays.toString(use))
+                .isEqualTo(least);
             assertThat(before[e]).as("a trained expert was replaced").isNotEqualTo(now);
           }
         }
@@ -115,5 +134,28 @@ class DriftResponseTest {
     StreamLearner plain = run(b, StreamLearner.builder(b.schema()).build());
     assertThat(watched.detections()).isNotEmpty();
     assertThat(watched.model().digest()).isEqualTo(plain.model().digest());
+  }
+
+  @Test
+  void boostingTheRouterAloneReplacesNoExpert() throws Exception {
+    InstanceStream sea = new SeaGenerator(1, 5).limit(1_200);
+    StreamLearner l = StreamLearner.builder(sea.schema()).driftSignal(DriftSignal.LEARNER)
+        .driftResponse(DriftResponse.BOOST_ROUTER).driftDetector(() -> new Scripted(1_000L)).build();
+    Instance in = new Instance(sea.schema());
+    for (int i = 0; i < 1_200 && sea.next(in); i++) {
+      l.testThenTrain(in);
+      if (i == 999) {
+        assertThat(l.model().routerLearningRate()).isEqualTo(DriftResponse.MAX_ROUTER_RATE);
+        for (int e = 0; e < 4; e++) {
+          float[] w = ((AdaptiveExpert) l.model().expert(e)).state();
+          boolean allZero = true;
+          for (float v : w) {
+            allZero &= v == 0f;
+          }
+          assertThat(allZero).as("expert %d kept its weights", e).isFalse();
+        }
+      }
+    }
+    assertThat(l.detections()).containsExactly(1_000L);
   }
 }
