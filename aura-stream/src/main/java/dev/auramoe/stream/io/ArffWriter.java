@@ -4,9 +4,6 @@ import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.Schema;
-import java.io.BufferedWriter;
-import java.io.Closeable;
-import java.io.Flushable;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -35,12 +32,7 @@ import java.util.List;
  *
  * <p>The header is written when the writer is created. Output is buffered; {@link #close()} flushes and closes it.
  */
-public final class ArffWriter implements Closeable, Flushable {
-
-  private final Writer out;
-  private final Schema schema;
-  private final StringBuilder line = new StringBuilder(256);
-  private long written;
+public final class ArffWriter extends InstanceWriter {
 
   /** Creates (or replaces) {@code path} and writes the header of {@code schema}. */
   public ArffWriter(Path path, Schema schema) throws IOException {
@@ -49,11 +41,7 @@ public final class ArffWriter implements Closeable, Flushable {
 
   /** Writes the header of {@code schema} to {@code out}, which is buffered here unless it already is. */
   public ArffWriter(Writer out, Schema schema) throws IOException {
-    if (out == null || schema == null) {
-      throw new IllegalArgumentException("an ARFF writer needs an output and a schema");
-    }
-    this.out = out instanceof BufferedWriter ? out : new BufferedWriter(out);
-    this.schema = schema;
+    super(out, schema, "an ARFF");
     writeHeader();
   }
 
@@ -71,41 +59,14 @@ public final class ArffWriter implements Closeable, Flushable {
   }
 
   /**
-   * Writes the first {@code n} instances of {@code stream} (fewer if it ends first) after the header, and returns
-   * how many were written. Neither the stream nor this writer is closed.
-   */
-  public long writeAll(InstanceStream stream, long n) throws IOException {
-    checkCount(n);
-    if (!stream.schema().equals(schema)) {
-      throw new IllegalArgumentException("stream schema " + stream.schema() + " differs from the writer's " + schema);
-    }
-    Instance row = new Instance(schema);
-    long count = 0;
-    while (count < n && stream.next(row)) {
-      write(row);
-      count++;
-    }
-    return count;
-  }
-
-  static void checkCount(long n) {
-    if (n < 0) {
-      throw new IllegalArgumentException("number of instances to write must be >= 0, got " + n);
-    }
-  }
-
-  /**
    * Writes one instance as a data line.
    *
    * @throws IllegalArgumentException when its column count differs from the schema's or a nominal value is not
    *     the index of one of its attribute's values
    */
+  @Override
   public void write(Instance instance) throws IOException {
-    double[] v = instance.values();
-    if (v.length != schema.size()) {
-      throw new IllegalArgumentException("instance has " + v.length + " columns, the schema has " + schema.size());
-    }
-    line.setLength(0);
+    double[] v = begin(instance);
     for (int i = 0; i < v.length; i++) {
       if (i > 0) {
         line.append(',');
@@ -120,9 +81,7 @@ public final class ArffWriter implements Closeable, Flushable {
         NumberText.append(line, x);
       }
     }
-    line.append('\n');
-    out.append(line);
-    written++;
+    end();
   }
 
   static int nominalIndex(Attribute a, double x) {
@@ -132,11 +91,6 @@ public final class ArffWriter implements Closeable, Flushable {
           + " is not an index in 0.." + (a.cardinality() - 1));
     }
     return k;
-  }
-
-  /** Number of data lines written so far. */
-  public long written() {
-    return written;
   }
 
   private void writeHeader() throws IOException {
@@ -191,15 +145,5 @@ public final class ArffWriter implements Closeable, Flushable {
       }
     }
     return q.append('\'').toString();
-  }
-
-  @Override
-  public void flush() throws IOException {
-    out.flush();
-  }
-
-  @Override
-  public void close() throws IOException {
-    out.close();
   }
 }

@@ -4,9 +4,6 @@ import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.Schema;
-import java.io.BufferedWriter;
-import java.io.Closeable;
-import java.io.Flushable;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +21,7 @@ import java.nio.file.Path;
  * <p>The header row is written when the writer is created. Output is buffered; {@link #close()} flushes and closes
  * it.
  */
-public final class CsvWriter implements Closeable, Flushable {
-
-  private final Writer out;
-  private final Schema schema;
-  private final StringBuilder line = new StringBuilder(256);
-  private long written;
+public final class CsvWriter extends InstanceWriter {
 
   /** Creates (or replaces) {@code path} and writes the header row of {@code schema}. */
   public CsvWriter(Path path, Schema schema) throws IOException {
@@ -38,11 +30,7 @@ public final class CsvWriter implements Closeable, Flushable {
 
   /** Writes the header row of {@code schema} to {@code out}, which is buffered here unless it already is. */
   public CsvWriter(Writer out, Schema schema) throws IOException {
-    if (out == null || schema == null) {
-      throw new IllegalArgumentException("a CSV writer needs an output and a schema");
-    }
-    this.out = out instanceof BufferedWriter ? out : new BufferedWriter(out);
-    this.schema = schema;
+    super(out, schema, "a CSV");
     StringBuilder h = new StringBuilder();
     for (int i = 0; i < schema.size(); i++) {
       if (i > 0) {
@@ -61,28 +49,10 @@ public final class CsvWriter implements Closeable, Flushable {
    * @return the number of instances written
    */
   public static long write(InstanceStream stream, Path path, long n) throws IOException {
-    ArffWriter.checkCount(n);
+    checkCount(n);
     try (CsvWriter w = new CsvWriter(path, stream.schema())) {
       return w.writeAll(stream, n);
     }
-  }
-
-  /**
-   * Writes the first {@code n} instances of {@code stream} (fewer if it ends first) and returns how many were
-   * written. Neither the stream nor this writer is closed.
-   */
-  public long writeAll(InstanceStream stream, long n) throws IOException {
-    ArffWriter.checkCount(n);
-    if (!stream.schema().equals(schema)) {
-      throw new IllegalArgumentException("stream schema " + stream.schema() + " differs from the writer's " + schema);
-    }
-    Instance row = new Instance(schema);
-    long count = 0;
-    while (count < n && stream.next(row)) {
-      write(row);
-      count++;
-    }
-    return count;
   }
 
   /**
@@ -91,12 +61,9 @@ public final class CsvWriter implements Closeable, Flushable {
    * @throws IllegalArgumentException when its column count differs from the schema's or a nominal value is not
    *     the index of one of its attribute's values
    */
+  @Override
   public void write(Instance instance) throws IOException {
-    double[] v = instance.values();
-    if (v.length != schema.size()) {
-      throw new IllegalArgumentException("instance has " + v.length + " columns, the schema has " + schema.size());
-    }
-    line.setLength(0);
+    double[] v = begin(instance);
     for (int i = 0; i < v.length; i++) {
       if (i > 0) {
         line.append(',');
@@ -112,14 +79,7 @@ public final class CsvWriter implements Closeable, Flushable {
         NumberText.append(line, x);
       }
     }
-    line.append('\n');
-    out.append(line);
-    written++;
-  }
-
-  /** Number of records written so far, the header row not counted. */
-  public long written() {
-    return written;
+    end();
   }
 
   /** A field as RFC 4180 text: unchanged when it needs no quotes, otherwise in double quotes, quotes doubled. */
@@ -134,15 +94,5 @@ public final class CsvWriter implements Closeable, Flushable {
 
   private static boolean isBlank(char c) {
     return c == ' ' || c == '\t';
-  }
-
-  @Override
-  public void flush() throws IOException {
-    out.flush();
-  }
-
-  @Override
-  public void close() throws IOException {
-    out.close();
   }
 }
