@@ -47,4 +47,19 @@ final class Selection {
     idx[0] = top;
     return top;
   }
+
+  /**
+   * The start of a token-choice policy's {@code route}: checks that k experts exist, grows the
+   * policy's score scratch to the experts, and resets the assignment for the window.
+   *
+   * @return the score scratch, at least {@code experts} long
+   */
+  static float[] begin(RoutingProblem p, int k, float[] scores, Assignment out) {
+    int e = p.experts;
+    if (k > e) {
+      throw new IllegalArgumentException("k = " + k + " is larger than the number of experts (" + e + ")");
+    }
+    out.reset(p.tokens, e);
+    return scores.length < e ? new float[e] : scores;
+  }
 }

@@ -55,14 +55,7 @@ public final class TopKPolicy implements RoutingPolicy {
 
   @Override
   public void route(RoutingProblem p, Assignment out) {
-    int e = p.experts;
-    if (k > e) {
-      throw new IllegalArgumentException("k = " + k + " is larger than the number of experts (" + e + ")");
-    }
-    if (scores.length < e) {
-      scores = new float[e];
-    }
-    out.reset(p.tokens, e);
+    scores = Selection.begin(p, k, scores, out);
     for (int t = 0; t < p.tokens; t++) {
       if (p.isValid(t)) {
         Selection.topKByScore(p, t, k, scores, idx, val);
