@@ -58,7 +58,6 @@ public final class StreamLearner {
   private final DriftDetector detector;
   private final DriftDetector sentinelDetector;
   private final DriftResponse response;
-  private final DriftSignal signal;
   private final Sentinel sentinel;
   private final float[] sentinelOut;
   private final List<Long> detections = new ArrayList<>();
@@ -91,7 +90,6 @@ public final class StreamLearner {
     this.detector = b.detector == null || b.signal == DriftSignal.SENTINEL ? null : b.detector.get();
     this.sentinelDetector = b.detector == null || b.signal == DriftSignal.LEARNER ? null : b.detector.get();
     this.response = b.response;
-    this.signal = b.signal;
     this.sentinel = sentinelDetector == null ? null
         : new Sentinel(d, out, classification, SENTINEL_MU, SENTINEL_LEARNING);
     this.sentinelOut = new float[out];
