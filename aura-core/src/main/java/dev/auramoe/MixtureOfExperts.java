@@ -1207,6 +1207,107 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
+   * A new model with one more expert, appended at index {@link #expertCount()}; this model is not
+   * changed. Everything else carries over: the cell's weights, every stream's state, the router's
+   * readout and bias for the other experts, the balancer's state, the error scale, the learn-step
+   * and energy counters, the temperature, router learning rate, balancing configuration, device
+   * profile, routing policy and capacity limiter; routing diagnostics, when on, restart with the
+   * same window and decay (the new model's expert count differs). The new expert starts with a zero
+   * router readout, bias and input column, as {@link #resetExpert} leaves one, so the router neither
+   * favours nor avoids it; the balancer sees it at the others' mean load, so it starts neutral and
+   * then pulls traffic to the expert while it is under-used.
+   *
+   * <p>The experts of the new model are copies ({@link Expert#copy()}), except {@code e}, which the
+   * new model takes as it is. Operations on the two models are independent afterwards; a caller
+   * that replaces one by the other should {@link #close()} the old one. The result is a pure
+   * function of this model's state and {@code e}, so replaying the same change gives a bit-identical
+   * model.
+   *
+   * @throws IllegalArgumentException when {@code e}'s shape differs from the mixture's, or its name
+   *     is taken
+   */
+  public MixtureOfExperts withExpert(Expert e) {
+    Objects.requireNonNull(e, "expert");
+    lock.lock();
+    try {
+      List<Expert> l = Restructuring.copies(this);
+      l.add(e);
+      int[] from = new int[nExperts + 1];
+      for (int i = 0; i < nExperts; i++) {
+        from[i] = i;
+      }
+      from[nExperts] = -1;
+      return carryRunTimeChoices(Restructuring.rebuild(this, l, from));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A new model without expert {@code e}; this model is not changed. The experts after {@code e}
+   * move down one index; everything the other experts learned, and every other piece of state,
+   * carries over as in {@link #withExpert}.
+   *
+   * @throws IndexOutOfBoundsException when e is not an expert index
+   * @throws IllegalArgumentException when fewer than {@link #topK()} experts would remain
+   */
+  public MixtureOfExperts withoutExpert(int e) {
+    Objects.checkIndex(e, nExperts);
+    if (nExperts - 1 < topK) {
+      throw new IllegalArgumentException("cannot remove expert '" + experts[e].name() + "': the model routes each"
+          + " input to k = " + topK + " experts and would have " + (nExperts - 1));
+    }
+    lock.lock();
+    try {
+      List<Expert> l = Restructuring.copies(this);
+      l.remove(e);
+      int[] from = new int[nExperts - 1];
+      for (int i = 0; i < from.length; i++) {
+        from[i] = i < e ? i : i + 1;
+      }
+      return carryRunTimeChoices(Restructuring.rebuild(this, l, from));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A new model in which expert {@code e} is named {@code name}; this model is not changed, and
+   * nothing but the name differs (the expert is copied with {@link Expert#copy(String)}).
+   *
+   * @throws IndexOutOfBoundsException when e is not an expert index
+   * @throws IllegalArgumentException when another expert has that name
+   * @throws UnsupportedOperationException when the expert's kind cannot be copied under a new name
+   */
+  public MixtureOfExperts withExpertRenamed(int e, String name) {
+    Objects.checkIndex(e, nExperts);
+    Objects.requireNonNull(name, "name");
+    lock.lock();
+    try {
+      List<Expert> l = Restructuring.copies(this);
+      l.set(e, experts[e].copy(name));
+      int[] from = new int[nExperts];
+      for (int i = 0; i < nExperts; i++) {
+        from[i] = i;
+      }
+      return carryRunTimeChoices(Restructuring.rebuild(this, l, from));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Under the lock: gives a restructured copy this model's run-time choices, which snapshots omit. */
+  private MixtureOfExperts carryRunTimeChoices(MixtureOfExperts n) {
+    n.policy = policy;
+    n.capacity = capacity;
+    if (diagnostics != null) {
+      n.diagnostics = new dev.auramoe.routing.diagnostics.RoutingDiagnostics(n.nExperts, diagnostics.window(),
+          diagnostics.decay(), diagnostics.labels(), diagnostics.historyLength());
+    }
+    return n;
+  }
+
+  /**
    * Sets expert capacity for window calls ({@link #routeWindow}, {@link #learnWindow}), applied
    * after the routing policy; null (the default) for none. A slot dropped for capacity is simply not
    * computed: its token's other experts are renormalised, and a token left with no expert predicts

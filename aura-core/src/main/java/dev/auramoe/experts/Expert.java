@@ -39,4 +39,15 @@ public interface Expert {
 
   /** A deep copy with the same state. */
   Expert copy();
+
+  /**
+   * A deep copy with the same state under another name: how a mixture renames an expert
+   * ({@code MixtureOfExperts.withExpertRenamed}). The built-in experts implement it; the default
+   * refuses.
+   *
+   * @throws UnsupportedOperationException when this kind of expert cannot be renamed
+   */
+  default Expert copy(String newName) {
+    throw new UnsupportedOperationException("expert kind '" + kind() + "' cannot be copied under a new name");
+  }
 }

@@ -64,6 +64,11 @@ public final class FunctionExpert extends AbstractExpert {
 
   @Override
   public FunctionExpert copy() {
-    return new FunctionExpert(name, in, out, f, macs);
+    return copy(name);
+  }
+
+  @Override
+  public FunctionExpert copy(String newName) {
+    return new FunctionExpert(newName, in, out, f, macs);
   }
 }

@@ -57,7 +57,12 @@ public final class NlmsExpert extends NormalisedLinearExpert {
 
   @Override
   public NlmsExpert copy() {
-    NlmsExpert c = new NlmsExpert(name, in, out, mu, eps, leak);
+    return copy(name);
+  }
+
+  @Override
+  public NlmsExpert copy(String newName) {
+    NlmsExpert c = new NlmsExpert(newName, in, out, mu, eps, leak);
     System.arraycopy(w, 0, c.w, 0, w.length);
     return c;
   }

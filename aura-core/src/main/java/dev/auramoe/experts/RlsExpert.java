@@ -149,7 +149,12 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
 
   @Override
   public RlsExpert copy() {
-    RlsExpert c = new RlsExpert(name, in, out, lambda, delta);
+    return copy(name);
+  }
+
+  @Override
+  public RlsExpert copy(String newName) {
+    RlsExpert c = new RlsExpert(newName, in, out, lambda, delta);
     System.arraycopy(w, 0, c.w, 0, w.length);
     System.arraycopy(p, 0, c.p, 0, p.length);
     return c;

@@ -69,7 +69,12 @@ public final class SoftmaxExpert extends NormalisedLinearExpert {
 
   @Override
   public SoftmaxExpert copy() {
-    SoftmaxExpert c = new SoftmaxExpert(name, in, out, mu, eps, leak);
+    return copy(name);
+  }
+
+  @Override
+  public SoftmaxExpert copy(String newName) {
+    SoftmaxExpert c = new SoftmaxExpert(newName, in, out, mu, eps, leak);
     System.arraycopy(w, 0, c.w, 0, w.length);
     return c;
   }

@@ -92,6 +92,26 @@ public final class RoutingDiagnostics {
     this.sorted = new int[experts];
   }
 
+  /** Tokens per load window. */
+  public int window() {
+    return window;
+  }
+
+  /** Per-token decay of the moving-average load. */
+  public double decay() {
+    return decay;
+  }
+
+  /** Labels of the specialisation matrix (0 for none). */
+  public int labels() {
+    return labels;
+  }
+
+  /** Window summaries kept by {@link #history()}. */
+  public int historyLength() {
+    return history.length;
+  }
+
   /**
    * Records one token.
    *
