@@ -91,6 +91,7 @@ public final class RoutingServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RoutingServer.class.getName());
   private static final String MODEL = "/v1/models/{name}";
   private static final String STREAM = MODEL + "/streams/{stream}";
+  private static final String EXPERT = MODEL + "/experts/{expert}";
 
   private final String host;
   private final int requestedPort;
@@ -257,6 +258,11 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.GET, "/v1/models", null, req -> api.list());
     route(r, Method.GET, MODEL, null, req -> api.get(name(req)));
     route(r, Method.DELETE, MODEL, null, req -> api.delete(name(req)));
+    route(r, Method.PATCH, MODEL, null, req -> api.configure(name(req), body(req)));
+    route(r, Method.GET, MODEL + "/experts", null, req -> api.experts(name(req)));
+    route(r, Method.POST, MODEL + "/experts", null, req -> api.addExpert(name(req), body(req)));
+    route(r, Method.PATCH, EXPERT, null, req -> api.renameExpert(name(req), param(req, "expert"), body(req)));
+    route(r, Method.DELETE, EXPERT, null, req -> api.removeExpert(name(req), param(req, "expert")));
     route(r, Method.POST, MODEL + "/route", null, req -> api.route(name(req), body(req)));
     route(r, Method.POST, MODEL + "/route/batch", null, req -> api.routeBatch(name(req), body(req)));
     route(r, Method.POST, MODEL + "/predict", null, req -> api.predict(name(req), body(req)));

@@ -148,7 +148,8 @@ class ErrorsTest {
   void unknownPathIs404AndWrongMethodIs405() {
     assertError(client.get("/v2/nothing"), 404, "no endpoint for GET /v2/nothing");
     assertError(client.get("/v1/models/m/route"), 405, "allowed: POST");
-    assertError(client.send("PATCH", "/v1/models/m", "{}"), 405, "allowed: GET, DELETE");
+    assertError(client.send("PUT", "/v1/models/m", "{}"), 405, "allowed: GET, DELETE, PATCH");
+    assertError(client.send("PUT", "/v1/models/m/experts/e0", "{}"), 405, "allowed: PATCH, DELETE");
   }
 
   @Test

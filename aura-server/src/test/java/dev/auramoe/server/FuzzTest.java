@@ -53,6 +53,9 @@ class FuzzTest {
       {"POST", "/v1/models/m/learn", "{\"x\": [0.5, 1, -2], \"y\": [1, 0]}"},
       {"POST", "/v1/models/m/learn/batch", "{\"xs\": [[0.5, 1, -2]], \"ys\": [[1, 0]]}"},
       {"POST", "/v1/models", "{\"name\": \"n\", \"inputDim\": 3}"},
+      {"PATCH", "/v1/models/m", "{\"temperature\": 0.5}"},
+      {"POST", "/v1/models/m/experts", "{\"name\": \"x9\", \"mu\": 0.3}"},
+      {"PATCH", "/v1/models/m/experts/e0", "{\"name\": \"z\"}"},
   };
 
   private static final String[] JUNK_VALUES = {"NaN", "\"NaN\"", "Infinity", "-Infinity", "1e39", "-1e400", "null",
@@ -88,7 +91,8 @@ class FuzzTest {
         case 7 -> method = r.nextBoolean() ? "PUT" : "DELETE";
         default -> body = "{\"x\": [" + "1,".repeat(20_000) + "1]}"; // over the body limit
       }
-      if (kind == 7 && (path.equals("/v1/models") || path.contains("/streams/"))) {
+      if (kind == 7 && (path.equals("/v1/models") || path.equals("/v1/models/m") || path.contains("/streams/")
+          || path.contains("/experts/"))) {
         // PUT/DELETE on these are valid operations (open/close a stream, ...): keep them malformed.
         path = path + "/nothing-here";
       }
@@ -138,6 +142,9 @@ class FuzzTest {
   private static String replaceValue(String body, String junk, SplittableRandom r) {
     if (body.contains("[0.5, 1, -2]") && r.nextBoolean()) {
       return body.replaceFirst("\\[0\\.5, 1, -2\\]", junk.startsWith("[") ? junk : "[0.5, " + junk + ", -2]");
+    }
+    if (body.contains("\"temperature\": 0.5")) {
+      return body.replace("\"temperature\": 0.5", "\"temperature\": " + junk);
     }
     if (body.contains("\"inputDim\": 3")) {
       return body.replace("\"inputDim\": 3", "\"inputDim\": " + junk);

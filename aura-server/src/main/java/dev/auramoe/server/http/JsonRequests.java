@@ -221,6 +221,22 @@ public final class JsonRequests {
   }
 
   /**
+   * An optional boolean field.
+   *
+   * @throws ApiException 400 when present but not true or false
+   */
+  public static boolean bool(ObjectNode o, String field, boolean dflt) {
+    JsonNode n = o.get(field);
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isBoolean()) {
+      throw ApiException.badRequest("field '" + field + "' must be true or false, got " + shorten(n.toString()));
+    }
+    return n.booleanValue();
+  }
+
+  /**
    * An optional finite number field.
    *
    * @throws ApiException 400 when present but not a finite number

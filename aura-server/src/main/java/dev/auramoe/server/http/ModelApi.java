@@ -10,8 +10,10 @@ import dev.auramoe.routing.diagnostics.RoutingStats;
 import dev.auramoe.server.ApiException;
 import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.metrics.ServerMetrics;
+import dev.auramoe.server.model.ExpertSpec;
 import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
+import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +35,10 @@ public final class ModelApi {
   private static final Set<String> BATCH_FIELDS = JsonRequests.fields("xs", "stream");
   private static final Set<String> LEARN_FIELDS = JsonRequests.fields("x", "y", "stream");
   private static final Set<String> LEARN_BATCH_FIELDS = JsonRequests.fields("xs", "ys", "stream");
+  private static final Set<String> CONFIGURE_FIELDS = JsonRequests.fields("temperature", "routerLearningRate",
+      "balance", "balanceGamma", "balanceDecay", "balanceBiasCap", "balanceWarmupTokens", "balanceFrozen");
+  private static final Set<String> EXPERT_FIELDS = JsonRequests.fields("name", "kind", "mu", "lambda", "delta");
+  private static final Set<String> RENAME_FIELDS = JsonRequests.fields("name");
 
   private final ModelRegistry registry;
   private final JsonRequests json;
@@ -87,7 +93,7 @@ public final class ModelApi {
       m.put("name", e.name());
       m.put("inputDim", e.spec().inputDim());
       m.put("outputDim", e.spec().outputDim());
-      m.put("experts", e.spec().experts());
+      m.put("experts", e.expertNames().size());
       m.put("topK", e.spec().topK());
       models.add(m);
     }
@@ -102,6 +108,129 @@ public final class ModelApi {
     return Reply.ok(describe(registry.get(name)));
   }
 
+  /**
+   * {@code PATCH /v1/models/{name}}: changes the run-time settings named in the body (temperature,
+   * router learning rate, balancing); the others keep their values. Answered once durable, with
+   * the settings now in force and the operation's {@code "seq"}.
+   */
+  public Reply configure(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, CONFIGURE_FIELDS);
+    boolean any = false;
+    for (var it = o.elements(); it.hasNext();) {
+      any |= !it.next().isNull();
+    }
+    if (!any) {
+      throw ApiException.badRequest("name at least one setting to change: " + String.join(", ",
+          CONFIGURE_FIELDS.stream().sorted().toList()));
+    }
+    ModelSettings now = ModelSettings.of(e.model());
+    ModelSettings next = new ModelSettings(
+        JsonRequests.number(o, "temperature", now.temperature()),
+        JsonRequests.number(o, "routerLearningRate", now.routerLearningRate()),
+        JsonRequests.bool(o, "balance", now.balance()),
+        JsonRequests.number(o, "balanceGamma", now.balanceGamma()),
+        JsonRequests.number(o, "balanceDecay", now.balanceDecay()),
+        JsonRequests.number(o, "balanceBiasCap", now.balanceBiasCap()),
+        JsonRequests.longInteger(o, "balanceWarmupTokens", now.balanceWarmupTokens()),
+        JsonRequests.bool(o, "balanceFrozen", now.balanceFrozen()));
+    long seq = e.configure(next);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("name", name);
+    r.put("settings", settings(ModelSettings.of(e.model())));
+    r.put("seq", seq);
+    return Reply.ok(r);
+  }
+
+  /** {@code GET /v1/models/{name}/experts}: every expert with its kind, parameters and load. */
+  public Reply experts(String name) {
+    ModelEntry e = registry.get(name);
+    List<Object> rows = new ArrayList<>();
+    for (ModelEntry.ExpertInfo i : e.experts()) {
+      rows.add(expert(i));
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("count", rows.size());
+    r.put("experts", rows);
+    return Reply.ok(r);
+  }
+
+  /**
+   * {@code POST /v1/models/{name}/experts}: adds an expert (201) at the end of the list; answered
+   * once durable.
+   */
+  public Reply addExpert(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, EXPERT_FIELDS);
+    String expert = JsonRequests.string(o, "name", null);
+    if (expert == null) {
+      throw ApiException.badRequest("field 'name' is required");
+    }
+    ExpertSpec spec = new ExpertSpec(expert, JsonRequests.string(o, "kind", "nlms"),
+        JsonRequests.number(o, "mu", e.spec().mu()),
+        JsonRequests.number(o, "lambda", ExpertSpec.DEFAULT_LAMBDA),
+        JsonRequests.number(o, "delta", ExpertSpec.DEFAULT_DELTA));
+    long seq = e.addExpert(spec);
+    return Reply.created(expertChange(e, expert, seq));
+  }
+
+  /** {@code DELETE /v1/models/{name}/experts/{expert}}: the experts after it move down one index. */
+  public Reply removeExpert(String name, String expert) {
+    ModelEntry e = registry.get(name);
+    long seq = e.removeExpert(expert);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("removed", expert);
+    r.put("expertNames", e.expertNames());
+    r.put("seq", seq);
+    return Reply.ok(r);
+  }
+
+  /** {@code PATCH /v1/models/{name}/experts/{expert}}: renames it ({@code {"name": new}}). */
+  public Reply renameExpert(String name, String expert, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, RENAME_FIELDS);
+    String newName = JsonRequests.string(o, "name", null);
+    if (newName == null) {
+      throw ApiException.badRequest("field 'name' (the new name) is required");
+    }
+    long seq = e.renameExpert(expert, newName);
+    return Reply.ok(expertChange(e, newName, seq));
+  }
+
+  private static Map<String, Object> expertChange(ModelEntry e, String expert, long seq) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("expert", expert);
+    r.put("index", e.expertNames().indexOf(expert));
+    r.put("expertNames", e.expertNames());
+    r.put("seq", seq);
+    return r;
+  }
+
+  private static Map<String, Object> expert(ModelEntry.ExpertInfo i) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("index", i.index());
+    m.put("name", i.name());
+    m.put("kind", i.kind());
+    m.put("hyperParameters", i.hyperParameters());
+    m.put("selections", i.selections());
+    m.put("load", i.load());
+    m.put("bias", i.bias());
+    return m;
+  }
+
+  private static Map<String, Object> settings(ModelSettings s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("temperature", (float) s.temperature());
+    m.put("routerLearningRate", (float) s.routerLearningRate());
+    m.put("balance", s.balance());
+    m.put("balanceGamma", s.balanceGamma());
+    m.put("balanceDecay", s.balanceDecay());
+    m.put("balanceBiasCap", s.balanceBiasCap());
+    m.put("balanceWarmupTokens", s.balanceWarmupTokens());
+    m.put("balanceFrozen", s.balanceFrozen());
+    return m;
+  }
+
   /** {@code DELETE /v1/models/{name}}. */
   public Reply delete(String name) {
     registry.remove(name);
@@ -114,11 +243,12 @@ public final class ModelApi {
     ObjectNode o = json.object(body, ONE_FIELDS);
     String stream = stream(o);
     float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
-    RoutingDecision d = e.route(stream, x);
+    ModelEntry.Routed routed = e.route(stream, x);
+    RoutingDecision d = routed.decision();
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("stream", stream);
     r.put("experts", d.experts());
-    r.put("expertNames", names(e, d.experts()));
+    r.put("expertNames", names(routed.expertNames(), d.experts()));
     r.put("weights", d.weights());
     r.put("probabilities", d.probabilities());
     r.put("temperature", d.temperature());
@@ -261,16 +391,14 @@ public final class ModelApi {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("inputDim", s.inputDim());
     config.put("outputDim", s.outputDim());
-    config.put("experts", s.experts());
+    config.put("experts", m.expertCount());
     config.put("topK", s.topK());
     config.put("hidden", s.hidden());
     config.put("seed", s.seed());
     config.put("mu", s.mu());
-    config.put("routerLearningRate", s.routerLearningRate());
-    config.put("temperature", s.temperature());
     config.put("diagnosticsWindow", s.diagnosticsWindow());
     config.put("diagnosticsDecay", s.diagnosticsDecay());
-    config.put("parameters", s.parameters());
+    config.put("parameters", e.parameters());
     Map<String, Object> counters = new LinkedHashMap<>();
     counters.put("routes", e.routes());
     counters.put("predictions", e.predictions());
@@ -279,6 +407,7 @@ public final class ModelApi {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", e.name());
     r.put("config", config);
+    r.put("settings", settings(ModelSettings.of(m)));
     r.put("expertNames", m.expertNames());
     r.put("kernels", m.kernels());
     r.put("digest", m.digest());
@@ -294,8 +423,7 @@ public final class ModelApi {
     return s;
   }
 
-  private static List<String> names(ModelEntry e, int[] experts) {
-    List<String> all = e.model().expertNames();
+  private static List<String> names(List<String> all, int[] experts) {
     List<String> r = new ArrayList<>(experts.length);
     for (int i : experts) {
       r.add(all.get(i));

@@ -21,6 +21,8 @@ import java.util.Objects;
  * 4       m      model name
  * 4+m     ...    body, by type:
  *   CREATE_MODEL                 n i32, the model spec as n bytes of JSON
+ *   CONFIGURE, EXPERT_ADD,       n i32, the change as n bytes of JSON (see the factories)
+ *   EXPERT_REMOVE, EXPERT_RENAME
  *   DELETE_MODEL                 (empty)
  *   LEARN                        a {@link LearnEvent} in its own version-1 encoding (rest of the record)
  *   ROUTE, ROUTE_BATCH, PREDICT  s u16, stream id (UTF-8), count i32, inputDim i32, count*inputDim f32
@@ -37,11 +39,12 @@ import java.util.Objects;
  * @param count inputs of a ROUTE, ROUTE_BATCH or PREDICT (0 otherwise)
  * @param inputDim values per input row (0 when there are none)
  * @param xs the inputs, {@code count * inputDim} values, row after row (not copied; empty when none)
- * @param spec CREATE_MODEL: the spec as JSON bytes (not copied); null otherwise
+ * @param json CREATE_MODEL: the spec; CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME: the change;
+ *     as JSON bytes (not copied); null otherwise
  * @param learn LEARN: the event; null otherwise
  * @param snapshot RESTORE: the log sequence number the restored snapshot covers; 0 otherwise
  */
-public record Operation(Type type, String model, String stream, int count, int inputDim, float[] xs, byte[] spec,
+public record Operation(Type type, String model, String stream, int count, int inputDim, float[] xs, byte[] json,
     LearnEvent learn, long snapshot) {
 
   /** Format version written by {@link #encode()}. */
@@ -70,7 +73,15 @@ public record Operation(Type type, String model, String stream, int count, int i
     /** A stream's cell state was reset. */
     STREAM_RESET(9),
     /** The model was replaced by its latest snapshot. */
-    RESTORE(10);
+    RESTORE(10),
+    /** The model's run-time settings changed (temperature, router learning rate, balancing). */
+    CONFIGURE(11),
+    /** An expert was added. */
+    EXPERT_ADD(12),
+    /** An expert was removed. */
+    EXPERT_REMOVE(13),
+    /** An expert was renamed. */
+    EXPERT_RENAME(14);
 
     private final byte code;
 
@@ -99,7 +110,7 @@ public record Operation(Type type, String model, String stream, int count, int i
     Objects.requireNonNull(model, "model");
     xs = xs == null ? NONE : xs;
     switch (type) {
-      case CREATE_MODEL -> Objects.requireNonNull(spec, "spec");
+      case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME -> Objects.requireNonNull(json, "json");
       case LEARN -> Objects.requireNonNull(learn, "learn");
       case ROUTE, ROUTE_BATCH, PREDICT -> {
         Objects.requireNonNull(stream, "stream");
@@ -115,6 +126,18 @@ public record Operation(Type type, String model, String stream, int count, int i
   /** A CREATE_MODEL operation. */
   public static Operation create(String model, byte[] specJson) {
     return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null, 0);
+  }
+
+  /**
+   * A CONFIGURE, EXPERT_ADD, EXPERT_REMOVE or EXPERT_RENAME operation: a change of the model that
+   * its JSON describes.
+   */
+  public static Operation change(Type type, String model, byte[] json) {
+    if (type != Type.CONFIGURE && type != Type.EXPERT_ADD && type != Type.EXPERT_REMOVE
+        && type != Type.EXPERT_RENAME) {
+      throw new IllegalArgumentException("not a change operation: " + type);
+    }
+    return new Operation(type, model, null, 0, 0, null, json, null, 0);
   }
 
   /** A DELETE_MODEL operation. */
@@ -153,8 +176,8 @@ public record Operation(Type type, String model, String stream, int count, int i
     byte[] name = utf8(model, "model name");
     byte[] sid = stream == null ? null : utf8(stream, "stream id");
     byte[] body = switch (type) {
-      case CREATE_MODEL -> ByteBuffer.allocate(4 + spec.length).order(ByteOrder.LITTLE_ENDIAN).putInt(spec.length)
-          .put(spec).array();
+      case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME ->
+          ByteBuffer.allocate(4 + json.length).order(ByteOrder.LITTLE_ENDIAN).putInt(json.length).put(json).array();
       case DELETE_MODEL -> new byte[0];
       case RESTORE -> ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(snapshot).array();
       case LEARN -> learn.encode();
@@ -189,14 +212,14 @@ public record Operation(Type type, String model, String stream, int count, int i
       Type type = Type.of(b.get());
       String model = string(b);
       Operation op = switch (type) {
-        case CREATE_MODEL -> {
+        case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME -> {
           int n = b.getInt();
           if (n < 0 || n > b.remaining()) {
-            throw new IllegalArgumentException("spec length does not match the record");
+            throw new IllegalArgumentException("JSON length does not match the record");
           }
-          byte[] spec = new byte[n];
-          b.get(spec);
-          yield create(model, spec);
+          byte[] json = new byte[n];
+          b.get(json);
+          yield type == Type.CREATE_MODEL ? create(model, json) : change(type, model, json);
         }
         case DELETE_MODEL -> delete(model);
         case RESTORE -> restore(model, b.getLong());
@@ -245,13 +268,13 @@ public record Operation(Type type, String model, String stream, int count, int i
   @Override
   public boolean equals(Object o) {
     return o instanceof Operation p && type == p.type && model.equals(p.model) && Objects.equals(stream, p.stream)
-        && count == p.count && inputDim == p.inputDim && Arrays.equals(xs, p.xs) && Arrays.equals(spec, p.spec)
+        && count == p.count && inputDim == p.inputDim && Arrays.equals(xs, p.xs) && Arrays.equals(json, p.json)
         && Objects.equals(learn, p.learn) && snapshot == p.snapshot;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(spec), learn, snapshot);
+    return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(json), learn, snapshot);
   }
 
   @Override

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * ModelEntry e = registry.get("sensors");
- * RoutingDecision d = e.route("default", x);                       // logged, not awaited
+ * ModelEntry.Routed d = e.route("default", x);                     // logged, not awaited
  * List<LearnedSample> o = e.learn("default", xs, ys, 1);          // waits until durable
  * }</pre>
  */
@@ -43,8 +43,10 @@ public final class ModelEntry {
 
   private final String name;
   private final ModelSpec spec;
-  /** Replaced only by {@link #restore}, under the sequencer. */
+  /** Replaced, under the sequencer, by {@link #restore} and by the changes of the expert set. */
   private volatile MixtureOfExperts model;
+  /** The model's expert names, replaced with the model. */
+  private volatile List<String> expertNames;
   private final Instant created = Instant.now();
   private final ReentrantLock sequencer = new ReentrantLock();
   private final LongAdder routes = new LongAdder();
@@ -65,6 +67,9 @@ public final class ModelEntry {
   /** The result of one learned sample: the prediction made before learning, its error and routing. */
   public record LearnedSample(float[] prediction, double squaredError, int[] experts, float[] weights) {}
 
+  /** One routed input: the decision and the names of the model's experts when it was made. */
+  public record Routed(RoutingDecision decision, List<String> expertNames) {}
+
   /** The result of one predicted sample, with the experts that made it. */
   public record Prediction(float[] prediction, int[] experts, float[] weights) {}
 
@@ -72,6 +77,7 @@ public final class ModelEntry {
     this.name = spec.name();
     this.spec = spec;
     this.model = model;
+    this.expertNames = model.expertNames();
     this.registry = registry;
     this.coveredSeq = coveredSeq;
     this.lastReplayed = coveredSeq;
@@ -189,13 +195,13 @@ public final class ModelEntry {
    * @param x the input, already checked to be finite and of length inputDim; not modified
    * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
    */
-  public RoutingDecision route(String stream, float[] x) {
-    RoutingDecision d;
+  public Routed route(String stream, float[] x) {
+    Routed d;
     sequencer.lock();
     try {
       requireLive(stream);
       log(Operation.inputs(Operation.Type.ROUTE, name, stream, 1, x.length, x.clone()));
-      d = model.route(stream, x);
+      d = new Routed(model.route(stream, x), expertNames);
     } finally {
       sequencer.unlock();
     }
@@ -237,12 +243,12 @@ public final class ModelEntry {
     int in = model.inputDim();
     int out = model.outputDim();
     Prediction[] result = new Prediction[count];
-    RouteBuffer buf = model.newRouteBuffer();
     float[] x = new float[in];
     float[] o = new float[out];
     sequencer.lock();
     try {
       requireLive(stream);
+      RouteBuffer buf = model.newRouteBuffer(); // sized by the expert count, which may change between calls
       log(Operation.inputs(Operation.Type.PREDICT, name, stream, count, in, xs.clone()));
       for (int r = 0; r < count; r++) {
         System.arraycopy(xs, r * in, x, 0, in);
@@ -388,6 +394,7 @@ public final class ModelEntry {
       durable = log(Operation.restore(name, snapshotSeq));
       old = model;
       model = loaded;
+      expertNames = loaded.expertNames();
     } finally {
       sequencer.unlock();
     }
@@ -399,6 +406,193 @@ public final class ModelEntry {
       durable.join();
     } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
       throw new ApiException(503, "the operation log has failed; the restore is not durable");
+    }
+  }
+
+  /**
+   * Changes the model's run-time settings (a CONFIGURE operation), answered once durable.
+   *
+   * @param settings the settings to set, already merged with {@link ModelSettings#of} the model
+   * @return the operation's log sequence number
+   * @throws ApiException 400 for a setting out of range, 404 when the model was deleted, 503 when the
+   *     journal has failed (nothing changed) or could not make the change durable
+   */
+  public long configure(ModelSettings settings) {
+    ModelSettings s = settings.asFloats();
+    s.validate();
+    CompletableFuture<Long> durable;
+    sequencer.lock();
+    try {
+      requireLive();
+      durable = log(Operation.change(Operation.Type.CONFIGURE, name, ModelRegistry.json(s)));
+      s.applyTo(model);
+    } finally {
+      sequencer.unlock();
+    }
+    after();
+    return awaitDurable(durable);
+  }
+
+  /** The model's experts now: one row per expert, index order. */
+  public record ExpertInfo(int index, String name, String kind, double[] hyperParameters, long selections,
+      float load, float bias) {}
+
+  /** The experts with their balancer state, read in one consistent view. */
+  public List<ExpertInfo> experts() {
+    sequencer.lock();
+    try {
+      requireLive();
+      MixtureOfExperts m = model;
+      var b = m.balanceState();
+      ExpertInfo[] r = new ExpertInfo[m.expertCount()];
+      for (int i = 0; i < r.length; i++) {
+        var e = m.expert(i);
+        r[i] = new ExpertInfo(i, e.name(), e.kind(), e.hyperParameters(), b.counts()[i], b.load()[i], b.bias()[i]);
+      }
+      return List.of(r);
+    } finally {
+      sequencer.unlock();
+    }
+  }
+
+  /**
+   * Adds an expert at the end of the expert list (an EXPERT_ADD operation; see
+   * {@link MixtureOfExperts#withExpert}), answered once durable.
+   *
+   * @return the operation's log sequence number
+   * @throws ApiException 400 for a bad spec, 404 when the model was deleted, 409 when the name is
+   *     taken or the server's parameter budget would be exceeded, 503 when the journal has failed
+   */
+  public long addExpert(ExpertSpec spec) {
+    spec.validate();
+    CompletableFuture<Long> durable;
+    MixtureOfExperts old;
+    sequencer.lock();
+    try {
+      requireLive();
+      if (expertNames.contains(spec.name())) {
+        throw ApiException.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
+      }
+      registry.checkBudget(spec.parameters(model.inputDim(), model.outputDim()));
+      old = model;
+      durable = replace(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
+          model.withExpert(spec.build(model.inputDim(), model.outputDim())));
+    } finally {
+      sequencer.unlock();
+    }
+    return replaced(old, durable);
+  }
+
+  /**
+   * Removes an expert (an EXPERT_REMOVE operation; see {@link MixtureOfExperts#withoutExpert});
+   * the experts after it move down one index. Answered once durable.
+   *
+   * @return the operation's log sequence number
+   * @throws ApiException 404 for an unknown model or expert, 409 when fewer than topK experts would
+   *     remain, 503 when the journal has failed
+   */
+  public long removeExpert(String expert) {
+    CompletableFuture<Long> durable;
+    MixtureOfExperts old;
+    sequencer.lock();
+    try {
+      requireLive();
+      int i = requireExpert(expert);
+      if (model.expertCount() - 1 < model.topK()) {
+        throw ApiException.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
+            + " to " + model.topK() + " experts and would have " + (model.expertCount() - 1));
+      }
+      old = model;
+      durable = replace(Operation.change(Operation.Type.EXPERT_REMOVE, name,
+          ModelRegistry.json(java.util.Map.of("name", expert))), model.withoutExpert(i));
+    } finally {
+      sequencer.unlock();
+    }
+    return replaced(old, durable);
+  }
+
+  /**
+   * Renames an expert (an EXPERT_RENAME operation), answered once durable.
+   *
+   * @return the operation's log sequence number
+   * @throws ApiException 400 for a malformed new name, 404 for an unknown model or expert, 409 when
+   *     the new name is taken, 503 when the journal has failed
+   */
+  public long renameExpert(String expert, String newName) {
+    ExpertSpec.checkName(newName);
+    CompletableFuture<Long> durable;
+    MixtureOfExperts old;
+    sequencer.lock();
+    try {
+      requireLive();
+      int i = requireExpert(expert);
+      if (expertNames.contains(newName)) {
+        throw ApiException.conflict("model '" + name + "' already has an expert named '" + newName + "'");
+      }
+      old = model;
+      durable = replace(Operation.change(Operation.Type.EXPERT_RENAME, name,
+          ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName));
+    } finally {
+      sequencer.unlock();
+    }
+    return replaced(old, durable);
+  }
+
+  /**
+   * Float parameters the model holds now: the cell's input projection (time constants, drive and the
+   * router's input readout), its recurrent weights, the router readout and every expert's state.
+   */
+  public long parameters() {
+    MixtureOfExperts m = model;
+    long in = spec.inputDim();
+    long h = spec.hidden();
+    long e = m.expertCount();
+    long p = in * (2 * h + e) + h * h + h * e;
+    for (int i = 0; i < e; i++) {
+      p += ExpertSpec.parameters(m.expert(i).kind(), spec.inputDim(), spec.outputDim());
+    }
+    return p;
+  }
+
+  /** The expert names now, in index order. */
+  public List<String> expertNames() {
+    return expertNames;
+  }
+
+  private int requireExpert(String expert) {
+    int i = expertNames.indexOf(expert);
+    if (i < 0) {
+      throw ApiException.notFound("model '" + name + "' has no expert named '" + expert + "'");
+    }
+    return i;
+  }
+
+  /** Under the sequencer: logs a change of the expert set, then puts its model in place. */
+  private CompletableFuture<Long> replace(Operation op, MixtureOfExperts next) {
+    CompletableFuture<Long> durable;
+    try {
+      durable = log(op);
+    } catch (RuntimeException e) {
+      next.close();
+      throw e;
+    }
+    model = next;
+    expertNames = next.expertNames();
+    return durable;
+  }
+
+  /** After a change of the expert set, outside the lock: closes the old model, awaits durability. */
+  private long replaced(MixtureOfExperts old, CompletableFuture<Long> durable) {
+    old.close();
+    after();
+    return awaitDurable(durable);
+  }
+
+  private static long awaitDurable(CompletableFuture<Long> durable) {
+    try {
+      return durable.join();
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      throw new ApiException(503, "the operation log could not make the change durable; it is not acknowledged");
     }
   }
 

@@ -37,6 +37,7 @@ public final class ModelRegistry implements AutoCloseable {
   private volatile OperationJournal journal = OperationJournal.noop();
   private volatile Consumer<ModelEntry> afterOperation = e -> {};
   private volatile Consumer<String> onDelete = n -> {};
+  private volatile boolean enforceBudget = true;
 
   /**
    * An empty registry.
@@ -90,8 +91,22 @@ public final class ModelRegistry implements AutoCloseable {
 
   /** A spec from its JSON. */
   public static ModelSpec spec(byte[] json) {
+    return fromJson(json, ModelSpec.class);
+  }
+
+  /** A value (a spec, settings, an expert change) as the JSON an operation carries. */
+  public static byte[] json(Object value) {
     try {
-      return SPECS.readValue(json, ModelSpec.class);
+      return SPECS.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A value from the JSON an operation carries. */
+  public static <T> T fromJson(byte[] json, Class<T> type) {
+    try {
+      return SPECS.readValue(json, type);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -122,17 +137,7 @@ public final class ModelRegistry implements AutoCloseable {
       if (models.size() >= limits.maxModels()) {
         throw ApiException.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
       }
-      long held = 0;
-      for (ModelEntry e : models.values()) {
-        held += e.spec().parameters();
-      }
-      long budget = parameterBudget();
-      if (held + spec.parameters() > budget) {
-        // Valid requests must not be able to exhaust the heap: refuse before anything is allocated.
-        throw ApiException.conflict("the models would hold " + (held + spec.parameters()) + " parameters, over this "
-            + "server's budget of " + budget + " (one per 32 bytes of heap); delete a model or give "
-            + "the JVM more memory (-Xmx)");
-      }
+      checkBudget(spec.parameters());
       MixtureOfExperts m;
       try {
         m = spec.build();
@@ -152,6 +157,39 @@ public final class ModelRegistry implements AutoCloseable {
       e.creating(f);
       models.put(spec.name(), e);
       return e;
+    }
+  }
+
+  /**
+   * Whether {@link #checkBudget} refuses (default true). Recovery turns it off while it replays the
+   * log, which holds only changes that were accepted.
+   */
+  public void enforceBudget(boolean on) {
+    enforceBudget = on;
+  }
+
+  /**
+   * Refuses a change that would take the models over the {@linkplain #parameterBudget() parameter
+   * budget}: valid requests must not be able to exhaust the heap, so this is checked before anything
+   * is allocated. Reads every model's size without locks (a concurrent change may be missed; each
+   * change adds at most one model or expert).
+   *
+   * @param extra the parameters the change adds
+   * @throws ApiException 409 when the budget would be exceeded
+   */
+  public void checkBudget(long extra) {
+    if (!enforceBudget) {
+      return;
+    }
+    long held = 0;
+    for (ModelEntry e : models.values()) {
+      held += e.parameters();
+    }
+    long budget = parameterBudget();
+    if (held + extra > budget) {
+      throw ApiException.conflict("the models would hold " + (held + extra) + " parameters, over this "
+          + "server's budget of " + budget + " (one per 32 bytes of heap); delete a model or give "
+          + "the JVM more memory (-Xmx)");
     }
   }
 

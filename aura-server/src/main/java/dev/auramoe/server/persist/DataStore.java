@@ -8,8 +8,10 @@ import dev.auramoe.server.ApiException;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
 import dev.auramoe.server.journal.WalJournal;
+import dev.auramoe.server.model.ExpertSpec;
 import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
+import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
 import dev.auramoe.server.wal.RecoveryReport;
 import dev.auramoe.server.wal.WalOptions;
@@ -112,6 +114,7 @@ public final class DataStore implements AutoCloseable {
       throw e;
     }
     registry.journal(s.journal);
+    registry.enforceBudget(true);
     registry.onDelete(s::deleteFiles);
     registry.afterOperation(s::maybeSnapshot);
     return s;
@@ -144,6 +147,8 @@ public final class DataStore implements AutoCloseable {
     }
     ReplayJournal rj = new ReplayJournal();
     registry.journal(rj);
+    // The log holds what was accepted: a smaller heap now must not refuse an expert added then.
+    registry.enforceBudget(false);
     long[] counts = new long[3]; // applied, skipped (covered), skipped (unknown model)
     wal.replay(wal.firstSequence(), (seq, payload) -> {
       rj.current = seq;
@@ -154,7 +159,7 @@ public final class DataStore implements AutoCloseable {
           counts[1]++;
           return;
         }
-        ModelSpec spec = ModelRegistry.spec(op.spec());
+        ModelSpec spec = ModelRegistry.spec(op.json());
         ModelEntry created = registry.restore(spec, spec.build(), seq - 1);
         created.sequencer().lock();
         try {
@@ -292,8 +297,19 @@ public final class DataStore implements AutoCloseable {
       case STREAM_OPEN -> e.openStream(op.stream());
       case STREAM_CLOSE -> e.closeStream(op.stream());
       case STREAM_RESET -> e.resetStream(op.stream());
+      case CONFIGURE -> e.configure(ModelRegistry.fromJson(op.json(), ModelSettings.class));
+      case EXPERT_ADD -> e.addExpert(ModelRegistry.fromJson(op.json(), ExpertSpec.class));
+      case EXPERT_REMOVE -> e.removeExpert(ModelRegistry.fromJson(op.json(), ExpertNames.class).name());
+      case EXPERT_RENAME -> {
+        ExpertNames n = ModelRegistry.fromJson(op.json(), ExpertNames.class);
+        e.renameExpert(n.name(), n.newName());
+      }
       case CREATE_MODEL, RESTORE -> throw new IllegalStateException("handled by the caller");
     }
+  }
+
+  /** The body of EXPERT_REMOVE ({@code name}) and EXPERT_RENAME ({@code name}, {@code newName}). */
+  private record ExpertNames(String name, String newName) {
   }
 
   /** What recovery found, for {@code GET /health}. */

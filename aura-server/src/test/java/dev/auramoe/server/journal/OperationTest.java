@@ -26,7 +26,11 @@ class OperationTest {
         Operation.stream(Operation.Type.STREAM_OPEN, "m", "s"),
         Operation.stream(Operation.Type.STREAM_CLOSE, "m", "s"),
         Operation.stream(Operation.Type.STREAM_RESET, "m", "s"),
-        Operation.restore("m", 1L << 40));
+        Operation.restore("m", 1L << 40),
+        Operation.change(Operation.Type.CONFIGURE, "m", "{\"temperature\":0.5}".getBytes(StandardCharsets.UTF_8)),
+        Operation.change(Operation.Type.EXPERT_ADD, "m", "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8)),
+        Operation.change(Operation.Type.EXPERT_REMOVE, "m", "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8)),
+        Operation.change(Operation.Type.EXPERT_RENAME, "m", new byte[0]));
   }
 
   @Test

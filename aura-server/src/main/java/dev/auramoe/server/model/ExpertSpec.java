@@ -1,0 +1,88 @@
+package dev.auramoe.server.model;
+
+import dev.auramoe.experts.Expert;
+import dev.auramoe.experts.NlmsExpert;
+import dev.auramoe.experts.RlsExpert;
+import dev.auramoe.server.ApiException;
+import java.util.regex.Pattern;
+
+/**
+ * An expert a client adds to a model ({@code POST /v1/models/{name}/experts}), as an EXPERT_ADD
+ * operation logs it.
+ *
+ * @param name unique within the model: 1 to 64 characters of {@code A-Z a-z 0-9 . _ -}, starting
+ *     with a letter or digit
+ * @param kind {@code nlms} (a normalised LMS filter; uses {@code mu}) or {@code rls} (recursive
+ *     least squares; uses {@code lambda} and {@code delta}, and holds an (inputDim+1)^2 matrix)
+ * @param mu the NLMS step in (0, 2)
+ * @param lambda the RLS forgetting factor in (0, 1]
+ * @param delta the RLS initial correlation scale: P starts at I / delta, finite and &gt; 0
+ */
+public record ExpertSpec(String name, String kind, double mu, double lambda, double delta) {
+
+  /** Default RLS forgetting factor. */
+  public static final double DEFAULT_LAMBDA = 0.99;
+  /** Default RLS initial scale. */
+  public static final double DEFAULT_DELTA = 1.0;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /**
+   * Checks an expert name's form.
+   *
+   * @throws ApiException 400 when it is missing or malformed
+   */
+  public static void checkName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw ApiException.badRequest("expert name must be 1 to 64 characters of A-Z a-z 0-9 . _ - starting with a"
+          + " letter or digit");
+    }
+  }
+
+  /**
+   * Checks the name, the kind and the kind's parameters.
+   *
+   * @throws ApiException 400 naming what is wrong
+   */
+  public void validate() {
+    checkName(name);
+    switch (kind) {
+      case "nlms" -> {
+        if (!(mu > 0 && mu < 2)) {
+          throw ApiException.badRequest("mu must lie in (0, 2), got " + mu);
+        }
+      }
+      case "rls" -> {
+        if (!(lambda > 0 && lambda <= 1) || !((float) lambda > 0)) {
+          throw ApiException.badRequest("lambda must lie in (0, 1], got " + lambda);
+        }
+        if (!(delta > 0) || !Float.isFinite((float) delta) || !((float) delta > 0)
+            || !Float.isFinite(1f / (float) delta)) {
+          throw ApiException.badRequest("delta must be finite and > 0 (as a float), got " + delta);
+        }
+      }
+      case null, default -> throw ApiException.badRequest("expert kind must be 'nlms' or 'rls', got "
+          + (kind == null ? "nothing" : "'" + kind + "'"));
+    }
+  }
+
+  /** Float parameters the expert holds for a model of this shape. */
+  public long parameters(int inputDim, int outputDim) {
+    return parameters(kind, inputDim, outputDim);
+  }
+
+  /** Float parameters an expert of a kind holds: weights and bias, plus RLS's correlation matrix. */
+  static long parameters(String kind, int inputDim, int outputDim) {
+    long n = inputDim + 1L;
+    return n * outputDim + ("rls".equals(kind) ? n * n : 0);
+  }
+
+  /** Builds the expert; call {@link #validate} first. */
+  public Expert build(int inputDim, int outputDim) {
+    return switch (kind) {
+      case "nlms" -> new NlmsExpert(name, inputDim, outputDim, mu);
+      case "rls" -> new RlsExpert(name, inputDim, outputDim, lambda, delta);
+      default -> throw new IllegalStateException("validate first: kind " + kind);
+    };
+  }
+}

@@ -1,0 +1,69 @@
+package dev.auramoe.server.model;
+
+import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.server.ApiException;
+
+/**
+ * A model's run-time settings, the ones {@code PATCH /v1/models/{name}} changes: the routing
+ * temperature, the router's learning rate and the load balancing. A CONFIGURE operation logs them as
+ * absolute values, resolved against the settings in force, so a replay sets exactly what the live
+ * change set. The float settings travel as doubles holding the float's exact value.
+ *
+ * @param temperature the base softmax temperature, finite and &gt; 0
+ * @param routerLearningRate the router's learning rate in [0, 2)
+ * @param balance whether the auxiliary-loss-free balancing is on
+ * @param balanceGamma the per-token bias step, finite and &gt;= 0
+ * @param balanceDecay the moving-average decay of each expert's load, in [0, 1)
+ * @param balanceBiasCap the bound of the selection bias, finite and &gt;= 0
+ * @param balanceWarmupTokens tokens routed before the bias starts to move, &gt;= 0
+ * @param balanceFrozen whether the bias is applied but no longer moved
+ */
+public record ModelSettings(double temperature, double routerLearningRate, boolean balance, double balanceGamma,
+    double balanceDecay, double balanceBiasCap, long balanceWarmupTokens, boolean balanceFrozen) {
+
+  /** The settings in force on a model. */
+  public static ModelSettings of(MixtureOfExperts m) {
+    BalanceConfig b = m.balanceState().config();
+    return new ModelSettings(m.temperature(), m.routerLearningRate(), b.enabled(), b.gamma(), b.decay(), b.biasCap(),
+        b.warmupTokens(), b.frozen());
+  }
+
+  /**
+   * Checks every setting's range.
+   *
+   * @throws ApiException 400 naming the first setting out of range
+   */
+  public void validate() {
+    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
+      throw ApiException.badRequest("temperature must be finite and > 0, got " + temperature);
+    }
+    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
+      throw ApiException.badRequest("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+    }
+    try {
+      balanceConfig();
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("balance" + Character.toUpperCase(e.getMessage().charAt(0))
+          + e.getMessage().substring(1));
+    }
+  }
+
+  /** The balancing configuration. */
+  public BalanceConfig balanceConfig() {
+    return new BalanceConfig(balance, balanceGamma, balanceDecay, balanceBiasCap, balanceWarmupTokens, balanceFrozen);
+  }
+
+  /** These settings with the float ones rounded as the model holds them. */
+  public ModelSettings asFloats() {
+    return new ModelSettings((float) temperature, (float) routerLearningRate, balance, balanceGamma, balanceDecay,
+        balanceBiasCap, balanceWarmupTokens, balanceFrozen);
+  }
+
+  /** Applies the settings; call {@link #validate} first, under the model's sequencer. */
+  void applyTo(MixtureOfExperts m) {
+    m.setTemperature((float) temperature);
+    m.setRouterLearningRate((float) routerLearningRate);
+    m.setBalance(balanceConfig());
+  }
+}
