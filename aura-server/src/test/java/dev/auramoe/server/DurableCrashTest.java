@@ -36,7 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
  * directory. After each kill the test reads the log itself: every acknowledged learn must be in it,
  * with its inputs. The next server recovers from the directory and its model's digest must equal
  * the digest of a fresh model of the same spec that applied exactly the log's learns and routes in
- * sequence order: nothing acknowledged is lost and nothing is half-applied.
+ * sequence order: nothing acknowledged is lost and nothing is half-applied. A further thread keeps
+ * changing the model: it adds an expert, renames it, removes it and switches the temperature; each
+ * acknowledged change must be in the log too, and the reference replays the changes with the core's
+ * own methods ({@code withExpert}, {@code withExpertRenamed}, {@code withoutExpert},
+ * {@code setTemperature}).
  */
 @ExtendWith(NoOutputExtension.class)
 class DurableCrashTest {
@@ -49,6 +53,9 @@ class DurableCrashTest {
   Path tmp;
 
   private record Ack(long seq, long i) {}
+
+  /** An acknowledged change of the model: its log sequence number and its operation type. */
+  private record Change(long seq, Operation.Type type) {}
 
   /** Dyadic values with few bits: exact through JSON text and back. */
   static float[] x(long i) {
@@ -65,6 +72,7 @@ class DurableCrashTest {
     long[] stats = rounds(ROUNDS, 1_000_000, WalOptions.DEFAULTS.segmentBytes());
     assertThat(stats[0]).as("acknowledged learns").isGreaterThanOrEqualTo(ROUNDS);
     assertThat(stats[1]).as("routes in the log").isPositive();
+    assertThat(stats[4]).as("acknowledged expert and settings changes").isGreaterThanOrEqualTo(ROUNDS);
   }
 
   /**
@@ -89,6 +97,7 @@ class DurableCrashTest {
     AtomicLong counter = new AtomicLong();
     String expectedDigest = null;
     long totalAcked = 0;
+    long changesAcked = 0;
     long routesLogged = 0;
     long fromSnapshot = 0;
     long trimmed = 0;
@@ -139,6 +148,26 @@ class DurableCrashTest {
             }
           }));
         }
+        ConcurrentLinkedQueue<Change> changes = new ConcurrentLinkedQueue<>();
+        AtomicLong expertCounter = new AtomicLong(round * 1_000_000L);
+        threads.add(Thread.ofPlatform().start(() -> {
+          String base = "/v1/models/" + SPEC.name();
+          while (!stop.get()) {
+            long j = expertCounter.getAndIncrement();
+            try {
+              change(changes, Operation.Type.EXPERT_ADD, client.postJson(base + "/experts", Map.of("name", "x" + j,
+                  "mu", 0.25)));
+              change(changes, Operation.Type.EXPERT_RENAME, client.send("PATCH", base + "/experts/x" + j,
+                  "{\"name\":\"y" + j + "\"}"));
+              change(changes, Operation.Type.CONFIGURE, client.send("PATCH", base,
+                  "{\"temperature\":" + (j % 2 == 0 ? "0.75" : "1.0") + "}"));
+              change(changes, Operation.Type.EXPERT_REMOVE, client.delete(base + "/experts/y" + j));
+              Thread.sleep(5);
+            } catch (RuntimeException | InterruptedException killed) {
+              return;
+            }
+          }
+        }));
         threads.add(Thread.ofPlatform().start(() -> {
           for (long j = 0; !stop.get(); j++) {
             try {
@@ -183,7 +212,7 @@ class DurableCrashTest {
             if (seq <= coveredSeq) {
               return;
             }
-            if (op.type() == Operation.Type.LEARN || op.type() == Operation.Type.ROUTE) {
+            if (op.type() != Operation.Type.CREATE_MODEL) {
               ops.put(seq, op);
             } else {
               assertThat(op.type()).isEqualTo(Operation.Type.CREATE_MODEL);
@@ -201,6 +230,14 @@ class DurableCrashTest {
           assertThat(e.xs()).containsExactly(x(a.i()));
           assertThat(e.ys()).containsExactly(y(a.i()));
         }
+        for (Change c : changes) {
+          if (c.seq() > covered) {
+            Operation op = ops.get(c.seq());
+            assertThat(op).as("round %d: acknowledged %s (seq %d) is durable", round, c.type(), c.seq()).isNotNull();
+            assertThat(op.type()).isEqualTo(c.type());
+          }
+        }
+        changesAcked += changes.size();
         expectedDigest = replay(snapshot, ops.values());
         routesLogged = ops.values().stream().filter(o -> o.type() == Operation.Type.ROUTE).count();
       } finally {
@@ -208,7 +245,14 @@ class DurableCrashTest {
         child.waitFor(30, TimeUnit.SECONDS);
       }
     }
-    return new long[] {totalAcked, routesLogged, fromSnapshot, trimmed};
+    return new long[] {totalAcked, routesLogged, fromSnapshot, trimmed, changesAcked};
+  }
+
+  /** Records an acknowledged change (a refusal or a failure to answer is not one). */
+  private static void change(ConcurrentLinkedQueue<Change> changes, Operation.Type type, TestClient.Response r) {
+    if (r.status() == 200 || r.status() == 201) {
+      changes.add(new Change(r.json().get("seq").asLong(), type));
+    }
   }
 
   /**
@@ -216,21 +260,40 @@ class DurableCrashTest {
    * order, as the server does.
    */
   private static String replay(Path snapshot, Iterable<Operation> ops) throws IOException {
-    try (MixtureOfExperts m = snapshot == null ? SPEC.build() : MixtureOfExperts.load(snapshot)) {
+    MixtureOfExperts m = snapshot == null ? SPEC.build() : MixtureOfExperts.load(snapshot);
+    try {
       for (Operation op : ops) {
-        if (op.type() == Operation.Type.ROUTE) {
-          m.route(op.stream(), op.xs());
-          continue;
-        }
-        LearnEvent e = op.learn();
-        for (int r = 0; r < e.count(); r++) {
-          m.learn(e.stream(), java.util.Arrays.copyOfRange(e.xs(), r * e.inputDim(), (r + 1) * e.inputDim()),
-              java.util.Arrays.copyOfRange(e.ys(), r * e.outputDim(), (r + 1) * e.outputDim()));
+        switch (op.type()) {
+          case ROUTE -> m.route(op.stream(), op.xs());
+          case LEARN -> {
+            LearnEvent e = op.learn();
+            for (int r = 0; r < e.count(); r++) {
+              m.learn(e.stream(), java.util.Arrays.copyOfRange(e.xs(), r * e.inputDim(), (r + 1) * e.inputDim()),
+                  java.util.Arrays.copyOfRange(e.ys(), r * e.outputDim(), (r + 1) * e.outputDim()));
+            }
+          }
+          case CONFIGURE -> m.setTemperature(TestClient.MAPPER.readTree(op.json()).get("temperature").floatValue());
+          case EXPERT_ADD, EXPERT_RENAME, EXPERT_REMOVE -> {
+            JsonNode j = TestClient.MAPPER.readTree(op.json());
+            String name = j.get("name").asText();
+            MixtureOfExperts next = switch (op.type()) {
+              case EXPERT_ADD -> m.withExpert(new dev.auramoe.experts.NlmsExpert(name, SPEC.inputDim(),
+                  SPEC.outputDim(), j.get("mu").asDouble()));
+              case EXPERT_RENAME -> m.withExpertRenamed(m.expertIndex(name), j.get("newName").asText());
+              default -> m.withoutExpert(m.expertIndex(name));
+            };
+            m.close();
+            m = next;
+          }
+          default -> throw new AssertionError("unexpected operation in the log: " + op);
         }
       }
       return m.digest();
+    } finally {
+      m.close();
     }
   }
+
 
   private static String read(Path p) throws IOException {
     return Files.exists(p) ? Files.readString(p) : "";
