@@ -465,22 +465,14 @@ public final class ModelEntry {
    */
   public long addExpert(ExpertSpec spec) {
     spec.validate();
-    CompletableFuture<Long> durable;
-    MixtureOfExperts old;
-    sequencer.lock();
-    try {
-      requireLive();
+    return changeExperts(() -> {
       if (expertNames.contains(spec.name())) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
       }
       registry.checkBudget(spec.parameters(model.inputDim(), model.outputDim()));
-      old = model;
-      durable = replace(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
+      return new ExpertChange(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
           model.withExpert(spec.build(model.inputDim(), model.outputDim())));
-    } finally {
-      sequencer.unlock();
-    }
-    return replaced(old, durable);
+    });
   }
 
   /**
@@ -492,23 +484,15 @@ public final class ModelEntry {
    *     remain, 503 when the journal has failed
    */
   public long removeExpert(String expert) {
-    CompletableFuture<Long> durable;
-    MixtureOfExperts old;
-    sequencer.lock();
-    try {
-      requireLive();
+    return changeExperts(() -> {
       int i = requireExpert(expert);
       if (model.expertCount() - 1 < model.topK()) {
         throw ApiException.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
             + " to " + model.topK() + " experts and would have " + (model.expertCount() - 1));
       }
-      old = model;
-      durable = replace(Operation.change(Operation.Type.EXPERT_REMOVE, name,
+      return new ExpertChange(Operation.change(Operation.Type.EXPERT_REMOVE, name,
           ModelRegistry.json(java.util.Map.of("name", expert))), model.withoutExpert(i));
-    } finally {
-      sequencer.unlock();
-    }
-    return replaced(old, durable);
+    });
   }
 
   /**
@@ -520,22 +504,14 @@ public final class ModelEntry {
    */
   public long renameExpert(String expert, String newName) {
     ExpertSpec.checkName(newName);
-    CompletableFuture<Long> durable;
-    MixtureOfExperts old;
-    sequencer.lock();
-    try {
-      requireLive();
+    return changeExperts(() -> {
       int i = requireExpert(expert);
       if (expertNames.contains(newName)) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + newName + "'");
       }
-      old = model;
-      durable = replace(Operation.change(Operation.Type.EXPERT_RENAME, name,
+      return new ExpertChange(Operation.change(Operation.Type.EXPERT_RENAME, name,
           ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName));
-    } finally {
-      sequencer.unlock();
-    }
-    return replaced(old, durable);
+    });
   }
 
   /**
@@ -567,22 +543,34 @@ public final class ModelEntry {
     return i;
   }
 
-  /** Under the sequencer: logs a change of the expert set, then puts its model in place. */
-  private CompletableFuture<Long> replace(Operation op, MixtureOfExperts next) {
-    CompletableFuture<Long> durable;
-    try {
-      durable = log(op);
-    } catch (RuntimeException e) {
-      next.close();
-      throw e;
-    }
-    model = next;
-    expertNames = next.expertNames();
-    return durable;
-  }
+  /** A change of the expert set: its operation and the model it makes. */
+  private record ExpertChange(Operation op, MixtureOfExperts next) {}
 
-  /** After a change of the expert set, outside the lock: closes the old model, awaits durability. */
-  private long replaced(MixtureOfExperts old, CompletableFuture<Long> durable) {
+  /**
+   * Applies a change of the expert set. Under the sequencer, {@code change} checks the request
+   * against the live model (throwing to refuse it, which changes nothing) and builds the new model;
+   * the change is logged, then the new model takes the old one's place. Outside the lock the old
+   * model is closed and the change awaited until durable.
+   */
+  private long changeExperts(java.util.function.Supplier<ExpertChange> change) {
+    CompletableFuture<Long> durable;
+    MixtureOfExperts old;
+    sequencer.lock();
+    try {
+      requireLive();
+      ExpertChange c = change.get();
+      try {
+        durable = log(c.op());
+      } catch (RuntimeException e) {
+        c.next().close();
+        throw e;
+      }
+      old = model;
+      model = c.next();
+      expertNames = c.next().expertNames();
+    } finally {
+      sequencer.unlock();
+    }
     old.close();
     after();
     return awaitDurable(durable);
