@@ -58,9 +58,19 @@ public final class Snapshots {
 
   private Snapshots() {}
 
-  /** Saves a model: temporary file, fsync, atomic rename, fsync of the directory. */
+  /**
+   * Saves a model: temporary file, fsync, atomic rename, fsync of the directory.
+   *
+   * @throws SnapshotException (nothing written) when the model holds a non-finite value, which
+   *     {@link #load} refuses: a snapshot that could not be loaded back is never written
+   */
   public static void save(MixtureOfExperts m, Path file) throws IOException {
-    dev.auramoe.io.AtomicFiles.write(file, SnapshotFormat.frame(payload(m)));
+    Written w = write(m);
+    if (!w.finite()) {
+      throw new SnapshotException("the model holds a non-finite value, which a snapshot could not load back;"
+          + " nothing was written");
+    }
+    dev.auramoe.io.AtomicFiles.write(file, SnapshotFormat.frame(w.payload()));
   }
 
   /** The framed snapshot bytes of a model. */
@@ -110,10 +120,26 @@ public final class Snapshots {
   // ------------------------------------------------------------------ write
 
   static byte[] payload(MixtureOfExperts m) {
+    return write(m).payload();
+  }
+
+  /** A payload, and whether every value the loader checks for finiteness is finite. */
+  private record Written(byte[] payload, boolean finite) {}
+
+  /** The payload writer: notes whether an f32[] array held a non-finite value. */
+  private static final class PayloadOut extends DataOutputStream {
+    boolean finite = true;
+
+    PayloadOut(java.io.OutputStream out) {
+      super(out);
+    }
+  }
+
+  private static Written write(MixtureOfExperts m) {
     m.lock().lock();
     try {
       ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
-      DataOutputStream o = new DataOutputStream(bytes);
+      PayloadOut o = new PayloadOut(bytes);
       writeConfig(o, m);
       LiquidCell cell = m.cell();
       writeFloats(o, cell.projection());
@@ -164,7 +190,7 @@ public final class Snapshots {
       }
       writeLongs(o, m.meter.rawCounters());
       o.flush();
-      return bytes.toByteArray();
+      return new Written(bytes.toByteArray(), o.finite && Float.isFinite(m.errorScale));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
@@ -216,8 +242,13 @@ public final class Snapshots {
 
   private static void writeFloats(DataOutputStream o, float[] v) throws IOException {
     o.writeInt(v.length);
+    boolean finite = true;
     for (float f : v) {
       o.writeFloat(f);
+      finite &= Float.isFinite(f);
+    }
+    if (!finite && o instanceof PayloadOut p) {
+      p.finite = false;
     }
   }
 
@@ -345,7 +376,8 @@ public final class Snapshots {
       }
     }
     for (float b : bias) {
-      if (Math.abs(b) > bc.biasCap()) {
+      // The balancer clamps to the cap as a float (0.1f > 0.1).
+      if (Math.abs(b) > (float) bc.biasCap()) {
         throw new SnapshotException("corrupt snapshot: selection bias " + b + " beyond the cap " + bc.biasCap());
       }
     }

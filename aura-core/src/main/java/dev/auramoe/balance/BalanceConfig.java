@@ -31,14 +31,16 @@ public record BalanceConfig(boolean enabled, double gamma, double decay, double 
 
   /** Validates. */
   public BalanceConfig {
-    if (!(gamma >= 0) || !Double.isFinite(gamma)) {
-      throw new IllegalArgumentException("gamma must be finite and >= 0, got " + gamma);
+    // The balancer works in float: a value finite as a double but not as a float (1e39) would make
+    // the bias infinite.
+    if (!(gamma >= 0) || !Float.isFinite((float) gamma)) {
+      throw new IllegalArgumentException("gamma must be finite (as a float) and >= 0, got " + gamma);
     }
     if (!(decay >= 0 && decay < 1)) {
       throw new IllegalArgumentException("decay must lie in [0, 1), got " + decay);
     }
-    if (!(biasCap >= 0) || !Double.isFinite(biasCap)) {
-      throw new IllegalArgumentException("biasCap must be finite and >= 0, got " + biasCap);
+    if (!(biasCap >= 0) || !Float.isFinite((float) biasCap)) {
+      throw new IllegalArgumentException("biasCap must be finite (as a float) and >= 0, got " + biasCap);
     }
     if (warmupTokens < 0) {
       throw new IllegalArgumentException("warmupTokens must be >= 0, got " + warmupTokens);

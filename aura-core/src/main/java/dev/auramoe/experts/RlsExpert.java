@@ -24,8 +24,9 @@ package dev.auramoe.experts;
  *
  * Each update costs O(n^2) for n = inputDim + 1, against O(n) for NLMS. With lambda &lt; 1 and inputs
  * that stop exciting some direction, P grows by 1/lambda per update in that direction (the classic
- * RLS wind-up); once it overflows, updates are skipped rather than corrupting the weights. Use
- * lambda = 1 or NLMS for such streams.
+ * RLS wind-up). When an entry of P passes {@value #P_LIMIT}, P is reset to I / delta and the weights
+ * are kept (covariance resetting), so P never overflows and the state always stays finite (and
+ * snapshots loadable); {@link #correlationResets()} counts the resets.
  */
 public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
 
@@ -36,6 +37,14 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
   private final float[] p;
   private final float[] z;
   private final float[] pz;
+  private long resets;
+
+  /**
+   * The bound on |P_ij|: an update that leaves an entry above it (or not finite) resets P to
+   * I / delta. P's diagonal is the filter's uncertainty per direction; 1e12 is far beyond any
+   * useful value and far below float's 3.4e38.
+   */
+  public static final float P_LIMIT = 1e12f;
 
   /** A fresh filter with P = I / delta. */
   public RlsExpert(String name, int inputDim, int outputDim, double lambda, double delta) {
@@ -109,11 +118,33 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
     }
     // P <- (P - scale * pz pz') / lambda, kept symmetric
     float invLambda = 1f / lambda;
+    boolean blownUp = false;
     for (int i = 0; i < n; i++) {
       float a = scale * pz[i];
       for (int j = 0; j < n; j++) {
-        p[i * n + j] = (p[i * n + j] - a * pz[j]) * invLambda;
+        float v = (p[i * n + j] - a * pz[j]) * invLambda;
+        p[i * n + j] = v;
+        blownUp |= !(Math.abs(v) <= P_LIMIT);
       }
+    }
+    if (blownUp) {
+      // With lambda < 1, P grows by 1/lambda per sample in every direction the inputs leave
+      // unexcited (an input that stays 0) and would overflow float. Covariance resetting: P goes
+      // back to I / delta and the weights are kept.
+      resetCorrelation();
+      resets++;
+    }
+  }
+
+  /** How often P was reset since creation (not part of the state). */
+  public long correlationResets() {
+    return resets;
+  }
+
+  private void resetCorrelation() {
+    java.util.Arrays.fill(p, 0f);
+    for (int i = 0; i < n; i++) {
+      p[i * n + i] = 1f / delta;
     }
   }
 
@@ -164,9 +195,6 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
   @Override
   public void reset() {
     java.util.Arrays.fill(w, 0f);
-    java.util.Arrays.fill(p, 0f);
-    for (int i = 0; i < n; i++) {
-      p[i * n + i] = 1f / delta;
-    }
+    resetCorrelation();
   }
 }
