@@ -1218,8 +1218,10 @@ public final class MixtureOfExperts implements AutoCloseable {
    * then pulls traffic to the expert while it is under-used.
    *
    * <p>The experts of the new model are copies ({@link Expert#copy()}), except {@code e}, which the
-   * new model takes as it is. Operations on the two models are independent afterwards; a caller
-   * that replaces one by the other should {@link #close()} the old one. The result is a pure
+   * new model takes as it is. The routing policy and capacity limiter are the same instances, and
+   * they hold scratch space: use one of the two models afterwards (a caller that replaces one by
+   * the other should {@link #close()} the old one), or give the other its own policy and limiter
+   * before using both. The result is a pure
    * function of this model's state and {@code e}, so replaying the same change gives a bit-identical
    * model.
    *

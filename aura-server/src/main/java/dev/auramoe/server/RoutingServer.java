@@ -41,8 +41,13 @@ import java.util.Objects;
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
- * GET    /v1/models/{name}                         config, digest, streams, counters
+ * GET    /v1/models/{name}                         config, settings, digest, streams, counters
+ * PATCH  /v1/models/{name}                         change settings {"temperature", "balance", ...} (logged)
  * DELETE /v1/models/{name}
+ * GET    /v1/models/{name}/experts                 index, name, kind, hyper-parameters, selections, load
+ * POST   /v1/models/{name}/experts                 add {"name", "kind": nlms|rls, ...} (201; logged)
+ * PATCH  /v1/models/{name}/experts/{expert}        rename {"name": new} (logged)
+ * DELETE /v1/models/{name}/experts/{expert}        remove; later experts move down one index (logged)
  * POST   /v1/models/{name}/route[/batch]           {"x":[..]} / {"xs":[[..],..]}, optional "stream"
  * POST   /v1/models/{name}/predict[/batch]         prediction and experts
  * POST   /v1/models/{name}/learn[/batch]           {"x","y"} / {"xs","ys"}: prediction before learning, error
@@ -56,11 +61,12 @@ import java.util.Objects;
  * </pre>
  *
  * <h2>Durability</h2>
- * With {@link Builder#dataDir(Path)} every state-changing operation (create, delete, route, predict,
- * learn, stream open, close and reset, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
+ * With {@link Builder#dataDir(Path)} every state-changing operation (create, configure, delete, route,
+ * predict, learn, stream open, close and reset, expert add, rename and remove, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
- * sequence number as {@code "seq"}; routes and predictions are answered without waiting for the
+ * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions and
+ * restores; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
  * Once the log fails every changing request answers 503 until the server is restarted. Without a data

@@ -9,7 +9,8 @@ package dev.auramoe.server;
  * @param maxModels most models the registry holds at once (default 256); creating one more is
  *     refused with 409
  * @param maxParameters most float parameters one model may have, cell, router and experts together
- *     (default 16M, 64 MiB); a larger configuration is refused with 400
+ *     (default 16M, 64 MiB); a larger configuration is refused with 400, an expert that would take
+ *     a model past it with 409
  */
 public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long maxParameters) {
 
@@ -31,6 +32,11 @@ public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long m
   /** Copy with another batch limit. */
   public ServerLimits withMaxBatch(int rows) {
     return new ServerLimits(maxBodyBytes, rows, maxModels, maxParameters);
+  }
+
+  /** Copy with another per-model parameter limit. */
+  public ServerLimits withMaxParameters(long parameters) {
+    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, parameters);
   }
 
   /** Copy with another model limit. */

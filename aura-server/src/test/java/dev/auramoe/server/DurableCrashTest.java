@@ -177,7 +177,13 @@ class DurableCrashTest {
             }
           }
         }));
-        Thread.sleep(200 + rnd.nextInt(400));
+        // A random moment once the round has made progress (a cold JVM on a busy machine can take
+        // longer than the window to answer its first learn).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (acked.isEmpty() && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        Thread.sleep(100 + rnd.nextInt(400));
         assertThat(child.toHandle().destroyForcibly()).isTrue();
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         stop.set(true);
@@ -272,7 +278,14 @@ class DurableCrashTest {
                   java.util.Arrays.copyOfRange(e.ys(), r * e.outputDim(), (r + 1) * e.outputDim()));
             }
           }
-          case CONFIGURE -> m.setTemperature(TestClient.MAPPER.readTree(op.json()).get("temperature").floatValue());
+          case CONFIGURE -> {
+            JsonNode j = TestClient.MAPPER.readTree(op.json());
+            m.setTemperature(j.get("temperature").floatValue());
+            m.setRouterLearningRate(j.get("routerLearningRate").floatValue());
+            m.setBalance(new dev.auramoe.balance.BalanceConfig(j.get("balance").asBoolean(),
+                j.get("balanceGamma").asDouble(), j.get("balanceDecay").asDouble(), j.get("balanceBiasCap").asDouble(),
+                j.get("balanceWarmupTokens").asLong(), j.get("balanceFrozen").asBoolean()));
+          }
           case EXPERT_ADD, EXPERT_RENAME, EXPERT_REMOVE -> {
             JsonNode j = TestClient.MAPPER.readTree(op.json());
             String name = j.get("name").asText();

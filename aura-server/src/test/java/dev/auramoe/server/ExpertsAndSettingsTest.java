@@ -114,6 +114,11 @@ class ExpertsAndSettingsTest {
           {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"tree\"}", 400, "expert kind must be"},
           {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"mu\":2.5}", 400, "mu must lie in (0, 2)"},
           {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"rls\",\"lambda\":0}", 400, "lambda"},
+          // Valid as doubles, not as the floats the experts hold.
+          {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"mu\":1.9999999999}", 400, "mu must lie in (0, 2)"},
+          {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"mu\":1e-50}", 400, "mu must lie in (0, 2)"},
+          {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"rls\",\"lambda\":1e-39}", 400, "lambda"},
+          {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"rls\",\"delta\":1e-46}", 400, "delta"},
           {"POST", "/v1/models/m/experts", "{\"name\":\"bad name\"}", 400, "expert name must be"},
           {"POST", "/v1/models/m/experts", "{\"kind\":\"nlms\"}", 400, "field 'name' is required"},
           {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"size\":3}", 400, "size"},
@@ -128,6 +133,10 @@ class ExpertsAndSettingsTest {
           {"PATCH", "/v1/models/m", "{\"routerLearningRate\":2}", 400, "routerLearningRate must lie in [0, 2)"},
           {"PATCH", "/v1/models/m", "{\"balanceDecay\":1}", 400, "balanceDecay must lie in [0, 1)"},
           {"PATCH", "/v1/models/m", "{\"balance\":1}", 400, "must be true or false"},
+          {"PATCH", "/v1/models/m", "{\"balanceGamma\":1e39}", 400, "balanceGamma must be finite (as a float)"},
+          {"PATCH", "/v1/models/m", "{\"balanceBiasCap\":1e39}", 400, "balanceBiasCap must be finite (as a float)"},
+          {"PATCH", "/v1/models/m", "{\"temperature\":1e39}", 400, "temperature must be finite"},
+          {"PATCH", "/v1/models/m", "{\"temperature\":null}", 400, "name at least one setting"},
           {"PATCH", "/v1/models/m", "{\"topK\":3}", 400, "topK"},
           {"PATCH", "/v1/models/m", "{}", 400, "name at least one setting"},
       };
@@ -167,6 +176,48 @@ class ExpertsAndSettingsTest {
       TestClient.Response route = c.postJson("/v1/models/m/route", Map.of("x", List.of(1, 2, 3)));
       assertThat(route.json().get("temperature").floatValue()).isEqualTo(0.7f);
       assertThat(c.get("/v1/models/m/stats").json().get("balance").get("mode").asText()).isEqualTo("off");
+    }
+  }
+
+  @Test
+  void anExpertThatWouldTakeTheModelOverItsParameterLimitIsRefused() {
+    try (RoutingServer server = RoutingServer.builder().port(0)
+        .limits(ServerLimits.DEFAULT.withMaxParameters(3_000)).build().start()) {
+      TestClient c = new TestClient(server.port());
+      // 64 * (16 + 3) + 64 + 24 + 3 * 65 = 1,499 parameters.
+      assertThat(c.postJson("/v1/models", Map.of("name", "m", "inputDim", 64, "experts", 3, "hidden", 8)).status())
+          .isEqualTo(201);
+      assertThat(c.postJson("/v1/models/m/experts", Map.of("name", "small")).status()).isEqualTo(201);
+      String digest = c.digest("m");
+      // An RLS expert holds a 65 x 65 matrix besides its weights.
+      TestClient.Response r = c.postJson("/v1/models/m/experts", Map.of("name", "big", "kind", "rls"));
+      assertThat(r.status()).as(r.body()).isEqualTo(409);
+      assertThat(r.json().get("error").asText()).contains("more than the limit of 3000 per model");
+      assertThat(c.digest("m")).isEqualTo(digest);
+    }
+  }
+
+  @Test
+  void concurrentChangesOfDifferentSettingsDoNotUndoEachOther() throws Exception {
+    try (RoutingServer server = start(null)) {
+      TestClient c = new TestClient(server.port());
+      create(c, "m");
+      int n = 60;
+      Thread a = Thread.ofPlatform().start(() -> {
+        for (int i = 1; i <= n; i++) {
+          patch(c, "/v1/models/m", "{\"temperature\":" + (0.5 + i / 100.0) + "}");
+        }
+      });
+      Thread b = Thread.ofPlatform().start(() -> {
+        for (int i = 1; i <= n; i++) {
+          patch(c, "/v1/models/m", "{\"routerLearningRate\":" + (i / 100.0) + "}");
+        }
+      });
+      a.join();
+      b.join();
+      JsonNode s = c.get("/v1/models/m").json().get("settings");
+      assertThat(s.get("temperature").floatValue()).isEqualTo((float) (0.5 + n / 100.0));
+      assertThat(s.get("routerLearningRate").floatValue()).isEqualTo((float) (n / 100.0));
     }
   }
 

@@ -124,22 +124,33 @@ public final class ModelApi {
       throw ApiException.badRequest("name at least one setting to change: " + String.join(", ",
           CONFIGURE_FIELDS.stream().sorted().toList()));
     }
-    ModelSettings now = ModelSettings.of(e.model());
-    ModelSettings next = new ModelSettings(
-        JsonRequests.number(o, "temperature", now.temperature()),
-        JsonRequests.number(o, "routerLearningRate", now.routerLearningRate()),
-        JsonRequests.bool(o, "balance", now.balance()),
-        JsonRequests.number(o, "balanceGamma", now.balanceGamma()),
-        JsonRequests.number(o, "balanceDecay", now.balanceDecay()),
-        JsonRequests.number(o, "balanceBiasCap", now.balanceBiasCap()),
-        JsonRequests.longInteger(o, "balanceWarmupTokens", now.balanceWarmupTokens()),
-        JsonRequests.bool(o, "balanceFrozen", now.balanceFrozen()));
-    long seq = e.configure(next);
+    // Parsed (and type-checked) here; merged with the settings in force under the model's lock.
+    Double temperature = optionalNumber(o, "temperature");
+    Double routerLearningRate = optionalNumber(o, "routerLearningRate");
+    Boolean balance = o.hasNonNull("balance") ? JsonRequests.bool(o, "balance", false) : null;
+    Double gamma = optionalNumber(o, "balanceGamma");
+    Double decay = optionalNumber(o, "balanceDecay");
+    Double cap = optionalNumber(o, "balanceBiasCap");
+    Long warmup = o.hasNonNull("balanceWarmupTokens") ? JsonRequests.longInteger(o, "balanceWarmupTokens", 0) : null;
+    Boolean frozen = o.hasNonNull("balanceFrozen") ? JsonRequests.bool(o, "balanceFrozen", false) : null;
+    ModelEntry.Changed<ModelSettings> c = e.configure(now -> new ModelSettings(
+        temperature != null ? temperature : now.temperature(),
+        routerLearningRate != null ? routerLearningRate : now.routerLearningRate(),
+        balance != null ? balance : now.balance(),
+        gamma != null ? gamma : now.balanceGamma(),
+        decay != null ? decay : now.balanceDecay(),
+        cap != null ? cap : now.balanceBiasCap(),
+        warmup != null ? warmup : now.balanceWarmupTokens(),
+        frozen != null ? frozen : now.balanceFrozen()));
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", name);
-    r.put("settings", settings(ModelSettings.of(e.model())));
-    r.put("seq", seq);
+    r.put("settings", settings(c.now()));
+    r.put("seq", c.seq());
     return Reply.ok(r);
+  }
+
+  private static Double optionalNumber(ObjectNode o, String field) {
+    return o.hasNonNull(field) ? JsonRequests.number(o, field, 0) : null;
   }
 
   /** {@code GET /v1/models/{name}/experts}: every expert with its kind, parameters and load. */
@@ -170,18 +181,17 @@ public final class ModelApi {
         JsonRequests.number(o, "mu", e.spec().mu()),
         JsonRequests.number(o, "lambda", ExpertSpec.DEFAULT_LAMBDA),
         JsonRequests.number(o, "delta", ExpertSpec.DEFAULT_DELTA));
-    long seq = e.addExpert(spec);
-    return Reply.created(expertChange(e, expert, seq));
+    return Reply.created(expertChange(expert, e.addExpert(spec)));
   }
 
   /** {@code DELETE /v1/models/{name}/experts/{expert}}: the experts after it move down one index. */
   public Reply removeExpert(String name, String expert) {
     ModelEntry e = registry.get(name);
-    long seq = e.removeExpert(expert);
+    ModelEntry.Changed<List<String>> c = e.removeExpert(expert);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("removed", expert);
-    r.put("expertNames", e.expertNames());
-    r.put("seq", seq);
+    r.put("expertNames", c.now());
+    r.put("seq", c.seq());
     return Reply.ok(r);
   }
 
@@ -193,16 +203,15 @@ public final class ModelApi {
     if (newName == null) {
       throw ApiException.badRequest("field 'name' (the new name) is required");
     }
-    long seq = e.renameExpert(expert, newName);
-    return Reply.ok(expertChange(e, newName, seq));
+    return Reply.ok(expertChange(newName, e.renameExpert(expert, newName)));
   }
 
-  private static Map<String, Object> expertChange(ModelEntry e, String expert, long seq) {
+  private static Map<String, Object> expertChange(String expert, ModelEntry.Changed<List<String>> c) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("expert", expert);
-    r.put("index", e.expertNames().indexOf(expert));
-    r.put("expertNames", e.expertNames());
-    r.put("seq", seq);
+    r.put("index", c.now().indexOf(expert));
+    r.put("expertNames", c.now());
+    r.put("seq", c.seq());
     return r;
   }
 

@@ -47,14 +47,16 @@ public record ExpertSpec(String name, String kind, double mu, double lambda, dou
   public void validate() {
     checkName(name);
     switch (kind) {
+      // The experts hold these as floats: check the values they will hold (1.9999999999 is 2f).
       case "nlms" -> {
-        if (!(mu > 0 && mu < 2)) {
-          throw ApiException.badRequest("mu must lie in (0, 2), got " + mu);
+        if (!((float) mu > 0 && (float) mu < 2)) {
+          throw ApiException.badRequest("mu must lie in (0, 2) (as a float), got " + mu);
         }
       }
       case "rls" -> {
-        if (!(lambda > 0 && lambda <= 1) || !((float) lambda > 0)) {
-          throw ApiException.badRequest("lambda must lie in (0, 1], got " + lambda);
+        if (!((float) lambda > 0 && (float) lambda <= 1) || !Float.isFinite(1f / (float) lambda)) {
+          throw ApiException.badRequest("lambda must lie in (0, 1] (as a float, with a finite inverse), got "
+              + lambda);
         }
         if (!(delta > 0) || !Float.isFinite((float) delta) || !((float) delta > 0)
             || !Float.isFinite(1f / (float) delta)) {

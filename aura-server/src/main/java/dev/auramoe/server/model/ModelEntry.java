@@ -4,6 +4,7 @@ import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.server.ApiException;
+import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.journal.LearnEvent;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
@@ -409,28 +410,34 @@ public final class ModelEntry {
     }
   }
 
+  /** A change answered once durable: its log sequence number and what is in force after it. */
+  public record Changed<T>(long seq, T now) {}
+
   /**
-   * Changes the model's run-time settings (a CONFIGURE operation), answered once durable.
+   * Changes the model's run-time settings (a CONFIGURE operation), answered once durable. The change
+   * is merged with the settings in force under the sequencer, so concurrent changes of different
+   * settings do not undo each other; the log records the merged, absolute settings.
    *
-   * @param settings the settings to set, already merged with {@link ModelSettings#of} the model
-   * @return the operation's log sequence number
+   * @param change from the settings in force to the ones wanted
+   * @return the operation's log sequence number and the settings set
    * @throws ApiException 400 for a setting out of range, 404 when the model was deleted, 503 when the
    *     journal has failed (nothing changed) or could not make the change durable
    */
-  public long configure(ModelSettings settings) {
-    ModelSettings s = settings.asFloats();
-    s.validate();
+  public Changed<ModelSettings> configure(java.util.function.UnaryOperator<ModelSettings> change) {
     CompletableFuture<Long> durable;
+    ModelSettings s;
     sequencer.lock();
     try {
       requireLive();
+      s = change.apply(ModelSettings.of(model)).asFloats();
+      s.validate();
       durable = log(Operation.change(Operation.Type.CONFIGURE, name, ModelRegistry.json(s)));
       s.applyTo(model);
     } finally {
       sequencer.unlock();
     }
     after();
-    return awaitDurable(durable);
+    return new Changed<>(awaitDurable(durable), s);
   }
 
   /** The model's experts now: one row per expert, index order. */
@@ -459,32 +466,53 @@ public final class ModelEntry {
    * Adds an expert at the end of the expert list (an EXPERT_ADD operation; see
    * {@link MixtureOfExperts#withExpert}), answered once durable.
    *
-   * @return the operation's log sequence number
+   * @return the operation's log sequence number and the expert names right after it
    * @throws ApiException 400 for a bad spec, 404 when the model was deleted, 409 when the name is
-   *     taken or the server's parameter budget would be exceeded, 503 when the journal has failed
+   *     taken, the model has {@value ModelSpec#MAX_EXPERTS} experts, or the per-model parameter limit
+   *     or the server's parameter budget would be exceeded, 503 when the journal has failed
    */
-  public long addExpert(ExpertSpec spec) {
+  public Changed<List<String>> addExpert(ExpertSpec spec) {
     spec.validate();
-    return changeExperts(() -> {
+    int in = this.spec.inputDim();
+    int out = this.spec.outputDim();
+    long added = spec.parameters(in, out);
+    ServerLimits limits = registry.limits();
+    return changeExperts(true, () -> {
       if (expertNames.contains(spec.name())) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
       }
-      registry.checkBudget(spec.parameters(model.inputDim(), model.outputDim()));
+      if (expertNames.size() >= ModelSpec.MAX_EXPERTS) {
+        throw ApiException.conflict("model '" + name + "' has " + expertNames.size() + " experts, the most a model"
+            + " may have; remove one first");
+      }
+      long after = parameters() + added;
+      if (after > limits.maxParameters()) {
+        throw ApiException.conflict("with this expert model '" + name + "' would have about " + after
+            + " parameters, more than the limit of " + limits.maxParameters() + " per model");
+      }
+      registry.checkBudget(added);
+      dev.auramoe.experts.Expert e;
+      try {
+        e = spec.build(in, out);
+      } catch (IllegalArgumentException ex) {
+        throw ApiException.badRequest("invalid expert: " + ex.getMessage());
+      }
       return new ExpertChange(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
-          model.withExpert(spec.build(model.inputDim(), model.outputDim())));
+          model.withExpert(e));
     });
   }
+
 
   /**
    * Removes an expert (an EXPERT_REMOVE operation; see {@link MixtureOfExperts#withoutExpert});
    * the experts after it move down one index. Answered once durable.
    *
-   * @return the operation's log sequence number
+   * @return the operation's log sequence number and the expert names right after it
    * @throws ApiException 404 for an unknown model or expert, 409 when fewer than topK experts would
    *     remain, 503 when the journal has failed
    */
-  public long removeExpert(String expert) {
-    return changeExperts(() -> {
+  public Changed<List<String>> removeExpert(String expert) {
+    return changeExperts(false, () -> {
       int i = requireExpert(expert);
       if (model.expertCount() - 1 < model.topK()) {
         throw ApiException.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
@@ -498,13 +526,13 @@ public final class ModelEntry {
   /**
    * Renames an expert (an EXPERT_RENAME operation), answered once durable.
    *
-   * @return the operation's log sequence number
+   * @return the operation's log sequence number and the expert names right after it
    * @throws ApiException 400 for a malformed new name, 404 for an unknown model or expert, 409 when
    *     the new name is taken, 503 when the journal has failed
    */
-  public long renameExpert(String expert, String newName) {
+  public Changed<List<String>> renameExpert(String expert, String newName) {
     ExpertSpec.checkName(newName);
-    return changeExperts(() -> {
+    return changeExperts(false, () -> {
       int i = requireExpert(expert);
       if (expertNames.contains(newName)) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + newName + "'");
@@ -551,29 +579,47 @@ public final class ModelEntry {
    * against the live model (throwing to refuse it, which changes nothing) and builds the new model;
    * the change is logged, then the new model takes the old one's place. Outside the lock the old
    * model is closed and the change awaited until durable.
+   *
+   * @param budgeted whether the change adds parameters: then it runs under the registry's creation
+   *     lock (taken before the sequencer, in the order deletion takes them), so that the budget it
+   *     checks is not taken by another change at the same time
+   * @return the sequence number and the expert names right after the change
    */
-  private long changeExperts(java.util.function.Supplier<ExpertChange> change) {
-    CompletableFuture<Long> durable;
-    MixtureOfExperts old;
+  private Changed<List<String>> changeExperts(boolean budgeted, java.util.function.Supplier<ExpertChange> change) {
+    Swapped s;
+    if (budgeted) {
+      synchronized (registry.creationLock()) {
+        s = swap(change);
+      }
+    } else {
+      s = swap(change);
+    }
+    s.old().close();
+    after();
+    return new Changed<>(awaitDurable(s.durable()), s.names());
+  }
+
+  private record Swapped(MixtureOfExperts old, CompletableFuture<Long> durable, List<String> names) {}
+
+  private Swapped swap(java.util.function.Supplier<ExpertChange> change) {
     sequencer.lock();
     try {
       requireLive();
       ExpertChange c = change.get();
+      CompletableFuture<Long> durable;
       try {
         durable = log(c.op());
       } catch (RuntimeException e) {
         c.next().close();
         throw e;
       }
-      old = model;
+      MixtureOfExperts old = model;
       model = c.next();
       expertNames = c.next().expertNames();
+      return new Swapped(old, durable, expertNames);
     } finally {
       sequencer.unlock();
     }
-    old.close();
-    after();
-    return awaitDurable(durable);
   }
 
   private static long awaitDurable(CompletableFuture<Long> durable) {

@@ -48,6 +48,11 @@ public final class ModelRegistry implements AutoCloseable {
     this.limits = limits;
   }
 
+  /** The model count and size limits. */
+  public ServerLimits limits() {
+    return limits;
+  }
+
   /** The journal every operation goes to (default: {@link OperationJournal#noop()}). */
   public OperationJournal journal() {
     return journal;
@@ -171,8 +176,8 @@ public final class ModelRegistry implements AutoCloseable {
   /**
    * Refuses a change that would take the models over the {@linkplain #parameterBudget() parameter
    * budget}: valid requests must not be able to exhaust the heap, so this is checked before anything
-   * is allocated. Reads every model's size without locks (a concurrent change may be missed; each
-   * change adds at most one model or expert).
+   * is allocated. Call it under the {@linkplain #creationLock() creation lock}, which every change
+   * that adds parameters holds, so that two changes cannot both pass on the same room.
    *
    * @param extra the parameters the change adds
    * @throws ApiException 409 when the budget would be exceeded

@@ -33,6 +33,8 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
 
   /** Default output size. */
   public static final int DEFAULT_OUTPUT_DIM = 1;
+  /** Most experts a model may have, at creation and after adding experts. */
+  public static final int MAX_EXPERTS = 1024;
   /** Default number of experts. */
   public static final int DEFAULT_EXPERTS = 8;
   /** Default experts per input. */
@@ -63,7 +65,7 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
     checkName(name);
     range("inputDim", inputDim, 1, 1 << 20);
     range("outputDim", outputDim, 1, 1 << 16);
-    range("experts", experts, 1, 1024);
+    range("experts", experts, 1, MAX_EXPERTS);
     range("topK", topK, 1, experts);
     range("hidden", hidden, 1, 4096);
     if (!(mu > 0 && mu < 2)) {

@@ -297,7 +297,10 @@ public final class DataStore implements AutoCloseable {
       case STREAM_OPEN -> e.openStream(op.stream());
       case STREAM_CLOSE -> e.closeStream(op.stream());
       case STREAM_RESET -> e.resetStream(op.stream());
-      case CONFIGURE -> e.configure(ModelRegistry.fromJson(op.json(), ModelSettings.class));
+      case CONFIGURE -> {
+        ModelSettings set = ModelRegistry.fromJson(op.json(), ModelSettings.class);
+        e.configure(now -> set);
+      }
       case EXPERT_ADD -> e.addExpert(ModelRegistry.fromJson(op.json(), ExpertSpec.class));
       case EXPERT_REMOVE -> e.removeExpert(ModelRegistry.fromJson(op.json(), ExpertNames.class).name());
       case EXPERT_RENAME -> {
