@@ -491,6 +491,19 @@ public final class WriteAheadLog implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a write or force has failed: every later append then fails, until the log is reopened.
+   * True no later than the failed records' futures complete.
+   */
+  public boolean failed() {
+    lock.lock();
+    try {
+      return failure != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Sequence number of the last durable record; 0 (or the first segment's number minus 1) when none. */
   public long lastSequence() {
     return lastDurable;
