@@ -348,6 +348,7 @@ public final class RoutingServer implements AutoCloseable {
         status = reply.status();
         type = reply.contentType();
         body = reply.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
+            : reply.body() instanceof Reply.Json j ? j.bytes()
             : json.mapper().writeValueAsBytes(reply.body());
       } catch (ApiException e) {
         status = e.status();

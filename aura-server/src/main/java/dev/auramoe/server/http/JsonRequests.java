@@ -49,7 +49,28 @@ public final class JsonRequests {
           + " bytes");
     }
     try {
-      byte[] b = in.readNBytes(maxBytes + 1);
+      byte[] b;
+      if (declaredLength >= 0) {
+        // The usual case: read exactly the declared bytes into an array of that size, instead of
+        // letting readNBytes(maxBytes + 1) allocate a 16 KiB chunk per request and copy it down.
+        b = new byte[(int) declaredLength];
+        int n = in.readNBytes(b, 0, b.length);
+        if (n < b.length) {
+          return Arrays.copyOf(b, n);
+        }
+        int next = in.read();
+        if (next < 0) {
+          return b;
+        }
+        // More than declared: keep reading, still bounded by the limit.
+        byte[] rest = in.readNBytes(maxBytes - b.length);
+        byte[] all = Arrays.copyOf(b, b.length + 1 + rest.length);
+        all[b.length] = (byte) next;
+        System.arraycopy(rest, 0, all, b.length + 1, rest.length);
+        b = all;
+      } else {
+        b = in.readNBytes(maxBytes + 1);
+      }
       if (b.length > maxBytes) {
         throw ApiException.tooLarge("request body exceeds the limit of " + maxBytes + " bytes");
       }

@@ -1,5 +1,7 @@
 package dev.auramoe.server.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.balance.BalanceState;
@@ -15,6 +17,8 @@ import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -254,15 +258,40 @@ public final class ModelApi {
     float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
     ModelEntry.Routed routed = e.route(stream, x);
     RoutingDecision d = routed.decision();
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("stream", stream);
-    r.put("experts", d.experts());
-    r.put("expertNames", names(routed.expertNames(), d.experts()));
-    r.put("weights", d.weights());
-    r.put("probabilities", d.probabilities());
-    r.put("temperature", d.temperature());
-    r.put("steps", d.steps());
-    return Reply.ok(r);
+    // Written field by field: the same bytes Jackson writes for the equivalent map (the fields in this
+    // order), without building the map and walking it (a tenth of the server's CPU under route load).
+    int[] experts = d.experts();
+    List<String> all = routed.expertNames(); // as they were when it was routed
+    ByteArrayBuilder out = new ByteArrayBuilder(512);
+    try (JsonGenerator g = json.mapper().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("stream", stream);
+      g.writeFieldName("experts");
+      g.writeArray(experts, 0, experts.length);
+      g.writeArrayFieldStart("expertNames");
+      for (int i : experts) {
+        g.writeString(all.get(i));
+      }
+      g.writeEndArray();
+      floats(g, "weights", d.weights());
+      floats(g, "probabilities", d.probabilities());
+      g.writeFieldName("temperature");
+      g.writeNumber(d.temperature());
+      g.writeNumberField("steps", d.steps());
+      g.writeEndObject();
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    return Reply.ok(new Reply.Json(out.toByteArray()));
+  }
+
+  private static void floats(JsonGenerator g, String field, float[] v) throws IOException {
+    g.writeFieldName(field);
+    g.writeStartArray(v, v.length);
+    for (float f : v) {
+      g.writeNumber(f);
+    }
+    g.writeEndArray();
   }
 
   /** {@code POST /v1/models/{name}/route/batch}: consecutive inputs of one stream. */
@@ -430,14 +459,6 @@ public final class ModelApi {
     String s = JsonRequests.string(o, "stream", MixtureOfExperts.DEFAULT_STREAM);
     ModelEntry.checkStreamId(s);
     return s;
-  }
-
-  private static List<String> names(List<String> all, int[] experts) {
-    List<String> r = new ArrayList<>(experts.length);
-    for (int i : experts) {
-      r.add(all.get(i));
-    }
-    return r;
   }
 
   private static Map<String, Object> batch(String stream, int count, List<Object> results) {

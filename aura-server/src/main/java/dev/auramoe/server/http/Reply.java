@@ -13,6 +13,14 @@ public record Reply(int status, Object body, String contentType) {
   /** JSON media type. */
   public static final String JSON = "application/json";
 
+  /**
+   * A JSON body already written, sent as it is (hot endpoints write their answer with a
+   * {@code JsonGenerator} instead of building a map for Jackson to walk).
+   *
+   * @param bytes the UTF-8 JSON text
+   */
+  public record Json(byte[] bytes) {}
+
   /** 200 with a JSON body. */
   public static Reply ok(Object body) {
     return new Reply(200, body, JSON);

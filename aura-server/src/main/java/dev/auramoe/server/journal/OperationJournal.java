@@ -24,6 +24,25 @@ public interface OperationJournal extends AutoCloseable {
    */
   CompletableFuture<Long> append(Operation op);
 
+  /**
+   * Whether {@link #append(Operation)} writes each operation's {@link Operation#encode()} bytes. Callers
+   * may then encode an operation ahead, before they take their sequencing lock, and hand the bytes to
+   * {@link #append(Operation, byte[])}, so that the lock is held only while the record is queued.
+   */
+  default boolean encodes() {
+    return false;
+  }
+
+  /**
+   * As {@link #append(Operation)}, with the operation's encoding computed ahead by the caller.
+   *
+   * @param op the operation
+   * @param encoded {@code op.encode()}, or null to let the journal encode it; not modified afterwards
+   */
+  default CompletableFuture<Long> append(Operation op, byte[] encoded) {
+    return append(op);
+  }
+
   /** Whether operations are kept at all (false for the in-memory default). */
   default boolean durable() {
     return false;

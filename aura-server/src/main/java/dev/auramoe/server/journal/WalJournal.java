@@ -31,20 +31,30 @@ public final class WalJournal implements OperationJournal {
     return wal;
   }
 
-  /** Whether an append has failed. */
+  /** Whether an append has failed, or the log failed to write or force a record. */
   public boolean failed() {
-    return failure != null;
+    return failure != null || wal.failed();
   }
 
   @Override
   public CompletableFuture<Long> append(Operation op) {
+    return append(op, null);
+  }
+
+  @Override
+  public boolean encodes() {
+    return true;
+  }
+
+  @Override
+  public CompletableFuture<Long> append(Operation op, byte[] encoded) {
     Throwable f = failure;
     if (f != null) {
       throw new IllegalStateException("the operation log has failed: " + f.getMessage(), f);
     }
     CompletableFuture<Long> r;
     try {
-      r = wal.append(op.encode());
+      r = wal.append(encoded != null ? encoded : op.encode());
     } catch (RuntimeException e) {
       // Closed underneath us, or a record the log cannot take: nothing is applied, and the log's
       // order can no longer be trusted to match the models', so the journal fails for good.
@@ -52,14 +62,12 @@ public final class WalJournal implements OperationJournal {
       throw e;
     }
     if (r.isCompletedExceptionally()) {
+      // The log has failed (a write or force failed before): it fails every later append as well.
+      // A failure of a record still queued shows through wal.failed() and the record's future, without
+      // a completion stage per record on the writer thread.
       failure = r.exceptionNow();
       throw new IllegalStateException("the operation log has failed", failure);
     }
-    r.whenComplete((seq, t) -> {
-      if (t != null && failure == null) {
-        failure = t;
-      }
-    });
     return r;
   }
 

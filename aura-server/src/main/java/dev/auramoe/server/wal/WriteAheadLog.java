@@ -145,13 +145,15 @@ public final class WriteAheadLog implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   private final Condition notFull = lock.newCondition();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private ArrayDeque<Pending> queue = new ArrayDeque<>();
   private long queuedBytes;
   private long lastAssigned;
   private boolean closed;
   private IOException failure;
 
   // Writer thread only.
+  /** An empty deque that takeBatch swaps in for the queue (null while the writer holds none). */
+  private ArrayDeque<Pending> spare = new ArrayDeque<>();
   private final Thread writer;
   private final ByteBuffer buf;
   private final byte[] hdr = new byte[HEADER - 1];
@@ -491,6 +493,19 @@ public final class WriteAheadLog implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a write or force has failed: every later append then fails, until the log is reopened.
+   * True no later than the failed records' futures complete.
+   */
+  public boolean failed() {
+    lock.lock();
+    try {
+      return failure != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Sequence number of the last durable record; 0 (or the first segment's number minus 1) when none. */
   public long lastSequence() {
     return lastDurable;
@@ -588,6 +603,7 @@ public final class WriteAheadLog implements AutoCloseable {
 
   /** Waits for work and moves the next batch into {@code batch}; false once closed and drained. */
   private boolean takeBatch(List<Pending> batch) throws InterruptedException {
+    ArrayDeque<Pending> taken = null;
     lock.lock();
     try {
       while (queue.isEmpty()) {
@@ -600,22 +616,36 @@ public final class WriteAheadLog implements AutoCloseable {
       while (linger > 0 && queuedBytes < options.maxBatchBytes() && !closed) {
         linger = notEmpty.awaitNanos(linger);
       }
-      long bytes = 0;
-      Pending p;
-      while ((p = queue.peek()) != null) {
-        long size = OVERHEAD + (long) p.payload().length;
-        if (!batch.isEmpty() && bytes + size > options.maxBatchBytes()) {
-          break;
+      if (queuedBytes <= options.maxBatchBytes()) {
+        // Everything queued fits one batch: swap the queue for the empty spare, so that appenders
+        // wait for this lock only for a constant-time swap, not for a walk over the queue.
+        taken = queue;
+        queue = spare;
+        spare = null;
+        queuedBytes = 0;
+      } else {
+        long bytes = 0;
+        Pending p;
+        while ((p = queue.peek()) != null) {
+          long size = OVERHEAD + (long) p.payload().length;
+          if (!batch.isEmpty() && bytes + size > options.maxBatchBytes()) {
+            break;
+          }
+          batch.add(queue.poll());
+          bytes += size;
         }
-        batch.add(queue.poll());
-        bytes += size;
+        queuedBytes -= bytes;
       }
-      queuedBytes -= bytes;
       notFull.signalAll();
-      return true;
     } finally {
       lock.unlock();
     }
+    if (taken != null) {
+      batch.addAll(taken);
+      taken.clear();
+      spare = taken;
+    }
+    return true;
   }
 
   private void writeBatch(List<Pending> batch) throws IOException {
