@@ -65,12 +65,22 @@ public final class Snapshots {
    *     {@link #load} refuses: a snapshot that could not be loaded back is never written
    */
   public static void save(MixtureOfExperts m, Path file) throws IOException {
+    dev.auramoe.io.AtomicFiles.write(file, toSavableBytes(m));
+  }
+
+  /**
+   * The framed snapshot bytes of a model, as {@link #save} writes them: taken under the model's
+   * lock, so a caller can write them to disk later without holding anything.
+   *
+   * @throws SnapshotException when the model holds a non-finite value, which {@link #load} refuses
+   */
+  public static byte[] toSavableBytes(MixtureOfExperts m) throws SnapshotException {
     Written w = write(m);
     if (!w.finite()) {
       throw new SnapshotException("the model holds a non-finite value, which a snapshot could not load back;"
           + " nothing was written");
     }
-    dev.auramoe.io.AtomicFiles.write(file, SnapshotFormat.frame(w.payload()));
+    return SnapshotFormat.frame(w.payload());
   }
 
   /** The framed snapshot bytes of a model. */

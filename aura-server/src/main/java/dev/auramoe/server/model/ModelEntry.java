@@ -50,6 +50,7 @@ public final class ModelEntry {
   private volatile List<String> expertNames;
   private final Instant created = Instant.now();
   private final ReentrantLock sequencer = new ReentrantLock();
+  private final ReentrantLock snapshotLock = new ReentrantLock();
   private final LongAdder routes = new LongAdder();
   private final LongAdder predictions = new LongAdder();
   private final LongAdder learns = new LongAdder();
@@ -148,8 +149,17 @@ public final class ModelEntry {
    * Records that a snapshot covers every operation up to {@code seq}; call under {@link #sequencer()}.
    */
   public void covered(long seq) {
+    covered(seq, sinceSnapshot);
+  }
+
+  /**
+   * Records that a snapshot covers every operation up to {@code seq}, the first {@code operations}
+   * of those counted by {@link #sinceSnapshot()} (a snapshot written outside the sequencer covers
+   * what was applied when it was taken, not what came after); call under {@link #sequencer()}.
+   */
+  public void covered(long seq, long operations) {
     coveredSeq = seq;
-    sinceSnapshot = 0;
+    sinceSnapshot = Math.max(0, sinceSnapshot - operations);
   }
 
   /**
@@ -160,6 +170,25 @@ public final class ModelEntry {
    */
   public long lastDurableSeq() {
     return lastFuture == null ? lastReplayed : Math.max(lastReplayed, lastFuture.join());
+  }
+
+  /**
+   * The log sequence number of the last operation applied to this model, once it is durable; call
+   * under {@link #sequencer()}, wait outside it.
+   */
+  public CompletableFuture<Long> lastSequence() {
+    long replayed = lastReplayed;
+    return lastFuture == null ? CompletableFuture.completedFuture(replayed)
+        : lastFuture.thenApply(s -> Math.max(s, replayed));
+  }
+
+  /**
+   * Held while a snapshot of this model is written, and by deletion and restore around their own
+   * work, so that neither runs while a snapshot's files are half written. Taken before the
+   * registry's creation lock and before the sequencer.
+   */
+  public ReentrantLock snapshotLock() {
+    return snapshotLock;
   }
 
   /** Operations applied since the last snapshot; call under {@link #sequencer()}. */

@@ -238,8 +238,22 @@ public final class ModelRegistry implements AutoCloseable {
    * @throws ApiException 404 when there is none, 503 when the journal has failed
    */
   public void remove(String name) {
+    ModelEntry found = get(name);
+    // Not while a snapshot of it is being written: its files would outlive the deletion.
+    found.snapshotLock().lock();
+    try {
+      remove(name, found);
+    } finally {
+      found.snapshotLock().unlock();
+    }
+  }
+
+  private void remove(String name, ModelEntry found) {
     synchronized (createLock) {
       ModelEntry e = get(name);
+      if (e != found) {
+        throw ApiException.notFound("unknown model '" + name + "'");
+      }
       e.sequencer().lock();
       try {
         try {

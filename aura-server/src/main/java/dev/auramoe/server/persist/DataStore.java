@@ -252,6 +252,7 @@ public final class DataStore implements AutoCloseable {
   public Map<String, Object> restore(String name) {
     ModelEntry e = registry.get(name);
     long seq;
+    e.snapshotLock().lock(); // not while a snapshot replaces the files it reads
     e.sequencer().lock();
     try {
       Path meta = snapDir.resolve(name + ".meta");
@@ -276,6 +277,7 @@ public final class DataStore implements AutoCloseable {
       }
     } finally {
       e.sequencer().unlock();
+      e.snapshotLock().unlock();
     }
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", name);
@@ -342,36 +344,62 @@ public final class DataStore implements AutoCloseable {
   public Map<String, Object> snapshot(String name) {
     ModelEntry e = registry.get(name);
     long seq;
-    e.sequencer().lock();
+    // The model is serialised in memory under the sequencer; waiting for the log and writing the
+    // files happen outside it, so routes and learns go on meanwhile (they held every request of the
+    // model for the whole fsync chain before). The snapshot lock keeps deletion and restore away
+    // until the files are in place.
+    e.snapshotLock().lock();
     try {
-      if (e.deleted()) {
-        throw ApiException.notFound("unknown model '" + name + "'");
-      }
-      if (journal.failed()) {
-        throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+      byte[] bytes;
+      CompletableFuture<Long> last;
+      long operations;
+      e.sequencer().lock();
+      try {
+        if (e.deleted()) {
+          throw ApiException.notFound("unknown model '" + name + "'");
+        }
+        if (journal.failed()) {
+          throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+        }
+        last = e.lastSequence();
+        operations = e.sinceSnapshot();
+        try {
+          bytes = dev.auramoe.Snapshots.toSavableBytes(e.model());
+        } catch (IOException ex) {
+          LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' refused", ex);
+          throw new ApiException(503, "the snapshot could not be written: " + ex.getMessage());
+        }
+      } finally {
+        e.sequencer().unlock();
       }
       try {
-        seq = e.lastDurableSeq();
+        // A snapshot must not cover an operation the log could still lose.
+        seq = last.join();
       } catch (CompletionException | java.util.concurrent.CancellationException ex) {
         throw new ApiException(503, "the operation log has failed; no snapshot was taken");
       }
       String file = name + "." + seq + ".aura";
       try {
-        e.model().save(snapDir.resolve(file));
+        writeAtomically(snapDir.resolve(file), bytes);
         ObjectNode meta = JSON.createObjectNode();
         meta.put("model", name);
         meta.put("seq", seq);
         meta.put("file", file);
         meta.set("spec", JSON.readTree(ModelRegistry.specJson(e.spec())));
         writeAtomically(snapDir.resolve(name + ".meta"), JSON.writeValueAsBytes(meta));
-        e.covered(seq);
+        e.sequencer().lock();
+        try {
+          e.covered(seq, operations);
+        } finally {
+          e.sequencer().unlock();
+        }
         deleteSnapshotsExcept(name, file);
       } catch (IOException ex) {
         LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' failed", ex);
         throw new ApiException(503, "the snapshot could not be written");
       }
     } finally {
-      e.sequencer().unlock();
+      e.snapshotLock().unlock();
     }
     int trimmed;
     try {
