@@ -345,4 +345,33 @@ class DurabilityTest {
       return s.filter(p -> p.getFileName().toString().startsWith("wal-")).sorted().toList();
     }
   }
+
+  @Test
+  void aDeletionWhoseFilesCannotBeRemovedStillDeletesAndKeepsTheLog() throws IOException {
+    Path data = tmp.resolve("data");
+    try (RoutingServer server = start(data)) {
+      TestClient c = new TestClient(server.port());
+      create(c, "a");
+      create(c, "b");
+      assertThat(learn(c, "a", 1).status()).isEqualTo(200);
+      assertThat(c.post("/v1/models/a/snapshot", "").status()).isEqualTo(200);
+      // A non-empty directory where a snapshot file of "a" would be: removing it fails.
+      Path blocker = data.resolve("snapshots/a.7.aura");
+      Files.createDirectories(blocker.resolve("inside"));
+      TestClient.Response d = c.delete("/v1/models/a");
+      assertThat(d.status()).as(d.body()).isEqualTo(200);
+      assertThat(learn(c, "a", 2).status()).as("the deleted model takes no more learns").isEqualTo(404);
+      assertThat(c.get("/v1/models/a").status()).isEqualTo(404);
+      for (int i = 0; i < 5; i++) {
+        assertThat(learn(c, "b", i).status()).isEqualTo(200);
+      }
+      assertThat(c.post("/v1/models/b/snapshot", "").status()).isEqualTo(200);
+    }
+    try (RoutingServer server = start(data)) {
+      TestClient c = new TestClient(server.port());
+      assertThat(c.get("/v1/models/a").status()).as("the deletion is replayed over the leftover snapshot")
+          .isEqualTo(404);
+      assertThat(c.get("/v1/models/b").status()).isEqualTo(200);
+    }
+  }
 }

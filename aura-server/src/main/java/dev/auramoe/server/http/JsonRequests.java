@@ -43,6 +43,8 @@ public final class JsonRequests {
    * @param declaredLength the Content-Length, or -1 when unknown
    * @throws ApiException 413 for a body over the limit, 400 when it cannot be read
    */
+  private static final int PRESIZE_LIMIT = 64 * 1024;
+
   public static byte[] readBody(InputStream in, long declaredLength, int maxBytes) {
     if (declaredLength > maxBytes) {
       throw ApiException.tooLarge("request body of " + declaredLength + " bytes exceeds the limit of " + maxBytes
@@ -53,10 +55,19 @@ public final class JsonRequests {
       if (declaredLength >= 0) {
         // The usual case: read exactly the declared bytes into an array of that size, instead of
         // letting readNBytes(maxBytes + 1) allocate a 16 KiB chunk per request and copy it down.
-        b = new byte[(int) declaredLength];
-        int n = in.readNBytes(b, 0, b.length);
-        if (n < b.length) {
-          return Arrays.copyOf(b, n);
+        // Up to 64 KiB is allocated at once; a larger declared body grows as its bytes arrive, so
+        // slow clients declaring large bodies cannot pin memory they have not sent.
+        if (declaredLength <= PRESIZE_LIMIT) {
+          b = new byte[(int) declaredLength];
+          int n = in.readNBytes(b, 0, b.length);
+          if (n < b.length) {
+            return Arrays.copyOf(b, n);
+          }
+        } else {
+          b = in.readNBytes((int) declaredLength);
+          if (b.length < declaredLength) {
+            return b;
+          }
         }
         int next = in.read();
         if (next < 0) {

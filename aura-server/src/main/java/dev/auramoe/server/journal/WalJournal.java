@@ -52,23 +52,17 @@ public final class WalJournal implements OperationJournal {
     if (f != null) {
       throw new IllegalStateException("the operation log has failed: " + f.getMessage(), f);
     }
-    CompletableFuture<Long> r;
     try {
-      r = wal.append(encoded != null ? encoded : op.encode());
+      // A record the log takes is applied, even if the log fails right after: it may be on disk and
+      // replayed. One the log refuses (it has failed, or is closed) was never queued, and nothing is
+      // applied. A failure of a queued record shows through wal.failed() and the record's future,
+      // without a completion stage per record on the writer thread.
+      return wal.appendOrRefuse(encoded != null ? encoded : op.encode());
     } catch (RuntimeException e) {
-      // Closed underneath us, or a record the log cannot take: nothing is applied, and the log's
-      // order can no longer be trusted to match the models', so the journal fails for good.
+      // The log's order can no longer be trusted to match the models': the journal fails for good.
       failure = e;
       throw e;
     }
-    if (r.isCompletedExceptionally()) {
-      // The log has failed (a write or force failed before): it fails every later append as well.
-      // A failure of a record still queued shows through wal.failed() and the record's future, without
-      // a completion stage per record on the writer thread.
-      failure = r.exceptionNow();
-      throw new IllegalStateException("the operation log has failed", failure);
-    }
-    return r;
   }
 
   @Override

@@ -712,12 +712,14 @@ public final class ModelEntry {
       return;
     }
     long start = System.nanoTime();
-    do {
+    // Once threads are parked in the lock's queue, spinning would barge ahead of them every time
+    // (a parked thread wakes slowly): then queue behind them instead.
+    while (!sequencer.hasQueuedThreads() && System.nanoTime() - start < SPIN_NANOS) {
       Thread.onSpinWait();
       if (!sequencer.isLocked() && sequencer.tryLock()) {
         return;
       }
-    } while (System.nanoTime() - start < SPIN_NANOS);
+    }
     sequencer.lock();
   }
 

@@ -261,9 +261,14 @@ public final class ModelRegistry implements AutoCloseable {
         } catch (RuntimeException ex) {
           throw new ApiException(503, "the operation log has failed; the model was not deleted");
         }
-        onDelete.accept(name);
-        e.markDeleted();
-        models.remove(name);
+        try {
+          onDelete.accept(name);
+        } finally {
+          // The deletion is durable: the model is gone whatever became of its files, so that no later
+          // request is acknowledged on a model a restart would drop.
+          e.markDeleted();
+          models.remove(name);
+        }
       } finally {
         e.sequencer().unlock();
       }

@@ -74,6 +74,8 @@ public final class DataStore implements AutoCloseable {
   private final long snapshotEvery;
   private final Map<String, Object> recovery = new LinkedHashMap<>();
   private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+  /** Deleted models whose snapshot files could not be removed yet (see {@link #deleteFiles}). */
+  private final Set<String> leftovers = ConcurrentHashMap.newKeySet();
   private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "aura-snapshots");
     t.setDaemon(true);
@@ -423,6 +425,16 @@ public final class DataStore implements AutoCloseable {
   public int trim() throws IOException {
     long bound;
     synchronized (registry.creationLock()) {
+      for (String name : List.copyOf(leftovers)) {
+        // A name in use again: its new model's snapshot replaces the meta file, and its creation,
+        // replayed after the old snapshot is loaded, replaces the old model.
+        if (registry.find(name) != null || tryDeleteFiles(name)) {
+          leftovers.remove(name);
+        }
+      }
+      if (!leftovers.isEmpty()) {
+        return 0;
+      }
       bound = wal.lastSequence() + 1;
       for (ModelEntry e : registry.list()) {
         bound = Math.min(bound, e.coveredSeq() + 1);
@@ -452,14 +464,28 @@ public final class DataStore implements AutoCloseable {
     }
   }
 
-  /** Removes a model's snapshot files: the meta file first, so a crash half-way leaves no snapshot. */
+  /**
+   * Removes a deleted model's snapshot files: the meta file first, so a crash half-way leaves no
+   * snapshot. When that fails the model is deleted all the same (its deletion is durable); the
+   * files are left for {@link #trim()} to retry, and until they are gone the log is not trimmed, so
+   * that the deletion stays in it and a restart drops a model its leftover snapshot would bring back.
+   */
   private void deleteFiles(String name) {
+    if (!tryDeleteFiles(name)) {
+      leftovers.add(name);
+    }
+  }
+
+  private boolean tryDeleteFiles(String name) {
     try {
       Files.deleteIfExists(snapDir.resolve(name + ".meta"));
       syncDirectory(snapDir);
       deleteSnapshotsExcept(name, null);
-    } catch (IOException ex) {
-      throw new UncheckedIOException(ex);
+      return true;
+    } catch (IOException | UncheckedIOException ex) {
+      LOG.log(System.Logger.Level.WARNING, "the snapshot files of deleted model '" + name + "' could not be"
+          + " removed; the log is kept until they are: " + ex);
+      return false;
     }
   }
 

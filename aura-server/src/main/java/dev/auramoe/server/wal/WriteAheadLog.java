@@ -338,6 +338,22 @@ public final class WriteAheadLog implements AutoCloseable {
    * @throws IllegalArgumentException when the payload exceeds {@link #MAX_PAYLOAD}
    */
   public CompletableFuture<Long> append(byte[] payload) {
+    return enqueue(payload, false);
+  }
+
+  /**
+   * Like {@link #append(byte[])}, but a log that has already failed refuses the record by throwing
+   * instead of returning a failed future. So a caller can tell "never queued" (the exception) from
+   * "queued, then the log failed" (a future that fails later): a record this method returned a
+   * future for may be on disk, and a replay may apply it.
+   *
+   * @throws IllegalStateException when the log is closed or has failed: the record was not queued
+   */
+  public CompletableFuture<Long> appendOrRefuse(byte[] payload) {
+    return enqueue(payload, true);
+  }
+
+  private CompletableFuture<Long> enqueue(byte[] payload, boolean refuseWhenFailed) {
     Objects.requireNonNull(payload, "payload");
     if (payload.length > MAX_PAYLOAD) {
       throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the limit of "
@@ -351,6 +367,9 @@ public final class WriteAheadLog implements AutoCloseable {
           throw new IllegalStateException("write-ahead log " + dir + " is closed");
         }
         if (failure != null) {
+          if (refuseWhenFailed) {
+            throw new IllegalStateException(failedLog().getMessage(), failure);
+          }
           return CompletableFuture.failedFuture(failedLog());
         }
         if (queuedBytes == 0 || queuedBytes + size <= options.maxQueuedBytes()) {

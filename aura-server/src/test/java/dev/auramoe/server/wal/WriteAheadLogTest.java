@@ -278,6 +278,9 @@ class WriteAheadLogTest {
           .hasMessageContaining("has failed and accepts no more appends");
       assertThatThrownBy(() -> wal.appendAndWait(payloadFor(5))).isInstanceOf(IOException.class)
           .hasMessageContaining("simulated EIO");
+      // The refusing form throws instead: the record was never queued.
+      assertThatThrownBy(() -> wal.appendOrRefuse(payloadFor(5))).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("has failed and accepts no more appends");
       assertThat(wal.lastSequence()).isEqualTo(3);
       assertThat(replayAll(wal, 1)).hasSize(3);
     }
