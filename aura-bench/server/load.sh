@@ -5,21 +5,27 @@
 # them (client) and as the server's own HdrHistogram summaries report them (GET /metrics).
 #
 #   aura-bench/server/load.sh [--seconds N] [--connections C] [--threads T]
+#                             [--server-cpus LIST --client-cpus LIST]
 #
 # Loopback only. wrk and the server share this machine's cores, so the client takes part of the
-# capacity it measures; say so when quoting the figures.
+# capacity it measures; say so when quoting the figures. --server-cpus and --client-cpus pin the
+# server and wrk to separate CPUs (taskset lists, e.g. 0 and 1) to see what sharing costs.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 SECONDS_PER_RUN=10
 CONNECTIONS=32
 THREADS=2
+SERVER_PIN=()
+CLIENT_PIN=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECONDS_PER_RUN="${2:?}"; shift 2 ;;
     --connections) CONNECTIONS="${2:?}"; shift 2 ;;
     --threads) THREADS="${2:?}"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --server-cpus) SERVER_PIN=(taskset -c "${2:?}"); shift 2 ;;
+    --client-cpus) CLIENT_PIN=(taskset -c "${2:?}"); shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "load.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +38,7 @@ PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 LOG="$(mktemp)"
 DATA="$(mktemp -d)"
 # Durable: every learn is acknowledged only once its write-ahead log record is on disk (fsync).
-"$ROOT/aura" serve --host 127.0.0.1 --port "$PORT" --data "$DATA" >"$LOG" 2>&1 &
+"${SERVER_PIN[@]}" "$ROOT/aura" serve --host 127.0.0.1 --port "$PORT" --data "$DATA" >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$LOG" "$DATA"' EXIT
 BASE="http://127.0.0.1:$PORT"
@@ -48,7 +54,7 @@ X='[0.1,-0.2,0.3,0.4,-0.5,0.6,0.7,-0.8,0.9,1.0,-1.1,1.2,0.13,-0.14,0.15,0.16]'
 
 run() { # name path body
   local out
-  out="$(WRK_PATH="$2" WRK_BODY="$3" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" \
+  out="$(WRK_PATH="$2" WRK_BODY="$3" "${CLIENT_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" \
     -s "$ROOT/aura-bench/server/route.lua" "$BASE" 2>&1)"
   local line
   line="$(grep '^RESULT' <<<"$out" || true)"
@@ -58,9 +64,9 @@ run() { # name path body
 
 echo "load.sh: ${SECONDS_PER_RUN}s per run, $CONNECTIONS connections, $THREADS wrk threads, loopback port $PORT" >&2
 # Warm-up (JIT), not reported.
-WRK_PATH=/v1/models/bench/route WRK_BODY="{\"x\":$X}" wrk -t"$THREADS" -c"$CONNECTIONS" -d3s \
+WRK_PATH=/v1/models/bench/route WRK_BODY="{\"x\":$X}" "${CLIENT_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d3s \
   -s "$ROOT/aura-bench/server/route.lua" "$BASE" >/dev/null 2>&1
-WRK_PATH=/v1/models/bench/learn WRK_BODY="{\"x\":$X,\"y\":[0.5]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d3s \
+WRK_PATH=/v1/models/bench/learn WRK_BODY="{\"x\":$X,\"y\":[0.5]}" "${CLIENT_PIN[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d3s \
   -s "$ROOT/aura-bench/server/route.lua" "$BASE" >/dev/null 2>&1
 ROUTE="$(run route /v1/models/bench/route "{\"x\":$X}")"
 LEARN="$(run learn /v1/models/bench/learn "{\"x\":$X,\"y\":[0.5]}")"
