@@ -145,6 +145,8 @@ class ExpertsAndSettingsTest {
         assertThat(resp.status()).as(r[0] + " " + r[1] + " " + r[2] + ": " + resp.body()).isEqualTo(r[3]);
         assertThat(resp.json().get("error").asText()).as(resp.body()).contains((String) r[4]);
       }
+      assertThat(c.digest("m")).as("no refusal changed the model").isEqualTo(digest);
+      assertThat(c.get("/v1/models/m/experts").json().get("count").asInt()).isEqualTo(3);
       // Down to topK = 2 experts, then one more removal is refused.
       assertThat(c.delete("/v1/models/m/experts/e2").status()).isEqualTo(200);
       String two = c.digest("m");
