@@ -1234,12 +1234,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     try {
       List<Expert> l = Restructuring.copies(this);
       l.add(e);
-      int[] from = new int[nExperts + 1];
-      for (int i = 0; i < nExperts; i++) {
-        from[i] = i;
-      }
-      from[nExperts] = -1;
-      return carryRunTimeChoices(Restructuring.rebuild(this, l, from));
+      return carryRunTimeChoices(Restructuring.rebuild(this, l, Restructuring.sameIndices(nExperts, nExperts + 1)));
     } finally {
       lock.unlock();
     }
@@ -1288,11 +1283,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     try {
       List<Expert> l = Restructuring.copies(this);
       l.set(e, experts[e].copy(name));
-      int[] from = new int[nExperts];
-      for (int i = 0; i < nExperts; i++) {
-        from[i] = i;
-      }
-      return carryRunTimeChoices(Restructuring.rebuild(this, l, from));
+      return carryRunTimeChoices(Restructuring.rebuild(this, l, Restructuring.sameIndices(nExperts, nExperts)));
     } finally {
       lock.unlock();
     }

@@ -93,6 +93,15 @@ final class Restructuring {
     return n;
   }
 
+  /** {@code from} for a model whose first {@code kept} experts keep their index, the rest fresh. */
+  static int[] sameIndices(int kept, int length) {
+    int[] from = new int[length];
+    for (int i = 0; i < length; i++) {
+      from[i] = i < kept ? i : -1;
+    }
+    return from;
+  }
+
   /** The experts of {@code m} copied (state included), for a new model. */
   static List<Expert> copies(MixtureOfExperts m) {
     List<Expert> l = new ArrayList<>(m.experts.length + 1);

@@ -146,13 +146,6 @@ public final class ModelEntry {
   }
 
   /**
-   * Records that a snapshot covers every operation up to {@code seq}; call under {@link #sequencer()}.
-   */
-  public void covered(long seq) {
-    covered(seq, sinceSnapshot);
-  }
-
-  /**
    * Records that a snapshot covers every operation up to {@code seq}, the first {@code operations}
    * of those counted by {@link #sinceSnapshot()} (a snapshot written outside the sequencer covers
    * what was applied when it was taken, not what came after); call under {@link #sequencer()}.
@@ -160,16 +153,6 @@ public final class ModelEntry {
   public void covered(long seq, long operations) {
     coveredSeq = seq;
     sinceSnapshot = Math.max(0, sinceSnapshot - operations);
-  }
-
-  /**
-   * The log sequence number of the last operation applied to this model; call under
-   * {@link #sequencer()}. Waits until that operation is durable.
-   *
-   * @throws java.util.concurrent.CompletionException when it could not be made durable
-   */
-  public long lastDurableSeq() {
-    return lastFuture == null ? lastReplayed : Math.max(lastReplayed, lastFuture.join());
   }
 
   /**
@@ -427,28 +410,11 @@ public final class ModelEntry {
    *     changed; after the append: the restore is applied in memory but not acknowledged)
    */
   public void restore(MixtureOfExperts loaded, long snapshotSeq) {
-    MixtureOfExperts old;
-    CompletableFuture<Long> durable;
-    sequencer.lock();
-    try {
-      requireLive();
-      durable = log(Operation.restore(name, snapshotSeq));
-      old = model;
-      model = loaded;
-      expertNames = loaded.expertNames();
-    } finally {
-      sequencer.unlock();
-    }
-    old.close();
-    after();
     // Answered only once durable, as learns and deletions are: a restore a client saw succeed must
     // survive a crash.
-    try {
-      durable.join();
-    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-      throw new ApiException(503, "the operation log has failed; the restore is not durable");
-    }
+    replaceModel(false, () -> new Replacement(Operation.restore(name, snapshotSeq), loaded));
   }
+
 
   /** A change answered once durable: its log sequence number and what is in force after it. */
   public record Changed<T>(long seq, T now) {}
@@ -517,7 +483,7 @@ public final class ModelEntry {
     int out = this.spec.outputDim();
     long added = spec.parameters(in, out);
     ServerLimits limits = registry.limits();
-    return changeExperts(true, () -> {
+    return replaceModel(true, () -> {
       if (expertNames.contains(spec.name())) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
       }
@@ -537,7 +503,7 @@ public final class ModelEntry {
       } catch (IllegalArgumentException ex) {
         throw ApiException.badRequest("invalid expert: " + ex.getMessage());
       }
-      return new ExpertChange(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
+      return new Replacement(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
           model.withExpert(e));
     });
   }
@@ -552,13 +518,13 @@ public final class ModelEntry {
    *     remain, 503 when the journal has failed
    */
   public Changed<List<String>> removeExpert(String expert) {
-    return changeExperts(false, () -> {
+    return replaceModel(false, () -> {
       int i = requireExpert(expert);
       if (model.expertCount() - 1 < model.topK()) {
         throw ApiException.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
             + " to " + model.topK() + " experts and would have " + (model.expertCount() - 1));
       }
-      return new ExpertChange(Operation.change(Operation.Type.EXPERT_REMOVE, name,
+      return new Replacement(Operation.change(Operation.Type.EXPERT_REMOVE, name,
           ModelRegistry.json(java.util.Map.of("name", expert))), model.withoutExpert(i));
     });
   }
@@ -572,12 +538,12 @@ public final class ModelEntry {
    */
   public Changed<List<String>> renameExpert(String expert, String newName) {
     ExpertSpec.checkName(newName);
-    return changeExperts(false, () -> {
+    return replaceModel(false, () -> {
       int i = requireExpert(expert);
       if (expertNames.contains(newName)) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + newName + "'");
       }
-      return new ExpertChange(Operation.change(Operation.Type.EXPERT_RENAME, name,
+      return new Replacement(Operation.change(Operation.Type.EXPERT_RENAME, name,
           ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName));
     });
   }
@@ -588,10 +554,8 @@ public final class ModelEntry {
    */
   public long parameters() {
     MixtureOfExperts m = model;
-    long in = spec.inputDim();
-    long h = spec.hidden();
-    long e = m.expertCount();
-    long p = in * (2 * h + e) + h * h + h * e;
+    int e = m.expertCount();
+    long p = spec.routerParameters(e);
     for (int i = 0; i < e; i++) {
       p += ExpertSpec.parameters(m.expert(i).kind(), spec.inputDim(), spec.outputDim());
     }
@@ -611,21 +575,21 @@ public final class ModelEntry {
     return i;
   }
 
-  /** A change of the expert set: its operation and the model it makes. */
-  private record ExpertChange(Operation op, MixtureOfExperts next) {}
+  /** A replacement of the model (a change of the expert set, a restore): its operation and the new model. */
+  private record Replacement(Operation op, MixtureOfExperts next) {}
 
   /**
-   * Applies a change of the expert set. Under the sequencer, {@code change} checks the request
-   * against the live model (throwing to refuse it, which changes nothing) and builds the new model;
-   * the change is logged, then the new model takes the old one's place. Outside the lock the old
-   * model is closed and the change awaited until durable.
+   * Replaces the model. Under the sequencer, {@code change} checks the request against the live
+   * model (throwing to refuse it, which changes nothing) and gives the new model; the operation is
+   * logged (the new model is closed if the log refuses it), then the new model takes the old one's
+   * place. Outside the lock the old model is closed and the operation awaited until durable.
    *
    * @param budgeted whether the change adds parameters: then it runs under the registry's creation
    *     lock (taken before the sequencer, in the order deletion takes them), so that the budget it
    *     checks is not taken by another change at the same time
    * @return the sequence number and the expert names right after the change
    */
-  private Changed<List<String>> changeExperts(boolean budgeted, java.util.function.Supplier<ExpertChange> change) {
+  private Changed<List<String>> replaceModel(boolean budgeted, java.util.function.Supplier<Replacement> change) {
     Swapped s;
     if (budgeted) {
       synchronized (registry.creationLock()) {
@@ -641,11 +605,11 @@ public final class ModelEntry {
 
   private record Swapped(MixtureOfExperts old, CompletableFuture<Long> durable, List<String> names) {}
 
-  private Swapped swap(java.util.function.Supplier<ExpertChange> change) {
+  private Swapped swap(java.util.function.Supplier<Replacement> change) {
     sequencer.lock();
     try {
       requireLive();
-      ExpertChange c = change.get();
+      Replacement c = change.get();
       CompletableFuture<Long> durable;
       try {
         durable = log(c.op());

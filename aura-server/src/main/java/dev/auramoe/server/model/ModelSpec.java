@@ -93,10 +93,17 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
    * and the router's input readout), its recurrent weights, the router readout and the experts.
    */
   public long parameters() {
+    return routerParameters(experts) + experts * ExpertSpec.parameters("nlms", inputDim, outputDim);
+  }
+
+  /**
+   * The parameters of the gating cell and router for {@code experts} experts: the input projection
+   * (time constants, drive and the router's input readout), the recurrent weights and the readout.
+   */
+  long routerParameters(long experts) {
     long in = inputDim;
     long h = hidden;
-    long e = experts;
-    return in * (2 * h + e) + h * h + h * e + e * (in + 1) * outputDim;
+    return in * (2 * h + experts) + h * h + h * experts;
   }
 
   /** Builds the model, diagnostics on; call {@link #validate} first. */
