@@ -85,15 +85,6 @@ public final class ModelRegistry implements AutoCloseable {
     return createLock;
   }
 
-  /** A spec as the JSON a CREATE_MODEL operation carries. */
-  public static byte[] specJson(ModelSpec spec) {
-    try {
-      return SPECS.writeValueAsBytes(spec);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /** A spec from its JSON. */
   public static ModelSpec spec(byte[] json) {
     return fromJson(json, ModelSpec.class);
@@ -151,7 +142,7 @@ public final class ModelRegistry implements AutoCloseable {
       }
       CompletableFuture<Long> f;
       try {
-        f = journal.append(Operation.create(spec.name(), specJson(spec)));
+        f = journal.append(Operation.create(spec.name(), json(spec)));
       } catch (RuntimeException ex) {
         m.close();
         throw new ApiException(503, "the operation log has failed; nothing was changed");

@@ -387,7 +387,7 @@ public final class DataStore implements AutoCloseable {
         meta.put("model", name);
         meta.put("seq", seq);
         meta.put("file", file);
-        meta.set("spec", JSON.readTree(ModelRegistry.specJson(e.spec())));
+        meta.set("spec", JSON.readTree(ModelRegistry.json(e.spec())));
         writeAtomically(snapDir.resolve(name + ".meta"), JSON.writeValueAsBytes(meta));
         e.sequencer().lock();
         try {
