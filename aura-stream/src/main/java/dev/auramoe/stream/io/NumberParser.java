@@ -33,6 +33,23 @@ final class NumberParser {
     return value;
   }
 
+  /**
+   * Null when the value of the last successful {@link #parse} of {@code buf[from, to)} is one a
+   * learner can use (NaN, a missing value, included), else what is wrong with it, ending with
+   * {@code where}: it is infinite (or overflows a double, like {@code 1e999}), or beyond the float
+   * range (magnitude above 3.4e38), which the model computes in, so that it would overflow there.
+   */
+  String rangeProblem(char[] buf, int from, int to, String where) {
+    if (Double.isInfinite(value)) {
+      return "infinite number " + Printable.quoted(buf, from, to) + where;
+    }
+    if (Math.abs(value) > dev.auramoe.stream.data.Instance.MAX_MAGNITUDE) {
+      return "out-of-range number " + Printable.quoted(buf, from, to) + where
+          + " (beyond 3.4e38 in magnitude, the float range the model computes in)";
+    }
+    return null;
+  }
+
   /** Parses {@code buf[from, to)} after trimming blanks; false when it is not a number. */
   boolean parse(char[] buf, int from, int to) {
     while (from < to && isBlank(buf[from])) {
