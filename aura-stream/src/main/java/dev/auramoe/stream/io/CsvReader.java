@@ -49,7 +49,7 @@ import java.util.TreeSet;
  * 1-based physical line where the row starts, exact across quoted line breaks. A number must be
  * finite and within the float range (magnitude at most 3.4e38), which the model computes in. An
  * unterminated quote is no malformed row but an {@link IOException} under either policy: it runs to
- * the end of the file, so every row after it would be lost (with type inference, {@link
+ * the end of the file, so the rows after it would be lost (with type inference, {@link
  * #open(Path, ReadOptions)} fails with it before any row is read). Messages escape control
  * characters of the file ({@link Printable}).
  */
@@ -595,10 +595,10 @@ public final class CsvReader implements InstanceStream {
       return new String(text, starts[c], ends[c] - starts[c]);
     }
 
-    /** The error for an unterminated quote: no row to skip, since every line after it would be lost. */
+    /** The error for an unterminated quote: no row to skip, since the lines after it would be lost. */
     IOException unterminatedQuote() {
-      return new IOException(source + ":" + startLine + ": " + problem + "; every line after it would be lost (a"
-          + " quote inside a quoted field is written twice: \"\")");
+      return new IOException(source + ":" + startLine + ": " + problem + " (a quote inside a quoted field is written"
+          + " twice: \"\")");
     }
 
     boolean next() throws IOException {
@@ -648,9 +648,13 @@ public final class CsvReader implements InstanceStream {
           while (true) {
             c = read();
             if (c < 0) {
+              // The last line of the file: the one being read, unless the field ends with its line break.
+              long last = length > starts[count] && text[length - 1] == '\n' ? line : line + 1;
               ends[count++] = length;
-              problem = "unterminated quote: the field opened on line " + opened
-                  + " runs to the end of the file (line " + (line + 1) + ")";
+              problem = "unterminated quote: the field opened on line " + opened + " runs to the end of the file"
+                  + (last == opened ? ", which ends inside it"
+                      : " (line " + last + "), taking " + (last == opened + 1 ? "line " + last
+                          : "lines " + (opened + 1) + " to " + last) + " with it");
               unterminated = true;
               return;
             }

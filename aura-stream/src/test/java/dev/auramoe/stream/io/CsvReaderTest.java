@@ -254,11 +254,15 @@ class CsvReaderTest {
     // Short, with one class left before the quote: this used to open, and the learner then said "a
     // softmax expert needs at least 2 classes".
     Path file = write("q.csv", "a,b,y\n1,2,x\n2,3,y\n3,\"4,x\n4,5,y\n5,6,x\n");
+    Path last = write("last.csv", "a,b,y\n1,2,x\n2,3,\"y\n");
+    assertThatThrownBy(() -> CsvReader.open(last, ReadOptions.defaults().withPolicy(MalformedRowPolicy.SKIP)))
+        .hasMessage(last + ":3: unterminated quote: the field opened on line 3 runs to the end of the file, which ends"
+            + " inside it (a quote inside a quoted field is written twice: \"\")");
     for (MalformedRowPolicy policy : MalformedRowPolicy.values()) {
       assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withPolicy(policy)))
           .isExactlyInstanceOf(IOException.class)
-          .hasMessage(file + ":4: unterminated quote: the field opened on line 4 runs to the end of the file (line 7);"
-              + " every line after it would be lost (a quote inside a quoted field is written twice: \"\")");
+          .hasMessage(file + ":4: unterminated quote: the field opened on line 4 runs to the end of the file (line 6),"
+              + " taking lines 5 to 6 with it (a quote inside a quoted field is written twice: \"\")");
     }
     Schema schema = new Schema("s", List.of(Attribute.numeric("a"), Attribute.numeric("b"),
         Attribute.nominal("y", List.of("x", "y"))), 2);
