@@ -306,9 +306,8 @@ public final class ArffReader implements InstanceStream {
         return "unparsable date " + Printable.quoted(text) + forAttribute(column);
       }
     } else if (numbers.parse(b, from, to)) {
-      String range = numbers.rangeProblem(b, from, to, forAttribute(column));
-      if (range != null) {
-        return range;
+      if (!numbers.usable()) {
+        return numbers.rangeProblem(b, from, to, forAttribute(column));
       }
       values[column] = numbers.value();
     } else {

@@ -249,9 +249,8 @@ public final class CsvReader implements InstanceStream {
           if (!numbers.parse(text, from, to)) {
             return "unparsable number " + Printable.quoted(text, from, to) + inColumn(slot);
           }
-          String range = numbers.rangeProblem(text, from, to, inColumn(slot));
-          if (range != null) {
-            return range;
+          if (!numbers.usable()) {
+            return numbers.rangeProblem(text, from, to, inColumn(slot));
           }
           values[slot] = numbers.value();
         }

@@ -413,4 +413,29 @@ class CsvReaderTest {
     Path empty = write("empty.csv", "");
     assertThatThrownBy(() -> CsvReader.open(empty)).hasMessage(empty + ": empty file, expected a header row");
   }
+
+  @Test
+  void readingARowAllocatesNothing() throws IOException {
+    StringBuilder sb = new StringBuilder("x,colour,z,y\n");
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < 60_000; i++) {
+      sb.append(r.nextGaussian()).append(',').append(i % 3 == 0 ? "red" : "blue").append(',').append(i % 17)
+          .append(',').append(i % 2).append('\n');
+    }
+    Path file = write("alloc.csv", sb.toString());
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (CsvReader in = CsvReader.open(file)) {
+      Instance row = new Instance(in.schema());
+      for (int i = 0; i < 10_000; i++) {
+        in.next(row);
+      }
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 50_000; i++) {
+        in.next(row);
+      }
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertThat(allocated).as("bytes allocated by reading 50,000 rows").isLessThan(50_000);
+    }
+  }
 }
