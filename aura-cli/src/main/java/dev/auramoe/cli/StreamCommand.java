@@ -48,10 +48,11 @@ import picocli.CommandLine.Option;
           + "Fashion-MNIST's four files is read as one 70,000-instance stream (train, then t10k).",
       "Prints accuracy and kappa (or MAE and RMSE), cumulative and over the last window, instances per second "
           + "and memory on stdout; progress, warnings and malformed rows (with their line numbers) on stderr.",
-      "Values: an empty field, ?, NA, NaN or nan is missing (in every column). A number is decimal (12, -1.5, "
+      "Values: in a CSV file an empty field, ?, NA, NaN or nan is missing, in any column (in ARFF: ?, and NaN in a "
+          + "numeric column). A number is decimal (12, -1.5, "
           + "2e-3) and within the float range (at most 3.4e38 in magnitude); a row with a larger or infinite one is "
           + "malformed. A CSV column holding both numbers and text (hexadecimal such as 0x10 is text) is read as "
-          + "nominal, with a warning. An unterminated quote stops the run (every line after it would be lost). "
+          + "nominal, with a warning. An unterminated quote stops the run (the lines after it would be lost). "
           + "A file with no instance to score is refused (exit status 1).",
       "Exit status: 0 done, 1 bad input or options, 2 a malformed row under --on-error abort."
     })

@@ -44,7 +44,7 @@ import java.util.TreeSet;
  * the types from a schema instead and reads in one pass, from any reader.
  *
  * <p><b>Malformed rows</b> (wrong field count, a value that is not a number in a numeric column, an
- * unknown nominal value in a given schema, an unterminated quote, text after a closing quote) are
+ * unknown nominal value in a given schema, text after a closing quote) are
  * handled by {@link ReadOptions#policy()}; the line reported and stored with each instance is the
  * 1-based physical line where the row starts, exact across quoted line breaks. A number must be
  * finite and within the float range (magnitude at most 3.4e38), which the model computes in. An
