@@ -30,6 +30,15 @@ public final class AuraCli implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new AuraCli());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // A wrong option is its message and where to read more, not the whole help (70 lines above it).
+    cl.setParameterExceptionHandler((e, args) -> {
+      CommandLine cmd = e.getCommandLine();
+      cmd.getErr().println(e.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, cmd.getErr());
+      cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+      cmd.getErr().flush();
+      return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    });
     // A user's mistake (a missing or unreadable file, a bad value) is one line on stderr and exit
     // status 1, not a stack trace; anything else is a fault and keeps picocli's full report.
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

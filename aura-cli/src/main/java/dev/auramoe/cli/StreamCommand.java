@@ -3,6 +3,8 @@ package dev.auramoe.cli;
 import dev.auramoe.cli.stream.DriftBench;
 import dev.auramoe.energy.EnergyReport;
 import dev.auramoe.stream.drift.Adwin;
+import dev.auramoe.stream.drift.DriftEvaluation;
+import dev.auramoe.stream.drift.DriftReport;
 import dev.auramoe.stream.drift.PageHinkley;
 import dev.auramoe.stream.StreamSources;
 import dev.auramoe.stream.data.InstanceStream;
@@ -12,6 +14,7 @@ import dev.auramoe.stream.eval.PrequentialEvaluation;
 import dev.auramoe.stream.eval.PrequentialEvaluation.Point;
 import dev.auramoe.stream.eval.PrequentialEvaluation.Result;
 import dev.auramoe.stream.io.MalformedRowPolicy;
+import dev.auramoe.stream.io.Printable;
 import dev.auramoe.stream.io.ReadOptions;
 import dev.auramoe.stream.io.TargetType;
 import dev.auramoe.stream.learn.StreamLearner;
@@ -44,7 +47,14 @@ import picocli.CommandLine.Option;
       "Reads CSV (header row) and ARFF files, gzipped or not, and IDX image/label pairs: a directory holding "
           + "Fashion-MNIST's four files is read as one 70,000-instance stream (train, then t10k).",
       "Prints accuracy and kappa (or MAE and RMSE), cumulative and over the last window, instances per second "
-          + "and memory on stdout; progress and malformed rows (with their line numbers) on stderr."
+          + "and memory on stdout; progress, warnings and malformed rows (with their line numbers) on stderr.",
+      "Values: in a CSV file an empty field, ?, NA, NaN or nan is missing, in any column (in ARFF: ?, and NaN in a "
+          + "numeric column). A number is decimal (12, -1.5, "
+          + "2e-3) and within the float range (at most 3.4e38 in magnitude); a row with a larger or infinite one is "
+          + "malformed. A CSV column holding both numbers and text (hexadecimal such as 0x10 is text) is read as "
+          + "nominal, with a warning. An unterminated quote stops the run (the lines after it would be lost). "
+          + "A file with no instance to score is refused (exit status 1).",
+      "Exit status: 0 done, 1 bad input or options, 2 a malformed row under --on-error abort."
     })
 public final class StreamCommand implements Callable<Integer> {
 
@@ -70,8 +80,19 @@ public final class StreamCommand implements Callable<Integer> {
       + "or abort (stop at the first; exit status 2) (default: ${DEFAULT-VALUE}).")
   String onError = "skip";
 
-  @Option(names = "--separator", paramLabel = "C", description = "CSV field separator (default: ,).")
+  @Option(names = "--separator", paramLabel = "C", description = "CSV field separator: one character, \\t, or "
+      + "a name: tab, comma, semicolon, space, pipe or colon (default: comma).")
   String separator = ",";
+
+  @Option(names = "--max-levels", paramLabel = "N", description = "Most distinct values of a CSV text column "
+      + "(default: ${DEFAULT-VALUE}). An input column with more (an identifier or free text, one feature per value) "
+      + "is left out, with a warning; a target with more is refused.")
+  int maxLevels = ReadOptions.DEFAULT_MAX_LEVELS;
+
+  @Option(names = "--max-features", paramLabel = "N", description = "Most encoded features (a numeric column is one, "
+      + "a nominal one one per value) (default: ${DEFAULT-VALUE}); a wider input is refused before the run, "
+      + "naming its widest columns.")
+  int maxFeatures = DEFAULT_MAX_FEATURES;
 
   @Option(names = "--limit", paramLabel = "N", description = "Read at most N instances.")
   long limit = Long.MAX_VALUE;
@@ -82,10 +103,12 @@ public final class StreamCommand implements Callable<Integer> {
   @Option(names = "--experts", paramLabel = "N", description = "Experts (default: ${DEFAULT-VALUE}).")
   int experts = 4;
 
-  @Option(names = "--top-k", paramLabel = "K", description = "Experts per instance (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--top-k", paramLabel = "K", description = "Experts per instance, at most --experts (default: "
+      + "${DEFAULT-VALUE}, or 1 with one expert).")
   int topK = 2;
 
-  @Option(names = "--leak", paramLabel = "X", description = "Expert weight leak per step (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--leak", paramLabel = "X", description = "Weight leak per step of the softmax experts of a class "
+      + "target (default: ${DEFAULT-VALUE}); refused for a numeric target, whose NLMS experts have none.")
   double leak = 0;
 
   @Option(names = "--hidden", paramLabel = "N", description = "Hidden units of the liquid router (default: ${DEFAULT-VALUE}).")
@@ -105,15 +128,29 @@ public final class StreamCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the router (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+  @Option(names = "--drifts", paramLabel = "N", split = ",", description = "Known drift points, as aura generate "
+      + "prints them (0-based positions of the first instance of each new concept, increasing): marked on the plot, "
+      + "and each detection's delay is reported.")
+  List<Long> knownDrifts = List.of();
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. Its folder must "
+      + "exist (it is not created); checked before the run.")
   Path json;
 
-  @Option(names = "--plot", paramLabel = "DIR", description = "Also write a PNG: windowed score over time with the "
-      + "experts' shares under it.")
+  @Option(names = "--plot", paramLabel = "DIR", description = "Also write DIR/stream.png: windowed score over time, "
+      + "with the drift detections (and --drifts) marked, and the experts' shares under it. DIR is created if "
+      + "missing, its parent is not; checked before the run.")
   Path plotDir;
 
-  @Option(names = "--no-progress", description = "No progress bar on stderr.")
+  @Option(names = "--no-progress", description = "No progress on stderr (when stderr is not a terminal, progress "
+      + "is a few plain lines instead of a bar).")
   boolean noProgress;
+
+  /** Encoded features above which a stream is refused unless --max-features says otherwise. */
+  static final int DEFAULT_MAX_FEATURES = 10_000;
+
+  /** Left-out column names listed in the warning before "...". */
+  private static final int LISTED_COLUMNS = 5;
 
   @Override
   public Integer call() throws Exception {
@@ -132,15 +169,38 @@ public final class StreamCommand implements Callable<Integer> {
       default -> throw new CommandLine.ParameterException(spec.commandLine(),
           "--on-error must be skip or abort, got '" + onError + "'");
     };
-    if (separator.length() != 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--separator must be one character");
-    }
+    char sep = separator(separator);
     if (window < 1 || limit < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--window and --limit must be at least 1");
     }
+    if (maxLevels < 1 || maxFeatures < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-levels and --max-features must be at "
+          + "least 1");
+    }
+    boolean topKGiven = spec.commandLine().getParseResult().hasMatchedOption("--top-k");
+    if (topKGiven && (topK < 1 || topK > experts)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--top-k must be between 1 and --experts ("
+          + experts + "), got " + topK);
+    }
+    if (!List.of("adwin", "page-hinkley", "none").contains(drift)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--drift must be adwin, page-hinkley or none, got '" + drift + "'");
+    }
+    for (int i = 0; i < knownDrifts.size(); i++) {
+      if (knownDrifts.get(i) < 0 || i > 0 && knownDrifts.get(i) <= knownDrifts.get(i - 1)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--drifts must be increasing positions >= 0, "
+            + "got " + knownDrifts);
+      }
+    }
+    if (json != null) {
+      OutputPaths.checkFile("--json", json);
+    }
+    if (plotDir != null) {
+      OutputPaths.checkDirectory("--plot", plotDir);
+    }
     AtomicLong reported = new AtomicLong();
     ReadOptions options = ReadOptions.defaults().withTarget(target).withPolicy(policy).withTargetType(type)
-        .withSeparator(separator.charAt(0)).withListener(e -> {
+        .withSeparator(sep).withMaxLevels(maxLevels).withListener(e -> {
           if (reported.incrementAndGet() <= PRINTED_PROBLEMS) {
             err.println("skipped malformed row: " + e.getMessage());
           }
@@ -149,38 +209,65 @@ public final class StreamCommand implements Callable<Integer> {
     StreamLearner learner;
     long skipped;
     List<MalformedRowException> problems;
+    List<String> warnings = new ArrayList<>();
+    List<String> leftOut;
     try (InstanceStream s = StreamSources.open(input, options)) {
       Schema schema = s.schema();
+      String targetName = Printable.quoted(schema.target().name());
       if (type == TargetType.NOMINAL && !schema.isClassification()) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--task classification, but the target "
-            + schema.target().name() + " is numeric in " + input);
+            + targetName + " is numeric in " + input);
       }
       if (type == TargetType.NUMERIC && schema.isClassification()) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--task regression, but the target "
-            + schema.target().name() + " is nominal in " + input);
+            + targetName + " is nominal in " + input);
       }
+      if (!schema.isClassification() && spec.commandLine().getParseResult().hasMatchedOption("--leak")) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--leak applies to the softmax experts of a "
+            + "class target; the target " + targetName + " of " + input + " is numeric, and its NLMS experts have "
+            + "no leak");
+      }
+      leftOut = StreamSources.leftOut(s);
+      if (!leftOut.isEmpty()) {
+        warnings.add(leftOutWarning(leftOut));
+      }
+      warnings.addAll(StreamSources.warnings(s));
+      for (String w : warnings) {
+        err.println("warning: " + w);
+      }
+      checkFeatures(schema);
       String kernels = chooseKernels(schema);
-      StreamLearner.Builder lb = StreamLearner.builder(schema).experts(experts).topK(topK).hidden(hidden).mu(mu)
+      StreamLearner.Builder lb = StreamLearner.builder(schema).experts(experts).hidden(hidden).mu(mu)
           .leak(leak).seed(seed).balance(noBalance ? dev.auramoe.balance.BalanceConfig.OFF
               : dev.auramoe.balance.BalanceConfig.DEFAULT);
+      if (topKGiven) {
+        lb.topK(topK);
+      }
       switch (drift) {
         case "adwin" -> lb.driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA));
         case "page-hinkley" -> lb.driftDetector(PageHinkley::new);
-        case "none" -> { }
-        default -> throw new CommandLine.ParameterException(spec.commandLine(),
-            "--drift must be adwin, page-hinkley or none, got '" + drift + "'");
+        default -> { }
       }
-      learner = lb.build();
-      err.printf(Locale.ROOT, "%s: %d columns, target %s (%s), %d features; %s%n", input, schema.size(),
-          schema.target().name(), schema.isClassification() ? schema.classes() + " classes" : "numeric",
-          learner.featureDimension(), kernels);
+      try {
+        learner = lb.build();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
+      }
+      err.printf(Locale.ROOT, "%s: %d columns%s, target %s (%s), %d feature%s; %s%n", input,
+          schema.size() + leftOut.size(), leftOut.isEmpty() ? "" : " (" + leftOut.size() + " left out)", targetName,
+          schema.isClassification() ? schema.classes() + " classes" : "numeric", learner.featureDimension(),
+          learner.featureDimension() == 1 ? "" : "s", kernels);
       PrequentialEvaluation ev = new PrequentialEvaluation(window, Math.max(1, window));
-      if (noProgress) {
-        r = ev.run(s, learner, limit, null);
-      } else {
-        try (ProgressBar pb = Progress.bar("stream", -1, " inst")) {
-          r = ev.run(s, learner, limit, pb::stepTo);
+      try {
+        if (noProgress) {
+          r = ev.run(s, learner, limit, null);
+        } else {
+          try (ProgressBar pb = Progress.bar("stream", -1, " inst")) {
+            r = ev.run(s, learner, limit, pb::stepTo);
+          }
         }
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
       }
       skipped = StreamSources.skippedRows(s);
       problems = StreamSources.problems(s);
@@ -188,10 +275,16 @@ public final class StreamCommand implements Callable<Integer> {
       err.println("aborted: malformed row: " + e.getMessage() + " (use --on-error skip to skip and count such rows)");
       return 2;
     }
-    List<Long> detections = learner.detections();
     if (skipped > PRINTED_PROBLEMS) {
       err.printf(Locale.ROOT, "... %,d more malformed rows skipped (%,d in all)%n", skipped - PRINTED_PROBLEMS, skipped);
     }
+    if (r.instances() == 0) {
+      err.println("aura stream: " + input + ": no instance to score: " + nothingScored(r, skipped));
+      return 1;
+    }
+    List<Long> detections = learner.detections();
+    DriftReport scored = knownDrifts.isEmpty() || drift.equals("none") ? null
+        : scoreDetections(detections, r.instances() + r.unlabelled());
     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     EnergyReport energy = learner.energy();
     boolean cls = learner.isClassification();
@@ -214,6 +307,12 @@ public final class StreamCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "%-22s %,.1f MiB heap in use at the end%n", "memory", heap / 1048576.0);
     out.printf(Locale.ROOT, "%-22s %s%n", "drift detections", drift.equals("none") ? "off"
         : detections.size() + (detections.isEmpty() ? "" : " at " + abbreviate(detections)));
+    if (scored != null) {
+      out.printf(Locale.ROOT, "%-22s %d of %d detected within %,d instances (delays %s), %d missed, %d false "
+          + "alarm(s)%n", "known drifts", scored.detected(), scored.drifts(), scored.maxDelay(),
+          String.join(", ", scored.delays().stream().map(d -> d < 0 ? "missed"
+              : String.format(Locale.ROOT, "%,d", d)).toList()), scored.missed(), scored.falseAlarms());
+    }
     out.printf(Locale.ROOT, "%-22s %,.0f pJ per instance (%s)%n", "energy",
         energy.picojoulesPerToken(), energy.basis());
     out.flush();
@@ -221,6 +320,8 @@ public final class StreamCommand implements Callable<Integer> {
     if (json != null) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("input", input.toString());
+      m.put("warnings", warnings);
+      m.put("leftOutColumns", leftOut);
       m.put("task", cls ? "classification" : "regression");
       m.put("target", learner.schema().target().name());
       m.put("instances", r.instances());
@@ -250,6 +351,12 @@ public final class StreamCommand implements Callable<Integer> {
       m.put("picojoulesPerInstance", energy.picojoulesPerToken());
       m.put("drift", drift);
       m.put("driftDetections", detections);
+      m.put("knownDrifts", knownDrifts);
+      if (scored != null) {
+        m.put("knownDriftDelays", scored.delays());
+        m.put("knownDriftsDetected", scored.detected());
+        m.put("falseAlarms", scored.falseAlarms());
+      }
       List<Map<String, Object>> curve = new ArrayList<>();
       for (Point p : r.curve()) {
         curve.add(Map.of("instances", p.instances(), "window", p.windowScore(), "cumulative", p.cumulativeScore(),
@@ -260,9 +367,97 @@ public final class StreamCommand implements Callable<Integer> {
       err.println("wrote " + json);
     }
     if (plotDir != null) {
-      err.println("wrote " + plot(r, cls, plotDir));
+      err.println("wrote " + plot(r, cls, detections, knownDrifts, plotDir));
     }
     return 0;
+  }
+
+  /**
+   * The separator {@code --separator} names: one character, {@code \t}, or a word (the shell makes
+   * a tab hard to type, and {@code '\t'} reaches the program as two characters).
+   */
+  char separator(String given) {
+    char c = switch (given.toLowerCase(Locale.ROOT)) {
+      case "\\t", "tab" -> '\t';
+      case "comma" -> ',';
+      case "semicolon" -> ';';
+      case "space" -> ' ';
+      case "pipe" -> '|';
+      case "colon" -> ':';
+      default -> given.length() == 1 ? given.charAt(0) : 0;
+    };
+    if (c == 0 || c == '"' || c == '\n' || c == '\r') {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--separator must be one character (not a quote "
+          + "or a line break), \\t, or one of tab, comma, semicolon, space, pipe, colon; got "
+          + Printable.quoted(given));
+    }
+    return c;
+  }
+
+  /** One warning for the columns left out, listing the first few and saying how to keep them. */
+  private String leftOutWarning(List<String> columns) {
+    List<String> named = columns.stream().limit(LISTED_COLUMNS).map(Printable::quoted).toList();
+    return String.format(Locale.ROOT, "%s %s more than %,d distinct values (an identifier or free text?) and "
+        + "%s left out of the features: %s%s; --max-levels N keeps columns of up to N values",
+        columns.size() == 1 ? "column" : String.format(Locale.ROOT, "%,d columns", columns.size()),
+        columns.size() == 1 ? "has" : "have", maxLevels, columns.size() == 1 ? "is" : "are", String.join(", ", named),
+        columns.size() > LISTED_COLUMNS ? ", ..." : "");
+  }
+
+  /**
+   * Refuses a schema that encodes to more than {@code --max-features} features (the model's cost
+   * per instance grows with them), naming the widest nominal columns.
+   */
+  private void checkFeatures(Schema schema) {
+    long features = 0;
+    List<dev.auramoe.stream.data.Attribute> nominal = new ArrayList<>();
+    for (int c = 0; c < schema.size(); c++) {
+      if (c == schema.targetIndex()) {
+        continue;
+      }
+      dev.auramoe.stream.data.Attribute a = schema.attribute(c);
+      features += a.isNominal() ? a.cardinality() : 1;
+      if (a.isNominal()) {
+        nominal.add(a);
+      }
+    }
+    if (features <= maxFeatures) {
+      return;
+    }
+    nominal.sort((a, b) -> Integer.compare(b.cardinality(), a.cardinality()));
+    String widest = String.join(", ", nominal.stream().limit(LISTED_COLUMNS)
+        .map(a -> String.format(Locale.ROOT, "%s %,d", Printable.quoted(a.name()), a.cardinality())).toList());
+    throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: the inputs encode to %,d features, more "
+        + "than --max-features %,d (each value of a nominal column is a feature%s); raise --max-features, or lower "
+        + "--max-levels to leave the widest columns out", input, features, maxFeatures,
+        widest.isEmpty() ? "" : "; widest: " + widest));
+  }
+
+  /** Why nothing was scored, from the counts of the run. */
+  private static String nothingScored(Result r, long skipped) {
+    List<String> parts = new ArrayList<>();
+    if (r.unlabelled() > 0) {
+      parts.add(String.format(Locale.ROOT, "%,d with the target missing", r.unlabelled()));
+    }
+    if (skipped > 0) {
+      parts.add(String.format(Locale.ROOT, "%,d malformed and skipped", skipped));
+    }
+    return parts.isEmpty() ? "it has no data rows" : "of its rows, " + String.join(", ", parts);
+  }
+
+  /** Scores the detections (1-based instance numbers) against --drifts over the instances seen. */
+  private DriftReport scoreDetections(List<Long> detections, long seen) {
+    long[] points = knownDrifts.stream().mapToLong(Long::longValue).filter(p -> p < seen).toArray();
+    DriftEvaluation eval = new DriftEvaluation(points, DriftEvaluation.DEFAULT_MAX_DELAY);
+    int next = 0;
+    for (long t = 0; t < seen; t++) {
+      boolean detected = next < detections.size() && detections.get(next) == t + 1;
+      if (detected) {
+        next++;
+      }
+      eval.observe(detected);
+    }
+    return eval.report(drift);
   }
 
   /** Features up to which the scalar kernels are chosen when the user did not choose. */
@@ -288,6 +483,9 @@ public final class StreamCommand implements Callable<Integer> {
   }
 
   private static String abbreviate(List<Long> l) {
+    if (l.isEmpty()) {
+      return "none";
+    }
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < Math.min(10, l.size()); i++) {
       sb.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%,d", l.get(i)));
@@ -295,23 +493,77 @@ public final class StreamCommand implements Callable<Integer> {
     return l.size() > 10 ? sb + ", ..." : sb.toString();
   }
 
-  /** Windowed score over time, with the experts' shares of the routed instances under it. */
-  static Path plot(Result r, boolean cls, Path dir) throws java.io.IOException {
+  /** Most vertical markers drawn per kind; a detector that fires more often is unreadable anyway. */
+  static final int MAX_MARKERS = 200;
+
+  /**
+   * Windowed score over time, with the experts' shares of the routed instances under it; both mark
+   * the drift detections (red) and the known drift points (black, dashed).
+   *
+   * @param detections 1-based instance numbers of the detections
+   * @param drifts 0-based positions of the known drifts (so instance {@code p + 1} is the first of
+   *     the new concept)
+   */
+  static Path plot(Result r, boolean cls, List<Long> detections, List<Long> drifts, Path dir)
+      throws java.io.IOException {
     System.setProperty("java.awt.headless", "true");
     Files.createDirectories(dir);
+    XYChart score = scoreChart(r, cls, detections, drifts);
+    XYChart usage = usageChart(r, detections, drifts);
+    Path file = dir.resolve("stream.png");
+    java.awt.image.BufferedImage a = BitmapEncoder.getBufferedImage(score);
+    java.awt.image.BufferedImage b = BitmapEncoder.getBufferedImage(usage);
+    java.awt.image.BufferedImage both = new java.awt.image.BufferedImage(Math.max(a.getWidth(), b.getWidth()),
+        a.getHeight() + b.getHeight(), java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = both.createGraphics();
+    g.drawImage(a, 0, 0, null);
+    g.drawImage(b, 0, a.getHeight(), null);
+    g.dispose();
+    javax.imageio.ImageIO.write(both, "png", file.toFile());
+    return file;
+  }
+
+  /** The windowed accuracy (or RMSE) over time, with the markers. */
+  static XYChart scoreChart(Result r, boolean cls, List<Long> detections, List<Long> drifts) {
     List<Point> curve = r.curve();
     double[] x = new double[curve.size()];
     double[] y = new double[curve.size()];
+    double low = Double.POSITIVE_INFINITY;
+    double high = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < x.length; i++) {
       x[i] = curve.get(i).instances();
       y[i] = curve.get(i).windowScore();
+      if (Double.isFinite(y[i])) {
+        low = Math.min(low, y[i]);
+        high = Math.max(high, y[i]);
+      }
     }
+    // A fixed range around the curve, so that the markers span the plot without stretching it.
+    if (low > high) {
+      low = 0;
+      high = 1;
+    }
+    double pad = high > low ? (high - low) * 0.1 : Math.max(0.05, Math.abs(high) * 0.1);
+    low = Math.max(0, low - pad);
+    high = cls ? Math.min(1, high + pad) : high + pad;
     String what = cls ? "accuracy" : "RMSE";
     XYChart score = new XYChartBuilder().width(1000).height(420).title("Windowed " + what + " (prequential)")
         .xAxisTitle("instances").yAxisTitle(what).build();
     score.getStyler().setMarkerSize(0);
+    score.getStyler().setYAxisMin(low);
+    score.getStyler().setYAxisMax(high);
     if (x.length > 0) {
       score.addSeries(what, x, y);
+    }
+    mark(score, detections, drifts, low, high);
+    return score;
+  }
+
+  private static XYChart usageChart(Result r, List<Long> detections, List<Long> drifts) {
+    List<Point> curve = r.curve();
+    double[] x = new double[curve.size()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = curve.get(i).instances();
     }
     XYChart usage = new XYChartBuilder().width(1000).height(320).title("Experts' shares of routed instances")
         .xAxisTitle("instances").yAxisTitle("share").build();
@@ -331,16 +583,31 @@ public final class StreamCommand implements Callable<Integer> {
     for (int e = experts - 1; e >= 0 && x.length > 0; e--) {
       usage.addSeries("expert " + e, x, tops[e]);
     }
-    Path file = dir.resolve("stream.png");
-    java.awt.image.BufferedImage a = BitmapEncoder.getBufferedImage(score);
-    java.awt.image.BufferedImage b = BitmapEncoder.getBufferedImage(usage);
-    java.awt.image.BufferedImage both = new java.awt.image.BufferedImage(Math.max(a.getWidth(), b.getWidth()),
-        a.getHeight() + b.getHeight(), java.awt.image.BufferedImage.TYPE_INT_RGB);
-    java.awt.Graphics2D g = both.createGraphics();
-    g.drawImage(a, 0, 0, null);
-    g.drawImage(b, 0, a.getHeight(), null);
-    g.dispose();
-    javax.imageio.ImageIO.write(both, "png", file.toFile());
-    return file;
+    mark(usage, detections, drifts, 0.0, 1.0);
+    return usage;
+  }
+
+  /** Vertical lines over [low, high]: detections solid red, known drifts dashed black; one legend entry each. */
+  private static void mark(XYChart chart, List<Long> detections, List<Long> drifts, double low, double high) {
+    chart.getStyler().setXAxisDecimalPattern("#,###");
+    for (int i = 0; i < Math.min(detections.size(), MAX_MARKERS); i++) {
+      line(chart, "drift detected", i, detections.get(i), low, high, new java.awt.Color(0xd6, 0x27, 0x28),
+          org.knowm.xchart.style.lines.SeriesLines.SOLID);
+    }
+    // Dashed, and over the detections: a detection a few instances after its drift leaves both visible.
+    for (int i = 0; i < Math.min(drifts.size(), MAX_MARKERS); i++) {
+      line(chart, "known drift", i, drifts.get(i) + 1, low, high, java.awt.Color.BLACK,
+          org.knowm.xchart.style.lines.SeriesLines.DASH_DASH);
+    }
+  }
+
+  private static void line(XYChart chart, String name, int i, long at, double low, double high,
+      java.awt.Color colour, java.awt.BasicStroke stroke) {
+    XYSeries s = chart.addSeries(i == 0 ? name : name + " " + i, new double[] {at, at}, new double[] {low, high});
+    s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    s.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+    s.setLineColor(colour);
+    s.setLineStyle(stroke);
+    s.setShowInLegend(i == 0);
   }
 }

@@ -22,18 +22,26 @@ public final class StreamSources {
    * Opens {@code path}:
    *
    * <ul>
-   *   <li>a directory: Fashion-MNIST's four IDX files (train, then t10k: 70,000 instances);
+   *   <li>a directory holding Fashion-MNIST's four IDX files: train, then t10k (70,000 instances);
+   *       any other directory is refused, saying what it lacks;
    *   <li>{@code *.arff} or {@code *.arff.gz}: {@link ArffReader};
    *   <li>{@code *.csv}, {@code *.csv.gz} or anything else: {@link CsvReader}.
    * </ul>
    *
    * @throws NoSuchFileException when the path does not exist
+   * @throws IOException naming the path when it is a directory without Fashion-MNIST, a device or a
+   *     pipe, or when the file cannot be read
    */
   public static InstanceStream open(Path path, ReadOptions options) throws IOException {
     if (!Files.exists(path)) {
       throw new NoSuchFileException(path.toString(), null, "no such file or directory");
     }
     if (Files.isDirectory(path)) {
+      if (!FashionMnist.isAvailable(path)) {
+        throw new IOException(path + " is a directory: give a .csv or .arff file (optionally .gz), or a directory "
+            + "holding Fashion-MNIST's four IDX files (" + String.join(", ", FashionMnist.FILES) + "); "
+            + FashionMnist.missing(path));
+      }
       return FashionMnist.stream(path);
     }
     String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -52,6 +60,16 @@ public final class StreamSources {
       return c.skippedRows();
     }
     return 0;
+  }
+
+  /** The input columns the stream's reader left out (too many distinct values); empty for most sources. */
+  public static List<String> leftOut(InstanceStream s) {
+    return s instanceof CsvReader c ? c.leftOut() : List.of();
+  }
+
+  /** What the stream's reader warns of (a column of numbers and text read as nominal); empty for most sources. */
+  public static List<String> warnings(InstanceStream s) {
+    return s instanceof CsvReader c ? c.warnings() : List.of();
   }
 
   /** The first malformed rows the stream's reader skipped, with their line numbers. */

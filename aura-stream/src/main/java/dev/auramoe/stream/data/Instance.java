@@ -9,6 +9,13 @@ import java.util.Arrays;
  */
 public final class Instance {
 
+  /**
+   * The largest magnitude of a usable numeric value: the model computes in float, so a larger value
+   * (finite as a double, like 1e300) would overflow there. The readers make a row holding one
+   * malformed, and the learner refuses such a target.
+   */
+  public static final double MAX_MAGNITUDE = Float.MAX_VALUE;
+
   private final double[] values;
   private long line;
 

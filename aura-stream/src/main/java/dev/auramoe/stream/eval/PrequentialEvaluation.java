@@ -74,6 +74,8 @@ public final class PrequentialEvaluation {
    * Runs the stream through the learner until it ends or {@code limit} instances were read.
    *
    * @param progress called with the instances read so far every {@code every} instances, or null
+   * @throws IllegalArgumentException when the learner refuses an instance, naming its line (or its
+   *     number, for a source without lines)
    */
   public Result run(InstanceStream stream, StreamLearner learner, long limit, LongConsumer progress)
       throws IOException {
@@ -101,7 +103,14 @@ public final class PrequentialEvaluation {
     while (read < limit && stream.next(in)) {
       read++;
       double actual = in.value(target);
-      double predicted = learner.testThenTrain(in);
+      double predicted;
+      try {
+        predicted = learner.testThenTrain(in);
+      } catch (IllegalArgumentException e) {
+        // The learner refuses an instance it cannot use; say which one.
+        throw new IllegalArgumentException((in.line() > 0 ? "line " + in.line() : "instance " + read) + ": "
+            + e.getMessage(), e);
+      }
       if (Double.isNaN(actual)) {
         unlabelled++;
       } else {

@@ -27,7 +27,10 @@ import java.util.Locale;
  * ({@code 1.5,a,?}) or sparse ({@code {0 1.5, 2 a}}, where an absent column is 0, i.e. the first
  * value of a nominal column, as in Weka). Keywords are case-insensitive; names and values may be
  * quoted with {@code '} or {@code "} and use backslash escapes ({@code \n}, {@code \t}, {@code \'},
- * ...); {@code %} starts a comment; {@code ?} is a missing value; blank lines are ignored. A date
+ * ...); {@code %} starts a comment; {@code ?} is a missing value, and so is {@code NaN} in a numeric
+ * column (as in Weka); blank lines are ignored. A number is decimal ({@code 0x10} is a malformed
+ * row) and must be finite and within the float range (magnitude at most 3.4e38), which the model
+ * computes in; messages escape control characters of the file ({@link Printable}). A date
  * becomes a numeric column holding milliseconds since the epoch, the date read as UTC (its format is
  * a {@link DateTimeFormatter} pattern, which agrees with Weka's for the usual letters; default
  * {@code yyyy-MM-dd'T'HH:mm:ss}).
@@ -69,7 +72,7 @@ public final class ArffReader implements InstanceStream {
 
   private ArffReader(String source, Reader reader, ReadOptions options) throws IOException {
     this.source = source;
-    this.lines = new LineReader(reader);
+    this.lines = new LineReader(reader, source);
     this.malformed = new MalformedRows(source, options);
     List<Attribute> attributes = new ArrayList<>();
     List<DateTimeFormatter> formats = new ArrayList<>();
@@ -86,8 +89,8 @@ public final class ArffReader implements InstanceStream {
         }
       }
       if (target < 0) {
-        throw new IOException(source + ": no attribute named '" + options.target() + "'; attributes: "
-            + attributes.stream().map(Attribute::name).toList());
+        throw new IOException(source + ": no attribute named " + Printable.quoted(options.target())
+            + "; attributes: " + Printable.of(attributes.stream().map(Attribute::name).toList().toString()));
       }
     }
     if (attributes.size() < 2) {
@@ -97,7 +100,7 @@ public final class ArffReader implements InstanceStream {
     Attribute t = attributes.get(target);
     if (options.targetType() == TargetType.NOMINAL && !t.isNominal()
         || options.targetType() == TargetType.NUMERIC && t.isNominal()) {
-      throw new IOException(source + ": target '" + t.name() + "' is declared "
+      throw new IOException(source + ": target " + Printable.quoted(t.name()) + " is declared "
           + t.kind().name().toLowerCase(Locale.ROOT) + " but the options ask for " + options.targetType());
     }
     this.schema = new Schema(relation, attributes, target);
@@ -200,7 +203,7 @@ public final class ArffReader implements InstanceStream {
         break;
       }
       if (buf[pos] != ',') {
-        return "expected ',' after value " + column + ", found '" + buf[pos] + "'";
+        return "expected ',' after value " + column + ", found " + Printable.quoted(String.valueOf(buf[pos]));
       }
       pos++;
     }
@@ -282,7 +285,7 @@ public final class ArffReader implements InstanceStream {
       }
       b = buf;
       if (to == from) {
-        return "empty value for attribute '" + schema.attribute(column).name() + "' (use ? for missing)";
+        return "empty value" + forAttribute(column) + " (use ? for missing)";
       }
       if (to - from == 1 && b[from] == '?') {
         values[column] = Double.NaN;
@@ -292,8 +295,7 @@ public final class ArffReader implements InstanceStream {
     if (nominal[column] != null) {
       int index = nominal[column].indexOf(b, from, to);
       if (index < 0) {
-        return "unknown nominal value '" + new String(b, from, to - from) + "' for attribute '"
-            + schema.attribute(column).name() + "'";
+        return "unknown nominal value " + Printable.quoted(b, from, to) + forAttribute(column);
       }
       values[column] = index;
     } else if (dates[column] != null) {
@@ -301,19 +303,21 @@ public final class ArffReader implements InstanceStream {
       try {
         values[column] = epochMillis(dates[column], text);
       } catch (DateTimeParseException e) {
-        return "unparsable date '" + text + "' for attribute '" + schema.attribute(column).name() + "'";
+        return "unparsable date " + Printable.quoted(text) + forAttribute(column);
       }
     } else if (numbers.parse(b, from, to)) {
-      if (Double.isInfinite(numbers.value())) {
-        return "infinite number '" + new String(b, from, to - from) + "' for attribute '"
-            + schema.attribute(column).name() + "'";
+      if (!numbers.usable()) {
+        return numbers.rangeProblem(b, from, to, forAttribute(column));
       }
       values[column] = numbers.value();
     } else {
-      return "unparsable number '" + new String(b, from, to - from) + "' for attribute '"
-          + schema.attribute(column).name() + "'";
+      return "unparsable number " + Printable.quoted(b, from, to) + forAttribute(column);
     }
     return null;
+  }
+
+  private String forAttribute(int column) {
+    return " for attribute " + Printable.quoted(schema.attribute(column).name());
   }
 
   /** Unescapes the quoted token at {@code pos} into {@code scratch}; returns null or what is wrong. */
@@ -369,21 +373,22 @@ public final class ArffReader implements InstanceStream {
         case "@data" -> {
           return relation;
         }
-        default -> throw headerError("expected @relation, @attribute or @data, found '" + keyword + "'");
+        default -> throw headerError("expected @relation, @attribute or @data, found " + Printable.quoted(keyword));
       }
       skipBlanks();
       if (pos < end && buf[pos] != '%') {
-        throw headerError("unexpected text '" + new String(buf, pos, end - pos) + "'");
+        throw headerError("unexpected text " + Printable.quoted(buf, pos, end));
       }
     }
-    throw new IOException(source + ": no @data section (end of file at line " + lines.lineNumber() + ")");
+    throw new IOException(lines.lineNumber() == 0 ? source + ": empty file, expected an ARFF header"
+        : source + ": no @data section (end of file at line " + lines.lineNumber() + ")");
   }
 
   private void attribute(List<Attribute> attributes, List<DateTimeFormatter> formats) throws IOException {
     String name = headerToken("attribute name");
     for (Attribute a : attributes) {
       if (a.name().equals(name)) {
-        throw headerError("attribute '" + name + "' is declared twice");
+        throw headerError("attribute " + Printable.quoted(name) + " is declared twice");
       }
     }
     skipBlanks();
@@ -395,7 +400,7 @@ public final class ArffReader implements InstanceStream {
         if (pos < end && (buf[pos] == '\'' || buf[pos] == '"')) {
           String problem = quoted(buf, end);
           if (problem != null) {
-            throw headerError(problem + " in the values of attribute '" + name + "'");
+            throw headerError(problem + " in the values of attribute " + Printable.quoted(name));
           }
           values.add(new String(scratch, 0, scratchLength));
           skipBlanks();
@@ -418,17 +423,17 @@ public final class ArffReader implements InstanceStream {
         } else if (pos < end && buf[pos] == '}') {
           break;
         } else {
-          throw headerError("the values of attribute '" + name + "' lack a closing '}'");
+          throw headerError("the values of attribute " + Printable.quoted(name) + " lack a closing '}'");
         }
       }
       pos++;
       if (values.isEmpty()) {
-        throw headerError("nominal attribute '" + name + "' has no values");
+        throw headerError("nominal attribute " + Printable.quoted(name) + " has no values");
       }
       try {
         attributes.add(Attribute.nominal(name, values));
       } catch (IllegalArgumentException e) {
-        throw headerError(e.getMessage());
+        throw headerError(Printable.of(e.getMessage()));
       }
       formats.add(null);
       return;
@@ -445,14 +450,16 @@ public final class ArffReader implements InstanceStream {
         try {
           formats.add(DateTimeFormatter.ofPattern(pattern, Locale.ROOT));
         } catch (IllegalArgumentException e) {
-          throw headerError("date format '" + pattern + "' of attribute '" + name + "': " + e.getMessage());
+          throw headerError("date format " + Printable.quoted(pattern) + " of attribute " + Printable.quoted(name)
+              + ": " + Printable.of(e.getMessage()));
         }
         attributes.add(Attribute.numeric(name));
       }
-      case "string", "relational" -> throw headerError("attribute '" + name + "' has type " + type
+      case "string", "relational" -> throw headerError("attribute " + Printable.quoted(name) + " has type " + type
           + ", which is not supported (only numeric, real, integer, nominal and date)");
-      case "" -> throw headerError("attribute '" + name + "' has no type");
-      default -> throw headerError("attribute '" + name + "' has unknown type '" + type + "'");
+      case "" -> throw headerError("attribute " + Printable.quoted(name) + " has no type");
+      default -> throw headerError("attribute " + Printable.quoted(name) + " has unknown type "
+          + Printable.quoted(type));
     }
   }
 

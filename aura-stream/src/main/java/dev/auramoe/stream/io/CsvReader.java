@@ -22,14 +22,20 @@ import java.util.TreeSet;
  * <p><b>Format.</b> RFC 4180: fields separated by {@link ReadOptions#separator()} (default
  * {@code ','}), optionally quoted with {@code "}; a quoted field may hold separators, line breaks and
  * doubled quotes ({@code ""}). Blanks around an unquoted field, and before an opening quote, are
- * dropped. An unquoted empty field, {@code ?} or {@code NA} is a missing value (a quoted one is a
- * value). Blank lines are skipped. The first row names the columns; an empty name becomes {@code
+ * dropped. An unquoted empty field, {@code ?}, {@code NA}, {@code NaN} or {@code nan} is a missing
+ * value in any column (a quoted one is a value); in a numeric column so is any other spelling of NaN.
+ * Blank lines are skipped. The first row names the columns; an empty name becomes {@code
  * column<k>} (k 1-based). Gzip files are read transparently.
  *
  * <p><b>Types.</b> {@link #open(Path, ReadOptions)} makes a first pass over the file: a column is
  * numeric when every non-missing value is a number, else nominal with its values in order of first
  * appearance (sorting would make the schema depend on spelling rather than on the data order, and
- * first-appearance order is what a stream would discover). The target column (named by {@link
+ * first-appearance order is what a stream would discover). A number is decimal ({@code 12},
+ * {@code -1.5}, {@code 2e-3}); hexadecimal ({@code 0x10}), thousands separators and units make text,
+ * and a column holding both numbers and text is nominal with a {@linkplain #warnings() warning}
+ * naming the first of each. An input column with more than {@link ReadOptions#maxLevels()}
+ * distinct values (an identifier or free text) is {@linkplain #leftOut() left out} of the schema: its
+ * one-hot encoding would be as wide as the file is long. The target column (named by {@link
  * ReadOptions#target()}, else the last) is typed by {@link ReadOptions#targetType()}: with {@link
  * TargetType#AUTO}, a numeric target whose values are all integers, at most {@value #AUTO_MAX_CLASSES}
  * distinct ones, becomes nominal; the labels of a numeric-looking nominal target are the numbers in
@@ -38,10 +44,14 @@ import java.util.TreeSet;
  * the types from a schema instead and reads in one pass, from any reader.
  *
  * <p><b>Malformed rows</b> (wrong field count, a value that is not a number in a numeric column, an
- * unknown nominal value in a given schema, an unterminated quote, text after a closing quote) are
+ * unknown nominal value in a given schema, text after a closing quote) are
  * handled by {@link ReadOptions#policy()}; the line reported and stored with each instance is the
- * 1-based physical line where the row starts, exact across quoted line breaks. An unterminated quote
- * runs to the end of the file, so it ends the stream after being reported.
+ * 1-based physical line where the row starts, exact across quoted line breaks. A number must be
+ * finite and within the float range (magnitude at most 3.4e38), which the model computes in. An
+ * unterminated quote is no malformed row but an {@link IOException} under either policy: it runs to
+ * the end of the file, so the rows after it would be lost (with type inference, {@link
+ * #open(Path, ReadOptions)} fails with it before any row is read). Messages escape control
+ * characters of the file ({@link Printable}).
  */
 public final class CsvReader implements InstanceStream {
 
@@ -51,32 +61,42 @@ public final class CsvReader implements InstanceStream {
   private enum Mode {
     NUMERIC,
     TEXT,
-    LEVELS
+    LEVELS,
+    /** A column left out of the schema (too many distinct values). */
+    SKIP
   }
 
   private final String source;
   private final Records records;
   private final Schema schema;
+  /** Per column of the file. */
   private final Mode[] modes;
+  /** Per column of the file: its index in the schema, or -1 when it is left out. */
+  private final int[] slots;
   private final NominalIndex[] nominal;
   private final double[][] levels;
   private final MalformedRows malformed;
   private final NumberParser numbers = new NumberParser();
+  private final List<String> leftOut;
+  private final List<String> warnings;
 
-  private CsvReader(String source, Records records, Schema schema, Mode[] modes, double[][] levels,
-      ReadOptions options) {
+  private CsvReader(String source, Records records, Schema schema, Mode[] modes, int[] slots, double[][] levels,
+      ReadOptions options, List<String> leftOut, List<String> warnings) {
     this.source = source;
     this.records = records;
     this.schema = schema;
     this.modes = modes;
+    this.slots = slots;
     this.levels = levels;
     this.malformed = new MalformedRows(source, options);
     this.nominal = new NominalIndex[modes.length];
     for (int i = 0; i < modes.length; i++) {
       if (modes[i] == Mode.TEXT) {
-        nominal[i] = new NominalIndex(schema.attribute(i).values());
+        nominal[i] = new NominalIndex(schema.attribute(slots[i]).values());
       }
     }
+    this.leftOut = List.copyOf(leftOut);
+    this.warnings = List.copyOf(warnings);
   }
 
   /** Opens a CSV file with the default options, inferring the column types. */
@@ -88,24 +108,25 @@ public final class CsvReader implements InstanceStream {
   public static CsvReader open(Path file, ReadOptions options) throws IOException {
     String source = file.toString();
     Inference inference = new Inference(source, options);
-    try (Records r = new Records(Inputs.reader(file), options.separator())) {
+    try (Records r = new Records(Inputs.reader(file), options.separator(), source)) {
       inference.header(r);
       inference.scan(r, false);
     }
     if (inference.needsRescan()) {
-      try (Records r = new Records(Inputs.reader(file), options.separator())) {
+      try (Records r = new Records(Inputs.reader(file), options.separator(), source)) {
         r.next();
         inference.scan(r, true);
       }
     }
     String name = file.getFileName().toString().replaceFirst("(?i)\\.csv(\\.gz)?$", "");
     Mode[] modes = new Mode[inference.names.size()];
+    int[] slots = new int[modes.length];
     double[][] levels = new double[modes.length][];
-    Schema schema = inference.schema(name, modes, levels);
-    Records r = new Records(Inputs.reader(file), options.separator());
+    Schema schema = inference.schema(name, modes, slots, levels);
+    Records r = new Records(Inputs.reader(file), options.separator(), source);
     try {
       r.next();
-      return new CsvReader(source, r, schema, modes, levels, options);
+      return new CsvReader(source, r, schema, modes, slots, levels, options, inference.leftOut, inference.warnings);
     } catch (IOException | RuntimeException e) {
       r.close();
       throw e;
@@ -121,26 +142,29 @@ public final class CsvReader implements InstanceStream {
    * @param source the name used in error messages
    */
   public static CsvReader open(Reader reader, String source, Schema schema, ReadOptions options) throws IOException {
-    Records r = new Records(reader, options.separator());
+    Records r = new Records(reader, options.separator(), source);
     try {
       List<String> names = headerNames(source, r);
       List<String> expected = schema.attributes().stream().map(Attribute::name).toList();
       if (!names.equals(expected)) {
-        throw new IOException(source + ":" + r.startLine + ": header " + names + " does not match the schema's columns "
-            + expected);
+        throw new IOException(source + ":" + r.startLine + ": header " + Printable.of(names.toString())
+            + " does not match the schema's columns " + Printable.of(expected.toString()));
       }
       int target = schema.targetIndex();
       if (options.target() != null) {
         target = schema.indexOf(options.target());
         if (target < 0) {
-          throw new IOException(source + ": no column named '" + options.target() + "'; columns: " + names);
+          throw noSuchColumn(source, options.target(), names);
         }
       }
       Mode[] modes = new Mode[schema.size()];
+      int[] slots = new int[schema.size()];
       for (int i = 0; i < modes.length; i++) {
         modes[i] = schema.attribute(i).isNominal() ? Mode.TEXT : Mode.NUMERIC;
+        slots[i] = i;
       }
-      return new CsvReader(source, r, schema.withTarget(target), modes, new double[modes.length][], options);
+      return new CsvReader(source, r, schema.withTarget(target), modes, slots, new double[modes.length][], options,
+          List.of(), List.of());
     } catch (IOException | RuntimeException e) {
       r.close();
       throw e;
@@ -162,6 +186,23 @@ public final class CsvReader implements InstanceStream {
     return malformed.problems();
   }
 
+  /**
+   * The input columns left out of the schema because they hold more than {@link
+   * ReadOptions#maxLevels()} distinct values, in file order; empty when none was.
+   */
+  public List<String> leftOut() {
+    return leftOut;
+  }
+
+  /**
+   * What type inference decided that a reader of the file may not expect, one sentence each: a
+   * column holding both numbers and text (so read as nominal), with the first of each and their
+   * lines. Empty when nothing was.
+   */
+  public List<String> warnings() {
+    return warnings;
+  }
+
   @Override
   public boolean next(Instance into) throws IOException {
     double[] values = into.values();
@@ -170,6 +211,9 @@ public final class CsvReader implements InstanceStream {
     }
     while (records.next()) {
       String problem = records.problem;
+      if (records.unterminated) {
+        throw records.unterminatedQuote();
+      }
       if (problem == null) {
         problem = fill(values);
       }
@@ -184,58 +228,62 @@ public final class CsvReader implements InstanceStream {
 
   private String fill(double[] values) {
     Records r = records;
-    if (r.count != values.length) {
-      return "expected " + values.length + " fields, found " + r.count;
+    if (r.count != modes.length) {
+      return "expected " + modes.length + " fields, found " + r.count;
     }
     char[] text = r.text;
-    for (int c = 0; c < values.length; c++) {
+    for (int c = 0; c < modes.length; c++) {
+      Mode mode = modes[c];
+      if (mode == Mode.SKIP) {
+        continue;
+      }
+      int slot = slots[c];
       int from = r.starts[c];
       int to = r.ends[c];
       if (!r.quoted[c] && isMissing(text, from, to)) {
-        values[c] = Double.NaN;
+        values[slot] = Double.NaN;
         continue;
       }
-      switch (modes[c]) {
+      switch (mode) {
         case NUMERIC -> {
           if (!numbers.parse(text, from, to)) {
-            return "unparsable number '" + new String(text, from, to - from) + "' in column '"
-                + schema.attribute(c).name() + "'";
+            return "unparsable number " + Printable.quoted(text, from, to) + inColumn(slot);
           }
-          if (Double.isInfinite(numbers.value())) {
-            // Infinity (or an overflow such as 1e999) is no value a learner can use: a malformed row.
-            return "infinite number '" + new String(text, from, to - from) + "' in column '"
-                + schema.attribute(c).name() + "'";
+          if (!numbers.usable()) {
+            return numbers.rangeProblem(text, from, to, inColumn(slot));
           }
-          values[c] = numbers.value();
+          values[slot] = numbers.value();
         }
         case TEXT -> {
           int index = nominal[c].indexOf(text, from, to);
           if (index < 0) {
-            return "unknown nominal value '" + new String(text, from, to - from) + "' in column '"
-                + schema.attribute(c).name() + "'";
+            return "unknown nominal value " + Printable.quoted(text, from, to) + inColumn(slot);
           }
-          values[c] = index;
+          values[slot] = index;
         }
         case LEVELS -> {
           if (!numbers.parse(text, from, to)) {
-            return "unknown nominal value '" + new String(text, from, to - from) + "' in column '"
-                + schema.attribute(c).name() + "'";
+            return "unknown nominal value " + Printable.quoted(text, from, to) + inColumn(slot);
           }
           if (Double.isNaN(numbers.value())) {
-            values[c] = Double.NaN;
+            values[slot] = Double.NaN;
             continue;
           }
           // + 0.0 turns -0.0 into 0.0, which the levels hold
           int index = Arrays.binarySearch(levels[c], numbers.value() + 0.0);
           if (index < 0) {
-            return "unknown nominal value '" + new String(text, from, to - from) + "' in column '"
-                + schema.attribute(c).name() + "'";
+            return "unknown nominal value " + Printable.quoted(text, from, to) + inColumn(slot);
           }
-          values[c] = index;
+          values[slot] = index;
         }
+        case SKIP -> throw new AssertionError();
       }
     }
     return null;
+  }
+
+  private String inColumn(int slot) {
+    return " in column " + Printable.quoted(schema.attribute(slot).name());
   }
 
   @Override
@@ -243,14 +291,25 @@ public final class CsvReader implements InstanceStream {
     records.close();
   }
 
+  /** An unquoted empty field, {@code ?}, {@code NA}, {@code NaN} or {@code nan}. */
   static boolean isMissing(char[] text, int from, int to) {
     int n = to - from;
-    return n == 0 || n == 1 && text[from] == '?' || n == 2 && text[from] == 'N' && text[from + 1] == 'A';
+    return n == 0 || n == 1 && text[from] == '?' || n == 2 && text[from] == 'N' && text[from + 1] == 'A'
+        || n == 3 && text[from + 1] == 'a' && (text[from] == 'N' && text[from + 2] == 'N'
+            || text[from] == 'n' && text[from + 2] == 'n');
+  }
+
+  private static IOException noSuchColumn(String source, String name, List<String> names) {
+    return new IOException(source + ": no column named " + Printable.quoted(name) + "; columns: "
+        + Printable.of(names.toString()));
   }
 
   private static List<String> headerNames(String source, Records r) throws IOException {
     if (!r.next()) {
       throw new IOException(source + ": empty file, expected a header row");
+    }
+    if (r.unterminated) {
+      throw r.unterminatedQuote();
     }
     if (r.problem != null) {
       throw new IOException(source + ":" + r.startLine + ": header row: " + r.problem);
@@ -263,7 +322,8 @@ public final class CsvReader implements InstanceStream {
         name = "column" + (c + 1);
       }
       if (!seen.add(name)) {
-        throw new IOException(source + ":" + r.startLine + ": column name '" + name + "' appears twice in the header");
+        throw new IOException(source + ":" + r.startLine + ": column name " + Printable.quoted(name)
+            + " appears twice in the header");
       }
       names.add(name);
     }
@@ -288,10 +348,17 @@ public final class CsvReader implements InstanceStream {
     private boolean[] numeric;
     private boolean[] sawNumber;
     private boolean[] rescan;
+    /** Distinct values of each text column, in order of appearance; null once there are too many. */
     private List<LinkedHashSet<String>> texts;
+    private boolean[] tooMany;
+    /** The first number and the first text of each column, with their lines (for the mixed-type warning). */
+    private String[] firstNumber;
+    private String[] firstText;
     private boolean integral = true;
     private final Set<Double> targetLevels = new TreeSet<>();
     private boolean tooManyLevels;
+    final List<String> leftOut = new ArrayList<>();
+    final List<String> warnings = new ArrayList<>();
 
     Inference(String source, ReadOptions options) {
       this.source = source;
@@ -302,14 +369,14 @@ public final class CsvReader implements InstanceStream {
       names = headerNames(source, r);
       if (names.size() < 2) {
         throw new IOException(source + ":" + r.startLine + ": the header names " + names.size()
-            + " column(s); a stream needs at least an input and a target (is the separator '" + options.separator()
-            + "' right?)");
+            + " column(s); a stream needs at least an input and a target (is the separator "
+            + Printable.quoted(String.valueOf(options.separator())) + " right?)");
       }
       target = names.size() - 1;
       if (options.target() != null) {
         target = names.indexOf(options.target());
         if (target < 0) {
-          throw new IOException(source + ": no column named '" + options.target() + "'; columns: " + names);
+          throw noSuchColumn(source, options.target(), names);
         }
       }
       int n = names.size();
@@ -317,6 +384,9 @@ public final class CsvReader implements InstanceStream {
       Arrays.fill(numeric, true);
       sawNumber = new boolean[n];
       rescan = new boolean[n];
+      tooMany = new boolean[n];
+      firstNumber = new String[n];
+      firstText = new String[n];
       texts = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         texts.add(null);
@@ -332,7 +402,10 @@ public final class CsvReader implements InstanceStream {
       return false;
     }
 
-    /** One pass over the rows; malformed ones are left out here and reported by the reading pass. */
+    /**
+     * One pass over the rows; malformed ones are left out here and reported by the reading pass. An
+     * unterminated quote fails here, before any row is read.
+     */
     void scan(Records r, boolean second) throws IOException {
       int n = names.size();
       if (second) {
@@ -343,18 +416,21 @@ public final class CsvReader implements InstanceStream {
         }
       }
       while (r.next()) {
+        if (r.unterminated) {
+          throw r.unterminatedQuote();
+        }
         if (r.problem != null || r.count != n) {
           continue;
         }
         for (int c = 0; c < n; c++) {
           int from = r.starts[c];
           int to = r.ends[c];
-          if (!r.quoted[c] && isMissing(r.text, from, to)) {
+          if (!r.quoted[c] && isMissing(r.text, from, to) || tooMany[c]) {
             continue;
           }
           if (second) {
             if (rescan[c]) {
-              texts.get(c).add(r.field(c));
+              addText(c, r);
             }
             continue;
           }
@@ -364,7 +440,10 @@ public final class CsvReader implements InstanceStream {
               if (Double.isNaN(v)) {
                 continue;
               }
-              sawNumber[c] = true;
+              if (!sawNumber[c]) {
+                sawNumber[c] = true;
+                firstNumber[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
+              }
               if (c == target) {
                 level(v + 0.0);
               }
@@ -373,11 +452,25 @@ public final class CsvReader implements InstanceStream {
             numeric[c] = false;
             rescan[c] = sawNumber[c];
             texts.set(c, new LinkedHashSet<>());
+          } else if (firstNumber[c] == null && numbers.parse(r.text, from, to) && !Double.isNaN(numbers.value())) {
+            firstNumber[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
+          }
+          if (firstText[c] == null) {
+            firstText[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
           }
           if (!rescan[c]) {
-            texts.get(c).add(r.field(c));
+            addText(c, r);
           }
         }
+      }
+    }
+
+    /** Adds the field's text to the column's values; past {@link ReadOptions#maxLevels()} forgets them all. */
+    private void addText(int c, Records r) {
+      LinkedHashSet<String> values = texts.get(c);
+      if (values.add(r.field(c)) && values.size() > options.maxLevels()) {
+        tooMany[c] = true;
+        texts.set(c, null);
       }
     }
 
@@ -385,28 +478,55 @@ public final class CsvReader implements InstanceStream {
       if (v != Math.rint(v) || Math.abs(v) >= 1e15) {
         integral = false;
       }
-      if (!tooManyLevels && targetLevels.add(v) && options.targetType() == TargetType.AUTO
-          && targetLevels.size() > AUTO_MAX_CLASSES) {
+      if (!tooManyLevels && targetLevels.add(v) && targetLevels.size() > (options.targetType() == TargetType.AUTO
+          ? AUTO_MAX_CLASSES : options.maxLevels())) {
         tooManyLevels = true;
         targetLevels.clear();
       }
     }
 
-    Schema schema(String relation, Mode[] modes, double[][] levels) throws IOException {
+    private String tooManyValues(String column) {
+      return String.format(java.util.Locale.ROOT, "%s: %s has more than %,d distinct values (an identifier or "
+          + "free text?)", source, column, options.maxLevels());
+    }
+
+    Schema schema(String relation, Mode[] modes, int[] slots, double[][] levels) throws IOException {
       List<Attribute> attributes = new ArrayList<>();
       for (int c = 0; c < names.size(); c++) {
         String name = names.get(c);
         boolean isNumeric = numeric[c];
+        boolean numericTarget = c == target && options.targetType() == TargetType.NUMERIC;
+        if (firstNumber[c] != null && firstText[c] != null && !numericTarget) {
+          warnings.add("column " + Printable.quoted(name) + " holds numbers (first " + firstNumber[c]
+              + ") and text (first " + firstText[c] + "), so it is read as nominal: a number is decimal, like "
+              + "-1.5e3; hexadecimal, thousands separators and units make text");
+        }
+        if (tooMany[c] && !numericTarget) {
+          if (c == target) {
+            throw new IOException(tooManyValues("the target column " + Printable.quoted(name)) + ", too many "
+                + "classes to learn");
+          }
+          modes[c] = Mode.SKIP;
+          slots[c] = -1;
+          leftOut.add(name);
+          continue;
+        }
+        slots[c] = attributes.size();
         if (c == target) {
           TargetType t = options.targetType();
-          if (t == TargetType.NUMERIC) {
+          if (numericTarget) {
             modes[c] = Mode.NUMERIC;
             attributes.add(Attribute.numeric(name));
             continue;
           }
+          if (isNumeric && t == TargetType.NOMINAL && tooManyLevels) {
+            throw new IOException(tooManyValues("the target column " + Printable.quoted(name)) + ", too many "
+                + "classes to learn");
+          }
           if (isNumeric && (t == TargetType.NOMINAL || integral && !tooManyLevels && !targetLevels.isEmpty())) {
             if (targetLevels.isEmpty()) {
-              throw new IOException(source + ": target column '" + name + "' has no values, so it has no classes");
+              throw new IOException(source + ": target column " + Printable.quoted(name)
+                  + " has no values, so it has no classes");
             }
             modes[c] = Mode.LEVELS;
             levels[c] = targetLevels.stream().mapToDouble(Double::doubleValue).toArray();
@@ -422,7 +542,12 @@ public final class CsvReader implements InstanceStream {
           attributes.add(Attribute.nominal(name, List.copyOf(texts.get(c))));
         }
       }
-      return new Schema(relation, attributes, target);
+      if (attributes.size() < 2) {
+        throw new IOException(String.format(java.util.Locale.ROOT, "%s: every input column has more than %,d "
+            + "distinct values (%s), so none is left to learn from; allow more values per column to keep them",
+            source, options.maxLevels(), Printable.of(String.join(", ", leftOut))));
+      }
+      return new Schema(relation, attributes, slots[target]);
     }
   }
 
@@ -435,6 +560,7 @@ public final class CsvReader implements InstanceStream {
   private static final class Records implements AutoCloseable {
 
     private final Reader in;
+    private final String source;
     private final char separator;
     private final boolean trimBlanks;
     private final char[] chunk = new char[1 << 14];
@@ -454,15 +580,24 @@ public final class CsvReader implements InstanceStream {
     /** 1-based line where the current record starts. */
     long startLine;
     String problem;
+    /** Whether {@link #problem} is an unterminated quote, which takes the rest of the file with it. */
+    boolean unterminated;
 
-    Records(Reader in, char separator) {
+    Records(Reader in, char separator, String source) {
       this.in = in;
+      this.source = source;
       this.separator = separator;
       this.trimBlanks = separator != ' ' && separator != '\t';
     }
 
     String field(int c) {
       return new String(text, starts[c], ends[c] - starts[c]);
+    }
+
+    /** The error for an unterminated quote: no row to skip, since the lines after it would be lost. */
+    IOException unterminatedQuote() {
+      return new IOException(source + ":" + startLine + ": " + problem + " (a quote inside a quoted field is written"
+          + " twice: \"\")");
     }
 
     boolean next() throws IOException {
@@ -494,6 +629,7 @@ public final class CsvReader implements InstanceStream {
       count = 0;
       length = 0;
       problem = null;
+      unterminated = false;
       while (true) {
         if (count == starts.length) {
           starts = Arrays.copyOf(starts, count * 2);
@@ -511,9 +647,14 @@ public final class CsvReader implements InstanceStream {
           while (true) {
             c = read();
             if (c < 0) {
+              // The last line of the file: the one being read, unless the field ends with its line break.
+              long last = length > starts[count] && text[length - 1] == '\n' ? line : line + 1;
               ends[count++] = length;
-              problem = "unterminated quote: the field opened on line " + opened
-                  + " runs to the end of the file (line " + (line + 1) + ")";
+              problem = "unterminated quote: the field opened on line " + opened + " runs to the end of the file"
+                  + (last == opened ? ", which ends inside it"
+                      : " (line " + last + "), taking " + (last == opened + 1 ? "line " + last
+                          : "lines " + (opened + 1) + " to " + last) + " with it");
+              unterminated = true;
               return;
             }
             if (c == '"') {
@@ -532,7 +673,8 @@ public final class CsvReader implements InstanceStream {
             c = read();
           }
           if (c != separator && c != '\n' && c != '\r' && c >= 0) {
-            problem = "unexpected character '" + (char) c + "' after the closing quote of field " + count;
+            problem = "unexpected character " + Printable.quoted(String.valueOf((char) c))
+                + " after the closing quote of field " + count;
             skipLine();
             return;
           }
@@ -602,9 +744,13 @@ public final class CsvReader implements InstanceStream {
         return false;
       }
       int n;
-      do {
-        n = in.read(chunk, 0, chunk.length);
-      } while (n == 0);
+      try {
+        do {
+          n = in.read(chunk, 0, chunk.length);
+        } while (n == 0);
+      } catch (IOException e) {
+        throw Inputs.atLine(e, source, line + 1);
+      }
       if (n < 0) {
         eof = true;
         pos = limit = 0;

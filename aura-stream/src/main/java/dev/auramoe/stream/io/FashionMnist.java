@@ -34,6 +34,10 @@ public final class FashionMnist {
   /** Images in the test (t10k) files. */
   public static final int TEST_SIZE = 10_000;
 
+  /** The four files, as Zalando publishes them. */
+  public static final List<String> FILES = List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+      "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+
   private static final String INSTALL_HINT = "install it with: apt-get install dataset-fashion-mnist";
 
   private FashionMnist() {}
@@ -51,6 +55,13 @@ public final class FashionMnist {
       }
     }
     return true;
+  }
+
+  /** Which of the four files {@code dir} lacks, as a sentence ("it has none of them", "it lacks ..."). */
+  public static String missing(Path dir) {
+    List<String> lacking = FILES.stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).toList();
+    return lacking.size() == FILES.size() ? "it has none of them" : lacking.isEmpty() ? "it has all of them"
+        : "it lacks " + String.join(", ", lacking);
   }
 
   /** The training images (60,000) from {@code dir}. */
@@ -89,11 +100,11 @@ public final class FashionMnist {
   }
 
   private static Path images(Path dir, String part) {
-    return dir.resolve(part + "-images-idx3-ubyte.gz");
+    return dir.resolve(FILES.get(part.equals("train") ? 0 : 2));
   }
 
   private static Path labels(Path dir, String part) {
-    return dir.resolve(part + "-labels-idx1-ubyte.gz");
+    return dir.resolve(FILES.get(part.equals("train") ? 1 : 3));
   }
 
   /** One stream, then the other; the line of an instance is its record number in its own files. */

@@ -10,6 +10,7 @@ import java.io.Reader;
 final class LineReader implements AutoCloseable {
 
   private final Reader in;
+  private final String source;
   private final char[] chunk = new char[1 << 14];
   private int pos;
   private int limit;
@@ -18,8 +19,10 @@ final class LineReader implements AutoCloseable {
   private long number;
   private boolean eof;
 
-  LineReader(Reader in) {
+  /** @param source the name that read errors give, with the line reached */
+  LineReader(Reader in, String source) {
     this.in = in;
+    this.source = source;
   }
 
   /** Reads the next line; false at the end of input. A leading byte-order mark is dropped. */
@@ -64,9 +67,13 @@ final class LineReader implements AutoCloseable {
       return false;
     }
     int n;
-    do {
-      n = in.read(chunk, 0, chunk.length);
-    } while (n == 0);
+    try {
+      do {
+        n = in.read(chunk, 0, chunk.length);
+      } while (n == 0);
+    } catch (IOException e) {
+      throw Inputs.atLine(e, source, number + 1);
+    }
     if (n < 0) {
       eof = true;
       pos = limit = 0;

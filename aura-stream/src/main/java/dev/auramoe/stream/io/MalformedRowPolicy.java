@@ -2,7 +2,9 @@ package dev.auramoe.stream.io;
 
 /**
  * What a file reader does with a row it cannot read (wrong number of fields, a value that is not a
- * number, an unknown nominal value, an unterminated quote).
+ * number or out of range, an unknown nominal value, an unterminated quote in an ARFF row). An
+ * unterminated quote in a CSV file is no row to skip: it would take the rest of the file with it, so
+ * {@link CsvReader} fails under either policy.
  */
 public enum MalformedRowPolicy {
   /**

@@ -33,6 +33,28 @@ final class NumberParser {
     return value;
   }
 
+  /**
+   * Whether the value of the last successful {@link #parse} is one a learner can use: NaN (a
+   * missing value), or finite and at most {@link dev.auramoe.stream.data.Instance#MAX_MAGNITUDE}
+   * (3.4e38, the float range the model computes in) in magnitude.
+   */
+  boolean usable() {
+    return !(Math.abs(value) > dev.auramoe.stream.data.Instance.MAX_MAGNITUDE);
+  }
+
+  /**
+   * What is wrong with the value of the last {@link #parse} of {@code buf[from, to)} when it is not
+   * {@link #usable}, ending with {@code where}: it is infinite (or overflows a double, like {@code
+   * 1e999}), or beyond the float range, so that it would overflow in the model.
+   */
+  String rangeProblem(char[] buf, int from, int to, String where) {
+    if (Double.isInfinite(value)) {
+      return "infinite number " + Printable.quoted(buf, from, to) + where;
+    }
+    return "out-of-range number " + Printable.quoted(buf, from, to) + where
+        + " (beyond 3.4e38 in magnitude, the float range the model computes in)";
+  }
+
   /** Parses {@code buf[from, to)} after trimming blanks; false when it is not a number. */
   boolean parse(char[] buf, int from, int to) {
     while (from < to && isBlank(buf[from])) {

@@ -23,12 +23,19 @@ import java.util.function.Consumer;
  * @param separator the field separator of CSV files (ignored by ARFF)
  * @param targetType how a CSV target column is typed (ARFF declares its types; there, a value other
  *     than {@link TargetType#AUTO} must agree with the declared type)
+ * @param maxLevels the most distinct values a CSV text column may have: an input column with more
+ *     (an identifier or free text, whose one-hot encoding would be as wide as the file is long) is
+ *     left out of the schema and listed by {@link CsvReader#leftOut()}, and a target with more is
+ *     refused; at least 1 (ARFF declares its values, so this does not apply there)
  */
 public record ReadOptions(String target, MalformedRowPolicy policy, int maxProblems,
-    Consumer<MalformedRowException> listener, char separator, TargetType targetType) {
+    Consumer<MalformedRowException> listener, char separator, TargetType targetType, int maxLevels) {
 
   /** Problems kept by default. */
   public static final int DEFAULT_MAX_PROBLEMS = 100;
+
+  /** Distinct values a CSV text column may have by default. */
+  public static final int DEFAULT_MAX_LEVELS = 1_000;
 
   /** Validates the options. */
   public ReadOptions {
@@ -40,40 +47,52 @@ public record ReadOptions(String target, MalformedRowPolicy policy, int maxProbl
     if (separator == '"' || separator == '\n' || separator == '\r') {
       throw new IllegalArgumentException("the separator cannot be a quote or a line break");
     }
+    if (maxLevels < 1) {
+      throw new IllegalArgumentException("maxLevels must be >= 1, got " + maxLevels);
+    }
   }
 
-  /** Last column as target, abort on a malformed row, ',' as separator, {@link TargetType#AUTO}. */
+  /**
+   * Last column as target, abort on a malformed row, ',' as separator, {@link TargetType#AUTO},
+   * {@value #DEFAULT_MAX_LEVELS} values per text column.
+   */
   public static ReadOptions defaults() {
-    return new ReadOptions(null, MalformedRowPolicy.ABORT, DEFAULT_MAX_PROBLEMS, null, ',', TargetType.AUTO);
+    return new ReadOptions(null, MalformedRowPolicy.ABORT, DEFAULT_MAX_PROBLEMS, null, ',', TargetType.AUTO,
+        DEFAULT_MAX_LEVELS);
   }
 
   /** The same options with this target column (null: the last column). */
   public ReadOptions withTarget(String name) {
-    return new ReadOptions(name, policy, maxProblems, listener, separator, targetType);
+    return new ReadOptions(name, policy, maxProblems, listener, separator, targetType, maxLevels);
   }
 
   /** The same options with this malformed-row policy. */
   public ReadOptions withPolicy(MalformedRowPolicy p) {
-    return new ReadOptions(target, p, maxProblems, listener, separator, targetType);
+    return new ReadOptions(target, p, maxProblems, listener, separator, targetType, maxLevels);
   }
 
   /** The same options keeping at most this many problems. */
   public ReadOptions withMaxProblems(int max) {
-    return new ReadOptions(target, policy, max, listener, separator, targetType);
+    return new ReadOptions(target, policy, max, listener, separator, targetType, maxLevels);
   }
 
   /** The same options with this listener for skipped rows (null: none). */
   public ReadOptions withListener(Consumer<MalformedRowException> l) {
-    return new ReadOptions(target, policy, maxProblems, l, separator, targetType);
+    return new ReadOptions(target, policy, maxProblems, l, separator, targetType, maxLevels);
   }
 
   /** The same options with this CSV separator. */
   public ReadOptions withSeparator(char c) {
-    return new ReadOptions(target, policy, maxProblems, listener, c, targetType);
+    return new ReadOptions(target, policy, maxProblems, listener, c, targetType, maxLevels);
   }
 
   /** The same options with this target typing. */
   public ReadOptions withTargetType(TargetType t) {
-    return new ReadOptions(target, policy, maxProblems, listener, separator, t);
+    return new ReadOptions(target, policy, maxProblems, listener, separator, t, maxLevels);
+  }
+
+  /** The same options with this many distinct values allowed per CSV text column. */
+  public ReadOptions withMaxLevels(int max) {
+    return new ReadOptions(target, policy, maxProblems, listener, separator, targetType, max);
   }
 }

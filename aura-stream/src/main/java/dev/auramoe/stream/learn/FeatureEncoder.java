@@ -11,7 +11,9 @@ import dev.auramoe.stream.data.Schema;
  * <ul>
  *   <li>numeric column: standardised with its running mean and variance (Welford), {@code (x -
  *       mean) / sd}, clipped to [-{@value #CLIP}, {@value #CLIP}]; a missing value becomes 0 (the
- *       mean), and while fewer than two values have been seen the column is only centred;
+ *       mean), and while fewer than two values have been seen the column is only centred; a value
+ *       beyond {@link Instance#MAX_MAGNITUDE} (infinite, or 1e300) counts as missing, since its
+ *       square would overflow the running variance;
  *   <li>nominal column: one-hot over its values; a missing value is all zeros.
  * </ul>
  *
@@ -77,7 +79,7 @@ public final class FeatureEncoder {
             out[o + idx] = 1f;
           }
         }
-      } else if (Double.isNaN(x) || Double.isInfinite(x)) {
+      } else if (!usable(x)) {
         out[o] = 0f;
       } else {
         double z = x - mean[j];
@@ -90,6 +92,11 @@ public final class FeatureEncoder {
     }
   }
 
+  /** Neither missing nor beyond {@link Instance#MAX_MAGNITUDE} (NaN fails the comparison). */
+  private static boolean usable(double x) {
+    return Math.abs(x) <= Instance.MAX_MAGNITUDE;
+  }
+
   /** Adds the instance's numeric values to the running statistics. */
   public void update(Instance inst) {
     double[] v = inst.values();
@@ -98,7 +105,7 @@ public final class FeatureEncoder {
         continue;
       }
       double x = v[columns[j]];
-      if (Double.isNaN(x) || Double.isInfinite(x)) {
+      if (!usable(x)) {
         continue;
       }
       long n = ++count[j];

@@ -8,6 +8,7 @@ import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.Schema;
 import dev.auramoe.stream.drift.DriftDetector;
+import dev.auramoe.stream.io.Printable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -75,12 +76,21 @@ public final class StreamLearner {
     this.encoder = new FeatureEncoder(schema);
     this.classification = schema.isClassification();
     this.classes = schema.classes();
+    if (classification && classes < 2) {
+      throw new IllegalArgumentException("the target " + Printable.quoted(schema.target().name()) + " has "
+          + (classes == 1 ? "1 class (" + Printable.quoted(schema.target().values().get(0)) + ")" : "no class")
+          + ": a classifier needs at least 2");
+    }
+    int topK = b.topK == 0 ? Math.min(Builder.DEFAULT_TOP_K, b.experts) : b.topK;
+    if (topK > b.experts) {
+      throw new IllegalArgumentException("top-k " + topK + " is more than the " + b.experts + " experts");
+    }
     int d = encoder.dimension();
     int out = classification ? classes : 1;
     MixtureOfExperts.Builder mb = MixtureOfExperts.builder(d, out)
         .experts(classification ? Experts.softmax("c", b.experts, d, classes, b.mu, b.leak)
             : Experts.nlms("r", b.experts, d, 1, b.mu))
-        .cell(CellConfig.DEFAULT.withHidden(b.hidden)).topK(Math.min(b.topK, b.experts))
+        .cell(CellConfig.DEFAULT.withHidden(b.hidden)).topK(topK)
         .routerLearningRate(b.routerLearningRate).balance(b.balance).seed(b.seed);
     this.model = mb.build();
     this.x = new float[d];
@@ -208,8 +218,9 @@ public final class StreamLearner {
     if (known && classification && (target < 0 || target >= classes || (int) target != target)) {
       throw new IllegalArgumentException("class index " + target + " outside 0.." + (classes - 1));
     }
-    if (known && !classification && Double.isInfinite(target)) {
-      throw new IllegalArgumentException("target is infinite");
+    if (known && !classification && !(Math.abs(target) <= Instance.MAX_MAGNITUDE)) {
+      throw new IllegalArgumentException("target " + target + " is beyond " + Instance.MAX_MAGNITUDE
+          + " in magnitude, the float range the model computes in");
     }
     encoder.encode(inst, x);
     seen++;
@@ -262,10 +273,10 @@ public final class StreamLearner {
         double sentinelError = 0;
         if (sentinel != null) {
           sentinel.predict(x, sentinelOut);
-          sentinelError = Math.min(1.0, Math.abs(target - (targetMean + sd * sentinelOut[0])) / (3 * sd));
+          sentinelError = Math.abs(target - (targetMean + sd * sentinelOut[0])) / (3 * sd);
           sentinel.learn(x, y, sentinelOut);
         }
-        afterLearning(Math.min(1.0, Math.abs(target - prediction) / (3 * sd)), sentinelError);
+        afterLearning(bounded(Math.abs(target - prediction) / (3 * sd)), bounded(sentinelError));
         long n = ++targetCount;
         double d = target - targetMean;
         targetMean += d / n;
@@ -274,6 +285,14 @@ public final class StreamLearner {
     }
     encoder.update(inst);
     return prediction;
+  }
+
+  /**
+   * A regression error for the detectors, in [0, 1]: past 1 (or NaN, should a prediction ever not be
+   * finite) it is 1, the worst, so that a detector never sees a value it must refuse.
+   */
+  private static double bounded(double error) {
+    return error >= 0 && error <= 1 ? error : 1.0;
   }
 
   /** Usage bookkeeping, the drift detector and its response, after a labelled instance. */
@@ -332,8 +351,12 @@ public final class StreamLearner {
   public static final class Builder {
     private final Schema schema;
     private int experts = 4;
+    /** Experts per instance unless set: 2, or 1 when there is one expert. */
+    static final int DEFAULT_TOP_K = 2;
+
     private int hidden = 8;
-    private int topK = 2;
+    /** 0: not set, {@link #DEFAULT_TOP_K} capped at the experts. */
+    private int topK;
     private double mu = 0.5;
     private double leak = 0;
     private float routerLearningRate = 1f;
@@ -362,8 +385,14 @@ public final class StreamLearner {
       return this;
     }
 
-    /** Experts per instance (default 2, at most the number of experts). */
+    /**
+     * Experts per instance (default 2, or 1 with a single expert); {@link #build} refuses more than
+     * the experts.
+     */
     public Builder topK(int k) {
+      if (k < 1) {
+        throw new IllegalArgumentException("top-k must be >= 1, got " + k);
+      }
       this.topK = k;
       return this;
     }
@@ -416,6 +445,12 @@ public final class StreamLearner {
       return this;
     }
 
+    /**
+     * The learner.
+     *
+     * @throws IllegalArgumentException when top-k exceeds the experts, a class target has fewer than
+     *     2 classes, or an expert parameter is out of range
+     */
     public StreamLearner build() {
       return new StreamLearner(this);
     }

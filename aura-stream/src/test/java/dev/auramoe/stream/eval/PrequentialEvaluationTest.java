@@ -73,4 +73,28 @@ class PrequentialEvaluationTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another schema");
     assertThatThrownBy(() -> new PrequentialEvaluation(0, 1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void anInstanceTheLearnerRefusesIsNamedByItsLine() {
+    InstanceStream bad = new InstanceStream() {
+      int i;
+
+      @Override
+      public Schema schema() {
+        return S;
+      }
+
+      @Override
+      public boolean next(Instance into) {
+        i++;
+        into.set(0, i);
+        into.set(1, -i);
+        into.set(2, i == 3 ? 5 : 0);
+        into.setLine(i + 1);
+        return i <= 5;
+      }
+    };
+    assertThatThrownBy(() -> new PrequentialEvaluation(10, 10).run(bad, StreamLearner.builder(S).build(), 10, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("line 4: class index 5.0 outside 0..1");
+  }
 }

@@ -215,7 +215,11 @@ class ArffReaderTest {
       "2,c            | unknown nominal value 'c' for attribute 'class'",
       "2,'a           | unterminated quote (')",
       "2,             | empty value for attribute 'class' (use ? for missing)",
-      "2,a,{3}        | instance weights ({...} after the values) are not supported"})
+      "2,a,{3}        | instance weights ({...} after the values) are not supported",
+      "1e300,a        | out-of-range number '1e300' for attribute 'x' (beyond 3.4e38 in magnitude, the float range "
+          + "the model computes in)",
+      "0x10,a         | unparsable number '0x10' for attribute 'x'",
+      "x\u001b[2J,a    | unparsable number 'x\\u001b[2J' for attribute 'x'"})
   void everyMalformedRowAbortsWithItsLineAndReason(String row, String reason) throws IOException {
     String text = TWO_COLUMNS + "\n" + row + "\n3,b\n";
     try (ArffReader in = read(text)) {
@@ -228,6 +232,36 @@ class ArffReaderTest {
         assertThat(e.getMessage()).isEqualTo("test.arff:7: " + e.reason());
       });
     }
+  }
+
+  @Test
+  void nanInANumericColumnIsMissingAsInWeka() throws IOException {
+    try (ArffReader in = read(TWO_COLUMNS + "NaN,b\n")) {
+      List<double[]> rows = all(in);
+      assertThat(rows.get(1)).containsExactly(Double.NaN, 1);
+    }
+  }
+
+  @Test
+  void aTruncatedGzipFileIsNamedWithTheLineReached(@TempDir Path dir) throws IOException {
+    StringBuilder sb = new StringBuilder(TWO_COLUMNS);
+    for (int i = 0; i < 20_000; i++) {
+      sb.append(i * 0.37).append(i % 2 == 0 ? ",a\n" : ",b\n");
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (OutputStream out = new GZIPOutputStream(bytes)) {
+      out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    Path file = dir.resolve("cut.arff.gz");
+    Files.write(file, java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() / 2));
+    try (ArffReader in = ArffReader.open(file)) {
+      assertThatThrownBy(() -> all(in)).isInstanceOf(IOException.class)
+          .hasMessageStartingWith(file + ": truncated gzip data: the file ends inside its compressed stream "
+              + "(reading line ");
+    }
+    Path empty = dir.resolve("empty.arff");
+    Files.writeString(empty, "");
+    assertThatThrownBy(() -> ArffReader.open(empty)).hasMessage(empty + ": empty file, expected an ARFF header");
   }
 
   @Test
@@ -313,5 +347,28 @@ class ArffReaderTest {
       }
     }
     return count;
+  }
+
+  @Test
+  void readingARowAllocatesNothing() throws IOException {
+    StringBuilder sb = new StringBuilder(TWO_COLUMNS);
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < 60_000; i++) {
+      sb.append(r.nextGaussian()).append(i % 2 == 0 ? ",a\n" : ",b\n");
+    }
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (ArffReader in = read(sb.toString())) {
+      Instance row = new Instance(in.schema());
+      for (int i = 0; i < 10_000; i++) {
+        in.next(row);
+      }
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 50_000; i++) {
+        in.next(row);
+      }
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertThat(allocated).as("bytes allocated by reading 50,000 rows").isLessThan(50_000);
+    }
   }
 }

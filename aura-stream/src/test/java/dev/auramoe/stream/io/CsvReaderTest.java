@@ -198,7 +198,9 @@ class CsvReaderTest {
       "4,b,9        | expected 2 fields, found 3",
       "4            | expected 2 fields, found 1",
       "`\"4\"x,b`   | unexpected character 'x' after the closing quote of field 1",
-      "4,\"b        | unterminated quote: the field opened on line 4 runs to the end of the file (line 6)"})
+      "1e300,b      | out-of-range number '1e300' in column 'x' (beyond 3.4e38 in magnitude, the float range the model "
+          + "computes in)",
+      "-inf,b       | infinite number '-inf' in column 'x'"})
   void everyMalformedRowAbortsWithItsLineAndReason(String row, String reason) throws IOException {
     Path file = write("m.csv", "x,y\n1,\"multi\nline\"\n" + row + "\n5,b\n");
     try (CsvReader in = CsvReader.open(file)) {
@@ -226,8 +228,7 @@ class CsvReaderTest {
         oops
         4,"z"q,1
         5,fine,1
-        6,"never closed,1
-        7,lost,0
+        1e39,fine,1
         """);
     List<MalformedRowException> heard = new ArrayList<>();
     ReadOptions options = ReadOptions.defaults().withPolicy(MalformedRowPolicy.SKIP).withMaxProblems(3)
@@ -243,7 +244,198 @@ class CsvReaderTest {
           tuple(4L, "expected 3 fields, found 4"),
           tuple(8L, "expected 3 fields, found 1"),
           tuple(9L, "unexpected character 'q' after the closing quote of field 2"),
-          tuple(11L, "unterminated quote: the field opened on line 11 runs to the end of the file (line 13)"));
+          tuple(11L, "out-of-range number '1e39' in column 'x' (beyond 3.4e38 in magnitude, the float range the model "
+              + "computes in)"));
+    }
+  }
+
+  @Test
+  void anUnterminatedQuoteFailsUnderEitherPolicyNamingItsLineBeforeAnyRowIsRead() throws IOException {
+    // Short, with one class left before the quote: this used to open, and the learner then said "a
+    // softmax expert needs at least 2 classes".
+    Path file = write("q.csv", "a,b,y\n1,2,x\n2,3,y\n3,\"4,x\n4,5,y\n5,6,x\n");
+    Path last = write("last.csv", "a,b,y\n1,2,x\n2,3,\"y\n");
+    assertThatThrownBy(() -> CsvReader.open(last, ReadOptions.defaults().withPolicy(MalformedRowPolicy.SKIP)))
+        .hasMessage(last + ":3: unterminated quote: the field opened on line 3 runs to the end of the file, which ends"
+            + " inside it (a quote inside a quoted field is written twice: \"\")");
+    for (MalformedRowPolicy policy : MalformedRowPolicy.values()) {
+      assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withPolicy(policy)))
+          .isExactlyInstanceOf(IOException.class)
+          .hasMessage(file + ":4: unterminated quote: the field opened on line 4 runs to the end of the file (line 6),"
+              + " taking lines 5 to 6 with it (a quote inside a quoted field is written twice: \"\")");
+    }
+    Schema schema = new Schema("s", List.of(Attribute.numeric("a"), Attribute.numeric("b"),
+        Attribute.nominal("y", List.of("x", "y"))), 2);
+    ReadOptions skip = ReadOptions.defaults().withPolicy(MalformedRowPolicy.SKIP);
+    try (CsvReader in = CsvReader.open(new java.io.StringReader(Files.readString(file)), "mem", schema, skip)) {
+      Instance row = new Instance(schema);
+      assertThat(in.next(row)).isTrue();
+      assertThat(in.next(row)).isTrue();
+      assertThatThrownBy(() -> in.next(row)).isExactlyInstanceOf(IOException.class)
+          .hasMessageStartingWith("mem:4: unterminated quote");
+      assertThat(in.skippedRows()).isZero();
+    }
+  }
+
+  @Test
+  void numbersBeyondTheFloatRangeAreMalformedRowsAndNanIsMissingInEveryColumn() throws IOException {
+    Path file = write("r.csv", """
+        x,colour,y
+        1,red,2.5
+        2,NaN,1e300
+        nan,blue,-3.4e38
+        NaN,nan,3.5e38
+        NAN,red,1e999
+        -1e39,blue,4.5
+        """);
+    List<MalformedRowException> heard = new ArrayList<>();
+    ReadOptions options = ReadOptions.defaults().withPolicy(MalformedRowPolicy.SKIP).withListener(heard::add);
+    try (CsvReader in = CsvReader.open(file, options)) {
+      assertThat(in.schema().attribute(0).isNominal()).as("NaN in any spelling is a missing number").isFalse();
+      assertThat(in.schema().attribute(1).values()).as("NaN and nan are missing in a text column too")
+          .containsExactly("red", "blue");
+      assertThat(in.warnings()).isEmpty();
+      List<Instance> rows = all(in);
+      assertThat(rows).extracting(Instance::line).containsExactly(2L, 4L);
+      assertThat(rows.get(1).values()).containsExactly(Double.NaN, 1, -3.4e38);
+      String beyond = " (beyond 3.4e38 in magnitude, the float range the model computes in)";
+      assertThat(heard).extracting(MalformedRowException::line, MalformedRowException::reason).containsExactly(
+          tuple(3L, "out-of-range number '1e300' in column 'y'" + beyond),
+          tuple(5L, "out-of-range number '3.5e38' in column 'y'" + beyond),
+          tuple(6L, "infinite number '1e999' in column 'y'"),
+          tuple(7L, "out-of-range number '-1e39' in column 'x'" + beyond));
+    }
+  }
+
+  @Test
+  void aColumnOfNumbersAndTextIsNominalWithAWarningNamingTheFirstOfEach() throws IOException {
+    Path file = write("h.csv", "a,b,y\n1,x,0\n2,y,1\n0x10,3,0\n4,z,1\n");
+    try (CsvReader in = CsvReader.open(file)) {
+      assertThat(in.schema().attribute(0).values()).as("hexadecimal is text").containsExactly("1", "2", "0x10", "4");
+      assertThat(in.warnings()).containsExactly(
+          "column 'a' holds numbers (first '1' on line 2) and text (first '0x10' on line 4), so it is read as "
+              + "nominal: a number is decimal, like -1.5e3; hexadecimal, thousands separators and units make text",
+          "column 'b' holds numbers (first '3' on line 4) and text (first 'x' on line 2), so it is read as "
+              + "nominal: a number is decimal, like -1.5e3; hexadecimal, thousands separators and units make text");
+      assertThat(all(in)).hasSize(4);
+    }
+  }
+
+  @Test
+  void anInputColumnWithTooManyDistinctValuesIsLeftOutAndSuchATargetIsRefused() throws IOException {
+    StringBuilder sb = new StringBuilder("id,x,colour,y\n");
+    for (int i = 0; i < 50; i++) {
+      sb.append("user").append(i).append(',').append(i).append(',').append(i % 2 == 0 ? "red" : "blue").append(',')
+          .append(i % 3 == 0 ? "a" : "b").append('\n');
+    }
+    Path file = write("ids.csv", sb.toString());
+    try (CsvReader in = CsvReader.open(file, ReadOptions.defaults().withMaxLevels(10))) {
+      assertThat(in.leftOut()).containsExactly("id");
+      assertThat(in.schema().attributes()).extracting(Attribute::name).containsExactly("x", "colour", "y");
+      assertThat(in.schema().targetIndex()).isEqualTo(2);
+      List<Instance> rows = all(in);
+      assertThat(rows).hasSize(50);
+      assertThat(rows.get(3).values()).containsExactly(3, 1, 0);
+    }
+    try (CsvReader in = CsvReader.open(file)) {
+      assertThat(in.leftOut()).as("50 values are within the default limit").isEmpty();
+      assertThat(in.schema().attribute(0).cardinality()).isEqualTo(50);
+    }
+    assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withMaxLevels(10).withTarget("id")))
+        .hasMessage(file + ": the target column 'id' has more than 10 distinct values (an identifier or free text?), "
+            + "too many classes to learn");
+    assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withMaxLevels(10).withTarget("x")
+        .withTargetType(TargetType.NOMINAL))).hasMessageContaining("the target column 'x' has more than 10");
+    Path wide = write("wide.csv", "a,b,y\n1a,2a,0\n1b,2b,1\n1c,2c,0\n");
+    assertThatThrownBy(() -> CsvReader.open(wide, ReadOptions.defaults().withMaxLevels(2)))
+        .hasMessage(wide + ": every input column has more than 2 distinct values (a, b), so none is left to learn "
+            + "from; allow more values per column to keep them");
+  }
+
+  @Test
+  void controlCharactersAndLongValuesOfTheFileAreEscapedInMessages() throws IOException {
+    String long200 = "z".repeat(200);
+    Path file = write("c.csv", "x,y\n1,2\n2,\u001b]0;owned\u0007\u202e\n3," + long200 + "\n\"a\u001bb\"!,4\n");
+    List<MalformedRowException> heard = new ArrayList<>();
+    ReadOptions options = ReadOptions.defaults().withPolicy(MalformedRowPolicy.SKIP).withListener(heard::add)
+        .withTargetType(TargetType.NUMERIC);
+    try (CsvReader in = CsvReader.open(file, options)) {
+      assertThat(all(in)).hasSize(1);
+    }
+    assertThat(heard).extracting(MalformedRowException::reason).containsExactly(
+        "unparsable number '\\u001b]0;owned\\u0007\\u202e' in column 'y'",
+        "unparsable number '" + "z".repeat(Printable.MAX_CHARS) + "... (200 characters)' in column 'y'",
+        "unexpected character '!' after the closing quote of field 1");
+    Path dup = write("dup.csv", "a\tb,c,a\tb\n1,2,3\n");
+    assertThatThrownBy(() -> CsvReader.open(dup))
+        .hasMessage(dup + ":1: column name 'a\\tb' appears twice in the header");
+  }
+
+  @Test
+  void aTruncatedGzipFileIsNamedWithTheLineReached() throws IOException {
+    StringBuilder sb = new StringBuilder("x,y\n");
+    java.util.Random r = new java.util.Random(1);
+    for (int i = 0; i < 20_000; i++) {
+      sb.append(r.nextGaussian()).append(',').append(i % 2).append('\n');
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (OutputStream out = new GZIPOutputStream(bytes)) {
+      out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    Path file = dir.resolve("cut.csv.gz");
+    Files.write(file, java.util.Arrays.copyOf(bytes.toByteArray(), bytes.size() / 2));
+    assertThatThrownBy(() -> CsvReader.open(file)).isInstanceOf(IOException.class)
+        .hasMessageStartingWith(file + ": truncated gzip data: the file ends inside its compressed stream "
+            + "(reading line ")
+        .hasMessageNotContaining("ZLIB");
+    Path header = dir.resolve("cut-header.csv.gz");
+    Files.write(header, java.util.Arrays.copyOf(bytes.toByteArray(), 5));
+    assertThatThrownBy(() -> CsvReader.open(header)).hasMessage(header
+        + ": truncated gzip data: the file ends inside its compressed stream");
+    Path corrupt = dir.resolve("corrupt.csv.gz");
+    byte[] broken = bytes.toByteArray().clone();
+    for (int i = 20; i < 60; i++) {
+      broken[i] = (byte) 0xff;
+    }
+    Files.write(corrupt, broken);
+    assertThatThrownBy(() -> CsvReader.open(corrupt)).hasMessageStartingWith(corrupt + ": corrupt gzip data (");
+  }
+
+  @Test
+  void directoriesDevicesAndEmptyFilesAreNamedForWhatTheyAre() throws IOException {
+    assertThatThrownBy(() -> CsvReader.open(dir)).hasMessage(dir + " is a directory, not a data file");
+    Path devNull = Path.of("/dev/null");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(devNull));
+    assertThatThrownBy(() -> CsvReader.open(devNull)).hasMessage("/dev/null is not a regular file (a device, pipe or "
+        + "socket); give a .csv or .arff file, optionally gzipped");
+    assertThatThrownBy(() -> CsvReader.open(dir.resolve("none.csv")))
+        .isInstanceOf(java.nio.file.NoSuchFileException.class);
+    Path empty = write("empty.csv", "");
+    assertThatThrownBy(() -> CsvReader.open(empty)).hasMessage(empty + ": empty file, expected a header row");
+  }
+
+  @Test
+  void readingARowAllocatesNothing() throws IOException {
+    StringBuilder sb = new StringBuilder("x,colour,z,y\n");
+    java.util.Random r = new java.util.Random(3);
+    for (int i = 0; i < 60_000; i++) {
+      sb.append(r.nextGaussian()).append(',').append(i % 3 == 0 ? "red" : "blue").append(',').append(i % 17)
+          .append(',').append(i % 2).append('\n');
+    }
+    Path file = write("alloc.csv", sb.toString());
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    try (CsvReader in = CsvReader.open(file)) {
+      Instance row = new Instance(in.schema());
+      for (int i = 0; i < 10_000; i++) {
+        in.next(row);
+      }
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 50_000; i++) {
+        in.next(row);
+      }
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertThat(allocated).as("bytes allocated by reading 50,000 rows").isLessThan(50_000);
     }
   }
 }

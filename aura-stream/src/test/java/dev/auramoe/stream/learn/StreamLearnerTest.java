@@ -115,4 +115,64 @@ class StreamLearnerTest {
     assertThatThrownBy(() -> l.testThenTrain(bad)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("class index");
   }
+
+  @Test
+  void aTargetBeyondTheFloatRangeIsRefusedBeforeAnythingMovesAndTheDetectorNeverSeesNaN() {
+    Schema s = new Schema("reg", List.of(Attribute.numeric("x"), Attribute.numeric("y")), 1);
+    StreamLearner l = StreamLearner.builder(s)
+        .driftDetector(() -> dev.auramoe.stream.drift.Adwin.increasesOnly(0.002)).build();
+    Instance in = new Instance(s);
+    SplittableRandom r = new SplittableRandom(4);
+    for (int i = 0; i < 200; i++) {
+      in.set(0, r.nextGaussian());
+      in.set(1, 3 * in.value(0));
+      l.testThenTrain(in);
+    }
+    String before = java.util.Arrays.toString(((dev.auramoe.experts.AdaptiveExpert) l.model().expert(0)).state());
+    in.set(1, 1e300);
+    assertThatThrownBy(() -> l.testThenTrain(in)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("target 1.0E300 is beyond 3.4028234663852886E38 in magnitude, the float range the model "
+            + "computes in");
+    assertThat(java.util.Arrays.toString(((dev.auramoe.experts.AdaptiveExpert) l.model().expert(0)).state()))
+        .isEqualTo(before);
+    // The float range's ends are accepted, and the errors stay finite for the detectors.
+    for (int i = 0; i < 200; i++) {
+      in.set(0, r.nextGaussian());
+      in.set(1, i % 2 == 0 ? 3.4e38 : -3.4e38);
+      assertThat(l.testThenTrain(in)).isFinite();
+    }
+  }
+
+  @Test
+  void aFeatureBeyondTheFloatRangeIsMissingAndKeepsTheStatisticsFinite() {
+    Schema s = new Schema("reg", List.of(Attribute.numeric("x"), Attribute.numeric("y")), 1);
+    FeatureEncoder enc = new FeatureEncoder(s);
+    Instance in = new Instance(s);
+    float[] f = new float[1];
+    for (int i = 0; i < 10; i++) {
+      in.set(0, i % 2 == 0 ? 1e308 : -1e308);
+      enc.encode(in, f);
+      enc.update(in);
+      assertThat(f[0]).isZero();
+      in.set(0, i);
+      enc.encode(in, f);
+      enc.update(in);
+      assertThat(f[0]).isFinite();
+    }
+  }
+
+  @Test
+  void aClassTargetNeedsTwoClassesAndTopKIsAtMostTheExperts() {
+    Schema one = new Schema("one", List.of(Attribute.numeric("x"), Attribute.nominal("y", List.of("a"))), 1);
+    assertThatThrownBy(() -> StreamLearner.builder(one).build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the target 'y' has 1 class ('a'): a classifier needs at least 2");
+    assertThatThrownBy(() -> StreamLearner.builder(MIXED).experts(4).topK(9).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("top-k 9 is more than the 4 experts");
+    assertThatThrownBy(() -> StreamLearner.builder(MIXED).topK(0)).isInstanceOf(IllegalArgumentException.class);
+    StreamLearner single = StreamLearner.builder(MIXED).experts(1).build();
+    Instance in = new Instance(MIXED);
+    in.set(3, 1);
+    single.testThenTrain(in);
+    assertThat(single.lastExperts(new int[1])).as("the default top-k fits one expert").isEqualTo(1);
+  }
 }
