@@ -120,6 +120,10 @@ class ExpertsAndSettingsTest {
           {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"rls\",\"lambda\":1e-39}", 400, "lambda"},
           {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"rls\",\"delta\":1e-46}", 400, "delta"},
           {"POST", "/v1/models/m/experts", "{\"name\":\"bad name\"}", 400, "expert name must be"},
+          // A parameter of the other kind would be ignored: refused instead.
+          {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"lambda\":0.9}", 400, "'lambda' does not apply to an expert of kind 'nlms'"},
+          {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"nlms\",\"delta\":2}", 400, "'delta' does not apply"},
+          {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"kind\":\"rls\",\"mu\":0.5}", 400, "'mu' does not apply to an expert of kind 'rls', which takes lambda and delta"},
           {"POST", "/v1/models/m/experts", "{\"kind\":\"nlms\"}", 400, "field 'name' is required"},
           {"POST", "/v1/models/m/experts", "{\"name\":\"x\",\"size\":3}", 400, "size"},
           {"POST", "/v1/models/nope/experts", "{\"name\":\"x\"}", 404, "unknown model 'nope'"},

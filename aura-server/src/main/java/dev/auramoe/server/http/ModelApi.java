@@ -181,10 +181,14 @@ public final class ModelApi {
     if (expert == null) {
       throw ApiException.badRequest("field 'name' is required");
     }
-    ExpertSpec spec = new ExpertSpec(expert, JsonRequests.string(o, "kind", "nlms"),
+    String kind = JsonRequests.string(o, "kind", "nlms");
+    ExpertSpec spec = new ExpertSpec(expert, kind,
         JsonRequests.number(o, "mu", e.spec().mu()),
         JsonRequests.number(o, "lambda", ExpertSpec.DEFAULT_LAMBDA),
         JsonRequests.number(o, "delta", ExpertSpec.DEFAULT_DELTA));
+    java.util.List<String> given = new java.util.ArrayList<>();
+    o.fieldNames().forEachRemaining(given::add);
+    ExpertSpec.checkParametersApply(kind, given);
     return Reply.created(expertChange(expert, e.addExpert(spec)));
   }
 

@@ -54,6 +54,28 @@ public record ExpertSpec(String name, String kind, double mu, double lambda, dou
   }
 
 
+  /**
+   * Checks that a request names only parameters the kind uses: {@code mu} for {@code nlms},
+   * {@code lambda} and {@code delta} for {@code rls}. A parameter of the other kind would be
+   * silently ignored, so it is refused instead.
+   *
+   * @param kind the requested kind; an unknown one is left for {@link #validate} to refuse
+   * @param given the parameter names the request carries (other fields are ignored here)
+   * @throws ApiException 400 naming the parameter and the kind
+   */
+  public static void checkParametersApply(String kind, java.util.Collection<String> given) {
+    if (!"nlms".equals(kind) && !"rls".equals(kind)) {
+      return;
+    }
+    java.util.List<String> uses = "rls".equals(kind) ? java.util.List.of("lambda", "delta") : java.util.List.of("mu");
+    for (String p : java.util.List.of("mu", "lambda", "delta")) {
+      if (given.contains(p) && !uses.contains(p)) {
+        throw ApiException.badRequest("'" + p + "' does not apply to an expert of kind '" + kind + "', which takes "
+            + String.join(" and ", uses));
+      }
+    }
+  }
+
   /** Float parameters the expert holds for a model of this shape. */
   public long parameters(int inputDim, int outputDim) {
     return parameters(kind, inputDim, outputDim);
