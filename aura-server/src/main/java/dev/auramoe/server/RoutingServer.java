@@ -74,12 +74,20 @@ import java.util.Objects;
  * directory models live in memory only.
  *
  * <h2>Errors</h2>
- * Every refusal is JSON {@code {"error": "...", "status": N}}: 400 for invalid JSON, unknown fields,
- * wrong dimensions and values that are not finite floats; 404 for an unknown model, stream or path;
- * 405 for a known path with another method; 409 for a taken name; 413 for a body or batch over the
- * limits ({@link ServerLimits}); 415 for a body that is not JSON; 503 when the learn journal fails.
- * A 500 means a server fault and says nothing more. No response ever carries a stack trace.
- * Requests are validated completely before a model is touched, so a refused request changes nothing.
+ * Every refusal is JSON {@code {"error": "...", "status": N}} with Content-Type application/json: 400
+ * for invalid JSON, unknown fields, wrong dimensions and values that are not finite floats, and for
+ * a malformed Content-Type; 404 for an unknown model, stream or path; 405 for a known path with
+ * another method (with {@code Allow}); 409 for a taken name; 413 for a body or batch over the limits
+ * ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 503 when the learn journal
+ * fails. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
+ * headers, bad Content-Length or Transfer-Encoding, 414, 431, a gzip or other coded body: 415, 501,
+ * 505) answer the same JSON error; see {@link HttpLayer}. A 500 means a server fault and says nothing
+ * more. No response ever carries a stack trace. Requests are validated completely before a model is
+ * touched, so a refused request changes nothing. Every GET endpoint also answers HEAD.
+ *
+ * <p>Every number answered is finite: a prediction beyond float range saturates at
+ * {@code +-3.4028235E38} and its squared error is computed in double (see
+ * {@link dev.auramoe.MixtureOfExperts}), and 3.4028235E38 is accepted back as a float.
  *
  * <h2>Knobs</h2>
  * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits}, and either a
@@ -158,7 +166,7 @@ public final class RoutingServer implements AutoCloseable {
       try {
         store = DataStore.open(dataDir, registry, walOptions, snapshotEvery);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + describe(e), e);
       }
     }
     server = WebServer.builder()
@@ -178,6 +186,19 @@ public final class RoutingServer implements AutoCloseable {
           + " (the port is taken, or the address is not this machine's)");
     }
     return this;
+  }
+
+  /** What went wrong, with the file and the reason (a file system exception's message is only the file). */
+  private static String describe(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+      String reason = f.getReason() != null ? f.getReason()
+          : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+          : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists, and is not a directory"
+          : f.getClass().getSimpleName();
+      return f.getFile() + ": " + reason;
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /**
