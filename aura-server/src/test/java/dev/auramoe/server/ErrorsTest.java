@@ -266,6 +266,13 @@ class ErrorsTest {
   }
 
   @Test
+  void refusalsBeforeRoutingAreCounted() {
+    client.raw(request("GET /health HTTP/1.0", "", ""));
+    assertThat(client.get("/metrics").body())
+        .contains("aura_http_requests_total{endpoint=\"refused before routing\",status=\"505\"}");
+  }
+
+  @Test
   void anIdentityContentEncodingIsAccepted() {
     TestClient.Response r = client.raw(post(header("Content-Encoding", "identity")
         + header("Content-Length", Integer.toString(OK_BODY.length())) + header("Connection", "close"), OK_BODY));

@@ -78,12 +78,13 @@ public final class HttpLayer {
    * The status and message of a refusal Helidon made, from its default status and message and
    * what it parsed of the request.
    */
-  record Refusal(int status, String message) {}
+  private record Refusal(int status, String message) {}
 
-  static Refusal refusal(DirectHandler.TransportRequest request, DirectHandler.EventType type, Status defaultStatus,
+  private static Refusal refusal(DirectHandler.TransportRequest request, DirectHandler.EventType type, Status defaultStatus,
       String helidonMessage) {
     int status = defaultStatus.code();
-    if (type == DirectHandler.EventType.INTERNAL_ERROR && request.method().isEmpty() && request.path().isEmpty()) {
+    if (type == DirectHandler.EventType.INTERNAL_ERROR && request.method().isEmpty() && request.path().isEmpty()
+        && request.protocolVersion().isEmpty()) {
       // Before the request line was read there is no request to have failed on: Helidon reports a
       // method with characters a token may not hold (a control character) as an internal error.
       return new Refusal(400, MALFORMED_LINE);
@@ -111,9 +112,14 @@ public final class HttpLayer {
       case 413 -> new Refusal(413, "the request body is too large");
       case 501 -> new Refusal(501, "Transfer-Encoding '" + header(request, HeaderNames.TRANSFER_ENCODING)
           + "' is not supported: send the body with Content-Length or chunked");
+      // A concurrency limit, when one is configured (none by default).
+      case 503 -> new Refusal(503, "too many concurrent requests; retry later");
       default -> {
         if (status >= 500) {
           yield new Refusal(status, "internal server error");
+        }
+        if (status != 400) {
+          yield new Refusal(status, m.isEmpty() ? defaultStatus.reasonPhrase() : shorten(m));
         }
         if (m.isEmpty() || m.equals(UNSAFE)) {
           // Helidon hides the detail of a malformed request line: name what can be said.
