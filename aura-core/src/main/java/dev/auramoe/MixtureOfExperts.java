@@ -11,6 +11,7 @@ import dev.auramoe.energy.EnergyMeter;
 import dev.auramoe.energy.EnergyReport;
 import dev.auramoe.experts.AdaptiveExpert;
 import dev.auramoe.experts.Expert;
+import dev.auramoe.experts.Experts;
 import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
 import dev.auramoe.routing.RouteBuffer;
@@ -85,6 +86,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * anything is changed. Expert code runs after routing: an exception thrown by a user's
  * {@link dev.auramoe.experts.FunctionExpert} propagates, and the routing of that input (the stream's
  * cell state, the balancer, the energy counters) has then already happened.
+ *
+ * <h2>Float range</h2>
+ * Finite inputs and targets can still produce a prediction beyond float range (a large input times
+ * a learned weight): every prediction saturates at {@code +-Float.MAX_VALUE} instead of becoming
+ * infinite, and its squared error is computed in double, so both are always finite. Such a learn
+ * is applied like any other (so it stays deterministic and replayable); an expert output whose
+ * error, or whose update, would leave float range learns nothing from that sample, so the state
+ * stays finite and every snapshot loadable. A user's expert that predicts NaN for a finite input
+ * raises an {@link IllegalStateException} after the routing.
  *
  * <h2>Fast path</h2>
  * With {@code --add-modules jdk.incubator.vector} and aura-simd on the class path the Vector API
@@ -826,16 +836,30 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** Routes x and writes the mixture's prediction into {@code yHat}; allocates nothing. */
   public void predict(String stream, float[] x, float[] yHat) {
+    predict(stream, x, yHat, null);
+  }
+
+  /**
+   * As {@link #predict(String, float[], float[])}, also copying the routing (the experts and the
+   * weights that made the prediction) into a buffer.
+   *
+   * @param routeOut receives the routing, or null
+   */
+  public void predict(String stream, float[] x, float[] yHat, RouteBuffer routeOut) {
     checkInput(x);
     checkLength(yHat, out, "prediction buffer");
     checkNotAliased(yHat, x, "the input x");
+    if (routeOut != null) {
+      checkBuffer(routeOut);
+    }
     lock.lock();
     try {
       StreamState s = stream(stream);
       checkCausalPolicy();
       meter.beginCall();
-      routeLocked(s, x, 0, null, Float.NaN, null, scratchRoute);
-      mixLocked(x, scratchRoute, yHat);
+      RouteBuffer b = routeOut == null ? scratchRoute : routeOut;
+      routeLocked(s, x, 0, null, Float.NaN, null, b);
+      mixLocked(x, b, yHat);
     } finally {
       lock.unlock();
     }
@@ -857,6 +881,32 @@ public final class MixtureOfExperts implements AutoCloseable {
       }
     }
     meter.add(Component.EXPERTS, macs + (long) kk * out);
+    if (!k.allFinite(yHat, 0, out)) {
+      saturateMixLocked(chosen, w, kk, yHat);
+    }
+  }
+
+  /**
+   * The slow path of {@link #mixLocked} when the float mixture left float range: each output is
+   * mixed again in double from the experts' outputs (saturated at +-Float.MAX_VALUE, as the built-in
+   * experts' own are) and saturated in turn.
+   *
+   * @throws IllegalStateException when an expert predicted NaN (a user's expert; the built-in ones
+   *     never do for finite input)
+   */
+  private void saturateMixLocked(int[] chosen, float[] w, int kk, float[] yHat) {
+    for (int i = 0; i < out; i++) {
+      double s = 0;
+      for (int j = 0; j < kk; j++) {
+        float o = expertOut[j][i];
+        if (o != o) {
+          throw new IllegalStateException("expert '" + experts[chosen[j]].name() + "' predicted NaN at output " + i
+              + " for a finite input");
+        }
+        s += (double) w[j] * Experts.saturate(o);
+      }
+      yHat[i] = Experts.saturate(s);
+    }
   }
 
   /** The result of one {@link #learn} call. */
@@ -935,8 +985,10 @@ public final class MixtureOfExperts implements AutoCloseable {
     int kk = b.k();
     double se = 0;
     for (int i = 0; i < out; i++) {
-      double d = y[i] - yHat[i];
-      se += d * d;
+      float d = y[i] - yHat[i];
+      // Both lie in float range, their difference may not: then it is taken in double.
+      double dd = Float.isFinite(d) ? d : (double) y[i] - yHat[i];
+      se += dd * dd;
     }
     if (kk == 0) {
       // Every slot was dropped (capacity) or taken by no expert (expert choice): nothing to learn.

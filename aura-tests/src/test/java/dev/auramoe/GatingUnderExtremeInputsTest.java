@@ -86,6 +86,59 @@ class GatingUnderExtremeInputsTest {
     });
   }
 
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(CellType.class)
+  void extremeTargetsGiveFinitePredictionsErrorsAndState(CellType type) {
+    // Targets and inputs anywhere in float range: a prediction may be beyond it (it saturates at
+    // +-Float.MAX_VALUE), its squared error is computed in double and is finite, and no update may
+    // leave a weight non-finite.
+    Props.forAll(777 + type.ordinal(), 120, g -> {
+      MixtureOfExperts m = model(g, type, true);
+      float[] yHat = new float[2];
+      RouteBuffer b = m.newRouteBuffer();
+      for (int t = 0; t < 40; t++) {
+        float[] x = g.chance(0.4) ? g.gaussianVector(m.inputDim(), 2)
+            : g.extremeVector(m.inputDim(), g.oneOf(Float.MAX_VALUE, Float.MAX_VALUE / 2, 1e30f, 1e19f));
+        float[] y = g.chance(0.3) ? g.gaussianVector(2, 3) : g.extremeVector(2, g.oneOf(Float.MAX_VALUE, 1e30f));
+        double se = m.learn(MixtureOfExperts.DEFAULT_STREAM, x, y, yHat, b);
+        assertFinitePrediction(yHat, "learn");
+        assertThat(Double.isFinite(se)).as("squared error %s of %s for %s", se, java.util.Arrays.toString(yHat),
+            java.util.Arrays.toString(y)).isTrue();
+        float[] p = m.predict(MixtureOfExperts.DEFAULT_STREAM,
+            g.extremeVector(m.inputDim(), g.oneOf(Float.MAX_VALUE, 1e30f)));
+        assertFinitePrediction(p, "predict");
+      }
+      assertAllFinite(m);
+    });
+  }
+
+  @Test
+  void aPredictionBeyondFloatRangeSaturatesAndItsErrorIsExact() {
+    MixtureOfExperts m = MixtureOfExperts.builder(3, 1).experts(dev.auramoe.experts.Experts.nlms("e", 1, 3, 1, 0.5))
+        .topK(1).cell(CellConfig.DEFAULT.withHidden(4)).seed(3).build();
+    String s = MixtureOfExperts.DEFAULT_STREAM;
+    float[] yHat = new float[1];
+    // Teach the expert w = b = 0.75 (y = 3 at x = 1), then predict at 2e38 per input: 4.5e38.
+    for (int t = 0; t < 200; t++) {
+      m.learn(s, new float[] {1, 1, 1}, new float[] {3}, yHat);
+    }
+    float[] big = {2e38f, 2e38f, 2e38f};
+    float[] p = m.predict(s, big);
+    assertThat(p[0]).as("w . x + b is about 4.5e38, beyond float range: it saturates").isEqualTo(Float.MAX_VALUE);
+    float[] target = {-Float.MAX_VALUE};
+    double se = m.learn(s, big, target, yHat);
+    assertThat(yHat[0]).isEqualTo(Float.MAX_VALUE);
+    double d = (double) Float.MAX_VALUE * 2;
+    assertThat(se).as("(y - yHat)^2 in double, not (float) -Infinity squared").isEqualTo(d * d);
+    assertAllFinite(m);
+  }
+
+  private static void assertFinitePrediction(float[] p, String what) {
+    for (int i = 0; i < p.length; i++) {
+      assertThat(Float.isFinite(p[i])).as("%s prediction[%d] = %s", what, i, p[i]).isTrue();
+    }
+  }
+
   static void assertAllFinite(MixtureOfExperts m) {
     for (int e = 0; e < m.expertCount(); e++) {
       if (m.expert(e) instanceof AdaptiveExpert a) {

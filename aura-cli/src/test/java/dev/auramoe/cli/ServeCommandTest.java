@@ -51,4 +51,25 @@ class ServeCommandTest {
     assertThat(bad.exitCode()).isNotZero();
     assertThat(bad.err()).contains("--token-file");
   }
+
+  @Test
+  void aServerThatCannotStartSaysWhyInOneLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String nl = System.lineSeparator();
+    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      CliTest.Run busy = CliTest.run("serve", "--port", Integer.toString(port), "--data", dir.resolve("d").toString());
+      assertThat(busy.exitCode()).isEqualTo(1);
+      assertThat(busy.err()).isEqualTo("aura serve: cannot listen on 127.0.0.1:" + port + ": address already in use" + nl);
+      assertThat(dir.resolve("d")).as("refused before any recovery").doesNotExist();
+    }
+    CliTest.Run host = CliTest.run("serve", "--host", "no-such-host.invalid", "--port", "0", "--in-memory");
+    assertThat(host.exitCode()).isEqualTo(1);
+    assertThat(host.err()).isEqualTo("aura serve: cannot listen on no-such-host.invalid:0: unknown host" + nl);
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
+    CliTest.Run data = CliTest.run("serve", "--port", "0", "--data", file.toString());
+    assertThat(data.exitCode()).isEqualTo(1);
+    assertThat(data.err()).startsWith("aura serve: cannot recover from " + file + ": ").contains("Not a directory")
+        .endsWith(nl).hasLineCount(1);
+  }
 }

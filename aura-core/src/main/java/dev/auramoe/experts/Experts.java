@@ -66,6 +66,34 @@ public final class Experts {
     }
   }
 
+  /**
+   * The float nearest {@code v} within float range: values beyond it saturate at
+   * {@code +-Float.MAX_VALUE} instead of becoming infinite. NaN stays NaN.
+   */
+  public static float saturate(double v) {
+    return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v));
+  }
+
+  /**
+   * {@code w[base..base+in) . x + w[base+in]} in double precision, saturated to float range: the
+   * slow path of a linear expert whose float sum overflowed (the terms are products of finite
+   * floats, so the double sum is finite and exact enough to round to the right float).
+   */
+  static float saturatedLinear(float[] w, int base, float[] x, int in) {
+    double s = w[base + in];
+    for (int i = 0; i < in; i++) {
+      s += (double) w[base + i] * x[i];
+    }
+    return saturate(s);
+  }
+
+  /**
+   * Bound on one weight update {@code |delta|} below which {@code w + delta} cannot overflow for
+   * any finite float w: it is under half an ulp of {@code Float.MAX_VALUE} (2^103), so the sum
+   * rounds to at most MAX_VALUE. Larger updates are applied only if every weight stays finite.
+   */
+  static final double SAFE_UPDATE = 1e30;
+
   static void checkState(float[] s, int expected, String name) {
     if (s.length != expected) {
       throw new IllegalArgumentException("state of expert '" + name + "' must have " + expected

@@ -11,6 +11,7 @@ package dev.auramoe.experts;
  * </pre>
  *
  * (Widrow and Hoff 1960; Nagumo and Noda 1967.) {@code g} is the credit the mixture gives the expert.
+ * A prediction beyond float range saturates at {@code +-Float.MAX_VALUE}.
  *
  * <ul>
  *   <li>{@code mu} in (0, 2): the step; near 0 learns slowly with little noise, near 2 tracks fast
@@ -41,7 +42,10 @@ public final class NlmsExpert extends NormalisedLinearExpert {
   public void predict(float[] x, float[] y) {
     int stride = in + 1;
     for (int o = 0; o < out; o++) {
-      y[o] = k.dot(w, o * stride, x, 0, in) + w[o * stride + in];
+      float v = k.dot(w, o * stride, x, 0, in) + w[o * stride + in];
+      // Beyond float range the float sum overflows (or gives NaN from Infinity - Infinity):
+      // saturate the exact value instead.
+      y[o] = Float.isFinite(v) ? v : Experts.saturatedLinear(w, o * stride, x, in);
     }
   }
 

@@ -28,6 +28,8 @@ abstract sealed class NormalisedLinearExpert extends AbstractExpert implements A
   final float[] w;
   /** The kernels. */
   final KernelSupport k = KernelProvider.get();
+  /** One row as it was before a guarded update (see {@link #learn}). */
+  private final float[] before;
 
   /**
    * Validates the float values that are stored (and snapshotted), not the doubles given:
@@ -51,8 +53,15 @@ abstract sealed class NormalisedLinearExpert extends AbstractExpert implements A
     this.eps = epsF;
     this.leak = leakF;
     this.w = new float[outputDim * (inputDim + 1)];
+    this.before = new float[inputDim + 1];
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The weights always stay finite: an output whose error overflows float, or whose update would
+   * take a weight beyond float range, learns nothing from this sample.
+   */
   @Override
   public final void learn(float[] x, float[] y, float[] prediction, float weight) {
     if (weight <= 0f) {
@@ -62,6 +71,8 @@ abstract sealed class NormalisedLinearExpert extends AbstractExpert implements A
     float step = mu * weight / norm;
     float keep = 1f - mu * leak;
     int stride = in + 1;
+    // |x_i| <= |x| <= sqrt(norm), and norm >= 1 bounds the bias step too.
+    double xBound = Math.sqrt(norm);
     for (int o = 0; o < out; o++) {
       float g = step * (y[o] - prediction[o]);
       if (!Float.isFinite(g)) {
@@ -69,6 +80,12 @@ abstract sealed class NormalisedLinearExpert extends AbstractExpert implements A
         continue;
       }
       int base = o * stride;
+      // Steps below SAFE_UPDATE cannot overflow any weight; a larger one (a huge error at a small
+      // input) is undone when it would.
+      boolean guarded = Math.abs(g) * xBound >= Experts.SAFE_UPDATE;
+      if (guarded) {
+        System.arraycopy(w, base, before, 0, stride);
+      }
       if (keep != 1f) {
         for (int i = 0; i < stride; i++) {
           w[base + i] *= keep;
@@ -76,6 +93,9 @@ abstract sealed class NormalisedLinearExpert extends AbstractExpert implements A
       }
       k.axpy(g, x, 0, w, base, in);
       w[base + in] += g;
+      if (guarded && !k.allFinite(w, base, stride)) {
+        System.arraycopy(before, 0, w, base, stride);
+      }
     }
   }
 

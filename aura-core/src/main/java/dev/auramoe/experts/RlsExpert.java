@@ -26,7 +26,9 @@ package dev.auramoe.experts;
  * that stop exciting some direction, P grows by 1/lambda per update in that direction (the classic
  * RLS wind-up). When an entry of P passes {@value #P_LIMIT}, P is reset to I / delta and the weights
  * are kept (covariance resetting), so P never overflows and the state always stays finite (and
- * snapshots loadable); {@link #correlationResets()} counts the resets.
+ * snapshots loadable); {@link #correlationResets()} counts the resets. Likewise an output whose
+ * update would take a weight beyond float range learns nothing from that sample, and a prediction
+ * beyond float range saturates at {@code +-Float.MAX_VALUE}.
  */
 public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
 
@@ -75,7 +77,7 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
       for (int i = 0; i < in; i++) {
         s += w[o * n + i] * x[i];
       }
-      y[o] = s;
+      y[o] = Float.isFinite(s) ? s : Experts.saturatedLinear(w, o * n, x, in);
     }
   }
 
@@ -93,6 +95,7 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
     z[in] = 1f;
     // pz = P z (P symmetric)
     float zpz = 0f;
+    float pzMax = 0f;
     for (int i = 0; i < n; i++) {
       float s = 0f;
       for (int j = 0; j < n; j++) {
@@ -100,6 +103,7 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
       }
       pz[i] = s;
       zpz += z[i] * s;
+      pzMax = Math.max(pzMax, Math.abs(s));
     }
     if (!Float.isFinite(zpz)) {
       // z'Pz overflowed float (a huge input): the gain would be 0 * Infinity = NaN. Skip the sample.
@@ -111,6 +115,9 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
       float e = y[o] - prediction[o];
       if (!Float.isFinite(e)) {
         continue; // an overflowed prediction teaches nothing
+      }
+      if ((double) Math.abs(scale) * pzMax * Math.abs(e) >= Experts.SAFE_UPDATE && !updateStaysFinite(o, scale, e)) {
+        continue; // a huge error whose update would take a weight beyond float range teaches nothing
       }
       for (int i = 0; i < n; i++) {
         w[o * n + i] += scale * pz[i] * e;
@@ -134,6 +141,16 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
       resetCorrelation();
       resets++;
     }
+  }
+
+  /** Whether output o's update (the same expression as {@link #learn} applies) leaves every weight finite. */
+  private boolean updateStaysFinite(int o, float scale, float e) {
+    for (int i = 0; i < n; i++) {
+      if (!Float.isFinite(w[o * n + i] + scale * pz[i] * e)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** How often P was reset since creation (not part of the state). */

@@ -1,5 +1,6 @@
 package dev.auramoe.server;
 
+import dev.auramoe.server.http.HttpLayer;
 import dev.auramoe.server.http.JsonRequests;
 import dev.auramoe.server.http.ModelApi;
 import dev.auramoe.server.http.Reply;
@@ -73,12 +74,20 @@ import java.util.Objects;
  * directory models live in memory only.
  *
  * <h2>Errors</h2>
- * Every refusal is JSON {@code {"error": "...", "status": N}}: 400 for invalid JSON, unknown fields,
- * wrong dimensions and values that are not finite floats; 404 for an unknown model, stream or path;
- * 405 for a known path with another method; 409 for a taken name; 413 for a body or batch over the
- * limits ({@link ServerLimits}); 415 for a body that is not JSON; 503 when the learn journal fails.
- * A 500 means a server fault and says nothing more. No response ever carries a stack trace.
- * Requests are validated completely before a model is touched, so a refused request changes nothing.
+ * Every refusal is JSON {@code {"error": "...", "status": N}} with Content-Type application/json: 400
+ * for invalid JSON, unknown fields, wrong dimensions and values that are not finite floats, and for
+ * a malformed Content-Type; 404 for an unknown model, stream or path; 405 for a known path with
+ * another method (with {@code Allow}); 409 for a taken name; 413 for a body or batch over the limits
+ * ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 503 when the learn journal
+ * fails. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
+ * headers, bad Content-Length or Transfer-Encoding, 414, 431, a gzip or other coded body: 415, 501,
+ * 505) answer the same JSON error; see {@link HttpLayer}. A 500 means a server fault and says nothing
+ * more. No response ever carries a stack trace. Requests are validated completely before a model is
+ * touched, so a refused request changes nothing. Every GET endpoint also answers HEAD.
+ *
+ * <p>Every number answered is finite: a prediction beyond float range saturates at
+ * {@code +-3.4028235E38} and its squared error is computed in double (see
+ * {@link dev.auramoe.MixtureOfExperts}), and 3.4028235E38 is accepted back as a float.
  *
  * <h2>Knobs</h2>
  * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits}, and either a
@@ -140,21 +149,24 @@ public final class RoutingServer implements AutoCloseable {
   }
 
   /**
-   * Recovers the models from the data directory, if there is one, then starts listening.
+   * Checks that the address can be listened on, recovers the models from the data directory, if
+   * there is one, then starts listening.
    *
    * @return this server
-   * @throws IllegalStateException when already started
+   * @throws IllegalStateException when already started, or when the address cannot be listened on
+   *     (one line: "cannot listen on HOST:PORT: address already in use", "... unknown host", ...)
    * @throws UncheckedIOException when the data directory cannot be read
    */
   public synchronized RoutingServer start() {
     if (server != null || store != null) {
       throw new IllegalStateException("the server was already started");
     }
+    checkListenable(host, requestedPort);
     if (dataDir != null) {
       try {
         store = DataStore.open(dataDir, registry, walOptions, snapshotEvery);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + e.getMessage(), e);
+        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + describe(e), e);
       }
     }
     server = WebServer.builder()
@@ -162,6 +174,7 @@ public final class RoutingServer implements AutoCloseable {
         .port(requestedPort)
         .shutdownHook(false)
         .shutdownGracePeriod(Duration.ofSeconds(2))
+        .update(b -> HttpLayer.configure(b, metrics))
         .routing(this::routing)
         .build()
         .start();
@@ -173,6 +186,41 @@ public final class RoutingServer implements AutoCloseable {
           + " (the port is taken, or the address is not this machine's)");
     }
     return this;
+  }
+
+  /** What went wrong, with the file and the reason (a file system exception's message is only the file). */
+  private static String describe(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+      String reason = f.getReason() != null ? f.getReason()
+          : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+          : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists, and is not a directory"
+          : f.getClass().getSimpleName();
+      return f.getFile() + ": " + reason;
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  /**
+   * Binds the address once and lets it go, so that a taken port, an unknown host or an address of
+   * another machine is one clear message before any recovery starts (Helidon would log its failed
+   * bind with stack traces and return a server that is not running). A port taken in the moment
+   * between this check and the real bind is still caught after the start.
+   */
+  private static void checkListenable(String host, int port) {
+    java.net.InetSocketAddress address = new java.net.InetSocketAddress(host, port);
+    String where = "cannot listen on " + host + ":" + port + ": ";
+    if (address.isUnresolved()) {
+      throw new IllegalStateException(where + "unknown host");
+    }
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(address);
+    } catch (IOException e) {
+      String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new IllegalStateException(where + why.substring(0, 1).toLowerCase(java.util.Locale.ROOT)
+          + why.substring(1), e);
+    }
   }
 
   /** The bound port (the chosen one when the requested port was 0). */
@@ -282,13 +330,21 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.GET, MODEL + "/stats", null, req -> api.stats(name(req)));
     route(r, Method.POST, MODEL + "/snapshot", null, req -> snapshot(name(req)));
     route(r, Method.POST, MODEL + "/restore", null, req -> restore(name(req)));
-    // A known path with another method: 405 with the allowed methods.
+    // A known path with another method: 405 with the allowed methods, in the body and in Allow.
     for (Map.Entry<String, List<Method>> p : paths.entrySet()) {
-      String allow = String.join(", ", p.getValue().stream().map(Method::text).toList());
-      r.any(p.getKey(), wrap("other " + p.getKey(), req -> {
+      List<String> methods = new ArrayList<>(p.getValue().stream().map(Method::text).toList());
+      if (methods.contains("GET")) {
+        methods.add(methods.indexOf("GET") + 1, "HEAD");
+      }
+      String allow = String.join(", ", methods);
+      Handler refuse = wrap("other " + p.getKey(), req -> {
         throw new ApiException(405, "method " + req.prologue().method().text() + " is not allowed on this path;"
             + " allowed: " + allow);
-      }));
+      });
+      r.any(p.getKey(), (req, res) -> {
+        res.header(HeaderNames.ALLOW, allow);
+        refuse.handle(req, res);
+      });
     }
     r.any(wrap("unmatched", req -> {
       throw ApiException.notFound("no endpoint for " + req.prologue().method().text() + " "
@@ -296,7 +352,7 @@ public final class RoutingServer implements AutoCloseable {
     }));
     r.error(Throwable.class, (req, res, t) -> {
       LOG.log(System.Logger.Level.ERROR, "unhandled fault", t);
-      send(res, 500, errorBody(500, "internal server error"), Reply.JSON);
+      send(req, res, 500, Reply.error(500, "internal server error"), Reply.JSON);
     });
   }
 
@@ -334,6 +390,10 @@ public final class RoutingServer implements AutoCloseable {
     paths.computeIfAbsent(path, k -> new ArrayList<>()).add(method);
     String name = endpoint != null ? endpoint : method.text() + " " + path;
     r.route(method, path, wrap(name, a));
+    if (method == Method.GET) {
+      // HEAD answers what GET would, without the body (RFC 9110, 9.3.2).
+      r.route(Method.HEAD, path, wrap("HEAD " + path, a));
+    }
   }
 
   private Handler wrap(String endpoint, Action a) {
@@ -352,11 +412,11 @@ public final class RoutingServer implements AutoCloseable {
             : json.mapper().writeValueAsBytes(reply.body());
       } catch (ApiException e) {
         status = e.status();
-        body = errorBody(status, e.getMessage());
+        body = Reply.error(status, e.getMessage());
       } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException | StackOverflowError e) {
         LOG.log(System.Logger.Level.ERROR, "fault in " + endpoint, e);
         status = 500;
-        body = errorBody(500, "internal server error");
+        body = Reply.error(500, "internal server error");
       }
       if (status == 401) {
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
@@ -365,7 +425,7 @@ public final class RoutingServer implements AutoCloseable {
         // The rest of an oversized body is not read; closing the connection avoids reading it.
         res.header(HeaderNames.CONNECTION, "close");
       }
-      send(res, status, body, type);
+      send(req, res, status, body, type);
       metrics.record(endpoint, status, System.nanoTime() - t0);
     };
   }
@@ -396,27 +456,32 @@ public final class RoutingServer implements AutoCloseable {
     }
   }
 
-  private static void send(ServerResponse res, int status, byte[] body, String type) {
+  private static void send(ServerRequest req, ServerResponse res, int status, byte[] body, String type) {
     res.status(status);
     res.header(HeaderNames.CONTENT_TYPE, type);
-    res.send(body);
-  }
-
-  private byte[] errorBody(int status, String message) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("error", Objects.requireNonNullElse(message, "error"));
-    m.put("status", status);
-    try {
-      return json.mapper().writeValueAsBytes(m);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      return ("{\"error\":\"internal server error\",\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
+    if (req.prologue().method() == Method.HEAD) {
+      // The headers GET would send, Content-Length included, and no body.
+      res.header(HeaderNames.CONTENT_LENGTH, String.valueOf(body.length));
+      res.send();
+    } else {
+      res.send(body);
     }
   }
 
   private byte[] body(ServerRequest req) {
-    var ct = req.headers().contentType();
+    java.util.Optional<io.helidon.http.HttpMediaType> ct;
+    try {
+      ct = req.headers().contentType();
+    } catch (RuntimeException e) {
+      throw ApiException.badRequest("malformed Content-Type header '"
+          + req.headers().first(HeaderNames.CONTENT_TYPE).orElse("") + "'; send application/json");
+    }
     if (ct.isPresent() && !ct.get().mediaType().subtype().equals("json")) {
       throw new ApiException(415, "the request body must be application/json, got " + ct.get().mediaType().text());
+    }
+    String charset = ct.flatMap(io.helidon.http.HttpMediaType::charset).orElse("utf-8");
+    if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
+      throw new ApiException(415, "JSON bodies must be UTF-8, got charset " + charset);
     }
     long declared = req.headers().contentLength().orElse(-1L);
     return JsonRequests.readBody(req.content().inputStream(), declared, limits.maxBodyBytes());

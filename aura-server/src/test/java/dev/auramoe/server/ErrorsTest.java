@@ -148,7 +148,7 @@ class ErrorsTest {
   void unknownPathIs404AndWrongMethodIs405() {
     assertError(client.get("/v2/nothing"), 404, "no endpoint for GET /v2/nothing");
     assertError(client.get("/v1/models/m/route"), 405, "allowed: POST");
-    assertError(client.send("PUT", "/v1/models/m", "{}"), 405, "allowed: GET, DELETE, PATCH");
+    assertError(client.send("PUT", "/v1/models/m", "{}"), 405, "allowed: GET, HEAD, DELETE, PATCH");
     assertError(client.send("PUT", "/v1/models/m/experts/e0", "{}"), 405, "allowed: PATCH, DELETE");
   }
 
@@ -167,6 +167,142 @@ class ErrorsTest {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArrays(parts)).build());
     assertError(r, 413, "exceeds the limit");
     assertThat(client.digest("m")).isEqualTo(before);
+  }
+
+  private static final String CRLF = "\r\n";
+  private static final String ROUTE = "/v1/models/m/route";
+  private static final String OK_BODY = "{\"x\": " + OK_X + "}";
+
+  /** A request as raw text: request line, headers, blank line, body. */
+  private static byte[] request(String line, String headers, String body) {
+    return (line + CRLF + headers + CRLF + body).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+  }
+
+  private static byte[] post(String headers, String body) {
+    return request("POST " + ROUTE + " HTTP/1.1", "Host: x" + CRLF + "Content-Type: application/json" + CRLF
+        + headers, body);
+  }
+
+  private static String header(String name, String value) {
+    return name + ": " + value + CRLF;
+  }
+
+  static Stream<Arguments> refusedBeforeRouting() {
+    String len = header("Content-Length", Integer.toString(OK_BODY.length()));
+    String manyHeaders = "";
+    for (int i = 0; i < 2000; i++) {
+      manyHeaders += header("X-" + i, "y");
+    }
+    return Stream.of(
+        // Content-Length and the request smuggling shapes
+        Arguments.of("negative Content-Length", post(header("Content-Length", "-5"), ""), 400,
+            "Content-Length must be one non-negative integer, got '-5'"),
+        Arguments.of("Content-Length not a number", post(header("Content-Length", "12abc"), OK_BODY), 400,
+            "Content-Length must be one non-negative integer, got '12abc'"),
+        Arguments.of("Content-Length beyond long", post(header("Content-Length", "9".repeat(30)), OK_BODY), 400,
+            "Content-Length must be one non-negative integer"),
+        Arguments.of("two Content-Lengths", post(len + header("Content-Length", "3"), OK_BODY), 400,
+            "Content-Length must be one non-negative integer, got '" + OK_BODY.length() + ", 3'"),
+        Arguments.of("Content-Length with Transfer-Encoding", post(len + header("Transfer-Encoding", "chunked"),
+            Integer.toHexString(OK_BODY.length()) + CRLF + OK_BODY + CRLF + "0" + CRLF + CRLF), 400,
+            "Transfer-Encoding and Content-Length headers must not be combined"),
+        Arguments.of("Transfer-Encoding not ending in chunked", post(header("Transfer-Encoding", "gzip"), ""), 400,
+            "Final Transfer-Encoding for requests must be chunked"),
+        Arguments.of("Transfer-Encoding other than chunked", post(header("Transfer-Encoding", "gzip, chunked"), ""),
+            501, "Transfer-Encoding 'gzip, chunked' is not supported"),
+        // content codings
+        Arguments.of("gzip body", post(header("Content-Encoding", "gzip") + len, OK_BODY), 415,
+            "Content-Encoding 'gzip' is not supported: send the JSON body uncompressed"),
+        Arguments.of("brotli body", post(header("Content-Encoding", "br") + len, OK_BODY), 415,
+            "Content-Encoding 'br' is not supported"),
+        // sizes
+        Arguments.of("headers over the limit", request("GET /health HTTP/1.1", "Host: x" + CRLF
+            + header("X-Big", "a".repeat(20_000)), ""), 431, "the request headers exceed the limit of 16384 bytes"),
+        Arguments.of("2000 small headers", request("GET /health HTTP/1.1", "Host: x" + CRLF + manyHeaders, ""), 431,
+            "the request headers exceed the limit of 16384 bytes"),
+        Arguments.of("request line over the limit", request("GET /v1/models/" + "a".repeat(5000) + " HTTP/1.1",
+            "Host: x" + CRLF, ""), 414, "the request line exceeds the limit of 4096 bytes"),
+        // request lines and headers
+        Arguments.of("HTTP/1.0", request("GET /health HTTP/1.0", "", ""), 505, "HTTP/1.0 is not supported: use HTTP/1.1"),
+        Arguments.of("HTTP/2 prior knowledge", request("PRI * HTTP/2.0", "", "SM" + CRLF + CRLF), 505,
+            "HTTP/2.0 is not supported: use HTTP/1.1"),
+        Arguments.of("no version", request("GET /health", "", ""), 400,
+            "malformed request line: expected METHOD /path HTTP/1.1"),
+        Arguments.of("garbage line", request("\u0001\u0002 \u00ff", "", ""), 400, "malformed request line"),
+        Arguments.of("control character in method", request("G\u0001T /health HTTP/1.1", "Host: x" + CRLF, ""), 400,
+            "malformed request line: expected METHOD /path HTTP/1.1"),
+        Arguments.of("bad percent-escape", request("GET /v1/models/%zz HTTP/1.1", "Host: x" + CRLF, ""), 400,
+            "malformed request target: the path has characters or percent-escapes that are not allowed"),
+        Arguments.of("control character in path", request("GET /v1/\u0001models HTTP/1.1", "Host: x" + CRLF, ""),
+            400, "malformed request target"),
+        Arguments.of("no Host", request("GET /health HTTP/1.1", "", ""), 400,
+            "malformed request: Host header must be present in the request"),
+        Arguments.of("header without colon", request("GET /health HTTP/1.1", "Host: x" + CRLF + "Foo bar" + CRLF, ""),
+            400, "malformed request: Invalid header, missing colon"),
+        Arguments.of("space before colon", request("GET /health HTTP/1.1", "Host: x" + CRLF + "Foo : bar" + CRLF, ""),
+            400, "malformed request"),
+        // after routing: bodies
+        Arguments.of("bad chunk size", post(header("Transfer-Encoding", "chunked"), "zz" + CRLF + OK_BODY + CRLF
+            + "0" + CRLF + CRLF), 400, "the request body could not be read"),
+        Arguments.of("malformed Content-Type", request("POST " + ROUTE + " HTTP/1.1", "Host: x" + CRLF
+            + header("Content-Type", ";;;") + len, OK_BODY), 400, "malformed Content-Type header ';;;'"),
+        Arguments.of("charset other than UTF-8", request("POST " + ROUTE + " HTTP/1.1", "Host: x" + CRLF
+            + header("Content-Type", "application/json; charset=iso-8859-1") + len, OK_BODY), 415,
+            "JSON bodies must be UTF-8, got charset iso-8859-1"),
+        Arguments.of("body not UTF-8", post(header("Content-Length", "13"), "{\"x\": [1, \u00ff]}"), 400,
+            "invalid JSON: Invalid UTF-8"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusedBeforeRouting")
+  void malformedRequestsGetTheJsonError(String what, byte[] request, int status, String message) {
+    String before = client.digest("m");
+    TestClient.Response r = client.raw(request);
+    assertError(r, status, message);
+    if (status == 415 && message.startsWith("Content-Encoding")) {
+      assertThat(r.header("Accept-Encoding")).isEqualTo("identity");
+    }
+    assertThat(client.digest("m")).isEqualTo(before);
+  }
+
+  @Test
+  void refusalsBeforeRoutingAreCounted() {
+    client.raw(request("GET /health HTTP/1.0", "", ""));
+    assertThat(client.get("/metrics").body())
+        .contains("aura_http_requests_total{endpoint=\"refused before routing\",status=\"505\"}");
+  }
+
+  @Test
+  void anIdentityContentEncodingIsAccepted() {
+    TestClient.Response r = client.raw(post(header("Content-Encoding", "identity")
+        + header("Content-Length", Integer.toString(OK_BODY.length())) + header("Connection", "close"), OK_BODY));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("experts")).hasSize(2);
+  }
+
+  @Test
+  void headOptionsAndTraceAnswerWithoutHarm() {
+    TestClient.Response get = client.get("/v1/models/m");
+    TestClient.Response head = client.raw(request("HEAD /v1/models/m HTTP/1.1", "Host: x" + CRLF, ""));
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.contentType()).isEqualTo("application/json");
+    assertThat(head.header("Content-Length")).as("the length GET would send")
+        .isEqualTo(Integer.toString(get.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+    assertThat(head.body()).isEmpty();
+    // java.net.http reads a HEAD answer without a body: a body would break the connection's framing.
+    TestClient.Response headMissing = client.send(HttpRequest.newBuilder(client.uri("/v1/models/nope"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(headMissing.status()).isEqualTo(404);
+    assertThat(headMissing.body()).isEmpty();
+    assertThat(client.get("/health").status()).as("the connection is still usable").isEqualTo(200);
+
+    TestClient.Response options = client.send("OPTIONS", "/v1/models/m", null);
+    assertError(options, 405, "method OPTIONS is not allowed on this path; allowed: GET, HEAD, DELETE, PATCH");
+    assertThat(options.header("Allow")).isEqualTo("GET, HEAD, DELETE, PATCH");
+    TestClient.Response trace = client.raw(request("TRACE /v1/models HTTP/1.1", "Host: x" + CRLF, ""));
+    assertError(trace, 405, "method TRACE is not allowed on this path; allowed: POST, GET, HEAD");
+    assertThat(trace.header("Allow")).isEqualTo("POST, GET, HEAD");
+    assertError(client.raw(request("BREW /v1/models/m/route HTTP/1.1", "Host: x" + CRLF, "")), 405, "allowed: POST");
   }
 
   static void assertError(TestClient.Response r, int status, String message) {

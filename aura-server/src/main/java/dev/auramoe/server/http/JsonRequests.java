@@ -19,8 +19,8 @@ import java.util.Set;
  * or unknown fields, and numbers that fit their Java type. Every refusal is an {@link ApiException}
  * with a message that names the field (and element) at fault; none changes any state.
  *
- * <p>Vectors are read as float32: each element must be a JSON number whose value is finite and within
- * float range ({@code |v| <= 3.4028235e38}). JSON has no NaN or infinity, and strings such as
+ * <p>Vectors are read as float32: each element must be a JSON number that rounds to a finite float
+ * ({@code |v| <= 3.4028235e38}, Float.MAX_VALUE as Java prints it). JSON has no NaN or infinity, and strings such as
  * {@code "NaN"} are refused, as are numbers that overflow a float (for example {@code 1e39}).
  * Thread-safe.
  */
@@ -192,12 +192,14 @@ public final class JsonRequests {
         throw ApiException.badRequest("'" + what + "[" + i + "]' must be a finite number, got " + kind(e)
             + (e.isTextual() ? " " + shorten(e.asText()) : "") + " (JSON has no NaN or Infinity)");
       }
-      double d = e.doubleValue();
-      if (!Double.isFinite(d) || Math.abs(d) > Float.MAX_VALUE) {
+      // In range when it rounds to a finite float: 3.4028235E38, as Float.MAX_VALUE is printed (and as
+      // a saturated prediction is answered), is a little above the exact maximum and rounds to it.
+      float f = (float) e.doubleValue();
+      if (!Float.isFinite(f)) {
         throw ApiException.badRequest("'" + what + "[" + i + "]' = " + shorten(e.asText())
             + " is out of float range (|v| <= " + Float.MAX_VALUE + ")");
       }
-      v[i] = (float) d;
+      v[i] = f;
     }
     return v;
   }

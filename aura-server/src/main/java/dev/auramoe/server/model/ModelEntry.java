@@ -251,9 +251,8 @@ public final class ModelEntry {
   }
 
   /**
-   * Predicts {@code count} consecutive inputs of one stream: routes each and mixes the chosen
-   * experts' outputs with the mixing weights, exactly as {@link MixtureOfExperts#predict} does (its
-   * expert MACs are not metered: the core has no predict overload that also reports the routing).
+   * Predicts {@code count} consecutive inputs of one stream with {@link MixtureOfExperts#predict},
+   * reporting the experts and weights that made each prediction.
    *
    * @param xs {@code count * inputDim} checked values; not modified
    * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
@@ -263,7 +262,6 @@ public final class ModelEntry {
     int out = model.outputDim();
     Prediction[] result = new Prediction[count];
     float[] x = new float[in];
-    float[] o = new float[out];
     OperationJournal journal = registry.journal();
     Operation op = Operation.inputs(Operation.Type.PREDICT, name, stream, count, in, xs.clone());
     byte[] encoded = encodeAhead(journal, op);
@@ -274,19 +272,10 @@ public final class ModelEntry {
       log(journal, op, encoded, REFUSED);
       for (int r = 0; r < count; r++) {
         System.arraycopy(xs, r * in, x, 0, in);
-        model.route(stream, x, buf);
         float[] y = new float[out];
+        model.predict(stream, x, y, buf);
         int k = buf.k();
-        int[] chosen = Arrays.copyOf(buf.expertsArray(), k);
-        float[] w = Arrays.copyOf(buf.weightsArray(), k);
-        for (int j = 0; j < k; j++) {
-          // Experts are read under the sequencer, which every learn of this server holds too.
-          model.expert(chosen[j]).predict(x, o);
-          for (int i = 0; i < out; i++) {
-            y[i] += w[j] * o[i];
-          }
-        }
-        result[r] = new Prediction(y, chosen, w);
+        result[r] = new Prediction(y, Arrays.copyOf(buf.expertsArray(), k), Arrays.copyOf(buf.weightsArray(), k));
         predictions.increment();
       }
     } finally {
