@@ -221,14 +221,14 @@ class ConcurrencyTest {
     for (int i = 0; i < threads; i++) {
       xs[i] = inputs(10 + i, 2000);
     }
-    @SuppressWarnings("unchecked")
-    List<RoutingDecision>[] seen = new List[threads];
+    List<List<RoutingDecision>> seen = new ArrayList<>();
     ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       int id = i;
-      seen[i] = new ArrayList<>();
+      List<RoutingDecision> mine = new ArrayList<>();
+      seen.add(mine);
       workers.add(new Thread(() -> {
         try {
           start.await();
@@ -236,9 +236,9 @@ class ConcurrencyTest {
           for (int t = 0; t < xs[id].length; t++) {
             if (t % 2 == 0) {
               m.route("t" + id, xs[id][t], b);
-              seen[id].add(b.toDecision());
+              mine.add(b.toDecision());
             } else {
-              seen[id].add(m.route("t" + id, xs[id][t]));
+              mine.add(m.route("t" + id, xs[id][t]));
             }
           }
         } catch (Throwable t) {
@@ -256,7 +256,7 @@ class ConcurrencyTest {
     for (int i = 0; i < threads; i++) {
       for (int t = 0; t < xs[i].length; t++) {
         sequential.route("t" + i, xs[i][t], b);
-        assertThat(seen[i].get(t)).as("stream t%d, call %d", i, t).isEqualTo(b.toDecision());
+        assertThat(seen.get(i).get(t)).as("stream t%d, call %d", i, t).isEqualTo(b.toDecision());
       }
       assertThat(m.state("t" + i)).containsExactly(sequential.state("t" + i));
     }

@@ -56,6 +56,9 @@ public final class DriftBenchCommand implements Callable<Integer> {
     out.println();
     out.println("accuracy: prequential, the learner answering each detection with a fresh expert and a router boost;"
         + " no answer: the same run only recording detections");
+    out.println("mean delay, max delay: " + DriftReport.NONE + " where no drift was found within "
+        + String.format(Locale.ROOT, "%,d", DriftBench.MAX_DELAY) + " instances (always on streams without drift);"
+        + " null in the JSON, as is a missed drift's entry in delays");
     out.flush();
     List<String> checks = checks(runs, instances);
     boolean ok = true;

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -141,6 +140,7 @@ public final class RoutingBenchCommand implements Callable<Integer> {
         .xAxisTitle("picojoules per token (estimate)").yAxisTitle("prequential MSE").build();
     energy.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
     energy.getStyler().setMarkerSize(12);
+    int series = 0;
     for (Run r : runs) {
       if (!r.stream().equals("regime")) {
         continue;
@@ -160,16 +160,15 @@ public final class RoutingBenchCommand implements Callable<Integer> {
         ys[i] = s / step;
       }
       if (n > 0) {
-        load.addSeries(r.policy(), xs, ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        Charts.distinct(load.addSeries(r.policy(), xs, ys), series)
+            .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
       }
-      energy.addSeries(r.policy(), new double[] {r.picojoulesPerToken()}, new double[] {r.mse()});
+      Charts.distinct(energy.addSeries(r.policy(), new double[] {r.picojoulesPerToken()}, new double[] {r.mse()}),
+          series);
+      series++;
     }
-    Path a = dir.resolve("load-over-time.png");
-    BitmapEncoder.saveBitmap(load, a.toString(), BitmapEncoder.BitmapFormat.PNG);
-    Path b = dir.resolve("error-vs-energy.png");
-    BitmapEncoder.saveBitmap(energy, b.toString(), BitmapEncoder.BitmapFormat.PNG);
-    files.add(a);
-    files.add(b);
+    files.add(Charts.savePng(load, dir.resolve("load-over-time.png")));
+    files.add(Charts.savePng(energy, dir.resolve("error-vs-energy.png")));
     return files;
   }
 }

@@ -1,8 +1,16 @@
 package dev.auramoe.cli;
 
 import dev.auramoe.server.RoutingServer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -16,9 +24,18 @@ import picocli.CommandLine.Option;
       "Starts the routing service: a JSON HTTP API to create models, route, predict and learn, with /health and "
           + "/metrics (Prometheus). Binds 127.0.0.1 unless --host says otherwise; stops on SIGINT or SIGTERM.",
       "Models are durable in --data DIR: every change is logged (a learn is answered once on disk), snapshots are "
-          + "taken as it runs, and a restart loads them and replays the log. --in-memory keeps nothing."
+          + "taken as it runs, and a restart loads them and replays the log. --in-memory keeps nothing. At start-up "
+          + "it says where the data lives and what it recovered.",
+      "Binding an address other than loopback without --token-file gets a warning: anyone who reaches the port "
+          + "could change every model."
     })
 public final class ServeCommand implements Callable<Integer> {
+
+  /** The data directory when --data is not given, relative to the working directory. */
+  static final String DEFAULT_DATA = "aura-data";
+
+  /** Shorter tokens get a warning: 16 random base64 characters carry 96 bits. */
+  static final int MIN_TOKEN_CHARS = 16;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -30,8 +47,8 @@ public final class ServeCommand implements Callable<Integer> {
   int port = 8080;
 
   @Option(names = "--data", paramLabel = "DIR", description = "Data directory: write-ahead log and snapshots "
-      + "(default: ${DEFAULT-VALUE}).")
-  Path data = Path.of("aura-data");
+      + "(default: ${DEFAULT-VALUE} in the working directory, created when missing).")
+  Path data = Path.of(DEFAULT_DATA);
 
   @Option(names = "--in-memory", description = "Keep models in memory only (nothing is written; a restart starts "
       + "empty).")
@@ -42,7 +59,9 @@ public final class ServeCommand implements Callable<Integer> {
   long snapshotEvery = 100_000;
 
   @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the bearer token that every "
-      + "request changing state must carry (Authorization: Bearer <token>); reads need none.")
+      + "request changing state must carry (Authorization: Bearer <token>); reads need none. Refused when other "
+      + "users may read it, like ssh does with keys (chmod 600 FILE); a file its group may read, or a token under "
+      + MIN_TOKEN_CHARS + " characters, gets a warning.")
   Path tokenFile;
 
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
@@ -55,6 +74,7 @@ public final class ServeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--port must lie in 0..65535, got " + port);
     }
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     CountDownLatch stopped = new CountDownLatch(1);
     if (snapshotEvery < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--snapshot-every must be at least 1");
@@ -63,24 +83,46 @@ public final class ServeCommand implements Callable<Integer> {
     if (tokenFile != null) {
       String token;
       try {
-        token = java.nio.file.Files.readString(tokenFile).strip();
+        Set<PosixFilePermission> perms = posixPermissions(tokenFile);
+        if (perms != null && perms.contains(PosixFilePermission.OTHERS_READ)) {
+          throw new IllegalArgumentException("every user may read it (" + mode(perms) + "), and so the token; "
+              + "run chmod 600 " + tokenFile);
+        }
+        token = Files.readString(tokenFile).strip();
         b.token(token);
-      } catch (java.io.IOException | IllegalArgumentException e) {
+        if (perms != null && perms.contains(PosixFilePermission.GROUP_READ)) {
+          err.println("aura serve: warning: --token-file " + tokenFile + " may be read by its group (" + mode(perms)
+              + "); chmod 600 " + tokenFile + " keeps the token to its owner");
+        }
+        if (token.length() < MIN_TOKEN_CHARS) {
+          err.println("aura serve: warning: the token in " + tokenFile + " has " + token.length() + " characters, "
+              + "too few to resist guessing; use " + MIN_TOKEN_CHARS + " random ones or more, e.g. "
+              + "head -c 24 /dev/urandom | base64 | tr -d '/+=' > " + tokenFile);
+        }
+      } catch (IOException | IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--token-file " + tokenFile + ": "
-            + (e instanceof java.io.IOException ? "cannot be read (" + e.getMessage() + ")" : e.getMessage()));
+            + (e instanceof IOException ? "cannot be read (" + e.getMessage() + ")" : e.getMessage()));
       }
+    } else if (!isLoopback(host)) {
+      err.println("aura serve: warning: --host " + host + " accepts connections from other machines, and without "
+          + "--token-file anyone who reaches " + (port == 0 ? "the port" : "port " + port)
+          + " can create, change and delete models");
     }
+    boolean existed = false;
     if (!inMemory) {
       b.dataDir(data).snapshotEvery(snapshotEvery);
+      existed = Files.isDirectory(data.resolve("wal"));
     }
+    err.flush();
     RoutingServer server = b.build().start();
     Thread hook = new Thread(() -> {
       server.close();
       stopped.countDown();
     }, "aura-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models); %s%n", host, server.port(),
-        inMemory ? "in memory only" : "data in " + data.toAbsolutePath());
+    out.println("aura serve: " + (inMemory ? "in memory only (--in-memory): nothing is written, a restart starts empty"
+        : dataLine(existed, server.store().recovery())));
+    out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models)%n", host, server.port());
     out.flush();
     if (stopAfterMs >= 0) {
       stopped.await(stopAfterMs, TimeUnit.MILLISECONDS);
@@ -90,5 +132,58 @@ public final class ServeCommand implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /** Where the data lives, whether --data chose it, and what start-up found there. */
+  private String dataLine(boolean existed, Map<String, Object> recovery) {
+    StringBuilder line = new StringBuilder("data in ").append(data.toAbsolutePath().normalize());
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--data")) {
+      line.append(" (the default: ./").append(DEFAULT_DATA).append(" in the working directory; --data DIR to choose)");
+    }
+    if (!existed) {
+      return line.append(": new, empty").toString();
+    }
+    line.append(": recovered ").append(count(recovery.get("models"), "model"));
+    if (recovery.get("snapshotsLoaded") instanceof Number snapshots
+        && recovery.get("operationsReplayed") instanceof Number replayed) {
+      line.append(" (").append(count(snapshots, "snapshot")).append(" loaded, ").append(count(replayed, "operation"))
+          .append(" replayed)");
+    }
+    if (recovery.containsKey("tornTail")) {
+      line.append("; the log's torn tail was cut (GET /health tells more)");
+    }
+    return line.toString();
+  }
+
+  private static String count(Object n, String noun) {
+    long v = n instanceof Number x ? x.longValue() : 0;
+    return String.format(Locale.ROOT, "%,d %s%s", v, noun, v == 1 ? "" : "s");
+  }
+
+  /** True when {@code host} names this machine's loopback, so that no other machine can connect. */
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return true; // binding fails with its own message: no warning before it
+    }
+  }
+
+  /** A file's POSIX permissions, or null where the file system has none. */
+  private static Set<PosixFilePermission> posixPermissions(Path file) throws IOException {
+    try {
+      return Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
+  /** Permissions as chmod writes them: "mode 644". */
+  private static String mode(Set<PosixFilePermission> p) {
+    int m = 0;
+    for (PosixFilePermission x : p) {
+      m |= 1 << (8 - x.ordinal()); // OWNER_READ (ordinal 0) is 0400 ... OTHERS_EXECUTE (8) is 0001
+    }
+    return String.format(Locale.ROOT, "mode %03o", m);
   }
 }

@@ -2,15 +2,28 @@ package dev.auramoe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.auramoe.server.RoutingServer;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code aura serve} starts the real server on loopback and answers /health. */
+/**
+ * {@code aura serve} starts the real server on loopback and answers /health; at start-up it says
+ * where the data lives and what it recovered, and warns about an open address or a weak token.
+ */
 class ServeCommandTest {
 
   @Test
@@ -21,10 +34,11 @@ class ServeCommandTest {
     }
     CompletableFuture<CliTest.Run> run = CompletableFuture.supplyAsync(
         () -> CliTest.run("serve", "--port", Integer.toString(port), "--data", dir.resolve("data").toString(),
-            "--stop-after-ms", "6000"));
+            "--stop-after-ms", "2000"));
     HttpClient client = HttpClient.newHttpClient();
     HttpResponse<String> health = null;
-    for (int i = 0; i < 50 && health == null; i++) {
+    // The server answers for 2 s once it listens; polling covers a slow start-up too.
+    for (int i = 0; i < 200 && health == null && !run.isDone(); i++) {
       try {
         health = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -71,5 +85,112 @@ class ServeCommandTest {
     assertThat(data.exitCode()).isEqualTo(1);
     assertThat(data.err()).startsWith("aura serve: cannot recover from " + file + ": ").contains("Not a directory")
         .endsWith(nl).hasLineCount(1);
+  }
+
+  @Test
+  void startUpSaysWhereTheDataLivesAndWhatItRecovered(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    CliTest.Run fresh = serveOnce("--data", data.toString());
+    assertThat(fresh.exitCode()).as(fresh.err()).isZero();
+    assertThat(fresh.out()).contains("aura serve: data in " + data.toAbsolutePath() + ": new, empty\n")
+        .doesNotContain("the default");
+
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      HttpResponse<String> created = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/models"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"m\",\"inputDim\":4}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+    CliTest.Run again = serveOnce("--data", data.toString());
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out()).contains("aura serve: data in " + data.toAbsolutePath() + ": recovered 1 model (0 "
+        + "snapshots loaded, 1 operation replayed)\n");
+    assertThat(again.err()).isEmpty();
+  }
+
+  @Test
+  void withoutDataTheDefaultDirectoryIsNamedAndLiesInTheWorkingDirectory(@TempDir Path dir) throws Exception {
+    // The default is relative to the working directory, which only a process of its own can have.
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
+    String logging = System.getProperty("java.util.logging.config.file");
+    if (logging != null) {
+      cmd.add("-Djava.util.logging.config.file=" + logging);
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), AuraCli.class.getName(), "serve", "--port", "0",
+        "--stop-after-ms", "0"));
+    Path out = dir.resolve("out.txt");
+    Path err = dir.resolve("err.txt");
+    Path cwd = Files.createDirectory(dir.resolve("cwd"));
+    Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectOutput(out.toFile())
+        .redirectError(err.toFile()).start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("serve stops by itself").isTrue();
+    assertThat(p.exitValue()).as(Files.readString(err)).isZero();
+    assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("aura serve: data in "
+        + cwd.toRealPath().resolve("aura-data") + " (the default: ./aura-data in the working directory; --data DIR "
+        + "to choose): new, empty\n");
+    assertThat(cwd.resolve("aura-data/wal")).isDirectory();
+  }
+
+  @Test
+  void anAddressOtherMachinesReachWithoutATokenGetsOneWarningLine(@TempDir Path dir) throws Exception {
+    CliTest.Run open = serveOnce("--host", "0.0.0.0", "--in-memory");
+    assertThat(open.exitCode()).as(open.err()).isZero();
+    assertThat(open.err()).isEqualTo("aura serve: warning: --host 0.0.0.0 accepts connections from other machines, "
+        + "and without --token-file anyone who reaches the port can create, change and delete models\n");
+    assertThat(open.out()).contains("listening on http://0.0.0.0:");
+
+    for (String loopback : List.of("127.0.0.1", "localhost")) {
+      CliTest.Run local = serveOnce("--host", loopback, "--in-memory");
+      assertThat(local.err()).as(loopback).isEmpty();
+    }
+    CliTest.Run guarded = serveOnce("--host", "0.0.0.0", "--in-memory", "--token-file",
+        privateToken(dir, "tok", "k7Qp2xVn9LmR4sTw8yZb").toString());
+    assertThat(guarded.err()).isEmpty();
+  }
+
+  @Test
+  void aTokenFileOthersMayReadIsRefusedAndAGroupReadableOrShortTokenIsWarnedAbout(@TempDir Path dir)
+      throws Exception {
+    Path token = privateToken(dir, "token", "k7Qp2xVn9LmR4sTw8yZb");
+    CliTest.Run ok = serveOnce("--in-memory", "--token-file", token.toString());
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(ok.err()).isEmpty();
+
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
+    CliTest.Run world = serveOnce("--in-memory", "--token-file", token.toString());
+    assertThat(world.exitCode()).isNotZero();
+    assertThat(world.err()).contains("--token-file " + token + ": every user may read it (mode 644), and so the "
+        + "token; run chmod 600 " + token);
+    assertThat(world.out()).as("nothing started").doesNotContain("listening");
+
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r-----"));
+    CliTest.Run group = serveOnce("--in-memory", "--token-file", token.toString());
+    assertThat(group.exitCode()).as(group.err()).isZero();
+    assertThat(group.err()).isEqualTo("aura serve: warning: --token-file " + token + " may be read by its group "
+        + "(mode 640); chmod 600 " + token + " keeps the token to its owner\n");
+
+    Path shortToken = privateToken(dir, "short", "abc123");
+    CliTest.Run weak = serveOnce("--in-memory", "--token-file", shortToken.toString());
+    assertThat(weak.exitCode()).as(weak.err()).isZero();
+    assertThat(weak.err()).startsWith("aura serve: warning: the token in " + shortToken + " has 6 characters, too "
+        + "few to resist guessing; use 16 random ones or more").hasLineCount(1);
+  }
+
+  /** Runs serve on a free loopback port (unless told otherwise), stopping as soon as it listens. */
+  private static CliTest.Run serveOnce(String... args) {
+    List<String> all = new ArrayList<>(List.of("serve", "--port", "0", "--stop-after-ms", "0"));
+    all.addAll(List.of(args));
+    return CliTest.run(all.toArray(String[]::new));
+  }
+
+  /** A token file only its owner may read. */
+  private static Path privateToken(Path dir, String name, String token) throws Exception {
+    Path f = dir.resolve(name);
+    Files.writeString(f, token + "\n");
+    Assumptions.assumeTrue(Files.getFileStore(f).supportsFileAttributeView("posix"), "POSIX permissions");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+    return f;
   }
 }

@@ -38,8 +38,7 @@ class OpenApiTest {
         }
       }
       int documented = 0;
-      for (var it = paths.fields(); it.hasNext();) {
-        var p = it.next();
+      for (var p : paths.properties()) {
         assertThat(routed).as("routed: %s", p.getKey()).containsKey(p.getKey());
         for (var ops = p.getValue().fieldNames(); ops.hasNext();) {
           String op = ops.next();

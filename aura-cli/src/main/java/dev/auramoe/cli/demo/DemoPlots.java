@@ -1,11 +1,11 @@
 package dev.auramoe.cli.demo;
 
+import dev.auramoe.cli.Charts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -40,8 +40,7 @@ public final class DemoPlots {
   }
 
   private static Path save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) throws IOException {
-    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-    return file;
+    return Charts.savePng(chart, file);
   }
 
   private static double[] steps(DemoResult r) {
@@ -86,7 +85,7 @@ public final class DemoPlots {
     c.getStyler().setYAxisMin(0.0);
     c.getStyler().setXAxisDecimalPattern("#,###");
     for (int e = 0; e < nExp; e++) {
-      c.addSeries("e" + e, x, y[e]).setMarker(SeriesMarkers.NONE);
+      Charts.distinct(c.addSeries("e" + e, x, y[e]), e).setMarker(SeriesMarkers.NONE);
     }
     double[] even = new double[points];
     java.util.Arrays.fill(even, 1.0 / nExp);
@@ -173,12 +172,15 @@ public final class DemoPlots {
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     c.getStyler().setYAxisLogarithmic(true);
     c.getStyler().setXAxisDecimalPattern("#,###");
-    c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    // Outside the plot: the single filter's curve runs along the top and the noise floor along the
+    // bottom, so no inside corner is free.
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setMarkerSize(0);
     double[] x = steps(r);
-    c.addSeries("single NLMS", x, floor(r.windowSingleMse())).setMarker(SeriesMarkers.NONE);
-    c.addSeries("mixture of experts", x, floor(r.windowMoeMse())).setMarker(SeriesMarkers.NONE);
-    c.addSeries("oracle (regime known)", x, floor(r.windowOracleMse())).setMarker(SeriesMarkers.NONE);
+    Charts.distinct(c.addSeries("single NLMS", x, floor(r.windowSingleMse())), 0).setMarker(SeriesMarkers.NONE);
+    Charts.distinct(c.addSeries("mixture of experts", x, floor(r.windowMoeMse())), 1).setMarker(SeriesMarkers.NONE);
+    Charts.distinct(c.addSeries("oracle (regime known)", x, floor(r.windowOracleMse())), 2)
+        .setMarker(SeriesMarkers.NONE);
     double[] noise = new double[x.length];
     java.util.Arrays.fill(noise, r.noiseFloor());
     c.addSeries("noise floor", x, noise).setMarker(SeriesMarkers.NONE).setLineColor(java.awt.Color.GRAY);

@@ -48,6 +48,12 @@ public final class DriftBench {
 
   /** One detector on one stream, with the learner's accuracy when it answers detections. */
   public record Run(String stream, DriftReport report, double accuracy, double accuracyWithoutResponse) {
+
+    /**
+     * The run as a JSON object. A figure that does not exist is null, never NaN or -1: a missed
+     * drift's entry in {@code delays}, {@code meanDelay} and {@code maxDelay} when nothing was
+     * detected in time (every run of a stream without drift).
+     */
     public Map<String, Object> toJson() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("stream", stream);
@@ -56,16 +62,20 @@ public final class DriftBench {
       m.put("drifts", report.drifts());
       m.put("detected", report.detected());
       m.put("missed", report.missed());
-      m.put("delays", report.delays());
+      m.put("delays", report.delays().stream().map(d -> d < 0 ? null : d).toList());
       m.put("falseAlarms", report.falseAlarms());
-      m.put("falseAlarmsPer100k", report.falseAlarmsPer100k());
+      m.put("falseAlarmsPer100k", finiteOrNull(report.falseAlarmsPer100k()));
       m.put("repeats", report.repeats());
-      m.put("meanDelay", report.meanDelay());
-      m.put("maxDelay", report.maxDetectedDelay());
+      m.put("meanDelay", finiteOrNull(report.meanDelay()));
+      m.put("maxDelay", report.maxDetectedDelay() < 0 ? null : report.maxDetectedDelay());
       m.put("accuracy", accuracy);
       m.put("accuracyWithoutResponse", accuracyWithoutResponse);
       return m;
     }
+  }
+
+  private static Double finiteOrNull(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 
   /** The detectors, with their default parameters. */

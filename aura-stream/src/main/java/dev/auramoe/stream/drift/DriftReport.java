@@ -39,6 +39,9 @@ public record DriftReport(
     double meanDelay,
     long maxDetectedDelay) {
 
+  /** What a table line shows for a figure that does not exist. */
+  public static final String NONE = "-";
+
   private static final String FORMAT = "%-36s %10s %6s %8s %6s %7s %10s %7s %10s %9s";
 
   /** Copies {@code delays} and checks that the counts agree with it. */
@@ -62,11 +65,16 @@ public record DriftReport(
         "false/100k", "repeats", "mean delay", "max delay");
   }
 
-  /** One table line under {@link #header}: counts, false alarms per 100,000 instances, delays. */
+  /**
+   * One table line under {@link #header}: counts, false alarms per 100,000 instances, delays. A
+   * figure that does not exist (the delays when no drift was detected, the rate of an empty stream)
+   * reads {@value #NONE}, never NaN or -1.
+   */
   @Override
   public String toString() {
     return String.format(Locale.ROOT, FORMAT, detector, instances, drifts(), detected, missed, falseAlarms,
-        String.format(Locale.ROOT, "%.2f", falseAlarmsPer100k), repeats,
-        String.format(Locale.ROOT, "%.1f", meanDelay), maxDetectedDelay);
+        Double.isNaN(falseAlarmsPer100k) ? NONE : String.format(Locale.ROOT, "%.2f", falseAlarmsPer100k), repeats,
+        Double.isNaN(meanDelay) ? NONE : String.format(Locale.ROOT, "%.1f", meanDelay),
+        maxDetectedDelay < 0 ? NONE : Long.toString(maxDetectedDelay));
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.PrimitiveIterator;
 import java.util.stream.DoubleStream;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,18 @@ class DriftEvaluationTest {
     assertThat(line).startsWith("scripted").contains(" 10000 ").contains(" 10.00 ").contains(" 50.0 ");
     assertThat(line).hasSameSizeAs(DriftReport.header());
     assertThat(DriftReport.header()).contains("false/100k").contains("mean delay");
+  }
+
+  @Test
+  void aLineWithoutDelaysShowsDashesNotNanOrMinusOne() {
+    DriftReport noDrift = DriftEvaluation.evaluate(new Scripted(10), new double[10_000], new long[0], 500);
+    DriftReport allMissed = DriftEvaluation.evaluate(new Scripted(), new double[10_000], DRIFTS, 500);
+    for (DriftReport report : List.of(noDrift, allMissed)) {
+      String line = report.toString();
+      assertThat(line).doesNotContain("NaN").doesNotContain("-1").hasSameSizeAs(DriftReport.header());
+      assertThat(line.split(" +")).as(line).endsWith(DriftReport.NONE, DriftReport.NONE);
+    }
+    assertThat(noDrift.toString()).contains(" 10.00 ");
   }
 
   @Test

@@ -1,0 +1,62 @@
+package dev.auramoe.cli;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+
+/** What the CLI's XChart plots share: writing a PNG, and series styles that stay apart. */
+public final class Charts {
+
+  /**
+   * A qualitative palette (Tableau 10 without its grey, which reference lines use): every two of its
+   * colours lie at least 30 apart in CIELAB (ΔE*ab), where XChart's default series colours, drawn
+   * translucent, put orange 19 from yellow and purple 30 from magenta: neighbours in a legend.
+   */
+  static final Color[] PALETTE = {
+    new Color(0x4E79A7), new Color(0xF28E2B), new Color(0xE15759), new Color(0x76B7B2), new Color(0x59A14F),
+    new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7), new Color(0x9C755F),
+  };
+
+  /** Dash patterns of the successive passes through the palette: solid, dashed, dotted, dash-dot. */
+  private static final float[][] DASHES = {null, {8f, 5f}, {2f, 4f}, {10f, 4f, 2f, 4f}};
+
+  private static final float LINE_WIDTH = 2f;
+
+  private Charts() {}
+
+  /**
+   * Gives the {@code index}-th line of a chart its own colour and, once the colours run out, its own
+   * line pattern: series {@code i} and {@code j} share both only when they are {@code 36} apart.
+   *
+   * @return the series
+   */
+  public static XYSeries distinct(XYSeries series, int index) {
+    int pass = (index / PALETTE.length) % DASHES.length;
+    Color c = PALETTE[index % PALETTE.length];
+    float[] dash = DASHES[pass];
+    series.setLineColor(c);
+    series.setMarkerColor(c);
+    series.setFillColor(c);
+    series.setLineStyle(dash == null
+        ? new BasicStroke(LINE_WIDTH)
+        : new BasicStroke(LINE_WIDTH, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f));
+    return series;
+  }
+
+  /** Writes a chart as a PNG file (replacing it), exactly at {@code file}. */
+  public static Path savePng(Chart<?, ?> chart, Path file) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file)) {
+      if (!ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", out)) {
+        throw new IOException("no PNG writer in this JDK for " + file);
+      }
+    }
+    return file;
+  }
+}
