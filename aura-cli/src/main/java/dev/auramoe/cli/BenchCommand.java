@@ -25,7 +25,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Short smoke run (a few seconds; figures not to be trusted).")
   boolean quick;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON. "
+      + OutputPaths.FILE_RULE)
   Path json;
 
   @Option(names = "--check", description = "Exit with status 1 when a target is missed.")
@@ -35,6 +36,7 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    OutputPaths.checkFile("--json", json);
     BenchResult r = BenchRunner.run(quick ? BenchRunner.Settings.QUICK : BenchRunner.Settings.FULL, line -> {
       err.println(line);
       err.flush();

@@ -20,7 +20,6 @@ import dev.auramoe.stream.io.TargetType;
 import dev.auramoe.stream.learn.StreamLearner;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -132,13 +131,13 @@ public final class StreamCommand implements Callable<Integer> {
       + "and each detection's delay is reported.")
   List<Long> knownDrifts = List.of();
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. Its folder must "
-      + "exist (it is not created); checked before the run.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
+      + OutputPaths.FILE_RULE)
   Path json;
 
   @Option(names = "--plot", paramLabel = "DIR", description = "Also write DIR/stream.png: windowed score over time, "
-      + "with the drift detections (and --drifts) marked, and the experts' shares under it. DIR is created if "
-      + "missing, its parent is not; checked before the run.")
+      + "with the drift detections (and --drifts) marked, and the experts' shares under it. "
+      + OutputPaths.DIRECTORY_RULE)
   Path plotDir;
 
   @Option(names = "--no-progress", description = "No progress on stderr (when stderr is not a terminal, progress "
@@ -191,12 +190,8 @@ public final class StreamCommand implements Callable<Integer> {
             + "got " + knownDrifts);
       }
     }
-    if (json != null) {
-      OutputPaths.checkFile("--json", json);
-    }
-    if (plotDir != null) {
-      OutputPaths.checkDirectory("--plot", plotDir);
-    }
+    OutputPaths.checkFile("--json", json);
+    OutputPaths.checkDirectory("--plot", plotDir);
     AtomicLong reported = new AtomicLong();
     ReadOptions options = ReadOptions.defaults().withTarget(target).withPolicy(policy).withTargetType(type)
         .withSeparator(sep).withMaxLevels(maxLevels).withListener(e -> {
@@ -502,13 +497,12 @@ public final class StreamCommand implements Callable<Integer> {
    * @param detections 1-based instance numbers of the detections
    * @param drifts 0-based positions of the known drifts (so instance {@code p + 1} is the first of
    *     the new concept)
-   * @param dir the directory of the plot: created when missing (its parent exists, see {@link OutputPaths})
+   * @param dir the directory of the plot, created when missing (its parent exists: {@link OutputPaths})
    */
   static Path plot(Result r, boolean cls, List<Long> detections, List<Long> drifts, Path dir)
       throws java.io.IOException {
     System.setProperty("java.awt.headless", "true");
-    Files.createDirectories(dir);
-    return Charts.savePng(dir.resolve("stream.png"),
+    return Charts.savePng(OutputPaths.createDirectory(dir).resolve("stream.png"),
         List.of(scoreChart(r, cls, detections, drifts), usageChart(r, detections, drifts)));
   }
 
