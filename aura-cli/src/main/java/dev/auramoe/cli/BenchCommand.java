@@ -22,7 +22,9 @@ public final class BenchCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--quick", description = "Short smoke run (a few seconds; figures not to be trusted).")
+  @Option(names = "--quick", description = "Short smoke run (a few seconds; timings not to be trusted). Its "
+      + "bytesPerRoute is measured once route has stopped allocating (compiled by the JIT), which the full run's "
+      + "longer loops reach by themselves.")
   boolean quick;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON. "

@@ -87,7 +87,7 @@ class CliTest {
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(fieldNames(doc)).contains("fmaPeakGflops", "routeP50Nanos", "routeP99Nanos", "timerOverheadNanos",
         "batchTokensPerSecond", "fractionOfPeak", "learnOverRoute", "bytesPerRoute", "routesPerSecond", "kernels",
-        "jvm", "cpuModel", "targets", "reference");
+        "jvm", "cpuModel", "targets", "reference", "allocSettleRoutes", "allocStillAllocating");
     // Surefire starts the JVM with the Vector API module and aura-simd is on the class path.
     assertThat(doc.get("fmaPeakGflops").asDouble()).isPositive();
     assertThat(doc.get("routeP50Nanos").asLong()).isPositive();
