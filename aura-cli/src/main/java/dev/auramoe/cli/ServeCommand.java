@@ -41,6 +41,11 @@ public final class ServeCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   long snapshotEvery = 100_000;
 
+  @Option(names = "--repair-wal", description = "Repair a damaged operation log instead of refusing to start: "
+      + "damaged segments are copied aside (wal-...log.damaged-<time>) and rewritten with every valid record, and "
+      + "every record dropped is reported (on stderr and under \"repair\" in GET /health).")
+  boolean repairWal;
+
   @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the bearer token that every "
       + "request changing state must carry (Authorization: Bearer <token>); reads need none.")
   Path tokenFile;
@@ -71,7 +76,7 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }
     if (!inMemory) {
-      b.dataDir(data).snapshotEvery(snapshotEvery);
+      b.dataDir(data).snapshotEvery(snapshotEvery).repairWal(repairWal);
     }
     RoutingServer server = b.build().start();
     Thread hook = new Thread(() -> {
@@ -81,6 +86,12 @@ public final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models); %s%n", host, server.port(),
         inMemory ? "in memory only" : "data in " + data.toAbsolutePath());
+    if (repairWal && server.store() != null) {
+      Object repair = server.store().recovery().get("repair");
+      out.printf("aura serve: --repair-wal: %s%n", repair == null ? "the data directory needed no repair"
+          : Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(repair));
+    }
     out.flush();
     if (stopAfterMs >= 0) {
       stopped.await(stopAfterMs, TimeUnit.MILLISECONDS);

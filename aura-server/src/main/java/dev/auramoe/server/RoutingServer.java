@@ -106,6 +106,7 @@ public final class RoutingServer implements AutoCloseable {
   private final Path dataDir;
   private final WalOptions walOptions;
   private final long snapshotEvery;
+  private final boolean repairWal;
   private DataStore store;
   private final ModelRegistry registry;
   private final ServerMetrics metrics;
@@ -125,6 +126,7 @@ public final class RoutingServer implements AutoCloseable {
     this.dataDir = b.dataDir;
     this.walOptions = b.walOptions;
     this.snapshotEvery = b.snapshotEvery;
+    this.repairWal = b.repairWal;
     this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
     this.registry = new ModelRegistry(limits);
     if (journal != null) {
@@ -152,7 +154,7 @@ public final class RoutingServer implements AutoCloseable {
     }
     if (dataDir != null) {
       try {
-        store = DataStore.open(dataDir, registry, walOptions, snapshotEvery);
+        store = DataStore.open(dataDir, registry, walOptions, snapshotEvery, repairWal);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot recover from " + dataDir + ": " + e.getMessage(), e);
       }
@@ -439,6 +441,7 @@ public final class RoutingServer implements AutoCloseable {
     private Path dataDir;
     private WalOptions walOptions = WalOptions.DEFAULTS;
     private long snapshotEvery = 100_000;
+    private boolean repairWal;
     private String token;
 
     private Builder() {}
@@ -492,6 +495,17 @@ public final class RoutingServer implements AutoCloseable {
     /** Options of the operation log (default {@link WalOptions#DEFAULTS}). */
     public Builder walOptions(WalOptions o) {
       this.walOptions = Objects.requireNonNull(o, "walOptions");
+      return this;
+    }
+
+    /**
+     * Whether {@link RoutingServer#start()} repairs damage to the data directory's log instead of
+     * refusing to start (default false): damaged segments are copied aside and rewritten with every
+     * valid record, and gaps between the snapshots and the log are recorded as holes; what was
+     * dropped is logged and reported under "repair" in {@code GET /health} (see {@link DataStore}).
+     */
+    public Builder repairWal(boolean repair) {
+      this.repairWal = repair;
       return this;
     }
 
