@@ -39,16 +39,6 @@ class WalRepairTest {
     }
   }
 
-  /** Record boundaries of a segment: 0, end of the first record, ..., file length. */
-  private static long[] bounds(byte[] segment) {
-    List<Long> b = new ArrayList<>(List.of(0L));
-    for (long at = 0; at < segment.length; ) {
-      at += WriteAheadLog.OVERHEAD + ByteBuffer.wrap(segment, (int) at + 1, 4).getInt();
-      b.add(at);
-    }
-    return b.stream().mapToLong(Long::longValue).toArray();
-  }
-
   private static long firstSeq(Path segment) {
     return Long.parseLong(segment.getFileName().toString().substring(4, 24));
   }
@@ -72,7 +62,7 @@ class WalRepairTest {
     write(30, WalOptions.DEFAULTS);
     Path seg = segments(dir).getFirst();
     byte[] b = Files.readAllBytes(seg);
-    long[] at = bounds(b);
+    long[] at = WalFixtures.bounds(b);
     // From inside record 10 to inside record 12 (records 10, 11, 12 are unreadable).
     Arrays.fill(b, (int) at[9] + 3, (int) at[11] + 5, (byte) 0);
     Files.write(seg, b);
@@ -95,7 +85,7 @@ class WalRepairTest {
     write(30, WalOptions.DEFAULTS);
     Path seg = segments(dir).getFirst();
     byte[] b = Files.readAllBytes(seg);
-    long[] at = bounds(b);
+    long[] at = WalFixtures.bounds(b);
     // Record 5 now claims to run past the end of the file, as a truncated record would.
     ByteBuffer.wrap(b).putInt((int) at[4] + 1, 1 << 20);
     Files.write(seg, b);
@@ -116,7 +106,7 @@ class WalRepairTest {
     long first = firstSeq(victim);
     long next = firstSeq(files.get(2));
     byte[] b = Files.readAllBytes(victim);
-    long[] at = bounds(b);
+    long[] at = WalFixtures.bounds(b);
     assertThat(at.length).isGreaterThan(4);
     // The second record flipped, and the segment's last 3 bytes gone (its last record cut short).
     b[(int) at[1] + 20] ^= 0x40;
@@ -167,7 +157,7 @@ class WalRepairTest {
     write(30, WalOptions.DEFAULTS);
     Path seg = segments(dir).getFirst();
     byte[] b = Files.readAllBytes(seg);
-    long[] at = bounds(b);
+    long[] at = WalFixtures.bounds(b);
     b[(int) at[3] + 15] ^= 1;
     byte[] torn = Arrays.copyOf(b, b.length + 7); // seven zero bytes after the last record
     Files.write(seg, torn);
