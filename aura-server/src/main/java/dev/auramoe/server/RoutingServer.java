@@ -69,8 +69,11 @@ import java.util.Objects;
  * restores; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
- * Once the log fails every changing request answers 503 until the server is restarted. Without a data
- * directory models live in memory only.
+ * Once the log fails every changing request answers 503 until the server is restarted. A start over a
+ * damaged data directory (damage in the log that is not a torn tail, a gap between the snapshots and
+ * the log) is refused with a message naming the file and what is wrong, unless
+ * {@link Builder#repairWal} asks for a repair, which reports what it dropped (see {@link DataStore}).
+ * Without a data directory models live in memory only.
  *
  * <h2>Errors</h2>
  * Every refusal is JSON {@code {"error": "...", "status": N}}: 400 for invalid JSON, unknown fields,

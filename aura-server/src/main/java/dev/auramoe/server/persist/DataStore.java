@@ -51,14 +51,56 @@ import java.util.stream.Stream;
  *                                     atomically after the .aura file; older .aura files are then deleted)
  * </pre>
  *
+ * The directories are created 0700 and every file 0600 (where the file system has POSIX
+ * permissions): the log holds every input and target the server was sent. The {@code wal} and
+ * {@code snapshots} directories and the log's files, which an older version created 0755 and 0644,
+ * are narrowed at start; the data directory itself is left as it is when it already existed (it may
+ * be a directory the operator shares).
+ *
  * <h2>Recovery</h2>
- * {@link #open} opens the log (which cuts a torn tail and reports it), loads every snapshot named by
- * a {@code .meta} file, then replays the whole log in sequence order: an operation of a model whose
- * snapshot covers its sequence number is skipped, a creation rebuilds the model from its spec, a
- * deletion drops it, a restore reloads the snapshot it names, any other operation is applied through the same {@link ModelEntry} method that
- * applied it live (operations of a model that no longer exists are skipped: it was deleted and its
- * creation trimmed). Learning is deterministic, so the registry ends bit-identical to the state the
- * durable prefix of the log describes.
+ * {@link #open} opens the log (which cuts a torn tail and reports it, and refuses damage: see
+ * {@link WriteAheadLog}), removes the temporary files a killed snapshot left ({@code *.tmp} in
+ * {@code snapshots/}), loads every snapshot named by a {@code .meta} file, checks that the snapshots
+ * and the log fit together, then replays the whole log in sequence order: an operation of a model
+ * whose snapshot covers its sequence number is skipped, a creation rebuilds the model from its
+ * spec, a deletion drops it, a restore reloads the snapshot it names, any other operation is applied
+ * through the same {@link ModelEntry} method that applied it live (operations of a model that no
+ * longer exists are skipped when a later deletion or creation of its name shows that it was deleted
+ * and its creation trimmed). Learning is deterministic, so the registry ends bit-identical to the
+ * state the durable prefix of the log describes. What recovery found is in {@link #recovery()}
+ * ({@code GET /health}).
+ *
+ * <h2>Damage: refused, or repaired on request</h2>
+ * Recovery never drops an acknowledged operation silently and never hands out a sequence number
+ * twice. Without repair it refuses to start, with a message naming the file and what is wrong, and
+ * changes nothing, when:
+ * <ul>
+ * <li>the log is damaged other than by a torn tail (a bad record followed by valid ones, damage in a
+ *     segment but the last, a missing segment);
+ * <li>the snapshots and the log do not fit: the log starts after {@code S + 1} for the oldest
+ *     snapshot's sequence {@code S} (records in between are gone), or ends before the newest
+ *     snapshot's sequence (records were lost, and new operations would reuse numbers the snapshot
+ *     covers, to be skipped as covered at the next restart);
+ * <li>the log holds operations of a model whose creation and snapshot are both missing (a segment
+ *     at the start of the log was deleted);
+ * <li>a snapshot cannot be used (its meta file is not valid, or the {@code .aura} file is missing,
+ *     unreadable or corrupt) and the log no longer holds the model's creation.
+ * </ul>
+ * A snapshot that cannot be used while the log still holds the model's creation (and so every later
+ * operation) is not an error: the model is rebuilt from the log, a WARNING is logged and
+ * {@code "snapshotsReplacedByTheLog"} in the recovery report names it and what was wrong; the next
+ * snapshot replaces the bad files.
+ *
+ * <p>With {@code repair} (the server's {@code --repair-wal}), recovery repairs instead: the log is
+ * repaired first ({@link WriteAheadLog#repair}: damaged segments are copied to
+ * {@code wal-...log.damaged-<time>} and rewritten with every valid record, lost numbers become hole
+ * records); a gap beside the snapshots becomes a hole ({@link WriteAheadLog#extendBackTo},
+ * {@link WriteAheadLog#skipTo}), so new operations are numbered above every snapshot; and the
+ * deletion of each model whose creation is missing is logged. Everything dropped is logged as a
+ * WARNING and reported under {@code "repair"} in the recovery report: the byte ranges, the sequence
+ * numbers lost, the copies kept, the gaps and the models. Snapshot damage is never repaired: the
+ * message says which file to restore or move away. The holes stay in the log (and under
+ * {@code "holes"} in the report) until trimming removes them.
  *
  * <h2>Snapshots and trimming</h2>
  * {@link #snapshot} holds the model's sequencing lock, waits until the model's last operation is
@@ -268,10 +310,9 @@ public final class DataStore implements AutoCloseable {
     // The log holds what was accepted: a smaller heap now must not refuse an expert added then.
     registry.enforceBudget(false);
     long[] counts = new long[3]; // applied, skipped (covered), skipped (deleted model)
-    // Operations of a model that is not there, since its last deletion: a later deletion shows they
+    // Operations of a model that is not there: a later deletion or creation of the name shows they
     // belonged to a deleted model; otherwise the model's creation or snapshot is missing.
     Map<String, Long> orphans = new HashMap<>();
-    Map<String, Long> lost = new TreeMap<>();
     Set<String> deletedInLog = new HashSet<>();
     wal.replay(wal.firstSequence(), (seq, payload) -> {
       rj.current = seq;
@@ -282,10 +323,10 @@ public final class DataStore implements AutoCloseable {
           counts[1]++;
           return;
         }
+        // Operations of the name before it was created again belonged to an incarnation that was
+        // deleted (its deletion is what went missing): nothing of the live model is lost.
         Long o = orphans.remove(op.model());
-        if (o != null) {
-          lost.merge(op.model(), o, Long::sum);
-        }
+        counts[2] += o == null ? 0 : o;
         ModelSpec spec = ModelRegistry.spec(op.json());
         ModelEntry created = registry.restore(spec, spec.build(), seq - 1);
         created.sequencer().lock();
@@ -340,9 +381,8 @@ public final class DataStore implements AutoCloseable {
         // Refused live too (the same state gives the same answer): it changed nothing then either.
       }
     });
-    orphans.forEach((model, n) -> lost.merge(model, n, Long::sum));
-    List<Map<String, Object>> fromLog = checkUnusable(unusable, deletedInLog, lost);
-    lost.keySet().removeAll(unusable.keySet());
+    Map<String, Long> lost = new TreeMap<>(orphans);
+    List<Map<String, Object>> fromLog = checkUnusable(unusable, deletedInLog);
     if (!lost.isEmpty()) {
       String what = "the operation log holds operations of models whose creation and snapshot are both missing "
           + lost + " (model: operations); the log starts at sequence " + wal.firstSequence()
@@ -478,12 +518,12 @@ public final class DataStore implements AutoCloseable {
    *
    * @return one entry per model rebuilt from the log
    */
-  private List<Map<String, Object>> checkUnusable(Map<String, String> unusable, Set<String> deletedInLog,
-      Map<String, Long> lost) throws IOException {
+  private List<Map<String, Object>> checkUnusable(Map<String, String> unusable, Set<String> deletedInLog)
+      throws IOException {
     List<Map<String, Object>> fromLog = new ArrayList<>();
     for (Map.Entry<String, String> u : unusable.entrySet()) {
       String model = u.getKey();
-      if (registry.find(model) != null && !lost.containsKey(model)) {
+      if (registry.find(model) != null) {
         LOG.log(System.Logger.Level.WARNING, "the snapshot of model '" + model + "' cannot be used (" + u.getValue()
             + "); the model was rebuilt from the operation log, which still holds its creation and every later"
             + " operation");
@@ -491,7 +531,7 @@ public final class DataStore implements AutoCloseable {
         m.put("model", model);
         m.put("problem", u.getValue());
         fromLog.add(m);
-      } else if (registry.find(model) != null || !deletedInLog.contains(model) || lost.containsKey(model)) {
+      } else if (!deletedInLog.contains(model)) {
         throw new IOException("the snapshot of model '" + model + "' cannot be used (" + u.getValue()
             + ") and the operation log no longer holds the model's creation (it starts at sequence "
             + wal.firstSequence() + "), so the model cannot be rebuilt. Nothing was changed; restore the snapshot"
