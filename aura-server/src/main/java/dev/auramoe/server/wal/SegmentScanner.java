@@ -367,6 +367,14 @@ final class SegmentScanner {
       pos = to;
     }
     plan.keep(keepFrom, pos);
+    if (size == 0 && !last && nextFirst > firstSeq) {
+      // An empty segment between two others: its name is the number a hole segment would take.
+      plan.tornTailOnly = false;
+      plan.hole(firstSeq, nextFirst - 1, why + file.getFileName() + " was empty");
+      plan.dropped.add(new WalRepair.Dropped(file, 0, 0, firstSeq, nextFirst - 1, Problem.MISSING_SEGMENT,
+          "the segment is empty"));
+      expected = nextFirst;
+    }
     plan.lastSeq = expected - 1;
     return plan;
   }

@@ -97,7 +97,9 @@ import java.util.zip.CRC32C;
  * a valid record (right magic, a length that fits, the right checksum and a sequence number after
  * the last good one); if there is one, acknowledged records follow the damage and cutting there
  * would drop them. A checksum mismatch in the final record with nothing valid after it is still a
- * torn tail: a write cut short between its first and last block looks exactly like that.
+ * torn tail: a write cut short between its first and last block looks exactly like that. (A machine
+ * crash that persisted a later block of an unacknowledged batch but not an earlier one also shows a
+ * valid record after a bad one: it is refused as damage too, and a repair keeps those records.)
  *
  * <p>Damage is repaired only when asked, with {@link #repair}, on a closed log: it never deletes.
  * Each damaged segment is first copied to {@code wal-...log.damaged-<UTC time>} beside it; then the

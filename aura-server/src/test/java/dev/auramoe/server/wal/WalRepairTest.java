@@ -153,6 +153,24 @@ class WalRepairTest {
   }
 
   @Test
+  void anEmptiedSegmentBetweenTwoOthersBecomesAHoleSegment() throws IOException {
+    write(60, SMALL);
+    List<Path> files = segments(dir);
+    Path emptied = files.get(1);
+    long first = firstSeq(emptied);
+    long next = firstSeq(files.get(2));
+    Files.write(emptied, new byte[0]);
+    assertThatThrownBy(() -> WriteAheadLog.open(dir, SMALL)).isInstanceOf(WalCorruptionException.class)
+        .hasMessageContaining("missing");
+    WalRepair r = WriteAheadLog.repair(dir);
+    assertThat(r.dropped()).singleElement().satisfies(d -> {
+      assertThat(d.firstSequence()).isEqualTo(first);
+      assertThat(d.lastSequence()).isEqualTo(next - 1);
+    });
+    assertKeptAllBut(60, first, next - 1);
+  }
+
+  @Test
   void aRepairOfDamageInTheMiddleAlsoCutsTheTornTailAndSaysSo() throws IOException {
     write(30, WalOptions.DEFAULTS);
     Path seg = segments(dir).getFirst();
