@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A damaged data directory: corruption in the middle of the log, a deleted segment beside a
  * snapshot, corrupt meta and snapshot files, leftovers of a killed snapshot. Each is refused with a
  * message naming the file and what is wrong, or recovered without loss and reported; the repair
- * option reports exactly what it drops; sequence numbers never go back.
+ * option reports exactly what it drops; sequence numbers never go back. And what a restart must
+ * keep besides the models: the counters, the privacy of the files.
  */
 @ExtendWith(NoOutputExtension.class)
 class DataDirectoryDamageTest {
@@ -314,11 +315,43 @@ class DataDirectoryDamageTest {
   }
 
   @Test
-  void aDirectoryWhereTheLogShouldBeIsNamedInTheError() throws IOException {
+  void aFileWhereTheLogShouldBeIsNamedInTheError() throws IOException {
     Path data = tmp.resolve("data");
     Files.createDirectories(data);
     Files.writeString(data.resolve("wal"), "not a directory");
+    // Before: "cannot recover from DIR: DIR/wal", the JDK's message being the file name alone.
     assertThatThrownBy(() -> start(data, false)).isInstanceOf(UncheckedIOException.class)
-        .hasMessageContaining(data.resolve("wal").toString());
+        .hasMessageContaining(data.resolve("wal") + ": exists and is not a directory");
+  }
+
+  /** Before the fix the learns counter started at 0 after every restart while learnSteps went on. */
+  @Test
+  void theLearnsCounterSurvivesRestartsAndSnapshots() {
+    Path data = tmp.resolve("data");
+    try (RoutingServer server = start(data, false)) {
+      TestClient c = new TestClient(server.port());
+      create(c, "m");
+      for (int i = 0; i < 5; i++) {
+        learn(c, "m", i);
+      }
+      assertThat(c.postJson("/v1/models/m/learn/batch", Map.of("xs", List.of(List.of(1, 2), List.of(3, 4),
+          List.of(5, 6)), "ys", List.of(List.of(1), List.of(0), List.of(1)))).status()).isEqualTo(200);
+      assertCounters(c, 8);
+    }
+    try (RoutingServer server = start(data, false)) {
+      TestClient c = new TestClient(server.port());
+      assertCounters(c, 8);
+      assertThat(c.post("/v1/models/m/snapshot", "").status()).isEqualTo(200);
+      learn(c, "m", 9);
+    }
+    try (RoutingServer server = start(data, false)) {
+      assertCounters(new TestClient(server.port()), 9);
+    }
+  }
+
+  private static void assertCounters(TestClient c, long learns) {
+    JsonNode counters = c.get("/v1/models/m").json().get("counters");
+    assertThat(counters.get("learns").asLong()).isEqualTo(learns);
+    assertThat(counters.get("learnSteps").asLong()).isEqualTo(learns);
   }
 }

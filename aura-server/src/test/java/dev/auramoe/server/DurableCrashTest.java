@@ -265,7 +265,15 @@ class DurableCrashTest {
     try (Child child = start(data, every, segmentBytes, false, "last")) {
       assertThat(child.client.digest(SPEC.name())).isEqualTo(expected);
     }
-    report("damage", 4, new long[] {acked.size(), 0, 1, 0, changes.size()});
+    Path dir = Path.of("target");
+    if (Files.isDirectory(dir)) {
+      Files.writeString(dir.resolve("durable-crash-damage.txt"), String.format(java.util.Locale.ROOT,
+          "acknowledged learns %d, acknowledged expert and settings changes %d%n"
+              + "dropped by the repair of a damaged record, and reported: sequence %d (%d bytes at offset %d)%n"
+              + "sequence numbers resumed above the snapshot at %d after its log segment was deleted%n"
+              + "lost or dropped without a report: 0%n", acked.size(), changes.size(), victimSeq, length, offset,
+          covered));
+    }
   }
 
   private static void create(TestClient client) {
@@ -341,10 +349,12 @@ class DurableCrashTest {
   private String refusedStart(Path data, long snapshotEvery, long segmentBytes, String name) throws Exception {
     Path err = tmp.resolve("child-" + name + ".err");
     Process p = launch(data, snapshotEvery, segmentBytes, false, err);
-    try {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+        StandardCharsets.US_ASCII))) {
+      // A started server writes its port and runs on; a refused start ends the process.
+      String line = in.readLine();
+      assertThat(line).as("%s: the start is refused", name).isNull();
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(out).as("%s: the start is refused", name).doesNotContain("PORT");
       assertThat(p.exitValue()).isNotZero();
       return read(err);
     } finally {

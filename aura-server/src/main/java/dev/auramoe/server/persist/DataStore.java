@@ -211,6 +211,7 @@ public final class DataStore implements AutoCloseable {
     String what = e instanceof java.nio.file.NoSuchFileException ? "no such file"
         : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
         : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+        : e instanceof java.nio.file.FileAlreadyExistsException ? "exists and is not a directory"
         : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
     return (e.getFile() != null ? e.getFile() + ": " : "") + what
         + (e.getOtherFile() != null ? " (" + e.getOtherFile() + ")" : "");

@@ -409,6 +409,7 @@ public final class WriteAheadLog implements AutoCloseable {
           if (plan.needsRewrite()) {
             Path copy = unique(d, s.path().getFileName() + ".damaged-" + when);
             Files.copy(s.path(), copy, StandardCopyOption.COPY_ATTRIBUTES);
+            PrivateFiles.restrict(copy);
             try (FileChannel c = FileChannel.open(copy, StandardOpenOption.WRITE)) {
               c.force(true);
             }
@@ -441,7 +442,7 @@ public final class WriteAheadLog implements AutoCloseable {
   /** Writes a new file whole (through a temporary file, forced, then renamed) and forces the directory. */
   private static void writeNew(Path file, byte[] bytes) throws IOException {
     if (Files.exists(file)) {
-      throw new java.nio.file.FileAlreadyExistsException(file.toString());
+      throw new IOException(file + " already exists");
     }
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
