@@ -649,7 +649,16 @@ public final class DataStore implements AutoCloseable {
   private record ExpertNames(String name, String newName) {
   }
 
-  /** What recovery found, for {@code GET /health}. */
+  /**
+   * What recovery found, for {@code GET /health}: always {@code snapshotsLoaded},
+   * {@code operationsReplayed}, {@code operationsCoveredBySnapshots}, {@code operationsOfDeletedModels},
+   * {@code lastSequence}, {@code models}, {@code millis} and {@code logFailed}; when they apply,
+   * {@code tornTail} (what the log cut), {@code temporaryFilesRemoved},
+   * {@code snapshotsReplacedByTheLog} (models rebuilt from the log, each with what was wrong with its
+   * snapshot), {@code repair} (what a repair dropped: {@code copies}, {@code dropped} byte ranges with
+   * the sequence numbers lost, {@code recordsLost}, {@code gaps}, {@code modelsWithoutCreation}) and
+   * {@code holes} (the sequence numbers the log records as lost, with the reason).
+   */
   public Map<String, Object> recovery() {
     Map<String, Object> r = new LinkedHashMap<>(recovery);
     r.put("logFailed", journal.failed());
