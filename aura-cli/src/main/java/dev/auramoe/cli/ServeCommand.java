@@ -58,6 +58,11 @@ public final class ServeCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   long snapshotEvery = 100_000;
 
+  @Option(names = "--repair-wal", description = "Repair a damaged operation log instead of refusing to start: "
+      + "damaged segments are copied aside (wal-...log.damaged-<time>) and rewritten with every valid record, and "
+      + "every record dropped is reported (on stderr and under \"repair\" in GET /health).")
+  boolean repairWal;
+
   @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the bearer token that every "
       + "request changing state must carry (Authorization: Bearer <token>); reads need none. Refused when other "
       + "users may read it, like ssh does with keys (chmod 600 FILE); a file its group may read, or a token under "
@@ -110,7 +115,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     boolean existed = false;
     if (!inMemory) {
-      b.dataDir(data).snapshotEvery(snapshotEvery);
+      b.dataDir(data).snapshotEvery(snapshotEvery).repairWal(repairWal);
       existed = Files.isDirectory(data.resolve("wal"));
     }
     err.flush();
@@ -123,6 +128,12 @@ public final class ServeCommand implements Callable<Integer> {
     out.println("aura serve: " + (inMemory ? "in memory only (--in-memory): nothing is written, a restart starts empty"
         : dataLine(existed, server.store().recovery())));
     out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models)%n", host, server.port());
+    if (repairWal && server.store() != null) {
+      Object repair = server.store().recovery().get("repair");
+      out.printf("aura serve: --repair-wal: %s%n", repair == null ? "the data directory needed no repair"
+          : Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(repair));
+    }
     out.flush();
     if (stopAfterMs >= 0) {
       stopped.await(stopAfterMs, TimeUnit.MILLISECONDS);

@@ -70,8 +70,11 @@ import java.util.Objects;
  * restores; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
- * Once the log fails every changing request answers 503 until the server is restarted. Without a data
- * directory models live in memory only.
+ * Once the log fails every changing request answers 503 until the server is restarted. A start over a
+ * damaged data directory (damage in the log that is not a torn tail, a gap between the snapshots and
+ * the log) is refused with a message naming the file and what is wrong, unless
+ * {@link Builder#repairWal} asks for a repair, which reports what it dropped (see {@link DataStore}).
+ * Without a data directory models live in memory only.
  *
  * <h2>Errors</h2>
  * Every refusal is JSON {@code {"error": "...", "status": N}} with Content-Type application/json: 400
@@ -115,6 +118,7 @@ public final class RoutingServer implements AutoCloseable {
   private final Path dataDir;
   private final WalOptions walOptions;
   private final long snapshotEvery;
+  private final boolean repairWal;
   private DataStore store;
   private final ModelRegistry registry;
   private final ServerMetrics metrics;
@@ -134,6 +138,7 @@ public final class RoutingServer implements AutoCloseable {
     this.dataDir = b.dataDir;
     this.walOptions = b.walOptions;
     this.snapshotEvery = b.snapshotEvery;
+    this.repairWal = b.repairWal;
     this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
     this.registry = new ModelRegistry(limits);
     if (journal != null) {
@@ -164,7 +169,7 @@ public final class RoutingServer implements AutoCloseable {
     checkListenable(host, requestedPort);
     if (dataDir != null) {
       try {
-        store = DataStore.open(dataDir, registry, walOptions, snapshotEvery);
+        store = DataStore.open(dataDir, registry, walOptions, snapshotEvery, repairWal);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot recover from " + dataDir + ": " + describe(e), e);
       }
@@ -504,6 +509,7 @@ public final class RoutingServer implements AutoCloseable {
     private Path dataDir;
     private WalOptions walOptions = WalOptions.DEFAULTS;
     private long snapshotEvery = 100_000;
+    private boolean repairWal;
     private String token;
 
     private Builder() {}
@@ -557,6 +563,17 @@ public final class RoutingServer implements AutoCloseable {
     /** Options of the operation log (default {@link WalOptions#DEFAULTS}). */
     public Builder walOptions(WalOptions o) {
       this.walOptions = Objects.requireNonNull(o, "walOptions");
+      return this;
+    }
+
+    /**
+     * Whether {@link RoutingServer#start()} repairs damage to the data directory's log instead of
+     * refusing to start (default false): damaged segments are copied aside and rewritten with every
+     * valid record, and gaps between the snapshots and the log are recorded as holes; what was
+     * dropped is logged and reported under "repair" in {@code GET /health} (see {@link DataStore}).
+     */
+    public Builder repairWal(boolean repair) {
+      this.repairWal = repair;
       return this;
     }
 

@@ -53,7 +53,12 @@ public final class ModelEntry {
   private final ReentrantLock snapshotLock = new ReentrantLock();
   private final LongAdder routes = new LongAdder();
   private final LongAdder predictions = new LongAdder();
-  private final LongAdder learns = new LongAdder();
+  /**
+   * Samples learned by the model (counted in its {@code learnSteps}) whose log write has not
+   * completed, or failed: {@link #learns()} is {@code learnSteps} less these, so the two agree
+   * after a restart (every replayed sample was durable) and across restores and expert changes.
+   */
+  private final LongAdder unacknowledged = new LongAdder();
   private final ModelRegistry registry;
   private volatile boolean deleted;
   /** The last journal future of this model (guarded by the sequencer). */
@@ -185,9 +190,13 @@ public final class ModelEntry {
     sinceSnapshot++;
   }
 
-  /** Samples learned and acknowledged by the journal. */
+  /**
+   * Samples in the model's state that the journal acknowledged: the model's {@code learnSteps} less
+   * the samples whose log write is pending or failed. With a data directory it survives a restart
+   * (a recovered model's samples were all durable), and it follows the model through a restore.
+   */
   public long learns() {
-    return learns.sum();
+    return model.learnSteps() - unacknowledged.sum();
   }
 
   /**
@@ -317,6 +326,7 @@ public final class ModelEntry {
         MixtureOfExperts.LearnResult lr = model.learn(stream, x, y);
         result[r] = new LearnedSample(lr.prediction(), lr.squaredError(), lr.experts(), lr.weights());
       }
+      unacknowledged.add(count);
     } finally {
       sequencer.unlock();
     }
@@ -326,7 +336,7 @@ public final class ModelEntry {
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
       throw new ApiException(503, "the learn journal could not make the event durable; it is not acknowledged");
     }
-    learns.add(count);
+    unacknowledged.add(-count);
     after();
     return new Learned(List.of(result), seq);
   }
