@@ -83,7 +83,7 @@ class ServeCommandTest {
     java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
     CliTest.Run data = CliTest.run("serve", "--port", "0", "--data", file.toString());
     assertThat(data.exitCode()).isEqualTo(1);
-    assertThat(data.err()).startsWith("aura serve: cannot recover from " + file + ": ").contains("Not a directory")
+    assertThat(data.err()).startsWith("aura serve: cannot recover from " + file + ": ").contains(file + ": exists and is not a directory")
         .endsWith(nl).hasLineCount(1);
   }
 

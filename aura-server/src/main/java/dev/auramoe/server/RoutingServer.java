@@ -171,7 +171,8 @@ public final class RoutingServer implements AutoCloseable {
       try {
         store = DataStore.open(dataDir, registry, walOptions, snapshotEvery, repairWal);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + describe(e), e);
+        // DataStore's messages name the file and what is wrong with it.
+        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + e.getMessage(), e);
       }
     }
     server = WebServer.builder()
@@ -191,19 +192,6 @@ public final class RoutingServer implements AutoCloseable {
           + " (the port is taken, or the address is not this machine's)");
     }
     return this;
-  }
-
-  /** What went wrong, with the file and the reason (a file system exception's message is only the file). */
-  private static String describe(IOException e) {
-    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-      String reason = f.getReason() != null ? f.getReason()
-          : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
-          : f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
-          : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists, and is not a directory"
-          : f.getClass().getSimpleName();
-      return f.getFile() + ": " + reason;
-    }
-    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /**
