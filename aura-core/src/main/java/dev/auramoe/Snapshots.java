@@ -164,10 +164,10 @@ public final class Snapshots {
   private static Written write(MixtureOfExperts m) {
     m.lock().lock();
     try {
-      ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
+      LiquidCell cell = m.cell();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(payloadEstimate(m, cell));
       PayloadOut o = new PayloadOut(bytes);
       writeConfig(o, m);
-      LiquidCell cell = m.cell();
       writeFloats(o, cell.projection());
       writeFloats(o, cell.recurrent());
       writeFloats(o, cell.driveBias());
@@ -222,6 +222,18 @@ public final class Snapshots {
     } finally {
       m.lock().unlock();
     }
+  }
+
+  /**
+   * The payload's size in bytes, from its largest parts (the cell, the router, the streams' states;
+   * experts are left out, as their sizes are not known without copying them): the initial capacity
+   * of the payload buffer, so that a large model is not copied again each time the buffer doubles.
+   */
+  private static int payloadEstimate(MixtureOfExperts m, LiquidCell cell) {
+    long floats = (long) cell.projection().length + cell.recurrent().length + cell.driveBias().length
+        + cell.tauBias().length + m.readout.length + m.routerBias.length
+        + (long) m.streams.size() * (m.hidden() + 16);
+    return (int) Math.min(Integer.MAX_VALUE - 16, Float.BYTES * floats + (1 << 16));
   }
 
   private static void writeConfig(DataOutputStream o, MixtureOfExperts m) throws IOException {
