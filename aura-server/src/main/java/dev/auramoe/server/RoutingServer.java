@@ -64,7 +64,7 @@ import java.util.Objects;
  *
  * <h2>Durability</h2>
  * With {@link Builder#dataDir(Path)} every state-changing operation (create, configure, delete, route,
- * predict, learn, stream open, close and reset, expert add, rename and remove, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
+ * predict, learn, stream open, close, reset and eviction, expert add, rename and remove, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
  * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions and
@@ -85,9 +85,11 @@ import java.util.Objects;
  * Requests are validated completely before a model is touched, so a refused request changes nothing.
  *
  * <h2>Knobs</h2>
- * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits}, and either a
- * data directory ({@link Builder#dataDir}, with {@link Builder#walOptions} and
- * {@link Builder#snapshotEvery}) or a {@link LearnJournal} hook (default: neither, in memory only).
+ * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits} (bodies,
+ * batches, models, parameters, streams per model and their eviction), a bearer token
+ * ({@link Builder#token}, for reads too with {@link Builder#tokenReads}), and either a data directory
+ * ({@link Builder#dataDir}, with {@link Builder#walOptions} and {@link Builder#snapshotEvery}) or a
+ * {@link LearnJournal} hook (default: neither, in memory only).
  *
  * <pre>{@code
  * try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).build().start()) {

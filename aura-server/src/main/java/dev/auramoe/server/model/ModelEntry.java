@@ -24,15 +24,22 @@ import java.util.regex.Pattern;
  * request counters.
  *
  * <h2>Sequencing</h2>
- * Every operation that changes the model (route, predict, learn, stream open, close and reset) takes
- * this entry's sequencing lock, hands its {@link Operation} to the registry's
+ * Every operation that changes the model (route, predict, learn, stream open, close, reset and
+ * eviction) takes this entry's sequencing lock, hands its {@link Operation} to the registry's
  * {@link OperationJournal} and applies it under that lock, so the journal's order is the order in
  * which operations are applied, and a stream checked to be open stays open until the operation is
  * applied. A learn is answered only once its operation is durable; routes and predictions are
  * answered without waiting (they are ordered in the log all the same, and recovery replays the
  * durable prefix, which holds every acknowledged learn). When the journal refuses an operation (it
  * has failed) the call answers 503 and changes nothing. Every argument is validated before the model
- * is touched, so a refused call changes nothing.
+ * is touched, so a refused call changes nothing. An error (an out-of-memory) thrown after an
+ * operation was handed to the journal and before it was applied completely leaves the model
+ * {@linkplain #wedged() wedged}: it refuses every request until a restart replays the log.
+ *
+ * <h2>Streams</h2>
+ * Checking a request's stream is one lookup, whatever the number of streams; it also records the
+ * use for the least-recently-used order in which {@link #openStream} evicts streams when the model
+ * holds all it may ({@link #streamCap()}, and the server's memory budget).
  *
  * <pre>{@code
  * ModelEntry e = registry.get("sensors");
