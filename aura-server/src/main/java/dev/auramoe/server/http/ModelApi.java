@@ -432,7 +432,7 @@ public final class ModelApi {
     MixtureOfExperts m = e.model();
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", e.name());
-    r.put("streams", streams(e));
+    r.put("streams", streamCounts(e));
     r.put("balance", balance(m.balanceState()));
     r.put("diagnostics", diagnostics(m.routingStats()));
     r.put("energy", energy(m.cumulativeEnergy()));
@@ -444,7 +444,7 @@ public final class ModelApi {
    * (its cap, or fewer when the server's memory budget has less room), how many were evicted to
    * make room, and after how long idle a stream may be evicted (null: never).
    */
-  private Map<String, Object> streams(ModelEntry e) {
+  private Map<String, Object> streamCounts(ModelEntry e) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("open", e.streamCount());
     r.put("limit", e.streamRoom());
@@ -482,7 +482,7 @@ public final class ModelApi {
     if (withDigest) {
       r.put("digest", e.digest());
     }
-    r.put("streams", streams(e));
+    r.put("streams", streamCounts(e));
     r.put("counters", counters);
     String wedged = e.wedged();
     if (wedged != null) {
