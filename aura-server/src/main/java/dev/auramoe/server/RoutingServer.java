@@ -240,7 +240,7 @@ public final class RoutingServer implements AutoCloseable {
   }
 
   /**
-   * UP; DOWN (503) when the log has failed or a model is {@linkplain ModelEntry#wedged() wedged}, as
+   * UP; DOWN (503) when the log has failed or a model is {@linkplain dev.auramoe.server.model.ModelEntry#wedged() wedged}, as
    * only a restart recovers either; DEGRADED (200) once the server ran out of memory without
    * harm to the models' state, with the reason and the time.
    */
@@ -280,7 +280,6 @@ public final class RoutingServer implements AutoCloseable {
     }
     return Reply.ok(r);
   }
-
 
   private Reply restore(String name) {
     DataStore s = store;
