@@ -64,6 +64,15 @@ class ServeCommandTest {
         "--stop-after-ms", "0");
     assertThat(bad.exitCode()).isNotZero();
     assertThat(bad.err()).contains("--token-file");
+    for (List<String> args : List.of(List.of("--evict-idle-streams", "soon"), List.of("--evict-idle-streams", "-1"),
+        List.of("--max-streams", "-3"), List.of("--token-reads"))) {
+      List<String> cmd = new java.util.ArrayList<>(List.of("serve", "--port", "0", "--in-memory", "--stop-after-ms",
+          "0"));
+      cmd.addAll(args);
+      CliTest.Run refused = CliTest.run(cmd.toArray(String[]::new));
+      assertThat(refused.exitCode()).as("%s", args).isNotZero();
+      assertThat(refused.err()).contains(args.getFirst());
+    }
   }
 
   @Test

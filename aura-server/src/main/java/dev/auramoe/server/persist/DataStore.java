@@ -614,7 +614,7 @@ public final class DataStore implements AutoCloseable {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", name);
     r.put("seq", seq);
-    r.put("digest", e.model().digest());
+    r.put("digest", e.digest());
     return r;
   }
 
@@ -631,6 +631,7 @@ public final class DataStore implements AutoCloseable {
       case STREAM_OPEN -> e.openStream(op.stream());
       case STREAM_CLOSE -> e.closeStream(op.stream());
       case STREAM_RESET -> e.resetStream(op.stream());
+      case STREAM_EVICT -> e.evictStream(op.stream());
       case CONFIGURE -> {
         ModelSettings set = ModelRegistry.fromJson(op.json(), ModelSettings.class);
         e.configure(now -> set);
@@ -701,6 +702,11 @@ public final class DataStore implements AutoCloseable {
         }
         if (journal.failed()) {
           throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+        }
+        if (e.wedged() != null) {
+          // Its state may not be the log's: a snapshot of it would outlive the operations that
+          // a restart would otherwise replay.
+          throw new ApiException(503, e.wedged() + "; no snapshot was taken");
         }
         last = e.lastSequence();
         operations = e.sinceSnapshot();

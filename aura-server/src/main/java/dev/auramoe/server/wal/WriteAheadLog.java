@@ -898,6 +898,11 @@ public final class WriteAheadLog implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       fail(batch, new InterruptedIOException("the write-ahead log writer thread was interrupted"));
+    } catch (RuntimeException | Error e) {
+      // Thrown outside a write (an out-of-memory taking a batch, completing its futures): a writer
+      // that died silently would leave every appender waiting for room in the queue for ever, with
+      // its model's lock held. Failing the log answers them and shows in failed() (/health).
+      fail(batch, e);
     }
   }
 
