@@ -27,9 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
@@ -125,7 +123,7 @@ public final class MixtureOfExperts implements AutoCloseable {
   private final AdaptiveExpert[] adaptive;
   final LoadBalancer balancer;
   final EnergyMeter meter;
-  final Map<String, StreamState> streams = new LinkedHashMap<>();
+  final StreamTable streams = new StreamTable();
   private final ReentrantLock lock = new ReentrantLock();
   float temperature;
   float routerLearningRate;
@@ -170,6 +168,11 @@ public final class MixtureOfExperts implements AutoCloseable {
     final float[] h;
     final SpikingAttention attention;
     long routes;
+    /** The caller's stamp of the last {@link MixtureOfExperts#touchStream} (bookkeeping, not model state). */
+    long stamp;
+    /** Neighbours in the {@link StreamTable}'s recency order. */
+    StreamState older;
+    StreamState newer;
 
     StreamState(String id, int hidden, AttentionConfig ac) {
       this.id = id;
@@ -367,11 +370,84 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
   }
 
-  /** Open stream ids in opening order. */
+  /** Open stream ids in opening order: a copy, which takes time and memory in the number of streams. */
   public List<String> streams() {
     lock.lock();
     try {
-      return List.copyOf(streams.keySet());
+      return streams.ids();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether a stream is open; constant time. */
+  public boolean hasStream(String id) {
+    lock.lock();
+    try {
+      return streams.containsKey(id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The number of open streams, the default stream included; constant time. */
+  public int streamCount() {
+    lock.lock();
+    try {
+      return streams.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Records a use of an open stream for the least-recently-used order: the stream becomes the most
+   * recently used one and keeps {@code stamp} (the caller's clock: a time, a counter). Opening a
+   * stream counts as a use with stamp 0. The order is bookkeeping for callers that bound the number
+   * of streams ({@link #leastRecentlyUsedStream}); it is not model state, so snapshots and digests
+   * leave it out and a loaded model starts with its streams in opening order. Constant time, and
+   * allocates nothing.
+   *
+   * @return false, changing nothing, when the stream is not open
+   */
+  public boolean touchStream(String id, long stamp) {
+    lock.lock();
+    try {
+      StreamState s = streams.get(id);
+      if (s == null) {
+        return false;
+      }
+      streams.touch(s, stamp);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The open stream, other than the default one, used least recently (see {@link #touchStream}), or
+   * null when only the default stream is open. Constant time.
+   */
+  public String leastRecentlyUsedStream() {
+    lock.lock();
+    try {
+      StreamState s = streams.leastRecentlyUsed();
+      return s == null ? null : s.id;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The stamp of a stream's last {@link #touchStream} (0 when it was not touched since it was opened
+   * or loaded).
+   *
+   * @throws java.util.NoSuchElementException for a stream that is not open
+   */
+  public long streamStamp(String id) {
+    lock.lock();
+    try {
+      return stream(id).stamp;
     } finally {
       lock.unlock();
     }

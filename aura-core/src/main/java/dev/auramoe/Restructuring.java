@@ -89,6 +89,7 @@ final class Restructuring {
       }
       n.streams.put(t.id, t);
     }
+    n.streams.copyRecency(m.streams);
     n.meter.restoreCounters(m.meter.rawCounters());
     return n;
   }

@@ -120,8 +120,22 @@ public final class Snapshots {
 
   /** SHA-256 (hex) of the payload: equal for bit-identical models. */
   public static String digest(MixtureOfExperts m) {
+    return digest(payload(m));
+  }
+
+  /**
+   * A copy of the model's complete state (the snapshot payload), taken under its lock; hash it with
+   * {@link #digest(byte[])} after the lock is released. A caller that must not hold its own locks
+   * while a large model is hashed holds them only for this copy.
+   */
+  public static byte[] state(MixtureOfExperts m) {
+    return payload(m);
+  }
+
+  /** The digest of a state copied by {@link #state}: equal to {@link #digest(MixtureOfExperts)} then. */
+  public static String digest(byte[] state) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(payload(m)));
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(state));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -139,6 +153,8 @@ public final class Snapshots {
   /** The payload writer: notes whether an f32[] array held a non-finite value. */
   private static final class PayloadOut extends DataOutputStream {
     boolean finite = true;
+    /** Big-endian bytes of a run of floats, written to the stream in one call. */
+    final byte[] chunk = new byte[1 << 13];
 
     PayloadOut(java.io.OutputStream out) {
       super(out);
@@ -148,10 +164,10 @@ public final class Snapshots {
   private static Written write(MixtureOfExperts m) {
     m.lock().lock();
     try {
-      ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
+      LiquidCell cell = m.cell();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(payloadEstimate(m, cell));
       PayloadOut o = new PayloadOut(bytes);
       writeConfig(o, m);
-      LiquidCell cell = m.cell();
       writeFloats(o, cell.projection());
       writeFloats(o, cell.recurrent());
       writeFloats(o, cell.driveBias());
@@ -208,6 +224,18 @@ public final class Snapshots {
     }
   }
 
+  /**
+   * The payload's size in bytes, from its largest parts (the cell, the router, the streams' states;
+   * experts are left out, as their sizes are not known without copying them): the initial capacity
+   * of the payload buffer, so that a large model is not copied again each time the buffer doubles.
+   */
+  private static int payloadEstimate(MixtureOfExperts m, LiquidCell cell) {
+    long floats = (long) cell.projection().length + cell.recurrent().length + cell.driveBias().length
+        + cell.tauBias().length + m.readout.length + m.routerBias.length
+        + (long) m.streams.size() * (m.hidden() + 16);
+    return (int) Math.min(Integer.MAX_VALUE - 16, Float.BYTES * floats + (1 << 16));
+  }
+
   private static void writeConfig(DataOutputStream o, MixtureOfExperts m) throws IOException {
     MoeConfig c = m.config();
     o.writeInt(c.inputDim());
@@ -250,12 +278,28 @@ public final class Snapshots {
     o.writeLong(c.seed());
   }
 
+  /** Writes an int into a byte array big-endian, as {@link DataOutputStream#writeInt} does. */
+  private static final java.lang.invoke.VarHandle BIG_ENDIAN_INT =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+  /**
+   * The same bytes as {@link DataOutputStream#writeFloat} per value, converted a chunk at a time: one
+   * call per value made serialising a large model (and so a digest or a snapshot, which hold the
+   * model's lock while they copy it) several times slower than copying its arrays.
+   */
   private static void writeFloats(DataOutputStream o, float[] v) throws IOException {
     o.writeInt(v.length);
     boolean finite = true;
-    for (float f : v) {
-      o.writeFloat(f);
-      finite &= Float.isFinite(f);
+    byte[] chunk = o instanceof PayloadOut p ? p.chunk : new byte[1 << 13];
+    int per = chunk.length / Float.BYTES;
+    for (int from = 0; from < v.length; from += per) {
+      int n = Math.min(per, v.length - from);
+      for (int i = 0; i < n; i++) {
+        float f = v[from + i];
+        BIG_ENDIAN_INT.set(chunk, i * Float.BYTES, Float.floatToIntBits(f));
+        finite &= Float.isFinite(f);
+      }
+      o.write(chunk, 0, n * Float.BYTES);
     }
     if (!finite && o instanceof PayloadOut p) {
       p.finite = false;

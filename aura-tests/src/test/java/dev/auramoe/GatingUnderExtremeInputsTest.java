@@ -217,4 +217,19 @@ class GatingUnderExtremeInputsTest {
     float[] huge = m.timeConstants(new float[] {-Float.MAX_VALUE / 2});
     assertThat(huge).containsExactly(0.02f, 2.0f, 0.02f, 2.0f);
   }
+
+  @Test
+  void aUsersExpertPredictingNanIsNamedAndAHugeOneSaturates() {
+    dev.auramoe.experts.FunctionExpert nan = new dev.auramoe.experts.FunctionExpert("nan", 2, 1, (x, y) -> y[0] = Float.NaN, 1);
+    dev.auramoe.experts.FunctionExpert huge = new dev.auramoe.experts.FunctionExpert("huge", 2, 1,
+        (x, y) -> y[0] = Float.MAX_VALUE, 1);
+    MixtureOfExperts both = MixtureOfExperts.builder(2, 1).experts(List.of(nan, huge)).topK(2).build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> both.predict(MixtureOfExperts.DEFAULT_STREAM,
+            new float[] {1f, 2f}))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("expert 'nan' predicted NaN at output 0");
+    // Two experts at the float maximum: the float mix overflows, the double one saturates.
+    MixtureOfExperts big = MixtureOfExperts.builder(2, 1)
+        .experts(List.of(huge, huge.copy("huge2"))).topK(2).build();
+    assertThat(big.predict(MixtureOfExperts.DEFAULT_STREAM, new float[] {1f, 2f})[0]).isEqualTo(Float.MAX_VALUE);
+  }
 }

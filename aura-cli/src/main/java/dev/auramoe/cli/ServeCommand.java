@@ -61,11 +61,29 @@ public final class ServeCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   long snapshotEvery = 100_000;
 
+  @Option(names = "--repair-wal", description = "Repair a damaged operation log instead of refusing to start: "
+      + "damaged segments are copied aside (wal-...log.damaged-<time>) and rewritten with every valid record, and "
+      + "every record dropped is reported (on stderr and under \"repair\" in GET /health).")
+  boolean repairWal;
+
   @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the bearer token that every "
-      + "request changing state must carry (Authorization: Bearer <token>); reads need none. Refused when other "
-      + "users may read it, like ssh does with keys (chmod 600 FILE); a file its group may read, or a token under "
-      + MIN_TOKEN_CHARS + " characters, gets a warning.")
+      + "request changing state must carry (Authorization: Bearer <token>); reads need none unless --token-reads. "
+      + "Refused when other users may read it, like ssh does with keys (chmod 600 FILE); a file its group may read, "
+      + "or a token under " + MIN_TOKEN_CHARS + " characters, gets a warning.")
   Path tokenFile;
+
+  @Option(names = "--token-reads", description = "Reads need the token too (every request but GET /health, which "
+      + "stays open for liveness probes). Needs --token-file.")
+  boolean tokenReads;
+
+  @Option(names = "--max-streams", paramLabel = "N", description = "Most open streams per model (default: as many "
+      + "as memory allows; each stream counts hidden + 64 parameters against the model's and the server's limits).")
+  int maxStreams;
+
+  @Option(names = "--evict-idle-streams", paramLabel = "SECONDS|never", description = "When a model holds all the "
+      + "streams it may, opening another evicts its least recently used stream if idle this long (default: "
+      + "${DEFAULT-VALUE}; 0 evicts it whatever its age; never refuses the open instead).")
+  String evictIdleStreams = "60";
 
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
   @Option(names = "--stop-after-ms", hidden = true)
@@ -82,7 +100,25 @@ public final class ServeCommand implements Callable<Integer> {
     if (snapshotEvery < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--snapshot-every must be at least 1");
     }
-    RoutingServer.Builder b = RoutingServer.builder().host(host).port(port);
+    if (maxStreams < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-streams must be at least 1");
+    }
+    java.time.Duration idle;
+    try {
+      idle = evictIdleStreams.equals("never") ? null : java.time.Duration.ofMillis(
+          Math.round(1000 * Double.parseDouble(evictIdleStreams)));
+      if (idle != null && idle.isNegative()) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--evict-idle-streams must be a number of seconds"
+          + " >= 0 or 'never', got '" + evictIdleStreams + "'");
+    }
+    if (tokenReads && tokenFile == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--token-reads needs --token-file");
+    }
+    RoutingServer.Builder b = RoutingServer.builder().host(host).port(port).tokenReads(tokenReads)
+        .limits(dev.auramoe.server.ServerLimits.DEFAULT.withMaxStreams(maxStreams).withStreamIdleEviction(idle));
     if (tokenFile != null) {
       String token;
       try {
@@ -113,7 +149,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     boolean existed = false;
     if (!inMemory) {
-      b.dataDir(data).snapshotEvery(snapshotEvery);
+      b.dataDir(data).snapshotEvery(snapshotEvery).repairWal(repairWal);
       existed = Files.isDirectory(data.resolve("wal"));
     }
     err.flush();
@@ -126,6 +162,12 @@ public final class ServeCommand implements Callable<Integer> {
     out.println("aura serve: " + (inMemory ? "in memory only (--in-memory): nothing is written, a restart starts empty"
         : dataLine(existed, server.store().recovery())));
     out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models)%n", host, server.port());
+    if (repairWal && server.store() != null) {
+      Object repair = server.store().recovery().get("repair");
+      out.printf("aura serve: --repair-wal: %s%n", repair == null ? "the data directory needed no repair"
+          : Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(repair));
+    }
     out.flush();
     if (stopAfterMs >= 0) {
       stopped.await(stopAfterMs, TimeUnit.MILLISECONDS);

@@ -66,6 +66,15 @@ class ServeCommandTest {
         "--stop-after-ms", "0");
     assertThat(bad.exitCode()).isNotZero();
     assertThat(bad.err()).contains("--token-file");
+    for (List<String> args : List.of(List.of("--evict-idle-streams", "soon"), List.of("--evict-idle-streams", "-1"),
+        List.of("--max-streams", "-3"), List.of("--token-reads"))) {
+      List<String> cmd = new java.util.ArrayList<>(List.of("serve", "--port", "0", "--in-memory", "--stop-after-ms",
+          "0"));
+      cmd.addAll(args);
+      CliTest.Run refused = CliTest.run(cmd.toArray(String[]::new));
+      assertThat(refused.exitCode()).as("%s", args).isNotZero();
+      assertThat(refused.err()).contains(args.getFirst());
+    }
   }
 
   @Test
@@ -85,7 +94,7 @@ class ServeCommandTest {
     java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("a-file"), "x");
     CliTest.Run data = CliTest.run("serve", "--port", "0", "--data", file.toString());
     assertThat(data.exitCode()).isEqualTo(1);
-    assertThat(data.err()).startsWith("aura serve: cannot recover from " + file + ": ").contains("Not a directory")
+    assertThat(data.err()).startsWith("aura serve: cannot recover from " + file + ": ").contains(file + ": exists and is not a directory")
         .endsWith(nl).hasLineCount(1);
   }
 

@@ -27,8 +27,10 @@ package dev.auramoe.experts;
  * RLS wind-up). When an entry of P passes {@value #P_LIMIT}, P is reset to I / delta and the weights
  * are kept (covariance resetting), so P never overflows and the state always stays finite (and
  * snapshots loadable); {@link #correlationResets()} counts the resets. Likewise an output whose
- * update would take a weight beyond float range learns nothing from that sample, and a prediction
- * beyond float range saturates at {@code +-Float.MAX_VALUE}.
+ * update would take a weight beyond float range (or whose error overflows) learns nothing from that
+ * sample; when no output learns from it, P is left as it was too, so the whole filter is unchanged.
+ * (When only some outputs skip it, the shared P still takes the sample for the others.) A
+ * prediction beyond float range saturates at {@code +-Float.MAX_VALUE}.
  */
 public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
 
@@ -111,6 +113,7 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
     }
     float denom = lambda + g * zpz;
     float scale = g / denom;
+    int taught = 0;
     for (int o = 0; o < out; o++) {
       float e = y[o] - prediction[o];
       if (!Float.isFinite(e)) {
@@ -122,6 +125,12 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
       for (int i = 0; i < n; i++) {
         w[o * n + i] += scale * pz[i] * e;
       }
+      taught++;
+    }
+    if (taught == 0) {
+      // No output learned from the sample: P must not take it either, or the filter would grow
+      // certain in a direction whose weights never moved.
+      return;
     }
     // P <- (P - scale * pz pz') / lambda, kept symmetric
     float invLambda = 1f / lambda;

@@ -36,13 +36,15 @@ import java.util.Objects;
  *
  * <h2>Endpoints</h2>
  * <pre>
- * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...},
- *                                                  and 503 {"status":"DOWN"} once the operation log has failed
+ * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...};
+ *                                                  503 {"status":"DOWN","reason"} once the operation log has failed
+ *                                                  or a model is wedged, {"status":"DEGRADED","reason"} after an
+ *                                                  out-of-memory that harmed no model
  * GET    /metrics                                  Prometheus text format 0.0.4
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
- * GET    /v1/models/{name}                         config, settings, digest, streams, counters
+ * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest)
  * PATCH  /v1/models/{name}                         change settings {"temperature", "balance", ...} (logged)
  * DELETE /v1/models/{name}
  * GET    /v1/models/{name}/experts                 index, name, kind, hyper-parameters, selections, load
@@ -53,33 +55,38 @@ import java.util.Objects;
  * POST   /v1/models/{name}/predict[/batch]         prediction and experts
  * POST   /v1/models/{name}/learn[/batch]           {"x","y"} / {"xs","ys"}: prediction before learning, error
  * GET    /v1/models/{name}/streams                 open streams
- * PUT    /v1/models/{name}/streams/{stream}        open a stream (201; 409 if open)
+ * PUT    /v1/models/{name}/streams/{stream}        open a stream (201; 409 if open; 409/429 if full)
  * DELETE /v1/models/{name}/streams/{stream}        close a stream
  * POST   /v1/models/{name}/streams/{stream}/reset  zero a stream's cell state
- * GET    /v1/models/{name}/stats                   balance, routing diagnostics, energy
+ * GET    /v1/models/{name}/stats                   streams, balance, routing diagnostics, energy
  * POST   /v1/models/{name}/snapshot                snapshot the model, trim the log (needs a data directory)
  * POST   /v1/models/{name}/restore                 put the model back to its latest snapshot (logged)
  * </pre>
  *
  * <h2>Durability</h2>
  * With {@link Builder#dataDir(Path)} every state-changing operation (create, configure, delete, route,
- * predict, learn, stream open, close and reset, expert add, rename and remove, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
+ * predict, learn, stream open, close, reset and eviction, expert add, rename and remove, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
  * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions and
  * restores; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
- * Once the log fails every changing request answers 503 until the server is restarted. Without a data
- * directory models live in memory only.
+ * Once the log fails every changing request answers 503 until the server is restarted. A start over a
+ * damaged data directory (damage in the log that is not a torn tail, a gap between the snapshots and
+ * the log) is refused with a message naming the file and what is wrong, unless
+ * {@link Builder#repairWal} asks for a repair, which reports what it dropped (see {@link DataStore}).
+ * Without a data directory models live in memory only.
  *
  * <h2>Errors</h2>
  * Every refusal is JSON {@code {"error": "...", "status": N}} with Content-Type application/json: 400
  * for invalid JSON, unknown fields, wrong dimensions and values that are not finite floats, and for
  * a malformed Content-Type; 404 for an unknown model, stream or path; 405 for a known path with
- * another method (with {@code Allow}); 409 for a taken name; 413 for a body or batch over the limits
- * ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 503 when the learn journal
- * fails. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
+ * another method (with {@code Allow}); 409 for a taken name or a limit reached; 413 for a body or
+ * batch over the limits ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 429
+ * for a stream that cannot be opened yet (its model holds all the streams it may, none idle long
+ * enough to evict); 503 when the learn journal fails, a model is wedged, or a request ran out of
+ * memory. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
  * headers, bad Content-Length or Transfer-Encoding, 414, 431, a gzip or other coded body: 415, 501,
  * 505) answer the same JSON error; see {@link HttpLayer}. A 500 means a server fault and says nothing
  * more. No response ever carries a stack trace. Requests are validated completely before a model is
@@ -90,9 +97,11 @@ import java.util.Objects;
  * {@link dev.auramoe.MixtureOfExperts}), and 3.4028235E38 is accepted back as a float.
  *
  * <h2>Knobs</h2>
- * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits}, and either a
- * data directory ({@link Builder#dataDir}, with {@link Builder#walOptions} and
- * {@link Builder#snapshotEvery}) or a {@link LearnJournal} hook (default: neither, in memory only).
+ * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits} (bodies,
+ * batches, models, parameters, streams per model and their eviction), a bearer token
+ * ({@link Builder#token}, for reads too with {@link Builder#tokenReads}), and either a data directory
+ * ({@link Builder#dataDir}, with {@link Builder#walOptions} and {@link Builder#snapshotEvery}) or a
+ * {@link LearnJournal} hook (default: neither, in memory only).
  *
  * <pre>{@code
  * try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).build().start()) {
@@ -115,6 +124,7 @@ public final class RoutingServer implements AutoCloseable {
   private final Path dataDir;
   private final WalOptions walOptions;
   private final long snapshotEvery;
+  private final boolean repairWal;
   private DataStore store;
   private final ModelRegistry registry;
   private final ServerMetrics metrics;
@@ -125,6 +135,17 @@ public final class RoutingServer implements AutoCloseable {
 
   /** The bearer token every mutating request must carry, or null when none is configured. */
   private final byte[] token;
+  /** Whether reads need the token too (all but GET /health). */
+  private final boolean tokenReads;
+
+  /** The last out-of-memory error a request ran into, or null; with when and where (see {@link #health()}). */
+  private volatile OutOfMemoryError outOfMemory;
+  private volatile long outOfMemoryAt;
+  private volatile String outOfMemoryIn;
+
+  /** The answer to a request that ran out of memory, made in advance: there may be no memory to make it then. */
+  private final byte[] outOfMemoryBody = Reply.error(503, "the server ran out of memory answering this request;"
+      + " see GET /health");
 
   private RoutingServer(Builder b) {
     this.host = b.host;
@@ -134,7 +155,9 @@ public final class RoutingServer implements AutoCloseable {
     this.dataDir = b.dataDir;
     this.walOptions = b.walOptions;
     this.snapshotEvery = b.snapshotEvery;
+    this.repairWal = b.repairWal;
     this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
+    this.tokenReads = b.tokenReads;
     this.registry = new ModelRegistry(limits);
     if (journal != null) {
       registry.journal(journal);
@@ -164,9 +187,10 @@ public final class RoutingServer implements AutoCloseable {
     checkListenable(host, requestedPort);
     if (dataDir != null) {
       try {
-        store = DataStore.open(dataDir, registry, walOptions, snapshotEvery);
+        store = DataStore.open(dataDir, registry, walOptions, snapshotEvery, repairWal);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + describe(e), e);
+        // DataStore's messages name the file and what is wrong with it.
+        throw new UncheckedIOException("cannot recover from " + dataDir + ": " + e.getMessage(), e);
       }
     }
     server = WebServer.builder()
@@ -186,19 +210,6 @@ public final class RoutingServer implements AutoCloseable {
           + " (the port is taken, or the address is not this machine's)");
     }
     return this;
-  }
-
-  /** What went wrong, with the file and the reason (a file system exception's message is only the file). */
-  private static String describe(IOException e) {
-    if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
-      String reason = f.getReason() != null ? f.getReason()
-          : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
-          : f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
-          : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists, and is not a directory"
-          : f.getClass().getSimpleName();
-      return f.getFile() + ": " + reason;
-    }
-    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /**
@@ -269,18 +280,44 @@ public final class RoutingServer implements AutoCloseable {
     registry.close();
   }
 
+  /**
+   * UP; DOWN (503) when the log has failed or a model is {@linkplain dev.auramoe.server.model.ModelEntry#wedged() wedged}, as
+   * only a restart recovers either; DEGRADED (200) once the server ran out of memory without
+   * harm to the models' state, with the reason and the time.
+   */
   private Reply health() {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("status", "UP");
+    List<String> down = new ArrayList<>();
     DataStore s = store;
     if (s != null) {
       r.put("recovery", s.recovery());
       if (s.journal().failed()) {
         // Every changing request answers 503 until a restart recovers the log: tell the orchestrator.
-        r.put("status", "DOWN");
-        r.put("reason", "the operation log has failed; restart the server to recover");
-        return new Reply(503, r, Reply.JSON);
+        down.add("the operation log has failed; restart the server to recover");
       }
+    }
+    for (var e : registry.list()) {
+      String wedged = e.wedged();
+      if (wedged != null) {
+        down.add(wedged);
+      }
+    }
+    OutOfMemoryError oom = outOfMemory;
+    String degraded = oom == null ? null : "the server ran out of memory (" + oom + ") at "
+        + java.time.Instant.ofEpochMilli(outOfMemoryAt) + " answering " + outOfMemoryIn + "; the request was"
+        + " refused with 503. Give the JVM more memory (-Xmx) or lower the limits, and restart the server";
+    if (!down.isEmpty()) {
+      r.put("status", "DOWN");
+      if (degraded != null) {
+        down.add(degraded);
+      }
+      r.put("reason", String.join("; ", down));
+      return new Reply(503, r, Reply.JSON);
+    }
+    if (degraded != null) {
+      r.put("status", "DEGRADED");
+      r.put("reason", degraded);
     }
     return Reply.ok(r);
   }
@@ -310,7 +347,7 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.GET, "/openapi.json", "GET /openapi.json", req -> new Reply(200, openApi(), Reply.JSON));
     route(r, Method.POST, "/v1/models", null, req -> api.create(body(req)));
     route(r, Method.GET, "/v1/models", null, req -> api.list());
-    route(r, Method.GET, MODEL, null, req -> api.get(name(req)));
+    route(r, Method.GET, MODEL, null, req -> api.get(name(req), req.query().first("digest").orElse(null)));
     route(r, Method.DELETE, MODEL, null, req -> api.delete(name(req)));
     route(r, Method.PATCH, MODEL, null, req -> api.configure(name(req), body(req)));
     route(r, Method.GET, MODEL + "/experts", null, req -> api.experts(name(req)));
@@ -417,6 +454,19 @@ public final class RoutingServer implements AutoCloseable {
         LOG.log(System.Logger.Level.ERROR, "fault in " + endpoint, e);
         status = 500;
         body = Reply.error(500, "internal server error");
+      } catch (OutOfMemoryError e) {
+        // Recorded without allocating; every lock was released on the way out (a model whose
+        // operation it interrupted after logging refuses requests from now on: see /health).
+        outOfMemoryAt = System.currentTimeMillis();
+        outOfMemoryIn = endpoint;
+        outOfMemory = e;
+        status = 503;
+        body = outOfMemoryBody;
+        try {
+          LOG.log(System.Logger.Level.ERROR, "out of memory in " + endpoint, e);
+        } catch (OutOfMemoryError again) {
+          // Nothing left to log with; /health reports it.
+        }
       }
       if (status == 401) {
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
@@ -432,21 +482,25 @@ public final class RoutingServer implements AutoCloseable {
 
   /**
    * With a token configured, every request that may change state (any method but GET and HEAD)
-   * must carry {@code Authorization: Bearer <token>}; the comparison takes the same time whatever
-   * the first differing byte ({@link MessageDigest#isEqual}). Checked before anything else, so a
-   * refused request reads no body and changes nothing.
+   * must carry {@code Authorization: Bearer <token>}, and so must reads when
+   * {@link Builder#tokenReads} is set, but {@code GET /health}: orchestrators probe it without
+   * credentials, and it tells only whether the server is up and what recovery found. The
+   * comparison takes the same time whatever the first differing byte ({@link MessageDigest#isEqual}).
+   * Checked before anything else, so a refused request reads no body and changes nothing.
    */
   private void checkToken(ServerRequest req) {
     if (token == null) {
       return;
     }
     Method m = req.prologue().method();
-    if (m == Method.GET || m == Method.HEAD) {
+    boolean read = m == Method.GET || m == Method.HEAD;
+    if (read && (!tokenReads || req.path().path().equals("/health"))) {
       return;
     }
     String given = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
     if (given == null) {
-      throw new ApiException(401, "this server needs a bearer token (Authorization: Bearer <token>) to change state");
+      throw new ApiException(401, "this server needs a bearer token (Authorization: Bearer <token>) to "
+          + (read ? "read" : "change state"));
     }
     // The scheme is case-insensitive (RFC 9110, section 11.1).
     boolean bearer = given.length() > 7 && given.regionMatches(true, 0, "Bearer ", 0, 7);
@@ -504,7 +558,9 @@ public final class RoutingServer implements AutoCloseable {
     private Path dataDir;
     private WalOptions walOptions = WalOptions.DEFAULTS;
     private long snapshotEvery = 100_000;
+    private boolean repairWal;
     private String token;
+    private boolean tokenReads;
 
     private Builder() {}
 
@@ -560,6 +616,17 @@ public final class RoutingServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether {@link RoutingServer#start()} repairs damage to the data directory's log instead of
+     * refusing to start (default false): damaged segments are copied aside and rewritten with every
+     * valid record, and gaps between the snapshots and the log are recorded as holes; what was
+     * dropped is logged and reported under "repair" in {@code GET /health} (see {@link DataStore}).
+     */
+    public Builder repairWal(boolean repair) {
+      this.repairWal = repair;
+      return this;
+    }
+
     /** Operations of one model after which it is snapshotted in the background (default 100,000). */
     public Builder snapshotEvery(long operations) {
       if (operations < 1) {
@@ -585,13 +652,26 @@ public final class RoutingServer implements AutoCloseable {
     }
 
     /**
+     * Whether reads need the {@linkplain #token token} too: every request but {@code GET /health},
+     * which stays open for liveness probes (default false: reads need none). Needs a token.
+     */
+    public Builder tokenReads(boolean on) {
+      this.tokenReads = on;
+      return this;
+    }
+
+    /**
      * A server, not yet started.
      *
-     * @throws IllegalStateException when both a journal and a data directory were given
+     * @throws IllegalStateException when both a journal and a data directory were given, or tokenReads without a
+     *     token
      */
     public RoutingServer build() {
       if (journal != null && dataDir != null) {
         throw new IllegalStateException("a data directory brings its own journal; give one or the other");
+      }
+      if (tokenReads && token == null) {
+        throw new IllegalStateException("tokenReads needs a token");
       }
       return new RoutingServer(this);
     }

@@ -64,12 +64,13 @@ class EndpointsTest {
     assertThat(config.get("seed").asLong()).isEqualTo(42);
     assertThat(c.json().get("digest").asText()).hasSize(64);
 
-    TestClient.Response g = client.get("/v1/models/crud");
+    TestClient.Response g = client.get("/v1/models/crud?digest=true");
     assertThat(g.status()).isEqualTo(200);
     assertThat(g.json().get("name").asText()).isEqualTo("crud");
     assertThat(g.json().get("digest").asText()).isEqualTo(c.json().get("digest").asText());
     assertThat(g.json().get("counters").get("learns").asLong()).isZero();
-    assertThat(g.json().get("streams").get(0).asText()).isEqualTo("default");
+    assertThat(g.json().get("streams").get("open").asInt()).isEqualTo(1);
+    assertThat(client.get("/v1/models/crud").json().has("digest")).as("only when asked for").isFalse();
 
     TestClient.Response l = client.get("/v1/models");
     assertThat(l.status()).isEqualTo(200);
@@ -163,7 +164,7 @@ class EndpointsTest {
     assertThat(b.status()).as(b.body()).isEqualTo(200);
     assertThat(b.json().get("count").asInt()).isEqualTo(3);
     assertThat(b.json().get("meanSquaredError").isNumber()).isTrue();
-    JsonNode model = client.get("/v1/models/ln").json();
+    JsonNode model = client.get("/v1/models/ln?digest=true").json();
     assertThat(model.get("counters").get("learns").asLong()).isEqualTo(4);
     assertThat(model.get("counters").get("learnSteps").asLong()).isEqualTo(4);
     assertThat(model.get("digest").asText()).isEqualTo(lib.digest());

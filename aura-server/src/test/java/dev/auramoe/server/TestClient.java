@@ -155,7 +155,7 @@ final class TestClient {
 
   /** The model's digest as the server reports it. */
   String digest(String model) {
-    Response r = get("/v1/models/" + model);
+    Response r = get("/v1/models/" + model + "?digest=true");
     if (r.status() != 200) {
       throw new IllegalStateException("GET model answered " + r.status() + ": " + r.body());
     }

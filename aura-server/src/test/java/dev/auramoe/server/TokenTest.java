@@ -9,7 +9,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** With a token, every state-changing request needs it; reads do not; a refusal changes nothing. */
+/**
+ * With a token, every state-changing request needs it; reads do not, unless the operator asks
+ * (then all but {@code GET /health} do); a refusal changes nothing.
+ */
 class TokenTest {
 
   private static final String TOKEN = "s3cret-Token_42";
@@ -28,12 +31,17 @@ class TokenTest {
   }
 
   private static TestClient.Response send(String method, String path, String body, String authorization) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(client.uri(path)).header("Content-Type", "application/json")
+    return send(client, method, path, body, authorization);
+  }
+
+  private static TestClient.Response send(TestClient c, String method, String path, String body,
+      String authorization) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(c.uri(path)).header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
-    return client.send(b.build());
+    return c.send(b.build());
   }
 
   @Test
@@ -63,6 +71,28 @@ class TokenTest {
     assertThat(client.get("/health").status()).isEqualTo(200);
     assertThat(client.get("/v1/models/m/stats").status()).isEqualTo(200);
     assertThat(client.get("/metrics").status()).isEqualTo(200);
+  }
+
+  @Test
+  void withTokenReadsEveryRequestButHealthNeedsTheToken() {
+    try (RoutingServer guarded = RoutingServer.builder().port(0).token(TOKEN).tokenReads(true).build().start()) {
+      TestClient c = new TestClient(guarded.port());
+      String create = "{\"name\": \"r\", \"inputDim\": 2, \"experts\": 2, \"hidden\": 4}";
+      assertThat(send(c, "POST", "/v1/models", create, "Bearer " + TOKEN).status()).isEqualTo(201);
+      for (String path : List.of("/v1/models", "/v1/models/r", "/v1/models/r?digest=true", "/v1/models/r/stats",
+          "/v1/models/r/streams", "/v1/models/r/experts", "/metrics", "/openapi.json")) {
+        TestClient.Response anonymous = c.get(path);
+        assertThat(anonymous.status()).as("GET %s without the token", path).isEqualTo(401);
+        assertThat(anonymous.json().get("error").asText()).contains("to read");
+        assertThat(send(c, "GET", path, null, "Bearer nope").status()).isEqualTo(401);
+        assertThat(send(c, "GET", path, null, "Bearer " + TOKEN).status()).as("GET %s", path)
+            .isEqualTo(200);
+      }
+      assertThat(c.get("/health").status()).as("liveness probes need no token").isEqualTo(200);
+      assertThat(send(c, "POST", "/v1/models/r/route", "{\"x\": [1, 2]}", null).status()).isEqualTo(401);
+    }
+    assertThatThrownBy(() -> RoutingServer.builder().tokenReads(true).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("needs a token");
   }
 
   @Test

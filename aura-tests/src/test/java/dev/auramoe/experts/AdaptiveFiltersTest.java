@@ -173,6 +173,27 @@ class AdaptiveFiltersTest {
     }
   }
 
+  @Test
+  void anRlsUpdateThatWouldLeaveFloatRangeLeavesWeightsAndCorrelationUnchanged() {
+    // z'Pz is small and the prediction finite, but the error times the gain would take a weight
+    // past float range: the weights skip the sample, and so must P (it shrank along z before).
+    RlsExpert r = new RlsExpert("r", 1, 1, 1.0, 0.1);
+    float[] s = r.state();
+    s[0] = 0.9f * Float.MAX_VALUE;
+    s[1] = -0.9f * Float.MAX_VALUE;
+    r.setState(s);
+    float[] before = r.state();
+    float[] x = {1f};
+    float[] p = new float[1];
+    r.predict(x, p);
+    assertThat(p[0]).isFinite();
+    r.learn(x, new float[] {0.9f * Float.MAX_VALUE}, p, 1f);
+    assertThat(r.state()).as("weights and P").containsExactly(before);
+    // An ordinary sample afterwards still teaches it.
+    r.learn(x, new float[] {p[0] + 1f}, p, 1f);
+    assertThat(r.state()).isNotEqualTo(before);
+  }
+
   private static float[] withWeights(float[] w) {
     RlsExpert r = new RlsExpert("r", 2, 1, 0.99, 0.1);
     float[] s = r.state();

@@ -105,7 +105,7 @@ public final class HttpLayer {
     }
     String version = version(request);
     if (status == 505 || (status == 400 && version.matches("HTTP/\\d(\\.\\d)?") && !version.equals("HTTP/1.1"))) {
-      return new Refusal(505, shorten(version) + " is not supported: use HTTP/1.1");
+      return new Refusal(505, JsonRequests.shorten(version) + " is not supported: use HTTP/1.1");
     }
     return switch (status) {
       case 414 -> new Refusal(414, "the request line exceeds the limit of " + MAX_REQUEST_LINE + " bytes");
@@ -119,7 +119,7 @@ public final class HttpLayer {
           yield new Refusal(status, "internal server error");
         }
         if (status != 400) {
-          yield new Refusal(status, m.isEmpty() ? defaultStatus.reasonPhrase() : shorten(m));
+          yield new Refusal(status, m.isEmpty() ? defaultStatus.reasonPhrase() : JsonRequests.shorten(m));
         }
         if (m.isEmpty() || m.equals(UNSAFE)) {
           // Helidon hides the detail of a malformed request line: name what can be said.
@@ -127,7 +127,7 @@ public final class HttpLayer {
               ? "malformed request target: the path has characters or percent-escapes that are not allowed"
               : MALFORMED_LINE);
         }
-        yield new Refusal(status, "malformed request: " + shorten(m));
+        yield new Refusal(status, "malformed request: " + JsonRequests.shorten(m));
       }
     };
   }
@@ -149,12 +149,7 @@ public final class HttpLayer {
 
   /** A header's values as the request gave them, joined, shortened and without control characters. */
   private static String header(DirectHandler.TransportRequest request, io.helidon.http.HeaderName name) {
-    return shorten(String.join(", ", request.headers().values(name).stream().map(String::trim).toList()));
-  }
-
-  private static String shorten(String s) {
-    String one = s.replaceAll("\\p{Cntrl}+", " ");
-    return one.length() <= 120 ? one : one.substring(0, 117) + "...";
+    return JsonRequests.shorten(String.join(", ", request.headers().values(name).stream().map(String::trim).toList()));
   }
 
   /** Helidon's direct handler: the refusal as JSON. */

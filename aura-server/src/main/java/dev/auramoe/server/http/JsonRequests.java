@@ -299,8 +299,9 @@ public final class JsonRequests {
     return shorten(m == null ? "malformed" : m) + where;
   }
 
-  private static String shorten(String s) {
-    String one = s.replaceAll("[\\r\\n\\t]+", " ");
+  /** A client's text quoted in a message: control characters become spaces, and at most 120 characters. */
+  static String shorten(String s) {
+    String one = s.replaceAll("\\p{Cntrl}+", " ");
     return one.length() <= 120 ? one : one.substring(0, 117) + "...";
   }
 

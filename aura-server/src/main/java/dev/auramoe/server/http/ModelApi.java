@@ -86,7 +86,7 @@ public final class ModelApi {
         JsonRequests.number(o, "temperature", ModelSpec.DEFAULT_TEMPERATURE),
         JsonRequests.integer(o, "diagnosticsWindow", ModelSpec.DEFAULT_DIAGNOSTICS_WINDOW),
         JsonRequests.number(o, "diagnosticsDecay", ModelSpec.DEFAULT_DIAGNOSTICS_DECAY));
-    return Reply.created(describe(registry.create(spec)));
+    return Reply.created(describe(registry.create(spec), true));
   }
 
   /** {@code GET /v1/models}: every model's name and shape. */
@@ -107,9 +107,24 @@ public final class ModelApi {
     return Reply.ok(r);
   }
 
-  /** {@code GET /v1/models/{name}}: configuration, digest, streams and counters. */
-  public Reply get(String name) {
-    return Reply.ok(describe(registry.get(name)));
+  /**
+   * {@code GET /v1/models/{name}}: configuration, settings, streams and counters, read without
+   * holding the model's lock for longer than reading a counter; with {@code digest} also the
+   * digest of the model's state, which copies the whole state once per version of it (see
+   * {@link ModelEntry#digest()}).
+   *
+   * @param digest the {@code digest} query parameter: "true", "false" or null (false)
+   */
+  public Reply get(String name, String digest) {
+    boolean withDigest;
+    if (digest == null || digest.equals("false")) {
+      withDigest = false;
+    } else if (digest.equals("true")) {
+      withDigest = true;
+    } else {
+      throw ApiException.badRequest("query parameter 'digest' must be true or false, got '" + digest + "'");
+    }
+    return Reply.ok(describe(registry.get(name), withDigest));
   }
 
   /**
@@ -415,19 +430,35 @@ public final class ModelApi {
     return Reply.ok(Map.of("stream", stream, "reset", true));
   }
 
-  /** {@code GET /v1/models/{name}/stats}: balance, routing diagnostics and energy. */
+  /** {@code GET /v1/models/{name}/stats}: streams, balance, routing diagnostics and energy. */
   public Reply stats(String name) {
     ModelEntry e = registry.get(name);
     MixtureOfExperts m = e.model();
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", e.name());
+    r.put("streams", streamCounts(e));
     r.put("balance", balance(m.balanceState()));
     r.put("diagnostics", diagnostics(m.routingStats()));
     r.put("energy", energy(m.cumulativeEnergy()));
     return Reply.ok(r);
   }
 
-  private static Map<String, Object> describe(ModelEntry e) {
+  /**
+   * The model's streams in numbers: open (the default stream included), the most it may hold now
+   * (its cap, or fewer when the server's memory budget has less room), how many were evicted to
+   * make room, and after how long idle a stream may be evicted (null: never).
+   */
+  private Map<String, Object> streamCounts(ModelEntry e) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("open", e.streamCount());
+    r.put("limit", e.streamRoom());
+    r.put("evicted", e.evictedStreams());
+    var idle = limits.streamIdleEviction();
+    r.put("evictAfterIdleSeconds", idle == null ? null : idle.toMillis() / 1000.0);
+    return r;
+  }
+
+  private Map<String, Object> describe(ModelEntry e, boolean withDigest) {
     ModelSpec s = e.spec();
     MixtureOfExperts m = e.model();
     Map<String, Object> config = new LinkedHashMap<>();
@@ -452,9 +483,15 @@ public final class ModelApi {
     r.put("settings", settings(ModelSettings.of(m)));
     r.put("expertNames", m.expertNames());
     r.put("kernels", m.kernels());
-    r.put("digest", m.digest());
-    r.put("streams", m.streams());
+    if (withDigest) {
+      r.put("digest", e.digest());
+    }
+    r.put("streams", streamCounts(e));
     r.put("counters", counters);
+    String wedged = e.wedged();
+    if (wedged != null) {
+      r.put("wedged", wedged);
+    }
     r.put("created", e.created().toString());
     return r;
   }

@@ -10,7 +10,8 @@ import java.util.Objects;
  * One state-changing operation of the server, as the operation log records it. Replaying the
  * operations of a model in log order, from its creation or from a snapshot, rebuilds its state bit
  * for bit: learning is not the only thing that changes a model (routing and predicting advance the
- * stream's cell state and the balancer; opening, closing and resetting streams change the streams).
+ * stream's cell state and the balancer; opening, closing, resetting and evicting streams change the
+ * streams).
  *
  * <h2>Encoding, version 1 (little-endian)</h2>
  * <pre>
@@ -26,7 +27,8 @@ import java.util.Objects;
  *   DELETE_MODEL                 (empty)
  *   LEARN                        a {@link LearnEvent} in its own version-1 encoding (rest of the record)
  *   ROUTE, ROUTE_BATCH, PREDICT  s u16, stream id (UTF-8), count i32, inputDim i32, count*inputDim f32
- *   STREAM_OPEN/CLOSE/RESET      s u16, stream id (UTF-8)
+ *   STREAM_OPEN/CLOSE/RESET,     s u16, stream id (UTF-8)
+ *   STREAM_EVICT
  *   RESTORE                      seq i64: the model was replaced by its snapshot covering seq
  * </pre>
  * Floats travel as their bits. {@code ROUTE} is a single route, {@code ROUTE_BATCH} a batch route
@@ -81,7 +83,12 @@ public record Operation(Type type, String model, String stream, int count, int i
     /** An expert was removed. */
     EXPERT_REMOVE(13),
     /** An expert was renamed. */
-    EXPERT_RENAME(14);
+    EXPERT_RENAME(14),
+    /**
+     * A stream was closed to make room for another (the least recently used one of a model that held
+     * all the streams it may); logged like a close, so that a replay evicts the same stream.
+     */
+    STREAM_EVICT(15);
 
     private final byte code;
 
@@ -118,7 +125,7 @@ public record Operation(Type type, String model, String stream, int count, int i
           throw new IllegalArgumentException("xs must hold count * inputDim values, count and inputDim >= 1");
         }
       }
-      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET -> Objects.requireNonNull(stream, "stream");
+      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET, STREAM_EVICT -> Objects.requireNonNull(stream, "stream");
       case DELETE_MODEL, RESTORE -> { }
     }
   }
@@ -163,9 +170,10 @@ public record Operation(Type type, String model, String stream, int count, int i
     return new Operation(type, model, stream, count, inputDim, xs, null, null, 0);
   }
 
-  /** A STREAM_OPEN, STREAM_CLOSE or STREAM_RESET operation. */
+  /** A STREAM_OPEN, STREAM_CLOSE, STREAM_RESET or STREAM_EVICT operation. */
   public static Operation stream(Type type, String model, String stream) {
-    if (type != Type.STREAM_OPEN && type != Type.STREAM_CLOSE && type != Type.STREAM_RESET) {
+    if (type != Type.STREAM_OPEN && type != Type.STREAM_CLOSE && type != Type.STREAM_RESET
+        && type != Type.STREAM_EVICT) {
       throw new IllegalArgumentException("not a stream operation: " + type);
     }
     return new Operation(type, model, stream, 0, 0, null, null, null, 0);
@@ -187,7 +195,7 @@ public record Operation(Type type, String model, String stream, int count, int i
         b.asFloatBuffer().put(xs);
         yield b.array();
       }
-      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET ->
+      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET, STREAM_EVICT ->
           ByteBuffer.allocate(2 + sid.length).order(ByteOrder.LITTLE_ENDIAN).putShort((short) sid.length).put(sid)
               .array();
     };
@@ -240,7 +248,7 @@ public record Operation(Type type, String model, String stream, int count, int i
           b.position(b.limit());
           yield inputs(type, model, stream, count, in, xs);
         }
-        case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET -> stream(type, model, string(b));
+        case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET, STREAM_EVICT -> stream(type, model, string(b));
       };
       if (b.hasRemaining()) {
         throw new IllegalArgumentException("operation has " + b.remaining() + " trailing bytes");

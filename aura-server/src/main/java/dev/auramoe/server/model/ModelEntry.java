@@ -1,6 +1,7 @@
 package dev.auramoe.server.model;
 
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.Snapshots;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.server.ApiException;
@@ -8,6 +9,7 @@ import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.journal.LearnEvent;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -22,15 +24,22 @@ import java.util.regex.Pattern;
  * request counters.
  *
  * <h2>Sequencing</h2>
- * Every operation that changes the model (route, predict, learn, stream open, close and reset) takes
- * this entry's sequencing lock, hands its {@link Operation} to the registry's
+ * Every operation that changes the model (route, predict, learn, stream open, close, reset and
+ * eviction) takes this entry's sequencing lock, hands its {@link Operation} to the registry's
  * {@link OperationJournal} and applies it under that lock, so the journal's order is the order in
  * which operations are applied, and a stream checked to be open stays open until the operation is
  * applied. A learn is answered only once its operation is durable; routes and predictions are
  * answered without waiting (they are ordered in the log all the same, and recovery replays the
  * durable prefix, which holds every acknowledged learn). When the journal refuses an operation (it
  * has failed) the call answers 503 and changes nothing. Every argument is validated before the model
- * is touched, so a refused call changes nothing.
+ * is touched, so a refused call changes nothing. An error (an out-of-memory) thrown after an
+ * operation was handed to the journal and before it was applied completely leaves the model
+ * {@linkplain #wedged() wedged}: it refuses every request until a restart replays the log.
+ *
+ * <h2>Streams</h2>
+ * Checking a request's stream is one lookup, whatever the number of streams; it also records the
+ * use for the least-recently-used order in which {@link #openStream} evicts streams when the model
+ * holds all it may ({@link #streamCap()}, and the server's memory budget).
  *
  * <pre>{@code
  * ModelEntry e = registry.get("sensors");
@@ -53,7 +62,12 @@ public final class ModelEntry {
   private final ReentrantLock snapshotLock = new ReentrantLock();
   private final LongAdder routes = new LongAdder();
   private final LongAdder predictions = new LongAdder();
-  private final LongAdder learns = new LongAdder();
+  /**
+   * Samples learned by the model (counted in its {@code learnSteps}) whose log write has not
+   * completed, or failed: {@link #learns()} is {@code learnSteps} less these, so the two agree
+   * after a restart (every replayed sample was durable) and across restores and expert changes.
+   */
+  private final LongAdder unacknowledged = new LongAdder();
   private final ModelRegistry registry;
   private volatile boolean deleted;
   /** The last journal future of this model (guarded by the sequencer). */
@@ -65,6 +79,25 @@ public final class ModelEntry {
   private volatile CompletableFuture<Long> createFuture;
   /** Operations since the last snapshot (guarded by the sequencer). */
   private volatile long sinceSnapshot;
+  /** Operations logged so far: the version of the model's state (written under the sequencer). */
+  private volatile long version;
+  /** The digest of one version of the state, or null. */
+  private volatile Digest digest;
+  /** Held while a digest is computed, so that each version's is computed once, outside the sequencer. */
+  private final ReentrantLock digestLock = new ReentrantLock();
+  /** Streams closed to make room for others (written under the sequencer). */
+  private volatile long evicted;
+  /** When the entry was made: the last use of streams loaded from a snapshot, which keep no stamp. */
+  private final long loadedNanos = System.nanoTime();
+  /**
+   * The error that interrupted an operation between its logging and the end of its application, or
+   * null: then the model in memory may differ from what the log says, and it refuses every request.
+   */
+  private volatile Throwable wedgedBy;
+  /** Whether the operation under the sequencer was logged (set by log, cleared by unlockSequencer). */
+  private boolean applying;
+
+  private record Digest(long version, String hex) {}
 
   /** The result of one learned sample: the prediction made before learning, its error and routing. */
   public record LearnedSample(float[] prediction, double squaredError, int[] experts, float[] weights) {}
@@ -185,9 +218,13 @@ public final class ModelEntry {
     sinceSnapshot++;
   }
 
-  /** Samples learned and acknowledged by the journal. */
+  /**
+   * Samples in the model's state that the journal acknowledged: the model's {@code learnSteps} less
+   * the samples whose log write is pending or failed. With a data directory it survives a restart
+   * (a recovered model's samples were all durable), and it follows the model through a restore.
+   */
   public long learns() {
-    return learns.sum();
+    return model.learnSteps() - unacknowledged.sum();
   }
 
   /**
@@ -218,8 +255,10 @@ public final class ModelEntry {
       requireLive(stream);
       log(journal, op, encoded, REFUSED);
       d = new Routed(model.route(stream, x), expertNames);
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
     routes.increment();
     after();
@@ -243,8 +282,10 @@ public final class ModelEntry {
       requireLive(stream);
       log(journal, op, encoded, REFUSED);
       model.routeBatch(stream, xs, count, experts, weights);
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
     routes.add(count);
     after();
@@ -278,8 +319,10 @@ public final class ModelEntry {
         result[r] = new Prediction(y, Arrays.copyOf(buf.expertsArray(), k), Arrays.copyOf(buf.weightsArray(), k));
         predictions.increment();
       }
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
     after();
     return List.of(result);
@@ -317,8 +360,11 @@ public final class ModelEntry {
         MixtureOfExperts.LearnResult lr = model.learn(stream, x, y);
         result[r] = new LearnedSample(lr.prediction(), lr.squaredError(), lr.experts(), lr.weights());
       }
+      unacknowledged.add(count);
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
     long seq;
     try {
@@ -326,30 +372,121 @@ public final class ModelEntry {
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
       throw new ApiException(503, "the learn journal could not make the event durable; it is not acknowledged");
     }
-    learns.add(count);
+    unacknowledged.add(-count);
     after();
     return new Learned(List.of(result), seq);
   }
 
   /**
-   * Opens a stream.
+   * Opens a stream. A model holds at most {@link #streamCap()} streams, and each counts
+   * {@link ModelSpec#streamParameters()} against the server's parameter budget: when there is no room,
+   * the least recently used stream is evicted first (a STREAM_EVICT operation, logged before the
+   * STREAM_OPEN) if it has been idle for {@link ServerLimits#streamIdleEviction()}, and the open is
+   * refused otherwise. While recovery replays the log nothing is checked or evicted: the log holds
+   * the opens that were accepted and the evictions that made room for them.
    *
-   * @throws ApiException 409 when it is open already, 503 when the journal has failed
+   * @throws ApiException 409 when it is open already, or there is no room and eviction is off or
+   *     nothing can be evicted; 429 when there is no room and the least recently used stream has not
+   *     been idle long enough; 503 when the journal has failed
    */
   public void openStream(String stream) {
     checkStreamId(stream);
-    sequencer.lock();
-    try {
-      requireLive();
-      if (model.streams().contains(stream)) {
-        throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
+    // The budget is shared by every model: checked and taken under the creation lock, which every
+    // change that adds parameters holds (taken before the sequencer, as deletion takes them).
+    synchronized (registry.creationLock()) {
+      sequencer.lock();
+      try {
+        requireLive();
+        if (model.hasStream(stream)) {
+          throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
+        }
+        long now = System.nanoTime();
+        String victim = registry.budgetEnforced() ? roomFor(now) : null;
+        if (victim != null) {
+          closeLocked(Operation.Type.STREAM_EVICT, victim);
+        }
+        log(Operation.stream(Operation.Type.STREAM_OPEN, name, stream));
+        model.openStream(stream);
+        model.touchStream(stream, now);
+      } catch (Error e) {
+        throw wedge(e);
+      } finally {
+        unlockSequencer();
       }
-      log(Operation.stream(Operation.Type.STREAM_OPEN, name, stream));
-      model.openStream(stream);
-    } finally {
-      sequencer.unlock();
     }
     after();
+  }
+
+  /**
+   * Whether a stream can be opened: null when there is room, else the stream to evict first.
+   *
+   * @throws ApiException 409 or 429 when there is no room and nothing may be evicted
+   */
+  private String roomFor(long now) {
+    int open = model.streamCount();
+    ServerLimits limits = registry.limits();
+    String full;
+    if (open >= streamCap()) {
+      full = "model '" + name + "' holds " + open + " open streams, its most (" + (open >= limits.maxStreams()
+          && limits.maxStreams() > 0 ? "the server's stream limit per model" : "as many as its parameter limit of "
+          + limits.maxParameters() + " leaves room for, at " + spec.streamParameters() + " per stream") + ")";
+    } else {
+      try {
+        registry.checkBudget(spec.streamParameters());
+        return null;
+      } catch (ApiException budget) {
+        full = "another stream would take the server over its memory budget: " + budget.getMessage();
+      }
+    }
+    Duration idle = limits.streamIdleEviction();
+    if (idle == null) {
+      throw ApiException.conflict(full + "; close a stream first (this server does not evict idle streams)");
+    }
+    String lru = model.leastRecentlyUsedStream();
+    if (lru == null) {
+      throw ApiException.conflict(full + "; there is no stream to evict but the default one");
+    }
+    long stamp = model.streamStamp(lru);
+    long idleNanos = now - (stamp == 0 ? loadedNanos : stamp);
+    if (idleNanos < idle.toNanos()) {
+      long waitSeconds = Math.max(1, (idle.toNanos() - idleNanos + 999_999_999L) / 1_000_000_000L);
+      throw new ApiException(429, full + "; the least recently used stream was used "
+          + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + idle.toSeconds()
+          + " s: try again in about " + waitSeconds + " s, or close a stream");
+    }
+    return lru;
+  }
+
+  /**
+   * The most open streams this model may hold, the default stream included: the server's stream
+   * limit per model, or, without one, as many as the model's parameter limit leaves room for
+   * beside its own parameters. The server's parameter budget, shared by all models, may refuse a
+   * stream earlier ({@link #streamRoom()}).
+   */
+  public int streamCap() {
+    ServerLimits limits = registry.limits();
+    long fit = Math.max(1, (limits.maxParameters() - parameters()) / spec.streamParameters());
+    return (int) Math.min(limits.maxStreams() > 0 ? limits.maxStreams() : Integer.MAX_VALUE, fit);
+  }
+
+  /**
+   * The most open streams this model could hold now: {@link #streamCap()}, or fewer when the
+   * server's parameter budget has less room (other models hold it).
+   */
+  public int streamRoom() {
+    long open = model.streamCount();
+    long budgetFit = open + Math.max(0, registry.budgetRoom()) / spec.streamParameters();
+    return (int) Math.min(streamCap(), budgetFit);
+  }
+
+  /** Open streams, the default stream included; constant time. */
+  public int streamCount() {
+    return model.streamCount();
+  }
+
+  /** Streams evicted to make room for others since the entry was made (replayed evictions included). */
+  public long evictedStreams() {
+    return evicted;
   }
 
   /**
@@ -359,18 +496,43 @@ public final class ModelEntry {
    *     has failed
    */
   public void closeStream(String stream) {
+    close(Operation.Type.STREAM_CLOSE, stream);
+  }
+
+  /**
+   * Evicts a stream: closes it as {@link #openStream} does to make room, counted in
+   * {@link #evictedStreams()}. Recovery replays the logged evictions through here.
+   *
+   * @throws ApiException 404 for an unknown stream, 400 for the default stream, 503 when the journal
+   *     has failed
+   */
+  public void evictStream(String stream) {
+    close(Operation.Type.STREAM_EVICT, stream);
+  }
+
+  private void close(Operation.Type type, String stream) {
     if (MixtureOfExperts.DEFAULT_STREAM.equals(stream)) {
       throw ApiException.badRequest("the default stream cannot be closed");
     }
     sequencer.lock();
     try {
       requireLive(stream);
-      log(Operation.stream(Operation.Type.STREAM_CLOSE, name, stream));
-      model.closeStream(stream);
+      closeLocked(type, stream);
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
     after();
+  }
+
+  /** Logs and applies a STREAM_CLOSE or STREAM_EVICT of an open stream; call under the sequencer. */
+  private void closeLocked(Operation.Type type, String stream) {
+    log(Operation.stream(type, name, stream));
+    model.closeStream(stream);
+    if (type == Operation.Type.STREAM_EVICT) {
+      evicted++;
+    }
   }
 
   /**
@@ -384,8 +546,10 @@ public final class ModelEntry {
       requireLive(stream);
       log(Operation.stream(Operation.Type.STREAM_RESET, name, stream));
       model.resetStream(stream);
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
     after();
   }
@@ -428,8 +592,10 @@ public final class ModelEntry {
       s.validate();
       durable = log(Operation.change(Operation.Type.CONFIGURE, name, ModelRegistry.json(s)));
       s.applyTo(model);
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
     after();
     return new Changed<>(awaitDurable(durable), s);
@@ -480,10 +646,11 @@ public final class ModelEntry {
         throw ApiException.conflict("model '" + name + "' has " + expertNames.size() + " experts, the most a model"
             + " may have; remove one first");
       }
-      long after = parameters() + added;
+      long after = heldParameters() + added;
       if (after > limits.maxParameters()) {
-        throw ApiException.conflict("with this expert model '" + name + "' would have about " + after
-            + " parameters, more than the limit of " + limits.maxParameters() + " per model");
+        throw ApiException.conflict("with this expert model '" + name + "' would hold about " + after
+            + " parameters (its open streams counted in), more than the limit of " + limits.maxParameters()
+            + " per model");
       }
       registry.checkBudget(added);
       dev.auramoe.experts.Expert e;
@@ -551,6 +718,14 @@ public final class ModelEntry {
     return p;
   }
 
+  /**
+   * What the model holds against the memory limits, in parameters: {@link #parameters()} and
+   * {@link ModelSpec#streamParameters()} per open stream.
+   */
+  public long heldParameters() {
+    return parameters() + model.streamCount() * spec.streamParameters();
+  }
+
   /** The expert names now, in index order. */
   public List<String> expertNames() {
     return expertNames;
@@ -610,8 +785,10 @@ public final class ModelEntry {
       model = c.next();
       expertNames = c.next().expertNames();
       return new Swapped(old, durable, expertNames);
+    } catch (Error e) {
+      throw wedge(e);
     } finally {
-      sequencer.unlock();
+      unlockSequencer();
     }
   }
 
@@ -623,25 +800,94 @@ public final class ModelEntry {
     }
   }
 
-  /** Open streams in opening order. */
+  /**
+   * The digest of the model's state ({@link MixtureOfExperts#digest()}), computed at most once per
+   * version of the state (every logged operation makes a new one). Only the copy of the state
+   * holds the sequencer; hashing it does not, and concurrent readers of one version wait for one
+   * computation, not for the model's lock.
+   *
+   * @throws ApiException 404 when the model was deleted, 503 when it is {@linkplain #wedged() wedged}
+   */
+  public String digest() {
+    Digest d = digest;
+    if (d != null && d.version() == version) {
+      return d.hex();
+    }
+    digestLock.lock();
+    try {
+      d = digest;
+      if (d != null && d.version() == version) {
+        return d.hex();
+      }
+      long at;
+      byte[] state;
+      lockSequencer();
+      try {
+        requireLive();
+        at = version;
+        state = Snapshots.state(model);
+      } finally {
+        unlockSequencer();
+      }
+      String hex = Snapshots.digest(state);
+      digest = new Digest(at, hex);
+      return hex;
+    } finally {
+      digestLock.unlock();
+    }
+  }
+
+  /** Operations logged on this entry so far: the version of its state that {@link #digest()} caches. */
+  public long version() {
+    return version;
+  }
+
+  /** Open streams in opening order: a copy, in time and memory linear in their number. */
   public List<String> streams() {
     return model.streams();
   }
 
   /**
-   * Throws 404 unless the stream is open.
+   * Throws 404 unless the stream is open, and records its use for the least-recently-used order in
+   * which streams are evicted. Constant time; allocates nothing.
    *
    * @throws ApiException 404 for an unknown stream
    */
   public void requireStream(String stream) {
-    if (!model.streams().contains(stream)) {
+    if (!model.touchStream(stream, System.nanoTime())) {
       throw unknownStream(stream);
     }
+  }
+
+  /**
+   * Why the model refuses every request, or null when it does not: an error (an out-of-memory)
+   * interrupted an operation after it was logged, so its state in memory may differ from the log's.
+   * A restart recovers it from the log.
+   */
+  public String wedged() {
+    Throwable w = wedgedBy;
+    return w == null ? null : "model '" + name + "' stopped taking requests: " + w
+        + " interrupted an operation after it was logged, so its state in memory may differ from the log's;"
+        + " restart the server to recover it from the log";
+  }
+
+  /**
+   * Records the error that interrupted the operation under the sequencer when it was logged (its
+   * effect on the model is then unknown); allocates nothing, as the error may be an out-of-memory.
+   */
+  private Error wedge(Error e) {
+    if (applying) {
+      wedgedBy = e;
+    }
+    return e;
   }
 
   private void requireLive() {
     if (deleted) {
       throw ApiException.notFound("unknown model '" + name + "'");
+    }
+    if (wedgedBy != null) {
+      throw new ApiException(503, wedged());
     }
   }
 
@@ -676,6 +922,12 @@ public final class ModelEntry {
     sequencer.lock();
   }
 
+  /** Releases the sequencer taken by {@link #lockSequencer()} or {@code sequencer.lock()}. */
+  private void unlockSequencer() {
+    applying = false;
+    sequencer.unlock();
+  }
+
   private static final String REFUSED = "the operation log has failed; nothing was changed";
 
   private CompletableFuture<Long> log(Operation op) {
@@ -696,9 +948,12 @@ public final class ModelEntry {
    */
   private CompletableFuture<Long> log(OperationJournal journal, Operation op, byte[] encoded, String refused) {
     CompletableFuture<Long> f;
+    // From here an error leaves the model wedged (see wedge): the journal may hold the operation.
+    applying = true;
     try {
       f = journal.append(op, encoded);
     } catch (RuntimeException e) {
+      applying = false; // refused: it was not queued
       throw new ApiException(503, refused);
     }
     if (f == null) {
@@ -706,6 +961,7 @@ public final class ModelEntry {
     }
     lastFuture = f;
     sinceSnapshot++;
+    version++;
     return f;
   }
 

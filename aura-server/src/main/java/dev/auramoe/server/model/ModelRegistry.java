@@ -165,6 +165,27 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
+   * Whether the budget and the stream caps are enforced: false while recovery replays the log,
+   * which holds only accepted changes (and the stream evictions that made room for them).
+   */
+  public boolean budgetEnforced() {
+    return enforceBudget;
+  }
+
+  /**
+   * The parameters the models may still take before the {@linkplain #parameterBudget() budget} is
+   * spent (negative when it is overspent: recovery does not refuse what the log holds). Open
+   * streams count (see {@link ModelEntry#heldParameters()}).
+   */
+  public long budgetRoom() {
+    long held = 0;
+    for (ModelEntry e : models.values()) {
+      held += e.heldParameters();
+    }
+    return parameterBudget() - held;
+  }
+
+  /**
    * Refuses a change that would take the models over the {@linkplain #parameterBudget() parameter
    * budget}: valid requests must not be able to exhaust the heap, so this is checked before anything
    * is allocated. Call it under the {@linkplain #creationLock() creation lock}, which every change
@@ -177,15 +198,12 @@ public final class ModelRegistry implements AutoCloseable {
     if (!enforceBudget) {
       return;
     }
-    long held = 0;
-    for (ModelEntry e : models.values()) {
-      held += e.parameters();
-    }
     long budget = parameterBudget();
+    long held = budget - budgetRoom();
     if (held + extra > budget) {
-      throw ApiException.conflict("the models would hold " + (held + extra) + " parameters, over this "
-          + "server's budget of " + budget + " (one per 32 bytes of heap); delete a model or give "
-          + "the JVM more memory (-Xmx)");
+      throw ApiException.conflict("the models would hold " + (held + extra) + " parameters (open streams"
+          + " counted in), over this server's budget of " + budget + " (one per 32 bytes of heap); delete a"
+          + " model, close streams or give the JVM more memory (-Xmx)");
     }
   }
 

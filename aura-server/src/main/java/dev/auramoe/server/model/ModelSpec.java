@@ -53,6 +53,8 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
   public static final int DEFAULT_DIAGNOSTICS_WINDOW = 1024;
   /** Default diagnostics decay. */
   public static final double DEFAULT_DIAGNOSTICS_DECAY = 0.99;
+  /** Parameters a stream counts beyond its cell state (see {@link #streamParameters()}). */
+  public static final int STREAM_OVERHEAD = 64;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -104,6 +106,15 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
     long in = inputDim;
     long h = hidden;
     return in * (2 * h + experts) + h * h + h * experts;
+  }
+
+  /**
+   * What one open stream counts against the memory limits, in parameters: its cell state of
+   * {@code hidden} floats, and {@value #STREAM_OVERHEAD} for its id, its entry in the model's stream
+   * table and its bookkeeping (about 256 bytes on a 64-bit JVM).
+   */
+  public long streamParameters() {
+    return (long) hidden + STREAM_OVERHEAD;
   }
 
   /** Builds the model, diagnostics on; call {@link #validate} first. */

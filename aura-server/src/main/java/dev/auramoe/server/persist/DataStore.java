@@ -13,18 +13,25 @@ import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.wal.PrivateFiles;
 import dev.auramoe.server.wal.RecoveryReport;
+import dev.auramoe.server.wal.WalCorruptionException;
 import dev.auramoe.server.wal.WalOptions;
+import dev.auramoe.server.wal.WalRepair;
 import dev.auramoe.server.wal.WriteAheadLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,14 +51,56 @@ import java.util.stream.Stream;
  *                                     atomically after the .aura file; older .aura files are then deleted)
  * </pre>
  *
+ * The directories are created 0700 and every file 0600 (where the file system has POSIX
+ * permissions): the log holds every input and target the server was sent. The {@code wal} and
+ * {@code snapshots} directories and the log's files, which an older version created 0755 and 0644,
+ * are narrowed at start; the data directory itself is left as it is when it already existed (it may
+ * be a directory the operator shares).
+ *
  * <h2>Recovery</h2>
- * {@link #open} opens the log (which cuts a torn tail and reports it), loads every snapshot named by
- * a {@code .meta} file, then replays the whole log in sequence order: an operation of a model whose
- * snapshot covers its sequence number is skipped, a creation rebuilds the model from its spec, a
- * deletion drops it, a restore reloads the snapshot it names, any other operation is applied through the same {@link ModelEntry} method that
- * applied it live (operations of a model that no longer exists are skipped: it was deleted and its
- * creation trimmed). Learning is deterministic, so the registry ends bit-identical to the state the
- * durable prefix of the log describes.
+ * {@link #open} opens the log (which cuts a torn tail and reports it, and refuses damage: see
+ * {@link WriteAheadLog}), removes the temporary files a killed snapshot left ({@code *.tmp} in
+ * {@code snapshots/}), loads every snapshot named by a {@code .meta} file, checks that the snapshots
+ * and the log fit together, then replays the whole log in sequence order: an operation of a model
+ * whose snapshot covers its sequence number is skipped, a creation rebuilds the model from its
+ * spec, a deletion drops it, a restore reloads the snapshot it names, any other operation is applied
+ * through the same {@link ModelEntry} method that applied it live (operations of a model that no
+ * longer exists are skipped when a later deletion or creation of its name shows that it was deleted
+ * and its creation trimmed). Learning is deterministic, so the registry ends bit-identical to the
+ * state the durable prefix of the log describes. What recovery found is in {@link #recovery()}
+ * ({@code GET /health}).
+ *
+ * <h2>Damage: refused, or repaired on request</h2>
+ * Recovery never drops an acknowledged operation silently and never hands out a sequence number
+ * twice. Without repair it refuses to start, with a message naming the file and what is wrong, and
+ * changes nothing, when:
+ * <ul>
+ * <li>the log is damaged other than by a torn tail (a bad record followed by valid ones, damage in a
+ *     segment but the last, a missing segment);
+ * <li>the snapshots and the log do not fit: the log starts after {@code S + 1} for the oldest
+ *     snapshot's sequence {@code S} (records in between are gone), or ends before the newest
+ *     snapshot's sequence (records were lost, and new operations would reuse numbers the snapshot
+ *     covers, to be skipped as covered at the next restart);
+ * <li>the log holds operations of a model whose creation and snapshot are both missing (a segment
+ *     at the start of the log was deleted);
+ * <li>a snapshot cannot be used (its meta file is not valid, or the {@code .aura} file is missing,
+ *     unreadable or corrupt) and the log no longer holds the model's creation.
+ * </ul>
+ * A snapshot that cannot be used while the log still holds the model's creation (and so every later
+ * operation) is not an error: the model is rebuilt from the log, a WARNING is logged and
+ * {@code "snapshotsReplacedByTheLog"} in the recovery report names it and what was wrong; the next
+ * snapshot replaces the bad files.
+ *
+ * <p>With {@code repair} (the server's {@code --repair-wal}), recovery repairs instead: the log is
+ * repaired first ({@link WriteAheadLog#repair}: damaged segments are copied to
+ * {@code wal-...log.damaged-<time>} and rewritten with every valid record, lost numbers become hole
+ * records); a gap beside the snapshots becomes a hole ({@link WriteAheadLog#extendBackTo},
+ * {@link WriteAheadLog#skipTo}), so new operations are numbered above every snapshot; and the
+ * deletion of each model whose creation is missing is logged. Everything dropped is logged as a
+ * WARNING and reported under {@code "repair"} in the recovery report: the byte ranges, the sequence
+ * numbers lost, the copies kept, the gaps and the models. Snapshot damage is never repaired: the
+ * message says which file to restore or move away. The holes stay in the log (and under
+ * {@code "holes"} in the report) until trimming removes them.
  *
  * <h2>Snapshots and trimming</h2>
  * {@link #snapshot} holds the model's sequencing lock, waits until the model's last operation is
@@ -91,6 +140,17 @@ public final class DataStore implements AutoCloseable {
   }
 
   /**
+   * Opens (or creates) a data directory and rebuilds {@code registry} from it, refusing damage
+   * (see the class documentation); afterwards every operation of the registry goes to the log.
+   *
+   * @see #open(Path, ModelRegistry, WalOptions, long, boolean)
+   */
+  public static DataStore open(Path dataDir, ModelRegistry registry, WalOptions options, long snapshotEvery)
+      throws IOException {
+    return open(dataDir, registry, options, snapshotEvery, false);
+  }
+
+  /**
    * Opens (or creates) a data directory and rebuilds {@code registry} from it; afterwards every
    * operation of the registry goes to the log.
    *
@@ -98,20 +158,40 @@ public final class DataStore implements AutoCloseable {
    * @param registry an empty registry
    * @param options the log's options
    * @param snapshotEvery a model is snapshotted in the background after this many operations
-   * @throws IOException when the log or a snapshot cannot be read
+   * @param repair false: refuse damage to the log, and gaps between the snapshots and the log, with
+   *     a message that names the file and what is wrong (nothing is changed); true: repair them as
+   *     the class documentation describes, and report what was dropped in {@link #recovery()}
+   * @throws IOException when the log or a snapshot cannot be read, or recovery refuses damage; the
+   *     message names the file and what is wrong
    */
-  public static DataStore open(Path dataDir, ModelRegistry registry, WalOptions options, long snapshotEvery)
-      throws IOException {
-    Files.createDirectories(dataDir.resolve("snapshots"));
-    WriteAheadLog wal = WriteAheadLog.open(dataDir.resolve("wal"), options);
+  public static DataStore open(Path dataDir, ModelRegistry registry, WalOptions options, long snapshotEvery,
+      boolean repair) throws IOException {
+    WriteAheadLog wal;
+    WalRepair repaired;
+    try {
+      PrivateFiles.createDirectories(dataDir);
+      Path snaps = PrivateFiles.createDirectories(dataDir.resolve("snapshots"));
+      PrivateFiles.restrict(snaps);
+      repaired = repair ? WriteAheadLog.repair(dataDir.resolve("wal")) : null;
+      try {
+        wal = WriteAheadLog.open(dataDir.resolve("wal"), options);
+      } catch (WalCorruptionException e) {
+        throw new IOException(e.getMessage() + " (" + REPAIR_HINT + ")", e);
+      }
+    } catch (FileSystemException e) {
+      throw new IOException(describe(e), e);
+    }
     DataStore s = new DataStore(dataDir, wal, registry, snapshotEvery);
     try {
-      s.recover();
+      s.recover(repair, repaired);
     } catch (IOException | RuntimeException e) {
       try {
         wal.close();
       } catch (IOException suppressed) {
         e.addSuppressed(suppressed);
+      }
+      if (e instanceof FileSystemException f) {
+        throw new IOException(describe(f), f);
       }
       throw e;
     }
@@ -120,6 +200,21 @@ public final class DataStore implements AutoCloseable {
     registry.onDelete(s::deleteFiles);
     registry.afterOperation(s::maybeSnapshot);
     return s;
+  }
+
+  /** How an operator asks for a repair, for the messages of refusals. */
+  private static final String REPAIR_HINT = "start the server with --repair-wal to repair it: that keeps a copy of"
+      + " every file it changes and reports every record it drops";
+
+  /** A file system error as "file: what" (the JDK's message is often the file name alone). */
+  static String describe(FileSystemException e) {
+    String what = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+        : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+        : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+        : e instanceof java.nio.file.FileAlreadyExistsException ? "exists and is not a directory"
+        : e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+    return (e.getFile() != null ? e.getFile() + ": " : "") + what
+        + (e.getOtherFile() != null ? " (" + e.getOtherFile() + ")" : "");
   }
 
   /** A journal for replay: every operation "gets" the sequence number being replayed. */
@@ -132,26 +227,94 @@ public final class DataStore implements AutoCloseable {
     }
   }
 
-  private void recover() throws IOException {
+  /** A parsed, checked {@code <model>.meta} file. */
+  private record Meta(String model, long seq, String file, ModelSpec spec) {}
+
+  /**
+   * Reads and checks a meta file: valid JSON naming this model, a sequence number, the snapshot
+   * file {@code <model>.<seq>.aura} (so it can never point outside the directory) and a valid spec.
+   *
+   * @throws IOException naming the file and what is wrong with it
+   */
+  private static Meta readMeta(Path meta) throws IOException {
+    String n = meta.getFileName().toString();
+    String model = n.substring(0, n.length() - ".meta".length());
+    JsonNode m;
+    try {
+      m = JSON.readTree(Files.readAllBytes(meta));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IOException("snapshot meta file " + meta + " is not valid JSON (" + e.getOriginalMessage() + ")", e);
+    }
+    String problem = null;
+    if (m == null || !m.isObject()) {
+      problem = "it holds no JSON object";
+    } else if (!m.path("model").isTextual() || !m.path("model").asText().equals(model)) {
+      problem = "\"model\" is " + m.get("model") + ", not \"" + model + "\" as its name says";
+    } else if (!m.path("seq").isIntegralNumber() || !m.path("seq").canConvertToLong() || m.path("seq").asLong() < 0) {
+      problem = "\"seq\" is " + m.get("seq") + ", not a sequence number";
+    } else if (!m.path("file").asText("").equals(model + "." + m.get("seq").asLong() + ".aura")) {
+      problem = "\"file\" is " + m.get("file") + ", not \"" + model + "." + m.get("seq").asLong() + ".aura\"";
+    } else if (!m.path("spec").isObject()) {
+      problem = "\"spec\" is " + m.get("spec") + ", not a model spec";
+    }
+    if (problem != null) {
+      throw new IOException("snapshot meta file " + meta + " is damaged: " + problem);
+    }
+    ModelSpec spec;
+    try {
+      spec = ModelRegistry.spec(JSON.writeValueAsBytes(m.get("spec")));
+    } catch (RuntimeException e) {
+      throw new IOException("snapshot meta file " + meta + " holds an invalid model spec: " + e.getMessage(), e);
+    }
+    if (!spec.name().equals(model)) {
+      throw new IOException("snapshot meta file " + meta + " holds the spec of model '" + spec.name() + "'");
+    }
+    return new Meta(model, m.get("seq").asLong(), m.get("file").asText(), spec);
+  }
+
+  private void recover(boolean repair, WalRepair repaired) throws IOException {
     long t0 = System.nanoTime();
     RecoveryReport torn = wal.recoveryReport().orElse(null);
     if (torn != null) {
       LOG.log(System.Logger.Level.WARNING, "the operation log had a torn tail, which was cut: " + torn);
     }
+    if (repaired != null && !repaired.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "the operation log was repaired; copies of the damaged files: "
+          + repaired.copies() + "; dropped: " + repaired.dropped());
+    }
+    int removed = removeTemporaryFiles();
+    // Snapshots. One that cannot be used is left on disk; its model is rebuilt from the log when
+    // the log still holds the model's creation (checked after the replay), else recovery refuses.
     int loaded = 0;
+    Map<String, Long> covered = new TreeMap<>();
+    Map<String, String> unusable = new TreeMap<>();
+    long highestSnapshot = 0;
     try (Stream<Path> files = Files.list(snapDir)) {
       for (Path meta : files.filter(p -> p.getFileName().toString().endsWith(".meta")).sorted().toList()) {
-        JsonNode m = JSON.readTree(Files.readAllBytes(meta));
-        ModelSpec spec = ModelRegistry.spec(JSON.writeValueAsBytes(m.get("spec")));
-        registry.restore(spec, loadModel(snapDir.resolve(m.get("file").asText()), spec), m.get("seq").asLong());
-        loaded++;
+        String model = meta.getFileName().toString().replaceFirst("\\.meta$", "");
+        try {
+          Meta m = readMeta(meta);
+          highestSnapshot = Math.max(highestSnapshot, m.seq());
+          registry.restore(m.spec(), loadModel(snapDir.resolve(m.file()), m.spec()), m.seq());
+          covered.put(model, m.seq());
+          loaded++;
+        } catch (IOException e) {
+          unusable.put(model, e instanceof FileSystemException f ? describe(f) : e.getMessage());
+        }
       }
     }
+    Map<String, Object> repairs = new LinkedHashMap<>();
+    checkGaps(covered, highestSnapshot, repair, repairs);
+
     ReplayJournal rj = new ReplayJournal();
     registry.journal(rj);
     // The log holds what was accepted: a smaller heap now must not refuse an expert added then.
     registry.enforceBudget(false);
-    long[] counts = new long[3]; // applied, skipped (covered), skipped (unknown model)
+    long[] counts = new long[3]; // applied, skipped (covered), skipped (deleted model)
+    // Operations of a model that is not there: a later deletion or creation of the name shows they
+    // belonged to a deleted model; otherwise the model's creation or snapshot is missing.
+    Map<String, Long> orphans = new HashMap<>();
+    Set<String> deletedInLog = new HashSet<>();
     wal.replay(wal.firstSequence(), (seq, payload) -> {
       rj.current = seq;
       Operation op = Operation.decode(payload);
@@ -161,6 +324,10 @@ public final class DataStore implements AutoCloseable {
           counts[1]++;
           return;
         }
+        // Operations of the name before it was created again belonged to an incarnation that was
+        // deleted (its deletion is what went missing): nothing of the live model is lost.
+        Long o = orphans.remove(op.model());
+        counts[2] += o == null ? 0 : o;
         ModelSpec spec = ModelRegistry.spec(op.json());
         ModelEntry created = registry.restore(spec, spec.build(), seq - 1);
         created.sequencer().lock();
@@ -173,7 +340,13 @@ public final class DataStore implements AutoCloseable {
         return;
       }
       if (e == null) {
-        counts[2]++;
+        if (op.type() == Operation.Type.DELETE_MODEL) {
+          Long o = orphans.remove(op.model());
+          counts[2] += 1 + (o == null ? 0 : o);
+          deletedInLog.add(op.model());
+        } else {
+          orphans.merge(op.model(), 1L, Long::sum);
+        }
         return;
       }
       if (seq <= e.coveredSeq()) {
@@ -183,6 +356,7 @@ public final class DataStore implements AutoCloseable {
       counts[0]++;
       if (op.type() == Operation.Type.DELETE_MODEL) {
         registry.drop(op.model());
+        deletedInLog.add(op.model());
         return;
       }
       if (op.type() == Operation.Type.RESTORE) {
@@ -197,7 +371,8 @@ public final class DataStore implements AutoCloseable {
         try {
           e.restore(loadModel(file, e.spec()), op.snapshot());
         } catch (IOException ex) {
-          throw new UncheckedIOException("cannot replay the restore of model '" + op.model() + "' from " + file, ex);
+          throw new UncheckedIOException("cannot replay the restore of model '" + op.model() + "' (sequence " + seq
+              + ") from " + file + ": " + ex.getMessage(), ex);
         }
         return;
       }
@@ -207,6 +382,23 @@ public final class DataStore implements AutoCloseable {
         // Refused live too (the same state gives the same answer): it changed nothing then either.
       }
     });
+    Map<String, Long> lost = new TreeMap<>(orphans);
+    List<Map<String, Object>> fromLog = checkUnusable(unusable, deletedInLog);
+    if (!lost.isEmpty()) {
+      String what = "the operation log holds operations of models whose creation and snapshot are both missing "
+          + lost + " (model: operations); the log starts at sequence " + wal.firstSequence()
+          + ", so a segment at its start was probably deleted";
+      if (!repair) {
+        throw new IOException(what + ". Nothing was changed; restore the missing segments from a backup, or "
+            + REPAIR_HINT + " (it logs the deletion of those models)");
+      }
+      for (String model : lost.keySet()) {
+        // Makes the loss part of the log: later starts see these operations end in a deletion.
+        wal.appendAndWait(Operation.delete(model).encode());
+      }
+      LOG.log(System.Logger.Level.WARNING, what + "; their deletion was logged");
+      repairs.put("modelsWithoutCreation", lost);
+    }
     // Snapshots of models whose deletion was replayed.
     try (Stream<Path> files = Files.list(snapDir)) {
       for (Path f : files.toList()) {
@@ -224,6 +416,9 @@ public final class DataStore implements AutoCloseable {
     recovery.put("lastSequence", wal.lastSequence());
     recovery.put("models", registry.size());
     recovery.put("millis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    if (removed > 0) {
+      recovery.put("temporaryFilesRemoved", removed);
+    }
     if (torn != null) {
       Map<String, Object> t = new LinkedHashMap<>();
       t.put("file", torn.file().getFileName().toString());
@@ -234,10 +429,145 @@ public final class DataStore implements AutoCloseable {
       t.put("detail", torn.detail());
       recovery.put("tornTail", t);
     }
+    if (!fromLog.isEmpty()) {
+      recovery.put("snapshotsReplacedByTheLog", fromLog);
+    }
+    if (repaired != null && !repaired.isEmpty()) {
+      repairs.put("copies", repaired.copies().stream().map(p -> p.getFileName().toString()).toList());
+      repairs.put("dropped", repaired.dropped().stream().map(DataStore::dropped).toList());
+      repairs.put("recordsLost", repaired.lostRecords());
+    }
+    if (!repairs.isEmpty()) {
+      recovery.put("repair", repairs);
+    }
+    List<WriteAheadLog.Hole> holes = wal.holes();
+    if (!holes.isEmpty()) {
+      recovery.put("holes", holes.stream().map(h -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("first", h.first());
+        m.put("last", h.last());
+        m.put("reason", h.reason());
+        return m;
+      }).toList());
+    }
   }
 
+  private static Map<String, Object> dropped(WalRepair.Dropped d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("file", d.file().getFileName().toString());
+    m.put("offset", d.offset());
+    m.put("bytes", d.bytes());
+    m.put("firstSequence", d.firstSequence());
+    m.put("lastSequence", d.lastSequence());
+    m.put("recordsLost", d.lostRecords());
+    m.put("problem", d.problem().name());
+    m.put("detail", d.detail());
+    return m;
+  }
+
+  /**
+   * The snapshots must and the log must fit together: every number after the oldest snapshot is in
+   * the log (else the records between are lost), and the log reaches the newest snapshot (else it
+   * lost records and would hand out their numbers again). A gap is refused; with repair it is
+   * recorded in the log as a hole, so numbers resume above every snapshot.
+   *
+   * @param covered the sequence each loaded snapshot covers, by model
+   * @param highestSnapshot the highest sequence any readable meta file names
+   */
+  private void checkGaps(Map<String, Long> covered, long highestSnapshot, boolean repair,
+      Map<String, Object> repairs) throws IOException {
+    long first = wal.firstSequence();
+    long last = wal.lastSequence();
+    List<String> gaps = new ArrayList<>();
+    String oldest = null;
+    for (Map.Entry<String, Long> c : covered.entrySet()) {
+      if (oldest == null || c.getValue() < covered.get(oldest)) {
+        oldest = c.getKey();
+      }
+    }
+    long front = oldest == null ? first : covered.get(oldest) + 1;
+    if (front < first) {
+      gaps.add("the log starts at sequence " + first + " but the snapshot of model '" + oldest + "' covers only up to "
+          + (front - 1) + ": records " + front + ".." + (first - 1) + " are missing");
+    }
+    if (last < highestSnapshot) {
+      gaps.add("the log ends at sequence " + last + " but a snapshot covers up to " + highestSnapshot + ": records "
+          + (last + 1) + ".." + highestSnapshot + " and any after them are missing, and their numbers would be"
+          + " used again");
+    }
+    if (gaps.isEmpty()) {
+      return;
+    }
+    String what = "the snapshots in " + snapDir + " and the operation log in " + wal.directory() + " do not fit: "
+        + String.join("; ", gaps);
+    if (!repair) {
+      throw new IOException(what + ". Nothing was changed; restore the missing segments from a backup, or "
+          + REPAIR_HINT + " (new operations then continue above every snapshot)");
+    }
+    String reason = "repair " + java.time.Instant.now() + ": lost beside snapshots";
+    List<WriteAheadLog.Hole> written = new ArrayList<>();
+    wal.extendBackTo(front, reason).ifPresent(written::add);
+    wal.skipTo(highestSnapshot + 1, reason).ifPresent(written::add);
+    LOG.log(System.Logger.Level.WARNING, what + "; repaired with holes " + written);
+    repairs.put("gaps", gaps);
+  }
+
+  /**
+   * What became of models whose snapshot could not be used: rebuilt from the log (reported), or
+   * deleted later in the log (nothing lost); recovery refuses when the log no longer holds a
+   * model's creation, since its state would be lost.
+   *
+   * @return one entry per model rebuilt from the log
+   */
+  private List<Map<String, Object>> checkUnusable(Map<String, String> unusable, Set<String> deletedInLog)
+      throws IOException {
+    List<Map<String, Object>> fromLog = new ArrayList<>();
+    for (Map.Entry<String, String> u : unusable.entrySet()) {
+      String model = u.getKey();
+      if (registry.find(model) != null) {
+        LOG.log(System.Logger.Level.WARNING, "the snapshot of model '" + model + "' cannot be used (" + u.getValue()
+            + "); the model was rebuilt from the operation log, which still holds its creation and every later"
+            + " operation");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("problem", u.getValue());
+        fromLog.add(m);
+      } else if (!deletedInLog.contains(model)) {
+        throw new IOException("the snapshot of model '" + model + "' cannot be used (" + u.getValue()
+            + ") and the operation log no longer holds the model's creation (it starts at sequence "
+            + wal.firstSequence() + "), so the model cannot be rebuilt. Nothing was changed; restore the snapshot"
+            + " from a backup, or move " + snapDir.resolve(model + ".meta") + " away to start without the model");
+      }
+    }
+    return fromLog;
+  }
+
+  /** Removes what a killed snapshot left: its temporary files (the log's lock is held). */
+  private int removeTemporaryFiles() throws IOException {
+    int n = 0;
+    try (Stream<Path> files = Files.list(snapDir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+        Files.deleteIfExists(f);
+        n++;
+      }
+    }
+    if (n > 0) {
+      LOG.log(System.Logger.Level.INFO, "removed " + n + " temporary files left by an interrupted snapshot in "
+          + snapDir);
+    }
+    return n;
+  }
+
+  /** Loads a snapshot file; an error names the file. */
   private static MixtureOfExperts loadModel(Path file, ModelSpec spec) throws IOException {
-    MixtureOfExperts model = MixtureOfExperts.load(file);
+    MixtureOfExperts model;
+    try {
+      model = MixtureOfExperts.load(file);
+    } catch (FileSystemException e) {
+      throw new IOException("snapshot file " + describe(e), e);
+    } catch (IOException e) {
+      throw new IOException("snapshot file " + file + " cannot be read: " + e.getMessage(), e);
+    }
     model.enableDiagnostics(spec.diagnosticsWindow(), spec.diagnosticsDecay());
     return model;
   }
@@ -264,9 +594,9 @@ public final class DataStore implements AutoCloseable {
       }
       MixtureOfExperts loaded;
       try {
-        JsonNode m = JSON.readTree(Files.readAllBytes(meta));
-        seq = m.get("seq").asLong();
-        loaded = loadModel(snapDir.resolve(m.get("file").asText()), e.spec());
+        Meta m = readMeta(meta);
+        seq = m.seq();
+        loaded = loadModel(snapDir.resolve(m.file()), e.spec());
       } catch (IOException ex) {
         LOG.log(System.Logger.Level.ERROR, "cannot read the snapshot of model '" + name + "'", ex);
         throw new ApiException(503, "the snapshot could not be read; nothing was changed");
@@ -284,7 +614,7 @@ public final class DataStore implements AutoCloseable {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", name);
     r.put("seq", seq);
-    r.put("digest", e.model().digest());
+    r.put("digest", e.digest());
     return r;
   }
 
@@ -301,6 +631,7 @@ public final class DataStore implements AutoCloseable {
       case STREAM_OPEN -> e.openStream(op.stream());
       case STREAM_CLOSE -> e.closeStream(op.stream());
       case STREAM_RESET -> e.resetStream(op.stream());
+      case STREAM_EVICT -> e.evictStream(op.stream());
       case CONFIGURE -> {
         ModelSettings set = ModelRegistry.fromJson(op.json(), ModelSettings.class);
         e.configure(now -> set);
@@ -319,7 +650,16 @@ public final class DataStore implements AutoCloseable {
   private record ExpertNames(String name, String newName) {
   }
 
-  /** What recovery found, for {@code GET /health}. */
+  /**
+   * What recovery found, for {@code GET /health}: always {@code snapshotsLoaded},
+   * {@code operationsReplayed}, {@code operationsCoveredBySnapshots}, {@code operationsOfDeletedModels},
+   * {@code lastSequence}, {@code models}, {@code millis} and {@code logFailed}; when they apply,
+   * {@code tornTail} (what the log cut), {@code temporaryFilesRemoved},
+   * {@code snapshotsReplacedByTheLog} (models rebuilt from the log, each with what was wrong with its
+   * snapshot), {@code repair} (what a repair dropped: {@code copies}, {@code dropped} byte ranges with
+   * the sequence numbers lost, {@code recordsLost}, {@code gaps}, {@code modelsWithoutCreation}) and
+   * {@code holes} (the sequence numbers the log records as lost, with the reason).
+   */
   public Map<String, Object> recovery() {
     Map<String, Object> r = new LinkedHashMap<>(recovery);
     r.put("logFailed", journal.failed());
@@ -362,6 +702,11 @@ public final class DataStore implements AutoCloseable {
         }
         if (journal.failed()) {
           throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+        }
+        if (e.wedged() != null) {
+          // Its state may not be the log's: a snapshot of it would outlive the operations that
+          // a restart would otherwise replay.
+          throw new ApiException(503, e.wedged() + "; no snapshot was taken");
         }
         last = e.lastSequence();
         operations = e.sinceSnapshot();

@@ -3,9 +3,12 @@ package dev.auramoe.server.wal;
 import java.nio.file.Path;
 
 /**
- * What {@link WriteAheadLog#open} cut from the end of the last segment: a torn or corrupt tail left
- * by a crash during a write. The records before {@code offset} were kept; the file was truncated at
- * {@code offset} and forced before any new record was appended.
+ * What {@link WriteAheadLog#open} cut from the end of the last segment: a torn tail left by a crash
+ * during a write (an incomplete last record, or bytes after the last record that start no valid
+ * record). The records before {@code offset} were kept; the file was truncated at {@code offset}
+ * and forced before any new record was appended. Damage followed by a valid record is not a torn
+ * tail: {@code open} refuses it (see {@link WalCorruptionException}) and only
+ * {@link WriteAheadLog#repair} changes such a file.
  *
  * @param file the segment file that was truncated
  * @param offset byte offset of the cut, the end of the last good record (0 when none was good)
@@ -30,7 +33,11 @@ public record RecoveryReport(Path file, long offset, long bytesDropped, long las
     /** The CRC-32C does not match the record's length, sequence and payload. */
     CHECKSUM_MISMATCH,
     /** A well-formed record carries a sequence number other than the previous one plus 1. */
-    SEQUENCE_GAP
+    SEQUENCE_GAP,
+    /** A well-formed hole record whose range ends before it starts, or whose payload is too short. */
+    BAD_HOLE,
+    /** A segment file between two others is missing: the sequence numbers it held have no record. */
+    MISSING_SEGMENT
   }
 
   @Override

@@ -5,8 +5,10 @@ import java.nio.file.Path;
 
 /**
  * The log holds damage that recovery must not repair silently: a bad record in a segment other than
- * the last (acknowledged records are damaged), a missing or misnamed segment, or damage met while
- * replaying. The message names the file and byte offset.
+ * the last, a bad record in the last segment that valid records follow (not a torn tail: cutting
+ * there would drop acknowledged records), a missing or misnamed segment, or damage met while
+ * replaying. The message names the file and byte offset; nothing was changed.
+ * {@link WriteAheadLog#repair} repairs it on request.
  */
 public final class WalCorruptionException extends IOException {
 

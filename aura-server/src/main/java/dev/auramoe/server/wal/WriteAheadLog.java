@@ -8,7 +8,10 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,13 +35,14 @@ import java.util.zip.CRC32C;
  * <h2>On-disk format</h2>
  *
  * The directory holds segment files {@code wal-<first sequence, 20 decimal digits>.log} (for
- * example {@code wal-00000000000000000001.log}) and a lock file {@code wal.lock}. A segment is a
- * plain concatenation of records, with no file header; all integers are big-endian (as in
- * {@code dev.auramoe.io.SnapshotFormat}):
+ * example {@code wal-00000000000000000001.log}) and a lock file {@code wal.lock}; the directory is
+ * created 0700 and every file in it 0600 (where the file system has POSIX permissions), since the
+ * records hold whatever the log's user writes. A segment is a plain concatenation of records, with
+ * no file header; all integers are big-endian (as in {@code dev.auramoe.io.SnapshotFormat}):
  *
  * <pre>
  * offset  size  field
- * 0       1     magic/type byte 0xA7 (a data record, format 1)
+ * 0       1     magic/type byte: 0xA7 a data record, 0xA8 a hole record (format 1)
  * 1       4     payload length n, unsigned 32-bit, at most MAX_PAYLOAD (1 GiB)
  * 5       8     sequence number, unsigned 64-bit (in practice &lt; 2^63)
  * 13      n     payload
@@ -49,6 +53,14 @@ import java.util.zip.CRC32C;
  * 1 from record to record, across segments; the first record of a segment carries the number in
  * the segment's name. A segment rolls (a new file starts) before a record that would take it past
  * {@link WalOptions#segmentBytes()}.
+ *
+ * <p>A <em>hole record</em> stands for sequence numbers that have no record: its payload is the last
+ * of those numbers (8 bytes) followed by a UTF-8 reason, and the record after it carries that number
+ * plus 1. Holes are written only when the log is told that records are gone: by {@link #repair} for
+ * records lost to damage, by {@link #skipTo} and {@link #extendBackTo} for numbers the log's user
+ * knows were used elsewhere (a snapshot covers them). So a number is never used twice, and the log
+ * itself says which numbers it lost and why; {@link #replay} skips holes and {@link #holes()} lists
+ * them.
  *
  * <h2>Durability</h2>
  *
@@ -68,14 +80,34 @@ import java.util.zip.CRC32C;
  * which recovers whatever reached the disk. Records whose futures failed may or may not survive
  * the reopen; acknowledged records always do.
  *
- * <h2>Recovery</h2>
+ * <h2>Recovery: torn tails and damage</h2>
  *
- * {@link #open} validates every record of every segment. A bad record in the <em>last</em> segment
- * (partial header, bad magic, impossible length, record cut short, checksum mismatch, sequence
- * gap) is a torn tail from a crash during a write: the file is truncated at the end of the last
- * good record, forced, and the cut is reported by {@link #recoveryReport()}; appends continue after
- * it. A bad record in any other segment, or a missing segment, is damage to acknowledged data and
- * is refused with a {@link WalCorruptionException} naming the file and offset.
+ * {@link #open} validates every record of every segment. A crash (of the process or of the machine)
+ * during a write can leave only one kind of debris: the end of the <em>last</em> segment holds an
+ * incomplete last record, or bytes after the last record that begin no valid record (a zero-filled
+ * or partly written block). That is a <em>torn tail</em>. Its records were never acknowledged, since
+ * a record is acknowledged only once forced: {@code open} truncates the file at the end of the last
+ * good record, forces it, reports the cut through {@link #recoveryReport()} and appends after it.
+ *
+ * <p>Anything else is <em>damage</em>, and {@code open} refuses it with a
+ * {@link WalCorruptionException} naming the file and byte offset, changing nothing: a bad record
+ * (partial header, bad magic, impossible length, cut short, checksum mismatch, sequence gap) in any
+ * segment but the last, a missing segment, and a bad record in the last segment that is followed
+ * by a valid one. To tell the last case from a torn tail, {@code open} looks past the bad record for
+ * a valid record (right magic, a length that fits, the right checksum and a sequence number after
+ * the last good one); if there is one, acknowledged records follow the damage and cutting there
+ * would drop them. A checksum mismatch in the final record with nothing valid after it is still a
+ * torn tail: a write cut short between its first and last block looks exactly like that. (A machine
+ * crash that persisted a later block of an unacknowledged batch but not an earlier one also shows a
+ * valid record after a bad one: it is refused as damage too, and a repair keeps those records.)
+ *
+ * <p>Damage is repaired only when asked, with {@link #repair}, on a closed log: it never deletes.
+ * Each damaged segment is first copied to {@code wal-...log.damaged-<UTC time>} beside it; then the
+ * segment is rewritten with every valid record it holds, a hole record standing for each run of
+ * sequence numbers whose records were lost, and without the damaged bytes. A missing segment is
+ * replaced by a segment holding one hole record. The returned {@link WalRepair} lists every byte
+ * range left out and every sequence number lost. A torn tail at the end of a log that needs no other
+ * repair is left for {@code open} to cut, as always.
  *
  * <h2>Threading</h2>
  *
@@ -104,8 +136,12 @@ import java.util.zip.CRC32C;
  */
 public final class WriteAheadLog implements AutoCloseable {
 
-  /** The magic/type byte that starts every record. */
+  /** The magic/type byte that starts every data record. */
   public static final byte MAGIC = (byte) 0xA7;
+  /** The magic/type byte that starts every hole record. */
+  public static final byte HOLE = (byte) 0xA8;
+  /** Longest reason a hole record keeps, in characters. */
+  private static final int MAX_REASON = 2000;
   /** Largest payload accepted (1 GiB). */
   public static final int MAX_PAYLOAD = 1 << 30;
   /** Bytes before the payload: magic, length, sequence. */
@@ -116,7 +152,11 @@ public final class WriteAheadLog implements AutoCloseable {
   static final int OVERHEAD = HEADER + TRAILER;
 
   private static final Pattern NAME = Pattern.compile("wal-(\\d{20})\\.log");
+  /** Files a repair or {@link #extendBackTo} was writing when the process died. */
+  private static final Pattern TEMPORARY = Pattern.compile("wal-\\d{20}\\.log(\\..+)?\\.tmp");
   private static final String LOCK_FILE = "wal.lock";
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+      .withZone(ZoneOffset.UTC);
 
   /** Receives replayed records. */
   @FunctionalInterface
@@ -130,16 +170,27 @@ public final class WriteAheadLog implements AutoCloseable {
     void accept(long sequence, byte[] payload);
   }
 
+  /**
+   * Sequence numbers without a record, as a hole record states them.
+   *
+   * @param first the first number of the hole
+   * @param last the last number of the hole
+   * @param reason why the numbers have no record (when and what lost them)
+   */
+  public record Hole(long first, long last, String reason) {}
+
   private record Segment(long firstSeq, Path path) {}
 
-  private record Pending(long seq, byte[] payload, CompletableFuture<Long> future) {}
+  /** A record waiting for the writer: {@code seq..last} are its numbers (one, but for a hole). */
+  private record Pending(long seq, long last, byte type, byte[] payload, CompletableFuture<Long> future) {}
 
   private final Path dir;
   private final WalOptions options;
   private final WalHook hook;
+  /** The lock file's channel: holding it open holds the directory's lock. */
   private final FileChannel lockChannel;
-  private final FileLock fileLock;
   private final RecoveryReport recovery;
+  private final List<Hole> holes;
 
   // Append side, guarded by lock.
   private final ReentrantLock lock = new ReentrantLock();
@@ -171,13 +222,13 @@ public final class WriteAheadLog implements AutoCloseable {
   private volatile long lastDurable;
   private volatile long forces;
 
-  private WriteAheadLog(Path dir, WalOptions options, WalHook hook, FileChannel lockChannel, FileLock fileLock,
-      ArrayList<Segment> segments, FileChannel active, long activeEnd, long lastSeq, RecoveryReport recovery) {
+  private WriteAheadLog(Path dir, WalOptions options, WalHook hook, FileChannel lockChannel,
+      ArrayList<Segment> segments, FileChannel active, long activeEnd, long lastSeq, RecoveryReport recovery,
+      List<Hole> holes) {
     this.dir = dir;
     this.options = options;
     this.hook = hook;
     this.lockChannel = lockChannel;
-    this.fileLock = fileLock;
     this.segments = segments;
     this.active = active;
     this.activePath = segments.getLast().path();
@@ -185,6 +236,7 @@ public final class WriteAheadLog implements AutoCloseable {
     this.lastAssigned = lastSeq;
     this.lastDurable = lastSeq;
     this.recovery = recovery;
+    this.holes = java.util.Collections.synchronizedList(new ArrayList<>(holes));
     this.buf = ByteBuffer.allocateDirect(Math.clamp(options.maxBatchBytes() + (long) OVERHEAD, 1 << 16, 1 << 22));
     this.writer = Thread.ofPlatform().daemon(true).name("wal-writer " + dir).unstarted(this::writeLoop);
   }
@@ -201,7 +253,8 @@ public final class WriteAheadLog implements AutoCloseable {
    * @param dir the log's directory, created if missing
    * @param options tuning knobs
    * @return the open log, ready for appends after the last good record
-   * @throws WalCorruptionException for damage outside the tail of the last segment
+   * @throws WalCorruptionException for damage that is not a torn tail (nothing was changed; see
+   *     {@link #repair})
    * @throws IOException when the directory cannot be read or another process holds the log open
    */
   public static WriteAheadLog open(Path dir, WalOptions options) throws IOException {
@@ -212,52 +265,52 @@ public final class WriteAheadLog implements AutoCloseable {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(hook, "hook");
     Path d = dir.toAbsolutePath();
-    Files.createDirectories(d);
-    FileChannel lockChannel = FileChannel.open(d.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
+    FileChannel lockChannel = lock(d);
     FileChannel active = null;
     try {
-      FileLock fileLock;
-      try {
-        fileLock = lockChannel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        fileLock = null;
-      }
-      if (fileLock == null) {
-        throw new IOException("write-ahead log " + d + " is already open (" + LOCK_FILE + " is locked)");
-      }
       ArrayList<Segment> segments = list(d);
       if (segments.isEmpty()) {
         Path first = d.resolve(name(1));
-        Files.createFile(first);
+        PrivateFiles.open(first, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         syncDirectory(d);
         segments.add(new Segment(1, first));
       }
       long expected = segments.getFirst().firstSeq();
       RecoveryReport report = null;
+      List<Hole> holes = new ArrayList<>();
       long activeEnd = 0;
       for (int i = 0; i < segments.size(); i++) {
         Segment s = segments.get(i);
         boolean last = i == segments.size() - 1;
+        PrivateFiles.restrict(s.path());
         if (s.firstSeq() != expected) {
           throw new WalCorruptionException(s.path(), -1, "write-ahead log segment " + s.path() + " starts at sequence "
-              + s.firstSeq() + " but the segment before it ends at " + (expected - 1)
-              + ": a segment is missing or was renamed");
+              + s.firstSeq() + " but the segment before it ends at " + (expected - 1) + ": a segment holding records "
+              + expected + ".." + (s.firstSeq() - 1) + " is missing or was renamed. Nothing was changed; restore it"
+              + " from a backup, or repair the log to record those numbers as lost");
         }
         long size = Files.size(s.path());
         SegmentScanner.Result r;
+        SegmentScanner.Frame next = null;
         try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
-          r = SegmentScanner.scan(ch, size, s.firstSeq(), Long.MAX_VALUE, Long.MAX_VALUE, null);
+          r = SegmentScanner.scan(ch, 0, size, s.firstSeq(), Long.MAX_VALUE, Long.MAX_VALUE, null, holes::add);
+          if (r.problem != null) {
+            next = SegmentScanner.find(ch, r.goodEnd + 1, size, r.lastSeq + 1,
+                last ? Long.MAX_VALUE : segments.get(i + 1).firstSeq());
+          }
         }
-        if (r.problem != null && !last) {
+        if (r.problem != null && (!last || next != null)) {
           throw new WalCorruptionException(s.path(), r.goodEnd, "write-ahead log segment " + s.path()
-              + " is corrupt at byte offset " + r.goodEnd + " (" + r.problem + ": " + r.detail + "); it is not the"
-              + " last segment, so acknowledged records are damaged. Restore the segment from a backup, or move it"
-              + " and every later segment away (losing their records) to reopen the log");
+              + " is damaged at byte offset " + r.goodEnd + " (" + r.problem + ": " + r.detail + ") after sequence "
+              + r.lastSeq + "; " + (!last ? "it is not the last segment, so acknowledged records are damaged"
+              : "a valid record (sequence " + next.seq() + ") follows at byte offset " + next.offset()
+              + ", so this is not a torn tail and cutting here would drop acknowledged records")
+              + ". Nothing was changed; restore the segment from a backup, or repair the log, which keeps a copy of"
+              + " the segment and every valid record and reports the sequence numbers it drops");
         }
         expected = r.lastSeq + 1;
         if (last) {
-          active = FileChannel.open(s.path(), StandardOpenOption.WRITE);
+          active = PrivateFiles.open(s.path(), StandardOpenOption.WRITE);
           if (r.problem != null) {
             report = new RecoveryReport(s.path(), r.goodEnd, size - r.goodEnd, r.lastSeq, r.problem, r.detail);
             active.truncate(r.goodEnd);
@@ -267,8 +320,8 @@ public final class WriteAheadLog implements AutoCloseable {
           activeEnd = r.goodEnd;
         }
       }
-      WriteAheadLog wal = new WriteAheadLog(d, options, hook, lockChannel, fileLock, segments, active, activeEnd,
-          expected - 1, report);
+      WriteAheadLog wal = new WriteAheadLog(d, options, hook, lockChannel, segments, active, activeEnd,
+          expected - 1, report, holes);
       wal.writer.start();
       return wal;
     } catch (IOException | RuntimeException | Error e) {
@@ -276,6 +329,132 @@ public final class WriteAheadLog implements AutoCloseable {
       closeQuietly(lockChannel, e);
       throw e;
     }
+  }
+
+  /**
+   * Creates the directory (0700) if needed, takes its lock file and removes what an interrupted
+   * {@link #repair} or {@link #extendBackTo} left; returns the lock's channel (closing it releases
+   * the lock).
+   *
+   * @throws IOException when another process (or another log in this JVM) holds the lock
+   */
+  private static FileChannel lock(Path d) throws IOException {
+    PrivateFiles.createDirectories(d);
+    PrivateFiles.restrict(d);
+    FileChannel lockChannel = PrivateFiles.open(d.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+    try {
+      PrivateFiles.restrict(d.resolve(LOCK_FILE));
+      FileLock fileLock;
+      try {
+        fileLock = lockChannel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        fileLock = null;
+      }
+      if (fileLock == null) {
+        throw new IOException("write-ahead log " + d + " is already open (" + LOCK_FILE + " is locked)");
+      }
+      try (Stream<Path> files = Files.list(d)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          if (TEMPORARY.matcher(p.getFileName().toString()).matches()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+      return lockChannel;
+    } catch (IOException | RuntimeException | Error e) {
+      closeQuietly(lockChannel, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Repairs the damage {@link #open} refuses, in the closed log in {@code dir}, as the class
+   * documentation describes: every damaged segment is copied aside (never deleted) and rewritten
+   * with every valid record it holds, hole records stand for the sequence numbers whose records
+   * were lost, and a missing segment is replaced by one hole record. A log that {@code open} would
+   * accept is not touched (an empty report).
+   *
+   * @param dir the log's directory
+   * @return what was left out and which copies were kept
+   * @throws IOException when the directory cannot be read or written, or the log is open
+   */
+  public static WalRepair repair(Path dir) throws IOException {
+    Path d = dir.toAbsolutePath();
+    if (!Files.isDirectory(d)) {
+      return new WalRepair(List.of(), List.of());
+    }
+    List<WalRepair.Dropped> dropped = new ArrayList<>();
+    List<Path> copies = new ArrayList<>();
+    String when = STAMP.format(java.time.Instant.now());
+    try (FileChannel lockChannel = lock(d)) {
+      List<Segment> segments = list(d);
+      long expected = segments.isEmpty() ? 1 : segments.getFirst().firstSeq();
+      for (int i = 0; i < segments.size(); i++) {
+        Segment s = segments.get(i);
+        boolean last = i == segments.size() - 1;
+        if (s.firstSeq() > expected) {
+          Path hole = d.resolve(name(expected));
+          String reason = "repair " + when + ": no segment held records " + expected + ".." + (s.firstSeq() - 1)
+              + " (missing before " + s.path().getFileName() + ")";
+          writeNew(hole, SegmentScanner.frame(HOLE, expected, SegmentScanner.holePayload(s.firstSeq() - 1, reason)));
+          dropped.add(new WalRepair.Dropped(hole, 0, 0, expected, s.firstSeq() - 1, RecoveryReport.Problem
+              .MISSING_SEGMENT, "no segment held these records"));
+        }
+        long nextFirst = last ? Long.MAX_VALUE : segments.get(i + 1).firstSeq();
+        SegmentScanner.Salvage plan;
+        try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
+          plan = SegmentScanner.salvage(ch, ch.size(), s.firstSeq(), nextFirst, last, s.path(),
+              "repair " + when + ": ");
+          if (plan.needsRewrite()) {
+            Path copy = unique(d, s.path().getFileName() + ".damaged-" + when);
+            Files.copy(s.path(), copy, StandardCopyOption.COPY_ATTRIBUTES);
+            PrivateFiles.restrict(copy);
+            try (FileChannel c = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+              c.force(true);
+            }
+            copies.add(copy);
+            Path tmp = d.resolve(s.path().getFileName() + ".repair.tmp");
+            try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+              plan.writeTo(ch, out);
+              out.force(true);
+            }
+            Files.move(tmp, s.path(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory(d);
+            dropped.addAll(plan.dropped());
+          }
+        }
+        expected = plan.lastSeq() + 1;
+      }
+    }
+    return new WalRepair(dropped, copies);
+  }
+
+  /** {@code name} in {@code dir}, or {@code name-2}, {@code name-3}, ... when it is taken. */
+  private static Path unique(Path dir, String name) {
+    Path p = dir.resolve(name);
+    for (int n = 2; Files.exists(p); n++) {
+      p = dir.resolve(name + "-" + n);
+    }
+    return p;
+  }
+
+  /** Writes a new file whole (through a temporary file, forced, then renamed) and forces the directory. */
+  private static void writeNew(Path file, byte[] bytes) throws IOException {
+    if (Files.exists(file)) {
+      throw new IOException(file + " already exists");
+    }
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        out.write(b);
+      }
+      out.force(true);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    syncDirectory(file.getParent());
   }
 
   /** The segments in {@code dir}, in sequence order. */
@@ -354,6 +533,14 @@ public final class WriteAheadLog implements AutoCloseable {
   }
 
   private CompletableFuture<Long> enqueue(byte[] payload, boolean refuseWhenFailed) {
+    return enqueue(MAGIC, payload, 0, refuseWhenFailed);
+  }
+
+  /**
+   * Queues a record. A hole ({@code type} HOLE, {@code payload} its reason) takes the numbers up to
+   * {@code holeLast}; null when the log has already reached it, so no hole is needed.
+   */
+  private CompletableFuture<Long> enqueue(byte type, byte[] payload, long holeLast, boolean refuseWhenFailed) {
     Objects.requireNonNull(payload, "payload");
     if (payload.length > MAX_PAYLOAD) {
       throw new IllegalArgumentException("payload of " + payload.length + " bytes exceeds the limit of "
@@ -377,7 +564,18 @@ public final class WriteAheadLog implements AutoCloseable {
         }
         notFull.awaitUninterruptibly();
       }
-      Pending p = new Pending(++lastAssigned, payload, new CompletableFuture<>());
+      long seq = lastAssigned + 1;
+      if (type == HOLE) {
+        if (seq > holeLast) {
+          return null;
+        }
+        payload = SegmentScanner.holePayload(holeLast, new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+        size = OVERHEAD + (long) payload.length;
+        lastAssigned = holeLast;
+      } else {
+        lastAssigned = seq;
+      }
+      Pending p = new Pending(seq, lastAssigned, type, payload, new CompletableFuture<>());
       queue.add(p);
       queuedBytes += size;
       notEmpty.signal();
@@ -417,7 +615,8 @@ public final class WriteAheadLog implements AutoCloseable {
   /**
    * Passes every durable record with a sequence number of at least {@code fromSeqInclusive} to
    * {@code consumer}, in sequence order, reading the segments from disk and checking each record
-   * again. Records that become durable while the replay runs are not included.
+   * again. Records that become durable while the replay runs are not included; holes are skipped
+   * (see {@link #holes()}).
    *
    * @param fromSeqInclusive first sequence number wanted
    * @param consumer receives the records, on the calling thread
@@ -450,7 +649,7 @@ public final class WriteAheadLog implements AutoCloseable {
         }
         SegmentScanner.Result r;
         try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
-          r = SegmentScanner.scan(ch, ch.size(), s.firstSeq(), fromSeqInclusive, upTo, consumer);
+          r = SegmentScanner.scan(ch, 0, ch.size(), s.firstSeq(), fromSeqInclusive, upTo, consumer, null);
         }
         long segmentEnd = i + 1 < snapshot.size() ? snapshot.get(i + 1).firstSeq() - 1 : upTo;
         if (r.problem != null || r.lastSeq < Math.min(segmentEnd, upTo)) {
@@ -464,6 +663,82 @@ public final class WriteAheadLog implements AutoCloseable {
     } finally {
       trimLock.readLock().unlock();
     }
+  }
+
+  /**
+   * Makes sure no record will ever carry a number below {@code nextSeq}: when the log ends before
+   * {@code nextSeq - 1}, appends a hole record for the numbers in between and waits until it is
+   * durable. For a user that knows those numbers were used (a snapshot covers them) although the
+   * log lost their records: without the hole, new records would reuse them.
+   *
+   * @param nextSeq the least number the next appended record may carry
+   * @param reason why the numbers have no record, kept in the hole record (cut to 2000 characters)
+   * @return the hole written, or empty when the log already reaches {@code nextSeq - 1}
+   * @throws IOException when the hole could not be made durable
+   * @throws IllegalStateException when the log is closed or has failed
+   */
+  public Optional<Hole> skipTo(long nextSeq, String reason) throws IOException {
+    byte[] text = clip(reason).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    CompletableFuture<Long> f = enqueue(HOLE, text, nextSeq - 1, true);
+    if (f == null) {
+      return Optional.empty();
+    }
+    long first;
+    try {
+      first = f.get();
+    } catch (ExecutionException e) {
+      throw new IOException(e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a hole record to become durable");
+    }
+    Hole h = new Hole(first, nextSeq - 1, clip(reason));
+    holes.add(h);
+    return Optional.of(h);
+  }
+
+  /**
+   * Makes the log start at {@code firstSeq} when it starts later: writes a new first segment holding
+   * one hole record for the numbers in between (forced, renamed into place, then the directory
+   * forced). For a user whose snapshot covers records only up to {@code firstSeq - 1} while the
+   * records after it are gone from the front of the log: the hole records that loss, so that the
+   * log again accounts for every number after the snapshot.
+   *
+   * @param firstSeq the number the log should start at, at least 1
+   * @param reason why the numbers have no record (cut to 2000 characters)
+   * @return the hole written, or empty when the log already starts at or before {@code firstSeq}
+   * @throws IllegalStateException when the log is closed
+   */
+  public Optional<Hole> extendBackTo(long firstSeq, String reason) throws IOException {
+    if (firstSeq < 1) {
+      throw new IllegalArgumentException("a log starts at sequence 1 or later, not " + firstSeq);
+    }
+    trimLock.writeLock().lock();
+    try {
+      ensureOpen();
+      long first;
+      synchronized (segments) {
+        first = segments.getFirst().firstSeq();
+      }
+      if (firstSeq >= first) {
+        return Optional.empty();
+      }
+      Hole h = new Hole(firstSeq, first - 1, clip(reason));
+      Path p = dir.resolve(name(firstSeq));
+      writeNew(p, SegmentScanner.frame(HOLE, firstSeq, SegmentScanner.holePayload(h.last(), h.reason())));
+      synchronized (segments) {
+        segments.addFirst(new Segment(firstSeq, p));
+      }
+      holes.addFirst(h);
+      return Optional.of(h);
+    } finally {
+      trimLock.writeLock().unlock();
+    }
+  }
+
+  private static String clip(String reason) {
+    Objects.requireNonNull(reason, "reason");
+    return reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON);
   }
 
   /**
@@ -537,6 +812,16 @@ public final class WriteAheadLog implements AutoCloseable {
     }
   }
 
+  /**
+   * The holes of the log: those its segments held when it was opened, in log order, and those
+   * written since by {@link #skipTo} and {@link #extendBackTo} (trimming does not remove them here).
+   */
+  public List<Hole> holes() {
+    synchronized (holes) {
+      return List.copyOf(holes);
+    }
+  }
+
   /** What {@link #open} cut from the tail of the last segment; empty when the log was clean. */
   public Optional<RecoveryReport> recoveryReport() {
     return Optional.ofNullable(recovery);
@@ -587,11 +872,7 @@ public final class WriteAheadLog implements AutoCloseable {
       try {
         active.close();
       } finally {
-        try {
-          fileLock.release();
-        } finally {
-          lockChannel.close();
-        }
+        lockChannel.close(); // releases the lock
       }
     } finally {
       trimLock.writeLock().unlock();
@@ -617,6 +898,11 @@ public final class WriteAheadLog implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       fail(batch, new InterruptedIOException("the write-ahead log writer thread was interrupted"));
+    } catch (RuntimeException | Error e) {
+      // Thrown outside a write (an out-of-memory taking a batch, completing its futures): a writer
+      // that died silently would leave every appender waiting for room in the queue for ever, with
+      // its model's lock held. Failing the log answers them and shows in failed() (/health).
+      fail(batch, e);
     }
   }
 
@@ -675,15 +961,15 @@ public final class WriteAheadLog implements AutoCloseable {
         force();
         roll(p.seq());
       }
-      put(p.seq(), p.payload());
+      put(p.type(), p.seq(), p.payload());
     }
     flush();
     force();
-    lastDurable = batch.getLast().seq();
+    lastDurable = batch.getLast().last();
   }
 
   /** Frames one record into the buffer, flushing the buffer to the channel whenever it fills. */
-  private void put(long seq, byte[] payload) throws IOException {
+  private void put(byte type, long seq, byte[] payload) throws IOException {
     int n = payload.length;
     hdrView.putInt(0, n).putLong(4, seq);
     crc.reset();
@@ -693,7 +979,7 @@ public final class WriteAheadLog implements AutoCloseable {
     if (buf.remaining() < HEADER) {
       flush();
     }
-    buf.put(MAGIC).put(hdr);
+    buf.put(type).put(hdr);
     for (int off = 0; off < n; ) {
       if (!buf.hasRemaining()) {
         flush();
@@ -733,7 +1019,7 @@ public final class WriteAheadLog implements AutoCloseable {
   /** Starts a new segment whose first record is {@code firstSeq}; the old one is already forced. */
   private void roll(long firstSeq) throws IOException {
     Path next = dir.resolve(name(firstSeq));
-    FileChannel ch = FileChannel.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileChannel ch = PrivateFiles.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
       syncDirectory(dir);
       synchronized (segments) {

@@ -23,6 +23,7 @@ class OperationTest {
         Operation.stream(Operation.Type.STREAM_OPEN, "m", "s"),
         Operation.stream(Operation.Type.STREAM_CLOSE, "m", "s"),
         Operation.stream(Operation.Type.STREAM_RESET, "m", "s"),
+        Operation.stream(Operation.Type.STREAM_EVICT, "m", "s"),
         Operation.restore("m", 1L << 40),
         Operation.change(Operation.Type.CONFIGURE, "m", "{\"temperature\":0.5}".getBytes(StandardCharsets.UTF_8)),
         Operation.change(Operation.Type.EXPERT_ADD, "m", "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8)),

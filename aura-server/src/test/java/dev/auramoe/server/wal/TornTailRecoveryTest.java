@@ -5,6 +5,7 @@ import static dev.auramoe.server.wal.WalFixtures.payloadFor;
 import static dev.auramoe.server.wal.WalFixtures.replayAll;
 import static dev.auramoe.server.wal.WalFixtures.segments;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.auramoe.server.wal.RecoveryReport.Problem;
 import dev.auramoe.server.wal.WalFixtures.Rec;
@@ -23,9 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A torn or damaged tail of the last segment: cut at every byte offset inside the last record
- * (and some inside earlier ones), or flip every byte of it. Reopening keeps exactly the records
- * before the damage, reports the cut, truncates the file and carries on with the next sequence.
+ * A torn tail of the last segment: cut at every byte offset inside the last record (and some
+ * inside earlier ones), or flip every byte of it. Reopening keeps exactly the records before the
+ * damage, reports the cut, truncates the file and carries on with the next sequence. A flip in an
+ * earlier record, with valid records after it, is damage instead: refused, then repaired on demand.
  */
 class TornTailRecoveryTest {
 
@@ -147,22 +149,12 @@ class TornTailRecoveryTest {
   }
 
   @Test
-  void flipEveryByteOfTheLastRecordAndSomeOfEarlierOnes() throws IOException {
+  void flipEveryByteOfTheLastRecord() throws IOException {
     int n = bounds.length - 1;
-    TreeSet<Long> at = new TreeSet<>();
-    for (long i = bounds[n - 1]; i < bounds[n]; i++) {
-      at.add(i);
-    }
-    for (int j = 0; j < n - 1; j++) {
-      at.add(bounds[j]);
-      at.add(bounds[j] + 7);
-      at.add(bounds[j] + 20);
-      at.add(bounds[j + 1] - 1);
-    }
-    for (long i : at) {
+    long start = bounds[n - 1];
+    for (long i = start; i < bounds[n]; i++) {
       byte[] damaged = last.clone();
       damaged[(int) i] ^= 0x5A;
-      long start = bounds[recordAt(i)];
       RecoveryReport r = reopen("flip-" + i, damaged, start, last.length - start);
       long field = i - start;
       if (field == 0) {
@@ -170,9 +162,75 @@ class TornTailRecoveryTest {
       } else if (field < 5) {
         assertThat(r.problem()).isIn(Problem.BAD_LENGTH, Problem.TRUNCATED_RECORD, Problem.CHECKSUM_MISMATCH);
       } else {
-        // Sequence, payload or the checksum itself.
+        // Sequence, payload or the checksum itself: a write cut short between its blocks looks the same.
         assertThat(r.problem()).as("flip at " + i).isEqualTo(Problem.CHECKSUM_MISMATCH);
       }
+    }
+  }
+
+  /**
+   * A flipped byte in a record that valid records follow is damage, not a torn tail: before the
+   * fix, open cut the segment there and truncated the file, dropping every record after it. Now
+   * open refuses, naming the file and the offset, and changes nothing; repair keeps a copy, drops
+   * exactly the damaged record (a hole records its number) and keeps every other one.
+   */
+  @Test
+  void aFlipInAnEarlierRecordIsRefusedAndRepairDropsOnlyThatRecord() throws IOException {
+    int n = bounds.length - 1;
+    TreeSet<Long> at = new TreeSet<>();
+    for (int j = 0; j < n - 1; j++) {
+      at.add(bounds[j]);
+      at.add(bounds[j] + 2);
+      at.add(bounds[j] + 7);
+      at.add(bounds[j] + 20);
+      at.add(bounds[j + 1] - 1);
+    }
+    for (long i : at) {
+      Path d = tmp.resolve("mid-" + i);
+      copySegments(source, d);
+      byte[] damaged = last.clone();
+      damaged[(int) i] ^= 0x5A;
+      Path file = d.resolve(lastName);
+      Files.write(file, damaged);
+      int j = recordAt(i);
+      long seq = lastFirstSeq + j;
+      assertThatThrownBy(() -> WriteAheadLog.open(d, OPTS)).as("flip at " + i)
+          .isInstanceOfSatisfying(WalCorruptionException.class, e -> {
+            assertThat(e.file()).isEqualTo(file.toAbsolutePath());
+            assertThat(e.offset()).isEqualTo(bounds[j]);
+          })
+          .hasMessageContaining(lastName.toString()).hasMessageContaining("byte offset " + bounds[j])
+          .hasMessageContaining("not a torn tail");
+      assertThat(Files.readAllBytes(file)).as("flip at %d: nothing changed", i).isEqualTo(damaged);
+
+      WalRepair repair = WriteAheadLog.repair(d);
+      assertThat(repair.dropped()).as("flip at " + i).singleElement().satisfies(x -> {
+        assertThat(x.file().getFileName()).isEqualTo(lastName);
+        assertThat(x.offset()).isEqualTo(bounds[j]);
+        assertThat(x.bytes()).isEqualTo(bounds[j + 1] - bounds[j]);
+        assertThat(x.firstSequence()).isEqualTo(seq);
+        assertThat(x.lastSequence()).isEqualTo(seq);
+      });
+      assertThat(repair.copies()).singleElement().satisfies(c -> {
+        assertThat(c.getFileName().toString()).startsWith(lastName + ".damaged-");
+        assertThat(Files.readAllBytes(c)).isEqualTo(damaged);
+      });
+      try (WriteAheadLog wal = WriteAheadLog.open(d, OPTS)) {
+        assertThat(wal.recoveryReport()).isEmpty();
+        assertThat(wal.holes()).singleElement().satisfies(h -> {
+          assertThat(h.first()).isEqualTo(seq);
+          assertThat(h.last()).isEqualTo(seq);
+          assertThat(h.reason()).contains(lastName.toString()).contains("bytes " + bounds[j] + "..");
+        });
+        List<Rec> all = replayAll(wal, 1);
+        assertThat(all).extracting(Rec::seq).containsExactlyElementsOf(LongStream.rangeClosed(1, RECORDS)
+            .filter(s -> s != seq).boxed().toList());
+        for (Rec rec : all) {
+          assertThat(rec.payload()).isEqualTo(payloadFor(rec.seq()));
+        }
+        assertThat(wal.appendAndWait(payloadFor(RECORDS + 1))).isEqualTo(RECORDS + 1);
+      }
+      assertThat(WriteAheadLog.repair(d).isEmpty()).as("a repaired log needs no second repair").isTrue();
     }
   }
 

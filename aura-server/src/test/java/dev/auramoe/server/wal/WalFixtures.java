@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Shared helpers for the write-ahead log tests. */
-final class WalFixtures {
+/** Shared helpers for the write-ahead log tests (public for the tests of other packages). */
+public final class WalFixtures {
 
   private WalFixtures() {}
 
@@ -33,10 +33,27 @@ final class WalFixtures {
   }
 
   /** The segment files in sequence order. */
-  static List<Path> segments(Path dir) throws IOException {
+  public static List<Path> segments(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> p.getFileName().toString().matches("wal-\\d{20}\\.log")).sorted().toList();
     }
+  }
+
+  /**
+   * Record boundaries of a segment's bytes: 0, the end of the first record, ..., the end of the
+   * last whole record (the file length when the segment is not torn).
+   */
+  public static long[] bounds(byte[] segment) {
+    List<Long> b = new ArrayList<>(List.of(0L));
+    for (long at = 0; at + WriteAheadLog.HEADER <= segment.length; ) {
+      long end = at + WriteAheadLog.OVERHEAD + java.nio.ByteBuffer.wrap(segment, (int) at + 1, 4).getInt();
+      if (end > segment.length) {
+        break;
+      }
+      b.add(end);
+      at = end;
+    }
+    return b.stream().mapToLong(Long::longValue).toArray();
   }
 
   /** Copies the segment files of {@code from} into a new directory {@code to}. */

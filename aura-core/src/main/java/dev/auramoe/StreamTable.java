@@ -1,0 +1,132 @@
+package dev.auramoe;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The open streams of a model: looked up by id in constant time, listed in opening order (the order
+ * snapshots write them in), and kept in a recency order for callers that bound the number of
+ * streams and evict the least recently used one. Every operation is O(1) but listing; none
+ * allocates but opening and listing. Not thread-safe: the model uses it under its lock.
+ *
+ * <p>The recency order is a doubly linked list threaded through the {@link MixtureOfExperts.StreamState}s
+ * themselves, so keeping it costs no allocation per use. It holds every stream but the default one,
+ * which is never evicted; a stream enters it at the recent end when it is opened and moves there
+ * again on each {@link #touch}. Recency is bookkeeping for the caller, not model state: snapshots
+ * and digests do not include it, and a loaded model starts with its streams in opening order.
+ */
+final class StreamTable {
+
+  private final Map<String, MixtureOfExperts.StreamState> byId = new LinkedHashMap<>();
+  /** Least recently used end of the recency list (null when it is empty). */
+  private MixtureOfExperts.StreamState oldest;
+  /** Most recently used end of the recency list. */
+  private MixtureOfExperts.StreamState newest;
+
+  /** The stream with this id, or null. */
+  MixtureOfExperts.StreamState get(String id) {
+    return byId.get(id);
+  }
+
+  boolean containsKey(String id) {
+    return byId.containsKey(id);
+  }
+
+  /**
+   * Adds a stream at the recent end of the recency order (the default stream stays out of it).
+   *
+   * @return the stream it replaced, or null; a replaced stream leaves the recency order
+   */
+  MixtureOfExperts.StreamState put(String id, MixtureOfExperts.StreamState s) {
+    MixtureOfExperts.StreamState old = byId.put(id, s);
+    if (old != null) {
+      unlink(old);
+    }
+    if (!MixtureOfExperts.DEFAULT_STREAM.equals(id)) {
+      linkNewest(s);
+    }
+    return old;
+  }
+
+  /** Removes a stream; returns it, or null when there was none. */
+  MixtureOfExperts.StreamState remove(String id) {
+    MixtureOfExperts.StreamState s = byId.remove(id);
+    if (s != null) {
+      unlink(s);
+    }
+    return s;
+  }
+
+  void clear() {
+    byId.clear();
+    oldest = null;
+    newest = null;
+  }
+
+  /** The streams in opening order (a live view: do not change the table while iterating it). */
+  Collection<MixtureOfExperts.StreamState> values() {
+    return byId.values();
+  }
+
+  int size() {
+    return byId.size();
+  }
+
+  /** The ids in opening order, copied. */
+  List<String> ids() {
+    return List.copyOf(byId.keySet());
+  }
+
+  /** Moves a stream of this table to the recent end of the recency order and records {@code stamp}. */
+  void touch(MixtureOfExperts.StreamState s, long stamp) {
+    s.stamp = stamp;
+    if (s == newest || MixtureOfExperts.DEFAULT_STREAM.equals(s.id)) {
+      return;
+    }
+    unlink(s);
+    linkNewest(s);
+  }
+
+  /** The stream other than the default one used least recently, or null when there is none. */
+  MixtureOfExperts.StreamState leastRecentlyUsed() {
+    return oldest;
+  }
+
+  /** Gives this table the recency order and stamps of {@code other}, for the streams both hold. */
+  void copyRecency(StreamTable other) {
+    for (MixtureOfExperts.StreamState s = other.oldest; s != null; s = s.newer) {
+      MixtureOfExperts.StreamState mine = byId.get(s.id);
+      if (mine != null) {
+        touch(mine, s.stamp);
+      }
+    }
+  }
+
+  private void linkNewest(MixtureOfExperts.StreamState s) {
+    s.older = newest;
+    s.newer = null;
+    if (newest != null) {
+      newest.newer = s;
+    } else {
+      oldest = s;
+    }
+    newest = s;
+  }
+
+  private void unlink(MixtureOfExperts.StreamState s) {
+    if (s.older != null) {
+      s.older.newer = s.newer;
+    } else if (oldest == s) {
+      oldest = s.newer;
+    }
+    if (s.newer != null) {
+      s.newer.older = s.older;
+    } else if (newest == s) {
+      newest = s.older;
+    }
+    s.older = null;
+    s.newer = null;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.auramoe.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.auramoe.server.journal.Operation;
+import dev.auramoe.server.journal.OperationJournal;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An out-of-memory error in a request never leaves a lock held or a 500 behind, and {@code /health}
+ * tells the truth: DEGRADED when it struck before anything changed, DOWN (503) when it interrupted
+ * an operation of a model after the operation was logged. That model's state in memory may then
+ * differ from the log's, so it refuses every request until a restart recovers it from the log; the
+ * other models go on. The errors are thrown by a journal standing in for an exhausted heap.
+ */
+class OutOfMemoryTest {
+
+  /** A journal that runs out of memory when told to: before an operation is logged, or while it is. */
+  private static final class ExhaustedJournal implements OperationJournal {
+    final AtomicLong seq = new AtomicLong();
+    volatile boolean beforeLogging;
+    volatile String whileLoggingLearnsOf;
+
+    @Override
+    public boolean encodes() {
+      if (beforeLogging) {
+        throw new OutOfMemoryError("Java heap space (test)");
+      }
+      return false;
+    }
+
+    @Override
+    public CompletableFuture<Long> append(Operation op) {
+      if (op.type() == Operation.Type.LEARN && op.model().equals(whileLoggingLearnsOf)) {
+        throw new OutOfMemoryError("Java heap space (test)");
+      }
+      return CompletableFuture.completedFuture(seq.incrementAndGet());
+    }
+  }
+
+  private static final Map<String, Object> X = Map.of("x", List.of(1, 2));
+
+  @Test
+  void anOutOfMemoryBeforeAnyChangeIsAnsweredWith503AndHealthSaysDegraded() {
+    ExhaustedJournal journal = new ExhaustedJournal();
+    try (RoutingServer server = RoutingServer.builder().port(0).journal(journal).build().start()) {
+      TestClient c = new TestClient(server.port());
+      create(c, "m");
+      String digest = c.digest("m");
+      assertThat(c.get("/health").json().get("status").asText()).isEqualTo("UP");
+
+      journal.beforeLogging = true;
+      ErrorsTest.assertError(c.postJson("/v1/models/m/route", X), 503, "ran out of memory");
+      journal.beforeLogging = false;
+
+      TestClient.Response health = c.get("/health");
+      assertThat(health.status()).isEqualTo(200);
+      assertThat(health.json().get("status").asText()).isEqualTo("DEGRADED");
+      assertThat(health.json().get("reason").asText()).contains("OutOfMemoryError").contains("/route")
+          .contains("-Xmx");
+      assertThat(server.registry().get("m").sequencer().isLocked()).isFalse();
+      assertThat(server.registry().get("m").wedged()).isNull();
+      assertThat(c.digest("m")).as("nothing changed").isEqualTo(digest);
+      assertThat(c.postJson("/v1/models/m/route", X).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anOutOfMemoryAfterLoggingWedgesThatModelAndHealthSaysDown() {
+    ExhaustedJournal journal = new ExhaustedJournal();
+    try (RoutingServer server = RoutingServer.builder().port(0).journal(journal).build().start()) {
+      TestClient c = new TestClient(server.port());
+      create(c, "m");
+      create(c, "n");
+      journal.whileLoggingLearnsOf = "m";
+      ErrorsTest.assertError(c.postJson("/v1/models/m/learn", Map.of("x", List.of(1, 2), "y", List.of(1))), 503,
+          "ran out of memory");
+      journal.whileLoggingLearnsOf = null;
+
+      assertThat(server.registry().get("m").sequencer().isLocked()).as("no lock is left held").isFalse();
+      TestClient.Response health = c.get("/health");
+      assertThat(health.status()).isEqualTo(503);
+      assertThat(health.json().get("status").asText()).isEqualTo("DOWN");
+      assertThat(health.json().get("reason").asText()).contains("model 'm'").contains("OutOfMemoryError")
+          .contains("restart the server");
+      ErrorsTest.assertError(c.postJson("/v1/models/m/route", X), 503, "restart the server to recover it");
+      ErrorsTest.assertError(c.put("/v1/models/m/streams/s"), 503, "restart the server");
+      JsonNode info = c.get("/v1/models/m").json();
+      assertThat(info.get("wedged").asText()).contains("OutOfMemoryError");
+      assertThat(c.postJson("/v1/models/n/route", X).status()).as("the other model goes on").isEqualTo(200);
+      assertThat(c.postJson("/v1/models/n/learn", Map.of("x", List.of(1, 2), "y", List.of(1))).status())
+          .isEqualTo(200);
+    }
+  }
+
+  private static void create(TestClient c, String name) {
+    TestClient.Response r = c.postJson("/v1/models", Map.of("name", name, "inputDim", 2, "experts", 2, "hidden", 4));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+  }
+}
