@@ -3,6 +3,7 @@ package dev.auramoe.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import java.util.logging.LogManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -66,8 +67,29 @@ public final class AuraCli implements Runnable {
 
   /** Entry point. */
   public static void main(String[] args) {
+    configureLogging();
     int rc = commandLine().execute(args);
     System.exit(rc);
+  }
+
+  /**
+   * Sets up java.util.logging for the process from {@code logging.properties} beside this class:
+   * each record one line on stderr ({@code WARNING: message}), and Helidon only from WARNING up, so
+   * that {@code aura serve}'s own start-up lines are not buried in the web server's. A
+   * {@code -Djava.util.logging.config.file} or {@code .config.class} given to the JVM wins.
+   */
+  static void configureLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null
+        || System.getProperty("java.util.logging.config.class") != null) {
+      return;
+    }
+    try (InputStream in = AuraCli.class.getResourceAsStream("logging.properties")) {
+      if (in != null) {
+        LogManager.getLogManager().readConfiguration(in);
+      }
+    } catch (IOException e) {
+      // the JDK's default set-up stays: more lines, nothing lost
+    }
   }
 
   /** The project version, from the filtered {@code version.properties}. */

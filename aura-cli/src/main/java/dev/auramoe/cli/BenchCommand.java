@@ -22,10 +22,13 @@ public final class BenchCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--quick", description = "Short smoke run (a few seconds; figures not to be trusted).")
+  @Option(names = "--quick", description = "Short smoke run (a few seconds; timings not to be trusted). Its "
+      + "bytesPerRoute is measured once route has stopped allocating (compiled by the JIT), which the full run's "
+      + "longer loops reach by themselves.")
   boolean quick;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON. "
+      + OutputPaths.FILE_RULE)
   Path json;
 
   @Option(names = "--check", description = "Exit with status 1 when a target is missed.")
@@ -35,6 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    OutputPaths.checkFile("--json", json);
     BenchResult r = BenchRunner.run(quick ? BenchRunner.Settings.QUICK : BenchRunner.Settings.FULL, line -> {
       err.println(line);
       err.flush();

@@ -2,10 +2,14 @@ package dev.auramoe.cli;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYSeries;
@@ -23,6 +27,13 @@ public final class Charts {
     new Color(0x4E79A7), new Color(0xF28E2B), new Color(0xE15759), new Color(0x76B7B2), new Color(0x59A14F),
     new Color(0xEDC948), new Color(0xB07AA1), new Color(0xFF9DA7), new Color(0x9C755F),
   };
+
+  /**
+   * Lines that mark events over a chart's series (drift detections): dark red, at least 30 from
+   * every colour of {@link #PALETTE} in CIELAB, so that a marker stays visible over a band of any
+   * of them (the palette's own red is 31 away; a bright red such as 0xD62728 only 22).
+   */
+  static final Color MARKER = new Color(0x8B0000);
 
   /** Dash patterns of the successive passes through the palette: solid, dashed, dotted, dash-dot. */
   private static final float[][] DASHES = {null, {8f, 5f}, {2f, 4f}, {10f, 4f, 2f, 4f}};
@@ -52,8 +63,42 @@ public final class Charts {
 
   /** Writes a chart as a PNG file (replacing it), exactly at {@code file}. */
   public static Path savePng(Chart<?, ?> chart, Path file) throws IOException {
+    return write(BitmapEncoder.getBufferedImage(chart), file);
+  }
+
+  /**
+   * Writes charts one under the other as one PNG file (replacing it), exactly at {@code file}: a
+   * chart and the detail that belongs under it, on a shared x axis, read as one figure.
+   */
+  public static Path savePng(Path file, List<? extends Chart<?, ?>> charts) throws IOException {
+    List<BufferedImage> images = new ArrayList<>();
+    int width = 1;
+    int height = 0;
+    for (Chart<?, ?> c : charts) {
+      BufferedImage image = BitmapEncoder.getBufferedImage(c);
+      images.add(image);
+      width = Math.max(width, image.getWidth());
+      height += image.getHeight();
+    }
+    BufferedImage all = new BufferedImage(width, Math.max(1, height), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = all.createGraphics();
+    try {
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, all.getWidth(), all.getHeight());
+      int y = 0;
+      for (BufferedImage image : images) {
+        g.drawImage(image, 0, y, null);
+        y += image.getHeight();
+      }
+    } finally {
+      g.dispose();
+    }
+    return write(all, file);
+  }
+
+  private static Path write(BufferedImage image, Path file) throws IOException {
     try (OutputStream out = Files.newOutputStream(file)) {
-      if (!ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", out)) {
+      if (!ImageIO.write(image, "png", out)) {
         throw new IOException("no PNG writer in this JDK for " + file);
       }
     }

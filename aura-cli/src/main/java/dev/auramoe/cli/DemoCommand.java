@@ -39,10 +39,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-balance", description = "Turn load balancing off (BalanceConfig.OFF).")
   boolean noBalance;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
+      + OutputPaths.FILE_RULE)
   Path json;
 
-  @Option(names = "--plot", paramLabel = "DIR", description = "Also write PNG charts (usage, tau, error curves).")
+  @Option(names = "--plot", paramLabel = "DIR", description = "Also write PNG charts (usage, tau, error curves) "
+      + "into DIR. " + OutputPaths.DIRECTORY_RULE)
   Path plotDir;
 
   @Option(names = "--check", description = "Exit with status 1 when an acceptance target is missed.")
@@ -57,6 +59,8 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     DemoRunner.Settings s = DemoRunner.Settings.DEFAULT.withSteps(steps).withSeed(seed).withSkewed(skewed)
         .withBalance(!noBalance);
+    OutputPaths.checkFile("--json", json);
+    OutputPaths.checkDirectory("--plot", plotDir);
     DemoResult r;
     if (noProgress) {
       r = DemoRunner.run(s);

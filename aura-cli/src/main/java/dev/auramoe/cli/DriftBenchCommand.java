@@ -32,7 +32,8 @@ public final class DriftBenchCommand implements Callable<Integer> {
   @Option(names = "--instances", paramLabel = "N", description = "Instances per stream (default: ${DEFAULT-VALUE}).")
   long instances = 100_000;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
+      + OutputPaths.FILE_RULE)
   Path json;
 
   @Option(names = "--check", description = "Exit with status 1 when an acceptance target is missed.")
@@ -45,6 +46,7 @@ public final class DriftBenchCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    OutputPaths.checkFile("--json", json);
     List<Run> runs = DriftBench.runAll(instances);
     out.printf(Locale.ROOT, "aura drift-bench: %,d instances per stream; a drift counts as found within %,d "
         + "instances%n%n", instances, DriftBench.MAX_DELAY);

@@ -7,7 +7,6 @@ import dev.auramoe.stream.gen.LimitedStream;
 import dev.auramoe.stream.io.ArffWriter;
 import dev.auramoe.stream.io.CsvWriter;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,7 +31,8 @@ public final class GenerateCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The stream.")
   String name;
 
-  @Option(names = "--out", paramLabel = "FILE", description = "Output file (.arff or .csv).")
+  @Option(names = "--out", paramLabel = "FILE", description = "Output file (.arff or .csv), replaced if it exists. "
+      + OutputPaths.FILE_RULE)
   Path out;
 
   @Option(names = "--instances", paramLabel = "N", description = "Instances (default: ${DEFAULT-VALUE}; "
@@ -67,9 +67,7 @@ public final class GenerateCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "Fashion-MNIST is not in " + data
             + ": apt-get install dataset-fashion-mnist (or give --data DIR)");
       }
-      if (out.getParent() != null) {
-        Files.createDirectories(out.getParent());
-      }
+      OutputPaths.checkFile("--out", out);
       // Pixels are written as their raw 0..255 bytes (the reader scales them to [0, 1]): a tenth of the
       // size of the scaled decimals, and every learner standardises or splits on them alike.
       try (InstanceStream scaled = FashionMnist.stream(data); InstanceStream s = rawPixels(scaled)) {
@@ -87,10 +85,8 @@ public final class GenerateCommand implements Callable<Integer> {
     if (instances < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--instances must be at least 1");
     }
+    OutputPaths.checkFile("--out", out);
     LimitedStream s = seed == null ? Generators.create(name, instances) : Generators.create(name, instances, seed);
-    if (out.getParent() != null) {
-      Files.createDirectories(out.getParent());
-    }
     long written = out.getFileName().toString().endsWith(".arff") ? ArffWriter.write(s, out, instances)
         : CsvWriter.write(s, out, instances);
     spec.commandLine().getErr().printf(Locale.ROOT, "wrote %,d instances of %s to %s (drifts at %s)%n", written, name,

@@ -3,7 +3,6 @@ package dev.auramoe.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -14,12 +13,8 @@ public final class Json {
 
   private Json() {}
 
-  /** Writes a document to a file, creating parent directories. */
+  /** Writes a document to a file, replacing it; its folder exists (see {@link OutputPaths}), none is created. */
   public static void write(Map<String, Object> doc, Path file) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
     MAPPER.writeValue(file.toFile(), doc);
   }
 

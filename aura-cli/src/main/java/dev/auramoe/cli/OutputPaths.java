@@ -1,26 +1,37 @@
 package dev.auramoe.cli;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Checks, before a long run starts, that the files it will write at its end can be written, so that
- * a typo in {@code --json} does not cost the whole run. The rule: a command creates at most the
- * one thing it was asked to write (the file, or the {@code --plot} directory), never the folders
- * above it.
+ * The rule of every command's output paths ({@code --json FILE}, {@code --plot DIR},
+ * {@code generate --out FILE}): checked before the run, so that a typo does not cost the whole run,
+ * and a command creates at most the one thing it was asked to write (the file, or the
+ * {@code --plot} directory), never the folders above it.
  */
-final class OutputPaths {
+public final class OutputPaths {
+
+  /** What the help of an output file option says of the rule. */
+  public static final String FILE_RULE = "Its folder must exist (it is not created); checked before the run.";
+
+  /** What the help of an output directory option says of the rule. */
+  public static final String DIRECTORY_RULE = "DIR is created if missing, its parent is not; checked before the run.";
 
   private OutputPaths() {}
 
   /**
    * An output file such as {@code --json FILE}: its folder must exist and take a new file; an
-   * existing {@code FILE} must be a regular file (it is replaced).
+   * existing {@code FILE} must be a regular file (it is replaced). Nothing to check when the option
+   * was not given ({@code file} null).
    *
    * @throws IllegalArgumentException naming the option and what is wrong
    */
-  static void checkFile(String option, Path file) {
+  public static void checkFile(String option, Path file) {
+    if (file == null) {
+      return;
+    }
     Path absolute = file.toAbsolutePath();
     if (Files.isDirectory(absolute)) {
       throw new IllegalArgumentException(option + " " + file + ": is a directory; give a file name");
@@ -33,11 +44,15 @@ final class OutputPaths {
 
   /**
    * An output directory such as {@code --plot DIR}: an existing one must take new files; a missing
-   * one is created at the end, so its parent must exist and take it.
+   * one is created at the end ({@link #createDirectory}), so its parent must exist and take it.
+   * Nothing to check when the option was not given ({@code dir} null).
    *
    * @throws IllegalArgumentException naming the option and what is wrong
    */
-  static void checkDirectory(String option, Path dir) {
+  public static void checkDirectory(String option, Path dir) {
+    if (dir == null) {
+      return;
+    }
     Path absolute = dir.toAbsolutePath();
     if (Files.isDirectory(absolute)) {
       checkFolder(option, dir, absolute);
@@ -46,6 +61,26 @@ final class OutputPaths {
     } else {
       checkFolder(option, dir, absolute.getParent());
     }
+  }
+
+  /**
+   * Creates an output directory that {@link #checkDirectory} passed, when it is missing: the
+   * directory alone, never a folder above it.
+   *
+   * @return {@code dir}
+   * @throws IOException when it cannot be created (its parent went away meanwhile, say)
+   */
+  public static Path createDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      try {
+        Files.createDirectory(dir);
+      } catch (FileAlreadyExistsException e) {
+        if (!Files.isDirectory(dir)) {
+          throw e;
+        }
+      }
+    }
+    return dir;
   }
 
   private static void checkFolder(String option, Path given, Path folder) {

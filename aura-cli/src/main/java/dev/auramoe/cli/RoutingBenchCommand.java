@@ -3,7 +3,6 @@ package dev.auramoe.cli;
 import dev.auramoe.cli.routing.RoutingBench;
 import dev.auramoe.cli.routing.RoutingBench.Run;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,10 +36,12 @@ public final class RoutingBenchCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "Seed of streams and models (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
+      + OutputPaths.FILE_RULE)
   Path json;
 
-  @Option(names = "--plot", paramLabel = "DIR", description = "Also write PNG charts (load over time, error against energy).")
+  @Option(names = "--plot", paramLabel = "DIR", description = "Also write PNG charts (load over time, error against "
+      + "energy) into DIR. " + OutputPaths.DIRECTORY_RULE)
   Path plotDir;
 
   @Option(names = "--check", description = "Exit with status 1 when an acceptance target is missed.")
@@ -53,6 +54,8 @@ public final class RoutingBenchCommand implements Callable<Integer> {
     if (steps < RoutingBench.WINDOW) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be at least " + RoutingBench.WINDOW);
     }
+    OutputPaths.checkFile("--json", json);
+    OutputPaths.checkDirectory("--plot", plotDir);
     List<Run> runs = RoutingBench.runAll(steps, seed);
     out.printf(Locale.ROOT, "aura routing-bench: %,d steps per policy and stream, seed %d; window policies learn in "
         + "windows of %d%n%n", steps, seed, RoutingBench.WINDOW);
@@ -91,8 +94,7 @@ public final class RoutingBenchCommand implements Callable<Integer> {
       err.println("wrote " + json);
     }
     if (plotDir != null) {
-      Files.createDirectories(plotDir);
-      for (Path f : plots(runs, plotDir)) {
+      for (Path f : plots(runs, OutputPaths.createDirectory(plotDir))) {
         err.println("wrote " + f);
       }
     }

@@ -27,7 +27,10 @@ import picocli.CommandLine.Option;
           + "taken as it runs, and a restart loads them and replays the log. --in-memory keeps nothing. At start-up "
           + "it says where the data lives and what it recovered.",
       "Binding an address other than loopback without --token-file gets a warning: anyone who reaches the port "
-          + "could change every model."
+          + "could change every model.",
+      "Warnings and errors of the service and of Helidon, its web server, go to stderr, one line each (a fault "
+          + "with its stack trace); Helidon's INFO lines are left out. To choose yourself, give java.util.logging "
+          + "a file of your own: AURA_JAVA_OPTS=-Djava.util.logging.config.file=FILE ./aura serve."
     })
 public final class ServeCommand implements Callable<Integer> {
 

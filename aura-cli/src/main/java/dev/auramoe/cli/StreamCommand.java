@@ -20,7 +20,6 @@ import dev.auramoe.stream.io.TargetType;
 import dev.auramoe.stream.learn.StreamLearner;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,7 +29,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ProgressBar;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -133,13 +131,13 @@ public final class StreamCommand implements Callable<Integer> {
       + "and each detection's delay is reported.")
   List<Long> knownDrifts = List.of();
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. Its folder must "
-      + "exist (it is not created); checked before the run.")
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
+      + OutputPaths.FILE_RULE)
   Path json;
 
   @Option(names = "--plot", paramLabel = "DIR", description = "Also write DIR/stream.png: windowed score over time, "
-      + "with the drift detections (and --drifts) marked, and the experts' shares under it. DIR is created if "
-      + "missing, its parent is not; checked before the run.")
+      + "with the drift detections (and --drifts) marked, and the experts' shares under it. "
+      + OutputPaths.DIRECTORY_RULE)
   Path plotDir;
 
   @Option(names = "--no-progress", description = "No progress on stderr (when stderr is not a terminal, progress "
@@ -192,12 +190,8 @@ public final class StreamCommand implements Callable<Integer> {
             + "got " + knownDrifts);
       }
     }
-    if (json != null) {
-      OutputPaths.checkFile("--json", json);
-    }
-    if (plotDir != null) {
-      OutputPaths.checkDirectory("--plot", plotDir);
-    }
+    OutputPaths.checkFile("--json", json);
+    OutputPaths.checkDirectory("--plot", plotDir);
     AtomicLong reported = new AtomicLong();
     ReadOptions options = ReadOptions.defaults().withTarget(target).withPolicy(policy).withTargetType(type)
         .withSeparator(sep).withMaxLevels(maxLevels).withListener(e -> {
@@ -498,29 +492,18 @@ public final class StreamCommand implements Callable<Integer> {
 
   /**
    * Windowed score over time, with the experts' shares of the routed instances under it; both mark
-   * the drift detections (red) and the known drift points (black, dashed).
+   * the drift detections (dark red) and the known drift points (black, dashed).
    *
    * @param detections 1-based instance numbers of the detections
    * @param drifts 0-based positions of the known drifts (so instance {@code p + 1} is the first of
    *     the new concept)
+   * @param dir the directory of the plot, created when missing (its parent exists: {@link OutputPaths})
    */
   static Path plot(Result r, boolean cls, List<Long> detections, List<Long> drifts, Path dir)
       throws java.io.IOException {
     System.setProperty("java.awt.headless", "true");
-    Files.createDirectories(dir);
-    XYChart score = scoreChart(r, cls, detections, drifts);
-    XYChart usage = usageChart(r, detections, drifts);
-    Path file = dir.resolve("stream.png");
-    java.awt.image.BufferedImage a = BitmapEncoder.getBufferedImage(score);
-    java.awt.image.BufferedImage b = BitmapEncoder.getBufferedImage(usage);
-    java.awt.image.BufferedImage both = new java.awt.image.BufferedImage(Math.max(a.getWidth(), b.getWidth()),
-        a.getHeight() + b.getHeight(), java.awt.image.BufferedImage.TYPE_INT_RGB);
-    java.awt.Graphics2D g = both.createGraphics();
-    g.drawImage(a, 0, 0, null);
-    g.drawImage(b, 0, a.getHeight(), null);
-    g.dispose();
-    javax.imageio.ImageIO.write(both, "png", file.toFile());
-    return file;
+    return Charts.savePng(OutputPaths.createDirectory(dir).resolve("stream.png"),
+        List.of(scoreChart(r, cls, detections, drifts), usageChart(r, detections, drifts)));
   }
 
   /** The windowed accuracy (or RMSE) over time, with the markers. */
@@ -553,13 +536,18 @@ public final class StreamCommand implements Callable<Integer> {
     score.getStyler().setYAxisMin(low);
     score.getStyler().setYAxisMax(high);
     if (x.length > 0) {
-      score.addSeries(what, x, y);
+      Charts.distinct(score.addSeries(what, x, y), 0);
     }
     mark(score, detections, drifts, low, high);
     return score;
   }
 
-  private static XYChart usageChart(Result r, List<Long> detections, List<Long> drifts) {
+  /**
+   * The experts' shares over time as stacked bands, each in a colour of its own (up to the
+   * palette's nine; beyond, colours come round again, on bands that are not neighbours), with the
+   * markers.
+   */
+  static XYChart usageChart(Result r, List<Long> detections, List<Long> drifts) {
     List<Point> curve = r.curve();
     double[] x = new double[curve.size()];
     for (int i = 0; i < x.length; i++) {
@@ -581,17 +569,17 @@ public final class StreamCommand implements Callable<Integer> {
       }
     }
     for (int e = experts - 1; e >= 0 && x.length > 0; e--) {
-      usage.addSeries("expert " + e, x, tops[e]);
+      Charts.distinct(usage.addSeries("expert " + e, x, tops[e]), e);
     }
     mark(usage, detections, drifts, 0.0, 1.0);
     return usage;
   }
 
-  /** Vertical lines over [low, high]: detections solid red, known drifts dashed black; one legend entry each. */
+  /** Vertical lines over [low, high]: detections solid dark red, known drifts dashed black; one legend entry each. */
   private static void mark(XYChart chart, List<Long> detections, List<Long> drifts, double low, double high) {
     chart.getStyler().setXAxisDecimalPattern("#,###");
     for (int i = 0; i < Math.min(detections.size(), MAX_MARKERS); i++) {
-      line(chart, "drift detected", i, detections.get(i), low, high, new java.awt.Color(0xd6, 0x27, 0x28),
+      line(chart, "drift detected", i, detections.get(i), low, high, Charts.MARKER,
           org.knowm.xchart.style.lines.SeriesLines.SOLID);
     }
     // Dashed, and over the detections: a detection a few instances after its drift leaves both visible.

@@ -87,7 +87,7 @@ class CliTest {
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(fieldNames(doc)).contains("fmaPeakGflops", "routeP50Nanos", "routeP99Nanos", "timerOverheadNanos",
         "batchTokensPerSecond", "fractionOfPeak", "learnOverRoute", "bytesPerRoute", "routesPerSecond", "kernels",
-        "jvm", "cpuModel", "targets", "reference");
+        "jvm", "cpuModel", "targets", "reference", "allocSettleRoutes", "allocStillAllocating");
     // Surefire starts the JVM with the Vector API module and aura-simd is on the class path.
     assertThat(doc.get("fmaPeakGflops").asDouble()).isPositive();
     assertThat(doc.get("routeP50Nanos").asLong()).isPositive();
@@ -96,6 +96,44 @@ class CliTest {
     assertThat(doc.get("bytesPerRoute").asDouble()).isGreaterThanOrEqualTo(0);
     assertThat(fieldNames(doc.get("targets"))).containsExactly("routeP50Nanos", "fractionOfPeak", "learnOverRoute",
         "bytesPerRoute");
+  }
+
+  @Test
+  void everyCommandChecksItsOutputPathsBeforeTheRunAndCreatesNoFolderAboveThem() throws Exception {
+    Path missing = tmp.resolve("no/such");
+    String notCreated = " does not exist (it is not created: create it first)";
+    Run demo = run("demo", "--steps", "20000", "--no-progress", "--json", missing.resolve("d.json").toString());
+    assertThat(demo.exitCode()).isEqualTo(1);
+    assertThat(demo.err()).isEqualTo("aura demo: --json " + missing.resolve("d.json") + ": the folder " + missing
+        + notCreated + System.lineSeparator());
+    assertThat(demo.out()).as("refused before the run").isEmpty();
+
+    Path file = Files.writeString(tmp.resolve("a-file"), "x");
+    Run bench = run("bench", "--quick", "--json", file.resolve("b.json").toString());
+    assertThat(bench.exitCode()).isEqualTo(1);
+    assertThat(bench.err()).isEqualTo("aura bench: --json " + file.resolve("b.json") + ": the folder " + file
+        + " is not a directory" + System.lineSeparator());
+    assertThat(bench.out()).isEmpty();
+
+    Run routing = run("routing-bench", "--steps", "1280", "--plot", missing.resolve("plots").toString());
+    assertThat(routing.exitCode()).isEqualTo(1);
+    assertThat(routing.err()).contains("--plot " + missing.resolve("plots") + ": the folder " + missing + notCreated);
+    assertThat(routing.out()).isEmpty();
+
+    Run drift = run("drift-bench", "--instances", "1000", "--json", tmp.toString());
+    assertThat(drift.exitCode()).isEqualTo(1);
+    assertThat(drift.err()).contains("--json " + tmp + ": is a directory; give a file name");
+    assertThat(drift.out()).isEmpty();
+
+    Run generate = run("generate", "sea", "--instances", "100", "--out", missing.resolve("sea.csv").toString());
+    assertThat(generate.exitCode()).isEqualTo(1);
+    assertThat(generate.err()).isEqualTo("aura generate: --out " + missing.resolve("sea.csv") + ": the folder "
+        + missing + notCreated + System.lineSeparator());
+    assertThat(tmp.resolve("no")).as("no folder created").doesNotExist();
+
+    Run ok = run("generate", "sea", "--instances", "100", "--out", tmp.resolve("sea.csv").toString());
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(tmp.resolve("sea.csv")).isRegularFile();
   }
 
   @Test

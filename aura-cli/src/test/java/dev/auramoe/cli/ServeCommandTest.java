@@ -11,11 +11,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,24 +124,64 @@ class ServeCommandTest {
   @Test
   void withoutDataTheDefaultDirectoryIsNamedAndLiesInTheWorkingDirectory(@TempDir Path dir) throws Exception {
     // The default is relative to the working directory, which only a process of its own can have.
+    Path cwd = Files.createDirectory(dir.resolve("cwd"));
+    CliTest.Run r = serveInItsOwnProcess(cwd, true, "--port", "0", "--stop-after-ms", "0");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("aura serve: data in " + cwd.toRealPath().resolve("aura-data") + " (the default: "
+        + "./aura-data in the working directory; --data DIR to choose): new, empty\n");
+    assertThat(cwd.resolve("aura-data/wal")).isDirectory();
+  }
+
+  @Test
+  void helidonsInfoLinesAreLeftOutAndAWarningIsOneLine(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      HttpResponse<String> created = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/models"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"m\",\"inputDim\":4}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+    // A crash in the middle of a write leaves a few bytes of a record behind: the server warns.
+    Path segment;
+    try (Stream<Path> files = Files.list(data.resolve("wal"))) {
+      segment = files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().reduce((a, b) -> b)
+          .orElseThrow();
+    }
+    Files.write(segment, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+
+    // The process's own logging set-up, not the tests' (which turns logging off).
+    CliTest.Run r = serveInItsOwnProcess(dir, false, "--port", "0", "--stop-after-ms", "0", "--data", data.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("listening on http://127.0.0.1:");
+    assertThat(r.err()).doesNotContain("INFO").doesNotContain("io.helidon");
+    assertThat(r.err().lines().toList()).as(r.err()).allMatch(l -> l.startsWith("WARNING: "))
+        .anyMatch(l -> l.contains("torn tail") && l.contains(segment.toString()));
+  }
+
+  /**
+   * Runs {@code aura} in a JVM of its own (with the test JVM's class path), in {@code cwd}; with
+   * {@code testLogging}, under the tests' java.util.logging set-up, else under its own.
+   */
+  private static CliTest.Run serveInItsOwnProcess(Path cwd, boolean testLogging, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
     String logging = System.getProperty("java.util.logging.config.file");
-    if (logging != null) {
+    if (testLogging && logging != null) {
       cmd.add("-Djava.util.logging.config.file=" + logging);
     }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), AuraCli.class.getName(), "serve", "--port", "0",
-        "--stop-after-ms", "0"));
-    Path out = dir.resolve("out.txt");
-    Path err = dir.resolve("err.txt");
-    Path cwd = Files.createDirectory(dir.resolve("cwd"));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), AuraCli.class.getName(), "serve"));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(cwd, "out", ".txt");
+    Path err = Files.createTempFile(cwd, "err", ".txt");
     Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectOutput(out.toFile())
         .redirectError(err.toFile()).start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("serve stops by itself").isTrue();
-    assertThat(p.exitValue()).as(Files.readString(err)).isZero();
-    assertThat(Files.readString(out, StandardCharsets.UTF_8)).contains("aura serve: data in "
-        + cwd.toRealPath().resolve("aura-data") + " (the default: ./aura-data in the working directory; --data DIR "
-        + "to choose): new, empty\n");
-    assertThat(cwd.resolve("aura-data/wal")).isDirectory();
+    CliTest.Run r = new CliTest.Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+    Files.delete(out);
+    Files.delete(err);
+    return r;
   }
 
   @Test

@@ -368,4 +368,34 @@ class StreamCommandTest {
     assertThat(chart.getSeries("known drift").getYData()[1]).as("spans the curve").isGreaterThanOrEqualTo(0.95);
     assertThat(StreamCommand.plot(result, true, List.of(1750L), List.of(1500L), dir.resolve("p"))).exists();
   }
+
+  @Test
+  void everyExpertsShareHasItsOwnColourAndTheMarksStandOutOverEveryBand(@TempDir Path dir) throws Exception {
+    int experts = Charts.PALETTE.length;
+    List<PrequentialEvaluation.Point> curve = new java.util.ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      double[] share = new double[experts];
+      for (int e = 0; e < experts; e++) {
+        share[e] = (1 + (e + i) % 3) / (2.0 * experts);
+      }
+      double sum = java.util.Arrays.stream(share).sum();
+      for (int e = 0; e < experts; e++) {
+        share[e] /= sum;
+      }
+      curve.add(new PrequentialEvaluation.Point(i * 500L, 0.8, 0.8, share));
+    }
+    PrequentialEvaluation.Result result = new PrequentialEvaluation.Result(10_000, 0, 1, 1, 0.8, 0.6, 0.8, 0.6,
+        Double.NaN, Double.NaN, Double.NaN, Double.NaN, curve);
+    List<Long> detections = List.of(3_100L, 7_400L);
+    List<Long> drifts = List.of(3_000L, 7_000L);
+
+    org.knowm.xchart.XYChart usage = StreamCommand.usageChart(result, detections, drifts);
+    assertThat(usage.getSeriesCollection()).as("the bands and the four marks").hasSize(experts + 4);
+    ChartAssertions.assertEverySeriesDistinct(usage);
+    ChartAssertions.assertEverySeriesDistinct(StreamCommand.scoreChart(result, true, detections, drifts));
+
+    Path png = StreamCommand.plot(result, true, detections, drifts, dir);
+    java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+    assertThat(image.getHeight()).as("the score chart with the shares under it").isEqualTo(420 + 320);
+  }
 }

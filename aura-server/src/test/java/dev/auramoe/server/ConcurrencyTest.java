@@ -13,11 +13,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several clients routing and learning on one model at once, also while its experts change. */
-@ExtendWith(NoOutputExtension.class)
 class ConcurrencyTest {
 
   @Test

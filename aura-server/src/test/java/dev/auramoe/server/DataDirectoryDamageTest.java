@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * option reports exactly what it drops; sequence numbers never go back. And what a restart must
  * keep besides the models: the counters, the privacy of the files.
  */
-@ExtendWith(NoOutputExtension.class)
 class DataDirectoryDamageTest {
 
   private static final WalOptions SMALL = WalOptions.DEFAULTS.withSegmentBytes(2048);

@@ -17,11 +17,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Durable models: restart recovery, torn tails, snapshots with trimming, and a failed log. */
-@ExtendWith(NoOutputExtension.class)
 class DurabilityTest {
 
   @TempDir

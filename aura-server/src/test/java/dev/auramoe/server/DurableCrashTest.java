@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,7 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
  * own methods ({@code withExpert}, {@code withExpertRenamed}, {@code withoutExpert},
  * {@code setTemperature}).
  */
-@ExtendWith(NoOutputExtension.class)
 class DurableCrashTest {
 
   private static final int ROUNDS = 20;

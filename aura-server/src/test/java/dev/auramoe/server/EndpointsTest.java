@@ -12,10 +12,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The happy path of every endpoint, against a real server on a random loopback port. */
-@ExtendWith(NoOutputExtension.class)
 class EndpointsTest {
 
   private static RoutingServer server;

@@ -9,7 +9,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,7 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every class of bad request gets the right 4xx as JSON {@code {"error", "status"}}, with a clear
  * message and no stack trace, and leaves the model's digest unchanged.
  */
-@ExtendWith(NoOutputExtension.class)
 class ErrorsTest {
 
   private static final int MAX_BODY = 64 * 1024;

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
  * what each changes, what each refuses without changing anything, and that a restart replays them
  * bit for bit.
  */
-@ExtendWith(NoOutputExtension.class)
 class ExpertsAndSettingsTest {
 
   @TempDir

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
  * number (a prediction beyond float range saturates at +-3.4028235E38, never "Infinity"), the
  * model's state stays finite (a snapshot of it succeeds), and a restart replays it bit for bit.
  */
-@ExtendWith(NoOutputExtension.class)
 class FloatRangeTest {
 
   @TempDir

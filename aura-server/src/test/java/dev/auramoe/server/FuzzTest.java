@@ -11,7 +11,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * 10,000 malformed requests, seeded: valid requests mutated byte by byte, cut short, given wrong
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * matches its body; none is a server fault (the only 5xx allowed are 501 for a transfer coding and
  * 505 for an HTTP version the server does not speak); none changes any model.
  */
-@ExtendWith(NoOutputExtension.class)
 class FuzzTest {
 
   private static final long SEED = 20261122L;

@@ -13,10 +13,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The learn path's journal hook: events in order, answers only after the journal's future. */
-@ExtendWith(NoOutputExtension.class)
 class JournalTest {
 
   @Test

@@ -10,10 +10,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The /metrics text follows the Prometheus text format 0.0.4. */
-@ExtendWith(NoOutputExtension.class)
 class MetricsTest {
 
   private static final Pattern SAMPLE = Pattern.compile(

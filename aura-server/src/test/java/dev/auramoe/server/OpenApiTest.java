@@ -8,10 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The served OpenAPI document describes every endpoint the server routes, and nothing it does not. */
-@ExtendWith(NoOutputExtension.class)
 class OpenApiTest {
 
   @Test

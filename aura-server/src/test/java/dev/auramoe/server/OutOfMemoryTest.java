@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An out-of-memory error in a request never leaves a lock held or a 500 behind, and {@code /health}
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * differ from the log's, so it refuses every request until a restart recovers it from the log; the
  * other models go on. The errors are thrown by a journal standing in for an exhausted heap.
  */
-@ExtendWith(NoOutputExtension.class)
 class OutOfMemoryTest {
 
   /** A journal that runs out of memory when told to: before an operation is logged, or while it is. */

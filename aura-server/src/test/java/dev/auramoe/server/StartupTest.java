@@ -13,14 +13,12 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A server that cannot listen says why in one line, before it recovers anything and without the
  * web server's failed start (and its stack traces) in the log.
  */
-@ExtendWith(NoOutputExtension.class)
 class StartupTest {
 
   /** Records what Helidon logs while it runs (the tests' logging configuration prints nothing). */

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * evicted to make room (logged, so a restart replays it), and what cannot be made room for is
  * refused with 409 or 429.
  */
-@ExtendWith(NoOutputExtension.class)
 class StreamLimitsTest {
 
   @TempDir

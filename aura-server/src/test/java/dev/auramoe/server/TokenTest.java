@@ -8,13 +8,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * With a token, every state-changing request needs it; reads do not, unless the operator asks
  * (then all but {@code GET /health} do); a refusal changes nothing.
  */
-@ExtendWith(NoOutputExtension.class)
 class TokenTest {
 
   private static final String TOKEN = "s3cret-Token_42";

@@ -34,6 +34,8 @@ import java.util.Map;
  * @param routerMacsPerToken ROUTER MACs per token from the meter
  * @param allocatedBytes bytes allocated by the thread around the allocation loop, -1 if unsupported
  * @param allocRoutes routes in the allocation loop
+ * @param allocSettleRoutes routes run before it until a block of them allocated nothing (0: none, the full run)
+ * @param allocStillAllocating the routes allocated up to the end of that warm-up (the figure then shows why)
  * @param wallSeconds the whole bench
  */
 public record BenchResult(boolean quick, String cpuModel, String jvm, String kernels, double fmaPeakGflops,
@@ -41,7 +43,8 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
     long routeP99Nanos, long routeP999Nanos, long routeMaxNanos, double routeMeanTimedNanos, long latencySamples,
     double routeMeanNanos, double learnMeanNanos, int meanLoop, int batchTokens, int batchReps,
     double batchTokensPerSecond, double batchTokensPerSecondMedian, double cellMacsPerToken,
-    double routerMacsPerToken, long allocatedBytes, int allocRoutes, double wallSeconds) {
+    double routerMacsPerToken, long allocatedBytes, int allocRoutes, long allocSettleRoutes,
+    boolean allocStillAllocating, double wallSeconds) {
 
   /** Target: single-token route p50 at most this many nanoseconds. */
   public static final long TARGET_ROUTE_P50_NANOS = 3000;
@@ -144,6 +147,8 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
     m.put("bytesPerRoute", bytesPerRoute());
     m.put("allocatedBytes", allocatedBytes);
     m.put("allocRoutes", allocRoutes);
+    m.put("allocSettleRoutes", allocSettleRoutes);
+    m.put("allocStillAllocating", allocStillAllocating);
     m.put("kernels", kernels);
     m.put("jvm", jvm);
     m.put("cpuModel", cpuModel);
@@ -203,7 +208,10 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
         status(learnOverRouteMet()) + String.format(Locale.ROOT, " (learn %,.0f ns / route %,.0f ns)", learnMeanNanos,
             routeMeanNanos));
     row(out, "bytesPerRoute", fmt(bytesPerRoute(), "%.4f"), "= 0", status(bytesPerRouteMet())
-        + String.format(Locale.ROOT, " (%,d bytes over %,d routes)", allocatedBytes, allocRoutes));
+        + String.format(Locale.ROOT, " (%,d bytes over %,d routes%s)", allocatedBytes, allocRoutes,
+            allocSettleRoutes == 0 ? "" : String.format(Locale.ROOT, allocStillAllocating
+                ? "; route still allocated after %,d more warm-up routes" : "; after %,d more warm-up routes, "
+                + "until a block of them allocated nothing", allocSettleRoutes)));
     p(out, "%nReference (not measured here): %s%n", REFERENCE);
     p(out, "  single token: p50 %,d ns vs ~30,000 ns -> %.1fx%n", routeP50Nanos, REFERENCE_STEP_NANOS / routeP50Nanos);
     p(out, "  batched:      %,.0f vs ~220,000 tokens/s -> %.1fx%n", batchTokensPerSecond,

@@ -1,8 +1,8 @@
 package dev.auramoe.cli.demo;
 
 import dev.auramoe.cli.Charts;
+import dev.auramoe.cli.OutputPaths;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,13 +24,14 @@ public final class DemoPlots {
 
   /**
    * Writes {@code usage-over-time.png}, {@code usage-by-regime.png}, {@code tau-histogram.png} and
-   * {@code error-curves.png} into a directory (created if missing).
+   * {@code error-curves.png} into a directory (created if missing; its parent exists, see
+   * {@link OutputPaths}).
    *
    * @return the files written
    */
   public static List<Path> write(DemoResult r, Path dir) throws IOException {
     System.setProperty("java.awt.headless", "true");
-    Files.createDirectories(dir);
+    OutputPaths.createDirectory(dir);
     List<Path> files = new ArrayList<>();
     files.add(save(usageOverTime(r), dir.resolve("usage-over-time.png")));
     files.add(save(usageByRegime(r), dir.resolve("usage-by-regime.png")));

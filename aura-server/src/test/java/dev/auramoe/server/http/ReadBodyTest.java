@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.auramoe.server.ApiException;
-import dev.auramoe.server.NoOutputExtension;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link JsonRequests#readBody}: the body as sent, bounded by the limit, whatever the declared length. */
-@ExtendWith(NoOutputExtension.class)
 class ReadBodyTest {
 
   private static byte[] bytes(String s) {

@@ -3,15 +3,12 @@ package dev.auramoe.server.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.auramoe.server.NoOutputExtension;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The operation log's record format. */
-@ExtendWith(NoOutputExtension.class)
 class OperationTest {
 
   private static List<Operation> every() {
