@@ -15,9 +15,18 @@ import picocli.CommandLine.Command;
 @Command(name = "aura", mixinStandardHelpOptions = true, versionProvider = AuraCli.Version.class,
     description = "Adaptive mixture-of-experts routing with liquid gating: demo, benchmarks, streaming learning "
         + "and the routing service.",
+    footer = {"", "Exit status: 0 done; 1 the command could not do what was asked (an input that cannot be read, an "
+        + "unusable output path, a --check target missed, a server that cannot start); 2 invalid options; "
+        + AuraCli.EXIT_ABORTED + " a malformed row under 'aura stream --on-error abort'."},
     subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class,
         GenerateCommand.class, DriftBenchCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class AuraCli implements Runnable {
+
+  /** Exit status of invalid options (picocli's, as for most command-line tools). */
+  public static final int EXIT_USAGE = 2;
+
+  /** Exit status of {@code aura stream --on-error abort} at a malformed row: the data, not the command, was wrong. */
+  public static final int EXIT_ABORTED = 3;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -38,7 +47,7 @@ public final class AuraCli implements Runnable {
       CommandLine.UnmatchedArgumentException.printSuggestions(e, cmd.getErr());
       cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
       cmd.getErr().flush();
-      return cmd.getCommandSpec().exitCodeOnInvalidInput();
+      return EXIT_USAGE;
     });
     // A user's mistake (a missing or unreadable file, a bad value) is one line on stderr and exit
     // status 1, not a stack trace; anything else is a fault and keeps picocli's full report.

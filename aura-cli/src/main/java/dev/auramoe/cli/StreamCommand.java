@@ -52,7 +52,8 @@ import picocli.CommandLine.Option;
           + "malformed. A CSV column holding both numbers and text (hexadecimal such as 0x10 is text) is read as "
           + "nominal, with a warning. An unterminated quote stops the run (the lines after it would be lost). "
           + "A file with no instance to score is refused (exit status 1).",
-      "Exit status: 0 done, 1 bad input or options, 2 a malformed row under --on-error abort."
+      "Exit status: 0 done, 1 an input that cannot be read or has nothing to score, or an unusable output path, "
+          + "2 invalid options, " + AuraCli.EXIT_ABORTED + " a malformed row under --on-error abort."
     })
 public final class StreamCommand implements Callable<Integer> {
 
@@ -75,7 +76,7 @@ public final class StreamCommand implements Callable<Integer> {
   String task = "auto";
 
   @Option(names = "--on-error", paramLabel = "POLICY", description = "skip (report, count and skip malformed rows) "
-      + "or abort (stop at the first; exit status 2) (default: ${DEFAULT-VALUE}).")
+      + "or abort (stop at the first; exit status " + AuraCli.EXIT_ABORTED + ") (default: ${DEFAULT-VALUE}).")
   String onError = "skip";
 
   @Option(names = "--separator", paramLabel = "C", description = "CSV field separator: one character, \\t, or "
@@ -229,8 +230,9 @@ public final class StreamCommand implements Callable<Integer> {
       for (String w : warnings) {
         err.println("warning: " + w);
       }
-      checkFeatures(schema);
-      String kernels = chooseKernels(schema);
+      long features = dev.auramoe.stream.learn.FeatureEncoder.dimension(schema);
+      checkFeatures(schema, features);
+      String kernels = chooseKernels(features);
       StreamLearner.Builder lb = StreamLearner.builder(schema).experts(experts).hidden(hidden).mu(mu)
           .leak(leak).seed(seed).balance(noBalance ? dev.auramoe.balance.BalanceConfig.OFF
               : dev.auramoe.balance.BalanceConfig.DEFAULT);
@@ -267,7 +269,7 @@ public final class StreamCommand implements Callable<Integer> {
       problems = StreamSources.problems(s);
     } catch (MalformedRowException e) {
       err.println("aborted: malformed row: " + e.getMessage() + " (use --on-error skip to skip and count such rows)");
-      return 2;
+      return AuraCli.EXIT_ABORTED;
     }
     if (skipped > PRINTED_PROBLEMS) {
       err.printf(Locale.ROOT, "... %,d more malformed rows skipped (%,d in all)%n", skipped - PRINTED_PROBLEMS, skipped);
@@ -277,8 +279,15 @@ public final class StreamCommand implements Callable<Integer> {
       return 1;
     }
     List<Long> detections = learner.detections();
-    DriftReport scored = knownDrifts.isEmpty() || drift.equals("none") ? null
-        : scoreDetections(detections, r.instances() + r.unlabelled());
+    long seen = r.instances() + r.unlabelled();
+    // Known drifts at or past the end of what was read cannot be scored or drawn: they are named apart.
+    List<Long> reached = knownDrifts.stream().filter(p -> p < seen).toList();
+    List<Long> beyond = knownDrifts.stream().filter(p -> p >= seen).toList();
+    if (!beyond.isEmpty()) {
+      err.printf(Locale.ROOT, "warning: --drifts %s lie at or beyond the %,d instances read; not scored%n",
+          abbreviate(beyond), seen);
+    }
+    DriftReport scored = knownDrifts.isEmpty() || drift.equals("none") ? null : scoreDetections(detections, reached, seen);
     long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     EnergyReport energy = learner.energy();
     boolean cls = learner.isClassification();
@@ -345,7 +354,8 @@ public final class StreamCommand implements Callable<Integer> {
       m.put("picojoulesPerInstance", energy.picojoulesPerToken());
       m.put("drift", drift);
       m.put("driftDetections", detections);
-      m.put("knownDrifts", knownDrifts);
+      m.put("knownDrifts", reached);
+      m.put("knownDriftsBeyondEnd", beyond);
       if (scored != null) {
         m.put("knownDriftDelays", scored.delays());
         m.put("knownDriftsDetected", scored.detected());
@@ -361,7 +371,7 @@ public final class StreamCommand implements Callable<Integer> {
       err.println("wrote " + json);
     }
     if (plotDir != null) {
-      err.println("wrote " + plot(r, cls, detections, knownDrifts, plotDir));
+      err.println("wrote " + plot(r, cls, detections, reached, plotDir));
     }
     return 0;
   }
@@ -402,21 +412,15 @@ public final class StreamCommand implements Callable<Integer> {
    * Refuses a schema that encodes to more than {@code --max-features} features (the model's cost
    * per instance grows with them), naming the widest nominal columns.
    */
-  private void checkFeatures(Schema schema) {
-    long features = 0;
-    List<dev.auramoe.stream.data.Attribute> nominal = new ArrayList<>();
-    for (int c = 0; c < schema.size(); c++) {
-      if (c == schema.targetIndex()) {
-        continue;
-      }
-      dev.auramoe.stream.data.Attribute a = schema.attribute(c);
-      features += a.isNominal() ? a.cardinality() : 1;
-      if (a.isNominal()) {
-        nominal.add(a);
-      }
-    }
+  private void checkFeatures(Schema schema, long features) {
     if (features <= maxFeatures) {
       return;
+    }
+    List<dev.auramoe.stream.data.Attribute> nominal = new ArrayList<>();
+    for (int c = 0; c < schema.size(); c++) {
+      if (c != schema.targetIndex() && schema.attribute(c).isNominal()) {
+        nominal.add(schema.attribute(c));
+      }
     }
     nominal.sort((a, b) -> Integer.compare(b.cardinality(), a.cardinality()));
     String widest = String.join(", ", nominal.stream().limit(LISTED_COLUMNS)
@@ -439,9 +443,9 @@ public final class StreamCommand implements Callable<Integer> {
     return parts.isEmpty() ? "it has no data rows" : "of its rows, " + String.join(", ", parts);
   }
 
-  /** Scores the detections (1-based instance numbers) against --drifts over the instances seen. */
-  private DriftReport scoreDetections(List<Long> detections, long seen) {
-    long[] points = knownDrifts.stream().mapToLong(Long::longValue).filter(p -> p < seen).toArray();
+  /** Scores the detections (1-based instance numbers) against the known drifts within the instances seen. */
+  private DriftReport scoreDetections(List<Long> detections, List<Long> reached, long seen) {
+    long[] points = reached.stream().mapToLong(Long::longValue).toArray();
     DriftEvaluation eval = new DriftEvaluation(points, DriftEvaluation.DEFAULT_MAX_DELAY);
     int next = 0;
     for (long t = 0; t < seen; t++) {
@@ -463,12 +467,11 @@ public final class StreamCommand implements Callable<Integer> {
    * Vector API's warm-up costs more than it saves, and the scalar kernels run a 100,000-instance
    * stream about twice as fast; wider inputs (images) get the Vector API kernels.
    */
-  private String chooseKernels(Schema schema) {
+  private String chooseKernels(long features) {
     String set = System.getProperty(dev.auramoe.internal.vector.KernelProvider.PROPERTY);
     if (set != null) {
       return "kernels as set by -Daura.kernels=" + set;
     }
-    int features = new dev.auramoe.stream.learn.FeatureEncoder(schema).dimension();
     if (features <= SCALAR_UP_TO_FEATURES && hidden <= 32) {
       System.setProperty(dev.auramoe.internal.vector.KernelProvider.PROPERTY, "scalar");
       return "scalar kernels (small model; -Daura.kernels=panama to override)";

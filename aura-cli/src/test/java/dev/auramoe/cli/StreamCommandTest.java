@@ -64,7 +64,7 @@ class StreamCommandTest {
   void abortStopsAtTheFirstMalformedRowWithItsLine(@TempDir Path dir) throws Exception {
     Path f = csv(dir, 100, 42);
     CliTest.Run r = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--on-error", "abort");
-    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.exitCode()).isEqualTo(3);
     assertThat(r.err()).contains("aborted").contains("s.csv:42:");
   }
 
@@ -153,7 +153,7 @@ class StreamCommandTest {
     assertThat(doc.get("problems").get(0).get("line").asLong()).isEqualTo(3);
     assertThat(Double.isFinite(doc.get("mae").asDouble())).isTrue();
     CliTest.Run abort = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--on-error", "abort");
-    assertThat(abort.exitCode()).isEqualTo(2);
+    assertThat(abort.exitCode()).isEqualTo(3);
     assertThat(abort.err()).contains("aborted: malformed row: " + f + ":3: out-of-range number '1e300'");
   }
 
@@ -367,6 +367,22 @@ class StreamCommandTest {
     assertThat(chart.getSeries("drift detected 1").isShowInLegend()).isFalse();
     assertThat(chart.getSeries("known drift").getYData()[1]).as("spans the curve").isGreaterThanOrEqualTo(0.95);
     assertThat(StreamCommand.plot(result, true, List.of(1750L), List.of(1500L), dir.resolve("p"))).exists();
+  }
+
+  @Test
+  void knownDriftsBeyondTheEndAreNamedApartAndNeitherScoredNorDrawn(@TempDir Path dir) throws Exception {
+    Path sea = dir.resolve("sea.csv");
+    assertThat(CliTest.run("generate", "sea", "--instances", "3000", "--out", sea.toString()).exitCode()).isZero();
+    Path json = dir.resolve("sea.json");
+    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drifts", "2000,5000",
+        "--json", json.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.err()).contains("warning: --drifts 5,000 lie at or beyond the 3,000 instances read; not scored");
+    assertThat(r.out()).containsPattern("known drifts\\s+\\d of 1 detected");
+    JsonNode doc = Json.mapper().readTree(json.toFile());
+    assertThat(doc.get("knownDrifts").toString()).isEqualTo("[2000]");
+    assertThat(doc.get("knownDriftsBeyondEnd").toString()).isEqualTo("[5000]");
+    assertThat(doc.get("knownDriftDelays")).as("one delay per scored drift, index by index").hasSize(1);
   }
 
   @Test

@@ -41,6 +41,8 @@ public final class FeatureEncoder {
     count = new long[inputs];
     mean = new double[inputs];
     m2 = new double[inputs];
+    // Refuses (ArithmeticException) a schema wider than any array before sizing anything by it.
+    dimension = Math.toIntExact(dimension(schema));
     int d = 0;
     int j = 0;
     for (int c = 0; c < schema.size(); c++) {
@@ -51,10 +53,28 @@ public final class FeatureEncoder {
       columns[j] = c;
       offset[j] = d;
       cardinality[j] = a.isNominal() ? a.cardinality() : 0;
-      d += a.isNominal() ? a.cardinality() : 1;
+      d += width(a);
       j++;
     }
-    dimension = d;
+  }
+
+  /**
+   * The length of the feature vector a schema encodes to, without building an encoder: one feature
+   * per numeric input column, one per value of a nominal one. A long, so that a schema too wide for
+   * any model is counted, not overflowed.
+   */
+  public static long dimension(Schema schema) {
+    long d = 0;
+    for (int c = 0; c < schema.size(); c++) {
+      if (c != schema.targetIndex()) {
+        d += width(schema.attribute(c));
+      }
+    }
+    return d;
+  }
+
+  private static int width(Attribute a) {
+    return a.isNominal() ? a.cardinality() : 1;
   }
 
   /** Length of the feature vector. */
