@@ -23,7 +23,7 @@ public final class OutputPaths {
 
   /**
    * An output file such as {@code --json FILE}: its folder must exist and take a new file; an
-   * existing {@code FILE} must be a regular file (it is replaced). Nothing to check when the option
+   * existing {@code FILE} must be a regular file that can be written (it is replaced). Nothing to check when the option
    * was not given ({@code file} null).
    *
    * @throws IllegalArgumentException naming the option and what is wrong
@@ -40,6 +40,17 @@ public final class OutputPaths {
       throw new IllegalArgumentException(option + " " + file + ": is not a regular file");
     }
     checkFolder(option, file, absolute.getParent());
+    if (Files.exists(absolute)) {
+      // It will be replaced: opened for writing (appending nothing, so it stays as it is) it proves that it can be.
+      try (var ch = java.nio.channels.FileChannel.open(absolute, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.APPEND)) {
+        // nothing written
+      } catch (IOException | SecurityException e) {
+        throw new IllegalArgumentException(option + " " + file + ": exists and cannot be written ("
+            + (e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+      }
+    }
   }
 
   /**
