@@ -69,25 +69,37 @@ final class Progress {
   }
 
   /** Renders a line only when the run has gone a tenth further (or, without a total, a while longer); else "". */
-  private static final class PlainLines implements ProgressBarRenderer {
+  static final class PlainLines implements ProgressBarRenderer {
 
     private final String task;
     private final String unit;
     private long tenthsShown;
-    private long nextSeconds = FIRST_LINE_SECONDS;
+    private long nextSeconds;
 
     PlainLines(String task, String unit) {
+      this(task, unit, FIRST_LINE_SECONDS);
+    }
+
+    PlainLines(String task, String unit, long firstLineSeconds) {
       this.task = task;
       this.unit = unit.isEmpty() ? " steps" : unit;
+      this.nextSeconds = firstLineSeconds;
     }
 
     @Override
     public String render(ProgressState s, int maxLength) {
-      long current = s.getCurrent();
-      long max = s.getMax();
-      Duration elapsed = s.getElapsedAfterStart();
-      double seconds = elapsed.toMillis() / 1000.0;
-      if (!s.isIndefinite() && max > 0) {
+      return line(s.getCurrent(), s.isIndefinite() ? -1 : s.getMax(), s.isAlive(),
+          s.getElapsedAfterStart().toMillis() / 1000.0);
+    }
+
+    /**
+     * The line for this state of the run, or "" when none is due.
+     *
+     * @param max the total, or -1 when it is not known
+     * @param alive false once the run has ended (the closing render of a run without a total shows nothing)
+     */
+    String line(long current, long max, boolean alive, double seconds) {
+      if (max > 0) {
         long tenths = Math.min(10, current * 10 / max);
         if (tenths <= tenthsShown) {
           return "";
@@ -96,7 +108,7 @@ final class Progress {
         return String.format(Locale.ROOT, "%s: %d%% (%,d of %,d%s, %.1f s)", task, tenths * 10, current, max, unit,
             seconds);
       }
-      if (seconds < nextSeconds || !s.isAlive()) {
+      if (seconds < nextSeconds || !alive) {
         return "";
       }
       while (nextSeconds <= seconds) {
