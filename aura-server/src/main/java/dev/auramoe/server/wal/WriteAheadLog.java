@@ -78,7 +78,10 @@ import java.util.zip.CRC32C;
  * force fails the futures of the batch and of everything queued behind it with an
  * {@link IOException}, and every later append too: the log is then "failed" and must be reopened,
  * which recovers whatever reached the disk. Records whose futures failed may or may not survive
- * the reopen; acknowledged records always do.
+ * the reopen; acknowledged records always do. An out-of-memory error on the writer thread fails the
+ * log the same way: the batch being written stays reachable until its futures complete, and the
+ * failure is set before anything is allocated, so no future is forgotten and no appender waits for
+ * ever; an out-of-memory in {@code append} leaves the record unqueued and its number unused.
  *
  * <h2>Recovery: torn tails and damage</h2>
  *
@@ -202,9 +205,21 @@ public final class WriteAheadLog implements AutoCloseable {
   private boolean closed;
   private IOException failure;
 
+  /**
+   * What {@link #fail} reports when it cannot build a detailed failure (the heap ran out): made
+   * up front, so that failing the log allocates nothing before appenders see the failure.
+   */
+  private final IOException writerFailed;
+
   // Writer thread only.
   /** An empty deque that takeBatch swaps in for the queue (null while the writer holds none). */
   private ArrayDeque<Pending> spare = new ArrayDeque<>();
+  /**
+   * The batch being written, from the moment it leaves the queue until its futures are complete:
+   * always reachable, so that a failure at any point (an out-of-memory included) fails its records
+   * instead of forgetting them. Null between batches.
+   */
+  private ArrayDeque<Pending> inFlight;
   private final Thread writer;
   private final ByteBuffer buf;
   private final byte[] hdr = new byte[HEADER - 1];
@@ -237,6 +252,8 @@ public final class WriteAheadLog implements AutoCloseable {
     this.lastDurable = lastSeq;
     this.recovery = recovery;
     this.holes = java.util.Collections.synchronizedList(new ArrayList<>(holes));
+    this.writerFailed = new IOException("write-ahead log " + dir + " failed: its writer could not go on (out of"
+        + " memory while it wrote or failed a batch)");
     this.buf = ByteBuffer.allocateDirect(Math.clamp(options.maxBatchBytes() + (long) OVERHEAD, 1 << 16, 1 << 22));
     this.writer = Thread.ofPlatform().daemon(true).name("wal-writer " + dir).unstarted(this::writeLoop);
   }
@@ -565,18 +582,20 @@ public final class WriteAheadLog implements AutoCloseable {
         notFull.awaitUninterruptibly();
       }
       long seq = lastAssigned + 1;
+      long last = seq;
       if (type == HOLE) {
         if (seq > holeLast) {
           return null;
         }
         payload = SegmentScanner.holePayload(holeLast, new String(payload, java.nio.charset.StandardCharsets.UTF_8));
         size = OVERHEAD + (long) payload.length;
-        lastAssigned = holeLast;
-      } else {
-        lastAssigned = seq;
+        last = holeLast;
       }
-      Pending p = new Pending(seq, lastAssigned, type, payload, new CompletableFuture<>());
+      hook.allocating(WalHook.Site.ENQUEUE);
+      Pending p = new Pending(seq, last, type, payload, new CompletableFuture<>());
       queue.add(p);
+      // Only now: an out-of-memory above leaves the number free for the next record.
+      lastAssigned = last;
       queuedBytes += size;
       notEmpty.signal();
       return p.future();
@@ -882,33 +901,33 @@ public final class WriteAheadLog implements AutoCloseable {
   // ---- writer thread ----
 
   private void writeLoop() {
-    ArrayList<Pending> batch = new ArrayList<>();
     try {
-      while (takeBatch(batch)) {
-        try {
-          writeBatch(batch);
-        } catch (IOException | RuntimeException | Error e) {
-          fail(batch, e);
-          return;
-        }
-        for (Pending p : batch) {
+      while (takeBatch()) {
+        hook.allocating(WalHook.Site.BATCH);
+        writeBatch(inFlight);
+        for (Pending p : inFlight) {
           p.future().complete(p.seq());
         }
-        batch.clear();
+        inFlight.clear();
+        spare = inFlight;
+        inFlight = null;
       }
     } catch (InterruptedException e) {
-      fail(batch, new InterruptedIOException("the write-ahead log writer thread was interrupted"));
-    } catch (RuntimeException | Error e) {
-      // Thrown outside a write (an out-of-memory taking a batch, completing its futures): a writer
-      // that died silently would leave every appender waiting for room in the queue for ever, with
-      // its model's lock held. Failing the log answers them and shows in failed() (/health).
-      fail(batch, e);
+      fail(new InterruptedIOException("the write-ahead log writer thread was interrupted"));
+    } catch (IOException | RuntimeException | Error e) {
+      // A failed write or force; or an error outside one (an out-of-memory taking a batch or
+      // completing its futures): a writer that died silently would leave every appender waiting
+      // for room in the queue for ever, with its model's lock held. Failing the log answers them
+      // and shows in failed() (/health).
+      fail(e);
     }
   }
 
-  /** Waits for work and moves the next batch into {@code batch}; false once closed and drained. */
-  private boolean takeBatch(List<Pending> batch) throws InterruptedException {
-    ArrayDeque<Pending> taken = null;
+  /**
+   * Waits for work and makes the next batch {@link #inFlight}; false once closed and drained. A
+   * record leaves the queue only once it is in the batch, so an out-of-memory here loses none.
+   */
+  private boolean takeBatch() throws InterruptedException {
     lock.lock();
     try {
       while (queue.isEmpty()) {
@@ -924,36 +943,34 @@ public final class WriteAheadLog implements AutoCloseable {
       if (queuedBytes <= options.maxBatchBytes()) {
         // Everything queued fits one batch: swap the queue for the empty spare, so that appenders
         // wait for this lock only for a constant-time swap, not for a walk over the queue.
-        taken = queue;
+        inFlight = queue;
         queue = spare;
         spare = null;
         queuedBytes = 0;
       } else {
+        inFlight = spare;
+        spare = null;
         long bytes = 0;
         Pending p;
         while ((p = queue.peek()) != null) {
           long size = OVERHEAD + (long) p.payload().length;
-          if (!batch.isEmpty() && bytes + size > options.maxBatchBytes()) {
+          if (!inFlight.isEmpty() && bytes + size > options.maxBatchBytes()) {
             break;
           }
-          batch.add(queue.poll());
+          inFlight.add(p);
+          queue.poll();
+          queuedBytes -= size;
           bytes += size;
         }
-        queuedBytes -= bytes;
       }
       notFull.signalAll();
     } finally {
       lock.unlock();
     }
-    if (taken != null) {
-      batch.addAll(taken);
-      taken.clear();
-      spare = taken;
-    }
     return true;
   }
 
-  private void writeBatch(List<Pending> batch) throws IOException {
+  private void writeBatch(ArrayDeque<Pending> batch) throws IOException {
     for (Pending p : batch) {
       long size = OVERHEAD + (long) p.payload().length;
       if (activeEnd > 0 && activeEnd + size > options.segmentBytes()) {
@@ -1036,28 +1053,59 @@ public final class WriteAheadLog implements AutoCloseable {
     old.close();
   }
 
-  /** Marks the log failed and fails {@code batch} and everything queued. */
-  private void fail(List<Pending> batch, Throwable cause) {
-    IOException io = new IOException("write-ahead log " + dir + " failed to write or force " + activePath + ": "
-        + cause, cause);
-    List<Pending> queued;
+  /**
+   * Marks the log failed, then fails the batch in flight and everything queued. The failure is set
+   * and waiting appenders are woken before anything is allocated, so that even an out-of-memory
+   * here leaves a failed log that refuses appends rather than a dead writer that appenders wait
+   * for; the detailed failure is built afterwards, where memory allows.
+   */
+  private void fail(Throwable cause) {
     lock.lock();
     try {
-      failure = io;
-      queued = new ArrayList<>(queue);
-      queue.clear();
-      queuedBytes = 0;
+      failure = writerFailed;
       notFull.signalAll();
     } finally {
       lock.unlock();
     }
-    for (Pending p : batch) {
-      p.future().completeExceptionally(io);
+    IOException io = writerFailed;
+    try {
+      hook.allocating(WalHook.Site.FAIL);
+      io = new IOException("write-ahead log " + dir + " failed to write or force " + activePath + ": " + cause, cause);
+      lock.lock();
+      try {
+        failure = io;
+      } finally {
+        lock.unlock();
+      }
+    } catch (OutOfMemoryError e) {
+      // The prepared failure stands.
     }
-    for (Pending p : queued) {
-      p.future().completeExceptionally(io);
+    // No appender queues a record once the failure is set, so the queue no longer changes.
+    failAll(inFlight, io);
+    failAll(queue, io);
+    lock.lock();
+    try {
+      queue.clear();
+      queuedBytes = 0;
+    } finally {
+      lock.unlock();
     }
-    batch.clear();
+  }
+
+  /** Fails every record's future; a completion that runs out of memory is tried again. */
+  private static void failAll(ArrayDeque<Pending> records, IOException io) {
+    if (records == null) {
+      return;
+    }
+    for (Pending p : records) {
+      for (int tries = 0; tries < 3 && !p.future().isDone(); tries++) {
+        try {
+          p.future().completeExceptionally(io);
+        } catch (OutOfMemoryError e) {
+          // Memory may be free again once the error that caused the failure has unwound.
+        }
+      }
+    }
   }
 
   @Override
