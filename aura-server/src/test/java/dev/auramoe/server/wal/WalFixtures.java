@@ -56,6 +56,34 @@ public final class WalFixtures {
     return b.stream().mapToLong(Long::longValue).toArray();
   }
 
+  /**
+   * One frame of a segment: its byte range, type byte and the sequence number in its header (for
+   * a marker or a seal, the number of the record after it).
+   */
+  public record Frame(long offset, long end, byte type, long seq) {
+
+    /** Whether the frame is a data record (not a hole, marker or seal). */
+    public boolean data() {
+      return type == WriteAheadLog.MAGIC;
+    }
+  }
+
+  /** The whole frames of a segment's bytes, in file order (a torn last frame is left out). */
+  public static List<Frame> frames(byte[] segment) {
+    List<Frame> out = new ArrayList<>();
+    long[] b = bounds(segment);
+    for (int i = 0; i + 1 < b.length; i++) {
+      java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(segment, (int) b[i], WriteAheadLog.HEADER);
+      out.add(new Frame(b[i], b[i + 1], h.get((int) b[i]), h.getLong((int) b[i] + 5)));
+    }
+    return out;
+  }
+
+  /** The data records of a segment's bytes, in file order. */
+  public static List<Frame> records(byte[] segment) {
+    return frames(segment).stream().filter(Frame::data).toList();
+  }
+
   /** Copies the segment files of {@code from} into a new directory {@code to}. */
   static void copySegments(Path from, Path to) throws IOException {
     Files.createDirectories(to);
