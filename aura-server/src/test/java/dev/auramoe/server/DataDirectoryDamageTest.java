@@ -208,6 +208,35 @@ class DataDirectoryDamageTest {
     }
   }
 
+  /**
+   * The end of the log lost (cut at a record boundary, which no check of the log can tell from a
+   * clean end) while the model's meta file is unreadable: the snapshot file's name still says which
+   * numbers were used. Before the fix recovery looked only at meta files, rebuilt the model from
+   * the log that was left and handed out numbers the snapshot covers again.
+   */
+  @Test
+  void aSnapshotFileWhoseMetaFileIsUnreadableStillBoundsTheLog() throws IOException {
+    Path data = tmp.resolve("data");
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      TestClient c = new TestClient(server.port());
+      create(c, "m");
+      for (int i = 0; i < 40; i++) {
+        learn(c, "m", i);
+      }
+      assertThat(c.post("/v1/models/m/snapshot", "").json().get("seq").asLong()).isEqualTo(41);
+    }
+    Path seg = WalFixtures.segments(data.resolve("wal")).getLast();
+    byte[] b = Files.readAllBytes(seg);
+    WalFixtures.Frame thirtieth = WalFixtures.records(b).stream().filter(r -> r.seq() == 30).findFirst()
+        .orElseThrow();
+    Files.write(seg, java.util.Arrays.copyOf(b, (int) thirtieth.end()));
+    Files.writeString(data.resolve("snapshots/m.meta"), "{");
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> RoutingServer.builder().port(0).dataDir(data)
+        .build().start().close());
+    assertThat(t).isInstanceOf(UncheckedIOException.class).hasMessageContaining("the log ends at sequence 30 but a"
+        + " snapshot covers up to 41");
+  }
+
   @Test
   void aCorruptSnapshotOrMetaFileIsReplacedByTheLogWhenItStillHoldsEverything() throws IOException {
     Path data = tmp.resolve("data");

@@ -430,6 +430,8 @@ public final class WriteAheadLog implements AutoCloseable {
             try (FileChannel c = FileChannel.open(copy, StandardOpenOption.WRITE)) {
               c.force(true);
             }
+            // The copy's name must be on disk before the segment it keeps is replaced.
+            syncDirectory(d);
             copies.add(copy);
             Path tmp = d.resolve(s.path().getFileName() + ".repair.tmp");
             try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
