@@ -96,7 +96,9 @@ import java.util.stream.Stream;
  * repaired first ({@link WriteAheadLog#repair}: damaged segments are copied to
  * {@code wal-...log.damaged-<time>} and rewritten with every valid record, lost numbers become hole
  * records); a gap beside the snapshots becomes a hole ({@link WriteAheadLog#extendBackTo},
- * {@link WriteAheadLog#skipTo}), so new operations are numbered above every snapshot; and the
+ * {@link WriteAheadLog#skipTo}), so new operations are numbered above every snapshot (when the log
+ * lost its end, {@link WriteAheadLog#UNKNOWN_SPAN} numbers above the newest snapshot, since how many
+ * were used after it is unknown); and the
  * deletion of each model whose creation is missing is logged. Everything dropped is logged as a
  * WARNING and reported under {@code "repair"} in the recovery report: the byte ranges, the sequence
  * numbers lost, the copies kept, the gaps and the models. Snapshot damage is never repaired: the
@@ -520,7 +522,10 @@ public final class DataStore implements AutoCloseable {
     String reason = "repair " + java.time.Instant.now() + ": lost beside snapshots";
     List<WriteAheadLog.Hole> written = new ArrayList<>();
     wal.extendBackTo(front, reason).ifPresent(written::add);
-    wal.skipTo(highestSnapshot + 1, reason).ifPresent(written::add);
+    // The log lost its end, and how many numbers were used after the snapshot is unknown: resume
+    // above anything they can have been (as the log's own repair does for a lost last segment).
+    wal.skipTo(last < highestSnapshot ? highestSnapshot + 1 + WriteAheadLog.UNKNOWN_SPAN : highestSnapshot + 1,
+        reason).ifPresent(written::add);
     LOG.log(System.Logger.Level.WARNING, what + "; repaired with holes " + written);
     repairs.put("gaps", gaps);
   }

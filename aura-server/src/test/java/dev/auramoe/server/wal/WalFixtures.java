@@ -66,6 +66,34 @@ public final class WalFixtures {
     public boolean data() {
       return type == WriteAheadLog.MAGIC;
     }
+
+    /** Whether the frame is a batch marker. */
+    public boolean marker() {
+      return type == WriteAheadLog.MARKER;
+    }
+
+    /** Whether the frame is a seal. */
+    public boolean seal() {
+      return type == WriteAheadLog.SEAL;
+    }
+  }
+
+  /**
+   * A complete frame as the log in {@code dir} writes it (its salt read from the header): what a
+   * writer bug, or an attacker who knew the salt, could put into a segment.
+   */
+  public static byte[] frame(Path dir, byte type, long seq, byte[] payload) throws IOException {
+    return LogHeader.read(dir).format(seq).frame(type, seq, payload);
+  }
+
+  /** A frame in format 1, or one framed without the log's salt (as anyone can compute it). */
+  static byte[] unsaltedFrame(byte type, long seq, byte[] payload) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(WriteAheadLog.OVERHEAD + payload.length);
+    b.put(type).putInt(payload.length).putLong(seq).put(payload);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 1, WriteAheadLog.HEADER - 1 + payload.length);
+    b.putInt((int) crc.getValue());
+    return b.array();
   }
 
   /** The whole frames of a segment's bytes, in file order (a torn last frame is left out). */
@@ -84,11 +112,15 @@ public final class WalFixtures {
     return frames(segment).stream().filter(Frame::data).toList();
   }
 
-  /** Copies the segment files of {@code from} into a new directory {@code to}. */
+  /** Copies the segment files and the header of the log in {@code from} into a new directory {@code to}. */
   static void copySegments(Path from, Path to) throws IOException {
     Files.createDirectories(to);
     for (Path p : segments(from)) {
       Files.copy(p, to.resolve(p.getFileName()));
+    }
+    Path header = from.resolve(LogHeader.FILE);
+    if (Files.exists(header)) {
+      Files.copy(header, to.resolve(LogHeader.FILE));
     }
   }
 }
