@@ -233,6 +233,44 @@ class WalRepairTest {
     }
   }
 
+  /**
+   * Damage to a hole wider than 2^32 numbers (a skipTo above a snapshot of a long-running log):
+   * the records after it carry numbers far beyond any distance bound. The batch markers after the
+   * hole still vouch for it, so the damage is refused, and the repair resumes at the next marker.
+   * A search bounded by a span of 2^32 numbers took such damage for a torn tail and cut every
+   * acknowledged record after it.
+   */
+  @Test
+  void damageToAHoleWiderThan2To32IsRefusedAndRepaired() throws IOException {
+    write(5, WalOptions.DEFAULTS);
+    long resume = 5L << 32;
+    try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+      assertThat(wal.skipTo(resume, "a snapshot covers up to " + (resume - 1))).isPresent();
+      for (long s = resume; s < resume + 3; s++) {
+        assertThat(wal.appendAndWait(payloadFor(s))).isEqualTo(s);
+      }
+    }
+    Path seg = segments(dir).getFirst();
+    byte[] b = Files.readAllBytes(seg);
+    WalFixtures.Frame hole = WalFixtures.frames(b).stream().filter(f -> f.type() == WriteAheadLog.HOLE).findFirst()
+        .orElseThrow();
+    b[(int) hole.offset() + WriteAheadLog.HEADER + 12] ^= 0x20; // a letter of its reason
+    Files.write(seg, b);
+    assertThatThrownBy(() -> WriteAheadLog.open(dir)).isInstanceOf(WalCorruptionException.class)
+        .hasMessageContaining("byte offset " + hole.offset()).hasMessageContaining("not a torn tail");
+    WalRepair r = WriteAheadLog.repair(dir);
+    assertThat(r.dropped()).singleElement().satisfies(d -> {
+      assertThat(d.offset()).isEqualTo(hole.offset());
+      assertThat(d.firstSequence()).isEqualTo(6);
+      assertThat(d.lastSequence()).isEqualTo(resume - 1);
+    });
+    try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+      assertThat(replayAll(wal, 1)).extracting(Rec::seq).containsExactly(1L, 2L, 3L, 4L, 5L, resume, resume + 1,
+          resume + 2);
+      assertThat(wal.appendAndWait(payloadFor(1))).isEqualTo(resume + 3);
+    }
+  }
+
   @Test
   void extendBackToPutsAHoleSegmentInFront() throws IOException {
     write(60, SMALL);
