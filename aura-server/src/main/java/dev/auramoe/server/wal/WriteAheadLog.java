@@ -324,7 +324,7 @@ public final class WriteAheadLog implements AutoCloseable {
       List<Hole> holes) {
     this.dir = dir;
     this.header = header;
-    this.format = segments.getLast().format();
+    this.format = RecordFormat.v2(header.salt());
     this.options = options;
     this.hook = hook;
     this.lockChannel = lockChannel;
@@ -394,6 +394,14 @@ public final class WriteAheadLog implements AutoCloseable {
             + header.first() + ": segments holding records " + header.first() + ".." + (front.firstSeq() - 1)
             + " were deleted. Nothing was changed; restore them from a backup, or repair the log to record those"
             + " numbers as lost");
+      }
+      Segment back = segments.getLast();
+      if (header != null && back.firstSeq() < header.since()) {
+        throw new WalCorruptionException(back.path(), -1, "write-ahead log " + d + " ends with segment " + back.path()
+            + ", but its header says the log went on in format 2 from sequence " + header.since() + " (segment "
+            + name(header.since()) + "): the segments from there on are missing ("
+            + RecoveryReport.Problem.MISSING_SEGMENT + "). Nothing was changed; restore them from a backup, or repair"
+            + " the log to record the numbers as lost (numbering then resumes " + UNKNOWN_SPAN + " numbers later)");
       }
       long expected = front.firstSeq();
       RecoveryReport report = null;
@@ -635,6 +643,12 @@ public final class WriteAheadLog implements AutoCloseable {
         expected = plan.lastSeq() + 1;
         if (last && plan.sealedTo() >= 0) {
           writeMissing(d, header, plan.sealedTo(), -1, when, dropped);
+        } else if (last && header != null && s.firstSeq() < header.since()) {
+          // Format 2 began at `since`, in a segment that is gone with any after it.
+          if (expected < header.since()) {
+            writeMissing(d, header, expected, header.since(), when, dropped);
+          }
+          writeMissing(d, header, header.since(), -1, when, dropped);
         }
       }
     }

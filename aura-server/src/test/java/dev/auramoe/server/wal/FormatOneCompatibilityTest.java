@@ -94,4 +94,30 @@ class FormatOneCompatibilityTest {
       assertThat(replayAll(wal, 31)).extracting(Rec::seq).containsExactly(31L, 32L);
     }
   }
+
+  /**
+   * The format-2 segments of an upgraded log deleted: the format-1 segment before them has no seal
+   * to name them, but the header says where format 2 began.
+   */
+  @Test
+  void deletedFormat2SegmentsOfAnUpgradedLogAreRefusedAndRepaired() throws IOException {
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("wal-00000000000000000001.log"), format1(1, 20));
+    try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+      assertThat(wal.appendAndWait(payloadFor(21))).isEqualTo(21);
+    }
+    Path upgraded = dir.resolve("wal-00000000000000000021.log");
+    Files.delete(upgraded);
+    assertThatThrownBy(() -> WriteAheadLog.open(dir)).isInstanceOf(WalCorruptionException.class)
+        .hasMessageContaining("format 2 from sequence 21").hasMessageContaining("MISSING_SEGMENT");
+    WalRepair r = WriteAheadLog.repair(dir);
+    assertThat(r.dropped()).singleElement().satisfies(d -> {
+      assertThat(d.firstSequence()).isEqualTo(21);
+      assertThat(d.lastSequence()).isEqualTo(20 + WriteAheadLog.UNKNOWN_SPAN);
+    });
+    try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+      assertThat(replayAll(wal, 1)).extracting(Rec::seq).containsExactlyElementsOf(range(1, 20));
+      assertThat(wal.appendAndWait(payloadFor(1))).isEqualTo(21 + WriteAheadLog.UNKNOWN_SPAN);
+    }
+  }
 }
