@@ -62,8 +62,9 @@ public final class ServeCommand implements Callable<Integer> {
   long snapshotEvery = 100_000;
 
   @Option(names = "--repair-wal", description = "Repair a damaged operation log instead of refusing to start: "
-      + "damaged segments are copied aside (wal-...log.damaged-<time>) and rewritten with every valid record, and "
-      + "every record dropped is reported (on stderr and under \"repair\" in GET /health).")
+      + "damaged segments are copied aside (wal-...log.damaged-<time>) and rewritten with every valid record, "
+      + "missing segments are recorded as lost numbers (numbering skips 2^32 when how many were lost is unknown), "
+      + "and every record dropped is reported (on stderr and under \"repair\" in GET /health).")
   boolean repairWal;
 
   @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the bearer token that every "

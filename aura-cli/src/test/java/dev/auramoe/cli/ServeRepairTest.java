@@ -3,6 +3,7 @@ package dev.auramoe.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.auramoe.server.RoutingServer;
+import dev.auramoe.server.wal.WriteAheadLog;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,9 +37,13 @@ class ServeRepairTest {
     }
     Path segment = data.resolve("wal/wal-00000000000000000001.log");
     byte[] b = Files.readAllBytes(segment);
-    // The sixth record (the fifth learn): skip five records, then flip a payload byte.
+    // The sixth record (the fifth learn): skip five records (and the batch markers between them),
+    // then flip a payload byte.
     int at = 0;
-    for (int r = 0; r < 5; r++) {
+    for (int r = 0; r < 5 || b[at] != WriteAheadLog.MAGIC; ) {
+      if (b[at] == WriteAheadLog.MAGIC) {
+        r++;
+      }
       at += 17 + ByteBuffer.wrap(b).getInt(at + 1);
     }
     b[at + 20] ^= 0x01;

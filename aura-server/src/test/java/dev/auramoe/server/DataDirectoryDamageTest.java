@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.auramoe.server.wal.WalFixtures;
 import dev.auramoe.server.wal.WalOptions;
+import dev.auramoe.server.wal.WriteAheadLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,6 +37,11 @@ class DataDirectoryDamageTest {
     return RoutingServer.builder().port(0).dataDir(data).walOptions(SMALL).repairWal(repair).build().start();
   }
 
+  /** A server whose log keeps one segment (64 MiB), so the whole log is the last segment. */
+  private static RoutingServer startWithOneSegment(Path data, boolean repair) {
+    return RoutingServer.builder().port(0).dataDir(data).repairWal(repair).build().start();
+  }
+
   private static void create(TestClient c, String name) {
     assertThat(c.postJson("/v1/models", Map.of("name", name, "inputDim", 2, "experts", 3, "hidden", 6)).status())
         .isEqualTo(201);
@@ -59,7 +65,7 @@ class DataDirectoryDamageTest {
   }
 
   private static String startError(Path data) {
-    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> start(data, false).close());
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> startWithOneSegment(data, false).close());
     assertThat(t).as("the start is refused").isInstanceOf(UncheckedIOException.class);
     return t.getMessage();
   }
@@ -71,7 +77,7 @@ class DataDirectoryDamageTest {
   @Test
   void aDamagedRecordInTheMiddleIsRefusedThenRepairDropsOnlyIt() throws IOException {
     Path data = tmp.resolve("data");
-    try (RoutingServer server = start(data, false)) {
+    try (RoutingServer server = startWithOneSegment(data, false)) {
       TestClient c = new TestClient(server.port());
       create(c, "m");
       for (int i = 0; i < 30; i++) {
@@ -81,11 +87,12 @@ class DataDirectoryDamageTest {
     // Sequence 1 is the creation, so learn i has sequence i + 2; damage learn 10 (sequence 12).
     Path seg = WalFixtures.segments(data.resolve("wal")).getFirst();
     byte[] b = Files.readAllBytes(seg);
-    long[] at = WalFixtures.bounds(b);
-    b[(int) at[11] + 30] ^= 0x10;
+    WalFixtures.Frame victim = WalFixtures.records(b).stream().filter(r -> r.seq() == 12).findFirst().orElseThrow();
+    b[(int) victim.offset() + 30] ^= 0x10;
     Files.write(seg, b);
     String refused = startError(data);
-    assertThat(refused).contains(seg.toString()).contains("byte offset " + at[11]).contains("CHECKSUM_MISMATCH")
+    assertThat(refused).contains(seg.toString()).contains("byte offset " + victim.offset())
+        .contains("CHECKSUM_MISMATCH")
         .contains("not a torn tail").contains("--repair-wal");
     assertThat(Files.readAllBytes(seg)).as("nothing was cut").isEqualTo(b);
 
@@ -95,15 +102,15 @@ class DataDirectoryDamageTest {
         kept.add(i);
       }
     }
-    try (RoutingServer server = start(data, true)) {
+    try (RoutingServer server = startWithOneSegment(data, true)) {
       TestClient c = new TestClient(server.port());
       assertThat(c.digest("m")).isEqualTo(reference(kept));
       JsonNode repair = c.get("/health").json().get("recovery").get("repair");
       assertThat(repair.get("recordsLost").asLong()).isEqualTo(1);
       JsonNode dropped = repair.get("dropped").get(0);
       assertThat(dropped.get("file").asText()).isEqualTo(seg.getFileName().toString());
-      assertThat(dropped.get("offset").asLong()).isEqualTo(at[11]);
-      assertThat(dropped.get("bytes").asLong()).isEqualTo(at[12] - at[11]);
+      assertThat(dropped.get("offset").asLong()).isEqualTo(victim.offset());
+      assertThat(dropped.get("bytes").asLong()).isEqualTo(victim.end() - victim.offset());
       assertThat(dropped.get("firstSequence").asLong()).isEqualTo(12);
       assertThat(dropped.get("lastSequence").asLong()).isEqualTo(12);
       String copy = repair.get("copies").get(0).asText();
@@ -111,7 +118,7 @@ class DataDirectoryDamageTest {
       assertThat(learn(c, "m", 30).json().get("seq").asLong()).isEqualTo(32);
       kept.add(30);
     }
-    try (RoutingServer server = start(data, false)) {
+    try (RoutingServer server = startWithOneSegment(data, false)) {
       TestClient c = new TestClient(server.port());
       assertThat(c.digest("m")).isEqualTo(reference(kept));
       JsonNode rec = c.get("/health").json().get("recovery");
@@ -124,41 +131,136 @@ class DataDirectoryDamageTest {
   /**
    * Before the fix a deleted segment beside a snapshot started the log again at sequence 1: new
    * learns were acknowledged with numbers the snapshot covers and were skipped at the next restart.
+   * With every segment deleted the log itself refuses (its header says where it starts); with the
+   * whole log directory deleted, header included, the snapshots do. Either repair resumes numbering
+   * above anything the lost records can have used.
    */
   @Test
-  void aDeletedSegmentBesideASnapshotIsRefusedAndNumbersResumeAboveTheSnapshot() throws IOException {
-    Path data = tmp.resolve("data");
-    long covered;
-    String digest;
-    try (RoutingServer server = start(data, false)) {
-      TestClient c = new TestClient(server.port());
-      create(c, "m");
-      for (int i = 0; i < 40; i++) {
-        learn(c, "m", i);
+  void deletedSegmentsBesideASnapshotAreRefusedAndNumbersResumeAboveAnythingUsed() throws IOException {
+    for (boolean wholeDirectory : new boolean[] {false, true}) {
+      Path data = tmp.resolve("data-" + wholeDirectory);
+      long covered;
+      String digest;
+      try (RoutingServer server = start(data, false)) {
+        TestClient c = new TestClient(server.port());
+        create(c, "m");
+        for (int i = 0; i < 40; i++) {
+          learn(c, "m", i);
+        }
+        covered = c.post("/v1/models/m/snapshot", "").json().get("seq").asLong();
+        assertThat(covered).isEqualTo(41);
+        digest = c.digest("m");
       }
-      covered = c.post("/v1/models/m/snapshot", "").json().get("seq").asLong();
-      assertThat(covered).isEqualTo(41);
-      digest = c.digest("m");
+      if (wholeDirectory) {
+        try (Stream<Path> files = Files.list(data.resolve("wal"))) {
+          for (Path p : files.toList()) {
+            Files.delete(p);
+          }
+        }
+        Files.delete(data.resolve("wal"));
+        assertThat(startError(data)).contains("the log ends at sequence 0 but a snapshot covers up to 41")
+            .contains("--repair-wal");
+      } else {
+        for (Path p : WalFixtures.segments(data.resolve("wal"))) {
+          Files.delete(p);
+        }
+        assertThat(startError(data)).contains("has no segment").contains("every segment was deleted")
+            .contains("--repair-wal");
+      }
+      long seq;
+      try (RoutingServer server = start(data, true)) {
+        TestClient c = new TestClient(server.port());
+        assertThat(c.digest("m")).isEqualTo(digest);
+        JsonNode repair = c.get("/health").json().get("recovery").get("repair");
+        if (wholeDirectory) {
+          assertThat(repair.get("gaps").get(0).asText()).contains("up to 41");
+        } else {
+          assertThat(repair.get("dropped").get(0).get("problem").asText()).isEqualTo("MISSING_SEGMENT");
+        }
+        seq = learn(c, "m", 40).json().get("seq").asLong();
+        assertThat(seq).as("numbers resume above anything the lost records can have used")
+            .isGreaterThan(covered).isGreaterThan(WriteAheadLog.UNKNOWN_SPAN);
+        digest = c.digest("m");
+      }
+      try (RoutingServer server = start(data, false)) {
+        TestClient c = new TestClient(server.port());
+        assertThat(c.digest("m")).as("the learn after the repair survives a restart").isEqualTo(digest);
+        assertThat(c.get("/v1/models/m").json().get("counters").get("learns").asLong()).isEqualTo(41);
+      }
     }
-    for (Path p : WalFixtures.segments(data.resolve("wal"))) {
-      Files.delete(p);
+  }
+
+  /**
+   * The first segment deleted while a model created and learned only in it was never snapshotted,
+   * beside a snapshotted model. Before the fix the start succeeded and the model was gone without a
+   * word; now the log refuses (its header says it starts at 1), and the repair reports the numbers
+   * lost with it.
+   */
+  @Test
+  void aDeletedFirstSegmentIsRefusedAndRepairReportsTheModelItHeld() throws IOException {
+    Path data = tmp.resolve("data");
+    try (RoutingServer s = start(data, false)) {
+      TestClient c = new TestClient(s.port());
+      create(c, "a");
+      create(c, "b");
+      for (int i = 0; i < 5; i++) {
+        learn(c, "b", i);
+      }
+      for (int i = 0; i < 80; i++) {
+        learn(c, "a", i);
+      }
+      assertThat(c.post("/v1/models/a/snapshot", "").status()).isEqualTo(200);
     }
-    String refused = startError(data);
-    assertThat(refused).contains("the log ends at sequence 0 but a snapshot covers up to 41").contains("--repair-wal");
-    long seq;
-    try (RoutingServer server = start(data, true)) {
-      TestClient c = new TestClient(server.port());
-      assertThat(c.digest("m")).isEqualTo(digest);
-      assertThat(c.get("/health").json().get("recovery").get("repair").get("gaps").get(0).asText())
-          .contains("up to 41");
-      seq = learn(c, "m", 40).json().get("seq").asLong();
-      assertThat(seq).as("numbers resume above the snapshot").isEqualTo(covered + 1);
-      digest = c.digest("m");
+    List<Path> segs = WalFixtures.segments(data.resolve("wal"));
+    assertThat(segs.size()).isGreaterThan(2);
+    Files.delete(segs.getFirst());
+    assertThat(startError(data)).contains(segs.get(1).toString()).contains("holds every record from sequence 1")
+        .contains("--repair-wal");
+    try (RoutingServer s = start(data, true)) {
+      TestClient c = new TestClient(s.port());
+      // Nothing in the log names b any more: the report names the numbers its operations had.
+      JsonNode repair = c.get("/health").json().get("recovery").get("repair");
+      long second = Long.parseLong(segs.get(1).getFileName().toString().substring(4, 24));
+      JsonNode hole = repair.get("dropped").get(0);
+      assertThat(hole.get("problem").asText()).isEqualTo("MISSING_SEGMENT");
+      assertThat(hole.get("firstSequence").asLong()).isEqualTo(1);
+      assertThat(hole.get("lastSequence").asLong()).isEqualTo(second - 1);
+      assertThat(repair.get("recordsLost").asLong()).isEqualTo(second - 1);
+      assertThat(c.get("/v1/models/b").status()).isEqualTo(404);
+      assertThat(c.get("/v1/models/a").status()).isEqualTo(200);
     }
-    try (RoutingServer server = start(data, false)) {
-      TestClient c = new TestClient(server.port());
-      assertThat(c.digest("m")).as("the learn after the repair survives a restart").isEqualTo(digest);
-      assertThat(c.get("/v1/models/m").json().get("counters").get("learns").asLong()).isEqualTo(41);
+  }
+
+  /**
+   * The last segment deleted after 100 acknowledged learns beside a snapshot. Before the fix the
+   * start succeeded and the next learn got a number already acknowledged for another learn.
+   */
+  @Test
+  void aDeletedLastSegmentIsRefusedAndRepairNeverReusesAnAcknowledgedNumber() throws IOException {
+    Path data = tmp.resolve("data");
+    long lastAcked = 0;
+    try (RoutingServer s = start(data, false)) {
+      TestClient c = new TestClient(s.port());
+      create(c, "a");
+      for (int i = 0; i < 20; i++) {
+        learn(c, "a", i);
+      }
+      assertThat(c.post("/v1/models/a/snapshot", "").status()).isEqualTo(200);
+      for (int i = 20; i < 120; i++) {
+        lastAcked = learn(c, "a", i).json().get("seq").asLong();
+      }
+    }
+    List<Path> segs = WalFixtures.segments(data.resolve("wal"));
+    assertThat(segs.size()).isGreaterThan(1);
+    Files.delete(segs.getLast());
+    assertThat(startError(data)).contains("is sealed").contains(segs.getLast().getFileName().toString())
+        .contains("--repair-wal");
+    try (RoutingServer s = start(data, true)) {
+      TestClient c = new TestClient(s.port());
+      assertThat(learn(c, "a", 999).json().get("seq").asLong()).as("above every acknowledged number")
+          .isGreaterThan(lastAcked);
+      assertThat(c.get("/health").json().get("recovery").get("repair").get("dropped").get(0).get("problem")
+          .asText()).isEqualTo("MISSING_SEGMENT");
     }
   }
 
@@ -189,12 +291,15 @@ class DataDirectoryDamageTest {
     for (Path p : segs.subList(0, 3)) {
       Files.delete(p);
     }
-    assertThat(startError(data)).contains("the log starts at sequence " + firstKept)
-        .contains("the snapshot of model 'a' covers only up to 61");
+    assertThat(startError(data)).contains("starts at sequence " + firstKept)
+        .contains("holds every record from sequence 1").contains("1.." + (firstKept - 1));
     try (RoutingServer server = start(data, true)) {
       TestClient c = new TestClient(server.port());
       JsonNode repair = c.get("/health").json().get("recovery").get("repair");
-      assertThat(repair.get("gaps").get(0).asText()).contains("records 62.." + (firstKept - 1) + " are missing");
+      JsonNode hole = repair.get("dropped").get(0);
+      assertThat(hole.get("problem").asText()).isEqualTo("MISSING_SEGMENT");
+      assertThat(hole.get("firstSequence").asLong()).isEqualTo(1);
+      assertThat(hole.get("lastSequence").asLong()).isEqualTo(firstKept - 1);
       assertThat(repair.get("modelsWithoutCreation").get("b").asLong()).isPositive();
       assertThat(c.get("/v1/models/b").status()).isEqualTo(404);
       assertThat(c.digest("a")).as("a lost operations: it is not what it was").isNotEqualTo(a);
@@ -206,12 +311,42 @@ class DataDirectoryDamageTest {
     }
   }
 
+  /**
+   * The end of the log lost (cut at a record boundary, which no check of the log can tell from a
+   * clean end) while the model's meta file is unreadable: the snapshot file's name still says which
+   * numbers were used. Before the fix recovery looked only at meta files, rebuilt the model from
+   * the log that was left and handed out numbers the snapshot covers again.
+   */
+  @Test
+  void aSnapshotFileWhoseMetaFileIsUnreadableStillBoundsTheLog() throws IOException {
+    Path data = tmp.resolve("data");
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      TestClient c = new TestClient(server.port());
+      create(c, "m");
+      for (int i = 0; i < 40; i++) {
+        learn(c, "m", i);
+      }
+      assertThat(c.post("/v1/models/m/snapshot", "").json().get("seq").asLong()).isEqualTo(41);
+    }
+    Path seg = WalFixtures.segments(data.resolve("wal")).getLast();
+    byte[] b = Files.readAllBytes(seg);
+    WalFixtures.Frame thirtieth = WalFixtures.records(b).stream().filter(r -> r.seq() == 30).findFirst()
+        .orElseThrow();
+    Files.write(seg, java.util.Arrays.copyOf(b, (int) thirtieth.end()));
+    Files.writeString(data.resolve("snapshots/m.meta"), "{");
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> RoutingServer.builder().port(0).dataDir(data)
+        .build().start().close());
+    assertThat(t).isInstanceOf(UncheckedIOException.class).hasMessageContaining("the log ends at sequence 30 but a"
+        + " snapshot covers up to 41");
+  }
+
   @Test
   void aCorruptSnapshotOrMetaFileIsReplacedByTheLogWhenItStillHoldsEverything() throws IOException {
     Path data = tmp.resolve("data");
     String m;
     String n;
-    try (RoutingServer server = start(data, false)) {
+    // One segment, which trimming never deletes: the log holds every operation.
+    try (RoutingServer server = startWithOneSegment(data, false)) {
       TestClient c = new TestClient(server.port());
       create(c, "m");
       create(c, "n");

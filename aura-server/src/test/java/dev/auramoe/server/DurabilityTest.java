@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.auramoe.server.journal.WalJournal;
 import dev.auramoe.server.wal.FailingWal;
+import dev.auramoe.server.wal.WalFixtures;
 import dev.auramoe.server.wal.WalOptions;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -102,8 +103,9 @@ class DurabilityTest {
     }
     // A crash in the middle of writing the last record: its last 5 bytes never reached the disk.
     Path last = segments(data).getLast();
+    long end = WalFixtures.records(Files.readAllBytes(last)).getLast().end();
     try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE)) {
-      ch.truncate(ch.size() - 5);
+      ch.truncate(end - 5);
     }
     try (RoutingServer server = start(data)) {
       TestClient c = new TestClient(server.port());

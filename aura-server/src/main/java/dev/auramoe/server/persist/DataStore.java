@@ -79,8 +79,9 @@ import java.util.stream.Stream;
  *     segment but the last, a missing segment);
  * <li>the snapshots and the log do not fit: the log starts after {@code S + 1} for the oldest
  *     snapshot's sequence {@code S} (records in between are gone), or ends before the newest
- *     snapshot's sequence (records were lost, and new operations would reuse numbers the snapshot
- *     covers, to be skipped as covered at the next restart);
+ *     snapshot's sequence, as a meta file or the name of a {@code .aura} file states it (records
+ *     were lost, and new operations would reuse numbers the snapshot covers, to be skipped as
+ *     covered at the next restart);
  * <li>the log holds operations of a model whose creation and snapshot are both missing (a segment
  *     at the start of the log was deleted);
  * <li>a snapshot cannot be used (its meta file is not valid, or the {@code .aura} file is missing,
@@ -95,7 +96,9 @@ import java.util.stream.Stream;
  * repaired first ({@link WriteAheadLog#repair}: damaged segments are copied to
  * {@code wal-...log.damaged-<time>} and rewritten with every valid record, lost numbers become hole
  * records); a gap beside the snapshots becomes a hole ({@link WriteAheadLog#extendBackTo},
- * {@link WriteAheadLog#skipTo}), so new operations are numbered above every snapshot; and the
+ * {@link WriteAheadLog#skipTo}), so new operations are numbered above every snapshot (when the log
+ * lost its end, {@link WriteAheadLog#UNKNOWN_SPAN} numbers above the newest snapshot, since how many
+ * were used after it is unknown); and the
  * deletion of each model whose creation is missing is logged. Everything dropped is logged as a
  * WARNING and reported under {@code "repair"} in the recovery report: the byte ranges, the sequence
  * numbers lost, the copies kept, the gaps and the models. Snapshot damage is never repaired: the
@@ -115,6 +118,8 @@ public final class DataStore implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(DataStore.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** A snapshot file, {@code <model>.<seq>.aura}; group 1 is the sequence it covers. */
+  private static final java.util.regex.Pattern SNAPSHOT_FILE = java.util.regex.Pattern.compile(".+\\.(\\d+)\\.aura");
 
   private final Path snapDir;
   private final WriteAheadLog wal;
@@ -303,6 +308,16 @@ public final class DataStore implements AutoCloseable {
         }
       }
     }
+    // A snapshot file covers its sequence even when its meta file cannot be read (or was not
+    // written yet when a snapshot was killed): numbers up to it were used.
+    try (Stream<Path> files = Files.list(snapDir)) {
+      for (Path f : files.toList()) {
+        java.util.regex.Matcher m = SNAPSHOT_FILE.matcher(f.getFileName().toString());
+        if (m.matches() && m.group(1).length() < 19) {
+          highestSnapshot = Math.max(highestSnapshot, Long.parseLong(m.group(1)));
+        }
+      }
+    }
     Map<String, Object> repairs = new LinkedHashMap<>();
     checkGaps(covered, highestSnapshot, repair, repairs);
 
@@ -472,7 +487,7 @@ public final class DataStore implements AutoCloseable {
    * recorded in the log as a hole, so numbers resume above every snapshot.
    *
    * @param covered the sequence each loaded snapshot covers, by model
-   * @param highestSnapshot the highest sequence any readable meta file names
+   * @param highestSnapshot the highest sequence any readable meta file or any snapshot file name names
    */
   private void checkGaps(Map<String, Long> covered, long highestSnapshot, boolean repair,
       Map<String, Object> repairs) throws IOException {
@@ -507,7 +522,10 @@ public final class DataStore implements AutoCloseable {
     String reason = "repair " + java.time.Instant.now() + ": lost beside snapshots";
     List<WriteAheadLog.Hole> written = new ArrayList<>();
     wal.extendBackTo(front, reason).ifPresent(written::add);
-    wal.skipTo(highestSnapshot + 1, reason).ifPresent(written::add);
+    // The log lost its end, and how many numbers were used after the snapshot is unknown: resume
+    // above anything they can have been (as the log's own repair does for a lost last segment).
+    wal.skipTo(last < highestSnapshot ? highestSnapshot + 1 + WriteAheadLog.UNKNOWN_SPAN : highestSnapshot + 1,
+        reason).ifPresent(written::add);
     LOG.log(System.Logger.Level.WARNING, what + "; repaired with holes " + written);
     repairs.put("gaps", gaps);
   }

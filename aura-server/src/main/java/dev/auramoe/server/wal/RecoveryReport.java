@@ -4,10 +4,10 @@ import java.nio.file.Path;
 
 /**
  * What {@link WriteAheadLog#open} cut from the end of the last segment: a torn tail left by a crash
- * during a write (an incomplete last record, or bytes after the last record that start no valid
- * record). The records before {@code offset} were kept; the file was truncated at {@code offset}
- * and forced before any new record was appended. Damage followed by a valid record is not a torn
- * tail: {@code open} refuses it (see {@link WalCorruptionException}) and only
+ * during a write (an incomplete last record, or bytes of the last, never forced batch that a crash
+ * kept only in part). The records before {@code offset} were kept; the file was truncated at
+ * {@code offset} and forced before any new record was appended. Damage that forced records follow
+ * is not a torn tail: {@code open} refuses it (see {@link WalCorruptionException}) and only
  * {@link WriteAheadLog#repair} changes such a file.
  *
  * @param file the segment file that was truncated
@@ -36,8 +36,17 @@ public record RecoveryReport(Path file, long offset, long bytesDropped, long las
     SEQUENCE_GAP,
     /** A well-formed hole record whose range ends before it starts, or whose payload is too short. */
     BAD_HOLE,
-    /** A segment file between two others is missing: the sequence numbers it held have no record. */
-    MISSING_SEGMENT
+    /** A well-formed batch marker or seal with invalid contents (format 2). */
+    BAD_MARKER,
+    /**
+     * A segment file is missing: one between two others, the one the last segment's seal names,
+     * the first ones (the log's header says the log starts earlier), or all of them.
+     */
+    MISSING_SEGMENT,
+    /** Bytes follow the seal that ends a segment (format 2): nothing is ever written after it. */
+    AFTER_SEAL,
+    /** A segment that another follows does not end with its seal (format 2): its end is missing. */
+    UNSEALED
   }
 
   @Override

@@ -5,10 +5,13 @@ import java.nio.file.Path;
 
 /**
  * The log holds damage that recovery must not repair silently: a bad record in a segment other than
- * the last, a bad record in the last segment that valid records follow (not a torn tail: cutting
- * there would drop acknowledged records), a missing or misnamed segment, or damage met while
- * replaying. The message names the file and byte offset; nothing was changed.
- * {@link WriteAheadLog#repair} repairs it on request.
+ * the last; bad bytes in the last segment that are not a torn tail (an intact record that does not
+ * fit, or a batch marker or seal after them that says they had been forced: cutting there would drop
+ * acknowledged records); a missing or misnamed segment, including a deleted last segment (the one
+ * before it is sealed) and deleted first ones (the header says the log starts earlier); a segment
+ * without its seal; a missing or damaged header; or damage met while replaying. The message names
+ * the file and byte offset; nothing was changed. {@link WriteAheadLog#repair} repairs it on request,
+ * except a missing or damaged header, which holds the salt the records' checksums start with.
  */
 public final class WalCorruptionException extends IOException {
 

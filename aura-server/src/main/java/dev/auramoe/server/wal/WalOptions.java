@@ -8,10 +8,11 @@ import java.util.Objects;
  * request once its record is durable.
  *
  * @param segmentBytes size at which the active segment file rolls over to a new one: a record that
- *     would take the segment past this size starts a new segment (a record larger than this gets a
- *     segment of its own). Small values make {@link WriteAheadLog#trimBefore(long)} free space
- *     sooner at the cost of more files and one extra force and directory sync per roll; large
- *     values mean fewer files. Default 64 MiB.
+ *     would take the segment past this size, with the batch marker and seal that may follow it (42
+ *     bytes), starts a new segment (a record larger than this gets a segment of its own). Small
+ *     values make {@link WriteAheadLog#trimBefore(long)} free space sooner at the cost of more files
+ *     and two extra forces and a directory sync per roll; large values mean fewer files. Default
+ *     64 MiB.
  * @param maxBatchBytes most record bytes (payload plus the 17-byte frame) the writer takes into one
  *     group commit; it always takes at least one record. 1 commits (and forces) every record on its
  *     own, so throughput is one record per disk flush; a large value lets one flush cover everything

@@ -32,35 +32,76 @@ import java.util.zip.CRC32C;
  * acknowledged only once they are on disk, replayed after a restart, and trimmed once a snapshot
  * covers them.
  *
- * <h2>On-disk format</h2>
+ * <h2>On-disk format (version 2)</h2>
  *
  * The directory holds segment files {@code wal-<first sequence, 20 decimal digits>.log} (for
- * example {@code wal-00000000000000000001.log}) and a lock file {@code wal.lock}; the directory is
- * created 0700 and every file in it 0600 (where the file system has POSIX permissions), since the
- * records hold whatever the log's user writes. A segment is a plain concatenation of records, with
- * no file header; all integers are big-endian (as in {@code dev.auramoe.io.SnapshotFormat}):
+ * example {@code wal-00000000000000000001.log}), the header file {@code wal.header} and a lock file
+ * {@code wal.lock}; the directory is created 0700 and every file in it 0600 (where the file system
+ * has POSIX permissions), since the records hold whatever the log's user writes. All integers are
+ * big-endian (as in {@code dev.auramoe.io.SnapshotFormat}).
+ *
+ * <p>{@code wal.header} (40 bytes, always replaced whole and atomically: a temporary file, forced,
+ * renamed, the directory forced) holds {@code "aura-wal"}, the header version (2), a random 64-bit
+ * <em>salt</em> chosen when the log is created, <em>since</em> (segments whose first number is below
+ * it are in format 1, see below), <em>first</em> (the log holds every record from this number on:
+ * written when the log is created, before trimming deletes segments and after
+ * {@link #extendBackTo} adds one) and a CRC-32C of those bytes.
+ *
+ * <p>A segment is a plain concatenation of frames, with no file header:
  *
  * <pre>
  * offset  size  field
- * 0       1     magic/type byte: 0xA7 a data record, 0xA8 a hole record (format 1)
+ * 0       1     type: 0xB7 data record, 0xB8 hole record, 0xB9 batch marker, 0xBA seal
  * 1       4     payload length n, unsigned 32-bit, at most MAX_PAYLOAD (1 GiB)
  * 5       8     sequence number, unsigned 64-bit (in practice &lt; 2^63)
  * 13      n     payload
- * 13+n    4     CRC-32C of bytes [1, 13+n): length, sequence and payload
+ * 13+n    4     CRC-32C of the salt (8 bytes), then of bytes [0, 13+n): type, length, sequence, payload
  * </pre>
  *
- * A record takes {@code 17 + n} bytes. Sequence numbers start at 1 in a new log and grow by exactly
- * 1 from record to record, across segments; the first record of a segment carries the number in
- * the segment's name. A segment rolls (a new file starts) before a record that would take it past
- * {@link WalOptions#segmentBytes()}.
+ * A frame takes {@code 17 + n} bytes. Data and hole records take sequence numbers: they start at 1
+ * in a new log and grow by exactly 1 from record to record, across segments; the first record of a
+ * segment carries the number in the segment's name. The salt makes a frame that a client smuggles
+ * into a payload (a learn's inputs are raw float bits) fail its checksum: only the log knows it.
  *
- * <p>A <em>hole record</em> stands for sequence numbers that have no record: its payload is the last
- * of those numbers (8 bytes) followed by a UTF-8 reason, and the record after it carries that number
- * plus 1. Holes are written only when the log is told that records are gone: by {@link #repair} for
- * records lost to damage, by {@link #skipTo} and {@link #extendBackTo} for numbers the log's user
- * knows were used elsewhere (a snapshot covers them). So a number is never used twice, and the log
- * itself says which numbers it lost and why; {@link #replay} skips holes and {@link #holes()} lists
- * them.
+ * <ul>
+ * <li>A <em>hole record</em> stands for sequence numbers that have no record: its payload is the
+ *     last of those numbers (8 bytes) followed by a UTF-8 reason, and the record after it carries
+ *     that number plus 1. Holes are written only when the log is told that records are gone: by
+ *     {@link #repair} for records lost to damage, by {@link #skipTo} and {@link #extendBackTo} for
+ *     numbers the log's user knows were used elsewhere (a snapshot covers them). So a number is
+ *     never used twice, and the log itself says which numbers it lost and why; {@link #replay}
+ *     skips holes and {@link #holes()} lists them.
+ * <li>A <em>batch marker</em> (payload: 8 bytes, a number {@code D}) is written right after each
+ *     group commit is forced, numbered {@code D + 1} like the record after it but taking no number:
+ *     it says that every record up to {@code D} had been forced, and so acknowledged. It costs 25
+ *     bytes and one write per commit, no force of its own (the next commit forces it, and so does
+ *     {@link #close}). Recovery reads it as evidence; replay skips it.
+ * <li>A <em>seal</em> (empty payload) ends every segment but the last, numbered with the next
+ *     segment's first number. A roll forces the old segment, creates the next one and forces the
+ *     directory, then writes the seal and forces it: so a sealed segment is always followed by its
+ *     successor, and a log whose last segment is sealed has lost a segment.
+ * </ul>
+ *
+ * A segment rolls (a new file starts) before a record that would take it, with a marker and a seal
+ * after it, past {@link WalOptions#segmentBytes()}.
+ *
+ * <h3>Format history</h3>
+ *
+ * <ul>
+ * <li><b>Version 1</b>: no header file; types 0xA7 (data) and 0xA8 (hole); the CRC-32C covers
+ *     length, sequence and payload only (no salt, no type byte); no markers, no seals.
+ * <li><b>Version 2</b>: the header file with salt, {@code since} and {@code first}; batch markers and
+ *     seals; the salt and the type byte in every checksum; new type bytes, so that no segment is
+ *     ever read in the wrong format.
+ * </ul>
+ *
+ * A log written in version 1 still opens: its segments are read as version 1 (a torn tail is cut as
+ * before, and any valid record after bad bytes makes them damage, since version 1 has no markers);
+ * then the log starts a new segment, in version 2, and writes its header with {@code since} set to
+ * that segment's number. The version-1 segments stay until trimming deletes them; a repair writes
+ * version-1 holes into them. Versions before 2 cannot read a version-2 log: they would take its
+ * segments for torn tails and cut them. Do not go back to an older version once this one has
+ * opened (or repaired) a log.
  *
  * <h2>Durability</h2>
  *
@@ -73,41 +114,67 @@ import java.util.zip.CRC32C;
  * as a channel (not Linux) skip those directory syncs.
  *
  * <p>Group commit: one writer thread takes everything queued (up to
- * {@link WalOptions#maxBatchBytes()}), writes it through one reused direct buffer, forces once and
- * then completes all of those futures, so concurrent appenders share flushes. A failed write or
- * force fails the futures of the batch and of everything queued behind it with an
- * {@link IOException}, and every later append too: the log is then "failed" and must be reopened,
- * which recovers whatever reached the disk. Records whose futures failed may or may not survive
- * the reopen; acknowledged records always do.
+ * {@link WalOptions#maxBatchBytes()}), writes it through one reused direct buffer, forces once,
+ * writes the batch marker and then completes all of those futures, so concurrent appenders share
+ * flushes. A failed write or force fails the futures of the batch and of everything queued behind
+ * it with an {@link IOException}, and every later append too: the log is then "failed" and must be
+ * reopened, which recovers whatever reached the disk. Records whose futures failed may or may not
+ * survive the reopen; acknowledged records always do. An out-of-memory error on the writer thread
+ * fails the log the same way: the batch being written stays reachable until its futures complete,
+ * and the failure is set before anything is allocated, so no future is forgotten and no appender
+ * waits for ever; an out-of-memory in {@code append} leaves the record unqueued and its number unused.
  *
  * <h2>Recovery: torn tails and damage</h2>
  *
  * {@link #open} validates every record of every segment. A crash (of the process or of the machine)
- * during a write can leave only one kind of debris: the end of the <em>last</em> segment holds an
- * incomplete last record, or bytes after the last record that begin no valid record (a zero-filled
- * or partly written block). That is a <em>torn tail</em>. Its records were never acknowledged, since
- * a record is acknowledged only once forced: {@code open} truncates the file at the end of the last
- * good record, forces it, reports the cut through {@link #recoveryReport()} and appends after it.
+ * during a write can leave only one kind of debris: bytes of the <em>last batch</em>, the one being
+ * written and forced when the crash came. Every batch before it was forced before it was written,
+ * and a roll forces the old segment before it creates the next, so those bytes can only lie at the
+ * end of the last segment; a power loss may keep any part of them, a later page without an earlier
+ * one included. That is a <em>torn tail</em>, and none of its records was acknowledged: {@code open}
+ * truncates the file at the end of the last good record, forces it, reports the cut through
+ * {@link #recoveryReport()} and appends after it.
  *
- * <p>Anything else is <em>damage</em>, and {@code open} refuses it with a
- * {@link WalCorruptionException} naming the file and byte offset, changing nothing: a bad record
- * (partial header, bad magic, impossible length, cut short, checksum mismatch, sequence gap) in any
- * segment but the last, a missing segment, and a bad record in the last segment that is followed
- * by a valid one. To tell the last case from a torn tail, {@code open} looks past the bad record for
- * a valid record (right magic, a length that fits, the right checksum and a sequence number after
- * the last good one); if there is one, acknowledged records follow the damage and cutting there
- * would drop them. A checksum mismatch in the final record with nothing valid after it is still a
- * torn tail: a write cut short between its first and last block looks exactly like that. (A machine
- * crash that persisted a later block of an unacknowledged batch but not an earlier one also shows a
- * valid record after a bad one: it is refused as damage too, and a repair keeps those records.)
+ * <p>To tell a torn tail from damage, {@code open} looks at the bad bytes where record {@code D}
+ * should start. They are <em>damage</em> when the record there is intact (its checksum matches) but
+ * does not fit (a wrong number, an invalid hole or marker, bytes after a seal: no torn write leaves
+ * an intact record), or when a valid batch marker or seal after them says that records up to
+ * {@code D} or beyond had been forced: then {@code D} was acknowledged and its batch was not the
+ * last. Otherwise everything from {@code D} on belongs to the last, unforced batch, however many
+ * valid records of it follow, and is cut. (A version-1 segment has no markers: there any valid
+ * record after the bad bytes makes them damage.)
+ *
+ * <p>Damage is refused with a {@link WalCorruptionException} naming the file and byte offset,
+ * changing nothing: a bad record in any segment but the last; damage in the last segment as above;
+ * a missing or renamed segment; a segment followed by another that lacks its seal (its end is
+ * missing); a last segment that ends sealed (the segment after it is missing); a first segment
+ * that starts after the header's {@code first} (segments at the front were deleted); no segment at
+ * all beside a header; a damaged header, or a missing one beside version-2 segments (the records
+ * cannot be checked without the salt).
+ *
+ * <p>One debris of a crash during a roll is cleared instead: an empty last segment after a segment
+ * whose records end right before it but whose seal is missing or torn. The crash came between
+ * creating the new segment and forcing the seal; the empty file is deleted and the segment before it
+ * is the last again (a torn seal is cut as a torn tail).
+ *
+ * <p>What no check can see: the end of the last segment lost at a record boundary (truncated, or
+ * the file replaced by an older copy), since nothing after the last commit vouches for it (that
+ * would take a second force per commit); damage in the last segment that also destroyed every
+ * marker after it, which reads as a torn tail; and a log directory deleted whole, header included,
+ * which is a new log ({@code DataStore} refuses that beside snapshots that cover more).
  *
  * <p>Damage is repaired only when asked, with {@link #repair}, on a closed log: it never deletes.
- * Each damaged segment is first copied to {@code wal-...log.damaged-<UTC time>} beside it; then the
- * segment is rewritten with every valid record it holds, a hole record standing for each run of
- * sequence numbers whose records were lost, and without the damaged bytes. A missing segment is
- * replaced by a segment holding one hole record. The returned {@link WalRepair} lists every byte
- * range left out and every sequence number lost. A torn tail at the end of a log that needs no other
- * repair is left for {@code open} to cut, as always.
+ * Each damaged segment is first copied to {@code wal-...log.damaged-<UTC time>} beside it (forced,
+ * and the directory forced); then the segment is rewritten with every valid record it holds, a hole
+ * record standing for each run of sequence numbers whose records were lost, without the damaged
+ * bytes, and with its seal if it lacked one. A segment missing between two others, or at the front
+ * (before the header's {@code first}), is replaced by a segment holding one hole record. When the
+ * last segment is sealed, or no segment is left, the missing segments' end is unknown: the repair
+ * writes a segment holding a hole of 2^32 numbers from the first missing number, so that numbering
+ * resumes above anything they can have used (2^32 records of 17 bytes fill more than a thousand
+ * 64 MiB segments). The returned {@link WalRepair} lists every byte range left out and every
+ * sequence number lost. A torn tail at the end of a log that needs no other repair is left for
+ * {@code open} to cut, as always. A missing or damaged header cannot be repaired: it holds the salt.
  *
  * <h2>Threading</h2>
  *
@@ -136,24 +203,36 @@ import java.util.zip.CRC32C;
  */
 public final class WriteAheadLog implements AutoCloseable {
 
-  /** The magic/type byte that starts every data record. */
-  public static final byte MAGIC = (byte) 0xA7;
-  /** The magic/type byte that starts every hole record. */
-  public static final byte HOLE = (byte) 0xA8;
+  /** The type byte that starts every data record (format 2). */
+  public static final byte MAGIC = (byte) 0xB7;
+  /** The type byte that starts every hole record (format 2). */
+  public static final byte HOLE = (byte) 0xB8;
+  /** The type byte that starts every batch marker (format 2). */
+  public static final byte MARKER = (byte) 0xB9;
+  /** The type byte that starts every seal (format 2). */
+  public static final byte SEAL = (byte) 0xBA;
   /** Longest reason a hole record keeps, in characters. */
   private static final int MAX_REASON = 2000;
   /** Largest payload accepted (1 GiB). */
   public static final int MAX_PAYLOAD = 1 << 30;
-  /** Bytes before the payload: magic, length, sequence. */
+  /** Bytes before the payload: type, length, sequence. */
   static final int HEADER = 13;
   /** Bytes after the payload: the CRC-32C. */
   static final int TRAILER = 4;
   /** Frame bytes around a payload. */
   static final int OVERHEAD = HEADER + TRAILER;
+  /** Bytes a batch marker and a seal take at the end of a segment. */
+  private static final int MARKER_AND_SEAL = 2 * OVERHEAD + Long.BYTES;
+  /**
+   * How many numbers a repair records as lost when it cannot know how many were used: the missing
+   * segments after a sealed last segment, or after the header's first number when none is left
+   * (2^32; records of 17 bytes at least, so more than a thousand 64 MiB segments' worth).
+   */
+  public static final long UNKNOWN_SPAN = 1L << 32;
 
   private static final Pattern NAME = Pattern.compile("wal-(\\d{20})\\.log");
-  /** Files a repair or {@link #extendBackTo} was writing when the process died. */
-  private static final Pattern TEMPORARY = Pattern.compile("wal-\\d{20}\\.log(\\..+)?\\.tmp");
+  /** Files a repair, {@link #extendBackTo} or a header write was writing when the process died. */
+  private static final Pattern TEMPORARY = Pattern.compile("wal-\\d{20}\\.log(\\..+)?\\.tmp|wal\\.header\\..*\\.tmp");
   private static final String LOCK_FILE = "wal.lock";
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
       .withZone(ZoneOffset.UTC);
@@ -179,7 +258,7 @@ public final class WriteAheadLog implements AutoCloseable {
    */
   public record Hole(long first, long last, String reason) {}
 
-  private record Segment(long firstSeq, Path path) {}
+  private record Segment(long firstSeq, Path path, RecordFormat format) {}
 
   /** A record waiting for the writer: {@code seq..last} are its numbers (one, but for a hole). */
   private record Pending(long seq, long last, byte type, byte[] payload, CompletableFuture<Long> future) {}
@@ -191,6 +270,10 @@ public final class WriteAheadLog implements AutoCloseable {
   private final FileChannel lockChannel;
   private final RecoveryReport recovery;
   private final List<Hole> holes;
+  /** The header as on disk; replaced (under the trim lock's write lock) when {@code first} changes. */
+  private volatile LogHeader header;
+  /** The format the writer writes: version 2 with the log's salt. */
+  private final RecordFormat format;
 
   // Append side, guarded by lock.
   private final ReentrantLock lock = new ReentrantLock();
@@ -202,13 +285,27 @@ public final class WriteAheadLog implements AutoCloseable {
   private boolean closed;
   private IOException failure;
 
+  /**
+   * What {@link #fail} reports when it cannot build a detailed failure (the heap ran out): made
+   * up front, so that failing the log allocates nothing before appenders see the failure.
+   */
+  private final IOException writerFailed;
+
   // Writer thread only.
   /** An empty deque that takeBatch swaps in for the queue (null while the writer holds none). */
   private ArrayDeque<Pending> spare = new ArrayDeque<>();
+  /**
+   * The batch being written, from the moment it leaves the queue until its futures are complete:
+   * always reachable, so that a failure at any point (an out-of-memory included) fails its records
+   * instead of forgetting them. Null between batches.
+   */
+  private ArrayDeque<Pending> inFlight;
   private final Thread writer;
   private final ByteBuffer buf;
   private final byte[] hdr = new byte[HEADER - 1];
   private final ByteBuffer hdrView = ByteBuffer.wrap(hdr);
+  private final byte[] marker = new byte[Long.BYTES];
+  private final ByteBuffer markerView = ByteBuffer.wrap(marker);
   private final CRC32C crc = new CRC32C();
   private FileChannel active;
   private Path activePath;
@@ -222,10 +319,12 @@ public final class WriteAheadLog implements AutoCloseable {
   private volatile long lastDurable;
   private volatile long forces;
 
-  private WriteAheadLog(Path dir, WalOptions options, WalHook hook, FileChannel lockChannel,
+  private WriteAheadLog(Path dir, WalOptions options, WalHook hook, FileChannel lockChannel, LogHeader header,
       ArrayList<Segment> segments, FileChannel active, long activeEnd, long lastSeq, RecoveryReport recovery,
       List<Hole> holes) {
     this.dir = dir;
+    this.header = header;
+    this.format = RecordFormat.v2(header.salt());
     this.options = options;
     this.hook = hook;
     this.lockChannel = lockChannel;
@@ -237,6 +336,8 @@ public final class WriteAheadLog implements AutoCloseable {
     this.lastDurable = lastSeq;
     this.recovery = recovery;
     this.holes = java.util.Collections.synchronizedList(new ArrayList<>(holes));
+    this.writerFailed = new IOException("write-ahead log " + dir + " failed: its writer could not go on (out of"
+        + " memory while it wrote or failed a batch)");
     this.buf = ByteBuffer.allocateDirect(Math.clamp(options.maxBatchBytes() + (long) OVERHEAD, 1 << 16, 1 << 22));
     this.writer = Thread.ofPlatform().daemon(true).name("wal-writer " + dir).unstarted(this::writeLoop);
   }
@@ -268,20 +369,48 @@ public final class WriteAheadLog implements AutoCloseable {
     FileChannel lockChannel = lock(d);
     FileChannel active = null;
     try {
-      ArrayList<Segment> segments = list(d);
-      if (segments.isEmpty()) {
-        Path first = d.resolve(name(1));
-        PrivateFiles.open(first, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-        syncDirectory(d);
-        segments.add(new Segment(1, first));
+      LogHeader header = LogHeader.read(d);
+      ArrayList<Segment> segments = list(d, header);
+      if (header == null) {
+        requireFormat1(d, segments);
+        if (segments.isEmpty()) {
+          // The segment first, then the header: a header always has a segment beside it.
+          Path first = d.resolve(name(1));
+          PrivateFiles.open(first, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+          syncDirectory(d);
+          segments.add(new Segment(1, first, RecordFormat.V1));
+        }
+      } else if (segments.isEmpty()) {
+        throw new WalCorruptionException(d.resolve(LogHeader.FILE), -1, "write-ahead log " + d + " has no segment,"
+            + " but its header says that it holds every record from sequence " + header.first() + ": every segment"
+            + " was deleted. Nothing was changed; restore them from a backup, or repair the log to record the"
+            + " numbers as lost (numbering then resumes " + UNKNOWN_SPAN + " numbers later)");
       }
-      long expected = segments.getFirst().firstSeq();
+      dropInterruptedRoll(d, segments);
+      Segment front = segments.getFirst();
+      if (header != null && front.firstSeq() > header.first()) {
+        throw new WalCorruptionException(front.path(), -1, "write-ahead log segment " + front.path() + " starts at"
+            + " sequence " + front.firstSeq() + " but the log's header says that it holds every record from sequence "
+            + header.first() + ": segments holding records " + header.first() + ".." + (front.firstSeq() - 1)
+            + " were deleted. Nothing was changed; restore them from a backup, or repair the log to record those"
+            + " numbers as lost");
+      }
+      Segment back = segments.getLast();
+      if (header != null && back.firstSeq() < header.since()) {
+        throw new WalCorruptionException(back.path(), -1, "write-ahead log " + d + " ends with segment " + back.path()
+            + ", but its header says the log went on in format 2 from sequence " + header.since() + " (segment "
+            + name(header.since()) + "): the segments from there on are missing ("
+            + RecoveryReport.Problem.MISSING_SEGMENT + "). Nothing was changed; restore them from a backup, or repair"
+            + " the log to record the numbers as lost (numbering then resumes " + UNKNOWN_SPAN + " numbers later)");
+      }
+      long expected = front.firstSeq();
       RecoveryReport report = null;
       List<Hole> holes = new ArrayList<>();
       long activeEnd = 0;
       for (int i = 0; i < segments.size(); i++) {
         Segment s = segments.get(i);
         boolean last = i == segments.size() - 1;
+        RecordFormat fmt = s.format();
         PrivateFiles.restrict(s.path());
         if (s.firstSeq() != expected) {
           throw new WalCorruptionException(s.path(), -1, "write-ahead log segment " + s.path() + " starts at sequence "
@@ -291,22 +420,33 @@ public final class WriteAheadLog implements AutoCloseable {
         }
         long size = Files.size(s.path());
         SegmentScanner.Result r;
-        SegmentScanner.Frame next = null;
+        String evidence = null;
         try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
-          r = SegmentScanner.scan(ch, 0, size, s.firstSeq(), Long.MAX_VALUE, Long.MAX_VALUE, null, holes::add);
-          if (r.problem != null) {
-            next = SegmentScanner.find(ch, r.goodEnd + 1, size, r.lastSeq + 1,
-                last ? Long.MAX_VALUE : segments.get(i + 1).firstSeq());
+          r = SegmentScanner.scan(ch, 0, size, fmt, s.firstSeq(), Long.MAX_VALUE, Long.MAX_VALUE, null, holes::add);
+          if (r.problem != null && last) {
+            evidence = SegmentScanner.damageEvidence(ch, size, fmt, r);
           }
         }
-        if (r.problem != null && (!last || next != null)) {
+        if (r.problem != null && (!last || evidence != null)) {
           throw new WalCorruptionException(s.path(), r.goodEnd, "write-ahead log segment " + s.path()
               + " is damaged at byte offset " + r.goodEnd + " (" + r.problem + ": " + r.detail + ") after sequence "
               + r.lastSeq + "; " + (!last ? "it is not the last segment, so acknowledged records are damaged"
-              : "a valid record (sequence " + next.seq() + ") follows at byte offset " + next.offset()
-              + ", so this is not a torn tail and cutting here would drop acknowledged records")
+              : "this is not a torn tail: " + evidence + ", and cutting here would drop acknowledged records")
               + ". Nothing was changed; restore the segment from a backup, or repair the log, which keeps a copy of"
               + " the segment and every valid record and reports the sequence numbers it drops");
+        }
+        if (!last && fmt.hasMarkers() && r.sealedTo < 0) {
+          throw new WalCorruptionException(s.path(), size, "write-ahead log segment " + s.path() + " ends at byte"
+              + " offset " + size + " (sequence " + r.lastSeq + ") without the seal that every segment followed by"
+              + " another ends with (" + RecoveryReport.Problem.UNSEALED + "): its end is missing. Nothing was"
+              + " changed; restore it from a backup, or repair the log to record the lost numbers");
+        }
+        if (last && r.problem == null && r.sealedTo >= 0) {
+          throw new WalCorruptionException(s.path(), size, "write-ahead log segment " + s.path() + " is sealed: the"
+              + " segment after it, " + name(r.sealedTo) + ", holding the records from sequence " + r.sealedTo
+              + " on, is missing (" + RecoveryReport.Problem.MISSING_SEGMENT + "). Nothing was changed; restore it"
+              + " from a backup, or repair the log to record the numbers as lost (numbering then resumes "
+              + UNKNOWN_SPAN + " numbers later)");
         }
         expected = r.lastSeq + 1;
         if (last) {
@@ -320,7 +460,25 @@ public final class WriteAheadLog implements AutoCloseable {
           activeEnd = r.goodEnd;
         }
       }
-      WriteAheadLog wal = new WriteAheadLog(d, options, hook, lockChannel, segments, active, activeEnd,
+      if (header == null) {
+        // A new log, or one in format 1: format 2 starts in a segment of its own.
+        if (activeEnd > 0) {
+          Path next = d.resolve(name(expected));
+          FileChannel ch = PrivateFiles.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          syncDirectory(d);
+          active.close();
+          active = ch;
+          activeEnd = 0;
+          segments.add(new Segment(expected, next, RecordFormat.V1));
+        }
+        header = LogHeader.create(segments.getLast().firstSeq(), segments.getFirst().firstSeq());
+        header.write(d);
+        for (int i = 0; i < segments.size(); i++) {
+          Segment s = segments.get(i);
+          segments.set(i, new Segment(s.firstSeq(), s.path(), header.format(s.firstSeq())));
+        }
+      }
+      WriteAheadLog wal = new WriteAheadLog(d, options, hook, lockChannel, header, segments, active, activeEnd,
           expected - 1, report, holes);
       wal.writer.start();
       return wal;
@@ -332,9 +490,57 @@ public final class WriteAheadLog implements AutoCloseable {
   }
 
   /**
+   * Refuses a log without a header whose segments are in format 2: the header holds the salt their
+   * checksums start with (a format-1 reading would take every record for a torn tail).
+   */
+  private static void requireFormat1(Path d, List<Segment> segments) throws IOException {
+    for (Segment s : segments) {
+      try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
+        ByteBuffer b = ByteBuffer.allocate(1);
+        if (ch.read(b, 0) == 1 && RecordFormat.isVersion2Type(b.get(0))) {
+          throw new WalCorruptionException(d.resolve(LogHeader.FILE), -1, "write-ahead log " + d + " has no header"
+              + " file " + LogHeader.FILE + ", but segment " + s.path() + " is in format 2, whose checksums start"
+              + " with the salt the header holds: the records cannot be checked without it. Nothing was changed;"
+              + " restore " + LogHeader.FILE + " from a backup");
+        }
+      }
+    }
+  }
+
+  /**
+   * Clears the debris of a crash during a roll: an empty last segment after a format-2 segment
+   * whose records end right before it and whose seal is missing or torn (the roll had created the
+   * new segment but not forced the seal). The empty file is deleted, so the segment before it is the
+   * last again and a torn seal is cut as a torn tail.
+   */
+  private static void dropInterruptedRoll(Path d, List<Segment> segments) throws IOException {
+    int n = segments.size();
+    if (n < 2) {
+      return;
+    }
+    Segment last = segments.get(n - 1);
+    Segment prev = segments.get(n - 2);
+    if (!prev.format().hasMarkers() || Files.size(last.path()) != 0) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(prev.path(), StandardOpenOption.READ)) {
+      long size = ch.size();
+      SegmentScanner.Result r = SegmentScanner.scan(ch, 0, size, prev.format(), prev.firstSeq(), Long.MAX_VALUE,
+          Long.MAX_VALUE, null, null);
+      boolean sealMissing = r.problem == null ? r.sealedTo < 0 : !r.intact && size - r.goodEnd <= OVERHEAD;
+      if (!sealMissing || r.lastSeq + 1 != last.firstSeq()) {
+        return;
+      }
+    }
+    Files.delete(last.path());
+    syncDirectory(d);
+    segments.removeLast();
+  }
+
+  /**
    * Creates the directory (0700) if needed, takes its lock file and removes what an interrupted
-   * {@link #repair} or {@link #extendBackTo} left; returns the lock's channel (closing it releases
-   * the lock).
+   * {@link #repair}, {@link #extendBackTo} or header write left; returns the lock's channel (closing
+   * it releases the lock).
    *
    * @throws IOException when another process (or another log in this JVM) holds the lock
    */
@@ -377,6 +583,7 @@ public final class WriteAheadLog implements AutoCloseable {
    *
    * @param dir the log's directory
    * @return what was left out and which copies were kept
+   * @throws WalCorruptionException when the header is missing or damaged (it cannot be repaired)
    * @throws IOException when the directory cannot be read or written, or the log is open
    */
   public static WalRepair repair(Path dir) throws IOException {
@@ -388,23 +595,30 @@ public final class WriteAheadLog implements AutoCloseable {
     List<Path> copies = new ArrayList<>();
     String when = STAMP.format(java.time.Instant.now());
     try (FileChannel lockChannel = lock(d)) {
-      List<Segment> segments = list(d);
-      long expected = segments.isEmpty() ? 1 : segments.getFirst().firstSeq();
+      LogHeader header = LogHeader.read(d);
+      List<Segment> segments = list(d, header);
+      if (header == null) {
+        requireFormat1(d, segments);
+      }
+      dropInterruptedRoll(d, segments);
+      if (segments.isEmpty()) {
+        if (header != null) {
+          writeMissing(d, header, header.first(), -1, when, dropped);
+        }
+        return new WalRepair(dropped, copies);
+      }
+      long expected = header == null ? segments.getFirst().firstSeq()
+          : Math.min(header.first(), segments.getFirst().firstSeq());
       for (int i = 0; i < segments.size(); i++) {
         Segment s = segments.get(i);
         boolean last = i == segments.size() - 1;
         if (s.firstSeq() > expected) {
-          Path hole = d.resolve(name(expected));
-          String reason = "repair " + when + ": no segment held records " + expected + ".." + (s.firstSeq() - 1)
-              + " (missing before " + s.path().getFileName() + ")";
-          writeNew(hole, SegmentScanner.frame(HOLE, expected, SegmentScanner.holePayload(s.firstSeq() - 1, reason)));
-          dropped.add(new WalRepair.Dropped(hole, 0, 0, expected, s.firstSeq() - 1, RecoveryReport.Problem
-              .MISSING_SEGMENT, "no segment held these records"));
+          writeMissing(d, header, expected, s.firstSeq(), when, dropped);
         }
         long nextFirst = last ? Long.MAX_VALUE : segments.get(i + 1).firstSeq();
         SegmentScanner.Salvage plan;
         try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
-          plan = SegmentScanner.salvage(ch, ch.size(), s.firstSeq(), nextFirst, last, s.path(),
+          plan = SegmentScanner.salvage(ch, ch.size(), s.format(), s.firstSeq(), nextFirst, last, s.path(),
               "repair " + when + ": ");
           if (plan.needsRewrite()) {
             Path copy = unique(d, s.path().getFileName() + ".damaged-" + when);
@@ -413,6 +627,8 @@ public final class WriteAheadLog implements AutoCloseable {
             try (FileChannel c = FileChannel.open(copy, StandardOpenOption.WRITE)) {
               c.force(true);
             }
+            // The copy's name must be on disk before the segment it keeps is replaced.
+            syncDirectory(d);
             copies.add(copy);
             Path tmp = d.resolve(s.path().getFileName() + ".repair.tmp");
             try (FileChannel out = PrivateFiles.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -425,9 +641,43 @@ public final class WriteAheadLog implements AutoCloseable {
           }
         }
         expected = plan.lastSeq() + 1;
+        if (last && plan.sealedTo() >= 0) {
+          writeMissing(d, header, plan.sealedTo(), -1, when, dropped);
+        } else if (last && header != null && s.firstSeq() < header.since()) {
+          // Format 2 began at `since`, in a segment that is gone with any after it.
+          if (expected < header.since()) {
+            writeMissing(d, header, expected, header.since(), when, dropped);
+          }
+          writeMissing(d, header, header.since(), -1, when, dropped);
+        }
       }
     }
     return new WalRepair(dropped, copies);
+  }
+
+  /**
+   * Writes a segment that stands for missing ones: one hole record from {@code first} to
+   * {@code nextFirst - 1}, sealed in format 2; or, when {@code nextFirst} is -1 (the end is unknown),
+   * a last segment whose hole spans {@link #UNKNOWN_SPAN} numbers.
+   */
+  private static void writeMissing(Path d, LogHeader header, long first, long nextFirst, String when,
+      List<WalRepair.Dropped> dropped) throws IOException {
+    RecordFormat fmt = header == null ? RecordFormat.V1 : header.format(first);
+    Path hole = d.resolve(name(first));
+    boolean unknown = nextFirst < 0;
+    long last = unknown ? first + UNKNOWN_SPAN - 1 : nextFirst - 1;
+    String what = unknown ? "the segments from " + name(first) + " on are missing and how many numbers they used is"
+        + " unknown: " + UNKNOWN_SPAN + " numbers are recorded as lost, so that numbering resumes above them"
+        : "no segment held records " + first + ".." + last;
+    byte[] frames = fmt.frame(fmt.hole, first, SegmentScanner.holePayload(last, "repair " + when + ": " + what));
+    if (!unknown && fmt.hasMarkers()) {
+      byte[] seal = fmt.frame(fmt.seal, nextFirst, SegmentScanner.sealPayload());
+      frames = java.util.Arrays.copyOf(frames, frames.length + seal.length);
+      System.arraycopy(seal, 0, frames, frames.length - seal.length, seal.length);
+    }
+    writeNew(hole, frames);
+    dropped.add(new WalRepair.Dropped(hole, 0, 0, first, last, RecoveryReport.Problem.MISSING_SEGMENT, unknown ? what
+        : "no segment held these records"));
   }
 
   /** {@code name} in {@code dir}, or {@code name-2}, {@code name-3}, ... when it is taken. */
@@ -457,8 +707,8 @@ public final class WriteAheadLog implements AutoCloseable {
     syncDirectory(file.getParent());
   }
 
-  /** The segments in {@code dir}, in sequence order. */
-  private static ArrayList<Segment> list(Path dir) throws IOException {
+  /** The segments in {@code dir}, in sequence order, each with its format under {@code header} (format 1 without one). */
+  private static ArrayList<Segment> list(Path dir, LogHeader header) throws IOException {
     ArrayList<Segment> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path p : (Iterable<Path>) files::iterator) {
@@ -473,7 +723,7 @@ public final class WriteAheadLog implements AutoCloseable {
           if (first < 1) {
             throw new WalCorruptionException(p, -1, "write-ahead log segment " + p + " has an invalid first sequence");
           }
-          out.add(new Segment(first, p));
+          out.add(new Segment(first, p, header == null ? RecordFormat.V1 : header.format(first)));
         }
       }
     }
@@ -565,18 +815,20 @@ public final class WriteAheadLog implements AutoCloseable {
         notFull.awaitUninterruptibly();
       }
       long seq = lastAssigned + 1;
+      long last = seq;
       if (type == HOLE) {
         if (seq > holeLast) {
           return null;
         }
         payload = SegmentScanner.holePayload(holeLast, new String(payload, java.nio.charset.StandardCharsets.UTF_8));
         size = OVERHEAD + (long) payload.length;
-        lastAssigned = holeLast;
-      } else {
-        lastAssigned = seq;
+        last = holeLast;
       }
-      Pending p = new Pending(seq, lastAssigned, type, payload, new CompletableFuture<>());
+      hook.allocating(WalHook.Site.ENQUEUE);
+      Pending p = new Pending(seq, last, type, payload, new CompletableFuture<>());
       queue.add(p);
+      // Only now: an out-of-memory above leaves the number free for the next record.
+      lastAssigned = last;
       queuedBytes += size;
       notEmpty.signal();
       return p.future();
@@ -649,7 +901,8 @@ public final class WriteAheadLog implements AutoCloseable {
         }
         SegmentScanner.Result r;
         try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.READ)) {
-          r = SegmentScanner.scan(ch, 0, ch.size(), s.firstSeq(), fromSeqInclusive, upTo, consumer, null);
+          r = SegmentScanner.scan(ch, 0, ch.size(), s.format(), s.firstSeq(), fromSeqInclusive, upTo, consumer,
+              null);
         }
         long segmentEnd = i + 1 < snapshot.size() ? snapshot.get(i + 1).firstSeq() - 1 : upTo;
         if (r.problem != null || r.lastSeq < Math.min(segmentEnd, upTo)) {
@@ -699,8 +952,8 @@ public final class WriteAheadLog implements AutoCloseable {
 
   /**
    * Makes the log start at {@code firstSeq} when it starts later: writes a new first segment holding
-   * one hole record for the numbers in between (forced, renamed into place, then the directory
-   * forced). For a user whose snapshot covers records only up to {@code firstSeq - 1} while the
+   * one hole record for the numbers in between (and its seal; forced, renamed into place, then the
+   * directory forced), then records the new first number in the header. For a user whose snapshot covers records only up to {@code firstSeq - 1} while the
    * records after it are gone from the front of the log: the hole records that loss, so that the
    * log again accounts for every number after the snapshot.
    *
@@ -725,10 +978,20 @@ public final class WriteAheadLog implements AutoCloseable {
       }
       Hole h = new Hole(firstSeq, first - 1, clip(reason));
       Path p = dir.resolve(name(firstSeq));
-      writeNew(p, SegmentScanner.frame(HOLE, firstSeq, SegmentScanner.holePayload(h.last(), h.reason())));
-      synchronized (segments) {
-        segments.addFirst(new Segment(firstSeq, p));
+      RecordFormat fmt = header.format(firstSeq);
+      byte[] hole = fmt.frame(fmt.hole, firstSeq, SegmentScanner.holePayload(h.last(), h.reason()));
+      if (fmt.hasMarkers()) {
+        byte[] seal = fmt.frame(fmt.seal, first, SegmentScanner.sealPayload());
+        hole = java.util.Arrays.copyOf(hole, hole.length + seal.length);
+        System.arraycopy(seal, 0, hole, hole.length - seal.length, seal.length);
       }
+      writeNew(p, hole);
+      synchronized (segments) {
+        segments.addFirst(new Segment(firstSeq, p, fmt));
+      }
+      // After the segment: a crash between leaves a segment before the header's first, which is fine.
+      header = header.withFirst(firstSeq);
+      header.write(dir);
       holes.addFirst(h);
       return Optional.of(h);
     } finally {
@@ -743,8 +1006,9 @@ public final class WriteAheadLog implements AutoCloseable {
 
   /**
    * Deletes every segment whose records all have sequence numbers below {@code seq}, oldest first,
-   * then forces the directory. The active segment is never deleted. Call it once a durable snapshot
-   * covers every record before {@code seq}.
+   * then forces the directory. The active segment is never deleted. The header records the new first
+   * number first (durably), so that a later start can tell segments trimmed from segments lost. Call
+   * it once a durable snapshot covers every record before {@code seq}.
    *
    * @param seq the first sequence number that must stay
    * @return the number of segment files deleted
@@ -755,10 +1019,16 @@ public final class WriteAheadLog implements AutoCloseable {
     try {
       ensureOpen();
       List<Segment> doomed = new ArrayList<>();
+      long newFirst;
       synchronized (segments) {
         for (int i = 0; i + 1 < segments.size() && segments.get(i + 1).firstSeq() <= seq; i++) {
           doomed.add(segments.get(i));
         }
+        newFirst = segments.get(doomed.size()).firstSeq();
+      }
+      if (newFirst > header.first()) {
+        header = header.withFirst(newFirst);
+        header.write(dir);
       }
       // Oldest first, so a crash half-way leaves a contiguous log.
       for (Segment s : doomed) {
@@ -868,7 +1138,15 @@ public final class WriteAheadLog implements AutoCloseable {
     }
     trimLock.writeLock().lock();
     try {
-      // Every batch was forced when it was written, so closing needs no force of its own.
+      try {
+        // Every batch was forced when it was written; the marker written after the last one is
+        // forced here, so that it vouches for that batch after a power loss too.
+        if (dirty && failure == null) {
+          active.force(false);
+        }
+      } catch (IOException ignored) {
+        // Only that evidence is lost: the records themselves were forced.
+      }
       try {
         active.close();
       } finally {
@@ -882,33 +1160,33 @@ public final class WriteAheadLog implements AutoCloseable {
   // ---- writer thread ----
 
   private void writeLoop() {
-    ArrayList<Pending> batch = new ArrayList<>();
     try {
-      while (takeBatch(batch)) {
-        try {
-          writeBatch(batch);
-        } catch (IOException | RuntimeException | Error e) {
-          fail(batch, e);
-          return;
-        }
-        for (Pending p : batch) {
+      while (takeBatch()) {
+        hook.allocating(WalHook.Site.BATCH);
+        writeBatch(inFlight);
+        for (Pending p : inFlight) {
           p.future().complete(p.seq());
         }
-        batch.clear();
+        inFlight.clear();
+        spare = inFlight;
+        inFlight = null;
       }
     } catch (InterruptedException e) {
-      fail(batch, new InterruptedIOException("the write-ahead log writer thread was interrupted"));
-    } catch (RuntimeException | Error e) {
-      // Thrown outside a write (an out-of-memory taking a batch, completing its futures): a writer
-      // that died silently would leave every appender waiting for room in the queue for ever, with
-      // its model's lock held. Failing the log answers them and shows in failed() (/health).
-      fail(batch, e);
+      fail(new InterruptedIOException("the write-ahead log writer thread was interrupted"));
+    } catch (IOException | RuntimeException | Error e) {
+      // A failed write or force; or an error outside one (an out-of-memory taking a batch or
+      // completing its futures): a writer that died silently would leave every appender waiting
+      // for room in the queue for ever, with its model's lock held. Failing the log answers them
+      // and shows in failed() (/health).
+      fail(e);
     }
   }
 
-  /** Waits for work and moves the next batch into {@code batch}; false once closed and drained. */
-  private boolean takeBatch(List<Pending> batch) throws InterruptedException {
-    ArrayDeque<Pending> taken = null;
+  /**
+   * Waits for work and makes the next batch {@link #inFlight}; false once closed and drained. A
+   * record leaves the queue only once it is in the batch, so an out-of-memory here loses none.
+   */
+  private boolean takeBatch() throws InterruptedException {
     lock.lock();
     try {
       while (queue.isEmpty()) {
@@ -924,55 +1202,57 @@ public final class WriteAheadLog implements AutoCloseable {
       if (queuedBytes <= options.maxBatchBytes()) {
         // Everything queued fits one batch: swap the queue for the empty spare, so that appenders
         // wait for this lock only for a constant-time swap, not for a walk over the queue.
-        taken = queue;
+        inFlight = queue;
         queue = spare;
         spare = null;
         queuedBytes = 0;
       } else {
+        inFlight = spare;
+        spare = null;
         long bytes = 0;
         Pending p;
         while ((p = queue.peek()) != null) {
           long size = OVERHEAD + (long) p.payload().length;
-          if (!batch.isEmpty() && bytes + size > options.maxBatchBytes()) {
+          if (!inFlight.isEmpty() && bytes + size > options.maxBatchBytes()) {
             break;
           }
-          batch.add(queue.poll());
+          inFlight.add(p);
+          queue.poll();
+          queuedBytes -= size;
           bytes += size;
         }
-        queuedBytes -= bytes;
       }
       notFull.signalAll();
     } finally {
       lock.unlock();
     }
-    if (taken != null) {
-      batch.addAll(taken);
-      taken.clear();
-      spare = taken;
-    }
     return true;
   }
 
-  private void writeBatch(List<Pending> batch) throws IOException {
+  private void writeBatch(ArrayDeque<Pending> batch) throws IOException {
     for (Pending p : batch) {
       long size = OVERHEAD + (long) p.payload().length;
-      if (activeEnd > 0 && activeEnd + size > options.segmentBytes()) {
-        flush();
-        force();
+      if (activeEnd > 0 && activeEnd + size + MARKER_AND_SEAL > options.segmentBytes()) {
         roll(p.seq());
       }
       put(p.type(), p.seq(), p.payload());
     }
     flush();
     force();
-    lastDurable = batch.getLast().last();
+    long last = batch.getLast().last();
+    lastDurable = last;
+    // The batch marker: written now, before the futures complete, so that every acknowledged batch
+    // has one after it in the file (the next commit or close forces it).
+    markerView.putLong(0, last);
+    put(format.marker, last + 1, marker);
+    flush();
   }
 
   /** Frames one record into the buffer, flushing the buffer to the channel whenever it fills. */
   private void put(byte type, long seq, byte[] payload) throws IOException {
     int n = payload.length;
     hdrView.putInt(0, n).putLong(4, seq);
-    crc.reset();
+    format.begin(crc, type);
     crc.update(hdr, 0, hdr.length);
     crc.update(payload, 0, n);
     int sum = (int) crc.getValue();
@@ -1016,16 +1296,26 @@ public final class WriteAheadLog implements AutoCloseable {
     forces++;
   }
 
-  /** Starts a new segment whose first record is {@code firstSeq}; the old one is already forced. */
+  /**
+   * Starts a new segment whose first record is {@code firstSeq}: forces what the old one holds,
+   * creates the new one and forces the directory, then seals the old one and forces the seal. So
+   * the old segment's records are durable before the new segment exists, and a seal is durable only
+   * once the segment it names exists.
+   */
   private void roll(long firstSeq) throws IOException {
+    flush();
+    force();
     Path next = dir.resolve(name(firstSeq));
     FileChannel ch = PrivateFiles.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
       syncDirectory(dir);
+      put(format.seal, firstSeq, SegmentScanner.sealPayload());
+      flush();
+      force();
       synchronized (segments) {
-        segments.add(new Segment(firstSeq, next));
+        segments.add(new Segment(firstSeq, next, format));
       }
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       closeQuietly(ch, e);
       throw e;
     }
@@ -1036,28 +1326,59 @@ public final class WriteAheadLog implements AutoCloseable {
     old.close();
   }
 
-  /** Marks the log failed and fails {@code batch} and everything queued. */
-  private void fail(List<Pending> batch, Throwable cause) {
-    IOException io = new IOException("write-ahead log " + dir + " failed to write or force " + activePath + ": "
-        + cause, cause);
-    List<Pending> queued;
+  /**
+   * Marks the log failed, then fails the batch in flight and everything queued. The failure is set
+   * and waiting appenders are woken before anything is allocated, so that even an out-of-memory
+   * here leaves a failed log that refuses appends rather than a dead writer that appenders wait
+   * for; the detailed failure is built afterwards, where memory allows.
+   */
+  private void fail(Throwable cause) {
     lock.lock();
     try {
-      failure = io;
-      queued = new ArrayList<>(queue);
-      queue.clear();
-      queuedBytes = 0;
+      failure = writerFailed;
       notFull.signalAll();
     } finally {
       lock.unlock();
     }
-    for (Pending p : batch) {
-      p.future().completeExceptionally(io);
+    IOException io = writerFailed;
+    try {
+      hook.allocating(WalHook.Site.FAIL);
+      io = new IOException("write-ahead log " + dir + " failed to write or force " + activePath + ": " + cause, cause);
+      lock.lock();
+      try {
+        failure = io;
+      } finally {
+        lock.unlock();
+      }
+    } catch (OutOfMemoryError e) {
+      // The prepared failure stands.
     }
-    for (Pending p : queued) {
-      p.future().completeExceptionally(io);
+    // No appender queues a record once the failure is set, so the queue no longer changes.
+    failAll(inFlight, io);
+    failAll(queue, io);
+    lock.lock();
+    try {
+      queue.clear();
+      queuedBytes = 0;
+    } finally {
+      lock.unlock();
     }
-    batch.clear();
+  }
+
+  /** Fails every record's future; a completion that runs out of memory is tried again. */
+  private static void failAll(ArrayDeque<Pending> records, IOException io) {
+    if (records == null) {
+      return;
+    }
+    for (Pending p : records) {
+      for (int tries = 0; tries < 3 && !p.future().isDone(); tries++) {
+        try {
+          p.future().completeExceptionally(io);
+        } catch (OutOfMemoryError e) {
+          // Memory may be free again once the error that caused the failure has unwound.
+        }
+      }
+    }
   }
 
   @Override

@@ -115,28 +115,35 @@ class CrashRecoveryTest {
    * SIGKILL leaves the page cache intact and a batch is written with one write call, so the kill
    * alone rarely tears a record. A power loss can lose any unforced suffix, though, so this cuts the
    * last segment at a random byte inside the records after the last acknowledged one, or, when none
-   * follow it, appends a torn prefix of the next record.
+   * follow it, appends a torn prefix of the next record; when the kill came in the middle of a roll
+   * (an empty last segment after one without its seal), it tears the seal instead.
    *
    * @return true: the log now ends inside a record, which recovery must report
    */
   private static boolean tearUnacknowledgedTail(Path dir, long maxAcked, Random rnd) throws IOException {
-    Path last = WalFixtures.segments(dir).getLast();
+    List<Path> segments = WalFixtures.segments(dir);
+    Path last = segments.getLast();
     byte[] b = Files.readAllBytes(last);
+    if (b.length == 0 && segments.size() > 1) {
+      Path prev = segments.get(segments.size() - 2);
+      List<WalFixtures.Frame> frames = WalFixtures.frames(Files.readAllBytes(prev));
+      if (frames.isEmpty() || !frames.getLast().seal()) {
+        byte[] seal = new byte[WriteAheadLog.OVERHEAD];
+        seal[0] = WriteAheadLog.SEAL;
+        Files.write(prev, java.util.Arrays.copyOf(seal, 1 + rnd.nextInt(seal.length - 1)), StandardOpenOption.APPEND);
+        return true;
+      }
+    }
     long keep = 0;
     long lastSeq = Long.parseLong(last.getFileName().toString().substring(4, 24)) - 1;
-    List<Long> bounds = new ArrayList<>(List.of(0L));
-    for (int at = 0; at + WriteAheadLog.HEADER <= b.length; ) {
-      ByteBuffer h = ByteBuffer.wrap(b, at, WriteAheadLog.HEADER);
-      int end = at + WriteAheadLog.OVERHEAD + h.getInt(at + 1);
-      if (end > b.length) {
-        break;
+    List<WalFixtures.Frame> frames = WalFixtures.frames(b);
+    for (WalFixtures.Frame f : frames) {
+      if (f.data()) {
+        lastSeq = f.seq();
+        if (f.seq() <= maxAcked) {
+          keep = f.end();
+        }
       }
-      lastSeq = h.getLong(at + 5);
-      if (lastSeq <= maxAcked) {
-        keep = end;
-      }
-      bounds.add((long) end);
-      at = end;
     }
     if (b.length - keep < 2) {
       // Nothing unacknowledged follows: tear the next record's write instead.
@@ -149,8 +156,9 @@ class CrashRecoveryTest {
       return true;
     }
     long cut = keep + 1 + rnd.nextInt((int) (b.length - keep - 1));
-    if (bounds.contains(cut)) {
-      cut--; // inside the record before: a record boundary would look like a clean end
+    long at = cut;
+    if (frames.stream().anyMatch(f -> f.offset() == at)) {
+      cut--; // inside the frame before: a frame boundary would look like a clean end
     }
     try (FileChannel ch = FileChannel.open(last, StandardOpenOption.WRITE)) {
       ch.truncate(cut);

@@ -39,6 +39,11 @@ class WalRepairTest {
     }
   }
 
+  /** The data record with number {@code seq} in a segment's bytes. */
+  private static WalFixtures.Frame record(byte[] segment, long seq) {
+    return WalFixtures.records(segment).stream().filter(r -> r.seq() == seq).findFirst().orElseThrow();
+  }
+
   private static long firstSeq(Path segment) {
     return Long.parseLong(segment.getFileName().toString().substring(4, 24));
   }
@@ -62,16 +67,17 @@ class WalRepairTest {
     write(30, WalOptions.DEFAULTS);
     Path seg = segments(dir).getFirst();
     byte[] b = Files.readAllBytes(seg);
-    long[] at = WalFixtures.bounds(b);
+    WalFixtures.Frame r10 = record(b, 10);
+    WalFixtures.Frame r12 = record(b, 12);
     // From inside record 10 to inside record 12 (records 10, 11, 12 are unreadable).
-    Arrays.fill(b, (int) at[9] + 3, (int) at[11] + 5, (byte) 0);
+    Arrays.fill(b, (int) r10.offset() + 3, (int) r12.offset() + 5, (byte) 0);
     Files.write(seg, b);
     assertThatThrownBy(() -> WriteAheadLog.open(dir)).isInstanceOf(WalCorruptionException.class)
-        .hasMessageContaining("byte offset " + at[9]).hasMessageContaining("sequence 13");
+        .hasMessageContaining("byte offset " + r10.offset()).hasMessageContaining("sequence 13");
     WalRepair r = WriteAheadLog.repair(dir);
     assertThat(r.dropped()).singleElement().satisfies(d -> {
-      assertThat(d.offset()).isEqualTo(at[9]);
-      assertThat(d.bytes()).isEqualTo(at[12] - at[9]);
+      assertThat(d.offset()).isEqualTo(r10.offset());
+      assertThat(d.bytes()).as("up to record 12's batch marker").isEqualTo(r12.end() - r10.offset());
       assertThat(d.firstSequence()).isEqualTo(10);
       assertThat(d.lastSequence()).isEqualTo(12);
       assertThat(d.problem()).isEqualTo(RecoveryReport.Problem.CHECKSUM_MISMATCH);
@@ -85,12 +91,12 @@ class WalRepairTest {
     write(30, WalOptions.DEFAULTS);
     Path seg = segments(dir).getFirst();
     byte[] b = Files.readAllBytes(seg);
-    long[] at = WalFixtures.bounds(b);
+    long at = record(b, 5).offset();
     // Record 5 now claims to run past the end of the file, as a truncated record would.
-    ByteBuffer.wrap(b).putInt((int) at[4] + 1, 1 << 20);
+    ByteBuffer.wrap(b).putInt((int) at + 1, 1 << 20);
     Files.write(seg, b);
     assertThatThrownBy(() -> WriteAheadLog.open(dir)).isInstanceOf(WalCorruptionException.class)
-        .hasMessageContaining("TRUNCATED_RECORD").hasMessageContaining("byte offset " + at[4]);
+        .hasMessageContaining("TRUNCATED_RECORD").hasMessageContaining("byte offset " + at);
     assertThat(Files.readAllBytes(seg)).as("nothing truncated").isEqualTo(b);
     WalRepair r = WriteAheadLog.repair(dir);
     assertThat(r.dropped()).singleElement().satisfies(d -> assertThat(d.firstSequence()).isEqualTo(5));
@@ -106,11 +112,11 @@ class WalRepairTest {
     long first = firstSeq(victim);
     long next = firstSeq(files.get(2));
     byte[] b = Files.readAllBytes(victim);
-    long[] at = WalFixtures.bounds(b);
-    assertThat(at.length).isGreaterThan(4);
-    // The second record flipped, and the segment's last 3 bytes gone (its last record cut short).
-    b[(int) at[1] + 20] ^= 0x40;
-    byte[] cut = Arrays.copyOf(b, b.length - 3);
+    List<WalFixtures.Frame> recs = WalFixtures.records(b);
+    assertThat(recs.size()).isGreaterThan(3);
+    // The second record flipped, and the segment's last record cut short (its marker and seal gone).
+    b[(int) recs.get(1).offset() + 20] ^= 0x40;
+    byte[] cut = Arrays.copyOf(b, (int) recs.getLast().end() - 3);
     Files.write(victim, cut);
     assertThatThrownBy(() -> WriteAheadLog.open(dir, SMALL)).isInstanceOf(WalCorruptionException.class)
         .hasMessageContaining("not the last segment");
@@ -118,7 +124,7 @@ class WalRepairTest {
     assertThat(r.dropped()).hasSize(2);
     assertThat(r.dropped().get(0).firstSequence()).isEqualTo(first + 1);
     assertThat(r.dropped().get(0).lastSequence()).isEqualTo(first + 1);
-    assertThat(r.dropped().get(1).offset()).isEqualTo(at[at.length - 2]);
+    assertThat(r.dropped().get(1).offset()).isEqualTo(recs.getLast().offset());
     assertThat(r.dropped().get(1).firstSequence()).isEqualTo(next - 1);
     assertThat(r.dropped().get(1).lastSequence()).isEqualTo(next - 1);
     assertThat(Files.readAllBytes(r.copies().getFirst())).isEqualTo(cut);
@@ -175,8 +181,7 @@ class WalRepairTest {
     write(30, WalOptions.DEFAULTS);
     Path seg = segments(dir).getFirst();
     byte[] b = Files.readAllBytes(seg);
-    long[] at = WalFixtures.bounds(b);
-    b[(int) at[3] + 15] ^= 1;
+    b[(int) record(b, 4).offset() + 15] ^= 1;
     byte[] torn = Arrays.copyOf(b, b.length + 7); // seven zero bytes after the last record
     Files.write(seg, torn);
     WalRepair r = WriteAheadLog.repair(dir);
@@ -194,9 +199,10 @@ class WalRepairTest {
     Path seg = segments(dir).getFirst();
     byte[] b = Files.readAllBytes(seg);
     assertThat(WriteAheadLog.repair(dir).isEmpty()).isTrue();
-    Files.write(seg, Arrays.copyOf(b, b.length - 2));
+    long cut = record(b, 10).end() - 2;
+    Files.write(seg, Arrays.copyOf(b, (int) cut));
     assertThat(WriteAheadLog.repair(dir).isEmpty()).isTrue();
-    assertThat(Files.size(seg)).isEqualTo(b.length - 2);
+    assertThat(Files.size(seg)).isEqualTo(cut);
     try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
       assertThat(wal.recoveryReport()).isPresent();
       assertThat(wal.lastSequence()).isEqualTo(9);
@@ -227,14 +233,51 @@ class WalRepairTest {
     }
   }
 
+  /**
+   * Damage to a hole wider than 2^32 numbers (a skipTo above a snapshot of a long-running log):
+   * the records after it carry numbers far beyond any distance bound. The batch markers after the
+   * hole still vouch for it, so the damage is refused, and the repair resumes at the next marker.
+   * A search bounded by a span of 2^32 numbers took such damage for a torn tail and cut every
+   * acknowledged record after it.
+   */
+  @Test
+  void damageToAHoleWiderThan2To32IsRefusedAndRepaired() throws IOException {
+    write(5, WalOptions.DEFAULTS);
+    long resume = 5L << 32;
+    try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+      assertThat(wal.skipTo(resume, "a snapshot covers up to " + (resume - 1))).isPresent();
+      for (long s = resume; s < resume + 3; s++) {
+        assertThat(wal.appendAndWait(payloadFor(s))).isEqualTo(s);
+      }
+    }
+    Path seg = segments(dir).getFirst();
+    byte[] b = Files.readAllBytes(seg);
+    WalFixtures.Frame hole = WalFixtures.frames(b).stream().filter(f -> f.type() == WriteAheadLog.HOLE).findFirst()
+        .orElseThrow();
+    b[(int) hole.offset() + WriteAheadLog.HEADER + 12] ^= 0x20; // a letter of its reason
+    Files.write(seg, b);
+    assertThatThrownBy(() -> WriteAheadLog.open(dir)).isInstanceOf(WalCorruptionException.class)
+        .hasMessageContaining("byte offset " + hole.offset()).hasMessageContaining("not a torn tail");
+    WalRepair r = WriteAheadLog.repair(dir);
+    assertThat(r.dropped()).singleElement().satisfies(d -> {
+      assertThat(d.offset()).isEqualTo(hole.offset());
+      assertThat(d.firstSequence()).isEqualTo(6);
+      assertThat(d.lastSequence()).isEqualTo(resume - 1);
+    });
+    try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
+      assertThat(replayAll(wal, 1)).extracting(Rec::seq).containsExactly(1L, 2L, 3L, 4L, 5L, resume, resume + 1,
+          resume + 2);
+      assertThat(wal.appendAndWait(payloadFor(1))).isEqualTo(resume + 3);
+    }
+  }
+
   @Test
   void extendBackToPutsAHoleSegmentInFront() throws IOException {
     write(60, SMALL);
     List<Path> files = segments(dir);
-    Files.delete(files.get(0));
-    Files.delete(files.get(1));
     long first = firstSeq(files.get(2));
     try (WriteAheadLog wal = WriteAheadLog.open(dir, SMALL)) {
+      assertThat(wal.trimBefore(first)).isEqualTo(2);
       assertThat(wal.firstSequence()).isEqualTo(first);
       assertThat(wal.extendBackTo(first, "nothing")).isEmpty();
       assertThat(wal.extendBackTo(4, "a snapshot covers up to 3")).contains(
@@ -256,8 +299,10 @@ class WalRepairTest {
     write(5, WalOptions.DEFAULTS);
     Path tmp = dir.resolve("wal-00000000000000000006.log.tmp");
     Path repairTmp = dir.resolve("wal-00000000000000000001.log.repair.tmp");
+    Path headerTmp = dir.resolve("wal.header.4242.tmp");
     Files.write(tmp, new byte[] {1, 2, 3});
     Files.write(repairTmp, new byte[] {1, 2, 3});
+    Files.write(headerTmp, new byte[] {1, 2, 3});
     Path other = dir.resolve("notes.tmp");
     Files.write(other, new byte[] {1});
     boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
@@ -274,6 +319,8 @@ class WalRepairTest {
     }
     assertThat(tmp).doesNotExist();
     assertThat(repairTmp).doesNotExist();
+    assertThat(headerTmp).doesNotExist();
+    assertThat(dir.resolve(LogHeader.FILE)).exists();
     assertThat(other).as("not the log's").exists();
     if (posix) {
       for (Path d : List.of(dir, fresh)) {

@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -339,30 +338,42 @@ class WriteAheadLogTest {
     }
   }
 
+  /**
+   * An intact record (its checksum matches) with the wrong number at the end of the log: no torn
+   * write leaves one, so it is damage, refused rather than cut. Before the fix a record that skipped
+   * a number was cut as a torn tail and its number handed out again to another record.
+   */
   @Test
-  void aWellFormedRecordWithTheWrongSequenceEndsTheGoodPrefix() throws Exception {
+  void anIntactRecordWithTheWrongNumberAtTheEndIsRefusedNotCut() throws Exception {
     try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
-      for (long s = 1; s <= 5; s++) {
+      for (long s = 1; s <= 10; s++) {
         wal.appendAndWait(payloadFor(s));
       }
     }
     Path file = segments(dir).getFirst();
-    long size = Files.size(file);
-    // A valid record that repeats sequence 5, as a writer bug would produce.
-    byte[] p = payloadFor(5);
-    ByteBuffer rec = ByteBuffer.allocate(WriteAheadLog.OVERHEAD + p.length);
-    rec.put(WriteAheadLog.MAGIC).putInt(p.length).putLong(5).put(p);
-    CRC32C crc = new CRC32C();
-    crc.update(rec.array(), 1, 12 + p.length);
-    rec.putInt((int) crc.getValue());
-    Files.write(file, rec.array(), StandardOpenOption.APPEND);
+    byte[] clean = Files.readAllBytes(file);
+    for (long wrong : List.of(12L, 5L)) {
+      Files.write(file, clean);
+      Files.write(file, WalFixtures.frame(dir, WriteAheadLog.MAGIC, wrong, payloadFor(wrong)),
+          StandardOpenOption.APPEND);
+      assertThatThrownBy(() -> WriteAheadLog.open(dir)).as("a record numbered %d", wrong)
+          .isInstanceOf(WalCorruptionException.class).hasMessageContaining("byte offset " + clean.length)
+          .hasMessageContaining("sequence " + wrong + " where 11 was expected").hasMessageContaining("intact")
+          .hasMessageContaining("not a torn tail");
+      assertThat(Files.size(file)).as("nothing cut").isGreaterThan(clean.length);
+    }
+    // The repair keeps the record numbered 12 and records 11 as lost; 12 is never used again.
+    Files.write(file, clean);
+    Files.write(file, WalFixtures.frame(dir, WriteAheadLog.MAGIC, 12, payloadFor(12)), StandardOpenOption.APPEND);
+    WalRepair r = WriteAheadLog.repair(dir);
+    assertThat(r.dropped()).singleElement().satisfies(d -> {
+      assertThat(d.firstSequence()).isEqualTo(11);
+      assertThat(d.lastSequence()).isEqualTo(11);
+      assertThat(d.problem()).isEqualTo(RecoveryReport.Problem.SEQUENCE_GAP);
+    });
     try (WriteAheadLog wal = WriteAheadLog.open(dir)) {
-      RecoveryReport r = wal.recoveryReport().orElseThrow();
-      assertThat(r.problem()).isEqualTo(RecoveryReport.Problem.SEQUENCE_GAP);
-      assertThat(r.detail()).contains("sequence 5 where 6 was expected");
-      assertThat(r.offset()).isEqualTo(size);
-      assertThat(r.bytesDropped()).isEqualTo(rec.capacity());
-      assertThat(wal.appendAndWait(payloadFor(6))).isEqualTo(6);
+      assertThat(replayAll(wal, 1)).extracting(Rec::seq).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 12L);
+      assertThat(wal.appendAndWait(payloadFor(13))).isEqualTo(13);
     }
   }
 
