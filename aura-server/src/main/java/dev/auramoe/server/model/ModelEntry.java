@@ -41,6 +41,13 @@ import java.util.regex.Pattern;
  * use for the least-recently-used order in which {@link #openStream} evicts streams when the model
  * holds all it may ({@link #streamCap()}, and the server's memory budget).
  *
+ * <h2>Budget</h2>
+ * What the model holds against the server's parameter budget ({@link #heldParameters()}) is its
+ * share of the registry's running total: a change that adds parameters reserves them in the
+ * registry first, and every change that may alter the model's parameters or streams settles the
+ * share under the sequencer, from this model alone. So no operation of this model reads another
+ * model or takes its locks.
+ *
  * <pre>{@code
  * ModelEntry e = registry.get("sensors");
  * ModelEntry.Routed d = e.route("default", x);                     // logged, not awaited
@@ -87,8 +94,11 @@ public final class ModelEntry {
   private final ReentrantLock digestLock = new ReentrantLock();
   /** Streams closed to make room for others (written under the sequencer). */
   private volatile long evicted;
-  /** When the entry was made: the last use of streams loaded from a snapshot, which keep no stamp. */
-  private final long loadedNanos = System.nanoTime();
+  /**
+   * What the model holds against the budget, in parameters: its share of the registry's running
+   * total (written under the sequencer; see {@link #settle}).
+   */
+  private volatile long held;
   /**
    * The error that interrupted an operation between its logging and the end of its application, or
    * null: then the model in memory may differ from what the log says, and it refuses every request.
@@ -116,6 +126,9 @@ public final class ModelEntry {
     this.registry = registry;
     this.coveredSeq = coveredSeq;
     this.lastReplayed = coveredSeq;
+    this.held = parameters() + (long) model.streamCount() * spec.streamParameters();
+    // The streams of a loaded model count as used when it was loaded.
+    model.stampStreams(registry.now());
   }
 
   /** The model's name. */
@@ -158,8 +171,14 @@ public final class ModelEntry {
     return deleted;
   }
 
-  void markDeleted() {
+  /**
+   * Marks the model deleted and gives its share of the budget back; call under the sequencer, once
+   * it leaves the registry.
+   */
+  void dropped() {
     deleted = true;
+    registry.release(held);
+    held = 0;
   }
 
   /** Every operation of this model with a log sequence number up to this one is in its snapshot. */
@@ -391,52 +410,51 @@ public final class ModelEntry {
    */
   public void openStream(String stream) {
     checkStreamId(stream);
-    // The budget is shared by every model: checked and taken under the creation lock, which every
-    // change that adds parameters holds (taken before the sequencer, as deletion takes them).
-    synchronized (registry.creationLock()) {
-      sequencer.lock();
-      try {
-        requireLive();
-        if (model.hasStream(stream)) {
-          throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
-        }
-        long now = System.nanoTime();
-        String victim = registry.budgetEnforced() ? roomFor(now) : null;
-        if (victim != null) {
-          closeLocked(Operation.Type.STREAM_EVICT, victim);
-        }
-        log(Operation.stream(Operation.Type.STREAM_OPEN, name, stream));
-        model.openStream(stream);
-        model.touchStream(stream, now);
-      } catch (Error e) {
-        throw wedge(e);
-      } finally {
-        unlockSequencer();
+    // Neither the creation lock nor any other model's lock: the budget is a reservation in the
+    // registry's running total (see the class documentation).
+    long reserved = 0;
+    sequencer.lock();
+    try {
+      requireLive();
+      if (model.hasStream(stream)) {
+        throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
       }
+      long now = registry.now();
+      reserved = registry.budgetEnforced() ? makeRoom(now) : 0;
+      log(Operation.stream(Operation.Type.STREAM_OPEN, name, stream));
+      model.openStream(stream);
+      model.touchStream(stream, now);
+    } catch (Error e) {
+      throw wedge(e);
+    } finally {
+      settle(reserved);
+      unlockSequencer();
     }
     after();
   }
 
   /**
-   * Whether a stream can be opened: null when there is room, else the stream to evict first.
+   * Makes room for one more stream, under the sequencer: reserves its parameters in the budget, or
+   * evicts the least recently used stream, whose share the new one then takes.
    *
+   * @return the parameters reserved (0 when a stream was evicted instead)
    * @throws ApiException 409 or 429 when there is no room and nothing may be evicted
    */
-  private String roomFor(long now) {
+  private long makeRoom(long now) {
     int open = model.streamCount();
     ServerLimits limits = registry.limits();
+    long perStream = spec.streamParameters();
     String full;
     if (open >= streamCap()) {
       full = "model '" + name + "' holds " + open + " open streams, its most (" + (open >= limits.maxStreams()
           && limits.maxStreams() > 0 ? "the server's stream limit per model" : "as many as its parameter limit of "
-          + limits.maxParameters() + " leaves room for, at " + spec.streamParameters() + " per stream") + ")";
+          + limits.maxParameters() + " leaves room for, at " + perStream + " per stream") + ")";
+    } else if (registry.tryReserve(perStream)) {
+      return perStream;
     } else {
-      try {
-        registry.checkBudget(spec.streamParameters());
-        return null;
-      } catch (ApiException budget) {
-        full = "another stream would take the server over its memory budget: " + budget.getMessage();
-      }
+      full = "another stream would take the server over its memory budget: the models hold "
+          + registry.heldParameters() + " parameters (open streams counted in, " + perStream + " per stream of this"
+          + " model), and this server's budget is " + registry.budget() + " (one per 32 bytes of heap)";
     }
     Duration idle = limits.streamIdleEviction();
     if (idle == null) {
@@ -446,15 +464,15 @@ public final class ModelEntry {
     if (lru == null) {
       throw ApiException.conflict(full + "; there is no stream to evict but the default one");
     }
-    long stamp = model.streamStamp(lru);
-    long idleNanos = now - (stamp == 0 ? loadedNanos : stamp);
+    long idleNanos = now - model.streamStamp(lru);
     if (idleNanos < idle.toNanos()) {
       long waitSeconds = Math.max(1, (idle.toNanos() - idleNanos + 999_999_999L) / 1_000_000_000L);
       throw new ApiException(429, full + "; the least recently used stream was used "
           + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + idle.toSeconds()
           + " s: try again in about " + waitSeconds + " s, or close a stream");
     }
-    return lru;
+    closeLocked(Operation.Type.STREAM_EVICT, lru);
+    return 0;
   }
 
   /**
@@ -475,6 +493,7 @@ public final class ModelEntry {
    */
   public int streamRoom() {
     long open = model.streamCount();
+    // The room of the running total: no other model is read.
     long budgetFit = open + Math.max(0, registry.budgetRoom()) / spec.streamParameters();
     return (int) Math.min(streamCap(), budgetFit);
   }
@@ -521,6 +540,7 @@ public final class ModelEntry {
     } catch (Error e) {
       throw wedge(e);
     } finally {
+      settle(0);
       unlockSequencer();
     }
     after();
@@ -565,7 +585,7 @@ public final class ModelEntry {
   public void restore(MixtureOfExperts loaded, long snapshotSeq) {
     // Answered only once durable, as learns and deletions are: a restore a client saw succeed must
     // survive a crash.
-    replaceModel(false, () -> new Replacement(Operation.restore(name, snapshotSeq), loaded));
+    replaceModel(() -> new Replacement(Operation.restore(name, snapshotSeq), loaded, 0));
   }
 
 
@@ -638,7 +658,7 @@ public final class ModelEntry {
     int out = this.spec.outputDim();
     long added = spec.parameters(in, out);
     ServerLimits limits = registry.limits();
-    return replaceModel(true, () -> {
+    return replaceModel(() -> {
       if (expertNames.contains(spec.name())) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
       }
@@ -652,15 +672,21 @@ public final class ModelEntry {
             + " parameters (its open streams counted in), more than the limit of " + limits.maxParameters()
             + " per model");
       }
-      registry.checkBudget(added);
-      dev.auramoe.experts.Expert e;
+      // Reserved before anything is allocated; settled by swap, given back here if it fails first.
+      registry.reserve(added);
       try {
-        e = spec.build(in, out);
-      } catch (IllegalArgumentException ex) {
-        throw ApiException.badRequest("invalid expert: " + ex.getMessage());
+        dev.auramoe.experts.Expert e;
+        try {
+          e = spec.build(in, out);
+        } catch (IllegalArgumentException ex) {
+          throw ApiException.badRequest("invalid expert: " + ex.getMessage());
+        }
+        return new Replacement(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
+            model.withExpert(e), added);
+      } catch (RuntimeException | Error ex) {
+        registry.release(added);
+        throw ex;
       }
-      return new Replacement(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
-          model.withExpert(e));
     });
   }
 
@@ -674,14 +700,14 @@ public final class ModelEntry {
    *     remain, 503 when the journal has failed
    */
   public Changed<List<String>> removeExpert(String expert) {
-    return replaceModel(false, () -> {
+    return replaceModel(() -> {
       int i = requireExpert(expert);
       if (model.expertCount() - 1 < model.topK()) {
         throw ApiException.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
             + " to " + model.topK() + " experts and would have " + (model.expertCount() - 1));
       }
       return new Replacement(Operation.change(Operation.Type.EXPERT_REMOVE, name,
-          ModelRegistry.json(java.util.Map.of("name", expert))), model.withoutExpert(i));
+          ModelRegistry.json(java.util.Map.of("name", expert))), model.withoutExpert(i), 0);
     });
   }
 
@@ -694,13 +720,13 @@ public final class ModelEntry {
    */
   public Changed<List<String>> renameExpert(String expert, String newName) {
     ExpertSpec.checkName(newName);
-    return replaceModel(false, () -> {
+    return replaceModel(() -> {
       int i = requireExpert(expert);
       if (expertNames.contains(newName)) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + newName + "'");
       }
       return new Replacement(Operation.change(Operation.Type.EXPERT_RENAME, name,
-          ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName));
+          ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName), 0);
     });
   }
 
@@ -720,10 +746,28 @@ public final class ModelEntry {
 
   /**
    * What the model holds against the memory limits, in parameters: {@link #parameters()} and
-   * {@link ModelSpec#streamParameters()} per open stream.
+   * {@link ModelSpec#streamParameters()} per open stream, as last settled (exact whenever no change
+   * of this model is under way). Constant time; takes no lock.
    */
   public long heldParameters() {
-    return parameters() + model.streamCount() * spec.streamParameters();
+    return held;
+  }
+
+  /**
+   * Settles this model's share of the registry's running total after a change, under the
+   * sequencer: the change's reservation becomes part of the share, and the share is recounted from
+   * this model alone (its parameters and open streams). A deleted model's share was given back.
+   *
+   * @param reserved what the change reserved in the registry (0 for none)
+   */
+  private void settle(long reserved) {
+    if (deleted) {
+      registry.release(reserved);
+      return;
+    }
+    long now = parameters() + (long) model.streamCount() * spec.streamParameters();
+    registry.release(held + reserved - now);
+    held = now;
   }
 
   /** The expert names now, in index order. */
@@ -739,8 +783,11 @@ public final class ModelEntry {
     return i;
   }
 
-  /** A replacement of the model (a change of the expert set, a restore): its operation and the new model. */
-  private record Replacement(Operation op, MixtureOfExperts next) {}
+  /**
+   * A replacement of the model (a change of the expert set, a restore): its operation, the new model
+   * and the parameters reserved for it in the registry's budget.
+   */
+  private record Replacement(Operation op, MixtureOfExperts next, long reserved) {}
 
   /**
    * Replaces the model. Under the sequencer, {@code change} checks the request against the live
@@ -748,20 +795,13 @@ public final class ModelEntry {
    * logged (the new model is closed if the log refuses it), then the new model takes the old one's
    * place. Outside the lock the old model is closed and the operation awaited until durable.
    *
-   * @param budgeted whether the change adds parameters: then it runs under the registry's creation
-   *     lock (taken before the sequencer, in the order deletion takes them), so that the budget it
-   *     checks is not taken by another change at the same time
+   * A change that adds parameters reserves them in {@code change} (giving them back if it throws);
+   * the model's share of the budget is settled once the new model is in place, or the old one kept.
+   *
    * @return the sequence number and the expert names right after the change
    */
-  private Changed<List<String>> replaceModel(boolean budgeted, java.util.function.Supplier<Replacement> change) {
-    Swapped s;
-    if (budgeted) {
-      synchronized (registry.creationLock()) {
-        s = swap(change);
-      }
-    } else {
-      s = swap(change);
-    }
+  private Changed<List<String>> replaceModel(java.util.function.Supplier<Replacement> change) {
+    Swapped s = swap(change);
     s.old().close();
     after();
     return new Changed<>(awaitDurable(s.durable()), s.names());
@@ -770,10 +810,11 @@ public final class ModelEntry {
   private record Swapped(MixtureOfExperts old, CompletableFuture<Long> durable, List<String> names) {}
 
   private Swapped swap(java.util.function.Supplier<Replacement> change) {
+    Replacement c = null;
     sequencer.lock();
     try {
       requireLive();
-      Replacement c = change.get();
+      c = change.get();
       CompletableFuture<Long> durable;
       try {
         durable = log(c.op());
@@ -788,6 +829,7 @@ public final class ModelEntry {
     } catch (Error e) {
       throw wedge(e);
     } finally {
+      settle(c == null ? 0 : c.reserved());
       unlockSequencer();
     }
   }
@@ -854,7 +896,7 @@ public final class ModelEntry {
    * @throws ApiException 404 for an unknown stream
    */
   public void requireStream(String stream) {
-    if (!model.touchStream(stream, System.nanoTime())) {
+    if (!model.touchStream(stream, registry.now())) {
       throw unknownStream(stream);
     }
   }
