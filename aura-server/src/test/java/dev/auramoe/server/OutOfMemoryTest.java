@@ -100,6 +100,80 @@ class OutOfMemoryTest {
     }
   }
 
+  /**
+   * A journal that writes each operation's encoding: while armed, it runs out of memory where the
+   * encoding is made, ahead of the append ({@link #encodes}) or, when the caller did not encode
+   * ahead, inside the append after the operation was handed over.
+   */
+  private static final class EncodingJournal implements OperationJournal {
+    final AtomicLong seq = new AtomicLong();
+    volatile boolean armed;
+
+    @Override
+    public boolean encodes() {
+      if (armed) {
+        throw new OutOfMemoryError("Java heap space (test, encoding)");
+      }
+      return true;
+    }
+
+    @Override
+    public CompletableFuture<Long> append(Operation op) {
+      return append(op, null);
+    }
+
+    @Override
+    public CompletableFuture<Long> append(Operation op, byte[] encoded) {
+      if (encoded == null && armed) {
+        throw new OutOfMemoryError("Java heap space (test, encoding in the journal)");
+      }
+      return CompletableFuture.completedFuture(seq.incrementAndGet());
+    }
+  }
+
+  /**
+   * Every operation of a model is encoded before it is logged, so an out-of-memory while encoding
+   * one changes nothing and wedges nothing: 503, DEGRADED, and the model goes on. Stream, settings
+   * and expert operations used to be encoded inside the journal's append, after the model had
+   * counted them as logged, and such an error wedged the model.
+   */
+  @Test
+  void anOutOfMemoryWhileEncodingAnyOperationChangesNothingAndWedgesNothing() {
+    EncodingJournal journal = new EncodingJournal();
+    try (RoutingServer server = RoutingServer.builder().port(0).journal(journal).build().start()) {
+      TestClient c = new TestClient(server.port());
+      assertThat(c.postJson("/v1/models", Map.of("name", "m", "inputDim", 2, "experts", 3, "hidden", 4)).status())
+          .isEqualTo(201);
+      assertThat(c.put("/v1/models/m/streams/open").status()).isEqualTo(201);
+      Map<String, java.util.function.Supplier<TestClient.Response>> requests = new java.util.LinkedHashMap<>();
+      requests.put("stream open", () -> c.put("/v1/models/m/streams/s"));
+      requests.put("stream reset", () -> c.post("/v1/models/m/streams/open/reset", null));
+      requests.put("stream close", () -> c.delete("/v1/models/m/streams/open"));
+      requests.put("configure", () -> c.send("PATCH", "/v1/models/m", "{\"temperature\": 0.5}"));
+      requests.put("expert add", () -> c.postJson("/v1/models/m/experts", Map.of("name", "x")));
+      requests.put("expert rename", () -> c.send("PATCH", "/v1/models/m/experts/e0", "{\"name\": \"y\"}"));
+      requests.put("expert remove", () -> c.delete("/v1/models/m/experts/e1"));
+      requests.put("route", () -> c.postJson("/v1/models/m/route", X));
+      requests.put("learn", () -> c.postJson("/v1/models/m/learn", Map.of("x", List.of(1, 2), "y", List.of(1))));
+      for (Map.Entry<String, java.util.function.Supplier<TestClient.Response>> r : requests.entrySet()) {
+        String digest = c.digest("m");
+        journal.armed = true;
+        TestClient.Response refused = r.getValue().get();
+        journal.armed = false;
+        assertThat(refused.status()).as("%s: %s", r.getKey(), refused.body()).isEqualTo(503);
+        assertThat(server.registry().get("m").wedged()).as(r.getKey()).isNull();
+        TestClient.Response health = c.get("/health");
+        assertThat(health.json().get("status").asText()).as("%s: %s", r.getKey(), health.body())
+            .isEqualTo("DEGRADED");
+        assertThat(c.digest("m")).as("%s changed nothing", r.getKey()).isEqualTo(digest);
+      }
+      for (java.util.function.Supplier<TestClient.Response> r : requests.values()) {
+        assertThat(r.get().status()).as("the model goes on").isBetween(200, 201);
+      }
+      assertThat(c.get("/v1/models/m").json().get("expertNames").toString()).isEqualTo("[\"y\",\"e2\",\"x\"]");
+    }
+  }
+
   private static void create(TestClient c, String name) {
     TestClient.Response r = c.postJson("/v1/models", Map.of("name", name, "inputDim", 2, "experts", 2, "hidden", 4));
     assertThat(r.status()).as(r.body()).isEqualTo(201);

@@ -104,7 +104,10 @@ public final class ModelEntry {
    * null: then the model in memory may differ from what the log says, and it refuses every request.
    */
   private volatile Throwable wedgedBy;
-  /** Whether the operation under the sequencer was logged (set by log, cleared by unlockSequencer). */
+  /**
+   * Whether an operation under the sequencer was logged and not yet applied completely (set by log,
+   * cleared once it is applied and by unlockSequencer).
+   */
   private boolean applying;
 
   private record Digest(long version, String hex) {}
@@ -410,6 +413,9 @@ public final class ModelEntry {
    */
   public void openStream(String stream) {
     checkStreamId(stream);
+    OperationJournal journal = registry.journal();
+    Operation op = Operation.stream(Operation.Type.STREAM_OPEN, name, stream);
+    byte[] encoded = encodeAhead(journal, op);
     // Neither the creation lock nor any other model's lock: the budget is a reservation in the
     // registry's running total (see the class documentation).
     long reserved = 0;
@@ -421,7 +427,7 @@ public final class ModelEntry {
       }
       long now = registry.now();
       reserved = registry.budgetEnforced() ? makeRoom(now) : 0;
-      log(Operation.stream(Operation.Type.STREAM_OPEN, name, stream));
+      log(journal, op, encoded, REFUSED);
       model.openStream(stream);
       model.touchStream(stream, now);
     } catch (Error e) {
@@ -471,7 +477,7 @@ public final class ModelEntry {
           + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + idle.toSeconds()
           + " s: try again in about " + waitSeconds + " s, or close a stream");
     }
-    closeLocked(Operation.Type.STREAM_EVICT, lru);
+    closeLocked(registry.journal(), Operation.stream(Operation.Type.STREAM_EVICT, name, lru), null);
     return 0;
   }
 
@@ -533,10 +539,13 @@ public final class ModelEntry {
     if (MixtureOfExperts.DEFAULT_STREAM.equals(stream)) {
       throw ApiException.badRequest("the default stream cannot be closed");
     }
+    OperationJournal journal = registry.journal();
+    Operation op = Operation.stream(type, name, stream);
+    byte[] encoded = encodeAhead(journal, op);
     sequencer.lock();
     try {
       requireLive(stream);
-      closeLocked(type, stream);
+      closeLocked(journal, op, encoded);
     } catch (Error e) {
       throw wedge(e);
     } finally {
@@ -546,13 +555,20 @@ public final class ModelEntry {
     after();
   }
 
-  /** Logs and applies a STREAM_CLOSE or STREAM_EVICT of an open stream; call under the sequencer. */
-  private void closeLocked(Operation.Type type, String stream) {
-    log(Operation.stream(type, name, stream));
-    model.closeStream(stream);
-    if (type == Operation.Type.STREAM_EVICT) {
+  /**
+   * Logs and applies a STREAM_CLOSE or STREAM_EVICT of an open stream; call under the sequencer.
+   * Once it returns the operation is applied completely, so an error after it (in an operation that
+   * follows, such as the open an eviction made room for) does not leave the model wedged.
+   *
+   * @param encoded the operation's encoding, or null to encode it here (before it is logged)
+   */
+  private void closeLocked(OperationJournal journal, Operation op, byte[] encoded) {
+    log(journal, op, encoded == null ? encodeAhead(journal, op) : encoded, REFUSED);
+    model.closeStream(op.stream());
+    if (op.type() == Operation.Type.STREAM_EVICT) {
       evicted++;
     }
+    applying = false;
   }
 
   /**
@@ -561,10 +577,13 @@ public final class ModelEntry {
    * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
    */
   public void resetStream(String stream) {
+    OperationJournal journal = registry.journal();
+    Operation op = Operation.stream(Operation.Type.STREAM_RESET, name, stream);
+    byte[] encoded = encodeAhead(journal, op);
     sequencer.lock();
     try {
       requireLive(stream);
-      log(Operation.stream(Operation.Type.STREAM_RESET, name, stream));
+      log(journal, op, encoded, REFUSED);
       model.resetStream(stream);
     } catch (Error e) {
       throw wedge(e);
@@ -972,13 +991,20 @@ public final class ModelEntry {
 
   private static final String REFUSED = "the operation log has failed; nothing was changed";
 
+  /**
+   * Logs an operation known only under the sequencer, encoding it first: an error while it is
+   * encoded (an out-of-memory) leaves nothing logged and the model as it was, not wedged.
+   */
   private CompletableFuture<Long> log(Operation op) {
-    return log(registry.journal(), op, null, REFUSED);
+    OperationJournal journal = registry.journal();
+    return log(journal, op, encodeAhead(journal, op), REFUSED);
   }
 
   /**
-   * The operation's encoding when the journal writes one, computed before the sequencer is taken so
-   * that the lock covers only queueing the record (its order in the log is still fixed under the lock).
+   * The operation's encoding when the journal writes one, computed before the operation is logged:
+   * an error while encoding then changes nothing and wedges nothing. Operations known before the
+   * sequencer is taken are encoded before it, so that the lock covers only queueing the record
+   * (its order in the log is still fixed under the lock).
    */
   private static byte[] encodeAhead(OperationJournal journal, Operation op) {
     return journal.encodes() ? op.encode() : null;
