@@ -165,6 +165,49 @@ class StreamLimitsTest {
   }
 
   /**
+   * A cap lowered at a restart is reached at the next open: it evicts the least recently used
+   * streams until the model is one under its cap (each eviction logged), where it used to evict
+   * one per open and never bring the count down.
+   */
+  @Test
+  void aCapLoweredAtARestartIsReachedAtTheNextOpen() {
+    Path data = tmp.resolve("lowered");
+    ServerLimits six = ServerLimits.DEFAULT.withMaxStreams(6).withStreamIdleEviction(Duration.ZERO);
+    try (RoutingServer server = RoutingServer.builder().port(0).limits(six).dataDir(data).build().start()) {
+      TestClient c = new TestClient(server.port());
+      create(c);
+      for (String s : List.of("a", "b", "c", "d", "e")) {
+        assertThat(c.put("/v1/models/m/streams/" + s).status()).isEqualTo(201);
+      }
+    }
+    ServerLimits three = six.withMaxStreams(3);
+    String digest;
+    try (RoutingServer server = RoutingServer.builder().port(0).limits(three).dataDir(data).build().start()) {
+      TestClient c = new TestClient(server.port());
+      assertThat(c.get("/v1/models/m/stats").json().at("/streams/open").asInt()).isEqualTo(6);
+      assertThat(c.postJson("/v1/models/m/route", Map.of("x", List.of(1, 2), "stream", "b")).status()).isEqualTo(200);
+      TestClient.Response opened = c.put("/v1/models/m/streams/f");
+      assertThat(opened.status()).as(opened.body()).isEqualTo(201);
+      JsonNode streams = c.get("/v1/models/m/stats").json().get("streams");
+      assertThat(streams.get("open").asInt()).isEqualTo(3);
+      assertThat(streams.get("evicted").asLong()).isEqualTo(4);
+      List<String> left = new ArrayList<>();
+      c.get("/v1/models/m/streams").json().get("streams").forEach(n -> left.add(n.asText()));
+      assertThat(left).as("b was used last before the open").containsExactlyInAnyOrder("default", "b", "f");
+      TestClient.Response next = c.put("/v1/models/m/streams/g");
+      assertThat(next.status()).as(next.body()).isEqualTo(201);
+      assertThat(c.get("/v1/models/m/stats").json().at("/streams/evicted").asLong()).as("one per open at the cap")
+          .isEqualTo(5);
+      digest = c.digest("m");
+    }
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      TestClient c = new TestClient(server.port());
+      assertThat(c.digest("m")).as("the evictions were logged and replayed").isEqualTo(digest);
+      assertThat(c.get("/v1/models/m/stats").json().at("/streams/open").asInt()).isEqualTo(3);
+    }
+  }
+
+  /**
    * A log of 100,000 stream opens recovers, and its replay allocates memory linear in the log: the
    * quadratic replay copied every open stream's id for each operation, about 20 GB for this log.
    */

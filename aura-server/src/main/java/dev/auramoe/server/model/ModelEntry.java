@@ -441,23 +441,32 @@ public final class ModelEntry {
 
   /**
    * Makes room for one more stream, under the sequencer: reserves its parameters in the budget, or
-   * evicts the least recently used stream, whose share the new one then takes.
+   * evicts least recently used streams, whose share the new one then takes. At the model's
+   * {@linkplain #streamCap() cap} it evicts enough to end one under it, so a cap lowered at a restart
+   * is reached at the next open (one stream per open when the cap holds); when the server's budget
+   * has no room it evicts one, so the open does not add to what the models hold. Each eviction is
+   * logged; all of them must be idle long enough, or none is evicted.
    *
-   * @return the parameters reserved (0 when a stream was evicted instead)
-   * @throws ApiException 409 or 429 when there is no room and nothing may be evicted
+   * @return the parameters reserved (0 when streams were evicted instead)
+   * @throws ApiException 409 or 429 when there is no room and not enough streams may be evicted
    */
   private long makeRoom(long now) {
     int open = model.streamCount();
+    int cap = streamCap();
     ServerLimits limits = registry.limits();
     long perStream = spec.streamParameters();
     String full;
-    if (open >= streamCap()) {
-      full = "model '" + name + "' holds " + open + " open streams, its most (" + (open >= limits.maxStreams()
-          && limits.maxStreams() > 0 ? "the server's stream limit per model" : "as many as its parameter limit of "
-          + limits.maxParameters() + " leaves room for, at " + perStream + " per stream") + ")";
+    int evict;
+    if (open >= cap) {
+      evict = open - cap + 1;
+      full = "model '" + name + "' holds " + open + " open streams, " + (open == cap ? "its most" : "more than its most"
+          + " of " + cap) + " (" + (cap >= limits.maxStreams() && limits.maxStreams() > 0
+          ? "the server's stream limit per model" : "as many as its parameter limit of " + limits.maxParameters()
+          + " leaves room for, at " + perStream + " per stream") + ")";
     } else if (registry.tryReserve(perStream)) {
       return perStream;
     } else {
+      evict = 1;
       full = "another stream would take the server over its memory budget: the models hold "
           + registry.heldParameters() + " parameters (open streams counted in, " + perStream + " per stream of this"
           + " model), and this server's budget is " + registry.budget() + " (one per 32 bytes of heap)";
@@ -466,18 +475,24 @@ public final class ModelEntry {
     if (idle == null) {
       throw ApiException.conflict(full + "; close a stream first (this server does not evict idle streams)");
     }
-    String lru = model.leastRecentlyUsedStream();
-    if (lru == null) {
-      throw ApiException.conflict(full + "; there is no stream to evict but the default one");
+    long lastUse = model.latestStampOfLeastRecentlyUsed(evict);
+    if (lastUse == Long.MIN_VALUE) {
+      throw ApiException.conflict(full + "; " + (evict == 1 ? "there is no stream to evict but the default one"
+          : "it would have to evict " + evict + " streams and holds only " + (open - 1) + " but the default one"));
     }
-    long idleNanos = now - model.streamStamp(lru);
+    long idleNanos = now - lastUse;
     if (idleNanos < idle.toNanos()) {
       long waitSeconds = Math.max(1, (idle.toNanos() - idleNanos + 999_999_999L) / 1_000_000_000L);
-      throw new ApiException(429, full + "; the least recently used stream was used "
+      throw new ApiException(429, full + "; " + (evict == 1 ? "the least recently used stream"
+          : "the busiest of the " + evict + " least recently used streams, which it would have to evict,") + " was used "
           + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + idle.toSeconds()
           + " s: try again in about " + waitSeconds + " s, or close a stream");
     }
-    closeLocked(registry.journal(), Operation.stream(Operation.Type.STREAM_EVICT, name, lru), null);
+    OperationJournal journal = registry.journal();
+    for (int i = 0; i < evict; i++) {
+      String lru = model.leastRecentlyUsedStream();
+      closeLocked(journal, Operation.stream(Operation.Type.STREAM_EVICT, name, lru), null);
+    }
     return 0;
   }
 
