@@ -208,6 +208,50 @@ class StreamLimitsTest {
   }
 
   /**
+   * A restore keeps the streams' recency: streams used just before it are not idle after it, and a
+   * stream only the snapshot holds counts as used at the restore. A restored model's streams used to
+   * count as idle since the model was made, so the next open at the cap evicted a stream in use.
+   * The registry's clock is the test's, so no time passes but what the test says.
+   */
+  @Test
+  void aRestoreKeepsTheStreamsRecency() throws Exception {
+    java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+    long second = 1_000_000_000L;
+    ServerLimits limits = ServerLimits.DEFAULT.withMaxStreams(4).withStreamIdleEviction(Duration.ofSeconds(5));
+    try (ModelRegistry registry = new ModelRegistry(limits, ModelRegistry.parameterBudget(), clock::get);
+        dev.auramoe.server.persist.DataStore store = dev.auramoe.server.persist.DataStore.open(tmp.resolve("restore"),
+            registry, dev.auramoe.server.wal.WalOptions.DEFAULTS, Long.MAX_VALUE)) {
+      ModelEntry e = registry.create(SPEC);
+      clock.set(100 * second);
+      for (String s : List.of("a", "b", "x")) {
+        e.openStream(s);
+      }
+      store.snapshot("m"); // default, a, b, x
+      e.closeStream("x");
+      clock.set(200 * second);
+      float[] x = {1, 2};
+      e.route("a", x);
+      e.route("b", x);
+      store.restore("m");
+      assertThat(e.streamCount()).isEqualTo(4);
+      assertThat(e.model().leastRecentlyUsedStream()).isEqualTo("a");
+      assertThat(e.model().streamStamp("x")).as("only in the snapshot: used at the restore").isEqualTo(200 * second);
+      try {
+        e.openStream("c");
+        org.junit.jupiter.api.Assertions.fail("opened c by evicting a stream used at the restore");
+      } catch (dev.auramoe.server.ApiException busy) {
+        assertThat(busy.status()).as(busy.getMessage()).isEqualTo(429);
+      }
+      clock.set(206 * second);
+      e.route("b", x);
+      e.openStream("c");
+      assertThat(e.evictedStreams()).isEqualTo(1);
+      assertThat(e.model().hasStream("a")).as("a, idle for 6 s, was the least recently used").isFalse();
+      assertThat(e.model().hasStream("x")).isTrue();
+    }
+  }
+
+  /**
    * A log of 100,000 stream opens recovers, and its replay allocates memory linear in the log: the
    * quadratic replay copied every open stream's id for each operation, about 20 GB for this log.
    */

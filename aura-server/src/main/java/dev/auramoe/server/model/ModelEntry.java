@@ -610,6 +610,9 @@ public final class ModelEntry {
 
   /**
    * Replaces the model by a snapshot of it (loaded by the caller), logging a RESTORE operation first.
+   * The streams keep their recency (see {@link MixtureOfExperts#copyStreamRecency}): a stream the
+   * snapshot holds keeps the last use it had before the restore, and one only the snapshot holds
+   * counts as used at the restore, so a restore makes no stream in use look idle to eviction.
    *
    * @param loaded the snapshot's model, of this entry's spec
    * @param snapshotSeq the log sequence number the snapshot covers
@@ -619,7 +622,12 @@ public final class ModelEntry {
   public void restore(MixtureOfExperts loaded, long snapshotSeq) {
     // Answered only once durable, as learns and deletions are: a restore a client saw succeed must
     // survive a crash.
-    replaceModel(() -> new Replacement(Operation.restore(name, snapshotSeq), loaded, 0));
+    replaceModel(() -> {
+      // Recency is bookkeeping, not state: the streams in use before the restore stay the most
+      // recently used ones; streams only the snapshot holds count as used now.
+      loaded.copyStreamRecency(model, registry.now());
+      return new Replacement(Operation.restore(name, snapshotSeq), loaded, 0);
+    });
   }
 
 
