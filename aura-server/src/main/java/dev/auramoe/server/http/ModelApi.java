@@ -110,8 +110,8 @@ public final class ModelApi {
   /**
    * {@code GET /v1/models/{name}}: configuration, settings, streams and counters, read without
    * holding the model's lock for longer than reading a counter; with {@code digest} also the
-   * digest of the model's state, which copies the whole state once per version of it (see
-   * {@link ModelEntry#digest()}).
+   * digest of the model's state, which copies the whole state once per version of it, paced so that
+   * such reads wait rather than the model's writes (see {@link ModelEntry#digest()}).
    *
    * @param digest the {@code digest} query parameter: "true", "false" or null (false)
    */

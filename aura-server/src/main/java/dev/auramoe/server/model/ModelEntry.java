@@ -92,6 +92,10 @@ public final class ModelEntry {
   private volatile Digest digest;
   /** Held while a digest is computed, so that each version's is computed once, outside the sequencer. */
   private final ReentrantLock digestLock = new ReentrantLock();
+  /** When the last copy of the state for a digest ended, in the registry's clock (guarded by digestLock). */
+  private long lastCopyEnd;
+  /** How long that copy held the sequencer, in nanoseconds, or -1 before the first (guarded by digestLock). */
+  private long lastCopyNanos = -1;
   /** Streams closed to make room for others (written under the sequencer). */
   private volatile long evicted;
   /**
@@ -885,10 +889,25 @@ public final class ModelEntry {
   }
 
   /**
-   * The digest of the model's state ({@link MixtureOfExperts#digest()}), computed at most once per
-   * version of the state (every logged operation makes a new one). Only the copy of the state
-   * holds the sequencer; hashing it does not, and concurrent readers of one version wait for one
-   * computation, not for the model's lock.
+   * A copy of the state for a digest starts no sooner than this many times its previous copy's
+   * duration after that copy ended, so digests hold the sequencer at most 1/(1 + this) of the time.
+   */
+  public static final int DIGEST_PACE = 20;
+
+  /** The longest a reader parks at once while it waits for its turn to copy (it then looks at the clock again). */
+  private static final long DIGEST_PARK_NANOS = 10_000_000;
+
+  /**
+   * The digest of the model's state ({@link MixtureOfExperts#digest()}) at the version it has when
+   * the state is copied: exact, computed at most once per version of the state (every logged
+   * operation makes a new one). Only the copy of the state holds the sequencer; hashing it does not.
+   *
+   * <p>Readers wait, not writers: copies of the state are paced so that a loop of digest reads
+   * beside writes cannot hold the model for more than a small share of the time. After a copy that
+   * held the sequencer for {@code c}, the next copy starts no sooner than {@value #DIGEST_PACE}
+   * {@code c} later (on the registry's clock), so copies take at most 1/21 of the model's time; a reader of a newer version waits for that moment holding only the digest
+   * lock, and concurrent readers of one version wait for one computation. A 17 MB model whose copy
+   * takes 13 ms gets a fresh digest at most every 0.27 s or so; a small one's wait is microseconds.
    *
    * @throws ApiException 404 when the model was deleted, 503 when it is {@linkplain #wedged() wedged}
    */
@@ -903,21 +922,44 @@ public final class ModelEntry {
       if (d != null && d.version() == version) {
         return d.hex();
       }
+      awaitCopyTurn();
       long at;
       byte[] state;
       lockSequencer();
       try {
         requireLive();
+        long t0 = System.nanoTime();
         at = version;
         state = Snapshots.state(model);
+        lastCopyNanos = System.nanoTime() - t0;
       } finally {
         unlockSequencer();
       }
+      lastCopyEnd = registry.now();
       String hex = Snapshots.digest(state);
       digest = new Digest(at, hex);
       return hex;
     } finally {
       digestLock.unlock();
+    }
+  }
+
+  /**
+   * Waits, holding the digest lock and nothing else, until {@value #DIGEST_PACE} times the last
+   * copy's duration has passed since it ended (the copy's duration is measured with
+   * {@link System#nanoTime()}, the moment on the registry's clock, the same clock but in tests).
+   * An interrupted reader stops waiting.
+   */
+  private void awaitCopyTurn() {
+    if (lastCopyNanos < 0) {
+      return;
+    }
+    long due = lastCopyEnd + DIGEST_PACE * lastCopyNanos;
+    for (long now = registry.now(); now - due < 0; now = registry.now()) {
+      if (Thread.currentThread().isInterrupted()) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(due - now, DIGEST_PARK_NANOS));
     }
   }
 
