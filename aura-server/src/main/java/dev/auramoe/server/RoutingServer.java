@@ -54,7 +54,7 @@ import java.util.Objects;
  * POST   /v1/models/{name}/route[/batch]           {"x":[..]} / {"xs":[[..],..]}, optional "stream"
  * POST   /v1/models/{name}/predict[/batch]         prediction and experts
  * POST   /v1/models/{name}/learn[/batch]           {"x","y"} / {"xs","ys"}: prediction before learning, error
- * GET    /v1/models/{name}/streams                 open streams
+ * GET    /v1/models/{name}/streams[?after&amp;limit]  a page of the open streams in id order, and the next page's "after"
  * PUT    /v1/models/{name}/streams/{stream}        open a stream (201; 409 if open; 409/429 if full)
  * DELETE /v1/models/{name}/streams/{stream}        close a stream
  * POST   /v1/models/{name}/streams/{stream}/reset  zero a stream's cell state
@@ -360,7 +360,8 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.POST, MODEL + "/predict/batch", null, req -> api.predictBatch(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn", null, req -> api.learn(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn/batch", null, req -> api.learnBatch(name(req), body(req)));
-    route(r, Method.GET, MODEL + "/streams", null, req -> api.streams(name(req)));
+    route(r, Method.GET, MODEL + "/streams", null, req -> api.streams(name(req),
+        req.query().first("after").orElse(null), req.query().first("limit").orElse(null)));
     route(r, Method.PUT, STREAM, null, req -> api.openStream(name(req), param(req, "stream")));
     route(r, Method.DELETE, STREAM, null, req -> api.closeStream(name(req), param(req, "stream")));
     route(r, Method.POST, STREAM + "/reset", null, req -> api.resetStream(name(req), param(req, "stream")));

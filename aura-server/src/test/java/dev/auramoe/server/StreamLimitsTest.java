@@ -79,7 +79,7 @@ class StreamLimitsTest {
       assertThat(opened.status()).as(opened.body()).isEqualTo(201);
       assertThat(c.get("/v1/models/m/streams").json().get("streams").toString())
           .as("b was the least recently used: a was routed after it was opened")
-          .isEqualTo("[\"default\",\"a\",\"c\",\"d\"]");
+          .isEqualTo("[\"a\",\"c\",\"d\",\"default\"]");
       assertThat(c.postJson("/v1/models/m/route", Map.of("x", List.of(1, 2), "stream", "b")).status()).isEqualTo(404);
       JsonNode streams = c.get("/v1/models/m/stats").json().get("streams");
       assertThat(streams.get("open").asInt()).isEqualTo(4);

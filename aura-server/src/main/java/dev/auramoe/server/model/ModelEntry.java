@@ -968,9 +968,13 @@ public final class ModelEntry {
     return version;
   }
 
-  /** Open streams in opening order: a copy, in time and memory linear in their number. */
-  public List<String> streams() {
-    return model.streams();
+  /**
+   * A page of the open streams in id order (see {@link MixtureOfExperts#streams(String, int)}): up to
+   * {@code limit} ids greater than {@code after} (from the first when null), which need not be open.
+   * Holds the model's lock for time in log(streams) + limit, and copies only the page.
+   */
+  public List<String> streams(String after, int limit) {
+    return model.streams(after, limit);
   }
 
   /**
