@@ -39,7 +39,7 @@ import java.util.Objects;
  * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...};
  *                                                  503 {"status":"DOWN","reason"} once the operation log has failed
  *                                                  or a model is wedged, {"status":"DEGRADED","reason"} after an
- *                                                  out-of-memory that harmed no model
+ *                                                  out-of-memory that harmed no model, or while periodic snapshots fail
  * GET    /metrics                                  Prometheus text format 0.0.4
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
@@ -283,18 +283,24 @@ public final class RoutingServer implements AutoCloseable {
   /**
    * UP; DOWN (503) when the log has failed or a model is {@linkplain dev.auramoe.server.model.ModelEntry#wedged() wedged}, as
    * only a restart recovers either; DEGRADED (200) once the server ran out of memory without
-   * harm to the models' state, with the reason and the time.
+   * harm to the models' state, or while periodic snapshots fail ({@link DataStore#snapshotTrouble()}),
+   * with the reason and the time.
    */
   private Reply health() {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("status", "UP");
     List<String> down = new ArrayList<>();
+    List<String> degraded = new ArrayList<>();
     DataStore s = store;
     if (s != null) {
       r.put("recovery", s.recovery());
       if (s.journal().failed()) {
         // Every changing request answers 503 until a restart recovers the log: tell the orchestrator.
         down.add("the operation log has failed; restart the server to recover");
+      }
+      String snapshots = s.snapshotTrouble();
+      if (snapshots != null) {
+        degraded.add(snapshots);
       }
     }
     for (var e : registry.list()) {
@@ -304,20 +310,20 @@ public final class RoutingServer implements AutoCloseable {
       }
     }
     OutOfMemoryError oom = outOfMemory;
-    String degraded = oom == null ? null : "the server ran out of memory (" + oom + ") at "
-        + java.time.Instant.ofEpochMilli(outOfMemoryAt) + " answering " + outOfMemoryIn + "; the request was"
-        + " refused with 503. Give the JVM more memory (-Xmx) or lower the limits, and restart the server";
+    if (oom != null) {
+      degraded.add("the server ran out of memory (" + oom + ") at " + java.time.Instant.ofEpochMilli(outOfMemoryAt)
+          + " answering " + outOfMemoryIn + "; the request was refused with 503. Give the JVM more memory (-Xmx) or"
+          + " lower the limits, and restart the server");
+    }
     if (!down.isEmpty()) {
       r.put("status", "DOWN");
-      if (degraded != null) {
-        down.add(degraded);
-      }
+      down.addAll(degraded);
       r.put("reason", String.join("; ", down));
       return new Reply(503, r, Reply.JSON);
     }
-    if (degraded != null) {
+    if (!degraded.isEmpty()) {
       r.put("status", "DEGRADED");
-      r.put("reason", degraded);
+      r.put("reason", String.join("; ", degraded));
     }
     return Reply.ok(r);
   }
