@@ -85,7 +85,7 @@ import java.util.Objects;
  * another method (with {@code Allow}); 409 for a taken name or a limit reached; 413 for a body or
  * batch over the limits ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 429
  * for a stream that cannot be opened yet (its model holds all the streams it may, none idle long
- * enough to evict); 503 when the learn journal fails, a model is wedged, or a request ran out of
+ * enough to evict), with {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of
  * memory. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
  * headers, bad Content-Length or Transfer-Encoding, 414, 431, a gzip or other coded body: 415, 501,
  * 505) answer the same JSON error; see {@link HttpLayer}. A 500 means a server fault and says nothing
@@ -446,6 +446,7 @@ public final class RoutingServer implements AutoCloseable {
       int status;
       byte[] body;
       String type = Reply.JSON;
+      long retryAfter = 0;
       try {
         checkToken(req);
         Reply reply = a.handle(req);
@@ -457,6 +458,7 @@ public final class RoutingServer implements AutoCloseable {
       } catch (ApiException e) {
         status = e.status();
         body = Reply.error(status, e.getMessage());
+        retryAfter = e.retryAfterSeconds();
       } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException | StackOverflowError e) {
         LOG.log(System.Logger.Level.ERROR, "fault in " + endpoint, e);
         status = 500;
@@ -477,6 +479,9 @@ public final class RoutingServer implements AutoCloseable {
       }
       if (status == 401) {
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+      }
+      if (retryAfter > 0) {
+        res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter));
       }
       if (status == 413) {
         // The rest of an oversized body is not read; closing the connection avoids reading it.

@@ -98,7 +98,11 @@ class StreamLimitsTest {
       create(c);
       assertThat(c.put("/v1/models/m/streams/a").status()).isEqualTo(201);
       String digest = c.digest("m");
-      ErrorsTest.assertError(c.put("/v1/models/m/streams/b"), 429, "try again in about");
+      TestClient.Response busyAnswer = c.put("/v1/models/m/streams/b");
+      ErrorsTest.assertError(busyAnswer, 429, "try again in about");
+      assertThat(busyAnswer.body()).contains("only once idle for 3600 s");
+      long retryAfter = Long.parseLong(busyAnswer.header("Retry-After"));
+      assertThat(retryAfter).as("seconds until a is idle long enough").isBetween(3000L, 3600L);
       assertThat(c.digest("m")).as("a refused open changes nothing").isEqualTo(digest);
       assertThat(c.get("/v1/models/m/stats").json().at("/streams/evicted").asLong()).isZero();
     }
@@ -251,6 +255,30 @@ class StreamLimitsTest {
     }
   }
 
+  /** An idle limit under a second is said as such, and Retry-After is at least one second. */
+  @Test
+  void aSubSecondIdleLimitIsSaidRightAndRetryAfterIsAtLeastASecond() {
+    ServerLimits limits = ServerLimits.DEFAULT.withMaxStreams(2).withStreamIdleEviction(Duration.ofMillis(500));
+    java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+    try (ModelRegistry registry = new ModelRegistry(limits, ModelRegistry.parameterBudget(), clock::get)) {
+      ModelEntry e = registry.create(SPEC);
+      e.openStream("a");
+      clock.addAndGet(200_000_000L);
+      try {
+        e.openStream("b");
+        org.junit.jupiter.api.Assertions.fail("b was opened");
+      } catch (dev.auramoe.server.ApiException busy) {
+        assertThat(busy.status()).isEqualTo(429);
+        assertThat(busy.getMessage()).contains("was used 200 ms ago").contains("only once idle for 0.5 s")
+            .contains("try again in a second");
+        assertThat(busy.retryAfterSeconds()).isEqualTo(1);
+      }
+      clock.addAndGet(300_000_000L);
+      e.openStream("b");
+      assertThat(e.evictedStreams()).isEqualTo(1);
+    }
+  }
+
   /**
    * A log of 100,000 stream opens recovers, and its replay allocates memory linear in the log: the
    * quadratic replay copied every open stream's id for each operation, about 20 GB for this log.
@@ -283,6 +311,7 @@ class StreamLimitsTest {
    * and stay UP.
    */
   @Test
+  @org.junit.jupiter.api.Timeout(value = 10, unit = TimeUnit.MINUTES)
   void floodingStreamOpensOnASmallHeapEndsInRefusalsNotAnOutOfMemory() throws Exception {
     String javaBin = ProcessHandle.current().info().command().orElseThrow();
     List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx32m"));
@@ -298,13 +327,27 @@ class StreamLimitsTest {
       int port;
       try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
           StandardCharsets.US_ASCII))) {
-        String line = in.readLine();
+        // A child that never starts must not hang the test: its line is awaited for a bounded time.
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+          try {
+            return in.readLine();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }, r -> Thread.ofPlatform().daemon().start(r));
+        String line;
+        try {
+          line = first.get(3, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new AssertionError("the child did not start within 3 minutes; stderr: " + Files.readString(err), e);
+        }
         assertThat(line).as("started; stderr: %s", Files.readString(err)).startsWith("PORT ");
         port = Integer.parseInt(line.substring(5).trim());
       }
       TestClient c = new TestClient(port);
       // hidden 768: the model counts about 600,000 parameters and each stream 832 against a budget of about a
-      // million (32 MiB / 32), so that about 500 opens reach it.
+      // million (32 MiB / 32), so that about 500 opens reach it. The child evicts only streams idle for a
+      // day, so however slowly the opens run, none is evicted and the budget refuses one.
       TestClient.Response created = c.postJson("/v1/models", Map.of("name", "m", "inputDim", 4, "hidden", 768));
       assertThat(created.status()).as(created.body()).isEqualTo(201);
       TestClient.Response refused = null;

@@ -487,10 +487,11 @@ public final class ModelEntry {
     long idleNanos = now - lastUse;
     if (idleNanos < idle.toNanos()) {
       long waitSeconds = Math.max(1, (idle.toNanos() - idleNanos + 999_999_999L) / 1_000_000_000L);
-      throw new ApiException(429, full + "; " + (evict == 1 ? "the least recently used stream"
+      throw ApiException.tooManyRequests(full + "; " + (evict == 1 ? "the least recently used stream"
           : "the busiest of the " + evict + " least recently used streams, which it would have to evict,") + " was used "
-          + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + idle.toSeconds()
-          + " s: try again in about " + waitSeconds + " s, or close a stream");
+          + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + seconds(idle)
+          + " s: try again in " + (waitSeconds == 1 ? "a second" : "about " + waitSeconds + " s") + ", or close a stream",
+          waitSeconds);
     }
     OperationJournal journal = registry.journal();
     for (int i = 0; i < evict; i++) {
@@ -498,6 +499,11 @@ public final class ModelEntry {
       closeLocked(journal, Operation.stream(Operation.Type.STREAM_EVICT, name, lru), null);
     }
     return 0;
+  }
+
+  /** A duration in seconds, to the millisecond: "60", "0.5", "1.25". */
+  static String seconds(Duration d) {
+    return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
   }
 
   /**
