@@ -69,8 +69,9 @@ public final class ServeCommand implements Callable<Integer> {
       + "or a token under " + MIN_TOKEN_CHARS + " characters, gets a warning.")
   Path tokenFile;
 
-  @Option(names = "--token-reads", description = "Reads need the token too (every request but GET /health, which "
-      + "stays open for liveness probes). Needs --token-file.")
+  @Option(names = "--token-reads", description = "Reads need the token too. GET /health stays open for liveness "
+      + "probes, but without the token it answers only its status (UP, DEGRADED or DOWN; 503 when DOWN): the reason "
+      + "and the recovery report, which name models and files, need the token. Needs --token-file.")
   boolean tokenReads;
 
   @Option(names = "--max-streams", paramLabel = "N", description = "Most open streams per model (default: as many "

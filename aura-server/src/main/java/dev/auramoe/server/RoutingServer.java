@@ -37,6 +37,7 @@ import java.util.Objects;
  * <h2>Endpoints</h2>
  * <pre>
  * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...};
+ *                                                  with --token-reads, without the token, the status alone;
  *                                                  503 {"status":"DOWN","reason"} once the operation log has failed
  *                                                  or a model is wedged, {"status":"DEGRADED","reason"} after an
  *                                                  out-of-memory that harmed no model, or while periodic snapshots fail
@@ -284,8 +285,20 @@ public final class RoutingServer implements AutoCloseable {
    * UP; DOWN (503) when the log has failed or a model is {@linkplain dev.auramoe.server.model.ModelEntry#wedged() wedged}, as
    * only a restart recovers either; DEGRADED (200) once the server ran out of memory without
    * harm to the models' state, or while periodic snapshots fail ({@link DataStore#snapshotTrouble()}),
-   * with the reason and the time.
+   * with the reason and the time. Under {@link Builder#tokenReads} a request without the token gets
+   * the status alone (and the same HTTP status): the reason and the recovery report name models
+   * and files.
    */
+  private Reply health(ServerRequest req) {
+    Reply full = health();
+    if (token == null || !tokenReads || offersToken(req)) {
+      return full;
+    }
+    @SuppressWarnings("unchecked")
+    Object status = ((Map<String, Object>) full.body()).get("status");
+    return new Reply(full.status(), Map.of("status", status), Reply.JSON);
+  }
+
   private Reply health() {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("status", "UP");
@@ -347,7 +360,7 @@ public final class RoutingServer implements AutoCloseable {
   }
 
   private void routing(HttpRouting.Builder r) {
-    route(r, Method.GET, "/health", "GET /health", req -> health());
+    route(r, Method.GET, "/health", "GET /health", this::health);
     route(r, Method.GET, "/metrics", "GET /metrics",
         req -> new Reply(200, metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8"));
     route(r, Method.GET, "/openapi.json", "GET /openapi.json", req -> new Reply(200, openApi(), Reply.JSON));
@@ -496,9 +509,10 @@ public final class RoutingServer implements AutoCloseable {
    * With a token configured, every request that may change state (any method but GET and HEAD)
    * must carry {@code Authorization: Bearer <token>}, and so must reads when
    * {@link Builder#tokenReads} is set, but {@code GET /health}: orchestrators probe it without
-   * credentials, and it tells only whether the server is up and what recovery found. The
-   * comparison takes the same time whatever the first differing byte ({@link MessageDigest#isEqual}).
-   * Checked before anything else, so a refused request reads no body and changes nothing.
+   * credentials. It then answers a request without the token with its status alone (see
+   * {@link #health(ServerRequest)}). The comparison takes the same time whatever the first
+   * differing byte ({@link MessageDigest#isEqual}). Checked before anything else, so a refused
+   * request reads no body and changes nothing.
    */
   private void checkToken(ServerRequest req) {
     if (token == null) {
@@ -509,17 +523,25 @@ public final class RoutingServer implements AutoCloseable {
     if (read && (!tokenReads || req.path().path().equals("/health"))) {
       return;
     }
-    String given = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
-    if (given == null) {
+    if (req.headers().first(HeaderNames.AUTHORIZATION).isEmpty()) {
       throw new ApiException(401, "this server needs a bearer token (Authorization: Bearer <token>) to "
           + (read ? "read" : "change state"));
+    }
+    if (!offersToken(req)) {
+      throw new ApiException(401, "the bearer token is not valid");
+    }
+  }
+
+  /** Whether the request carries {@code Authorization: Bearer <the token>}; false without a token. */
+  private boolean offersToken(ServerRequest req) {
+    String given = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
+    if (token == null || given == null) {
+      return false;
     }
     // The scheme is case-insensitive (RFC 9110, section 11.1).
     boolean bearer = given.length() > 7 && given.regionMatches(true, 0, "Bearer ", 0, 7);
     byte[] offered = bearer ? given.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-    if (!MessageDigest.isEqual(offered, token)) {
-      throw new ApiException(401, "the bearer token is not valid");
-    }
+    return MessageDigest.isEqual(offered, token);
   }
 
   private static void send(ServerRequest req, ServerResponse res, int status, byte[] body, String type) {
@@ -664,8 +686,11 @@ public final class RoutingServer implements AutoCloseable {
     }
 
     /**
-     * Whether reads need the {@linkplain #token token} too: every request but {@code GET /health},
-     * which stays open for liveness probes (default false: reads need none). Needs a token.
+     * Whether reads need the {@linkplain #token token} too (default false: reads need none). Needs
+     * a token. {@code GET /health} stays open for liveness probes, but without the token it answers
+     * only {@code {"status": "UP" | "DEGRADED" | "DOWN"}} (with 200, or 503 when DOWN): its reason
+     * and the recovery report name models and files, and need the token (a wrong token gets the
+     * status alone too, never a 401, so a probe with a stale token does not fail).
      */
     public Builder tokenReads(boolean on) {
       this.tokenReads = on;
