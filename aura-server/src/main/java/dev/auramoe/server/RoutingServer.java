@@ -45,7 +45,9 @@ import java.util.Objects;
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
- * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest)
+ * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest: copies
+ *                                                  of the state are paced, so such reads wait, not writes; see
+ *                                                  {@link dev.auramoe.server.model.ModelEntry#digest()})
  * PATCH  /v1/models/{name}                         change settings {"temperature", "balance", ...} (logged)
  * DELETE /v1/models/{name}
  * GET    /v1/models/{name}/experts                 index, name, kind, hyper-parameters, selections, load
