@@ -32,7 +32,11 @@ import org.HdrHistogram.Histogram;
  *       quadratic).
  *   <li>Reads beside routes: routes on a large model ({@code --reads-hidden}) alone, then while
  *       another client reads its info in a loop, without and with {@code ?digest=true}.
+ *   <li>Opens beside another model's snapshots: stream opens on a small model alone, then while a
+ *       loop routes on the large model and snapshots it (each snapshot copies its state under its
+ *       lock): an open must not wait for another model.
  * </ol>
+ * The route part also times listing the streams of the model with many of them, a page at a time.
  */
 public final class StreamsBench {
 
@@ -47,6 +51,7 @@ public final class StreamsBench {
     int recoveries = Integer.parseInt(o.getOrDefault("recoveries", "5"));
     int readsHidden = Integer.parseInt(o.getOrDefault("reads-hidden", "2048"));
     int readRoutes = Integer.parseInt(o.getOrDefault("read-routes", "500"));
+    int opens = Integer.parseInt(o.getOrDefault("opens", "2000"));
     Path tmp = Files.createTempDirectory("aura-streams-bench");
     try {
       System.out.printf(Locale.ROOT, "machine: %s, %d CPUs, Java %s, max heap %d MiB%n", cpu(),
@@ -59,6 +64,9 @@ public final class StreamsBench {
       }
       if (readsHidden > 0) {
         reads(tmp.resolve("reads"), readsHidden, readRoutes);
+      }
+      if (readsHidden > 0 && opens > 0) {
+        opens(tmp.resolve("opens"), readsHidden, opens);
       }
     } finally {
       delete(tmp);
@@ -137,6 +145,33 @@ public final class StreamsBench {
           + "(target: at most 2)%n", streams + 1,
           (double) httpMany.getValueAtPercentile(50) / httpOne.getValueAtPercentile(50),
           (double) inMany.getValueAtPercentile(50) / inOne.getValueAtPercentile(50));
+      listing(http, base, streams);
+    }
+  }
+
+  /**
+   * Times GET /v1/models/many/streams: the first page (the default page size) and a page of 100 from
+   * the middle. A server that does not page answers every id each time.
+   */
+  private static void listing(HttpClient http, String base, int streams) throws Exception {
+    String middle = "s" + streams / 2;
+    String[] paths = {"/v1/models/many/streams", "/v1/models/many/streams?after=" + middle + "&limit=100"};
+    System.out.printf(Locale.ROOT, "%nlisting the streams of 'many' (%,d): 200 GETs each, after 50 to warm up%n",
+        streams + 1);
+    System.out.printf(Locale.ROOT, "%-52s %10s %10s %12s%n", "request", "p50 us", "p99 us", "bytes");
+    for (String path : paths) {
+      int bytes = 0;
+      for (int i = 0; i < 50; i++) {
+        bytes = send(http, base, "GET", path, null, 200).length();
+      }
+      Histogram h = histogram();
+      for (int i = 0; i < 200; i++) {
+        long t = System.nanoTime();
+        send(http, base, "GET", path, null, 200);
+        h.recordValue((System.nanoTime() - t) / 1000);
+      }
+      System.out.printf(Locale.ROOT, "%-52s %10d %10d %,12d%n", "GET " + path.replace("/v1/models/many", ""),
+          h.getValueAtPercentile(50), h.getValueAtPercentile(99), bytes);
     }
   }
 
@@ -273,6 +308,58 @@ public final class StreamsBench {
     }
   }
 
+  // ---------------------------------------------------------------- opens beside another model
+
+  /**
+   * Stream opens on a small model alone, then while another thread routes on a large model and
+   * snapshots it in a loop (each snapshot copies the large model's state under its lock), in
+   * process: an open on one model must not wait for another model's lock.
+   */
+  private static void opens(Path data, int hidden, int opens) throws Exception {
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).snapshotEvery(Long.MAX_VALUE)
+        .build().start()) {
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      String base = "http://127.0.0.1:" + server.port();
+      send(http, base, "POST", "/v1/models", "{\"name\": \"small\", \"inputDim\": " + INPUT + "}", 201);
+      send(http, base, "POST", "/v1/models", "{\"name\": \"big\", \"inputDim\": " + INPUT + ", \"hidden\": "
+          + hidden + "}", 201);
+      ModelEntry small = server.registry().get("small");
+      ModelEntry big = server.registry().get("big");
+      float[] x = new float[INPUT];
+      java.util.Arrays.fill(x, 0.5f);
+      for (int i = 0; i < opens; i++) { // warm-up (JIT), not reported
+        small.openStream("w" + i);
+        small.closeStream("w" + i);
+      }
+      System.out.printf(Locale.ROOT, "%nopens beside another model's snapshots: %d stream opens on model 'small', in "
+          + "process, alone and while a loop routes on 'big' (hidden %d) and snapshots it%n", opens, hidden);
+      System.out.printf(Locale.ROOT, "%-36s %10s %10s %10s %10s%n", "beside", "p50 us", "p99 us", "max us", "snapshots");
+      for (boolean loop : new boolean[] {false, true}) {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong snapshots = new java.util.concurrent.atomic.AtomicLong();
+        Thread t = Thread.ofPlatform().start(() -> {
+          while (loop && !stop.get()) {
+            big.route("default", x);
+            server.store().snapshot("big");
+            snapshots.incrementAndGet();
+          }
+        });
+        Histogram h = histogram();
+        for (int i = 0; i < opens; i++) {
+          String id = (loop ? "b" : "a") + i;
+          long s = System.nanoTime();
+          small.openStream(id);
+          h.recordValue((System.nanoTime() - s) / 1000);
+          Thread.sleep(1); // spread the opens over the loop's copies
+        }
+        stop.set(true);
+        t.join();
+        System.out.printf(Locale.ROOT, "%-36s %10d %10d %10d %10d%n", loop ? "routes and snapshots of 'big'" : "nothing",
+            h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue(), snapshots.get());
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   private static Map<String, String> options(String[] args) {
@@ -280,7 +367,7 @@ public final class StreamsBench {
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         throw new IllegalArgumentException("usage: [--streams N] [--routes R] [--rounds K] [--ops N] "
-            + "[--recoveries K] [--reads-hidden H] [--read-routes R]; got " + args[i]);
+            + "[--recoveries K] [--reads-hidden H] [--read-routes R] [--opens N]; got " + args[i]);
       }
       o.put(args[i].substring(2), args[++i]);
     }

@@ -380,6 +380,26 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
   }
 
+  /**
+   * A page of open stream ids in their natural (code unit) order: up to {@code limit} ids greater
+   * than {@code after}, or from the first when it is null. {@code after} need not be open, so a
+   * walk that passes each page's last id to the next lists every stream that stays open throughout
+   * exactly once. Takes time in log(streams) + limit and copies only the page.
+   *
+   * @throws IllegalArgumentException when limit is below 1
+   */
+  public List<String> streams(String after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+    }
+    lock.lock();
+    try {
+      return streams.idsAfter(after, limit);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Whether a stream is open; constant time. */
   public boolean hasStream(String id) {
     lock.lock();
@@ -433,6 +453,63 @@ public final class MixtureOfExperts implements AutoCloseable {
     try {
       StreamState s = streams.leastRecentlyUsed();
       return s == null ? null : s.id;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The latest {@linkplain #touchStream stamp} among the {@code n} least recently used streams (the
+   * default stream never counts), or {@link Long#MIN_VALUE} when fewer than {@code n} other streams
+   * are open: a caller that would evict those {@code n} learns how long the busiest of them has been
+   * idle. Takes time in n; allocates nothing.
+   *
+   * @throws IllegalArgumentException when n is below 1
+   */
+  public long latestStampOfLeastRecentlyUsed(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be >= 1, got " + n);
+    }
+    lock.lock();
+    try {
+      return streams.latestStampOfLeastRecentlyUsed(n);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Gives every open stream the {@linkplain #touchStream stamp} {@code stamp}, keeping their recency
+   * order: a caller that loaded the model counts its streams as used when it was loaded.
+   */
+  public void stampStreams(long stamp) {
+    lock.lock();
+    try {
+      streams.stampAll(stamp);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Takes over the recency of another model's streams (as a change of the expert set does): the
+   * streams both models hold get {@code from}'s order and stamps, and the streams only this model
+   * holds become the most recently used ones, with stamp {@code stamp}. For a model that replaces
+   * {@code from}, such as one loaded from a snapshot of it, so that the streams in use stay the
+   * most recently used ones. Takes time in the number of streams.
+   */
+  public void copyStreamRecency(MixtureOfExperts from, long stamp) {
+    if (from == this) {
+      return;
+    }
+    lock.lock();
+    try {
+      from.lock.lock();
+      try {
+        streams.copyRecency(from.streams, stamp, true);
+      } finally {
+        from.lock.unlock();
+      }
     } finally {
       lock.unlock();
     }

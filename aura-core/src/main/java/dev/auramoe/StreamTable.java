@@ -1,15 +1,19 @@
 package dev.auramoe;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 
 /**
  * The open streams of a model: looked up by id in constant time, listed in opening order (the order
- * snapshots write them in), and kept in a recency order for callers that bound the number of
- * streams and evict the least recently used one. Every operation is O(1) but listing; none
- * allocates but opening and listing. Not thread-safe: the model uses it under its lock.
+ * snapshots write them in) or page by page in id order, and kept in a recency order for callers
+ * that bound the number of streams and evict the least recently used one. Lookups and recency
+ * updates are O(1) and allocate nothing; opening and closing are O(log n) (the id index); a page
+ * of ids is O(log n + page). Not thread-safe: the model uses it under its lock.
  *
  * <p>The recency order is a doubly linked list threaded through the {@link MixtureOfExperts.StreamState}s
  * themselves, so keeping it costs no allocation per use. It holds every stream but the default one,
@@ -20,6 +24,11 @@ import java.util.Map;
 final class StreamTable {
 
   private final Map<String, MixtureOfExperts.StreamState> byId = new LinkedHashMap<>();
+  /**
+   * The ids in their natural order, for listing a page after a given id in O(log n + page) whether or
+   * not that id is still open (a walk over pages lists every stream that stays open once).
+   */
+  private final NavigableSet<String> sorted = new TreeSet<>();
   /** Least recently used end of the recency list (null when it is empty). */
   private MixtureOfExperts.StreamState oldest;
   /** Most recently used end of the recency list. */
@@ -43,6 +52,8 @@ final class StreamTable {
     MixtureOfExperts.StreamState old = byId.put(id, s);
     if (old != null) {
       unlink(old);
+    } else {
+      sorted.add(id);
     }
     if (!MixtureOfExperts.DEFAULT_STREAM.equals(id)) {
       linkNewest(s);
@@ -55,12 +66,14 @@ final class StreamTable {
     MixtureOfExperts.StreamState s = byId.remove(id);
     if (s != null) {
       unlink(s);
+      sorted.remove(id);
     }
     return s;
   }
 
   void clear() {
     byId.clear();
+    sorted.clear();
     oldest = null;
     newest = null;
   }
@@ -79,6 +92,21 @@ final class StreamTable {
     return List.copyOf(byId.keySet());
   }
 
+  /**
+   * Up to {@code limit} ids in their natural (code unit) order, each greater than {@code after}
+   * (from the first when null), copied. {@code after} need not be open.
+   */
+  List<String> idsAfter(String after, int limit) {
+    List<String> page = new ArrayList<>(Math.min(limit, sorted.size()));
+    for (String id : after == null ? sorted : sorted.tailSet(after, false)) {
+      if (page.size() == limit) {
+        break;
+      }
+      page.add(id);
+    }
+    return page;
+  }
+
   /** Moves a stream of this table to the recent end of the recency order and records {@code stamp}. */
   void touch(MixtureOfExperts.StreamState s, long stamp) {
     s.stamp = stamp;
@@ -94,13 +122,55 @@ final class StreamTable {
     return oldest;
   }
 
+  /**
+   * The latest stamp among the {@code n} least recently used streams (the default stream never
+   * counts), or {@link Long#MIN_VALUE} when fewer than {@code n} are in the recency order. O(n).
+   */
+  long latestStampOfLeastRecentlyUsed(int n) {
+    long latest = Long.MIN_VALUE;
+    MixtureOfExperts.StreamState s = oldest;
+    for (int i = 0; i < n; i++, s = s.newer) {
+      if (s == null) {
+        return Long.MIN_VALUE;
+      }
+      latest = Math.max(latest, s.stamp);
+    }
+    return latest;
+  }
+
   /** Gives this table the recency order and stamps of {@code other}, for the streams both hold. */
   void copyRecency(StreamTable other) {
+    copyRecency(other, 0, false);
+  }
+
+  /**
+   * Gives this table the recency order and stamps of {@code other} for the streams both hold; with
+   * {@code stampOthers} the streams only this table holds become the most recently used ones (in
+   * opening order) with stamp {@code stamp}, so that they count as used then.
+   */
+  void copyRecency(StreamTable other, long stamp, boolean stampOthers) {
+    int common = 0;
     for (MixtureOfExperts.StreamState s = other.oldest; s != null; s = s.newer) {
       MixtureOfExperts.StreamState mine = byId.get(s.id);
       if (mine != null) {
         touch(mine, s.stamp);
+        common++;
       }
+    }
+    if (!stampOthers) {
+      return;
+    }
+    // The streams not touched above are still at the old end, in opening order.
+    int others = byId.size() - (byId.containsKey(MixtureOfExperts.DEFAULT_STREAM) ? 1 : 0) - common;
+    for (int i = 0; i < others; i++) {
+      touch(oldest, stamp);
+    }
+  }
+
+  /** Stamps every stream with {@code stamp}, keeping the recency order. */
+  void stampAll(long stamp) {
+    for (MixtureOfExperts.StreamState s : byId.values()) {
+      s.stamp = stamp;
     }
   }
 

@@ -8,6 +8,8 @@ import dev.auramoe.experts.Experts;
 import dev.auramoe.experts.NlmsExpert;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,5 +122,88 @@ class StreamTableTest {
     MixtureOfExperts m = model();
     m.learn(MixtureOfExperts.DEFAULT_STREAM, new float[] {1, -1, 0.5f}, new float[] {2});
     assertThat(Snapshots.digest(Snapshots.state(m))).isEqualTo(m.digest());
+  }
+
+  @Test
+  void pagesOfIdsAreInIdOrderAndCopyOnlyThePage() {
+    MixtureOfExperts m = model();
+    for (int i = 0; i < 50_000; i++) {
+      m.openStream(String.format("s%05d", 49_999 - i)); // opened in the reverse of id order
+    }
+    assertThat(m.streams(null, 3)).containsExactly("default", "s00000", "s00001");
+    assertThat(m.streams("default", 2)).containsExactly("s00000", "s00001");
+    assertThat(m.streams("s49998", 10)).containsExactly("s49999");
+    assertThat(m.streams("s49999", 10)).isEmpty();
+    m.closeStream("s00010");
+    assertThat(m.streams("s00010", 1)).as("the id after need not be open").containsExactly("s00011");
+    assertThat(m.streams("s00009", 1)).containsExactly("s00011");
+    List<String> all = new ArrayList<>();
+    for (List<String> page = m.streams(null, 4_096); !page.isEmpty(); page = m.streams(page.getLast(), 4_096)) {
+      all.addAll(page);
+    }
+    assertThat(all).hasSize(50_000).isSorted().containsAll(m.streams());
+    for (int warm = 0; warm < 3; warm++) {
+      m.streams("s25000", 10);
+    }
+    long before = allocated();
+    for (int i = 0; i < 100; i++) {
+      m.streams("s25000", 10);
+    }
+    // One copy of all 50,000 ids takes about 200 KB: 100 pages of 10 take a fraction of one.
+    assertThat(allocated() - before).as("bytes allocated by 100 pages of 10 among 50,000 streams")
+        .isLessThan(64 * 1024);
+    assertThatThrownBy(() -> m.streams(null, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theLatestStampOfTheLeastRecentlyUsedStreamsSaysHowLongTheyWereIdle() {
+    MixtureOfExperts m = model();
+    assertThat(m.latestStampOfLeastRecentlyUsed(1)).isEqualTo(Long.MIN_VALUE);
+    m.openStream("a");
+    m.openStream("b");
+    m.openStream("c");
+    m.touchStream("a", 30);
+    m.touchStream("b", 10);
+    m.touchStream("c", 20);
+    m.touchStream(MixtureOfExperts.DEFAULT_STREAM, 99);
+    assertThat(m.latestStampOfLeastRecentlyUsed(1)).isEqualTo(30);
+    assertThat(m.latestStampOfLeastRecentlyUsed(3)).isEqualTo(30);
+    assertThat(m.latestStampOfLeastRecentlyUsed(4)).as("the default stream does not count").isEqualTo(Long.MIN_VALUE);
+    m.stampStreams(5);
+    assertThat(m.latestStampOfLeastRecentlyUsed(3)).isEqualTo(5);
+    assertThat(m.leastRecentlyUsedStream()).as("stamping keeps the order").isEqualTo("a");
+  }
+
+  @Test
+  void aModelThatReplacesAnotherTakesOverItsRecency(@TempDir Path dir) throws Exception {
+    MixtureOfExperts m = model();
+    m.openStream("a");
+    m.openStream("b");
+    Path file = dir.resolve("m.aura");
+    m.save(file); // holds a and b
+    m.openStream("c");
+    m.touchStream("b", 10);
+    m.touchStream("c", 20);
+    m.touchStream("a", 30);
+    MixtureOfExperts loaded = MixtureOfExperts.load(file);
+    loaded.openStream("d"); // only in the new model, as a stream of the snapshot closed since would be
+    loaded.copyStreamRecency(m, 40);
+    assertThat(loaded.streamStamp("a")).isEqualTo(30);
+    assertThat(loaded.streamStamp("b")).isEqualTo(10);
+    assertThat(loaded.streamStamp("d")).isEqualTo(40);
+    assertThat(loaded.leastRecentlyUsedStream()).isEqualTo("b");
+    loaded.closeStream("b");
+    assertThat(loaded.leastRecentlyUsedStream()).isEqualTo("a");
+    loaded.closeStream("a");
+    assertThat(loaded.leastRecentlyUsedStream()).isEqualTo("d");
+    assertThat(loaded.digest()).as("recency is no state").isEqualTo(copyWithout(file));
+  }
+
+  private static String copyWithout(Path file) throws Exception {
+    MixtureOfExperts again = MixtureOfExperts.load(file);
+    again.openStream("d");
+    again.closeStream("a");
+    again.closeStream("b");
+    return again.digest();
   }
 }

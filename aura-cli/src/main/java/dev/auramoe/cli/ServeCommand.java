@@ -73,8 +73,9 @@ public final class ServeCommand implements Callable<Integer> {
       + "or a token under " + MIN_TOKEN_CHARS + " characters, gets a warning.")
   Path tokenFile;
 
-  @Option(names = "--token-reads", description = "Reads need the token too (every request but GET /health, which "
-      + "stays open for liveness probes). Needs --token-file.")
+  @Option(names = "--token-reads", description = "Reads need the token too. GET /health stays open for liveness "
+      + "probes, but without the token it answers only its status (UP, DEGRADED or DOWN; 503 when DOWN): the reason "
+      + "and the recovery report, which name models and files, need the token. Needs --token-file.")
   boolean tokenReads;
 
   @Option(names = "--max-streams", paramLabel = "N", description = "Most open streams per model (default: as many "
@@ -83,8 +84,13 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--evict-idle-streams", paramLabel = "SECONDS|never", description = "When a model holds all the "
       + "streams it may, opening another evicts its least recently used stream if idle this long (default: "
-      + "${DEFAULT-VALUE}; 0 evicts it whatever its age; never refuses the open instead).")
+      + "${DEFAULT-VALUE}; a decimal number of seconds, to the millisecond; exactly 0 evicts it whatever its age; "
+      + "never refuses the open instead).")
   String evictIdleStreams = "60";
+
+  /** A plain decimal number, optionally with an exponent: no sign, NaN, infinity, hex or type suffix. */
+  private static final java.util.regex.Pattern SECONDS =
+      java.util.regex.Pattern.compile("([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]{1,4})?");
 
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
   @Option(names = "--stop-after-ms", hidden = true)
@@ -102,19 +108,10 @@ public final class ServeCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--snapshot-every must be at least 1");
     }
     if (maxStreams < 0) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--max-streams must be at least 1");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-streams must be at least 1, or 0 for as "
+          + "many as memory allows, got " + maxStreams);
     }
-    java.time.Duration idle;
-    try {
-      idle = evictIdleStreams.equals("never") ? null : java.time.Duration.ofMillis(
-          Math.round(1000 * Double.parseDouble(evictIdleStreams)));
-      if (idle != null && idle.isNegative()) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--evict-idle-streams must be a number of seconds"
-          + " >= 0 or 'never', got '" + evictIdleStreams + "'");
-    }
+    java.time.Duration idle = idleEviction(evictIdleStreams);
     if (tokenReads && tokenFile == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--token-reads needs --token-file");
     }
@@ -178,6 +175,40 @@ public final class ServeCommand implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The value of --evict-idle-streams: null for "never", else a number of seconds to the
+   * millisecond. Exactly zero means "whatever its age"; a number that is not zero but under half a
+   * millisecond (it would round to zero) is refused, as are signs, NaN, infinities and more than
+   * {@link dev.auramoe.server.ServerLimits#MAX_STREAM_IDLE_EVICTION}.
+   */
+  private java.time.Duration idleEviction(String text) {
+    if (text.equals("never")) {
+      return null;
+    }
+    String refused = null;
+    java.time.Duration idle = null;
+    if (!SECONDS.matcher(text).matches()) {
+      refused = "must be a number of seconds >= 0 (such as 60, 0.5 or 0) or 'never'";
+    } else {
+      java.math.BigDecimal seconds = new java.math.BigDecimal(text);
+      java.math.BigDecimal millis = seconds.movePointRight(3).setScale(0, java.math.RoundingMode.HALF_UP);
+      long most = dev.auramoe.server.ServerLimits.MAX_STREAM_IDLE_EVICTION.toMillis();
+      if (seconds.signum() != 0 && millis.signum() == 0) {
+        refused = "is under a millisecond, which would mean 0; give 0 to evict the least recently used stream "
+            + "whatever its age, or at least 0.001";
+      } else if (millis.compareTo(java.math.BigDecimal.valueOf(most)) > 0) {
+        refused = "must be at most " + most / 1000 + " seconds (about 292 years); give 'never' to turn eviction off";
+      } else {
+        idle = java.time.Duration.ofMillis(millis.longValueExact());
+      }
+    }
+    if (refused != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--evict-idle-streams " + refused + ", got '"
+          + text + "'");
+    }
+    return idle;
   }
 
   /** Where the data lives, whether --data chose it, and what start-up found there. */

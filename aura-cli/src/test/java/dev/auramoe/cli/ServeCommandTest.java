@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -75,6 +76,41 @@ class ServeCommandTest {
       assertThat(refused.exitCode()).as("%s", args).isNotZero();
       assertThat(refused.err()).contains(args.getFirst());
     }
+  }
+
+  /**
+   * --evict-idle-streams takes a plain number of seconds to the millisecond: exactly 0 means
+   * "whatever its age"; NaN, infinities, signs, and numbers that are not 0 but would round to 0 ms
+   * are refused (they used to be taken as 0), and so is more than the longest the server can count.
+   * --max-streams says that 0 is allowed.
+   */
+  @Test
+  void idleEvictionAndStreamCapsAreRefusedWithTheRightMessage() {
+    Map<String, String> refusals = new java.util.LinkedHashMap<>();
+    refusals.put("NaN", "must be a number of seconds");
+    refusals.put("Infinity", "must be a number of seconds");
+    refusals.put("-0.0004", "must be a number of seconds");
+    refusals.put("-0", "must be a number of seconds");
+    refusals.put("5d", "must be a number of seconds");
+    refusals.put("0x10", "must be a number of seconds");
+    refusals.put("1e-9", "is under a millisecond");
+    refusals.put("0.0004", "is under a millisecond");
+    refusals.put("1e300", "must be at most 9223372036 seconds");
+    for (Map.Entry<String, String> r : refusals.entrySet()) {
+      CliTest.Run refused = CliTest.run("serve", "--port", "0", "--in-memory", "--stop-after-ms", "0",
+          "--evict-idle-streams", r.getKey());
+      assertThat(refused.exitCode()).as(r.getKey()).isNotZero();
+      assertThat(refused.err()).as(r.getKey()).contains("--evict-idle-streams " + r.getValue())
+          .contains("'" + r.getKey() + "'");
+    }
+    for (String fine : List.of("0", "0.0", "0.001", "0.5", "60", "1e3", "never")) {
+      CliTest.Run ok = CliTest.run("serve", "--port", "0", "--in-memory", "--stop-after-ms", "0",
+          "--evict-idle-streams", fine);
+      assertThat(ok.exitCode()).as("%s: %s", fine, ok.err()).isZero();
+    }
+    CliTest.Run streams = CliTest.run("serve", "--port", "0", "--in-memory", "--stop-after-ms", "0", "--max-streams",
+        "-3");
+    assertThat(streams.err()).contains("--max-streams must be at least 1, or 0 for as many as memory allows, got -3");
   }
 
   @Test

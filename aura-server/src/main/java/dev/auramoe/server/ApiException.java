@@ -10,6 +10,7 @@ public final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int status;
+  private final long retryAfterSeconds;
 
   /**
    * A refusal.
@@ -18,16 +19,35 @@ public final class ApiException extends RuntimeException {
    * @param message what the client did wrong (or, for a 5xx, what failed), shown to the client
    */
   public ApiException(int status, String message) {
+    this(status, message, 0);
+  }
+
+  private ApiException(int status, String message, long retryAfterSeconds) {
     super(message, null, false, false);
     if (status < 400 || status > 599) {
       throw new IllegalArgumentException("status must be an error status, got " + status);
     }
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   /** The HTTP status. */
   public int status() {
     return status;
+  }
+
+  /** Seconds after which the request may succeed (sent as {@code Retry-After}), or 0 when not said. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
+  /**
+   * 429 Too Many Requests, with a {@code Retry-After} of at least one second.
+   *
+   * @param retryAfterSeconds when trying again may succeed; less than one second counts as one
+   */
+  public static ApiException tooManyRequests(String message, long retryAfterSeconds) {
+    return new ApiException(429, message, Math.max(1, retryAfterSeconds));
   }
 
   /** 400 Bad Request. */

@@ -37,14 +37,17 @@ import java.util.Objects;
  * <h2>Endpoints</h2>
  * <pre>
  * GET    /health                                   {"status":"UP"}; with a data directory also "recovery": {...};
+ *                                                  with --token-reads, without the token, the status alone;
  *                                                  503 {"status":"DOWN","reason"} once the operation log has failed
  *                                                  or a model is wedged, {"status":"DEGRADED","reason"} after an
- *                                                  out-of-memory that harmed no model
+ *                                                  out-of-memory that harmed no model, or while periodic snapshots fail
  * GET    /metrics                                  Prometheus text format 0.0.4
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
- * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest)
+ * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest: copies
+ *                                                  of the state are paced, so such reads wait, not writes; see
+ *                                                  {@link dev.auramoe.server.model.ModelEntry#digest()})
  * PATCH  /v1/models/{name}                         change settings {"temperature", "balance", ...} (logged)
  * DELETE /v1/models/{name}
  * GET    /v1/models/{name}/experts                 index, name, kind, hyper-parameters, selections, load
@@ -54,7 +57,7 @@ import java.util.Objects;
  * POST   /v1/models/{name}/route[/batch]           {"x":[..]} / {"xs":[[..],..]}, optional "stream"
  * POST   /v1/models/{name}/predict[/batch]         prediction and experts
  * POST   /v1/models/{name}/learn[/batch]           {"x","y"} / {"xs","ys"}: prediction before learning, error
- * GET    /v1/models/{name}/streams                 open streams
+ * GET    /v1/models/{name}/streams[?after&amp;limit]  a page of the open streams in id order, and the next page's "after"
  * PUT    /v1/models/{name}/streams/{stream}        open a stream (201; 409 if open; 409/429 if full)
  * DELETE /v1/models/{name}/streams/{stream}        close a stream
  * POST   /v1/models/{name}/streams/{stream}/reset  zero a stream's cell state
@@ -85,7 +88,7 @@ import java.util.Objects;
  * another method (with {@code Allow}); 409 for a taken name or a limit reached; 413 for a body or
  * batch over the limits ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 429
  * for a stream that cannot be opened yet (its model holds all the streams it may, none idle long
- * enough to evict); 503 when the learn journal fails, a model is wedged, or a request ran out of
+ * enough to evict), with {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of
  * memory. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
  * headers, bad Content-Length or Transfer-Encoding, 414, 431, a gzip or other coded body: 415, 501,
  * 505) answer the same JSON error; see {@link HttpLayer}. A 500 means a server fault and says nothing
@@ -283,18 +286,36 @@ public final class RoutingServer implements AutoCloseable {
   /**
    * UP; DOWN (503) when the log has failed or a model is {@linkplain dev.auramoe.server.model.ModelEntry#wedged() wedged}, as
    * only a restart recovers either; DEGRADED (200) once the server ran out of memory without
-   * harm to the models' state, with the reason and the time.
+   * harm to the models' state, or while periodic snapshots fail ({@link DataStore#snapshotTrouble()}),
+   * with the reason and the time. Under {@link Builder#tokenReads} a request without the token gets
+   * the status alone (and the same HTTP status): the reason and the recovery report name models
+   * and files.
    */
+  private Reply health(ServerRequest req) {
+    Reply full = health();
+    if (token == null || !tokenReads || offersToken(req)) {
+      return full;
+    }
+    @SuppressWarnings("unchecked")
+    Object status = ((Map<String, Object>) full.body()).get("status");
+    return new Reply(full.status(), Map.of("status", status), Reply.JSON);
+  }
+
   private Reply health() {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("status", "UP");
     List<String> down = new ArrayList<>();
+    List<String> degraded = new ArrayList<>();
     DataStore s = store;
     if (s != null) {
       r.put("recovery", s.recovery());
       if (s.journal().failed()) {
         // Every changing request answers 503 until a restart recovers the log: tell the orchestrator.
         down.add("the operation log has failed; restart the server to recover");
+      }
+      String snapshots = s.snapshotTrouble();
+      if (snapshots != null) {
+        degraded.add(snapshots);
       }
     }
     for (var e : registry.list()) {
@@ -304,20 +325,20 @@ public final class RoutingServer implements AutoCloseable {
       }
     }
     OutOfMemoryError oom = outOfMemory;
-    String degraded = oom == null ? null : "the server ran out of memory (" + oom + ") at "
-        + java.time.Instant.ofEpochMilli(outOfMemoryAt) + " answering " + outOfMemoryIn + "; the request was"
-        + " refused with 503. Give the JVM more memory (-Xmx) or lower the limits, and restart the server";
+    if (oom != null) {
+      degraded.add("the server ran out of memory (" + oom + ") at " + java.time.Instant.ofEpochMilli(outOfMemoryAt)
+          + " answering " + outOfMemoryIn + "; the request was refused with 503. Give the JVM more memory (-Xmx) or"
+          + " lower the limits, and restart the server");
+    }
     if (!down.isEmpty()) {
       r.put("status", "DOWN");
-      if (degraded != null) {
-        down.add(degraded);
-      }
+      down.addAll(degraded);
       r.put("reason", String.join("; ", down));
       return new Reply(503, r, Reply.JSON);
     }
-    if (degraded != null) {
+    if (!degraded.isEmpty()) {
       r.put("status", "DEGRADED");
-      r.put("reason", degraded);
+      r.put("reason", String.join("; ", degraded));
     }
     return Reply.ok(r);
   }
@@ -341,7 +362,7 @@ public final class RoutingServer implements AutoCloseable {
   }
 
   private void routing(HttpRouting.Builder r) {
-    route(r, Method.GET, "/health", "GET /health", req -> health());
+    route(r, Method.GET, "/health", "GET /health", this::health);
     route(r, Method.GET, "/metrics", "GET /metrics",
         req -> new Reply(200, metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8"));
     route(r, Method.GET, "/openapi.json", "GET /openapi.json", req -> new Reply(200, openApi(), Reply.JSON));
@@ -360,7 +381,8 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.POST, MODEL + "/predict/batch", null, req -> api.predictBatch(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn", null, req -> api.learn(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn/batch", null, req -> api.learnBatch(name(req), body(req)));
-    route(r, Method.GET, MODEL + "/streams", null, req -> api.streams(name(req)));
+    route(r, Method.GET, MODEL + "/streams", null, req -> api.streams(name(req),
+        req.query().first("after").orElse(null), req.query().first("limit").orElse(null)));
     route(r, Method.PUT, STREAM, null, req -> api.openStream(name(req), param(req, "stream")));
     route(r, Method.DELETE, STREAM, null, req -> api.closeStream(name(req), param(req, "stream")));
     route(r, Method.POST, STREAM + "/reset", null, req -> api.resetStream(name(req), param(req, "stream")));
@@ -439,6 +461,7 @@ public final class RoutingServer implements AutoCloseable {
       int status;
       byte[] body;
       String type = Reply.JSON;
+      long retryAfter = 0;
       try {
         checkToken(req);
         Reply reply = a.handle(req);
@@ -450,6 +473,7 @@ public final class RoutingServer implements AutoCloseable {
       } catch (ApiException e) {
         status = e.status();
         body = Reply.error(status, e.getMessage());
+        retryAfter = e.retryAfterSeconds();
       } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException | StackOverflowError e) {
         LOG.log(System.Logger.Level.ERROR, "fault in " + endpoint, e);
         status = 500;
@@ -471,6 +495,9 @@ public final class RoutingServer implements AutoCloseable {
       if (status == 401) {
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
       }
+      if (retryAfter > 0) {
+        res.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfter));
+      }
       if (status == 413) {
         // The rest of an oversized body is not read; closing the connection avoids reading it.
         res.header(HeaderNames.CONNECTION, "close");
@@ -484,9 +511,10 @@ public final class RoutingServer implements AutoCloseable {
    * With a token configured, every request that may change state (any method but GET and HEAD)
    * must carry {@code Authorization: Bearer <token>}, and so must reads when
    * {@link Builder#tokenReads} is set, but {@code GET /health}: orchestrators probe it without
-   * credentials, and it tells only whether the server is up and what recovery found. The
-   * comparison takes the same time whatever the first differing byte ({@link MessageDigest#isEqual}).
-   * Checked before anything else, so a refused request reads no body and changes nothing.
+   * credentials. It then answers a request without the token with its status alone (see
+   * {@link #health(ServerRequest)}). The comparison takes the same time whatever the first
+   * differing byte ({@link MessageDigest#isEqual}). Checked before anything else, so a refused
+   * request reads no body and changes nothing.
    */
   private void checkToken(ServerRequest req) {
     if (token == null) {
@@ -497,17 +525,25 @@ public final class RoutingServer implements AutoCloseable {
     if (read && (!tokenReads || req.path().path().equals("/health"))) {
       return;
     }
-    String given = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
-    if (given == null) {
+    if (req.headers().first(HeaderNames.AUTHORIZATION).isEmpty()) {
       throw new ApiException(401, "this server needs a bearer token (Authorization: Bearer <token>) to "
           + (read ? "read" : "change state"));
+    }
+    if (!offersToken(req)) {
+      throw new ApiException(401, "the bearer token is not valid");
+    }
+  }
+
+  /** Whether the request carries {@code Authorization: Bearer <the token>}; false without a token. */
+  private boolean offersToken(ServerRequest req) {
+    String given = req.headers().first(HeaderNames.AUTHORIZATION).orElse(null);
+    if (token == null || given == null) {
+      return false;
     }
     // The scheme is case-insensitive (RFC 9110, section 11.1).
     boolean bearer = given.length() > 7 && given.regionMatches(true, 0, "Bearer ", 0, 7);
     byte[] offered = bearer ? given.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-    if (!MessageDigest.isEqual(offered, token)) {
-      throw new ApiException(401, "the bearer token is not valid");
-    }
+    return MessageDigest.isEqual(offered, token);
   }
 
   private static void send(ServerRequest req, ServerResponse res, int status, byte[] body, String type) {
@@ -652,8 +688,11 @@ public final class RoutingServer implements AutoCloseable {
     }
 
     /**
-     * Whether reads need the {@linkplain #token token} too: every request but {@code GET /health},
-     * which stays open for liveness probes (default false: reads need none). Needs a token.
+     * Whether reads need the {@linkplain #token token} too (default false: reads need none). Needs
+     * a token. {@code GET /health} stays open for liveness probes, but without the token it answers
+     * only {@code {"status": "UP" | "DEGRADED" | "DOWN"}} (with 200, or 503 when DOWN): its reason
+     * and the recovery report name models and files, and need the token (a wrong token gets the
+     * status alone too, never a 401, so a probe with a stale token does not fail).
      */
     public Builder tokenReads(boolean on) {
       this.tokenReads = on;

@@ -26,6 +26,9 @@ import java.time.Duration;
 public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long maxParameters, int maxStreams,
     Duration streamIdleEviction) {
 
+  /** The longest {@code streamIdleEviction}: about 292 years, the most nanoseconds a long holds. */
+  public static final Duration MAX_STREAM_IDLE_EVICTION = Duration.ofNanos(Long.MAX_VALUE);
+
   /**
    * The defaults: 1 MiB bodies, 4096 rows per batch, 256 models, 16M parameters per model, streams
    * as memory allows, idle streams evicted after 60 s when room is needed.
@@ -43,6 +46,10 @@ public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long m
     }
     if (streamIdleEviction != null && streamIdleEviction.isNegative()) {
       throw new IllegalArgumentException("streamIdleEviction must not be negative (null turns eviction off)");
+    }
+    if (streamIdleEviction != null && streamIdleEviction.compareTo(MAX_STREAM_IDLE_EVICTION) > 0) {
+      throw new IllegalArgumentException("streamIdleEviction must be at most " + MAX_STREAM_IDLE_EVICTION.toSeconds()
+          + " s (null turns eviction off), got " + streamIdleEviction);
     }
   }
 

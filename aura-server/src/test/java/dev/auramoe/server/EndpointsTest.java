@@ -187,6 +187,47 @@ class EndpointsTest {
         .isEqualTo(404);
   }
 
+  /**
+   * The streams are listed page by page in id order: each page names the next page's "after", null
+   * on the last, and an "after" closed since still works. The listing used to copy every id in one
+   * answer, under the model's lock.
+   */
+  @Test
+  void streamsAreListedPageByPage() {
+    create("pg", 2, 1);
+    List<String> opened = new java.util.ArrayList<>(List.of("default"));
+    for (int i = 24; i >= 0; i--) {
+      String id = String.format("p%02d", i);
+      assertThat(client.put("/v1/models/pg/streams/" + id).status()).isEqualTo(201);
+      opened.add(id);
+    }
+    JsonNode first = client.get("/v1/models/pg/streams?limit=10").json();
+    assertThat(first.get("open").asInt()).isEqualTo(26);
+    assertThat(first.get("streams")).hasSize(10);
+    assertThat(first.get("streams").get(0).asText()).isEqualTo("default");
+    assertThat(first.get("next").asText()).isEqualTo("p08");
+    assertThat(client.delete("/v1/models/pg/streams/p08").status()).as("the cursor may go").isEqualTo(200);
+    List<String> listed = new java.util.ArrayList<>();
+    first.get("streams").forEach(n -> listed.add(n.asText()));
+    String after = first.get("next").asText();
+    int pages = 1;
+    while (after != null) {
+      JsonNode page = client.get("/v1/models/pg/streams?limit=10&after=" + after).json();
+      page.get("streams").forEach(n -> listed.add(n.asText()));
+      after = page.get("next").isNull() ? null : page.get("next").asText();
+      pages++;
+    }
+    assertThat(pages).isEqualTo(3);
+    assertThat(listed).as("every stream once, in id order").isSorted().doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(opened);
+    JsonNode all = client.get("/v1/models/pg/streams").json();
+    assertThat(all.get("streams")).as("default page: 1000").hasSize(25);
+    assertThat(all.get("next").isNull()).isTrue();
+    for (String bad : List.of("limit=0", "limit=10001", "limit=ten", "after=%20x")) {
+      ErrorsTest.assertError(client.get("/v1/models/pg/streams?" + bad), 400, bad.substring(0, bad.indexOf('=')));
+    }
+  }
+
   @Test
   void statsReportBalanceDiagnosticsAndEnergy() {
     create("sx", 4, 1);

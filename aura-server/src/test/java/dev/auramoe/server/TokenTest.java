@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * With a token, every state-changing request needs it; reads do not, unless the operator asks
- * (then all but {@code GET /health} do); a refusal changes nothing.
+ * (then all but {@code GET /health} do, and /health tells only its status without it); a refusal
+ * changes nothing.
  */
 class TokenTest {
 
@@ -93,6 +94,52 @@ class TokenTest {
     }
     assertThatThrownBy(() -> RoutingServer.builder().tokenReads(true).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("needs a token");
+  }
+
+  /**
+   * Under --token-reads, /health answers a request without the token (or with a wrong one) with its
+   * status alone, and the same HTTP status: the reason names the wedged model, and the recovery
+   * report names models and files. With the token it tells everything. It used to tell everyone.
+   */
+  @Test
+  void withTokenReadsHealthTellsOnlyItsStatusWithoutTheToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    try (RoutingServer guarded = RoutingServer.builder().port(0).token(TOKEN).tokenReads(true)
+        .dataDir(dir.resolve("data")).build().start()) {
+      TestClient c = new TestClient(guarded.port());
+      TestClient.Response anonymous = c.get("/health");
+      assertThat(anonymous.status()).isEqualTo(200);
+      assertThat(anonymous.body()).isEqualTo("{\"status\":\"UP\"}");
+      assertThat(send(c, "GET", "/health", null, "Bearer nope").body()).isEqualTo("{\"status\":\"UP\"}");
+      TestClient.Response full = send(c, "GET", "/health", null, "Bearer " + TOKEN);
+      assertThat(full.json().get("status").asText()).isEqualTo("UP");
+      assertThat(full.json().has("recovery")).isTrue();
+    }
+    java.util.concurrent.atomic.AtomicLong seq = new java.util.concurrent.atomic.AtomicLong();
+    dev.auramoe.server.journal.OperationJournal learnsRunOutOfMemory = op -> {
+      if (op.type() == dev.auramoe.server.journal.Operation.Type.LEARN) {
+        throw new OutOfMemoryError("Java heap space (test)");
+      }
+      return java.util.concurrent.CompletableFuture.completedFuture(seq.incrementAndGet());
+    };
+    try (RoutingServer guarded = RoutingServer.builder().port(0).token(TOKEN).tokenReads(true)
+        .journal(learnsRunOutOfMemory).build().start()) {
+      TestClient c = new TestClient(guarded.port());
+      String create = "{\"name\": \"secret-model\", \"inputDim\": 2, \"experts\": 2, \"hidden\": 4}";
+      assertThat(send(c, "POST", "/v1/models", create, "Bearer " + TOKEN).status()).isEqualTo(201);
+      assertThat(send(c, "POST", "/v1/models/secret-model/learn", "{\"x\": [1, 2], \"y\": [1]}", "Bearer " + TOKEN)
+          .status()).isEqualTo(503);
+      TestClient.Response anonymous = c.get("/health");
+      assertThat(anonymous.status()).as("a probe still sees DOWN").isEqualTo(503);
+      assertThat(anonymous.body()).isEqualTo("{\"status\":\"DOWN\"}");
+      TestClient.Response full = send(c, "GET", "/health", null, "Bearer " + TOKEN);
+      assertThat(full.status()).isEqualTo(503);
+      assertThat(full.json().get("reason").asText()).contains("model 'secret-model'");
+    }
+    try (RoutingServer open = RoutingServer.builder().port(0).token(TOKEN).dataDir(dir.resolve("open")).build()
+        .start()) {
+      assertThat(new TestClient(open.port()).get("/health").json().has("recovery"))
+          .as("without --token-reads, health tells everyone everything").isTrue();
+    }
   }
 
   @Test

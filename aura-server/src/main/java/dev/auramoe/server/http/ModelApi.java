@@ -110,8 +110,8 @@ public final class ModelApi {
   /**
    * {@code GET /v1/models/{name}}: configuration, settings, streams and counters, read without
    * holding the model's lock for longer than reading a counter; with {@code digest} also the
-   * digest of the model's state, which copies the whole state once per version of it (see
-   * {@link ModelEntry#digest()}).
+   * digest of the model's state, which copies the whole state once per version of it, paced so that
+   * such reads wait rather than the model's writes (see {@link ModelEntry#digest()}).
    *
    * @param digest the {@code digest} query parameter: "true", "false" or null (false)
    */
@@ -403,10 +403,57 @@ public final class ModelApi {
     return Reply.ok(r);
   }
 
-  /** {@code GET /v1/models/{name}/streams}. */
-  public Reply streams(String name) {
+  /** Ids a page of {@link #streams} lists when the request does not say. */
+  public static final int STREAM_PAGE = 1_000;
+  /** The most ids one page of {@link #streams} lists. */
+  public static final int MAX_STREAM_PAGE = 10_000;
+
+  /**
+   * {@code GET /v1/models/{name}/streams[?after=<id>][&limit=<n>]}: a page of the open streams in
+   * id order (code unit order; {@code default} among them), {@code limit} ids (default
+   * {@value #STREAM_PAGE}, at most {@value #MAX_STREAM_PAGE}) greater than {@code after}. The answer
+   * is {@code {"streams": [...], "open": N, "next": id or null}}: pass {@code next} as {@code after}
+   * for the next page; it is null on the last. {@code after} need not be open, so a walk over the
+   * pages lists every stream that stays open throughout exactly once, whatever is opened, closed
+   * or evicted meanwhile. Each page holds the model's lock for time in the page's size, not in the
+   * number of streams.
+   *
+   * @param after the {@code after} query parameter, or null
+   * @param limit the {@code limit} query parameter, or null
+   */
+  public Reply streams(String name, String after, String limit) {
     ModelEntry e = registry.get(name);
-    return Reply.ok(Map.of("streams", e.streams()));
+    if (after != null) {
+      try {
+        ModelEntry.checkStreamId(after);
+      } catch (ApiException malformed) {
+        throw ApiException.badRequest("query parameter 'after' must be a stream id (the 'next' of the previous page): "
+            + malformed.getMessage());
+      }
+    }
+    int n = STREAM_PAGE;
+    if (limit != null) {
+      try {
+        n = Integer.parseInt(limit);
+      } catch (NumberFormatException ex) {
+        n = -1;
+      }
+      if (n < 1 || n > MAX_STREAM_PAGE) {
+        throw ApiException.badRequest("query parameter 'limit' must be an integer from 1 to " + MAX_STREAM_PAGE
+            + ", got '" + JsonRequests.shorten(limit) + "'");
+      }
+    }
+    List<String> page = e.streams(after, n + 1);
+    String next = null;
+    if (page.size() > n) {
+      page = page.subList(0, n);
+      next = page.getLast();
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("streams", page);
+    r.put("open", e.streamCount());
+    r.put("next", next);
+    return Reply.ok(r);
   }
 
   /** {@code PUT /v1/models/{name}/streams/{stream}}: opens a stream (201), 409 when open. */

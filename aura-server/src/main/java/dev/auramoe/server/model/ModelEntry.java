@@ -41,6 +41,13 @@ import java.util.regex.Pattern;
  * use for the least-recently-used order in which {@link #openStream} evicts streams when the model
  * holds all it may ({@link #streamCap()}, and the server's memory budget).
  *
+ * <h2>Budget</h2>
+ * What the model holds against the server's parameter budget ({@link #heldParameters()}) is its
+ * share of the registry's running total: a change that adds parameters reserves them in the
+ * registry first, and every change that may alter the model's parameters or streams settles the
+ * share under the sequencer, from this model alone. So no operation of this model reads another
+ * model or takes its locks.
+ *
  * <pre>{@code
  * ModelEntry e = registry.get("sensors");
  * ModelEntry.Routed d = e.route("default", x);                     // logged, not awaited
@@ -85,16 +92,26 @@ public final class ModelEntry {
   private volatile Digest digest;
   /** Held while a digest is computed, so that each version's is computed once, outside the sequencer. */
   private final ReentrantLock digestLock = new ReentrantLock();
+  /** When the last copy of the state for a digest ended, in the registry's clock (guarded by digestLock). */
+  private long lastCopyEnd;
+  /** How long that copy held the sequencer, in nanoseconds, or -1 before the first (guarded by digestLock). */
+  private long lastCopyNanos = -1;
   /** Streams closed to make room for others (written under the sequencer). */
   private volatile long evicted;
-  /** When the entry was made: the last use of streams loaded from a snapshot, which keep no stamp. */
-  private final long loadedNanos = System.nanoTime();
+  /**
+   * What the model holds against the budget, in parameters: its share of the registry's running
+   * total (written under the sequencer; see {@link #settle}).
+   */
+  private volatile long held;
   /**
    * The error that interrupted an operation between its logging and the end of its application, or
    * null: then the model in memory may differ from what the log says, and it refuses every request.
    */
   private volatile Throwable wedgedBy;
-  /** Whether the operation under the sequencer was logged (set by log, cleared by unlockSequencer). */
+  /**
+   * Whether an operation under the sequencer was logged and not yet applied completely (set by log,
+   * cleared once it is applied and by unlockSequencer).
+   */
   private boolean applying;
 
   private record Digest(long version, String hex) {}
@@ -116,6 +133,9 @@ public final class ModelEntry {
     this.registry = registry;
     this.coveredSeq = coveredSeq;
     this.lastReplayed = coveredSeq;
+    this.held = parameters() + (long) model.streamCount() * spec.streamParameters();
+    // The streams of a loaded model count as used when it was loaded.
+    model.stampStreams(registry.now());
   }
 
   /** The model's name. */
@@ -158,8 +178,14 @@ public final class ModelEntry {
     return deleted;
   }
 
-  void markDeleted() {
+  /**
+   * Marks the model deleted and gives its share of the budget back; call under the sequencer, once
+   * it leaves the registry.
+   */
+  void dropped() {
     deleted = true;
+    registry.release(held);
+    held = 0;
   }
 
   /** Every operation of this model with a log sequence number up to this one is in its snapshot. */
@@ -391,70 +417,93 @@ public final class ModelEntry {
    */
   public void openStream(String stream) {
     checkStreamId(stream);
-    // The budget is shared by every model: checked and taken under the creation lock, which every
-    // change that adds parameters holds (taken before the sequencer, as deletion takes them).
-    synchronized (registry.creationLock()) {
-      sequencer.lock();
-      try {
-        requireLive();
-        if (model.hasStream(stream)) {
-          throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
-        }
-        long now = System.nanoTime();
-        String victim = registry.budgetEnforced() ? roomFor(now) : null;
-        if (victim != null) {
-          closeLocked(Operation.Type.STREAM_EVICT, victim);
-        }
-        log(Operation.stream(Operation.Type.STREAM_OPEN, name, stream));
-        model.openStream(stream);
-        model.touchStream(stream, now);
-      } catch (Error e) {
-        throw wedge(e);
-      } finally {
-        unlockSequencer();
+    OperationJournal journal = registry.journal();
+    Operation op = Operation.stream(Operation.Type.STREAM_OPEN, name, stream);
+    byte[] encoded = encodeAhead(journal, op);
+    // Neither the creation lock nor any other model's lock: the budget is a reservation in the
+    // registry's running total (see the class documentation).
+    long reserved = 0;
+    sequencer.lock();
+    try {
+      requireLive();
+      if (model.hasStream(stream)) {
+        throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
       }
+      long now = registry.now();
+      reserved = registry.budgetEnforced() ? makeRoom(now) : 0;
+      log(journal, op, encoded, REFUSED);
+      model.openStream(stream);
+      model.touchStream(stream, now);
+    } catch (Error e) {
+      throw wedge(e);
+    } finally {
+      settle(reserved);
+      unlockSequencer();
     }
     after();
   }
 
   /**
-   * Whether a stream can be opened: null when there is room, else the stream to evict first.
+   * Makes room for one more stream, under the sequencer: reserves its parameters in the budget, or
+   * evicts least recently used streams, whose share the new one then takes. At the model's
+   * {@linkplain #streamCap() cap} it evicts enough to end one under it, so a cap lowered at a restart
+   * is reached at the next open (one stream per open when the cap holds); when the server's budget
+   * has no room it evicts one, so the open does not add to what the models hold. Each eviction is
+   * logged; all of them must be idle long enough, or none is evicted.
    *
-   * @throws ApiException 409 or 429 when there is no room and nothing may be evicted
+   * @return the parameters reserved (0 when streams were evicted instead)
+   * @throws ApiException 409 or 429 when there is no room and not enough streams may be evicted
    */
-  private String roomFor(long now) {
+  private long makeRoom(long now) {
     int open = model.streamCount();
+    int cap = streamCap();
     ServerLimits limits = registry.limits();
+    long perStream = spec.streamParameters();
     String full;
-    if (open >= streamCap()) {
-      full = "model '" + name + "' holds " + open + " open streams, its most (" + (open >= limits.maxStreams()
-          && limits.maxStreams() > 0 ? "the server's stream limit per model" : "as many as its parameter limit of "
-          + limits.maxParameters() + " leaves room for, at " + spec.streamParameters() + " per stream") + ")";
+    int evict;
+    if (open >= cap) {
+      evict = open - cap + 1;
+      full = "model '" + name + "' holds " + open + " open streams, " + (open == cap ? "its most" : "more than its most"
+          + " of " + cap) + " (" + (cap >= limits.maxStreams() && limits.maxStreams() > 0
+          ? "the server's stream limit per model" : "as many as its parameter limit of " + limits.maxParameters()
+          + " leaves room for, at " + perStream + " per stream") + ")";
+    } else if (registry.tryReserve(perStream)) {
+      return perStream;
     } else {
-      try {
-        registry.checkBudget(spec.streamParameters());
-        return null;
-      } catch (ApiException budget) {
-        full = "another stream would take the server over its memory budget: " + budget.getMessage();
-      }
+      evict = 1;
+      full = "another stream would take the server over its memory budget: the models hold "
+          + registry.heldParameters() + " parameters (open streams counted in, " + perStream + " per stream of this"
+          + " model), and this server's budget is " + registry.budget() + " (one per 32 bytes of heap)";
     }
     Duration idle = limits.streamIdleEviction();
     if (idle == null) {
       throw ApiException.conflict(full + "; close a stream first (this server does not evict idle streams)");
     }
-    String lru = model.leastRecentlyUsedStream();
-    if (lru == null) {
-      throw ApiException.conflict(full + "; there is no stream to evict but the default one");
+    long lastUse = model.latestStampOfLeastRecentlyUsed(evict);
+    if (lastUse == Long.MIN_VALUE) {
+      throw ApiException.conflict(full + "; " + (evict == 1 ? "there is no stream to evict but the default one"
+          : "it would have to evict " + evict + " streams and holds only " + (open - 1) + " but the default one"));
     }
-    long stamp = model.streamStamp(lru);
-    long idleNanos = now - (stamp == 0 ? loadedNanos : stamp);
+    long idleNanos = now - lastUse;
     if (idleNanos < idle.toNanos()) {
       long waitSeconds = Math.max(1, (idle.toNanos() - idleNanos + 999_999_999L) / 1_000_000_000L);
-      throw new ApiException(429, full + "; the least recently used stream was used "
-          + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + idle.toSeconds()
-          + " s: try again in about " + waitSeconds + " s, or close a stream");
+      throw ApiException.tooManyRequests(full + "; " + (evict == 1 ? "the least recently used stream"
+          : "the busiest of the " + evict + " least recently used streams, which it would have to evict,") + " was used "
+          + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + seconds(idle)
+          + " s: try again in " + (waitSeconds == 1 ? "a second" : "about " + waitSeconds + " s") + ", or close a stream",
+          waitSeconds);
     }
-    return lru;
+    OperationJournal journal = registry.journal();
+    for (int i = 0; i < evict; i++) {
+      String lru = model.leastRecentlyUsedStream();
+      closeLocked(journal, Operation.stream(Operation.Type.STREAM_EVICT, name, lru), null);
+    }
+    return 0;
+  }
+
+  /** A duration in seconds, to the millisecond: "60", "0.5", "1.25". */
+  static String seconds(Duration d) {
+    return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
   }
 
   /**
@@ -475,6 +524,7 @@ public final class ModelEntry {
    */
   public int streamRoom() {
     long open = model.streamCount();
+    // The room of the running total: no other model is read.
     long budgetFit = open + Math.max(0, registry.budgetRoom()) / spec.streamParameters();
     return (int) Math.min(streamCap(), budgetFit);
   }
@@ -514,25 +564,36 @@ public final class ModelEntry {
     if (MixtureOfExperts.DEFAULT_STREAM.equals(stream)) {
       throw ApiException.badRequest("the default stream cannot be closed");
     }
+    OperationJournal journal = registry.journal();
+    Operation op = Operation.stream(type, name, stream);
+    byte[] encoded = encodeAhead(journal, op);
     sequencer.lock();
     try {
       requireLive(stream);
-      closeLocked(type, stream);
+      closeLocked(journal, op, encoded);
     } catch (Error e) {
       throw wedge(e);
     } finally {
+      settle(0);
       unlockSequencer();
     }
     after();
   }
 
-  /** Logs and applies a STREAM_CLOSE or STREAM_EVICT of an open stream; call under the sequencer. */
-  private void closeLocked(Operation.Type type, String stream) {
-    log(Operation.stream(type, name, stream));
-    model.closeStream(stream);
-    if (type == Operation.Type.STREAM_EVICT) {
+  /**
+   * Logs and applies a STREAM_CLOSE or STREAM_EVICT of an open stream; call under the sequencer.
+   * Once it returns the operation is applied completely, so an error after it (in an operation that
+   * follows, such as the open an eviction made room for) does not leave the model wedged.
+   *
+   * @param encoded the operation's encoding, or null to encode it here (before it is logged)
+   */
+  private void closeLocked(OperationJournal journal, Operation op, byte[] encoded) {
+    log(journal, op, encoded == null ? encodeAhead(journal, op) : encoded, REFUSED);
+    model.closeStream(op.stream());
+    if (op.type() == Operation.Type.STREAM_EVICT) {
       evicted++;
     }
+    applying = false;
   }
 
   /**
@@ -541,10 +602,13 @@ public final class ModelEntry {
    * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
    */
   public void resetStream(String stream) {
+    OperationJournal journal = registry.journal();
+    Operation op = Operation.stream(Operation.Type.STREAM_RESET, name, stream);
+    byte[] encoded = encodeAhead(journal, op);
     sequencer.lock();
     try {
       requireLive(stream);
-      log(Operation.stream(Operation.Type.STREAM_RESET, name, stream));
+      log(journal, op, encoded, REFUSED);
       model.resetStream(stream);
     } catch (Error e) {
       throw wedge(e);
@@ -556,6 +620,9 @@ public final class ModelEntry {
 
   /**
    * Replaces the model by a snapshot of it (loaded by the caller), logging a RESTORE operation first.
+   * The streams keep their recency (see {@link MixtureOfExperts#copyStreamRecency}): a stream the
+   * snapshot holds keeps the last use it had before the restore, and one only the snapshot holds
+   * counts as used at the restore, so a restore makes no stream in use look idle to eviction.
    *
    * @param loaded the snapshot's model, of this entry's spec
    * @param snapshotSeq the log sequence number the snapshot covers
@@ -565,7 +632,12 @@ public final class ModelEntry {
   public void restore(MixtureOfExperts loaded, long snapshotSeq) {
     // Answered only once durable, as learns and deletions are: a restore a client saw succeed must
     // survive a crash.
-    replaceModel(false, () -> new Replacement(Operation.restore(name, snapshotSeq), loaded));
+    replaceModel(() -> {
+      // Recency is bookkeeping, not state: the streams in use before the restore stay the most
+      // recently used ones; streams only the snapshot holds count as used now.
+      loaded.copyStreamRecency(model, registry.now());
+      return new Replacement(Operation.restore(name, snapshotSeq), loaded, 0);
+    });
   }
 
 
@@ -638,7 +710,7 @@ public final class ModelEntry {
     int out = this.spec.outputDim();
     long added = spec.parameters(in, out);
     ServerLimits limits = registry.limits();
-    return replaceModel(true, () -> {
+    return replaceModel(() -> {
       if (expertNames.contains(spec.name())) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
       }
@@ -652,15 +724,21 @@ public final class ModelEntry {
             + " parameters (its open streams counted in), more than the limit of " + limits.maxParameters()
             + " per model");
       }
-      registry.checkBudget(added);
-      dev.auramoe.experts.Expert e;
+      // Reserved before anything is allocated; settled by swap, given back here if it fails first.
+      registry.reserve(added);
       try {
-        e = spec.build(in, out);
-      } catch (IllegalArgumentException ex) {
-        throw ApiException.badRequest("invalid expert: " + ex.getMessage());
+        dev.auramoe.experts.Expert e;
+        try {
+          e = spec.build(in, out);
+        } catch (IllegalArgumentException ex) {
+          throw ApiException.badRequest("invalid expert: " + ex.getMessage());
+        }
+        return new Replacement(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
+            model.withExpert(e), added);
+      } catch (RuntimeException | Error ex) {
+        registry.release(added);
+        throw ex;
       }
-      return new Replacement(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
-          model.withExpert(e));
     });
   }
 
@@ -674,14 +752,14 @@ public final class ModelEntry {
    *     remain, 503 when the journal has failed
    */
   public Changed<List<String>> removeExpert(String expert) {
-    return replaceModel(false, () -> {
+    return replaceModel(() -> {
       int i = requireExpert(expert);
       if (model.expertCount() - 1 < model.topK()) {
         throw ApiException.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
             + " to " + model.topK() + " experts and would have " + (model.expertCount() - 1));
       }
       return new Replacement(Operation.change(Operation.Type.EXPERT_REMOVE, name,
-          ModelRegistry.json(java.util.Map.of("name", expert))), model.withoutExpert(i));
+          ModelRegistry.json(java.util.Map.of("name", expert))), model.withoutExpert(i), 0);
     });
   }
 
@@ -694,13 +772,13 @@ public final class ModelEntry {
    */
   public Changed<List<String>> renameExpert(String expert, String newName) {
     ExpertSpec.checkName(newName);
-    return replaceModel(false, () -> {
+    return replaceModel(() -> {
       int i = requireExpert(expert);
       if (expertNames.contains(newName)) {
         throw ApiException.conflict("model '" + name + "' already has an expert named '" + newName + "'");
       }
       return new Replacement(Operation.change(Operation.Type.EXPERT_RENAME, name,
-          ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName));
+          ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName), 0);
     });
   }
 
@@ -720,10 +798,28 @@ public final class ModelEntry {
 
   /**
    * What the model holds against the memory limits, in parameters: {@link #parameters()} and
-   * {@link ModelSpec#streamParameters()} per open stream.
+   * {@link ModelSpec#streamParameters()} per open stream, as last settled (exact whenever no change
+   * of this model is under way). Constant time; takes no lock.
    */
   public long heldParameters() {
-    return parameters() + model.streamCount() * spec.streamParameters();
+    return held;
+  }
+
+  /**
+   * Settles this model's share of the registry's running total after a change, under the
+   * sequencer: the change's reservation becomes part of the share, and the share is recounted from
+   * this model alone (its parameters and open streams). A deleted model's share was given back.
+   *
+   * @param reserved what the change reserved in the registry (0 for none)
+   */
+  private void settle(long reserved) {
+    if (deleted) {
+      registry.release(reserved);
+      return;
+    }
+    long now = parameters() + (long) model.streamCount() * spec.streamParameters();
+    registry.release(held + reserved - now);
+    held = now;
   }
 
   /** The expert names now, in index order. */
@@ -739,8 +835,11 @@ public final class ModelEntry {
     return i;
   }
 
-  /** A replacement of the model (a change of the expert set, a restore): its operation and the new model. */
-  private record Replacement(Operation op, MixtureOfExperts next) {}
+  /**
+   * A replacement of the model (a change of the expert set, a restore): its operation, the new model
+   * and the parameters reserved for it in the registry's budget.
+   */
+  private record Replacement(Operation op, MixtureOfExperts next, long reserved) {}
 
   /**
    * Replaces the model. Under the sequencer, {@code change} checks the request against the live
@@ -748,20 +847,13 @@ public final class ModelEntry {
    * logged (the new model is closed if the log refuses it), then the new model takes the old one's
    * place. Outside the lock the old model is closed and the operation awaited until durable.
    *
-   * @param budgeted whether the change adds parameters: then it runs under the registry's creation
-   *     lock (taken before the sequencer, in the order deletion takes them), so that the budget it
-   *     checks is not taken by another change at the same time
+   * A change that adds parameters reserves them in {@code change} (giving them back if it throws);
+   * the model's share of the budget is settled once the new model is in place, or the old one kept.
+   *
    * @return the sequence number and the expert names right after the change
    */
-  private Changed<List<String>> replaceModel(boolean budgeted, java.util.function.Supplier<Replacement> change) {
-    Swapped s;
-    if (budgeted) {
-      synchronized (registry.creationLock()) {
-        s = swap(change);
-      }
-    } else {
-      s = swap(change);
-    }
+  private Changed<List<String>> replaceModel(java.util.function.Supplier<Replacement> change) {
+    Swapped s = swap(change);
     s.old().close();
     after();
     return new Changed<>(awaitDurable(s.durable()), s.names());
@@ -770,10 +862,11 @@ public final class ModelEntry {
   private record Swapped(MixtureOfExperts old, CompletableFuture<Long> durable, List<String> names) {}
 
   private Swapped swap(java.util.function.Supplier<Replacement> change) {
+    Replacement c = null;
     sequencer.lock();
     try {
       requireLive();
-      Replacement c = change.get();
+      c = change.get();
       CompletableFuture<Long> durable;
       try {
         durable = log(c.op());
@@ -788,6 +881,7 @@ public final class ModelEntry {
     } catch (Error e) {
       throw wedge(e);
     } finally {
+      settle(c == null ? 0 : c.reserved());
       unlockSequencer();
     }
   }
@@ -801,10 +895,25 @@ public final class ModelEntry {
   }
 
   /**
-   * The digest of the model's state ({@link MixtureOfExperts#digest()}), computed at most once per
-   * version of the state (every logged operation makes a new one). Only the copy of the state
-   * holds the sequencer; hashing it does not, and concurrent readers of one version wait for one
-   * computation, not for the model's lock.
+   * A copy of the state for a digest starts no sooner than this many times its previous copy's
+   * duration after that copy ended, so digests hold the sequencer at most 1/(1 + this) of the time.
+   */
+  public static final int DIGEST_PACE = 20;
+
+  /** The longest a reader parks at once while it waits for its turn to copy (it then looks at the clock again). */
+  private static final long DIGEST_PARK_NANOS = 10_000_000;
+
+  /**
+   * The digest of the model's state ({@link MixtureOfExperts#digest()}) at the version it has when
+   * the state is copied: exact, computed at most once per version of the state (every logged
+   * operation makes a new one). Only the copy of the state holds the sequencer; hashing it does not.
+   *
+   * <p>Readers wait, not writers: copies of the state are paced so that a loop of digest reads
+   * beside writes cannot hold the model for more than a small share of the time. After a copy that
+   * held the sequencer for {@code c}, the next copy starts no sooner than {@value #DIGEST_PACE}
+   * {@code c} later (on the registry's clock), so copies take at most 1/21 of the model's time; a reader of a newer version waits for that moment holding only the digest
+   * lock, and concurrent readers of one version wait for one computation. A 17 MB model whose copy
+   * takes 13 ms gets a fresh digest at most every 0.27 s or so; a small one's wait is microseconds.
    *
    * @throws ApiException 404 when the model was deleted, 503 when it is {@linkplain #wedged() wedged}
    */
@@ -819,16 +928,20 @@ public final class ModelEntry {
       if (d != null && d.version() == version) {
         return d.hex();
       }
+      awaitCopyTurn();
       long at;
       byte[] state;
       lockSequencer();
       try {
         requireLive();
+        long t0 = System.nanoTime();
         at = version;
         state = Snapshots.state(model);
+        lastCopyNanos = System.nanoTime() - t0;
       } finally {
         unlockSequencer();
       }
+      lastCopyEnd = registry.now();
       String hex = Snapshots.digest(state);
       digest = new Digest(at, hex);
       return hex;
@@ -837,14 +950,37 @@ public final class ModelEntry {
     }
   }
 
+  /**
+   * Waits, holding the digest lock and nothing else, until {@value #DIGEST_PACE} times the last
+   * copy's duration has passed since it ended (the copy's duration is measured with
+   * {@link System#nanoTime()}, the moment on the registry's clock, the same clock but in tests).
+   * An interrupted reader stops waiting.
+   */
+  private void awaitCopyTurn() {
+    if (lastCopyNanos < 0) {
+      return;
+    }
+    long due = lastCopyEnd + DIGEST_PACE * lastCopyNanos;
+    for (long now = registry.now(); now - due < 0; now = registry.now()) {
+      if (Thread.currentThread().isInterrupted()) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(due - now, DIGEST_PARK_NANOS));
+    }
+  }
+
   /** Operations logged on this entry so far: the version of its state that {@link #digest()} caches. */
   public long version() {
     return version;
   }
 
-  /** Open streams in opening order: a copy, in time and memory linear in their number. */
-  public List<String> streams() {
-    return model.streams();
+  /**
+   * A page of the open streams in id order (see {@link MixtureOfExperts#streams(String, int)}): up to
+   * {@code limit} ids greater than {@code after} (from the first when null), which need not be open.
+   * Holds the model's lock for time in log(streams) + limit, and copies only the page.
+   */
+  public List<String> streams(String after, int limit) {
+    return model.streams(after, limit);
   }
 
   /**
@@ -854,7 +990,7 @@ public final class ModelEntry {
    * @throws ApiException 404 for an unknown stream
    */
   public void requireStream(String stream) {
-    if (!model.touchStream(stream, System.nanoTime())) {
+    if (!model.touchStream(stream, registry.now())) {
       throw unknownStream(stream);
     }
   }
@@ -930,13 +1066,20 @@ public final class ModelEntry {
 
   private static final String REFUSED = "the operation log has failed; nothing was changed";
 
+  /**
+   * Logs an operation known only under the sequencer, encoding it first: an error while it is
+   * encoded (an out-of-memory) leaves nothing logged and the model as it was, not wedged.
+   */
   private CompletableFuture<Long> log(Operation op) {
-    return log(registry.journal(), op, null, REFUSED);
+    OperationJournal journal = registry.journal();
+    return log(journal, op, encodeAhead(journal, op), REFUSED);
   }
 
   /**
-   * The operation's encoding when the journal writes one, computed before the sequencer is taken so
-   * that the lock covers only queueing the record (its order in the log is still fixed under the lock).
+   * The operation's encoding when the journal writes one, computed before the operation is logged:
+   * an error while encoding then changes nothing and wedges nothing. Operations known before the
+   * sequencer is taken are encoded before it, so that the lock covers only queueing the record
+   * (its order in the log is still fixed under the lock).
    */
   private static byte[] encodeAhead(OperationJournal journal, Operation op) {
     return journal.encodes() ? op.encode() : null;

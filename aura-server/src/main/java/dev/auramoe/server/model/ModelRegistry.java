@@ -16,7 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The server's named models. Thread-safe: creation, lookup and removal may race freely; a request
@@ -25,6 +27,15 @@ import java.util.function.Consumer;
  * <p>Creation and deletion are operations of the registry's {@link OperationJournal}: both are
  * logged under the creation lock (deletion also under the model's sequencing lock, so it follows every
  * operation of the model in the log). Deletion waits until its operation is durable.
+ *
+ * <h2>Parameter budget</h2>
+ * What every model holds against the {@linkplain #parameterBudget() budget} (its parameters and its
+ * open streams, see {@link ModelEntry#heldParameters()}) is kept in one running total: a change that
+ * adds parameters reserves them first ({@link #reserve}, a compare-and-set that fails when the budget
+ * has no room, so two changes cannot both take the same room), and every change of a model settles
+ * the model's share under its own sequencing lock. No change reads another model's state or takes
+ * another model's lock, so opening a stream on one model never waits for another model, nor for the
+ * creation lock.
  */
 public final class ModelRegistry implements AutoCloseable {
 
@@ -33,6 +44,10 @@ public final class ModelRegistry implements AutoCloseable {
 
   private final ConcurrentMap<String, ModelEntry> models = new ConcurrentHashMap<>();
   private final ServerLimits limits;
+  private final long budget;
+  private final LongSupplier clock;
+  /** Parameters every model holds together (see the class documentation). */
+  private final AtomicLong held = new AtomicLong();
   private final Object createLock = new Object();
   private volatile OperationJournal journal = OperationJournal.noop();
   private volatile Consumer<ModelEntry> afterOperation = e -> {};
@@ -45,7 +60,30 @@ public final class ModelRegistry implements AutoCloseable {
    * @param limits the model count and size limits
    */
   public ModelRegistry(ServerLimits limits) {
-    this.limits = limits;
+    this(limits, parameterBudget(), System::nanoTime);
+  }
+
+  /**
+   * An empty registry with its own budget and clock.
+   *
+   * @param limits the model count and size limits
+   * @param budget the most parameters all models may hold together (see {@link #parameterBudget()})
+   * @param clock nanoseconds of a monotonic clock ({@link System#nanoTime()}): when streams were used,
+   *     for their eviction, and when a model's digest may copy its state again (see
+   *     {@link ModelEntry#digest()})
+   */
+  public ModelRegistry(ServerLimits limits, long budget, LongSupplier clock) {
+    if (budget < 1) {
+      throw new IllegalArgumentException("budget must be >= 1, got " + budget);
+    }
+    this.limits = Objects.requireNonNull(limits, "limits");
+    this.budget = budget;
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Now, in the registry's clock (nanoseconds, monotonic). */
+  long now() {
+    return clock.getAsLong();
   }
 
   /** The model count and size limits. */
@@ -133,26 +171,34 @@ public final class ModelRegistry implements AutoCloseable {
       if (models.size() >= limits.maxModels()) {
         throw ApiException.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
       }
-      checkBudget(spec.parameters());
-      MixtureOfExperts m;
+      // The model and its default stream; the entry settles the exact figure once it is made.
+      long reserved = spec.parameters() + spec.streamParameters();
+      reserve(reserved);
+      ModelEntry e = null;
       try {
-        m = spec.build();
-      } catch (IllegalArgumentException ex) {
-        throw ApiException.badRequest("invalid model configuration: " + ex.getMessage());
+        MixtureOfExperts m;
+        try {
+          m = spec.build();
+        } catch (IllegalArgumentException ex) {
+          throw ApiException.badRequest("invalid model configuration: " + ex.getMessage());
+        }
+        CompletableFuture<Long> f;
+        try {
+          f = journal.append(Operation.create(spec.name(), json(spec)));
+        } catch (RuntimeException ex) {
+          m.close();
+          throw new ApiException(503, "the operation log has failed; nothing was changed");
+        }
+        // Nothing of the new model is in a snapshot: it is covered up to just before its creation.
+        // The creation's sequence is known once durable; until then the previous durable one bounds it.
+        e = new ModelEntry(spec, m, this, -1);
+        e.creating(f);
+        models.put(spec.name(), e);
+        return e;
+      } finally {
+        // Registered: the entry's share replaces the reservation; refused: the reservation goes.
+        release(reserved - (e == null ? 0 : e.heldParameters()));
       }
-      CompletableFuture<Long> f;
-      try {
-        f = journal.append(Operation.create(spec.name(), json(spec)));
-      } catch (RuntimeException ex) {
-        m.close();
-        throw new ApiException(503, "the operation log has failed; nothing was changed");
-      }
-      // Nothing of the new model is in a snapshot: it is covered up to just before its creation.
-      // The creation's sequence is known once durable; until then the previous durable one bounds it.
-      ModelEntry e = new ModelEntry(spec, m, this, -1);
-      e.creating(f);
-      models.put(spec.name(), e);
-      return e;
     }
   }
 
@@ -172,39 +218,66 @@ public final class ModelRegistry implements AutoCloseable {
     return enforceBudget;
   }
 
-  /**
-   * The parameters the models may still take before the {@linkplain #parameterBudget() budget} is
-   * spent (negative when it is overspent: recovery does not refuse what the log holds). Open
-   * streams count (see {@link ModelEntry#heldParameters()}).
-   */
-  public long budgetRoom() {
-    long held = 0;
-    for (ModelEntry e : models.values()) {
-      held += e.heldParameters();
-    }
-    return parameterBudget() - held;
+  /** The most parameters all models may hold together (default {@link #parameterBudget()}). */
+  public long budget() {
+    return budget;
   }
 
   /**
-   * Refuses a change that would take the models over the {@linkplain #parameterBudget() parameter
-   * budget}: valid requests must not be able to exhaust the heap, so this is checked before anything
-   * is allocated. Call it under the {@linkplain #creationLock() creation lock}, which every change
-   * that adds parameters holds, so that two changes cannot both pass on the same room.
+   * The parameters all models hold now, open streams counted in: the running total of the class
+   * documentation, which equals the sum of every model's {@link ModelEntry#heldParameters()} whenever
+   * no change is under way. Constant time, lock-free.
+   */
+  public long heldParameters() {
+    return held.get();
+  }
+
+  /**
+   * The parameters the models may still take before the {@linkplain #budget() budget} is spent
+   * (negative when it is overspent: recovery and restores do not refuse what the log holds). Open
+   * streams count (see {@link ModelEntry#heldParameters()}). Constant time, lock-free.
+   */
+  public long budgetRoom() {
+    return budget - held.get();
+  }
+
+  /**
+   * Reserves room in the {@linkplain #budget() budget} for a change that adds parameters, before
+   * anything is allocated (valid requests must not be able to exhaust the heap). The reservation
+   * is added to the running total at once, so two changes cannot both take the same room; the change
+   * gives it back with {@link #release} when it is refused, or lets its model settle it.
    *
    * @param extra the parameters the change adds
-   * @throws ApiException 409 when the budget would be exceeded
+   * @throws ApiException 409 when the budget would be exceeded (never while recovery replays the log)
    */
-  public void checkBudget(long extra) {
-    if (!enforceBudget) {
-      return;
-    }
-    long budget = parameterBudget();
-    long held = budget - budgetRoom();
-    if (held + extra > budget) {
-      throw ApiException.conflict("the models would hold " + (held + extra) + " parameters (open streams"
+  public void reserve(long extra) {
+    if (!tryReserve(extra)) {
+      long now = held.get();
+      throw ApiException.conflict("the models would hold " + (now + extra) + " parameters (open streams"
           + " counted in), over this server's budget of " + budget + " (one per 32 bytes of heap); delete a"
           + " model, close streams or give the JVM more memory (-Xmx)");
     }
+  }
+
+  /** As {@link #reserve}, answering false instead of throwing when there is no room. */
+  boolean tryReserve(long extra) {
+    if (!enforceBudget) {
+      held.addAndGet(extra);
+      return true;
+    }
+    for (long now = held.get();; now = held.get()) {
+      if (now + extra > budget) {
+        return false;
+      }
+      if (held.compareAndSet(now, now + extra)) {
+        return true;
+      }
+    }
+  }
+
+  /** Gives back parameters (a refused change's reservation, a model's share that went). */
+  void release(long parameters) {
+    held.addAndGet(-parameters);
   }
 
   /**
@@ -215,8 +288,15 @@ public final class ModelRegistry implements AutoCloseable {
   public ModelEntry restore(ModelSpec spec, MixtureOfExperts model, long coveredSeq) {
     synchronized (createLock) {
       ModelEntry e = new ModelEntry(spec, model, this, coveredSeq);
+      held.addAndGet(e.heldParameters());
       ModelEntry old = models.put(spec.name(), e);
       if (old != null) {
+        old.sequencer().lock();
+        try {
+          old.dropped();
+        } finally {
+          old.sequencer().unlock();
+        }
         old.model().close();
       }
       return e;
@@ -275,7 +355,7 @@ public final class ModelRegistry implements AutoCloseable {
         } finally {
           // The deletion is durable: the model is gone whatever became of its files, so that no later
           // request is acknowledged on a model a restart would drop.
-          e.markDeleted();
+          e.dropped();
           models.remove(name);
         }
       } finally {
@@ -290,7 +370,12 @@ public final class ModelRegistry implements AutoCloseable {
     synchronized (createLock) {
       ModelEntry e = models.remove(name);
       if (e != null) {
-        e.markDeleted();
+        e.sequencer().lock();
+        try {
+          e.dropped();
+        } finally {
+          e.sequencer().unlock();
+        }
         e.model().close();
       }
     }
@@ -313,6 +398,7 @@ public final class ModelRegistry implements AutoCloseable {
       e.model().close();
     }
     models.clear();
+    held.set(0);
   }
 
   static long joinQuietly(CompletableFuture<Long> f, long otherwise) {

@@ -128,6 +128,17 @@ public final class DataStore implements AutoCloseable {
   private final long snapshotEvery;
   private final Map<String, Object> recovery = new LinkedHashMap<>();
   private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+  /** Models whose periodic snapshots failed, since their last snapshot (see {@link #maybeSnapshot}). */
+  private final Map<String, SnapshotFailure> snapshotFailures = new ConcurrentHashMap<>();
+
+  /**
+   * Periodic snapshots of a model that failed in a row: how many, when the last did and why, and
+   * after how many operations not in a snapshot the next is tried.
+   */
+  private record SnapshotFailure(int times, java.time.Instant at, String why, long retryAfter) {}
+
+  /** A model's periodic snapshot is retried after at most this many times snapshotEvery operations. */
+  private static final int MAX_BACKOFF_SHIFT = 10;
   /** Deleted models whose snapshot files could not be removed yet (see {@link #deleteFiles}). */
   private final Set<String> leftovers = ConcurrentHashMap.newKeySet();
   private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
@@ -759,6 +770,7 @@ public final class DataStore implements AutoCloseable {
           e.sequencer().unlock();
         }
         deleteSnapshotsExcept(name, file);
+        snapshotFailures.remove(name);
       } catch (IOException ex) {
         LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' failed", ex);
         throw new ApiException(503, "the snapshot could not be written");
@@ -806,25 +818,81 @@ public final class DataStore implements AutoCloseable {
     return bound > 1 ? wal.trimBefore(bound) : 0;
   }
 
+  /**
+   * Takes a model's snapshot in the background once {@code snapshotEvery} of its operations are not
+   * in one. A failed periodic snapshot (the disk, a full heap: an OutOfMemoryError is caught too,
+   * and harms no model, as the state is only read) is logged, reported by {@link #snapshotTrouble()}
+   * ({@code GET /health} says DEGRADED), and retried with an exponential back-off: after the k-th
+   * failure in a row, once {@code snapshotEvery * 2^k} operations (2^10 at most) are not in a
+   * snapshot, instead of after every operation, as each try copies the whole model under its lock.
+   * A snapshot that succeeds, periodic or asked for, ends the trouble.
+   */
   private void maybeSnapshot(ModelEntry e) {
-    if (e.sinceSnapshot() < snapshotEvery || !scheduled.add(e.name())) {
+    SnapshotFailure failed = snapshotFailures.get(e.name());
+    long due = failed == null ? snapshotEvery : failed.retryAfter();
+    if (e.sinceSnapshot() < due || !scheduled.add(e.name())) {
       return;
     }
     try {
       background.execute(() -> {
+        Throwable failure = null;
         try {
-          if (!e.deleted() && e.sinceSnapshot() >= snapshotEvery) {
+          if (!e.deleted() && e.sinceSnapshot() >= due) {
             snapshot(e.name());
           }
-        } catch (RuntimeException ex) {
-          LOG.log(System.Logger.Level.WARNING, "periodic snapshot of model '" + e.name() + "' failed: " + ex);
+        } catch (ApiException ex) {
+          failure = e.deleted() ? null : ex;
+        } catch (RuntimeException | OutOfMemoryError ex) {
+          failure = ex;
         } finally {
           scheduled.remove(e.name());
+        }
+        if (failure != null) {
+          snapshotFailed(e.name(), failure);
         }
       });
     } catch (java.util.concurrent.RejectedExecutionException closing) {
       scheduled.remove(e.name());
     }
+  }
+
+  /** Records a failed periodic snapshot for {@link #snapshotTrouble()} and the back-off, and logs it. */
+  private void snapshotFailed(String name, Throwable failure) {
+    SnapshotFailure f;
+    try {
+      String why = failure instanceof ApiException a ? a.getMessage()
+          : failure instanceof OutOfMemoryError ? "the server ran out of memory (" + failure + ")" : failure.toString();
+      f = snapshotFailures.compute(name, (n, last) -> {
+        int times = last == null ? 1 : last.times() + 1;
+        int shift = Math.min(times, MAX_BACKOFF_SHIFT);
+        long retry = snapshotEvery > Long.MAX_VALUE >> shift ? Long.MAX_VALUE : snapshotEvery << shift;
+        return new SnapshotFailure(times, java.time.Instant.now(), why, retry);
+      });
+      LOG.log(System.Logger.Level.WARNING, "periodic snapshot of model '" + name + "' failed (" + f.times()
+          + " in a row): " + why + "; the next try is once " + f.retryAfter() + " operations are not in a snapshot");
+    } catch (OutOfMemoryError again) {
+      // No memory left to record it with: the next operation tries again, and records it then.
+    }
+  }
+
+  /**
+   * Why periodic snapshots are failing, or null when none is: for each model whose last periodic
+   * snapshot failed, how many failed in a row, when the last did and why, and when the next is
+   * tried. Until a snapshot succeeds the log is not trimmed past the model's last snapshot, and a
+   * restart replays more of it. {@code GET /health} reports it as DEGRADED.
+   */
+  public String snapshotTrouble() {
+    if (snapshotFailures.isEmpty()) {
+      return null;
+    }
+    List<String> r = new ArrayList<>();
+    for (Map.Entry<String, SnapshotFailure> f : new TreeMap<>(snapshotFailures).entrySet()) {
+      SnapshotFailure s = f.getValue();
+      r.add("the periodic snapshot of model '" + f.getKey() + "' failed " + (s.times() == 1 ? "once" : s.times()
+          + " times in a row") + ", last at " + s.at() + ": " + s.why() + "; it is tried again once " + s.retryAfter()
+          + " operations of the model are not in a snapshot, and the log is kept until one is written");
+    }
+    return String.join("; ", r);
   }
 
   /**
@@ -834,6 +902,7 @@ public final class DataStore implements AutoCloseable {
    * that the deletion stays in it and a restart drops a model its leftover snapshot would bring back.
    */
   private void deleteFiles(String name) {
+    snapshotFailures.remove(name);
     if (!tryDeleteFiles(name)) {
       leftovers.add(name);
     }

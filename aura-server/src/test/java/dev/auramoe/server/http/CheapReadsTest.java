@@ -68,4 +68,33 @@ class CheapReadsTest {
       assertThat(((Map<?, ?>) api.get("big", null).body()).get("streams")).isInstanceOf(Map.class);
     }
   }
+
+  /**
+   * A page of a model's streams copies the page, not every stream id: the listing used to copy
+   * all of them, under the model's lock, for every request.
+   */
+  @Test
+  void aPageOfStreamsCopiesOnlyThePage() throws Exception {
+    try (ModelRegistry registry = new ModelRegistry(ServerLimits.DEFAULT)) {
+      ModelApi api = new ModelApi(registry, new JsonRequests(), ServerLimits.DEFAULT, new ServerMetrics(registry::size));
+      api.create("{\"name\": \"many\", \"inputDim\": 2, \"hidden\": 4}".getBytes(StandardCharsets.UTF_8));
+      var e = registry.get("many");
+      for (int i = 0; i < 50_000; i++) {
+        e.openStream("s" + i);
+      }
+      for (int i = 0; i < 3; i++) {
+        api.streams("many", "s25000", "10");
+      }
+      long before = allocated();
+      Reply page = api.streams("many", "s25000", "10");
+      // The ids of 50,000 streams take about 200 KB per copy.
+      assertThat(allocated() - before).as("bytes allocated by a page of 10 among 50,001 streams")
+          .isLessThan(16 * 1024);
+      var json = JSON.valueToTree(page.body());
+      assertThat(json.get("streams")).hasSize(10);
+      assertThat(json.get("streams").get(0).asText()).isEqualTo("s25001");
+      assertThat(json.get("open").asInt()).isEqualTo(50_001);
+      assertThat(json.get("next").asText()).as("id order, not opening order").isEqualTo("s2501");
+    }
+  }
 }
