@@ -21,7 +21,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * turn comes exactly when the test says. Every read after a write used to copy the state at once,
  * so a loop of reads held the model for a large share of the time.
  */
-@ExtendWith(NoOutputExtension.class)
 class DigestPaceTest {
 
   private static final ModelSpec SPEC = new ModelSpec("m", 4, 1, 4, 2, 64, 1, 0.5, 0.5, 1.0, 64, 0.9);

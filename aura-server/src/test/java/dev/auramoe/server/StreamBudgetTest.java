@@ -25,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * models' locks nor for the registry's creation lock, and the total stays exact through every
  * change that alters what a model holds, and through a restart.
  */
-@ExtendWith(NoOutputExtension.class)
 class StreamBudgetTest {
 
   @TempDir
