@@ -380,13 +380,15 @@ public final class ModelEntry {
     try {
       requireLive(stream);
       durable = log(journal, op, encoded, "the learn journal refused the event; nothing was learned");
+      // Counted as unacknowledged before the model learns them, so that learns() never counts a
+      // sample whose record is not yet durable.
+      unacknowledged.add(count);
       for (int r = 0; r < count; r++) {
         float[] x = Arrays.copyOfRange(xs, r * in, (r + 1) * in);
         float[] y = Arrays.copyOfRange(ys, r * out, (r + 1) * out);
         MixtureOfExperts.LearnResult lr = model.learn(stream, x, y);
         result[r] = new LearnedSample(lr.prediction(), lr.squaredError(), lr.experts(), lr.weights());
       }
-      unacknowledged.add(count);
     } catch (Error e) {
       throw wedge(e);
     } finally {
