@@ -174,7 +174,9 @@ public final class ModelRegistry implements AutoCloseable {
       // The model and its default stream; the entry settles the exact figure once it is made.
       long reserved = spec.parameters() + spec.streamParameters();
       reserve(reserved);
-      ModelEntry e = null;
+      // The entry's share, once registered. Read before the entry is visible: a stream opened or
+      // closed on it right after settles its own change, which must not be counted twice.
+      long kept = 0;
       try {
         MixtureOfExperts m;
         try {
@@ -191,19 +193,21 @@ public final class ModelRegistry implements AutoCloseable {
         }
         // Nothing of the new model is in a snapshot: it is covered up to just before its creation.
         // The creation's sequence is known once durable; until then the previous durable one bounds it.
-        e = new ModelEntry(spec, m, this, -1);
+        ModelEntry e = new ModelEntry(spec, m, this, -1);
+        long share = e.heldParameters();
         e.creating(f);
         models.put(spec.name(), e);
+        kept = share;
         return e;
       } finally {
         // Registered: the entry's share replaces the reservation; refused: the reservation goes.
-        release(reserved - (e == null ? 0 : e.heldParameters()));
+        release(reserved - kept);
       }
     }
   }
 
   /**
-   * Whether {@link #checkBudget} refuses (default true). Recovery turns it off while it replays the
+   * Whether {@link #reserve} refuses (default true). Recovery turns it off while it replays the
    * log, which holds only changes that were accepted.
    */
   public void enforceBudget(boolean on) {
