@@ -163,7 +163,9 @@ import java.util.zip.CRC32C;
  * marker after it, which reads as a torn tail; and a log directory deleted whole, header included,
  * which is a new log ({@code DataStore} refuses that beside snapshots that cover more).
  *
- * <p>Damage is repaired only when asked, with {@link #repair}, on a closed log: it never deletes.
+ * <p>Damage is repaired only when asked, with {@link #repair}, on a closed log. It deletes nothing
+ * that holds a record: the only file it removes is the empty segment an interrupted roll left, as
+ * {@link #open} does too.
  * Each damaged segment is first copied to {@code wal-...log.damaged-<UTC time>} beside it (forced,
  * and the directory forced); then the segment is rewritten with every valid record it holds, a hole
  * record standing for each run of sequence numbers whose records were lost, without the damaged
@@ -454,8 +456,10 @@ public final class WriteAheadLog implements AutoCloseable {
           if (r.problem != null) {
             report = new RecoveryReport(s.path(), r.goodEnd, size - r.goodEnd, r.lastSeq, r.problem, r.detail);
             active.truncate(r.goodEnd);
-            active.force(true);
           }
+          // After a kill the last batch may still be only in the page cache: it reads back intact, but
+          // it is on disk only once forced, and a snapshot taken after the replay will count on it.
+          active.force(true);
           active.position(r.goodEnd);
           activeEnd = r.goodEnd;
         }
@@ -990,8 +994,10 @@ public final class WriteAheadLog implements AutoCloseable {
         segments.addFirst(new Segment(firstSeq, p, fmt));
       }
       // After the segment: a crash between leaves a segment before the header's first, which is fine.
-      header = header.withFirst(firstSeq);
-      header.write(dir);
+      // Memory follows the disk: a write that fails leaves the header as it was in both.
+      LogHeader moved = header.withFirst(firstSeq);
+      moved.write(dir);
+      header = moved;
       holes.addFirst(h);
       return Optional.of(h);
     } finally {
@@ -1027,8 +1033,11 @@ public final class WriteAheadLog implements AutoCloseable {
         newFirst = segments.get(doomed.size()).firstSeq();
       }
       if (newFirst > header.first()) {
-        header = header.withFirst(newFirst);
-        header.write(dir);
+        // Memory follows the disk: were it updated first, a failed write would let the next trim
+        // delete segments that the header on disk still says the log starts with.
+        LogHeader h = header.withFirst(newFirst);
+        h.write(dir);
+        header = h;
       }
       // Oldest first, so a crash half-way leaves a contiguous log.
       for (Segment s : doomed) {
@@ -1102,7 +1111,7 @@ public final class WriteAheadLog implements AutoCloseable {
     return dir;
   }
 
-  /** How many times the writer has forced a segment (one per group commit, plus one per roll). */
+  /** How many times the writer has forced a segment (one per group commit, plus up to two per roll: the old segment, then its seal). */
   public long forces() {
     return forces;
   }

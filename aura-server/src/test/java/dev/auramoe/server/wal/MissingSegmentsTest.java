@@ -225,4 +225,35 @@ class MissingSegmentsTest {
       assertThat(wal.lastSequence()).isEqualTo(RECORDS);
     }
   }
+
+  /**
+   * A trim whose header write fails deletes nothing, and the next trim still writes the header
+   * before it deletes: the header in memory followed the disk only once written, so the log opens.
+   * It used to take the new start in memory first, the next trim skipped the write, and the start
+   * after it was refused as missing segments.
+   */
+  @Test
+  void aTrimWhoseHeaderWriteFailedStillWritesItTheNextTime() throws IOException {
+    List<Path> files = write();
+    long keepFrom = firstSeq(files.get(3));
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, SMALL)) {
+      Path header = dir.resolve("wal.header");
+      byte[] saved = Files.readAllBytes(header);
+      // A directory where the header goes: its atomic replacement fails.
+      Files.delete(header);
+      Files.createDirectory(header);
+      Files.writeString(header.resolve("x"), "x");
+      assertThatThrownBy(() -> wal.trimBefore(keepFrom)).isInstanceOf(IOException.class);
+      assertThat(segments(dir)).as("nothing deleted").hasSameSizeAs(files);
+      Files.delete(header.resolve("x"));
+      Files.delete(header);
+      Files.write(header, saved);
+      assertThat(wal.trimBefore(keepFrom)).isEqualTo(3);
+    }
+    try (WriteAheadLog wal = WriteAheadLog.open(dir, SMALL)) {
+      assertThat(wal.firstSequence()).isEqualTo(keepFrom);
+      assertThat(replayAll(wal, keepFrom)).extracting(Rec::seq).containsExactlyElementsOf(
+          LongStream.rangeClosed(keepFrom, RECORDS).boxed().toList());
+    }
+  }
 }
