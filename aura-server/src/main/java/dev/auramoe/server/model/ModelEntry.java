@@ -488,7 +488,9 @@ public final class ModelEntry {
     }
     long idleNanos = now - lastUse;
     if (idleNanos < idle.toNanos()) {
-      long waitSeconds = Math.max(1, (idle.toNanos() - idleNanos + 999_999_999L) / 1_000_000_000L);
+      // Rounded up to whole seconds without overflowing near the longest idle limit (about 292 years).
+      long waitNanos = idle.toNanos() - idleNanos;
+      long waitSeconds = Math.max(1, waitNanos / 1_000_000_000L + (waitNanos % 1_000_000_000L == 0 ? 0 : 1));
       throw ApiException.tooManyRequests(full + "; " + (evict == 1 ? "the least recently used stream"
           : "the busiest of the " + evict + " least recently used streams, which it would have to evict,") + " was used "
           + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + seconds(idle)
