@@ -673,15 +673,25 @@ public final class WriteAheadLog implements AutoCloseable {
     String what = unknown ? "the segments from " + name(first) + " on are missing and how many numbers they used is"
         + " unknown: " + UNKNOWN_SPAN + " numbers are recorded as lost, so that numbering resumes above them"
         : "no segment held records " + first + ".." + last;
-    byte[] frames = fmt.frame(fmt.hole, first, SegmentScanner.holePayload(last, "repair " + when + ": " + what));
-    if (!unknown && fmt.hasMarkers()) {
-      byte[] seal = fmt.frame(fmt.seal, nextFirst, SegmentScanner.sealPayload());
-      frames = java.util.Arrays.copyOf(frames, frames.length + seal.length);
-      System.arraycopy(seal, 0, frames, frames.length - seal.length, seal.length);
-    }
-    writeNew(hole, frames);
+    writeNew(hole, holeSegment(fmt, first, last, "repair " + when + ": " + what, unknown ? -1 : nextFirst));
     dropped.add(new WalRepair.Dropped(hole, 0, 0, first, last, RecoveryReport.Problem.MISSING_SEGMENT, unknown ? what
         : "no segment held these records"));
+  }
+
+  /**
+   * The bytes of a segment that stands for lost numbers: one hole record for {@code first..last},
+   * then, in a format with seals and when the next segment is known ({@code nextFirst} >= 0), the
+   * seal that names it.
+   */
+  private static byte[] holeSegment(RecordFormat fmt, long first, long last, String reason, long nextFirst) {
+    byte[] hole = fmt.frame(fmt.hole, first, SegmentScanner.holePayload(last, reason));
+    if (nextFirst < 0 || !fmt.hasMarkers()) {
+      return hole;
+    }
+    byte[] seal = fmt.frame(fmt.seal, nextFirst, SegmentScanner.sealPayload());
+    byte[] both = java.util.Arrays.copyOf(hole, hole.length + seal.length);
+    System.arraycopy(seal, 0, both, hole.length, seal.length);
+    return both;
   }
 
   /** {@code name} in {@code dir}, or {@code name-2}, {@code name-3}, ... when it is taken. */
@@ -983,13 +993,7 @@ public final class WriteAheadLog implements AutoCloseable {
       Hole h = new Hole(firstSeq, first - 1, clip(reason));
       Path p = dir.resolve(name(firstSeq));
       RecordFormat fmt = header.format(firstSeq);
-      byte[] hole = fmt.frame(fmt.hole, firstSeq, SegmentScanner.holePayload(h.last(), h.reason()));
-      if (fmt.hasMarkers()) {
-        byte[] seal = fmt.frame(fmt.seal, first, SegmentScanner.sealPayload());
-        hole = java.util.Arrays.copyOf(hole, hole.length + seal.length);
-        System.arraycopy(seal, 0, hole, hole.length - seal.length, seal.length);
-      }
-      writeNew(p, hole);
+      writeNew(p, holeSegment(fmt, firstSeq, h.last(), h.reason(), first));
       synchronized (segments) {
         segments.addFirst(new Segment(firstSeq, p, fmt));
       }
