@@ -142,14 +142,7 @@ class ServeCommandTest {
     assertThat(fresh.out()).contains("aura serve: data in " + data.toAbsolutePath() + ": new, empty\n")
         .doesNotContain("the default");
 
-    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
-      HttpResponse<String> created = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/models"))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"m\",\"inputDim\":4}")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
+    createModelIn(data);
     CliTest.Run again = serveOnce("--data", data.toString());
     assertThat(again.exitCode()).as(again.err()).isZero();
     assertThat(again.out()).contains("aura serve: data in " + data.toAbsolutePath() + ": recovered 1 model (0 "
@@ -171,14 +164,7 @@ class ServeCommandTest {
   @Test
   void helidonsInfoLinesAreLeftOutAndAWarningIsOneLine(@TempDir Path dir) throws Exception {
     Path data = dir.resolve("data");
-    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
-      HttpResponse<String> created = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/models"))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"m\",\"inputDim\":4}")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    }
+    createModelIn(data);
     // A crash in the middle of a write leaves a few bytes of a record behind: the server warns.
     Path segment;
     try (Stream<Path> files = Files.list(data.resolve("wal"))) {
@@ -279,5 +265,17 @@ class ServeCommandTest {
     Assumptions.assumeTrue(Files.getFileStore(f).supportsFileAttributeView("posix"), "POSIX permissions");
     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
     return f;
+  }
+
+  /** Model 'm' created in a data directory by a server that is then closed. */
+  private static void createModelIn(Path data) throws Exception {
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      HttpResponse<String> created = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/models"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"m\",\"inputDim\":4}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
   }
 }

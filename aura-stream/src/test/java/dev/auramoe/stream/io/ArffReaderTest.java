@@ -356,19 +356,6 @@ class ArffReaderTest {
     for (int i = 0; i < 60_000; i++) {
       sb.append(r.nextGaussian()).append(i % 2 == 0 ? ",a\n" : ",b\n");
     }
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    try (ArffReader in = read(sb.toString())) {
-      Instance row = new Instance(in.schema());
-      for (int i = 0; i < 10_000; i++) {
-        in.next(row);
-      }
-      long before = threads.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 50_000; i++) {
-        in.next(row);
-      }
-      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-      assertThat(allocated).as("bytes allocated by reading 50,000 rows").isLessThan(50_000);
-    }
+    ReadAllocation.assertReadingARowAllocatesNothing(read(sb.toString()));
   }
 }

@@ -423,19 +423,6 @@ class CsvReaderTest {
           .append(',').append(i % 2).append('\n');
     }
     Path file = write("alloc.csv", sb.toString());
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    try (CsvReader in = CsvReader.open(file)) {
-      Instance row = new Instance(in.schema());
-      for (int i = 0; i < 10_000; i++) {
-        in.next(row);
-      }
-      long before = threads.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 50_000; i++) {
-        in.next(row);
-      }
-      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-      assertThat(allocated).as("bytes allocated by reading 50,000 rows").isLessThan(50_000);
-    }
+    ReadAllocation.assertReadingARowAllocatesNothing(CsvReader.open(file));
   }
 }
