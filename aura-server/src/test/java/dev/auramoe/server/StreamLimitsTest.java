@@ -241,8 +241,8 @@ class StreamLimitsTest {
       try {
         e.openStream("c");
         org.junit.jupiter.api.Assertions.fail("opened c by evicting a stream used at the restore");
-      } catch (dev.auramoe.server.ApiException busy) {
-        assertThat(busy.status()).as(busy.getMessage()).isEqualTo(429);
+      } catch (dev.auramoe.server.model.Refusal busy) {
+        assertThat(busy.kind()).as(busy.getMessage()).isEqualTo(dev.auramoe.server.model.Refusal.Kind.BUSY);
       }
       clock.set(206 * second);
       e.route("b", x);
@@ -265,8 +265,8 @@ class StreamLimitsTest {
       try {
         e.openStream("b");
         org.junit.jupiter.api.Assertions.fail("b was opened");
-      } catch (dev.auramoe.server.ApiException busy) {
-        assertThat(busy.status()).isEqualTo(429);
+      } catch (dev.auramoe.server.model.Refusal busy) {
+        assertThat(busy.kind()).isEqualTo(dev.auramoe.server.model.Refusal.Kind.BUSY);
         assertThat(busy.getMessage()).contains("was used 200 ms ago").contains("only once idle for 0.5 s")
             .contains("try again in a second");
         assertThat(busy.retryAfterSeconds()).isEqualTo(1);

@@ -4,7 +4,6 @@ import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.Snapshots;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.RoutingDecision;
-import dev.auramoe.server.ApiException;
 import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.journal.LearnEvent;
 import dev.auramoe.server.journal.Operation;
@@ -31,7 +30,7 @@ import java.util.regex.Pattern;
  * applied. A learn is answered only once its operation is durable; routes and predictions are
  * answered without waiting (they are ordered in the log all the same, and recovery replays the
  * durable prefix, which holds every acknowledged learn). When the journal refuses an operation (it
- * has failed) the call answers 503 and changes nothing. Every argument is validated before the model
+ * has failed) the call is refused as {@link Refusal.Kind#UNAVAILABLE unavailable} and changes nothing. Every argument is validated before the model
  * is touched, so a refused call changes nothing. An error (an out-of-memory) thrown after an
  * operation was handed to the journal and before it was applied completely leaves the model
  * {@linkplain #wedged() wedged}: it refuses every request until a restart replays the log.
@@ -256,11 +255,11 @@ public final class ModelEntry {
   /**
    * Checks a stream id's form.
    *
-   * @throws ApiException 400 when it is malformed
+   * @throws Refusal INVALID when it is malformed
    */
   public static void checkStreamId(String stream) {
     if (stream == null || !STREAM.matcher(stream).matches()) {
-      throw ApiException.badRequest("stream id must be 1 to 128 characters of A-Z a-z 0-9 . _ : - starting with a"
+      throw Refusal.invalid("stream id must be 1 to 128 characters of A-Z a-z 0-9 . _ : - starting with a"
           + " letter or digit");
     }
   }
@@ -269,7 +268,7 @@ public final class ModelEntry {
    * Routes one input.
    *
    * @param x the input, already checked to be finite and of length inputDim; not modified
-   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
+   * @throws Refusal NOT_FOUND for an unknown stream, UNAVAILABLE when the journal has failed
    */
   public Routed route(String stream, float[] x) {
     Routed d;
@@ -297,7 +296,7 @@ public final class ModelEntry {
    * @param xs {@code count * inputDim} checked values; not modified
    * @param experts receives {@code count * topK} expert indices
    * @param weights receives {@code count * topK} mixing weights
-   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
+   * @throws Refusal NOT_FOUND for an unknown stream, UNAVAILABLE when the journal has failed
    */
   public void routeBatch(String stream, float[] xs, int count, int[] experts, float[] weights) {
     OperationJournal journal = registry.journal();
@@ -322,7 +321,7 @@ public final class ModelEntry {
    * reporting the experts and weights that made each prediction.
    *
    * @param xs {@code count * inputDim} checked values; not modified
-   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
+   * @throws Refusal NOT_FOUND for an unknown stream, UNAVAILABLE when the journal has failed
    */
   public List<Prediction> predict(String stream, float[] xs, int count) {
     int in = model.inputDim();
@@ -365,7 +364,7 @@ public final class ModelEntry {
    *
    * @param xs {@code count * inputDim} checked inputs; not modified
    * @param ys {@code count * outputDim} checked targets; not modified
-   * @throws ApiException 404 for an unknown stream (nothing changed), 503 when the journal refuses
+   * @throws Refusal NOT_FOUND for an unknown stream (nothing changed), UNAVAILABLE when the journal refuses
    *     the event (nothing changed) or fails to make it durable (learned in memory, not acknowledged)
    */
   public Learned learn(String stream, float[] xs, float[] ys, int count) {
@@ -398,7 +397,7 @@ public final class ModelEntry {
     try {
       seq = durable.join();
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
-      throw new ApiException(503, "the learn journal could not make the event durable; it is not acknowledged");
+      throw Refusal.unavailable("the learn journal could not make the event durable; it is not acknowledged");
     }
     unacknowledged.add(-count);
     after();
@@ -413,9 +412,9 @@ public final class ModelEntry {
    * refused otherwise. While recovery replays the log nothing is checked or evicted: the log holds
    * the opens that were accepted and the evictions that made room for them.
    *
-   * @throws ApiException 409 when it is open already, or there is no room and eviction is off or
-   *     nothing can be evicted; 429 when there is no room and the least recently used stream has not
-   *     been idle long enough; 503 when the journal has failed
+   * @throws Refusal CONFLICT when it is open already, or there is no room and eviction is off or
+   *     nothing can be evicted; BUSY when there is no room and the least recently used stream has not
+   *     been idle long enough; UNAVAILABLE when the journal has failed
    */
   public void openStream(String stream) {
     checkStreamId(stream);
@@ -429,7 +428,7 @@ public final class ModelEntry {
     try {
       requireLive();
       if (model.hasStream(stream)) {
-        throw ApiException.conflict("stream '" + stream + "' is already open on model '" + name + "'");
+        throw Refusal.conflict("stream '" + stream + "' is already open on model '" + name + "'");
       }
       long now = registry.now();
       reserved = registry.budgetEnforced() ? makeRoom(now) : 0;
@@ -454,7 +453,7 @@ public final class ModelEntry {
    * logged; all of them must be idle long enough, or none is evicted.
    *
    * @return the parameters reserved (0 when streams were evicted instead)
-   * @throws ApiException 409 or 429 when there is no room and not enough streams may be evicted
+   * @throws Refusal CONFLICT or BUSY when there is no room and not enough streams may be evicted
    */
   private long makeRoom(long now) {
     int open = model.streamCount();
@@ -479,11 +478,11 @@ public final class ModelEntry {
     }
     Duration idle = limits.streamIdleEviction();
     if (idle == null) {
-      throw ApiException.conflict(full + "; close a stream first (this server does not evict idle streams)");
+      throw Refusal.conflict(full + "; close a stream first (this server does not evict idle streams)");
     }
     long lastUse = model.latestStampOfLeastRecentlyUsed(evict);
     if (lastUse == Long.MIN_VALUE) {
-      throw ApiException.conflict(full + "; " + (evict == 1 ? "there is no stream to evict but the default one"
+      throw Refusal.conflict(full + "; " + (evict == 1 ? "there is no stream to evict but the default one"
           : "it would have to evict " + evict + " streams and holds only " + (open - 1) + " but the default one"));
     }
     long idleNanos = now - lastUse;
@@ -491,7 +490,7 @@ public final class ModelEntry {
       // Rounded up to whole seconds without overflowing near the longest idle limit (about 292 years).
       long waitNanos = idle.toNanos() - idleNanos;
       long waitSeconds = Math.max(1, waitNanos / 1_000_000_000L + (waitNanos % 1_000_000_000L == 0 ? 0 : 1));
-      throw ApiException.tooManyRequests(full + "; " + (evict == 1 ? "the least recently used stream"
+      throw Refusal.busy(full + "; " + (evict == 1 ? "the least recently used stream"
           : "the busiest of the " + evict + " least recently used streams, which it would have to evict,") + " was used "
           + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + seconds(idle)
           + " s: try again in " + (waitSeconds == 1 ? "a second" : "about " + waitSeconds + " s") + ", or close a stream",
@@ -546,7 +545,7 @@ public final class ModelEntry {
   /**
    * Closes a stream.
    *
-   * @throws ApiException 404 for an unknown stream, 400 for the default stream, 503 when the journal
+   * @throws Refusal NOT_FOUND for an unknown stream, INVALID for the default stream, UNAVAILABLE when the journal
    *     has failed
    */
   public void closeStream(String stream) {
@@ -557,7 +556,7 @@ public final class ModelEntry {
    * Evicts a stream: closes it as {@link #openStream} does to make room, counted in
    * {@link #evictedStreams()}. Recovery replays the logged evictions through here.
    *
-   * @throws ApiException 404 for an unknown stream, 400 for the default stream, 503 when the journal
+   * @throws Refusal NOT_FOUND for an unknown stream, INVALID for the default stream, UNAVAILABLE when the journal
    *     has failed
    */
   public void evictStream(String stream) {
@@ -566,7 +565,7 @@ public final class ModelEntry {
 
   private void close(Operation.Type type, String stream) {
     if (MixtureOfExperts.DEFAULT_STREAM.equals(stream)) {
-      throw ApiException.badRequest("the default stream cannot be closed");
+      throw Refusal.invalid("the default stream cannot be closed");
     }
     OperationJournal journal = registry.journal();
     Operation op = Operation.stream(type, name, stream);
@@ -603,7 +602,7 @@ public final class ModelEntry {
   /**
    * Resets a stream's cell state to zero.
    *
-   * @throws ApiException 404 for an unknown stream, 503 when the journal has failed
+   * @throws Refusal NOT_FOUND for an unknown stream, UNAVAILABLE when the journal has failed
    */
   public void resetStream(String stream) {
     OperationJournal journal = registry.journal();
@@ -630,7 +629,7 @@ public final class ModelEntry {
    *
    * @param loaded the snapshot's model, of this entry's spec
    * @param snapshotSeq the log sequence number the snapshot covers
-   * @throws ApiException 404 when the model was deleted; 503 when the journal has failed (before: nothing
+   * @throws Refusal NOT_FOUND when the model was deleted; UNAVAILABLE when the journal has failed (before: nothing
    *     changed; after the append: the restore is applied in memory but not acknowledged)
    */
   public void restore(MixtureOfExperts loaded, long snapshotSeq) {
@@ -655,7 +654,7 @@ public final class ModelEntry {
    *
    * @param change from the settings in force to the ones wanted
    * @return the operation's log sequence number and the settings set
-   * @throws ApiException 400 for a setting out of range, 404 when the model was deleted, 503 when the
+   * @throws Refusal INVALID for a setting out of range, NOT_FOUND when the model was deleted, UNAVAILABLE when the
    *     journal has failed (nothing changed) or could not make the change durable
    */
   public Changed<ModelSettings> configure(java.util.function.UnaryOperator<ModelSettings> change) {
@@ -704,9 +703,9 @@ public final class ModelEntry {
    * {@link MixtureOfExperts#withExpert}), answered once durable.
    *
    * @return the operation's log sequence number and the expert names right after it
-   * @throws ApiException 400 for a bad spec, 404 when the model was deleted, 409 when the name is
+   * @throws Refusal INVALID for a bad spec, NOT_FOUND when the model was deleted, CONFLICT when the name is
    *     taken, the model has {@value ModelSpec#MAX_EXPERTS} experts, or the per-model parameter limit
-   *     or the server's parameter budget would be exceeded, 503 when the journal has failed
+   *     or the server's parameter budget would be exceeded, UNAVAILABLE when the journal has failed
    */
   public Changed<List<String>> addExpert(ExpertSpec spec) {
     spec.validate();
@@ -716,15 +715,15 @@ public final class ModelEntry {
     ServerLimits limits = registry.limits();
     return replaceModel(() -> {
       if (expertNames.contains(spec.name())) {
-        throw ApiException.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
+        throw Refusal.conflict("model '" + name + "' already has an expert named '" + spec.name() + "'");
       }
       if (expertNames.size() >= ModelSpec.MAX_EXPERTS) {
-        throw ApiException.conflict("model '" + name + "' has " + expertNames.size() + " experts, the most a model"
+        throw Refusal.conflict("model '" + name + "' has " + expertNames.size() + " experts, the most a model"
             + " may have; remove one first");
       }
       long after = heldParameters() + added;
       if (after > limits.maxParameters()) {
-        throw ApiException.conflict("with this expert model '" + name + "' would hold about " + after
+        throw Refusal.conflict("with this expert model '" + name + "' would hold about " + after
             + " parameters (its open streams counted in), more than the limit of " + limits.maxParameters()
             + " per model");
       }
@@ -735,7 +734,7 @@ public final class ModelEntry {
         try {
           e = spec.build(in, out);
         } catch (IllegalArgumentException ex) {
-          throw ApiException.badRequest("invalid expert: " + ex.getMessage());
+          throw Refusal.invalid("invalid expert: " + ex.getMessage());
         }
         return new Replacement(Operation.change(Operation.Type.EXPERT_ADD, name, ModelRegistry.json(spec)),
             model.withExpert(e), added);
@@ -752,14 +751,14 @@ public final class ModelEntry {
    * the experts after it move down one index. Answered once durable.
    *
    * @return the operation's log sequence number and the expert names right after it
-   * @throws ApiException 404 for an unknown model or expert, 409 when fewer than topK experts would
-   *     remain, 503 when the journal has failed
+   * @throws Refusal NOT_FOUND for an unknown model or expert, CONFLICT when fewer than topK experts would
+   *     remain, UNAVAILABLE when the journal has failed
    */
   public Changed<List<String>> removeExpert(String expert) {
     return replaceModel(() -> {
       int i = requireExpert(expert);
       if (model.expertCount() - 1 < model.topK()) {
-        throw ApiException.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
+        throw Refusal.conflict("cannot remove expert '" + expert + "': model '" + name + "' routes each input"
             + " to " + model.topK() + " experts and would have " + (model.expertCount() - 1));
       }
       return new Replacement(Operation.change(Operation.Type.EXPERT_REMOVE, name,
@@ -771,15 +770,15 @@ public final class ModelEntry {
    * Renames an expert (an EXPERT_RENAME operation), answered once durable.
    *
    * @return the operation's log sequence number and the expert names right after it
-   * @throws ApiException 400 for a malformed new name, 404 for an unknown model or expert, 409 when
-   *     the new name is taken, 503 when the journal has failed
+   * @throws Refusal INVALID for a malformed new name, NOT_FOUND for an unknown model or expert, CONFLICT when
+   *     the new name is taken, UNAVAILABLE when the journal has failed
    */
   public Changed<List<String>> renameExpert(String expert, String newName) {
     ExpertSpec.checkName(newName);
     return replaceModel(() -> {
       int i = requireExpert(expert);
       if (expertNames.contains(newName)) {
-        throw ApiException.conflict("model '" + name + "' already has an expert named '" + newName + "'");
+        throw Refusal.conflict("model '" + name + "' already has an expert named '" + newName + "'");
       }
       return new Replacement(Operation.change(Operation.Type.EXPERT_RENAME, name,
           ModelRegistry.json(java.util.Map.of("name", expert, "newName", newName))), model.withExpertRenamed(i, newName), 0);
@@ -834,7 +833,7 @@ public final class ModelEntry {
   private int requireExpert(String expert) {
     int i = expertNames.indexOf(expert);
     if (i < 0) {
-      throw ApiException.notFound("model '" + name + "' has no expert named '" + expert + "'");
+      throw Refusal.notFound("model '" + name + "' has no expert named '" + expert + "'");
     }
     return i;
   }
@@ -894,7 +893,7 @@ public final class ModelEntry {
     try {
       return durable.join();
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
-      throw new ApiException(503, "the operation log could not make the change durable; it is not acknowledged");
+      throw Refusal.unavailable("the operation log could not make the change durable; it is not acknowledged");
     }
   }
 
@@ -919,7 +918,7 @@ public final class ModelEntry {
    * lock, and concurrent readers of one version wait for one computation. A 17 MB model whose copy
    * takes 13 ms gets a fresh digest at most every 0.27 s or so; a small one's wait is microseconds.
    *
-   * @throws ApiException 404 when the model was deleted, 503 when it is {@linkplain #wedged() wedged}
+   * @throws Refusal NOT_FOUND when the model was deleted, UNAVAILABLE when it is {@linkplain #wedged() wedged}
    */
   public String digest() {
     Digest d = digest;
@@ -988,10 +987,10 @@ public final class ModelEntry {
   }
 
   /**
-   * Throws 404 unless the stream is open, and records its use for the least-recently-used order in
+   * Refuses the stream ({@link Refusal.Kind#NOT_FOUND}) unless it is open, and records its use for the least-recently-used order in
    * which streams are evicted. Constant time; allocates nothing.
    *
-   * @throws ApiException 404 for an unknown stream
+   * @throws Refusal NOT_FOUND for an unknown stream
    */
   public void requireStream(String stream) {
     if (!model.touchStream(stream, registry.now())) {
@@ -1024,10 +1023,10 @@ public final class ModelEntry {
 
   private void requireLive() {
     if (deleted) {
-      throw ApiException.notFound("unknown model '" + name + "'");
+      throw Refusal.notFound("unknown model '" + name + "'");
     }
     if (wedgedBy != null) {
-      throw new ApiException(503, wedged());
+      throw Refusal.unavailable(wedged());
     }
   }
 
@@ -1101,7 +1100,7 @@ public final class ModelEntry {
       f = journal.append(op, encoded);
     } catch (RuntimeException e) {
       applying = false; // refused: it was not queued
-      throw new ApiException(503, refused);
+      throw Refusal.unavailable(refused);
     }
     if (f == null) {
       throw new IllegalStateException("the journal returned no future");
@@ -1117,7 +1116,7 @@ public final class ModelEntry {
     registry.operationApplied(this);
   }
 
-  private ApiException unknownStream(String stream) {
-    return ApiException.notFound("unknown stream '" + stream + "' on model '" + name + "'");
+  private Refusal unknownStream(String stream) {
+    return Refusal.notFound("unknown stream '" + stream + "' on model '" + name + "'");
   }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.auramoe.MixtureOfExperts;
-import dev.auramoe.server.ApiException;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
 import dev.auramoe.server.journal.WalJournal;
@@ -13,6 +12,7 @@ import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.model.Refusal;
 import dev.auramoe.server.wal.PrivateFiles;
 import dev.auramoe.server.wal.RecoveryReport;
 import dev.auramoe.server.wal.WalCorruptionException;
@@ -404,7 +404,7 @@ public final class DataStore implements AutoCloseable {
       }
       try {
         apply(e, op);
-      } catch (ApiException refused) {
+      } catch (Refusal refused) {
         // Refused live too (the same state gives the same answer): it changed nothing then either.
       }
     });
@@ -607,7 +607,7 @@ public final class DataStore implements AutoCloseable {
    * same point; the snapshot file it names stays until a newer snapshot covers the operation.
    *
    * @return {"model", "seq" (the snapshot's), "digest"}
-   * @throws ApiException 404 for an unknown model or one without a snapshot, 503 when the log has
+   * @throws Refusal NOT_FOUND for an unknown model or one without a snapshot, UNAVAILABLE when the log has
    *     failed or the snapshot cannot be read (nothing changed)
    */
   public Map<String, Object> restore(String name) {
@@ -618,7 +618,7 @@ public final class DataStore implements AutoCloseable {
     try {
       Path meta = snapDir.resolve(name + ".meta");
       if (e.deleted() || !Files.exists(meta)) {
-        throw ApiException.notFound(e.deleted() ? "unknown model '" + name + "'"
+        throw Refusal.notFound(e.deleted() ? "unknown model '" + name + "'"
             : "model '" + name + "' has no snapshot to restore");
       }
       MixtureOfExperts loaded;
@@ -628,7 +628,7 @@ public final class DataStore implements AutoCloseable {
         loaded = loadModel(snapDir.resolve(m.file()), e.spec());
       } catch (IOException ex) {
         LOG.log(System.Logger.Level.ERROR, "cannot read the snapshot of model '" + name + "'", ex);
-        throw new ApiException(503, "the snapshot could not be read; nothing was changed");
+        throw Refusal.unavailable("the snapshot could not be read; nothing was changed");
       }
       try {
         e.restore(loaded, seq);
@@ -709,7 +709,7 @@ public final class DataStore implements AutoCloseable {
    * Snapshots a model, then trims the log.
    *
    * @return {"model", "seq" (covered), "trimmedSegments"}
-   * @throws ApiException 404 for an unknown model, 503 when the log has failed or the snapshot
+   * @throws Refusal NOT_FOUND for an unknown model, UNAVAILABLE when the log has failed or the snapshot
    *     cannot be written
    */
   public Map<String, Object> snapshot(String name) {
@@ -727,15 +727,15 @@ public final class DataStore implements AutoCloseable {
       e.sequencer().lock();
       try {
         if (e.deleted()) {
-          throw ApiException.notFound("unknown model '" + name + "'");
+          throw Refusal.notFound("unknown model '" + name + "'");
         }
         if (journal.failed()) {
-          throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+          throw Refusal.unavailable("the operation log has failed; no snapshot was taken");
         }
         if (e.wedged() != null) {
           // Its state may not be the log's: a snapshot of it would outlive the operations that
           // a restart would otherwise replay.
-          throw new ApiException(503, e.wedged() + "; no snapshot was taken");
+          throw Refusal.unavailable(e.wedged() + "; no snapshot was taken");
         }
         last = e.lastSequence();
         operations = e.sinceSnapshot();
@@ -743,7 +743,7 @@ public final class DataStore implements AutoCloseable {
           bytes = dev.auramoe.Snapshots.toSavableBytes(e.model());
         } catch (IOException ex) {
           LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' refused", ex);
-          throw new ApiException(503, "the snapshot could not be written: " + ex.getMessage());
+          throw Refusal.unavailable("the snapshot could not be written: " + ex.getMessage());
         }
       } finally {
         e.sequencer().unlock();
@@ -752,7 +752,7 @@ public final class DataStore implements AutoCloseable {
         // A snapshot must not cover an operation the log could still lose.
         seq = last.join();
       } catch (CompletionException | java.util.concurrent.CancellationException ex) {
-        throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+        throw Refusal.unavailable("the operation log has failed; no snapshot was taken");
       }
       String file = name + "." + seq + ".aura";
       try {
@@ -773,7 +773,7 @@ public final class DataStore implements AutoCloseable {
         snapshotFailures.remove(name);
       } catch (IOException ex) {
         LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' failed", ex);
-        throw new ApiException(503, "the snapshot could not be written");
+        throw Refusal.unavailable("the snapshot could not be written");
       }
     } finally {
       e.snapshotLock().unlock();
@@ -840,7 +840,7 @@ public final class DataStore implements AutoCloseable {
           if (!e.deleted() && e.sinceSnapshot() >= due) {
             snapshot(e.name());
           }
-        } catch (ApiException ex) {
+        } catch (Refusal ex) {
           failure = e.deleted() ? null : ex;
         } catch (RuntimeException | OutOfMemoryError ex) {
           failure = ex;
@@ -860,7 +860,7 @@ public final class DataStore implements AutoCloseable {
   private void snapshotFailed(String name, Throwable failure) {
     SnapshotFailure f;
     try {
-      String why = failure instanceof ApiException a ? a.getMessage()
+      String why = failure instanceof Refusal a ? a.getMessage()
           : failure instanceof OutOfMemoryError ? "the server ran out of memory (" + failure + ")" : failure.toString();
       f = snapshotFailures.compute(name, (n, last) -> {
         int times = last == null ? 1 : last.times() + 1;
