@@ -286,7 +286,7 @@ class StreamLimitsTest {
     Path data = tmp.resolve("big");
     int n = 100_000;
     try (WriteAheadLog wal = WriteAheadLog.open(data.resolve("wal"))) {
-      CompletableFuture<Long> last = wal.append(Operation.create("m", ModelRegistry.json(SPEC))
+      CompletableFuture<Long> last = wal.append(Operation.create("m", dev.auramoe.server.model.OperationJson.write(SPEC))
           .encode());
       for (int i = 0; i < n; i++) {
         last = wal.append(Operation.stream(Operation.Type.STREAM_OPEN, "m", "s" + i).encode());

@@ -1,18 +1,13 @@
 package dev.auramoe.server.model;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,9 +32,6 @@ import java.util.function.LongSupplier;
  * creation lock.
  */
 public final class ModelRegistry implements AutoCloseable {
-
-  private static final ObjectMapper SPECS = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final ConcurrentMap<String, ModelEntry> models = new ConcurrentHashMap<>();
   private final ServerLimits limits;
@@ -122,29 +114,6 @@ public final class ModelRegistry implements AutoCloseable {
     return createLock;
   }
 
-  /** A spec from its JSON. */
-  public static ModelSpec spec(byte[] json) {
-    return fromJson(json, ModelSpec.class);
-  }
-
-  /** A value (a spec, settings, an expert change) as the JSON an operation carries. */
-  public static byte[] json(Object value) {
-    try {
-      return SPECS.writeValueAsBytes(value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** A value from the JSON an operation carries. */
-  public static <T> T fromJson(byte[] json, Class<T> type) {
-    try {
-      return SPECS.readValue(json, type);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /**
    * The most float parameters all models together may hold: one per 32 bytes of the JVM's maximum
    * heap. A model takes several times its parameters' 4 bytes while it is built and served
@@ -185,7 +154,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         CompletableFuture<Long> f;
         try {
-          f = journal.append(Operation.create(spec.name(), json(spec)));
+          f = journal.append(Operation.create(spec.name(), OperationJson.write(spec)));
         } catch (RuntimeException ex) {
           m.close();
           throw Refusal.unavailable("the operation log has failed; nothing was changed");
@@ -194,7 +163,7 @@ public final class ModelRegistry implements AutoCloseable {
         // The creation's sequence is known once durable; until then the previous durable one bounds it.
         ModelEntry e = new ModelEntry(spec, m, this, -1);
         long share = e.heldParameters();
-        e.creating(f);
+        e.snapshotMarks().creating(f);
         models.put(spec.name(), e);
         kept = share;
         return e;
@@ -402,13 +371,5 @@ public final class ModelRegistry implements AutoCloseable {
     }
     models.clear();
     held.set(0);
-  }
-
-  static long joinQuietly(CompletableFuture<Long> f, long otherwise) {
-    try {
-      return f.join();
-    } catch (CompletionException | java.util.concurrent.CancellationException e) {
-      return otherwise;
-    }
   }
 }

@@ -12,6 +12,7 @@ import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.model.OperationJson;
 import dev.auramoe.server.model.Refusal;
 import dev.auramoe.server.wal.PrivateFiles;
 import dev.auramoe.server.wal.RecoveryReport;
@@ -278,7 +279,7 @@ public final class DataStore implements AutoCloseable {
     }
     ModelSpec spec;
     try {
-      spec = ModelRegistry.spec(JSON.writeValueAsBytes(m.get("spec")));
+      spec = OperationJson.spec(JSON.writeValueAsBytes(m.get("spec")));
     } catch (RuntimeException e) {
       throw new IOException("snapshot meta file " + meta + " holds an invalid model spec: " + e.getMessage(), e);
     }
@@ -346,7 +347,7 @@ public final class DataStore implements AutoCloseable {
       Operation op = Operation.decode(payload);
       ModelEntry e = registry.find(op.model());
       if (op.type() == Operation.Type.CREATE_MODEL) {
-        if (e != null && seq <= e.coveredSeq()) {
+        if (e != null && seq <= e.snapshotMarks().coveredSeq()) {
           counts[1]++;
           return;
         }
@@ -354,11 +355,11 @@ public final class DataStore implements AutoCloseable {
         // deleted (its deletion is what went missing): nothing of the live model is lost.
         Long o = orphans.remove(op.model());
         counts[2] += o == null ? 0 : o;
-        ModelSpec spec = ModelRegistry.spec(op.json());
+        ModelSpec spec = OperationJson.spec(op.json());
         ModelEntry created = registry.restore(spec, spec.build(), seq - 1);
         created.sequencer().lock();
         try {
-          created.replayed(seq);
+          created.snapshotMarks().replayed(seq);
         } finally {
           created.sequencer().unlock();
         }
@@ -375,7 +376,7 @@ public final class DataStore implements AutoCloseable {
         }
         return;
       }
-      if (seq <= e.coveredSeq()) {
+      if (seq <= e.snapshotMarks().coveredSeq()) {
         counts[1]++;
         return;
       }
@@ -662,13 +663,13 @@ public final class DataStore implements AutoCloseable {
       case STREAM_RESET -> e.resetStream(op.stream());
       case STREAM_EVICT -> e.evictStream(op.stream());
       case CONFIGURE -> {
-        ModelSettings set = ModelRegistry.fromJson(op.json(), ModelSettings.class);
+        ModelSettings set = OperationJson.read(op.json(), ModelSettings.class);
         e.configure(now -> set);
       }
-      case EXPERT_ADD -> e.addExpert(ModelRegistry.fromJson(op.json(), ExpertSpec.class));
-      case EXPERT_REMOVE -> e.removeExpert(ModelRegistry.fromJson(op.json(), ExpertNames.class).name());
+      case EXPERT_ADD -> e.addExpert(OperationJson.read(op.json(), ExpertSpec.class));
+      case EXPERT_REMOVE -> e.removeExpert(OperationJson.read(op.json(), ExpertNames.class).name());
       case EXPERT_RENAME -> {
-        ExpertNames n = ModelRegistry.fromJson(op.json(), ExpertNames.class);
+        ExpertNames n = OperationJson.read(op.json(), ExpertNames.class);
         e.renameExpert(n.name(), n.newName());
       }
       case CREATE_MODEL, RESTORE -> throw new IllegalStateException("handled by the caller");
@@ -737,8 +738,8 @@ public final class DataStore implements AutoCloseable {
           // a restart would otherwise replay.
           throw Refusal.unavailable(e.wedged() + "; no snapshot was taken");
         }
-        last = e.lastSequence();
-        operations = e.sinceSnapshot();
+        last = e.snapshotMarks().lastSequence();
+        operations = e.snapshotMarks().sinceSnapshot();
         try {
           bytes = dev.auramoe.Snapshots.toSavableBytes(e.model());
         } catch (IOException ex) {
@@ -761,11 +762,11 @@ public final class DataStore implements AutoCloseable {
         meta.put("model", name);
         meta.put("seq", seq);
         meta.put("file", file);
-        meta.set("spec", JSON.readTree(ModelRegistry.json(e.spec())));
+        meta.set("spec", JSON.readTree(OperationJson.write(e.spec())));
         writeAtomically(snapDir.resolve(name + ".meta"), JSON.writeValueAsBytes(meta));
         e.sequencer().lock();
         try {
-          e.covered(seq, operations);
+          e.snapshotMarks().covered(seq, operations);
         } finally {
           e.sequencer().unlock();
         }
@@ -812,7 +813,7 @@ public final class DataStore implements AutoCloseable {
       }
       bound = wal.lastSequence() + 1;
       for (ModelEntry e : registry.list()) {
-        bound = Math.min(bound, e.coveredSeq() + 1);
+        bound = Math.min(bound, e.snapshotMarks().coveredSeq() + 1);
       }
     }
     return bound > 1 ? wal.trimBefore(bound) : 0;
@@ -830,14 +831,14 @@ public final class DataStore implements AutoCloseable {
   private void maybeSnapshot(ModelEntry e) {
     SnapshotFailure failed = snapshotFailures.get(e.name());
     long due = failed == null ? snapshotEvery : failed.retryAfter();
-    if (e.sinceSnapshot() < due || !scheduled.add(e.name())) {
+    if (e.snapshotMarks().sinceSnapshot() < due || !scheduled.add(e.name())) {
       return;
     }
     try {
       background.execute(() -> {
         Throwable failure = null;
         try {
-          if (!e.deleted() && e.sinceSnapshot() >= due) {
+          if (!e.deleted() && e.snapshotMarks().sinceSnapshot() >= due) {
             snapshot(e.name());
           }
         } catch (Refusal ex) {
