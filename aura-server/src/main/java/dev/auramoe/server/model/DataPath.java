@@ -91,7 +91,8 @@ final class DataPath {
    * @throws Refusal NOT_FOUND for an unknown stream, UNAVAILABLE when the journal has failed
    */
   void routeBatch(String stream, float[] xs, int count, int[] experts, float[] weights) {
-    Operation op = Operation.inputs(Operation.Type.ROUTE_BATCH, entry.name(), stream, count, entry.spec().inputDim(), xs.clone());
+    Operation op = Operation.inputs(Operation.Type.ROUTE_BATCH, entry.name(), stream, count, entry.spec().inputDim(),
+        xs.clone());
     byte[] encoded = sequencer.encodeAhead(op);
     sequencer.lockSpinning();
     try {

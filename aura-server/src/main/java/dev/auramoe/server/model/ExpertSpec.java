@@ -75,15 +75,14 @@ public record ExpertSpec(String name, String kind, double mu, double lambda, dou
     }
   }
 
-  /** Float parameters the expert holds for a model of this shape. */
+  /**
+   * Float parameters the expert will hold in a model of this shape, computed from the shape alone
+   * (an RLS expert's matrix is never allocated to count it): weights and bias, plus RLS's
+   * correlation matrix.
+   */
   public long parameters(int inputDim, int outputDim) {
-    return parameters(kind, inputDim, outputDim);
-  }
-
-  /** Float parameters an expert of a kind holds: weights and bias, plus RLS's correlation matrix. */
-  static long parameters(String kind, int inputDim, int outputDim) {
-    long n = inputDim + 1L;
-    return n * outputDim + ("rls".equals(kind) ? n * n : 0);
+    return "rls".equals(kind) ? RlsExpert.parameterCount(inputDim, outputDim)
+        : NlmsExpert.parameterCount(inputDim, outputDim);
   }
 
   /**

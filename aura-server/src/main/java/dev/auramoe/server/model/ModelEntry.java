@@ -163,7 +163,7 @@ public final class ModelEntry {
     return deleted;
   }
 
-  /** Marks the model deleted and gives its share of the budget back; under the sequencer, once it leaves the registry. */
+  /** Marks the model deleted and gives its budget share back; under the sequencer, once it leaves the registry. */
   void dropped() {
     deleted = true;
     share.drop();
@@ -196,10 +196,7 @@ public final class ModelEntry {
     return data.route(stream, x);
   }
 
-  /**
-   * Routes {@code count} consecutive inputs of one stream into {@code count * topK} expert indices
-   * and weights; refused as {@link #route} is.
-   */
+  /** Routes {@code count} inputs of one stream into {@code count * topK} experts and weights; as {@link #route}. */
   public void routeBatch(String stream, float[] xs, int count, int[] experts, float[] weights) {
     data.routeBatch(stream, xs, count, experts, weights);
   }
@@ -259,10 +256,7 @@ public final class ModelEntry {
     return streams.evicted();
   }
 
-  /**
-   * A page of the open streams in id order (see {@link MixtureOfExperts#streams(String, int)}): up to
-   * {@code limit} ids greater than {@code after} (from the first when null), which need not be open.
-   */
+  /** A page of up to {@code limit} open stream ids after {@code after}; see {@link MixtureOfExperts#streams}. */
   public List<String> streams(String after, int limit) {
     return model.streams(after, limit);
   }
@@ -322,10 +316,7 @@ public final class ModelEntry {
     }
   }
 
-  /**
-   * Float parameters the model holds now: the cell's input projection (time constants, drive and the
-   * router's input readout), its recurrent weights, the router readout and every expert's state.
-   */
+  /** Float parameters the model holds now ({@link MixtureOfExperts#parameterCount()}). */
   public long parameters() {
     return share.parameters();
   }

@@ -1,6 +1,7 @@
 package dev.auramoe.server.model;
 
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.MoeConfig;
 import dev.auramoe.balance.BalanceConfig;
 
 /**
@@ -34,11 +35,12 @@ public record ModelSettings(double temperature, double routerLearningRate, boole
    * @throws Refusal INVALID naming the first setting out of range
    */
   public void validate() {
-    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
-      throw Refusal.invalid("temperature must be finite and > 0, got " + temperature);
-    }
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw Refusal.invalid("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+    try {
+      // The core's ranges, with its messages.
+      MoeConfig.checkTemperature(temperature);
+      MoeConfig.checkRouterLearningRate(routerLearningRate);
+    } catch (IllegalArgumentException e) {
+      throw Refusal.invalid(e.getMessage());
     }
     try {
       balanceConfig();

@@ -1,8 +1,10 @@
 package dev.auramoe.server.model;
 
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.MoeConfig;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.experts.Experts;
+import dev.auramoe.experts.NlmsExpert;
 import dev.auramoe.server.ServerLimits;
 import java.util.regex.Pattern;
 
@@ -72,11 +74,12 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
     if (!(mu > 0 && mu < 2)) {
       throw Refusal.invalid("mu must lie in (0, 2), got " + mu);
     }
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw Refusal.invalid("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
-    }
-    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
-      throw Refusal.invalid("temperature must be finite and > 0, got " + temperature);
+    try {
+      // The core's ranges, with its messages.
+      MoeConfig.checkRouterLearningRate(routerLearningRate);
+      MoeConfig.checkTemperature(temperature);
+    } catch (IllegalArgumentException e) {
+      throw Refusal.invalid(e.getMessage());
     }
     range("diagnosticsWindow", diagnosticsWindow, 1, 1_000_000);
     if (!(diagnosticsDecay >= 0 && diagnosticsDecay < 1)) {
@@ -90,21 +93,14 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
   }
 
   /**
-   * An estimate of the model's float parameters: the cell's input projection (time constants, drive
-   * and the router's input readout), its recurrent weights, the router readout and the experts.
+   * The float parameters the model will hold once built ({@link MixtureOfExperts#parameterCount()}),
+   * computed from the shape alone, so that a model too large to build is refused before anything is
+   * allocated: the gating cell and router ({@link MoeConfig#routerParameterCount(int, int, int, boolean)})
+   * and the NLMS experts ({@link NlmsExpert#parameterCount(int, int)}).
    */
   public long parameters() {
-    return routerParameters(experts) + experts * ExpertSpec.parameters("nlms", inputDim, outputDim);
-  }
-
-  /**
-   * The parameters of the gating cell and router for {@code experts} experts: the input projection
-   * (time constants, drive and the router's input readout), the recurrent weights and the readout.
-   */
-  long routerParameters(long experts) {
-    long in = inputDim;
-    long h = hidden;
-    return in * (2 * h + experts) + h * h + h * experts;
+    return MoeConfig.routerParameterCount(inputDim, hidden, experts, true)
+        + experts * NlmsExpert.parameterCount(inputDim, outputDim);
   }
 
   /**

@@ -21,19 +21,9 @@ final class ParameterShare {
     this.held = count();
   }
 
-  /**
-   * Float parameters the model holds now: the cell's input projection (time constants, drive and the
-   * router's input readout), its recurrent weights, the router readout and every expert's state.
-   */
+  /** Float parameters the model holds now ({@link MixtureOfExperts#parameterCount()}). */
   long parameters() {
-    MixtureOfExperts m = entry.model();
-    ModelSpec spec = entry.spec();
-    int e = m.expertCount();
-    long p = spec.routerParameters(e);
-    for (int i = 0; i < e; i++) {
-      p += ExpertSpec.parameters(m.expert(i).kind(), spec.inputDim(), spec.outputDim());
-    }
-    return p;
+    return entry.model().parameterCount();
   }
 
   /** The share as last settled (exact whenever no change of the model is under way); takes no lock. */

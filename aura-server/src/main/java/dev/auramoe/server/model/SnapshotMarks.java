@@ -58,7 +58,7 @@ public final class SnapshotMarks {
     sinceSnapshot++;
   }
 
-  /** Records that the operation with this sequence number was replayed; call under the model's {@link ModelEntry#sequencer()}. */
+  /** Records that the operation with this sequence number was replayed; call under {@link ModelEntry#sequencer()}. */
   public void replayed(long seq) {
     lastReplayed = seq;
     sinceSnapshot++;
