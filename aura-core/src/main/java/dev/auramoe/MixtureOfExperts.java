@@ -1679,6 +1679,19 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
+   * Float parameters the model holds: the gating cell's and the router's
+   * ({@link MoeConfig#routerParameterCount(int)}) and every expert's ({@link Expert#parameterCount()}).
+   * Constant for a model (a change of the expert set makes a new one); takes no lock.
+   */
+  public long parameterCount() {
+    long p = config.routerParameterCount(experts.length);
+    for (Expert e : experts) {
+      p += e.parameterCount();
+    }
+    return p;
+  }
+
+  /**
    * The expert at an index: the live object, not a copy. Mutate it only through the model, and do
    * not read its state while other threads learn (use {@link #digest()} or a snapshot for a
    * consistent view).

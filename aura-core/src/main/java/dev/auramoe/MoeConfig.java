@@ -49,4 +49,47 @@ public record MoeConfig(int inputDim, int outputDim, CellConfig cell, int topK, 
       throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
     }
   }
+
+  /**
+   * Checks a base softmax temperature given as a double (a setting read from a request or a file)
+   * against the range the model holds it in: finite as a float and &gt; 0.
+   *
+   * @throws IllegalArgumentException naming the value as given
+   */
+  public static void checkTemperature(double temperature) {
+    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+    }
+  }
+
+  /**
+   * Checks a router learning rate given as a double: it must lie in [0, 2).
+   *
+   * @throws IllegalArgumentException naming the value as given
+   */
+  public static void checkRouterLearningRate(double routerLearningRate) {
+    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
+      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+    }
+  }
+
+  /**
+   * The float parameters of the gating cell and the router for {@code experts} experts, computed
+   * without building them: the cell's input projection ({@code inputDim * (2 hidden + experts)}
+   * with the router's readout of x, {@code inputDim * 2 hidden} without), its recurrent weights
+   * ({@code hidden^2}) and its two bias vectors ({@code 2 hidden}), the router's readout of the
+   * cell state ({@code hidden * experts}) and its bias ({@code experts}). Buffers and derived copies
+   * are not counted.
+   */
+  public static long routerParameterCount(int inputDim, int hidden, int experts, boolean routerUsesInput) {
+    long in = inputDim;
+    long h = hidden;
+    long e = experts;
+    return in * (2 * h + (routerUsesInput ? e : 0)) + h * h + 2 * h + h * e + e;
+  }
+
+  /** As {@link #routerParameterCount(int, int, int, boolean)} for this configuration's shape. */
+  public long routerParameterCount(int experts) {
+    return routerParameterCount(inputDim, cell.hidden(), experts, routerUsesInput);
+  }
 }
