@@ -557,16 +557,10 @@ public final class CsvReader implements InstanceStream {
    * Splits the input into records of fields, RFC 4180 style, into reused buffers. Blank lines are
    * skipped. After {@link #next()}, {@link #problem} says what is wrong with the record, or is null.
    */
-  private static final class Records implements AutoCloseable {
+  private static final class Records extends ChunkedText {
 
-    private final Reader in;
-    private final String source;
     private final char separator;
     private final boolean trimBlanks;
-    private final char[] chunk = new char[1 << 14];
-    private int pos;
-    private int limit;
-    private boolean eof;
     private boolean first = true;
 
     char[] text = new char[256];
@@ -575,8 +569,6 @@ public final class CsvReader implements InstanceStream {
     int[] ends = new int[16];
     boolean[] quoted = new boolean[16];
     int count;
-    /** Physical lines consumed so far. */
-    long line;
     /** 1-based line where the current record starts. */
     long startLine;
     String problem;
@@ -584,8 +576,7 @@ public final class CsvReader implements InstanceStream {
     boolean unterminated;
 
     Records(Reader in, char separator, String source) {
-      this.in = in;
-      this.source = source;
+      super(in, source);
       this.separator = separator;
       this.trimBlanks = separator != ' ' && separator != '\t';
     }
@@ -704,12 +695,7 @@ public final class CsvReader implements InstanceStream {
     /** Consumes the {@code \n} of a {@code \r\n}; returns {@code '\n'}. */
     private int newline(int c) throws IOException {
       if (c == '\r') {
-        if (pos == limit) {
-          fill();
-        }
-        if (pos < limit && chunk[pos] == '\n') {
-          pos++;
-        }
+        skipLinefeedAfterReturn();
       }
       return '\n';
     }
@@ -730,40 +716,6 @@ public final class CsvReader implements InstanceStream {
         text = Arrays.copyOf(text, length * 2);
       }
       text[length++] = c;
-    }
-
-    private int read() throws IOException {
-      if (pos == limit && !fill()) {
-        return -1;
-      }
-      return chunk[pos++];
-    }
-
-    private boolean fill() throws IOException {
-      if (eof) {
-        return false;
-      }
-      int n;
-      try {
-        do {
-          n = in.read(chunk, 0, chunk.length);
-        } while (n == 0);
-      } catch (IOException e) {
-        throw Inputs.atLine(e, source, line + 1);
-      }
-      if (n < 0) {
-        eof = true;
-        pos = limit = 0;
-        return false;
-      }
-      pos = 0;
-      limit = n;
-      return true;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }
