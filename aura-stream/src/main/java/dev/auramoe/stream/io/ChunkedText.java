@@ -1,5 +1,6 @@
 package dev.auramoe.stream.io;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.Reader;
 
@@ -9,7 +10,7 @@ import java.io.Reader;
  * limit)} themselves, so that the loop over the characters reads fields of one object; a read
  * failure names the source and the line being read.
  */
-abstract class ChunkedText implements AutoCloseable {
+abstract class ChunkedText implements Closeable {
 
   /** The name that read errors give, with the line reached. */
   final String source;
