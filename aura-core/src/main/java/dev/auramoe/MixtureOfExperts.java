@@ -2,40 +2,38 @@ package dev.auramoe;
 
 import dev.auramoe.balance.BalanceConfig;
 import dev.auramoe.balance.BalanceState;
-import dev.auramoe.balance.LoadBalancer;
 import dev.auramoe.cell.CellConfig;
-import dev.auramoe.cell.LiquidCell;
-import dev.auramoe.energy.Component;
+import dev.auramoe.cell.GatingCell;
 import dev.auramoe.energy.DeviceProfile;
-import dev.auramoe.energy.EnergyMeter;
 import dev.auramoe.energy.EnergyReport;
+import dev.auramoe.engine.Arguments;
+import dev.auramoe.engine.AsyncLearner;
+import dev.auramoe.engine.LearnPass;
+import dev.auramoe.engine.ModelState;
+import dev.auramoe.engine.RoutePass;
+import dev.auramoe.engine.Streams;
 import dev.auramoe.experts.AdaptiveExpert;
 import dev.auramoe.experts.Expert;
-import dev.auramoe.experts.Experts;
-import dev.auramoe.internal.vector.KernelProvider;
-import dev.auramoe.internal.vector.KernelSupport;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.RoutingDecision;
-import dev.auramoe.routing.TopK;
+import dev.auramoe.routing.diagnostics.RoutingDiagnostics;
+import dev.auramoe.routing.diagnostics.RoutingStats;
 import dev.auramoe.routing.policy.Assignment;
+import dev.auramoe.routing.policy.CapacityLimiter;
 import dev.auramoe.routing.policy.RoutingPolicy;
-import dev.auramoe.routing.policy.RoutingProblem;
 import dev.auramoe.spiking.AttentionConfig;
 import dev.auramoe.spiking.SpikingAttention;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A liquid-gated sparse mixture of experts that learns on-line.
@@ -97,163 +95,31 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Fast path</h2>
  * With {@code --add-modules jdk.incubator.vector} and aura-simd on the class path the Vector API
  * kernels are used; otherwise scalar kernels (see {@code -Daura.kernels}).
+ *
+ * <h2>Inside</h2>
+ * This class checks arguments, takes the lock and delegates to the internal engine (package
+ * {@code dev.auramoe.engine}): what a model holds is declared once in {@code ModelState}; a route
+ * runs through {@code RoutePass}, a prediction or a learn step through {@code LearnPass}.
  */
 public final class MixtureOfExperts implements AutoCloseable {
 
   /** The stream that always exists. */
   public static final String DEFAULT_STREAM = "default";
 
-  /** Logits are clamped to +-LOGIT_CAP: huge finite inputs can overflow a logit. */
-  private static final float LOGIT_CAP = 1e4f;
-
-  private final MoeConfig config;
-  private final KernelSupport k = KernelProvider.get();
-  private final LiquidCell cell;
-  private final int in;
-  private final int out;
-  private final int hidden;
-  private final int nExperts;
-  private final int topK;
-  private final int width;
-  /** Router readout of the cell state, input-major: hidden x experts. */
-  final float[] readout;
-  /** Router logit bias, learned. */
-  final float[] routerBias;
-  final Expert[] experts;
-  private final AdaptiveExpert[] adaptive;
-  final LoadBalancer balancer;
-  final EnergyMeter meter;
-  final StreamTable streams = new StreamTable();
+  private final ModelState state;
+  private final Streams streams;
+  private final RoutePass routing;
+  private final LearnPass learning;
+  private final Arguments check;
+  private final AsyncLearner learner = new AsyncLearner();
   private final ReentrantLock lock = new ReentrantLock();
-  float temperature;
-  float routerLearningRate;
-  /** Moving average of the chosen experts' squared error: the scale of responsibilities. */
-  float errorScale;
-  long learnSteps;
 
-  // Scratch, used under the lock only.
-  private final float[] proj;
-  private final float[] invTau;
-  private final float[] drive;
-  private final float[] logits;
-  private final float[] score;
-  private final float[] topScores;
-  /** Each chosen expert's own prediction for the current input. */
-  private final float[][] expertOut;
-  private final float[] errors;
-  private final float[] resp;
-  private final RouteBuffer scratchRoute;
-  private final float[] xRow;
-  private final float[] yRow;
-  private final float[] yHatRow;
-  private float[] batchProj = new float[0];
-  /** The routing policy, or null for the built-in top-k (the allocation-free fast path). */
-  private RoutingPolicy policy;
-  private dev.auramoe.routing.policy.CapacityLimiter capacity;
-  private dev.auramoe.routing.diagnostics.RoutingDiagnostics diagnostics;
-  private final RoutingProblem problem = new RoutingProblem();
-  private final Assignment assignment = new Assignment();
-  private float[] windowProbs = new float[0];
-  /** The effective temperature of the last {@code probsLocked} call. */
-  private float lastTemperature;
-  private float[] windowH = new float[0];
-  private ExecutorService learner;
-  /** Guards {@link #learner}; a private object, so no caller can hold it. */
-  private final Object learnerLock = new Object();
-  private volatile Thread learnerThread;
-
-  /** Per-stream state. */
-  static final class StreamState {
-    final String id;
-    final float[] h;
-    final SpikingAttention attention;
-    long routes;
-    /** The caller's stamp of the last {@link MixtureOfExperts#touchStream} (bookkeeping, not model state). */
-    long stamp;
-    /** Neighbours in the {@link StreamTable}'s recency order. */
-    StreamState older;
-    StreamState newer;
-
-    StreamState(String id, int hidden, AttentionConfig ac) {
-      this.id = id;
-      this.h = new float[hidden];
-      this.attention = ac == null ? null : new SpikingAttention(ac);
-    }
-
-    void reset() {
-      Arrays.fill(h, 0f);
-      if (attention != null) {
-        attention.reset();
-      }
-      routes = 0;
-    }
-  }
-
-  MixtureOfExperts(MoeConfig config, List<Expert> expertList) {
-    this.config = config;
-    this.in = config.inputDim();
-    this.out = config.outputDim();
-    if (expertList.isEmpty()) {
-      throw new IllegalArgumentException("a mixture needs at least one expert");
-    }
-    this.nExperts = expertList.size();
-    if (config.topK() > nExperts) {
-      throw new IllegalArgumentException("k = " + config.topK() + " is larger than the number of experts (" + nExperts + ")");
-    }
-    Set<String> names = new HashSet<>();
-    this.experts = new Expert[nExperts];
-    this.adaptive = new AdaptiveExpert[nExperts];
-    for (int i = 0; i < nExperts; i++) {
-      Expert e = Objects.requireNonNull(expertList.get(i), "expert " + i);
-      if (e.inputDim() != in || e.outputDim() != out) {
-        throw new IllegalArgumentException("expert '" + e.name() + "' is " + e.inputDim() + " -> " + e.outputDim()
-            + " but the mixture is " + in + " -> " + out);
-      }
-      if (!names.add(e.name())) {
-        throw new IllegalArgumentException("two experts are named '" + e.name() + "'");
-      }
-      experts[i] = e;
-      adaptive[i] = e instanceof AdaptiveExpert a ? a : null;
-    }
-    this.topK = config.topK();
-    this.hidden = config.cell().hidden();
-    this.cell = new LiquidCell(config.cell(), in, config.routerUsesInput() ? nExperts : 0, config.seed());
-    this.width = cell.width();
-    this.readout = new float[hidden * nExperts];
-    this.routerBias = new float[nExperts];
-    Random r = new Random(config.seed() ^ 0x5DEECE66DL);
-    float rs = (float) (0.5 / Math.sqrt(hidden));
-    for (int i = 0; i < readout.length; i++) {
-      readout[i] = (float) r.nextGaussian() * rs;
-    }
-    if (config.routerUsesInput()) {
-      float[] p = cell.projection();
-      float qs = (float) (0.1 / Math.sqrt(in));
-      for (int i = 0; i < in; i++) {
-        for (int e = 0; e < nExperts; e++) {
-          p[i * width + 2 * hidden + e] = (float) r.nextGaussian() * qs;
-        }
-      }
-      cell.refreshCaches();
-    }
-    this.balancer = new LoadBalancer(nExperts, config.balance());
-    this.meter = new EnergyMeter(config.profile());
-    this.temperature = config.temperature();
-    this.routerLearningRate = config.routerLearningRate();
-    this.proj = new float[width];
-    this.invTau = new float[hidden];
-    this.drive = new float[hidden];
-    this.logits = new float[nExperts];
-    this.score = new float[nExperts];
-    this.topScores = new float[topK];
-    this.expertOut = new float[nExperts][out];
-    this.errors = new float[nExperts];
-    this.resp = new float[nExperts];
-    this.scratchRoute = new RouteBuffer(nExperts, nExperts);
-    this.xRow = new float[in];
-    this.yRow = new float[out];
-    this.yHatRow = new float[out];
-    streams.put(DEFAULT_STREAM, new StreamState(DEFAULT_STREAM, hidden, config.attention()));
+  MixtureOfExperts(ModelState state) {
+    this.state = state;
+    this.streams = state.streams();
+    this.routing = new RoutePass(state);
+    this.learning = new LearnPass(state, routing);
+    this.check = new Arguments(state);
   }
 
   /** A builder for a mixture from {@code inputDim} to {@code outputDim}. */
@@ -265,61 +131,61 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** The configuration (temperature, router learning rate and balance as built; see accessors for live values). */
   public MoeConfig config() {
-    return config;
+    return state.config();
   }
 
   /** Input dimension. */
   public int inputDim() {
-    return in;
+    return state.config().inputDim();
   }
 
   /** Output dimension. */
   public int outputDim() {
-    return out;
+    return state.config().outputDim();
   }
 
   /** Number of experts. */
   public int expertCount() {
-    return nExperts;
+    return state.pool().size();
   }
 
   /** Experts per input. */
   public int topK() {
-    return topK;
+    return state.config().topK();
   }
 
   /** Hidden size of the cell. */
   public int hidden() {
-    return hidden;
+    return state.cell().hidden();
   }
 
   /** Expert names in index order. */
   public List<String> expertNames() {
-    List<String> l = new ArrayList<>(nExperts);
-    for (Expert e : experts) {
-      l.add(e.name());
-    }
-    return l;
+    return state.pool().names();
   }
 
-  /** Index of a named expert. */
+  /** Index of a named expert ({@link NoSuchElementException} when there is none). */
   public int expertIndex(String name) {
-    for (int i = 0; i < nExperts; i++) {
-      if (experts[i].name().equals(name)) {
-        return i;
-      }
-    }
-    throw new java.util.NoSuchElementException("no expert named '" + name + "'");
+    return state.pool().index(name);
   }
 
   /** Name of the kernels in use ({@code scalar} or {@code panama-...}). */
   public String kernels() {
-    return k.name();
+    return state.kernels().name();
   }
 
   /** A route buffer sized for this model. */
   public RouteBuffer newRouteBuffer() {
-    return new RouteBuffer(nExperts, nExperts);
+    return new RouteBuffer(expertCount(), expertCount());
+  }
+
+  /**
+   * The expert at an index: the live object, not a copy. Mutate it only through the model, and do
+   * not read its state while other threads learn (use {@link #digest()} or a snapshot for a
+   * consistent view).
+   */
+  public Expert expert(int i) {
+    return state.pool().get(Objects.checkIndex(i, expertCount()));
   }
 
   // ---------------------------------------------------------------- streams
@@ -333,27 +199,16 @@ public final class MixtureOfExperts implements AutoCloseable {
     if (id == null || id.isBlank()) {
       throw new IllegalArgumentException("stream id must not be blank");
     }
-    lock.lock();
-    try {
-      if (streams.containsKey(id)) {
-        throw new IllegalArgumentException("stream '" + id + "' is already open");
-      }
-      streams.put(id, new StreamState(id, hidden, config.attention()));
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> streams.open(id));
   }
 
   /** Opens a stream unless it is open already. */
   public void ensureStream(String id) {
-    lock.lock();
-    try {
-      if (!streams.containsKey(id)) {
+    lockedDo(() -> {
+      if (!streams.contains(id)) {
         openStream(id);
       }
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   /** Closes a stream and drops its state; the default stream cannot be closed. */
@@ -361,23 +216,12 @@ public final class MixtureOfExperts implements AutoCloseable {
     if (DEFAULT_STREAM.equals(id)) {
       throw new IllegalArgumentException("the default stream cannot be closed");
     }
-    lock.lock();
-    try {
-      stream(id);
-      streams.remove(id);
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> streams.close(id));
   }
 
   /** Open stream ids in opening order: a copy, which takes time and memory in the number of streams. */
   public List<String> streams() {
-    lock.lock();
-    try {
-      return streams.ids();
-    } finally {
-      lock.unlock();
-    }
+    return locked(streams::ids);
   }
 
   /**
@@ -392,19 +236,14 @@ public final class MixtureOfExperts implements AutoCloseable {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be >= 1, got " + limit);
     }
-    lock.lock();
-    try {
-      return streams.idsAfter(after, limit);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> streams.idsAfter(after, limit));
   }
 
   /** Whether a stream is open; constant time. */
   public boolean hasStream(String id) {
     lock.lock();
     try {
-      return streams.containsKey(id);
+      return streams.contains(id);
     } finally {
       lock.unlock();
     }
@@ -433,12 +272,7 @@ public final class MixtureOfExperts implements AutoCloseable {
   public boolean touchStream(String id, long stamp) {
     lock.lock();
     try {
-      StreamState s = streams.get(id);
-      if (s == null) {
-        return false;
-      }
-      streams.touch(s, stamp);
-      return true;
+      return streams.touch(id, stamp);
     } finally {
       lock.unlock();
     }
@@ -449,13 +283,7 @@ public final class MixtureOfExperts implements AutoCloseable {
    * null when only the default stream is open. Constant time.
    */
   public String leastRecentlyUsedStream() {
-    lock.lock();
-    try {
-      StreamState s = streams.leastRecentlyUsed();
-      return s == null ? null : s.id;
-    } finally {
-      lock.unlock();
-    }
+    return locked(streams::leastRecentlyUsed);
   }
 
   /**
@@ -483,12 +311,7 @@ public final class MixtureOfExperts implements AutoCloseable {
    * order: a caller that loaded the model counts its streams as used when it was loaded.
    */
   public void stampStreams(long stamp) {
-    lock.lock();
-    try {
-      streams.stampAll(stamp);
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> streams.stampAll(stamp));
   }
 
   /**
@@ -502,64 +325,37 @@ public final class MixtureOfExperts implements AutoCloseable {
     if (from == this) {
       return;
     }
-    lock.lock();
-    try {
-      from.lock.lock();
-      try {
-        streams.copyRecency(from.streams, stamp, true);
-      } finally {
-        from.lock.unlock();
-      }
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> from.lockedDo(() -> streams.copyRecency(from.streams, stamp)));
   }
 
   /**
    * The stamp of a stream's last {@link #touchStream} (0 when it was not touched since it was opened
    * or loaded).
    *
-   * @throws java.util.NoSuchElementException for a stream that is not open
+   * @throws NoSuchElementException for a stream that is not open
    */
   public long streamStamp(String id) {
-    lock.lock();
-    try {
-      return stream(id).stamp;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> streams.stamp(id));
   }
 
   /** Resets one stream's state to zero (cell state and attention). */
   public void resetStream(String id) {
-    lock.lock();
-    try {
-      stream(id).reset();
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> streams.reset(id));
   }
 
   /** Resets every stream's state. */
   public void resetAllStreams() {
-    lock.lock();
-    try {
-      for (StreamState s : streams.values()) {
-        s.reset();
-      }
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(streams::resetAll);
   }
 
   /** A copy of a stream's cell state. */
   public float[] state(String id) {
-    lock.lock();
-    try {
-      return stream(id).h.clone();
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> streams.state(id));
+  }
+
+  /** A copy of the stream's spiking attention, or null when attention is not configured. */
+  public SpikingAttention attention(String id) {
+    return locked(() -> streams.attention(id));
   }
 
   /**
@@ -568,36 +364,13 @@ public final class MixtureOfExperts implements AutoCloseable {
    *
    * @param x input, not modified
    * @return a new array of H time constants in seconds
+   * @throws UnsupportedOperationException for a custom gating cell without time constants
    */
   public float[] timeConstants(float[] x) {
-    checkInput(x);
-    float[] tau = new float[hidden];
-    lock.lock();
-    try {
-      cell.timeConstants(k, x, tau);
-    } finally {
-      lock.unlock();
-    }
+    check.input(x);
+    float[] tau = new float[hidden()];
+    lockedDo(() -> state.cell().timeConstants(x, tau));
     return tau;
-  }
-
-  /** A copy of the stream's spiking attention, or null when attention is not configured. */
-  public SpikingAttention attention(String id) {
-    lock.lock();
-    try {
-      SpikingAttention a = stream(id).attention;
-      return a == null ? null : a.copy();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private StreamState stream(String id) {
-    StreamState s = streams.get(id);
-    if (s == null) {
-      throw new java.util.NoSuchElementException("unknown stream '" + id + "' (open it with openStream)");
-    }
-    return s;
   }
 
   // ---------------------------------------------------------------- routing
@@ -623,16 +396,12 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @param outBuf receives the decision
    */
   public void route(String stream, float[] x, float elapsed, int[] tokens, RouteBuffer outBuf) {
-    checkInput(x);
-    checkElapsed(elapsed);
-    checkBuffer(outBuf);
+    check.input(x);
+    Arguments.elapsed(elapsed);
+    check.buffer(outBuf, false);
     lock.lock();
     try {
-      StreamState s = stream(stream);
-      checkTokens(s, tokens);
-      checkCausalPolicy();
-      meter.beginCall();
-      routeLocked(s, x, 0, null, elapsed, tokens, outBuf);
+      routing.route(stream, x, elapsed, tokens, outBuf);
     } finally {
       lock.unlock();
     }
@@ -646,96 +415,16 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @param xs {@code count * inputDim} values, row after row; not modified
    * @param expertsOut receives {@code count * k} expert indices
    * @param weightsOut receives {@code count * k} mixing weights
+   * @throws IllegalStateException when a routing policy is set (use {@link #routeWindow})
    */
   public void routeBatch(String stream, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
-    if (count < 0 || (long) count * Math.max(width, topK) > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("batch size " + count + " is negative or too large for one call");
-    }
-    if ((long) count * in > xs.length) {
-      throw new IllegalArgumentException("xs holds " + xs.length + " values, fewer than count * inputDim = "
-          + (long) count * in);
-    }
-    for (int i = 0, n = k.allFinite(xs, 0, count * in) ? 0 : count * in; i < n; i++) {
-      if (!Float.isFinite(xs[i])) {
-        throw new IllegalArgumentException("input " + (i / in) + " has a non-finite value at index " + (i % in)
-            + ": " + xs[i]);
-      }
-    }
-    if (expertsOut.length < count * topK || weightsOut.length < count * topK) {
-      throw new IllegalArgumentException("output arrays must hold count * k = " + count * topK + " values");
-    }
+    check.batch(xs, count, expertsOut, weightsOut);
     lock.lock();
     try {
-      StreamState s = stream(stream);
-      if (policy != null) {
-        throw new IllegalStateException("routeBatch uses the built-in top-k; with the routing policy "
-            + policy.name() + " use routeWindow");
-      }
-      meter.beginCall();
-      if (batchProj.length < count * width) {
-        batchProj = new float[count * width];
-      }
-      k.gemm(xs, count, cell.projection(), in, width, batchProj);
-      RouteBuffer b = scratchRoute;
-      for (int t = 0; t < count; t++) {
-        routeLocked(s, xs, t * in, batchProj, Float.NaN, null, b);
-        System.arraycopy(b.expertsArray(), 0, expertsOut, t * topK, topK);
-        System.arraycopy(b.weightsArray(), 0, weightsOut, t * topK, topK);
-      }
+      routing.routeBatch(stream, xs, count, expertsOut, weightsOut);
     } finally {
       lock.unlock();
     }
-  }
-
-  /**
-   * Advances the stream's cell by one input and writes the router's probabilities into
-   * {@code probs[0..E)}; the effective temperature is left in {@link #lastTemperature}. When
-   * {@code pre} is non-null it holds precomputed projections for the input at row
-   * {@code xOff / in}; otherwise x is projected here.
-   *
-   * @return the integration steps taken
-   */
-  private int probsLocked(StreamState s, float[] x, int xOff, float[] pre, float elapsed, int[] tokens,
-      float[] probs) {
-    float[] p;
-    int pOff;
-    if (pre == null) {
-      cell.project(k, x, xOff, proj, 0);
-      p = proj;
-      pOff = 0;
-    } else {
-      p = pre;
-      pOff = (xOff / in) * width;
-    }
-    meter.add(Component.CELL, cell.projectionMacs());
-    int steps = cell.advance(k, s.h, p, pOff, elapsed, invTau, drive);
-    meter.add(Component.CELL, steps * cell.stepMacs());
-
-    float gain = 1f;
-    if (tokens != null && s.attention != null) {
-      meter.add(Component.ATTENTION, s.attention.step(tokens, 0, tokens.length));
-      gain = s.attention.gain();
-    }
-
-    // logits = R h + Q x + r
-    if (config.routerUsesInput()) {
-      System.arraycopy(p, pOff + 2 * hidden, logits, 0, nExperts);
-      meter.add(Component.ROUTER, (long) in * nExperts);
-    } else {
-      Arrays.fill(logits, 0f);
-    }
-    k.gemv(readout, hidden, nExperts, s.h, 0, logits, 0, true);
-    meter.add(Component.ROUTER, (long) hidden * nExperts);
-    for (int e = 0; e < nExperts; e++) {
-      float l = logits[e] + routerBias[e];
-      // Huge finite inputs can overflow a logit; clamping keeps the softmax defined.
-      logits[e] = l != l ? 0f : Math.max(-LOGIT_CAP, Math.min(LOGIT_CAP, l));
-    }
-    float temp = temperature / gain;
-    lastTemperature = temp;
-    // A temperature below ~3e-39 has no finite inverse; 0 * Infinity would make every probability NaN.
-    k.softmax(logits, probs, nExperts, Math.min(1f / temp, Float.MAX_VALUE));
-    return steps;
   }
 
   /**
@@ -752,46 +441,8 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @param out receives the assignment (reused across calls)
    */
   public void routeWindow(String stream, float[] xs, int count, boolean[] valid, Assignment out) {
-    Objects.requireNonNull(out, "assignment");
-    if (count < 0 || (long) count * Math.max(nExperts, in) > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("window size " + count + " is negative or too large for one call");
-    }
-    if ((long) count * in > xs.length) {
-      throw new IllegalArgumentException("xs holds " + xs.length + " values, fewer than count * inputDim = "
-          + (long) count * in);
-    }
-    if (valid != null && valid.length < count) {
-      throw new IllegalArgumentException("valid must hold one flag per input");
-    }
-    for (int t = 0; t < count; t++) {
-      if ((valid == null || valid[t]) && !k.allFinite(xs, t * in, in)) {
-        throw new IllegalArgumentException("input " + t + " of the window has a non-finite value");
-      }
-    }
-    lock.lock();
-    try {
-      StreamState s = stream(stream);
-      RoutingPolicy pol = policy != null ? policy : builtInPolicy();
-      meter.beginCall();
-      windowLocked(s, xs, count, valid, false, pol, out);
-      int[] chosen = scratchRoute.expertsArray();
-      float[] row = scratchRoute.probabilitiesArray();
-      for (int t = 0; t < count; t++) {
-        if (valid != null && !valid[t]) {
-          continue;
-        }
-        int kk = 0;
-        for (int sl = out.start(t); sl < out.end(t); sl++) {
-          if (out.expert(sl) != Assignment.NULL_EXPERT) {
-            chosen[kk++] = out.expert(sl);
-          }
-        }
-        System.arraycopy(windowProbs, t * nExperts, row, 0, nExperts);
-        countTokenLocked(chosen, kk, row);
-      }
-    } finally {
-      lock.unlock();
-    }
+    check.window(xs, count, valid, out);
+    lockedDo(() -> routing.routeWindow(stream, xs, count, valid, out));
   }
 
   /**
@@ -808,170 +459,8 @@ public final class MixtureOfExperts implements AutoCloseable {
    */
   public double learnWindow(String stream, float[] xs, float[] ys, int count, boolean[] valid, Assignment assigned,
       float[] yHats) {
-    Objects.requireNonNull(assigned, "assignment");
-    if (count < 0 || (long) count * Math.max(Math.max(nExperts, in), Math.max(hidden, out)) > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("window size " + count + " is negative or too large for one call");
-    }
-    if ((long) count * in > xs.length || (long) count * out > ys.length || (long) count * out > yHats.length) {
-      throw new IllegalArgumentException("xs, ys and yHats must hold count * inputDim, count * outputDim and"
-          + " count * outputDim values");
-    }
-    if (valid != null && valid.length < count) {
-      throw new IllegalArgumentException("valid must hold one flag per input");
-    }
-    if (yHats == xs || yHats == ys) {
-      throw new IllegalArgumentException("yHats must not alias xs or ys (it is overwritten)");
-    }
-    for (int t = 0; t < count; t++) {
-      if ((valid == null || valid[t]) && !(k.allFinite(xs, t * in, in) && k.allFinite(ys, t * out, out))) {
-        throw new IllegalArgumentException("input or target " + t + " of the window has a non-finite value");
-      }
-    }
-    lock.lock();
-    try {
-      StreamState s = stream(stream);
-      RoutingPolicy pol = policy != null ? policy : builtInPolicy();
-      meter.beginCall();
-      windowLocked(s, xs, count, valid, true, pol, assigned);
-      RouteBuffer b = scratchRoute;
-      float[] row = b.probabilitiesArray();
-      double se = 0;
-      int[] chosen = b.expertsArray();
-      float[] w = b.weightsArray();
-      for (int t = 0; t < count; t++) {
-        if (valid != null && !valid[t]) {
-          Arrays.fill(yHats, t * out, (t + 1) * out, 0f);
-          continue;
-        }
-        int kk = 0;
-        for (int sl = assigned.start(t); sl < assigned.end(t); sl++) {
-          if (assigned.expert(sl) != Assignment.NULL_EXPERT) {
-            chosen[kk] = assigned.expert(sl);
-            w[kk] = assigned.weight(sl);
-            kk++;
-          }
-        }
-        System.arraycopy(windowProbs, t * nExperts, row, 0, nExperts);
-        countTokenLocked(chosen, kk, row);
-        b.set(kk, lastTemperature, 0);
-        System.arraycopy(xs, t * in, xRow, 0, in);
-        System.arraycopy(ys, t * out, yRow, 0, out);
-        se += learnRoutedLocked(windowH, t * hidden, xRow, yRow, yHatRow, b);
-        System.arraycopy(yHatRow, 0, yHats, t * out, out);
-      }
-      return se;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-
-  /**
-   * The routing half of a window: advances the stream over the real inputs, keeps each one's
-   * probabilities (and, for learning, its cell state) and lets the policy assign the window.
-   */
-  private void windowLocked(StreamState s, float[] xs, int count, boolean[] valid, boolean keepStates,
-      RoutingPolicy pol, Assignment assigned) {
-    if (windowProbs.length < count * nExperts) {
-      windowProbs = new float[count * nExperts];
-    }
-    if (keepStates && windowH.length < count * hidden) {
-      windowH = new float[count * hidden];
-    }
-    float[] row = scratchRoute.probabilitiesArray();
-    for (int t = 0; t < count; t++) {
-      if (valid == null || valid[t]) {
-        probsLocked(s, xs, t * in, null, Float.NaN, null, row);
-        System.arraycopy(row, 0, windowProbs, t * nExperts, nExperts);
-        if (keepStates) {
-          System.arraycopy(s.h, 0, windowH, t * hidden, hidden);
-        }
-        s.routes++;
-      } else {
-        Arrays.fill(windowProbs, t * nExperts, (t + 1) * nExperts, 0f);
-      }
-    }
-    problem.set(count, nExperts, windowProbs, balancer.applies() ? balancer.biasArray() : null, valid);
-    pol.route(problem, assigned);
-    if (capacity != null) {
-      capacity.apply(problem, assigned);
-    }
-  }
-
-  private RoutingPolicy builtIn;
-
-  /** Counts a routed token: balancer load, metered tokens and, when on, the routing diagnostics. */
-  private void countTokenLocked(int[] chosen, int kk, float[] probs) {
-    balancer.record(chosen, kk);
-    meter.addTokens(1);
-    if (diagnostics != null) {
-      diagnostics.record(chosen, kk, probs, -1);
-    }
-  }
-
-  private RoutingPolicy builtInPolicy() {
-    if (builtIn == null) {
-      builtIn = new dev.auramoe.routing.policy.TopKPolicy(topK);
-    }
-    return builtIn;
-  }
-
-  /** The routing core: probabilities, then selection (built-in top-k or the policy), balancing. */
-  private void routeLocked(StreamState s, float[] x, int xOff, float[] pre, float elapsed, int[] tokens,
-      RouteBuffer o) {
-    float[] probs = o.probabilitiesArray();
-    int steps = probsLocked(s, x, xOff, pre, elapsed, tokens, probs);
-    float temp = lastTemperature;
-    if (policy != null) {
-      selectByPolicyLocked(s, probs, o, temp, steps);
-      return;
-    }
-    if (balancer.applies()) {
-      float[] bias = balancer.biasArray();
-      for (int e = 0; e < nExperts; e++) {
-        score[e] = probs[e] + bias[e];
-      }
-    } else {
-      System.arraycopy(probs, 0, score, 0, nExperts);
-    }
-    int[] chosen = o.expertsArray();
-    TopK.select(score, nExperts, topK, chosen, topScores);
-    float[] w = o.weightsArray();
-    float sum = 0f;
-    for (int j = 0; j < topK; j++) {
-      sum += probs[chosen[j]];
-    }
-    if (sum > 0f && Float.isFinite(sum)) {
-      // Divide: 1 / sum overflows for a subnormal sum (bias can choose near-zero probabilities).
-      for (int j = 0; j < topK; j++) {
-        w[j] = probs[chosen[j]] / sum;
-      }
-    } else {
-      Arrays.fill(w, 0, topK, 1f / topK);
-    }
-    countTokenLocked(chosen, topK, probs);
-    s.routes++;
-    o.set(topK, temp, steps);
-  }
-
-  /** Single-input selection by a (causal) routing policy: real slots only, null slots dropped. */
-  private void selectByPolicyLocked(StreamState s, float[] probs, RouteBuffer o, float temp, int steps) {
-    problem.set(1, nExperts, probs, balancer.applies() ? balancer.biasArray() : null, null);
-    policy.route(problem, assignment);
-    int[] chosen = o.expertsArray();
-    float[] w = o.weightsArray();
-    int kk = 0;
-    for (int sl = assignment.start(0); sl < assignment.end(0); sl++) {
-      int e = assignment.expert(sl);
-      if (e != Assignment.NULL_EXPERT) {
-        chosen[kk] = e;
-        w[kk] = assignment.weight(sl);
-        kk++;
-      }
-    }
-    countTokenLocked(chosen, kk, probs);
-    s.routes++;
-    o.set(kk, temp, steps);
+    check.learnWindow(xs, ys, count, valid, assigned, yHats);
+    return locked(() -> learning.learnWindow(stream, xs, ys, count, valid, assigned, yHats));
   }
 
   // ---------------------------------------------------------------- prediction and learning
@@ -982,7 +471,7 @@ public final class MixtureOfExperts implements AutoCloseable {
    * {@link #learn}, which predicts and learns in one step, rather than predict followed by learn.
    */
   public float[] predict(String stream, float[] x) {
-    float[] y = new float[out];
+    float[] y = new float[outputDim()];
     predict(stream, x, y);
     return y;
   }
@@ -999,66 +488,14 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @param routeOut receives the routing, or null
    */
   public void predict(String stream, float[] x, float[] yHat, RouteBuffer routeOut) {
-    checkInput(x);
-    checkLength(yHat, out, "prediction buffer");
-    checkNotAliased(yHat, x, "the input x");
-    if (routeOut != null) {
-      checkBuffer(routeOut);
-    }
+    check.input(x);
+    check.prediction(yHat, x, null);
+    check.buffer(routeOut, true);
     lock.lock();
     try {
-      StreamState s = stream(stream);
-      checkCausalPolicy();
-      meter.beginCall();
-      RouteBuffer b = routeOut == null ? scratchRoute : routeOut;
-      routeLocked(s, x, 0, null, Float.NaN, null, b);
-      mixLocked(x, b, yHat);
+      learning.predict(stream, x, yHat, routeOut == null ? routing.scratch() : routeOut);
     } finally {
       lock.unlock();
-    }
-  }
-
-  private void mixLocked(float[] x, RouteBuffer b, float[] yHat) {
-    Arrays.fill(yHat, 0, out, 0f);
-    int[] chosen = b.expertsArray();
-    float[] w = b.weightsArray();
-    long macs = 0;
-    int kk = b.k();
-    for (int j = 0; j < kk; j++) {
-      Expert e = experts[chosen[j]];
-      float[] o = expertOut[j];
-      e.predict(x, o);
-      macs += e.predictMacs();
-      for (int i = 0; i < out; i++) {
-        yHat[i] += w[j] * o[i];
-      }
-    }
-    meter.add(Component.EXPERTS, macs + (long) kk * out);
-    if (!k.allFinite(yHat, 0, out)) {
-      saturateMixLocked(chosen, w, kk, yHat);
-    }
-  }
-
-  /**
-   * The slow path of {@link #mixLocked} when the float mixture left float range: each output is
-   * mixed again in double from the experts' outputs (saturated at +-Float.MAX_VALUE, as the built-in
-   * experts' own are) and saturated in turn.
-   *
-   * @throws IllegalStateException when an expert predicted NaN (a user's expert; the built-in ones
-   *     never do for finite input)
-   */
-  private void saturateMixLocked(int[] chosen, float[] w, int kk, float[] yHat) {
-    for (int i = 0; i < out; i++) {
-      double s = 0;
-      for (int j = 0; j < kk; j++) {
-        float o = expertOut[j][i];
-        if (o != o) {
-          throw new IllegalStateException("expert '" + experts[chosen[j]].name() + "' predicted NaN at output " + i
-              + " for a finite input");
-        }
-        s += (double) w[j] * Experts.saturate(o);
-      }
-      yHat[i] = Experts.saturate(s);
     }
   }
 
@@ -1067,7 +504,7 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** Prequential step: predicts y for x, then learns from (x, y). Returns what was predicted. */
   public LearnResult learn(String stream, float[] x, float[] y) {
-    float[] yHat = new float[out];
+    float[] yHat = new float[outputDim()];
     RouteBuffer b = newRouteBuffer();
     double se = learn(stream, x, y, yHat, b);
     return new LearnResult(yHat, Arrays.copyOf(b.expertsArray(), b.k()), Arrays.copyOf(b.weightsArray(), b.k()), se);
@@ -1098,129 +535,17 @@ public final class MixtureOfExperts implements AutoCloseable {
    */
   public double learn(String stream, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat,
       RouteBuffer routeOut) {
-    checkInput(x);
-    checkElapsed(elapsed);
-    checkVector(y, out, "target y");
-    checkLength(yHat, out, "prediction buffer");
-    checkNotAliased(yHat, x, "the input x");
-    checkNotAliased(yHat, y, "the target y");
-    if (routeOut != null) {
-      checkBuffer(routeOut);
-    }
+    check.input(x);
+    Arguments.elapsed(elapsed);
+    check.target(y);
+    check.prediction(yHat, x, y);
+    check.buffer(routeOut, true);
     lock.lock();
     try {
-      StreamState s = stream(stream);
-      checkTokens(s, tokens);
-      checkCausalPolicy();
-      meter.beginCall();
-      return learnLocked(s, x, elapsed, tokens, y, yHat, routeOut == null ? scratchRoute : routeOut);
+      return learning.learn(stream, x, elapsed, tokens, y, yHat, routeOut == null ? routing.scratch() : routeOut);
     } finally {
       lock.unlock();
     }
-  }
-
-  private double learnLocked(StreamState s, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat,
-      RouteBuffer b) {
-    routeLocked(s, x, 0, null, elapsed, tokens, b);
-    return learnRoutedLocked(s.h, 0, x, y, yHat, b);
-  }
-
-  /**
-   * Predicts with the experts routed in {@code b}, then updates them and the router. {@code h}
-   * from {@code hOff} is the cell state the routing was computed from (the router's features).
-   */
-  private double learnRoutedLocked(float[] h, int hOff, float[] x, float[] y, float[] yHat, RouteBuffer b) {
-    mixLocked(x, b, yHat);
-    int[] chosen = b.expertsArray();
-    float[] w = b.weightsArray();
-    float[] probs = b.probabilitiesArray();
-    float[][] v = expertOut;
-    int kk = b.k();
-    double se = 0;
-    for (int i = 0; i < out; i++) {
-      float d = y[i] - yHat[i];
-      // Both lie in float range, their difference may not: then it is taken in double.
-      double dd = Float.isFinite(d) ? d : (double) y[i] - yHat[i];
-      se += dd * dd;
-    }
-    if (kk == 0) {
-      // Every slot was dropped (capacity) or taken by no expert (expert choice): nothing to learn.
-      return se;
-    }
-    float minErr = Float.POSITIVE_INFINITY;
-    float meanErr = 0f;
-    for (int j = 0; j < kk; j++) {
-      float e = 0f;
-      for (int i = 0; i < out; i++) {
-        float d = y[i] - v[j][i];
-        e += d * d;
-      }
-      errors[j] = Float.isFinite(e) ? e : Float.MAX_VALUE;
-      minErr = Math.min(minErr, errors[j]);
-      meanErr += errors[j] / kk;
-    }
-    long learnMacs = (long) kk * out;
-    // Responsibilities over the chosen experts: r_j ∝ p_j exp(-(e_j - e_min) / 2 s^2).
-    if (errorScale == 0f) {
-      errorScale = Math.max(meanErr, 1e-12f);
-    } else {
-      errorScale = Math.max(0.99f * errorScale + 0.01f * meanErr, 1e-12f);
-    }
-    float massChosen = 0f;
-    float rsum = 0f;
-    for (int j = 0; j < kk; j++) {
-      float pj = probs[chosen[j]];
-      massChosen += pj;
-      resp[j] = pj * (float) Math.exp(-(errors[j] - minErr) / (2f * errorScale));
-      rsum += resp[j];
-    }
-    if (!(rsum > 0f)) {
-      for (int j = 0; j < kk; j++) {
-        resp[j] = 1f / kk;
-      }
-    } else {
-      for (int j = 0; j < kk; j++) {
-        resp[j] /= rsum;
-      }
-    }
-    // Experts learn from their own error.
-    for (int j = 0; j < kk; j++) {
-      AdaptiveExpert a = adaptive[chosen[j]];
-      if (a != null) {
-        float credit = config.credit() == Credit.GATE_WEIGHT ? w[j] : resp[j];
-        a.learn(x, y, v[j], credit);
-        learnMacs += a.learnMacs();
-      }
-    }
-    // Router: delta rule on the logits toward the responsibility target, normalised by |z|^2.
-    if (routerLearningRate > 0f) {
-      float norm = 1f + k.sumOfSquares(h, hOff, hidden);
-      learnMacs += hidden;
-      if (config.routerUsesInput()) {
-        norm += k.sumOfSquares(x, 0, in);
-        learnMacs += in;
-      }
-      for (int j = 0; j < kk; j++) {
-        int e = chosen[j];
-        float delta = massChosen * resp[j] - probs[e];
-        float step = routerLearningRate * delta / norm;
-        if (step == 0f || !Float.isFinite(step)) {
-          continue;
-        }
-        for (int i = 0; i < hidden; i++) {
-          readout[i * nExperts + e] += step * h[hOff + i];
-        }
-        routerBias[e] += step;
-        learnMacs += hidden + 1;
-        if (config.routerUsesInput()) {
-          cell.addToExtraColumn(e, step, x);
-          learnMacs += in;
-        }
-      }
-    }
-    meter.add(Component.LEARNING, learnMacs);
-    learnSteps++;
-    return se;
   }
 
   /**
@@ -1230,43 +555,12 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @return completes with the learn result, or exceptionally if the stream was closed meanwhile
    */
   public CompletableFuture<LearnResult> learnAsync(String stream, float[] x, float[] y) {
-    checkInput(x);
-    checkVector(y, out, "target y");
-    lock.lock();
-    try {
-      stream(stream);
-    } finally {
-      lock.unlock();
-    }
+    check.input(x);
+    check.target(y);
+    lockedDo(() -> streams.require(stream));
     float[] xc = x.clone();
     float[] yc = y.clone();
-    while (true) {
-      try {
-        return CompletableFuture.supplyAsync(() -> learn(stream, xc, yc), learner());
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // close() shut this learner down between learner() and the submission: the queued
-        // updates drain there, and this one goes to a fresh learner.
-        synchronized (learnerLock) {
-          if (learner != null && learner.isShutdown()) {
-            learner = null;
-          }
-        }
-      }
-    }
-  }
-
-  private ExecutorService learner() {
-    synchronized (learnerLock) {
-      if (learner == null) {
-        learner = Executors.newSingleThreadExecutor(r -> {
-          Thread t = new Thread(r, "aura-learner");
-          t.setDaemon(true);
-          learnerThread = t;
-          return t;
-        });
-      }
-      return learner;
-    }
+    return learner.submit(() -> learn(stream, xc, yc));
   }
 
   /**
@@ -1275,13 +569,7 @@ public final class MixtureOfExperts implements AutoCloseable {
    * returns at once: the updates queued behind the current one cannot run before it finishes.
    */
   public void awaitLearning() {
-    ExecutorService l;
-    synchronized (learnerLock) {
-      l = learner;
-    }
-    if (l != null && Thread.currentThread() != learnerThread) {
-      CompletableFuture.runAsync(() -> { }, l).join();
-    }
+    learner.await();
   }
 
   /**
@@ -1291,70 +579,31 @@ public final class MixtureOfExperts implements AutoCloseable {
    */
   @Override
   public void close() {
-    ExecutorService l;
-    synchronized (learnerLock) {
-      l = learner;
-      learner = null;
-    }
-    if (l == null) {
-      return;
-    }
-    l.shutdown();
-    if (Thread.currentThread() != learnerThread) {
-      try {
-        l.awaitTermination(1, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    learner.close();
   }
 
-  // ---------------------------------------------------------------- knobs and reports
+  // ---------------------------------------------------------------- settings and the expert set
 
   /** The base routing temperature. */
   public float temperature() {
-    lock.lock();
-    try {
-      return temperature;
-    } finally {
-      lock.unlock();
-    }
+    return locked(state::temperature);
   }
 
   /** Sets the base routing temperature (finite, &gt; 0). */
   public void setTemperature(float t) {
-    if (!(t > 0) || !Float.isFinite(t)) {
-      throw new IllegalArgumentException("temperature must be finite and > 0, got " + t);
-    }
-    lock.lock();
-    try {
-      temperature = t;
-    } finally {
-      lock.unlock();
-    }
+    MoeConfig.checkTemperature(t);
+    lockedDo(() -> state.setTemperature(t));
   }
 
   /** The router's learning rate now. */
   public float routerLearningRate() {
-    lock.lock();
-    try {
-      return routerLearningRate;
-    } finally {
-      lock.unlock();
-    }
+    return locked(state::routerLearningRate);
   }
 
   /** Sets the router's learning rate in [0, 2); 0 freezes the router. */
   public void setRouterLearningRate(float r) {
-    if (!(r >= 0 && r < 2)) {
-      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + r);
-    }
-    lock.lock();
-    try {
-      routerLearningRate = r;
-    } finally {
-      lock.unlock();
-    }
+    MoeConfig.checkRouterLearningRate(r);
+    lockedDo(() -> state.setRouterLearningRate(r));
   }
 
   /**
@@ -1365,22 +614,12 @@ public final class MixtureOfExperts implements AutoCloseable {
    * {@link IllegalStateException}. The policy is a run-time choice and is not saved in snapshots.
    */
   public void setRoutingPolicy(RoutingPolicy p) {
-    lock.lock();
-    try {
-      policy = p;
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> routing.setPolicy(p));
   }
 
   /** The routing policy in force, or null for the built-in top-k. */
   public RoutingPolicy routingPolicy() {
-    lock.lock();
-    try {
-      return policy;
-    } finally {
-      lock.unlock();
-    }
+    return locked(routing::policy);
   }
 
   /**
@@ -1393,22 +632,8 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @throws IndexOutOfBoundsException when e is not an expert index
    */
   public void resetExpert(int e) {
-    Objects.checkIndex(e, nExperts);
-    lock.lock();
-    try {
-      if (adaptive[e] != null) {
-        adaptive[e].reset();
-      }
-      for (int i = 0; i < hidden; i++) {
-        readout[i * nExperts + e] = 0f;
-      }
-      routerBias[e] = 0f;
-      if (config.routerUsesInput()) {
-        cell.resetExtraColumn(e);
-      }
-    } finally {
-      lock.unlock();
-    }
+    Objects.checkIndex(e, expertCount());
+    lockedDo(() -> state.resetExpert(e));
   }
 
   /**
@@ -1426,23 +651,15 @@ public final class MixtureOfExperts implements AutoCloseable {
    * new model takes as it is. The routing policy and capacity limiter are the same instances, and
    * they hold scratch space: use one of the two models afterwards (a caller that replaces one by
    * the other should {@link #close()} the old one), or give the other its own policy and limiter
-   * before using both. The result is a pure
-   * function of this model's state and {@code e}, so replaying the same change gives a bit-identical
-   * model.
+   * before using both. The result is a pure function of this model's state and {@code e}, so
+   * replaying the same change gives a bit-identical model.
    *
    * @throws IllegalArgumentException when {@code e}'s shape differs from the mixture's, or its name
    *     is taken
    */
   public MixtureOfExperts withExpert(Expert e) {
     Objects.requireNonNull(e, "expert");
-    lock.lock();
-    try {
-      List<Expert> l = Restructuring.copies(this);
-      l.add(e);
-      return carryRunTimeChoices(Restructuring.rebuild(this, l, Restructuring.sameIndices(nExperts, nExperts + 1)));
-    } finally {
-      lock.unlock();
-    }
+    return withExperts(l -> l.add(e), kept(expertCount(), expertCount() + 1));
   }
 
   /**
@@ -1454,23 +671,17 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @throws IllegalArgumentException when fewer than {@link #topK()} experts would remain
    */
   public MixtureOfExperts withoutExpert(int e) {
-    Objects.checkIndex(e, nExperts);
-    if (nExperts - 1 < topK) {
-      throw new IllegalArgumentException("cannot remove expert '" + experts[e].name() + "': the model routes each"
-          + " input to k = " + topK + " experts and would have " + (nExperts - 1));
+    int n = expertCount();
+    Objects.checkIndex(e, n);
+    if (n - 1 < topK()) {
+      throw new IllegalArgumentException("cannot remove expert '" + expert(e).name() + "': the model routes each"
+          + " input to k = " + topK() + " experts and would have " + (n - 1));
     }
-    lock.lock();
-    try {
-      List<Expert> l = Restructuring.copies(this);
-      l.remove(e);
-      int[] from = new int[nExperts - 1];
-      for (int i = 0; i < from.length; i++) {
-        from[i] = i < e ? i : i + 1;
-      }
-      return carryRunTimeChoices(Restructuring.rebuild(this, l, from));
-    } finally {
-      lock.unlock();
+    int[] from = new int[n - 1];
+    for (int i = 0; i < from.length; i++) {
+      from[i] = i < e ? i : i + 1;
     }
+    return withExperts(l -> l.remove(e), from);
   }
 
   /**
@@ -1482,28 +693,35 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @throws UnsupportedOperationException when the expert's kind cannot be copied under a new name
    */
   public MixtureOfExperts withExpertRenamed(int e, String name) {
-    Objects.checkIndex(e, nExperts);
+    Objects.checkIndex(e, expertCount());
     Objects.requireNonNull(name, "name");
+    return withExperts(l -> l.set(e, expert(e).copy(name)), kept(expertCount(), expertCount()));
+  }
+
+  /** {@code from} for a model whose first {@code kept} experts keep their index, the rest fresh. */
+  private static int[] kept(int kept, int length) {
+    int[] from = new int[length];
+    for (int i = 0; i < length; i++) {
+      from[i] = i < kept ? i : -1;
+    }
+    return from;
+  }
+
+  /** Under the lock: a model with the changed copies of the experts, its state carried per {@code from}. */
+  private MixtureOfExperts withExperts(Consumer<List<Expert>> change, int[] from) {
     lock.lock();
     try {
-      List<Expert> l = Restructuring.copies(this);
-      l.set(e, experts[e].copy(name));
-      return carryRunTimeChoices(Restructuring.rebuild(this, l, Restructuring.sameIndices(nExperts, nExperts)));
+      List<Expert> l = state.pool().copies();
+      change.accept(l);
+      MixtureOfExperts n = new MixtureOfExperts(state.withExperts(l, from));
+      routing.carryChoicesTo(n.routing);
+      return n;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Under the lock: gives a restructured copy this model's run-time choices, which snapshots omit. */
-  private MixtureOfExperts carryRunTimeChoices(MixtureOfExperts n) {
-    n.policy = policy;
-    n.capacity = capacity;
-    if (diagnostics != null) {
-      n.diagnostics = new dev.auramoe.routing.diagnostics.RoutingDiagnostics(n.nExperts, diagnostics.window(),
-          diagnostics.decay(), diagnostics.labels(), diagnostics.historyLength());
-    }
-    return n;
-  }
+  // ---------------------------------------------------------------- capacity, diagnostics, balance, energy
 
   /**
    * Sets expert capacity for window calls ({@link #routeWindow}, {@link #learnWindow}), applied
@@ -1514,41 +732,26 @@ public final class MixtureOfExperts implements AutoCloseable {
    * scratch space (one per model), is a run-time choice and is not saved in snapshots; read its
    * {@code lastDropped()}, {@code lastRerouted()} and {@code lastCapacity()} after a call.
    */
-  public void setCapacity(dev.auramoe.routing.policy.CapacityLimiter limiter) {
-    lock.lock();
-    try {
-      capacity = limiter;
-    } finally {
-      lock.unlock();
-    }
+  public void setCapacity(CapacityLimiter limiter) {
+    lockedDo(() -> routing.setCapacity(limiter));
   }
 
   /**
    * Turns on routing diagnostics for every routed token of every stream (see
-   * {@link dev.auramoe.routing.diagnostics.RoutingDiagnostics}): O(E + k) per token, no
-   * allocation. Restarting them discards what was recorded.
+   * {@link RoutingDiagnostics}): O(E + k) per token, no allocation. Restarting them discards what
+   * was recorded.
    *
    * @param window tokens per load window, &gt;= 1
    * @param decay per-token decay of the moving-average load, in [0, 1)
    */
   public void enableDiagnostics(int window, double decay) {
-    var d = new dev.auramoe.routing.diagnostics.RoutingDiagnostics(nExperts, window, decay, 0);
-    lock.lock();
-    try {
-      diagnostics = d;
-    } finally {
-      lock.unlock();
-    }
+    var d = new RoutingDiagnostics(expertCount(), window, decay, 0);
+    lockedDo(() -> routing.setDiagnostics(d));
   }
 
   /** Turns routing diagnostics off and discards them. */
   public void disableDiagnostics() {
-    lock.lock();
-    try {
-      diagnostics = null;
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> routing.setDiagnostics(null));
   }
 
   /**
@@ -1557,147 +760,79 @@ public final class MixtureOfExperts implements AutoCloseable {
    *
    * @throws IllegalStateException when diagnostics are off
    */
-  public dev.auramoe.routing.diagnostics.RoutingStats routingStats() {
-    lock.lock();
-    try {
-      return requireDiagnostics().stats();
-    } finally {
-      lock.unlock();
-    }
+  public RoutingStats routingStats() {
+    return locked(() -> requireDiagnostics().stats());
   }
 
   /**
    * The routing diagnostics over time: a summary per full load window, oldest first (the last
-   * {@value dev.auramoe.routing.diagnostics.RoutingDiagnostics#DEFAULT_HISTORY} windows).
+   * {@value RoutingDiagnostics#DEFAULT_HISTORY} windows).
    *
    * @throws IllegalStateException when diagnostics are off
    */
-  public java.util.List<dev.auramoe.routing.diagnostics.RoutingDiagnostics.WindowSummary> routingHistory() {
-    lock.lock();
-    try {
-      return requireDiagnostics().history();
-    } finally {
-      lock.unlock();
-    }
+  public List<RoutingDiagnostics.WindowSummary> routingHistory() {
+    return locked(() -> requireDiagnostics().history());
   }
 
-  private dev.auramoe.routing.diagnostics.RoutingDiagnostics requireDiagnostics() {
-    if (diagnostics == null) {
+  private RoutingDiagnostics requireDiagnostics() {
+    if (routing.diagnostics() == null) {
       throw new IllegalStateException("routing diagnostics are off: call enableDiagnostics(window, decay) first");
     }
-    return diagnostics;
+    return routing.diagnostics();
   }
 
   /** Replaces the balancing configuration; bias and loads are kept. */
   public void setBalance(BalanceConfig c) {
-    lock.lock();
-    try {
-      balancer.setConfig(c);
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> state.balancer().setConfig(c));
   }
 
   /** The load balancer's state, exactly as in force. */
   public BalanceState balanceState() {
-    lock.lock();
-    try {
-      return balancer.state();
-    } finally {
-      lock.unlock();
-    }
+    return locked(state.balancer()::state);
   }
 
   /** Energy of the last call. */
   public EnergyReport lastCallEnergy() {
-    lock.lock();
-    try {
-      return meter.lastCall();
-    } finally {
-      lock.unlock();
-    }
+    return locked(state.meter()::lastCall);
   }
 
   /** Energy since creation (or load). */
   public EnergyReport cumulativeEnergy() {
-    lock.lock();
-    try {
-      return meter.cumulative();
-    } finally {
-      lock.unlock();
-    }
+    return locked(state.meter()::cumulative);
   }
 
   /** Opens (or restarts) a named energy window. */
   public void openEnergyWindow(String name) {
-    lock.lock();
-    try {
-      meter.openWindow(name);
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> state.meter().openWindow(name));
   }
 
   /** Closes a named energy window and reports it. */
   public EnergyReport closeEnergyWindow(String name) {
-    lock.lock();
-    try {
-      return meter.closeWindow(name);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> state.meter().closeWindow(name));
   }
 
   /** Changes the device profile of energy estimates. */
   public void setDeviceProfile(DeviceProfile p) {
-    lock.lock();
-    try {
-      meter.setProfile(p);
-    } finally {
-      lock.unlock();
-    }
+    lockedDo(() -> state.meter().setProfile(p));
   }
 
   /** A copy of the router's readout weights, input-major (hidden x experts). */
   public float[] routerReadout() {
-    lock.lock();
-    try {
-      return readout.clone();
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> state.router().readout().clone());
   }
 
   /** Learn steps applied so far. */
   public long learnSteps() {
-    lock.lock();
-    try {
-      return learnSteps;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /**
-   * The expert at an index: the live object, not a copy. Mutate it only through the model, and do
-   * not read its state while other threads learn (use {@link #digest()} or a snapshot for a
-   * consistent view).
-   */
-  public Expert expert(int i) {
-    return experts[Objects.checkIndex(i, nExperts)];
-  }
-
-  LiquidCell cell() {
-    return cell;
-  }
-
-  ReentrantLock lock() {
-    return lock;
+    return locked(() -> state.learnSteps);
   }
 
   // ---------------------------------------------------------------- snapshots
 
-  /** Saves the whole model atomically (temporary file, fsync, rename). See {@link Snapshots}. */
+  /**
+   * Saves the whole model atomically (temporary file, fsync, rename). See {@link Snapshots}.
+   *
+   * @throws UnsupportedOperationException for a model with a custom gating cell ({@link GatingCell})
+   */
   public void save(Path file) throws IOException {
     Snapshots.save(this, file);
   }
@@ -1707,72 +842,40 @@ public final class MixtureOfExperts implements AutoCloseable {
     return Snapshots.load(file, null);
   }
 
-  /** A SHA-256 digest of the complete model state (hex), equal for bit-identical models. */
+  /**
+   * A SHA-256 digest of the complete model state (hex), equal for bit-identical models.
+   *
+   * @throws UnsupportedOperationException for a model with a custom gating cell ({@link GatingCell})
+   */
   public String digest() {
     return Snapshots.digest(this);
   }
 
-  // ---------------------------------------------------------------- validation
-
-  private void checkInput(float[] x) {
-    checkVector(x, in, "input x");
+  /** The engine's state: for snapshots, and for tests that look inside. */
+  ModelState state() {
+    return state;
   }
 
-  private void checkVector(float[] v, int n, String what) {
-    checkLength(v, n, what);
-    if (k.allFinite(v, 0, n)) {
-      return;
-    }
-    for (int i = 0; i < n; i++) {
-      if (!Float.isFinite(v[i])) {
-        throw new IllegalArgumentException(what + " has a non-finite value at index " + i + ": " + v[i]);
-      }
-    }
+  ReentrantLock lock() {
+    return lock;
   }
 
-  private static void checkNotAliased(float[] yHat, float[] other, String what) {
-    if (yHat == other) {
-      throw new IllegalArgumentException("the prediction buffer must not be " + what + " (it is overwritten)");
+  private <T> T locked(Supplier<T> f) {
+    lock.lock();
+    try {
+      return f.get();
+    } finally {
+      lock.unlock();
     }
   }
 
-  private static void checkLength(float[] v, int n, String what) {
-    Objects.requireNonNull(v, what);
-    if (v.length != n) {
-      throw new IllegalArgumentException(what + " must have length " + n + ", got " + v.length);
+  private void lockedDo(Runnable r) {
+    lock.lock();
+    try {
+      r.run();
+    } finally {
+      lock.unlock();
     }
-  }
-
-  private static void checkElapsed(float elapsed) {
-    if (elapsed == elapsed && !(elapsed >= 0 && Float.isFinite(elapsed))) {
-      throw new IllegalArgumentException("elapsed time must be finite and >= 0 (or NaN for the default), got "
-          + elapsed);
-    }
-  }
-
-  private void checkBuffer(RouteBuffer b) {
-    Objects.requireNonNull(b, "route buffer");
-    if (b.expertsArray().length < topK || b.probabilitiesArray().length != nExperts) {
-      throw new IllegalArgumentException("route buffer is sized for another model; use newRouteBuffer()");
-    }
-  }
-
-  /** Under the lock: a policy that needs the whole window cannot route one input at a time. */
-  private void checkCausalPolicy() {
-    if (policy != null && policy.needsWholeWindow()) {
-      throw new IllegalStateException("the routing policy " + policy.name() + " needs the whole window of tokens"
-          + " and cannot route a stream one input at a time; use routeWindow, or a token-choice policy");
-    }
-  }
-
-  private void checkTokens(StreamState s, int[] tokens) {
-    if (tokens == null) {
-      return;
-    }
-    if (s.attention == null) {
-      throw new IllegalArgumentException("tokens given but the model has no spiking attention (builder.attention)");
-    }
-    s.attention.validate(tokens, 0, tokens.length);
   }
 
   // ---------------------------------------------------------------- builder
@@ -1782,6 +885,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     private final int in;
     private final int out;
     private CellConfig cell = CellConfig.DEFAULT;
+    private GatingCell gatingCell;
     private int topK = 2;
     private float temperature = 1f;
     private boolean routerUsesInput = true;
@@ -1813,6 +917,20 @@ public final class MixtureOfExperts implements AutoCloseable {
     /** Gating cell (default {@link CellConfig#DEFAULT}). */
     public Builder cell(CellConfig c) {
       this.cell = c;
+      return this;
+    }
+
+    /**
+     * A gating cell built elsewhere, for example trained offline, instead of the built-in one (null,
+     * the default, for the built-in cell of {@link #cell(CellConfig)}). It must read
+     * {@code inputDim} inputs and carry one extra column per expert when the router reads the input
+     * ({@link #routerUsesInput}, the default), none otherwise; the router starts from the extra
+     * columns as the cell holds them. The model's {@code config().cell()} is then the cell
+     * configuration of this builder with the custom cell's hidden size. A model with a custom cell
+     * cannot be saved or digested (see {@link GatingCell}).
+     */
+    public Builder gatingCell(GatingCell c) {
+      this.gatingCell = c;
       return this;
     }
 
@@ -1872,9 +990,10 @@ public final class MixtureOfExperts implements AutoCloseable {
 
     /** Builds the model; throws IllegalArgumentException for an inconsistent configuration. */
     public MixtureOfExperts build() {
-      MoeConfig c = new MoeConfig(in, out, cell, topK, temperature, routerUsesInput, routerLearningRate, credit,
+      CellConfig cc = gatingCell == null || cell == null ? cell : cell.withHidden(gatingCell.hidden());
+      MoeConfig c = new MoeConfig(in, out, cc, topK, temperature, routerUsesInput, routerLearningRate, credit,
           balance, attention, profile, seed);
-      return new MixtureOfExperts(c, experts);
+      return new MixtureOfExperts(new ModelState(c, experts, gatingCell));
     }
   }
 }

@@ -42,11 +42,33 @@ public record MoeConfig(int inputDim, int outputDim, CellConfig cell, int topK, 
     if (topK <= 0) {
       throw new IllegalArgumentException("k must be > 0, got " + topK);
     }
-    if (!(temperature > 0) || !Float.isFinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+    checkTemperature(temperature);
+    checkRouterLearningRate(routerLearningRate);
+  }
+
+  /**
+   * The one check of a routing temperature, for a configuration and for a model's setter alike.
+   *
+   * @return {@code t}
+   * @throws IllegalArgumentException unless t is finite and &gt; 0
+   */
+  public static float checkTemperature(float t) {
+    if (!(t > 0) || !Float.isFinite(t)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got " + t);
     }
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+    return t;
+  }
+
+  /**
+   * The one check of a router learning rate, for a configuration and for a model's setter alike.
+   *
+   * @return {@code r}
+   * @throws IllegalArgumentException unless r lies in [0, 2)
+   */
+  public static float checkRouterLearningRate(float r) {
+    if (!(r >= 0 && r < 2)) {
+      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + r);
     }
+    return r;
   }
 }
