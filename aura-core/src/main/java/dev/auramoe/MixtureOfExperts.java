@@ -12,7 +12,6 @@ import dev.auramoe.engine.LearnPass;
 import dev.auramoe.engine.ModelState;
 import dev.auramoe.engine.RoutePass;
 import dev.auramoe.engine.Streams;
-import dev.auramoe.experts.AdaptiveExpert;
 import dev.auramoe.experts.Expert;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.RoutingDecision;
@@ -28,11 +27,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -52,10 +49,8 @@ import java.util.function.Supplier;
  *   logits: no gradient flows through the experts or the cell).
  * </pre>
  *
- * <h2>Streams</h2>
- * Each stream id owns its own cell state h (and spiking-attention state); everything else is shared.
- * The stream {@value #DEFAULT_STREAM} always exists; others are opened with {@link #openStream}.
- * Routing to an unknown stream is an error.
+ * <p>Each stream owns its cell state h (and attention state); everything else is shared. The stream
+ * {@value #DEFAULT_STREAM} always exists; others are opened with {@link #openStream}.
  *
  * <h2>Threading and consistency</h2>
  * Every public method is thread-safe. Calls on one model are <b>linearizable</b>: each takes the
@@ -66,40 +61,16 @@ import java.util.function.Supplier;
  * atomically with respect to routes, which may run from any thread meanwhile and see either all of
  * an update or none of it. {@link #awaitLearning()} waits for the queue to drain.
  *
- * <pre>{@code
- * MixtureOfExperts moe = MixtureOfExperts.builder(8, 1).experts(Experts.nlms("e", 8, 8, 1, 0.5)).build();
- * RouteBuffer buf = moe.newRouteBuffer();
- * float[] yHat = new float[1];
- * for (Sample s : stream) {
- *   moe.learn(MixtureOfExperts.DEFAULT_STREAM, s.x(), s.y(), yHat);   // prequential: predict, then learn
- * }
- * moe.route("default", x, buf);                                         // zero-allocation routing
- * }</pre>
- *
  * <h2>Bad input</h2>
  * Wrong dimensions, NaN or infinite values, unknown streams and out-of-vocabulary tokens raise an
  * {@link IllegalArgumentException} (or {@link java.util.NoSuchElementException} for streams) before
  * anything is changed. Expert code runs after routing: an exception thrown by a user's
  * {@link dev.auramoe.experts.FunctionExpert} propagates, and the routing of that input (the stream's
- * cell state, the balancer, the energy counters) has then already happened.
+ * cell state, the balancer, the energy counters) has then already happened. Predictions saturate
+ * at float range (see the package documentation).
  *
- * <h2>Float range</h2>
- * Finite inputs and targets can still produce a prediction beyond float range (a large input times
- * a learned weight): every prediction saturates at {@code +-Float.MAX_VALUE} instead of becoming
- * infinite, and its squared error is computed in double, so both are always finite. Such a learn
- * is applied like any other (so it stays deterministic and replayable); an expert output whose
- * error, or whose update, would leave float range learns nothing from that sample, so the state
- * stays finite and every snapshot loadable. A user's expert that predicts NaN for a finite input
- * raises an {@link IllegalStateException} after the routing.
- *
- * <h2>Fast path</h2>
- * With {@code --add-modules jdk.incubator.vector} and aura-simd on the class path the Vector API
- * kernels are used; otherwise scalar kernels (see {@code -Daura.kernels}).
- *
- * <h2>Inside</h2>
- * This class checks arguments, takes the lock and delegates to the internal engine (package
- * {@code dev.auramoe.engine}): what a model holds is declared once in {@code ModelState}; a route
- * runs through {@code RoutePass}, a prediction or a learn step through {@code LearnPass}.
+ * <p>The package documentation has an example and the contracts that span several methods. This
+ * class checks arguments, takes the lock and delegates to the internal engine ({@code dev.auramoe.engine}).
  */
 public final class MixtureOfExperts implements AutoCloseable {
 
@@ -113,6 +84,8 @@ public final class MixtureOfExperts implements AutoCloseable {
   private final Arguments check;
   private final AsyncLearner learner = new AsyncLearner();
   private final ReentrantLock lock = new ReentrantLock();
+  /** {@link #hold()}'s guard: one object, so that taking the lock allocates nothing. */
+  private final Unlock unlock = lock::unlock;
 
   MixtureOfExperts(ModelState state) {
     this.state = state;
@@ -127,8 +100,6 @@ public final class MixtureOfExperts implements AutoCloseable {
     return new Builder(inputDim, outputDim);
   }
 
-  // ---------------------------------------------------------------- accessors
-
   /** The configuration (temperature, router learning rate and balance as built; see accessors for live values). */
   public MoeConfig config() {
     return state.config();
@@ -136,12 +107,12 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** Input dimension. */
   public int inputDim() {
-    return state.config().inputDim();
+    return config().inputDim();
   }
 
   /** Output dimension. */
   public int outputDim() {
-    return state.config().outputDim();
+    return config().outputDim();
   }
 
   /** Number of experts. */
@@ -151,7 +122,7 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** Experts per input. */
   public int topK() {
-    return state.config().topK();
+    return config().topK();
   }
 
   /** Hidden size of the cell. */
@@ -164,9 +135,14 @@ public final class MixtureOfExperts implements AutoCloseable {
     return state.pool().names();
   }
 
-  /** Index of a named expert ({@link NoSuchElementException} when there is none). */
+  /** Index of a named expert ({@link java.util.NoSuchElementException} when there is none). */
   public int expertIndex(String name) {
     return state.pool().index(name);
+  }
+
+  /** The expert at an index: the live object (change it only through the model). */
+  public Expert expert(int i) {
+    return state.pool().get(Objects.checkIndex(i, expertCount()));
   }
 
   /** Name of the kernels in use ({@code scalar} or {@code panama-...}). */
@@ -179,43 +155,18 @@ public final class MixtureOfExperts implements AutoCloseable {
     return new RouteBuffer(expertCount(), expertCount());
   }
 
-  /**
-   * The expert at an index: the live object, not a copy. Mutate it only through the model, and do
-   * not read its state while other threads learn (use {@link #digest()} or a snapshot for a
-   * consistent view).
-   */
-  public Expert expert(int i) {
-    return state.pool().get(Objects.checkIndex(i, expertCount()));
-  }
-
-  // ---------------------------------------------------------------- streams
-
-  /**
-   * Opens a stream with a zero state; opening an open stream is an error.
-   *
-   * @throws IllegalArgumentException for a blank or already open id
-   */
+  /** Opens a stream with a zero state; {@link IllegalArgumentException} for a blank or open id. */
   public void openStream(String id) {
-    if (id == null || id.isBlank()) {
-      throw new IllegalArgumentException("stream id must not be blank");
-    }
     lockedDo(() -> streams.open(id));
   }
 
   /** Opens a stream unless it is open already. */
   public void ensureStream(String id) {
-    lockedDo(() -> {
-      if (!streams.contains(id)) {
-        openStream(id);
-      }
-    });
+    lockedDo(() -> streams.ensure(id));
   }
 
   /** Closes a stream and drops its state; the default stream cannot be closed. */
   public void closeStream(String id) {
-    if (DEFAULT_STREAM.equals(id)) {
-      throw new IllegalArgumentException("the default stream cannot be closed");
-    }
     lockedDo(() -> streams.close(id));
   }
 
@@ -225,115 +176,59 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
-   * A page of open stream ids in their natural (code unit) order: up to {@code limit} ids greater
-   * than {@code after}, or from the first when it is null. {@code after} need not be open, so a
-   * walk that passes each page's last id to the next lists every stream that stays open throughout
-   * exactly once. Takes time in log(streams) + limit and copies only the page.
-   *
-   * @throws IllegalArgumentException when limit is below 1
+   * Up to {@code limit} (&gt;= 1) open stream ids after {@code after} (need not be open; null: from the
+   * first) in code-unit order, so that paging lists every stream open throughout once; log n + limit.
    */
   public List<String> streams(String after, int limit) {
-    if (limit < 1) {
-      throw new IllegalArgumentException("limit must be >= 1, got " + limit);
-    }
     return locked(() -> streams.idsAfter(after, limit));
   }
 
   /** Whether a stream is open; constant time. */
   public boolean hasStream(String id) {
-    lock.lock();
-    try {
+    try (var _ = hold()) {
       return streams.contains(id);
-    } finally {
-      lock.unlock();
     }
   }
 
   /** The number of open streams, the default stream included; constant time. */
   public int streamCount() {
-    lock.lock();
-    try {
+    try (var _ = hold()) {
       return streams.size();
-    } finally {
-      lock.unlock();
     }
   }
 
-  /**
-   * Records a use of an open stream for the least-recently-used order: the stream becomes the most
-   * recently used one and keeps {@code stamp} (the caller's clock: a time, a counter). Opening a
-   * stream counts as a use with stamp 0. The order is bookkeeping for callers that bound the number
-   * of streams ({@link #leastRecentlyUsedStream}); it is not model state, so snapshots and digests
-   * leave it out and a loaded model starts with its streams in opening order. Constant time, and
-   * allocates nothing.
-   *
-   * @return false, changing nothing, when the stream is not open
-   */
+  /** Makes an open stream the newest with {@code stamp} (false if not open); O(1), no allocation; see package docs. */
   public boolean touchStream(String id, long stamp) {
-    lock.lock();
-    try {
+    try (var _ = hold()) {
       return streams.touch(id, stamp);
-    } finally {
-      lock.unlock();
     }
   }
 
-  /**
-   * The open stream, other than the default one, used least recently (see {@link #touchStream}), or
-   * null when only the default stream is open. Constant time.
-   */
+  /** The open stream other than the default one used least recently, or null; constant time. */
   public String leastRecentlyUsedStream() {
     return locked(streams::leastRecentlyUsed);
   }
 
-  /**
-   * The latest {@linkplain #touchStream stamp} among the {@code n} least recently used streams (the
-   * default stream never counts), or {@link Long#MIN_VALUE} when fewer than {@code n} other streams
-   * are open: a caller that would evict those {@code n} learns how long the busiest of them has been
-   * idle. Takes time in n; allocates nothing.
-   *
-   * @throws IllegalArgumentException when n is below 1
-   */
+  /** The latest stamp of the n (&gt;= 1) least recently used non-default streams, or Long.MIN_VALUE; O(n). */
   public long latestStampOfLeastRecentlyUsed(int n) {
-    if (n < 1) {
-      throw new IllegalArgumentException("n must be >= 1, got " + n);
-    }
-    lock.lock();
-    try {
+    try (var _ = hold()) {
       return streams.latestStampOfLeastRecentlyUsed(n);
-    } finally {
-      lock.unlock();
     }
   }
 
-  /**
-   * Gives every open stream the {@linkplain #touchStream stamp} {@code stamp}, keeping their recency
-   * order: a caller that loaded the model counts its streams as used when it was loaded.
-   */
+  /** Gives every open stream the stamp {@code stamp}, keeping their recency order. */
   public void stampStreams(long stamp) {
     lockedDo(() -> streams.stampAll(stamp));
   }
 
-  /**
-   * Takes over the recency of another model's streams (as a change of the expert set does): the
-   * streams both models hold get {@code from}'s order and stamps, and the streams only this model
-   * holds become the most recently used ones, with stamp {@code stamp}. For a model that replaces
-   * {@code from}, such as one loaded from a snapshot of it, so that the streams in use stay the
-   * most recently used ones. Takes time in the number of streams.
-   */
+  /** Takes over the recency of a model this one replaces; streams only here become the newest, with {@code stamp}. */
   public void copyStreamRecency(MixtureOfExperts from, long stamp) {
-    if (from == this) {
-      return;
+    if (from != this) {
+      lockedDo(() -> from.lockedDo(() -> streams.copyRecency(from.streams, stamp)));
     }
-    lockedDo(() -> from.lockedDo(() -> streams.copyRecency(from.streams, stamp)));
   }
 
-  /**
-   * The stamp of a stream's last {@link #touchStream} (0 when it was not touched since it was opened
-   * or loaded).
-   *
-   * @throws NoSuchElementException for a stream that is not open
-   */
+  /** The stamp of a stream's last {@link #touchStream} (0 since it was opened or loaded). */
   public long streamStamp(String id) {
     return locked(() -> streams.stamp(id));
   }
@@ -358,22 +253,13 @@ public final class MixtureOfExperts implements AutoCloseable {
     return locked(() -> streams.attention(id));
   }
 
-  /**
-   * The cell's time constants for an input: {@code tau = clamp(tau_min + softplus(V x + c))}. Pure:
-   * changes no state and meters nothing.
-   *
-   * @param x input, not modified
-   * @return a new array of H time constants in seconds
-   * @throws UnsupportedOperationException for a custom gating cell without time constants
-   */
+  /** The cell's H time constants (seconds) for x, changing nothing; the built-in cell's {@code tau(x)}. */
   public float[] timeConstants(float[] x) {
     check.input(x);
     float[] tau = new float[hidden()];
     lockedDo(() -> state.cell().timeConstants(x, tau));
     return tau;
   }
-
-  // ---------------------------------------------------------------- routing
 
   /** Routes x on a stream and returns an immutable decision (allocates; see the buffer overload). */
   public RoutingDecision route(String stream, float[] x) {
@@ -388,88 +274,52 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
-   * Routes x on a stream, with optional irregular timing and tokens for spiking attention.
-   *
-   * @param elapsed seconds since this stream's previous input, finite and &gt;= 0, or NaN for the
-   *     default of {@code unfolds * dt}
-   * @param tokens token ids for spiking attention, or null
-   * @param outBuf receives the decision
+   * Routes x on a stream into {@code outBuf}, {@code elapsed} seconds (&gt;= 0; NaN: the default
+   * {@code unfolds * dt}) after its previous input, with tokens for spiking attention (or null).
    */
   public void route(String stream, float[] x, float elapsed, int[] tokens, RouteBuffer outBuf) {
-    check.input(x);
-    Arguments.elapsed(elapsed);
-    check.buffer(outBuf, false);
-    lock.lock();
-    try {
+    check.route(x, elapsed, outBuf);
+    try (var _ = hold()) {
       routing.route(stream, x, elapsed, tokens, outBuf);
-    } finally {
-      lock.unlock();
     }
   }
 
   /**
-   * Routes a batch of consecutive inputs of one stream. The input projections of the whole batch
-   * are one matrix product; the state then advances token by token, exactly as {@code count}
-   * single calls would (up to summation order).
-   *
-   * @param xs {@code count * inputDim} values, row after row; not modified
-   * @param expertsOut receives {@code count * k} expert indices
-   * @param weightsOut receives {@code count * k} mixing weights
-   * @throws IllegalStateException when a routing policy is set (use {@link #routeWindow})
+   * Routes {@code count} inputs of a stream (rows of {@code xs}) with the built-in top-k: one matrix
+   * product projects them, then the state advances as single calls would; {@code count * k} experts
+   * and weights out. {@link IllegalStateException} when a routing policy is set.
    */
   public void routeBatch(String stream, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
     check.batch(xs, count, expertsOut, weightsOut);
-    lock.lock();
-    try {
+    try (var _ = hold()) {
       routing.routeBatch(stream, xs, count, expertsOut, weightsOut);
-    } finally {
-      lock.unlock();
     }
   }
 
   /**
-   * Routes a window of consecutive inputs of one stream with the routing policy in force (the
-   * built-in top-k when none is set), including policies that need the whole window (expert
-   * choice, Sinkhorn). Padding tokens ({@code valid[t] == false}) do not advance the stream, get no
-   * expert and are never counted as load. The cell advances token by token as single routes would;
-   * the balancer's bias is read once, at the start of the window, and then records every valid
-   * token's experts.
-   *
-   * @param xs {@code count * inputDim} values, row after row; padding rows may hold anything
-   *     finite; not modified
-   * @param valid which rows are real, or null when all are; not modified
-   * @param out receives the assignment (reused across calls)
+   * Routes a window of {@code count} inputs (rows of {@code xs}; {@code valid} marks the real ones,
+   * null: all) with the policy in force into {@code out}; see <a href="package-summary.html#policies">windows</a>.
    */
   public void routeWindow(String stream, float[] xs, int count, boolean[] valid, Assignment out) {
     check.window(xs, count, valid, out);
-    lockedDo(() -> routing.routeWindow(stream, xs, count, valid, out));
+    try (var _ = hold()) {
+      routing.routeWindow(stream, xs, count, valid, out);
+    }
   }
 
   /**
-   * Prequential learning over a window with the routing policy in force (any policy, including
-   * expert choice and Sinkhorn): the window is routed as {@link #routeWindow} does, then token by
-   * token in window order each real token's prediction is written to {@code yHats} and the
-   * experts it was assigned and the router learn from it (the router from the cell state that
-   * token was routed with). A token no expert took predicts zeros and teaches nothing.
-   *
-   * @param ys {@code count * outputDim} targets (padding rows ignored); not modified
-   * @param yHats receives {@code count * outputDim} predictions made before learning (zeros for
-   *     padding)
-   * @return the summed squared error of the real tokens' predictions
+   * Routes a window as {@link #routeWindow}, then per real token predicts into {@code yHats} (zeros
+   * for padding and tokens no expert took) and learns from {@code ys}; returns the summed squared error.
    */
   public double learnWindow(String stream, float[] xs, float[] ys, int count, boolean[] valid, Assignment assigned,
       float[] yHats) {
     check.learnWindow(xs, ys, count, valid, assigned, yHats);
-    return locked(() -> learning.learnWindow(stream, xs, ys, count, valid, assigned, yHats));
+    try (var _ = hold()) {
+      return learning.learnWindow(stream, xs, ys, count, valid, assigned, yHats);
+    }
   }
 
-  // ---------------------------------------------------------------- prediction and learning
-
-  /**
-   * Routes x and returns the mixture's prediction (allocates the result). Like every routing call it
-   * advances the stream's cell state and the balancer by one input: for prequential evaluation use
-   * {@link #learn}, which predicts and learns in one step, rather than predict followed by learn.
-   */
+  /** Routes x and returns the prediction (allocates); prequential evaluation wants {@link #learn}, not both. */
   public float[] predict(String stream, float[] x) {
     float[] y = new float[outputDim()];
     predict(stream, x, y);
@@ -481,21 +331,11 @@ public final class MixtureOfExperts implements AutoCloseable {
     predict(stream, x, yHat, null);
   }
 
-  /**
-   * As {@link #predict(String, float[], float[])}, also copying the routing (the experts and the
-   * weights that made the prediction) into a buffer.
-   *
-   * @param routeOut receives the routing, or null
-   */
+  /** As {@link #predict(String, float[], float[])}, also copying the routing into {@code routeOut} (or null). */
   public void predict(String stream, float[] x, float[] yHat, RouteBuffer routeOut) {
-    check.input(x);
-    check.prediction(yHat, x, null);
-    check.buffer(routeOut, true);
-    lock.lock();
-    try {
+    check.predict(x, yHat, routeOut);
+    try (var _ = hold()) {
       learning.predict(stream, x, yHat, routeOut == null ? routing.scratch() : routeOut);
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -510,12 +350,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     return new LearnResult(yHat, Arrays.copyOf(b.expertsArray(), b.k()), Arrays.copyOf(b.weightsArray(), b.k()), se);
   }
 
-  /**
-   * Prequential step without allocation: writes the prediction made <em>before</em> learning into
-   * {@code yHat}, then updates the chosen experts and the router.
-   *
-   * @return the squared error of that prediction
-   */
+  /** Prequential step, allocation-free: predicts into {@code yHat}, then learns; returns the squared error. */
   public double learn(String stream, float[] x, float[] y, float[] yHat) {
     return learn(stream, x, y, yHat, null);
   }
@@ -526,34 +361,18 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
-   * The general prequential step: routes x with optional irregular timing and attention tokens
-   * (as {@link #route(String, float[], float, int[], RouteBuffer)}), writes the mixture's prediction
-   * into {@code yHat}, then learns from y.
-   *
-   * @param routeOut receives the routing, or null
-   * @return the squared error of the prediction made before learning
+   * The general prequential step: routes as {@link #route(String, float[], float, int[], RouteBuffer)}
+   * (into {@code routeOut} or none), predicts into {@code yHat}, learns; returns the squared error.
    */
   public double learn(String stream, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat,
       RouteBuffer routeOut) {
-    check.input(x);
-    Arguments.elapsed(elapsed);
-    check.target(y);
-    check.prediction(yHat, x, y);
-    check.buffer(routeOut, true);
-    lock.lock();
-    try {
+    check.learn(x, elapsed, y, yHat, routeOut);
+    try (var _ = hold()) {
       return learning.learn(stream, x, elapsed, tokens, y, yHat, routeOut == null ? routing.scratch() : routeOut);
-    } finally {
-      lock.unlock();
     }
   }
 
-  /**
-   * Queues a learn step on the model's learning thread. Arguments are validated and copied now: bad
-   * input throws here and changes nothing. Updates run in submission order.
-   *
-   * @return completes with the learn result, or exceptionally if the stream was closed meanwhile
-   */
+  /** Queues a learn step (in submission order), checking and copying the arguments now. */
   public CompletableFuture<LearnResult> learnAsync(String stream, float[] x, float[] y) {
     check.input(x);
     check.target(y);
@@ -563,26 +382,16 @@ public final class MixtureOfExperts implements AutoCloseable {
     return learner.submit(() -> learn(stream, xc, yc));
   }
 
-  /**
-   * Waits until every asynchronous update queued before this call has been applied. Called from the
-   * learning thread itself (for example in a continuation of a {@link #learnAsync} future), it
-   * returns at once: the updates queued behind the current one cannot run before it finishes.
-   */
+  /** Waits for every update queued before this call (from the learning thread itself: returns at once). */
   public void awaitLearning() {
     learner.await();
   }
 
-  /**
-   * Drains queued updates and stops the learning thread. The model stays usable: synchronous calls
-   * work as before, and a later {@link #learnAsync} starts a new learning thread. Called from the
-   * learning thread itself it only stops accepting new updates.
-   */
+  /** Drains queued updates and stops the learning thread; the model stays usable (learnAsync restarts it). */
   @Override
   public void close() {
     learner.close();
   }
-
-  // ---------------------------------------------------------------- settings and the expert set
 
   /** The base routing temperature. */
   public float temperature() {
@@ -606,13 +415,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     lockedDo(() -> state.setRouterLearningRate(r));
   }
 
-  /**
-   * Switches the routing policy; every learned weight, the streams and the balancer are kept. Null
-   * restores the built-in top-k (the allocation-free fast path). The policy instance holds scratch
-   * space: give each model its own. A policy that needs the whole window (expert choice, Sinkhorn)
-   * only works through {@link #routeWindow}; single-input calls then throw
-   * {@link IllegalStateException}. The policy is a run-time choice and is not saved in snapshots.
-   */
+  /** Switches the routing policy (null: built-in top-k); see <a href="package-summary.html#policies">policies</a>. */
   public void setRoutingPolicy(RoutingPolicy p) {
     lockedDo(() -> routing.setPolicy(p));
   }
@@ -622,128 +425,46 @@ public final class MixtureOfExperts implements AutoCloseable {
     return locked(routing::policy);
   }
 
-  /**
-   * Replaces expert {@code e} by a fresh one: its learned state is reset
-   * ({@link AdaptiveExpert#reset()}) and so is the router's readout for it (weights and bias to 0),
-   * so that the router neither favours nor avoids it. For drift handling: a fresh expert can take
-   * a new concept while the others keep theirs. The balancer's state and every stream's cell state
-   * are kept. A frozen expert (not adaptive) keeps its function; its router readout is reset.
-   *
-   * @throws IndexOutOfBoundsException when e is not an expert index
-   */
+  /** Sets expert capacity for window calls (null: none); see <a href="package-summary.html#policies">capacity</a>. */
+  public void setCapacity(CapacityLimiter limiter) {
+    lockedDo(() -> routing.setCapacity(limiter));
+  }
+
+  /** Makes expert {@code e} fresh (for drift): its learned state and router weights reset, all else kept. */
   public void resetExpert(int e) {
     Objects.checkIndex(e, expertCount());
     lockedDo(() -> state.resetExpert(e));
   }
 
-  /**
-   * A new model with one more expert, appended at index {@link #expertCount()}; this model is not
-   * changed. Everything else carries over: the cell's weights, every stream's state, the router's
-   * readout and bias for the other experts, the balancer's state, the error scale, the learn-step
-   * and energy counters, the temperature, router learning rate, balancing configuration, device
-   * profile, routing policy and capacity limiter; routing diagnostics, when on, restart with the
-   * same window and decay (the new model's expert count differs). The new expert starts with a zero
-   * router readout, bias and input column, as {@link #resetExpert} leaves one, so the router neither
-   * favours nor avoids it; the balancer sees it at the others' mean load, so it starts neutral and
-   * then pulls traffic to the expert while it is under-used.
-   *
-   * <p>The experts of the new model are copies ({@link Expert#copy()}), except {@code e}, which the
-   * new model takes as it is. The routing policy and capacity limiter are the same instances, and
-   * they hold scratch space: use one of the two models afterwards (a caller that replaces one by
-   * the other should {@link #close()} the old one), or give the other its own policy and limiter
-   * before using both. The result is a pure function of this model's state and {@code e}, so
-   * replaying the same change gives a bit-identical model.
-   *
-   * @throws IllegalArgumentException when {@code e}'s shape differs from the mixture's, or its name
-   *     is taken
-   */
+  /** A new model with expert {@code e} appended (see <a href="package-summary.html#expert-set">expert set</a>). */
   public MixtureOfExperts withExpert(Expert e) {
     Objects.requireNonNull(e, "expert");
-    return withExperts(l -> l.add(e), kept(expertCount(), expertCount() + 1));
+    return changed(() -> state.withExpertAdded(e));
   }
 
-  /**
-   * A new model without expert {@code e}; this model is not changed. The experts after {@code e}
-   * move down one index; everything the other experts learned, and every other piece of state,
-   * carries over as in {@link #withExpert}.
-   *
-   * @throws IndexOutOfBoundsException when e is not an expert index
-   * @throws IllegalArgumentException when fewer than {@link #topK()} experts would remain
-   */
+  /** A new model without expert {@code e} (at least k must remain), the later ones moving down one index. */
   public MixtureOfExperts withoutExpert(int e) {
-    int n = expertCount();
-    Objects.checkIndex(e, n);
-    if (n - 1 < topK()) {
-      throw new IllegalArgumentException("cannot remove expert '" + expert(e).name() + "': the model routes each"
-          + " input to k = " + topK() + " experts and would have " + (n - 1));
-    }
-    int[] from = new int[n - 1];
-    for (int i = 0; i < from.length; i++) {
-      from[i] = i < e ? i : i + 1;
-    }
-    return withExperts(l -> l.remove(e), from);
+    Objects.checkIndex(e, expertCount());
+    return changed(() -> state.withExpertRemoved(e));
   }
 
-  /**
-   * A new model in which expert {@code e} is named {@code name}; this model is not changed, and
-   * nothing but the name differs (the expert is copied with {@link Expert#copy(String)}).
-   *
-   * @throws IndexOutOfBoundsException when e is not an expert index
-   * @throws IllegalArgumentException when another expert has that name
-   * @throws UnsupportedOperationException when the expert's kind cannot be copied under a new name
-   */
+  /** A new model in which expert {@code e} is named {@code name} ({@link Expert#copy(String)}). */
   public MixtureOfExperts withExpertRenamed(int e, String name) {
     Objects.checkIndex(e, expertCount());
     Objects.requireNonNull(name, "name");
-    return withExperts(l -> l.set(e, expert(e).copy(name)), kept(expertCount(), expertCount()));
+    return changed(() -> state.withExpertRenamed(e, name));
   }
 
-  /** {@code from} for a model whose first {@code kept} experts keep their index, the rest fresh. */
-  private static int[] kept(int kept, int length) {
-    int[] from = new int[length];
-    for (int i = 0; i < length; i++) {
-      from[i] = i < kept ? i : -1;
-    }
-    return from;
-  }
-
-  /** Under the lock: a model with the changed copies of the experts, its state carried per {@code from}. */
-  private MixtureOfExperts withExperts(Consumer<List<Expert>> change, int[] from) {
-    lock.lock();
-    try {
-      List<Expert> l = state.pool().copies();
-      change.accept(l);
-      MixtureOfExperts n = new MixtureOfExperts(state.withExperts(l, from));
+  /** A model of the changed state, with this one's run-time routing choices. */
+  private MixtureOfExperts changed(Supplier<ModelState> change) {
+    try (var _ = hold()) {
+      MixtureOfExperts n = new MixtureOfExperts(change.get());
       routing.carryChoicesTo(n.routing);
       return n;
-    } finally {
-      lock.unlock();
     }
   }
 
-  // ---------------------------------------------------------------- capacity, diagnostics, balance, energy
-
-  /**
-   * Sets expert capacity for window calls ({@link #routeWindow}, {@link #learnWindow}), applied
-   * after the routing policy; null (the default) for none. A slot dropped for capacity is simply not
-   * computed: its token's other experts are renormalised, and a token left with no expert predicts
-   * zeros and teaches nothing (the documented fallback). Single-input calls never overflow: a
-   * window of one token has room for it in every expert. Like the policy, the limiter holds
-   * scratch space (one per model), is a run-time choice and is not saved in snapshots; read its
-   * {@code lastDropped()}, {@code lastRerouted()} and {@code lastCapacity()} after a call.
-   */
-  public void setCapacity(CapacityLimiter limiter) {
-    lockedDo(() -> routing.setCapacity(limiter));
-  }
-
-  /**
-   * Turns on routing diagnostics for every routed token of every stream (see
-   * {@link RoutingDiagnostics}): O(E + k) per token, no allocation. Restarting them discards what
-   * was recorded.
-   *
-   * @param window tokens per load window, &gt;= 1
-   * @param decay per-token decay of the moving-average load, in [0, 1)
-   */
+  /** Turns on (or restarts) {@link RoutingDiagnostics}: load windows of {@code window} tokens, decay in [0, 1). */
   public void enableDiagnostics(int window, double decay) {
     var d = new RoutingDiagnostics(expertCount(), window, decay, 0);
     lockedDo(() -> routing.setDiagnostics(d));
@@ -754,27 +475,17 @@ public final class MixtureOfExperts implements AutoCloseable {
     lockedDo(() -> routing.setDiagnostics(null));
   }
 
-  /**
-   * The routing diagnostics now: load, balance, entropy, experts per token, effective temperature,
-   * stickiness and cache hit rate.
-   *
-   * @throws IllegalStateException when diagnostics are off
-   */
+  /** The routing diagnostics now; {@link IllegalStateException} when they are off. */
   public RoutingStats routingStats() {
-    return locked(() -> requireDiagnostics().stats());
+    return locked(() -> diagnostics().stats());
   }
 
-  /**
-   * The routing diagnostics over time: a summary per full load window, oldest first (the last
-   * {@value RoutingDiagnostics#DEFAULT_HISTORY} windows).
-   *
-   * @throws IllegalStateException when diagnostics are off
-   */
+  /** A summary per full load window, oldest first; {@link IllegalStateException} when diagnostics are off. */
   public List<RoutingDiagnostics.WindowSummary> routingHistory() {
-    return locked(() -> requireDiagnostics().history());
+    return locked(() -> diagnostics().history());
   }
 
-  private RoutingDiagnostics requireDiagnostics() {
+  private RoutingDiagnostics diagnostics() {
     if (routing.diagnostics() == null) {
       throw new IllegalStateException("routing diagnostics are off: call enableDiagnostics(window, decay) first");
     }
@@ -826,13 +537,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     return locked(() -> state.learnSteps);
   }
 
-  // ---------------------------------------------------------------- snapshots
-
-  /**
-   * Saves the whole model atomically (temporary file, fsync, rename). See {@link Snapshots}.
-   *
-   * @throws UnsupportedOperationException for a model with a custom gating cell ({@link GatingCell})
-   */
+  /** Saves the whole model atomically; see {@link Snapshots} (not for a custom {@link GatingCell}). */
   public void save(Path file) throws IOException {
     Snapshots.save(this, file);
   }
@@ -842,11 +547,7 @@ public final class MixtureOfExperts implements AutoCloseable {
     return Snapshots.load(file, null);
   }
 
-  /**
-   * A SHA-256 digest of the complete model state (hex), equal for bit-identical models.
-   *
-   * @throws UnsupportedOperationException for a model with a custom gating cell ({@link GatingCell})
-   */
+  /** A SHA-256 digest (hex) of the whole state, equal for bit-identical models (not for a custom cell). */
   public String digest() {
     return Snapshots.digest(this);
   }
@@ -860,25 +561,29 @@ public final class MixtureOfExperts implements AutoCloseable {
     return lock;
   }
 
-  private <T> T locked(Supplier<T> f) {
+  /** Takes the lock until the returned guard is closed (try-with-resources); allocates nothing. */
+  private Unlock hold() {
     lock.lock();
-    try {
+    return unlock;
+  }
+
+  /** Releases the lock when closed. */
+  private interface Unlock extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private <T> T locked(Supplier<T> f) {
+    try (var _ = hold()) {
       return f.get();
-    } finally {
-      lock.unlock();
     }
   }
 
   private void lockedDo(Runnable r) {
-    lock.lock();
-    try {
+    try (var _ = hold()) {
       r.run();
-    } finally {
-      lock.unlock();
     }
   }
-
-  // ---------------------------------------------------------------- builder
 
   /** Builds a {@link MixtureOfExperts}. Every knob has a documented default. */
   public static final class Builder {
@@ -921,13 +626,8 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
 
     /**
-     * A gating cell built elsewhere, for example trained offline, instead of the built-in one (null,
-     * the default, for the built-in cell of {@link #cell(CellConfig)}). It must read
-     * {@code inputDim} inputs and carry one extra column per expert when the router reads the input
-     * ({@link #routerUsesInput}, the default), none otherwise; the router starts from the extra
-     * columns as the cell holds them. The model's {@code config().cell()} is then the cell
-     * configuration of this builder with the custom cell's hidden size. A model with a custom cell
-     * cannot be saved or digested (see {@link GatingCell}).
+     * A gating cell built elsewhere (default null: the built-in one); see {@link GatingCell}. Such a
+     * model cannot be saved, and {@code config().cell()} then only gives the cell's hidden size.
      */
     public Builder gatingCell(GatingCell c) {
       this.gatingCell = c;

@@ -30,6 +30,29 @@ public final class Arguments {
     this.width = m.cell.width();
   }
 
+  /** The arguments of a single route. */
+  public void route(float[] x, float elapsed, RouteBuffer b) {
+    input(x);
+    elapsed(elapsed);
+    buffer(b, false);
+  }
+
+  /** The arguments of a prediction ({@code b} may be null). */
+  public void predict(float[] x, float[] yHat, RouteBuffer b) {
+    input(x);
+    prediction(yHat, x, null);
+    buffer(b, true);
+  }
+
+  /** The arguments of a learn step ({@code b} may be null). */
+  public void learn(float[] x, float elapsed, float[] y, float[] yHat, RouteBuffer b) {
+    input(x);
+    elapsed(elapsed);
+    target(y);
+    prediction(yHat, x, y);
+    buffer(b, true);
+  }
+
   /** An input of the model's input dimension, every value finite. */
   public void input(float[] x) {
     vector(x, in, "input x");

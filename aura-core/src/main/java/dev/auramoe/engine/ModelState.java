@@ -172,6 +172,48 @@ public final class ModelState {
     router.reset(e);
   }
 
+  /** A model with expert {@code e} (taken as it is) appended; see {@link #withExperts}. */
+  public ModelState withExpertAdded(Expert e) {
+    List<Expert> l = pool.copies();
+    l.add(e);
+    return withExperts(l, kept(experts, experts + 1));
+  }
+
+  /**
+   * A model without expert {@code e}, the later ones moving down one index; see {@link #withExperts}.
+   *
+   * @throws IllegalArgumentException when fewer than k experts would remain
+   */
+  public ModelState withExpertRemoved(int e) {
+    if (experts - 1 < topK) {
+      throw new IllegalArgumentException("cannot remove expert '" + pool.get(e).name() + "': the model routes each"
+          + " input to k = " + topK + " experts and would have " + (experts - 1));
+    }
+    List<Expert> l = pool.copies();
+    l.remove(e);
+    int[] from = new int[experts - 1];
+    for (int i = 0; i < from.length; i++) {
+      from[i] = i < e ? i : i + 1;
+    }
+    return withExperts(l, from);
+  }
+
+  /** A model in which expert {@code e} is a copy named {@code name} ({@link Expert#copy(String)}). */
+  public ModelState withExpertRenamed(int e, String name) {
+    List<Expert> l = pool.copies();
+    l.set(e, pool.get(e).copy(name));
+    return withExperts(l, kept(experts, experts));
+  }
+
+  /** {@code from} for a model whose first {@code kept} experts keep their index, the rest fresh. */
+  private static int[] kept(int kept, int length) {
+    int[] from = new int[length];
+    for (int i = 0; i < length; i++) {
+      from[i] = i < kept ? i : -1;
+    }
+    return from;
+  }
+
   /**
    * A model with another set of experts, carrying every piece of state that survives the change;
    * this one is read, never written. Expert j of the new model comes from index {@code from[j]} of
@@ -183,7 +225,7 @@ public final class ModelState {
    *
    * @throws IllegalArgumentException when an expert's shape differs from the mixture's or its name is taken
    */
-  public ModelState withExperts(List<Expert> expertList, int[] from) {
+  ModelState withExperts(List<Expert> expertList, int[] from) {
     GatingCell c = cell.withExtraColumns(config.routerUsesInput() ? from : new int[0]);
     ModelState n = new ModelState(liveConfig(), expertList, c);
     for (Part p : PARTS) {
@@ -387,7 +429,8 @@ public final class ModelState {
 
   private static void copyExact(float[] src, float[] dst, String what) throws SnapshotException {
     if (src.length != dst.length) {
-      throw new SnapshotException("corrupt snapshot: " + what + " has " + src.length + " values, expected " + dst.length);
+      throw new SnapshotException("corrupt snapshot: " + what + " has " + src.length + " values, expected "
+          + dst.length);
     }
     System.arraycopy(src, 0, dst, 0, src.length);
   }

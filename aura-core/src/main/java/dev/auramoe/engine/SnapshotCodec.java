@@ -301,7 +301,8 @@ public final class SnapshotCodec {
       System.arraycopy(h, 0, s.h, 0, h.length);
       boolean hasAttention = in.readBoolean();
       if (hasAttention != (ac != null)) {
-        throw new SnapshotException("corrupt snapshot: attention state of stream '" + id + "' does not match the config");
+        throw new SnapshotException("corrupt snapshot: attention state of stream '" + id
+            + "' does not match the config");
       }
       if (hasAttention) {
         int[] ids = readInts(in);

@@ -47,16 +47,32 @@ public final class Streams {
     get(id);
   }
 
-  /** Opens a stream with a zero state; an open id is an {@link IllegalArgumentException}. */
+  /** Opens a stream with a zero state; a blank or open id is an {@link IllegalArgumentException}. */
   public void open(String id) {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException("stream id must not be blank");
+    }
     if (table.containsKey(id)) {
       throw new IllegalArgumentException("stream '" + id + "' is already open");
     }
     table.put(id, newStream(id));
   }
 
-  /** Closes an open stream ({@link NoSuchElementException} otherwise). */
+  /** Opens a stream unless it is open already. */
+  public void ensure(String id) {
+    if (!table.containsKey(id)) {
+      open(id);
+    }
+  }
+
+  /**
+   * Closes an open stream ({@link NoSuchElementException} otherwise); the default stream cannot be
+   * closed ({@link IllegalArgumentException}).
+   */
   public void close(String id) {
+    if (MixtureOfExperts.DEFAULT_STREAM.equals(id)) {
+      throw new IllegalArgumentException("the default stream cannot be closed");
+    }
     get(id);
     table.remove(id);
   }
@@ -76,6 +92,9 @@ public final class Streams {
 
   /** A page of ids in their natural order after {@code after} (see {@link StreamTable#idsAfter}). */
   public List<String> idsAfter(String after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+    }
     return table.idsAfter(after, limit);
   }
 
@@ -95,7 +114,11 @@ public final class Streams {
     return s == null ? null : s.id;
   }
 
+  /** See {@link StreamTable#latestStampOfLeastRecentlyUsed}; n must be at least 1. */
   public long latestStampOfLeastRecentlyUsed(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be >= 1, got " + n);
+    }
     return table.latestStampOfLeastRecentlyUsed(n);
   }
 
