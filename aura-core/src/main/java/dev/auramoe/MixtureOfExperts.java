@@ -4,6 +4,7 @@ import dev.auramoe.balance.BalanceConfig;
 import dev.auramoe.balance.BalanceState;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.GatingCell;
+import dev.auramoe.cell.LiquidCell;
 import dev.auramoe.energy.DeviceProfile;
 import dev.auramoe.energy.EnergyReport;
 import dev.auramoe.engine.Arguments;
@@ -84,7 +85,6 @@ public final class MixtureOfExperts implements AutoCloseable {
   private final Arguments check;
   private final AsyncLearner learner = new AsyncLearner();
   private final ReentrantLock lock = new ReentrantLock();
-  /** {@link #hold()}'s guard: one object, so that taking the lock allocates nothing. */
   private final Unlock unlock = lock::unlock;
 
   MixtureOfExperts(ModelState state) {
@@ -557,23 +557,22 @@ public final class MixtureOfExperts implements AutoCloseable {
     return state;
   }
 
-  ReentrantLock lock() {
-    return lock;
-  }
-
   /** Takes the lock until the returned guard is closed (try-with-resources); allocates nothing. */
   private Unlock hold() {
     lock.lock();
     return unlock;
   }
 
-  /** Releases the lock when closed. */
+  /** Releases the lock when closed; throws nothing. */
   private interface Unlock extends AutoCloseable {
-    @Override
     void close();
   }
 
-  private <T> T locked(Supplier<T> f) {
+  ReentrantLock lock() {
+    return lock;
+  }
+
+  <T> T locked(Supplier<T> f) {
     try (var _ = hold()) {
       return f.get();
     }
@@ -626,8 +625,8 @@ public final class MixtureOfExperts implements AutoCloseable {
     }
 
     /**
-     * A gating cell built elsewhere (default null: the built-in one); see {@link GatingCell}. Such a
-     * model cannot be saved, and {@code config().cell()} then only gives the cell's hidden size.
+     * A gating cell built elsewhere (default null: the built-in one); see {@link GatingCell}. Unless
+     * it is a {@link LiquidCell} (whose config it records) the model cannot be saved.
      */
     public Builder gatingCell(GatingCell c) {
       this.gatingCell = c;
@@ -690,7 +689,8 @@ public final class MixtureOfExperts implements AutoCloseable {
 
     /** Builds the model; throws IllegalArgumentException for an inconsistent configuration. */
     public MixtureOfExperts build() {
-      CellConfig cc = gatingCell == null || cell == null ? cell : cell.withHidden(gatingCell.hidden());
+      CellConfig cc = gatingCell instanceof LiquidCell l ? l.config()
+          : gatingCell == null || cell == null ? cell : cell.withHidden(gatingCell.hidden());
       MoeConfig c = new MoeConfig(in, out, cc, topK, temperature, routerUsesInput, routerLearningRate, credit,
           balance, attention, profile, seed);
       return new MixtureOfExperts(new ModelState(c, experts, gatingCell));

@@ -139,11 +139,6 @@ public final class Snapshots {
   }
 
   private static SnapshotCodec.Written write(MixtureOfExperts m) {
-    m.lock().lock();
-    try {
-      return SnapshotCodec.write(m.state());
-    } finally {
-      m.lock().unlock();
-    }
+    return m.locked(() -> SnapshotCodec.write(m.state()));
   }
 }
