@@ -92,9 +92,9 @@ public final class RoutePass {
   }
 
   /**
-   * Gives the routing pass of a model with {@code experts} experts (after a change of the expert
-   * set) these run-time choices, which snapshots omit: the same policy and limiter instances, and
-   * fresh diagnostics with the same window and decay.
+   * Gives the routing pass of a changed model (another expert set) these run-time choices, which
+   * snapshots omit: the same policy and limiter instances, and fresh diagnostics with the same
+   * window and decay for its expert count.
    */
   public void carryChoicesTo(RoutePass n) {
     n.policy = policy;

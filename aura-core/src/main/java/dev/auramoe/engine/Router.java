@@ -23,6 +23,8 @@ public final class Router {
   private final int hidden;
   private final int experts;
   private final boolean usesInput;
+  /** Where the extra columns (the products {@code Q x}) start in a projection row of the cell. */
+  private final int extraOffset;
   /** Readout of the cell state, input-major: hidden x experts. */
   private final float[] readout;
   /** Logit bias, learned. */
@@ -34,6 +36,7 @@ public final class Router {
     this.hidden = cell.hidden();
     this.experts = experts;
     this.usesInput = usesInput;
+    this.extraOffset = cell.width() - cell.extraColumns();
     this.readout = new float[hidden * experts];
     this.bias = new float[experts];
   }
@@ -80,7 +83,7 @@ public final class Router {
    */
   void logits(KernelSupport k, float[] p, int pOff, float[] h, float[] logits, EnergyMeter meter) {
     if (usesInput) {
-      System.arraycopy(p, pOff + cell.width() - cell.extraColumns(), logits, 0, experts);
+      System.arraycopy(p, pOff + extraOffset, logits, 0, experts);
       meter.add(Component.ROUTER, (long) in * experts);
     } else {
       java.util.Arrays.fill(logits, 0f);
