@@ -42,24 +42,46 @@ public record MoeConfig(int inputDim, int outputDim, CellConfig cell, int topK, 
     if (topK <= 0) {
       throw new IllegalArgumentException("k must be > 0, got " + topK);
     }
-    if (!(temperature > 0) || !Float.isFinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
-    }
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+    checkTemperature(temperature);
+    checkRouterLearningRate(routerLearningRate);
+  }
+
+  /**
+   * The one check of a routing temperature, for a configuration and for a model's setter alike.
+   *
+   * @return {@code t}
+   * @throws IllegalArgumentException unless t is finite and &gt; 0
+   */
+  public static float checkTemperature(float t) {
+    checkTemperature(t, Float.toString(t));
+    return t;
+  }
+
+  /**
+   * Checks a temperature given as a double (a setting read from a request or a file) against the
+   * range the model holds it in: finite as a float and &gt; 0.
+   *
+   * @throws IllegalArgumentException naming the value as given
+   */
+  public static void checkTemperature(double t) {
+    checkTemperature(t, Double.toString(t));
+  }
+
+  private static void checkTemperature(double t, String given) {
+    if (!(t > 0) || !Float.isFinite((float) t)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got " + given);
     }
   }
 
   /**
-   * Checks a base softmax temperature given as a double (a setting read from a request or a file)
-   * against the range the model holds it in: finite as a float and &gt; 0.
+   * The one check of a router learning rate, for a configuration and for a model's setter alike.
    *
-   * @throws IllegalArgumentException naming the value as given
+   * @return {@code r}
+   * @throws IllegalArgumentException unless r lies in [0, 2)
    */
-  public static void checkTemperature(double temperature) {
-    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
-      throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
-    }
+  public static float checkRouterLearningRate(float r) {
+    checkRouterLearningRate(r, Float.toString(r));
+    return r;
   }
 
   /**
@@ -67,9 +89,13 @@ public record MoeConfig(int inputDim, int outputDim, CellConfig cell, int topK, 
    *
    * @throws IllegalArgumentException naming the value as given
    */
-  public static void checkRouterLearningRate(double routerLearningRate) {
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+  public static void checkRouterLearningRate(double r) {
+    checkRouterLearningRate(r, Double.toString(r));
+  }
+
+  private static void checkRouterLearningRate(double r, String given) {
+    if (!(r >= 0 && r < 2)) {
+      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + given);
     }
   }
 
