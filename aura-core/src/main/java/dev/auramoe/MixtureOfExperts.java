@@ -21,11 +21,9 @@ import dev.auramoe.routing.diagnostics.RoutingStats;
 import dev.auramoe.routing.policy.Assignment;
 import dev.auramoe.routing.policy.CapacityLimiter;
 import dev.auramoe.routing.policy.RoutingPolicy;
-import dev.auramoe.spiking.AttentionConfig;
 import dev.auramoe.spiking.SpikingAttention;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -598,106 +596,10 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /** Builds a {@link MixtureOfExperts}. Every knob has a documented default. */
-  public static final class Builder {
-    private final int in;
-    private final int out;
-    private CellConfig cell = CellConfig.DEFAULT;
-    private GatingCell gatingCell;
-    private int topK = 2;
-    private float temperature = 1f;
-    private boolean routerUsesInput = true;
-    private float routerLearningRate = 0.5f;
-    private Credit credit = Credit.GATE_WEIGHT;
-    private BalanceConfig balance = BalanceConfig.DEFAULT;
-    private AttentionConfig attention;
-    private DeviceProfile profile = DeviceProfile.DEFAULT;
-    private long seed = 42;
-    private final List<Expert> experts = new ArrayList<>();
+  public static final class Builder extends ModelBuilder {
 
     Builder(int in, int out) {
-      this.in = in;
-      this.out = out;
-    }
-
-    /** Adds experts (at least one is needed). */
-    public Builder experts(List<? extends Expert> e) {
-      experts.addAll(e);
-      return this;
-    }
-
-    /** Adds one expert. */
-    public Builder expert(Expert e) {
-      experts.add(e);
-      return this;
-    }
-
-    /** Gating cell (default {@link CellConfig#DEFAULT}). */
-    public Builder cell(CellConfig c) {
-      this.cell = c;
-      return this;
-    }
-
-    /**
-     * A gating cell built elsewhere (default null: the built-in one); see {@link GatingCell}. Unless
-     * it is a {@link LiquidCell} (whose config it records) the model cannot be saved.
-     */
-    public Builder gatingCell(GatingCell c) {
-      this.gatingCell = c;
-      return this;
-    }
-
-    /** Experts per input (default 2). */
-    public Builder topK(int k) {
-      this.topK = k;
-      return this;
-    }
-
-    /** Base routing temperature (default 1). */
-    public Builder temperature(float t) {
-      this.temperature = t;
-      return this;
-    }
-
-    /** Whether the router also reads x (default true). */
-    public Builder routerUsesInput(boolean b) {
-      this.routerUsesInput = b;
-      return this;
-    }
-
-    /** Router learning rate in [0, 2) (default 0.5). */
-    public Builder routerLearningRate(float r) {
-      this.routerLearningRate = r;
-      return this;
-    }
-
-    /** Expert credit (default gate weight). */
-    public Builder credit(Credit c) {
-      this.credit = c;
-      return this;
-    }
-
-    /** Load balancing (default {@link BalanceConfig#DEFAULT}). */
-    public Builder balance(BalanceConfig b) {
-      this.balance = b;
-      return this;
-    }
-
-    /** Spiking attention over tokens (default none). */
-    public Builder attention(AttentionConfig a) {
-      this.attention = a;
-      return this;
-    }
-
-    /** Device profile for energy estimates (default 3 pJ per MAC). */
-    public Builder deviceProfile(DeviceProfile p) {
-      this.profile = p;
-      return this;
-    }
-
-    /** Seed of the random initialisation (default 42). */
-    public Builder seed(long s) {
-      this.seed = s;
-      return this;
+      super(in, out);
     }
 
     /** Builds the model; throws IllegalArgumentException for an inconsistent configuration. */
