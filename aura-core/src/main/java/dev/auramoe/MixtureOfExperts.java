@@ -153,9 +153,17 @@ public final class MixtureOfExperts implements AutoCloseable {
     return new RouteBuffer(expertCount(), expertCount());
   }
 
-  /** Opens a stream with a zero state; {@link IllegalArgumentException} for a blank or open id. */
+  /**
+   * Opens a stream with a zero state; {@link IllegalArgumentException} for a blank or open id. At the
+   * cap of the {@link StreamLimits} it first evicts idle streams or throws {@link StreamCapacityException}.
+   */
   public void openStream(String id) {
     lockedDo(() -> streams.open(id));
+  }
+
+  /** Opens a stream as {@link #openStream(String)} does, as used at {@code stamp} (see {@link StreamLimits}). */
+  public void openStream(String id, long stamp) {
+    lockedDo(() -> streams.open(id, stamp));
   }
 
   /** Opens a stream unless it is open already. */
@@ -249,6 +257,51 @@ public final class MixtureOfExperts implements AutoCloseable {
   /** A copy of the stream's spiking attention, or null when attention is not configured. */
   public SpikingAttention attention(String id) {
     return locked(() -> streams.attention(id));
+  }
+
+  /** One stream's state as versioned, checksummed bytes; see <a href="package-summary.html#stream-state">docs</a>. */
+  public byte[] exportStream(String id) {
+    return locked(() -> streams.exportState(id));
+  }
+
+  /** Sets, or opens under the stream limits, a stream with an {@linkplain #exportStream exported} state. */
+  public void importStream(String id, byte[] state) {
+    lockedDo(() -> streams.importState(id, state));
+  }
+
+  /** {@link #importStream(String, byte[])}, the stream counting as used at {@code stamp}. */
+  public void importStream(String id, byte[] state, long stamp) {
+    lockedDo(() -> streams.importState(id, state, stamp));
+  }
+
+  /** Sets the bound on the open streams (default {@link StreamLimits#UNLIMITED}); lowering it evicts nothing now. */
+  public void setStreamLimits(StreamLimits limits) {
+    lockedDo(() -> streams.setLimits(limits));
+  }
+
+  /** The bound on the open streams in force. */
+  public StreamLimits streamLimits() {
+    return locked(streams::limits);
+  }
+
+  /** Sets the {@link StreamEvictionListener} told of each eviction; null for none (the default). */
+  public void setStreamEvictionListener(StreamEvictionListener listener) {
+    lockedDo(() -> streams.setListener(listener));
+  }
+
+  /** The streams that opening one more at {@code stamp} would evict, least recently used first; changes nothing. */
+  public List<String> streamsToEvict(long stamp) {
+    return locked(() -> streams.toEvict(stamp));
+  }
+
+  /** Evicts an open stream other than the default one: tells the listener (with its state), then closes it. */
+  public void evictStream(String id) {
+    lockedDo(() -> streams.evict(id));
+  }
+
+  /** Streams evicted by opens under the stream limits and by {@link #evictStream}, since the model was built. */
+  public long evictedStreams() {
+    return locked(streams::evicted);
   }
 
   /** The cell's H time constants (seconds) for x, changing nothing; the built-in cell's {@code tau(x)}. */
@@ -608,7 +661,10 @@ public final class MixtureOfExperts implements AutoCloseable {
           : gatingCell == null || cell == null ? cell : cell.withHidden(gatingCell.hidden());
       MoeConfig c = new MoeConfig(in, out, cc, topK, temperature, routerUsesInput, routerLearningRate, credit,
           balance, attention, profile, seed);
-      return new MixtureOfExperts(new ModelState(c, experts, gatingCell));
+      MixtureOfExperts m = new MixtureOfExperts(new ModelState(c, experts, gatingCell));
+      m.streams.setLimits(streamLimits);
+      m.streams.setListener(evictionListener);
+      return m;
     }
   }
 }

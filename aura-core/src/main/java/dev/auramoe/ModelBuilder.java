@@ -9,6 +9,7 @@ import dev.auramoe.experts.Expert;
 import dev.auramoe.spiking.AttentionConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The knobs of {@link MixtureOfExperts.Builder} and their defaults, kept apart from the model class;
@@ -29,6 +30,8 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
   AttentionConfig attention;
   DeviceProfile profile = DeviceProfile.DEFAULT;
   long seed = 42;
+  StreamLimits streamLimits = StreamLimits.UNLIMITED;
+  StreamEvictionListener evictionListener;
   final List<Expert> experts = new ArrayList<>();
 
   ModelBuilder(int in, int out) {
@@ -118,6 +121,18 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
   /** Seed of the random initialisation (default 42). */
   public MixtureOfExperts.Builder seed(long s) {
     this.seed = s;
+    return self();
+  }
+
+  /** The bound on the open streams (default {@link StreamLimits#UNLIMITED}). */
+  public MixtureOfExperts.Builder streamLimits(StreamLimits l) {
+    this.streamLimits = Objects.requireNonNull(l, "streamLimits");
+    return self();
+  }
+
+  /** Told of each evicted stream (default none); see {@link StreamEvictionListener}. */
+  public MixtureOfExperts.Builder streamEvictionListener(StreamEvictionListener l) {
+    this.evictionListener = l;
     return self();
   }
 }
