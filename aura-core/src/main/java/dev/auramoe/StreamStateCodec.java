@@ -122,7 +122,8 @@ final class StreamStateCodec {
       throw new IllegalArgumentException("corrupt stream state: checksum mismatch (the " + state.length
           + " bytes are damaged or truncated)");
     }
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(state, MAGIC.length + 4, body - MAGIC.length - 4));
+    int from = MAGIC.length + 4;
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(state, from, body - from));
     try {
       int theirHidden = in.readInt();
       AttentionConfig theirs = null;

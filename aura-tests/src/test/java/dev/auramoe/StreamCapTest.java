@@ -240,7 +240,11 @@ class StreamCapTest {
     return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
   }
 
-  /** Bytes 10,000 routes over four streams allocate, after a warm-up. */
+  /**
+   * The fewest bytes that one of several rounds of 10,000 routes over four streams allocated: until
+   * the JIT has compiled the Vector API kernels (later on a busy machine) they allocate their
+   * vectors, whereas an allocation on the route path would show in every round.
+   */
   private static long routeAllocation(MixtureOfExperts m, int[] tokens) {
     String[] ids = {"a", "b", "c", MixtureOfExperts.DEFAULT_STREAM};
     for (String id : ids) {
@@ -248,23 +252,20 @@ class StreamCapTest {
     }
     RouteBuffer out = m.newRouteBuffer();
     float[] x = {0.1f, 0.2f, 0.3f};
-    for (int i = 0; i < 20_000; i++) {
-      m.route(ids[i & 3], x, Float.NaN, tokens, out);
+    long fewest = Long.MAX_VALUE;
+    for (int round = 0; round < 20 && fewest >= 4096; round++) {
+      long before = allocated();
+      for (int i = 0; i < 10_000; i++) {
+        m.route(ids[i & 3], x, Float.NaN, tokens, out);
+      }
+      fewest = Math.min(fewest, allocated() - before);
     }
-    long before = allocated();
-    for (int i = 0; i < 10_000; i++) {
-      m.route(ids[i & 3], x, Float.NaN, tokens, out);
-    }
-    return allocated() - before;
+    return fewest;
   }
 
   @Test
   void routingWithRoutesRecencyAllocatesNothing() {
     StreamLimits routes = StreamLimits.evicting(8).withRecency(StreamLimits.Recency.ROUTES);
-    // Until the JIT has compiled the Vector API kernels, they allocate their vectors.
-    for (int i = 0; i < 4; i++) {
-      routeAllocation(model(routes), i % 2 == 0 ? null : new int[] {1, 2});
-    }
     long plain = routeAllocation(model(StreamLimits.UNLIMITED), null);
     long stamped = routeAllocation(model(routes), null);
     long plainTokens = routeAllocation(model(StreamLimits.UNLIMITED), new int[] {1, 2});
