@@ -291,7 +291,15 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** The streams that opening one more at {@code stamp} would evict, least recently used first; changes nothing. */
   public List<String> streamsToEvict(long stamp) {
-    return locked(() -> streams.toEvict(stamp));
+    return locked(() -> streams.toEvict(stamp, Integer.MAX_VALUE));
+  }
+
+  /**
+   * {@link #streamsToEvict(long)} under a cap of at most {@code maxStreams} (&gt;= 1), for a caller whose
+   * own budget has room for fewer streams than the limits allow; their idle rule and refusal apply.
+   */
+  public List<String> streamsToEvict(long stamp, int maxStreams) {
+    return locked(() -> streams.toEvict(stamp, maxStreams));
   }
 
   /** Evicts an open stream other than the default one: tells the listener (with its state), then closes it. */

@@ -70,7 +70,10 @@
  * them with {@link dev.auramoe.MixtureOfExperts#evictStream} (which tells the
  * {@link dev.auramoe.StreamEvictionListener}, then closes the stream and counts it in
  * {@code evictedStreams()}; the default stream cannot be evicted) and then opens, which then evicts
- * nothing.
+ * nothing. {@code streamsToEvict(stamp, maxStreams)} asks the same under a tighter cap than the
+ * limits' (a caller whose own budget, shared by several models, has less room), with the limits'
+ * idle rule and refusal: with {@code maxStreams} at the streams open it names the one stream to
+ * evict so that an open adds none.
  *
  * <h2 id="expert-set">Changing the expert set</h2>
  * {@link dev.auramoe.MixtureOfExperts#withExpert}, {@code withoutExpert} and {@code withExpertRenamed}

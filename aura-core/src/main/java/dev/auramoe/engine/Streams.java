@@ -346,13 +346,19 @@ public final class Streams {
   }
 
   /**
-   * The ids of the streams that opening one more at {@code now} would evict, least recently used
-   * first; changes nothing.
+   * The ids of the streams that opening one more at {@code now} would evict under a cap of at most
+   * {@code max} (and at most the limits' own: a caller whose shared budget has less room), least
+   * recently used first; changes nothing. With {@code max} at the streams open, the one stream to
+   * evict so that an open adds none.
    *
-   * @throws StreamCapacityException when the limits would refuse the open
+   * @throws IllegalArgumentException when {@code max} &lt; 1
+   * @throws StreamCapacityException when the limits, under that cap, would refuse the open
    */
-  public List<String> toEvict(long now) {
-    int n = evictionsToOpen(now);
+  public List<String> toEvict(long now, int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("maxStreams must be >= 1 (the default stream counts), got " + max);
+    }
+    int n = evictionsToOpen(now, Math.min(max, limits.maxStreams()));
     List<String> ids = new ArrayList<>(n);
     for (StreamState s = oldest; ids.size() < n; s = s.newer) {
       ids.add(s.id);
@@ -384,7 +390,7 @@ public final class Streams {
 
   /** Adds a stream that is not open, as used at {@code now}, first evicting what the limits say. */
   private void admit(StreamState s, long now) {
-    int n = evictionsToOpen(now);
+    int n = evictionsToOpen(now, limits.maxStreams());
     for (int i = 0; i < n; i++) {
       evict(oldest);
     }
@@ -393,15 +399,14 @@ public final class Streams {
   }
 
   /**
-   * How many least recently used streams opening one more at {@code now} evicts: 0 below the cap,
-   * enough to end one under it at or above it.
+   * How many least recently used streams opening one more at {@code now} evicts under a cap of
+   * {@code max}: 0 below the cap, enough to end one under it at or above it.
    *
    * @throws StreamCapacityException when the limits refuse, too few streams may be evicted, or the
    *     ones to evict have not been idle long enough
    */
-  private int evictionsToOpen(long now) {
+  private int evictionsToOpen(long now, int max) {
     int open = byId.size();
-    int max = limits.maxStreams();
     if (open < max) {
       return 0;
     }
