@@ -6,6 +6,8 @@
  * {@code java.base} and {@code java.logging}. On the class path (how {@code ./aura} and the tests
  * run) this descriptor is ignored and the jar behaves as before.
  */
+// "module": aura-simd, the target of the qualified export, is built after this module.
+@SuppressWarnings("module")
 module dev.auramoe.core {
   requires java.logging;
 
