@@ -42,11 +42,80 @@ public record MoeConfig(int inputDim, int outputDim, CellConfig cell, int topK, 
     if (topK <= 0) {
       throw new IllegalArgumentException("k must be > 0, got " + topK);
     }
-    if (!(temperature > 0) || !Float.isFinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+    checkTemperature(temperature);
+    checkRouterLearningRate(routerLearningRate);
+  }
+
+  /**
+   * The one check of a routing temperature, for a configuration and for a model's setter alike.
+   *
+   * @return {@code t}
+   * @throws IllegalArgumentException unless t is finite and &gt; 0
+   */
+  public static float checkTemperature(float t) {
+    checkTemperature(t, Float.toString(t));
+    return t;
+  }
+
+  /**
+   * Checks a temperature given as a double (a setting read from a request or a file) against the
+   * range the model holds it in: finite as a float and &gt; 0.
+   *
+   * @throws IllegalArgumentException naming the value as given
+   */
+  public static void checkTemperature(double t) {
+    checkTemperature(t, Double.toString(t));
+  }
+
+  private static void checkTemperature(double t, String given) {
+    if (!(t > 0) || !Float.isFinite((float) t)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got " + given);
     }
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+  }
+
+  /**
+   * The one check of a router learning rate, for a configuration and for a model's setter alike.
+   *
+   * @return {@code r}
+   * @throws IllegalArgumentException unless r lies in [0, 2)
+   */
+  public static float checkRouterLearningRate(float r) {
+    checkRouterLearningRate(r, Float.toString(r));
+    return r;
+  }
+
+  /**
+   * Checks a router learning rate given as a double: it must lie in [0, 2).
+   *
+   * @throws IllegalArgumentException naming the value as given
+   */
+  public static void checkRouterLearningRate(double r) {
+    checkRouterLearningRate(r, Double.toString(r));
+  }
+
+  private static void checkRouterLearningRate(double r, String given) {
+    if (!(r >= 0 && r < 2)) {
+      throw new IllegalArgumentException("routerLearningRate must lie in [0, 2), got " + given);
     }
+  }
+
+  /**
+   * The float parameters of the gating cell and the router for {@code experts} experts, computed
+   * without building them: the cell's input projection ({@code inputDim * (2 hidden + experts)}
+   * with the router's readout of x, {@code inputDim * 2 hidden} without), its recurrent weights
+   * ({@code hidden^2}) and its two bias vectors ({@code 2 hidden}), the router's readout of the
+   * cell state ({@code hidden * experts}) and its bias ({@code experts}). Buffers and derived copies
+   * are not counted.
+   */
+  public static long routerParameterCount(int inputDim, int hidden, int experts, boolean routerUsesInput) {
+    long in = inputDim;
+    long h = hidden;
+    long e = experts;
+    return in * (2 * h + (routerUsesInput ? e : 0)) + h * h + 2 * h + h * e + e;
+  }
+
+  /** As {@link #routerParameterCount(int, int, int, boolean)} for this configuration's shape. */
+  public long routerParameterCount(int experts) {
+    return routerParameterCount(inputDim, cell.hidden(), experts, routerUsesInput);
   }
 }

@@ -141,9 +141,9 @@ class ConcurrencyTest {
       assertThat(((AdaptiveExpert) m.expert(e)).state()).containsExactly(((AdaptiveExpert) replay.expert(e)).state());
     }
     assertThat(m.routerReadout()).containsExactly(replay.routerReadout());
-    assertThat(m.routerBias).containsExactly(replay.routerBias);
-    assertThat(m.cell().projection()).containsExactly(replay.cell().projection());
-    assertThat(m.errorScale).isEqualTo(replay.errorScale);
+    assertThat(m.state().router().bias()).containsExactly(replay.state().router().bias());
+    assertThat(m.state().liquidCell().projection()).containsExactly(replay.state().liquidCell().projection());
+    assertThat(m.state().errorScale).isEqualTo(replay.state().errorScale);
     assertThat(m.state(S)).containsExactly(replay.state(S));
 
     // Each route stream's state equals its inputs routed alone.

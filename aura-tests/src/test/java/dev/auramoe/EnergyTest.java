@@ -156,7 +156,7 @@ class EnergyTest {
           for (int i = 0; i < s.out; i++) {
             y[i] = x[i % s.d] * 2 - 1;
           }
-          float[] bias0 = m.routerBias.clone();
+          float[] bias0 = m.state().router().bias().clone();
           m.learn(S, x, y, new float[s.out], b);
           call = expectedRoute(s, s.unfolds, 0);
           long experts = 0;
@@ -171,7 +171,7 @@ class EnergyTest {
           learning += s.hidden + (s.usesInput ? s.d : 0);
           for (int j = 0; j < s.k; j++) {
             // the router step of expert e was non-zero exactly when its bias moved
-            if (m.routerBias[b.expert(j)] != bias0[b.expert(j)]) {
+            if (m.state().router().bias()[b.expert(j)] != bias0[b.expert(j)]) {
               learning += s.hidden + 1 + (s.usesInput ? s.d : 0);
             }
           }
@@ -186,7 +186,7 @@ class EnergyTest {
     }
     if (s.experts == 1) {
       // k = E = 1: the only chosen expert has probability 1 and responsibility 1, so its router step is 0.
-      assertThat(m.routerBias[0]).isZero();
+      assertThat(m.state().router().bias()[0]).isZero();
     }
   }
 

@@ -151,13 +151,13 @@ class GatingUnderExtremeInputsTest {
     for (float v : m.routerReadout()) {
       assertThat(Float.isFinite(v)).as("router readout").isTrue();
     }
-    for (float v : m.routerBias) {
+    for (float v : m.state().router().bias()) {
       assertThat(Float.isFinite(v)).as("router bias").isTrue();
     }
-    for (float v : m.cell().projection()) {
+    for (float v : m.state().liquidCell().projection()) {
       assertThat(Float.isFinite(v)).as("input projection (router's input readout)").isTrue();
     }
-    assertThat(Float.isFinite(m.errorScale)).isTrue();
+    assertThat(Float.isFinite(m.state().errorScale)).isTrue();
     for (String s : m.streams()) {
       for (float v : m.state(s)) {
         assertThat(Float.isFinite(v)).isTrue();
@@ -170,9 +170,9 @@ class GatingUnderExtremeInputsTest {
     MixtureOfExperts m = MixtureOfExperts.builder(4, 1).experts(dev.auramoe.experts.Experts.nlms("e", 3, 4, 1, 0.5))
         .cell(CellConfig.DEFAULT.withHidden(16)).build();
     int h = m.hidden();
-    int width = m.cell().width();
-    float[] proj = m.cell().projection();
-    float[] c = m.cell().tauBias();
+    int width = m.state().liquidCell().width();
+    float[] proj = m.state().liquidCell().projection();
+    float[] c = m.state().liquidCell().tauBias();
     String digest = m.digest();
     long macs = m.cumulativeEnergy().totalMacs();
     Props.forAll(8, 300, g -> {
@@ -200,13 +200,13 @@ class GatingUnderExtremeInputsTest {
   void timeConstantsReachBothEndsOfTheClamp() {
     MixtureOfExperts m = MixtureOfExperts.builder(1, 1).experts(dev.auramoe.experts.Experts.nlms("e", 2, 1, 1, 0.5))
         .cell(CellConfig.DEFAULT.withHidden(4)).build();
-    int width = m.cell().width();
-    float[] proj = m.cell().projection().clone();
+    int width = m.state().liquidCell().width();
+    float[] proj = m.state().liquidCell().projection().clone();
     // V column of unit j: +1 for even j, -1 for odd j, so a huge x pushes them to opposite ends.
     for (int j = 0; j < 4; j++) {
       proj[4 + j] = j % 2 == 0 ? 1f : -1f;
     }
-    m.cell().setWeights(proj, m.cell().recurrent().clone(), m.cell().driveBias().clone(), new float[4]);
+    m.state().liquidCell().setWeights(proj, m.state().liquidCell().recurrent().clone(), m.state().liquidCell().driveBias().clone(), new float[4]);
     assertThat(width).isEqualTo(2 * 4 + 2);
     float[] big = m.timeConstants(new float[] {1e30f});
     assertThat(big).containsExactly(2.0f, 0.02f, 2.0f, 0.02f);

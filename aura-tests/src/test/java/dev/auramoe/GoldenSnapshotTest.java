@@ -137,13 +137,13 @@ class GoldenSnapshotTest {
     // Learning never touches U, V, W, b, c: they must equal a fresh build from the same seed (no kernel arithmetic).
     MixtureOfExperts m = golden();
     MixtureOfExperts fresh = GoldenSnapshots.seeded();
-    assertThat(m.cell().recurrent()).containsExactly(fresh.cell().recurrent());
-    assertThat(m.cell().driveBias()).containsExactly(fresh.cell().driveBias());
-    assertThat(m.cell().tauBias()).containsExactly(fresh.cell().tauBias());
-    int width = m.cell().width();
+    assertThat(m.state().liquidCell().recurrent()).containsExactly(fresh.state().liquidCell().recurrent());
+    assertThat(m.state().liquidCell().driveBias()).containsExactly(fresh.state().liquidCell().driveBias());
+    assertThat(m.state().liquidCell().tauBias()).containsExactly(fresh.state().liquidCell().tauBias());
+    int width = m.state().liquidCell().width();
     for (int i = 0; i < 3; i++) {
       for (int j = 0; j < 2 * 4; j++) {
-        assertThat(m.cell().projection()[i * width + j]).isEqualTo(fresh.cell().projection()[i * width + j]);
+        assertThat(m.state().liquidCell().projection()[i * width + j]).isEqualTo(fresh.state().liquidCell().projection()[i * width + j]);
       }
     }
   }
@@ -183,7 +183,7 @@ class GoldenSnapshotTest {
       assertClose(((AdaptiveExpert) again.expert(e)).state(), ((AdaptiveExpert) golden.expert(e)).state());
     }
     assertClose(again.routerReadout(), golden.routerReadout());
-    assertClose(again.cell().projection(), golden.cell().projection());
+    assertClose(again.state().liquidCell().projection(), golden.state().liquidCell().projection());
     for (String s : GoldenSnapshots.STREAMS) {
       assertClose(again.state(s), golden.state(s));
     }

@@ -124,33 +124,33 @@ class LearningTest {
     MixtureOfExperts m = model(Credit.GATE_WEIGHT, 0.5f);
     Random r = new Random(1);
     float[] readout = m.routerReadout();
-    float[] bias = m.routerBias.clone();
-    float[] proj = m.cell().projection().clone();
+    float[] bias = m.state().router().bias().clone();
+    float[] proj = m.state().liquidCell().projection().clone();
     RouteBuffer b = m.newRouteBuffer();
     for (int t = 0; t < 200; t++) {
       m.route(S, x(r), b);
       m.predict(S, x(r));
     }
     assertThat(m.routerReadout()).as("routing alone never changes the readout").containsExactly(readout);
-    assertThat(m.routerBias).containsExactly(bias);
-    assertThat(m.cell().projection()).containsExactly(proj);
+    assertThat(m.state().router().bias()).containsExactly(bias);
+    assertThat(m.state().liquidCell().projection()).containsExactly(proj);
     warmUp(m, r, 20);
     assertThat(m.routerReadout()).as("learn moves the readout").isNotEqualTo(readout);
-    assertThat(m.routerBias).isNotEqualTo(bias);
-    assertThat(m.cell().projection()).as("and the router's input readout").isNotEqualTo(proj);
+    assertThat(m.state().router().bias()).isNotEqualTo(bias);
+    assertThat(m.state().liquidCell().projection()).as("and the router's input readout").isNotEqualTo(proj);
   }
 
   @Test
   void routerLearningRateZeroFreezesTheRouterButNotTheExperts() {
     MixtureOfExperts m = model(Credit.GATE_WEIGHT, 0f);
     float[] readout = m.routerReadout();
-    float[] bias = m.routerBias.clone();
-    float[] proj = m.cell().projection().clone();
+    float[] bias = m.state().router().bias().clone();
+    float[] proj = m.state().liquidCell().projection().clone();
     float[] expert0 = ((AdaptiveExpert) m.expert(0)).state();
     warmUp(m, new Random(2), 300);
     assertThat(m.routerReadout()).containsExactly(readout);
-    assertThat(m.routerBias).containsExactly(bias);
-    assertThat(m.cell().projection()).containsExactly(proj);
+    assertThat(m.state().router().bias()).containsExactly(bias);
+    assertThat(m.state().liquidCell().projection()).containsExactly(proj);
     assertThat(m.learnSteps()).isEqualTo(300);
     boolean anyExpertMoved = false;
     for (int e = 0; e < 3; e++) {
@@ -247,7 +247,7 @@ class LearningTest {
     Random r = new Random(8);
     warmUp(m, r, 30);
     int hidden = m.hidden();
-    int width = m.cell().width();
+    int width = m.state().liquidCell().width();
     int experts = m.expertCount();
     int improvedBest = 0;
     int discriminating = 0;
@@ -255,9 +255,9 @@ class LearningTest {
       float[] x = x(r);
       float[] y = y(x);
       float[] readout0 = m.routerReadout();
-      float[] bias0 = m.routerBias.clone();
-      float[] proj0 = m.cell().projection().clone();
-      float scale0 = m.errorScale;
+      float[] bias0 = m.state().router().bias().clone();
+      float[] proj0 = m.state().liquidCell().projection().clone();
+      float scale0 = m.state().errorScale;
       MixtureOfExperts probe = Models.copy(m);
       RouteBuffer b = probe.newRouteBuffer();
       probe.route(S, x, b);
@@ -293,9 +293,9 @@ class LearningTest {
         norm += (double) v * v;
       }
       m.learn(S, x, y);
-      assertThat((double) m.errorScale).isCloseTo(scale, within(1e-5 * scale));
+      assertThat((double) m.state().errorScale).isCloseTo(scale, within(1e-5 * scale));
       float[] readout = m.routerReadout();
-      float[] proj = m.cell().projection();
+      float[] proj = m.state().liquidCell().projection();
       boolean[] chosen = new boolean[experts];
       for (int j = 0; j < 2; j++) {
         int e = b.expert(j);
@@ -304,7 +304,7 @@ class LearningTest {
         // Tolerance: the core works in float, and mass * resp - p cancels, so its rounding is
         // relative to the operands (mass + p), not to the difference; plus one ulp of the weight.
         double opnd = 0.7 * 2e-5 * (mass + b.probability(e)) / norm;
-        assertThat((double) m.routerBias[e] - bias0[e]).as("bias step of expert %d", e)
+        assertThat((double) m.state().router().bias()[e] - bias0[e]).as("bias step of expert %d", e)
             .isCloseTo(step, within(opnd + Math.ulp(bias0[e])));
         for (int i = 0; i < hidden; i++) {
           int at = i * experts + e;
@@ -326,7 +326,7 @@ class LearningTest {
       }
       for (int e = 0; e < experts; e++) {
         if (!chosen[e]) {
-          assertThat(m.routerBias[e]).isEqualTo(bias0[e]);
+          assertThat(m.state().router().bias()[e]).isEqualTo(bias0[e]);
           for (int i = 0; i < hidden; i++) {
             assertThat(readout[i * experts + e]).isEqualTo(readout0[i * experts + e]);
           }

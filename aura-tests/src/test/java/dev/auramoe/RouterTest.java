@@ -87,7 +87,7 @@ class RouterTest {
     MixtureOfExperts unbiased = Models.copy(m);
     // A bias that strongly prefers the experts the router likes least.
     float[] bias = {0.9f, -0.9f, 0.5f, -0.2f, 0.7f, -0.5f};
-    m.balancer.restore(bias, new float[6], new long[6], 0, 0);
+    m.state().balancer().restore(bias, new float[6], new long[6], 0, 0);
     RouteBuffer b = m.newRouteBuffer();
     RouteBuffer u = unbiased.newRouteBuffer();
     int selectionsChanged = 0;
@@ -117,7 +117,7 @@ class RouterTest {
     float[] bias = new float[2];
     bias[weaker] = 1f;
     bias[1 - weaker] = -1f;
-    m.balancer.restore(bias, new float[2], new long[2], 0, 0);
+    m.state().balancer().restore(bias, new float[2], new long[2], 0, 0);
     int subnormalChosen = 0;
     float subnormalT = Float.NaN;
     for (double lt = -6; lt < 0; lt += 0.001) {

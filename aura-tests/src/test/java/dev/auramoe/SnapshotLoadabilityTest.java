@@ -73,12 +73,12 @@ class SnapshotLoadabilityTest {
   @Test
   void aModelHoldingANonFiniteValueIsNotSaved() {
     MixtureOfExperts m = MixtureOfExperts.builder(2, 1).experts(Experts.nlms("e", 2, 2, 1, 0.5)).topK(1).build();
-    m.errorScale = Float.NaN; // unreachable through the API; stands for any state a bug could leave
+    m.state().errorScale = Float.NaN; // unreachable through the API; stands for any state a bug could leave
     Path f = dir.resolve("nan.snap");
     assertThatThrownBy(() -> m.save(f)).isInstanceOf(SnapshotException.class).hasMessageContaining("non-finite");
     assertThat(Files.exists(f)).isFalse();
-    m.errorScale = 0f;
-    m.readout[3] = Float.POSITIVE_INFINITY;
+    m.state().errorScale = 0f;
+    m.state().router().readout()[3] = Float.POSITIVE_INFINITY;
     assertThatThrownBy(() -> m.save(f)).isInstanceOf(SnapshotException.class);
     assertThat(Files.exists(f)).isFalse();
   }

@@ -3,10 +3,10 @@ package dev.auramoe.cli;
 import dev.auramoe.cli.bench.BenchResult;
 import dev.auramoe.cli.bench.BenchRunner;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aura bench}: single-threaded latency, throughput, fraction of peak and allocation. */
@@ -27,30 +27,26 @@ public final class BenchCommand implements Callable<Integer> {
       + "longer loops reach by themselves.")
   boolean quick;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON. "
-      + OutputPaths.FILE_RULE)
-  Path json;
+  @Mixin
+  JsonOption json;
 
-  @Option(names = "--check", description = "Exit with status 1 when a target is missed.")
-  boolean check;
+  @Mixin
+  CheckOption check;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    OutputPaths.checkFile("--json", json);
+    json.checkPath();
     BenchResult r = BenchRunner.run(quick ? BenchRunner.Settings.QUICK : BenchRunner.Settings.FULL, line -> {
       err.println(line);
       err.flush();
     });
     r.print(out);
-    if (json != null) {
-      Json.write(r.toJson(), json);
-      err.println("wrote " + json);
-    }
+    json.write(r.toJson(), err);
     boolean all = r.routeP50Met() && r.fractionOfPeakMet() && r.learnOverRouteMet() && r.bytesPerRouteMet();
     err.println(all ? "bench: all targets met" : "bench: some targets NOT MET (see the table)");
     err.flush();
-    return check && !all ? 1 : 0;
+    return check.exitStatus(all);
   }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aura demo}: the regime-switching stream learned on-line, against a single filter and an oracle. */
@@ -39,16 +40,15 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-balance", description = "Turn load balancing off (BalanceConfig.OFF).")
   boolean noBalance;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
-      + OutputPaths.FILE_RULE)
-  Path json;
+  @Mixin
+  JsonOption json;
 
   @Option(names = "--plot", paramLabel = "DIR", description = "Also write PNG charts (usage, tau, error curves) "
       + "into DIR. " + OutputPaths.DIRECTORY_RULE)
   Path plotDir;
 
-  @Option(names = "--check", description = "Exit with status 1 when an acceptance target is missed.")
-  boolean check;
+  @Mixin
+  CheckOption check;
 
   @Option(names = "--no-progress", description = "No progress bar on stderr.")
   boolean noProgress;
@@ -59,7 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     DemoRunner.Settings s = DemoRunner.Settings.DEFAULT.withSteps(steps).withSeed(seed).withSkewed(skewed)
         .withBalance(!noBalance);
-    OutputPaths.checkFile("--json", json);
+    json.checkPath();
     OutputPaths.checkDirectory("--plot", plotDir);
     DemoResult r;
     if (noProgress) {
@@ -71,10 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
     DemoReport.print(r, out);
 
-    if (json != null) {
-      Json.write(r.toJson(), json);
-      err.println("wrote " + json);
-    }
+    json.write(r.toJson(), err);
     if (plotDir != null) {
       List<Path> files = DemoPlots.write(r, plotDir);
       for (Path f : files) {
@@ -108,6 +105,6 @@ public final class DemoCommand implements Callable<Integer> {
         DemoResult.TARGET_MAX_OVER_MEAN, r.maxOverMeanLoad(), scope);
     err.flush();
     out.flush();
-    return check && !(mseOk && loadOk) ? 1 : 0;
+    return check.exitStatus(mseOk && loadOk);
   }
 }

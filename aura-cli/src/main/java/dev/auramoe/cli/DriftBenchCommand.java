@@ -4,7 +4,6 @@ import dev.auramoe.cli.stream.DriftBench;
 import dev.auramoe.cli.stream.DriftBench.Run;
 import dev.auramoe.stream.drift.DriftReport;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aura drift-bench}: drift detectors on the learner's errors, scored against known drift points. */
@@ -32,12 +32,11 @@ public final class DriftBenchCommand implements Callable<Integer> {
   @Option(names = "--instances", paramLabel = "N", description = "Instances per stream (default: ${DEFAULT-VALUE}).")
   long instances = 100_000;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
-      + OutputPaths.FILE_RULE)
-  Path json;
+  @Mixin
+  JsonOption json;
 
-  @Option(names = "--check", description = "Exit with status 1 when an acceptance target is missed.")
-  boolean check;
+  @Mixin
+  CheckOption check;
 
   @Override
   public Integer call() throws Exception {
@@ -46,7 +45,7 @@ public final class DriftBenchCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    OutputPaths.checkFile("--json", json);
+    json.checkPath();
     List<Run> runs = DriftBench.runAll(instances);
     out.printf(Locale.ROOT, "aura drift-bench: %,d instances per stream; a drift counts as found within %,d "
         + "instances%n%n", instances, DriftBench.MAX_DELAY);
@@ -63,12 +62,8 @@ public final class DriftBenchCommand implements Callable<Integer> {
         + " null in the JSON, as is a missed drift's entry in delays");
     out.flush();
     List<String> checks = checks(runs, instances);
-    boolean ok = true;
-    for (String c : checks) {
-      err.println(c);
-      ok &= c.startsWith("PASS");
-    }
-    if (json != null) {
+    boolean ok = CheckOption.print(checks, err);
+    if (json.given()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("instances", instances);
       List<Object> rs = new ArrayList<>();
@@ -77,10 +72,9 @@ public final class DriftBenchCommand implements Callable<Integer> {
       }
       m.put("runs", rs);
       m.put("checks", checks);
-      Json.write(m, json);
-      err.println("wrote " + json);
+      json.write(m, err);
     }
-    return check && !ok ? 1 : 0;
+    return check.exitStatus(ok);
   }
 
   /** Per detector: every abrupt drift found within the delay, and at most one false alarm per 100,000. */

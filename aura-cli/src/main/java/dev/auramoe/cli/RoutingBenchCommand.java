@@ -15,6 +15,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aura routing-bench}: every routing policy on the same seeded streams, one table. */
@@ -36,16 +37,15 @@ public final class RoutingBenchCommand implements Callable<Integer> {
   @Option(names = "--seed", paramLabel = "S", description = "Seed of streams and models (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
-      + OutputPaths.FILE_RULE)
-  Path json;
+  @Mixin
+  JsonOption json;
 
   @Option(names = "--plot", paramLabel = "DIR", description = "Also write PNG charts (load over time, error against "
       + "energy) into DIR. " + OutputPaths.DIRECTORY_RULE)
   Path plotDir;
 
-  @Option(names = "--check", description = "Exit with status 1 when an acceptance target is missed.")
-  boolean check;
+  @Mixin
+  CheckOption check;
 
   @Override
   public Integer call() throws Exception {
@@ -54,7 +54,7 @@ public final class RoutingBenchCommand implements Callable<Integer> {
     if (steps < RoutingBench.WINDOW) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be at least " + RoutingBench.WINDOW);
     }
-    OutputPaths.checkFile("--json", json);
+    json.checkPath();
     OutputPaths.checkDirectory("--plot", plotDir);
     List<Run> runs = RoutingBench.runAll(steps, seed);
     out.printf(Locale.ROOT, "aura routing-bench: %,d steps per policy and stream, seed %d; window policies learn in "
@@ -74,12 +74,8 @@ public final class RoutingBenchCommand implements Callable<Integer> {
     out.flush();
 
     List<String> checks = checks(runs);
-    boolean ok = true;
-    for (String c : checks) {
-      err.println(c);
-      ok &= c.startsWith("PASS");
-    }
-    if (json != null) {
+    boolean ok = CheckOption.print(checks, err);
+    if (json.given()) {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("steps", steps);
       doc.put("seed", seed);
@@ -90,15 +86,14 @@ public final class RoutingBenchCommand implements Callable<Integer> {
       }
       doc.put("runs", rs);
       doc.put("checks", checks);
-      Json.write(doc, json);
-      err.println("wrote " + json);
+      json.write(doc, err);
     }
     if (plotDir != null) {
       for (Path f : plots(runs, OutputPaths.createDirectory(plotDir))) {
         err.println("wrote " + f);
       }
     }
-    return check && !ok ? 1 : 0;
+    return check.exitStatus(ok);
   }
 
   private static Run find(List<Run> runs, String stream, String policy) {

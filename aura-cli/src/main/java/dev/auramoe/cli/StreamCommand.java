@@ -34,6 +34,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aura stream}: prequential evaluation of the mixture on a CSV, ARFF or IDX stream. */
@@ -132,9 +133,8 @@ public final class StreamCommand implements Callable<Integer> {
       + "and each detection's delay is reported.")
   List<Long> knownDrifts = List.of();
 
-  @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON. "
-      + OutputPaths.FILE_RULE)
-  Path json;
+  @Mixin
+  JsonOption json;
 
   @Option(names = "--plot", paramLabel = "DIR", description = "Also write DIR/stream.png: windowed score over time, "
       + "with the drift detections (and --drifts) marked, and the experts' shares under it. "
@@ -191,7 +191,7 @@ public final class StreamCommand implements Callable<Integer> {
             + "got " + knownDrifts);
       }
     }
-    OutputPaths.checkFile("--json", json);
+    json.checkPath();
     OutputPaths.checkDirectory("--plot", plotDir);
     AtomicLong reported = new AtomicLong();
     ReadOptions options = ReadOptions.defaults().withTarget(target).withPolicy(policy).withTargetType(type)
@@ -320,7 +320,7 @@ public final class StreamCommand implements Callable<Integer> {
         energy.picojoulesPerToken(), energy.basis());
     out.flush();
 
-    if (json != null) {
+    if (json.given()) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("input", input.toString());
       m.put("warnings", warnings);
@@ -367,8 +367,7 @@ public final class StreamCommand implements Callable<Integer> {
             "expertShare", p.expertShare()));
       }
       m.put("curve", curve);
-      Json.write(m, json);
-      err.println("wrote " + json);
+      json.write(m, err);
     }
     if (plotDir != null) {
       err.println("wrote " + plot(r, cls, detections, reached, plotDir));

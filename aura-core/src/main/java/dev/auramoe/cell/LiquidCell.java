@@ -1,6 +1,7 @@
 package dev.auramoe.cell;
 
 import dev.auramoe.internal.vector.Bf16;
+import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Random;
 
@@ -16,9 +17,19 @@ import java.util.Random;
  * experts, never through the cell.
  *
  * <p>Call order per input: {@link #project} (or a batched product with {@link #projection()}) →
- * {@link #advance}. Not thread-safe: the model serialises calls and owns the scratch arrays.
+ * {@link #advance}. Not thread-safe: the model serialises calls.
+ *
+ * <p>One class integrates both {@link CellType}s: the liquid and the closed-form cell share every
+ * weight, their initialisation, the fused projection and their snapshot layout, and differ only in
+ * the step schedule and update of {@link #advance}; the Euler integration itself takes one
+ * closed-form step over the tail of a gap longer than {@code maxStepsPerInput} steps. The type is
+ * part of the {@link CellConfig}, so a snapshot restores whichever integrator it was saved with.
+ *
+ * <p>The {@link GatingCell} methods use the kernels selected for this JVM and the cell's own
+ * scratch space; the methods that take a {@link KernelSupport} run with the given kernels (tests
+ * observe the integration through them).
  */
-public final class LiquidCell {
+public final class LiquidCell implements GatingCell {
 
   private final CellConfig config;
   private final int in;
@@ -34,6 +45,10 @@ public final class LiquidCell {
   private final float[] extraW;
   /** Closed form only: the state at the start of a step, to keep the bound through rounding. */
   private final float[] before;
+  /** The kernels of the {@link GatingCell} methods, and their scratch space (length H each). */
+  private final KernelSupport k = KernelProvider.get();
+  private final float[] invTau;
+  private final float[] drive;
 
   /**
    * A cell with seeded random weights.
@@ -53,6 +68,8 @@ public final class LiquidCell {
     this.b = new float[hidden];
     this.c = new float[hidden];
     this.before = new float[hidden];
+    this.invTau = new float[hidden];
+    this.drive = new float[hidden];
     this.extraW = new float[extra * inputDim];
     Random r = new Random(seed);
     float us = (float) (config.inputScale() / Math.sqrt(in));
@@ -83,6 +100,33 @@ public final class LiquidCell {
     refreshCaches();
   }
 
+  /** A copy of {@code src} whose extra column j is {@code src}'s column {@code from[j]}, or zeros. */
+  private LiquidCell(LiquidCell src, int[] from) {
+    this.config = src.config;
+    this.in = src.in;
+    this.hidden = src.hidden;
+    this.width = 2 * hidden + from.length;
+    this.proj = new float[in * width];
+    this.wt = src.wt.clone();
+    this.b = src.b.clone();
+    this.c = src.c.clone();
+    this.before = new float[hidden];
+    this.invTau = new float[hidden];
+    this.drive = new float[hidden];
+    this.extraW = new float[from.length * in];
+    int extra = src.width - 2 * hidden;
+    for (int i = 0; i < in; i++) {
+      System.arraycopy(src.proj, i * src.width, proj, i * width, 2 * hidden);
+      for (int j = 0; j < from.length; j++) {
+        if (from[j] >= extra) {
+          throw new IndexOutOfBoundsException("extra column " + from[j] + " of " + extra);
+        }
+        proj[i * width + 2 * hidden + j] = from[j] >= 0 ? src.proj[i * src.width + 2 * hidden + from[j]] : 0f;
+      }
+    }
+    refreshCaches();
+  }
+
   /**
    * Rebuilds the derived copies of the projection (packed bf16 U and V, the extra columns alone).
    * Call it after writing to {@link #projection()} directly; {@link #setWeights} and
@@ -102,6 +146,7 @@ public final class LiquidCell {
    * Adds {@code step * x} to extra column {@code e} (a caller's learned readout of x), keeping the
    * derived copy in step. x not modified.
    */
+  @Override
   public void addToExtraColumn(int e, float step, float[] x) {
     int col = 2 * hidden + e;
     int extra = width - 2 * hidden;
@@ -110,6 +155,29 @@ public final class LiquidCell {
       proj[i * width + col] = v;
       extraW[i * extra + e] = v;
     }
+  }
+
+  @Override
+  public void extraColumn(int e, float[] out) {
+    int extra = width - 2 * hidden;
+    for (int i = 0; i < in; i++) {
+      out[i] = extraW[i * extra + e];
+    }
+  }
+
+  @Override
+  public void setExtraColumn(int e, float[] column) {
+    int col = 2 * hidden + e;
+    int extra = width - 2 * hidden;
+    for (int i = 0; i < in; i++) {
+      proj[i * width + col] = column[i];
+      extraW[i * extra + e] = column[i];
+    }
+  }
+
+  @Override
+  public LiquidCell withExtraColumns(int[] from) {
+    return new LiquidCell(this, from);
   }
 
   /** Sets extra column {@code e} to zero, keeping the derived copy in step. */
@@ -133,18 +201,26 @@ public final class LiquidCell {
   }
 
   /** Input dimension. */
+  @Override
   public int inputDim() {
     return in;
   }
 
   /** Hidden size H. */
+  @Override
   public int hidden() {
     return hidden;
   }
 
   /** Projection width: 2H + extra. */
+  @Override
   public int width() {
     return width;
+  }
+
+  @Override
+  public int extraColumns() {
+    return width - 2 * hidden;
   }
 
   /** The fused input-major projection (live array; the caller may train its extra columns). */
@@ -165,6 +241,21 @@ public final class LiquidCell {
   /** Bias c of the time constants (live array). */
   public float[] tauBias() {
     return c;
+  }
+
+  @Override
+  public void project(float[] x, int xOff, float[] out, int outOff) {
+    project(k, x, xOff, out, outOff);
+  }
+
+  @Override
+  public void projectBatch(float[] xs, int count, float[] out) {
+    k.gemm(xs, count, proj, in, width, out);
+  }
+
+  @Override
+  public int advance(float[] h, float[] p, int pOff, float elapsed) {
+    return advance(k, h, p, pOff, elapsed, invTau, drive);
   }
 
   /** {@code out[0..width) = x . P}. */
@@ -270,7 +361,14 @@ public final class LiquidCell {
     }
   }
 
+  /** Time constants with this JVM's kernels: {@link #timeConstants(KernelSupport, float[], float[])}. */
+  @Override
+  public void timeConstants(float[] x, float[] tauOut) {
+    timeConstants(k, x, tauOut);
+  }
+
   /** MACs of the input projection for the cell's own columns (U x and V x). */
+  @Override
   public long projectionMacs() {
     return 2L * in * hidden;
   }
@@ -280,6 +378,7 @@ public final class LiquidCell {
    * used for a closed-form step, whose per-unit exp and division are not multiply-accumulates and
    * are not metered (the estimate covers MACs only).
    */
+  @Override
   public long stepMacs() {
     return (long) hidden * hidden + 2L * hidden;
   }

@@ -1,5 +1,7 @@
 /**
- * The continuous-time gating cell: a liquid time-constant cell integrated with explicit Euler, or a
- * closed-form (CfC-style) variant; its bounded state persists per stream.
+ * The gating cell: {@link dev.auramoe.cell.GatingCell}, the interface a model's cell implements (a
+ * cell trained elsewhere may implement it), and the built-in {@link dev.auramoe.cell.LiquidCell}, a
+ * continuous-time cell integrated with explicit Euler (liquid time-constant) or in closed form
+ * (CfC-style); its bounded state persists per stream.
  */
 package dev.auramoe.cell;

@@ -31,6 +31,15 @@ public interface Expert {
   /** Multiply-accumulates of one {@link #predict} call (analytic). */
   long predictMacs();
 
+  /**
+   * Float parameters the expert holds (its weights and any other learned state), for memory
+   * budgets. The built-in experts count exactly; the default is 0, for experts that hold no
+   * parameters of their own or do not say (a user's function).
+   */
+  default long parameterCount() {
+    return 0;
+  }
+
   /** Kind tag used by snapshots, e.g. {@code nlms}, {@code rls}, {@code function}. */
   String kind();
 

@@ -59,6 +59,14 @@ public final class NlmsExpert extends NormalisedLinearExpert {
     return "nlms";
   }
 
+  /**
+   * The {@linkplain #parameterCount() parameters} an NLMS expert of this shape holds, computed
+   * without building one: {@code outputDim * (inputDim + 1)} weights and biases.
+   */
+  public static long parameterCount(int inputDim, int outputDim) {
+    return ((long) inputDim + 1) * outputDim;
+  }
+
   @Override
   public NlmsExpert copy() {
     return copy(name);

@@ -56,6 +56,12 @@ abstract sealed class NormalisedLinearExpert extends AbstractExpert implements A
     this.before = new float[inputDim + 1];
   }
 
+  /** The weights and biases: {@code outputDim * (inputDim + 1)}. */
+  @Override
+  public final long parameterCount() {
+    return w.length;
+  }
+
   /**
    * {@inheritDoc}
    *

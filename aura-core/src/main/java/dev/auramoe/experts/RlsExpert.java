@@ -72,6 +72,22 @@ public final class RlsExpert extends AbstractExpert implements AdaptiveExpert {
     this.pz = new float[n];
   }
 
+  /**
+   * The {@linkplain #parameterCount() parameters} an RLS expert of this shape holds, computed
+   * without building one (which allocates the matrix): {@code outputDim * (inputDim + 1)} weights
+   * and biases and the {@code (inputDim + 1)^2} inverse correlation matrix P.
+   */
+  public static long parameterCount(int inputDim, int outputDim) {
+    long n = (long) inputDim + 1;
+    return n * outputDim + n * n;
+  }
+
+  /** The weights and biases and the inverse correlation matrix P; see {@link #parameterCount(int, int)}. */
+  @Override
+  public long parameterCount() {
+    return (long) w.length + p.length;
+  }
+
   @Override
   public void predict(float[] x, float[] y) {
     for (int o = 0; o < out; o++) {

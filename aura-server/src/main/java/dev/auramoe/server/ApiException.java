@@ -1,9 +1,11 @@
 package dev.auramoe.server;
 
 /**
- * A request the server refuses, with the HTTP status and the message the client sees. The message
- * must be safe to show: it names what was wrong with the request and never carries a stack trace or
- * internal state.
+ * A request the HTTP layer refuses (a body it cannot read, a missing token, a method or media type
+ * it does not serve), with the HTTP status and the message the client sees. The message must be safe
+ * to show: it names what was wrong with the request and never carries a stack trace or internal
+ * state. The models refuse with {@link dev.auramoe.server.model.Refusal} instead, which knows no
+ * status; {@link dev.auramoe.server.http.RefusalStatus} gives it one.
  */
 public final class ApiException extends RuntimeException {
 

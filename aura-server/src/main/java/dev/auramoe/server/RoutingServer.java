@@ -4,11 +4,13 @@ import dev.auramoe.server.http.HttpLayer;
 import dev.auramoe.server.http.JsonRequests;
 import dev.auramoe.server.http.ModelApi;
 import dev.auramoe.server.http.Reply;
+import dev.auramoe.server.http.RefusalStatus;
 import dev.auramoe.server.journal.LearnJournal;
 import dev.auramoe.server.journal.OperationJournal;
 import dev.auramoe.server.persist.DataStore;
 import dev.auramoe.server.wal.WalOptions;
 import dev.auramoe.server.metrics.ServerMetrics;
+import dev.auramoe.server.model.Refusal;
 import dev.auramoe.server.model.ModelRegistry;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -472,6 +474,10 @@ public final class RoutingServer implements AutoCloseable {
             : json.mapper().writeValueAsBytes(reply.body());
       } catch (ApiException e) {
         status = e.status();
+        body = Reply.error(status, e.getMessage());
+        retryAfter = e.retryAfterSeconds();
+      } catch (Refusal e) {
+        status = RefusalStatus.of(e.kind());
         body = Reply.error(status, e.getMessage());
         retryAfter = e.retryAfterSeconds();
       } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException | StackOverflowError e) {

@@ -188,7 +188,7 @@ class ExpertsAndSettingsTest {
     try (RoutingServer server = RoutingServer.builder().port(0)
         .limits(ServerLimits.DEFAULT.withMaxParameters(3_000)).build().start()) {
       TestClient c = new TestClient(server.port());
-      // 64 * (16 + 3) + 64 + 24 + 3 * 65 = 1,499 parameters.
+      // 64 * (16 + 3) + 64 + 2 * 8 + 24 + 3 + 3 * 65 = 1,518 parameters.
       assertThat(c.postJson("/v1/models", Map.of("name", "m", "inputDim", 64, "experts", 3, "hidden", 8)).status())
           .isEqualTo(201);
       assertThat(c.postJson("/v1/models/m/experts", Map.of("name", "small")).status()).isEqualTo(201);

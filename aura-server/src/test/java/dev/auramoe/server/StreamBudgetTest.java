@@ -8,6 +8,7 @@ import dev.auramoe.experts.FunctionExpert;
 import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.model.Refusal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -186,7 +187,7 @@ class StreamBudgetTest {
             }
             try {
               e.openStream("s" + id + "-" + k++);
-            } catch (ApiException gone) {
+            } catch (Refusal gone) {
               // deleted meanwhile
             }
           }

@@ -6,6 +6,7 @@ import dev.auramoe.stream.io.ArffReader;
 import dev.auramoe.stream.io.CsvReader;
 import dev.auramoe.stream.io.FashionMnist;
 import dev.auramoe.stream.io.ReadOptions;
+import dev.auramoe.stream.io.TextReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -53,13 +54,7 @@ public final class StreamSources {
 
   /** Rows the stream's reader skipped as malformed (0 for sources that have none). */
   public static long skippedRows(InstanceStream s) {
-    if (s instanceof ArffReader a) {
-      return a.skippedRows();
-    }
-    if (s instanceof CsvReader c) {
-      return c.skippedRows();
-    }
-    return 0;
+    return s instanceof TextReader r ? r.skippedRows() : 0;
   }
 
   /** The input columns the stream's reader left out (too many distinct values); empty for most sources. */
@@ -74,12 +69,6 @@ public final class StreamSources {
 
   /** The first malformed rows the stream's reader skipped, with their line numbers. */
   public static List<MalformedRowException> problems(InstanceStream s) {
-    if (s instanceof ArffReader a) {
-      return a.problems();
-    }
-    if (s instanceof CsvReader c) {
-      return c.problems();
-    }
-    return List.of();
+    return s instanceof TextReader r ? r.problems() : List.of();
   }
 }

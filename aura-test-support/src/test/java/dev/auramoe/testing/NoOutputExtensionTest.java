@@ -2,6 +2,7 @@ package dev.auramoe.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,18 +21,7 @@ class NoOutputExtensionTest {
   void theExtensionIsFoundByAutoDetectionAndFailsEveryTestThatPrints() {
     PrintStream out = System.out;
     PrintStream err = System.err;
-    Map<String, TestExecutionResult> results = new ConcurrentHashMap<>();
-    LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
-        .selectors(DiscoverySelectors.selectClass(PrintingSamples.class))
-        .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true").build(),
-        new TestExecutionListener() {
-          @Override
-          public void executionFinished(TestIdentifier id, TestExecutionResult result) {
-            if (id.isTest()) {
-              results.put(id.getDisplayName(), result);
-            }
-          }
-        });
+    Map<String, TestExecutionResult> results = run(PrintingSamples.class, true);
 
     assertThat(results).containsOnlyKeys("printsToStdout()", "printsToStderrFromAnotherThread()",
         "writesToAStreamOfItsOwn()", "printsNothing()");
@@ -46,6 +36,45 @@ class NoOutputExtensionTest {
   @Test
   void thisModuleTurnsAutoDetectionOn() {
     assertThat(NoOutputExtension.isWatching()).isTrue();
+  }
+
+  @Test
+  void theModuleCheckFailsWhereAutoDetectionIsOffAndPassesWhereItIsOn() {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    TestExecutionResult off;
+    // This test itself runs watched: a module without the extension has plain streams.
+    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+    System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+    try {
+      off = run(UnwatchedModuleSample.class, false).get("everyTestOfThisModuleIsWatched()");
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    assertThat(off.getStatus()).isEqualTo(TestExecutionResult.Status.FAILED);
+    assertThat(off.getThrowable()).get().asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.THROWABLE)
+        .hasMessageContaining("junit.jupiter.extensions.autodetection.enabled");
+    assertThat(run(UnwatchedModuleSample.class, true).get("everyTestOfThisModuleIsWatched()").getStatus())
+        .isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
+  }
+
+  /** Runs the tests of {@code sample} through the launcher; the result of each by its display name. */
+  private static Map<String, TestExecutionResult> run(Class<?> sample, boolean autodetection) {
+    Map<String, TestExecutionResult> results = new ConcurrentHashMap<>();
+    LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+        .selectors(DiscoverySelectors.selectClass(sample))
+        .configurationParameter("junit.jupiter.extensions.autodetection.enabled", String.valueOf(autodetection))
+        .build(),
+        new TestExecutionListener() {
+          @Override
+          public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+            if (id.isTest()) {
+              results.put(id.getDisplayName(), result);
+            }
+          }
+        });
+    return results;
   }
 
   private static void assertFailed(TestExecutionResult r, String printed) {

@@ -25,10 +25,7 @@ public final class NullExpertPolicy implements RoutingPolicy {
   private final int k;
   private final int nullExperts;
   private final float nullScore;
-  private final int minReal;
-  private float[] scores = new float[0];
-  private final int[] idx;
-  private final float[] val;
+  private final TokenChoice choice;
 
   /**
    * @param k slots per token (real plus null), at least 1
@@ -47,9 +44,7 @@ public final class NullExpertPolicy implements RoutingPolicy {
     this.k = k;
     this.nullExperts = nullExperts;
     this.nullScore = nullScore;
-    this.minReal = minReal;
-    this.idx = new int[k];
-    this.val = new float[k];
+    this.choice = new TokenChoice(k, true, nullExperts, nullScore, minReal);
   }
 
   @Override
@@ -64,34 +59,6 @@ public final class NullExpertPolicy implements RoutingPolicy {
 
   @Override
   public void route(RoutingProblem p, Assignment out) {
-    scores = Selection.begin(p, k, scores, out);
-    for (int t = 0; t < p.tokens; t++) {
-      if (p.isValid(t)) {
-        Selection.topKByScore(p, t, k, scores, idx, val);
-        Selection.keepRouterTop(p, t, k, idx);
-        // The real experts compete with the null slots on their router probability (the selection
-        // bias only orders real experts among themselves): an expert less likely than nullScore
-        // gives its slot to a null expert, as long as minReal real experts remain. The router's
-        // top expert, now in idx[0], never gives way.
-        int real = k;
-        int nulls = 0;
-        for (int j = k - 1; j >= 1 && real > minReal && nulls < nullExperts; j--) {
-          if (p.probability(t, idx[j]) < nullScore) {
-            idx[j] = -1;
-            real--;
-            nulls++;
-          }
-        }
-        for (int j = 0; j < k; j++) {
-          if (idx[j] >= 0) {
-            out.add(idx[j], p.probability(t, idx[j]));
-          } else {
-            out.add(Assignment.NULL_EXPERT, 0f);
-          }
-        }
-      }
-      out.endToken(t);
-      out.normalise(t);
-    }
+    choice.route(p, out);
   }
 }

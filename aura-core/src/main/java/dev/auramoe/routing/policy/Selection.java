@@ -13,11 +13,7 @@ final class Selection {
    * {@code val} are scratch.
    */
   static void topKByScore(RoutingProblem p, int t, int k, float[] scores, int[] idx, float[] val) {
-    int e = p.experts;
-    for (int i = 0; i < e; i++) {
-      scores[i] = p.score(t, i);
-    }
-    TopK.select(scores, e, k, idx, val);
+    TopK.selectByScore(p.probs, t * p.experts, p.bias, p.experts, k, scores, idx, val);
   }
 
   /**

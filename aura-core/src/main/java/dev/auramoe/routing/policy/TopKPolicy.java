@@ -14,9 +14,7 @@ public final class TopKPolicy implements RoutingPolicy {
 
   private final int k;
   private final boolean keepRouterTop;
-  private float[] scores = new float[0];
-  private final int[] idx;
-  private final float[] val;
+  private final TokenChoice choice;
 
   /** @param k experts per token, at least 1 */
   public TopKPolicy(int k) {
@@ -34,8 +32,7 @@ public final class TopKPolicy implements RoutingPolicy {
     }
     this.k = k;
     this.keepRouterTop = keepRouterTop;
-    this.idx = new int[k];
-    this.val = new float[k];
+    this.choice = new TokenChoice(k, keepRouterTop, 0, 0f, k);
   }
 
   /** Experts per token. */
@@ -55,19 +52,6 @@ public final class TopKPolicy implements RoutingPolicy {
 
   @Override
   public void route(RoutingProblem p, Assignment out) {
-    scores = Selection.begin(p, k, scores, out);
-    for (int t = 0; t < p.tokens; t++) {
-      if (p.isValid(t)) {
-        Selection.topKByScore(p, t, k, scores, idx, val);
-        if (keepRouterTop) {
-          Selection.keepRouterTop(p, t, k, idx);
-        }
-        for (int j = 0; j < k; j++) {
-          out.add(idx[j], p.probability(t, idx[j]));
-        }
-      }
-      out.endToken(t);
-      out.normalise(t);
-    }
+    choice.route(p, out);
   }
 }

@@ -17,6 +17,7 @@ import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.model.Refusal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ import java.util.Set;
 
 /**
  * The model endpoints under {@code /v1/models}, independent of the HTTP framework: each takes the
- * path parameters and the raw body and returns a {@link Reply}, or throws an {@link ApiException}.
+ * path parameters and the raw body and returns a {@link Reply}, or throws an {@link ApiException} (or the models' {@link Refusal}, which
+ * {@link RefusalStatus} maps to a status).
  * Every request is parsed and validated completely (shape, dimensions, finiteness, limits, model and
  * stream) before a model is touched, so a refused request changes nothing. Thread-safe.
  */
@@ -426,7 +428,7 @@ public final class ModelApi {
     if (after != null) {
       try {
         ModelEntry.checkStreamId(after);
-      } catch (ApiException malformed) {
+      } catch (Refusal malformed) {
         throw ApiException.badRequest("query parameter 'after' must be a stream id (the 'next' of the previous page): "
             + malformed.getMessage());
       }

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <p>A future that completes exceptionally, or a {@code record} call that throws, makes the server
- * answer 503: when {@code record} throws the model is left unchanged; when the future fails the model
+ * refuse the request as unavailable: when {@code record} throws the model is left unchanged; when the future fails the model
  * has already learned the event in memory, but the client is not told it was acknowledged.
  */
 public interface LearnJournal extends AutoCloseable {

@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@link #append} must not block on I/O: it queues the operation and returns a future that
  * completes with the operation's log sequence number once it is durable. It throws when the journal
- * can take no more operations (for example after a write failed); the server then answers 503 and
- * changes nothing.
+ * can take no more operations (for example after a write failed); the server then refuses them as
+ * unavailable and changes nothing.
  */
 public interface OperationJournal extends AutoCloseable {
 

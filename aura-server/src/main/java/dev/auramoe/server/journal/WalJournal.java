@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * The durable operation journal: each operation is one {@link WriteAheadLog} record (its
  * {@link Operation#encode()} bytes), so the record's sequence number is the operation's. Group commit
  * and fsync are the log's. Once any append fails the journal is failed for good: later appends throw
- * at once, so the server answers 503 and changes nothing until it is restarted (which recovers what
- * reached the disk).
+ * at once, so the server refuses them as unavailable and changes nothing until it is restarted (which
+ * recovers what reached the disk).
  */
 public final class WalJournal implements OperationJournal {
 

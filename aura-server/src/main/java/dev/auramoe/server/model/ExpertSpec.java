@@ -3,7 +3,6 @@ package dev.auramoe.server.model;
 import dev.auramoe.experts.Expert;
 import dev.auramoe.experts.NlmsExpert;
 import dev.auramoe.experts.RlsExpert;
-import dev.auramoe.server.ApiException;
 import java.util.regex.Pattern;
 
 /**
@@ -30,11 +29,11 @@ public record ExpertSpec(String name, String kind, double mu, double lambda, dou
   /**
    * Checks an expert name's form.
    *
-   * @throws ApiException 400 when it is missing or malformed
+   * @throws Refusal INVALID when it is missing or malformed
    */
   public static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw ApiException.badRequest("expert name must be 1 to 64 characters of A-Z a-z 0-9 . _ - starting with a"
+      throw Refusal.invalid("expert name must be 1 to 64 characters of A-Z a-z 0-9 . _ - starting with a"
           + " letter or digit");
     }
   }
@@ -43,12 +42,12 @@ public record ExpertSpec(String name, String kind, double mu, double lambda, dou
    * Checks the name and the kind. The kind's parameters are checked by the expert's constructor
    * ({@link #build}), against the float values the expert will hold.
    *
-   * @throws ApiException 400 naming what is wrong
+   * @throws Refusal INVALID naming what is wrong
    */
   public void validate() {
     checkName(name);
     if (!"nlms".equals(kind) && !"rls".equals(kind)) {
-      throw ApiException.badRequest("expert kind must be 'nlms' or 'rls', got "
+      throw Refusal.invalid("expert kind must be 'nlms' or 'rls', got "
           + (kind == null ? "nothing" : "'" + kind + "'"));
     }
   }
@@ -61,7 +60,7 @@ public record ExpertSpec(String name, String kind, double mu, double lambda, dou
    *
    * @param kind the requested kind; an unknown one is left for {@link #validate} to refuse
    * @param given the parameter names the request carries (other fields are ignored here)
-   * @throws ApiException 400 naming the parameter and the kind
+   * @throws Refusal INVALID naming the parameter and the kind
    */
   public static void checkParametersApply(String kind, java.util.Collection<String> given) {
     if (!"nlms".equals(kind) && !"rls".equals(kind)) {
@@ -70,21 +69,20 @@ public record ExpertSpec(String name, String kind, double mu, double lambda, dou
     java.util.List<String> uses = "rls".equals(kind) ? java.util.List.of("lambda", "delta") : java.util.List.of("mu");
     for (String p : java.util.List.of("mu", "lambda", "delta")) {
       if (given.contains(p) && !uses.contains(p)) {
-        throw ApiException.badRequest("'" + p + "' does not apply to an expert of kind '" + kind + "', which takes "
+        throw Refusal.invalid("'" + p + "' does not apply to an expert of kind '" + kind + "', which takes "
             + String.join(" and ", uses));
       }
     }
   }
 
-  /** Float parameters the expert holds for a model of this shape. */
+  /**
+   * Float parameters the expert will hold in a model of this shape, computed from the shape alone
+   * (an RLS expert's matrix is never allocated to count it): weights and bias, plus RLS's
+   * correlation matrix.
+   */
   public long parameters(int inputDim, int outputDim) {
-    return parameters(kind, inputDim, outputDim);
-  }
-
-  /** Float parameters an expert of a kind holds: weights and bias, plus RLS's correlation matrix. */
-  static long parameters(String kind, int inputDim, int outputDim) {
-    long n = inputDim + 1L;
-    return n * outputDim + ("rls".equals(kind) ? n * n : 0);
+    return "rls".equals(kind) ? RlsExpert.parameterCount(inputDim, outputDim)
+        : NlmsExpert.parameterCount(inputDim, outputDim);
   }
 
   /**

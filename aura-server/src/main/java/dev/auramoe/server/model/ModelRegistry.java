@@ -1,19 +1,13 @@
 package dev.auramoe.server.model;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.auramoe.MixtureOfExperts;
-import dev.auramoe.server.ApiException;
 import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +16,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The server's named models. Thread-safe: creation, lookup and removal may race freely; a request
- * that looked a model up before it was removed answers 404 (it changes nothing).
+ * that looked a model up before it was removed is refused as not found (it changes nothing).
  *
  * <p>Creation and deletion are operations of the registry's {@link OperationJournal}: both are
  * logged under the creation lock (deletion also under the model's sequencing lock, so it follows every
@@ -38,9 +32,6 @@ import java.util.function.LongSupplier;
  * creation lock.
  */
 public final class ModelRegistry implements AutoCloseable {
-
-  private static final ObjectMapper SPECS = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private final ConcurrentMap<String, ModelEntry> models = new ConcurrentHashMap<>();
   private final ServerLimits limits;
@@ -123,29 +114,6 @@ public final class ModelRegistry implements AutoCloseable {
     return createLock;
   }
 
-  /** A spec from its JSON. */
-  public static ModelSpec spec(byte[] json) {
-    return fromJson(json, ModelSpec.class);
-  }
-
-  /** A value (a spec, settings, an expert change) as the JSON an operation carries. */
-  public static byte[] json(Object value) {
-    try {
-      return SPECS.writeValueAsBytes(value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** A value from the JSON an operation carries. */
-  public static <T> T fromJson(byte[] json, Class<T> type) {
-    try {
-      return SPECS.readValue(json, type);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /**
    * The most float parameters all models together may hold: one per 32 bytes of the JVM's maximum
    * heap. A model takes several times its parameters' 4 bytes while it is built and served
@@ -158,18 +126,18 @@ public final class ModelRegistry implements AutoCloseable {
   /**
    * Validates a spec, builds its model, logs its creation and registers it.
    *
-   * @throws ApiException 400 for a bad spec, 409 for a taken name, a full registry or a model that
-   *     would take the server over its {@linkplain #parameterBudget() parameter budget}, 503
+   * @throws Refusal INVALID for a bad spec, CONFLICT for a taken name, a full registry or a model that
+   *     would take the server over its {@linkplain #parameterBudget() parameter budget}, UNAVAILABLE
    *     when the journal has failed
    */
   public ModelEntry create(ModelSpec spec) {
     spec.validate(limits);
     synchronized (createLock) {
       if (models.containsKey(spec.name())) {
-        throw ApiException.conflict("model '" + spec.name() + "' already exists");
+        throw Refusal.conflict("model '" + spec.name() + "' already exists");
       }
       if (models.size() >= limits.maxModels()) {
-        throw ApiException.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
+        throw Refusal.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
       }
       // The model and its default stream; the entry settles the exact figure once it is made.
       long reserved = spec.parameters() + spec.streamParameters();
@@ -182,20 +150,20 @@ public final class ModelRegistry implements AutoCloseable {
         try {
           m = spec.build();
         } catch (IllegalArgumentException ex) {
-          throw ApiException.badRequest("invalid model configuration: " + ex.getMessage());
+          throw Refusal.invalid("invalid model configuration: " + ex.getMessage());
         }
         CompletableFuture<Long> f;
         try {
-          f = journal.append(Operation.create(spec.name(), json(spec)));
+          f = journal.append(Operation.create(spec.name(), OperationJson.write(spec)));
         } catch (RuntimeException ex) {
           m.close();
-          throw new ApiException(503, "the operation log has failed; nothing was changed");
+          throw Refusal.unavailable("the operation log has failed; nothing was changed");
         }
         // Nothing of the new model is in a snapshot: it is covered up to just before its creation.
         // The creation's sequence is known once durable; until then the previous durable one bounds it.
         ModelEntry e = new ModelEntry(spec, m, this, -1);
         long share = e.heldParameters();
-        e.creating(f);
+        e.snapshotMarks().creating(f);
         models.put(spec.name(), e);
         kept = share;
         return e;
@@ -252,12 +220,12 @@ public final class ModelRegistry implements AutoCloseable {
    * gives it back with {@link #release} when it is refused, or lets its model settle it.
    *
    * @param extra the parameters the change adds
-   * @throws ApiException 409 when the budget would be exceeded (never while recovery replays the log)
+   * @throws Refusal CONFLICT when the budget would be exceeded (never while recovery replays the log)
    */
   public void reserve(long extra) {
     if (!tryReserve(extra)) {
       long now = held.get();
-      throw ApiException.conflict("the models would hold " + (now + extra) + " parameters (open streams"
+      throw Refusal.conflict("the models would hold " + (now + extra) + " parameters (open streams"
           + " counted in), over this server's budget of " + budget + " (one per 32 bytes of heap); delete a"
           + " model, close streams or give the JVM more memory (-Xmx)");
     }
@@ -310,12 +278,12 @@ public final class ModelRegistry implements AutoCloseable {
   /**
    * The model with a name.
    *
-   * @throws ApiException 404 when there is none
+   * @throws Refusal NOT_FOUND when there is none
    */
   public ModelEntry get(String name) {
     ModelEntry e = models.get(name);
     if (e == null) {
-      throw ApiException.notFound("unknown model '" + name + "'");
+      throw Refusal.notFound("unknown model '" + name + "'");
     }
     return e;
   }
@@ -328,7 +296,7 @@ public final class ModelRegistry implements AutoCloseable {
   /**
    * Logs a model's deletion, waits until it is durable, then removes and closes the model.
    *
-   * @throws ApiException 404 when there is none, 503 when the journal has failed
+   * @throws Refusal NOT_FOUND when there is none, UNAVAILABLE when the journal has failed
    */
   public void remove(String name) {
     ModelEntry found = get(name);
@@ -345,14 +313,14 @@ public final class ModelRegistry implements AutoCloseable {
     synchronized (createLock) {
       ModelEntry e = get(name);
       if (e != found) {
-        throw ApiException.notFound("unknown model '" + name + "'");
+        throw Refusal.notFound("unknown model '" + name + "'");
       }
       e.sequencer().lock();
       try {
         try {
           journal.append(Operation.delete(name)).join();
         } catch (RuntimeException ex) {
-          throw new ApiException(503, "the operation log has failed; the model was not deleted");
+          throw Refusal.unavailable("the operation log has failed; the model was not deleted");
         }
         try {
           onDelete.accept(name);
@@ -403,13 +371,5 @@ public final class ModelRegistry implements AutoCloseable {
     }
     models.clear();
     held.set(0);
-  }
-
-  static long joinQuietly(CompletableFuture<Long> f, long otherwise) {
-    try {
-      return f.join();
-    } catch (CompletionException | java.util.concurrent.CancellationException e) {
-      return otherwise;
-    }
   }
 }

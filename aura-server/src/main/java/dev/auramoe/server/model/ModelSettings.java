@@ -1,8 +1,8 @@
 package dev.auramoe.server.model;
 
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.MoeConfig;
 import dev.auramoe.balance.BalanceConfig;
-import dev.auramoe.server.ApiException;
 
 /**
  * A model's run-time settings, the ones {@code PATCH /v1/models/{name}} changes: the routing
@@ -32,19 +32,20 @@ public record ModelSettings(double temperature, double routerLearningRate, boole
   /**
    * Checks every setting's range.
    *
-   * @throws ApiException 400 naming the first setting out of range
+   * @throws Refusal INVALID naming the first setting out of range
    */
   public void validate() {
-    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
-      throw ApiException.badRequest("temperature must be finite and > 0, got " + temperature);
-    }
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw ApiException.badRequest("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
+    try {
+      // The core's ranges, with its messages.
+      MoeConfig.checkTemperature(temperature);
+      MoeConfig.checkRouterLearningRate(routerLearningRate);
+    } catch (IllegalArgumentException e) {
+      throw Refusal.invalid(e.getMessage());
     }
     try {
       balanceConfig();
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("balance" + Character.toUpperCase(e.getMessage().charAt(0))
+      throw Refusal.invalid("balance" + Character.toUpperCase(e.getMessage().charAt(0))
           + e.getMessage().substring(1));
     }
   }

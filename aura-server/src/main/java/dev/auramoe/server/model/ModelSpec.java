@@ -1,9 +1,10 @@
 package dev.auramoe.server.model;
 
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.MoeConfig;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.experts.Experts;
-import dev.auramoe.server.ApiException;
+import dev.auramoe.experts.NlmsExpert;
 import dev.auramoe.server.ServerLimits;
 import java.util.regex.Pattern;
 
@@ -61,7 +62,7 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
   /**
    * Checks every field against its range and the model's size against the limits.
    *
-   * @throws ApiException 400 naming the first field that is out of range
+   * @throws Refusal INVALID naming the first field that is out of range
    */
   public void validate(ServerLimits limits) {
     checkName(name);
@@ -71,41 +72,35 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
     range("topK", topK, 1, experts);
     range("hidden", hidden, 1, 4096);
     if (!(mu > 0 && mu < 2)) {
-      throw ApiException.badRequest("mu must lie in (0, 2), got " + mu);
+      throw Refusal.invalid("mu must lie in (0, 2), got " + mu);
     }
-    if (!(routerLearningRate >= 0 && routerLearningRate < 2)) {
-      throw ApiException.badRequest("routerLearningRate must lie in [0, 2), got " + routerLearningRate);
-    }
-    if (!(temperature > 0) || !Float.isFinite((float) temperature)) {
-      throw ApiException.badRequest("temperature must be finite and > 0, got " + temperature);
+    try {
+      // The core's ranges, with its messages.
+      MoeConfig.checkRouterLearningRate(routerLearningRate);
+      MoeConfig.checkTemperature(temperature);
+    } catch (IllegalArgumentException e) {
+      throw Refusal.invalid(e.getMessage());
     }
     range("diagnosticsWindow", diagnosticsWindow, 1, 1_000_000);
     if (!(diagnosticsDecay >= 0 && diagnosticsDecay < 1)) {
-      throw ApiException.badRequest("diagnosticsDecay must lie in [0, 1), got " + diagnosticsDecay);
+      throw Refusal.invalid("diagnosticsDecay must lie in [0, 1), got " + diagnosticsDecay);
     }
     long params = parameters();
     if (params > limits.maxParameters()) {
-      throw ApiException.badRequest("the model would have about " + params + " parameters, more than the limit of "
+      throw Refusal.invalid("the model would have about " + params + " parameters, more than the limit of "
           + limits.maxParameters());
     }
   }
 
   /**
-   * An estimate of the model's float parameters: the cell's input projection (time constants, drive
-   * and the router's input readout), its recurrent weights, the router readout and the experts.
+   * The float parameters the model will hold once built ({@link MixtureOfExperts#parameterCount()}),
+   * computed from the shape alone, so that a model too large to build is refused before anything is
+   * allocated: the gating cell and router ({@link MoeConfig#routerParameterCount(int, int, int, boolean)})
+   * and the NLMS experts ({@link NlmsExpert#parameterCount(int, int)}).
    */
   public long parameters() {
-    return routerParameters(experts) + experts * ExpertSpec.parameters("nlms", inputDim, outputDim);
-  }
-
-  /**
-   * The parameters of the gating cell and router for {@code experts} experts: the input projection
-   * (time constants, drive and the router's input readout), the recurrent weights and the readout.
-   */
-  long routerParameters(long experts) {
-    long in = inputDim;
-    long h = hidden;
-    return in * (2 * h + experts) + h * h + h * experts;
+    return MoeConfig.routerParameterCount(inputDim, hidden, experts, true)
+        + experts * NlmsExpert.parameterCount(inputDim, outputDim);
   }
 
   /**
@@ -134,18 +129,18 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
   /**
    * Checks a model name.
    *
-   * @throws ApiException 400 when the name is missing or malformed
+   * @throws Refusal INVALID when the name is missing or malformed
    */
   public static void checkName(String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw ApiException.badRequest("model name must be 1 to 64 characters of A-Z a-z 0-9 . _ - starting with a"
+      throw Refusal.invalid("model name must be 1 to 64 characters of A-Z a-z 0-9 . _ - starting with a"
           + " letter or digit");
     }
   }
 
   private static void range(String field, long v, long min, long max) {
     if (v < min || v > max) {
-      throw ApiException.badRequest(field + " must lie in [" + min + ", " + max + "], got " + v);
+      throw Refusal.invalid(field + " must lie in [" + min + ", " + max + "], got " + v);
     }
   }
 }

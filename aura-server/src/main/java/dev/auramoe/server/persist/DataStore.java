@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.auramoe.MixtureOfExperts;
-import dev.auramoe.server.ApiException;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
 import dev.auramoe.server.journal.WalJournal;
@@ -13,6 +12,8 @@ import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
+import dev.auramoe.server.model.OperationJson;
+import dev.auramoe.server.model.Refusal;
 import dev.auramoe.server.wal.PrivateFiles;
 import dev.auramoe.server.wal.RecoveryReport;
 import dev.auramoe.server.wal.WalCorruptionException;
@@ -278,7 +279,7 @@ public final class DataStore implements AutoCloseable {
     }
     ModelSpec spec;
     try {
-      spec = ModelRegistry.spec(JSON.writeValueAsBytes(m.get("spec")));
+      spec = OperationJson.spec(JSON.writeValueAsBytes(m.get("spec")));
     } catch (RuntimeException e) {
       throw new IOException("snapshot meta file " + meta + " holds an invalid model spec: " + e.getMessage(), e);
     }
@@ -346,7 +347,7 @@ public final class DataStore implements AutoCloseable {
       Operation op = Operation.decode(payload);
       ModelEntry e = registry.find(op.model());
       if (op.type() == Operation.Type.CREATE_MODEL) {
-        if (e != null && seq <= e.coveredSeq()) {
+        if (e != null && seq <= e.snapshotMarks().coveredSeq()) {
           counts[1]++;
           return;
         }
@@ -354,11 +355,11 @@ public final class DataStore implements AutoCloseable {
         // deleted (its deletion is what went missing): nothing of the live model is lost.
         Long o = orphans.remove(op.model());
         counts[2] += o == null ? 0 : o;
-        ModelSpec spec = ModelRegistry.spec(op.json());
+        ModelSpec spec = OperationJson.spec(op.json());
         ModelEntry created = registry.restore(spec, spec.build(), seq - 1);
         created.sequencer().lock();
         try {
-          created.replayed(seq);
+          created.snapshotMarks().replayed(seq);
         } finally {
           created.sequencer().unlock();
         }
@@ -375,7 +376,7 @@ public final class DataStore implements AutoCloseable {
         }
         return;
       }
-      if (seq <= e.coveredSeq()) {
+      if (seq <= e.snapshotMarks().coveredSeq()) {
         counts[1]++;
         return;
       }
@@ -404,7 +405,7 @@ public final class DataStore implements AutoCloseable {
       }
       try {
         apply(e, op);
-      } catch (ApiException refused) {
+      } catch (Refusal refused) {
         // Refused live too (the same state gives the same answer): it changed nothing then either.
       }
     });
@@ -607,7 +608,7 @@ public final class DataStore implements AutoCloseable {
    * same point; the snapshot file it names stays until a newer snapshot covers the operation.
    *
    * @return {"model", "seq" (the snapshot's), "digest"}
-   * @throws ApiException 404 for an unknown model or one without a snapshot, 503 when the log has
+   * @throws Refusal NOT_FOUND for an unknown model or one without a snapshot, UNAVAILABLE when the log has
    *     failed or the snapshot cannot be read (nothing changed)
    */
   public Map<String, Object> restore(String name) {
@@ -618,7 +619,7 @@ public final class DataStore implements AutoCloseable {
     try {
       Path meta = snapDir.resolve(name + ".meta");
       if (e.deleted() || !Files.exists(meta)) {
-        throw ApiException.notFound(e.deleted() ? "unknown model '" + name + "'"
+        throw Refusal.notFound(e.deleted() ? "unknown model '" + name + "'"
             : "model '" + name + "' has no snapshot to restore");
       }
       MixtureOfExperts loaded;
@@ -628,7 +629,7 @@ public final class DataStore implements AutoCloseable {
         loaded = loadModel(snapDir.resolve(m.file()), e.spec());
       } catch (IOException ex) {
         LOG.log(System.Logger.Level.ERROR, "cannot read the snapshot of model '" + name + "'", ex);
-        throw new ApiException(503, "the snapshot could not be read; nothing was changed");
+        throw Refusal.unavailable("the snapshot could not be read; nothing was changed");
       }
       try {
         e.restore(loaded, seq);
@@ -662,13 +663,13 @@ public final class DataStore implements AutoCloseable {
       case STREAM_RESET -> e.resetStream(op.stream());
       case STREAM_EVICT -> e.evictStream(op.stream());
       case CONFIGURE -> {
-        ModelSettings set = ModelRegistry.fromJson(op.json(), ModelSettings.class);
+        ModelSettings set = OperationJson.read(op.json(), ModelSettings.class);
         e.configure(now -> set);
       }
-      case EXPERT_ADD -> e.addExpert(ModelRegistry.fromJson(op.json(), ExpertSpec.class));
-      case EXPERT_REMOVE -> e.removeExpert(ModelRegistry.fromJson(op.json(), ExpertNames.class).name());
+      case EXPERT_ADD -> e.addExpert(OperationJson.read(op.json(), ExpertSpec.class));
+      case EXPERT_REMOVE -> e.removeExpert(OperationJson.read(op.json(), ExpertNames.class).name());
       case EXPERT_RENAME -> {
-        ExpertNames n = ModelRegistry.fromJson(op.json(), ExpertNames.class);
+        ExpertNames n = OperationJson.read(op.json(), ExpertNames.class);
         e.renameExpert(n.name(), n.newName());
       }
       case CREATE_MODEL, RESTORE -> throw new IllegalStateException("handled by the caller");
@@ -709,7 +710,7 @@ public final class DataStore implements AutoCloseable {
    * Snapshots a model, then trims the log.
    *
    * @return {"model", "seq" (covered), "trimmedSegments"}
-   * @throws ApiException 404 for an unknown model, 503 when the log has failed or the snapshot
+   * @throws Refusal NOT_FOUND for an unknown model, UNAVAILABLE when the log has failed or the snapshot
    *     cannot be written
    */
   public Map<String, Object> snapshot(String name) {
@@ -727,23 +728,23 @@ public final class DataStore implements AutoCloseable {
       e.sequencer().lock();
       try {
         if (e.deleted()) {
-          throw ApiException.notFound("unknown model '" + name + "'");
+          throw Refusal.notFound("unknown model '" + name + "'");
         }
         if (journal.failed()) {
-          throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+          throw Refusal.unavailable("the operation log has failed; no snapshot was taken");
         }
         if (e.wedged() != null) {
           // Its state may not be the log's: a snapshot of it would outlive the operations that
           // a restart would otherwise replay.
-          throw new ApiException(503, e.wedged() + "; no snapshot was taken");
+          throw Refusal.unavailable(e.wedged() + "; no snapshot was taken");
         }
-        last = e.lastSequence();
-        operations = e.sinceSnapshot();
+        last = e.snapshotMarks().lastSequence();
+        operations = e.snapshotMarks().sinceSnapshot();
         try {
           bytes = dev.auramoe.Snapshots.toSavableBytes(e.model());
         } catch (IOException ex) {
           LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' refused", ex);
-          throw new ApiException(503, "the snapshot could not be written: " + ex.getMessage());
+          throw Refusal.unavailable("the snapshot could not be written: " + ex.getMessage());
         }
       } finally {
         e.sequencer().unlock();
@@ -752,7 +753,7 @@ public final class DataStore implements AutoCloseable {
         // A snapshot must not cover an operation the log could still lose.
         seq = last.join();
       } catch (CompletionException | java.util.concurrent.CancellationException ex) {
-        throw new ApiException(503, "the operation log has failed; no snapshot was taken");
+        throw Refusal.unavailable("the operation log has failed; no snapshot was taken");
       }
       String file = name + "." + seq + ".aura";
       try {
@@ -761,11 +762,11 @@ public final class DataStore implements AutoCloseable {
         meta.put("model", name);
         meta.put("seq", seq);
         meta.put("file", file);
-        meta.set("spec", JSON.readTree(ModelRegistry.json(e.spec())));
+        meta.set("spec", JSON.readTree(OperationJson.write(e.spec())));
         writeAtomically(snapDir.resolve(name + ".meta"), JSON.writeValueAsBytes(meta));
         e.sequencer().lock();
         try {
-          e.covered(seq, operations);
+          e.snapshotMarks().covered(seq, operations);
         } finally {
           e.sequencer().unlock();
         }
@@ -773,7 +774,7 @@ public final class DataStore implements AutoCloseable {
         snapshotFailures.remove(name);
       } catch (IOException ex) {
         LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' failed", ex);
-        throw new ApiException(503, "the snapshot could not be written");
+        throw Refusal.unavailable("the snapshot could not be written");
       }
     } finally {
       e.snapshotLock().unlock();
@@ -812,7 +813,7 @@ public final class DataStore implements AutoCloseable {
       }
       bound = wal.lastSequence() + 1;
       for (ModelEntry e : registry.list()) {
-        bound = Math.min(bound, e.coveredSeq() + 1);
+        bound = Math.min(bound, e.snapshotMarks().coveredSeq() + 1);
       }
     }
     return bound > 1 ? wal.trimBefore(bound) : 0;
@@ -830,17 +831,17 @@ public final class DataStore implements AutoCloseable {
   private void maybeSnapshot(ModelEntry e) {
     SnapshotFailure failed = snapshotFailures.get(e.name());
     long due = failed == null ? snapshotEvery : failed.retryAfter();
-    if (e.sinceSnapshot() < due || !scheduled.add(e.name())) {
+    if (e.snapshotMarks().sinceSnapshot() < due || !scheduled.add(e.name())) {
       return;
     }
     try {
       background.execute(() -> {
         Throwable failure = null;
         try {
-          if (!e.deleted() && e.sinceSnapshot() >= due) {
+          if (!e.deleted() && e.snapshotMarks().sinceSnapshot() >= due) {
             snapshot(e.name());
           }
-        } catch (ApiException ex) {
+        } catch (Refusal ex) {
           failure = e.deleted() ? null : ex;
         } catch (RuntimeException | OutOfMemoryError ex) {
           failure = ex;
@@ -860,7 +861,7 @@ public final class DataStore implements AutoCloseable {
   private void snapshotFailed(String name, Throwable failure) {
     SnapshotFailure f;
     try {
-      String why = failure instanceof ApiException a ? a.getMessage()
+      String why = failure instanceof Refusal a ? a.getMessage()
           : failure instanceof OutOfMemoryError ? "the server ran out of memory (" + failure + ")" : failure.toString();
       f = snapshotFailures.compute(name, (n, last) -> {
         int times = last == null ? 1 : last.times() + 1;

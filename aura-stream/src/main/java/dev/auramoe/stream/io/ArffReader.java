@@ -1,9 +1,6 @@
 package dev.auramoe.stream.io;
 
 import dev.auramoe.stream.data.Attribute;
-import dev.auramoe.stream.data.Instance;
-import dev.auramoe.stream.data.InstanceStream;
-import dev.auramoe.stream.data.MalformedRowException;
 import dev.auramoe.stream.data.Schema;
 import java.io.IOException;
 import java.io.Reader;
@@ -52,16 +49,14 @@ import java.util.Locale;
  * }
  * }</pre>
  */
-public final class ArffReader implements InstanceStream {
+public final class ArffReader extends TextReader {
 
   private static final String DEFAULT_DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss";
 
-  private final String source;
   private final LineReader lines;
   private final Schema schema;
   private final NominalIndex[] nominal;
   private final DateTimeFormatter[] dates;
-  private final MalformedRows malformed;
   private final NumberParser numbers = new NumberParser();
   private char[] scratch = new char[64];
   private int scratchLength;
@@ -71,9 +66,8 @@ public final class ArffReader implements InstanceStream {
   private int end;
 
   private ArffReader(String source, Reader reader, ReadOptions options) throws IOException {
-    this.source = source;
+    super(source, options);
     this.lines = new LineReader(reader, source);
-    this.malformed = new MalformedRows(source, options);
     List<Attribute> attributes = new ArrayList<>();
     List<DateTimeFormatter> formats = new ArrayList<>();
     String relation = readHeader(attributes, formats);
@@ -130,12 +124,7 @@ public final class ArffReader implements InstanceStream {
    * @param source the name used in error messages
    */
   public static ArffReader open(Reader reader, String source, ReadOptions options) throws IOException {
-    try {
-      return new ArffReader(source, reader, options);
-    } catch (IOException | RuntimeException e) {
-      reader.close();
-      throw e;
-    }
+    return closedOnFailure(reader, () -> new ArffReader(source, reader, options));
   }
 
   @Override
@@ -143,35 +132,34 @@ public final class ArffReader implements InstanceStream {
     return schema;
   }
 
-  /** How many malformed rows were skipped so far (always 0 under {@link MalformedRowPolicy#ABORT}). */
-  public long skippedRows() {
-    return malformed.skipped();
-  }
-
-  /** The first {@link ReadOptions#maxProblems()} skipped rows, each with its line and reason. */
-  public List<MalformedRowException> problems() {
-    return malformed.problems();
+  @Override
+  boolean nextRow() throws IOException {
+    return nextStatement();
   }
 
   @Override
-  public boolean next(Instance into) throws IOException {
-    if (into.values().length != schema.size()) {
-      throw new IllegalArgumentException("instance has " + into.values().length + " columns, schema " + schema.size());
-    }
+  String parseRow(double[] values) {
+    return buf[pos] == '{' ? parseSparse(values) : parseDense(values);
+  }
+
+  @Override
+  long rowLine() {
+    return lines.lineNumber();
+  }
+
+  /**
+   * Moves to the next line that is neither blank nor a comment, at its first non-blank character;
+   * false at the end of input.
+   */
+  private boolean nextStatement() throws IOException {
     while (lines.next()) {
       buf = lines.buffer();
       end = lines.length();
       pos = 0;
       skipBlanks();
-      if (pos == end || buf[pos] == '%') {
-        continue;
-      }
-      String problem = buf[pos] == '{' ? parseSparse(into.values()) : parseDense(into.values());
-      if (problem == null) {
-        into.setLine(lines.lineNumber());
+      if (pos < end && buf[pos] != '%') {
         return true;
       }
-      malformed.report(lines.lineNumber(), problem);
     }
     return false;
   }
@@ -358,14 +346,7 @@ public final class ArffReader implements InstanceStream {
   /** Reads up to and including {@code @data}; returns the relation name or null. */
   private String readHeader(List<Attribute> attributes, List<DateTimeFormatter> formats) throws IOException {
     String relation = null;
-    while (lines.next()) {
-      buf = lines.buffer();
-      end = lines.length();
-      pos = 0;
-      skipBlanks();
-      if (pos == end || buf[pos] == '%') {
-        continue;
-      }
+    while (nextStatement()) {
       String keyword = word().toLowerCase(Locale.ROOT);
       switch (keyword) {
         case "@relation" -> relation = headerToken("relation name");

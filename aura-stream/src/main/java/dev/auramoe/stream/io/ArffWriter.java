@@ -1,7 +1,6 @@
 package dev.auramoe.stream.io;
 
 import dev.auramoe.stream.data.Attribute;
-import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.Schema;
 import java.io.IOException;
@@ -41,7 +40,7 @@ public final class ArffWriter extends InstanceWriter {
 
   /** Writes the header of {@code schema} to {@code out}, which is buffered here unless it already is. */
   public ArffWriter(Writer out, Schema schema) throws IOException {
-    super(out, schema, "an ARFF");
+    super(out, schema, "an ARFF", "?");
     writeHeader();
   }
 
@@ -52,45 +51,12 @@ public final class ArffWriter extends InstanceWriter {
    * @return the number of instances written
    */
   public static long write(InstanceStream stream, Path path, long n) throws IOException {
-    checkCount(n);
-    try (ArffWriter w = new ArffWriter(path, stream.schema())) {
-      return w.writeAll(stream, n);
-    }
+    return writeFile(ArffWriter::new, stream, path, n);
   }
 
-  /**
-   * Writes one instance as a data line.
-   *
-   * @throws IllegalArgumentException when its column count differs from the schema's or a nominal value is not
-   *     the index of one of its attribute's values
-   */
   @Override
-  public void write(Instance instance) throws IOException {
-    double[] v = begin(instance);
-    for (int i = 0; i < v.length; i++) {
-      if (i > 0) {
-        line.append(',');
-      }
-      double x = v[i];
-      Attribute a = schema.attribute(i);
-      if (Double.isNaN(x)) {
-        line.append('?');
-      } else if (a.isNominal()) {
-        line.append(quote(a.values().get(nominalIndex(a, x))));
-      } else {
-        NumberText.append(line, x);
-      }
-    }
-    end();
-  }
-
-  static int nominalIndex(Attribute a, double x) {
-    int k = (int) x;
-    if (k != x || k < 0 || k >= a.cardinality()) {
-      throw new IllegalArgumentException("value " + x + " of nominal attribute " + a.name()
-          + " is not an index in 0.." + (a.cardinality() - 1));
-    }
-    return k;
+  String quoted(String text) {
+    return quote(text);
   }
 
   private void writeHeader() throws IOException {

@@ -1,9 +1,6 @@
 package dev.auramoe.stream.io;
 
 import dev.auramoe.stream.data.Attribute;
-import dev.auramoe.stream.data.Instance;
-import dev.auramoe.stream.data.InstanceStream;
-import dev.auramoe.stream.data.MalformedRowException;
 import dev.auramoe.stream.data.Schema;
 import java.io.IOException;
 import java.io.Reader;
@@ -53,7 +50,7 @@ import java.util.TreeSet;
  * #open(Path, ReadOptions)} fails with it before any row is read). Messages escape control
  * characters of the file ({@link Printable}).
  */
-public final class CsvReader implements InstanceStream {
+public final class CsvReader extends TextReader {
 
   /** Most distinct integer values of a target that {@link TargetType#AUTO} makes nominal. */
   public static final int AUTO_MAX_CLASSES = 32;
@@ -66,7 +63,6 @@ public final class CsvReader implements InstanceStream {
     SKIP
   }
 
-  private final String source;
   private final Records records;
   private final Schema schema;
   /** Per column of the file. */
@@ -75,20 +71,18 @@ public final class CsvReader implements InstanceStream {
   private final int[] slots;
   private final NominalIndex[] nominal;
   private final double[][] levels;
-  private final MalformedRows malformed;
   private final NumberParser numbers = new NumberParser();
   private final List<String> leftOut;
   private final List<String> warnings;
 
   private CsvReader(String source, Records records, Schema schema, Mode[] modes, int[] slots, double[][] levels,
       ReadOptions options, List<String> leftOut, List<String> warnings) {
-    this.source = source;
+    super(source, options);
     this.records = records;
     this.schema = schema;
     this.modes = modes;
     this.slots = slots;
     this.levels = levels;
-    this.malformed = new MalformedRows(source, options);
     this.nominal = new NominalIndex[modes.length];
     for (int i = 0; i < modes.length; i++) {
       if (modes[i] == Mode.TEXT) {
@@ -124,13 +118,10 @@ public final class CsvReader implements InstanceStream {
     double[][] levels = new double[modes.length][];
     Schema schema = inference.schema(name, modes, slots, levels);
     Records r = new Records(Inputs.reader(file), options.separator(), source);
-    try {
+    return closedOnFailure(r, () -> {
       r.next();
       return new CsvReader(source, r, schema, modes, slots, levels, options, inference.leftOut, inference.warnings);
-    } catch (IOException | RuntimeException e) {
-      r.close();
-      throw e;
-    }
+    });
   }
 
   /**
@@ -143,7 +134,7 @@ public final class CsvReader implements InstanceStream {
    */
   public static CsvReader open(Reader reader, String source, Schema schema, ReadOptions options) throws IOException {
     Records r = new Records(reader, options.separator(), source);
-    try {
+    return closedOnFailure(r, () -> {
       List<String> names = headerNames(source, r);
       List<String> expected = schema.attributes().stream().map(Attribute::name).toList();
       if (!names.equals(expected)) {
@@ -165,25 +156,12 @@ public final class CsvReader implements InstanceStream {
       }
       return new CsvReader(source, r, schema.withTarget(target), modes, slots, new double[modes.length][], options,
           List.of(), List.of());
-    } catch (IOException | RuntimeException e) {
-      r.close();
-      throw e;
-    }
+    });
   }
 
   @Override
   public Schema schema() {
     return schema;
-  }
-
-  /** How many malformed rows were skipped so far (always 0 under {@link MalformedRowPolicy#ABORT}). */
-  public long skippedRows() {
-    return malformed.skipped();
-  }
-
-  /** The first {@link ReadOptions#maxProblems()} skipped rows, each with its line and reason. */
-  public List<MalformedRowException> problems() {
-    return malformed.problems();
   }
 
   /**
@@ -204,30 +182,22 @@ public final class CsvReader implements InstanceStream {
   }
 
   @Override
-  public boolean next(Instance into) throws IOException {
-    double[] values = into.values();
-    if (values.length != schema.size()) {
-      throw new IllegalArgumentException("instance has " + values.length + " columns, schema " + schema.size());
+  boolean nextRow() throws IOException {
+    if (!records.next()) {
+      return false;
     }
-    while (records.next()) {
-      String problem = records.problem;
-      if (records.unterminated) {
-        throw records.unterminatedQuote();
-      }
-      if (problem == null) {
-        problem = fill(values);
-      }
-      if (problem == null) {
-        into.setLine(records.startLine);
-        return true;
-      }
-      malformed.report(records.startLine, problem);
+    if (records.unterminated) {
+      throw records.unterminatedQuote();
     }
-    return false;
+    return true;
   }
 
-  private String fill(double[] values) {
+  @Override
+  String parseRow(double[] values) {
     Records r = records;
+    if (r.problem != null) {
+      return r.problem;
+    }
     if (r.count != modes.length) {
       return "expected " + modes.length + " fields, found " + r.count;
     }
@@ -280,6 +250,11 @@ public final class CsvReader implements InstanceStream {
       }
     }
     return null;
+  }
+
+  @Override
+  long rowLine() {
+    return records.startLine;
   }
 
   private String inColumn(int slot) {
@@ -557,16 +532,10 @@ public final class CsvReader implements InstanceStream {
    * Splits the input into records of fields, RFC 4180 style, into reused buffers. Blank lines are
    * skipped. After {@link #next()}, {@link #problem} says what is wrong with the record, or is null.
    */
-  private static final class Records implements AutoCloseable {
+  private static final class Records extends ChunkedText {
 
-    private final Reader in;
-    private final String source;
     private final char separator;
     private final boolean trimBlanks;
-    private final char[] chunk = new char[1 << 14];
-    private int pos;
-    private int limit;
-    private boolean eof;
     private boolean first = true;
 
     char[] text = new char[256];
@@ -575,8 +544,6 @@ public final class CsvReader implements InstanceStream {
     int[] ends = new int[16];
     boolean[] quoted = new boolean[16];
     int count;
-    /** Physical lines consumed so far. */
-    long line;
     /** 1-based line where the current record starts. */
     long startLine;
     String problem;
@@ -584,8 +551,7 @@ public final class CsvReader implements InstanceStream {
     boolean unterminated;
 
     Records(Reader in, char separator, String source) {
-      this.in = in;
-      this.source = source;
+      super(in, source);
       this.separator = separator;
       this.trimBlanks = separator != ' ' && separator != '\t';
     }
@@ -704,12 +670,7 @@ public final class CsvReader implements InstanceStream {
     /** Consumes the {@code \n} of a {@code \r\n}; returns {@code '\n'}. */
     private int newline(int c) throws IOException {
       if (c == '\r') {
-        if (pos == limit) {
-          fill();
-        }
-        if (pos < limit && chunk[pos] == '\n') {
-          pos++;
-        }
+        skipLinefeedAfterReturn();
       }
       return '\n';
     }
@@ -730,40 +691,6 @@ public final class CsvReader implements InstanceStream {
         text = Arrays.copyOf(text, length * 2);
       }
       text[length++] = c;
-    }
-
-    private int read() throws IOException {
-      if (pos == limit && !fill()) {
-        return -1;
-      }
-      return chunk[pos++];
-    }
-
-    private boolean fill() throws IOException {
-      if (eof) {
-        return false;
-      }
-      int n;
-      try {
-        do {
-          n = in.read(chunk, 0, chunk.length);
-        } while (n == 0);
-      } catch (IOException e) {
-        throw Inputs.atLine(e, source, line + 1);
-      }
-      if (n < 0) {
-        eof = true;
-        pos = limit = 0;
-        return false;
-      }
-      pos = 0;
-      limit = n;
-      return true;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }

@@ -1,7 +1,5 @@
 package dev.auramoe.stream.io;
 
-import dev.auramoe.stream.data.Attribute;
-import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.Schema;
 import java.io.IOException;
@@ -30,7 +28,7 @@ public final class CsvWriter extends InstanceWriter {
 
   /** Writes the header row of {@code schema} to {@code out}, which is buffered here unless it already is. */
   public CsvWriter(Writer out, Schema schema) throws IOException {
-    super(out, schema, "a CSV");
+    super(out, schema, "a CSV", "");
     StringBuilder h = new StringBuilder();
     for (int i = 0; i < schema.size(); i++) {
       if (i > 0) {
@@ -49,37 +47,12 @@ public final class CsvWriter extends InstanceWriter {
    * @return the number of instances written
    */
   public static long write(InstanceStream stream, Path path, long n) throws IOException {
-    checkCount(n);
-    try (CsvWriter w = new CsvWriter(path, stream.schema())) {
-      return w.writeAll(stream, n);
-    }
+    return writeFile(CsvWriter::new, stream, path, n);
   }
 
-  /**
-   * Writes one instance as a record.
-   *
-   * @throws IllegalArgumentException when its column count differs from the schema's or a nominal value is not
-   *     the index of one of its attribute's values
-   */
   @Override
-  public void write(Instance instance) throws IOException {
-    double[] v = begin(instance);
-    for (int i = 0; i < v.length; i++) {
-      if (i > 0) {
-        line.append(',');
-      }
-      double x = v[i];
-      Attribute a = schema.attribute(i);
-      if (Double.isNaN(x)) {
-        continue;
-      }
-      if (a.isNominal()) {
-        line.append(quote(a.values().get(ArffWriter.nominalIndex(a, x))));
-      } else {
-        NumberText.append(line, x);
-      }
-    }
-    end();
+  String quoted(String text) {
+    return quote(text);
   }
 
   /** A field as RFC 4180 text: unchanged when it needs no quotes, otherwise in double quotes, quotes doubled. */

@@ -1,5 +1,6 @@
 package dev.auramoe.stream.io;
 
+import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.Schema;
@@ -8,10 +9,14 @@ import java.io.Closeable;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.file.Path;
 
 /**
  * What {@link ArffWriter} and {@link CsvWriter} share: a buffered output, the schema every
- * instance must have, a reused line buffer, the count of records written and copying a stream.
+ * instance must have, a record as comma-separated values in a reused line buffer (numbers in their
+ * shortest exact form, nominal values as their names quoted as the format wants), the count of
+ * records written and copying a stream. A format gives its spelling of a missing value and its
+ * quoting.
  */
 public abstract sealed class InstanceWriter implements Closeable, Flushable permits ArffWriter, CsvWriter {
 
@@ -20,16 +25,43 @@ public abstract sealed class InstanceWriter implements Closeable, Flushable perm
   /** The columns of every instance written. */
   final Schema schema;
   /** Reused for each record. */
-  final StringBuilder line = new StringBuilder(256);
+  private final StringBuilder line = new StringBuilder(256);
+  /** A missing value (NaN) as the format writes it. */
+  private final String missing;
   private long written;
 
-  /** Buffers {@code out} unless it already is. */
-  InstanceWriter(Writer out, Schema schema, String what) {
+  /**
+   * Buffers {@code out} unless it already is.
+   *
+   * @param what the format with its article ("a CSV"), for the error
+   * @param missing how the format writes a missing value
+   */
+  InstanceWriter(Writer out, Schema schema, String what, String missing) {
     if (out == null || schema == null) {
       throw new IllegalArgumentException(what + " writer needs an output and a schema");
     }
     this.out = out instanceof BufferedWriter ? out : new BufferedWriter(out);
     this.schema = schema;
+    this.missing = missing;
+  }
+
+  /** Opens a writer of one format on a new file, writing the header of the schema. */
+  @FunctionalInterface
+  interface Opener {
+    InstanceWriter open(Path path, Schema schema) throws IOException;
+  }
+
+  /**
+   * Writes the first {@code n} instances of {@code stream} (fewer if it ends first) to a new file
+   * at {@code path} that {@code opener} opens, and closes the file. The stream is not closed.
+   *
+   * @return the number of instances written
+   */
+  static long writeFile(Opener opener, InstanceStream stream, Path path, long n) throws IOException {
+    checkCount(n);
+    try (InstanceWriter w = opener.open(path, stream.schema())) {
+      return w.writeAll(stream, n);
+    }
   }
 
   /**
@@ -56,28 +88,46 @@ public abstract sealed class InstanceWriter implements Closeable, Flushable perm
    * @throws IllegalArgumentException when its column count differs from the schema's or a nominal
    *     value is not the index of one of its attribute's values
    */
-  public abstract void write(Instance instance) throws IOException;
+  public final void write(Instance instance) throws IOException {
+    double[] v = instance.values();
+    if (v.length != schema.size()) {
+      throw new IllegalArgumentException("instance has " + v.length + " columns, the schema has " + schema.size());
+    }
+    line.setLength(0);
+    for (int i = 0; i < v.length; i++) {
+      if (i > 0) {
+        line.append(',');
+      }
+      double x = v[i];
+      Attribute a = schema.attribute(i);
+      if (Double.isNaN(x)) {
+        line.append(missing);
+      } else if (a.isNominal()) {
+        line.append(quoted(a.values().get(nominalIndex(a, x))));
+      } else {
+        NumberText.append(line, x);
+      }
+    }
+    line.append('\n');
+    out.append(line);
+    written++;
+  }
+
+  /** A name or nominal value as the format writes it: quoted where it needs to be. */
+  abstract String quoted(String text);
 
   /** Number of records written so far, the header not counted. */
   public final long written() {
     return written;
   }
 
-  /** The instance's values, checked against the schema's width; starts a new record in {@link #line}. */
-  final double[] begin(Instance instance) {
-    double[] v = instance.values();
-    if (v.length != schema.size()) {
-      throw new IllegalArgumentException("instance has " + v.length + " columns, the schema has " + schema.size());
+  private static int nominalIndex(Attribute a, double x) {
+    int k = (int) x;
+    if (k != x || k < 0 || k >= a.cardinality()) {
+      throw new IllegalArgumentException("value " + x + " of nominal attribute " + a.name()
+          + " is not an index in 0.." + (a.cardinality() - 1));
     }
-    line.setLength(0);
-    return v;
-  }
-
-  /** Ends the record in {@link #line}: a line break, out to the buffer, counted. */
-  final void end() throws IOException {
-    line.append('\n');
-    out.append(line);
-    written++;
+    return k;
   }
 
   static void checkCount(long n) {

@@ -7,22 +7,14 @@ import java.io.Reader;
  * Reads physical lines ({@code \n}, {@code \r\n} or {@code \r}) into one reused, growing buffer and
  * counts them, so that line numbers are exact and a line costs no allocation.
  */
-final class LineReader implements AutoCloseable {
+final class LineReader extends ChunkedText {
 
-  private final Reader in;
-  private final String source;
-  private final char[] chunk = new char[1 << 14];
-  private int pos;
-  private int limit;
-  private char[] line = new char[256];
+  private char[] text = new char[256];
   private int length;
-  private long number;
-  private boolean eof;
 
   /** @param source the name that read errors give, with the line reached */
   LineReader(Reader in, String source) {
-    this.in = in;
-    this.source = source;
+    super(in, source);
   }
 
   /** Reads the next line; false at the end of input. A leading byte-order mark is dropped. */
@@ -32,7 +24,7 @@ final class LineReader implements AutoCloseable {
     while (true) {
       if (pos == limit && !fill()) {
         if (any) {
-          number++;
+          line++;
         }
         return any;
       }
@@ -42,51 +34,24 @@ final class LineReader implements AutoCloseable {
         break;
       }
       if (c == '\r') {
-        if (pos == limit) {
-          fill();
-        }
-        if (pos < limit && chunk[pos] == '\n') {
-          pos++;
-        }
+        skipLinefeedAfterReturn();
         break;
       }
-      if (c == '\uFEFF' && number == 0 && length == 0) {
+      if (c == '\uFEFF' && line == 0 && length == 0) {
         continue;
       }
-      if (length == line.length) {
-        line = java.util.Arrays.copyOf(line, line.length * 2);
+      if (length == text.length) {
+        text = java.util.Arrays.copyOf(text, text.length * 2);
       }
-      line[length++] = c;
+      text[length++] = c;
     }
-    number++;
-    return true;
-  }
-
-  private boolean fill() throws IOException {
-    if (eof) {
-      return false;
-    }
-    int n;
-    try {
-      do {
-        n = in.read(chunk, 0, chunk.length);
-      } while (n == 0);
-    } catch (IOException e) {
-      throw Inputs.atLine(e, source, number + 1);
-    }
-    if (n < 0) {
-      eof = true;
-      pos = limit = 0;
-      return false;
-    }
-    pos = 0;
-    limit = n;
+    line++;
     return true;
   }
 
   /** The current line's characters in {@code buffer()[0, length())}. */
   char[] buffer() {
-    return line;
+    return text;
   }
 
   int length() {
@@ -95,11 +60,6 @@ final class LineReader implements AutoCloseable {
 
   /** 1-based number of the current line. */
   long lineNumber() {
-    return number;
-  }
-
-  @Override
-  public void close() throws IOException {
-    in.close();
+    return line;
   }
 }

@@ -5,6 +5,7 @@
  * dev.auramoe.stream.io.IdxReader} (MNIST-style image files, with {@link
  * dev.auramoe.stream.io.FashionMnist} for the Debian-packaged data set). All read gzip transparently,
  * one row at a time into a reused instance, and report malformed rows by file and line under a
- * {@link dev.auramoe.stream.io.MalformedRowPolicy}.
+ * {@link dev.auramoe.stream.io.MalformedRowPolicy}; the two text readers share that loop, and the
+ * count of rows skipped, in {@link dev.auramoe.stream.io.TextReader}.
  */
 package dev.auramoe.stream.io;

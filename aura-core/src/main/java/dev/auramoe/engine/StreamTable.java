@@ -1,5 +1,6 @@
-package dev.auramoe;
+package dev.auramoe.engine;
 
+import dev.auramoe.MixtureOfExperts;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import java.util.TreeSet;
  * updates are O(1) and allocate nothing; opening and closing are O(log n) (the id index); a page
  * of ids is O(log n + page). Not thread-safe: the model uses it under its lock.
  *
- * <p>The recency order is a doubly linked list threaded through the {@link MixtureOfExperts.StreamState}s
+ * <p>The recency order is a doubly linked list threaded through the {@link StreamState}s
  * themselves, so keeping it costs no allocation per use. It holds every stream but the default one,
  * which is never evicted; a stream enters it at the recent end when it is opened and moves there
  * again on each {@link #touch}. Recency is bookkeeping for the caller, not model state: snapshots
@@ -23,19 +24,19 @@ import java.util.TreeSet;
  */
 final class StreamTable {
 
-  private final Map<String, MixtureOfExperts.StreamState> byId = new LinkedHashMap<>();
+  private final Map<String, StreamState> byId = new LinkedHashMap<>();
   /**
    * The ids in their natural order, for listing a page after a given id in O(log n + page) whether or
    * not that id is still open (a walk over pages lists every stream that stays open once).
    */
   private final NavigableSet<String> sorted = new TreeSet<>();
   /** Least recently used end of the recency list (null when it is empty). */
-  private MixtureOfExperts.StreamState oldest;
+  private StreamState oldest;
   /** Most recently used end of the recency list. */
-  private MixtureOfExperts.StreamState newest;
+  private StreamState newest;
 
   /** The stream with this id, or null. */
-  MixtureOfExperts.StreamState get(String id) {
+  StreamState get(String id) {
     return byId.get(id);
   }
 
@@ -48,8 +49,8 @@ final class StreamTable {
    *
    * @return the stream it replaced, or null; a replaced stream leaves the recency order
    */
-  MixtureOfExperts.StreamState put(String id, MixtureOfExperts.StreamState s) {
-    MixtureOfExperts.StreamState old = byId.put(id, s);
+  StreamState put(String id, StreamState s) {
+    StreamState old = byId.put(id, s);
     if (old != null) {
       unlink(old);
     } else {
@@ -62,8 +63,8 @@ final class StreamTable {
   }
 
   /** Removes a stream; returns it, or null when there was none. */
-  MixtureOfExperts.StreamState remove(String id) {
-    MixtureOfExperts.StreamState s = byId.remove(id);
+  StreamState remove(String id) {
+    StreamState s = byId.remove(id);
     if (s != null) {
       unlink(s);
       sorted.remove(id);
@@ -79,7 +80,7 @@ final class StreamTable {
   }
 
   /** The streams in opening order (a live view: do not change the table while iterating it). */
-  Collection<MixtureOfExperts.StreamState> values() {
+  Collection<StreamState> values() {
     return byId.values();
   }
 
@@ -108,7 +109,7 @@ final class StreamTable {
   }
 
   /** Moves a stream of this table to the recent end of the recency order and records {@code stamp}. */
-  void touch(MixtureOfExperts.StreamState s, long stamp) {
+  void touch(StreamState s, long stamp) {
     s.stamp = stamp;
     if (s == newest || MixtureOfExperts.DEFAULT_STREAM.equals(s.id)) {
       return;
@@ -118,7 +119,7 @@ final class StreamTable {
   }
 
   /** The stream other than the default one used least recently, or null when there is none. */
-  MixtureOfExperts.StreamState leastRecentlyUsed() {
+  StreamState leastRecentlyUsed() {
     return oldest;
   }
 
@@ -128,7 +129,7 @@ final class StreamTable {
    */
   long latestStampOfLeastRecentlyUsed(int n) {
     long latest = Long.MIN_VALUE;
-    MixtureOfExperts.StreamState s = oldest;
+    StreamState s = oldest;
     for (int i = 0; i < n; i++, s = s.newer) {
       if (s == null) {
         return Long.MIN_VALUE;
@@ -150,8 +151,8 @@ final class StreamTable {
    */
   void copyRecency(StreamTable other, long stamp, boolean stampOthers) {
     int common = 0;
-    for (MixtureOfExperts.StreamState s = other.oldest; s != null; s = s.newer) {
-      MixtureOfExperts.StreamState mine = byId.get(s.id);
+    for (StreamState s = other.oldest; s != null; s = s.newer) {
+      StreamState mine = byId.get(s.id);
       if (mine != null) {
         touch(mine, s.stamp);
         common++;
@@ -169,12 +170,12 @@ final class StreamTable {
 
   /** Stamps every stream with {@code stamp}, keeping the recency order. */
   void stampAll(long stamp) {
-    for (MixtureOfExperts.StreamState s : byId.values()) {
+    for (StreamState s : byId.values()) {
       s.stamp = stamp;
     }
   }
 
-  private void linkNewest(MixtureOfExperts.StreamState s) {
+  private void linkNewest(StreamState s) {
     s.older = newest;
     s.newer = null;
     if (newest != null) {
@@ -185,7 +186,7 @@ final class StreamTable {
     newest = s;
   }
 
-  private void unlink(MixtureOfExperts.StreamState s) {
+  private void unlink(StreamState s) {
     if (s.older != null) {
       s.older.newer = s.newer;
     } else if (oldest == s) {

@@ -1,0 +1,166 @@
+package dev.auramoe.engine;
+
+import dev.auramoe.Credit;
+import dev.auramoe.energy.Component;
+import dev.auramoe.routing.RouteBuffer;
+import dev.auramoe.routing.policy.Assignment;
+import java.util.Arrays;
+
+/**
+ * The prediction and learning pass of a model. A prediction routes x ({@link RoutePass}) and mixes
+ * the chosen experts ({@link ExpertPool#mix}). A learn step then, in order:
+ * <pre>
+ *   error     se = |y - y_hat|^2 (in double where the float difference overflows)
+ *   responsibilities  r_j ∝ p_j exp(-(e_j - e_min) / 2 s^2) over the chosen experts, where e_j is
+ *             expert j's own squared error and s^2 a moving average of their mean (errorScale)
+ *   experts   each chosen adaptive expert learns from its own error, weighted by its gate weight
+ *             or its responsibility ({@link Credit})
+ *   router    a delta rule toward the responsibilities ({@link Router#learn}), from the cell state
+ *             the input was routed with
+ * </pre>
+ * Not thread-safe: the model calls it under its lock, and it owns the scratch space.
+ */
+public final class LearnPass {
+
+  private final ModelState m;
+  private final RoutePass routing;
+  private final boolean gateWeightCredit;
+  private final float[] errors;
+  private final float[] resp;
+  private final float[] xRow;
+  private final float[] yRow;
+  private final float[] yHatRow;
+
+  public LearnPass(ModelState m, RoutePass routing) {
+    this.m = m;
+    this.routing = routing;
+    this.gateWeightCredit = m.config.credit() == Credit.GATE_WEIGHT;
+    this.errors = new float[m.experts];
+    this.resp = new float[m.experts];
+    this.xRow = new float[m.in];
+    this.yRow = new float[m.out];
+    this.yHatRow = new float[m.out];
+  }
+
+  /** Routes x on an open stream and writes the mixture's prediction into {@code yHat}. */
+  public void predict(String stream, float[] x, float[] yHat, RouteBuffer b) {
+    StreamState s = m.streams.get(stream);
+    routing.checkCausalPolicy();
+    m.meter.beginCall();
+    routing.route(s, x, 0, null, Float.NaN, null, b);
+    m.pool.mix(m.k, x, b, yHat, m.meter);
+  }
+
+  /**
+   * The prequential step: routes x, writes the prediction into {@code yHat}, then learns from y.
+   *
+   * @return the squared error of the prediction made before learning
+   */
+  public double learn(String stream, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat, RouteBuffer b) {
+    StreamState s = m.streams.get(stream);
+    s.checkTokens(tokens);
+    routing.checkCausalPolicy();
+    m.meter.beginCall();
+    routing.route(s, x, 0, null, elapsed, tokens, b);
+    return learnRouted(s.h, 0, x, y, yHat, b);
+  }
+
+  /**
+   * Prequential learning over a window routed with the policy in force: token by token, each real
+   * token's prediction goes to {@code yHats} and its experts and the router learn from it; see
+   * {@code MixtureOfExperts#learnWindow}.
+   *
+   * @return the summed squared error of the real tokens' predictions
+   */
+  public double learnWindow(String stream, float[] xs, float[] ys, int count, boolean[] valid, Assignment assigned,
+      float[] yHats) {
+    StreamState s = m.streams.get(stream);
+    m.meter.beginCall();
+    routing.window(s, xs, count, valid, true, assigned);
+    RouteBuffer b = routing.scratch();
+    float[] states = routing.windowStates();
+    int in = m.in;
+    int out = m.out;
+    double se = 0;
+    for (int t = 0; t < count; t++) {
+      if (valid != null && !valid[t]) {
+        Arrays.fill(yHats, t * out, (t + 1) * out, 0f);
+        continue;
+      }
+      routing.windowToken(t, assigned, b);
+      System.arraycopy(xs, t * in, xRow, 0, in);
+      System.arraycopy(ys, t * out, yRow, 0, out);
+      se += learnRouted(states, t * m.hidden, xRow, yRow, yHatRow, b);
+      System.arraycopy(yHatRow, 0, yHats, t * out, out);
+    }
+    return se;
+  }
+
+  /**
+   * Predicts with the experts routed in {@code b}, then updates them and the router. {@code h}
+   * from {@code hOff} is the cell state the routing was computed from (the router's features).
+   */
+  private double learnRouted(float[] h, int hOff, float[] x, float[] y, float[] yHat, RouteBuffer b) {
+    m.pool.mix(m.k, x, b, yHat, m.meter);
+    int[] chosen = b.expertsArray();
+    float[] probs = b.probabilitiesArray();
+    int out = m.out;
+    int kk = b.k();
+    double se = 0;
+    for (int i = 0; i < out; i++) {
+      float d = y[i] - yHat[i];
+      // Both lie in float range, their difference may not: then it is taken in double.
+      double dd = Float.isFinite(d) ? d : (double) y[i] - yHat[i];
+      se += dd * dd;
+    }
+    if (kk == 0) {
+      // Every slot was dropped (capacity) or taken by no expert (expert choice): nothing to learn.
+      return se;
+    }
+    float minErr = Float.POSITIVE_INFINITY;
+    float meanErr = 0f;
+    for (int j = 0; j < kk; j++) {
+      float[] v = m.pool.output(j);
+      float e = 0f;
+      for (int i = 0; i < out; i++) {
+        float d = y[i] - v[i];
+        e += d * d;
+      }
+      errors[j] = Float.isFinite(e) ? e : Float.MAX_VALUE;
+      minErr = Math.min(minErr, errors[j]);
+      meanErr += errors[j] / kk;
+    }
+    long learnMacs = (long) kk * out;
+    if (m.errorScale == 0f) {
+      m.errorScale = Math.max(meanErr, 1e-12f);
+    } else {
+      m.errorScale = Math.max(0.99f * m.errorScale + 0.01f * meanErr, 1e-12f);
+    }
+    float errorScale = m.errorScale;
+    float massChosen = 0f;
+    float rsum = 0f;
+    for (int j = 0; j < kk; j++) {
+      float pj = probs[chosen[j]];
+      massChosen += pj;
+      resp[j] = pj * (float) Math.exp(-(errors[j] - minErr) / (2f * errorScale));
+      rsum += resp[j];
+    }
+    if (!(rsum > 0f)) {
+      for (int j = 0; j < kk; j++) {
+        resp[j] = 1f / kk;
+      }
+    } else {
+      for (int j = 0; j < kk; j++) {
+        resp[j] /= rsum;
+      }
+    }
+    learnMacs += m.pool.learn(chosen, kk, gateWeightCredit ? b.weightsArray() : resp, x, y);
+    float rate = m.routerLearningRate;
+    if (rate > 0f) {
+      learnMacs += m.router.learn(m.k, rate, h, hOff, x, chosen, kk, massChosen, resp, probs);
+    }
+    m.meter.add(Component.LEARNING, learnMacs);
+    m.learnSteps++;
+    return se;
+  }
+}

@@ -1,0 +1,144 @@
+package dev.auramoe.engine;
+
+import dev.auramoe.cell.GatingCell;
+import dev.auramoe.energy.Component;
+import dev.auramoe.energy.EnergyMeter;
+import dev.auramoe.internal.vector.KernelSupport;
+import java.util.Random;
+
+/**
+ * The router: its readout R of the cell state, its logit bias r, and, when it reads the input, its
+ * readout Q of x, whose columns live in the gating cell's extra projection columns (so that x is
+ * read once per input). It computes the logits {@code R h + Q x + r} and learns them with a local
+ * delta rule toward the experts that predicted best; no gradient flows through the cell or the
+ * experts. Not thread-safe: the model calls it under its lock.
+ */
+public final class Router {
+
+  /** Logits are clamped to +-LOGIT_CAP: huge finite inputs can overflow a logit. */
+  private static final float LOGIT_CAP = 1e4f;
+
+  private final GatingCell cell;
+  private final int in;
+  private final int hidden;
+  private final int experts;
+  private final boolean usesInput;
+  /** Where the extra columns (the products {@code Q x}) start in a projection row of the cell. */
+  private final int extraOffset;
+  /** Readout of the cell state, input-major: hidden x experts. */
+  private final float[] readout;
+  /** Logit bias, learned. */
+  private final float[] bias;
+
+  Router(GatingCell cell, int experts, boolean usesInput) {
+    this.cell = cell;
+    this.in = cell.inputDim();
+    this.hidden = cell.hidden();
+    this.experts = experts;
+    this.usesInput = usesInput;
+    this.extraOffset = cell.width() - cell.extraColumns();
+    this.readout = new float[hidden * experts];
+    this.bias = new float[experts];
+  }
+
+  /**
+   * The seeded initial weights: R ~ N(0, 0.25 / H), then (with {@code inputColumns}) Q ~ N(0, 0.01 /
+   * d) drawn input-major into the cell's extra columns; the bias starts at 0.
+   */
+  void initialise(Random r, boolean inputColumns) {
+    float rs = (float) (0.5 / Math.sqrt(hidden));
+    for (int i = 0; i < readout.length; i++) {
+      readout[i] = (float) r.nextGaussian() * rs;
+    }
+    if (inputColumns) {
+      float qs = (float) (0.1 / Math.sqrt(in));
+      float[] q = new float[in * experts];
+      for (int i = 0; i < q.length; i++) {
+        q[i] = (float) r.nextGaussian() * qs;
+      }
+      float[] column = new float[in];
+      for (int e = 0; e < experts; e++) {
+        for (int i = 0; i < in; i++) {
+          column[i] = q[i * experts + e];
+        }
+        cell.setExtraColumn(e, column);
+      }
+    }
+  }
+
+  /** Readout of the cell state, input-major (hidden x experts): the live array. */
+  public float[] readout() {
+    return readout;
+  }
+
+  /** Logit bias per expert: the live array. */
+  public float[] bias() {
+    return bias;
+  }
+
+  /**
+   * {@code logits = R h + Q x + r}, each clamped to +-1e4 (NaN to 0) so that the softmax stays
+   * defined. {@code Q x} is read from the extra columns of the input's projection row at
+   * {@code p[pOff..)}.
+   */
+  void logits(KernelSupport k, float[] p, int pOff, float[] h, float[] logits, EnergyMeter meter) {
+    if (usesInput) {
+      System.arraycopy(p, pOff + extraOffset, logits, 0, experts);
+      meter.add(Component.ROUTER, (long) in * experts);
+    } else {
+      java.util.Arrays.fill(logits, 0f);
+    }
+    k.gemv(readout, hidden, experts, h, 0, logits, 0, true);
+    meter.add(Component.ROUTER, (long) hidden * experts);
+    for (int e = 0; e < experts; e++) {
+      float l = logits[e] + bias[e];
+      logits[e] = l != l ? 0f : Math.max(-LOGIT_CAP, Math.min(LOGIT_CAP, l));
+    }
+  }
+
+  /**
+   * The local update: a delta rule on the logits of the chosen experts toward the responsibility
+   * target {@code massChosen * resp_j}, normalised by |z|^2 where z is the router's features (h from
+   * {@code hOff}, and x when the router reads it).
+   *
+   * @return the MACs spent
+   */
+  long learn(KernelSupport k, float rate, float[] h, int hOff, float[] x, int[] chosen, int kk, float massChosen,
+      float[] resp, float[] probs) {
+    float norm = 1f + k.sumOfSquares(h, hOff, hidden);
+    long macs = hidden;
+    if (usesInput) {
+      norm += k.sumOfSquares(x, 0, in);
+      macs += in;
+    }
+    for (int j = 0; j < kk; j++) {
+      int e = chosen[j];
+      float delta = massChosen * resp[j] - probs[e];
+      float step = rate * delta / norm;
+      if (step == 0f || !Float.isFinite(step)) {
+        continue;
+      }
+      for (int i = 0; i < hidden; i++) {
+        readout[i * experts + e] += step * h[hOff + i];
+      }
+      bias[e] += step;
+      macs += hidden + 1;
+      if (usesInput) {
+        cell.addToExtraColumn(e, step, x);
+        macs += in;
+      }
+    }
+    return macs;
+  }
+
+  /** Zeroes expert e's readout, bias and input column: the router neither favours nor avoids it. */
+  void reset(int e) {
+    for (int i = 0; i < hidden; i++) {
+      readout[i * experts + e] = 0f;
+    }
+    bias[e] = 0f;
+    if (usesInput) {
+      cell.setExtraColumn(e, new float[in]);
+    }
+  }
+}

@@ -1,0 +1,422 @@
+package dev.auramoe.engine;
+
+import dev.auramoe.Credit;
+import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.MoeConfig;
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.CellType;
+import dev.auramoe.energy.DeviceProfile;
+import dev.auramoe.experts.AdaptiveExpert;
+import dev.auramoe.experts.Expert;
+import dev.auramoe.experts.Experts;
+import dev.auramoe.experts.FunctionExpert;
+import dev.auramoe.io.SnapshotException;
+import dev.auramoe.spiking.AttentionConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The payload of snapshot format v1 (layout in {@link dev.auramoe.Snapshots}), written from and read
+ * into a {@link ModelState}: the configuration with the live settings, then the state's
+ * {@linkplain ModelState#PARTS parts} before the experts, the experts, the streams, and the parts
+ * after them. The parts' values are written and read by their kind, so the codec knows nothing of
+ * what they mean; the sections of their own (configuration, experts, streams) are here.
+ *
+ * <p>Reading checks every array length against the payload before allocating it, and the arrays'
+ * lengths against the configuration before a model is built, so that a damaged size field is
+ * refused rather than allocating gigabytes.
+ */
+public final class SnapshotCodec {
+
+  private SnapshotCodec() {}
+
+  /** A payload, and whether every float value the loader checks for finiteness is finite. */
+  public record Written(byte[] payload, boolean finite) {}
+
+  /** The payload writer: notes whether a float value was non-finite. */
+  private static final class PayloadOut extends DataOutputStream {
+    boolean finite = true;
+    /** Big-endian bytes of a run of floats, written to the stream in one call. */
+    final byte[] chunk = new byte[1 << 13];
+
+    PayloadOut(java.io.OutputStream out) {
+      super(out);
+    }
+  }
+
+  // ------------------------------------------------------------------ write
+
+  /**
+   * The payload of a model's state; the caller holds the model's lock.
+   *
+   * @throws UnsupportedOperationException when the model's gating cell is not the built-in one
+   */
+  public static Written write(ModelState m) {
+    m.liquidCell();
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(payloadEstimate(m));
+      PayloadOut o = new PayloadOut(bytes);
+      writeConfig(o, m.liveConfig());
+      writeParts(o, m, ModelState.BEFORE_EXPERTS);
+      o.writeInt(m.experts);
+      for (int i = 0; i < m.experts; i++) {
+        Expert e = m.pool.get(i);
+        o.writeUTF(e.kind());
+        o.writeUTF(e.name());
+        o.writeInt(e.inputDim());
+        o.writeInt(e.outputDim());
+        double[] h = e.hyperParameters();
+        o.writeInt(h.length);
+        for (double d : h) {
+          o.writeDouble(d);
+        }
+        if (e instanceof AdaptiveExpert a) {
+          o.writeBoolean(true);
+          writeFloats(o, a.state());
+        } else {
+          o.writeBoolean(false);
+        }
+      }
+      o.writeInt(m.streams.size());
+      for (StreamState s : m.streams.values()) {
+        o.writeUTF(s.id);
+        o.writeLong(s.routes);
+        writeFloats(o, s.h);
+        if (s.attention != null) {
+          o.writeBoolean(true);
+          writeInts(o, s.attention.activeIds());
+          writeFloats(o, s.attention.activePotentials());
+          o.writeLong(s.attention.steps());
+        } else {
+          o.writeBoolean(false);
+        }
+      }
+      writeParts(o, m, ModelState.AFTER_STREAMS);
+      o.flush();
+      return new Written(bytes.toByteArray(), o.finite);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeParts(PayloadOut o, ModelState m, List<ModelState.Part> parts) throws IOException {
+    for (ModelState.Part p : parts) {
+      Object[] v = p.capture().read(m);
+      for (int i = 0; i < v.length; i++) {
+        switch (p.values().get(i).kind()) {
+          case F32 -> {
+            float f = (Float) v[i];
+            o.writeFloat(f);
+            o.finite &= Float.isFinite(f);
+          }
+          case I64 -> o.writeLong((Long) v[i]);
+          case F32S -> writeFloats(o, (float[]) v[i]);
+          case I64S -> writeLongs(o, (long[]) v[i]);
+        }
+      }
+    }
+  }
+
+  /**
+   * The payload's size in bytes, from its largest parts (the cell, the router, the streams' states;
+   * experts are left out, as their sizes are not known without copying them): the initial capacity
+   * of the payload buffer, so that a large model is not copied again each time the buffer doubles.
+   */
+  private static int payloadEstimate(ModelState m) {
+    var cell = m.liquidCell();
+    long floats = (long) cell.projection().length + cell.recurrent().length + cell.driveBias().length
+        + cell.tauBias().length + m.router.readout().length + m.router.bias().length
+        + (long) m.streams.size() * (m.hidden + 16);
+    return (int) Math.min(Integer.MAX_VALUE - 16, Float.BYTES * floats + (1 << 16));
+  }
+
+  private static void writeConfig(DataOutputStream o, MoeConfig c) throws IOException {
+    o.writeInt(c.inputDim());
+    o.writeInt(c.outputDim());
+    CellConfig cc = c.cell();
+    o.writeInt(cc.hidden());
+    o.writeUTF(cc.type().name());
+    o.writeFloat(cc.tauMin());
+    o.writeFloat(cc.tauMax());
+    o.writeFloat(cc.dt());
+    o.writeInt(cc.unfolds());
+    o.writeInt(cc.maxStepsPerInput());
+    o.writeFloat(cc.inputScale());
+    o.writeFloat(cc.recurrentScale());
+    o.writeInt(c.topK());
+    o.writeFloat(c.temperature());
+    o.writeBoolean(c.routerUsesInput());
+    o.writeFloat(c.routerLearningRate());
+    o.writeUTF(c.credit().name());
+    BalanceConfig b = c.balance();
+    o.writeBoolean(b.enabled());
+    o.writeDouble(b.gamma());
+    o.writeDouble(b.decay());
+    o.writeDouble(b.biasCap());
+    o.writeLong(b.warmupTokens());
+    o.writeBoolean(b.frozen());
+    AttentionConfig a = c.attention();
+    o.writeBoolean(a != null);
+    if (a != null) {
+      o.writeInt(a.vocabularySize());
+      o.writeInt(a.winners());
+      o.writeFloat(a.decay());
+      o.writeFloat(a.gainStrength());
+      o.writeFloat(a.pruneBelow());
+    }
+    DeviceProfile p = c.profile();
+    o.writeUTF(p.name());
+    o.writeDouble(p.picojoulesPerMac());
+    o.writeUTF(p.basis());
+    o.writeLong(c.seed());
+  }
+
+  /** Writes an int into a byte array big-endian, as {@link DataOutputStream#writeInt} does. */
+  private static final java.lang.invoke.VarHandle BIG_ENDIAN_INT =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+  /**
+   * The same bytes as {@link DataOutputStream#writeFloat} per value, converted a chunk at a time: one
+   * call per value made serialising a large model (and so a digest or a snapshot, which hold the
+   * model's lock while they copy it) several times slower than copying its arrays.
+   */
+  private static void writeFloats(PayloadOut o, float[] v) throws IOException {
+    o.writeInt(v.length);
+    boolean finite = true;
+    byte[] chunk = o.chunk;
+    int per = chunk.length / Float.BYTES;
+    for (int from = 0; from < v.length; from += per) {
+      int n = Math.min(per, v.length - from);
+      for (int i = 0; i < n; i++) {
+        float f = v[from + i];
+        BIG_ENDIAN_INT.set(chunk, i * Float.BYTES, Float.floatToIntBits(f));
+        finite &= Float.isFinite(f);
+      }
+      o.write(chunk, 0, n * Float.BYTES);
+    }
+    o.finite &= finite;
+  }
+
+  private static void writeInts(DataOutputStream o, int[] v) throws IOException {
+    o.writeInt(v.length);
+    for (int f : v) {
+      o.writeInt(f);
+    }
+  }
+
+  private static void writeLongs(DataOutputStream o, long[] v) throws IOException {
+    o.writeInt(v.length);
+    for (long f : v) {
+      o.writeLong(f);
+    }
+  }
+
+  // ------------------------------------------------------------------ read
+
+  /**
+   * Parses a payload into a new model state, checking every field.
+   *
+   * @param functions supplies frozen function experts by name (may be null if there are none)
+   * @throws SnapshotException (or another exception the caller reports as corrupt) on any inconsistency
+   */
+  public static ModelState read(DataInputStream in, Function<String, FunctionExpert.VectorFunction> functions)
+      throws IOException {
+    MoeConfig config = readConfig(in);
+    List<Object[]> before = readParts(in, ModelState.BEFORE_EXPERTS);
+
+    int nExperts = in.readInt();
+    if (nExperts <= 0 || nExperts > 1 << 20) {
+      throw new SnapshotException("corrupt snapshot: expert count " + nExperts);
+    }
+    // Sizes the model allocates must match the arrays already read (each bounded by the payload),
+    // so that a damaged size field is refused here rather than allocating gigabytes.
+    for (int p = 0; p < before.size(); p++) {
+      List<ModelState.Value> values = ModelState.BEFORE_EXPERTS.get(p).values();
+      for (int i = 0; i < values.size(); i++) {
+        ModelState.Value v = values.get(i);
+        if (v.shape() != null) {
+          Object a = before.get(p)[i];
+          checkShape(a instanceof float[] f ? f.length : ((long[]) a).length, v.shape().expected(config, nExperts),
+              v.name());
+        }
+      }
+    }
+    List<Expert> experts = new ArrayList<>(nExperts);
+    List<float[]> states = new ArrayList<>(nExperts);
+    for (int i = 0; i < nExperts; i++) {
+      String kind = in.readUTF();
+      String name = in.readUTF();
+      int ein = in.readInt();
+      int eout = in.readInt();
+      if (ein != config.inputDim() || eout != config.outputDim()) {
+        throw new SnapshotException("corrupt snapshot: expert '" + name + "' is " + ein + " -> " + eout
+            + " but the mixture is " + config.inputDim() + " -> " + config.outputDim());
+      }
+      int nh = in.readInt();
+      if (nh < 0 || nh > 64) {
+        throw new SnapshotException("corrupt snapshot: " + nh + " hyper-parameters");
+      }
+      double[] hyper = new double[nh];
+      for (int j = 0; j < nh; j++) {
+        hyper[j] = in.readDouble();
+      }
+      experts.add(Experts.create(kind, name, ein, eout, hyper, functions));
+      states.add(in.readBoolean() ? readFloats(in) : null);
+    }
+    ModelState m = new ModelState(config, experts, null);
+    for (int i = 0; i < nExperts; i++) {
+      float[] st = states.get(i);
+      Expert e = m.pool.get(i);
+      if ((st != null) != (e instanceof AdaptiveExpert)) {
+        throw new SnapshotException("corrupt snapshot: state presence does not match expert '" + e.name() + "'");
+      }
+      if (st != null) {
+        ((AdaptiveExpert) e).setState(st);
+      }
+    }
+    install(m, ModelState.BEFORE_EXPERTS, before);
+
+    int nStreams = in.readInt();
+    if (nStreams <= 0 || nStreams > 1 << 24) {
+      throw new SnapshotException("corrupt snapshot: stream count " + nStreams);
+    }
+    m.streams.clear();
+    AttentionConfig ac = config.attention();
+    for (int i = 0; i < nStreams; i++) {
+      String id = in.readUTF();
+      StreamState s = m.streams.newStream(id);
+      s.routes = ModelState.requireNonNegative(in.readLong(), "route count of stream '" + id + "'");
+      float[] h = readFloats(in);
+      if (h.length != s.h.length) {
+        throw new SnapshotException("corrupt snapshot: state of stream '" + id + "' has " + h.length
+            + " values, expected " + s.h.length);
+      }
+      System.arraycopy(h, 0, s.h, 0, h.length);
+      boolean hasAttention = in.readBoolean();
+      if (hasAttention != (ac != null)) {
+        throw new SnapshotException("corrupt snapshot: attention state of stream '" + id
+            + "' does not match the config");
+      }
+      if (hasAttention) {
+        int[] ids = readInts(in);
+        float[] acc = readFloats(in);
+        long steps = ModelState.requireNonNegative(in.readLong(), "attention step count of stream '" + id + "'");
+        try {
+          s.attention.restore(ids, acc, steps);
+        } catch (IllegalArgumentException e) {
+          throw new SnapshotException("corrupt snapshot: attention state of stream '" + id + "': " + e.getMessage(), e);
+        }
+      }
+      if (m.streams.put(s) != null) {
+        throw new SnapshotException("corrupt snapshot: stream '" + id + "' appears twice");
+      }
+    }
+    if (!m.streams.contains(MixtureOfExperts.DEFAULT_STREAM)) {
+      throw new SnapshotException("corrupt snapshot: the default stream is missing");
+    }
+    install(m, ModelState.AFTER_STREAMS, readParts(in, ModelState.AFTER_STREAMS));
+    return m;
+  }
+
+  private static List<Object[]> readParts(DataInputStream in, List<ModelState.Part> parts) throws IOException {
+    List<Object[]> l = new ArrayList<>(parts.size());
+    for (ModelState.Part p : parts) {
+      Object[] v = new Object[p.values().size()];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = switch (p.values().get(i).kind()) {
+          case F32 -> in.readFloat();
+          case I64 -> in.readLong();
+          case F32S -> readFloats(in);
+          case I64S -> readLongs(in);
+        };
+      }
+      l.add(v);
+    }
+    return l;
+  }
+
+  private static void install(ModelState m, List<ModelState.Part> parts, List<Object[]> values)
+      throws SnapshotException {
+    for (int p = 0; p < parts.size(); p++) {
+      parts.get(p).install().write(m, values.get(p));
+    }
+  }
+
+  private static MoeConfig readConfig(DataInputStream in) throws IOException {
+    int inputDim = in.readInt();
+    int outputDim = in.readInt();
+    CellConfig cc = new CellConfig(in.readInt(), CellType.valueOf(in.readUTF()), in.readFloat(), in.readFloat(),
+        in.readFloat(), in.readInt(), in.readInt(), in.readFloat(), in.readFloat());
+    int topK = in.readInt();
+    float temperature = in.readFloat();
+    boolean routerUsesInput = in.readBoolean();
+    float routerLr = in.readFloat();
+    Credit credit = Credit.valueOf(in.readUTF());
+    BalanceConfig bc = new BalanceConfig(in.readBoolean(), in.readDouble(), in.readDouble(), in.readDouble(),
+        in.readLong(), in.readBoolean());
+    AttentionConfig ac = null;
+    if (in.readBoolean()) {
+      ac = new AttentionConfig(in.readInt(), in.readInt(), in.readFloat(), in.readFloat(), in.readFloat());
+    }
+    String pname = in.readUTF();
+    double pj = in.readDouble();
+    String basis = in.readUTF();
+    DeviceProfile profile = new DeviceProfile(pname, pj, basis);
+    long seed = in.readLong();
+    return new MoeConfig(inputDim, outputDim, cc, topK, temperature, routerUsesInput, routerLr, credit, bc, ac,
+        profile, seed);
+  }
+
+  private static void checkShape(int length, long expected, String what) throws SnapshotException {
+    if (length != expected) {
+      throw new SnapshotException("corrupt snapshot: " + what + " has " + length + " values, the configuration needs "
+          + expected);
+    }
+  }
+
+  private static int readLength(DataInputStream in, int elementBytes) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || (long) n * elementBytes > in.available()) {
+      throw new SnapshotException("corrupt snapshot: array length " + n + " exceeds the remaining payload");
+    }
+    return n;
+  }
+
+  /** An array of finite floats. */
+  private static float[] readFloats(DataInputStream in) throws IOException {
+    int n = readLength(in, Float.BYTES);
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = in.readFloat();
+      if (!Float.isFinite(v[i])) {
+        throw new SnapshotException("corrupt snapshot: non-finite value " + v[i]);
+      }
+    }
+    return v;
+  }
+
+  private static int[] readInts(DataInputStream in) throws IOException {
+    int n = readLength(in, Integer.BYTES);
+    int[] v = new int[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = in.readInt();
+    }
+    return v;
+  }
+
+  private static long[] readLongs(DataInputStream in) throws IOException {
+    int n = readLength(in, Long.BYTES);
+    long[] v = new long[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = in.readLong();
+    }
+    return v;
+  }
+}
