@@ -259,7 +259,7 @@ public final class LiquidCell implements GatingCell {
   }
 
   /** {@code out[0..width) = x . P}. */
-  public void project(KernelSupport k, float[] x, int xOff, float[] out, int outOff) {
+  void project(KernelSupport k, float[] x, int xOff, float[] out, int outOff) {
     int[] pk = packed;
     if (pk == null) {
       k.gemv(proj, in, width, x, xOff, out, outOff, false);
@@ -279,7 +279,7 @@ public final class LiquidCell implements GatingCell {
    * @return the number of integration steps taken (for a gap longer than maxStepsPerInput Euler
    *     steps, those steps plus one closed-form step over the rest of the gap)
    */
-  public int advance(KernelSupport k, float[] h, float[] p, int pOff, float elapsed, float[] invTau, float[] drive) {
+  int advance(KernelSupport k, float[] h, float[] p, int pOff, float elapsed, float[] invTau, float[] drive) {
     int hd = hidden;
     for (int j = 0; j < hd; j++) {
       p[pOff + j] += b[j];
@@ -349,7 +349,7 @@ public final class LiquidCell implements GatingCell {
    * @param x input, not modified
    * @param tauOut receives H time constants in seconds
    */
-  public void timeConstants(KernelSupport k, float[] x, float[] tauOut) {
+  void timeConstants(KernelSupport k, float[] x, float[] tauOut) {
     float[] p = new float[width];
     project(k, x, 0, p, 0);
     for (int j = 0; j < hidden; j++) {

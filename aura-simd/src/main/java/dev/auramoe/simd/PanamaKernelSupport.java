@@ -35,6 +35,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and compiles as its own unit, far from the node budget. Kernel shape: a main loop up to
  * {@code loopBound} with independent accumulators, a vector tail, a scalar tail.
  */
+// "exports": the kernel SPI is internal to aura-core by design; only aura-core loads this class.
+@SuppressWarnings("exports")
 public final class PanamaKernelSupport implements KernelSupport {
 
   /** System property that forces the vector width in bits: 128, 256 or 512. Meant for tests. */

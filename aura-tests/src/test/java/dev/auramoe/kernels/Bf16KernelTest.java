@@ -156,7 +156,6 @@ class Bf16KernelTest {
 
   @Test
   void theCellProjectsThroughThePackedCopyOnlyWhenItIsExact() {
-    KernelSupport k = KernelProvider.get();
     dev.auramoe.cell.LiquidCell cell = new dev.auramoe.cell.LiquidCell(dev.auramoe.cell.CellConfig.DEFAULT, 40, 16, 3);
     assertThat(cell.usesPackedProjection()).as("the seeded reservoir is bf16-exact").isTrue();
     SplittableRandom r = new SplittableRandom(9);
@@ -166,14 +165,14 @@ class Bf16KernelTest {
     }
     float[] viaCell = new float[cell.width()];
     float[] direct = new float[cell.width()];
-    cell.project(k, x, 0, viaCell, 0);
+    cell.project(x, 0, viaCell, 0);
     KernelProvider.scalar().gemv(cell.projection(), 40, cell.width(), x, 0, direct, 0, false);
     for (int j = 0; j < direct.length; j++) {
       assertThat((double) viaCell[j]).isCloseTo(direct[j], within(1e-4));
     }
     // A learned extra column is seen by the next projection (the derived copy follows it).
     cell.addToExtraColumn(5, 0.5f, x);
-    cell.project(k, x, 0, viaCell, 0);
+    cell.project(x, 0, viaCell, 0);
     KernelProvider.scalar().gemv(cell.projection(), 40, cell.width(), x, 0, direct, 0, false);
     assertThat((double) viaCell[2 * 64 + 5]).isCloseTo(direct[2 * 64 + 5], within(1e-4));
     // Weights that are not bf16-exact (an arbitrary snapshot) fall back to the fp32 product.
@@ -181,7 +180,7 @@ class Bf16KernelTest {
     proj[3] = 0.1f;
     cell.setWeights(proj, cell.recurrent().clone(), cell.driveBias().clone(), cell.tauBias().clone());
     assertThat(cell.usesPackedProjection()).isFalse();
-    cell.project(k, x, 0, viaCell, 0);
+    cell.project(x, 0, viaCell, 0);
     KernelProvider.scalar().gemv(cell.projection(), 40, cell.width(), x, 0, direct, 0, false);
     for (int j = 0; j < direct.length; j++) {
       assertThat((double) viaCell[j]).isCloseTo(direct[j], within(1e-4));

@@ -27,6 +27,9 @@ public final class Assignment {
   private float[] weight = new float[16];
   private int size;
 
+  /** An empty assignment; it grows to the windows it is filled with. */
+  public Assignment() {}
+
   /** Clears the assignment for a new window. */
   void reset(int tokenCount, int expertCount) {
     tokens = 0;

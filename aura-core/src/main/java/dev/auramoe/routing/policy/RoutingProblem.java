@@ -17,6 +17,9 @@ public final class RoutingProblem {
   float[] bias;
   boolean[] valid;
 
+  /** An empty problem; point it at a window with {@link #set}. */
+  public RoutingProblem() {}
+
   /**
    * Points the problem at the caller's arrays (not copied, not modified by policies).
    *
