@@ -21,11 +21,9 @@ import dev.auramoe.routing.diagnostics.RoutingStats;
 import dev.auramoe.routing.policy.Assignment;
 import dev.auramoe.routing.policy.CapacityLimiter;
 import dev.auramoe.routing.policy.RoutingPolicy;
-import dev.auramoe.spiking.AttentionConfig;
 import dev.auramoe.spiking.SpikingAttention;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -155,9 +153,17 @@ public final class MixtureOfExperts implements AutoCloseable {
     return new RouteBuffer(expertCount(), expertCount());
   }
 
-  /** Opens a stream with a zero state; {@link IllegalArgumentException} for a blank or open id. */
+  /**
+   * Opens a stream with a zero state; {@link IllegalArgumentException} for a blank or open id. At the
+   * cap of the {@link StreamLimits} it first evicts idle streams or throws {@link StreamCapacityException}.
+   */
   public void openStream(String id) {
     lockedDo(() -> streams.open(id));
+  }
+
+  /** Opens a stream as {@link #openStream(String)} does, as used at {@code stamp} (see {@link StreamLimits}). */
+  public void openStream(String id, long stamp) {
+    lockedDo(() -> streams.open(id, stamp));
   }
 
   /** Opens a stream unless it is open already. */
@@ -251,6 +257,59 @@ public final class MixtureOfExperts implements AutoCloseable {
   /** A copy of the stream's spiking attention, or null when attention is not configured. */
   public SpikingAttention attention(String id) {
     return locked(() -> streams.attention(id));
+  }
+
+  /** One stream's state as versioned, checksummed bytes; see <a href="package-summary.html#stream-state">docs</a>. */
+  public byte[] exportStream(String id) {
+    return locked(() -> streams.exportState(id));
+  }
+
+  /** Sets, or opens under the stream limits, a stream with an {@linkplain #exportStream exported} state. */
+  public void importStream(String id, byte[] state) {
+    lockedDo(() -> streams.importState(id, state));
+  }
+
+  /** {@link #importStream(String, byte[])}, the stream counting as used at {@code stamp}. */
+  public void importStream(String id, byte[] state, long stamp) {
+    lockedDo(() -> streams.importState(id, state, stamp));
+  }
+
+  /** Sets the bound on the open streams (default {@link StreamLimits#UNLIMITED}); lowering it evicts nothing now. */
+  public void setStreamLimits(StreamLimits limits) {
+    lockedDo(() -> streams.setLimits(limits));
+  }
+
+  /** The bound on the open streams in force. */
+  public StreamLimits streamLimits() {
+    return locked(streams::limits);
+  }
+
+  /** Sets the {@link StreamEvictionListener} told of each eviction; null for none (the default). */
+  public void setStreamEvictionListener(StreamEvictionListener listener) {
+    lockedDo(() -> streams.setListener(listener));
+  }
+
+  /** The streams that opening one more at {@code stamp} would evict, least recently used first; changes nothing. */
+  public List<String> streamsToEvict(long stamp) {
+    return locked(() -> streams.toEvict(stamp, Integer.MAX_VALUE));
+  }
+
+  /**
+   * {@link #streamsToEvict(long)} under a cap of at most {@code maxStreams} (&gt;= 1), for a caller whose
+   * own budget has room for fewer streams than the limits allow; their idle rule and refusal apply.
+   */
+  public List<String> streamsToEvict(long stamp, int maxStreams) {
+    return locked(() -> streams.toEvict(stamp, maxStreams));
+  }
+
+  /** Evicts an open stream other than the default one: tells the listener (with its state), then closes it. */
+  public void evictStream(String id) {
+    lockedDo(() -> streams.evict(id));
+  }
+
+  /** Streams evicted by opens under the stream limits and by {@link #evictStream}, since the model was built. */
+  public long evictedStreams() {
+    return locked(streams::evicted);
   }
 
   /** The cell's H time constants (seconds) for x, changing nothing; the built-in cell's {@code tau(x)}. */
@@ -598,106 +657,10 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /** Builds a {@link MixtureOfExperts}. Every knob has a documented default. */
-  public static final class Builder {
-    private final int in;
-    private final int out;
-    private CellConfig cell = CellConfig.DEFAULT;
-    private GatingCell gatingCell;
-    private int topK = 2;
-    private float temperature = 1f;
-    private boolean routerUsesInput = true;
-    private float routerLearningRate = 0.5f;
-    private Credit credit = Credit.GATE_WEIGHT;
-    private BalanceConfig balance = BalanceConfig.DEFAULT;
-    private AttentionConfig attention;
-    private DeviceProfile profile = DeviceProfile.DEFAULT;
-    private long seed = 42;
-    private final List<Expert> experts = new ArrayList<>();
+  public static final class Builder extends ModelBuilder {
 
     Builder(int in, int out) {
-      this.in = in;
-      this.out = out;
-    }
-
-    /** Adds experts (at least one is needed). */
-    public Builder experts(List<? extends Expert> e) {
-      experts.addAll(e);
-      return this;
-    }
-
-    /** Adds one expert. */
-    public Builder expert(Expert e) {
-      experts.add(e);
-      return this;
-    }
-
-    /** Gating cell (default {@link CellConfig#DEFAULT}). */
-    public Builder cell(CellConfig c) {
-      this.cell = c;
-      return this;
-    }
-
-    /**
-     * A gating cell built elsewhere (default null: the built-in one); see {@link GatingCell}. Unless
-     * it is a {@link LiquidCell} (whose config it records) the model cannot be saved.
-     */
-    public Builder gatingCell(GatingCell c) {
-      this.gatingCell = c;
-      return this;
-    }
-
-    /** Experts per input (default 2). */
-    public Builder topK(int k) {
-      this.topK = k;
-      return this;
-    }
-
-    /** Base routing temperature (default 1). */
-    public Builder temperature(float t) {
-      this.temperature = t;
-      return this;
-    }
-
-    /** Whether the router also reads x (default true). */
-    public Builder routerUsesInput(boolean b) {
-      this.routerUsesInput = b;
-      return this;
-    }
-
-    /** Router learning rate in [0, 2) (default 0.5). */
-    public Builder routerLearningRate(float r) {
-      this.routerLearningRate = r;
-      return this;
-    }
-
-    /** Expert credit (default gate weight). */
-    public Builder credit(Credit c) {
-      this.credit = c;
-      return this;
-    }
-
-    /** Load balancing (default {@link BalanceConfig#DEFAULT}). */
-    public Builder balance(BalanceConfig b) {
-      this.balance = b;
-      return this;
-    }
-
-    /** Spiking attention over tokens (default none). */
-    public Builder attention(AttentionConfig a) {
-      this.attention = a;
-      return this;
-    }
-
-    /** Device profile for energy estimates (default 3 pJ per MAC). */
-    public Builder deviceProfile(DeviceProfile p) {
-      this.profile = p;
-      return this;
-    }
-
-    /** Seed of the random initialisation (default 42). */
-    public Builder seed(long s) {
-      this.seed = s;
-      return this;
+      super(in, out);
     }
 
     /** Builds the model; throws IllegalArgumentException for an inconsistent configuration. */
@@ -706,7 +669,10 @@ public final class MixtureOfExperts implements AutoCloseable {
           : gatingCell == null || cell == null ? cell : cell.withHidden(gatingCell.hidden());
       MoeConfig c = new MoeConfig(in, out, cc, topK, temperature, routerUsesInput, routerLearningRate, credit,
           balance, attention, profile, seed);
-      return new MixtureOfExperts(new ModelState(c, experts, gatingCell));
+      MixtureOfExperts m = new MixtureOfExperts(new ModelState(c, experts, gatingCell));
+      m.streams.setLimits(streamLimits);
+      m.streams.setListener(evictionListener);
+      return m;
     }
   }
 }

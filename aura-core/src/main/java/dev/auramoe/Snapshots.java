@@ -33,6 +33,7 @@ import java.util.function.Function;
  * balance  bias f32[], load f32[], counts i64[], tokens i64, biasUpdates i64
  * experts  count i32, each: kind utf, name utf, in i32, out i32, hyper f64[], state present bool [f32[]]
  * streams  count i32, each: id utf, routes i64, h f32[], attention present bool [ids i32[], acc f32[], steps i64]
+ *          (the fields after the id are those of a stream's exported state, {@link MixtureOfExperts#exportStream})
  * energy   counters i64[]
  * </pre>
  *

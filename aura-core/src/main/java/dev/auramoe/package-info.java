@@ -32,7 +32,8 @@
  * A model keeps its streams (other than the default one) in a least-recently-used order for
  * callers that bound the number of streams: {@link dev.auramoe.MixtureOfExperts#touchStream} makes a
  * stream the most recently used one and records the caller's stamp (a time, a counter); opening a
- * stream counts as a use with stamp 0. {@link dev.auramoe.MixtureOfExperts#leastRecentlyUsedStream}
+ * stream counts as a use at the stamp given to {@code openStream(id, stamp)}, else at the latest
+ * stamp the model was given (0 before any). {@link dev.auramoe.MixtureOfExperts#leastRecentlyUsedStream}
  * and {@link dev.auramoe.MixtureOfExperts#latestStampOfLeastRecentlyUsed} tell a caller what it
  * would evict and how long the busiest of those streams has been idle;
  * {@link dev.auramoe.MixtureOfExperts#stampStreams} counts every stream as used at a stamp (after a
@@ -40,7 +41,39 @@
  * for a model that replaces it: the streams both hold get its order and stamps, the others become
  * the most recently used ones. The order is bookkeeping, not model state: snapshots and digests
  * leave it out, and a loaded model starts with its streams in opening order. Touching and the
- * lookups are constant time and allocate nothing.
+ * lookups are constant time and allocate nothing. The model itself bounds its streams with
+ * {@link dev.auramoe.StreamLimits}, which can also keep the recency clock itself (one stamp per
+ * routed input).
+ *
+ * <h2 id="stream-state">Stream state as a value</h2>
+ * {@link dev.auramoe.MixtureOfExperts#exportStream} gives one stream's state (its cell state, its
+ * spiking attention state and its route count) as a small, versioned and checksummed byte form,
+ * with the shape of the model (the cell's hidden size, the attention configuration): a distributed
+ * job keeps it as keyed state, a service evicts a stream and restores it later. Equal states give
+ * equal bytes; neither the id nor the recency stamp is part of them. It throws
+ * {@link java.util.NoSuchElementException} for a stream that is not open and
+ * {@link java.lang.IllegalStateException} for a state holding a non-finite value, which could not
+ * be imported back.
+ *
+ * <p>{@link dev.auramoe.MixtureOfExperts#importStream} takes the bytes back, into the model or
+ * another one of the same shape whatever its weights (a replica, a restart, the model after an
+ * expert-set change): it replaces the state of an open stream, or opens the stream with it under
+ * the stream limits, and the stream counts as used at the stamp given, else at the latest stamp
+ * the model was given. The stream then continues bit for bit as if it had never left. Bytes that
+ * are truncated, damaged, of another format version or another shape, or that hold a value no
+ * stream can have, raise {@link java.lang.IllegalArgumentException} naming what is wrong, and a
+ * refused open raises {@link dev.auramoe.StreamCapacityException}; either way nothing changes.
+ *
+ * <p>The bound on the open streams ({@link dev.auramoe.StreamLimits}) evicts idle streams or
+ * refuses the open. A caller that must log each eviction ahead of it asks
+ * {@link dev.auramoe.MixtureOfExperts#streamsToEvict} which streams an open would evict, evicts
+ * them with {@link dev.auramoe.MixtureOfExperts#evictStream} (which tells the
+ * {@link dev.auramoe.StreamEvictionListener}, then closes the stream and counts it in
+ * {@code evictedStreams()}; the default stream cannot be evicted) and then opens, which then evicts
+ * nothing. {@code streamsToEvict(stamp, maxStreams)} asks the same under a tighter cap than the
+ * limits' (a caller whose own budget, shared by several models, has less room), with the limits'
+ * idle rule and refusal: with {@code maxStreams} at the streams open it names the one stream to
+ * evict so that an open adds none.
  *
  * <h2 id="expert-set">Changing the expert set</h2>
  * {@link dev.auramoe.MixtureOfExperts#withExpert}, {@code withoutExpert} and {@code withExpertRenamed}
@@ -48,8 +81,9 @@
  * over: the cell's weights, every stream's state, the router's readout and bias for the kept
  * experts, the balancer's state, the error scale, the learn-step and energy counters, the
  * temperature, router learning rate, balancing configuration, device profile, routing policy and
- * capacity limiter; routing diagnostics, when on, restart with the same window and decay (the
- * expert count differs). A new expert starts with a zero router readout, bias and input column, as
+ * capacity limiter, the streams' recency order, the stream limits, eviction listener and eviction
+ * count; routing diagnostics, when on, restart with the same window and decay (the expert count
+ * differs). A new expert starts with a zero router readout, bias and input column, as
  * {@link dev.auramoe.MixtureOfExperts#resetExpert} leaves one, so the router neither favours nor
  * avoids it; the balancer sees it at the others' mean load, so it starts neutral and then pulls
  * traffic to the expert while it is under-used. Removing an expert moves the later ones down one

@@ -221,7 +221,8 @@ public final class ModelState {
    * and its balancer entries follow it) or is fresh ({@code from[j] == -1}): zero router weights,
    * so the router neither favours nor avoids it, balancer bias 0, selection count 0 and a
    * moving-average load at the others' mean, so the balancer starts neutral toward it. The cell's
-   * weights, the learning and energy counters, the live settings and every stream carry over.
+   * weights, the learning and energy counters, the live settings and every stream carry over, with
+   * the streams' recency and bound ({@link Streams#copyFrom}).
    *
    * @throws IllegalArgumentException when an expert's shape differs from the mixture's or its name is taken
    */

@@ -192,7 +192,7 @@ public final class RoutePass {
       Arrays.fill(w, 0, topK, 1f / topK);
     }
     countToken(chosen, topK, probs);
-    s.routes++;
+    m.streams.routed(s);
     o.set(topK, temp, steps);
   }
 
@@ -212,7 +212,7 @@ public final class RoutePass {
       }
     }
     countToken(chosen, kk, probs);
-    s.routes++;
+    m.streams.routed(s);
     o.set(kk, temp, steps);
   }
 
@@ -290,7 +290,7 @@ public final class RoutePass {
         if (keepStates) {
           System.arraycopy(s.h, 0, windowH, t * hidden, hidden);
         }
-        s.routes++;
+        m.streams.routed(s);
       } else {
         Arrays.fill(windowProbs, t * experts, (t + 1) * experts, 0f);
       }

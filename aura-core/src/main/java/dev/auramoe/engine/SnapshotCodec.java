@@ -27,7 +27,9 @@ import java.util.function.Function;
  * into a {@link ModelState}: the configuration with the live settings, then the state's
  * {@linkplain ModelState#PARTS parts} before the experts, the experts, the streams, and the parts
  * after them. The parts' values are written and read by their kind, so the codec knows nothing of
- * what they mean; the sections of their own (configuration, experts, streams) are here.
+ * what they mean; the sections of their own (configuration, experts, streams) are here, each
+ * stream's fields after its id written and read by {@link StreamStateCodec}, which exports one
+ * stream's state in the same fields.
  *
  * <p>Reading checks every array length against the payload before allocating it, and the arrays'
  * lengths against the configuration before a model is built, so that a damaged size field is
@@ -40,14 +42,15 @@ public final class SnapshotCodec {
   /** A payload, and whether every float value the loader checks for finiteness is finite. */
   public record Written(byte[] payload, boolean finite) {}
 
-  /** The payload writer: notes whether a float value was non-finite. */
-  private static final class PayloadOut extends DataOutputStream {
+  /** The payload writer (and that of one stream's state): notes whether a float value was non-finite. */
+  static final class PayloadOut extends DataOutputStream {
     boolean finite = true;
     /** Big-endian bytes of a run of floats, written to the stream in one call. */
-    final byte[] chunk = new byte[1 << 13];
+    final byte[] chunk;
 
-    PayloadOut(java.io.OutputStream out) {
+    PayloadOut(java.io.OutputStream out, int chunkBytes) {
       super(out);
+      this.chunk = new byte[Math.min(1 << 13, chunkBytes)];
     }
   }
 
@@ -62,7 +65,7 @@ public final class SnapshotCodec {
     m.liquidCell();
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(payloadEstimate(m));
-      PayloadOut o = new PayloadOut(bytes);
+      PayloadOut o = new PayloadOut(bytes, 1 << 13);
       writeConfig(o, m.liveConfig());
       writeParts(o, m, ModelState.BEFORE_EXPERTS);
       o.writeInt(m.experts);
@@ -87,16 +90,7 @@ public final class SnapshotCodec {
       o.writeInt(m.streams.size());
       for (StreamState s : m.streams.values()) {
         o.writeUTF(s.id);
-        o.writeLong(s.routes);
-        writeFloats(o, s.h);
-        if (s.attention != null) {
-          o.writeBoolean(true);
-          writeInts(o, s.attention.activeIds());
-          writeFloats(o, s.attention.activePotentials());
-          o.writeLong(s.attention.steps());
-        } else {
-          o.writeBoolean(false);
-        }
+        StreamStateCodec.writeFields(o, s);
       }
       writeParts(o, m, ModelState.AFTER_STREAMS);
       o.flush();
@@ -187,7 +181,7 @@ public final class SnapshotCodec {
    * call per value made serialising a large model (and so a digest or a snapshot, which hold the
    * model's lock while they copy it) several times slower than copying its arrays.
    */
-  private static void writeFloats(PayloadOut o, float[] v) throws IOException {
+  static void writeFloats(PayloadOut o, float[] v) throws IOException {
     o.writeInt(v.length);
     boolean finite = true;
     byte[] chunk = o.chunk;
@@ -204,7 +198,7 @@ public final class SnapshotCodec {
     o.finite &= finite;
   }
 
-  private static void writeInts(DataOutputStream o, int[] v) throws IOException {
+  static void writeInts(DataOutputStream o, int[] v) throws IOException {
     o.writeInt(v.length);
     for (int f : v) {
       o.writeInt(f);
@@ -288,32 +282,10 @@ public final class SnapshotCodec {
       throw new SnapshotException("corrupt snapshot: stream count " + nStreams);
     }
     m.streams.clear();
-    AttentionConfig ac = config.attention();
     for (int i = 0; i < nStreams; i++) {
       String id = in.readUTF();
       StreamState s = m.streams.newStream(id);
-      s.routes = ModelState.requireNonNegative(in.readLong(), "route count of stream '" + id + "'");
-      float[] h = readFloats(in);
-      if (h.length != s.h.length) {
-        throw new SnapshotException("corrupt snapshot: state of stream '" + id + "' has " + h.length
-            + " values, expected " + s.h.length);
-      }
-      System.arraycopy(h, 0, s.h, 0, h.length);
-      boolean hasAttention = in.readBoolean();
-      if (hasAttention != (ac != null)) {
-        throw new SnapshotException("corrupt snapshot: attention state of stream '" + id
-            + "' does not match the config");
-      }
-      if (hasAttention) {
-        int[] ids = readInts(in);
-        float[] acc = readFloats(in);
-        long steps = ModelState.requireNonNegative(in.readLong(), "attention step count of stream '" + id + "'");
-        try {
-          s.attention.restore(ids, acc, steps);
-        } catch (IllegalArgumentException e) {
-          throw new SnapshotException("corrupt snapshot: attention state of stream '" + id + "': " + e.getMessage(), e);
-        }
-      }
+      StreamStateCodec.readFields(in, s);
       if (m.streams.put(s) != null) {
         throw new SnapshotException("corrupt snapshot: stream '" + id + "' appears twice");
       }
@@ -390,7 +362,7 @@ public final class SnapshotCodec {
   }
 
   /** An array of finite floats. */
-  private static float[] readFloats(DataInputStream in) throws IOException {
+  static float[] readFloats(DataInputStream in) throws IOException {
     int n = readLength(in, Float.BYTES);
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
@@ -402,7 +374,7 @@ public final class SnapshotCodec {
     return v;
   }
 
-  private static int[] readInts(DataInputStream in) throws IOException {
+  static int[] readInts(DataInputStream in) throws IOException {
     int n = readLength(in, Integer.BYTES);
     int[] v = new int[n];
     for (int i = 0; i < n; i++) {

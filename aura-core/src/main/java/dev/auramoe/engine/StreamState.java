@@ -6,16 +6,16 @@ import java.util.Arrays;
 
 /**
  * What one stream of a model owns: its cell state h, its spiking-attention state and its route count
- * (everything else of a model is shared by its streams), plus the {@link StreamTable}'s bookkeeping.
+ * (everything else of a model is shared by its streams), plus the recency bookkeeping of {@link Streams}.
  */
 final class StreamState {
   final String id;
   final float[] h;
   final SpikingAttention attention;
   long routes;
-  /** The caller's stamp of the last {@code touchStream} (bookkeeping, not model state). */
+  /** The stamp of the stream's last use (bookkeeping, not model state). */
   long stamp;
-  /** Neighbours in the {@link StreamTable}'s recency order. */
+  /** Neighbours in the recency order of {@link Streams}. */
   StreamState older;
   StreamState newer;
 

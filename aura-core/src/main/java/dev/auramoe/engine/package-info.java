@@ -12,8 +12,10 @@
  *   <li>{@link dev.auramoe.engine.Router}: readout, bias and input columns of the router; logits and
  *       its local update.
  *   <li>{@link dev.auramoe.engine.ExpertPool}: the named experts; mixing and their learning.
- *   <li>{@link dev.auramoe.engine.Streams} (over {@code StreamTable} and {@code StreamState}): the
- *       per-stream state and its recency order.
+ *   <li>{@link dev.auramoe.engine.Streams}: the open streams ({@code StreamState} each), their recency
+ *       order, the bound on them with the eviction of idle ones, and export and import of one
+ *       stream's state, whose byte form ({@code StreamStateCodec}) also writes each stream's fields
+ *       in snapshots.
  *   <li>{@link dev.auramoe.engine.RoutePass}: probabilities and selection, for single inputs,
  *       batches and windows, with the run-time routing choices (policy, capacity, diagnostics).
  *   <li>{@link dev.auramoe.engine.LearnPass}: prediction and the learn step.
@@ -26,7 +28,7 @@
  * <pre>
  * route:  MixtureOfExperts.route → Arguments → lock → RoutePass.route
  *           → GatingCell.project → GatingCell.advance → SpikingAttention (gain) → Router.logits
- *           → softmax → TopK.selectByScore (or the RoutingPolicy) → LoadBalancer.record
+ *           → softmax → TopK.selectByScore (or the RoutingPolicy) → LoadBalancer.record → Streams.routed
  * learn:  MixtureOfExperts.learn → Arguments → lock → LearnPass.learn → RoutePass.route (as above)
  *           → ExpertPool.mix → responsibilities → ExpertPool.learn → Router.learn
  * </pre>
