@@ -325,23 +325,16 @@ public final class MixtureOfExperts implements AutoCloseable {
   // ---------------------------------------------------------------- streams
 
   /**
-   * Opens a stream with a zero state; opening an open stream is an error.
+   * Opens a stream with a zero state; opening an open stream is an error. At the cap of the
+   * {@linkplain #setStreamLimits stream limits} it first evicts the least recently used streams, or
+   * refuses; the new stream counts as used at the latest stamp the model was given (see
+   * {@link #openStream(String, long)}).
    *
    * @throws IllegalArgumentException for a blank or already open id
+   * @throws StreamCapacityException (nothing changed) when the stream limits refuse another stream
    */
   public void openStream(String id) {
-    if (id == null || id.isBlank()) {
-      throw new IllegalArgumentException("stream id must not be blank");
-    }
-    lock.lock();
-    try {
-      if (streams.containsKey(id)) {
-        throw new IllegalArgumentException("stream '" + id + "' is already open");
-      }
-      streams.put(id, new StreamState(id, hidden, config.attention()));
-    } finally {
-      lock.unlock();
-    }
+    openStream(id, false, 0);
   }
 
   /** Opens a stream unless it is open already. */
@@ -423,7 +416,7 @@ public final class MixtureOfExperts implements AutoCloseable {
   /**
    * Records a use of an open stream for the least-recently-used order: the stream becomes the most
    * recently used one and keeps {@code stamp} (the caller's clock: a time, a counter). Opening a
-   * stream counts as a use with stamp 0. The order is bookkeeping for callers that bound the number
+   * stream counts as a use (with the latest stamp given, 0 before any). The order is bookkeeping for callers that bound the number
    * of streams ({@link #leastRecentlyUsedStream}); it is not model state, so snapshots and digests
    * leave it out and a loaded model starts with its streams in opening order. Constant time, and
    * allocates nothing.
@@ -587,6 +580,174 @@ public final class MixtureOfExperts implements AutoCloseable {
     try {
       SpikingAttention a = stream(id).attention;
       return a == null ? null : a.copy();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- stream state as a value, stream limits
+
+  /**
+   * Opens a stream with a zero state as {@link #openStream(String)} does, as used at {@code stamp}
+   * (the caller's clock, see {@link #touchStream}): with {@link StreamLimits.Recency#STAMPS} the
+   * least recently used streams must have been idle for {@link StreamLimits#minIdle()} stamps
+   * before {@code stamp} to be evicted for it.
+   *
+   * @throws IllegalArgumentException for a blank or already open id
+   * @throws StreamCapacityException (nothing changed) when the stream limits refuse another stream
+   */
+  public void openStream(String id, long stamp) {
+    openStream(id, true, stamp);
+  }
+
+  private void openStream(String id, boolean stamped, long stamp) {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException("stream id must not be blank");
+    }
+    lock.lock();
+    try {
+      if (streams.containsKey(id)) {
+        throw new IllegalArgumentException("stream '" + id + "' is already open");
+      }
+      streams.open(new StreamState(id, hidden, config.attention()), stamped ? stamp : streams.clock());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * One stream's state as a small, versioned and checksummed byte form: its cell state, its spiking
+   * attention state and its route count, with the shape of the model it belongs to (format in
+   * {@code StreamStateCodec}). Equal states give equal bytes. {@link #importStream} takes it back,
+   * into this model or another of the same shape, and the stream continues bit for bit as if it had
+   * never left. Neither the id nor the recency stamp is part of it.
+   *
+   * @throws java.util.NoSuchElementException for a stream that is not open
+   * @throws IllegalStateException when the state holds a non-finite value (which could not be
+   *     imported back)
+   */
+  public byte[] exportStream(String id) {
+    lock.lock();
+    try {
+      return StreamStateCodec.encode(stream(id));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Sets a stream's state to one {@link #exportStream exported} earlier: replaces the state of an
+   * open stream, or opens the stream (under the {@linkplain #setStreamLimits stream limits}, as
+   * {@link #openStream(String)} does) with it. The stream counts as used at the latest stamp the
+   * model was given.
+   *
+   * @throws IllegalArgumentException (nothing changed) for a blank id, or bytes that are truncated,
+   *     damaged, of another format version, of a model of another shape (hidden size, attention
+   *     configuration) or hold a value no stream can have
+   * @throws StreamCapacityException (nothing changed) when the stream is not open and the limits
+   *     refuse another one
+   */
+  public void importStream(String id, byte[] state) {
+    importStream(id, state, false, 0);
+  }
+
+  /** {@link #importStream(String, byte[])}, with the stream counting as used at {@code stamp}. */
+  public void importStream(String id, byte[] state, long stamp) {
+    importStream(id, state, true, stamp);
+  }
+
+  private void importStream(String id, byte[] state, boolean stamped, long stamp) {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException("stream id must not be blank");
+    }
+    StreamState s = StreamStateCodec.decode(id, state, hidden, config.attention());
+    lock.lock();
+    try {
+      long now = stamped ? stamp : streams.clock();
+      if (streams.containsKey(id)) {
+        streams.replace(s, now);
+      } else {
+        streams.open(s, now);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Sets the bound on the open streams (see {@link StreamLimits}); {@link StreamLimits#UNLIMITED}
+   * by default. Lowering the cap below the streams open evicts nothing at once: the next open
+   * evicts enough to end one under it.
+   */
+  public void setStreamLimits(StreamLimits limits) {
+    lock.lock();
+    try {
+      streams.setLimits(limits);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The bound on the open streams in force. */
+  public StreamLimits streamLimits() {
+    lock.lock();
+    try {
+      return streams.limits();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets the listener told of each eviction, with the evicted stream's state; null for none (the default). */
+  public void setStreamEvictionListener(StreamEvictionListener listener) {
+    lock.lock();
+    try {
+      streams.setListener(listener);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The streams that opening one more at {@code stamp} would evict, least recently used first
+   * (empty while there is room); changes nothing. A caller that logs each eviction ahead of it
+   * evicts them with {@link #evictStream} and then opens, which then evicts nothing.
+   *
+   * @throws StreamCapacityException when the limits would refuse the open
+   */
+  public List<String> streamsToEvict(long stamp) {
+    lock.lock();
+    try {
+      return streams.toEvict(stamp);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Evicts an open stream: tells the {@linkplain #setStreamEvictionListener listener} (with its
+   * state), then closes it and counts it in {@link #evictedStreams()}.
+   *
+   * @throws IllegalArgumentException for the default stream
+   * @throws java.util.NoSuchElementException for a stream that is not open
+   */
+  public void evictStream(String id) {
+    if (DEFAULT_STREAM.equals(id)) {
+      throw new IllegalArgumentException("the default stream cannot be evicted");
+    }
+    lock.lock();
+    try {
+      streams.evict(stream(id));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Streams evicted by opens under the stream limits and by {@link #evictStream}, since the model was built. */
+  public long evictedStreams() {
+    lock.lock();
+    try {
+      return streams.evicted();
     } finally {
       lock.unlock();
     }
@@ -886,7 +1047,7 @@ public final class MixtureOfExperts implements AutoCloseable {
         if (keepStates) {
           System.arraycopy(s.h, 0, windowH, t * hidden, hidden);
         }
-        s.routes++;
+        streams.routed(s);
       } else {
         Arrays.fill(windowProbs, t * nExperts, (t + 1) * nExperts, 0f);
       }
@@ -950,7 +1111,7 @@ public final class MixtureOfExperts implements AutoCloseable {
       Arrays.fill(w, 0, topK, 1f / topK);
     }
     countTokenLocked(chosen, topK, probs);
-    s.routes++;
+    streams.routed(s);
     o.set(topK, temp, steps);
   }
 
@@ -970,7 +1131,7 @@ public final class MixtureOfExperts implements AutoCloseable {
       }
     }
     countTokenLocked(chosen, kk, probs);
-    s.routes++;
+    streams.routed(s);
     o.set(kk, temp, steps);
   }
 
@@ -1496,6 +1657,7 @@ public final class MixtureOfExperts implements AutoCloseable {
 
   /** Under the lock: gives a restructured copy this model's run-time choices, which snapshots omit. */
   private MixtureOfExperts carryRunTimeChoices(MixtureOfExperts n) {
+    n.streams.carrySettings(streams);
     n.policy = policy;
     n.capacity = capacity;
     if (diagnostics != null) {
@@ -1804,6 +1966,8 @@ public final class MixtureOfExperts implements AutoCloseable {
     private AttentionConfig attention;
     private DeviceProfile profile = DeviceProfile.DEFAULT;
     private long seed = 42;
+    private StreamLimits streamLimits = StreamLimits.UNLIMITED;
+    private StreamEvictionListener evictionListener;
     private final List<Expert> experts = new ArrayList<>();
 
     Builder(int in, int out) {
@@ -1883,11 +2047,26 @@ public final class MixtureOfExperts implements AutoCloseable {
       return this;
     }
 
+    /** The bound on the open streams (default {@link StreamLimits#UNLIMITED}); see {@link #setStreamLimits}. */
+    public Builder streamLimits(StreamLimits l) {
+      this.streamLimits = Objects.requireNonNull(l, "streamLimits");
+      return this;
+    }
+
+    /** Told of each evicted stream (default none); see {@link #setStreamEvictionListener}. */
+    public Builder streamEvictionListener(StreamEvictionListener l) {
+      this.evictionListener = l;
+      return this;
+    }
+
     /** Builds the model; throws IllegalArgumentException for an inconsistent configuration. */
     public MixtureOfExperts build() {
       MoeConfig c = new MoeConfig(in, out, cell, topK, temperature, routerUsesInput, routerLearningRate, credit,
           balance, attention, profile, seed);
-      return new MixtureOfExperts(c, experts);
+      MixtureOfExperts m = new MixtureOfExperts(c, experts);
+      m.streams.setLimits(streamLimits);
+      m.streams.setListener(evictionListener);
+      return m;
     }
   }
 }

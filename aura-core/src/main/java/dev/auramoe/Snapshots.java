@@ -47,6 +47,7 @@ import java.util.function.Function;
  * balance  bias f32[], load f32[], counts i64[], tokens i64, biasUpdates i64
  * experts  count i32, each: kind utf, name utf, in i32, out i32, hyper f64[], state present bool [f32[]]
  * streams  count i32, each: id utf, routes i64, h f32[], attention present bool [ids i32[], acc f32[], steps i64]
+ *          (the fields after the id as {@link StreamStateCodec} writes them)
  * energy   counters i64[]
  * </pre>
  *
@@ -203,16 +204,7 @@ public final class Snapshots {
       o.writeInt(m.streams.size());
       for (MixtureOfExperts.StreamState s : m.streams.values()) {
         o.writeUTF(s.id);
-        o.writeLong(s.routes);
-        writeFloats(o, s.h);
-        if (s.attention != null) {
-          o.writeBoolean(true);
-          writeInts(o, s.attention.activeIds());
-          writeFloats(o, s.attention.activePotentials());
-          o.writeLong(s.attention.steps());
-        } else {
-          o.writeBoolean(false);
-        }
+        StreamStateCodec.writeFields(o, s);
       }
       writeLongs(o, m.meter.rawCounters());
       o.flush();
@@ -287,10 +279,12 @@ public final class Snapshots {
    * call per value made serialising a large model (and so a digest or a snapshot, which hold the
    * model's lock while they copy it) several times slower than copying its arrays.
    */
-  private static void writeFloats(DataOutputStream o, float[] v) throws IOException {
+  static void writeFloats(DataOutputStream o, float[] v) throws IOException {
     o.writeInt(v.length);
     boolean finite = true;
-    byte[] chunk = o instanceof PayloadOut p ? p.chunk : new byte[1 << 13];
+    // One stream's state is exported on its own: a chunk of its size, not of a model's.
+    byte[] chunk = o instanceof PayloadOut p ? p.chunk
+        : new byte[Math.min(1 << 13, Float.BYTES * Math.max(1, v.length))];
     int per = chunk.length / Float.BYTES;
     for (int from = 0; from < v.length; from += per) {
       int n = Math.min(per, v.length - from);
@@ -306,7 +300,7 @@ public final class Snapshots {
     }
   }
 
-  private static void writeInts(DataOutputStream o, int[] v) throws IOException {
+  static void writeInts(DataOutputStream o, int[] v) throws IOException {
     o.writeInt(v.length);
     for (int f : v) {
       o.writeInt(f);
@@ -444,25 +438,7 @@ public final class Snapshots {
     m.streams.clear();
     for (int i = 0; i < nStreams; i++) {
       String id = in.readUTF();
-      MixtureOfExperts.StreamState s = new MixtureOfExperts.StreamState(id, cc.hidden(), ac);
-      s.routes = in.readLong();
-      requireNonNegative(s.routes, "route count of stream '" + id + "'");
-      copyExact(readFloats(in, true), s.h, "state of stream '" + id + "'");
-      boolean hasAttention = in.readBoolean();
-      if (hasAttention != (ac != null)) {
-        throw new SnapshotException("corrupt snapshot: attention state of stream '" + id + "' does not match the config");
-      }
-      if (hasAttention) {
-        int[] ids = readInts(in);
-        float[] acc = readFloats(in, true);
-        long steps = in.readLong();
-        requireNonNegative(steps, "attention step count of stream '" + id + "'");
-        try {
-          s.attention.restore(ids, acc, steps);
-        } catch (IllegalArgumentException e) {
-          throw new SnapshotException("corrupt snapshot: attention state of stream '" + id + "': " + e.getMessage(), e);
-        }
-      }
+      MixtureOfExperts.StreamState s = StreamStateCodec.readFields(in, id, cc.hidden(), ac);
       if (m.streams.put(id, s) != null) {
         throw new SnapshotException("corrupt snapshot: stream '" + id + "' appears twice");
       }
@@ -478,7 +454,7 @@ public final class Snapshots {
     return m;
   }
 
-  private static void requireNonNegative(long v, String what) throws SnapshotException {
+  static void requireNonNegative(long v, String what) throws SnapshotException {
     if (v < 0) {
       throw new SnapshotException("corrupt snapshot: negative " + what + " (" + v + ")");
     }
@@ -491,7 +467,7 @@ public final class Snapshots {
     }
   }
 
-  private static void copyExact(float[] src, float[] dst, String what) throws SnapshotException {
+  static void copyExact(float[] src, float[] dst, String what) throws SnapshotException {
     if (src.length != dst.length) {
       throw new SnapshotException("corrupt snapshot: " + what + " has " + src.length + " values, expected " + dst.length);
     }
@@ -506,7 +482,7 @@ public final class Snapshots {
     return n;
   }
 
-  private static float[] readFloats(DataInputStream in, boolean finite) throws IOException {
+  static float[] readFloats(DataInputStream in, boolean finite) throws IOException {
     int n = readLength(in, Float.BYTES);
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
@@ -518,7 +494,7 @@ public final class Snapshots {
     return v;
   }
 
-  private static int[] readInts(DataInputStream in) throws IOException {
+  static int[] readInts(DataInputStream in) throws IOException {
     int n = readLength(in, Integer.BYTES);
     int[] v = new int[n];
     for (int i = 0; i < n; i++) {

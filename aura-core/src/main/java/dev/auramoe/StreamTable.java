@@ -20,6 +20,11 @@ import java.util.TreeSet;
  * which is never evicted; a stream enters it at the recent end when it is opened and moves there
  * again on each {@link #touch}. Recency is bookkeeping for the caller, not model state: snapshots
  * and digests do not include it, and a loaded model starts with its streams in opening order.
+ *
+ * <p>The table also holds the bound on the streams ({@link StreamLimits}): {@link #open} evicts the
+ * least recently used streams or refuses, as the limits say, in time independent of the number of
+ * streams (one eviction per open while the cap holds). Routing a stream ({@link #routed}) counts
+ * its use and, with {@link StreamLimits.Recency#ROUTES}, stamps it; it allocates nothing.
  */
 final class StreamTable {
 
@@ -33,6 +38,18 @@ final class StreamTable {
   private MixtureOfExperts.StreamState oldest;
   /** Most recently used end of the recency list. */
   private MixtureOfExperts.StreamState newest;
+  private StreamLimits limits = StreamLimits.UNLIMITED;
+  /** Whether each routed input stamps its stream ({@link StreamLimits.Recency#ROUTES}). */
+  private boolean stampRoutes;
+  /** Told of each eviction before it happens, or null. */
+  private StreamEvictionListener listener;
+  /**
+   * The latest stamp any stream was given: "now" for an open without a stamp, and the count of
+   * routed inputs with {@link StreamLimits.Recency#ROUTES}.
+   */
+  private long clock;
+  /** Streams evicted since the table was made (carried over by expert changes). */
+  private long evicted;
 
   /** The stream with this id, or null. */
   MixtureOfExperts.StreamState get(String id) {
@@ -110,6 +127,7 @@ final class StreamTable {
   /** Moves a stream of this table to the recent end of the recency order and records {@code stamp}. */
   void touch(MixtureOfExperts.StreamState s, long stamp) {
     s.stamp = stamp;
+    clock = Math.max(clock, stamp);
     if (s == newest || MixtureOfExperts.DEFAULT_STREAM.equals(s.id)) {
       return;
     }
@@ -169,9 +187,134 @@ final class StreamTable {
 
   /** Stamps every stream with {@code stamp}, keeping the recency order. */
   void stampAll(long stamp) {
+    clock = Math.max(clock, stamp);
     for (MixtureOfExperts.StreamState s : byId.values()) {
       s.stamp = stamp;
     }
+  }
+
+  // ---------------------------------------------------------------- the bound on the streams
+
+  StreamLimits limits() {
+    return limits;
+  }
+
+  void setLimits(StreamLimits l) {
+    limits = java.util.Objects.requireNonNull(l, "limits");
+    stampRoutes = l.recency() == StreamLimits.Recency.ROUTES;
+  }
+
+  void setListener(StreamEvictionListener l) {
+    listener = l;
+  }
+
+  /** The latest stamp any stream was given (see {@link #clock}). */
+  long clock() {
+    return clock;
+  }
+
+  long evicted() {
+    return evicted;
+  }
+
+  /** Gives this table the limits, listener, clock and eviction count of {@code other} (a model it replaces). */
+  void carrySettings(StreamTable other) {
+    setLimits(other.limits);
+    listener = other.listener;
+    clock = Math.max(clock, other.clock);
+    evicted = other.evicted;
+  }
+
+  /** Counts a routed input of a stream of this table; stamps it with the next route with ROUTES recency. */
+  void routed(MixtureOfExperts.StreamState s) {
+    s.routes++;
+    if (stampRoutes) {
+      touch(s, clock + 1);
+    }
+  }
+
+  /**
+   * Adds a stream that is not open, as used at {@code now}, first evicting what the limits say.
+   *
+   * @throws StreamCapacityException (nothing changed) when the limits refuse it
+   */
+  void open(MixtureOfExperts.StreamState s, long now) {
+    int n = evictionsToOpen(now);
+    for (int i = 0; i < n; i++) {
+      evict(oldest);
+    }
+    put(s.id, s);
+    touch(s, now);
+  }
+
+  /** Puts {@code s} in place of the open stream with its id, as used at {@code now}. */
+  void replace(MixtureOfExperts.StreamState s, long now) {
+    put(s.id, s);
+    touch(s, now);
+  }
+
+  /** The ids of the streams that opening one more at {@code now} would evict, least recently used first. */
+  List<String> toEvict(long now) {
+    int n = evictionsToOpen(now);
+    List<String> ids = new ArrayList<>(n);
+    for (MixtureOfExperts.StreamState s = oldest; ids.size() < n; s = s.newer) {
+      ids.add(s.id);
+    }
+    return ids;
+  }
+
+  /** Evicts a stream of this table other than the default one: tells the listener, then removes and counts it. */
+  void evict(MixtureOfExperts.StreamState s) {
+    if (listener != null) {
+      listener.evicting(s.id, StreamStateCodec.encodeOrNull(s));
+    }
+    remove(s.id);
+    evicted++;
+  }
+
+  /**
+   * How many least recently used streams opening one more at {@code now} evicts: 0 below the cap,
+   * enough to end one under it at or above it.
+   *
+   * @throws StreamCapacityException when the limits refuse, too few streams may be evicted, or the
+   *     ones to evict have not been idle long enough
+   */
+  private int evictionsToOpen(long now) {
+    int open = byId.size();
+    int max = limits.maxStreams();
+    if (open < max) {
+      return 0;
+    }
+    int n = open - max + 1;
+    String full = "the model holds " + open + " open streams, " + (open == max ? "its most" : "more than its most of "
+        + max) + " (the default stream included)";
+    if (limits.whenFull() == StreamLimits.WhenFull.REFUSE) {
+      throw new StreamCapacityException(full + "; close a stream first (its stream limits refuse rather than evict)",
+          open, max, n, -1);
+    }
+    int evictable = open - (byId.containsKey(MixtureOfExperts.DEFAULT_STREAM) ? 1 : 0);
+    if (evictable < n) {
+      throw new StreamCapacityException(full + "; " + (n == 1 ? "there is no stream to evict but the default one"
+          : "it would have to evict " + n + " streams and holds only " + evictable + " but the default one"),
+          open, max, n, -1);
+    }
+    long idle = saturatedDifference(now, latestStampOfLeastRecentlyUsed(n));
+    long minIdle = limits.minIdle();
+    if (idle < minIdle) {
+      String unit = stampRoutes ? " routed inputs" : " stamps";
+      throw new StreamCapacityException(full + "; " + (n == 1 ? "the least recently used stream, '" + oldest.id + "',"
+          : "the busiest of the " + n + " least recently used streams, which it would have to evict,")
+          + " was used " + idle + unit + " ago, and a stream is evicted only once idle for " + minIdle + unit,
+          open, max, n, saturatedDifference(minIdle, idle));
+    }
+    return n;
+  }
+
+  /** {@code a - b}, held at the ends of the long range rather than wrapping around. */
+  private static long saturatedDifference(long a, long b) {
+    long d = a - b;
+    // Overflow when a and b differ in sign and the result's sign differs from a's.
+    return ((a ^ b) & (a ^ d)) < 0 ? (a < b ? Long.MIN_VALUE : Long.MAX_VALUE) : d;
   }
 
   private void linkNewest(MixtureOfExperts.StreamState s) {
