@@ -716,9 +716,25 @@ public final class MixtureOfExperts implements AutoCloseable {
    * @throws StreamCapacityException when the limits would refuse the open
    */
   public List<String> streamsToEvict(long stamp) {
+    return streamsToEvict(stamp, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@link #streamsToEvict(long)} under a cap of at most {@code maxStreams}, for a caller whose own
+   * budget (memory several models share) has room for fewer streams than the limits allow: with
+   * {@code maxStreams} at the streams open, the one stream to evict so that an open adds none. The
+   * limits' {@link StreamLimits#whenFull} and {@link StreamLimits#minIdle} apply; changes nothing.
+   *
+   * @throws IllegalArgumentException when {@code maxStreams} &lt; 1
+   * @throws StreamCapacityException when the limits, under that cap, would refuse the open
+   */
+  public List<String> streamsToEvict(long stamp, int maxStreams) {
+    if (maxStreams < 1) {
+      throw new IllegalArgumentException("maxStreams must be >= 1 (the default stream counts), got " + maxStreams);
+    }
     lock.lock();
     try {
-      return streams.toEvict(stamp);
+      return streams.toEvict(stamp, maxStreams);
     } finally {
       lock.unlock();
     }

@@ -239,7 +239,7 @@ final class StreamTable {
    * @throws StreamCapacityException (nothing changed) when the limits refuse it
    */
   void open(MixtureOfExperts.StreamState s, long now) {
-    int n = evictionsToOpen(now);
+    int n = evictionsToOpen(now, limits.maxStreams());
     for (int i = 0; i < n; i++) {
       evict(oldest);
     }
@@ -253,9 +253,12 @@ final class StreamTable {
     touch(s, now);
   }
 
-  /** The ids of the streams that opening one more at {@code now} would evict, least recently used first. */
-  List<String> toEvict(long now) {
-    int n = evictionsToOpen(now);
+  /**
+   * The ids of the streams that opening one more at {@code now} would evict under a cap of at most
+   * {@code max} (and at most the limits' own), least recently used first.
+   */
+  List<String> toEvict(long now, int max) {
+    int n = evictionsToOpen(now, Math.min(max, limits.maxStreams()));
     List<String> ids = new ArrayList<>(n);
     for (MixtureOfExperts.StreamState s = oldest; ids.size() < n; s = s.newer) {
       ids.add(s.id);
@@ -273,15 +276,14 @@ final class StreamTable {
   }
 
   /**
-   * How many least recently used streams opening one more at {@code now} evicts: 0 below the cap,
-   * enough to end one under it at or above it.
+   * How many least recently used streams opening one more at {@code now} evicts under a cap of
+   * {@code max}: 0 below the cap, enough to end one under it at or above it.
    *
    * @throws StreamCapacityException when the limits refuse, too few streams may be evicted, or the
    *     ones to evict have not been idle long enough
    */
-  private int evictionsToOpen(long now) {
+  private int evictionsToOpen(long now, int max) {
     int open = byId.size();
-    int max = limits.maxStreams();
     if (open < max) {
       return 0;
     }

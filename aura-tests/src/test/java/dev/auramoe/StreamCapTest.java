@@ -136,6 +136,29 @@ class StreamCapTest {
     assertThat(m.evictedStreams()).isEqualTo(4);
   }
 
+  /**
+   * A dry run under a tighter cap than the limits' (a service whose shared memory has less room):
+   * the limits' idle rule and refusal still apply, and the limits' own cap still bounds it.
+   */
+  @Test
+  void aDryRunUnderATighterCapEvictsByTheLimitsRules() {
+    MixtureOfExperts m = model(StreamLimits.evicting(10).withMinIdle(5));
+    m.openStream("a", 10);
+    m.openStream("b", 12);
+    assertThat(m.streamsToEvict(20)).as("room under the limits' cap").isEmpty();
+    assertThat(m.streamsToEvict(20, 3)).as("at a cap of the streams open, one goes").containsExactly("a");
+    assertThat(m.streamsToEvict(20, 2)).containsExactly("a", "b");
+    assertThat(m.streamsToEvict(20, 100)).as("the limits' cap still holds").isEmpty();
+    StreamCapacityException e = catchThrowableOfType(StreamCapacityException.class, () -> m.streamsToEvict(14, 3));
+    assertThat(e.maxStreams()).isEqualTo(3);
+    assertThat(e.retryAfter()).as("a was used 4 stamps before").isEqualTo(1);
+    assertThat(m.streams()).as("asking evicts nothing").containsExactly("default", "a", "b");
+    assertThatThrownBy(() -> m.streamsToEvict(20, 0)).isInstanceOf(IllegalArgumentException.class);
+    m.setStreamLimits(StreamLimits.refusing(10));
+    e = catchThrowableOfType(StreamCapacityException.class, () -> m.streamsToEvict(20, 3));
+    assertThat(e.retryAfter()).as("refusing limits refuse under any cap").isEqualTo(-1);
+  }
+
   @Test
   void aListenerThatThrowsKeepsTheStreamAndTheOpenFails() {
     MixtureOfExperts m = model(StreamLimits.evicting(2));
