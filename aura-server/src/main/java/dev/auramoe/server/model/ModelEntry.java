@@ -62,7 +62,8 @@ public final class ModelEntry {
   private final ReentrantLock snapshotLock = new ReentrantLock();
   private final ParameterShare share;
   private final DataPath data;
-  private final ModelStreams streams = new ModelStreams(this);
+  /** The streams and their limits (the registry installs the limits once recovery is over). */
+  final ModelStreams streams = new ModelStreams(this);
   private final ModelChanges changes = new ModelChanges(this);
   private final StateDigest digest = new StateDigest(this);
   private volatile boolean deleted;
@@ -96,8 +97,7 @@ public final class ModelEntry {
     this.sequencer = new Sequencer(registry, marks);
     this.share = new ParameterShare(this);
     this.data = new DataPath(this, sequencer);
-    // The streams of a loaded model count as used when it was loaded.
-    model.stampStreams(registry.now());
+    streams.loaded();
   }
 
   /** The model's name. */
@@ -369,10 +369,12 @@ public final class ModelEntry {
     return share;
   }
 
-  /** Puts a new model in the old one's place; under the sequencer. @return its expert names */
+  /** Puts a new model in the old one's place, with its stream limits; under the sequencer. @return its expert names */
   List<String> replace(MixtureOfExperts next) {
+    streams.replacing(next);
     model = next;
     expertNames = next.expertNames();
+    streams.limit();
     return expertNames;
   }
 

@@ -175,11 +175,22 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * Whether {@link #reserve} refuses (default true). Recovery turns it off while it replays the
-   * log, which holds only changes that were accepted.
+   * Whether {@link #reserve} refuses and the models carry the stream limits of their caps (default
+   * true). Recovery turns it off while it replays the log, which holds only changes that were
+   * accepted and evicts streams only where it logged their eviction.
    */
   public void enforceBudget(boolean on) {
-    enforceBudget = on;
+    synchronized (createLock) {
+      enforceBudget = on;
+      for (ModelEntry e : models.values()) {
+        e.sequencer().lock();
+        try {
+          e.streams.limit();
+        } finally {
+          e.sequencer().unlock();
+        }
+      }
+    }
   }
 
   /**

@@ -1,23 +1,31 @@
 package dev.auramoe.server.model;
 
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.StreamCapacityException;
+import dev.auramoe.StreamLimits;
 import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.journal.Operation;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The open streams of one model: opening, closing, resetting, the most streams the model may hold,
  * and eviction of the least recently used streams to make room. Every change is an operation
- * logged and applied under the model's {@linkplain Sequencer sequencer}; the eviction policy lives
- * here alone.
+ * logged and applied under the model's {@linkplain Sequencer sequencer}.
  *
  * <p>A model holds at most {@link #cap()} streams, and each counts {@link ModelSpec#streamParameters()}
- * against the server's parameter budget: when there is no room, the least recently used stream is
- * evicted first (a STREAM_EVICT operation, logged before the STREAM_OPEN) if it has been idle for
- * {@link ServerLimits#streamIdleEviction()}, and the open is refused otherwise. While recovery
- * replays the log nothing is checked or evicted: the log holds the opens that were accepted and the
- * evictions that made room for them.
+ * against the server's parameter budget. The cap is the model's own {@link StreamLimits}: once
+ * recovery is over ({@link ModelRegistry#budgetEnforced()}) every model carries limits of that cap
+ * that evict streams idle for {@link ServerLimits#streamIdleEviction()} (or refuse, when eviction is
+ * off), installed again whenever the model is replaced, so the core refuses any open beyond it,
+ * whichever path it takes. An open asks the model which streams it would evict, logs a
+ * STREAM_EVICT for each and evicts it, then logs and applies the STREAM_OPEN, which then has room;
+ * what the model refuses is answered as {@linkplain Refusal.Kind#BUSY busy} (a stream will be
+ * idle long enough) or a {@linkplain Refusal.Kind#CONFLICT conflict}. Below the cap, when the
+ * server's budget has no room, the least recently used stream is evicted under the same rules. While
+ * recovery replays the log the models carry no limits and nothing is checked or evicted: the log
+ * holds the opens that were accepted and the evictions that made room for them.
  *
  * <p>Lock order: only the model's sequencer (and, inside each of its calls, the model's own lock);
  * the budget is a reservation in the registry's lock-free running total, so neither the creation lock
@@ -26,11 +34,41 @@ import java.time.Duration;
 final class ModelStreams {
 
   private final ModelEntry entry;
-  /** Streams closed to make room for others (written under the sequencer). */
-  private volatile long evicted;
+  /**
+   * Streams the entry's earlier models evicted (a restore replaces the model by one that counted
+   * none); the live model counts its own (written under the sequencer).
+   */
+  private volatile long evictedBefore;
 
   ModelStreams(ModelEntry entry) {
     this.entry = entry;
+  }
+
+  /**
+   * Gives the live model the stream limits of the model's {@linkplain #cap() cap}, or none while
+   * recovery replays the log (which evicts only where the log says); call under the sequencer, or
+   * before the entry is shared, and again whenever the model is replaced or recovery ends.
+   */
+  void limit() {
+    ServerLimits limits = entry.registry().limits();
+    Duration idle = limits.streamIdleEviction();
+    entry.model().setStreamLimits(!entry.registry().budgetEnforced() ? StreamLimits.UNLIMITED
+        : new StreamLimits(cap(), idle == null ? StreamLimits.WhenFull.REFUSE : StreamLimits.WhenFull.EVICT_IDLE,
+            idle == null ? 0 : idle.toNanos(), StreamLimits.Recency.STAMPS));
+  }
+
+  /** A model just made or loaded for the entry: its streams count as used now, and it gets its limits. */
+  void loaded() {
+    entry.model().stampStreams(entry.registry().now());
+    limit();
+  }
+
+  /**
+   * The entry's model is about to be replaced by {@code next} (which carries the count of a change
+   * of the expert set, and counts none when loaded for a restore); under the sequencer.
+   */
+  void replacing(MixtureOfExperts next) {
+    evictedBefore += entry.model().evictedStreams() - next.evictedStreams();
   }
 
   /** Opens a stream; see {@link ModelEntry#openStream}. */
@@ -51,8 +89,7 @@ final class ModelStreams {
       long now = registry.now();
       reserved = registry.budgetEnforced() ? makeRoom(now) : 0;
       sequencer.log(op, encoded, Sequencer.REFUSED);
-      model.openStream(stream);
-      model.touchStream(stream, now);
+      model.openStream(stream, now);
     } catch (Error e) {
       throw sequencer.wedge(e);
     } finally {
@@ -63,66 +100,73 @@ final class ModelStreams {
   }
 
   /**
-   * Makes room for one more stream, under the sequencer: reserves its parameters in the budget, or
-   * evicts least recently used streams, whose share the new one then takes. At the model's
-   * {@linkplain #cap() cap} it evicts enough to end one under it, so a cap lowered at a restart is
-   * reached at the next open (one stream per open when the cap holds); when the server's budget has
-   * no room it evicts one, so the open does not add to what the models hold. Each eviction is
-   * logged; all of them must be idle long enough, or none is evicted.
+   * Makes room for one more stream, under the sequencer: evicts the streams the model's limits say
+   * an open at its cap must evict (enough to end one under the cap, so a cap lowered at a restart
+   * is reached at the next open), or else reserves the stream's parameters in the budget, or, when
+   * the budget has no room, evicts one stream under the same rules, so the open does not add to
+   * what the models hold. Each eviction is logged before it is applied.
    *
    * @return the parameters reserved (0 when streams were evicted instead)
    * @throws Refusal {@link Refusal.Kind#CONFLICT} or {@link Refusal.Kind#BUSY} when there is no room and
-   *     not enough streams may be evicted
+   *     the limits evict too few streams
    */
   private long makeRoom(long now) {
     MixtureOfExperts model = entry.model();
     ModelRegistry registry = entry.registry();
-    String name = entry.name();
-    int open = model.streamCount();
-    int cap = cap();
-    ServerLimits limits = registry.limits();
     long perStream = entry.spec().streamParameters();
-    String full;
-    int evict;
-    if (open >= cap) {
-      evict = open - cap + 1;
-      full = "model '" + name + "' holds " + open + " open streams, " + (open == cap ? "its most" : "more than its most"
-          + " of " + cap) + " (" + (cap >= limits.maxStreams() && limits.maxStreams() > 0
-          ? "the server's stream limit per model" : "as many as its parameter limit of " + limits.maxParameters()
-          + " leaves room for, at " + perStream + " per stream") + ")";
-    } else if (registry.tryReserve(perStream)) {
-      return perStream;
-    } else {
-      evict = 1;
-      full = "another stream would take the server over its memory budget: the models hold "
-          + registry.heldParameters() + " parameters (open streams counted in, " + perStream + " per stream of this"
-          + " model), and this server's budget is " + registry.budget() + " (one per 32 bytes of heap)";
+    List<String> victims;
+    boolean budgetFull = false;
+    try {
+      victims = model.streamsToEvict(now);
+      if (victims.isEmpty()) {
+        if (registry.tryReserve(perStream)) {
+          return perStream;
+        }
+        budgetFull = true;
+        victims = model.streamsToEvict(now, model.streamCount());
+      }
+    } catch (StreamCapacityException full) {
+      throw refusal(full, budgetFull);
     }
-    Duration idle = limits.streamIdleEviction();
-    if (idle == null) {
-      throw Refusal.conflict(full + "; close a stream first (this server does not evict idle streams)");
-    }
-    long lastUse = model.latestStampOfLeastRecentlyUsed(evict);
-    if (lastUse == Long.MIN_VALUE) {
-      throw Refusal.conflict(full + "; " + (evict == 1 ? "there is no stream to evict but the default one"
-          : "it would have to evict " + evict + " streams and holds only " + (open - 1) + " but the default one"));
-    }
-    long idleNanos = now - lastUse;
-    if (idleNanos < idle.toNanos()) {
-      // Rounded up to whole seconds without overflowing near the longest idle limit (about 292 years).
-      long waitNanos = idle.toNanos() - idleNanos;
-      long waitSeconds = Math.max(1, waitNanos / 1_000_000_000L + (waitNanos % 1_000_000_000L == 0 ? 0 : 1));
-      throw Refusal.busy(full + "; " + (evict == 1 ? "the least recently used stream"
-          : "the busiest of the " + evict + " least recently used streams, which it would have to evict,") + " was used "
-          + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + seconds(idle)
-          + " s: try again in " + (waitSeconds == 1 ? "a second" : "about " + waitSeconds + " s") + ", or close a stream",
-          waitSeconds);
-    }
-    for (int i = 0; i < evict; i++) {
-      String lru = model.leastRecentlyUsedStream();
-      closeLocked(Operation.stream(Operation.Type.STREAM_EVICT, name, lru), null);
+    for (String victim : victims) {
+      closeLocked(Operation.stream(Operation.Type.STREAM_EVICT, entry.name(), victim), null);
     }
     return 0;
+  }
+
+  /** The refusal of an open the model's limits refused, in the server's words. */
+  private Refusal refusal(StreamCapacityException e, boolean budgetFull) {
+    ModelRegistry registry = entry.registry();
+    ServerLimits limits = registry.limits();
+    long perStream = entry.spec().streamParameters();
+    int open = e.openStreams();
+    int cap = e.maxStreams();
+    int evict = e.toEvict();
+    String full = budgetFull
+        ? "another stream would take the server over its memory budget: the models hold "
+            + registry.heldParameters() + " parameters (open streams counted in, " + perStream + " per stream of this"
+            + " model), and this server's budget is " + registry.budget() + " (one per 32 bytes of heap)"
+        : "model '" + entry.name() + "' holds " + open + " open streams, " + (open == cap ? "its most"
+            : "more than its most of " + cap) + " (" + (cap >= limits.maxStreams() && limits.maxStreams() > 0
+            ? "the server's stream limit per model" : "as many as its parameter limit of " + limits.maxParameters()
+            + " leaves room for, at " + perStream + " per stream") + ")";
+    Duration idle = limits.streamIdleEviction();
+    if (idle == null) {
+      return Refusal.conflict(full + "; close a stream first (this server does not evict idle streams)");
+    }
+    long waitNanos = e.retryAfter();
+    if (waitNanos < 0) {
+      return Refusal.conflict(full + "; " + (evict == 1 ? "there is no stream to evict but the default one"
+          : "it would have to evict " + evict + " streams and holds only " + (open - 1) + " but the default one"));
+    }
+    long idleNanos = idle.toNanos() - waitNanos;
+    // Rounded up to whole seconds without overflowing near the longest idle limit (about 292 years).
+    long waitSeconds = Math.max(1, waitNanos / 1_000_000_000L + (waitNanos % 1_000_000_000L == 0 ? 0 : 1));
+    return Refusal.busy(full + "; " + (evict == 1 ? "the least recently used stream"
+        : "the busiest of the " + evict + " least recently used streams, which it would have to evict,") + " was used "
+        + idleNanos / 1_000_000 + " ms ago, and a stream is evicted only once idle for " + seconds(idle)
+        + " s: try again in " + (waitSeconds == 1 ? "a second" : "about " + waitSeconds + " s") + ", or close a stream",
+        waitSeconds);
   }
 
   /** A duration in seconds, to the millisecond: "60", "0.5", "1.25". */
@@ -147,7 +191,7 @@ final class ModelStreams {
 
   /** Streams evicted to make room for others since the entry was made (replayed evictions included). */
   long evicted() {
-    return evicted;
+    return evictedBefore + entry.model().evictedStreams();
   }
 
   /** Closes (STREAM_CLOSE) or evicts (STREAM_EVICT) a stream other than the default one. */
@@ -181,9 +225,10 @@ final class ModelStreams {
   private void closeLocked(Operation op, byte[] encoded) {
     Sequencer sequencer = entry.sequencing();
     sequencer.log(op, encoded, Sequencer.REFUSED);
-    entry.model().closeStream(op.stream());
     if (op.type() == Operation.Type.STREAM_EVICT) {
-      evicted++;
+      entry.model().evictStream(op.stream());
+    } else {
+      entry.model().closeStream(op.stream());
     }
     sequencer.applied();
   }
