@@ -20,12 +20,11 @@ package dev.auramoe.routing.policy;
  *       {@code minReal} experts.
  * </ul>
  */
-public final class NullExpertPolicy implements RoutingPolicy {
+public final class NullExpertPolicy extends TokenChoice {
 
   private final int k;
   private final int nullExperts;
   private final float nullScore;
-  private final TokenChoice choice;
 
   /**
    * @param k slots per token (real plus null), at least 1
@@ -41,24 +40,14 @@ public final class NullExpertPolicy implements RoutingPolicy {
     if (!Float.isFinite(nullScore)) {
       throw new IllegalArgumentException("nullScore must be finite, got " + nullScore);
     }
+    super(k, true, nullExperts, nullScore, minReal);
     this.k = k;
     this.nullExperts = nullExperts;
     this.nullScore = nullScore;
-    this.choice = new TokenChoice(k, true, nullExperts, nullScore, minReal);
   }
 
   @Override
   public String name() {
     return String.format(java.util.Locale.ROOT, "null-experts(k=%d, %d null, score %.3f)", k, nullExperts, nullScore);
-  }
-
-  @Override
-  public boolean needsWholeWindow() {
-    return false;
-  }
-
-  @Override
-  public void route(RoutingProblem p, Assignment out) {
-    choice.route(p, out);
   }
 }

@@ -7,9 +7,10 @@ package dev.auramoe.routing.policy;
  * weakest slots (never the first) to null experts when their expert's router probability is below
  * {@code nullScore}, while more than {@code minReal} real experts remain; the real slots' weights
  * are the probabilities renormalised among themselves. With no null slots this is plain top-k.
- * Holds the scratch space of one policy.
+ * Holds the scratch space of one policy. Token choice routes one token at a time, so it never needs
+ * the whole window.
  */
-final class TokenChoice {
+abstract sealed class TokenChoice implements RoutingPolicy permits TopKPolicy, NullExpertPolicy {
 
   private final int k;
   private final boolean keepRouterTop;
@@ -30,7 +31,13 @@ final class TokenChoice {
     this.val = new float[k];
   }
 
-  void route(RoutingProblem p, Assignment out) {
+  @Override
+  public final boolean needsWholeWindow() {
+    return false;
+  }
+
+  @Override
+  public final void route(RoutingProblem p, Assignment out) {
     scores = Selection.begin(p, k, scores, out);
     for (int t = 0; t < p.tokens; t++) {
       if (p.isValid(t)) {

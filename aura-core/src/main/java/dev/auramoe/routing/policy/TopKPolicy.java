@@ -10,11 +10,10 @@ package dev.auramoe.routing.policy;
  * DeepSeek-V3) lets the bias push even a confident token away from its best expert, which buys
  * balance with error; {@code aura routing-bench} shows both.
  */
-public final class TopKPolicy implements RoutingPolicy {
+public final class TopKPolicy extends TokenChoice {
 
   private final int k;
   private final boolean keepRouterTop;
-  private final TokenChoice choice;
 
   /** @param k experts per token, at least 1 */
   public TopKPolicy(int k) {
@@ -30,9 +29,9 @@ public final class TopKPolicy implements RoutingPolicy {
     if (k <= 0) {
       throw new IllegalArgumentException("k must be > 0, got " + k);
     }
+    super(k, keepRouterTop, 0, 0f, k);
     this.k = k;
     this.keepRouterTop = keepRouterTop;
-    this.choice = new TokenChoice(k, keepRouterTop, 0, 0f, k);
   }
 
   /** Experts per token. */
@@ -43,15 +42,5 @@ public final class TopKPolicy implements RoutingPolicy {
   @Override
   public String name() {
     return "top-k(" + k + (keepRouterTop ? ", router top kept)" : ")");
-  }
-
-  @Override
-  public boolean needsWholeWindow() {
-    return false;
-  }
-
-  @Override
-  public void route(RoutingProblem p, Assignment out) {
-    choice.route(p, out);
   }
 }
