@@ -118,4 +118,41 @@ class CoreStreamLimitsTest {
       assertThat(e.model().hasStream("s2")).isFalse();
     }
   }
+
+  /**
+   * At its cap a served model evicts only what the log records: an open that reaches the model
+   * directly, where its limits would evict an idle stream, fails and evicts nothing, so a restart
+   * rebuilds the same streams; the same open through the server evicts and logs.
+   */
+  @Test
+  void anOpenThatBypassesTheServerEvictsNothingTheLogDoesNotRecord() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    Path data = tmp.resolve("bypass");
+    ServerLimits three = ServerLimits.DEFAULT.withMaxStreams(3).withStreamIdleEviction(Duration.ZERO);
+    String digest;
+    try (ModelRegistry registry = new ModelRegistry(three, ModelRegistry.parameterBudget(), clock::get);
+        DataStore store = DataStore.open(data, registry, WalOptions.DEFAULTS, Long.MAX_VALUE)) {
+      ModelEntry e = registry.create(SPEC);
+      e.openStream("a");
+      e.openStream("b");
+      clock.addAndGet(1_000);
+      assertThat(e.model().streamsToEvict(clock.get())).as("the model would evict").containsExactly("a");
+      IllegalStateException bypass =
+          catchThrowableOfType(IllegalStateException.class, () -> e.model().openStream("x", clock.get()));
+      assertThat(bypass).hasMessageContaining("stream 'a' of model 'm' would be evicted without a STREAM_EVICT"
+          + " record");
+      assertThat(e.model().streams()).containsExactly("default", "a", "b");
+      assertThat(e.evictedStreams()).isZero();
+      e.openStream("y");
+      assertThat(e.model().streams()).containsExactlyInAnyOrder("default", "b", "y");
+      assertThat(e.evictedStreams()).isEqualTo(1);
+      digest = e.model().digest();
+    }
+    try (ModelRegistry registry = new ModelRegistry(three, ModelRegistry.parameterBudget(), clock::get);
+        DataStore store = DataStore.open(data, registry, WalOptions.DEFAULTS, Long.MAX_VALUE)) {
+      ModelEntry e = registry.get("m");
+      assertThat(e.model().streams()).containsExactlyInAnyOrder("default", "b", "y");
+      assertThat(e.model().digest()).isEqualTo(digest);
+    }
+  }
 }

@@ -39,6 +39,9 @@ final class ModelStreams {
    * none); the live model counts its own (written under the sequencer).
    */
   private volatile long evictedBefore;
+  /** The eviction being applied under the sequencer after its STREAM_EVICT was logged, and by whom. */
+  private volatile String logged;
+  private volatile Thread loggedBy;
 
   ModelStreams(ModelEntry entry) {
     this.entry = entry;
@@ -52,9 +55,24 @@ final class ModelStreams {
   void limit() {
     ServerLimits limits = entry.registry().limits();
     Duration idle = limits.streamIdleEviction();
-    entry.model().setStreamLimits(!entry.registry().budgetEnforced() ? StreamLimits.UNLIMITED
+    MixtureOfExperts model = entry.model();
+    model.setStreamLimits(!entry.registry().budgetEnforced() ? StreamLimits.UNLIMITED
         : new StreamLimits(cap(), idle == null ? StreamLimits.WhenFull.REFUSE : StreamLimits.WhenFull.EVICT_IDLE,
             idle == null ? 0 : idle.toNanos(), StreamLimits.Recency.STAMPS));
+    model.setStreamEvictionListener(this::evicting);
+  }
+
+  /**
+   * The model's eviction listener: it lets through only the eviction {@link #closeLocked} applies
+   * after logging it. An open that reaches the model by another path, at its cap, would otherwise
+   * evict a stream the log never hears of, and a restart would rebuild a different model; the open
+   * fails instead, and the stream stays.
+   */
+  private void evicting(String stream, byte[] state) {
+    if (Thread.currentThread() != loggedBy || !stream.equals(logged)) {
+      throw new IllegalStateException("stream '" + stream + "' of model '" + entry.name() + "' would be evicted"
+          + " without a STREAM_EVICT record: open the streams of a served model through its ModelEntry");
+    }
   }
 
   /** A model just made or loaded for the entry: its streams count as used now, and it gets its limits. */
@@ -90,8 +108,11 @@ final class ModelStreams {
       reserved = registry.budgetEnforced() ? makeRoom(now) : 0;
       sequencer.log(op, encoded, Sequencer.REFUSED);
       model.openStream(stream, now);
-    } catch (Error e) {
-      throw sequencer.wedge(e);
+    } catch (Error | RuntimeException e) {
+      // A refusal before the STREAM_OPEN was logged wedges nothing; anything after it leaves the log
+      // ahead of the model.
+      sequencer.wedge(e);
+      throw e;
     } finally {
       entry.share().settle(reserved);
       sequencer.unlock();
@@ -226,7 +247,14 @@ final class ModelStreams {
     Sequencer sequencer = entry.sequencing();
     sequencer.log(op, encoded, Sequencer.REFUSED);
     if (op.type() == Operation.Type.STREAM_EVICT) {
-      entry.model().evictStream(op.stream());
+      logged = op.stream();
+      loggedBy = Thread.currentThread();
+      try {
+        entry.model().evictStream(op.stream());
+      } finally {
+        logged = null;
+        loggedBy = null;
+      }
     } else {
       entry.model().closeStream(op.stream());
     }

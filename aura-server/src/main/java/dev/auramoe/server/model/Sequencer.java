@@ -156,8 +156,9 @@ final class Sequencer {
   /**
    * Records the error that interrupted the operation under the sequencer when it was logged (its
    * effect on the model is then unknown); allocates nothing, as the error may be an out-of-memory.
+   * Before the operation is logged, or once it is {@linkplain #applied() applied}, it records nothing.
    */
-  Error wedge(Error e) {
+  <T extends Throwable> T wedge(T e) {
     if (applying) {
       wedgedBy = e;
     }
