@@ -5,18 +5,17 @@ import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.server.journal.Operation;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
- * One named model of the registry: the {@link MixtureOfExperts}, the spec it was built from, its
- * request counters, and the data path of its requests (route, predict, learn). Its other concerns
- * live in types of their own: the sequencing lock and journaling ({@link Sequencer}), the snapshot
- * bookkeeping ({@link SnapshotMarks}), the share of the parameter budget ({@link ParameterShare}),
- * the streams and their eviction ({@link ModelStreams}), the changes answered once durable
- * ({@link ModelChanges}) and the digest of the state ({@link StateDigest}).
+ * One named model of the registry: the {@link MixtureOfExperts}, the spec it was built from and the
+ * API of its requests. Its concerns live in types of their own: the data path of route, predict and
+ * learn with its request counters ({@link DataPath}), the sequencing lock and journaling
+ * ({@link Sequencer}), the snapshot bookkeeping ({@link SnapshotMarks}), the share of the parameter
+ * budget ({@link ParameterShare}), the streams and their eviction ({@link ModelStreams}), the changes
+ * answered once durable ({@link ModelChanges}) and the digest of the state ({@link StateDigest}).
  *
  * <h2>Sequencing</h2>
  * Every operation that changes the model (route, predict, learn, stream open, close, reset and

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * least-recently-used order that is bookkeeping only (digests and snapshots leave it out), carried
  * over by expert changes and started in opening order by a loaded snapshot.
  */
-class StreamTableTest {
+class StreamsTest {
 
   private static MixtureOfExperts model() {
     return MixtureOfExperts.builder(3, 1).experts(Experts.nlms("e", 3, 3, 1, 0.5)).topK(2)
