@@ -8,7 +8,8 @@ package dev.auramoe.routing.policy;
  * {@code nullScore}, while more than {@code minReal} real experts remain; the real slots' weights
  * are the probabilities renormalised among themselves. With no null slots this is plain top-k.
  * Holds the scratch space of one policy. Token choice routes one token at a time, so it never needs
- * the whole window.
+ * the whole window. Its public methods are not final: javac then writes public bridges for them into
+ * the public policies, so that reflection reaches them through those classes.
  */
 abstract sealed class TokenChoice implements RoutingPolicy permits TopKPolicy, NullExpertPolicy {
 
@@ -32,12 +33,12 @@ abstract sealed class TokenChoice implements RoutingPolicy permits TopKPolicy, N
   }
 
   @Override
-  public final boolean needsWholeWindow() {
+  public boolean needsWholeWindow() {
     return false;
   }
 
   @Override
-  public final void route(RoutingProblem p, Assignment out) {
+  public void route(RoutingProblem p, Assignment out) {
     scores = Selection.begin(p, k, scores, out);
     for (int t = 0; t < p.tokens; t++) {
       if (p.isValid(t)) {
