@@ -77,22 +77,6 @@ class RoutingPolicyContractTest {
     return new RoutingProblem().set(tokens, experts, probs, bias, valid);
   }
 
-  /**
-   * Every policy answers the interface's methods through its own class, reflection included (a
-   * policy that inherits them from a package-private base needs the bridges javac writes for them).
-   */
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("policies")
-  void theInterfaceMethodsAreReachableThroughThePolicysOwnClass(Case c) throws Exception {
-    RoutingPolicy p = c.policy().get();
-    assertThat(p.getClass().getMethod("needsWholeWindow").invoke(p)).isEqualTo(p.needsWholeWindow());
-    assertThat(p.getClass().getMethod("name").invoke(p)).isEqualTo(p.name());
-    RoutingProblem problem = new RoutingProblem().set(1, 4, new float[] {0.1f, 0.2f, 0.3f, 0.4f}, null, null);
-    Assignment a = new Assignment();
-    p.getClass().getMethod("route", RoutingProblem.class, Assignment.class).invoke(p, problem, a);
-    assertThat(a.tokens()).isEqualTo(1);
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("policies")
   void everyAssignmentKeepsTheContract(Case c) {
