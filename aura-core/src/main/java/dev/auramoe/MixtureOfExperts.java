@@ -259,7 +259,10 @@ public final class MixtureOfExperts implements AutoCloseable {
     return locked(() -> streams.attention(id));
   }
 
-  /** One stream's state as versioned, checksummed bytes; see <a href="package-summary.html#stream-state">docs</a>. */
+  /**
+   * One stream's state as versioned, checksummed bytes (see <a href="package-summary.html#stream-state">stream
+   * state</a>); {@link IllegalStateException} when it holds a non-finite value.
+   */
   public byte[] exportStream(String id) {
     return locked(() -> streams.exportState(id));
   }
@@ -312,7 +315,10 @@ public final class MixtureOfExperts implements AutoCloseable {
     return locked(streams::evicted);
   }
 
-  /** The cell's H time constants (seconds) for x, changing nothing; the built-in cell's {@code tau(x)}. */
+  /**
+   * The cell's H time constants (seconds) for x, changing nothing: the built-in cell's {@code tau(x)};
+   * {@link UnsupportedOperationException} for a cell without them.
+   */
   public float[] timeConstants(float[] x) {
     check.input(x);
     float[] tau = new float[hidden()];
@@ -489,25 +495,38 @@ public final class MixtureOfExperts implements AutoCloseable {
     lockedDo(() -> routing.setCapacity(limiter));
   }
 
-  /** Makes expert {@code e} fresh (for drift): its learned state and router weights reset, all else kept. */
+  /**
+   * Makes expert {@code e} fresh (for drift): its learned state and router weights reset, all else kept;
+   * {@link IndexOutOfBoundsException} for an index that is not an expert's.
+   */
   public void resetExpert(int e) {
     Objects.checkIndex(e, expertCount());
     lockedDo(() -> state.resetExpert(e));
   }
 
-  /** A new model with expert {@code e} appended (see <a href="package-summary.html#expert-set">expert set</a>). */
+  /**
+   * A new model with expert {@code e} appended (see <a href="package-summary.html#expert-set">expert set</a>);
+   * {@link IllegalArgumentException} when its shape differs from the mixture's or its name is taken.
+   */
   public MixtureOfExperts withExpert(Expert e) {
     Objects.requireNonNull(e, "expert");
     return changed(() -> state.withExpertAdded(e));
   }
 
-  /** A new model without expert {@code e} (at least k must remain), the later ones moving down one index. */
+  /**
+   * A new model without expert {@code e}, the later ones moving down one index; {@link IndexOutOfBoundsException}
+   * for a bad index, {@link IllegalArgumentException} when fewer than k experts would remain.
+   */
   public MixtureOfExperts withoutExpert(int e) {
     Objects.checkIndex(e, expertCount());
     return changed(() -> state.withExpertRemoved(e));
   }
 
-  /** A new model in which expert {@code e} is named {@code name} ({@link Expert#copy(String)}). */
+  /**
+   * A new model in which expert {@code e} is named {@code name} ({@link Expert#copy(String)});
+   * {@link IllegalArgumentException} when the name is taken, {@link UnsupportedOperationException} when the
+   * expert's kind cannot be copied under a new name.
+   */
   public MixtureOfExperts withExpertRenamed(int e, String name) {
     Objects.checkIndex(e, expertCount());
     Objects.requireNonNull(name, "name");
@@ -597,12 +616,12 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
-   * Float parameters the model holds: the gating cell's and the router's
-   * ({@link MoeConfig#routerParameterCount(int)}, the liquid cell's shape) and every expert's
-   * ({@link Expert#parameterCount()}). Constant for a model (an expert-set change makes a new one).
+   * Float parameters the model holds: the gating cell's ({@link GatingCell#parameterCount()}), the
+   * router's and every expert's ({@link Expert#parameterCount()}); with the built-in cell, what
+   * {@link MoeConfig#routerParameterCount(int)} and the experts' shape formulas estimate before building.
    */
   public long parameterCount() {
-    long p = state.config().routerParameterCount(state.pool().size());
+    long p = state.cell().parameterCount() + state.router().parameterCount();
     for (int i = 0; i < state.pool().size(); i++) {
       p += state.pool().get(i).parameterCount();
     }

@@ -62,8 +62,9 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
   }
 
   /**
-   * A gating cell built elsewhere (default null: the built-in one); see {@link GatingCell}. Unless
-   * it is a {@link LiquidCell} (whose config it records) the model cannot be saved.
+   * A gating cell built elsewhere (default null: the built-in one), used and trained in place, so one
+   * per model; see {@link GatingCell}. Unless it is a {@link LiquidCell} (whose config it records)
+   * the model cannot be saved.
    */
   public MixtureOfExperts.Builder gatingCell(GatingCell c) {
     this.gatingCell = c;

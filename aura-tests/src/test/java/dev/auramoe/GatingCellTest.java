@@ -102,6 +102,11 @@ class GatingCellTest {
     }
 
     @Override
+    public long parameterCount() {
+      return (long) D * hidden + (long) extra.length * D;
+    }
+
+    @Override
     public void addToExtraColumn(int e, float step, float[] x) {
       for (int i = 0; i < D; i++) {
         extra[e][i] += step * x[i];
@@ -160,6 +165,8 @@ class GatingCellTest {
     assertThat(b.k()).isEqualTo(2);
     assertThat(m.lastCallEnergy().macs()[dev.auramoe.energy.Component.CELL.ordinal()])
         .as("the cell's own MAC counts are metered").isEqualTo(D * 5 + 2 * 5);
+    assertThat(m.parameterCount()).as("the cell's own count, the router's readout and bias, the experts")
+        .isEqualTo(cell.parameterCount() + 5L * E + E + E * (D + 1L));
   }
 
   @Test

@@ -18,6 +18,10 @@ package dev.auramoe.cell;
  * ({@link #withExtraColumns}); the cell only stores them and computes their products. A model whose
  * router does not read x asks for no extra columns.
  *
+ * <p>The model uses the cell it is given, not a copy, and trains its extra columns in place, as it
+ * does its experts: give each model a cell of its own ({@link #withExtraColumns} with the identity
+ * mapping makes a copy), and read or change it only through the model while the model is in use.
+ *
  * <p>Calls are serialised by the model (under its lock), so an implementation may keep scratch
  * space; it must not allocate per input if the model's hot paths are to stay allocation-free, and it
  * must keep h finite and bounded for finite inputs. The MAC counts feed the energy meter.
@@ -70,6 +74,12 @@ public interface GatingCell {
 
   /** MACs of one integration step. */
   long stepMacs();
+
+  /**
+   * The float parameters the cell holds, its extra columns included: what the model's
+   * {@code parameterCount()} counts for it (and a service its memory limits).
+   */
+  long parameterCount();
 
   /** Adds {@code step * x} to extra column {@code e}; x not modified. */
   void addToExtraColumn(int e, float step, float[] x);

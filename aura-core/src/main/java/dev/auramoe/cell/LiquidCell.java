@@ -383,6 +383,12 @@ public final class LiquidCell implements GatingCell {
     return (long) hidden * hidden + 2L * hidden;
   }
 
+  /** The fused projection (U, V and the extra columns), the recurrent weights W and the biases b and c. */
+  @Override
+  public long parameterCount() {
+    return (long) in * width + (long) hidden * hidden + 2L * hidden;
+  }
+
   /** Replaces every weight; lengths must match. */
   public void setWeights(float[] projection, float[] recurrent, float[] driveBias, float[] tauBias) {
     if (projection.length != proj.length || recurrent.length != wt.length || driveBias.length != b.length

@@ -67,6 +67,11 @@ public final class Router {
   }
 
   /** Readout of the cell state, input-major (hidden x experts): the live array. */
+  /** The router's own parameters: the readout of the cell state and the bias (its readout of x is the cell's). */
+  public long parameterCount() {
+    return (long) readout.length + bias.length;
+  }
+
   public float[] readout() {
     return readout;
   }
