@@ -534,11 +534,7 @@ public final class Streams {
     clear();
     for (StreamState s : from.byId.values()) {
       StreamState t = newStream(s.id);
-      t.routes = s.routes;
-      System.arraycopy(s.h, 0, t.h, 0, hidden);
-      if (s.attention != null) {
-        t.attention.restore(s.attention.activeIds(), s.attention.activePotentials(), s.attention.steps());
-      }
+      t.copyFrom(s);
       put(t);
     }
     copyRecency(from, 0, false);
