@@ -10,6 +10,16 @@ package dev.auramoe;
  * not use the model from another thread (which would wait for the lock). If it throws, the stream
  * is not evicted and the exception propagates out of the call that evicted it (an open that had to
  * evict several streams keeps the evictions already made and does not open).
+ *
+ * <p>On its own thread it may read the model (export any stream's state, the stream being evicted
+ * included, which is still open while it runs; ask which streams are open, how many, their stamps
+ * and what an open would evict; save a snapshot) but must not change the model's streams: opening,
+ * ensuring, closing, evicting, importing, resetting, touching or stamping streams, copying their
+ * recency, setting the stream limits or the listener, and routing, predicting or learning on any
+ * stream each throw {@link IllegalStateException} ("the stream eviction listener must not change the
+ * model's streams") and change nothing. An open from the listener would evict the stream being
+ * evicted again without end, and a close, eviction or use would take or change a stream under the
+ * eviction that is running. A listener that catches the exception lets the eviction go on.
  */
 @FunctionalInterface
 public interface StreamEvictionListener {

@@ -2,15 +2,9 @@ package dev.auramoe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.auramoe.balance.BalanceConfig;
-import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.CellType;
-import dev.auramoe.energy.DeviceProfile;
 import dev.auramoe.experts.AdaptiveExpert;
-import dev.auramoe.experts.NlmsExpert;
-import dev.auramoe.experts.RlsExpert;
 import dev.auramoe.routing.RouteBuffer;
-import dev.auramoe.spiking.AttentionConfig;
 import dev.auramoe.spiking.SpikingAttention;
 import dev.auramoe.testing.Models;
 import java.nio.file.Files;
@@ -29,40 +23,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SnapshotRoundTripTest {
 
   static MixtureOfExperts richModel(CellType type) {
-    MixtureOfExperts m = MixtureOfExperts.builder(4, 2)
-        .expert(new NlmsExpert("nlms", 4, 2, 0.6, 1e-2, 0.02))
-        .expert(new RlsExpert("rls", 4, 2, 0.97, 0.3))
-        .expert(Models.function("sum", 4, 2))
-        .expert(new NlmsExpert("plain", 4, 2, 1.2))
-        .topK(2).cell(CellConfig.DEFAULT.withHidden(12).withType(type).withUnfolds(2)).credit(Credit.RESPONSIBILITY)
-        .balance(BalanceConfig.DEFAULT.withGamma(0.02)).attention(new AttentionConfig(5000, 3, 0.6f, 2f, 1e-2f))
-        .deviceProfile(DeviceProfile.custom("lab", 1.7)).seed(99).build();
-    m.openStream("left");
-    m.openStream("right");
-    Random r = new Random(5);
-    RouteBuffer b = m.newRouteBuffer();
-    String[] ids = {MixtureOfExperts.DEFAULT_STREAM, "left", "right"};
-    for (int t = 0; t < 120; t++) {
-      String s = ids[t % 3];
-      float[] x = gaussian(r, 4);
-      if (t % 4 == 0) {
-        m.route(s, x, 0.01f * (1 + t % 7), new int[] {r.nextInt(20), r.nextInt(20), 4999}, b);
-      } else {
-        m.learn(s, x, new float[] {x[0] - x[1], 2 * x[2] + x[3]});
-      }
-    }
-    m.setTemperature(0.8f);
-    m.setRouterLearningRate(0.3f);
-    m.setBalance(m.balanceState().config().withWarmupTokens(7));
-    return m;
+    return Models.richModel(type, true);
   }
 
   static float[] gaussian(Random r, int n) {
-    float[] x = new float[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = (float) r.nextGaussian();
-    }
-    return x;
+    return Models.gaussian(r, n);
   }
 
   @ParameterizedTest(name = "{0}")

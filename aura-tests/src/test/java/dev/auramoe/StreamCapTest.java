@@ -175,6 +175,125 @@ class StreamCapTest {
     assertThat(m.streams()).containsExactly("default", "b");
   }
 
+  /** What a model's streams are: ids in opening order, recency, stamps, states and the eviction count. */
+  private record StreamsView(java.util.List<String> ids, String leastRecentlyUsed, Map<String, Long> stamps,
+      Map<String, java.util.List<Byte>> states, long evicted) {
+    static StreamsView of(MixtureOfExperts m) {
+      Map<String, Long> stamps = new LinkedHashMap<>();
+      Map<String, java.util.List<Byte>> states = new LinkedHashMap<>();
+      for (String id : m.streams()) {
+        stamps.put(id, m.streamStamp(id));
+        byte[] b = m.exportStream(id);
+        java.util.List<Byte> l = new java.util.ArrayList<>(b.length);
+        for (byte x : b) {
+          l.add(x);
+        }
+        states.put(id, l);
+      }
+      return new StreamsView(m.streams(), m.leastRecentlyUsedStream(), stamps, states, m.evictedStreams());
+    }
+  }
+
+  /** Every call that changes a model's streams, as a listener of the model might make it. */
+  private static Map<String, java.util.function.Consumer<MixtureOfExperts>> streamChanges() {
+    Map<String, java.util.function.Consumer<MixtureOfExperts>> c = new LinkedHashMap<>();
+    c.put("open", m -> m.openStream("x"));
+    c.put("open with a stamp", m -> m.openStream("x", 9));
+    c.put("ensure", m -> m.ensureStream("x"));
+    c.put("ensure an open stream", m -> m.ensureStream("a"));
+    c.put("close another stream", m -> m.closeStream("a"));
+    c.put("close the evicted stream", m -> m.closeStream("b"));
+    c.put("evict another stream", m -> m.evictStream("a"));
+    c.put("evict the evicted stream", m -> m.evictStream("b"));
+    c.put("import a new stream", m -> m.importStream("x", m.exportStream("a")));
+    c.put("import into an open stream", m -> m.importStream("a", m.exportStream("default"), 9));
+    c.put("reset", m -> m.resetStream("a"));
+    c.put("reset all", MixtureOfExperts::resetAllStreams);
+    c.put("touch", m -> m.touchStream("a", 9));
+    c.put("stamp all", m -> m.stampStreams(9));
+    c.put("copy recency", m -> m.copyStreamRecency(model(StreamLimits.UNLIMITED), 9));
+    c.put("set limits", m -> m.setStreamLimits(StreamLimits.UNLIMITED));
+    c.put("set the listener", m -> m.setStreamEvictionListener(null));
+    c.put("route", m -> m.route("a", new float[] {1, 2, 3}));
+    c.put("route the evicted stream", m -> m.route("b", new float[] {1, 2, 3}));
+    c.put("learn", m -> m.learn("a", new float[] {1, 2, 3}, new float[] {1, 0}));
+    return c;
+  }
+
+  /** A model at its cap of 3 with streams a and b, b used least recently, each stream with a state. */
+  private static MixtureOfExperts fullModel() {
+    MixtureOfExperts m = model(StreamLimits.evicting(3));
+    m.openStream("b", 1);
+    m.openStream("a", 2);
+    for (String id : m.streams()) {
+      m.route(id, new float[] {1, -2, 3}, Float.NaN, new int[] {7}, m.newRouteBuffer());
+    }
+    return m;
+  }
+
+  @Test
+  void aListenerThatChangesTheStreamsIsRefusedAndChangesNothing() {
+    for (var change : streamChanges().entrySet()) {
+      MixtureOfExperts m = fullModel();
+      Map<String, StreamsView> seen = new LinkedHashMap<>();
+      Throwable[] refused = new Throwable[1];
+      m.setStreamEvictionListener((id, state) -> {
+        seen.put("before", StreamsView.of(m));
+        refused[0] = org.assertj.core.api.Assertions.catchThrowable(() -> change.getValue().accept(m));
+        seen.put("after", StreamsView.of(m));
+      });
+      m.openStream("c", 3);
+      assertThat(refused[0]).as(change.getKey()).isInstanceOf(IllegalStateException.class)
+          .hasMessage("the stream eviction listener must not change the model's streams");
+      assertThat(seen.get("before").ids()).as(change.getKey() + ": the evicted stream is still open")
+          .containsExactly("default", "b", "a");
+      assertThat(seen.get("after")).as(change.getKey() + ": the refused call changed nothing")
+          .isEqualTo(seen.get("before"));
+      assertThat(m.streams()).as(change.getKey() + ": the open went on").containsExactly("default", "a", "c");
+      assertThat(m.evictedStreams()).as(change.getKey()).isEqualTo(1);
+      m.openStream("d", 4);
+      assertThat(m.streams()).as(change.getKey() + ": the flag is cleared").containsExactly("default", "c", "d");
+    }
+  }
+
+  @Test
+  void aListenerThatOpensClosesOrEvictsFailsTheOpenAndChangesNothing() {
+    for (String name : java.util.List.of("open", "close another stream", "evict another stream")) {
+      MixtureOfExperts m = fullModel();
+      StreamsView before = StreamsView.of(m);
+      var change = streamChanges().get(name);
+      m.setStreamEvictionListener((id, state) -> change.accept(m));
+      assertThatThrownBy(() -> m.openStream("c", 3)).as(name).isInstanceOf(IllegalStateException.class)
+          .hasMessage("the stream eviction listener must not change the model's streams");
+      assertThatThrownBy(() -> m.evictStream("a")).as(name).isInstanceOf(IllegalStateException.class)
+          .hasMessage("the stream eviction listener must not change the model's streams");
+      assertThat(StreamsView.of(m)).as(name).isEqualTo(before);
+      m.setStreamEvictionListener(null);
+      m.openStream("c", 3);
+      assertThat(m.streams()).as(name).containsExactly("default", "a", "c");
+    }
+  }
+
+  @Test
+  void aListenerMayReadTheModel() {
+    MixtureOfExperts m = fullModel();
+    byte[] a = m.exportStream("a");
+    String digest = m.digest();
+    Map<String, Object> read = new LinkedHashMap<>();
+    m.setStreamEvictionListener((id, state) -> {
+      read.put("a", m.exportStream("a"));
+      read.put("has b", m.hasStream("b"));
+      read.put("count", m.streamCount());
+      read.put("to evict", m.streamsToEvict(3));
+      read.put("digest", m.digest());
+    });
+    m.openStream("c", 3);
+    assertThat(read.get("a")).isEqualTo(a);
+    assertThat(read).containsEntry("has b", true).containsEntry("count", 3)
+        .containsEntry("to evict", java.util.List.of("b"))
+        .containsEntry("digest", digest);
+  }
+
   @Test
   void withRoutesRecencyEachRoutedInputIsAUseAndIdleAgeCountsInputs() {
     MixtureOfExperts m = model(StreamLimits.evicting(3).withMinIdle(3).withRecency(StreamLimits.Recency.ROUTES));

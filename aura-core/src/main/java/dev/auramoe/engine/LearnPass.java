@@ -44,7 +44,7 @@ public final class LearnPass {
 
   /** Routes x on an open stream and writes the mixture's prediction into {@code yHat}. */
   public void predict(String stream, float[] x, float[] yHat, RouteBuffer b) {
-    StreamState s = m.streams.get(stream);
+    StreamState s = m.streams.advancing(stream);
     routing.checkCausalPolicy();
     m.meter.beginCall();
     routing.route(s, x, 0, null, Float.NaN, null, b);
@@ -57,7 +57,7 @@ public final class LearnPass {
    * @return the squared error of the prediction made before learning
    */
   public double learn(String stream, float[] x, float elapsed, int[] tokens, float[] y, float[] yHat, RouteBuffer b) {
-    StreamState s = m.streams.get(stream);
+    StreamState s = m.streams.advancing(stream);
     s.checkTokens(tokens);
     routing.checkCausalPolicy();
     m.meter.beginCall();
@@ -74,7 +74,7 @@ public final class LearnPass {
    */
   public double learnWindow(String stream, float[] xs, float[] ys, int count, boolean[] valid, Assignment assigned,
       float[] yHats) {
-    StreamState s = m.streams.get(stream);
+    StreamState s = m.streams.advancing(stream);
     m.meter.beginCall();
     routing.window(s, xs, count, valid, true, assigned);
     RouteBuffer b = routing.scratch();

@@ -123,7 +123,7 @@ public final class RoutePass {
    * @throws IllegalStateException when the routing policy needs whole windows
    */
   public void route(String stream, float[] x, float elapsed, int[] tokens, RouteBuffer o) {
-    StreamState s = m.streams.get(stream);
+    StreamState s = m.streams.advancing(stream);
     s.checkTokens(tokens);
     checkCausalPolicy();
     meter.beginCall();
@@ -234,7 +234,7 @@ public final class RoutePass {
    * @throws IllegalStateException when a routing policy is set
    */
   public void routeBatch(String stream, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
-    StreamState s = m.streams.get(stream);
+    StreamState s = m.streams.advancing(stream);
     if (policy != null) {
       throw new IllegalStateException("routeBatch uses the built-in top-k; with the routing policy "
           + policy.name() + " use routeWindow");
@@ -258,7 +258,7 @@ public final class RoutePass {
    * real token's experts; see {@code MixtureOfExperts#routeWindow}.
    */
   public void routeWindow(String stream, float[] xs, int count, boolean[] valid, Assignment out) {
-    StreamState s = m.streams.get(stream);
+    StreamState s = m.streams.advancing(stream);
     meter.beginCall();
     window(s, xs, count, valid, false, out);
     for (int t = 0; t < count; t++) {

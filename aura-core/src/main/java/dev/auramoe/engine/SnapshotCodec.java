@@ -126,9 +126,12 @@ public final class SnapshotCodec {
   private static int payloadEstimate(ModelState m) {
     var cell = m.liquidCell();
     long floats = (long) cell.projection().length + cell.recurrent().length + cell.driveBias().length
-        + cell.tauBias().length + m.router.readout().length + m.router.bias().length
-        + (long) m.streams.size() * (m.hidden + 16);
-    return (int) Math.min(Integer.MAX_VALUE - 16, Float.BYTES * floats + (1 << 16));
+        + cell.tauBias().length + m.router.readout().length + m.router.bias().length;
+    long streams = 0;
+    for (StreamState s : m.streams.values()) {
+      streams += 2 + s.id.length() + StreamStateCodec.fieldBytes(s);
+    }
+    return (int) Math.min(Integer.MAX_VALUE - 16, Float.BYTES * floats + streams + (1 << 16));
   }
 
   private static void writeConfig(DataOutputStream o, MoeConfig c) throws IOException {

@@ -41,8 +41,10 @@ final class StreamStateCodec {
   static final byte[] MAGIC = {'A', 'U', 'R', 'A', 'S', 'T', 'R', 0x1A};
   /** The version written by this build. */
   static final int VERSION = 1;
-  /** Magic, version, hidden size, attention presence, routes, h's length, attention presence, checksum. */
-  private static final int SMALLEST = MAGIC.length + 4 + 4 + 1 + 8 + 4 + 1 + 4;
+  /** The bytes of the attention configuration in the shape: vocabulary, winners, decay, gain, prune. */
+  private static final int ATTENTION_SHAPE = 4 + 4 + 4 + 4 + 4;
+  /** Magic, version, hidden size, attention presence, the fields of a stream without h or attention, checksum. */
+  private static final int SMALLEST = MAGIC.length + 4 + 4 + 1 + fieldBytes(0, false, 0) + 4;
 
   private StreamStateCodec() {}
 
@@ -66,8 +68,7 @@ final class StreamStateCodec {
   /** {@link #encode}, or null when the state holds a non-finite value. */
   static byte[] encodeOrNull(StreamState s) {
     AttentionConfig ac = s.attention == null ? null : s.attention.config();
-    int active = s.attention == null ? 0 : s.attention.activeCount();
-    int size = SMALLEST + Float.BYTES * s.h.length + (ac == null ? 0 : 20 + 4 + 4 + 8 + 8 * active);
+    int size = MAGIC.length + 4 + 4 + 1 + (ac == null ? 0 : ATTENTION_SHAPE) + fieldBytes(s) + 4;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
     // A chunk of one stream's size, not of a model's.
     SnapshotCodec.PayloadOut o = new SnapshotCodec.PayloadOut(bytes, Float.BYTES * Math.max(1, s.h.length));
@@ -183,6 +184,17 @@ final class StreamStateCodec {
     } else {
       o.writeBoolean(false);
     }
+  }
+
+  /** The number of bytes {@link #writeFields} writes for a stream. */
+  static int fieldBytes(StreamState s) {
+    return fieldBytes(s.h.length, s.attention != null, s.attention == null ? 0 : s.attention.activeCount());
+  }
+
+  /** The bytes of a stream's fields with a cell state of {@code hidden} and {@code active} attention tokens. */
+  private static int fieldBytes(int hidden, boolean attention, int active) {
+    return Long.BYTES + Integer.BYTES + Float.BYTES * hidden + 1
+        + (attention ? Integer.BYTES + Integer.BYTES * active + Integer.BYTES + Float.BYTES * active + Long.BYTES : 0);
   }
 
   /**

@@ -35,6 +35,11 @@ import java.util.TreeSet;
  * count, is bookkeeping, not model state: snapshots and digests leave it out, a loaded model starts
  * with its streams in opening order and unlimited, and an expert-set change carries it
  * ({@link #copyFrom}).
+ *
+ * <p>While the eviction listener runs, every change of the streams (open, close, evict, import,
+ * reset, recency, limits, listener, and a route or learn through {@link #advancing}) throws
+ * {@link IllegalStateException} and changes nothing; reading stays allowed. See
+ * {@link StreamEvictionListener}.
  */
 public final class Streams {
 
@@ -55,6 +60,8 @@ public final class Streams {
   private boolean stampRoutes;
   /** Told of each eviction before it happens, or null. */
   private StreamEvictionListener listener;
+  /** Whether the listener is running: the streams then refuse every change ({@link #checkChangeable}). */
+  private boolean notifying;
   /**
    * The latest stamp any stream was given: "now" for an open without a stamp, and the count of
    * routed inputs with {@link StreamLimits.Recency#ROUTES}.
@@ -138,6 +145,7 @@ public final class Streams {
    * @throws StreamCapacityException (nothing changed) when the limits refuse another stream
    */
   public void open(String id, long stamp) {
+    checkChangeable();
     checkId(id);
     if (byId.containsKey(id)) {
       throw new IllegalArgumentException("stream '" + id + "' is already open");
@@ -147,6 +155,7 @@ public final class Streams {
 
   /** Opens a stream unless it is open already. */
   public void ensure(String id) {
+    checkChangeable();
     if (!byId.containsKey(id)) {
       open(id);
     }
@@ -157,6 +166,7 @@ public final class Streams {
    * closed ({@link IllegalArgumentException}).
    */
   public void close(String id) {
+    checkChangeable();
     if (MixtureOfExperts.DEFAULT_STREAM.equals(id)) {
       throw new IllegalArgumentException("the default stream cannot be closed");
     }
@@ -165,10 +175,12 @@ public final class Streams {
 
   /** Resets one stream's state (cell state, attention, route count). */
   public void reset(String id) {
+    checkChangeable();
     get(id).reset();
   }
 
   public void resetAll() {
+    checkChangeable();
     for (StreamState s : byId.values()) {
       s.reset();
     }
@@ -185,11 +197,35 @@ public final class Streams {
     return a == null ? null : a.copy();
   }
 
+  /**
+   * The open stream that a route or learn advances.
+   *
+   * @throws NoSuchElementException when it is not open
+   * @throws IllegalStateException while the eviction listener runs
+   */
+  StreamState advancing(String id) {
+    checkChangeable();
+    return get(id);
+  }
+
   /** Counts a routed input of a stream; with {@link StreamLimits.Recency#ROUTES} it stamps it with the next route. */
   void routed(StreamState s) {
     s.routes++;
     if (stampRoutes) {
       touch(s, clock + 1);
+    }
+  }
+
+  /**
+   * Refuses a change while the eviction listener runs: the stream it is told of is still open, so
+   * an open would evict it again (without end), a close or eviction would leave the eviction that
+   * called it without its stream, a use would change the stream after its state was taken.
+   *
+   * @throws IllegalStateException while the listener runs
+   */
+  private void checkChangeable() {
+    if (notifying) {
+      throw new IllegalStateException("the stream eviction listener must not change the model's streams");
     }
   }
 
@@ -224,6 +260,7 @@ public final class Streams {
    * @throws StreamCapacityException (nothing changed) when the stream is not open and the limits refuse it
    */
   public void importState(String id, byte[] state, long stamp) {
+    checkChangeable();
     checkId(id);
     StreamState s = StreamStateCodec.decode(id, state, hidden, attention);
     if (byId.containsKey(id)) {
@@ -238,6 +275,7 @@ public final class Streams {
 
   /** Records a use of a stream; false, changing nothing, when it is not open. */
   public boolean touch(String id, long stamp) {
+    checkChangeable();
     StreamState s = byId.get(id);
     if (s == null) {
       return false;
@@ -288,6 +326,7 @@ public final class Streams {
 
   /** Stamps every stream with {@code stamp}, keeping the recency order. */
   public void stampAll(long stamp) {
+    checkChangeable();
     clock = Math.max(clock, stamp);
     for (StreamState s : byId.values()) {
       s.stamp = stamp;
@@ -296,6 +335,7 @@ public final class Streams {
 
   /** Takes over {@code from}'s recency; streams only here become the most recent, with {@code stamp}. */
   public void copyRecency(Streams from, long stamp) {
+    checkChangeable();
     copyRecency(from, stamp, true);
   }
 
@@ -331,12 +371,14 @@ public final class Streams {
 
   /** Sets the bound; lowering it evicts nothing at once (the next open evicts enough to end one under it). */
   public void setLimits(StreamLimits l) {
+    checkChangeable();
     limits = Objects.requireNonNull(l, "limits");
     stampRoutes = l.recency() == StreamLimits.Recency.ROUTES;
   }
 
   /** Sets the listener told of each eviction, or none (null). */
   public void setListener(StreamEvictionListener l) {
+    checkChangeable();
     listener = l;
   }
 
@@ -374,6 +416,7 @@ public final class Streams {
    * @throws NoSuchElementException for a stream that is not open
    */
   public void evict(String id) {
+    checkChangeable();
     if (MixtureOfExperts.DEFAULT_STREAM.equals(id)) {
       throw new IllegalArgumentException("the default stream cannot be evicted");
     }
@@ -382,7 +425,13 @@ public final class Streams {
 
   private void evict(StreamState s) {
     if (listener != null) {
-      listener.evicting(s.id, StreamStateCodec.encodeOrNull(s));
+      byte[] state = StreamStateCodec.encodeOrNull(s);
+      notifying = true;
+      try {
+        listener.evicting(s.id, state);
+      } finally {
+        notifying = false;
+      }
     }
     remove(s);
     evicted++;
@@ -485,11 +534,7 @@ public final class Streams {
     clear();
     for (StreamState s : from.byId.values()) {
       StreamState t = newStream(s.id);
-      t.routes = s.routes;
-      System.arraycopy(s.h, 0, t.h, 0, hidden);
-      if (s.attention != null) {
-        t.attention.restore(s.attention.activeIds(), s.attention.activePotentials(), s.attention.steps());
-      }
+      t.copyFrom(s);
       put(t);
     }
     copyRecency(from, 0, false);
