@@ -52,8 +52,8 @@ public final class LearnBenchCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar on stderr.")
   boolean noProgress;
 
-  /** Instances of the unreported warm-up run. */
-  static final long WARM_UP = 5_000;
+  /** Instances of each stream's unreported warm-up run. */
+  static final long WARM_UP = 1_000;
 
   @Override
   public Integer call() throws Exception {
@@ -65,8 +65,11 @@ public final class LearnBenchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     json.checkPath();
     List<Spec> specs = quick ? LearnBench.quick(n, seed) : LearnBench.grid(n, seed);
-    // A short unreported run first, so that the first stream's times are not the JIT compiler's.
-    LearnBench.run(specs.get(0).withInstances(Math.min(n, WARM_UP)));
+    // A short unreported run of each stream first, so that the reported times are not the JIT compiler's
+    // (each input size and task compiles its own loops).
+    for (Spec s : specs) {
+      LearnBench.run(s.withInstances(Math.min(n, WARM_UP)));
+    }
     List<Row> rows = new ArrayList<>();
     if (noProgress) {
       for (Spec s : specs) {
