@@ -52,8 +52,8 @@ public final class LearnBenchCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar on stderr.")
   boolean noProgress;
 
-  /** Instances of each stream's unreported warm-up run. */
-  static final long WARM_UP = 1_000;
+  /** Instances of the unreported warm-up runs, over all streams (at least 1,000 each). */
+  static final long WARM_UP = 100_000;
 
   @Override
   public Integer call() throws Exception {
@@ -67,8 +67,9 @@ public final class LearnBenchCommand implements Callable<Integer> {
     List<Spec> specs = quick ? LearnBench.quick(n, seed) : LearnBench.grid(n, seed);
     // A short unreported run of each stream first, so that the reported times are not the JIT compiler's
     // (each input size and task compiles its own loops).
+    long warmUp = Math.min(n, Math.max(1_000, WARM_UP / specs.size()));
     for (Spec s : specs) {
-      LearnBench.run(s.withInstances(Math.min(n, WARM_UP)));
+      LearnBench.run(s.withInstances(warmUp));
     }
     List<Row> rows = new ArrayList<>();
     if (noProgress) {
