@@ -124,8 +124,7 @@ public final class LearnBench {
       m.put("instances", spec.instances());
       m.put("seed", spec.seed());
       m.put("metric", spec.task() == Task.REGRESSION ? "mse" : "errorRate");
-      m.put("errors", Map.of("mixture", mixture, "single", single, "oracle", oracle, "centroidGate", centroid,
-          "recentErrorGate", recent));
+      m.put("errors", perLearner(mixture, single, oracle, centroid, recent));
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("mixtureOverSingle", json(mixtureOverSingle()));
       r.put("mixtureOverOracle", json(mixtureOverOracle()));
@@ -133,10 +132,8 @@ public final class LearnBench {
       r.put("centroidGateOverSingle", json(centroidOverSingle()));
       r.put("recentErrorGateOverSingle", json(recentOverSingle()));
       m.put("ratios", r);
-      m.put("macsPerInstance", Map.of("mixture", mixtureMacs, "single", singleMacs, "oracle", oracleMacs,
-          "centroidGate", centroidMacs, "recentErrorGate", recentMacs));
-      m.put("nanosPerInstance", Map.of("mixture", mixtureNanos, "single", singleNanos, "oracle", oracleNanos,
-          "centroidGate", centroidNanos, "recentErrorGate", recentNanos));
+      m.put("macsPerInstance", perLearner(mixtureMacs, singleMacs, oracleMacs, centroidMacs, recentMacs));
+      m.put("nanosPerInstance", perLearner(mixtureNanos, singleNanos, oracleNanos, centroidNanos, recentNanos));
       m.put("regimesSeen", regimesSeen);
       m.put("driftDetections", detections);
       return m;
@@ -208,6 +205,18 @@ public final class LearnBench {
       return rows.stream().sorted(java.util.Comparator.comparingDouble(f).reversed()).limit(5).map(Row::name)
           .toList();
     }
+  }
+
+  /** One figure per learner, in the table's order. */
+  private static Map<String, Object> perLearner(double mixture, double single, double oracle, double centroid,
+      double recent) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("mixture", mixture);
+    m.put("single", single);
+    m.put("oracle", oracle);
+    m.put("centroidGate", centroid);
+    m.put("recentErrorGate", recent);
+    return m;
   }
 
   /** a / b; infinite when only b is 0, 1 when both are (an error-free stream). */

@@ -218,7 +218,7 @@ public final class SwitchingStream {
       }
       z[o] = (float) (v + spec.noise() * rng.nextGaussian());
     }
-    if (out == 1 && spec.task() == Task.REGRESSION) {
+    if (spec.task() == Task.REGRESSION) {
       target = z[0];
     } else {
       int best = 0;
