@@ -235,7 +235,8 @@ public final class DemoRunner {
         windowEnd, windowShare, winMoe, winSingle, winOracle, taus, tauMeanByRegime);
   }
 
-  private static double squaredError(float[] y, float[] yHat) {
+  /** The squared error of a prediction, summed over the outputs in double. */
+  public static double squaredError(float[] y, float[] yHat) {
     double s = 0;
     for (int i = 0; i < y.length; i++) {
       double e = y[i] - yHat[i];

@@ -1,5 +1,6 @@
 package dev.auramoe.cli.learn;
 
+import dev.auramoe.cli.demo.DemoRunner;
 import dev.auramoe.cli.learn.SwitchingStream.Offset;
 import dev.auramoe.cli.learn.SwitchingStream.Spec;
 import dev.auramoe.cli.learn.SwitchingStream.Task;
@@ -389,7 +390,7 @@ public final class LearnBench {
       se[4] += error(recentOut[best], y, cls);
       recentExperts[best].learn(x, y, recentOut[best], 1f);
       for (int e = 0; e < k; e++) {
-        recentError[e] += RECENT_ALPHA * (squaredError(recentOut[e], y) - recentError[e]);
+        recentError[e] += RECENT_ALPHA * (DemoRunner.squaredError(recentOut[e], y) - recentError[e]);
       }
       nanos[4] += System.nanoTime() - t4;
 
@@ -439,14 +440,6 @@ public final class LearnBench {
     return y[best] == 1f ? 0 : 1;
   }
 
-  private static double squaredError(float[] yHat, float[] y) {
-    double s = 0;
-    for (int o = 0; o < y.length; o++) {
-      double e = y[o] - yHat[o];
-      s += e * e;
-    }
-    return s;
-  }
 
   /** The nearest centroid; an unused one (count 0) is taken first, so the first k inputs seed them. */
   private static int nearest(float[][] centroids, long[] counts, float[] x) {
