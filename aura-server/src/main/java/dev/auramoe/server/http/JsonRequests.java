@@ -83,6 +83,7 @@ public final class JsonRequests {
         b = in.readNBytes(maxBytes + 1);
       }
       if (b.length > maxBytes) {
+        discard(in, 4L * maxBytes);
         throw ApiException.tooLarge("request body exceeds the limit of " + maxBytes + " bytes");
       }
       return b;
@@ -91,6 +92,29 @@ public final class JsonRequests {
         throw a;
       }
       throw ApiException.badRequest("the request body could not be read");
+    }
+  }
+
+  /**
+   * Reads and drops up to {@code limit} bytes of what is left of a chunked body refused as too large,
+   * so that the refusal reaches a client that is still sending it: a connection closed with unread
+   * bytes is reset, and the reset can destroy the response before the client reads it (the
+   * "lingering close" of RFC 9112, section 9.6). Bounded, so a huge body costs at most four times the
+   * limit; errors are ignored. A body refused for its Content-Length alone is not read: its client
+   * may not send it at all.
+   */
+  private static void discard(InputStream in, long limit) {
+    byte[] buf = new byte[8192];
+    try {
+      for (long left = limit; left > 0; ) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+        if (n < 0) {
+          return;
+        }
+        left -= n;
+      }
+    } catch (IOException | RuntimeException e) {
+      // The refusal is sent all the same.
     }
   }
 
