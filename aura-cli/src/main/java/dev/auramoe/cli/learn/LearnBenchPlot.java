@@ -28,17 +28,24 @@ public final class LearnBenchPlot {
   /** The file written into the plot directory. */
   public static final String FILE = "learn-grid.png";
 
-  /** Ratios are coloured on a log scale from this (as good as the oracle, or better)... */
-  static final double LOW = 1;
+  /** Ratios are coloured on a log scale from this (twice as good as the oracle, or better)... */
+  static final double LOW = 0.5;
 
   /** ...to this, where the colour stops: a median at or beyond it reads as "lost". */
-  static final double HIGH = 20;
+  static final double HIGH = 32;
 
-  /** Good (blue) through middling (pale yellow) to bad (red): readable with the common colour blindnesses. */
-  private static final Color[] COLOURS = {new Color(0x2C7BB6), new Color(0xFFFFBF), new Color(0xD7191C)};
+  /** Bands of the colour scale: each a doubling, from {@value #LOW} to {@value #HIGH}. */
+  private static final int BANDS = 6;
 
-  private static final int W = 1000;
-  private static final int H = 640;
+  /**
+   * One colour per band, good (blue) through middling (pale) to bad (red): ColorBrewer's six-class
+   * RdYlBu, readable with the common colour blindnesses.
+   */
+  private static final Color[] COLOURS = {new Color(0x4575B4), new Color(0x91BFDB), new Color(0xE0F3F8),
+      new Color(0xFEE090), new Color(0xFC8D59), new Color(0xD73027)};
+
+  private static final int W = 1100;
+  private static final int H = 760;
 
   private LearnBenchPlot() {}
 
@@ -71,7 +78,7 @@ public final class LearnBenchPlot {
     List<String> ys = new ArrayList<>();
     for (int r : LearnBench.REGIMES) {
       for (Offset o : Offset.values()) {
-        ys.add(r + " regimes, " + o.name().toLowerCase(Locale.ROOT) + " offset");
+        ys.add(r + " regimes, " + o.name().toLowerCase(Locale.ROOT));
       }
     }
     List<Number[]> cells = new ArrayList<>();
@@ -90,18 +97,30 @@ public final class LearnBenchPlot {
     }
     String name = task == Task.REGRESSION ? "Regression (MSE)" : "Classification (error rate)";
     HeatMapChart c = new HeatMapChartBuilder().width(W).height(H)
-        .title(String.format(Locale.ROOT, "%s: median mixture/oracle error per cell, lower is better "
-            + "(1 = the oracle's; log colours, %.0f and more alike); %d streams", name, HIGH, streams))
+        .title(String.format(Locale.ROOT, "%s: median mixture/oracle, lower is better (%d streams)", name, streams))
         .xAxisTitle("mean dwell (instances between switches)").yAxisTitle("recurring regimes, input offset").build();
+    // Bands of doubling ratios, labelled with the ratios themselves (the cells hold their logarithms).
     c.getStyler().setMin(Math.log10(LOW));
     c.getStyler().setMax(Math.log10(HIGH));
+    c.getStyler().setPiecewise(true);
+    c.getStyler().setPiecewiseRanged(true);
+    c.getStyler().setSplitNumber(BANDS);
     c.getStyler().setRangeColors(COLOURS);
     c.getStyler().setShowValue(false);
-    c.getStyler().setHeatMapDecimalValueFormatter(v -> String.format(Locale.ROOT, "%.3g", Math.pow(10, v)));
+    c.getStyler().setHeatMapDecimalValueFormatter(LearnBenchPlot::ratioLabel);
+    c.getStyler().setChartTitleFont(c.getStyler().getChartTitleFont().deriveFont(15f));
+    c.getStyler().setAxisTickLabelsFont(c.getStyler().getAxisTickLabelsFont().deriveFont(11f));
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setPlotGridLinesVisible(false);
     c.addSeries("mixture/oracle", xs, ys, cells);
     return c;
+  }
+
+  /** A colour band's bound, given as its log10: the ratio, shortest (0.5, 2, 12). */
+  static String ratioLabel(double log) {
+    double v = Math.pow(10, log);
+    return Math.abs(v - Math.rint(v)) < 1e-6 ? String.format(Locale.ROOT, "%.0f", v)
+        : String.format(Locale.ROOT, "%.2g", v).replaceAll("0+$", "");
   }
 
   /** The mixture/oracle ratios of the streams of one cell. */

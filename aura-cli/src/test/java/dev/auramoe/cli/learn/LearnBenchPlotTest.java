@@ -27,16 +27,16 @@ class LearnBenchPlotTest {
     rows.add(row(Task.REGRESSION, 4, 50, Offset.WEAK, true, 3));
     rows.add(row(Task.REGRESSION, 4, 50, Offset.WEAK, true, 100));
     rows.add(row(Task.REGRESSION, 16, 2000, Offset.STRONG, true, 400));
-    rows.add(row(Task.REGRESSION, 2, 10, Offset.NONE, true, 0.5));
+    rows.add(row(Task.REGRESSION, 2, 10, Offset.NONE, true, 1.5));
     rows.add(row(Task.REGRESSION, 4, 250, Offset.NONE, false, 2)); // fresh regimes: no cell
     rows.add(row(Task.CLASSIFICATION, 8, 250, Offset.NONE, true, 2));
     HeatMapChart c = LearnBenchPlot.heatMap(rows, Task.REGRESSION);
     List<? extends Number[]> cells = c.getHeatMapSeries().getHeatData();
     assertThat(cells).hasSize(3);
     int offsets = Offset.values().length;
-    assertThat(cells.get(0)).containsExactly(0, 0 * offsets + Offset.NONE.ordinal(), Math.log10(1));
+    assertThat(cells.get(0)).containsExactly(0, 0 * offsets + Offset.NONE.ordinal(), Math.log10(1.5));
     assertThat(cells.get(1)).containsExactly(1, 1 * offsets + Offset.WEAK.ordinal(), Math.log10(3));
-    assertThat(cells.get(2)).containsExactly(3, 3 * offsets + Offset.STRONG.ordinal(), Math.log10(20));
+    assertThat(cells.get(2)).containsExactly(3, 3 * offsets + Offset.STRONG.ordinal(), Math.log10(LearnBenchPlot.HIGH));
     assertThat(c.getTitle()).contains("lower is better").contains("5 streams");
     assertThat(LearnBenchPlot.heatMap(rows, Task.CLASSIFICATION).getHeatMapSeries().getHeatData()).hasSize(1);
   }
