@@ -1,10 +1,12 @@
 package dev.auramoe.cli;
 
 import dev.auramoe.cli.learn.LearnBench;
+import dev.auramoe.cli.learn.LearnBenchPlot;
 import dev.auramoe.cli.learn.LearnBench.Row;
 import dev.auramoe.cli.learn.LearnBench.Summary;
 import dev.auramoe.cli.learn.SwitchingStream.Spec;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +48,11 @@ public final class LearnBenchCommand implements Callable<Integer> {
   @Mixin
   JsonOption json;
 
+  @Option(names = "--plot", paramLabel = "DIR", description = "Also write DIR/" + LearnBenchPlot.FILE + ": per task, "
+      + "a heat map of the median mixture/oracle over mean dwell and recurring regimes by input offset (log colours; "
+      + "cells with no stream, most of them under --quick, stay empty). " + OutputPaths.DIRECTORY_RULE)
+  Path plotDir;
+
   @Mixin
   CheckOption check;
 
@@ -64,6 +71,7 @@ public final class LearnBenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     json.checkPath();
+    OutputPaths.checkDirectory("--plot", plotDir);
     List<Spec> specs = quick ? LearnBench.quick(n, seed) : LearnBench.grid(n, seed);
     // A short unreported run of each stream first, so that the reported times are not the JIT compiler's
     // (each input size and task compiles its own loops).
@@ -110,6 +118,9 @@ public final class LearnBenchCommand implements Callable<Integer> {
       m.put("rows", rs);
       m.put("checks", checks);
       json.write(m, err);
+    }
+    if (plotDir != null) {
+      err.println("wrote " + LearnBenchPlot.write(rows, plotDir));
     }
     return check.exitStatus(ok);
   }

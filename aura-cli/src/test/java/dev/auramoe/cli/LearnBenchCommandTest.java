@@ -3,7 +3,9 @@ package dev.auramoe.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +28,32 @@ class LearnBenchCommandTest {
       assertThat(row.get("macsPerInstance").get("mixture").asDouble()).isPositive();
       assertThat(row.get("instances").asLong()).isEqualTo(500);
     }
+  }
+
+  @Test
+  void aQuickRunWritesTheGridHeatMap(@TempDir Path dir) throws Exception {
+    Path plots = dir.resolve("plots");
+    CliTest.Run r = CliTest.run("learn-bench", "--quick", "--instances", "300", "--no-progress", "--plot",
+        plots.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Path png = plots.resolve("learn-grid.png");
+    assertThat(r.err()).contains("wrote " + png);
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertThat(image).as("a PNG that ImageIO reads").isNotNull();
+    // Two heat maps, one under the other.
+    assertThat(image.getWidth()).isGreaterThanOrEqualTo(600);
+    assertThat(image.getHeight()).isGreaterThan(image.getWidth());
+  }
+
+  @Test
+  void aPlotFolderWhoseParentIsMissingIsRefusedBeforeTheRun(@TempDir Path dir) {
+    Path plots = dir.resolve("no/plots");
+    CliTest.Run r = CliTest.run("learn-bench", "--quick", "--instances", "300", "--no-progress", "--plot",
+        plots.toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("--plot " + plots + ": the folder " + plots.getParent() + " does not exist");
+    assertThat(r.out()).as("nothing was run").isEmpty();
+    assertThat(dir.resolve("no")).doesNotExist();
   }
 
   @Test

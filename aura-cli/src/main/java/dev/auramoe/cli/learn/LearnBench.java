@@ -201,15 +201,16 @@ public final class LearnBench {
       return easyMissed == 0 && medianMixtureOverOracle <= TARGET_MEDIAN_MIXTURE_OVER_ORACLE;
     }
 
-    private static double median(double[] sorted) {
-      int n = sorted.length;
-      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
     private static List<String> worst(List<Row> rows, java.util.function.ToDoubleFunction<Row> f) {
       return rows.stream().sorted(java.util.Comparator.comparingDouble(f).reversed()).limit(5).map(Row::name)
           .toList();
     }
+  }
+
+  /** The median of sorted values (at least one). */
+  static double median(double[] sorted) {
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   /** One figure per learner, in the table's order. */
@@ -236,6 +237,12 @@ public final class LearnBench {
     return Double.isFinite(v) ? v : null;
   }
 
+  /** The grid's numbers of recurring regimes. */
+  static final int[] REGIMES = {2, 4, 8, 16};
+
+  /** The grid's mean dwells (instances between switches). */
+  static final int[] DWELLS = {10, 50, 250, 2000};
+
   /**
    * The grid: every combination of inputs {4, 16, 64}, regimes {2, 4, 8, 16}, mean dwell {10, 50,
    * 250, 2000} and offset {none, weak, strong}, for regression and classification, with abrupt
@@ -247,8 +254,8 @@ public final class LearnBench {
     List<Spec> l = new ArrayList<>();
     for (Task task : Task.values()) {
       for (int d : new int[] {4, 16, 64}) {
-        for (int r : new int[] {2, 4, 8, 16}) {
-          for (int w : new int[] {10, 50, 250, 2000}) {
+        for (int r : REGIMES) {
+          for (int w : DWELLS) {
             for (Offset o : Offset.values()) {
               l.add(new Spec(task, d, r, w, o, 0.1, 0, true, CLASSES, instances, seed + l.size()));
             }
@@ -256,7 +263,7 @@ public final class LearnBench {
         }
       }
     }
-    for (int w : new int[] {10, 50, 250, 2000}) {
+    for (int w : DWELLS) {
       for (Offset o : Offset.values()) {
         l.add(new Spec(Task.REGRESSION, 16, 4, w, o, 0.1, Math.max(1, w / 5), true, CLASSES, instances,
             seed + l.size()));
