@@ -101,21 +101,21 @@ public final class StreamCommand implements Callable<Integer> {
   int window = 1000;
 
   @Option(names = "--experts", paramLabel = "N", description = "Experts (default: ${DEFAULT-VALUE}).")
-  int experts = 4;
+  int experts = StreamLearner.Builder.DEFAULT_EXPERTS;
 
   @Option(names = "--top-k", paramLabel = "K", description = "Experts per instance, at most --experts (default: "
       + "${DEFAULT-VALUE}, or 1 with one expert).")
-  int topK = 2;
+  int topK = StreamLearner.Builder.DEFAULT_TOP_K;
 
   @Option(names = "--leak", paramLabel = "X", description = "Weight leak per step of the softmax experts of a class "
       + "target (default: ${DEFAULT-VALUE}); refused for a numeric target, whose NLMS experts have none.")
-  double leak = 0;
+  double leak = StreamLearner.Builder.DEFAULT_LEAK;
 
   @Option(names = "--hidden", paramLabel = "N", description = "Hidden units of the liquid router (default: ${DEFAULT-VALUE}).")
-  int hidden = 8;
+  int hidden = StreamLearner.Builder.DEFAULT_HIDDEN;
 
   @Option(names = "--mu", paramLabel = "X", description = "Expert step in (0, 2) (default: ${DEFAULT-VALUE}).")
-  double mu = 0.5;
+  double mu = StreamLearner.Builder.DEFAULT_MU;
 
   @Option(names = "--drift", paramLabel = "DETECTOR", description = "Drift detection on the learner's errors: adwin "
       + "(ADWIN, rises only), page-hinkley or none (default: ${DEFAULT-VALUE}). On a detection the least-used expert "
@@ -126,7 +126,7 @@ public final class StreamCommand implements Callable<Integer> {
   boolean noBalance;
 
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the router (default: ${DEFAULT-VALUE}).")
-  long seed = 42;
+  long seed = StreamLearner.Builder.DEFAULT_SEED;
 
   @Option(names = "--drifts", paramLabel = "N", split = ",", description = "Known drift points, as aura generate "
       + "prints them (0-based positions of the first instance of each new concept, increasing): marked on the plot, "

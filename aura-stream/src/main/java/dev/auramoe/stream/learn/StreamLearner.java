@@ -349,18 +349,28 @@ public final class StreamLearner {
 
   /** Hyper-parameters, with defaults tuned on the project's benchmark streams. */
   public static final class Builder {
-    private final Schema schema;
-    private int experts = 4;
+    /** Experts unless set. */
+    public static final int DEFAULT_EXPERTS = 4;
     /** Experts per instance unless set: 2, or 1 when there is one expert. */
-    static final int DEFAULT_TOP_K = 2;
+    public static final int DEFAULT_TOP_K = 2;
+    /** Hidden units of the liquid router unless set. */
+    public static final int DEFAULT_HIDDEN = 8;
+    /** The experts' step unless set. */
+    public static final double DEFAULT_MU = 0.5;
+    /** The softmax experts' weight leak per step unless set. */
+    public static final double DEFAULT_LEAK = 0;
+    /** Seed of the router unless set. */
+    public static final long DEFAULT_SEED = 42;
 
-    private int hidden = 8;
+    private final Schema schema;
+    private int experts = DEFAULT_EXPERTS;
+    private int hidden = DEFAULT_HIDDEN;
     /** 0: not set, {@link #DEFAULT_TOP_K} capped at the experts. */
     private int topK;
-    private double mu = 0.5;
-    private double leak = 0;
+    private double mu = DEFAULT_MU;
+    private double leak = DEFAULT_LEAK;
     private float routerLearningRate = 1f;
-    private long seed = 42;
+    private long seed = DEFAULT_SEED;
     private dev.auramoe.balance.BalanceConfig balance = dev.auramoe.balance.BalanceConfig.DEFAULT;
     private Supplier<? extends DriftDetector> detector;
     private DriftResponse response = DriftResponse.FRESH_EXPERT;
