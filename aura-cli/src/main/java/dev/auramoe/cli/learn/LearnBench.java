@@ -73,6 +73,8 @@ public final class LearnBench {
    *
    * @param spec the stream
    * @param mixture error of the mixture (MSE or error rate), likewise for the others
+   * @param bayes error of the {@link BayesOracle}, which knows every regime's parameters but not the
+   *     regime: the floor of any learner; NaN on a stream of fresh regimes, where it is not defined
    * @param mixtureMacs multiply-accumulates per instance, from the mixture's energy meter; the
    *     baselines' are analytic
    * @param mixtureNanos wall-clock nanoseconds per instance, likewise for the others
@@ -80,7 +82,7 @@ public final class LearnBench {
    * @param detections drift detections of the mixture
    */
   public record Row(Spec spec, double mixture, double single, double oracle, double centroid, double recent,
-      double mixtureMacs, double singleMacs, double oracleMacs, double centroidMacs, double recentMacs,
+      double bayes, double mixtureMacs, double singleMacs, double oracleMacs, double centroidMacs, double recentMacs,
       double mixtureNanos, double singleNanos, double oracleNanos, double centroidNanos, double recentNanos,
       int regimesSeen, int detections) {
 
@@ -102,6 +104,11 @@ public final class LearnBench {
     /** oracle / single: how much knowing the regime is worth on this stream. */
     public double oracleOverSingle() {
       return ratio(oracle, single);
+    }
+
+    /** Bayes forecaster / single: the lowest mixture/single any learner could reach here (NaN if undefined). */
+    public double bayesOverSingle() {
+      return Double.isNaN(bayes) ? Double.NaN : ratio(bayes, single);
     }
 
     /** centroid gate / single. */
@@ -129,13 +136,16 @@ public final class LearnBench {
       m.put("instances", spec.instances());
       m.put("seed", spec.seed());
       m.put("metric", spec.task() == Task.REGRESSION ? "mse" : "errorRate");
-      m.put("errors", perLearner(mixture, single, oracle, centroid, recent));
+      Map<String, Object> errors = perLearner(mixture, single, oracle, centroid, recent);
+      errors.put("bayesOracle", json(bayes));
+      m.put("errors", errors);
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("mixtureOverSingle", json(mixtureOverSingle()));
       r.put("mixtureOverOracle", json(mixtureOverOracle()));
       r.put("oracleOverSingle", json(oracleOverSingle()));
       r.put("centroidGateOverSingle", json(centroidOverSingle()));
       r.put("recentErrorGateOverSingle", json(recentOverSingle()));
+      r.put("bayesOracleOverSingle", json(bayesOverSingle()));
       m.put("ratios", r);
       m.put("macsPerInstance", perLearner(mixtureMacs, singleMacs, oracleMacs, centroidMacs, recentMacs));
       m.put("nanosPerInstance", perLearner(mixtureNanos, singleNanos, oracleNanos, centroidNanos, recentNanos));
@@ -165,12 +175,14 @@ public final class LearnBench {
    *     {@value #EASY_ORACLE} (NaN when there is none)
    * @param easyStreams how many such streams
    * @param easyMissed how many of them miss {@value #TARGET_MIXTURE_OVER_SINGLE}
+   * @param easyBeyondBayes how many of them the {@link BayesOracle} misses too: where the target lies
+   *     below what any learner can reach
    * @param worstByOracle the names of the (up to 5) streams with the highest mixture/oracle, worst first
    * @param worstBySingle likewise by mixture/single
    */
   public record Summary(double medianMixtureOverOracle, double worstMixtureOverOracle, double medianMixtureOverSingle,
       double worstMixtureOverSingle, double worstEasyMixtureOverSingle, int easyStreams, int easyMissed,
-      List<String> worstByOracle, List<String> worstBySingle) {
+      int easyBeyondBayes, List<String> worstByOracle, List<String> worstBySingle) {
 
     /** Summarises rows (at least one). */
     public static Summary of(List<Row> rows) {
@@ -182,9 +194,13 @@ public final class LearnBench {
       double worstEasy = Double.NaN;
       int easy = 0;
       int missed = 0;
+      int beyond = 0;
       for (Row r : rows) {
         if (r.oracleOverSingle() <= EASY_ORACLE) {
           easy++;
+          if (r.bayesOverSingle() > TARGET_MIXTURE_OVER_SINGLE) {
+            beyond++;
+          }
           if (!(r.mixtureOverSingle() <= TARGET_MIXTURE_OVER_SINGLE)) {
             missed++;
           }
@@ -192,7 +208,7 @@ public final class LearnBench {
         }
       }
       return new Summary(median(byOracle), byOracle[byOracle.length - 1], median(bySingle),
-          bySingle[bySingle.length - 1], worstEasy, easy, missed, worst(rows, Row::mixtureOverOracle),
+          bySingle[bySingle.length - 1], worstEasy, easy, missed, beyond, worst(rows, Row::mixtureOverOracle),
           worst(rows, Row::mixtureOverSingle));
     }
 
@@ -334,6 +350,8 @@ public final class LearnBench {
     float[] x = new float[d];
     float[] y = new float[out];
     float[] yHat = new float[out];
+    BayesOracle bayes = spec.recurring() ? new BayesOracle(stream) : null;
+    double bayesError = 0;
     double[] se = new double[5];
     long[] nanos = new long[5];
     boolean[] seen = new boolean[0];
@@ -400,6 +418,9 @@ public final class LearnBench {
         recentError[e] += RECENT_ALPHA * (DemoRunner.squaredError(recentOut[e], y) - recentError[e]);
       }
       nanos[4] += System.nanoTime() - t4;
+      if (bayes != null) {
+        bayesError += bayes.step(x, target);
+      }
 
       if (++pending == 1000) {
         progress.accept(pending);
@@ -415,7 +436,7 @@ public final class LearnBench {
     double centroidMacs = predictLearn + (double) k * d + d;
     double recentMacs = k * (single.predictMacs() + out) + single.learnMacs() + k;
     return new Row(spec, se[0] / n, se[1] / n, se[2] / n, se[3] / n, se[4] / n,
-        mixtureMacs, predictLearn, predictLearn, centroidMacs, recentMacs,
+        bayes != null ? bayesError / n : Double.NaN, mixtureMacs, predictLearn, predictLearn, centroidMacs, recentMacs,
         nanos[0] / n, nanos[1] / n, nanos[2] / n, nanos[3] / n, nanos[4] / n,
         regimesSeen, mixture.detections().size());
   }

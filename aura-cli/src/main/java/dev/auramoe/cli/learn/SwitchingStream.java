@@ -249,6 +249,31 @@ public final class SwitchingStream {
     rampLeft = spec.ramp();
   }
 
+  /**
+   * The noise-free map of recurring regime {@code regime} at x, {@code A_r x / sqrt(d) + b_r}, into
+   * {@code zOut} (length outputs): what an oracle that knows every regime's parameters would predict.
+   */
+  void map(int regime, float[] x, double[] zOut) {
+    float[] as = a[regime];
+    for (int o = 0; o < out; o++) {
+      double v = b[regime][o];
+      for (int i = 0; i < d; i++) {
+        v += as[o * d + i] * x[i] * scale;
+      }
+      zOut[o] = v;
+    }
+  }
+
+  /** {@code -|x - mu_r|^2 / 2}: the log density of x under recurring regime r, up to a constant. */
+  double inputLogDensity(int regime, float[] x) {
+    double s = 0;
+    for (int i = 0; i < d; i++) {
+      double v = x[i] - mu[regime][i];
+      s += v * v;
+    }
+    return -s / 2;
+  }
+
   /** Target of the last instance: the value (regression) or the class index (classification). */
   public double target() {
     return target;

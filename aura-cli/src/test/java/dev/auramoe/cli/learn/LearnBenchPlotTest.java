@@ -17,7 +17,7 @@ class LearnBenchPlotTest {
   private static Row row(Task task, int regimes, int dwell, Offset offset, boolean recurring, double ratio) {
     Spec s = new Spec(task, 4, regimes, dwell, offset, 0.1, 0, recurring, LearnBench.CLASSES, 100, 1);
     // mixture = ratio, oracle = 1: mixture/oracle = ratio.
-    return new Row(s, ratio, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, regimes, 0);
+    return new Row(s, ratio, 2, 1, 1, 1, Double.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, regimes, 0);
   }
 
   @Test

@@ -49,6 +49,6 @@ class LearnBenchTest {
   }
 
   private static Row row(Spec s, double mixture, double single, double oracle) {
-    return new Row(s, mixture, single, oracle, single, single, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0);
+    return new Row(s, mixture, single, oracle, single, single, Double.NaN, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0);
   }
 }
