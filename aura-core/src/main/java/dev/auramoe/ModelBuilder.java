@@ -26,6 +26,7 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
   boolean routerUsesInput = true;
   float routerLearningRate = 0.5f;
   Credit credit = Credit.GATE_WEIGHT;
+  RecentErrors recentErrors = RecentErrors.DEFAULT;
   BalanceConfig balance = BalanceConfig.DEFAULT;
   AttentionConfig attention;
   DeviceProfile profile = DeviceProfile.DEFAULT;
@@ -98,6 +99,12 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
   /** Expert credit (default gate weight). */
   public MixtureOfExperts.Builder credit(Credit c) {
     this.credit = c;
+    return self();
+  }
+
+  /** The experts' recent errors as an input of the router (default {@link RecentErrors#DEFAULT}; {@link RecentErrors#OFF}). */
+  public MixtureOfExperts.Builder recentErrors(RecentErrors r) {
+    this.recentErrors = Objects.requireNonNull(r, "recentErrors");
     return self();
   }
 

@@ -5,8 +5,9 @@ import dev.auramoe.spiking.SpikingAttention;
 import java.util.Arrays;
 
 /**
- * What one stream of a model owns: its cell state h, its spiking-attention state and its route count
- * (everything else of a model is shared by its streams), plus the recency bookkeeping of {@link Streams}.
+ * What one stream of a model owns: its cell state h, its experts' recent errors (when the router reads
+ * them, {@link dev.auramoe.RecentErrors}), its spiking-attention state and its route count (everything
+ * else of a model is shared by its streams), plus the recency bookkeeping of {@link Streams}.
  *
  * <p>This class is where a stream's state is declared: a new per-stream field is added here, to
  * {@link #reset} and {@link #copyFrom} below, and to {@link StreamStateCodec}'s {@code writeFields},
@@ -17,6 +18,8 @@ import java.util.Arrays;
 final class StreamState {
   final String id;
   final float[] h;
+  /** Per expert, the average of its recent squared errors on this stream's targets; empty when off. */
+  final float[] recent;
   final SpikingAttention attention;
   long routes;
   /** The stamp of the stream's last use (bookkeeping, not model state). */
@@ -25,9 +28,15 @@ final class StreamState {
   StreamState older;
   StreamState newer;
 
-  StreamState(String id, int hidden, AttentionConfig ac) {
+  /**
+   * A fresh stream's state.
+   *
+   * @param recentExperts the experts whose recent errors it keeps (0 when the router reads none)
+   */
+  StreamState(String id, int hidden, int recentExperts, AttentionConfig ac) {
     this.id = id;
     this.h = new float[hidden];
+    this.recent = new float[recentExperts];
     this.attention = ac == null ? null : new SpikingAttention(ac);
   }
 
@@ -46,9 +55,10 @@ final class StreamState {
     attention.validate(tokens, 0, tokens.length);
   }
 
-  /** Makes the state that of a fresh stream: zero cell state, empty attention, no routes. */
+  /** Makes the state that of a fresh stream: zero cell state and recent errors, empty attention, no routes. */
   void reset() {
     Arrays.fill(h, 0f);
+    Arrays.fill(recent, 0f);
     if (attention != null) {
       attention.reset();
     }
@@ -56,10 +66,28 @@ final class StreamState {
   }
 
   /**
-   * Makes the state a copy of {@code from}'s, a stream of a model of the same shape (hidden size and
-   * attention configuration); the id and the recency bookkeeping stay.
+   * Makes the state a copy of {@code from}'s, a stream of a model of the same shape (hidden size,
+   * experts and attention configuration); the id and the recency bookkeeping stay.
    */
   void copyFrom(StreamState from) {
+    System.arraycopy(from.recent, 0, recent, 0, recent.length);
+    copyAllButRecent(from);
+  }
+
+  /**
+   * As {@link #copyFrom}, from a stream of the model before an expert-set change: expert j's recent
+   * error comes from expert {@code expertFrom[j]} of {@code from}, or is 0 for a fresh one (-1), as it
+   * is when either model keeps no recent errors.
+   */
+  void copyFrom(StreamState from, int[] expertFrom) {
+    for (int j = 0; j < recent.length; j++) {
+      int e = expertFrom[j];
+      recent[j] = e >= 0 && e < from.recent.length ? from.recent[e] : 0f;
+    }
+    copyAllButRecent(from);
+  }
+
+  private void copyAllButRecent(StreamState from) {
     System.arraycopy(from.h, 0, h, 0, h.length);
     if (from.attention != null) {
       attention.restore(from.attention.activeIds(), from.attention.activePotentials(), from.attention.steps());

@@ -44,6 +44,8 @@ import java.util.TreeSet;
 public final class Streams {
 
   private final int hidden;
+  /** Experts whose recent errors each stream keeps: the model's, or 0 when its router reads none. */
+  private final int recentExperts;
   private final AttentionConfig attention;
   private final Map<String, StreamState> byId = new LinkedHashMap<>();
   /**
@@ -70,14 +72,15 @@ public final class Streams {
   /** Streams evicted since the model was built (carried over by expert-set changes). */
   private long evicted;
 
-  Streams(int hidden, AttentionConfig attention) {
+  Streams(int hidden, AttentionConfig attention, int recentExperts) {
     this.hidden = hidden;
+    this.recentExperts = recentExperts;
     this.attention = attention;
     put(newStream(MixtureOfExperts.DEFAULT_STREAM));
   }
 
   StreamState newStream(String id) {
-    return new StreamState(id, hidden, attention);
+    return new StreamState(id, hidden, recentExperts, attention);
   }
 
   // ------------------------------------------------------------------ lookup and listing
@@ -262,7 +265,7 @@ public final class Streams {
   public void importState(String id, byte[] state, long stamp) {
     checkChangeable();
     checkId(id);
-    StreamState s = StreamStateCodec.decode(id, state, hidden, attention);
+    StreamState s = StreamStateCodec.decode(id, state, hidden, recentExperts, attention);
     if (byId.containsKey(id)) {
       put(s);
       touch(s, stamp);
@@ -527,14 +530,15 @@ public final class Streams {
 
   /**
    * Makes these streams copies of {@code from}'s, for a model that replaces it after an expert-set
-   * change: states, attention, route counts, recency, and the bound with its listener, clock and
-   * eviction count.
+   * change: states, recent errors (following their experts, {@link StreamState#copyFrom(StreamState,
+   * int[])}), attention, route counts, recency, and the bound with its listener, clock and eviction
+   * count.
    */
-  void copyFrom(Streams from) {
+  void copyFrom(Streams from, int[] expertFrom) {
     clear();
     for (StreamState s : from.byId.values()) {
       StreamState t = newStream(s.id);
-      t.copyFrom(s);
+      t.copyFrom(s, expertFrom);
       put(t);
     }
     copyRecency(from, 0, false);
@@ -542,6 +546,16 @@ public final class Streams {
     listener = from.listener;
     clock = from.clock;
     evicted = from.evicted;
+  }
+
+  /** Forgets expert e's recent errors in every stream: a fresh expert starts untried. */
+  void resetRecentErrors(int e) {
+    if (recentExperts == 0) {
+      return;
+    }
+    for (StreamState s : byId.values()) {
+      s.recent[e] = 0f;
+    }
   }
 
   private void remove(StreamState s) {

@@ -82,11 +82,12 @@ class StateDeclarationTest {
     ModelState s = state(Models.richModel(type, routerUsesInput));
     for (StreamState stream : s.streams.values()) {
       StreamState back = StreamStateCodec.decode(stream.id, StreamStateCodec.encode(stream), s.hidden,
-          s.config.attention());
+          stream.recent.length, s.config.attention());
       assertThat(StateGraph.compare(stream, back)).as(stream.id).isEmpty();
+      int version = StreamStateCodec.version(stream);
       assertThat(StreamStateCodec.encode(stream)).as("the size of " + stream.id + "'s fields")
           .hasSize(StreamStateCodec.encode(back).length)
-          .hasSize(8 + 4 + 4 + 1 + 20 + StreamStateCodec.fieldBytes(stream) + 4);
+          .hasSize(8 + 4 + 4 + (version > 1 ? 4 : 0) + 1 + 20 + StreamStateCodec.fieldBytes(stream, version) + 4);
     }
   }
 

@@ -309,12 +309,18 @@ public final class LearnBench {
     return run(spec, n -> { });
   }
 
+  /** Runs one stream with the defaults. */
+  public static Row run(Spec spec, LongConsumer progress) {
+    return run(spec, MixtureOptions.DEFAULTS, progress);
+  }
+
   /**
    * Runs the five learners on one stream.
    *
+   * @param options the mixture's configuration ({@link MixtureOptions#DEFAULTS}: {@link #defaultMixture})
    * @param progress receives instance increments (every 1,000), may be a no-op
    */
-  public static Row run(Spec spec, LongConsumer progress) {
+  public static Row run(Spec spec, MixtureOptions options, LongConsumer progress) {
     SwitchingStream stream = new SwitchingStream(spec);
     boolean cls = spec.task() == Task.CLASSIFICATION;
     int d = spec.inputs();
@@ -330,7 +336,7 @@ public final class LearnBench {
     }
     attrs.add(cls ? Attribute.nominal("y", classNames) : Attribute.numeric("y"));
     Schema schema = new Schema(spec.name(), attrs, d);
-    StreamLearner mixture = defaultMixture(schema);
+    StreamLearner mixture = options.values().isEmpty() ? defaultMixture(schema) : options.build(schema);
     Instance inst = new Instance(schema);
     int k = mixture.model().expertCount();
 

@@ -91,7 +91,8 @@ public final class StreamLearner {
         .experts(classification ? Experts.softmax("c", b.experts, d, classes, b.mu, b.leak)
             : Experts.nlms("r", b.experts, d, 1, b.mu))
         .cell(CellConfig.DEFAULT.withHidden(b.hidden)).topK(topK)
-        .routerLearningRate(b.routerLearningRate).balance(b.balance).seed(b.seed);
+        .routerLearningRate(b.routerLearningRate).balance(b.balance).seed(b.seed)
+        .temperature(b.temperature).credit(b.credit).recentErrors(b.recentErrors);
     this.model = mb.build();
     this.x = new float[d];
     this.y = new float[out];
@@ -370,6 +371,9 @@ public final class StreamLearner {
     private double mu = DEFAULT_MU;
     private double leak = DEFAULT_LEAK;
     private float routerLearningRate = 1f;
+    private float temperature = 1f;
+    private dev.auramoe.Credit credit = dev.auramoe.Credit.GATE_WEIGHT;
+    private dev.auramoe.RecentErrors recentErrors = dev.auramoe.RecentErrors.DEFAULT;
     private long seed = DEFAULT_SEED;
     private dev.auramoe.balance.BalanceConfig balance = dev.auramoe.balance.BalanceConfig.DEFAULT;
     private Supplier<? extends DriftDetector> detector;
@@ -422,6 +426,26 @@ public final class StreamLearner {
     /** The router's learning rate (default 1). */
     public Builder routerLearningRate(float r) {
       this.routerLearningRate = r;
+      return this;
+    }
+
+    /** The router's softmax temperature (default 1). */
+    public Builder temperature(float t) {
+      this.temperature = t;
+      return this;
+    }
+
+    /** The weight of each chosen expert's update (default {@link dev.auramoe.Credit#GATE_WEIGHT}). */
+    public Builder credit(dev.auramoe.Credit c) {
+      this.credit = Objects.requireNonNull(c, "credit");
+      return this;
+    }
+
+    /**
+     * The experts' recent errors as an input of the router (default {@link dev.auramoe.RecentErrors#DEFAULT}).
+     */
+    public Builder recentErrors(dev.auramoe.RecentErrors r) {
+      this.recentErrors = Objects.requireNonNull(r, "recentErrors");
       return this;
     }
 

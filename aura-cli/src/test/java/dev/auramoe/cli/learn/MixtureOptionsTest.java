@@ -1,0 +1,49 @@
+package dev.auramoe.cli.learn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.auramoe.cli.learn.SwitchingStream.Offset;
+import dev.auramoe.cli.learn.SwitchingStream.Spec;
+import dev.auramoe.cli.learn.SwitchingStream.Task;
+import org.junit.jupiter.api.Test;
+
+class MixtureOptionsTest {
+
+  private static final Spec SPEC = new Spec(Task.REGRESSION, 4, 2, 50, Offset.WEAK, 0.1, 0, true,
+      LearnBench.CLASSES, 3_000, 5);
+
+  @Test
+  void noOverrideIsTheDefaultMixtureExactly() {
+    LearnBench.Row a = LearnBench.run(SPEC);
+    LearnBench.Row b = LearnBench.run(SPEC, MixtureOptions.parse(""), n -> { });
+    assertThat(b.mixture()).isEqualTo(a.mixture());
+    assertThat(MixtureOptions.parse(" ")).isEqualTo(MixtureOptions.DEFAULTS);
+  }
+
+  @Test
+  void eachOverrideReachesTheMixture() {
+    double base = LearnBench.run(SPEC).mixture();
+    for (String o : new String[] {"beta=3", "experts=8", "topK=1", "hidden=16", "balance=off", "credit=responsibility",
+        "temperature=0.5", "routerRate=0.3", "mu=0.2", "drift=off,response=none"}) {
+      LearnBench.Row r = LearnBench.run(SPEC, MixtureOptions.parse(o), n -> { });
+      if (!o.startsWith("drift")) {
+        assertThat(r.mixture()).as(o).isNotEqualTo(base);
+      } else {
+        assertThat(r.detections()).as(o).isZero();
+      }
+    }
+    assertThat(LearnBench.run(SPEC, MixtureOptions.parse("experts=8"), n -> { }).mixtureMacs())
+        .isGreaterThan(LearnBench.run(SPEC).mixtureMacs());
+  }
+
+  @Test
+  void refusesWhatItCannotRead() {
+    assertThatThrownBy(() -> MixtureOptions.parse("bogus=1")).hasMessageContaining("'bogus' is unknown");
+    assertThatThrownBy(() -> MixtureOptions.parse("beta")).hasMessageContaining("not KEY=VALUE");
+    assertThatThrownBy(() -> MixtureOptions.parse("experts=x")).hasMessageContaining("experts must be an integer");
+    assertThatThrownBy(() -> MixtureOptions.parse("credit=max")).hasMessageContaining("gate or responsibility");
+    assertThatThrownBy(() -> MixtureOptions.parse("beta=-1")).hasMessageContaining("recent-error bias");
+    assertThatThrownBy(() -> MixtureOptions.parse("topK=5")).hasMessageContaining("top-k 5");
+  }
+}
