@@ -43,7 +43,7 @@ class MixtureOptionsTest {
     assertThatThrownBy(() -> MixtureOptions.parse("beta")).hasMessageContaining("not KEY=VALUE");
     assertThatThrownBy(() -> MixtureOptions.parse("experts=x")).hasMessageContaining("experts must be an integer");
     assertThatThrownBy(() -> MixtureOptions.parse("credit=max")).hasMessageContaining("gate or responsibility");
-    assertThatThrownBy(() -> MixtureOptions.parse("beta=-1")).hasMessageContaining("recent-error bias");
+    assertThatThrownBy(() -> MixtureOptions.parse("beta=-1")).hasMessageContaining("recent-error weight");
     assertThatThrownBy(() -> MixtureOptions.parse("topK=5")).hasMessageContaining("top-k 5");
   }
 }
