@@ -18,7 +18,7 @@ import java.util.Objects;
  *     nearly hard, large values nearly uniform
  * @param routerUsesInput true (default) adds a learned readout of x to the logits, beside the
  *     readout of the cell state
- * @param routerLearningRate normalised step of the router's local update, in [0, 2) (default 0.5;
+ * @param routerLearningRate normalised step of the router's local update, in [0, 2) (default 1;
  *     0 freezes the router)
  * @param credit the weight of each chosen expert's own update
  * @param recentErrors the experts' recent errors as an input of the router

@@ -73,7 +73,8 @@ class GoldenSnapshotTest {
     assertThat(c.routerLearningRate()).isEqualTo(0.4f);
     assertThat(c.routerUsesInput()).isTrue();
     assertThat(c.credit()).isEqualTo(Credit.RESPONSIBILITY);
-    assertThat(c.balance()).isEqualTo(BalanceConfig.DEFAULT.withGamma(0.01).withWarmupTokens(2));
+    assertThat(c.balance()).isEqualTo(GoldenSnapshots.BALANCE).isEqualTo(new BalanceConfig(true, 0.01, 0.99, 1.0, 2, false));
+    assertThat(c.recentErrors()).as("v1 predates them").isEqualTo(RecentErrors.OFF);
     assertThat(c.attention()).isEqualTo(new AttentionConfig(100, 2, 0.7f, 1.5f, 1e-3f));
     assertThat(m.cumulativeEnergy().profile()).isEqualTo(DeviceProfile.INT8_MAC);
     assertThat(c.seed()).isEqualTo(2026);

@@ -45,6 +45,9 @@ public final class GoldenSnapshots {
   /** Classpath location of the golden v2 file. */
   public static final String RESOURCE_V2 = "/golden/moe-v2.aura";
 
+  /** The balancing of the golden models, given in full (the default's cap was 1.0 when v1 was made). */
+  public static final BalanceConfig BALANCE = new BalanceConfig(true, 0.01, 0.99, 1.0, 2, false);
+
   /** The recent errors of the v2 golden model (not the default, so that the file pins them). */
   public static final RecentErrors RECENT_V2 = new RecentErrors(2f, 0.5f);
 
@@ -79,7 +82,7 @@ public final class GoldenSnapshots {
         .expert(new FunctionExpert("sum", 3, 1, FUNCTIONS.apply("sum"), 3))
         .topK(2).cell(CellConfig.DEFAULT.withHidden(4)).temperature(0.7f).routerLearningRate(0.4f)
         .credit(Credit.RESPONSIBILITY).recentErrors(recent)
-        .balance(BalanceConfig.DEFAULT.withGamma(0.01).withWarmupTokens(2))
+        .balance(BALANCE)
         .attention(new AttentionConfig(100, 2, 0.7f, 1.5f, 1e-3f)).deviceProfile(DeviceProfile.INT8_MAC)
         .seed(2026).build();
   }

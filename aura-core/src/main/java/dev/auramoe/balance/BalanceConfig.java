@@ -15,7 +15,10 @@ package dev.auramoe.balance;
  * @param decay moving-average decay in [0, 1): 0 means the load is the last token's choice only,
  *     values near 1 average over about 1/(1-decay) tokens (default 0.99)
  * @param biasCap largest |b_i|; 0 disables the bias in effect, large values let balancing override
- *     the router completely (default 1.0)
+ *     the router completely (default 0.05: balancing chooses among experts whose probabilities lie
+ *     within 0.1 of each other, so it evens the load of experts the router finds alike and never
+ *     sends an input to an expert the router has learned to avoid; with 1.0, the cap before, it
+ *     fought specialisation: median mixture/oracle 4.7 against 2.2 on the learn-bench grid)
  * @param warmupTokens routed tokens before the bias starts to move (loads are tracked from the
  *     start; default 0)
  * @param frozen true keeps the current bias fixed (for evaluation); loads are still tracked
@@ -23,11 +26,11 @@ package dev.auramoe.balance;
 public record BalanceConfig(boolean enabled, double gamma, double decay, double biasCap, long warmupTokens,
     boolean frozen) {
 
-  /** The defaults: enabled, gamma 1e-3, decay 0.99, cap 1.0, no warm-up, not frozen. */
-  public static final BalanceConfig DEFAULT = new BalanceConfig(true, 1e-3, 0.99, 1.0, 0, false);
+  /** The defaults: enabled, gamma 1e-3, decay 0.99, cap 0.05, no warm-up, not frozen. */
+  public static final BalanceConfig DEFAULT = new BalanceConfig(true, 1e-3, 0.99, 0.05, 0, false);
 
   /** Balancing off: no bias, loads still tracked and reported. */
-  public static final BalanceConfig OFF = new BalanceConfig(false, 1e-3, 0.99, 1.0, 0, false);
+  public static final BalanceConfig OFF = new BalanceConfig(false, 1e-3, 0.99, 0.05, 0, false);
 
   /** Validates. */
   public BalanceConfig {

@@ -4,14 +4,12 @@ import dev.auramoe.cli.demo.DemoRunner;
 import dev.auramoe.cli.learn.SwitchingStream.Offset;
 import dev.auramoe.cli.learn.SwitchingStream.Spec;
 import dev.auramoe.cli.learn.SwitchingStream.Task;
-import dev.auramoe.cli.stream.DriftBench;
 import dev.auramoe.experts.AdaptiveExpert;
 import dev.auramoe.experts.NlmsExpert;
 import dev.auramoe.experts.SoftmaxExpert;
 import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.Schema;
-import dev.auramoe.stream.drift.Adwin;
 import dev.auramoe.stream.learn.StreamLearner;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,9 +23,10 @@ import java.util.function.LongConsumer;
  * same instances prequentially (predict, then learn), none of them but the oracle told the regime:
  *
  * <ul>
- *   <li>mixture: {@link StreamLearner} as {@code aura stream} builds it with no flags (the builder's
- *       defaults: 4 experts, top-2, hidden 8, mu 0.5, balancing on; and the command's default drift
- *       detector, ADWIN on rises, answered with a fresh expert);
+ *   <li>mixture: {@link StreamLearner} as {@code aura stream} builds it with no flags, the
+ *       {@link dev.auramoe.Defaults} (16 experts, top-2, hidden 8, mu 0.5, responsibilities as credit,
+ *       the experts' recent errors read by the router, balancing on with its bias capped at 0.05, no
+ *       drift detector);
  *   <li>single: one linear expert (NLMS for regression, softmax regression for classes, mu 0.5);
  *   <li>oracle: one such expert per true regime, the one of the instance's regime used;
  *   <li>centroid gate: on-line k-means over the inputs with k = the mixture's experts, one expert per
@@ -65,7 +64,7 @@ public final class LearnBench {
 
   /** The mixture: {@code aura stream}'s learner with no flags given. */
   static StreamLearner defaultMixture(Schema schema) {
-    return StreamLearner.builder(schema).driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA)).build();
+    return StreamLearner.builder(schema).build();
   }
 
   /**

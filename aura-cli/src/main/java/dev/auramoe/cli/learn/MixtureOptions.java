@@ -22,7 +22,7 @@ import java.util.Map;
  *       {@code temperature};
  *   <li>{@code credit}: {@code gate} or {@code responsibility};
  *   <li>{@code balance}: {@code on} or {@code off}; {@code gamma} and {@code cap}: its step and bias cap;
- *   <li>{@code drift}: {@code on} (ADWIN on rises, the default) or {@code off} (no detector);
+ *   <li>{@code drift}: {@code on} (ADWIN on rises) or {@code off} (no detector, the default);
  *       {@code response}: {@code none}, {@code boost} or {@code fresh};
  *   <li>{@code beta} and {@code alpha}: the weight and rate of the experts' recent errors in the
  *       router's logits ({@link StreamLearner.Builder#recentErrors}; beta 0 turns them off).
@@ -73,7 +73,7 @@ public record MixtureOptions(Map<String, String> values) {
 
   /** The experts of the mixture (and of the gates) for this schema. */
   int experts() {
-    return intValue("experts", 4);
+    return intValue("experts", dev.auramoe.Defaults.EXPERTS);
   }
 
   /** The learner with these overrides. */
@@ -83,8 +83,8 @@ public record MixtureOptions(Map<String, String> values) {
 
   private StreamLearner.Builder builder(Schema schema) {
     StreamLearner.Builder b = StreamLearner.builder(schema);
-    if (!"off".equals(values.getOrDefault("drift", "on"))) {
-      if (!"on".equals(values.getOrDefault("drift", "on"))) {
+    if (!"off".equals(values.getOrDefault("drift", "off"))) {
+      if (!"on".equals(values.get("drift"))) {
         throw new IllegalArgumentException("--mixture drift must be on or off, got " + values.get("drift"));
       }
       b.driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA));
