@@ -268,9 +268,9 @@ class StreamCommandTest {
   @Test
   void optionsThatDoNotFitAreRefused(@TempDir Path dir) throws Exception {
     Path f = csv(dir, 300);
-    CliTest.Run topK = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--top-k", "9");
+    CliTest.Run topK = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--top-k", "17");
     assertThat(topK.exitCode()).isEqualTo(2);
-    assertThat(topK.err()).contains("--top-k must be between 1 and --experts (4), got 9")
+    assertThat(topK.err()).contains("--top-k must be between 1 and --experts (16), got 17")
         .contains("Try 'aura stream --help'").doesNotContain("--window=N");
     CliTest.Run single = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--experts", "1");
     assertThat(single.exitCode()).as("the default top-k fits one expert: " + single.err()).isZero();
@@ -345,7 +345,7 @@ class StreamCommandTest {
     Path sea = dir.resolve("sea.csv");
     assertThat(CliTest.run("generate", "sea", "--instances", "20000", "--out", sea.toString()).exitCode()).isZero();
     Path json = dir.resolve("sea.json");
-    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drifts",
+    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drift", "adwin", "--drifts",
         "5000,10000,15000", "--plot", dir.toString(), "--json", json.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).containsPattern("known drifts\\s+\\d of 3 detected within 1,000 instances");
@@ -374,8 +374,8 @@ class StreamCommandTest {
     Path sea = dir.resolve("sea.csv");
     assertThat(CliTest.run("generate", "sea", "--instances", "3000", "--out", sea.toString()).exitCode()).isZero();
     Path json = dir.resolve("sea.json");
-    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drifts", "2000,5000",
-        "--json", json.toString());
+    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drift", "adwin", "--drifts",
+        "2000,5000", "--json", json.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.err()).contains("warning: --drifts 5,000 lie at or beyond the 3,000 instances read; not scored");
     assertThat(r.out()).containsPattern("known drifts\\s+\\d of 1 detected");

@@ -140,7 +140,8 @@ public record DemoResult(DemoRunner.Settings settings, String kernels, double mo
     m.put("steps", settings.steps());
     m.put("seed", settings.seed());
     m.put("skewed", settings.skewed());
-    m.put("balance", settings.balance());
+    m.put("balance", settings.balance().enabled());
+    m.put("balanceBiasCap", settings.balance().biasCap());
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("inputDim", 16);
     model.put("experts", settings.experts());
