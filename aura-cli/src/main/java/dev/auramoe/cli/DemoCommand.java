@@ -108,13 +108,16 @@ public final class DemoCommand implements Callable<Integer> {
     String scope = s.isDefaultConfiguration() ? ""
         : " (the targets are set for the default run: uniform stream, balancing on)";
     boolean mseOk = r.mseTargetMet();
+    boolean oracleOk = r.oracleTargetMet();
     boolean loadOk = r.loadTargetMet();
     err.printf(Locale.ROOT, "%s moeMse <= %.2f x singleMse: %.4f <= %.4f%s%n", mseOk ? "PASS" : "FAIL",
         DemoResult.TARGET_MSE_RATIO, r.moeMse(), DemoResult.TARGET_MSE_RATIO * r.singleMse(), scope);
+    err.printf(Locale.ROOT, "%s moeMse <= %.1f x oracleMse: %.4f <= %.4f%s%n", oracleOk ? "PASS" : "FAIL",
+        DemoResult.TARGET_ORACLE_RATIO, r.moeMse(), DemoResult.TARGET_ORACLE_RATIO * r.oracleMse(), scope);
     err.printf(Locale.ROOT, "%s maxOverMeanLoad <= %.1f: %.3f%s%n", loadOk ? "PASS" : "FAIL",
         DemoResult.TARGET_MAX_OVER_MEAN, r.maxOverMeanLoad(), scope);
     err.flush();
     out.flush();
-    return check.exitStatus(mseOk && loadOk);
+    return check.exitStatus(mseOk && oracleOk && loadOk);
   }
 }

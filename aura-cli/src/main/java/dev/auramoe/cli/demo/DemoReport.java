@@ -26,7 +26,8 @@ public final class DemoReport {
     p(out, "  %-34s %10.4f%n", "single NLMS filter", r.singleMse());
     p(out, "  %-34s %10.4f%n", "oracle (one NLMS per regime, told)", r.oracleMse());
     p(out, "  %-34s %10.4f%n", "noise floor (sigma_y^2)", r.noiseFloor());
-    p(out, "  %-34s %10.3f%n%n", "mixture / single", r.moeOverSingle());
+    p(out, "  %-34s %10.3f%n", "mixture / single", r.moeOverSingle());
+    p(out, "  %-34s %10.3f%n%n", "mixture / oracle", r.moeOverOracle());
 
     p(out, "Expert usage per regime (share of the regime's routed slots; k=%d slots per token)%n", s.topK());
     StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "  %-8s %7s", "regime", "steps"));
