@@ -16,14 +16,16 @@ package dev.auramoe;
  * avoided. The term saturates at {@code beta}: an expert that failed badly is not held down by more
  * than an expert that failed plainly, so that when the input itself shows a change (the regime shows
  * in x) the router's own readouts can turn to the right expert at once rather than wait for the
- * average to decay (unbounded, the term cost about 10 of 100 easy streams of the grid their target). Routing without learning (no
+ * average to decay (unbounded, the term cost about 10 of 100 easy streams of the grid their target).
+ * The learners turn it off for class targets ({@link Defaults#recentErrors}), where one instance's
+ * error is mostly label noise. Routing without learning (no
  * targets) uses the averages as they are. The averages are per stream, like the cell state: two
  * streams in different regimes are routed apart. No gradient flows through the router; the cost is
  * the other experts' predictions on learned targets ({@code (n - k)} expert predictions per learn).
  *
  * <p>The default ({@link #DEFAULT}: weight 10, rate 0.3) was chosen on the {@code aura learn-bench}
- * grid, where weights of 6 and 10 give medians of mixture/oracle within 10% of each other (4: 25%
- * worse) and rate 0.6 is worse than 0.3; see docs/learning.md.
+ * grid (16 experts), where weights of 6 and 10 give medians of mixture/oracle within 10% of each other
+ * (4: 25% worse) and rate 0.6 is worse than 0.3; see docs/learning.md.
  *
  * @param weight beta, the weight of the averages in the logits, finite and &gt;= 0 (0: off)
  * @param rate the weight of the newest error in the averages, in (0, 1]

@@ -124,6 +124,12 @@ public final class StreamCommand implements Callable<Integer> {
       + "one and the router learns faster for a while.")
   String drift = "none";
 
+  @Option(names = "--recent-errors", paramLabel = "MODE", description = "Whether the router reads the experts' recent "
+      + "errors: auto (on for a numeric target, off for a class target), on or off (default: ${DEFAULT-VALUE}). On "
+      + "helps where regimes persist in time; for classes it misleads the router on streams whose concept depends "
+      + "on x alone.")
+  String recentErrors = "auto";
+
   @Option(names = "--no-balance", description = "Turn the router's load balancing off.")
   boolean noBalance;
 
@@ -183,6 +189,10 @@ public final class StreamCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--top-k must be between 1 and --experts ("
           + experts + "), got " + topK);
     }
+    if (!List.of("auto", "on", "off").contains(recentErrors)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--recent-errors must be auto, on or off, got '" + recentErrors + "'");
+    }
     if (!List.of("adwin", "page-hinkley", "none").contains(drift)) {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "--drift must be adwin, page-hinkley or none, got '" + drift + "'");
@@ -240,6 +250,9 @@ public final class StreamCommand implements Callable<Integer> {
               : dev.auramoe.balance.BalanceConfig.DEFAULT);
       if (topKGiven) {
         lb.topK(topK);
+      }
+      if (!recentErrors.equals("auto")) {
+        lb.recentErrors(recentErrors.equals("on") ? dev.auramoe.RecentErrors.DEFAULT : dev.auramoe.RecentErrors.OFF);
       }
       switch (drift) {
         case "adwin" -> lb.driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA));
@@ -354,6 +367,7 @@ public final class StreamCommand implements Callable<Integer> {
       m.put("cpuSeconds", r.cpuSeconds());
       m.put("heapUsedBytes", heap);
       m.put("picojoulesPerInstance", energy.picojoulesPerToken());
+      m.put("recentErrors", learner.model().config().recentErrors().enabled());
       m.put("drift", drift);
       m.put("driftDetections", detections);
       m.put("knownDrifts", reached);

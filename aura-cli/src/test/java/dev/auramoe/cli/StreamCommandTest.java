@@ -268,9 +268,9 @@ class StreamCommandTest {
   @Test
   void optionsThatDoNotFitAreRefused(@TempDir Path dir) throws Exception {
     Path f = csv(dir, 300);
-    CliTest.Run topK = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--top-k", "17");
+    CliTest.Run topK = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--top-k", "9");
     assertThat(topK.exitCode()).isEqualTo(2);
-    assertThat(topK.err()).contains("--top-k must be between 1 and --experts (16), got 17")
+    assertThat(topK.err()).contains("--top-k must be between 1 and --experts (8), got 9")
         .contains("Try 'aura stream --help'").doesNotContain("--window=N");
     CliTest.Run single = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--experts", "1");
     assertThat(single.exitCode()).as("the default top-k fits one expert: " + single.err()).isZero();

@@ -59,7 +59,7 @@ class EndpointsTest {
     JsonNode config = c.json().get("config");
     assertThat(config.get("outputDim").asInt()).isEqualTo(1);
     // The library's defaults, as aura stream and the stream learner have them.
-    assertThat(config.get("experts").asInt()).isEqualTo(dev.auramoe.Defaults.EXPERTS).isEqualTo(16);
+    assertThat(config.get("experts").asInt()).isEqualTo(dev.auramoe.Defaults.EXPERTS).isEqualTo(8);
     assertThat(config.get("topK").asInt()).isEqualTo(2);
     assertThat(config.get("hidden").asInt()).isEqualTo(dev.auramoe.Defaults.HIDDEN).isEqualTo(8);
     assertThat(config.get("seed").asLong()).isEqualTo(42);

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  *     letter or digit
  * @param inputDim input values per sample, &gt;= 1 (required)
  * @param outputDim output values per sample, &gt;= 1 (default 1)
- * @param experts number of NLMS experts, 1 to 1024 (default 16)
+ * @param experts number of NLMS experts, 1 to 1024 (default 8)
  * @param topK experts per input, 1 to {@code experts} (default 2; 1 disables router learning)
  * @param hidden the gating cell's state size, 1 to 4096 (default 8)
  * @param seed seed of the random initialisation (default 42)

@@ -93,7 +93,7 @@ public final class StreamLearner {
             : Experts.nlms("r", b.experts, d, 1, b.mu))
         .cell(CellConfig.DEFAULT.withHidden(b.hidden)).topK(topK)
         .routerLearningRate(b.routerLearningRate).balance(b.balance).seed(b.seed)
-        .temperature(b.temperature).credit(b.credit).recentErrors(b.recentErrors);
+        .temperature(b.temperature).credit(b.credit).recentErrors(b.recentErrors != null ? b.recentErrors : Defaults.recentErrors(classification));
     this.model = mb.build();
     this.x = new float[d];
     this.y = new float[out];
@@ -364,7 +364,8 @@ public final class StreamLearner {
     private float routerLearningRate = Defaults.ROUTER_LEARNING_RATE;
     private float temperature = Defaults.TEMPERATURE;
     private dev.auramoe.Credit credit = Defaults.CREDIT;
-    private dev.auramoe.RecentErrors recentErrors = dev.auramoe.RecentErrors.DEFAULT;
+    /** Null: {@link Defaults#recentErrors} for the target's kind. */
+    private dev.auramoe.RecentErrors recentErrors;
     private long seed = Defaults.SEED;
     private dev.auramoe.balance.BalanceConfig balance = dev.auramoe.balance.BalanceConfig.DEFAULT;
     private Supplier<? extends DriftDetector> detector;
@@ -433,7 +434,8 @@ public final class StreamLearner {
     }
 
     /**
-     * The experts' recent errors as an input of the router (default {@link dev.auramoe.RecentErrors#DEFAULT}).
+     * The experts' recent errors as an input of the router (default {@link Defaults#recentErrors}: on for a
+     * numeric target, off for a class target).
      */
     public Builder recentErrors(dev.auramoe.RecentErrors r) {
       this.recentErrors = Objects.requireNonNull(r, "recentErrors");
