@@ -37,14 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
 class GoldenSnapshotTest {
 
   static byte[] goldenBytes() throws Exception {
-    try (var in = GoldenSnapshotTest.class.getResourceAsStream(GoldenSnapshots.RESOURCE)) {
-      assertThat(in).as("golden file on the test class path").isNotNull();
-      return in.readAllBytes();
-    }
+    return GoldenSnapshots.bytes(GoldenSnapshots.RESOURCE);
   }
 
   static MixtureOfExperts golden() throws Exception {
-    return Snapshots.fromBytes(goldenBytes(), GoldenSnapshots.FUNCTIONS);
+    return GoldenSnapshots.load(GoldenSnapshots.RESOURCE);
   }
 
   @Test

@@ -20,14 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GoldenSnapshotV2Test {
 
   static byte[] goldenBytes() throws Exception {
-    try (var in = GoldenSnapshotV2Test.class.getResourceAsStream(GoldenSnapshots.RESOURCE_V2)) {
-      assertThat(in).as("golden v2 file on the test class path").isNotNull();
-      return in.readAllBytes();
-    }
-  }
-
-  static MixtureOfExperts golden() throws Exception {
-    return Snapshots.fromBytes(goldenBytes(), GoldenSnapshots.FUNCTIONS);
+    return GoldenSnapshots.bytes(GoldenSnapshots.RESOURCE_V2);
   }
 
   @Test
@@ -40,7 +33,7 @@ class GoldenSnapshotV2Test {
 
   @Test
   void decodesTheRecentErrorsAndTheRestAsTheRecipeSaysIt() throws Exception {
-    MixtureOfExperts m = golden();
+    MixtureOfExperts m = GoldenSnapshots.load(GoldenSnapshots.RESOURCE_V2);
     MixtureOfExperts v1 = GoldenSnapshotTest.golden();
     assertThat(m.config().recentErrors()).isEqualTo(GoldenSnapshots.RECENT_V2);
     assertThat(v1.config().recentErrors()).as("v1 predates them").isEqualTo(RecentErrors.OFF);
@@ -83,7 +76,7 @@ class GoldenSnapshotV2Test {
   @Test
   void resavingTheLoadedModelGivesTheSameBytes(@TempDir Path dir) throws Exception {
     byte[] file = goldenBytes();
-    MixtureOfExperts m = golden();
+    MixtureOfExperts m = GoldenSnapshots.load(GoldenSnapshots.RESOURCE_V2);
     assertThat(Snapshots.toBytes(m)).isEqualTo(file);
     Path out = dir.resolve("again.aura");
     m.save(out);
@@ -93,7 +86,7 @@ class GoldenSnapshotV2Test {
 
   @Test
   void theRecipeStillProducesTheGoldenModel() throws Exception {
-    MixtureOfExperts golden = golden();
+    MixtureOfExperts golden = GoldenSnapshots.load(GoldenSnapshots.RESOURCE_V2);
     MixtureOfExperts again = GoldenSnapshots.recipe(GoldenSnapshots.RECENT_V2);
     if ("scalar".equals(KernelProvider.get().name())) {
       assertThat(Snapshots.toBytes(again)).as("regenerated under the scalar kernels").isEqualTo(goldenBytes());

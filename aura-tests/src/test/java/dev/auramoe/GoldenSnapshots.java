@@ -51,6 +51,21 @@ public final class GoldenSnapshots {
   /** The recent errors of the v2 golden model (not the default, so that the file pins them). */
   public static final RecentErrors RECENT_V2 = new RecentErrors(2f, 0.5f);
 
+  /** The bytes of a golden file on the class path ({@link #RESOURCE} or {@link #RESOURCE_V2}). */
+  public static byte[] bytes(String resource) throws java.io.IOException {
+    try (var in = GoldenSnapshots.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new java.io.FileNotFoundException("golden file " + resource + " is not on the class path");
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  /** The model of a golden file. */
+  public static MixtureOfExperts load(String resource) throws java.io.IOException {
+    return Snapshots.fromBytes(bytes(resource), FUNCTIONS);
+  }
+
   /** The frozen function of the golden model's function expert, by name. */
   public static final Function<String, FunctionExpert.VectorFunction> FUNCTIONS =
       name -> "sum".equals(name) ? (x, y) -> y[0] = x[0] + x[1] + x[2] : null;
