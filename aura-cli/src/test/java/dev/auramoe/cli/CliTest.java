@@ -82,6 +82,17 @@ class CliTest {
   }
 
   @Test
+  void evenLoadSpreadsTheSkewedStreamAndExcludesNoBalance() {
+    Run even = run("demo", "--steps", "20000", "--no-progress", "--skewed", "--even-load");
+    assertThat(even.exitCode()).isZero();
+    assertThat(even.out()).contains("balancing on (bias cap 1)");
+    assertThat(even.err()).contains("PASS maxOverMeanLoad").doesNotContain("note: regime r0");
+    Run both = run("demo", "--steps", "20000", "--no-progress", "--no-balance", "--even-load");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("--no-balance and --even-load exclude each other");
+  }
+
+  @Test
   void benchQuickWritesEveryKey() throws Exception {
     Path json = tmp.resolve("bench.json");
     Run r = run("bench", "--quick", "--json", json.toString());

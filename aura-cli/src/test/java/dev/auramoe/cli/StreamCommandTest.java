@@ -105,6 +105,13 @@ class StreamCommandTest {
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(doc.get("instances").asLong()).isEqualTo(2000);
     assertThat(doc.get("accuracy").asDouble()).isGreaterThan(0.7);
+    // A class target: the router reads no recent errors unless asked to.
+    assertThat(doc.get("recentErrors").asBoolean()).isFalse();
+    assertThat(doc.get("drift").asText()).isEqualTo("none");
+    Path on = dir.resolve("on.json");
+    assertThat(CliTest.run("stream", "--input", arff.toString(), "--no-progress", "--recent-errors", "on", "--json",
+        on.toString()).exitCode()).isZero();
+    assertThat(Json.mapper().readTree(on.toFile()).get("recentErrors").asBoolean()).isTrue();
     assertThat(CliTest.run("generate", "nope", "--out", arff.toString()).err()).contains("unknown stream 'nope'");
     assertThat(CliTest.run("generate", "--list").out()).contains("sea").contains("hyperplane").contains("led");
     assertThat(CliTest.run("stream", "--input", dir.resolve("missing.csv").toString()).exitCode()).isNotZero();
@@ -272,6 +279,9 @@ class StreamCommandTest {
     assertThat(topK.exitCode()).isEqualTo(2);
     assertThat(topK.err()).contains("--top-k must be between 1 and --experts (8), got 9")
         .contains("Try 'aura stream --help'").doesNotContain("--window=N");
+    CliTest.Run recent = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--recent-errors", "yes");
+    assertThat(recent.exitCode()).isEqualTo(2);
+    assertThat(recent.err()).contains("--recent-errors must be auto, on or off, got 'yes'");
     CliTest.Run single = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--experts", "1");
     assertThat(single.exitCode()).as("the default top-k fits one expert: " + single.err()).isZero();
     Path reg = dir.resolve("reg.csv");
