@@ -26,7 +26,7 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
   boolean routerUsesInput = true;
   float routerLearningRate = Defaults.ROUTER_LEARNING_RATE;
   Credit credit = Defaults.CREDIT;
-  RecentErrors recentErrors = RecentErrors.DEFAULT;
+  RecentErrors recentErrors = Defaults.recentErrors(false);
   BalanceConfig balance = BalanceConfig.DEFAULT;
   AttentionConfig attention;
   DeviceProfile profile = DeviceProfile.DEFAULT;
@@ -102,7 +102,10 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
     return self();
   }
 
-  /** The experts' recent errors as an input of the router (default {@link RecentErrors#DEFAULT}). */
+  /**
+   * The experts' recent errors as an input of the router (default {@link Defaults#recentErrors}
+   * for numeric targets: on).
+   */
   public MixtureOfExperts.Builder recentErrors(RecentErrors r) {
     this.recentErrors = Objects.requireNonNull(r, "recentErrors");
     return self();

@@ -32,19 +32,25 @@ package dev.auramoe;
  */
 public record RecentErrors(float weight, float rate) {
 
+  private static final float OFF_RATE = 0.3f;
+
   /** On: weight 10, rate 0.3. */
   public static final RecentErrors DEFAULT = new RecentErrors(10f, 0.3f);
 
   /** Off: the router reads no errors and experts that are not chosen do not predict. */
-  public static final RecentErrors OFF = new RecentErrors(0f, 0.3f);
+  public static final RecentErrors OFF = new RecentErrors(0f, OFF_RATE);
 
-  /** Validates. */
+  /** Validates; with weight 0 (off) the rate, which then means nothing, is set to {@link #OFF}'s. */
   public RecentErrors {
     if (!(weight >= 0) || !Float.isFinite(weight)) {
       throw new IllegalArgumentException("recent-error weight must be finite and >= 0, got " + weight);
     }
     if (!(rate > 0 && rate <= 1)) {
       throw new IllegalArgumentException("recent-error rate must lie in (0, 1], got " + rate);
+    }
+    if (weight == 0f) {
+      // One value for "off", so that a model saved without them (format v1) loads back equal.
+      rate = OFF_RATE;
     }
   }
 

@@ -2,11 +2,14 @@ package dev.auramoe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.auramoe.balance.BalanceConfig;
 import dev.auramoe.experts.Expert;
 import dev.auramoe.experts.FunctionExpert;
 import dev.auramoe.io.SnapshotFormat;
+import dev.auramoe.testing.StreamBytes;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -85,6 +88,14 @@ class RecentErrorsTest {
     assertThat(m.route("b", x).experts()[0]).isEqualTo(2);
   }
 
+  private static MixtureOfExperts copy(MixtureOfExperts m) {
+    try {
+      return Snapshots.fromBytes(Snapshots.toBytes(m), FUNCTIONS);
+    } catch (dev.auramoe.io.SnapshotException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** A model whose two streams have learned different things, and routes to compare. */
   private static MixtureOfExperts trained() {
     MixtureOfExperts m = model(new RecentErrors(2f, 0.5f));
@@ -126,29 +137,51 @@ class RecentErrorsTest {
   }
 
   @Test
-  void aStreamStateOfAnotherExpertCountIsRefused() {
+  void aStreamStateOfAnotherExpertSetKeepsItsCellStateAndStartsItsRecentErrorsAtZero() {
     MixtureOfExperts m = trained();
+    byte[] state = m.exportStream("a");
+    assertThat(StreamBytes.recentErrors(state)).isNotEqualTo(new float[3]);
+    // Same count, other experts (one renamed): the averages belong to other experts and are dropped.
+    MixtureOfExperts renamed = m.withExpertRenamed(2, "five2");
+    renamed.importStream("b", state);
+    assertThat(StreamBytes.recentErrors(renamed.exportStream("b"))).containsOnly(0f);
+    assertThat(renamed.state("b")).containsExactly(m.state("a"));
+    // Another count: likewise.
     MixtureOfExperts two = MixtureOfExperts.builder(2, 1).experts(experts().subList(0, 2)).topK(1)
         .routerLearningRate(0f).balance(BalanceConfig.OFF).recentErrors(new RecentErrors(2f, 0.5f)).seed(3).build();
-    byte[] state = m.exportStream("a");
-    assertThatThrownBy(() -> two.importStream("a", state)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("recent errors of 3 experts").hasMessageContaining("recent errors of 2 experts");
-    assertThat(two.streams()).containsExactly(S);
+    two.importStream("a", state);
+    assertThat(StreamBytes.recentErrors(two.exportStream("a"))).containsExactly(0f, 0f);
+    // The same model (the same experts) takes them as they are.
+    MixtureOfExperts copy = copy(m);
+    copy.importStream("c", state);
+    assertThat(StreamBytes.recentErrors(copy.exportStream("c"))).containsExactly(StreamBytes.recentErrors(state));
   }
 
   @Test
-  void aFreshExpertStartsUntriedAndTheOthersKeepTheirs() {
+  void expertSetChangesCarryEachExpertsRecentErrorAndStartAFreshOneAtTheMean() {
     MixtureOfExperts m = trained();
-    float[] x = {0.3f, -1f};
-    float[] before = m.route("a", x).probabilities().clone();
+    float[] before = StreamBytes.recentErrors(m.exportStream("a"));
+    // Removing expert 0: the others keep theirs, one index down.
+    MixtureOfExperts fewer = m.withoutExpert(0);
+    assertThat(StreamBytes.recentErrors(fewer.exportStream("a"))).containsExactly(before[1], before[2]);
+    // Adding one: it starts at the mean of the others', so the router neither favours nor avoids it.
     MixtureOfExperts more = m.withExpert(new FunctionExpert("zero2", 2, 1, FUNCTIONS.apply("zero"), 1));
-    float[] after = more.route("a", x).probabilities();
-    // The old experts keep their averages, so their odds among themselves are unchanged; the fresh one
-    // (zero router weights, no errors held against it) outranks the experts that have failed here.
-    for (int e = 1; e < 3; e++) {
-      assertThat(after[e] / after[0]).isCloseTo(before[e] / before[0], org.assertj.core.api.Assertions.within(1e-3f));
-    }
-    assertThat(after[3]).isGreaterThan(after[2]);
+    float[] after = StreamBytes.recentErrors(more.exportStream("a"));
+    assertThat(Arrays.copyOf(after, 3)).containsExactly(before);
+    assertThat(after[3]).isCloseTo((before[0] + before[1] + before[2]) / 3, within(1e-6f));
+    // Resetting an expert does the same in place.
+    m.resetExpert(1);
+    float[] reset = StreamBytes.recentErrors(m.exportStream("a"));
+    assertThat(reset[1]).isCloseTo((before[0] + before[2]) / 2, within(1e-6f));
+    assertThat(reset[0]).isEqualTo(before[0]);
+  }
+
+  @Test
+  void weightZeroIsOffWhateverTheRate() {
+    assertThat(new RecentErrors(0f, 0.9f)).isEqualTo(RecentErrors.OFF);
+    MixtureOfExperts m = model(new RecentErrors(0f, 0.9f));
+    assertThat(Snapshots.toBytes(m)).satisfies(b -> assertThat(SnapshotFormat.version(b)).isEqualTo(1));
+    assertThat(copy(m).config()).isEqualTo(m.config());
   }
 
   @Test

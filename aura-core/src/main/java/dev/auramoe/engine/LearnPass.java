@@ -76,7 +76,8 @@ public final class LearnPass {
   /**
    * Prequential learning over a window routed with the policy in force: token by token, each real
    * token's prediction goes to {@code yHats} and its experts and the router learn from it; see
-   * {@code MixtureOfExperts#learnWindow}.
+   * {@code MixtureOfExperts#learnWindow}. The whole window is routed with the stream's recent errors
+   * as they were at its start; each token's target then updates them.
    *
    * @return the summed squared error of the real tokens' predictions
    */
@@ -141,6 +142,10 @@ public final class LearnPass {
       meanErr += errors[j] / kk;
     }
     long learnMacs = (long) kk * out;
+    if (recent.length > 0) {
+      // Every expert's error, before anything changes: an expert that throws leaves the model as it was.
+      learnMacs += errorsOfAll(chosen, kk, x, y);
+    }
     if (m.errorScale == 0f) {
       m.errorScale = Math.max(meanErr, 1e-12f);
     } else {
@@ -148,7 +153,7 @@ public final class LearnPass {
     }
     float errorScale = m.errorScale;
     if (recent.length > 0) {
-      learnMacs += recentErrors(recent, chosen, kk, x, y, errorScale);
+      learnMacs += updateRecentErrors(recent, errorScale);
     }
     float massChosen = 0f;
     float rsum = 0f;
@@ -178,22 +183,30 @@ public final class LearnPass {
   }
 
   /**
-   * Updates the stream's recent error of every expert ({@link dev.auramoe.RecentErrors}: its squared
-   * error on y over the error scale, exponentially averaged), before any expert learns from y: the
-   * chosen ones' from their outputs of the mix, the others' from a prediction made here.
+   * Every expert's squared error on y into {@code allErrors}: the chosen ones' from their outputs of
+   * the mix, the others' from a prediction made here.
    *
    * @return the MACs spent
    */
-  private long recentErrors(float[] r, int[] chosen, int kk, float[] x, float[] y, float errorScale) {
+  private long errorsOfAll(int[] chosen, int kk, float[] x, float[] y) {
     for (int j = 0; j < kk; j++) {
       allErrors[chosen[j]] = errors[j];
     }
-    long macs = m.pool.errorsOfOthers(chosen, kk, x, y, allErrors);
+    return m.pool.errorsOfOthers(chosen, kk, x, y, allErrors);
+  }
+
+  /**
+   * Updates the stream's recent error of every expert from {@code allErrors} ({@link
+   * dev.auramoe.RecentErrors}: its squared error on y over the error scale, exponentially averaged).
+   *
+   * @return the MACs spent
+   */
+  private long updateRecentErrors(float[] r, float errorScale) {
     float a = recentRate;
     for (int e = 0; e < r.length; e++) {
       float v = Math.min(allErrors[e] / errorScale, 1e6f);
       r[e] += a * (v - r[e]);
     }
-    return macs + r.length;
+    return r.length;
   }
 }

@@ -84,7 +84,8 @@ public final class ModelState {
     this.meter = new EnergyMeter(config.profile());
     this.temperature = config.temperature();
     this.routerLearningRate = config.routerLearningRate();
-    this.streams = new Streams(hidden, config.attention(), config.recentErrors().enabled() ? experts : 0);
+    this.streams = new Streams(hidden, config.attention(), config.recentErrors().enabled() ? experts : 0,
+        StreamStateCodec.expertSet(expertList));
   }
 
   private GatingCell checked(GatingCell c, int extra) {
@@ -168,12 +169,12 @@ public final class ModelState {
 
   /**
    * Resets expert e to a fresh one: its learned state, its router readout, bias and input column, and
-   * its recent error in every stream.
+   * its recent error in every stream (the mean of the others', so that the router neither favours nor
+   * avoids it).
    */
   public void resetExpert(int e) {
     pool.reset(e);
     router.reset(e);
-    // A fresh expert starts as an untried one in every stream: no recent error counts against it.
     streams.resetRecentErrors(e);
   }
 
@@ -225,8 +226,8 @@ public final class ModelState {
    * this one (its learned state is in {@code expertList}; its router readout, bias and input column
    * and its balancer entries follow it) or is fresh ({@code from[j] == -1}): zero router weights,
    * so the router neither favours nor avoids it, balancer bias 0, selection count 0 and a
-   * moving-average load at the others' mean, so the balancer starts neutral toward it, and recent
-   * error 0 in every stream. The cell's weights, the learning and energy counters, the live settings
+   * moving-average load at the others' mean, so the balancer starts neutral toward it, and in every
+   * stream a recent error at the mean of the carried experts', so the router starts neutral too. The cell's weights, the learning and energy counters, the live settings
    * and every stream carry over, with the streams' recency and bound ({@link Streams#copyFrom}).
    *
    * @throws IllegalArgumentException when an expert's shape differs from the mixture's or its name is taken

@@ -48,7 +48,7 @@ public final class SnapshotCodec {
 
   /** The oldest format that holds a model's state: 2 when its router reads recent errors, else 1. */
   static int version(ModelState m) {
-    return m.config.recentErrors().enabled() ? 2 : 1;
+    return StreamStateCodec.version(m.config.recentErrors().enabled());
   }
 
   /** The payload writer (and that of one stream's state): notes whether a float value was non-finite. */

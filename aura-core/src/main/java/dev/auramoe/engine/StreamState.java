@@ -66,28 +66,43 @@ final class StreamState {
   }
 
   /**
-   * Makes the state a copy of {@code from}'s, a stream of a model of the same shape (hidden size,
-   * experts and attention configuration); the id and the recency bookkeeping stay.
-   */
-  void copyFrom(StreamState from) {
-    System.arraycopy(from.recent, 0, recent, 0, recent.length);
-    copyAllButRecent(from);
-  }
-
-  /**
-   * As {@link #copyFrom}, from a stream of the model before an expert-set change: expert j's recent
-   * error comes from expert {@code expertFrom[j]} of {@code from}, or is 0 for a fresh one (-1), as it
-   * is when either model keeps no recent errors.
+   * Makes the state a copy of {@code from}'s, a stream of the model before an expert-set change (the
+   * same hidden size and attention configuration); the id and the recency bookkeeping stay. Expert j's
+   * recent error comes from expert {@code expertFrom[j]} of {@code from}; a fresh one ({@code -1})
+   * starts at the mean of the carried ones, so that the router neither favours nor avoids it (0 when
+   * none is carried, or when {@code from} kept no recent errors).
    */
   void copyFrom(StreamState from, int[] expertFrom) {
+    float sum = 0f;
+    int carried = 0;
     for (int j = 0; j < recent.length; j++) {
       int e = expertFrom[j];
-      recent[j] = e >= 0 && e < from.recent.length ? from.recent[e] : 0f;
+      if (e >= 0 && e < from.recent.length) {
+        recent[j] = from.recent[e];
+        sum += recent[j];
+        carried++;
+      }
+    }
+    for (int j = 0; j < recent.length; j++) {
+      int e = expertFrom[j];
+      if (!(e >= 0 && e < from.recent.length)) {
+        recent[j] = carried == 0 ? 0f : sum / carried;
+      }
     }
     copyAllButRecent(from);
   }
 
-  private void copyAllButRecent(StreamState from) {
+  /** Sets expert e's recent error to the mean of the others', as a fresh expert's (0 when it is alone). */
+  void resetRecentError(int e) {
+    float sum = 0f;
+    for (int j = 0; j < recent.length; j++) {
+      sum += j == e ? 0f : recent[j];
+    }
+    recent[e] = recent.length > 1 ? sum / (recent.length - 1) : 0f;
+  }
+
+  /** Copies the cell state, the attention and the route count of {@code from}, a stream of the same shape. */
+  void copyAllButRecent(StreamState from) {
     System.arraycopy(from.h, 0, h, 0, h.length);
     if (from.attention != null) {
       attention.restore(from.attention.activeIds(), from.attention.activePotentials(), from.attention.steps());

@@ -21,18 +21,20 @@ import java.util.zip.CRC32C;
  * <pre>
  * magic     8 bytes 'A' 'U' 'R' 'A' 'S' 'T' 'R' 0x1A
  * version   i32 (1 or 2)
- * shape     hidden i32, [v2: experts with recent errors i32], attention present bool [vocab i32,
- *           winners i32, decay f32, gainStrength f32, pruneBelow f32]
+ * shape     hidden i32, [v2: experts with recent errors i32, their expert set i32], attention present
+ *           bool [vocab i32, winners i32, decay f32, gainStrength f32, pruneBelow f32]
  * fields    routes i64, h f32[], [v2: recent f32[]], attention present bool [ids i32[], acc f32[],
  *           steps i64]
  * checksum  CRC-32C of every byte before it, i32
  * </pre>
  *
  * The fields are those of a stream in a snapshot payload of the same version (after its id), so both
- * formats describe a stream's state alike; as there, a stream without recent errors is written as v1,
- * and a v1 state imported into a model whose router reads recent errors starts them at 0, as a fresh
- * stream does. The shape is what a model must match to take the state: its cell's hidden size, its
- * experts when it keeps recent errors, and its attention configuration; the weights are not checked, since a stream's state
+ * formats describe a stream's state alike; as there, a stream without recent errors is written as v1.
+ * The recent errors belong to one set of experts (the hash of their names in order, {@link #expertSet}):
+ * a state imported into a model with other experts (after an expert-set change), into one that keeps
+ * no recent errors, or from v1, takes everything else and starts the recent errors at 0, as a fresh
+ * stream does. The shape is what a model must match to take the state: its cell's hidden size and its
+ * attention configuration; the weights are not checked, since a stream's state
  * moves between copies of one model (replicas, a restart, a model whose expert set changed). The
  * id and the recency stamp do not travel: the id is the caller's key, and a stamp is bookkeeping on
  * the clock of the model that held the stream. The bytes are a function of the state alone: equal
@@ -59,8 +61,8 @@ final class StreamStateCodec {
    * @throws IllegalStateException when the state holds a non-finite value, which {@link #decode}
    *     would refuse
    */
-  static byte[] encode(StreamState s) {
-    byte[] b = encodeOrNull(s);
+  static byte[] encode(StreamState s, int expertSet) {
+    byte[] b = encodeOrNull(s, expertSet);
     if (b == null) {
       throw new IllegalStateException("stream '" + s.id + "' holds a non-finite value, which could not be imported"
           + " back; nothing was exported");
@@ -69,10 +71,10 @@ final class StreamStateCodec {
   }
 
   /** {@link #encode}, or null when the state holds a non-finite value. */
-  static byte[] encodeOrNull(StreamState s) {
+  static byte[] encodeOrNull(StreamState s, int expertSet) {
     AttentionConfig ac = s.attention == null ? null : s.attention.config();
     int version = version(s);
-    int size = MAGIC.length + 4 + 4 + (version > 1 ? 4 : 0) + 1 + (ac == null ? 0 : ATTENTION_SHAPE)
+    int size = MAGIC.length + 4 + 4 + (version > 1 ? 8 : 0) + 1 + (ac == null ? 0 : ATTENTION_SHAPE)
         + fieldBytes(s, version) + 4;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
     // A chunk of one stream's size, not of a model's.
@@ -83,6 +85,7 @@ final class StreamStateCodec {
       o.writeInt(s.h.length);
       if (version > 1) {
         o.writeInt(s.recent.length);
+        o.writeInt(expertSet);
       }
       o.writeBoolean(ac != null);
       if (ac != null) {
@@ -109,17 +112,36 @@ final class StreamStateCodec {
 
   /** The oldest version that holds a stream's state: 2 when it keeps recent errors, else 1. */
   static int version(StreamState s) {
-    return s.recent.length > 0 ? 2 : 1;
+    return version(s.recent.length > 0);
+  }
+
+  /**
+   * The oldest format (of snapshots and stream states alike) that holds state with or without recent
+   * errors: 2 with, 1 without.
+   */
+  static int version(boolean recentErrors) {
+    return recentErrors ? 2 : 1;
+  }
+
+  /** The fingerprint of an expert set that recent errors belong to: the hash of the names in order. */
+  static int expertSet(java.util.List<? extends dev.auramoe.experts.Expert> experts) {
+    int h = 1;
+    for (dev.auramoe.experts.Expert e : experts) {
+      h = 31 * h + e.name().hashCode();
+    }
+    return h;
   }
 
   /**
    * A new stream state for {@code id} from exported bytes, for a model with this hidden size, experts
-   * with recent errors (0 for none) and attention configuration (null for none). Changes nothing.
+   * with recent errors (0 for none) of this expert set, and attention configuration (null for none).
+   * Changes nothing.
    *
    * @throws IllegalArgumentException when the bytes are truncated, damaged, of another format
    *     version or another shape, or hold a value a stream cannot have (non-finite, negative counts)
    */
-  static StreamState decode(String id, byte[] state, int hidden, int recentExperts, AttentionConfig ac) {
+  static StreamState decode(String id, byte[] state, int hidden, int recentExperts, int expertSet,
+      AttentionConfig ac) {
     Objects.requireNonNull(state, "state");
     if (state.length < SMALLEST) {
       throw new IllegalArgumentException("stream state is truncated: " + state.length + " bytes, fewer than the "
@@ -145,8 +167,17 @@ final class StreamStateCodec {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(state, from, body - from));
     try {
       int theirHidden = in.readInt();
-      // A v1 state keeps no recent errors: any model takes it, with its recent errors at 0.
-      int theirRecent = version > 1 ? in.readInt() : recentExperts;
+      int theirRecent = 0;
+      boolean sameExperts = false;
+      if (version > 1) {
+        theirRecent = in.readInt();
+        int theirSet = in.readInt();
+        if (theirRecent < 0 || theirRecent > state.length / Float.BYTES) {
+          throw new IllegalArgumentException("corrupt stream state: expert count " + theirRecent + " does not fit its "
+              + state.length + " bytes");
+        }
+        sameExperts = theirRecent == recentExperts && theirSet == expertSet;
+      }
       AttentionConfig theirs = null;
       if (in.readBoolean()) {
         try {
@@ -155,12 +186,21 @@ final class StreamStateCodec {
           throw new IllegalArgumentException("corrupt stream state: attention configuration: " + e.getMessage(), e);
         }
       }
-      if (theirHidden != hidden || theirRecent != recentExperts || !Objects.equals(theirs, ac)) {
-        throw new IllegalArgumentException("stream state of a model with " + shape(theirHidden, theirRecent, theirs)
-            + " cannot be imported into this model, which has " + shape(hidden, recentExperts, ac));
+      if (theirHidden != hidden || !Objects.equals(theirs, ac)) {
+        throw new IllegalArgumentException("stream state of a model with " + shape(theirHidden, theirs)
+            + " cannot be imported into this model, which has " + shape(hidden, ac));
       }
-      StreamState s = new StreamState(id, hidden, recentExperts, ac);
-      readFields(in, s, version);
+      StreamState s;
+      if (sameExperts || version == 1) {
+        s = new StreamState(id, hidden, recentExperts, ac);
+        readFields(in, s, version);
+      } else {
+        // Recent errors of other experts: read and checked, then dropped; the model's start at 0.
+        StreamState theirsState = new StreamState(id, hidden, theirRecent, ac);
+        readFields(in, theirsState, version);
+        s = new StreamState(id, hidden, recentExperts, ac);
+        s.copyAllButRecent(theirsState);
+      }
       if (in.available() > 0) {
         throw new IllegalArgumentException("corrupt stream state: " + in.available() + " bytes after the fields");
       }
@@ -177,9 +217,8 @@ final class StreamStateCodec {
     }
   }
 
-  private static String shape(int hidden, int recentExperts, AttentionConfig ac) {
-    return "hidden size " + hidden + ", " + (recentExperts == 0 ? "no recent errors" : "recent errors of "
-        + recentExperts + " experts") + " and " + (ac == null ? "no attention" : "attention " + ac);
+  private static String shape(int hidden, AttentionConfig ac) {
+    return "hidden size " + hidden + " and " + (ac == null ? "no attention" : "attention " + ac);
   }
 
   // ------------------------------------------------------------------ the fields snapshots share

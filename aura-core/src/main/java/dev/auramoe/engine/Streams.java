@@ -46,6 +46,8 @@ public final class Streams {
   private final int hidden;
   /** Experts whose recent errors each stream keeps: the model's, or 0 when its router reads none. */
   private final int recentExperts;
+  /** The expert set those recent errors belong to ({@link StreamStateCodec#expertSet}). */
+  private final int expertSet;
   private final AttentionConfig attention;
   private final Map<String, StreamState> byId = new LinkedHashMap<>();
   /**
@@ -72,9 +74,10 @@ public final class Streams {
   /** Streams evicted since the model was built (carried over by expert-set changes). */
   private long evicted;
 
-  Streams(int hidden, AttentionConfig attention, int recentExperts) {
+  Streams(int hidden, AttentionConfig attention, int recentExperts, int expertSet) {
     this.hidden = hidden;
     this.recentExperts = recentExperts;
+    this.expertSet = expertSet;
     this.attention = attention;
     put(newStream(MixtureOfExperts.DEFAULT_STREAM));
   }
@@ -247,7 +250,7 @@ public final class Streams {
    * @throws IllegalStateException when the state holds a non-finite value
    */
   public byte[] exportState(String id) {
-    return StreamStateCodec.encode(get(id));
+    return StreamStateCodec.encode(get(id), expertSet);
   }
 
   /** {@link #importState(String, byte[], long)} as used at the latest stamp given. */
@@ -265,7 +268,7 @@ public final class Streams {
   public void importState(String id, byte[] state, long stamp) {
     checkChangeable();
     checkId(id);
-    StreamState s = StreamStateCodec.decode(id, state, hidden, recentExperts, attention);
+    StreamState s = StreamStateCodec.decode(id, state, hidden, recentExperts, expertSet, attention);
     if (byId.containsKey(id)) {
       put(s);
       touch(s, stamp);
@@ -428,7 +431,7 @@ public final class Streams {
 
   private void evict(StreamState s) {
     if (listener != null) {
-      byte[] state = StreamStateCodec.encodeOrNull(s);
+      byte[] state = StreamStateCodec.encodeOrNull(s, expertSet);
       notifying = true;
       try {
         listener.evicting(s.id, state);
@@ -548,13 +551,16 @@ public final class Streams {
     evicted = from.evicted;
   }
 
-  /** Forgets expert e's recent errors in every stream: a fresh expert starts untried. */
+  /**
+   * Gives expert e, made fresh, the mean of the other experts' recent errors in every stream, so that
+   * the router neither favours nor avoids it.
+   */
   void resetRecentErrors(int e) {
     if (recentExperts == 0) {
       return;
     }
     for (StreamState s : byId.values()) {
-      s.recent[e] = 0f;
+      s.resetRecentError(e);
     }
   }
 

@@ -47,7 +47,7 @@ final class StateGraph {
       "LoadBalancer.counts", "LoadBalancer.tokens", "LoadBalancer.biasUpdates",
       "EnergyMeter.cumulative", "EnergyMeter.tokens", "EnergyMeter.profile",
       "DeviceProfile.name", "DeviceProfile.picojoulesPerMac", "DeviceProfile.basis",
-      "Streams.hidden", "Streams.recentExperts", "Streams.attention", "Streams.byId",
+      "Streams.hidden", "Streams.recentExperts", "Streams.expertSet", "Streams.attention", "Streams.byId",
       "StreamState.id", "StreamState.h", "StreamState.recent", "StreamState.attention", "StreamState.routes",
       "SpikingAttention.config", "SpikingAttention.ids", "SpikingAttention.acc", "SpikingAttention.size",
       "SpikingAttention.winners", "SpikingAttention.winnerValues", "SpikingAttention.winnerCount",

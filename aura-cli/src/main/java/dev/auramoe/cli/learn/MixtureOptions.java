@@ -143,8 +143,10 @@ public record MixtureOptions(Map<String, String> values) {
       });
     }
     if (values.containsKey("beta") || values.containsKey("alpha")) {
+      // A key left out keeps the default of this stream's target (recent errors off for classes).
+      dev.auramoe.RecentErrors d = dev.auramoe.Defaults.recentErrors(schema.isClassification());
       b.recentErrors(new dev.auramoe.RecentErrors(
-          values.containsKey("beta") ? (float) doubleValue("beta") : dev.auramoe.RecentErrors.DEFAULT.weight(),
+          values.containsKey("beta") ? (float) doubleValue("beta") : d.weight(),
           values.containsKey("alpha") ? (float) doubleValue("alpha") : dev.auramoe.RecentErrors.DEFAULT.rate()));
     }
     return b;

@@ -108,11 +108,13 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
 
   /**
    * What one open stream counts against the memory limits, in parameters: its cell state of
-   * {@code hidden} floats, and {@value #STREAM_OVERHEAD} for its id, its entry in the model's stream
-   * table and its bookkeeping (about 256 bytes on a 64-bit JVM).
+   * {@code hidden} floats, its experts' recent errors (one float per expert at creation; an expert
+   * added later adds one per stream that this count does not follow), and {@value #STREAM_OVERHEAD}
+   * for its id, its entry in the model's stream table and its bookkeeping (about 256 bytes on a
+   * 64-bit JVM).
    */
   public long streamParameters() {
-    return (long) hidden + STREAM_OVERHEAD;
+    return (long) hidden + experts + STREAM_OVERHEAD;
   }
 
   /** Builds the model, diagnostics on; call {@link #validate} first. */
