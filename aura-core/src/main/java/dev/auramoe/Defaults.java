@@ -61,7 +61,7 @@ public final class Defaults {
    * by where x fell, so on streams whose concept depends on x rather than on time their recent average
    * misleads the router: on MOA's generators, with 16 experts, AGRAWAL 79.0% with it against 87.3%
    * without, SEA 85.6% against 86.9%. Where a classification stream's regimes do persist in time (the
-   * grid's classification streams) it helps (16 experts: median mixture/oracle 1.6 against 2.9): turn it on there
+   * grid's classification streams) it helps (16 experts: median mixture/oracle 1.6 against 2.9; 8 experts: 1.5 with them): turn it on there
    * ({@code aura stream --recent-errors on}, {@code StreamLearner.Builder#recentErrors}).
    *
    * @param classTarget whether the learner predicts classes

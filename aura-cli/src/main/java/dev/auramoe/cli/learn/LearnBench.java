@@ -24,9 +24,9 @@ import java.util.function.LongConsumer;
  *
  * <ul>
  *   <li>mixture: {@link StreamLearner} as {@code aura stream} builds it with no flags, the
- *       {@link dev.auramoe.Defaults} (16 experts, top-2, hidden 8, mu 0.5, responsibilities as credit,
- *       the experts' recent errors read by the router, balancing on with its bias capped at 0.05, no
- *       drift detector);
+ *       {@link dev.auramoe.Defaults} (8 experts, top-2, hidden 8, mu 0.5, responsibilities as credit,
+ *       the experts' recent errors read by the router for regression and not for classification,
+ *       balancing on with its bias capped at 0.05, no drift detector);
  *   <li>single: one linear expert (NLMS for regression, softmax regression for classes, mu 0.5);
  *   <li>oracle: one such expert per true regime, the one of the instance's regime used;
  *   <li>centroid gate: on-line k-means over the inputs with k = the mixture's experts, one expert per
