@@ -14,11 +14,16 @@ class MixtureOptionsTest {
       LearnBench.CLASSES, 3_000, 5);
 
   @Test
-  void noOverrideIsTheDefaultMixtureExactly() {
+  void overridesThatRepeatTheDefaultsGiveTheDefaultMixtureExactly() {
     LearnBench.Row a = LearnBench.run(SPEC);
-    LearnBench.Row b = LearnBench.run(SPEC, MixtureOptions.parse(""), n -> { });
-    assertThat(b.mixture()).isEqualTo(a.mixture());
     assertThat(MixtureOptions.parse(" ")).isEqualTo(MixtureOptions.DEFAULTS);
+    // Built through the overrides' own path, with every key at its default: the same model, bit for bit.
+    String same = "experts=" + dev.auramoe.Defaults.EXPERTS + ",topK=" + dev.auramoe.Defaults.TOP_K + ",hidden="
+        + dev.auramoe.Defaults.HIDDEN + ",mu=" + dev.auramoe.Defaults.MU + ",routerRate="
+        + dev.auramoe.Defaults.ROUTER_LEARNING_RATE + ",credit=responsibility,drift=off";
+    LearnBench.Row b = LearnBench.run(SPEC, MixtureOptions.parse(same), n -> { });
+    assertThat(b.mixture()).isEqualTo(a.mixture());
+    assertThat(b.mixtureMacs()).isEqualTo(a.mixtureMacs());
   }
 
   @Test
