@@ -177,6 +177,36 @@ class RecentErrorsTest {
   }
 
   @Test
+  void aLearnedWindowIsRoutedWithTheRecentErrorsAtItsStartAndThenUpdatesThem() {
+    MixtureOfExperts m = model(RecentErrors.DEFAULT);
+    // A capacity limit routes whole windows; a factor of 4 drops nothing here.
+    m.setCapacity(new dev.auramoe.routing.policy.CapacityLimiter(4.0, dev.auramoe.routing.policy.OverflowPolicy.DROP,
+        1));
+    int n = 32;
+    Random r = new Random(6);
+    float[] xs = new float[2 * n];
+    float[] ys = new float[n];
+    for (int t = 0; t < n; t++) {
+      float[] x = x(r);
+      xs[2 * t] = x[0];
+      xs[2 * t + 1] = x[1];
+      ys[t] = x[0];
+    }
+    MixtureOfExperts twin = copy(m);
+    twin.setCapacity(new dev.auramoe.routing.policy.CapacityLimiter(4.0,
+        dev.auramoe.routing.policy.OverflowPolicy.DROP, 1));
+    var routed = new dev.auramoe.routing.policy.Assignment();
+    twin.routeWindow(S, xs, n, null, routed);
+    var learned = new dev.auramoe.routing.policy.Assignment();
+    m.learnWindow(S, xs, ys, n, null, learned, new float[n]);
+    for (int t = 0; t < n; t++) {
+      assertThat(learned.expert(learned.start(t))).as("token %d", t).isEqualTo(routed.expert(routed.start(t)));
+    }
+    float[] recent = StreamBytes.recentErrors(m.exportStream(S));
+    assertThat(recent[0]).isLessThan(recent[1]).isLessThan(recent[2]);
+  }
+
+  @Test
   void weightZeroIsOffWhateverTheRate() {
     assertThat(new RecentErrors(0f, 0.9f)).isEqualTo(RecentErrors.OFF);
     MixtureOfExperts m = model(new RecentErrors(0f, 0.9f));
