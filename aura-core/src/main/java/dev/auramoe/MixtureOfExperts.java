@@ -687,7 +687,7 @@ public final class MixtureOfExperts implements AutoCloseable {
       CellConfig cc = gatingCell instanceof LiquidCell l ? l.config()
           : gatingCell == null || cell == null ? cell : cell.withHidden(gatingCell.hidden());
       MoeConfig c = new MoeConfig(in, out, cc, topK, temperature, routerUsesInput, routerLearningRate, credit,
-          balance, attention, profile, seed);
+          recentErrors, balance, attention, profile, seed);
       MixtureOfExperts m = new MixtureOfExperts(new ModelState(c, experts, gatingCell));
       m.streams.setLimits(streamLimits);
       m.streams.setListener(evictionListener);

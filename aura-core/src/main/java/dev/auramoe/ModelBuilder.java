@@ -21,15 +21,16 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
   final int out;
   CellConfig cell = CellConfig.DEFAULT;
   GatingCell gatingCell;
-  int topK = 2;
-  float temperature = 1f;
+  int topK = Defaults.TOP_K;
+  float temperature = Defaults.TEMPERATURE;
   boolean routerUsesInput = true;
-  float routerLearningRate = 0.5f;
-  Credit credit = Credit.GATE_WEIGHT;
+  float routerLearningRate = Defaults.ROUTER_LEARNING_RATE;
+  Credit credit = Defaults.CREDIT;
+  RecentErrors recentErrors = Defaults.recentErrors(false);
   BalanceConfig balance = BalanceConfig.DEFAULT;
   AttentionConfig attention;
   DeviceProfile profile = DeviceProfile.DEFAULT;
-  long seed = 42;
+  long seed = Defaults.SEED;
   StreamLimits streamLimits = StreamLimits.UNLIMITED;
   StreamEvictionListener evictionListener;
   final List<Expert> experts = new ArrayList<>();
@@ -89,15 +90,24 @@ abstract sealed class ModelBuilder permits MixtureOfExperts.Builder {
     return self();
   }
 
-  /** Router learning rate in [0, 2) (default 0.5). */
+  /** Router learning rate in [0, 2) (default {@link Defaults#ROUTER_LEARNING_RATE}). */
   public MixtureOfExperts.Builder routerLearningRate(float r) {
     this.routerLearningRate = r;
     return self();
   }
 
-  /** Expert credit (default gate weight). */
+  /** Expert credit (default {@link Defaults#CREDIT}). */
   public MixtureOfExperts.Builder credit(Credit c) {
     this.credit = c;
+    return self();
+  }
+
+  /**
+   * The experts' recent errors as an input of the router (default {@link Defaults#recentErrors}
+   * for numeric targets: on).
+   */
+  public MixtureOfExperts.Builder recentErrors(RecentErrors r) {
+    this.recentErrors = Objects.requireNonNull(r, "recentErrors");
     return self();
   }
 

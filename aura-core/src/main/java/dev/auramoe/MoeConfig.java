@@ -18,22 +18,24 @@ import java.util.Objects;
  *     nearly hard, large values nearly uniform
  * @param routerUsesInput true (default) adds a learned readout of x to the logits, beside the
  *     readout of the cell state
- * @param routerLearningRate normalised step of the router's local update, in [0, 2) (default 0.5;
+ * @param routerLearningRate normalised step of the router's local update, in [0, 2) (default 1;
  *     0 freezes the router)
  * @param credit the weight of each chosen expert's own update
+ * @param recentErrors the experts' recent errors as an input of the router
  * @param balance load balancing
  * @param attention spiking attention over tokens, or null when unused
  * @param profile device profile for energy estimates
  * @param seed seed of every random initialisation
  */
 public record MoeConfig(int inputDim, int outputDim, CellConfig cell, int topK, float temperature,
-    boolean routerUsesInput, float routerLearningRate, Credit credit, BalanceConfig balance,
+    boolean routerUsesInput, float routerLearningRate, Credit credit, RecentErrors recentErrors, BalanceConfig balance,
     AttentionConfig attention, DeviceProfile profile, long seed) {
 
   /** Validates what can be checked without the experts. */
   public MoeConfig {
     Objects.requireNonNull(cell, "cell");
     Objects.requireNonNull(credit, "credit");
+    Objects.requireNonNull(recentErrors, "recentErrors");
     Objects.requireNonNull(balance, "balance");
     Objects.requireNonNull(profile, "profile");
     if (inputDim <= 0 || outputDim <= 0) {

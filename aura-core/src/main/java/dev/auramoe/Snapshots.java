@@ -16,7 +16,9 @@ import java.util.HexFormat;
 import java.util.function.Function;
 
 /**
- * Saves and loads whole models in snapshot format v1 (framing in {@link SnapshotFormat}).
+ * Saves and loads whole models in snapshot formats v1 and v2 (framing and version history in
+ * {@link SnapshotFormat}). A model is written in v1 unless its router reads recent errors
+ * ({@link RecentErrors}), which only v2 holds.
  *
  * <p>Payload v1, in order (big-endian, {@code f32[]} = int length then floats, strings as
  * modified UTF-8):
@@ -25,6 +27,7 @@ import java.util.function.Function;
  *          cell: hidden i32, type utf, tauMin f32, tauMax f32, dt f32, unfolds i32, maxSteps i32,
  *                inputScale f32, recurrentScale f32,
  *          topK i32, temperature f32, routerUsesInput bool, routerLearningRate f32, credit utf,
+ *          [v2: recent errors: weight f32, rate f32]
  *          balance: enabled bool, gamma f64, decay f64, biasCap f64, warmup i64, frozen bool,
  *          attention: present bool [vocab i32, winners i32, decay f32, gainStrength f32, pruneBelow f32],
  *          profile: name utf, pJ f64, basis utf, seed i64
@@ -32,7 +35,8 @@ import java.util.function.Function;
  * router   readout f32[], bias f32[], errorScale f32, learnSteps i64
  * balance  bias f32[], load f32[], counts i64[], tokens i64, biasUpdates i64
  * experts  count i32, each: kind utf, name utf, in i32, out i32, hyper f64[], state present bool [f32[]]
- * streams  count i32, each: id utf, routes i64, h f32[], attention present bool [ids i32[], acc f32[], steps i64]
+ * streams  count i32, each: id utf, routes i64, h f32[], [v2: recent f32[] (empty when off)],
+ *          attention present bool [ids i32[], acc f32[], steps i64]
  *          (the fields after the id are those of a stream's exported state, {@link MixtureOfExperts#exportStream})
  * energy   counters i64[]
  * </pre>
@@ -72,19 +76,20 @@ public final class Snapshots {
       throw new SnapshotException("the model holds a non-finite value, which a snapshot could not load back;"
           + " nothing was written");
     }
-    return SnapshotFormat.frame(w.payload());
+    return SnapshotFormat.frame(w.version(), w.payload());
   }
 
   /** The framed snapshot bytes of a model. */
   public static byte[] toBytes(MixtureOfExperts m) {
-    return SnapshotFormat.frame(payload(m));
+    SnapshotCodec.Written w = write(m);
+    return SnapshotFormat.frame(w.version(), w.payload());
   }
 
   /**
    * Loads a snapshot file.
    *
    * @param functions supplies frozen function experts by name (may be null if there are none)
-   * @throws SnapshotException when the file is not a valid v1 snapshot
+   * @throws SnapshotException when the file is not a valid v1 or v2 snapshot
    */
   public static MixtureOfExperts load(Path file, Function<String, FunctionExpert.VectorFunction> functions)
       throws IOException {
@@ -96,7 +101,7 @@ public final class Snapshots {
       throws SnapshotException {
     byte[] payload = SnapshotFormat.unframe(framed);
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
-      MixtureOfExperts m = new MixtureOfExperts(SnapshotCodec.read(in, functions));
+      MixtureOfExperts m = new MixtureOfExperts(SnapshotCodec.read(in, SnapshotFormat.version(framed), functions));
       if (in.read() != -1) {
         throw new SnapshotException("corrupt snapshot: payload has trailing bytes");
       }

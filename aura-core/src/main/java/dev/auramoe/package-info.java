@@ -47,8 +47,9 @@
  *
  * <h2 id="stream-state">Stream state as a value</h2>
  * {@link dev.auramoe.MixtureOfExperts#exportStream} gives one stream's state (its cell state, its
- * spiking attention state and its route count) as a small, versioned and checksummed byte form,
- * with the shape of the model (the cell's hidden size, the attention configuration): a distributed
+ * experts' recent errors, its spiking attention state and its route count) as a small, versioned and
+ * checksummed byte form, with the shape of the model (the cell's hidden size, the attention
+ * configuration, the expert set the recent errors belong to): a distributed
  * job keeps it as keyed state, a service evicts a stream and restores it later. Equal states give
  * equal bytes; neither the id nor the recency stamp is part of them. It throws
  * {@link java.util.NoSuchElementException} for a stream that is not open and
@@ -57,7 +58,7 @@
  *
  * <p>{@link dev.auramoe.MixtureOfExperts#importStream} takes the bytes back, into the model or
  * another one of the same shape whatever its weights (a replica, a restart, the model after an
- * expert-set change): it replaces the state of an open stream, or opens the stream with it under
+ * expert-set change, where the recent errors, which belong to other experts, start at 0): it replaces the state of an open stream, or opens the stream with it under
  * the stream limits, and the stream counts as used at the stamp given, else at the latest stamp
  * the model was given. The stream then continues bit for bit as if it had never left. Bytes that
  * are truncated, damaged, of another format version or another shape, or that hold a value no
@@ -83,9 +84,9 @@
  * temperature, router learning rate, balancing configuration, device profile, routing policy and
  * capacity limiter, the streams' recency order, the stream limits, eviction listener and eviction
  * count; routing diagnostics, when on, restart with the same window and decay (the expert count
- * differs). A new expert starts with a zero router readout, bias and input column, as
- * {@link dev.auramoe.MixtureOfExperts#resetExpert} leaves one, so the router neither favours nor
- * avoids it; the balancer sees it at the others' mean load, so it starts neutral and then pulls
+ * differs). A new expert starts with a zero router readout, bias and input column, and in every
+ * stream a recent error at the mean of the others', as {@link dev.auramoe.MixtureOfExperts#resetExpert}
+ * leaves one, so the router neither favours nor avoids it; the balancer sees it at the others' mean load, so it starts neutral and then pulls
  * traffic to the expert while it is under-used. Removing an expert moves the later ones down one
  * index.
  *

@@ -83,12 +83,21 @@ class CorruptSnapshotTest {
   }
 
   @ParameterizedTest(name = "version {0}")
-  @ValueSource(ints = {0, 2, 3, -1, 256, Integer.MAX_VALUE})
+  @ValueSource(ints = {0, 3, -1, 256, Integer.MAX_VALUE})
   void otherVersionsAreRefusedNamingBoth(int version) throws Exception {
     byte[] bad = GoldenSnapshotTest.goldenBytes();
     ByteBuffer.wrap(bad).putInt(8, version);
     assertThat(refused(bad).getMessage())
-        .isEqualTo("unsupported snapshot format version " + version + " (this build reads 1)");
+        .isEqualTo("unsupported snapshot format version " + version + " (this build reads 1 to 2)");
+  }
+
+  @Test
+  void aPayloadFramedAsTheOtherVersionIsRefused() throws Exception {
+    // The versions differ in their fields: read as the other one, each payload goes astray and is refused.
+    byte[] v1 = SnapshotFormat.unframe(GoldenSnapshotTest.goldenBytes());
+    byte[] v2 = SnapshotFormat.unframe(GoldenSnapshotV2Test.goldenBytes());
+    assertThat(refused(SnapshotFormat.frame(2, v1)).getMessage()).startsWith("corrupt snapshot");
+    assertThat(refused(SnapshotFormat.frame(1, v2)).getMessage()).startsWith("corrupt snapshot");
   }
 
   @ParameterizedTest(name = "{0} trailing bytes")
@@ -122,7 +131,7 @@ class CorruptSnapshotTest {
     for (int n : new int[] {Integer.MAX_VALUE, 1 << 28, payload.length, -5}) {
       byte[] bad = payload.clone();
       ByteBuffer.wrap(bad).putInt(at, n);
-      SnapshotException e = refused(SnapshotFormat.frame(bad));
+      SnapshotException e = refused(SnapshotFormat.frame(1, bad));
       assertThat(e.getMessage()).as("length %d", n).contains("corrupt snapshot");
       if (n != payload.length) {
         assertThat(e.getMessage()).contains("array length " + n + " exceeds the remaining payload");
@@ -136,16 +145,16 @@ class CorruptSnapshotTest {
     byte[] payload = SnapshotFormat.unframe(GoldenSnapshotTest.goldenBytes());
     byte[] hidden = payload.clone();
     ByteBuffer.wrap(hidden).putInt(8, 30_000); // payload: inputDim, outputDim, hidden, ...
-    assertThat(refused(SnapshotFormat.frame(hidden)).getMessage())
+    assertThat(refused(SnapshotFormat.frame(1, hidden)).getMessage())
         .isEqualTo("corrupt snapshot: cell projection has 33 values, the configuration needs 180009");
     byte[] output = payload.clone();
     ByteBuffer.wrap(output).putInt(4, 1 << 30);
-    assertThat(refused(SnapshotFormat.frame(output)).getMessage())
+    assertThat(refused(SnapshotFormat.frame(1, output)).getMessage())
         .isEqualTo("corrupt snapshot: expert 'nlms0' is 3 -> 1 but the mixture is 3 -> 1073741824");
     byte[] winners = payload.clone();
     int at = indexOfInts(payload, 100, 2) + 4; // attention: vocabulary 100, winners 2
     ByteBuffer.wrap(winners).putInt(at, 1 << 30);
-    assertThat(refused(SnapshotFormat.frame(winners)).getMessage())
+    assertThat(refused(SnapshotFormat.frame(1, winners)).getMessage())
         .isEqualTo("corrupt snapshot: winners must lie in [1, min(vocabularySize, 4096)], got 1073741824");
   }
 
@@ -169,10 +178,12 @@ class CorruptSnapshotTest {
     throw new AssertionError("not found: " + v);
   }
 
-  @Test
-  void damageInsideAValidFrameIsEitherHarmlessOrRefusedNeverACrash() throws Exception {
+  @ParameterizedTest(name = "format v{0}")
+  @ValueSource(ints = {1, 2})
+  void damageInsideAValidFrameIsEitherHarmlessOrRefusedNeverACrash(int version) throws Exception {
     // Re-frame every damaged payload with a correct checksum: the parser must cope on its own.
-    byte[] payload = SnapshotFormat.unframe(GoldenSnapshotTest.goldenBytes());
+    byte[] payload = SnapshotFormat.unframe(version == 1 ? GoldenSnapshotTest.goldenBytes()
+        : GoldenSnapshotV2Test.goldenBytes());
     Map<String, Integer> outcomes = new TreeMap<>();
     for (int i = 0; i < payload.length; i++) {
       for (int mask : new int[] {0x01, 0x40, 0xFF}) {
@@ -180,7 +191,7 @@ class CorruptSnapshotTest {
         bad[i] ^= (byte) mask;
         MixtureOfExperts m;
         try {
-          m = Snapshots.fromBytes(SnapshotFormat.frame(bad), GoldenSnapshots.FUNCTIONS);
+          m = Snapshots.fromBytes(SnapshotFormat.frame(version, bad), GoldenSnapshots.FUNCTIONS);
         } catch (SnapshotException e) {
           assertThat(e.getMessage()).as("byte %d ^ 0x%02x", i, mask).startsWith("corrupt snapshot");
           outcomes.merge("refused", 1, Integer::sum);

@@ -33,12 +33,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <pre>
  * route:   CELL      = 2 d H + steps (H^2 + 2 H)
- *          ROUTER    = (routerUsesInput ? d E : 0) + H E
+ *          ROUTER    = (routerUsesInput ? d E : 0) + H E + (recent errors ? E : 0)
  *          ATTENTION = (live accumulators before the call) + (tokens in the call)
  * predict: route + EXPERTS = sum over chosen of predictMacs + k out      (NLMS: out (d + 1))
  * learn:   predict + LEARNING = k out + sum over chosen adaptive experts of learnMacs
  *                               + (routerLr > 0 ? H + (usesInput ? d : 0)
  *                                   + sum over chosen whose router step is non-zero of (H + 1 + (usesInput ? d : 0)) : 0)
+ *                               + (recent errors ? sum over the others of (predictMacs + out) + E : 0)
  *          NLMS learnMacs = d + out (d + 1) (leak > 0 ? 2 : 1);  RLS = 2 n^2 + out n + n, n = d + 1
  * every route, predict or learn counts one token
  * </pre>
@@ -48,11 +49,18 @@ class EnergyTest {
   private static final String S = MixtureOfExperts.DEFAULT_STREAM;
 
   record Shape(int d, int hidden, int experts, int k, int unfolds, int out, boolean usesInput, boolean attention,
-      boolean rls, boolean leak) {
+      boolean rls, boolean leak, boolean recent) {
+
+    Shape(int d, int hidden, int experts, int k, int unfolds, int out, boolean usesInput, boolean attention,
+        boolean rls, boolean leak) {
+      this(d, hidden, experts, k, unfolds, out, usesInput, attention, rls, leak, true);
+    }
+
     @Override
     public String toString() {
       return "d=" + d + " H=" + hidden + " E=" + experts + " k=" + k + " unfolds=" + unfolds + " out=" + out
-          + (usesInput ? " +Qx" : "") + (attention ? " +attention" : "") + (rls ? " +rls" : "") + (leak ? " +leak" : "");
+          + (usesInput ? " +Qx" : "") + (attention ? " +attention" : "") + (rls ? " +rls" : "") + (leak ? " +leak" : "")
+          + (recent ? " +recent" : "");
     }
 
     MixtureOfExperts build() {
@@ -63,7 +71,8 @@ class EnergyTest {
       }
       return MixtureOfExperts.builder(d, out).experts(list).topK(k)
           .cell(CellConfig.DEFAULT.withHidden(hidden).withUnfolds(unfolds)).routerUsesInput(usesInput)
-          .attention(attention ? AttentionConfig.of(10_000) : null).seed(d * 31L + hidden).build();
+          .attention(attention ? AttentionConfig.of(10_000) : null)
+          .recentErrors(recent ? RecentErrors.DEFAULT : RecentErrors.OFF).seed(d * 31L + hidden).build();
     }
   }
 
@@ -71,6 +80,8 @@ class EnergyTest {
     return Stream.of(
         new Shape(4, 8, 4, 2, 1, 1, true, false, false, false),
         new Shape(4, 8, 4, 2, 1, 1, false, false, false, false),
+        new Shape(4, 8, 4, 2, 1, 1, true, false, false, false, false),
+        new Shape(7, 5, 6, 3, 3, 2, true, true, true, true, false),
         new Shape(1, 1, 1, 1, 1, 1, true, false, false, false),
         new Shape(7, 5, 6, 3, 3, 2, true, true, false, true),
         new Shape(3, 16, 5, 5, 2, 4, false, true, true, false),
@@ -85,7 +96,7 @@ class EnergyTest {
     }
     long h = s.hidden;
     m.put(Component.CELL, 2L * s.d * h + steps * (h * h + 2 * h));
-    m.put(Component.ROUTER, (s.usesInput ? (long) s.d * s.experts : 0) + h * s.experts);
+    m.put(Component.ROUTER, (s.usesInput ? (long) s.d * s.experts : 0) + h * s.experts + (s.recent ? s.experts : 0));
     m.put(Component.ATTENTION, attention);
     return m;
   }
@@ -175,6 +186,10 @@ class EnergyTest {
               learning += s.hidden + 1 + (s.usesInput ? s.d : 0);
             }
           }
+          if (s.recent) {
+            // Every expert's error on y: the others predict here.
+            learning += (long) (s.experts - s.k) * (predictMacs(null, s) + s.out) + s.experts;
+          }
           call.put(Component.EXPERTS, experts + (long) s.k * s.out);
           call.put(Component.LEARNING, learning);
         }
@@ -215,7 +230,7 @@ class EnergyTest {
   void namedWindowsMeasureWhatHappenedWhileTheyWereOpen() {
     MixtureOfExperts m = new Shape(3, 4, 3, 2, 1, 1, true, false, false, false).build();
     RouteBuffer b = m.newRouteBuffer();
-    long perRoute = 2 * 3 * 4 + (16 + 8) + 3 * 3 + 4 * 3;
+    long perRoute = 2 * 3 * 4 + (16 + 8) + 3 * 3 + 4 * 3 + 3; // the last 3: the recent-error term
     m.route(S, new float[] {1, 2, 3}, b);
     m.openEnergyWindow("a");
     m.route(S, new float[] {1, 2, 3}, b);

@@ -37,14 +37,11 @@ import org.junit.jupiter.api.io.TempDir;
 class GoldenSnapshotTest {
 
   static byte[] goldenBytes() throws Exception {
-    try (var in = GoldenSnapshotTest.class.getResourceAsStream(GoldenSnapshots.RESOURCE)) {
-      assertThat(in).as("golden file on the test class path").isNotNull();
-      return in.readAllBytes();
-    }
+    return GoldenSnapshots.bytes(GoldenSnapshots.RESOURCE);
   }
 
   static MixtureOfExperts golden() throws Exception {
-    return Snapshots.fromBytes(goldenBytes(), GoldenSnapshots.FUNCTIONS);
+    return GoldenSnapshots.load(GoldenSnapshots.RESOURCE);
   }
 
   @Test
@@ -73,7 +70,8 @@ class GoldenSnapshotTest {
     assertThat(c.routerLearningRate()).isEqualTo(0.4f);
     assertThat(c.routerUsesInput()).isTrue();
     assertThat(c.credit()).isEqualTo(Credit.RESPONSIBILITY);
-    assertThat(c.balance()).isEqualTo(BalanceConfig.DEFAULT.withGamma(0.01).withWarmupTokens(2));
+    assertThat(c.balance()).isEqualTo(GoldenSnapshots.BALANCE).isEqualTo(new BalanceConfig(true, 0.01, 0.99, 1.0, 2, false));
+    assertThat(c.recentErrors()).as("v1 predates them").isEqualTo(RecentErrors.OFF);
     assertThat(c.attention()).isEqualTo(new AttentionConfig(100, 2, 0.7f, 1.5f, 1e-3f));
     assertThat(m.cumulativeEnergy().profile()).isEqualTo(DeviceProfile.INT8_MAC);
     assertThat(c.seed()).isEqualTo(2026);

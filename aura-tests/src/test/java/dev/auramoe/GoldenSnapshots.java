@@ -16,16 +16,19 @@ import java.util.Random;
 import java.util.function.Function;
 
 /**
- * The recipe of the golden snapshot {@code golden/moe-v1.aura} and its regenerator. Self-contained
- * (aura-core only), so that it runs without the test libraries.
+ * The recipe of the golden snapshots {@code golden/moe-v1.aura} (recent errors off, which format v1
+ * holds) and {@code golden/moe-v2.aura} (the same recipe with recent errors on, which needs v2), and
+ * their regenerator. Self-contained (aura-core only), so that it runs without the test libraries.
  *
- * <p>Regenerate only when format v1 itself is meant to change (it should not: old files must keep
- * loading), and then update the pinned values in {@link GoldenSnapshotTest}:
+ * <p>Regenerate only when a format itself is meant to change (it should not: old files must keep
+ * loading), and then update the pinned values in {@link GoldenSnapshotTest} and
+ * {@link GoldenSnapshotV2Test}:
  *
  * <pre>
- * ./mvnw -B -q -pl aura-core,aura-tests -am test-compile -DskipTests
+ * ./mvnw -B -q -pl aura-tests -am test-compile -DskipTests
  * java -Daura.kernels=scalar -cp aura-core/target/classes:aura-tests/target/test-classes \
- *     dev.auramoe.GoldenSnapshots aura-tests/src/test/resources/golden/moe-v1.aura
+ *     dev.auramoe.GoldenSnapshots aura-tests/src/test/resources/golden/moe-v1.aura \
+ *     aura-tests/src/test/resources/golden/moe-v2.aura
  * </pre>
  *
  * The recipe learns, so its floats depend on the kernels' summation order; it is generated with
@@ -36,8 +39,32 @@ public final class GoldenSnapshots {
 
   private GoldenSnapshots() {}
 
-  /** Classpath location of the golden file. */
+  /** Classpath location of the golden v1 file. */
   public static final String RESOURCE = "/golden/moe-v1.aura";
+
+  /** Classpath location of the golden v2 file. */
+  public static final String RESOURCE_V2 = "/golden/moe-v2.aura";
+
+  /** The balancing of the golden models, given in full (the default's cap was 1.0 when v1 was made). */
+  public static final BalanceConfig BALANCE = new BalanceConfig(true, 0.01, 0.99, 1.0, 2, false);
+
+  /** The recent errors of the v2 golden model (not the default, so that the file pins them). */
+  public static final RecentErrors RECENT_V2 = new RecentErrors(2f, 0.5f);
+
+  /** The bytes of a golden file on the class path ({@link #RESOURCE} or {@link #RESOURCE_V2}). */
+  public static byte[] bytes(String resource) throws java.io.IOException {
+    try (var in = GoldenSnapshots.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new java.io.FileNotFoundException("golden file " + resource + " is not on the class path");
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  /** The model of a golden file. */
+  public static MixtureOfExperts load(String resource) throws java.io.IOException {
+    return Snapshots.fromBytes(bytes(resource), FUNCTIONS);
+  }
 
   /** The frozen function of the golden model's function expert, by name. */
   public static final Function<String, FunctionExpert.VectorFunction> FUNCTIONS =
@@ -57,21 +84,32 @@ public final class GoldenSnapshots {
     return 0.013f * (i + 1);
   }
 
-  /** The golden model before anything was learned: seeded weights only. */
+  /** The golden v1 model before anything was learned: seeded weights only. */
   public static MixtureOfExperts seeded() {
+    return seeded(RecentErrors.OFF);
+  }
+
+  /** The golden model with these recent errors before anything was learned. */
+  public static MixtureOfExperts seeded(RecentErrors recent) {
     return MixtureOfExperts.builder(3, 1)
         .expert(new NlmsExpert("nlms0", 3, 1, 0.5, 1e-3, 0.01))
         .expert(new RlsExpert("rls1", 3, 1, 0.98, 1.0))
         .expert(new FunctionExpert("sum", 3, 1, FUNCTIONS.apply("sum"), 3))
         .topK(2).cell(CellConfig.DEFAULT.withHidden(4)).temperature(0.7f).routerLearningRate(0.4f)
-        .credit(Credit.RESPONSIBILITY).balance(BalanceConfig.DEFAULT.withGamma(0.01).withWarmupTokens(2))
+        .credit(Credit.RESPONSIBILITY).recentErrors(recent)
+        .balance(BALANCE)
         .attention(new AttentionConfig(100, 2, 0.7f, 1.5f, 1e-3f)).deviceProfile(DeviceProfile.INT8_MAC)
         .seed(2026).build();
   }
 
-  /** The golden model: seeded, then a fixed sequence of learns and token routes. */
+  /** The golden v1 model: seeded, then a fixed sequence of learns and token routes. */
   public static MixtureOfExperts recipe() {
-    MixtureOfExperts m = seeded();
+    return recipe(RecentErrors.OFF);
+  }
+
+  /** The golden model with these recent errors ({@link RecentErrors#OFF}: v1, {@link #RECENT_V2}: v2). */
+  public static MixtureOfExperts recipe(RecentErrors recent) {
+    MixtureOfExperts m = seeded(recent);
     m.openStream(STREAMS.get(1));
     Random r = new Random(2026);
     RouteBuffer b = m.newRouteBuffer();
@@ -89,13 +127,15 @@ public final class GoldenSnapshots {
     return m;
   }
 
-  /** Writes the golden file (under the scalar kernels only). */
+  /** Writes the golden files, v1 then v2 (under the scalar kernels only). */
   public static void main(String[] args) throws Exception {
     if (!"scalar".equals(KernelProvider.get().name())) {
       throw new IllegalStateException("regenerate with -Daura.kernels=scalar");
     }
-    Path out = Path.of(args.length > 0 ? args[0] : "aura-tests/src/test/resources/golden/moe-v1.aura");
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    Files.write(out, Snapshots.toBytes(recipe()));
+    Path v1 = Path.of(args.length > 0 ? args[0] : "aura-tests/src/test/resources/golden/moe-v1.aura");
+    Path v2 = Path.of(args.length > 1 ? args[1] : "aura-tests/src/test/resources/golden/moe-v2.aura");
+    Files.createDirectories(v1.toAbsolutePath().getParent());
+    Files.write(v1, Snapshots.toBytes(recipe()));
+    Files.write(v2, Snapshots.toBytes(recipe(RECENT_V2)));
   }
 }

@@ -97,10 +97,11 @@ class RobustnessTest {
   void aSnapshotWithAValidChecksumButANegativeCounterIsRefused() throws Exception {
     MixtureOfExperts m = model();
     m.learn(S, new float[] {1, 2, 3}, new float[] {1});
-    byte[] payload = SnapshotFormat.unframe(Snapshots.toBytes(m));
+    byte[] file = Snapshots.toBytes(m);
+    byte[] payload = SnapshotFormat.unframe(file);
     // The payload ends with the energy counters (long[]); make the last one negative.
     ByteBuffer.wrap(payload).putLong(payload.length - 8, -5);
-    assertThatThrownBy(() -> Snapshots.fromBytes(SnapshotFormat.frame(payload), null))
+    assertThatThrownBy(() -> Snapshots.fromBytes(SnapshotFormat.frame(SnapshotFormat.version(file), payload), null))
         .isInstanceOf(SnapshotException.class).hasMessageContaining("negative energy counter");
   }
 }

@@ -24,13 +24,19 @@ class StreamStateTest {
 
   static final AttentionConfig ATTENTION = new AttentionConfig(40, 3, 0.8f, 1.5f, 1e-3f);
   static final int HIDDEN = 6;
-  /** Offsets in the v1 form with attention: magic 8, version 4, hidden 4, attention 1 + 20, routes 8, h. */
+  static final int EXPERTS = 4;
+  /**
+   * Offsets in the v2 form with attention: magic 8, version 4, hidden 4, experts 4, expert set 4,
+   * attention 1 + 20, routes 8, h (length 4, floats), recent errors (length 4, floats).
+   */
   static final int VERSION_AT = 8;
-  static final int ROUTES_AT = 37;
-  static final int H_AT = 49;
+  static final int EXPERTS_AT = 16;
+  static final int ROUTES_AT = 45;
+  static final int H_AT = 57;
+  static final int RECENT_AT = H_AT + 4 * HIDDEN;
 
   static MixtureOfExperts.Builder builder(int hidden, AttentionConfig attention) {
-    return MixtureOfExperts.builder(3, 2).experts(Experts.nlms("e", 4, 3, 2, 0.3)).topK(2)
+    return MixtureOfExperts.builder(3, 2).experts(Experts.nlms("e", EXPERTS, 3, 2, 0.3)).topK(2)
         .cell(CellConfig.DEFAULT.withHidden(hidden)).attention(attention).seed(11);
   }
 
@@ -143,9 +149,9 @@ class StreamStateTest {
     other.importStream("copy", a);
     assertThat(other.exportStream("copy")).as("the id does not travel either").isEqualTo(a);
     assertThat(other.state("copy")).isEqualTo(m.state(MixtureOfExperts.DEFAULT_STREAM));
-    // Small: the cell state, a few active tokens and fixed fields.
+    // Small: the cell state, the recent errors, a few active tokens and fixed fields.
     int active = m.attention(MixtureOfExperts.DEFAULT_STREAM).activeCount();
-    assertThat(a).hasSize(H_AT + 4 * HIDDEN + 1 + 4 + 4 * active + 4 + 4 * active + 8 + 4);
+    assertThat(a).hasSize(RECENT_AT + 4 + 4 * EXPERTS + 1 + 4 + 4 * active + 4 + 4 * active + 8 + 4);
   }
 
   @Test
@@ -224,13 +230,20 @@ class StreamStateTest {
     byte[] magic = good.clone();
     magic[0] = 'X';
     assertRefused(m, magic, "bad magic");
-    assertRefused(m, withField(good, b -> b.putInt(VERSION_AT, 2)), "unsupported stream state format version 2");
+    assertRefused(m, withField(good, b -> b.putInt(VERSION_AT, 3)), "unsupported stream state format version 3");
+    assertRefused(m, withField(good, b -> b.putInt(VERSION_AT, 0)), "unsupported stream state format version 0");
+    assertRefused(m, withField(good, b -> b.putInt(EXPERTS_AT, EXPERTS + 1)), "recent errors of stream");
+    assertRefused(m, withField(good, b -> b.putInt(EXPERTS_AT, -1)), "expert count -1");
+    assertRefused(m, withField(good, b -> b.putInt(EXPERTS_AT, Integer.MAX_VALUE)), "does not fit");
+    assertRefused(m, withField(good, b -> b.putInt(RECENT_AT, EXPERTS - 1)), "recent errors of stream");
+    assertRefused(m, withField(good, b -> b.putFloat(RECENT_AT + 4, -1f)), "negative recent error");
+    assertRefused(m, withField(good, b -> b.putFloat(RECENT_AT + 4, Float.NaN)), "non-finite value NaN");
     assertRefused(m, withField(good, b -> b.putLong(ROUTES_AT, -1)), "negative route count");
     assertRefused(m, withField(good, b -> b.putFloat(H_AT + 4, Float.NaN)), "non-finite value NaN");
     assertRefused(m, withField(good, b -> b.putFloat(H_AT + 4, Float.POSITIVE_INFINITY)), "non-finite value");
     assertRefused(m, withField(good, b -> b.putInt(H_AT - 4, HIDDEN - 1)), "corrupt stream state");
     assertRefused(m, withField(good, b -> b.putInt(H_AT - 4, Integer.MAX_VALUE)), "exceeds the remaining");
-    int ids = H_AT + 4 * HIDDEN + 1;
+    int ids = RECENT_AT + 4 + 4 * EXPERTS + 1;
     int active = m.attention("s").activeCount();
     int acc = ids + 4 + 4 * active;
     assertRefused(m, withField(good, b -> b.putInt(ids + 4, 40)), "outside the vocabulary");
@@ -257,9 +270,42 @@ class StreamStateTest {
     MixtureOfExperts plain = model(HIDDEN, null);
     assertThatThrownBy(() -> plain.importStream("s", m.exportStream("s"))).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("attention AttentionConfig[vocabularySize=40").hasMessageContaining("no attention");
-    // A model of the same shape takes it, whatever its weights: a replica, or the model after an expert change.
+    // A model of the same shape takes it, whatever its weights: a replica, a restart, another seed.
+    MixtureOfExperts replica = builder().seed(12).build();
+    replica.importStream("t", m.exportStream("s"));
+    assertThat(replica.exportStream("t")).isEqualTo(m.exportStream("s"));
+    // After an expert change the recent errors are of other experts: the change itself carries them
+    // ({@code withExpert}); a state exported before it brings its cell state and attention, and its
+    // recent errors start at 0.
     MixtureOfExperts added = m.withExpert(new dev.auramoe.experts.NlmsExpert("x", 3, 2, 0.3));
+    assertThat(added.exportStream("s")).hasSize(m.exportStream("s").length + 4);
     added.importStream("t", m.exportStream("s"));
-    assertThat(added.exportStream("t")).isEqualTo(m.exportStream("s"));
+    assertThat(added.state("t")).containsExactly(m.state("s"));
+    assertThat(dev.auramoe.testing.StreamBytes.recentErrors(added.exportStream("t"))).hasSize(5).containsOnly(0f);
+  }
+
+  @Test
+  void aVersionOneStateImportsWithItsRecentErrorsAtZero() {
+    // A model without recent errors writes v1, as builds before them did.
+    MixtureOfExperts old = builder().recentErrors(RecentErrors.OFF).build();
+    Random r = new Random(5);
+    for (int i = 0; i < 10; i++) {
+      step(old, MixtureOfExperts.DEFAULT_STREAM, r, old.newRouteBuffer());
+    }
+    byte[] v1 = old.exportStream(MixtureOfExperts.DEFAULT_STREAM);
+    assertThat(ByteBuffer.wrap(v1).getInt(VERSION_AT)).isEqualTo(1);
+    MixtureOfExperts m = model();
+    m.importStream("s", v1);
+    byte[] v2 = m.exportStream("s");
+    assertThat(ByteBuffer.wrap(v2).getInt(VERSION_AT)).isEqualTo(2);
+    assertThat(m.state("s")).containsExactly(old.state(MixtureOfExperts.DEFAULT_STREAM));
+    ByteBuffer b = ByteBuffer.wrap(v2);
+    assertThat(b.getInt(RECENT_AT)).isEqualTo(EXPERTS);
+    for (int e = 0; e < EXPERTS; e++) {
+      assertThat(b.getFloat(RECENT_AT + 4 + 4 * e)).isZero();
+    }
+    // The other way, a model that keeps no recent errors takes a v2 state without them.
+    old.importStream("t", v2);
+    assertThat(old.exportStream("t")).isEqualTo(v1);
   }
 }

@@ -4,6 +4,7 @@ import dev.auramoe.cli.learn.LearnBench;
 import dev.auramoe.cli.learn.LearnBenchPlot;
 import dev.auramoe.cli.learn.LearnBench.Row;
 import dev.auramoe.cli.learn.LearnBench.Summary;
+import dev.auramoe.cli.learn.MixtureOptions;
 import dev.auramoe.cli.learn.SwitchingStream.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -56,6 +57,10 @@ public final class LearnBenchCommand implements Callable<Integer> {
   @Mixin
   CheckOption check;
 
+  @Option(names = "--mixture", paramLabel = "KEY=VALUE,...", hidden = true, description = "Overrides of the "
+      + "mixture's configuration, for experiments that must be repeatable (keys: see MixtureOptions).")
+  String mixture;
+
   @Option(names = "--no-progress", description = "No progress bar on stderr.")
   boolean noProgress;
 
@@ -72,26 +77,35 @@ public final class LearnBenchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     json.checkPath();
     OutputPaths.checkDirectory("--plot", plotDir);
+    MixtureOptions options;
+    try {
+      options = MixtureOptions.parse(mixture);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     List<Spec> specs = quick ? LearnBench.quick(n, seed) : LearnBench.grid(n, seed);
     // A short unreported run of each stream first, so that the reported times are not the JIT compiler's
     // (each input size and task compiles its own loops).
     long warmUp = Math.min(n, Math.max(1_000, WARM_UP / specs.size()));
     for (Spec s : specs) {
-      LearnBench.run(s.withInstances(warmUp));
+      LearnBench.run(s.withInstances(warmUp), options, w -> { });
     }
     List<Row> rows = new ArrayList<>();
     if (noProgress) {
       for (Spec s : specs) {
-        rows.add(LearnBench.run(s));
+        rows.add(LearnBench.run(s, options, w -> { }));
       }
     } else {
       try (ProgressBar pb = Progress.bar("learn-bench", n * specs.size(), " inst")) {
         for (Spec s : specs) {
-          rows.add(LearnBench.run(s, pb::stepBy));
+          rows.add(LearnBench.run(s, options, pb::stepBy));
         }
       }
     }
     Summary sum = Summary.of(rows);
+    if (!options.values().isEmpty()) {
+      out.println("mixture: " + options);
+    }
     print(rows, sum, n, out);
     out.flush();
     List<String> checks = checks(sum);
@@ -101,6 +115,9 @@ public final class LearnBenchCommand implements Callable<Integer> {
       m.put("grid", quick ? "quick" : "full");
       m.put("instances", n);
       m.put("seed", seed);
+      if (!options.values().isEmpty()) {
+        m.put("mixture", options.values());
+      }
       m.put("medianMixtureOverOracle", sum.medianMixtureOverOracle());
       m.put("worstMixtureOverOracle", sum.worstMixtureOverOracle());
       m.put("medianMixtureOverSingle", sum.medianMixtureOverSingle());

@@ -1,5 +1,6 @@
 package dev.auramoe.cli;
 
+import dev.auramoe.Defaults;
 import dev.auramoe.cli.stream.DriftBench;
 import dev.auramoe.energy.EnergyReport;
 import dev.auramoe.stream.drift.Adwin;
@@ -101,32 +102,39 @@ public final class StreamCommand implements Callable<Integer> {
   int window = 1000;
 
   @Option(names = "--experts", paramLabel = "N", description = "Experts (default: ${DEFAULT-VALUE}).")
-  int experts = StreamLearner.Builder.DEFAULT_EXPERTS;
+  int experts = Defaults.EXPERTS;
 
   @Option(names = "--top-k", paramLabel = "K", description = "Experts per instance, at most --experts (default: "
       + "${DEFAULT-VALUE}, or 1 with one expert).")
-  int topK = StreamLearner.Builder.DEFAULT_TOP_K;
+  int topK = Defaults.TOP_K;
 
   @Option(names = "--leak", paramLabel = "X", description = "Weight leak per step of the softmax experts of a class "
       + "target (default: ${DEFAULT-VALUE}); refused for a numeric target, whose NLMS experts have none.")
   double leak = StreamLearner.Builder.DEFAULT_LEAK;
 
   @Option(names = "--hidden", paramLabel = "N", description = "Hidden units of the liquid router (default: ${DEFAULT-VALUE}).")
-  int hidden = StreamLearner.Builder.DEFAULT_HIDDEN;
+  int hidden = Defaults.HIDDEN;
 
   @Option(names = "--mu", paramLabel = "X", description = "Expert step in (0, 2) (default: ${DEFAULT-VALUE}).")
-  double mu = StreamLearner.Builder.DEFAULT_MU;
+  double mu = Defaults.MU;
 
   @Option(names = "--drift", paramLabel = "DETECTOR", description = "Drift detection on the learner's errors: adwin "
-      + "(ADWIN, rises only), page-hinkley or none (default: ${DEFAULT-VALUE}). On a detection the least-used expert "
-      + "is replaced by a fresh one and the router learns faster for a while.")
-  String drift = "adwin";
+      + "(ADWIN, rises only), page-hinkley or none (default: ${DEFAULT-VALUE}: the router's recent errors already "
+      + "turn it to the expert that fits a new regime). On a detection the least-used expert is replaced by a fresh "
+      + "one and the router learns faster for a while.")
+  String drift = "none";
+
+  @Option(names = "--recent-errors", paramLabel = "MODE", description = "Whether the router reads the experts' recent "
+      + "errors: auto (on for a numeric target, off for a class target), on or off (default: ${DEFAULT-VALUE}). On "
+      + "helps where regimes persist in time; for classes it misleads the router on streams whose concept depends "
+      + "on x alone.")
+  String recentErrors = "auto";
 
   @Option(names = "--no-balance", description = "Turn the router's load balancing off.")
   boolean noBalance;
 
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the router (default: ${DEFAULT-VALUE}).")
-  long seed = StreamLearner.Builder.DEFAULT_SEED;
+  long seed = Defaults.SEED;
 
   @Option(names = "--drifts", paramLabel = "N", split = ",", description = "Known drift points, as aura generate "
       + "prints them (0-based positions of the first instance of each new concept, increasing): marked on the plot, "
@@ -180,6 +188,10 @@ public final class StreamCommand implements Callable<Integer> {
     if (topKGiven && (topK < 1 || topK > experts)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--top-k must be between 1 and --experts ("
           + experts + "), got " + topK);
+    }
+    if (!List.of("auto", "on", "off").contains(recentErrors)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--recent-errors must be auto, on or off, got '" + recentErrors + "'");
     }
     if (!List.of("adwin", "page-hinkley", "none").contains(drift)) {
       throw new CommandLine.ParameterException(spec.commandLine(),
@@ -238,6 +250,9 @@ public final class StreamCommand implements Callable<Integer> {
               : dev.auramoe.balance.BalanceConfig.DEFAULT);
       if (topKGiven) {
         lb.topK(topK);
+      }
+      if (!recentErrors.equals("auto")) {
+        lb.recentErrors(recentErrors.equals("on") ? dev.auramoe.RecentErrors.DEFAULT : dev.auramoe.RecentErrors.OFF);
       }
       switch (drift) {
         case "adwin" -> lb.driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA));
@@ -352,6 +367,7 @@ public final class StreamCommand implements Callable<Integer> {
       m.put("cpuSeconds", r.cpuSeconds());
       m.put("heapUsedBytes", heap);
       m.put("picojoulesPerInstance", energy.picojoulesPerToken());
+      m.put("recentErrors", learner.model().config().recentErrors().enabled());
       m.put("drift", drift);
       m.put("driftDetections", detections);
       m.put("knownDrifts", reached);

@@ -46,7 +46,8 @@ class CliTest {
     assertThat(r.exitCode()).isZero();
     assertThat(r.out()).contains("Prequential MSE", "mixture of experts", "Expert usage per regime", "Load balance",
         "Energy per token", "routes per second");
-    assertThat(r.err()).contains("PASS moeMse").containsPattern("(PASS|FAIL) maxOverMeanLoad");
+    assertThat(r.err()).contains("PASS moeMse <= 0.35").containsPattern("(PASS|FAIL) moeMse <= 3.0 x oracleMse")
+        .containsPattern("(PASS|FAIL) maxOverMeanLoad");
 
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(fieldNames(doc)).contains("moeMse", "singleMse", "oracleMse", "maxOverMeanLoad",
@@ -58,6 +59,9 @@ class CliTest {
       assertThat(Double.isFinite(doc.get(k).asDouble())).as(k).isTrue();
     }
     assertThat(doc.get("moeMse").asDouble()).isLessThan(doc.get("singleMse").asDouble());
+    assertThat(doc.get("moeOverOracle").asDouble())
+        .isEqualTo(doc.get("moeMse").asDouble() / doc.get("oracleMse").asDouble());
+    assertThat(doc.get("checks").has("moeMseAtMost3xOracle")).isTrue();
     assertThat(doc.get("steps").asLong()).isEqualTo(20_000);
 
     for (String f : List.of("usage-over-time.png", "usage-by-regime.png", "tau-histogram.png", "error-curves.png")) {
@@ -75,6 +79,17 @@ class CliTest {
 
     assertThat(r.err()).contains("balancing is off").contains("FAIL maxOverMeanLoad");
     assertThat(r.exitCode()).isEqualTo(1);
+  }
+
+  @Test
+  void evenLoadSpreadsTheSkewedStreamAndExcludesNoBalance() {
+    Run even = run("demo", "--steps", "20000", "--no-progress", "--skewed", "--even-load");
+    assertThat(even.exitCode()).isZero();
+    assertThat(even.out()).contains("balancing on (bias cap 1)");
+    assertThat(even.err()).contains("PASS maxOverMeanLoad").doesNotContain("note: regime r0");
+    Run both = run("demo", "--steps", "20000", "--no-progress", "--no-balance", "--even-load");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("--no-balance and --even-load exclude each other");
   }
 
   @Test

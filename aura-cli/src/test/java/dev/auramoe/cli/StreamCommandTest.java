@@ -105,6 +105,13 @@ class StreamCommandTest {
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(doc.get("instances").asLong()).isEqualTo(2000);
     assertThat(doc.get("accuracy").asDouble()).isGreaterThan(0.7);
+    // A class target: the router reads no recent errors unless asked to.
+    assertThat(doc.get("recentErrors").asBoolean()).isFalse();
+    assertThat(doc.get("drift").asText()).isEqualTo("none");
+    Path on = dir.resolve("on.json");
+    assertThat(CliTest.run("stream", "--input", arff.toString(), "--no-progress", "--recent-errors", "on", "--json",
+        on.toString()).exitCode()).isZero();
+    assertThat(Json.mapper().readTree(on.toFile()).get("recentErrors").asBoolean()).isTrue();
     assertThat(CliTest.run("generate", "nope", "--out", arff.toString()).err()).contains("unknown stream 'nope'");
     assertThat(CliTest.run("generate", "--list").out()).contains("sea").contains("hyperplane").contains("led");
     assertThat(CliTest.run("stream", "--input", dir.resolve("missing.csv").toString()).exitCode()).isNotZero();
@@ -270,8 +277,11 @@ class StreamCommandTest {
     Path f = csv(dir, 300);
     CliTest.Run topK = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--top-k", "9");
     assertThat(topK.exitCode()).isEqualTo(2);
-    assertThat(topK.err()).contains("--top-k must be between 1 and --experts (4), got 9")
+    assertThat(topK.err()).contains("--top-k must be between 1 and --experts (8), got 9")
         .contains("Try 'aura stream --help'").doesNotContain("--window=N");
+    CliTest.Run recent = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--recent-errors", "yes");
+    assertThat(recent.exitCode()).isEqualTo(2);
+    assertThat(recent.err()).contains("--recent-errors must be auto, on or off, got 'yes'");
     CliTest.Run single = CliTest.run("stream", "--input", f.toString(), "--no-progress", "--experts", "1");
     assertThat(single.exitCode()).as("the default top-k fits one expert: " + single.err()).isZero();
     Path reg = dir.resolve("reg.csv");
@@ -345,7 +355,7 @@ class StreamCommandTest {
     Path sea = dir.resolve("sea.csv");
     assertThat(CliTest.run("generate", "sea", "--instances", "20000", "--out", sea.toString()).exitCode()).isZero();
     Path json = dir.resolve("sea.json");
-    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drifts",
+    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drift", "adwin", "--drifts",
         "5000,10000,15000", "--plot", dir.toString(), "--json", json.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).containsPattern("known drifts\\s+\\d of 3 detected within 1,000 instances");
@@ -374,8 +384,8 @@ class StreamCommandTest {
     Path sea = dir.resolve("sea.csv");
     assertThat(CliTest.run("generate", "sea", "--instances", "3000", "--out", sea.toString()).exitCode()).isZero();
     Path json = dir.resolve("sea.json");
-    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drifts", "2000,5000",
-        "--json", json.toString());
+    CliTest.Run r = CliTest.run("stream", "--input", sea.toString(), "--no-progress", "--drift", "adwin", "--drifts",
+        "2000,5000", "--json", json.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.err()).contains("warning: --drifts 5,000 lie at or beyond the 3,000 instances read; not scored");
     assertThat(r.out()).containsPattern("known drifts\\s+\\d of 1 detected");

@@ -27,6 +27,8 @@ public final class ExpertPool {
   private final int out;
   /** Each chosen expert's own prediction for the current input, by slot. */
   private final float[][] outputs;
+  /** Output of an expert that was not chosen, when every expert's error is wanted. */
+  private final float[] spare;
 
   /**
    * @throws IllegalArgumentException when an expert's shape differs from the mixture's or two
@@ -51,6 +53,7 @@ public final class ExpertPool {
     }
     this.out = out;
     this.outputs = new float[n][out];
+    this.spare = new float[out];
   }
 
   public int size() {
@@ -154,6 +157,34 @@ public final class ExpertPool {
       }
       yHat[i] = Experts.saturate(s);
     }
+  }
+
+  /**
+   * The squared error on y of every expert not among the {@code kk} chosen (whose outputs of the last
+   * {@link #mix} are not touched), into {@code err[e]}; chosen experts' entries are left as they are.
+   *
+   * @return the MACs spent
+   */
+  long errorsOfOthers(int[] chosen, int kk, float[] x, float[] y, float[] err) {
+    long macs = 0;
+    for (int e = 0; e < experts.length; e++) {
+      boolean isChosen = false;
+      for (int j = 0; j < kk; j++) {
+        isChosen |= chosen[j] == e;
+      }
+      if (isChosen) {
+        continue;
+      }
+      experts[e].predict(x, spare);
+      macs += experts[e].predictMacs() + out;
+      float s = 0f;
+      for (int i = 0; i < out; i++) {
+        float d = y[i] - spare[i];
+        s += d * d;
+      }
+      err[e] = Float.isFinite(s) ? s : Float.MAX_VALUE;
+    }
+    return macs;
   }
 
   /**

@@ -15,6 +15,8 @@ import java.util.Arrays;
  *             expert j's own squared error and s^2 a moving average of their mean (errorScale)
  *   experts   each chosen adaptive expert learns from its own error, weighted by its gate weight
  *             or its responsibility ({@link Credit})
+ *   recent    when the router reads recent errors, every expert's squared error on y updates the
+ *             stream's average of it, r_e += rate (min(e_e / s^2, 1e6) - r_e) (the others predict here)
  *   router    a delta rule toward the responsibilities ({@link Router#learn}), from the cell state
  *             the input was routed with
  * </pre>
@@ -25,8 +27,12 @@ public final class LearnPass {
   private final ModelState m;
   private final RoutePass routing;
   private final boolean gateWeightCredit;
+  /** Weight of the newest error in a stream's recent errors. */
+  private final float recentRate;
   private final float[] errors;
   private final float[] resp;
+  /** Every expert's squared error on the target, when the router reads recent errors. */
+  private final float[] allErrors;
   private final float[] xRow;
   private final float[] yRow;
   private final float[] yHatRow;
@@ -35,8 +41,10 @@ public final class LearnPass {
     this.m = m;
     this.routing = routing;
     this.gateWeightCredit = m.config.credit() == Credit.GATE_WEIGHT;
+    this.recentRate = m.config.recentErrors().rate();
     this.errors = new float[m.experts];
     this.resp = new float[m.experts];
+    this.allErrors = new float[m.experts];
     this.xRow = new float[m.in];
     this.yRow = new float[m.out];
     this.yHatRow = new float[m.out];
@@ -62,13 +70,14 @@ public final class LearnPass {
     routing.checkCausalPolicy();
     m.meter.beginCall();
     routing.route(s, x, 0, null, elapsed, tokens, b);
-    return learnRouted(s.h, 0, x, y, yHat, b);
+    return learnRouted(s.h, 0, s.recent, x, y, yHat, b);
   }
 
   /**
    * Prequential learning over a window routed with the policy in force: token by token, each real
    * token's prediction goes to {@code yHats} and its experts and the router learn from it; see
-   * {@code MixtureOfExperts#learnWindow}.
+   * {@code MixtureOfExperts#learnWindow}. The whole window is routed with the stream's recent errors
+   * as they were at its start; each token's target then updates them.
    *
    * @return the summed squared error of the real tokens' predictions
    */
@@ -90,7 +99,7 @@ public final class LearnPass {
       routing.windowToken(t, assigned, b);
       System.arraycopy(xs, t * in, xRow, 0, in);
       System.arraycopy(ys, t * out, yRow, 0, out);
-      se += learnRouted(states, t * m.hidden, xRow, yRow, yHatRow, b);
+      se += learnRouted(states, t * m.hidden, s.recent, xRow, yRow, yHatRow, b);
       System.arraycopy(yHatRow, 0, yHats, t * out, out);
     }
     return se;
@@ -98,9 +107,11 @@ public final class LearnPass {
 
   /**
    * Predicts with the experts routed in {@code b}, then updates them and the router. {@code h}
-   * from {@code hOff} is the cell state the routing was computed from (the router's features).
+   * from {@code hOff} is the cell state the routing was computed from (the router's features);
+   * {@code recent} is the stream's recent errors (empty when the router reads none).
    */
-  private double learnRouted(float[] h, int hOff, float[] x, float[] y, float[] yHat, RouteBuffer b) {
+  private double learnRouted(float[] h, int hOff, float[] recent, float[] x, float[] y, float[] yHat,
+      RouteBuffer b) {
     m.pool.mix(m.k, x, b, yHat, m.meter);
     int[] chosen = b.expertsArray();
     float[] probs = b.probabilitiesArray();
@@ -131,12 +142,19 @@ public final class LearnPass {
       meanErr += errors[j] / kk;
     }
     long learnMacs = (long) kk * out;
+    if (recent.length > 0) {
+      // Every expert's error, before anything changes: an expert that throws leaves the model as it was.
+      learnMacs += errorsOfAll(chosen, kk, x, y);
+    }
     if (m.errorScale == 0f) {
       m.errorScale = Math.max(meanErr, 1e-12f);
     } else {
       m.errorScale = Math.max(0.99f * m.errorScale + 0.01f * meanErr, 1e-12f);
     }
     float errorScale = m.errorScale;
+    if (recent.length > 0) {
+      learnMacs += updateRecentErrors(recent, errorScale);
+    }
     float massChosen = 0f;
     float rsum = 0f;
     for (int j = 0; j < kk; j++) {
@@ -162,5 +180,33 @@ public final class LearnPass {
     m.meter.add(Component.LEARNING, learnMacs);
     m.learnSteps++;
     return se;
+  }
+
+  /**
+   * Every expert's squared error on y into {@code allErrors}: the chosen ones' from their outputs of
+   * the mix, the others' from a prediction made here.
+   *
+   * @return the MACs spent
+   */
+  private long errorsOfAll(int[] chosen, int kk, float[] x, float[] y) {
+    for (int j = 0; j < kk; j++) {
+      allErrors[chosen[j]] = errors[j];
+    }
+    return m.pool.errorsOfOthers(chosen, kk, x, y, allErrors);
+  }
+
+  /**
+   * Updates the stream's recent error of every expert from {@code allErrors} ({@link
+   * dev.auramoe.RecentErrors}: its squared error on y over the error scale, exponentially averaged).
+   *
+   * @return the MACs spent
+   */
+  private long updateRecentErrors(float[] r, float errorScale) {
+    float a = recentRate;
+    for (int e = 0; e < r.length; e++) {
+      float v = Math.min(allErrors[e] / errorScale, 1e6f);
+      r[e] += a * (v - r[e]);
+    }
+    return r.length;
   }
 }

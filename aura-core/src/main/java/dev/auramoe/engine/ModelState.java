@@ -78,13 +78,14 @@ public final class ModelState {
     this.hidden = config.cell().hidden();
     int extra = config.routerUsesInput() ? experts : 0;
     this.cell = cell == null ? new LiquidCell(config.cell(), in, extra, config.seed()) : checked(cell, extra);
-    this.router = new Router(this.cell, experts, config.routerUsesInput());
+    this.router = new Router(this.cell, experts, config.routerUsesInput(), config.recentErrors());
     router.initialise(new Random(config.seed() ^ 0x5DEECE66DL), config.routerUsesInput() && cell == null);
     this.balancer = new LoadBalancer(experts, config.balance());
     this.meter = new EnergyMeter(config.profile());
     this.temperature = config.temperature();
     this.routerLearningRate = config.routerLearningRate();
-    this.streams = new Streams(hidden, config.attention());
+    this.streams = new Streams(hidden, config.attention(), config.recentErrors().enabled() ? experts : 0,
+        StreamStateCodec.expertSet(expertList));
   }
 
   private GatingCell checked(GatingCell c, int extra) {
@@ -163,13 +164,18 @@ public final class ModelState {
   MoeConfig liveConfig() {
     MoeConfig c = config;
     return new MoeConfig(c.inputDim(), c.outputDim(), c.cell(), c.topK(), temperature, c.routerUsesInput(),
-        routerLearningRate, c.credit(), balancer.config(), c.attention(), meter.profile(), c.seed());
+        routerLearningRate, c.credit(), c.recentErrors(), balancer.config(), c.attention(), meter.profile(), c.seed());
   }
 
-  /** Resets expert e to a fresh one: its learned state and its router readout, bias and input column. */
+  /**
+   * Resets expert e to a fresh one: its learned state, its router readout, bias and input column, and
+   * its recent error in every stream (the mean of the others', so that the router neither favours nor
+   * avoids it).
+   */
   public void resetExpert(int e) {
     pool.reset(e);
     router.reset(e);
+    streams.resetRecentErrors(e);
   }
 
   /** A model with expert {@code e} (taken as it is) appended; see {@link #withExperts}. */
@@ -220,9 +226,9 @@ public final class ModelState {
    * this one (its learned state is in {@code expertList}; its router readout, bias and input column
    * and its balancer entries follow it) or is fresh ({@code from[j] == -1}): zero router weights,
    * so the router neither favours nor avoids it, balancer bias 0, selection count 0 and a
-   * moving-average load at the others' mean, so the balancer starts neutral toward it. The cell's
-   * weights, the learning and energy counters, the live settings and every stream carry over, with
-   * the streams' recency and bound ({@link Streams#copyFrom}).
+   * moving-average load at the others' mean, so the balancer starts neutral toward it, and in every
+   * stream a recent error at the mean of the carried experts', so the router starts neutral too. The cell's weights, the learning and energy counters, the live settings
+   * and every stream carry over, with the streams' recency and bound ({@link Streams#copyFrom}).
    *
    * @throws IllegalArgumentException when an expert's shape differs from the mixture's or its name is taken
    */
@@ -242,7 +248,7 @@ public final class ModelState {
         }
       }
     }
-    n.streams.copyFrom(streams);
+    n.streams.copyFrom(streams, from);
     return n;
   }
 

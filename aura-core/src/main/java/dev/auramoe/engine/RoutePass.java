@@ -158,7 +158,7 @@ public final class RoutePass {
       meter.add(Component.ATTENTION, s.attention.step(tokens, 0, tokens.length));
       gain = s.attention.gain();
     }
-    m.router.logits(k, p, pOff, s.h, logits, meter);
+    m.router.logits(k, p, pOff, s.h, s.recent, logits, meter);
     float temp = m.temperature / gain;
     lastTemperature = temp;
     // A temperature below ~3e-39 has no finite inverse; 0 * Infinity would make every probability NaN.

@@ -1,5 +1,6 @@
 package dev.auramoe.engine;
 
+import dev.auramoe.RecentErrors;
 import dev.auramoe.cell.GatingCell;
 import dev.auramoe.energy.Component;
 import dev.auramoe.energy.EnergyMeter;
@@ -9,9 +10,10 @@ import java.util.Random;
 /**
  * The router: its readout R of the cell state, its logit bias r, and, when it reads the input, its
  * readout Q of x, whose columns live in the gating cell's extra projection columns (so that x is
- * read once per input). It computes the logits {@code R h + Q x + r} and learns them with a local
- * delta rule toward the experts that predicted best; no gradient flows through the cell or the
- * experts. Not thread-safe: the model calls it under its lock.
+ * read once per input). It computes the logits {@code R h + Q x + r - beta rec / (1 + rec)}, where
+ * {@code rec} is the stream's recent errors when the router reads them ({@link RecentErrors}), and learns R, Q
+ * and r with a local delta rule toward the experts that predicted best; no gradient flows through
+ * the cell or the experts. Not thread-safe: the model calls it under its lock.
  */
 public final class Router {
 
@@ -23,6 +25,8 @@ public final class Router {
   private final int hidden;
   private final int experts;
   private final boolean usesInput;
+  /** beta, the weight of a stream's recent errors in the logits (0: not read). */
+  private final float recentWeight;
   /** Where the extra columns (the products {@code Q x}) start in a projection row of the cell. */
   private final int extraOffset;
   /** Readout of the cell state, input-major: hidden x experts. */
@@ -30,12 +34,13 @@ public final class Router {
   /** Logit bias, learned. */
   private final float[] bias;
 
-  Router(GatingCell cell, int experts, boolean usesInput) {
+  Router(GatingCell cell, int experts, boolean usesInput, RecentErrors recent) {
     this.cell = cell;
     this.in = cell.inputDim();
     this.hidden = cell.hidden();
     this.experts = experts;
     this.usesInput = usesInput;
+    this.recentWeight = recent.weight();
     this.extraOffset = cell.width() - cell.extraColumns();
     this.readout = new float[hidden * experts];
     this.bias = new float[experts];
@@ -82,11 +87,11 @@ public final class Router {
   }
 
   /**
-   * {@code logits = R h + Q x + r}, each clamped to +-1e4 (NaN to 0) so that the softmax stays
-   * defined. {@code Q x} is read from the extra columns of the input's projection row at
-   * {@code p[pOff..)}.
+   * {@code logits = R h + Q x + r - beta rec / (1 + rec)}, each clamped to +-1e4 (NaN to 0) so that the
+   * softmax stays defined. {@code Q x} is read from the extra columns of the input's projection row at
+   * {@code p[pOff..)}; {@code rec} is the stream's recent errors (empty when the router reads none).
    */
-  void logits(KernelSupport k, float[] p, int pOff, float[] h, float[] logits, EnergyMeter meter) {
+  void logits(KernelSupport k, float[] p, int pOff, float[] h, float[] recent, float[] logits, EnergyMeter meter) {
     if (usesInput) {
       System.arraycopy(p, pOff + extraOffset, logits, 0, experts);
       meter.add(Component.ROUTER, (long) in * experts);
@@ -95,6 +100,13 @@ public final class Router {
     }
     k.gemv(readout, hidden, experts, h, 0, logits, 0, true);
     meter.add(Component.ROUTER, (long) hidden * experts);
+    if (recent.length > 0) {
+      for (int e = 0; e < experts; e++) {
+        float r = recent[e];
+        logits[e] -= recentWeight * (r / (1f + r));
+      }
+      meter.add(Component.ROUTER, experts);
+    }
     for (int e = 0; e < experts; e++) {
       float l = logits[e] + bias[e];
       logits[e] = l != l ? 0f : Math.max(-LOGIT_CAP, Math.min(LOGIT_CAP, l));

@@ -3,6 +3,7 @@ package dev.auramoe.engine;
 import dev.auramoe.Credit;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.MoeConfig;
+import dev.auramoe.RecentErrors;
 import dev.auramoe.balance.BalanceConfig;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.CellType;
@@ -23,7 +24,7 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * The payload of snapshot format v1 (layout in {@link dev.auramoe.Snapshots}), written from and read
+ * The payload of snapshot formats v1 and v2 (layout in {@link dev.auramoe.Snapshots}), written from and read
  * into a {@link ModelState}: the configuration with the live settings, then the state's
  * {@linkplain ModelState#PARTS parts} before the experts, the experts, the streams, and the parts
  * after them. The parts' values are written and read by their kind, so the codec knows nothing of
@@ -39,8 +40,16 @@ public final class SnapshotCodec {
 
   private SnapshotCodec() {}
 
-  /** A payload, and whether every float value the loader checks for finiteness is finite. */
-  public record Written(byte[] payload, boolean finite) {}
+  /**
+   * A payload, whether every float value the loader checks for finiteness is finite, and its format
+   * version.
+   */
+  public record Written(byte[] payload, boolean finite, int version) {}
+
+  /** The oldest format that holds a model's state: 2 when its router reads recent errors, else 1. */
+  static int version(ModelState m) {
+    return StreamStateCodec.version(m.config.recentErrors().enabled());
+  }
 
   /** The payload writer (and that of one stream's state): notes whether a float value was non-finite. */
   static final class PayloadOut extends DataOutputStream {
@@ -66,7 +75,8 @@ public final class SnapshotCodec {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(payloadEstimate(m));
       PayloadOut o = new PayloadOut(bytes, 1 << 13);
-      writeConfig(o, m.liveConfig());
+      int version = version(m);
+      writeConfig(o, m.liveConfig(), version);
       writeParts(o, m, ModelState.BEFORE_EXPERTS);
       o.writeInt(m.experts);
       for (int i = 0; i < m.experts; i++) {
@@ -90,11 +100,11 @@ public final class SnapshotCodec {
       o.writeInt(m.streams.size());
       for (StreamState s : m.streams.values()) {
         o.writeUTF(s.id);
-        StreamStateCodec.writeFields(o, s);
+        StreamStateCodec.writeFields(o, s, version);
       }
       writeParts(o, m, ModelState.AFTER_STREAMS);
       o.flush();
-      return new Written(bytes.toByteArray(), o.finite);
+      return new Written(bytes.toByteArray(), o.finite, version);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -129,12 +139,12 @@ public final class SnapshotCodec {
         + cell.tauBias().length + m.router.readout().length + m.router.bias().length;
     long streams = 0;
     for (StreamState s : m.streams.values()) {
-      streams += 2 + s.id.length() + StreamStateCodec.fieldBytes(s);
+      streams += 2 + s.id.length() + StreamStateCodec.fieldBytes(s, version(m));
     }
     return (int) Math.min(Integer.MAX_VALUE - 16, Float.BYTES * floats + streams + (1 << 16));
   }
 
-  private static void writeConfig(DataOutputStream o, MoeConfig c) throws IOException {
+  private static void writeConfig(DataOutputStream o, MoeConfig c, int version) throws IOException {
     o.writeInt(c.inputDim());
     o.writeInt(c.outputDim());
     CellConfig cc = c.cell();
@@ -152,6 +162,10 @@ public final class SnapshotCodec {
     o.writeBoolean(c.routerUsesInput());
     o.writeFloat(c.routerLearningRate());
     o.writeUTF(c.credit().name());
+    if (version > 1) {
+      o.writeFloat(c.recentErrors().weight());
+      o.writeFloat(c.recentErrors().rate());
+    }
     BalanceConfig b = c.balance();
     o.writeBoolean(b.enabled());
     o.writeDouble(b.gamma());
@@ -218,14 +232,14 @@ public final class SnapshotCodec {
   // ------------------------------------------------------------------ read
 
   /**
-   * Parses a payload into a new model state, checking every field.
+   * Parses a payload of format {@code version} into a new model state, checking every field.
    *
    * @param functions supplies frozen function experts by name (may be null if there are none)
    * @throws SnapshotException (or another exception the caller reports as corrupt) on any inconsistency
    */
-  public static ModelState read(DataInputStream in, Function<String, FunctionExpert.VectorFunction> functions)
-      throws IOException {
-    MoeConfig config = readConfig(in);
+  public static ModelState read(DataInputStream in, int version,
+      Function<String, FunctionExpert.VectorFunction> functions) throws IOException {
+    MoeConfig config = readConfig(in, version);
     List<Object[]> before = readParts(in, ModelState.BEFORE_EXPERTS);
 
     int nExperts = in.readInt();
@@ -288,7 +302,7 @@ public final class SnapshotCodec {
     for (int i = 0; i < nStreams; i++) {
       String id = in.readUTF();
       StreamState s = m.streams.newStream(id);
-      StreamStateCodec.readFields(in, s);
+      StreamStateCodec.readFields(in, s, version);
       if (m.streams.put(s) != null) {
         throw new SnapshotException("corrupt snapshot: stream '" + id + "' appears twice");
       }
@@ -324,7 +338,7 @@ public final class SnapshotCodec {
     }
   }
 
-  private static MoeConfig readConfig(DataInputStream in) throws IOException {
+  private static MoeConfig readConfig(DataInputStream in, int version) throws IOException {
     int inputDim = in.readInt();
     int outputDim = in.readInt();
     CellConfig cc = new CellConfig(in.readInt(), CellType.valueOf(in.readUTF()), in.readFloat(), in.readFloat(),
@@ -334,6 +348,8 @@ public final class SnapshotCodec {
     boolean routerUsesInput = in.readBoolean();
     float routerLr = in.readFloat();
     Credit credit = Credit.valueOf(in.readUTF());
+    // Version 1 predates recent errors: its models route without them.
+    RecentErrors recent = version > 1 ? new RecentErrors(in.readFloat(), in.readFloat()) : RecentErrors.OFF;
     BalanceConfig bc = new BalanceConfig(in.readBoolean(), in.readDouble(), in.readDouble(), in.readDouble(),
         in.readLong(), in.readBoolean());
     AttentionConfig ac = null;
@@ -345,7 +361,7 @@ public final class SnapshotCodec {
     String basis = in.readUTF();
     DeviceProfile profile = new DeviceProfile(pname, pj, basis);
     long seed = in.readLong();
-    return new MoeConfig(inputDim, outputDim, cc, topK, temperature, routerUsesInput, routerLr, credit, bc, ac,
+    return new MoeConfig(inputDim, outputDim, cc, topK, temperature, routerUsesInput, routerLr, credit, recent, bc, ac,
         profile, seed);
   }
 

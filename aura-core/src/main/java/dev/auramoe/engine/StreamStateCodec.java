@@ -17,19 +17,24 @@ import java.util.zip.CRC32C;
  * One stream's state as bytes ({@code MixtureOfExperts.exportStream}), and the per-stream fields
  * that snapshots write for every stream ({@link SnapshotCodec}), written and checked in one place.
  *
- * <p>Stream state format v1 (big-endian, {@code f32[]} = int length then floats):
+ * <p>Stream state formats v1 and v2 (big-endian, {@code f32[]} = int length then floats):
  * <pre>
  * magic     8 bytes 'A' 'U' 'R' 'A' 'S' 'T' 'R' 0x1A
- * version   i32 (current: 1)
- * shape     hidden i32, attention present bool [vocab i32, winners i32, decay f32, gainStrength f32,
- *           pruneBelow f32]
- * fields    routes i64, h f32[], attention present bool [ids i32[], acc f32[], steps i64]
+ * version   i32 (1 or 2)
+ * shape     hidden i32, [v2: experts with recent errors i32, their expert set i32], attention present
+ *           bool [vocab i32, winners i32, decay f32, gainStrength f32, pruneBelow f32]
+ * fields    routes i64, h f32[], [v2: recent f32[]], attention present bool [ids i32[], acc f32[],
+ *           steps i64]
  * checksum  CRC-32C of every byte before it, i32
  * </pre>
  *
- * The fields are those of a stream in snapshot payload v1 (after its id), so both formats describe
- * a stream's state alike. The shape is what a model must match to take the state: its cell's
- * hidden size and its attention configuration; the weights are not checked, since a stream's state
+ * The fields are those of a stream in a snapshot payload of the same version (after its id), so both
+ * formats describe a stream's state alike; as there, a stream without recent errors is written as v1.
+ * The recent errors belong to one set of experts (the hash of their names in order, {@link #expertSet}):
+ * a state imported into a model with other experts (after an expert-set change), into one that keeps
+ * no recent errors, or from v1, takes everything else and starts the recent errors at 0, as a fresh
+ * stream does. The shape is what a model must match to take the state: its cell's hidden size and its
+ * attention configuration; the weights are not checked, since a stream's state
  * moves between copies of one model (replicas, a restart, a model whose expert set changed). The
  * id and the recency stamp do not travel: the id is the caller's key, and a stamp is bookkeeping on
  * the clock of the model that held the stream. The bytes are a function of the state alone: equal
@@ -39,12 +44,12 @@ final class StreamStateCodec {
 
   /** The 8 magic bytes. */
   static final byte[] MAGIC = {'A', 'U', 'R', 'A', 'S', 'T', 'R', 0x1A};
-  /** The version written by this build. */
-  static final int VERSION = 1;
+  /** The latest version; this build reads 1 to this. */
+  static final int VERSION = 2;
   /** The bytes of the attention configuration in the shape: vocabulary, winners, decay, gain, prune. */
   private static final int ATTENTION_SHAPE = 4 + 4 + 4 + 4 + 4;
-  /** Magic, version, hidden size, attention presence, the fields of a stream without h or attention, checksum. */
-  private static final int SMALLEST = MAGIC.length + 4 + 4 + 1 + fieldBytes(0, false, 0) + 4;
+  /** Magic, version, hidden size, attention presence, the v1 fields of a stream without h or attention, checksum. */
+  private static final int SMALLEST = MAGIC.length + 4 + 4 + 1 + fieldBytes(1, 0, 0, false, 0) + 4;
 
   private StreamStateCodec() {}
 
@@ -56,8 +61,8 @@ final class StreamStateCodec {
    * @throws IllegalStateException when the state holds a non-finite value, which {@link #decode}
    *     would refuse
    */
-  static byte[] encode(StreamState s) {
-    byte[] b = encodeOrNull(s);
+  static byte[] encode(StreamState s, int expertSet) {
+    byte[] b = encodeOrNull(s, expertSet);
     if (b == null) {
       throw new IllegalStateException("stream '" + s.id + "' holds a non-finite value, which could not be imported"
           + " back; nothing was exported");
@@ -66,16 +71,22 @@ final class StreamStateCodec {
   }
 
   /** {@link #encode}, or null when the state holds a non-finite value. */
-  static byte[] encodeOrNull(StreamState s) {
+  static byte[] encodeOrNull(StreamState s, int expertSet) {
     AttentionConfig ac = s.attention == null ? null : s.attention.config();
-    int size = MAGIC.length + 4 + 4 + 1 + (ac == null ? 0 : ATTENTION_SHAPE) + fieldBytes(s) + 4;
+    int version = version(s);
+    int size = MAGIC.length + 4 + 4 + (version > 1 ? 8 : 0) + 1 + (ac == null ? 0 : ATTENTION_SHAPE)
+        + fieldBytes(s, version) + 4;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
     // A chunk of one stream's size, not of a model's.
     SnapshotCodec.PayloadOut o = new SnapshotCodec.PayloadOut(bytes, Float.BYTES * Math.max(1, s.h.length));
     try (o) {
       o.write(MAGIC);
-      o.writeInt(VERSION);
+      o.writeInt(version);
       o.writeInt(s.h.length);
+      if (version > 1) {
+        o.writeInt(s.recent.length);
+        o.writeInt(expertSet);
+      }
       o.writeBoolean(ac != null);
       if (ac != null) {
         o.writeInt(ac.vocabularySize());
@@ -84,7 +95,7 @@ final class StreamStateCodec {
         o.writeFloat(ac.gainStrength());
         o.writeFloat(ac.pruneBelow());
       }
-      writeFields(o, s);
+      writeFields(o, s, version);
       o.writeInt(0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -99,14 +110,38 @@ final class StreamStateCodec {
     return b;
   }
 
+  /** The oldest version that holds a stream's state: 2 when it keeps recent errors, else 1. */
+  static int version(StreamState s) {
+    return version(s.recent.length > 0);
+  }
+
   /**
-   * A new stream state for {@code id} from exported bytes, for a model with this hidden size and
-   * attention configuration (null for none). Changes nothing.
+   * The oldest format (of snapshots and stream states alike) that holds state with or without recent
+   * errors: 2 with, 1 without.
+   */
+  static int version(boolean recentErrors) {
+    return recentErrors ? 2 : 1;
+  }
+
+  /** The fingerprint of an expert set that recent errors belong to: the hash of the names in order. */
+  static int expertSet(java.util.List<? extends dev.auramoe.experts.Expert> experts) {
+    int h = 1;
+    for (dev.auramoe.experts.Expert e : experts) {
+      h = 31 * h + e.name().hashCode();
+    }
+    return h;
+  }
+
+  /**
+   * A new stream state for {@code id} from exported bytes, for a model with this hidden size, experts
+   * with recent errors (0 for none) of this expert set, and attention configuration (null for none).
+   * Changes nothing.
    *
    * @throws IllegalArgumentException when the bytes are truncated, damaged, of another format
    *     version or another shape, or hold a value a stream cannot have (non-finite, negative counts)
    */
-  static StreamState decode(String id, byte[] state, int hidden, AttentionConfig ac) {
+  static StreamState decode(String id, byte[] state, int hidden, int recentExperts, int expertSet,
+      AttentionConfig ac) {
     Objects.requireNonNull(state, "state");
     if (state.length < SMALLEST) {
       throw new IllegalArgumentException("stream state is truncated: " + state.length + " bytes, fewer than the "
@@ -117,9 +152,9 @@ final class StreamStateCodec {
     }
     ByteBuffer b = ByteBuffer.wrap(state);
     int version = b.getInt(MAGIC.length);
-    if (version != VERSION) {
-      throw new IllegalArgumentException("unsupported stream state format version " + version + " (this build reads "
-          + VERSION + ")");
+    if (version < 1 || version > VERSION) {
+      throw new IllegalArgumentException("unsupported stream state format version " + version + " (this build reads 1"
+          + " to " + VERSION + ")");
     }
     int body = state.length - 4;
     CRC32C crc = new CRC32C();
@@ -132,6 +167,17 @@ final class StreamStateCodec {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(state, from, body - from));
     try {
       int theirHidden = in.readInt();
+      int theirRecent = 0;
+      boolean sameExperts = false;
+      if (version > 1) {
+        theirRecent = in.readInt();
+        int theirSet = in.readInt();
+        if (theirRecent < 0 || theirRecent > state.length / Float.BYTES) {
+          throw new IllegalArgumentException("corrupt stream state: expert count " + theirRecent + " does not fit its "
+              + state.length + " bytes");
+        }
+        sameExperts = theirRecent == recentExperts && theirSet == expertSet;
+      }
       AttentionConfig theirs = null;
       if (in.readBoolean()) {
         try {
@@ -144,8 +190,17 @@ final class StreamStateCodec {
         throw new IllegalArgumentException("stream state of a model with " + shape(theirHidden, theirs)
             + " cannot be imported into this model, which has " + shape(hidden, ac));
       }
-      StreamState s = new StreamState(id, hidden, ac);
-      readFields(in, s);
+      StreamState s;
+      if (sameExperts || version == 1) {
+        s = new StreamState(id, hidden, recentExperts, ac);
+        readFields(in, s, version);
+      } else {
+        // Recent errors of other experts: read and checked, then dropped; the model's start at 0.
+        StreamState theirsState = new StreamState(id, hidden, theirRecent, ac);
+        readFields(in, theirsState, version);
+        s = new StreamState(id, hidden, recentExperts, ac);
+        s.copyAllButRecent(theirsState);
+      }
       if (in.available() > 0) {
         throw new IllegalArgumentException("corrupt stream state: " + in.available() + " bytes after the fields");
       }
@@ -169,13 +224,21 @@ final class StreamStateCodec {
   // ------------------------------------------------------------------ the fields snapshots share
 
   /**
-   * Writes a stream's fields as snapshot payload v1 holds them after the stream's id: routes i64,
-   * h f32[], attention present bool [ids i32[], acc f32[], steps i64]. A non-finite value clears
-   * {@code o.finite}.
+   * Writes a stream's fields as a snapshot payload of {@code version} holds them after the stream's
+   * id: routes i64, h f32[], [v2: recent f32[]], attention present bool [ids i32[], acc f32[], steps
+   * i64]. A non-finite value clears {@code o.finite}.
+   *
+   * @throws IllegalArgumentException for version 1 and a stream with recent errors, which v1 cannot hold
    */
-  static void writeFields(SnapshotCodec.PayloadOut o, StreamState s) throws IOException {
+  static void writeFields(SnapshotCodec.PayloadOut o, StreamState s, int version) throws IOException {
+    if (version < version(s)) {
+      throw new IllegalArgumentException("format v" + version + " cannot hold stream '" + s.id + "'s recent errors");
+    }
     o.writeLong(s.routes);
     SnapshotCodec.writeFloats(o, s.h);
+    if (version > 1) {
+      SnapshotCodec.writeFloats(o, s.recent);
+    }
     if (s.attention != null) {
       o.writeBoolean(true);
       SnapshotCodec.writeInts(o, s.attention.activeIds());
@@ -186,24 +249,29 @@ final class StreamStateCodec {
     }
   }
 
-  /** The number of bytes {@link #writeFields} writes for a stream. */
-  static int fieldBytes(StreamState s) {
-    return fieldBytes(s.h.length, s.attention != null, s.attention == null ? 0 : s.attention.activeCount());
+  /** The number of bytes {@link #writeFields} writes for a stream in {@code version}. */
+  static int fieldBytes(StreamState s, int version) {
+    return fieldBytes(version, s.h.length, s.recent.length, s.attention != null,
+        s.attention == null ? 0 : s.attention.activeCount());
   }
 
-  /** The bytes of a stream's fields with a cell state of {@code hidden} and {@code active} attention tokens. */
-  private static int fieldBytes(int hidden, boolean attention, int active) {
-    return Long.BYTES + Integer.BYTES + Float.BYTES * hidden + 1
+  /**
+   * The bytes of a stream's fields in {@code version} with a cell state of {@code hidden}, recent
+   * errors of {@code recent} experts and {@code active} attention tokens.
+   */
+  private static int fieldBytes(int version, int hidden, int recent, boolean attention, int active) {
+    return Long.BYTES + Integer.BYTES + Float.BYTES * hidden + (version > 1 ? Integer.BYTES + Float.BYTES * recent : 0)
+        + 1
         + (attention ? Integer.BYTES + Integer.BYTES * active + Integer.BYTES + Float.BYTES * active + Long.BYTES : 0);
   }
 
   /**
-   * Reads the fields {@link #writeFields} writes into a fresh stream state of the model's shape,
-   * checking each.
+   * Reads the fields {@link #writeFields} writes in {@code version} into a fresh stream state of the
+   * model's shape, checking each (v1 leaves the recent errors at 0).
    *
    * @throws SnapshotException ("corrupt snapshot: ...") for a value a stream cannot have
    */
-  static void readFields(DataInputStream in, StreamState s) throws IOException {
+  static void readFields(DataInputStream in, StreamState s, int version) throws IOException {
     String id = s.id;
     s.routes = ModelState.requireNonNegative(in.readLong(), "route count of stream '" + id + "'");
     float[] h = SnapshotCodec.readFloats(in);
@@ -212,6 +280,19 @@ final class StreamStateCodec {
           + " values, expected " + s.h.length);
     }
     System.arraycopy(h, 0, s.h, 0, h.length);
+    if (version > 1) {
+      float[] recent = SnapshotCodec.readFloats(in);
+      if (recent.length != s.recent.length) {
+        throw new SnapshotException("corrupt snapshot: recent errors of stream '" + id + "' has " + recent.length
+            + " values, expected " + s.recent.length);
+      }
+      for (float r : recent) {
+        if (r < 0f) {
+          throw new SnapshotException("corrupt snapshot: negative recent error " + r + " of stream '" + id + "'");
+        }
+      }
+      System.arraycopy(recent, 0, s.recent, 0, recent.length);
+    }
     boolean hasAttention = in.readBoolean();
     if (hasAttention != (s.attention != null)) {
       throw new SnapshotException("corrupt snapshot: attention state of stream '" + id

@@ -44,6 +44,10 @@ import java.util.TreeSet;
 public final class Streams {
 
   private final int hidden;
+  /** Experts whose recent errors each stream keeps: the model's, or 0 when its router reads none. */
+  private final int recentExperts;
+  /** The expert set those recent errors belong to ({@link StreamStateCodec#expertSet}). */
+  private final int expertSet;
   private final AttentionConfig attention;
   private final Map<String, StreamState> byId = new LinkedHashMap<>();
   /**
@@ -70,14 +74,16 @@ public final class Streams {
   /** Streams evicted since the model was built (carried over by expert-set changes). */
   private long evicted;
 
-  Streams(int hidden, AttentionConfig attention) {
+  Streams(int hidden, AttentionConfig attention, int recentExperts, int expertSet) {
     this.hidden = hidden;
+    this.recentExperts = recentExperts;
+    this.expertSet = expertSet;
     this.attention = attention;
     put(newStream(MixtureOfExperts.DEFAULT_STREAM));
   }
 
   StreamState newStream(String id) {
-    return new StreamState(id, hidden, attention);
+    return new StreamState(id, hidden, recentExperts, attention);
   }
 
   // ------------------------------------------------------------------ lookup and listing
@@ -244,7 +250,7 @@ public final class Streams {
    * @throws IllegalStateException when the state holds a non-finite value
    */
   public byte[] exportState(String id) {
-    return StreamStateCodec.encode(get(id));
+    return StreamStateCodec.encode(get(id), expertSet);
   }
 
   /** {@link #importState(String, byte[], long)} as used at the latest stamp given. */
@@ -262,7 +268,7 @@ public final class Streams {
   public void importState(String id, byte[] state, long stamp) {
     checkChangeable();
     checkId(id);
-    StreamState s = StreamStateCodec.decode(id, state, hidden, attention);
+    StreamState s = StreamStateCodec.decode(id, state, hidden, recentExperts, expertSet, attention);
     if (byId.containsKey(id)) {
       put(s);
       touch(s, stamp);
@@ -425,7 +431,7 @@ public final class Streams {
 
   private void evict(StreamState s) {
     if (listener != null) {
-      byte[] state = StreamStateCodec.encodeOrNull(s);
+      byte[] state = StreamStateCodec.encodeOrNull(s, expertSet);
       notifying = true;
       try {
         listener.evicting(s.id, state);
@@ -527,14 +533,15 @@ public final class Streams {
 
   /**
    * Makes these streams copies of {@code from}'s, for a model that replaces it after an expert-set
-   * change: states, attention, route counts, recency, and the bound with its listener, clock and
-   * eviction count.
+   * change: states, recent errors (following their experts, {@link StreamState#copyFrom(StreamState,
+   * int[])}), attention, route counts, recency, and the bound with its listener, clock and eviction
+   * count.
    */
-  void copyFrom(Streams from) {
+  void copyFrom(Streams from, int[] expertFrom) {
     clear();
     for (StreamState s : from.byId.values()) {
       StreamState t = newStream(s.id);
-      t.copyFrom(s);
+      t.copyFrom(s, expertFrom);
       put(t);
     }
     copyRecency(from, 0, false);
@@ -542,6 +549,19 @@ public final class Streams {
     listener = from.listener;
     clock = from.clock;
     evicted = from.evicted;
+  }
+
+  /**
+   * Gives expert e, made fresh, the mean of the other experts' recent errors in every stream, so that
+   * the router neither favours nor avoids it.
+   */
+  void resetRecentErrors(int e) {
+    if (recentExperts == 0) {
+      return;
+    }
+    for (StreamState s : byId.values()) {
+      s.resetRecentError(e);
+    }
   }
 
   private void remove(StreamState s) {

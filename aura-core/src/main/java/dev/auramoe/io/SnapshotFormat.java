@@ -11,7 +11,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * offset  size  field
  * 0       8     magic  'A' 'U' 'R' 'A' 'M' 'O' 'E' 0x1A
- * 8       4     format version, big-endian int (current: 1)
+ * 8       4     format version, big-endian int (1 or 2)
  * 12      8     payload length n, big-endian long
  * 20      n     payload (layout per version, written by dev.auramoe.Snapshots)
  * 20+n    4     CRC-32C of bytes [0, 20+n), big-endian int
@@ -21,6 +21,10 @@ import java.util.zip.CRC32C;
  * <ul>
  *   <li>1 (aura-moe 0.1): configuration, cell and router weights, balancer state, experts by kind,
  *       every stream's cell and attention state, error scale, learn count, energy counters.
+ *   <li>2 (issue 12): adds the router's recent-error setting to the configuration (weight and rate,
+ *       after the credit) and each stream's recent errors (after its cell state). A model whose router
+ *       reads no recent errors is still written as version 1, which holds all of its state, so that
+ *       its files stay readable by older builds; version 1 files load with recent errors off.
  * </ul>
  *
  * A reader checks magic, version, length and checksum before it parses anything, and the payload
@@ -30,8 +34,8 @@ public final class SnapshotFormat {
 
   /** The 8 magic bytes. */
   public static final byte[] MAGIC = {'A', 'U', 'R', 'A', 'M', 'O', 'E', 0x1A};
-  /** The version written by this build. */
-  public static final int VERSION = 1;
+  /** The latest version, written for models that need it; this build reads 1 to this. */
+  public static final int VERSION = 2;
   /** Header bytes before the payload. */
   public static final int HEADER = 20;
   /** Largest payload accepted (1 GiB). */
@@ -39,14 +43,22 @@ public final class SnapshotFormat {
 
   private SnapshotFormat() {}
 
-  /** Frames a payload: header, payload, checksum. */
-  public static byte[] frame(byte[] payload) {
+  /** Frames a payload of format {@code version}: header, payload, checksum. */
+  public static byte[] frame(int version, byte[] payload) {
+    if (version < 1 || version > VERSION) {
+      throw new IllegalArgumentException("no snapshot format version " + version);
+    }
     ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length + 4);
-    b.put(MAGIC).putInt(VERSION).putLong(payload.length).put(payload);
+    b.put(MAGIC).putInt(version).putLong(payload.length).put(payload);
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, HEADER + payload.length);
     b.putInt((int) crc.getValue());
     return b.array();
+  }
+
+  /** The format version of a framed snapshot that {@link #unframe} accepted. */
+  public static int version(byte[] file) {
+    return ByteBuffer.wrap(file).getInt(8);
   }
 
   /**
@@ -67,8 +79,8 @@ public final class SnapshotFormat {
     }
     ByteBuffer b = ByteBuffer.wrap(file);
     int version = b.getInt(8);
-    if (version != VERSION) {
-      throw new SnapshotException("unsupported snapshot format version " + version + " (this build reads "
+    if (version < 1 || version > VERSION) {
+      throw new SnapshotException("unsupported snapshot format version " + version + " (this build reads 1 to "
           + VERSION + ")");
     }
     long n = b.getLong(12);

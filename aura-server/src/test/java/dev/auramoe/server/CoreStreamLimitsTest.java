@@ -87,7 +87,7 @@ class CoreStreamLimitsTest {
   void theLimitsFollowTheModelThroughExpertChangesAndRestores() throws Exception {
     AtomicLong clock = new AtomicLong();
     long second = 1_000_000_000L;
-    ServerLimits limits = ServerLimits.DEFAULT.withMaxParameters(400).withStreamIdleEviction(Duration.ofSeconds(1));
+    ServerLimits limits = ServerLimits.DEFAULT.withMaxParameters(410).withStreamIdleEviction(Duration.ofSeconds(1));
     try (ModelRegistry registry = new ModelRegistry(limits, ModelRegistry.parameterBudget(), clock::get);
         DataStore store = DataStore.open(tmp.resolve("changes"), registry, WalOptions.DEFAULTS, Long.MAX_VALUE)) {
       ModelEntry e = registry.create(SPEC);

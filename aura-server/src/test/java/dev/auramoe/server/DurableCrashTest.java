@@ -282,9 +282,11 @@ class DurableCrashTest {
   }
 
   private static void create(TestClient client) {
+    // Every field of the spec is sent, so that the model does not depend on the service's defaults.
     assertThat(client.postJson("/v1/models", Map.of("name", SPEC.name(), "inputDim", SPEC.inputDim(),
         "outputDim", SPEC.outputDim(), "experts", SPEC.experts(), "topK", SPEC.topK(), "hidden",
-        SPEC.hidden(), "seed", SPEC.seed())).status()).isEqualTo(201);
+        SPEC.hidden(), "seed", SPEC.seed(), "mu", SPEC.mu(), "routerLearningRate", SPEC.routerLearningRate(),
+        "temperature", SPEC.temperature())).status()).isEqualTo(201);
   }
 
   /** Runs the load on a child, kills it once the load has made progress, and keeps what was acknowledged. */

@@ -58,9 +58,10 @@ class EndpointsTest {
     assertThat(c.status()).isEqualTo(201);
     JsonNode config = c.json().get("config");
     assertThat(config.get("outputDim").asInt()).isEqualTo(1);
-    assertThat(config.get("experts").asInt()).isEqualTo(8);
+    // The library's defaults, as aura stream and the stream learner have them.
+    assertThat(config.get("experts").asInt()).isEqualTo(dev.auramoe.Defaults.EXPERTS).isEqualTo(8);
     assertThat(config.get("topK").asInt()).isEqualTo(2);
-    assertThat(config.get("hidden").asInt()).isEqualTo(64);
+    assertThat(config.get("hidden").asInt()).isEqualTo(dev.auramoe.Defaults.HIDDEN).isEqualTo(8);
     assertThat(config.get("seed").asLong()).isEqualTo(42);
     assertThat(c.json().get("digest").asText()).hasSize(64);
 

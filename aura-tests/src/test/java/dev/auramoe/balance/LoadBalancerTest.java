@@ -177,7 +177,7 @@ class LoadBalancerTest {
 
   @Test
   void frozenKeepsTheBiasButTracksLoadsAndUnfreezingResumes() {
-    BalanceConfig c = BalanceConfig.DEFAULT.withGamma(0.05);
+    BalanceConfig c = BalanceConfig.DEFAULT.withGamma(0.05).withBiasCap(1.0);
     LoadBalancer lb = new LoadBalancer(3, c);
     lb.record(new int[] {2}, 1);
     float[] bias = lb.state().bias();

@@ -80,13 +80,15 @@ class StateDeclarationTest {
   @MethodSource("models")
   void anExportedStreamImportsBackWithEveryFieldThatIsState(CellType type, boolean routerUsesInput) {
     ModelState s = state(Models.richModel(type, routerUsesInput));
+    int set = StreamStateCodec.expertSet(s.pool.copies());
     for (StreamState stream : s.streams.values()) {
-      StreamState back = StreamStateCodec.decode(stream.id, StreamStateCodec.encode(stream), s.hidden,
-          s.config.attention());
+      StreamState back = StreamStateCodec.decode(stream.id, StreamStateCodec.encode(stream, set), s.hidden,
+          stream.recent.length, set, s.config.attention());
       assertThat(StateGraph.compare(stream, back)).as(stream.id).isEmpty();
-      assertThat(StreamStateCodec.encode(stream)).as("the size of " + stream.id + "'s fields")
-          .hasSize(StreamStateCodec.encode(back).length)
-          .hasSize(8 + 4 + 4 + 1 + 20 + StreamStateCodec.fieldBytes(stream) + 4);
+      int version = StreamStateCodec.version(stream);
+      assertThat(StreamStateCodec.encode(stream, set)).as("the size of " + stream.id + "'s fields")
+          .hasSize(StreamStateCodec.encode(back, set).length)
+          .hasSize(8 + 4 + 4 + (version > 1 ? 8 : 0) + 1 + 20 + StreamStateCodec.fieldBytes(stream, version) + 4);
     }
   }
 

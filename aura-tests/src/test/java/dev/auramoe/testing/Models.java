@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.auramoe.Credit;
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.RecentErrors;
 import dev.auramoe.Snapshots;
 import dev.auramoe.balance.BalanceConfig;
 import dev.auramoe.cell.CellConfig;
@@ -53,7 +54,7 @@ public final class Models {
 
   /**
    * A trained model with every kind of state: NLMS with leak, RLS, a frozen function, plain NLMS,
-   * three streams, spiking attention, a moved balancing bias, changed live settings and energy
+   * three streams with recent errors, spiking attention, a moved balancing bias, changed live settings and energy
    * counters; with the router reading the input or not.
    */
   public static MixtureOfExperts richModel(CellType type, boolean routerUsesInput) {
@@ -63,7 +64,7 @@ public final class Models {
         .expert(function("sum", 4, 2))
         .expert(new NlmsExpert("plain", 4, 2, 1.2))
         .topK(2).routerUsesInput(routerUsesInput).cell(CellConfig.DEFAULT.withHidden(12).withType(type).withUnfolds(2))
-        .credit(Credit.RESPONSIBILITY)
+        .credit(Credit.RESPONSIBILITY).recentErrors(new RecentErrors(2f, 0.4f))
         .balance(BalanceConfig.DEFAULT.withGamma(0.02)).attention(new AttentionConfig(5000, 3, 0.6f, 2f, 1e-2f))
         .deviceProfile(DeviceProfile.custom("lab", 1.7)).seed(99).build();
     m.openStream("left");

@@ -78,7 +78,7 @@ public final class DemoPlots {
     XYChart c = new XYChartBuilder().width(W).height(H)
         .title(String.format(java.util.Locale.ROOT,
             "Expert usage over time (share of routed slots per %,d-step window; balancing %s%s)", windowSteps,
-            r.settings().balance() ? "on" : "off", r.settings().skewed() ? ", skewed stream" : ""))
+            r.settings().balanceLabel(), r.settings().skewed() ? ", skewed stream" : ""))
         .xAxisTitle("step").yAxisTitle("share of routed slots").build();
     c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);

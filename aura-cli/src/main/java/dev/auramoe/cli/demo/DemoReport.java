@@ -19,14 +19,15 @@ public final class DemoReport {
     p(out, "stream:  16 inputs -> 1 output, %d regimes (%s), mean dwell 50, sigma_x 1, sigma_y 0.1%n", regimes,
         s.skewed() ? "skewed 7:1:1:1" : "uniform");
     p(out, "mixture: %d NLMS experts (mu %s), liquid cell hidden %d, k=%d, router lr %s, balancing %s%n%n", nExp,
-        num(s.mu()), s.hidden(), s.topK(), num(s.routerLearningRate()), s.balance() ? "on" : "off");
+        num(s.mu()), s.hidden(), s.topK(), num(s.routerLearningRate()), s.balanceLabel());
 
     p(out, "Prequential MSE (predict, then learn; every error on an unseen sample)%n");
     p(out, "  %-34s %10.4f%n", "mixture of experts", r.moeMse());
     p(out, "  %-34s %10.4f%n", "single NLMS filter", r.singleMse());
     p(out, "  %-34s %10.4f%n", "oracle (one NLMS per regime, told)", r.oracleMse());
     p(out, "  %-34s %10.4f%n", "noise floor (sigma_y^2)", r.noiseFloor());
-    p(out, "  %-34s %10.3f%n%n", "mixture / single", r.moeOverSingle());
+    p(out, "  %-34s %10.3f%n", "mixture / single", r.moeOverSingle());
+    p(out, "  %-34s %10.3f%n%n", "mixture / oracle", r.moeOverOracle());
 
     p(out, "Expert usage per regime (share of the regime's routed slots; k=%d slots per token)%n", s.topK());
     StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "  %-8s %7s", "regime", "steps"));

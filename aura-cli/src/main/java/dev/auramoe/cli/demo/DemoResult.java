@@ -43,9 +43,20 @@ public record DemoResult(DemoRunner.Settings settings, String kernels, double mo
   /** Acceptance target of the default run: max/mean of the cumulative expert counts at most this. */
   public static final double TARGET_MAX_OVER_MEAN = 1.5;
 
+  /**
+   * Acceptance target of the default run: the mixture's MSE at most this multiple of the oracle's (one
+   * filter per regime, told the regime).
+   */
+  public static final double TARGET_ORACLE_RATIO = 3.0;
+
   /** The mixture's MSE over the single filter's. */
   public double moeOverSingle() {
     return moeMse / singleMse;
+  }
+
+  /** The mixture's MSE over the oracle's. */
+  public double moeOverOracle() {
+    return moeMse / oracleMse;
   }
 
   /** Max over mean of the cumulative per-expert counts (1 = perfectly even). */
@@ -96,6 +107,11 @@ public record DemoResult(DemoRunner.Settings settings, String kernels, double mo
     return moeMse <= TARGET_MSE_RATIO * singleMse;
   }
 
+  /** Whether the mixture's MSE is within {@link #TARGET_ORACLE_RATIO} of the oracle's. */
+  public boolean oracleTargetMet() {
+    return moeMse <= TARGET_ORACLE_RATIO * oracleMse;
+  }
+
   /** Whether the load balance target holds. */
   public boolean loadTargetMet() {
     return maxOverMeanLoad() <= TARGET_MAX_OVER_MEAN;
@@ -119,6 +135,7 @@ public record DemoResult(DemoRunner.Settings settings, String kernels, double mo
     m.put("singleMse", singleMse);
     m.put("oracleMse", oracleMse);
     m.put("moeOverSingle", moeOverSingle());
+    m.put("moeOverOracle", moeOverOracle());
     m.put("noiseFloor", noiseFloor);
     m.put("maxOverMeanLoad", maxOverMeanLoad());
     m.put("maxOverMeanMovingLoad", balance.maxOverMeanLoad());
@@ -140,7 +157,8 @@ public record DemoResult(DemoRunner.Settings settings, String kernels, double mo
     m.put("steps", settings.steps());
     m.put("seed", settings.seed());
     m.put("skewed", settings.skewed());
-    m.put("balance", settings.balance());
+    m.put("balance", settings.balance().enabled());
+    m.put("balanceBiasCap", settings.balance().biasCap());
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("inputDim", 16);
     model.put("experts", settings.experts());
@@ -166,6 +184,7 @@ public record DemoResult(DemoRunner.Settings settings, String kernels, double mo
     Map<String, Object> checks = new LinkedHashMap<>();
     checks.put("defaultConfiguration", settings.isDefaultConfiguration());
     checks.put("moeMseAtMost0.35xSingle", mseTargetMet());
+    checks.put("moeMseAtMost3xOracle", oracleTargetMet());
     checks.put("maxOverMeanLoadAtMost1.5", loadTargetMet());
     m.put("checks", checks);
     m.put("windowEnd", windowEnd);

@@ -35,7 +35,7 @@ public final class DemoRunner {
    * @param steps stream samples, &gt; 0
    * @param seed seed of the stream and of the mixture's initialisation
    * @param skewed regime weights (7, 1, 1, 1) instead of uniform
-   * @param balance loss-free load balancing on (BalanceConfig.DEFAULT) or off (BalanceConfig.OFF)
+   * @param balance loss-free load balancing: BalanceConfig.DEFAULT, EVEN_LOAD or OFF
    * @param experts NLMS experts in the mixture
    * @param hidden hidden size of the liquid cell
    * @param topK experts per input
@@ -44,14 +44,16 @@ public final class DemoRunner {
    * @param windows windows of the time series (usage and error curves)
    * @param tauSamples inputs drawn after learning whose time constants are recorded
    */
-  public record Settings(long steps, long seed, boolean skewed, boolean balance, int experts, int hidden, int topK,
+  public record Settings(long steps, long seed, boolean skewed, BalanceConfig balance, int experts, int hidden, int topK,
       double mu, float routerLearningRate, int windows, int tauSamples) {
 
     /** The tuned defaults of {@code aura demo}. */
-    public static final Settings DEFAULT = new Settings(200_000, 42, false, true, 8, 32, 2, 0.5, 1.0f, 200, 1024);
+    public static final Settings DEFAULT = new Settings(200_000, 42, false, BalanceConfig.DEFAULT, 8, 32, 2, 0.5, 1.0f,
+        200, 1024);
 
     /** Validates. */
     public Settings {
+      java.util.Objects.requireNonNull(balance, "balance");
       if (steps <= 0) {
         throw new IllegalArgumentException("steps must be > 0, got " + steps);
       }
@@ -78,10 +80,21 @@ public final class DemoRunner {
           tauSamples);
     }
 
-    /** Copy with balancing on or off. */
+    /** Copy with the default balancing ({@link BalanceConfig#DEFAULT}) or none ({@link BalanceConfig#OFF}). */
     public Settings withBalance(boolean b) {
+      return withBalance(b ? BalanceConfig.DEFAULT : BalanceConfig.OFF);
+    }
+
+    /** Copy with this balancing. */
+    public Settings withBalance(BalanceConfig b) {
       return new Settings(steps, seed, skewed, b, experts, hidden, topK, mu, routerLearningRate, windows,
           tauSamples);
+    }
+
+    /** The balancing as the report names it: off, or on with its bias cap. */
+    public String balanceLabel() {
+      return balance.enabled() ? String.format(java.util.Locale.ROOT, "on (bias cap %s)",
+          java.math.BigDecimal.valueOf(balance.biasCap()).stripTrailingZeros().toPlainString()) : "off";
     }
 
     /** True when only steps and seed differ from {@link #DEFAULT}: the run the acceptance targets are for. */
@@ -112,7 +125,7 @@ public final class DemoRunner {
         .cell(CellConfig.DEFAULT.withHidden(s.hidden()))
         .topK(k)
         .routerLearningRate(s.routerLearningRate())
-        .balance(s.balance() ? BalanceConfig.DEFAULT : BalanceConfig.OFF)
+        .balance(s.balance())
         .seed(s.seed())
         .build();
     NlmsExpert single = new NlmsExpert("single", d, nOut, s.mu());

@@ -4,14 +4,12 @@ import dev.auramoe.cli.demo.DemoRunner;
 import dev.auramoe.cli.learn.SwitchingStream.Offset;
 import dev.auramoe.cli.learn.SwitchingStream.Spec;
 import dev.auramoe.cli.learn.SwitchingStream.Task;
-import dev.auramoe.cli.stream.DriftBench;
 import dev.auramoe.experts.AdaptiveExpert;
 import dev.auramoe.experts.NlmsExpert;
 import dev.auramoe.experts.SoftmaxExpert;
 import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.Schema;
-import dev.auramoe.stream.drift.Adwin;
 import dev.auramoe.stream.learn.StreamLearner;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,9 +23,10 @@ import java.util.function.LongConsumer;
  * same instances prequentially (predict, then learn), none of them but the oracle told the regime:
  *
  * <ul>
- *   <li>mixture: {@link StreamLearner} as {@code aura stream} builds it with no flags (the builder's
- *       defaults: 4 experts, top-2, hidden 8, mu 0.5, balancing on; and the command's default drift
- *       detector, ADWIN on rises, answered with a fresh expert);
+ *   <li>mixture: {@link StreamLearner} as {@code aura stream} builds it with no flags, the
+ *       {@link dev.auramoe.Defaults} (8 experts, top-2, hidden 8, mu 0.5, responsibilities as credit,
+ *       the experts' recent errors read by the router for regression and not for classification,
+ *       balancing on with its bias capped at 0.05, no drift detector);
  *   <li>single: one linear expert (NLMS for regression, softmax regression for classes, mu 0.5);
  *   <li>oracle: one such expert per true regime, the one of the instance's regime used;
  *   <li>centroid gate: on-line k-means over the inputs with k = the mixture's experts, one expert per
@@ -65,7 +64,7 @@ public final class LearnBench {
 
   /** The mixture: {@code aura stream}'s learner with no flags given. */
   static StreamLearner defaultMixture(Schema schema) {
-    return StreamLearner.builder(schema).driftDetector(() -> Adwin.increasesOnly(DriftBench.ADWIN_DELTA)).build();
+    return StreamLearner.builder(schema).build();
   }
 
   /**
@@ -309,12 +308,18 @@ public final class LearnBench {
     return run(spec, n -> { });
   }
 
+  /** Runs one stream with the defaults. */
+  public static Row run(Spec spec, LongConsumer progress) {
+    return run(spec, MixtureOptions.DEFAULTS, progress);
+  }
+
   /**
    * Runs the five learners on one stream.
    *
+   * @param options the mixture's configuration ({@link MixtureOptions#DEFAULTS}: {@link #defaultMixture})
    * @param progress receives instance increments (every 1,000), may be a no-op
    */
-  public static Row run(Spec spec, LongConsumer progress) {
+  public static Row run(Spec spec, MixtureOptions options, LongConsumer progress) {
     SwitchingStream stream = new SwitchingStream(spec);
     boolean cls = spec.task() == Task.CLASSIFICATION;
     int d = spec.inputs();
@@ -330,7 +335,7 @@ public final class LearnBench {
     }
     attrs.add(cls ? Attribute.nominal("y", classNames) : Attribute.numeric("y"));
     Schema schema = new Schema(spec.name(), attrs, d);
-    StreamLearner mixture = defaultMixture(schema);
+    StreamLearner mixture = options.values().isEmpty() ? defaultMixture(schema) : options.build(schema);
     Instance inst = new Instance(schema);
     int k = mixture.model().expertCount();
 

@@ -14,7 +14,7 @@ class DemoPlotsTest {
 
   private static DemoResult run(int experts) {
     DemoRunner.Settings d = DemoRunner.Settings.DEFAULT;
-    return DemoRunner.run(new DemoRunner.Settings(2_000, d.seed(), false, true, experts, 8, 2, d.mu(),
+    return DemoRunner.run(new DemoRunner.Settings(2_000, d.seed(), false, d.balance(), experts, 8, 2, d.mu(),
         d.routerLearningRate(), 20, 16));
   }
 

@@ -472,7 +472,7 @@ public final class ModelApi {
     return Reply.ok(Map.of("stream", stream, "closed", true));
   }
 
-  /** {@code POST /v1/models/{name}/streams/{stream}/reset}: zeroes the stream's cell state. */
+  /** {@code POST /v1/models/{name}/streams/{stream}/reset}: zeroes the stream's cell state and recent errors. */
   public Reply resetStream(String name, String stream) {
     ModelEntry e = registry.get(name);
     e.resetStream(stream);

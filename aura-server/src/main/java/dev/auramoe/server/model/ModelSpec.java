@@ -1,5 +1,6 @@
 package dev.auramoe.server.model;
 
+import dev.auramoe.Defaults;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.MoeConfig;
 import dev.auramoe.cell.CellConfig;
@@ -11,7 +12,9 @@ import java.util.regex.Pattern;
 /**
  * What a client asks for when it creates a model: a mixture of {@code experts} NLMS experts from
  * {@code inputDim} to {@code outputDim} values behind a liquid gating cell, with routing
- * diagnostics on.
+ * diagnostics on. The defaults are the library's ({@link Defaults}), so that a model created with
+ * none learns a stream as {@code aura stream} and the library's stream learner do; the settings a
+ * request cannot give (credit, recent errors, balancing) are the library's too.
  *
  * @param name the model's name: 1 to 64 characters of {@code A-Z a-z 0-9 . _ -}, starting with a
  *     letter or digit
@@ -19,11 +22,11 @@ import java.util.regex.Pattern;
  * @param outputDim output values per sample, &gt;= 1 (default 1)
  * @param experts number of NLMS experts, 1 to 1024 (default 8)
  * @param topK experts per input, 1 to {@code experts} (default 2; 1 disables router learning)
- * @param hidden the gating cell's state size, 1 to 4096 (default 64)
+ * @param hidden the gating cell's state size, 1 to 4096 (default 8)
  * @param seed seed of the random initialisation (default 42)
  * @param mu the NLMS step of every expert in (0, 2) (default 0.5: near 0 learns slowly and smooths
  *     noise, near 2 tracks fast and is noisy)
- * @param routerLearningRate the router's learning rate in [0, 2) (default 0.5; 0 freezes the router)
+ * @param routerLearningRate the router's learning rate in [0, 2) (default 1; 0 freezes the router)
  * @param temperature the base softmax temperature, finite and &gt; 0 (default 1)
  * @param diagnosticsWindow tokens per routing-diagnostics load window, 1 to 1,000,000 (default 1024)
  * @param diagnosticsDecay per-token decay of the diagnostics' moving-average load in [0, 1)
@@ -37,19 +40,19 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
   /** Most experts a model may have, at creation and after adding experts. */
   public static final int MAX_EXPERTS = 1024;
   /** Default number of experts. */
-  public static final int DEFAULT_EXPERTS = 8;
+  public static final int DEFAULT_EXPERTS = Defaults.EXPERTS;
   /** Default experts per input. */
-  public static final int DEFAULT_TOP_K = 2;
+  public static final int DEFAULT_TOP_K = Defaults.TOP_K;
   /** Default cell state size. */
-  public static final int DEFAULT_HIDDEN = 64;
+  public static final int DEFAULT_HIDDEN = Defaults.HIDDEN;
   /** Default seed. */
-  public static final long DEFAULT_SEED = 42;
+  public static final long DEFAULT_SEED = Defaults.SEED;
   /** Default NLMS step. */
-  public static final double DEFAULT_MU = 0.5;
+  public static final double DEFAULT_MU = Defaults.MU;
   /** Default router learning rate. */
-  public static final double DEFAULT_ROUTER_LEARNING_RATE = 0.5;
+  public static final double DEFAULT_ROUTER_LEARNING_RATE = Defaults.ROUTER_LEARNING_RATE;
   /** Default temperature. */
-  public static final double DEFAULT_TEMPERATURE = 1.0;
+  public static final double DEFAULT_TEMPERATURE = Defaults.TEMPERATURE;
   /** Default diagnostics window. */
   public static final int DEFAULT_DIAGNOSTICS_WINDOW = 1024;
   /** Default diagnostics decay. */
@@ -105,11 +108,13 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
 
   /**
    * What one open stream counts against the memory limits, in parameters: its cell state of
-   * {@code hidden} floats, and {@value #STREAM_OVERHEAD} for its id, its entry in the model's stream
-   * table and its bookkeeping (about 256 bytes on a 64-bit JVM).
+   * {@code hidden} floats, its experts' recent errors (one float per expert at creation; an expert
+   * added later adds one per stream that this count does not follow), and {@value #STREAM_OVERHEAD}
+   * for its id, its entry in the model's stream table and its bookkeeping (about 256 bytes on a
+   * 64-bit JVM).
    */
   public long streamParameters() {
-    return (long) hidden + STREAM_OVERHEAD;
+    return (long) hidden + experts + STREAM_OVERHEAD;
   }
 
   /** Builds the model, diagnostics on; call {@link #validate} first. */

@@ -1,5 +1,6 @@
 package dev.auramoe.stream.learn;
 
+import dev.auramoe.Defaults;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.energy.EnergyReport;
@@ -81,7 +82,7 @@ public final class StreamLearner {
           + (classes == 1 ? "1 class (" + Printable.quoted(schema.target().values().get(0)) + ")" : "no class")
           + ": a classifier needs at least 2");
     }
-    int topK = b.topK == 0 ? Math.min(Builder.DEFAULT_TOP_K, b.experts) : b.topK;
+    int topK = b.topK == 0 ? Math.min(Defaults.TOP_K, b.experts) : b.topK;
     if (topK > b.experts) {
       throw new IllegalArgumentException("top-k " + topK + " is more than the " + b.experts + " experts");
     }
@@ -91,7 +92,8 @@ public final class StreamLearner {
         .experts(classification ? Experts.softmax("c", b.experts, d, classes, b.mu, b.leak)
             : Experts.nlms("r", b.experts, d, 1, b.mu))
         .cell(CellConfig.DEFAULT.withHidden(b.hidden)).topK(topK)
-        .routerLearningRate(b.routerLearningRate).balance(b.balance).seed(b.seed);
+        .routerLearningRate(b.routerLearningRate).balance(b.balance).seed(b.seed)
+        .temperature(b.temperature).credit(b.credit).recentErrors(b.recentErrors != null ? b.recentErrors : Defaults.recentErrors(classification));
     this.model = mb.build();
     this.x = new float[d];
     this.y = new float[out];
@@ -349,28 +351,22 @@ public final class StreamLearner {
 
   /** Hyper-parameters, with defaults tuned on the project's benchmark streams. */
   public static final class Builder {
-    /** Experts unless set. */
-    public static final int DEFAULT_EXPERTS = 4;
-    /** Experts per instance unless set: 2, or 1 when there is one expert. */
-    public static final int DEFAULT_TOP_K = 2;
-    /** Hidden units of the liquid router unless set. */
-    public static final int DEFAULT_HIDDEN = 8;
-    /** The experts' step unless set. */
-    public static final double DEFAULT_MU = 0.5;
     /** The softmax experts' weight leak per step unless set. */
     public static final double DEFAULT_LEAK = 0;
-    /** Seed of the router unless set. */
-    public static final long DEFAULT_SEED = 42;
 
     private final Schema schema;
-    private int experts = DEFAULT_EXPERTS;
-    private int hidden = DEFAULT_HIDDEN;
-    /** 0: not set, {@link #DEFAULT_TOP_K} capped at the experts. */
+    private int experts = Defaults.EXPERTS;
+    private int hidden = Defaults.HIDDEN;
+    /** 0: not set, {@link Defaults#TOP_K} capped at the experts. */
     private int topK;
-    private double mu = DEFAULT_MU;
+    private double mu = Defaults.MU;
     private double leak = DEFAULT_LEAK;
-    private float routerLearningRate = 1f;
-    private long seed = DEFAULT_SEED;
+    private float routerLearningRate = Defaults.ROUTER_LEARNING_RATE;
+    private float temperature = Defaults.TEMPERATURE;
+    private dev.auramoe.Credit credit = Defaults.CREDIT;
+    /** Null: {@link Defaults#recentErrors} for the target's kind. */
+    private dev.auramoe.RecentErrors recentErrors;
+    private long seed = Defaults.SEED;
     private dev.auramoe.balance.BalanceConfig balance = dev.auramoe.balance.BalanceConfig.DEFAULT;
     private Supplier<? extends DriftDetector> detector;
     private DriftResponse response = DriftResponse.FRESH_EXPERT;
@@ -380,7 +376,7 @@ public final class StreamLearner {
       this.schema = Objects.requireNonNull(schema, "schema");
     }
 
-    /** Number of experts (default 4). */
+    /** Number of experts (default {@link Defaults#EXPERTS}). */
     public Builder experts(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("experts must be >= 1, got " + n);
@@ -389,14 +385,14 @@ public final class StreamLearner {
       return this;
     }
 
-    /** Hidden units of the liquid router (default 8). */
+    /** Hidden units of the liquid router (default {@link Defaults#HIDDEN}). */
     public Builder hidden(int h) {
       this.hidden = h;
       return this;
     }
 
     /**
-     * Experts per instance (default 2, or 1 with a single expert); {@link #build} refuses more than
+     * Experts per instance (default {@link Defaults#TOP_K}, or 1 with a single expert); {@link #build} refuses more than
      * the experts.
      */
     public Builder topK(int k) {
@@ -407,7 +403,7 @@ public final class StreamLearner {
       return this;
     }
 
-    /** Expert step in (0, 2) (default 0.5). */
+    /** Expert step in (0, 2) (default {@link Defaults#MU}). */
     public Builder mu(double m) {
       this.mu = m;
       return this;
@@ -419,9 +415,30 @@ public final class StreamLearner {
       return this;
     }
 
-    /** The router's learning rate (default 1). */
+    /** The router's learning rate (default {@link Defaults#ROUTER_LEARNING_RATE}). */
     public Builder routerLearningRate(float r) {
       this.routerLearningRate = r;
+      return this;
+    }
+
+    /** The router's softmax temperature (default {@link Defaults#TEMPERATURE}). */
+    public Builder temperature(float t) {
+      this.temperature = t;
+      return this;
+    }
+
+    /** The weight of each chosen expert's update (default {@link Defaults#CREDIT}). */
+    public Builder credit(dev.auramoe.Credit c) {
+      this.credit = Objects.requireNonNull(c, "credit");
+      return this;
+    }
+
+    /**
+     * The experts' recent errors as an input of the router (default {@link Defaults#recentErrors}: on for a
+     * numeric target, off for a class target).
+     */
+    public Builder recentErrors(dev.auramoe.RecentErrors r) {
+      this.recentErrors = Objects.requireNonNull(r, "recentErrors");
       return this;
     }
 
@@ -431,7 +448,7 @@ public final class StreamLearner {
       return this;
     }
 
-    /** Seed of the router's reservoir (default 42). */
+    /** Seed of the router's reservoir (default {@link Defaults#SEED}). */
     public Builder seed(long s) {
       this.seed = s;
       return this;

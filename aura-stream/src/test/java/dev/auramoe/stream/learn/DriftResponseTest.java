@@ -72,7 +72,7 @@ class DriftResponseTest {
   @Test
   void aDetectionReplacesTheLeastUsedExpertAndTheQuietPeriodSwallowsTheNextOnes() throws Exception {
     InstanceStream sea = new SeaGenerator(1, 4).limit(3_000);
-    StreamLearner l = StreamLearner.builder(sea.schema()).driftSignal(DriftSignal.LEARNER)
+    StreamLearner l = StreamLearner.builder(sea.schema()).experts(4).driftSignal(DriftSignal.LEARNER)
         .driftDetector(() -> new Scripted(2_000L, 2_500L, 2_999L)).build();
     Instance in = new Instance(sea.schema());
     float[][] before = new float[4][];

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.auramoe.RecentErrors;
 import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.Schema;
@@ -73,6 +74,25 @@ class StreamLearnerTest {
     assertThat(m.kappa()).isGreaterThan(0.85);
     int[] experts = new int[4];
     assertThat(l.lastExperts(experts)).isEqualTo(2);
+  }
+
+  @Test
+  void itsDefaultsAreTheLibrarysAndTheRecentErrorsFollowTheTarget() {
+    Schema reg = new Schema("reg", List.of(Attribute.numeric("x1"), Attribute.numeric("y")), 1);
+    for (Schema s : List.of(MIXED, reg)) {
+      dev.auramoe.MixtureOfExperts m = StreamLearner.builder(s).build().model();
+      assertThat(m.expertCount()).isEqualTo(dev.auramoe.Defaults.EXPERTS);
+      assertThat(m.topK()).isEqualTo(dev.auramoe.Defaults.TOP_K);
+      assertThat(m.hidden()).isEqualTo(dev.auramoe.Defaults.HIDDEN);
+      assertThat(m.config().routerLearningRate()).isEqualTo(dev.auramoe.Defaults.ROUTER_LEARNING_RATE);
+      assertThat(m.config().credit()).isEqualTo(dev.auramoe.Defaults.CREDIT);
+      assertThat(m.config().balance()).isEqualTo(dev.auramoe.balance.BalanceConfig.DEFAULT);
+      assertThat(m.config().seed()).isEqualTo(dev.auramoe.Defaults.SEED);
+    }
+    assertThat(StreamLearner.builder(MIXED).build().model().config().recentErrors()).isEqualTo(RecentErrors.OFF);
+    assertThat(StreamLearner.builder(reg).build().model().config().recentErrors()).isEqualTo(RecentErrors.DEFAULT);
+    assertThat(StreamLearner.builder(MIXED).recentErrors(RecentErrors.DEFAULT).build().model().config()
+        .recentErrors()).isEqualTo(RecentErrors.DEFAULT);
   }
 
   @Test
