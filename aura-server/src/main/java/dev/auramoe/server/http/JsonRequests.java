@@ -45,8 +45,16 @@ public final class JsonRequests {
    */
   private static final int PRESIZE_LIMIT = 64 * 1024;
 
+  /** A refused body is read and dropped up to this many times the limit, no further. */
+  private static final long DRAIN_FACTOR = 4;
+
   public static byte[] readBody(InputStream in, long declaredLength, int maxBytes) {
     if (declaredLength > maxBytes) {
+      if (declaredLength <= DRAIN_FACTOR * maxBytes) {
+        // A client that sends the body anyway (most do, without waiting for 100 Continue) must be able
+        // to read the refusal: see discard.
+        discard(in, declaredLength);
+      }
       throw ApiException.tooLarge("request body of " + declaredLength + " bytes exceeds the limit of " + maxBytes
           + " bytes");
     }
@@ -83,7 +91,7 @@ public final class JsonRequests {
         b = in.readNBytes(maxBytes + 1);
       }
       if (b.length > maxBytes) {
-        discard(in, 4L * maxBytes);
+        discard(in, DRAIN_FACTOR * maxBytes);
         throw ApiException.tooLarge("request body exceeds the limit of " + maxBytes + " bytes");
       }
       return b;
@@ -96,12 +104,12 @@ public final class JsonRequests {
   }
 
   /**
-   * Reads and drops up to {@code limit} bytes of what is left of a chunked body refused as too large,
-   * so that the refusal reaches a client that is still sending it: a connection closed with unread
-   * bytes is reset, and the reset can destroy the response before the client reads it (the
-   * "lingering close" of RFC 9112, section 9.6). Bounded, so a huge body costs at most four times the
-   * limit; errors are ignored. A body refused for its Content-Length alone is not read: its client
-   * may not send it at all.
+   * Reads and drops up to {@code limit} bytes of what is left of a body refused as too large, so that
+   * the refusal reaches a client that is still sending it: a connection closed with unread bytes is
+   * reset, and the reset can destroy the response before the client reads it (the "lingering close"
+   * of RFC 9112, section 9.6). Bounded, so a huge body costs at most four times the limit; errors are
+   * ignored. A body whose Content-Length alone is over four times the limit is not read: the
+   * connection is closed on it.
    */
   private static void discard(InputStream in, long limit) {
     byte[] buf = new byte[8192];
