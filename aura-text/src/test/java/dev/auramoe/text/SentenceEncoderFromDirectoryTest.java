@@ -241,10 +241,6 @@ class SentenceEncoderFromDirectoryTest {
   }
 
   private static int[] bits(float[] v) {
-    int[] b = new int[v.length];
-    for (int i = 0; i < v.length; i++) {
-      b[i] = Float.floatToRawIntBits(v[i]);
-    }
-    return b;
+    return SentenceEncoderTest.bits(v);
   }
 }

@@ -133,7 +133,8 @@ class SentenceEncoderTest {
     return b.toString();
   }
 
-  private static int[] bits(float[] v) {
+  /** The raw bits of each value, for comparisons that must be exact. */
+  static int[] bits(float[] v) {
     int[] b = new int[v.length];
     for (int i = 0; i < v.length; i++) {
       b[i] = Float.floatToRawIntBits(v[i]);
