@@ -1,5 +1,6 @@
 package dev.auramoe.cli.demo;
 
+import dev.auramoe.Defaults;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.balance.BalanceConfig;
 import dev.auramoe.balance.BalanceState;
@@ -47,9 +48,9 @@ public final class DemoRunner {
   public record Settings(long steps, long seed, boolean skewed, BalanceConfig balance, int experts, int hidden, int topK,
       double mu, float routerLearningRate, int windows, int tauSamples) {
 
-    /** The tuned defaults of {@code aura demo}. */
-    public static final Settings DEFAULT = new Settings(200_000, 42, false, BalanceConfig.DEFAULT, 8, 32, 2, 0.5, 1.0f,
-        200, 1024);
+    /** The demo's run: its own scenario (8 experts, hidden 32, 200,000 steps), the library's other defaults. */
+    public static final Settings DEFAULT = new Settings(200_000, Defaults.SEED, false, BalanceConfig.DEFAULT, 8, 32,
+        Defaults.TOP_K, Defaults.MU, Defaults.ROUTER_LEARNING_RATE, 200, 1024);
 
     /** Validates. */
     public Settings {

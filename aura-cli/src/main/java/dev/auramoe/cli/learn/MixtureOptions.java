@@ -8,7 +8,6 @@ import dev.auramoe.stream.drift.Adwin;
 import dev.auramoe.stream.learn.StreamLearner;
 import dev.auramoe.stream.learn.StreamLearner.DriftResponse;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -93,12 +92,12 @@ public record MixtureOptions(Map<String, String> values) {
       b.experts(experts());
     }
     if (values.containsKey("topK")) {
-      b.topK(intValue("topK", 2));
+      b.topK(intValue("topK", dev.auramoe.Defaults.TOP_K));
     }
     if (values.containsKey("hidden")) {
       String h = values.get("hidden");
       int d = schema.size() - 1;
-      b.hidden("auto".equals(h) ? Math.max(8, Math.min(32, d)) : intValue("hidden", 8));
+      b.hidden("auto".equals(h) ? Math.max(8, Math.min(32, d)) : intValue("hidden", dev.auramoe.Defaults.HIDDEN));
     }
     if (values.containsKey("mu")) {
       b.mu(doubleValue("mu"));
@@ -181,6 +180,6 @@ public record MixtureOptions(Map<String, String> values) {
     }
     StringBuilder s = new StringBuilder();
     values.forEach((k, v) -> s.append(s.isEmpty() ? "" : ",").append(k).append('=').append(v));
-    return s.toString().toLowerCase(Locale.ROOT).isEmpty() ? "defaults" : s.toString();
+    return s.toString();
   }
 }
