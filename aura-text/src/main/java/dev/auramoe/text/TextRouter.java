@@ -16,10 +16,8 @@ import dev.auramoe.spiking.AttentionConfig;
 import dev.auramoe.spiking.SpikingAttention;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Routes texts to named experts with a liquid router, and learns on-line from labels or from feedback.
@@ -74,6 +72,8 @@ public final class TextRouter implements AutoCloseable {
   private final boolean attention;
   private final float[] costs;
   private final int[] documentFrequency;
+  /** The text (by count) that last counted each token, so that a text counts a token once. */
+  private final long[] countedIn;
   private long texts;
   private double costWeight;
   private final float[] recent;
@@ -104,6 +104,7 @@ public final class TextRouter implements AutoCloseable {
       costs[e] = max > 0 ? (float) (experts.get(e).costPerCall() / max) : 0f;
     }
     this.documentFrequency = new int[b.vocabularySize];
+    this.countedIn = new long[b.vocabularySize];
     this.recent = new float[RECENT_ROUTES * experts.size()];
     this.buffer = model.newRouteBuffer();
     this.score = new float[experts.size()];
@@ -301,13 +302,13 @@ public final class TextRouter implements AutoCloseable {
   }
 
   private void countTokens(int[] tokens) {
-    Set<Integer> seen = new HashSet<>();
+    texts++;
     for (int t : tokens) {
-      if (seen.add(t)) {
+      if (countedIn[t] != texts) {
+        countedIn[t] = texts;
         documentFrequency[t]++;
       }
     }
-    texts++;
   }
 
   private void checkText(EncodedText text) {
@@ -430,8 +431,8 @@ public final class TextRouter implements AutoCloseable {
   /**
    * Sets the cost weight so that {@code expert} is chosen in {@code share} of the recent routes (the
    * last 2,000 at most, 50 at least), as near as the traffic allows, and returns it: RouteLLM's
-   * calibration of its threshold to a target share of calls to the expensive model. The expert must be
-   * the most expensive one; share 1 or more than it already gets gives 0.
+   * calibration of its threshold to a target share of calls to the expensive model. The recent routes
+   * keep the probabilities the router gave then; after much learning, calibrate on a sample instead.
    *
    * @throws IllegalArgumentException for an unknown expert, one that is not the most expensive, or a
    *     share outside [0, 1]
@@ -439,6 +440,38 @@ public final class TextRouter implements AutoCloseable {
    *     every expert
    */
   public synchronized double calibrateCostWeight(String expert, double share) {
+    int n = (int) Math.min(routed, RECENT_ROUTES);
+    if (n < MIN_CALIBRATION_ROUTES) {
+      throw new IllegalStateException("calibration reads the recent routes; " + n + " routed, "
+          + MIN_CALIBRATION_ROUTES + " needed");
+    }
+    return calibrate(expert, share, recent, n);
+  }
+
+  /**
+   * As {@link #calibrateCostWeight(String, double)}, on a sample of texts representative of the traffic,
+   * routed by the router as it is now (nothing is learned, remembered or counted).
+   *
+   * @throws IllegalArgumentException as there, and for a sample of fewer than 50 texts or a bad text
+   */
+  public synchronized double calibrateCostWeight(String expert, double share, List<EncodedText> sample) {
+    if (sample.size() < MIN_CALIBRATION_ROUTES) {
+      throw new IllegalArgumentException("a calibration sample needs at least " + MIN_CALIBRATION_ROUTES
+          + " texts, got " + sample.size());
+    }
+    sample.forEach(this::checkText);
+    int e = costs.length;
+    float[] probs = new float[sample.size() * e];
+    for (int i = 0; i < sample.size(); i++) {
+      EncodedText t = sample.get(i);
+      model.resetStream(SCRATCH);
+      model.route(SCRATCH, t.embeddingView(), Float.NaN, attention ? spiking(t.tokensView()) : null, buffer);
+      System.arraycopy(buffer.probabilitiesArray(), 0, probs, i * e, e);
+    }
+    return calibrate(expert, share, probs, sample.size());
+  }
+
+  private double calibrate(String expert, double share, float[] probs, int n) {
     int e = index(expert);
     if (!(share >= 0 && share <= 1)) {
       throw new IllegalArgumentException("share must lie in [0, 1], got " + share);
@@ -446,26 +479,21 @@ public final class TextRouter implements AutoCloseable {
     if (costs[e] < 1f) {
       throw new IllegalArgumentException("expert '" + expert + "' is not the most expensive one");
     }
-    int n = (int) Math.min(routed, RECENT_ROUTES);
-    if (n < MIN_CALIBRATION_ROUTES) {
-      throw new IllegalStateException("calibration reads the recent routes; " + n + " routed, "
-          + MIN_CALIBRATION_ROUTES + " needed");
-    }
     if (k >= experts.size()) {
       throw new IllegalStateException("every route chooses every expert (k = " + k + ")");
     }
     double lo = 0;
     double hi = 2;
-    if (shareAt(e, n, lo) <= share) {
+    if (shareAt(probs, e, n, lo) <= share) {
       costWeight = 0;
       return 0;
     }
-    while (shareAt(e, n, hi) > share && hi < 1e6) {
+    while (shareAt(probs, e, n, hi) > share && hi < 1e6) {
       hi *= 2;
     }
     for (int i = 0; i < 60; i++) {
       double mid = (lo + hi) / 2;
-      if (shareAt(e, n, mid) > share) {
+      if (shareAt(probs, e, n, mid) > share) {
         lo = mid;
       } else {
         hi = mid;
@@ -475,8 +503,8 @@ public final class TextRouter implements AutoCloseable {
     return hi;
   }
 
-  /** The share of the last n routes that would choose expert e under cost weight lambda. */
-  private double shareAt(int e, int n, double lambda) {
+  /** The share of n routes (their probabilities, row by row) that would choose expert e under cost weight lambda. */
+  private double shareAt(float[] recent, int e, int n, double lambda) {
     int experts = costs.length;
     float[] p = new float[experts];
     int[] chosen = new int[k];
