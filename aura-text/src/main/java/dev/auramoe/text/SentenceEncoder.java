@@ -194,6 +194,20 @@ public final class SentenceEncoder implements AutoCloseable {
     return idsOf(text);
   }
 
+  /**
+   * The embedding and every token of {@code text} in one call: what a router reads of a text.
+   *
+   * @throws IllegalArgumentException when the text fails {@link Texts#check} or has no token
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public synchronized EncodedText encodeText(String text) {
+    open();
+    var encoding = tokenizer.encode(Texts.check(text), false, false);
+    int[] ids = ids(encoding.getIds());
+    float[] x = embedder.embed(text).content().vector();
+    return new EncodedText(text, x, ids, encoding.getTokens());
+  }
+
   /** The number of values of an embedding (384 for all-MiniLM-L6-v2), read from the model. */
   public int dimension() {
     return dimension;
@@ -235,7 +249,10 @@ public final class SentenceEncoder implements AutoCloseable {
   }
 
   private int[] idsOf(String text) {
-    long[] ids = tokenizer.encode(Texts.check(text), false, false).getIds();
+    return ids(tokenizer.encode(Texts.check(text), false, false).getIds());
+  }
+
+  private static int[] ids(long[] ids) {
     if (ids.length == 0) {
       throw new IllegalArgumentException("text has no token (only control or format characters)");
     }
