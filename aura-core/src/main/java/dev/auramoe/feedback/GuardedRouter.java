@@ -50,6 +50,7 @@ import java.util.Objects;
 public final class GuardedRouter {
 
   private final MixtureOfExperts model;
+  private final Changes changes;
   private final FeedbackRules rules;
   private final InstantSource clock;
   private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
@@ -71,6 +72,36 @@ public final class GuardedRouter {
     }
   }
 
+  /**
+   * How the guarded router's decisions reach the model: by default straight to its
+   * {@link MixtureOfExperts#teachRouter} and {@link MixtureOfExperts#setRouterParameters}. A service that
+   * journals every change passes its own, which logs each change before it applies it to the model,
+   * so that a replay of the log repeats the router's changes exactly, without the guard.
+   */
+  public interface Changes {
+
+    /** Applies {@code model.teachRouter(h, x, delta, maxChange)} and returns what it returns. */
+    double teach(float[] h, float[] x, float[] delta, double maxChange);
+
+    /** Applies {@code model.setRouterParameters(p)}. */
+    void setRouterParameters(float[] p);
+
+    /** The changes applied to the model directly. */
+    static Changes direct(MixtureOfExperts model) {
+      return new Changes() {
+        @Override
+        public double teach(float[] h, float[] x, float[] delta, double maxChange) {
+          return model.teachRouter(h, x, delta, maxChange);
+        }
+
+        @Override
+        public void setRouterParameters(float[] p) {
+          model.setRouterParameters(p);
+        }
+      };
+    }
+  }
+
   /** Guards a model's router with these rules, on the system clock; the anchor is the router now. */
   public GuardedRouter(MixtureOfExperts model, FeedbackRules rules) {
     this(model, rules, InstantSource.system());
@@ -78,7 +109,13 @@ public final class GuardedRouter {
 
   /** As {@link #GuardedRouter(MixtureOfExperts, FeedbackRules)}, with the clock that ages routes. */
   public GuardedRouter(MixtureOfExperts model, FeedbackRules rules, InstantSource clock) {
+    this(model, rules, clock, Changes.direct(model));
+  }
+
+  /** As {@link #GuardedRouter(MixtureOfExperts, FeedbackRules, InstantSource)}, with the changes' path to the model. */
+  public GuardedRouter(MixtureOfExperts model, FeedbackRules rules, InstantSource clock, Changes changes) {
     this.model = Objects.requireNonNull(model, "model");
+    this.changes = Objects.requireNonNull(changes, "changes");
     this.rules = Objects.requireNonNull(rules, "rules");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.experts = model.expertCount();
@@ -151,7 +188,7 @@ public final class GuardedRouter {
     for (int e = 0; e < experts; e++) {
       delta[e] = (e == label ? 1f : 0f) - probabilities[e];
     }
-    return model.teachRouter(h, x, delta, Double.POSITIVE_INFINITY);
+    return changes.teach(h, x, delta, Double.POSITIVE_INFINITY);
   }
 
   /** {@link #feedback(String, int, double)} for a named expert. */
@@ -210,7 +247,7 @@ public final class GuardedRouter {
     }
     float[] delta = new float[experts];
     delta[expert] = (float) reward - p.probabilities[expert];
-    double change = model.teachRouter(p.h, p.x, delta, rules.maxStep());
+    double change = changes.teach(p.h, p.x, delta, rules.maxStep());
     boolean bounded = change >= rules.maxStep();
     boolean capped = false;
     double drift;
@@ -222,7 +259,7 @@ public final class GuardedRouter {
         for (int i = 0; i < now.length; i++) {
           now[i] = (float) (anchor[i] + (now[i] - anchor[i]) * s);
         }
-        model.setRouterParameters(now);
+        changes.setRouterParameters(now);
         drift = distance(now, anchor);
         capped = true;
       }
@@ -254,7 +291,23 @@ public final class GuardedRouter {
 
   /** Restores the router's parameters to the anchor, bit for bit. */
   public synchronized void rollback() {
-    model.setRouterParameters(anchor);
+    changes.setRouterParameters(anchor);
+  }
+
+  /** A copy of the anchor's parameters (for a caller that keeps the anchor across restarts). */
+  public synchronized float[] anchorParameters() {
+    return anchor.clone();
+  }
+
+  /**
+   * Makes {@code p} the anchor: parameters of the layout of {@link MixtureOfExperts#routerParameters()}, as
+   * {@link #anchorParameters()} gave them (a caller restoring its anchor after a restart).
+   *
+   * @throws IllegalArgumentException for another length or a non-finite value
+   */
+  public synchronized void setAnchor(float[] p) {
+    finite(p, anchor.length, "anchor");
+    anchor = p.clone();
   }
 
   /** The router's distance from its anchor now (Euclidean, over its parameters). */

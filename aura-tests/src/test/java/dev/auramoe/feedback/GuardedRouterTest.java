@@ -216,6 +216,53 @@ class GuardedRouterTest {
   }
 
   @Test
+  void everyChangeGoesThroughTheChangesPathSoThatAJournalCanReplayIt() {
+    MixtureOfExperts m = model();
+    MixtureOfExperts replica = model();
+    java.util.List<Runnable> journal = new java.util.ArrayList<>();
+    GuardedRouter.Changes journaled = new GuardedRouter.Changes() {
+      @Override
+      public double teach(float[] h, float[] x, float[] delta, double maxChange) {
+        float[] hc = h.clone();
+        float[] xc = x.clone();
+        float[] dc = delta.clone();
+        journal.add(() -> replica.teachRouter(hc, xc, dc, maxChange));
+        return m.teachRouter(h, x, delta, maxChange);
+      }
+
+      @Override
+      public void setRouterParameters(float[] p) {
+        float[] pc = p.clone();
+        journal.add(() -> replica.setRouterParameters(pc));
+        m.setRouterParameters(p);
+      }
+    };
+    GuardedRouter g = new GuardedRouter(m, FeedbackRules.DEFAULT.withMaxStep(0.2).withMaxDrift(0.4),
+        InstantSource.system(), journaled);
+    Random r = new Random(8);
+    for (int t = 0; t < 200; t++) {
+      int c = t % EXPERTS;
+      Routed x = route(m, g, x(r, c));
+      if (t % 3 == 0) {
+        g.learnLabel(x.h, x.x, x.p, c);
+      }
+      for (int e : x.chosen) {
+        g.feedback(x.id, e, e == c ? 1 : 0);
+      }
+      if (t == 150) {
+        g.rollback();
+      }
+    }
+    journal.forEach(Runnable::run);
+    assertThat(replica.routerParameters()).isEqualTo(m.routerParameters());
+    float[] anchor = g.anchorParameters();
+    GuardedRouter restored = new GuardedRouter(replica, g.rules());
+    restored.setAnchor(anchor);
+    assertThat(restored.drift()).isEqualTo(g.drift());
+    assertThatThrownBy(() -> restored.setAnchor(new float[3])).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void frozenRoutersLearnNothing() {
     MixtureOfExperts m = model();
     GuardedRouter g = new GuardedRouter(m, FeedbackRules.DEFAULT);
