@@ -315,6 +315,24 @@ public final class GuardedRouter {
     return driftNow();
   }
 
+  /** The number of route ids issued so far: the last id is {@code "r" + issuedRoutes()}. */
+  public synchronized long issuedRoutes() {
+    return issued;
+  }
+
+  /**
+   * Continues the route ids after {@code issued} (a router restored from a file or a log, whose earlier
+   * ids must not be issued again); never goes back.
+   *
+   * @throws IllegalArgumentException when {@code issued} is below the ids issued already
+   */
+  public synchronized void continueRouteIdsAfter(long issued) {
+    if (issued < this.issued) {
+      throw new IllegalArgumentException("route ids are issued up to r" + this.issued + "; cannot go back to r" + issued);
+    }
+    this.issued = issued;
+  }
+
   /** Routes waiting for feedback now. */
   public synchronized int pendingRoutes() {
     expire(clock.instant());

@@ -43,22 +43,17 @@ public final class SnapshotFormat {
 
   private SnapshotFormat() {}
 
+  /** The frame of model snapshots: {@link #MAGIC}, versions 1 to {@link #VERSION}. */
+  public static final Framing MODEL = new Framing(MAGIC, VERSION, "snapshot");
+
   /** Frames a payload of format {@code version}: header, payload, checksum. */
   public static byte[] frame(int version, byte[] payload) {
-    if (version < 1 || version > VERSION) {
-      throw new IllegalArgumentException("no snapshot format version " + version);
-    }
-    ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length + 4);
-    b.put(MAGIC).putInt(version).putLong(payload.length).put(payload);
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, HEADER + payload.length);
-    b.putInt((int) crc.getValue());
-    return b.array();
+    return MODEL.frame(version, payload);
   }
 
   /** The format version of a framed snapshot that {@link #unframe} accepted. */
   public static int version(byte[] file) {
-    return ByteBuffer.wrap(file).getInt(8);
+    return MODEL.version(file);
   }
 
   /**
@@ -68,41 +63,94 @@ public final class SnapshotFormat {
    *     bytes or a checksum mismatch
    */
   public static byte[] unframe(byte[] file) throws SnapshotException {
-    if (file.length < HEADER + 4) {
-      throw new SnapshotException("snapshot is truncated: " + file.length + " bytes, less than the "
-          + (HEADER + 4) + "-byte frame");
-    }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (file[i] != MAGIC[i]) {
-        throw new SnapshotException("not an aura-moe snapshot (bad magic)");
+    return MODEL.unframe(file);
+  }
+
+  /**
+   * The frame above for one kind of file: its own 8 magic bytes, its versions 1 to {@code latestVersion},
+   * and the name its errors give it. Model snapshots are {@link #MODEL}; other files that hold state
+   * (a text router's) take a magic of their own, so that neither is mistaken for the other.
+   *
+   * @param magic 8 bytes
+   * @param latestVersion the latest version; a reader accepts 1 to it
+   * @param what what the file is called in errors ("snapshot")
+   */
+  public record Framing(byte[] magic, int latestVersion, String what) {
+
+    /** Validates. */
+    public Framing {
+      if (magic.length != 8 || latestVersion < 1) {
+        throw new IllegalArgumentException("a frame needs 8 magic bytes and a version >= 1");
       }
+      magic = magic.clone();
     }
-    ByteBuffer b = ByteBuffer.wrap(file);
-    int version = b.getInt(8);
-    if (version < 1 || version > VERSION) {
-      throw new SnapshotException("unsupported snapshot format version " + version + " (this build reads 1 to "
-          + VERSION + ")");
+
+    @Override
+    public byte[] magic() {
+      return magic.clone();
     }
-    long n = b.getLong(12);
-    if (n < 0 || n > MAX_PAYLOAD) {
-      throw new SnapshotException("corrupt snapshot: payload length " + n);
+
+    /** Frames a payload of format {@code version}: header, payload, checksum. */
+    public byte[] frame(int version, byte[] payload) {
+      if (version < 1 || version > latestVersion) {
+        throw new IllegalArgumentException("no " + what + " format version " + version);
+      }
+      ByteBuffer b = ByteBuffer.allocate(HEADER + payload.length + 4);
+      b.put(magic).putInt(version).putLong(payload.length).put(payload);
+      CRC32C crc = new CRC32C();
+      crc.update(b.array(), 0, HEADER + payload.length);
+      b.putInt((int) crc.getValue());
+      return b.array();
     }
-    if (HEADER + n + 4 > file.length) {
-      throw new SnapshotException("snapshot is truncated: header announces " + n + " payload bytes, file has "
-          + (file.length - HEADER - 4));
+
+    /** The format version of a framed file that {@link #unframe} accepted. */
+    public int version(byte[] file) {
+      return ByteBuffer.wrap(file).getInt(8);
     }
-    if (HEADER + n + 4 < file.length) {
-      throw new SnapshotException("corrupt snapshot: " + (file.length - HEADER - n - 4) + " trailing bytes");
+
+    /**
+     * Checks a framed file and returns its payload.
+     *
+     * @throws SnapshotException for a wrong magic, an unsupported version, a truncated file, trailing
+     *     bytes or a checksum mismatch
+     */
+    public byte[] unframe(byte[] file) throws SnapshotException {
+      if (file.length < HEADER + 4) {
+        throw new SnapshotException(what + " is truncated: " + file.length + " bytes, less than the "
+            + (HEADER + 4) + "-byte frame");
+      }
+      for (int i = 0; i < magic.length; i++) {
+        if (file[i] != magic[i]) {
+          throw new SnapshotException("not an aura-moe " + what + " (bad magic)");
+        }
+      }
+      ByteBuffer b = ByteBuffer.wrap(file);
+      int version = b.getInt(8);
+      if (version < 1 || version > latestVersion) {
+        throw new SnapshotException("unsupported " + what + " format version " + version + " (this build reads 1 to "
+            + latestVersion + ")");
+      }
+      long n = b.getLong(12);
+      if (n < 0 || n > MAX_PAYLOAD) {
+        throw new SnapshotException("corrupt " + what + ": payload length " + n);
+      }
+      if (HEADER + n + 4 > file.length) {
+        throw new SnapshotException(what + " is truncated: header announces " + n + " payload bytes, file has "
+            + (file.length - HEADER - 4));
+      }
+      if (HEADER + n + 4 < file.length) {
+        throw new SnapshotException("corrupt " + what + ": " + (file.length - HEADER - n - 4) + " trailing bytes");
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(file, 0, (int) (HEADER + n));
+      int stored = b.getInt((int) (HEADER + n));
+      if (stored != (int) crc.getValue()) {
+        throw new SnapshotException("corrupt " + what + ": checksum mismatch");
+      }
+      byte[] payload = new byte[(int) n];
+      System.arraycopy(file, HEADER, payload, 0, (int) n);
+      return payload;
     }
-    CRC32C crc = new CRC32C();
-    crc.update(file, 0, (int) (HEADER + n));
-    int stored = b.getInt((int) (HEADER + n));
-    if (stored != (int) crc.getValue()) {
-      throw new SnapshotException("corrupt snapshot: checksum mismatch");
-    }
-    byte[] payload = new byte[(int) n];
-    System.arraycopy(file, HEADER, payload, 0, (int) n);
-    return payload;
   }
 
   /** A growable output for payloads. */

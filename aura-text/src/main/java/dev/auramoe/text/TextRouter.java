@@ -3,6 +3,7 @@ package dev.auramoe.text;
 import dev.auramoe.Defaults;
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.RecentErrors;
+import dev.auramoe.Snapshots;
 import dev.auramoe.balance.BalanceConfig;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.experts.Expert;
@@ -10,10 +11,23 @@ import dev.auramoe.experts.NlmsExpert;
 import dev.auramoe.feedback.FeedbackOutcome;
 import dev.auramoe.feedback.FeedbackRules;
 import dev.auramoe.feedback.GuardedRouter;
+import dev.auramoe.io.AtomicFiles;
+import dev.auramoe.io.SnapshotException;
+import dev.auramoe.io.SnapshotFormat;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.TopK;
 import dev.auramoe.spiking.AttentionConfig;
 import dev.auramoe.spiking.SpikingAttention;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -83,20 +97,14 @@ public final class TextRouter implements AutoCloseable {
   private final float[] bias;
   private final float[] topScores;
 
-  private TextRouter(Builder b) {
+  private TextRouter(Builder b, MixtureOfExperts restored) {
     this.encoder = b.encoder;
     this.experts = List.copyOf(b.experts);
     this.names = experts.stream().map(ExpertDescriptor::name).toList();
     this.k = b.topK;
     this.dimension = b.dimension;
     this.attention = b.attention;
-    var mb = MixtureOfExperts.builder(dimension, b.outputDim)
-        .experts(names.stream().<Expert>map(n -> new NlmsExpert(n, dimension, b.outputDim, Defaults.MU)).toList())
-        .topK(k).cell(CellConfig.DEFAULT.withHidden(b.hidden)).balance(BalanceConfig.OFF).recentErrors(RecentErrors.OFF).seed(b.seed);
-    if (b.attention) {
-      mb.attention(AttentionConfig.of(b.vocabularySize));
-    }
-    this.model = mb.build();
+    this.model = restored != null ? restored : newModel(b, names);
     this.guard = new GuardedRouter(model, b.rules);
     double max = experts.stream().mapToDouble(ExpertDescriptor::costPerCall).max().orElse(0);
     this.costs = new float[experts.size()];
@@ -110,6 +118,17 @@ public final class TextRouter implements AutoCloseable {
     this.score = new float[experts.size()];
     this.bias = new float[experts.size()];
     this.topScores = new float[k];
+  }
+
+  private static MixtureOfExperts newModel(Builder b, List<String> names) {
+    var mb = MixtureOfExperts.builder(b.dimension, b.outputDim)
+        .experts(names.stream().<Expert>map(n -> new NlmsExpert(n, b.dimension, b.outputDim, Defaults.MU)).toList())
+        .topK(b.topK).cell(CellConfig.DEFAULT.withHidden(b.hidden)).balance(BalanceConfig.OFF)
+        .recentErrors(RecentErrors.OFF).seed(b.seed);
+    if (b.attention) {
+      mb.attention(AttentionConfig.of(b.vocabularySize));
+    }
+    return mb.build();
   }
 
   /** A builder over an encoder, which {@link #route(String)} and the other text calls use. */
@@ -524,6 +543,178 @@ public final class TextRouter implements AutoCloseable {
     return (double) hits / n;
   }
 
+  // ------------------------------------------------------------------ files
+
+  /** The frame of text router files: magic {@code AURATXT\u001a}, version 1. */
+  static final SnapshotFormat.Framing FILE =
+      new SnapshotFormat.Framing(new byte[] {'A', 'U', 'R', 'A', 'T', 'X', 'T', 0x1A}, 1, "text router file");
+
+  /**
+   * Saves everything the router learned and is set to: the experts and their descriptors, k, the
+   * attention switch, the cost weight, the feedback rules, the anchor, whether it is frozen, the token
+   * counts of the attention's inhibition, the route ids issued, and the mixture's snapshot. Written as
+   * model snapshots are (temporary file, fsync, atomic rename), framed with a checksum. Routes waiting
+   * for feedback and the recent traffic of calibration are not kept: feedback for a route made before
+   * the save is refused after a load, and route ids are never issued twice.
+   *
+   * @throws SnapshotException (nothing written) when the model holds a non-finite value
+   */
+  public synchronized void save(Path file) throws IOException {
+    AtomicFiles.write(file, toBytes());
+  }
+
+  /** The framed bytes {@link #save} writes. */
+  public synchronized byte[] toBytes() throws SnapshotException {
+    byte[] snapshot = Snapshots.toSavableBytes(model);
+    ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(experts.size());
+      for (ExpertDescriptor d : experts) {
+        out.writeUTF(d.name());
+        out.writeDouble(d.costPerCall());
+        out.writeDouble(d.latencyMillis());
+        out.writeDouble(d.energyJoules());
+      }
+      out.writeInt(k);
+      out.writeBoolean(attention);
+      out.writeInt(dimension);
+      out.writeInt(documentFrequency.length);
+      out.writeDouble(costWeight);
+      FeedbackRules rules = guard.rules();
+      out.writeDouble(rules.maxStep());
+      out.writeDouble(rules.maxDrift());
+      out.writeInt(rules.rememberedRoutes());
+      out.writeLong(rules.routeLifetime().toMillis());
+      out.writeBoolean(guard.frozen());
+      out.writeLong(guard.issuedRoutes());
+      float[] anchor = guard.anchorParameters();
+      out.writeInt(anchor.length);
+      for (float v : anchor) {
+        out.writeFloat(v);
+      }
+      out.writeLong(texts);
+      int nonZero = 0;
+      for (int df : documentFrequency) {
+        nonZero += df > 0 ? 1 : 0;
+      }
+      out.writeInt(nonZero);
+      for (int t = 0; t < documentFrequency.length; t++) {
+        if (documentFrequency[t] > 0) {
+          out.writeInt(t);
+          out.writeInt(documentFrequency[t]);
+        }
+      }
+      out.writeInt(snapshot.length);
+      out.write(snapshot);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return FILE.frame(1, bytes.toByteArray());
+  }
+
+  /**
+   * Loads a router saved by {@link #save}, with the encoder that {@link #route(String)} will use: it must
+   * have the dimension and vocabulary the router was trained with.
+   *
+   * @throws SnapshotException for a file that is not a valid text router file (nothing loaded)
+   * @throws IllegalArgumentException for an encoder of another dimension or vocabulary
+   */
+  public static TextRouter load(Path file, SentenceEncoder encoder) throws IOException {
+    Objects.requireNonNull(encoder, "encoder");
+    return fromBytes(Files.readAllBytes(file), encoder);
+  }
+
+  /** Loads a router saved by {@link #save} for texts embedded elsewhere ({@link EncodedText#of}). */
+  public static TextRouter load(Path file) throws IOException {
+    return fromBytes(Files.readAllBytes(file), null);
+  }
+
+  /** Parses the bytes of {@link #toBytes}; {@code encoder} may be null. */
+  public static TextRouter fromBytes(byte[] framed, SentenceEncoder encoder) throws SnapshotException {
+    byte[] payload = FILE.unframe(framed);
+    TextRouter r;
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+      int n = in.readInt();
+      if (n < 2 || n > 1 << 16) {
+        throw new SnapshotException("corrupt text router file: " + n + " experts");
+      }
+      List<ExpertDescriptor> list = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        list.add(new ExpertDescriptor(in.readUTF(), in.readDouble(), in.readDouble(), in.readDouble()));
+      }
+      int k = in.readInt();
+      boolean attention = in.readBoolean();
+      int dimension = in.readInt();
+      int vocabulary = in.readInt();
+      if (vocabulary < 1 || vocabulary > 1 << 24) {
+        throw new SnapshotException("corrupt text router file: vocabulary of " + vocabulary);
+      }
+      if (encoder != null && (encoder.dimension() != dimension || encoder.vocabularySize() != vocabulary)) {
+        throw new IllegalArgumentException("the router reads embeddings of " + dimension + " values and a vocabulary of "
+            + vocabulary + " tokens; the encoder gives " + encoder.dimension() + " and " + encoder.vocabularySize());
+      }
+      double costWeight = in.readDouble();
+      FeedbackRules rules = new FeedbackRules(in.readDouble(), in.readDouble(), in.readInt(),
+          Duration.ofMillis(in.readLong()));
+      boolean frozen = in.readBoolean();
+      long issued = in.readLong();
+      float[] anchor = new float[checkedLength(in.readInt(), payload.length / 4)];
+      for (int i = 0; i < anchor.length; i++) {
+        anchor[i] = in.readFloat();
+      }
+      long texts = in.readLong();
+      int nonZero = checkedLength(in.readInt(), vocabulary);
+      int[] df = new int[vocabulary];
+      for (int i = 0; i < nonZero; i++) {
+        int t = in.readInt();
+        int count = in.readInt();
+        if (t < 0 || t >= vocabulary || count <= 0 || count > texts) {
+          throw new SnapshotException("corrupt text router file: token count " + t + " = " + count);
+        }
+        df[t] = count;
+      }
+      byte[] snapshot = new byte[checkedLength(in.readInt(), payload.length)];
+      in.readFully(snapshot);
+      if (in.read() != -1) {
+        throw new SnapshotException("corrupt text router file: payload has trailing bytes");
+      }
+      MixtureOfExperts model = Snapshots.fromBytes(snapshot, null);
+      if (!model.expertNames().equals(list.stream().map(ExpertDescriptor::name).toList())
+          || model.inputDim() != dimension || model.topK() != k) {
+        throw new SnapshotException("corrupt text router file: its mixture does not match its experts, dimension or k");
+      }
+      Builder b = new Builder(encoder, dimension, vocabulary).experts(list).topK(k).attention(attention)
+          .feedbackRules(rules);
+      r = new TextRouter(b, model);
+      r.guard.setAnchor(anchor);
+      r.guard.continueRouteIdsAfter(issued);
+      if (frozen) {
+        r.guard.freeze();
+      }
+      r.setCostWeight(costWeight);
+      System.arraycopy(df, 0, r.documentFrequency, 0, vocabulary);
+      r.texts = texts;
+    } catch (SnapshotException e) {
+      throw e;
+    } catch (EOFException e) {
+      throw new SnapshotException("corrupt text router file: payload ends early", e);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
+          && iae.getMessage().startsWith("the router reads embeddings")) {
+        throw iae;
+      }
+      throw new SnapshotException("corrupt text router file: " + e.getMessage(), e);
+    }
+    return r;
+  }
+
+  private static int checkedLength(int n, int max) throws SnapshotException {
+    if (n < 0 || n > max) {
+      throw new SnapshotException("corrupt text router file: length " + n);
+    }
+    return n;
+  }
+
   // ------------------------------------------------------------------ the rest
 
   /** The experts, in index order. */
@@ -659,7 +850,7 @@ public final class TextRouter implements AutoCloseable {
       if (topK < 1 || topK > experts.size()) {
         throw new IllegalArgumentException("topK must lie in [1, " + experts.size() + "], got " + topK);
       }
-      return new TextRouter(this);
+      return new TextRouter(this, null);
     }
   }
 }

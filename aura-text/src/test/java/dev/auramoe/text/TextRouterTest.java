@@ -309,4 +309,74 @@ class TextRouterTest {
     assertThatThrownBy(() -> TextRouter.builder(encoder).experts("a", "b").topK(3).build())
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aSavedRouterLoadsBackAndRoutesBitForBit(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    TextRouter r = TextRouter.builder(encoder).expert(new ExpertDescriptor("large-model", 10, 900, 5))
+        .expert(ExpertDescriptor.named("small-model")).expert(ExpertDescriptor.named("search"))
+        .feedbackRules(FeedbackRules.DEFAULT.withMaxDrift(5)).build();
+    for (int i = 0; i < 80; i++) {
+      r.learn(texts.get(i), r.experts().get(labels.get(i)).name());
+    }
+    r.anchor();
+    for (int i = 80; i < 120; i++) {
+      TextRouter.Route route = r.route(texts.get(i));
+      r.feedback(route.id(), route.best(), route.chosen().getFirst().index() == labels.get(i) ? 1 : 0);
+    }
+    r.setCostWeight(0.25);
+    TextRouter.Route last = r.route(texts.get(120));
+    java.nio.file.Path file = dir.resolve("router.auratxt");
+    r.save(file);
+
+    TextRouter back = TextRouter.load(file, encoder);
+    assertThat(back.experts()).isEqualTo(r.experts());
+    assertThat(back.costWeight()).isEqualTo(0.25);
+    assertThat(back.drift()).isEqualTo(r.drift());
+    assertThat(back.model().digest()).isEqualTo(r.model().digest());
+    for (int i = 121; i < 160; i++) {
+      TextRouter.Route a = r.route(texts.get(i));
+      TextRouter.Route b = back.route(texts.get(i));
+      assertThat(b.probabilities()).isEqualTo(a.probabilities());
+      assertThat(b.why()).isEqualTo(a.why());
+      assertThat(b.id()).isEqualTo(a.id());
+    }
+    assertThatThrownBy(() -> back.feedback(last.id(), last.best(), 1)).isInstanceOf(NoSuchElementException.class)
+        .hasMessageContaining("expired");
+    back.rollback();
+    r.rollback();
+    assertThat(back.model().routerParameters()).isEqualTo(r.model().routerParameters());
+    assertThat(TextRouter.fromBytes(back.toBytes(), null).model().digest()).isEqualTo(back.model().digest());
+  }
+
+  @Test
+  void corruptOrForeignFilesAreRefusedClearly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    TextRouter r = router();
+    r.learn(texts.get(0), TOPICS[labels.get(0)]);
+    byte[] good = r.toBytes();
+    for (int cut : new int[] {0, 10, 30, good.length / 2, good.length - 1}) {
+      assertThatThrownBy(() -> TextRouter.fromBytes(java.util.Arrays.copyOf(good, cut), encoder))
+          .isInstanceOf(dev.auramoe.io.SnapshotException.class).hasMessageContaining("truncated");
+    }
+    byte[] flipped = good.clone();
+    flipped[good.length / 3] ^= 0x10;
+    assertThatThrownBy(() -> TextRouter.fromBytes(flipped, encoder))
+        .isInstanceOf(dev.auramoe.io.SnapshotException.class).hasMessageContaining("checksum");
+    byte[] modelSnapshot = dev.auramoe.Snapshots.toBytes(r.model());
+    assertThatThrownBy(() -> TextRouter.fromBytes(modelSnapshot, encoder))
+        .isInstanceOf(dev.auramoe.io.SnapshotException.class).hasMessageContaining("not an aura-moe text router file");
+    assertThatThrownBy(() -> dev.auramoe.Snapshots.fromBytes(good, null))
+        .isInstanceOf(dev.auramoe.io.SnapshotException.class).hasMessageContaining("bad magic");
+    java.nio.file.Path file = dir.resolve("r.auratxt");
+    r.save(file);
+    TextRouter other = TextRouter.builder(16, 100).experts(TOPICS).build();
+    java.nio.file.Path small = dir.resolve("small.auratxt");
+    other.save(small);
+    assertThatThrownBy(() -> TextRouter.load(small, encoder)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("16 values");
+    assertThat(TextRouter.load(file).experts()).isEqualTo(r.experts());
+    assertThatThrownBy(() -> TextRouter.load(file).route("no encoder here"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("without an encoder");
+  }
 }
