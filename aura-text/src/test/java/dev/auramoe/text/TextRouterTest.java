@@ -379,4 +379,62 @@ class TextRouterTest {
     assertThatThrownBy(() -> TextRouter.load(file).route("no encoder here"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("without an encoder");
   }
+
+  @Test
+  void frozenRoutersIgnoreTargetVectorsToo() {
+    TextRouter r = router();
+    float[] before = r.model().routerParameters();
+    r.freeze();
+    for (int i = 0; i < 20; i++) {
+      r.learn(texts.get(i), new float[] {labels.get(i) == 1 ? 1f : -1f});
+    }
+    assertThat(r.model().routerParameters()).isEqualTo(before);
+    assertThat(r.drift()).isZero();
+  }
+
+  @Test
+  void aRefusedCalibrationChangesNothing() {
+    TextRouter r = TextRouter.builder(encoder).expert(new ExpertDescriptor("large-model", 10, 900, 5))
+        .expert(new ExpertDescriptor("small-model", 1, 120, 0.4)).expert(ExpertDescriptor.named("search")).topK(1)
+        .build();
+    r.route(texts.get(0));
+    String digest = r.model().digest();
+    assertThatThrownBy(() -> r.calibrateCostWeight("small-model", 0.2, texts))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("most expensive");
+    assertThatThrownBy(() -> r.calibrateCostWeight("gardening", 0.2, texts))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown expert");
+    assertThatThrownBy(() -> r.calibrateCostWeight("large-model", 1.5, texts))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("share");
+    assertThat(r.model().digest()).isEqualTo(digest);
+  }
+
+  @Test
+  void aSavedRouterWithASubMillisecondRouteLifetimeLoadsBack() throws Exception {
+    TextRouter r = TextRouter.builder(encoder).experts(TOPICS)
+        .feedbackRules(FeedbackRules.DEFAULT.withRoutes(10, java.time.Duration.ofNanos(500_000))).build();
+    // either the rules refuse such a lifetime, or the file keeps it: a router that saves must load
+    TextRouter back = TextRouter.fromBytes(r.toBytes(), encoder);
+    assertThat(back.toBytes()).isEqualTo(r.toBytes());
+  }
+
+  @Test
+  void routeIdsAreNotIssuedTwiceAfterALoad() throws Exception {
+    TextRouter r = router();
+    r.route(texts.get(0));
+    byte[] saved = r.toBytes();
+    TextRouter.Route given = r.route(texts.get(1));  // its id went to a caller after the save
+    TextRouter back = TextRouter.fromBytes(saved, encoder);  // a restart from the last save
+    TextRouter.Route other = back.route(texts.get(2));
+    assertThat(other.id()).isNotEqualTo(given.id());
+  }
+
+  @Test
+  void labelsDoNotCrowdOutRoutesWaitingForFeedback() {
+    TextRouter r = TextRouter.builder(encoder).experts(TOPICS)
+        .feedbackRules(FeedbackRules.DEFAULT.withRoutes(2, java.time.Duration.ofHours(1))).build();
+    TextRouter.Route waiting = r.route(texts.get(0));
+    r.learn(texts.get(1), TOPICS[labels.get(1)]);
+    r.learn(texts.get(2), TOPICS[labels.get(2)]);
+    assertThat(r.feedback(waiting.id(), waiting.best(), 1).change()).isPositive();
+  }
 }
