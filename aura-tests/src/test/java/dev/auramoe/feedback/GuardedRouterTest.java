@@ -427,6 +427,12 @@ class GuardedRouterTest {
     // accepted, such a lifetime made every remember and feedback throw DateTimeException (Instant.minus overflows)
     assertThatThrownBy(() -> FeedbackRules.DEFAULT.withRoutes(10, forever)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("routeLifetime");
+    // a lifetime that a file cannot keep in milliseconds
+    for (Duration d : new Duration[] {Duration.ofNanos(500_000), Duration.ofNanos(1_500_000), Duration.ZERO}) {
+      assertThatThrownBy(() -> FeedbackRules.DEFAULT.withRoutes(10, d)).as("%s", d)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("routeLifetime");
+    }
+    assertThat(FeedbackRules.DEFAULT.withRoutes(10, Duration.ofMillis(1)).routeLifetime()).isEqualTo(Duration.ofMillis(1));
     FeedbackRules longest = FeedbackRules.DEFAULT.withRoutes(10, Duration.ofDays(36_500));
     MixtureOfExperts m = model();
     GuardedRouter g = new GuardedRouter(m, longest);
