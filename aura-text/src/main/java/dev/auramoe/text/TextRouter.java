@@ -391,7 +391,19 @@ public final class TextRouter implements AutoCloseable {
     }
     int[] spikes = attention ? spiking(text.tokensView()) : null;
     model.resetStream(SCRATCH);
-    model.learn(SCRATCH, text.embeddingView(), Float.NaN, spikes, y, new float[y.length], buffer);
+    // frozen, the experts still learn but the router does not: its learning rate is 0 for this step
+    float rate = model.routerLearningRate();
+    boolean frozen = guard.frozen();
+    if (frozen) {
+      model.setRouterLearningRate(0f);
+    }
+    try {
+      model.learn(SCRATCH, text.embeddingView(), Float.NaN, spikes, y, new float[y.length], buffer);
+    } finally {
+      if (frozen) {
+        model.setRouterLearningRate(rate);
+      }
+    }
     return finish(SCRATCH, text, false).route;
   }
 
@@ -407,7 +419,10 @@ public final class TextRouter implements AutoCloseable {
     return guard.feedback(routeId, expert, reward);
   }
 
-  /** Stops all learning of the router (labels and feedback) until {@link #unfreeze()}. */
+  /**
+   * Stops all learning of the router (labels, target vectors and feedback) until {@link #unfreeze()};
+   * the experts still learn from target vectors.
+   */
   public synchronized void freeze() {
     guard.freeze();
   }
@@ -459,12 +474,13 @@ public final class TextRouter implements AutoCloseable {
    *     every expert
    */
   public synchronized double calibrateCostWeight(String expert, double share) {
+    int e = calibrated(expert, share);
     int n = (int) Math.min(routed, RECENT_ROUTES);
     if (n < MIN_CALIBRATION_ROUTES) {
       throw new IllegalStateException("calibration reads the recent routes; " + n + " routed, "
           + MIN_CALIBRATION_ROUTES + " needed");
     }
-    return calibrate(expert, share, recent, n);
+    return calibrate(e, share, recent, n);
   }
 
   /**
@@ -478,6 +494,7 @@ public final class TextRouter implements AutoCloseable {
       throw new IllegalArgumentException("a calibration sample needs at least " + MIN_CALIBRATION_ROUTES
           + " texts, got " + sample.size());
     }
+    int expertIndex = calibrated(expert, share);
     sample.forEach(this::checkText);
     int e = costs.length;
     float[] probs = new float[sample.size() * e];
@@ -487,10 +504,11 @@ public final class TextRouter implements AutoCloseable {
       model.route(SCRATCH, t.embeddingView(), Float.NaN, attention ? spiking(t.tokensView()) : null, buffer);
       System.arraycopy(buffer.probabilitiesArray(), 0, probs, i * e, e);
     }
-    return calibrate(expert, share, probs, sample.size());
+    return calibrate(expertIndex, share, probs, sample.size());
   }
 
-  private double calibrate(String expert, double share, float[] probs, int n) {
+  /** Checks a calibration's expert and share before anything is routed; returns the expert's index. */
+  private int calibrated(String expert, double share) {
     int e = index(expert);
     if (!(share >= 0 && share <= 1)) {
       throw new IllegalArgumentException("share must lie in [0, 1], got " + share);
@@ -501,6 +519,10 @@ public final class TextRouter implements AutoCloseable {
     if (k >= experts.size()) {
       throw new IllegalStateException("every route chooses every expert (k = " + k + ")");
     }
+    return e;
+  }
+
+  private double calibrate(int e, double share, float[] probs, int n) {
     double lo = 0;
     double hi = 2;
     if (shareAt(probs, e, n, lo) <= share) {
