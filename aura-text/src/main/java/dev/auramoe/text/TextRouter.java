@@ -577,7 +577,8 @@ public final class TextRouter implements AutoCloseable {
    * counts of the attention's inhibition, the route ids issued, and the mixture's snapshot. Written as
    * model snapshots are (temporary file, fsync, atomic rename), framed with a checksum. Routes waiting
    * for feedback and the recent traffic of calibration are not kept: feedback for a route made before
-   * the save is refused after a load, and route ids are never issued twice.
+   * the save is refused after a load. A loaded router continues after the route ids issued when the
+   * file was saved; the ids issued after that save it issues again.
    *
    * @throws SnapshotException (nothing written) when the model holds a non-finite value
    */
