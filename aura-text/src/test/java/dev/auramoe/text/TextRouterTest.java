@@ -445,4 +445,38 @@ class TextRouterTest {
     r.learn(texts.get(2), TOPICS[labels.get(2)]);
     assertThat(r.feedback(waiting.id(), waiting.best(), 1).change()).isPositive();
   }
+
+  @Test
+  void aShareNoCostWeightReachesGetsTheNearestOne() {
+    // two experts share the top cost: with k = 2, one of them is chosen whatever lambda, so 10% is out of reach
+    TextRouter r = TextRouter.builder(16, 100).expert(new ExpertDescriptor("a", 10, 0, 0))
+        .expert(new ExpertDescriptor("b", 10, 0, 0)).expert(new ExpertDescriptor("c", 1, 0, 0)).topK(2).build();
+    Random rnd = new Random(1);
+    List<EncodedText> sample = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      float[] x = new float[16];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = (float) rnd.nextGaussian();
+      }
+      sample.add(EncodedText.of("t" + i, x, new int[] {rnd.nextInt(100)}));
+    }
+    double lambda = r.calibrateCostWeight("a", 0.1, sample);
+    int calibrated = routesTo(r, sample, "a");
+    int best = calibrated;
+    for (double l : new double[] {0, 0.5, 1, 2, 5, 10, 100}) {
+      r.setCostWeight(l);
+      best = Math.min(best, routesTo(r, sample, "a"));
+    }
+    // the calibrated lambda sent 141 of 200 to "a" (at 0: 133, at 5: 103): 2^20, where float scores lose p
+    assertThat(calibrated).as("lambda %s", lambda).isEqualTo(best);
+    assertThat(lambda).isLessThan(100);
+  }
+
+  private static int routesTo(TextRouter r, List<EncodedText> sample, String expert) {
+    int n = 0;
+    for (EncodedText t : sample) {
+      n += r.route(t).chosen().stream().anyMatch(c -> c.expert().equals(expert)) ? 1 : 0;
+    }
+    return n;
+  }
 }
