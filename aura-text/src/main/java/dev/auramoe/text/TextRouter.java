@@ -464,7 +464,8 @@ public final class TextRouter implements AutoCloseable {
 
   /**
    * Sets the cost weight so that {@code expert} is chosen in {@code share} of the recent routes (the
-   * last 2,000 at most, 50 at least), as near as the traffic allows, and returns it: RouteLLM's
+   * last 2,000 at most, 50 at least), as near as the traffic allows (a share that no cost weight
+   * reaches gives the smallest one that comes nearest), and returns it: RouteLLM's
    * calibration of its threshold to a target share of calls to the expensive model. The recent routes
    * keep the probabilities the router gave then; after much learning, calibrate on a sample instead.
    *
@@ -524,17 +525,19 @@ public final class TextRouter implements AutoCloseable {
 
   private double calibrate(int e, double share, float[] probs, int n) {
     double lo = 0;
-    double hi = 2;
     if (shareAt(probs, e, n, lo) <= share) {
       costWeight = 0;
       return 0;
     }
-    while (shareAt(probs, e, n, hi) > share && hi < 1e6) {
-      hi *= 2;
-    }
+    // Past 2 / (the smallest gap between two costs), the costs alone order the experts that differ in
+    // cost (probabilities lie in [0, 1]): no larger lambda lowers the share, and a much larger one only
+    // drowns the probabilities in the float scores. A share below what that lambda reaches is out of
+    // reach; the nearest one is the goal then.
+    double hi = 2 / smallestCostGap();
+    double goal = Math.max(share, shareAt(probs, e, n, hi));
     for (int i = 0; i < 60; i++) {
       double mid = (lo + hi) / 2;
-      if (shareAt(probs, e, n, mid) > share) {
+      if (shareAt(probs, e, n, mid) > goal) {
         lo = mid;
       } else {
         hi = mid;
@@ -542,6 +545,20 @@ public final class TextRouter implements AutoCloseable {
     }
     costWeight = hi;
     return hi;
+  }
+
+  /** The smallest positive gap between two experts' relative costs (infinite when all cost the same). */
+  private double smallestCostGap() {
+    double gap = Double.POSITIVE_INFINITY;
+    for (int a = 0; a < costs.length; a++) {
+      for (int b = 0; b < a; b++) {
+        double d = Math.abs((double) costs[a] - costs[b]);
+        if (d > 0) {
+          gap = Math.min(gap, d);
+        }
+      }
+    }
+    return gap;
   }
 
   /** The share of n routes (their probabilities, row by row) that would choose expert e under cost weight lambda. */
