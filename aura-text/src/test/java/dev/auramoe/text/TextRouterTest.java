@@ -194,12 +194,13 @@ class TextRouterTest {
   }
 
   @Test
-  void badInputIsRefusedClearlyAndChangesNothing() {
+  void badInputIsRefusedClearlyAndChangesNothing() throws Exception {
     TextRouter r = TextRouter.builder(encoder).experts(TOPICS)
         .feedbackRules(FeedbackRules.DEFAULT.withRoutes(2, java.time.Duration.ofHours(1))).build();
     TextRouter.Route route = r.route(texts.get(0));
     float[] params = r.model().routerParameters();
     int pending = r.pendingRoutes();
+    byte[] everything = r.toBytes();
     String notChosen = TOPICS[3 - route.chosen().get(0).index() - route.chosen().get(1).index()];
 
     assertThatThrownBy(() -> r.route("")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
@@ -229,6 +230,8 @@ class TextRouterTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vocabulary");
     assertThat(r.model().routerParameters()).isEqualTo(params);
     assertThat(r.pendingRoutes()).isEqualTo(pending);
+    // and nothing else a file keeps: the mixture, the token counts, the route ids issued, the anchor
+    assertThat(r.toBytes()).isEqualTo(everything);
 
     r.route(texts.get(1));
     r.route(texts.get(2));
