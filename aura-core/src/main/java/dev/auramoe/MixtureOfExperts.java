@@ -499,11 +499,12 @@ public final class MixtureOfExperts implements AutoCloseable {
    * Teaches the router directly, without the experts: for destinations whose outcome comes as a label
    * or a reward, not as a target the experts predict (a text router's named experts, feedback that
    * arrives later). {@code h} and {@code x} are the router's features of one routing decision: the
-   * stream's state after the route ({@link #state(String)}) and the input. Expert e's logit moves by
-   * {@code routerLearningRate * delta[e] * |z|^2 / (1 + |z|^2)}, z = (h, x): the normalised delta rule of
-   * {@link #learn}, here toward the caller's target (for a label: one-hot minus the route's
-   * probabilities). The change is scaled down, when needed, so that its Euclidean norm over
-   * {@link #routerParameters()} is at most {@code maxChange}.
+   * stream's state after the route ({@link #state(String)}) and the input. Expert e's logit of these
+   * features moves by {@code routerLearningRate * delta[e]} (its parameters by that times
+   * {@code (h, x, 1) / (1 + |h|^2 + |x|^2)}, x only when the router reads it): the normalised delta rule of {@link #learn}, here toward
+   * the caller's target (for a label: one-hot minus the route's probabilities). The change is scaled
+   * down, when needed, so that its Euclidean norm over {@link #routerParameters()} is at most
+   * {@code maxChange}. Features too large for their squared norm in float change nothing (0 is returned).
    *
    * @param maxChange the largest norm of the change, &gt; 0 ({@link Double#POSITIVE_INFINITY}: no bound)
    * @return the norm of the change made

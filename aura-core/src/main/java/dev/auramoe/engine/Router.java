@@ -141,10 +141,11 @@ public final class Router {
   }
 
   /**
-   * The same delta rule toward a caller's target, for every expert at once: expert e's logit moves by
-   * {@code rate * delta[e] * |z|^2 / (1 + |z|^2)}, z the router's features (h, and x when the router
-   * reads it). The whole change is scaled down, when needed, so that its Euclidean norm over the
-   * router's parameters is at most {@code maxChange}.
+   * The same delta rule toward a caller's target, for every expert at once: expert e's readout, input
+   * column and bias move by {@code rate * delta[e] * z / (1 + |z|^2)}, z the router's features (h, and x
+   * when the router reads it), so that its logit of these features moves by {@code rate * delta[e]}.
+   * The whole change is scaled down, when needed, so that its Euclidean norm over the router's
+   * parameters is at most {@code maxChange}.
    *
    * @return the norm of the change made
    */
@@ -152,6 +153,9 @@ public final class Router {
     float norm = 1f + k.sumOfSquares(h, 0, hidden);
     if (usesInput) {
       norm += k.sumOfSquares(x, 0, in);
+    }
+    if (!Float.isFinite(norm)) {
+      return 0;  // features too large for |z|^2 in float: every step rounds to 0, as in learn
     }
     double squares = 0;
     for (int e = 0; e < experts; e++) {

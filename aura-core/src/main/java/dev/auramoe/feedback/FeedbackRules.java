@@ -13,9 +13,13 @@ import java.util.Objects;
  *     that would take it farther is projected back onto that distance
  * @param rememberedRoutes how many routes wait for feedback at most, in [1, 10,000,000]; beyond it the
  *     oldest expires
- * @param routeLifetime how long a route waits for feedback, &gt; 0; older routes have expired
+ * @param routeLifetime how long a route waits for feedback, whole milliseconds from 1 ms to
+ *     {@link #MAX_ROUTE_LIFETIME}; older routes have expired
  */
 public record FeedbackRules(double maxStep, double maxDrift, int rememberedRoutes, Duration routeLifetime) {
+
+  /** The longest route lifetime: a century, well within what a clock's instant can go back. */
+  public static final Duration MAX_ROUTE_LIFETIME = Duration.ofDays(36_525);
 
   /** Bounded steps of norm 1, no drift cap, 10,000 routes remembered for an hour. */
   public static final FeedbackRules DEFAULT =
@@ -37,8 +41,11 @@ public record FeedbackRules(double maxStep, double maxDrift, int rememberedRoute
           + rememberedRoutes);
     }
     Objects.requireNonNull(routeLifetime, "routeLifetime");
-    if (routeLifetime.isNegative() || routeLifetime.isZero()) {
-      throw new IllegalArgumentException("routeLifetime must be > 0, got " + routeLifetime);
+    // whole milliseconds, so that a file that keeps the rules (a text router's) keeps them exactly
+    if (routeLifetime.compareTo(Duration.ofMillis(1)) < 0 || routeLifetime.compareTo(MAX_ROUTE_LIFETIME) > 0
+        || routeLifetime.getNano() % 1_000_000 != 0) {
+      throw new IllegalArgumentException("routeLifetime must be whole milliseconds from 1 ms to "
+          + MAX_ROUTE_LIFETIME + ", got " + routeLifetime);
     }
   }
 

@@ -177,11 +177,12 @@ public final class GuardedRouter {
    * @return the norm of the change made
    */
   public synchronized double learnLabel(float[] h, float[] x, float[] probabilities, int label) {
+    // checked here, not only by the model: a journaling Changes logs what it is given before it applies it
+    finite(h, model.hidden(), "router state h");
+    finite(x, model.inputDim(), "input x");
     finite(probabilities, experts, "probabilities");
     Objects.checkIndex(label, experts);
     if (frozen) {
-      finite(h, model.hidden(), "router state h");
-      finite(x, model.inputDim(), "input x");
       return 0;
     }
     float[] delta = new float[experts];
@@ -238,16 +239,15 @@ public final class GuardedRouter {
     if (p.answered[slot]) {
       throw new IllegalStateException("route " + routeId + " already has feedback for expert '" + name + "'");
     }
-    p.answered[slot] = true;
-    if (p.allAnswered()) {
-      pending.remove(id);
-    }
     if (frozen) {
+      received(id, p, slot);
       return new FeedbackOutcome(routeId, name, reward, 0, false, false, true, driftNow());
     }
     float[] delta = new float[experts];
     delta[expert] = (float) reward - p.probabilities[expert];
     double change = changes.teach(p.h, p.x, delta, rules.maxStep());
+    // received once applied: a change that failed (a journal that could not write) leaves the feedback to be sent again
+    received(id, p, slot);
     boolean bounded = change >= rules.maxStep();
     boolean capped = false;
     double drift;
@@ -255,10 +255,7 @@ public final class GuardedRouter {
       float[] now = model.routerParameters();
       drift = distance(now, anchor);
       if (drift > rules.maxDrift()) {
-        double s = rules.maxDrift() / drift;
-        for (int i = 0; i < now.length; i++) {
-          now[i] = (float) (anchor[i] + (now[i] - anchor[i]) * s);
-        }
+        now = projected(now, drift);
         changes.setRouterParameters(now);
         drift = distance(now, anchor);
         capped = true;
@@ -267,6 +264,34 @@ public final class GuardedRouter {
       drift = driftNow();
     }
     return new FeedbackOutcome(routeId, name, reward, change, bounded, capped, false, drift);
+  }
+
+  private void received(long id, Pending p, int slot) {
+    p.answered[slot] = true;
+    if (p.allAnswered()) {
+      pending.remove(id);
+    }
+  }
+
+  /**
+   * {@code now} moved onto the sphere of radius maxDrift around the anchor, along the line to it. Rounding
+   * to float can leave the result a little outside; it is then pulled in further until it lies within
+   * (at worst onto the anchor itself), so that the cap holds exactly.
+   */
+  private float[] projected(float[] now, double drift) {
+    double cap = rules.maxDrift();
+    float[] out = new float[now.length];
+    double s = cap / drift;
+    for (int tries = 0; ; tries++) {
+      for (int i = 0; i < now.length; i++) {
+        out[i] = (float) (anchor[i] + (now[i] - anchor[i]) * s);
+      }
+      double d = distance(out, anchor);
+      if (d <= cap) {
+        return out;
+      }
+      s = tries < 8 ? s * (cap / d) * (1 - 1e-6) : s / 2;
+    }
   }
 
   /** Stops all learning through this object; feedback is still checked and recorded as received. */
@@ -346,14 +371,22 @@ public final class GuardedRouter {
   private long parse(String routeId) {
     Objects.requireNonNull(routeId, "routeId");
     long id = -1;
-    if (routeId.length() > 1 && routeId.length() <= 20 && routeId.charAt(0) == 'r') {
+    // exactly the form issued: 'r', then ASCII digits without a leading zero (Long.parseLong would also
+    // read '+' and the digits of other scripts)
+    boolean issuedForm = routeId.length() > 1 && routeId.length() <= 20 && routeId.charAt(0) == 'r'
+        && routeId.charAt(1) != '0';
+    for (int i = 1; issuedForm && i < routeId.length(); i++) {
+      char c = routeId.charAt(i);
+      issuedForm = c >= '0' && c <= '9';
+    }
+    if (issuedForm) {
       try {
         id = Long.parseLong(routeId, 1, routeId.length(), 10);
       } catch (NumberFormatException e) {
         id = -1;
       }
     }
-    if (id < 1 || id > issued || routeId.charAt(1) == '+' || routeId.charAt(1) == '0') {
+    if (id < 1 || id > issued) {
       throw new NoSuchElementException("route id '" + routeId + "' was never issued");
     }
     return id;

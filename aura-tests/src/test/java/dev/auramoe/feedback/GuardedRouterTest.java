@@ -322,4 +322,163 @@ class GuardedRouterTest {
     assertThat(m.routerParameters()).isEqualTo(before);
     assertThat(g.pendingRoutes()).isEqualTo(3);
   }
+
+  /** The changes a guarded router sends to the model, recorded before they are applied (as a journal does). */
+  private static final class Recording implements GuardedRouter.Changes {
+    final MixtureOfExperts m;
+    final java.util.List<String> log = new java.util.ArrayList<>();
+    int failures;
+
+    Recording(MixtureOfExperts m) {
+      this.m = m;
+    }
+
+    @Override
+    public double teach(float[] h, float[] x, float[] delta, double maxChange) {
+      if (failures > 0) {
+        failures--;
+        throw new java.io.UncheckedIOException(new java.io.IOException("journal disk full"));
+      }
+      log.add("teach");
+      return m.teachRouter(h, x, delta, maxChange);
+    }
+
+    @Override
+    public void setRouterParameters(float[] p) {
+      log.add("set");
+      m.setRouterParameters(p);
+    }
+  }
+
+  @Test
+  void aLabelWithBadFeaturesNeverReachesTheChangesPath() {
+    MixtureOfExperts m = model();
+    Recording journal = new Recording(m);
+    GuardedRouter g = new GuardedRouter(m, FeedbackRules.DEFAULT, InstantSource.system(), journal);
+    Routed x = route(m, null, x(new Random(11), 0));
+    float[] badH = x.h.clone();
+    badH[0] = Float.NaN;
+    float[] badX = x.x.clone();
+    badX[1] = Float.POSITIVE_INFINITY;
+    assertThatThrownBy(() -> g.learnLabel(badH, x.x, x.p, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("router state h");
+    assertThatThrownBy(() -> g.learnLabel(x.h, badX, x.p, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("input x");
+    assertThatThrownBy(() -> g.learnLabel(new float[2], x.x, x.p, 1)).isInstanceOf(IllegalArgumentException.class);
+    // a journal that logs before it applies must not hold a change the model refused: its replay would fail
+    assertThat(journal.log).isEmpty();
+  }
+
+  @Test
+  void aFeedbackWhoseChangeFailedCanBeSentAgain() {
+    MixtureOfExperts m = model();
+    Recording journal = new Recording(m);
+    GuardedRouter g = new GuardedRouter(m, FeedbackRules.DEFAULT, InstantSource.system(), journal);
+    Routed x = route(m, g, x(new Random(12), 0));
+    float[] before = m.routerParameters();
+    journal.failures = 1;
+    assertThatThrownBy(() -> g.feedback(x.id, x.chosen[0], 1)).isInstanceOf(java.io.UncheckedIOException.class);
+    assertThat(m.routerParameters()).isEqualTo(before);
+    assertThat(g.pendingRoutes()).isEqualTo(1);
+    // nothing was applied, so the feedback was not received: a retry is accepted and teaches the router
+    assertThat(g.feedback(x.id, x.chosen[0], 1).change()).isPositive();
+  }
+
+  @Test
+  void theDriftCapHoldsWithoutToleranceEvenForSmallCaps() {
+    for (double cap : new double[] {1e-2, 1e-3, 1e-4}) {
+      MixtureOfExperts m = model();
+      FeedbackRules rules = FeedbackRules.DEFAULT.withMaxStep(cap / 4).withMaxDrift(cap);
+      GuardedRouter g = new GuardedRouter(m, rules);
+      float[] anchor = m.routerParameters();
+      Random r = new Random(13);
+      for (int t = 0; t < 200; t++) {
+        int c = t % EXPERTS;
+        Routed x = route(m, g, x(r, c));
+        for (int e : x.chosen) {
+          FeedbackOutcome o = g.feedback(x.id, e, e == c ? 0 : 1);
+          assertThat(o.drift()).as("cap %s, route %s", cap, x.id).isLessThanOrEqualTo(cap);
+          assertThat(norm(m.routerParameters(), anchor)).as("cap %s, route %s", cap, x.id).isLessThanOrEqualTo(cap);
+        }
+      }
+      assertThat(g.drift()).isGreaterThan(cap * 0.9);
+    }
+  }
+
+  @Test
+  void routeIdsAreReadInAsciiDigitsOnly() {
+    MixtureOfExperts m = model();
+    GuardedRouter g = new GuardedRouter(m, FeedbackRules.DEFAULT);
+    Routed x = route(m, g, x(new Random(14), 0));
+    assertThat(x.id).isEqualTo("r1");
+    float[] before = m.routerParameters();
+    // Arabic-Indic, Devanagari and full-width "1": Long.parseLong reads them as 1, but "r1" is the only id issued
+    for (String id : new String[] {"r\u0661", "r\u0967", "r\uFF11"}) {
+      assertThatThrownBy(() -> g.feedback(id, x.chosen[0], 1)).as(id).isInstanceOf(NoSuchElementException.class)
+          .hasMessageContaining("never issued");
+    }
+    assertThat(m.routerParameters()).isEqualTo(before);
+    assertThat(g.pendingRoutes()).isEqualTo(1);
+  }
+
+  @Test
+  void aRouteLifetimeTheClockCannotReachBackIsRefusedByTheRules() {
+    Duration forever = java.time.temporal.ChronoUnit.FOREVER.getDuration();
+    // accepted, such a lifetime made every remember and feedback throw DateTimeException (Instant.minus overflows)
+    assertThatThrownBy(() -> FeedbackRules.DEFAULT.withRoutes(10, forever)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("routeLifetime");
+    // a lifetime that a file cannot keep in milliseconds
+    for (Duration d : new Duration[] {Duration.ofNanos(500_000), Duration.ofNanos(1_500_000), Duration.ZERO}) {
+      assertThatThrownBy(() -> FeedbackRules.DEFAULT.withRoutes(10, d)).as("%s", d)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("routeLifetime");
+    }
+    assertThat(FeedbackRules.DEFAULT.withRoutes(10, Duration.ofMillis(1)).routeLifetime()).isEqualTo(Duration.ofMillis(1));
+    FeedbackRules longest = FeedbackRules.DEFAULT.withRoutes(10, Duration.ofDays(36_500));
+    MixtureOfExperts m = model();
+    GuardedRouter g = new GuardedRouter(m, longest);
+    Routed x = route(m, g, x(new Random(15), 0));
+    assertThat(g.feedback(x.id, x.chosen[0], 1).change()).isPositive();
+  }
+
+  @Test
+  void teachRouterReportsTheChangeItMadeForHugeFiniteInputs() {
+    MixtureOfExperts m = model();
+    Routed x = route(m, null, x(new Random(16), 0));
+    float[] huge = new float[IN];
+    Arrays.fill(huge, 1e30f);
+    float[] before = m.routerParameters();
+    double change = m.teachRouter(x.h, huge, new float[] {1, 0, 0, 0}, 1.0);
+    assertThat(change).isEqualTo(norm(m.routerParameters(), before), org.assertj.core.api.Assertions.within(1e-6));
+  }
+
+  @Test
+  void teachRouterMovesTheLogitOfTheFeaturesByRateTimesDelta() {
+    MixtureOfExperts m = model();
+    Routed x = route(m, null, x(new Random(17), 2));
+    float[] delta = {0.5f, -0.25f, 0f, 0.125f};
+    double[] before = logits(m, x.h, x.x);
+    m.teachRouter(x.h, x.x, delta, Double.POSITIVE_INFINITY);
+    double[] after = logits(m, x.h, x.x);
+    for (int e = 0; e < EXPERTS; e++) {
+      assertThat(after[e] - before[e]).as("expert %d", e)
+          .isCloseTo(m.routerLearningRate() * delta[e], org.assertj.core.api.Assertions.within(1e-5));
+    }
+  }
+
+  /** R h + Q x + r from the flat layout of routerParameters(). */
+  private static double[] logits(MixtureOfExperts m, float[] h, float[] x) {
+    float[] p = m.routerParameters();
+    int hidden = m.hidden();
+    double[] l = new double[EXPERTS];
+    for (int e = 0; e < EXPERTS; e++) {
+      for (int i = 0; i < hidden; i++) {
+        l[e] += (double) p[i * EXPERTS + e] * h[i];
+      }
+      for (int i = 0; i < IN; i++) {
+        l[e] += (double) p[hidden * EXPERTS + i * EXPERTS + e] * x[i];
+      }
+      l[e] += p[hidden * EXPERTS + IN * EXPERTS + e];
+    }
+    return l;
+  }
 }

@@ -391,7 +391,19 @@ public final class TextRouter implements AutoCloseable {
     }
     int[] spikes = attention ? spiking(text.tokensView()) : null;
     model.resetStream(SCRATCH);
-    model.learn(SCRATCH, text.embeddingView(), Float.NaN, spikes, y, new float[y.length], buffer);
+    // frozen, the experts still learn but the router does not: its learning rate is 0 for this step
+    float rate = model.routerLearningRate();
+    boolean frozen = guard.frozen();
+    if (frozen) {
+      model.setRouterLearningRate(0f);
+    }
+    try {
+      model.learn(SCRATCH, text.embeddingView(), Float.NaN, spikes, y, new float[y.length], buffer);
+    } finally {
+      if (frozen) {
+        model.setRouterLearningRate(rate);
+      }
+    }
     return finish(SCRATCH, text, false).route;
   }
 
@@ -407,7 +419,10 @@ public final class TextRouter implements AutoCloseable {
     return guard.feedback(routeId, expert, reward);
   }
 
-  /** Stops all learning of the router (labels and feedback) until {@link #unfreeze()}. */
+  /**
+   * Stops all learning of the router (labels, target vectors and feedback) until {@link #unfreeze()};
+   * the experts still learn from target vectors.
+   */
   public synchronized void freeze() {
     guard.freeze();
   }
@@ -449,7 +464,8 @@ public final class TextRouter implements AutoCloseable {
 
   /**
    * Sets the cost weight so that {@code expert} is chosen in {@code share} of the recent routes (the
-   * last 2,000 at most, 50 at least), as near as the traffic allows, and returns it: RouteLLM's
+   * last 2,000 at most, 50 at least), as near as the traffic allows (a share that no cost weight
+   * reaches gives the smallest one that comes nearest), and returns it: RouteLLM's
    * calibration of its threshold to a target share of calls to the expensive model. The recent routes
    * keep the probabilities the router gave then; after much learning, calibrate on a sample instead.
    *
@@ -459,12 +475,13 @@ public final class TextRouter implements AutoCloseable {
    *     every expert
    */
   public synchronized double calibrateCostWeight(String expert, double share) {
+    int e = calibrated(expert, share);
     int n = (int) Math.min(routed, RECENT_ROUTES);
     if (n < MIN_CALIBRATION_ROUTES) {
       throw new IllegalStateException("calibration reads the recent routes; " + n + " routed, "
           + MIN_CALIBRATION_ROUTES + " needed");
     }
-    return calibrate(expert, share, recent, n);
+    return calibrate(e, share, recent, n);
   }
 
   /**
@@ -478,6 +495,7 @@ public final class TextRouter implements AutoCloseable {
       throw new IllegalArgumentException("a calibration sample needs at least " + MIN_CALIBRATION_ROUTES
           + " texts, got " + sample.size());
     }
+    int expertIndex = calibrated(expert, share);
     sample.forEach(this::checkText);
     int e = costs.length;
     float[] probs = new float[sample.size() * e];
@@ -487,10 +505,11 @@ public final class TextRouter implements AutoCloseable {
       model.route(SCRATCH, t.embeddingView(), Float.NaN, attention ? spiking(t.tokensView()) : null, buffer);
       System.arraycopy(buffer.probabilitiesArray(), 0, probs, i * e, e);
     }
-    return calibrate(expert, share, probs, sample.size());
+    return calibrate(expertIndex, share, probs, sample.size());
   }
 
-  private double calibrate(String expert, double share, float[] probs, int n) {
+  /** Checks a calibration's expert and share before anything is routed; returns the expert's index. */
+  private int calibrated(String expert, double share) {
     int e = index(expert);
     if (!(share >= 0 && share <= 1)) {
       throw new IllegalArgumentException("share must lie in [0, 1], got " + share);
@@ -501,18 +520,24 @@ public final class TextRouter implements AutoCloseable {
     if (k >= experts.size()) {
       throw new IllegalStateException("every route chooses every expert (k = " + k + ")");
     }
+    return e;
+  }
+
+  private double calibrate(int e, double share, float[] probs, int n) {
     double lo = 0;
-    double hi = 2;
     if (shareAt(probs, e, n, lo) <= share) {
       costWeight = 0;
       return 0;
     }
-    while (shareAt(probs, e, n, hi) > share && hi < 1e6) {
-      hi *= 2;
-    }
+    // Past 2 / (the smallest gap between two costs), the costs alone order the experts that differ in
+    // cost (probabilities lie in [0, 1]): no larger lambda lowers the share, and a much larger one only
+    // drowns the probabilities in the float scores. A share below what that lambda reaches is out of
+    // reach; the nearest one is the goal then.
+    double hi = 2 / smallestCostGap();
+    double goal = Math.max(share, shareAt(probs, e, n, hi));
     for (int i = 0; i < 60; i++) {
       double mid = (lo + hi) / 2;
-      if (shareAt(probs, e, n, mid) > share) {
+      if (shareAt(probs, e, n, mid) > goal) {
         lo = mid;
       } else {
         hi = mid;
@@ -520,6 +545,20 @@ public final class TextRouter implements AutoCloseable {
     }
     costWeight = hi;
     return hi;
+  }
+
+  /** The smallest positive gap between two experts' relative costs (infinite when all cost the same). */
+  private double smallestCostGap() {
+    double gap = Double.POSITIVE_INFINITY;
+    for (int a = 0; a < costs.length; a++) {
+      for (int b = 0; b < a; b++) {
+        double d = Math.abs((double) costs[a] - costs[b]);
+        if (d > 0) {
+          gap = Math.min(gap, d);
+        }
+      }
+    }
+    return gap;
   }
 
   /** The share of n routes (their probabilities, row by row) that would choose expert e under cost weight lambda. */
@@ -555,7 +594,8 @@ public final class TextRouter implements AutoCloseable {
    * counts of the attention's inhibition, the route ids issued, and the mixture's snapshot. Written as
    * model snapshots are (temporary file, fsync, atomic rename), framed with a checksum. Routes waiting
    * for feedback and the recent traffic of calibration are not kept: feedback for a route made before
-   * the save is refused after a load, and route ids are never issued twice.
+   * the save is refused after a load. A loaded router continues after the route ids issued when the
+   * file was saved; the ids issued after that save it issues again.
    *
    * @throws SnapshotException (nothing written) when the model holds a non-finite value
    */

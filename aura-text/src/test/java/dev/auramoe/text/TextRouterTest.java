@@ -194,12 +194,13 @@ class TextRouterTest {
   }
 
   @Test
-  void badInputIsRefusedClearlyAndChangesNothing() {
+  void badInputIsRefusedClearlyAndChangesNothing() throws Exception {
     TextRouter r = TextRouter.builder(encoder).experts(TOPICS)
         .feedbackRules(FeedbackRules.DEFAULT.withRoutes(2, java.time.Duration.ofHours(1))).build();
     TextRouter.Route route = r.route(texts.get(0));
     float[] params = r.model().routerParameters();
     int pending = r.pendingRoutes();
+    byte[] everything = r.toBytes();
     String notChosen = TOPICS[3 - route.chosen().get(0).index() - route.chosen().get(1).index()];
 
     assertThatThrownBy(() -> r.route("")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
@@ -229,6 +230,8 @@ class TextRouterTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vocabulary");
     assertThat(r.model().routerParameters()).isEqualTo(params);
     assertThat(r.pendingRoutes()).isEqualTo(pending);
+    // and nothing else a file keeps: the mixture, the token counts, the route ids issued, the anchor
+    assertThat(r.toBytes()).isEqualTo(everything);
 
     r.route(texts.get(1));
     r.route(texts.get(2));
@@ -378,5 +381,105 @@ class TextRouterTest {
     assertThat(TextRouter.load(file).experts()).isEqualTo(r.experts());
     assertThatThrownBy(() -> TextRouter.load(file).route("no encoder here"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("without an encoder");
+  }
+
+  @Test
+  void frozenRoutersIgnoreTargetVectorsToo() {
+    TextRouter r = router();
+    float[] before = r.model().routerParameters();
+    r.freeze();
+    for (int i = 0; i < 20; i++) {
+      r.learn(texts.get(i), new float[] {labels.get(i) == 1 ? 1f : -1f});
+    }
+    assertThat(r.model().routerParameters()).isEqualTo(before);
+    assertThat(r.drift()).isZero();
+  }
+
+  @Test
+  void aRefusedCalibrationChangesNothing() {
+    TextRouter r = TextRouter.builder(encoder).expert(new ExpertDescriptor("large-model", 10, 900, 5))
+        .expert(new ExpertDescriptor("small-model", 1, 120, 0.4)).expert(ExpertDescriptor.named("search")).topK(1)
+        .build();
+    r.route(texts.get(0));
+    String digest = r.model().digest();
+    assertThatThrownBy(() -> r.calibrateCostWeight("small-model", 0.2, texts))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("most expensive");
+    assertThatThrownBy(() -> r.calibrateCostWeight("gardening", 0.2, texts))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown expert");
+    assertThatThrownBy(() -> r.calibrateCostWeight("large-model", 1.5, texts))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("share");
+    assertThat(r.model().digest()).isEqualTo(digest);
+  }
+
+  @Test
+  void everyRouteLifetimeTheRulesAcceptSavesAndLoadsBackExactly() throws Exception {
+    // the file keeps the lifetime in milliseconds: 0.5 ms was saved as 0 and refused on load, 1.5 ms came back as 1 ms
+    assertThatThrownBy(() -> FeedbackRules.DEFAULT.withRoutes(10, java.time.Duration.ofNanos(500_000)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("milliseconds");
+    assertThatThrownBy(() -> FeedbackRules.DEFAULT.withRoutes(10, java.time.Duration.ofNanos(1_500_000)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("milliseconds");
+    for (java.time.Duration d : new java.time.Duration[] {java.time.Duration.ofMillis(1), FeedbackRules.MAX_ROUTE_LIFETIME}) {
+      TextRouter r = TextRouter.builder(encoder).experts(TOPICS).feedbackRules(FeedbackRules.DEFAULT.withRoutes(10, d))
+          .build();
+      byte[] saved = r.toBytes();
+      assertThat(TextRouter.fromBytes(saved, encoder).toBytes()).isEqualTo(saved);
+    }
+  }
+
+  @Test
+  @org.junit.jupiter.api.Disabled("open defect: ids issued after a save are issued again by a router loaded from it")
+  void routeIdsAreNotIssuedTwiceAfterALoad() throws Exception {
+    TextRouter r = router();
+    r.route(texts.get(0));
+    byte[] saved = r.toBytes();
+    TextRouter.Route given = r.route(texts.get(1));  // its id went to a caller after the save
+    TextRouter back = TextRouter.fromBytes(saved, encoder);  // a restart from the last save
+    TextRouter.Route other = back.route(texts.get(2));
+    assertThat(other.id()).isNotEqualTo(given.id());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Disabled("open defect: learn(text, label) remembers its route and evicts routes that wait")
+  void labelsDoNotCrowdOutRoutesWaitingForFeedback() {
+    TextRouter r = TextRouter.builder(encoder).experts(TOPICS)
+        .feedbackRules(FeedbackRules.DEFAULT.withRoutes(2, java.time.Duration.ofHours(1))).build();
+    TextRouter.Route waiting = r.route(texts.get(0));
+    r.learn(texts.get(1), TOPICS[labels.get(1)]);
+    r.learn(texts.get(2), TOPICS[labels.get(2)]);
+    assertThat(r.feedback(waiting.id(), waiting.best(), 1).change()).isPositive();
+  }
+
+  @Test
+  void aShareNoCostWeightReachesGetsTheNearestOne() {
+    // two experts share the top cost: with k = 2, one of them is chosen whatever lambda, so 10% is out of reach
+    TextRouter r = TextRouter.builder(16, 100).expert(new ExpertDescriptor("a", 10, 0, 0))
+        .expert(new ExpertDescriptor("b", 10, 0, 0)).expert(new ExpertDescriptor("c", 1, 0, 0)).topK(2).build();
+    Random rnd = new Random(1);
+    List<EncodedText> sample = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      float[] x = new float[16];
+      for (int j = 0; j < x.length; j++) {
+        x[j] = (float) rnd.nextGaussian();
+      }
+      sample.add(EncodedText.of("t" + i, x, new int[] {rnd.nextInt(100)}));
+    }
+    double lambda = r.calibrateCostWeight("a", 0.1, sample);
+    int calibrated = routesTo(r, sample, "a");
+    int best = calibrated;
+    for (double l : new double[] {0, 0.5, 1, 2, 5, 10, 100}) {
+      r.setCostWeight(l);
+      best = Math.min(best, routesTo(r, sample, "a"));
+    }
+    // the calibrated lambda sent 141 of 200 to "a" (at 0: 133, at 5: 103): 2^20, where float scores lose p
+    assertThat(calibrated).as("lambda %s", lambda).isEqualTo(best);
+    assertThat(lambda).isLessThan(100);
+  }
+
+  private static int routesTo(TextRouter r, List<EncodedText> sample, String expert) {
+    int n = 0;
+    for (EncodedText t : sample) {
+      n += r.route(t).chosen().stream().anyMatch(c -> c.expert().equals(expert)) ? 1 : 0;
+    }
+    return n;
   }
 }
