@@ -17,7 +17,7 @@ import java.util.Objects;
  *
  * <p>A route whose outcome will be known later is {@linkplain #remember remembered}: the router's
  * features of the decision (the stream's state h after the route, and the input x), the experts it
- * chose and its probabilities, under a route id ({@code r1}, {@code r2}, ...). A {@linkplain #feedback
+ * chose and its probabilities, under a route id ({@code r1-<epoch>}, {@code r2-<epoch>}, ..., the epoch 8 hex digits drawn for each instance, so that no id is issued twice, not even across restarts). A {@linkplain #feedback
  * feedback} names the route, one of its chosen experts and a reward in [0, 1], the quality of that
  * expert's answer; the expert's logit moves toward the reward as a probability, by the model's delta
  * rule ({@link MixtureOfExperts#teachRouter}):
@@ -44,8 +44,10 @@ import java.util.Objects;
  *
  * <p>The anchor and rollback cover the router's parameters ({@link MixtureOfExperts#routerParameters()}),
  * not the experts or the streams. The model's expert set must not change while it is guarded. Calls
- * on one guarded router are serialised; another thread's learning on the same model interleaves with
- * them at the model's lock.
+ * on one guarded router are serialised. Learn on the model only through the guarded router, or from
+ * the same thread: the drift cap reads the router's parameters and writes them back projected in two
+ * calls, and a change another thread makes in between would be overwritten. (The service and
+ * {@code TextRouter} make every change of a model through one sequence.)
  */
 public final class GuardedRouter {
 
@@ -56,6 +58,8 @@ public final class GuardedRouter {
   private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
   private final int experts;
   private long issued;
+  /** This instance's run: 8 lowercase hex digits every route id ends with, so that no id is issued twice. */
+  private final String epoch = String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
   private float[] anchor;
   private boolean frozen;
 
@@ -167,7 +171,7 @@ public final class GuardedRouter {
       it.next();
       it.remove();
     }
-    return "r" + id;
+    return "r" + id + "-" + epoch;
   }
 
   /**
@@ -340,7 +344,7 @@ public final class GuardedRouter {
     return driftNow();
   }
 
-  /** The number of route ids issued so far: the last id is {@code "r" + issuedRoutes()}. */
+  /** The number of route ids issued so far: the last id is {@code "r" + issuedRoutes() + "-" + epoch()}. */
   public synchronized long issuedRoutes() {
     return issued;
   }
@@ -370,18 +374,23 @@ public final class GuardedRouter {
 
   private long parse(String routeId) {
     Objects.requireNonNull(routeId, "routeId");
-    long id = -1;
-    // exactly the form issued: 'r', then ASCII digits without a leading zero (Long.parseLong would also
-    // read '+' and the digits of other scripts)
-    boolean issuedForm = routeId.length() > 1 && routeId.length() <= 20 && routeId.charAt(0) == 'r'
+    // exactly the form issued: 'r', ASCII digits without a leading zero (Long.parseLong would also read
+    // '+' and the digits of other scripts), '-', then a run's 8 lowercase hex digits
+    int dash = routeId.lastIndexOf('-');
+    boolean issuedForm = dash > 1 && dash <= 20 && routeId.length() == dash + 9 && routeId.charAt(0) == 'r'
         && routeId.charAt(1) != '0';
     for (int i = 1; issuedForm && i < routeId.length(); i++) {
       char c = routeId.charAt(i);
-      issuedForm = c >= '0' && c <= '9';
+      issuedForm = i < dash ? c >= '0' && c <= '9' : i == dash || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
     }
+    long id = -1;
     if (issuedForm) {
+      if (!routeId.endsWith(epoch)) {
+        throw new NoSuchElementException("route id '" + routeId + "' was issued by another run of this router (before"
+            + " a restart or a load); its route is gone");
+      }
       try {
-        id = Long.parseLong(routeId, 1, routeId.length(), 10);
+        id = Long.parseLong(routeId, 1, dash, 10);
       } catch (NumberFormatException e) {
         id = -1;
       }
@@ -390,6 +399,11 @@ public final class GuardedRouter {
       throw new NoSuchElementException("route id '" + routeId + "' was never issued");
     }
     return id;
+  }
+
+  /** The suffix of every route id this instance issues ({@code r17-<epoch>}): 8 hex digits drawn when it was made. */
+  public String epoch() {
+    return epoch;
   }
 
   private void expire(Instant now) {

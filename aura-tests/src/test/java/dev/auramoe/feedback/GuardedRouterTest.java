@@ -302,7 +302,9 @@ class GuardedRouterTest {
         .hasMessageContaining("unknown expert 'no-such-expert'");
     assertThatThrownBy(() -> g.feedback(x.id, unchosen, 1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("was not chosen");
-    for (String id : new String[] {"r99", "r0", "r01", "r+1", "x1", "", "r", "r99999999999999999999"}) {
+    String e = "-" + g.epoch();
+    for (String id : new String[] {"r99" + e, "r0" + e, "r01" + e, "r+1" + e, "x1" + e, "", "r", "r1", e, "r1-",
+        "r99999999999999999999" + e, x.id + "0", "r1-" + g.epoch().toUpperCase()}) {
       assertThatThrownBy(() -> g.feedback(id, x.chosen[0], 1)).isInstanceOf(NoSuchElementException.class)
           .hasMessageContaining("never issued");
     }
@@ -410,10 +412,10 @@ class GuardedRouterTest {
     MixtureOfExperts m = model();
     GuardedRouter g = new GuardedRouter(m, FeedbackRules.DEFAULT);
     Routed x = route(m, g, x(new Random(14), 0));
-    assertThat(x.id).isEqualTo("r1");
+    assertThat(x.id).isEqualTo("r1-" + g.epoch());
     float[] before = m.routerParameters();
     // Arabic-Indic, Devanagari and full-width "1": Long.parseLong reads them as 1, but "r1" is the only id issued
-    for (String id : new String[] {"r\u0661", "r\u0967", "r\uFF11"}) {
+    for (String id : new String[] {"r\u0661-" + g.epoch(), "r\u0967-" + g.epoch(), "r\uFF11-" + g.epoch()}) {
       assertThatThrownBy(() -> g.feedback(id, x.chosen[0], 1)).as(id).isInstanceOf(NoSuchElementException.class)
           .hasMessageContaining("never issued");
     }
@@ -480,5 +482,20 @@ class GuardedRouterTest {
       l[e] += p[hidden * EXPERTS + IN * EXPERTS + e];
     }
     return l;
+  }
+
+  @Test
+  void routeIdsOfAnotherRunAreRefusedAsSuch() {
+    MixtureOfExperts m = model();
+    GuardedRouter before = new GuardedRouter(m, FeedbackRules.DEFAULT);
+    Routed x = route(m, before, x(new Random(15), 0));
+    GuardedRouter after = new GuardedRouter(m, FeedbackRules.DEFAULT);
+    Routed y = route(m, after, x(new Random(16), 1));
+    assertThat(after.epoch()).isNotEqualTo(before.epoch()).matches("[0-9a-f]{8}");
+    assertThat(y.id).isNotEqualTo(x.id);
+    float[] params = m.routerParameters();
+    assertThatThrownBy(() -> after.feedback(x.id, x.chosen[0], 1)).isInstanceOf(NoSuchElementException.class)
+        .hasMessageContaining("another run");
+    assertThat(m.routerParameters()).isEqualTo(params);
   }
 }

@@ -179,7 +179,8 @@ public final class TextRouter implements AutoCloseable {
   /**
    * A route.
    *
-   * @param id the route id that {@link #feedback} takes
+   * @param id the route id that {@link #feedback} takes; null for a route made by {@code learn}, which
+   *     learned from it already and keeps no place among the routes that wait for feedback
    * @param chosen the chosen experts, best first
    * @param probabilities the router's probability of every expert, in the order of {@link #experts()}
    * @param why the explanation
@@ -210,7 +211,7 @@ public final class TextRouter implements AutoCloseable {
 
   /** Routes an encoded text from a fresh state: the same text routes the same way until the router learns. */
   public synchronized Route route(EncodedText text) {
-    return routeOn(SCRATCH, true, text).route;
+    return routeOn(SCRATCH, true, text, true).route;
   }
 
   /**
@@ -224,7 +225,7 @@ public final class TextRouter implements AutoCloseable {
     }
     checkText(text);
     model.ensureStream(conversation);
-    return routeOn(conversation, false, text).route;
+    return routeOn(conversation, false, text, true).route;
   }
 
   /** Embeds a text with the router's encoder. */
@@ -237,7 +238,7 @@ public final class TextRouter implements AutoCloseable {
 
   private record Routed(Route route, float[] h, float[] x, float[] probabilities) {}
 
-  private Routed routeOn(String stream, boolean fresh, EncodedText text) {
+  private Routed routeOn(String stream, boolean fresh, EncodedText text, boolean remember) {
     checkText(text);
     float[] x = text.embeddingView();
     int[] spikes = attention ? spiking(text.tokensView()) : null;
@@ -245,11 +246,14 @@ public final class TextRouter implements AutoCloseable {
       model.resetStream(stream);
     }
     model.route(stream, x, Float.NaN, spikes, buffer);
-    return finish(stream, text, true);
+    return finish(stream, text, true, remember);
   }
 
-  /** The route in {@link #buffer}, chosen, remembered and explained; counts the text's tokens. */
-  private Routed finish(String stream, EncodedText text, boolean select) {
+  /**
+   * The route in {@link #buffer}, chosen, explained and (when it may take feedback) remembered; counts
+   * the text's tokens.
+   */
+  private Routed finish(String stream, EncodedText text, boolean select, boolean remember) {
     float[] p = buffer.probabilitiesArray().clone();
     float[] h = model.state(stream);
     int[] chosen;
@@ -263,7 +267,7 @@ public final class TextRouter implements AutoCloseable {
       chosen = Arrays.copyOf(buffer.expertsArray(), buffer.k());
     }
     float[] x = text.embeddingView();
-    String id = guard.remember(h, x, chosen, chosen.length, p);
+    String id = remember ? guard.remember(h, x, chosen, chosen.length, p) : null;
     System.arraycopy(p, 0, recent, (int) (routed % RECENT_ROUTES) * p.length, p.length);
     routed++;
     countTokens(text.tokensView());
@@ -359,13 +363,13 @@ public final class TextRouter implements AutoCloseable {
 
   /**
    * Routes an encoded text from a fresh state, then learns that {@code expert} was the right one for
-   * it. Returns the route made before learning.
+   * it. Returns the route made before learning, without a route id: it takes no feedback.
    *
    * @throws IllegalArgumentException for an unknown expert (nothing changed)
    */
   public synchronized Route learn(EncodedText text, String expert) {
     int label = index(expert);
-    Routed r = routeOn(SCRATCH, true, text);
+    Routed r = routeOn(SCRATCH, true, text, false);
     guard.learnLabel(r.h, r.x, r.probabilities, label);
     return r.route;
   }
@@ -404,7 +408,7 @@ public final class TextRouter implements AutoCloseable {
         model.setRouterLearningRate(rate);
       }
     }
-    return finish(SCRATCH, text, false).route;
+    return finish(SCRATCH, text, false, false).route;
   }
 
   /**
@@ -594,8 +598,8 @@ public final class TextRouter implements AutoCloseable {
    * counts of the attention's inhibition, the route ids issued, and the mixture's snapshot. Written as
    * model snapshots are (temporary file, fsync, atomic rename), framed with a checksum. Routes waiting
    * for feedback and the recent traffic of calibration are not kept: feedback for a route made before
-   * the save is refused after a load. A loaded router continues after the route ids issued when the
-   * file was saved; the ids issued after that save it issues again.
+   * the save is refused after a load, its id being of another run (every run draws its own suffix, so
+   * no id is issued twice).
    *
    * @throws SnapshotException (nothing written) when the model holds a non-finite value
    */

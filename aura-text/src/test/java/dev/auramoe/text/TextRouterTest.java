@@ -342,10 +342,11 @@ class TextRouterTest {
       TextRouter.Route b = back.route(texts.get(i));
       assertThat(b.probabilities()).isEqualTo(a.probabilities());
       assertThat(b.why()).isEqualTo(a.why());
-      assertThat(b.id()).isEqualTo(a.id());
+      assertThat(b.id()).isNotEqualTo(a.id());
+      assertThat(b.id().substring(0, b.id().indexOf('-'))).isEqualTo(a.id().substring(0, a.id().indexOf('-')));
     }
     assertThatThrownBy(() -> back.feedback(last.id(), last.best(), 1)).isInstanceOf(NoSuchElementException.class)
-        .hasMessageContaining("expired");
+        .hasMessageContaining("another run");
     back.rollback();
     r.rollback();
     assertThat(back.model().routerParameters()).isEqualTo(r.model().routerParameters());
@@ -427,7 +428,6 @@ class TextRouterTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("open defect: ids issued after a save are issued again by a router loaded from it")
   void routeIdsAreNotIssuedTwiceAfterALoad() throws Exception {
     TextRouter r = router();
     r.route(texts.get(0));
@@ -436,10 +436,11 @@ class TextRouterTest {
     TextRouter back = TextRouter.fromBytes(saved, encoder);  // a restart from the last save
     TextRouter.Route other = back.route(texts.get(2));
     assertThat(other.id()).isNotEqualTo(given.id());
+    assertThatThrownBy(() -> back.feedback(given.id(), given.best(), 1)).isInstanceOf(NoSuchElementException.class)
+        .hasMessageContaining("another run");
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("open defect: learn(text, label) remembers its route and evicts routes that wait")
   void labelsDoNotCrowdOutRoutesWaitingForFeedback() {
     TextRouter r = TextRouter.builder(encoder).experts(TOPICS)
         .feedbackRules(FeedbackRules.DEFAULT.withRoutes(2, java.time.Duration.ofHours(1))).build();
@@ -447,6 +448,7 @@ class TextRouterTest {
     r.learn(texts.get(1), TOPICS[labels.get(1)]);
     r.learn(texts.get(2), TOPICS[labels.get(2)]);
     assertThat(r.feedback(waiting.id(), waiting.best(), 1).change()).isPositive();
+    assertThat(r.learn(texts.get(3), TOPICS[labels.get(3)]).id()).isNull();
   }
 
   @Test
