@@ -33,10 +33,11 @@ import java.util.TreeSet;
  * naming the first of each.
  *
  * <p><b>Text.</b> An input column of words is <em>text</em> ({@link Attribute#text}), embedded by the
- * learner rather than one-hot encoded, when its values are mostly distinct phrases: at least half of
- * its non-missing values hold a blank between two words, and more than half of them are distinct (or
- * more than {@link ReadOptions#maxLevels()} are). Otherwise it is nominal: a category spelled in
- * words ({@code New York}) repeats. {@link #textNotes()} says why each text column is text; {@link
+ * learner rather than one-hot encoded, when its values are sentences or mostly distinct phrases: at
+ * least half of its non-missing values hold two words or more (runs of characters between blanks),
+ * and either they have {@value #SENTENCE_WORDS} words or more on average, or more than half of them
+ * are distinct (or more than {@link ReadOptions#maxLevels()} are). Otherwise it is nominal: a
+ * category spelled in words ({@code New York}) is short and repeats. {@link #textNotes()} says why each text column is text; {@link
  * ReadOptions#textColumns()} and {@link ReadOptions#nominalColumns()} decide for the columns they
  * name (text without blanks, such as Chinese, needs the first). A missing text is as in any column;
  * a quoted empty one ({@code ""}) is a text, which {@link ReadOptions#textCheck()} may refuse.
@@ -63,6 +64,9 @@ import java.util.TreeSet;
  * Printable}).
  */
 public final class CsvReader extends TextReader {
+
+  /** The mean words per value from which a column of phrases is text however often its values repeat. */
+  public static final int SENTENCE_WORDS = 4;
 
   /** Most distinct integer values of a target that {@link TargetType#AUTO} makes nominal. */
   public static final int AUTO_MAX_CLASSES = 32;
@@ -315,24 +319,20 @@ public final class CsvReader extends TextReader {
   }
 
   /**
-   * Whether {@code text[from, to)} is a phrase: a blank (white space, or a no-break space) between two
-   * characters that are not blank. A number never is.
+   * The words of {@code text[from, to)}: its runs of characters that are not blank (white space or a
+   * no-break space). A phrase has two or more; a number has one.
    */
-  static boolean isPhrase(char[] text, int from, int to) {
-    int first = from;
-    while (first < to && isBlank(text[first])) {
-      first++;
-    }
-    int last = to - 1;
-    while (last > first && isBlank(text[last])) {
-      last--;
-    }
-    for (int i = first + 1; i < last; i++) {
-      if (isBlank(text[i])) {
-        return true;
+  static int words(char[] text, int from, int to) {
+    int words = 0;
+    boolean inWord = false;
+    for (int i = from; i < to; i++) {
+      boolean blank = isBlank(text[i]);
+      if (!blank && !inWord) {
+        words++;
       }
+      inWord = !blank;
     }
-    return false;
+    return words;
   }
 
   private static boolean isBlank(char c) {
@@ -398,9 +398,10 @@ public final class CsvReader extends TextReader {
     private boolean integral = true;
     private final Set<Double> targetLevels = new TreeSet<>();
     private boolean tooManyLevels;
-    /** Per column: its values that are not missing, and those of them that are phrases. */
+    /** Per column: its values that are not missing, those of them that are phrases, and their words. */
     private long[] present;
     private long[] phrases;
+    private long[] words;
     final List<String> leftOut = new ArrayList<>();
     final List<String> warnings = new ArrayList<>();
     final List<String> textNotes = new ArrayList<>();
@@ -434,6 +435,7 @@ public final class CsvReader extends TextReader {
       firstText = new String[n];
       present = new long[n];
       phrases = new long[n];
+      words = new long[n];
       texts = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         texts.add(null);
@@ -501,9 +503,7 @@ public final class CsvReader extends TextReader {
           }
           present[c]++;
           if (tooMany[c]) {
-            if (isPhrase(r.text, from, to)) {
-              phrases[c]++;
-            }
+            countWords(c, r.text, from, to);
             continue;
           }
           if (numeric[c]) {
@@ -527,9 +527,7 @@ public final class CsvReader extends TextReader {
           } else if (firstNumber[c] == null && numbers.parse(r.text, from, to) && !Double.isNaN(numbers.value())) {
             firstNumber[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
           }
-          if (isPhrase(r.text, from, to)) {
-            phrases[c]++;
-          }
+          countWords(c, r.text, from, to);
           if (firstText[c] == null) {
             firstText[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
           }
@@ -560,19 +558,32 @@ public final class CsvReader extends TextReader {
       }
     }
 
+    /** Counts a non-numeric value's words, and whether it is a phrase. */
+    private void countWords(int c, char[] text, int from, int to) {
+      int w = CsvReader.words(text, from, to);
+      words[c] += w;
+      if (w >= 2) {
+        phrases[c]++;
+      }
+    }
+
     /**
-     * Why a column of words is text rather than nominal, or null when it is not: most of its values
-     * are phrases, and they are mostly distinct (more than half of them, or more than {@link
-     * ReadOptions#maxLevels()}); a category spelled in words ("New York") repeats, an identifier is
-     * one word.
+     * Why a column of words is text rather than nominal, or null when it is not: at least half of its
+     * values are phrases, and they are sentences ({@value CsvReader#SENTENCE_WORDS} words or more on average)
+     * or mostly distinct (more than half of them, or more than {@link ReadOptions#maxLevels()}). A
+     * category spelled in words ("New York") is short and repeats; an identifier is one word.
      */
     private String whyText(int c) {
       long n = present[c];
       if (n == 0 || phrases[c] * 2 < n) {
         return null;
       }
-      String phrased = String.format(java.util.Locale.ROOT, "%,d of its %,d values are phrases (words with blanks "
-          + "between them)", phrases[c], n);
+      double mean = (double) words[c] / n;
+      String phrased = String.format(java.util.Locale.ROOT, "%,d of its %,d values are phrases (%.1f words on "
+          + "average)", phrases[c], n, mean);
+      if (mean >= SENTENCE_WORDS) {
+        return phrased;
+      }
       if (tooMany[c]) {
         return String.format(java.util.Locale.ROOT, "%s, and it has more than %,d distinct values", phrased,
             options.maxLevels());

@@ -129,13 +129,13 @@ class TextColumnsTest {
 
   // ---------------------------------------------------------------- CSV inference
 
-  /** 60 rows: a text column of distinct phrases, a city of repeated phrases, an identifier, a number. */
+  /** A text column of distinct five-word sentences, a city of repeated phrases, an identifier, a number. */
   private static String mixed(int rows) {
     String[] cities = {"New York", "San Francisco", "Los Angeles"};
     StringBuilder sb = new StringBuilder("id,city,message,size,label\n");
     for (int i = 0; i < rows; i++) {
       sb.append("u").append(i).append(',').append(cities[i % 3]).append(',')
-          .append(i % 7 == 0 ? "\"thanks, it works\nnow " + i + "\"" : "please fix order " + i).append(',')
+          .append(i % 7 == 0 ? "\"thanks, it works\nnow " + i + "\"" : "please fix my order " + i).append(',')
           .append(i * 0.5).append(',').append(i % 2 == 0 ? "yes" : "no").append('\n');
     }
     return sb.toString();
@@ -150,17 +150,17 @@ class TextColumnsTest {
           Attribute.Kind.NOMINAL, Attribute.Kind.TEXT, Attribute.Kind.NUMERIC, Attribute.Kind.NOMINAL);
       assertThat(s.attribute(1).values()).containsExactly("New York", "San Francisco", "Los Angeles");
       assertThat(in.textNotes()).containsExactly("column 'message' is read as text: 60 of its 60 values are phrases "
-          + "(words with blanks between them), 60 of them distinct");
+          + "(5.0 words on average)");
       List<Instance> rows = all(in);
       assertThat(rows).hasSize(60);
       assertThat(rows.get(0).text(2)).isEqualTo("thanks, it works\nnow 0");
-      assertThat(rows.get(1).text(2)).isEqualTo("please fix order 1");
+      assertThat(rows.get(1).text(2)).isEqualTo("please fix my order 1");
       assertThat(rows.get(8).line()).as("lines stay exact after quoted line breaks").isEqualTo(12);
     }
   }
 
   @Test
-  void theRuleNeedsHalfPhrasesAndMoreThanHalfDistinctOrMoreThanMaxLevels() throws IOException {
+  void theRuleNeedsHalfPhrasesAndSentencesOrMoreThanHalfDistinctOrMoreThanMaxLevels() throws IOException {
     // Half of the values phrases, all distinct: text. Fewer than half phrases: nominal.
     StringBuilder half = new StringBuilder("t,y\n");
     StringBuilder fewer = new StringBuilder("t,y\n");
@@ -184,6 +184,22 @@ class TextColumnsTest {
     }
     try (CsvReader in = CsvReader.open(write("r6.csv", repeated + "a phrase 5,a\n"))) {
       assertThat(in.schema().attribute(0).isText()).isTrue();
+      assertThat(in.textNotes()).containsExactly("column 't' is read as text: 11 of its 11 values are phrases (3.0 "
+          + "words on average), 6 of them distinct");
+    }
+    // Sentences (four words or more on average) are text however often they repeat.
+    StringBuilder sentences = new StringBuilder("t,y\n");
+    for (int i = 0; i < 10; i++) {
+      sentences.append(i % 2 == 0 ? "please call me back" : "where is my parcel").append(",a\n");
+    }
+    try (CsvReader in = CsvReader.open(write("s.csv", sentences.toString()))) {
+      assertThat(in.schema().attribute(0).isText()).isTrue();
+      assertThat(in.textNotes()).containsExactly("column 't' is read as text: 10 of its 10 values are phrases (4.0 "
+          + "words on average)");
+    }
+    try (CsvReader in = CsvReader.open(write("s3.csv", sentences.toString().replace(" back", "")
+        .replace(" parcel", "")))) {
+      assertThat(in.schema().attribute(0).isNominal()).as("three words, two values").isTrue();
     }
     // More distinct values than maxLevels: phrases are text, single words (an identifier) are left out.
     StringBuilder many = new StringBuilder("words,ids,y\n");
@@ -195,7 +211,7 @@ class TextColumnsTest {
           .containsExactly(tuple("words", Attribute.Kind.TEXT), tuple("y", Attribute.Kind.NOMINAL));
       assertThat(in.leftOut()).containsExactly("ids");
       assertThat(in.textNotes()).containsExactly("column 'words' is read as text: 40 of its 40 values are phrases "
-          + "(words with blanks between them), and it has more than 10 distinct values");
+          + "(3.0 words on average), and it has more than 10 distinct values");
     }
   }
 
