@@ -9,6 +9,7 @@ import dev.auramoe.stream.drift.DriftEvaluation;
 import dev.auramoe.stream.drift.DriftReport;
 import dev.auramoe.stream.drift.PageHinkley;
 import dev.auramoe.stream.StreamSources;
+import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.MalformedRowException;
 import dev.auramoe.stream.data.Schema;
@@ -59,9 +60,9 @@ import picocli.CommandLine.Option;
           + "nominal, with a warning. An unterminated quote stops the run (the lines after it would be lost). "
           + "A file with no instance to score is refused (exit status 1). A file must be UTF-8: bytes that are not "
           + "stop the run, naming the line and the column.",
-      "Text: ARFF string attributes, and CSV columns of words whose values are mostly distinct phrases (at least "
-          + "half hold a blank between words, and more than half are distinct or more than --max-levels are), are "
-          + "embedded with " + SentenceEmbedder.MODEL + " (384 features each; the model loads only for a stream "
+      "Text: ARFF string attributes, and CSV columns of phrases (at least half of the values two words or more) "
+          + "that are sentences (4 words or more on average) or mostly distinct (more than half, or more than "
+          + "--max-levels), are embedded with " + SentenceEmbedder.MODEL + " (384 features each; the model loads only for a stream "
           + "with text). --text-columns and --nominal-columns decide for the columns they name. An empty or blank "
           + "text, one over 1 MiB chars, or one with no token is a malformed row naming its line and column; a "
           + "missing one (an empty field, ?) gives zeros.",
@@ -260,27 +261,13 @@ public final class StreamCommand implements Callable<Integer> {
     Schema schema;
     int textWidth = 0;
     try (InstanceStream s = StreamSources.open(input, options);
-        SentenceEmbedder embedder = s.schema().hasText() ? loadEmbedder(s, err) : null) {
+        SentenceEmbedder embedder = checkTargetThenLoad(s, type, err)) {
       schema = s.schema();
       loaded.set(embedder);
       textWidth = embedder == null ? 0 : embedder.dimension();
-      texts = schema.attributes().stream().filter(dev.auramoe.stream.data.Attribute::isText)
-          .map(dev.auramoe.stream.data.Attribute::name).toList();
+      texts = schema.attributes().stream().filter(Attribute::isText).map(Attribute::name).toList();
       int positive = positiveIndex(schema);
       String targetName = Printable.quoted(schema.target().name());
-      if (type == TargetType.NOMINAL && !schema.isClassification()) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--task classification, but the target "
-            + targetName + " is numeric in " + input);
-      }
-      if (type == TargetType.NUMERIC && schema.isClassification()) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--task regression, but the target "
-            + targetName + " is nominal in " + input);
-      }
-      if (!schema.isClassification() && spec.commandLine().getParseResult().hasMatchedOption("--leak")) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--leak applies to the softmax experts of a "
-            + "class target; the target " + targetName + " of " + input + " is numeric, and its NLMS experts have "
-            + "no leak");
-      }
       leftOut = StreamSources.leftOut(s);
       if (!leftOut.isEmpty()) {
         warnings.add(leftOutWarning(leftOut));
@@ -291,7 +278,7 @@ public final class StreamCommand implements Callable<Integer> {
       }
       long features = embedder == null ? dev.auramoe.stream.learn.FeatureEncoder.dimension(schema)
           : dev.auramoe.stream.learn.FeatureEncoder.dimension(schema, embedder.dimension());
-      checkFeatures(schema, features);
+      checkFeatures(schema, features, textWidth);
       String kernels = chooseKernels(features);
       StreamLearner.Builder lb = StreamLearner.builder(schema).experts(experts).hidden(hidden).mu(mu)
           .leak(leak).seed(seed).balance(noBalance ? dev.auramoe.balance.BalanceConfig.OFF
@@ -475,10 +462,32 @@ public final class StreamCommand implements Callable<Integer> {
   }
 
   /**
-   * Says on {@code err} which columns of the stream are text and why, and loads the sentence encoder
-   * for them (about a second).
+   * Refuses options that do not fit the stream's target, before the encoder costs a second; then,
+   * when the stream has text columns, says on {@code err} which they are and why, and loads the
+   * sentence encoder for them.
+   *
+   * @return the encoder, or null for a stream without text
    */
-  private static SentenceEmbedder loadEmbedder(InstanceStream s, PrintWriter err) {
+  private SentenceEmbedder checkTargetThenLoad(InstanceStream s, TargetType type, PrintWriter err) {
+    Schema schema = s.schema();
+    String targetName = Printable.quoted(schema.target().name());
+    if (type == TargetType.NOMINAL && !schema.isClassification()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--task classification, but the target "
+          + targetName + " is numeric in " + input);
+    }
+    if (type == TargetType.NUMERIC && schema.isClassification()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--task regression, but the target "
+          + targetName + " is nominal in " + input);
+    }
+    if (!schema.isClassification() && spec.commandLine().getParseResult().hasMatchedOption("--leak")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--leak applies to the softmax experts of a "
+          + "class target; the target " + targetName + " of " + input + " is numeric, and its NLMS experts have "
+          + "no leak");
+    }
+    positiveIndex(schema);
+    if (!schema.hasText()) {
+      return null;
+    }
     for (String note : StreamSources.textNotes(s)) {
       err.println("note: " + note);
     }
@@ -560,11 +569,11 @@ public final class StreamCommand implements Callable<Integer> {
    * Refuses a schema that encodes to more than {@code --max-features} features (the model's cost
    * per instance grows with them), naming the widest nominal columns.
    */
-  private void checkFeatures(Schema schema, long features) {
+  private void checkFeatures(Schema schema, long features, int textWidth) {
     if (features <= maxFeatures) {
       return;
     }
-    List<dev.auramoe.stream.data.Attribute> nominal = new ArrayList<>();
+    List<Attribute> nominal = new ArrayList<>();
     for (int c = 0; c < schema.size(); c++) {
       if (c != schema.targetIndex() && schema.attribute(c).isNominal()) {
         nominal.add(schema.attribute(c));
@@ -574,8 +583,9 @@ public final class StreamCommand implements Callable<Integer> {
     String widest = String.join(", ", nominal.stream().limit(LISTED_COLUMNS)
         .map(a -> String.format(Locale.ROOT, "%s %,d", Printable.quoted(a.name()), a.cardinality())).toList());
     throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: the inputs encode to %,d features, more "
-        + "than --max-features %,d (each value of a nominal column is a feature%s); raise --max-features, or lower "
-        + "--max-levels to leave the widest columns out", input, features, maxFeatures,
+        + "than --max-features %,d (each value of a nominal column is a feature%s%s); raise --max-features, or "
+        + "lower --max-levels to leave the widest columns out", input, features, maxFeatures,
+        schema.hasText() ? String.format(Locale.ROOT, ", each text column %,d", textWidth) : "",
         widest.isEmpty() ? "" : "; widest: " + widest));
   }
 

@@ -190,6 +190,11 @@ class StreamTextCommandTest {
         "--nominal-columns", "review");
     assertThat(both.exitCode()).isEqualTo(2);
     assertThat(both.err()).contains("columns named both text and nominal: review");
+    CliTest.Run early = CliTest.run("stream", "--input", f.toString(), "--target", "verdict", "--no-progress",
+        "--positive-class", "maybe");
+    assertThat(early.exitCode()).isEqualTo(2);
+    assertThat(early.err()).as("options that do not fit are refused before the encoder is loaded")
+        .contains("--positive-class 'maybe' is not a class").doesNotContain("loading the sentence encoder");
   }
 
   @Test
