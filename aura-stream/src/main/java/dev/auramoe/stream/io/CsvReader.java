@@ -37,10 +37,11 @@ import java.util.TreeSet;
  * least half of its non-missing values hold two words or more (runs of characters between blanks),
  * and either they have {@value #SENTENCE_WORDS} words or more on average, or more than half of them
  * are distinct (or more than {@link ReadOptions#maxLevels()} are). Otherwise it is nominal: a
- * category spelled in words ({@code New York}) is short and repeats. {@link #textNotes()} says why each text column is text; {@link
- * ReadOptions#textColumns()} and {@link ReadOptions#nominalColumns()} decide for the columns they
- * name (text without blanks, such as Chinese, needs the first). A missing text is as in any column;
- * a quoted empty one ({@code ""}) is a text, which {@link ReadOptions#textCheck()} may refuse.
+ * category spelled in words ({@code New York}) is short and repeats. {@link #textNotes()} says why
+ * each text column is text; {@link ReadOptions#textColumns()} and {@link
+ * ReadOptions#nominalColumns()} decide for the columns they name (text without blanks, such as
+ * Chinese, needs the first). A missing text is as in any column; a quoted empty one ({@code ""}) is
+ * a text, which {@link ReadOptions#textCheck()} may refuse.
  *
  * <p>An input column of single words with more than {@link ReadOptions#maxLevels()}
  * distinct values (an identifier) is {@linkplain #leftOut() left out} of the schema: its
@@ -212,7 +213,8 @@ public final class CsvReader extends TextReader {
 
   /**
    * Why each text column is text, one sentence each, in file order (from type inference: its values
-   * are mostly distinct phrases, or it was asked for; or the schema given); empty when there is none.
+   * are sentences or mostly distinct phrases, or it was asked for; or the schema given); empty when
+   * there is none.
    */
   public List<String> textNotes() {
     return textNotes;
@@ -512,6 +514,7 @@ public final class CsvReader extends TextReader {
               if (Double.isNaN(v)) {
                 continue;
               }
+              words[c]++;
               if (!sawNumber[c]) {
                 sawNumber[c] = true;
                 firstNumber[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
@@ -614,7 +617,8 @@ public final class CsvReader extends TextReader {
           attributes.add(Attribute.text(name));
           continue;
         }
-        if (firstNumber[c] != null && firstText[c] != null && !numericTarget) {
+        if (firstNumber[c] != null && firstText[c] != null && !numericTarget
+            && !options.nominalColumns().contains(name)) {
           warnings.add("column " + Printable.quoted(name) + " holds numbers (first " + firstNumber[c]
               + ") and text (first " + firstText[c] + "), so it is read as nominal: a number is decimal, like "
               + "-1.5e3; hexadecimal, thousands separators and units make text");

@@ -232,6 +232,7 @@ class TextColumnsTest {
     try (CsvReader in = CsvReader.open(write("n.csv", "n,y\n2,a\n1.0,b\n2,a\n"),
         ReadOptions.defaults().withNominalColumns(Set.of("n")))) {
       assertThat(in.schema().attribute(0).values()).containsExactly("2", "1.0");
+      assertThat(in.warnings()).as("no warning of numbers and text in a column asked to be nominal").isEmpty();
     }
     assertThatThrownBy(() -> CsvReader.open(file, ReadOptions.defaults().withTextColumns(Set.of("nope"))))
         .isInstanceOf(IOException.class).hasMessageContaining("no column named 'nope' (asked to be read as text)");
