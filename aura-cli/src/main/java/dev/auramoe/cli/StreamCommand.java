@@ -62,8 +62,8 @@ import picocli.CommandLine.Option;
           + "stop the run, naming the line and the column.",
       "Text: ARFF string attributes, and CSV columns of phrases (at least half of the values two words or more) "
           + "that are sentences (4 words or more on average) or mostly distinct (more than half, or more than "
-          + "--max-levels), are embedded with " + SentenceEmbedder.MODEL + " (384 features each; the model loads only for a stream "
-          + "with text). --text-columns and --nominal-columns decide for the columns they name. An empty or blank "
+          + "--max-levels), are embedded with " + SentenceEmbedder.MODEL + " (384 features each; the model loads "
+          + "only for a stream with text). --text-columns and --nominal-columns decide for the columns they name. An empty or blank "
           + "text, one over 1 MiB chars, or one with no token is a malformed row naming its line and column; a "
           + "missing one (an empty field, ?) gives zeros.",
       "A two-class target also gets AUROC and AUPRC (average precision), exact over the whole stream, from the "

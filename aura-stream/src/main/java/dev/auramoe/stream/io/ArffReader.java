@@ -23,9 +23,9 @@ import java.util.Locale;
  * integer}, nominal ({@code {a, b, 'c d'}}), {@code string} (a text column: {@link
  * Attribute#text}) and {@code date [format]}; {@code @data} rows, dense ({@code 1.5,a,?,'some
  * text'}) or sparse ({@code {0 1.5, 2 a}}, where an absent column is 0, i.e. the first value of a
- * nominal column, as in Weka, and an absent text is missing). Keywords are case-insensitive; names and values may be
- * quoted with {@code '} or {@code "} and use backslash escapes ({@code \n}, {@code \t}, {@code \'},
- * ...); {@code %} starts a comment; {@code ?} is a missing value, and so is {@code NaN} in a numeric
+ * nominal column, as in Weka, and an absent text is missing). Keywords are case-insensitive; names
+ * and values may be quoted with {@code '} or {@code "} and use backslash escapes ({@code \n}, {@code
+ * \t}, {@code \'}, ...); {@code %} starts a comment; {@code ?} is a missing value, and so is {@code NaN} in a numeric
  * column (as in Weka); blank lines are ignored. A number is decimal ({@code 0x10} is a malformed
  * row) and must be finite and within the float range (magnitude at most 3.4e38), which the model
  * computes in; messages escape control characters of the file ({@link Printable}). A date

@@ -95,7 +95,8 @@ class TextColumnsTest {
   void aTextTheCheckRefusesAbortsWithItsLineAndColumnBeforeTheRowIsGiven() throws IOException {
     String arff = "@relation r\n@attribute t string\n@attribute c {a,b}\n@data\n'fine text',a\n'"
         + "x".repeat(41) + "',b\n'never read',a\n";
-    try (ArffReader in = ArffReader.open(new StringReader(arff), "r.arff", ReadOptions.defaults().withTextCheck(CHECK))) {
+    try (ArffReader in = ArffReader.open(new StringReader(arff), "r.arff",
+        ReadOptions.defaults().withTextCheck(CHECK))) {
       Instance row = new Instance(in.schema());
       assertThat(in.next(row)).isTrue();
       assertThat(row.text(0)).isEqualTo("fine text");
