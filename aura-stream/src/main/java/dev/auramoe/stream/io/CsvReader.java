@@ -328,7 +328,7 @@ public final class CsvReader extends TextReader {
     int words = 0;
     boolean inWord = false;
     for (int i = from; i < to; i++) {
-      boolean blank = isBlank(text[i]);
+      boolean blank = separatesWords(text[i]);
       if (!blank && !inWord) {
         words++;
       }
@@ -337,7 +337,7 @@ public final class CsvReader extends TextReader {
     return words;
   }
 
-  private static boolean isBlank(char c) {
+  private static boolean separatesWords(char c) {
     return Character.isWhitespace(c) || c == '\u00A0' || c == '\u2007' || c == '\u202F';
   }
 
