@@ -82,12 +82,21 @@ public final class AuraCli implements Runnable {
   }
 
   /**
-   * Sets up java.util.logging for the process from {@code logging.properties} beside this class:
+   * Quiets SLF4J unless {@code -Dslf4j.provider} chooses a binding, and sets up java.util.logging for
+   * the process from {@code logging.properties} beside this class:
    * each record one line on stderr ({@code WARNING: message}), and Helidon only from WARNING up, so
    * that {@code aura serve}'s own start-up lines are not buried in the web server's. A
    * {@code -Djava.util.logging.config.file} or {@code .config.class} given to the JVM wins.
    */
   static void configureLogging() {
+    // The tokenizer of aura stream's text columns logs through SLF4J, which has no binding here and would
+    // warn of it on stderr in three lines: its no-operation provider, chosen quietly, says nothing.
+    if (System.getProperty("slf4j.provider") == null) {
+      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+      if (System.getProperty("slf4j.internal.verbosity") == null) {
+        System.setProperty("slf4j.internal.verbosity", "WARN");
+      }
+    }
     if (System.getProperty("java.util.logging.config.file") != null
         || System.getProperty("java.util.logging.config.class") != null) {
       return;

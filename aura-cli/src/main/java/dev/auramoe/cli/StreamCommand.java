@@ -2,15 +2,18 @@ package dev.auramoe.cli;
 
 import dev.auramoe.Defaults;
 import dev.auramoe.cli.stream.DriftBench;
+import dev.auramoe.cli.stream.SentenceEmbedder;
 import dev.auramoe.energy.EnergyReport;
 import dev.auramoe.stream.drift.Adwin;
 import dev.auramoe.stream.drift.DriftEvaluation;
 import dev.auramoe.stream.drift.DriftReport;
 import dev.auramoe.stream.drift.PageHinkley;
 import dev.auramoe.stream.StreamSources;
+import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.InstanceStream;
 import dev.auramoe.stream.data.MalformedRowException;
 import dev.auramoe.stream.data.Schema;
+import dev.auramoe.stream.eval.BinaryRanking;
 import dev.auramoe.stream.eval.PrequentialEvaluation;
 import dev.auramoe.stream.eval.PrequentialEvaluation.Point;
 import dev.auramoe.stream.eval.PrequentialEvaluation.Result;
@@ -27,8 +30,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -53,7 +58,17 @@ import picocli.CommandLine.Option;
           + "2e-3) and within the float range (at most 3.4e38 in magnitude); a row with a larger or infinite one is "
           + "malformed. A CSV column holding both numbers and text (hexadecimal such as 0x10 is text) is read as "
           + "nominal, with a warning. An unterminated quote stops the run (the lines after it would be lost). "
-          + "A file with no instance to score is refused (exit status 1).",
+          + "A file with no instance to score is refused (exit status 1). A file must be UTF-8: bytes that are not "
+          + "stop the run, naming the line and the column.",
+      "Text: ARFF string attributes, and CSV columns of phrases (at least half of the values two words or more) "
+          + "that are sentences (4 words or more on average) or mostly distinct (more than half, or more than "
+          + "--max-levels), are embedded with " + SentenceEmbedder.MODEL + " (384 features each; the model loads "
+          + "only for a stream with text). --text-columns and --nominal-columns decide for the columns they name. An empty or blank "
+          + "text, one over 1 MiB chars, or one with no token is a malformed row naming its line and column; a "
+          + "missing one (an empty field, ?) gives zeros.",
+      "A two-class target also gets AUROC and AUPRC (average precision), exact over the whole stream, from the "
+          + "scores given before learning each instance; the positive class is the minority one unless "
+          + "--positive-class names it.",
       "Exit status: 0 done, 1 an input that cannot be read or has nothing to score, or an unusable output path, "
           + "2 invalid options, " + AuraCli.EXIT_ABORTED + " a malformed row under --on-error abort."
     })
@@ -85,10 +100,24 @@ public final class StreamCommand implements Callable<Integer> {
       + "a name: tab, comma, semicolon, space, pipe or colon (default: comma).")
   String separator = ",";
 
-  @Option(names = "--max-levels", paramLabel = "N", description = "Most distinct values of a CSV text column "
-      + "(default: ${DEFAULT-VALUE}). An input column with more (an identifier or free text, one feature per value) "
-      + "is left out, with a warning; a target with more is refused.")
+  @Option(names = "--max-levels", paramLabel = "N", description = "Most distinct values of a CSV nominal column "
+      + "(default: ${DEFAULT-VALUE}). An input column of single words with more (an identifier, one feature per "
+      + "value) is left out, with a warning; one of phrases is text; a target with more is refused.")
   int maxLevels = ReadOptions.DEFAULT_MAX_LEVELS;
+
+  @Option(names = "--text-columns", paramLabel = "NAMES", split = ",", description = "Columns to read as text "
+      + "whatever their values (CSV; in ARFF they must be declared string). Not the target.")
+  List<String> textColumns = List.of();
+
+  @Option(names = "--nominal-columns", paramLabel = "NAMES", split = ",", description = "CSV columns to read as "
+      + "nominal (one feature per value) even where their values look like text (in ARFF they must be declared "
+      + "nominal). Not the target: --task sets its type.")
+  List<String> nominalColumns = List.of();
+
+  @Option(names = "--positive-class", paramLabel = "NAME", description = "The positive class of AUROC and AUPRC, "
+      + "for a two-class target (default: the class with fewer scored instances; the second class when both have "
+      + "as many).")
+  String positiveClass;
 
   @Option(names = "--max-features", paramLabel = "N", description = "Most encoded features (a numeric column is one, "
       + "a nominal one one per value) (default: ${DEFAULT-VALUE}); a wider input is refused before the run, "
@@ -206,34 +235,39 @@ public final class StreamCommand implements Callable<Integer> {
     json.checkPath();
     OutputPaths.checkDirectory("--plot", plotDir);
     AtomicLong reported = new AtomicLong();
-    ReadOptions options = ReadOptions.defaults().withTarget(target).withPolicy(policy).withTargetType(type)
-        .withSeparator(sep).withMaxLevels(maxLevels).withListener(e -> {
-          if (reported.incrementAndGet() <= PRINTED_PROBLEMS) {
-            err.println("skipped malformed row: " + e.getMessage());
-          }
-        });
+    // Texts are checked as rows are read, by the encoder once it is loaded (it is loaded after the file's
+    // columns are known, only when one is text).
+    AtomicReference<SentenceEmbedder> loaded = new AtomicReference<>();
+    ReadOptions options;
+    try {
+      options = ReadOptions.defaults().withTarget(target).withPolicy(policy).withTargetType(type)
+          .withSeparator(sep).withMaxLevels(maxLevels).withListener(e -> {
+            if (reported.incrementAndGet() <= PRINTED_PROBLEMS) {
+              err.println("skipped malformed row: " + e.getMessage());
+            }
+          }).withTextColumns(Set.copyOf(textColumns)).withNominalColumns(Set.copyOf(nominalColumns))
+          .withTextCheck(text -> SentenceEmbedder.problem(loaded.get(), text));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--text-columns and --nominal-columns: "
+          + e.getMessage());
+    }
     Result r;
     StreamLearner learner;
     long skipped;
     List<MalformedRowException> problems;
     List<String> warnings = new ArrayList<>();
     List<String> leftOut;
-    try (InstanceStream s = StreamSources.open(input, options)) {
-      Schema schema = s.schema();
+    List<String> texts;
+    Schema schema;
+    int textWidth = 0;
+    try (InstanceStream s = StreamSources.open(input, options);
+        SentenceEmbedder embedder = checkTargetThenLoad(s, type, err)) {
+      schema = s.schema();
+      loaded.set(embedder);
+      textWidth = embedder == null ? 0 : embedder.dimension();
+      texts = schema.attributes().stream().filter(Attribute::isText).map(Attribute::name).toList();
+      int positive = positiveIndex(schema);
       String targetName = Printable.quoted(schema.target().name());
-      if (type == TargetType.NOMINAL && !schema.isClassification()) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--task classification, but the target "
-            + targetName + " is numeric in " + input);
-      }
-      if (type == TargetType.NUMERIC && schema.isClassification()) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--task regression, but the target "
-            + targetName + " is nominal in " + input);
-      }
-      if (!schema.isClassification() && spec.commandLine().getParseResult().hasMatchedOption("--leak")) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--leak applies to the softmax experts of a "
-            + "class target; the target " + targetName + " of " + input + " is numeric, and its NLMS experts have "
-            + "no leak");
-      }
       leftOut = StreamSources.leftOut(s);
       if (!leftOut.isEmpty()) {
         warnings.add(leftOutWarning(leftOut));
@@ -242,12 +276,13 @@ public final class StreamCommand implements Callable<Integer> {
       for (String w : warnings) {
         err.println("warning: " + w);
       }
-      long features = dev.auramoe.stream.learn.FeatureEncoder.dimension(schema);
-      checkFeatures(schema, features);
+      long features = embedder == null ? dev.auramoe.stream.learn.FeatureEncoder.dimension(schema)
+          : dev.auramoe.stream.learn.FeatureEncoder.dimension(schema, embedder.dimension());
+      checkFeatures(schema, features, textWidth);
       String kernels = chooseKernels(features);
       StreamLearner.Builder lb = StreamLearner.builder(schema).experts(experts).hidden(hidden).mu(mu)
           .leak(leak).seed(seed).balance(noBalance ? dev.auramoe.balance.BalanceConfig.OFF
-              : dev.auramoe.balance.BalanceConfig.DEFAULT);
+              : dev.auramoe.balance.BalanceConfig.DEFAULT).textEmbedder(embedder);
       if (topKGiven) {
         lb.topK(topK);
       }
@@ -264,11 +299,12 @@ public final class StreamCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
       }
-      err.printf(Locale.ROOT, "%s: %d columns%s, target %s (%s), %d feature%s; %s%n", input,
-          schema.size() + leftOut.size(), leftOut.isEmpty() ? "" : " (" + leftOut.size() + " left out)", targetName,
+      err.printf(Locale.ROOT, "%s: %d columns%s%s, target %s (%s), %d feature%s; %s%n", input,
+          schema.size() + leftOut.size(), leftOut.isEmpty() ? "" : " (" + leftOut.size() + " left out)",
+          texts.isEmpty() ? "" : " (" + texts.size() + " text)", targetName,
           schema.isClassification() ? schema.classes() + " classes" : "numeric", learner.featureDimension(),
           learner.featureDimension() == 1 ? "" : "s", kernels);
-      PrequentialEvaluation ev = new PrequentialEvaluation(window, Math.max(1, window));
+      PrequentialEvaluation ev = new PrequentialEvaluation(window, Math.max(1, window)).withPositiveClass(positive);
       try {
         if (noProgress) {
           r = ev.run(s, learner, limit, null);
@@ -312,9 +348,26 @@ public final class StreamCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "%-22s %,d (predicted, not scored)%n", "missing target", r.unlabelled());
     }
     out.printf(Locale.ROOT, "%-22s %,d%n", "malformed rows skipped", skipped);
+    if (!texts.isEmpty()) {
+      out.printf(Locale.ROOT, "%-22s %s (embedded with %s, %d features each)%n", "text columns",
+          String.join(", ", texts.stream().map(Printable::quoted).toList()), SentenceEmbedder.MODEL,
+          textWidth);
+    }
     if (cls) {
       out.printf(Locale.ROOT, "%-22s %.4f (last window %.4f)%n", "accuracy", r.accuracy(), r.windowAccuracy());
       out.printf(Locale.ROOT, "%-22s %.4f (last window %.4f)%n", "kappa", r.kappa(), r.windowKappa());
+      if (r.ranking() != null) {
+        BinaryRanking.Result k = r.ranking();
+        if (k.defined()) {
+          out.printf(Locale.ROOT, "%-22s %.4f (positive class %s, %s: %,d of %,d)%n", "auroc", k.auroc(),
+              Printable.quoted(className(schema, k.positiveClass())), positiveChoice(k), k.positives(),
+              k.positives() + k.negatives());
+          out.printf(Locale.ROOT, "%-22s %.4f (average precision)%n", "auprc", k.averagePrecision());
+        } else {
+          out.printf(Locale.ROOT, "%-22s undefined: %s%n", "auroc", undefinedRanking(schema, k));
+          out.printf(Locale.ROOT, "%-22s undefined%n", "auprc");
+        }
+      }
     } else {
       out.printf(Locale.ROOT, "%-22s %.6g (last window %.6g)%n", "mae", r.mae(), r.windowMae());
       out.printf(Locale.ROOT, "%-22s %.6g (last window %.6g)%n", "rmse", r.rmse(), r.windowRmse());
@@ -340,6 +393,10 @@ public final class StreamCommand implements Callable<Integer> {
       m.put("input", input.toString());
       m.put("warnings", warnings);
       m.put("leftOutColumns", leftOut);
+      m.put("textColumns", texts);
+      if (!texts.isEmpty()) {
+        m.put("textEncoder", SentenceEmbedder.MODEL);
+      }
       m.put("task", cls ? "classification" : "regression");
       m.put("target", learner.schema().target().name());
       m.put("instances", r.instances());
@@ -355,6 +412,19 @@ public final class StreamCommand implements Callable<Integer> {
         m.put("kappa", r.kappa());
         m.put("windowAccuracy", r.windowAccuracy());
         m.put("windowKappa", r.windowKappa());
+        if (r.ranking() != null) {
+          BinaryRanking.Result k = r.ranking();
+          m.put("positiveClass", className(schema, k.positiveClass()));
+          m.put("positiveClassChosen", positiveClass != null ? "given" : k.positives() == k.negatives()
+              ? "second class (as frequent as the other)" : "minority");
+          m.put("positives", k.positives());
+          m.put("negatives", k.negatives());
+          m.put("auroc", k.defined() ? k.auroc() : null);
+          m.put("auprc", k.defined() ? k.averagePrecision() : null);
+          if (!k.defined()) {
+            m.put("rankingUndefined", undefinedRanking(schema, k));
+          }
+        }
       } else {
         m.put("mae", r.mae());
         m.put("rmse", r.rmse());
@@ -389,6 +459,78 @@ public final class StreamCommand implements Callable<Integer> {
       err.println("wrote " + plot(r, cls, detections, reached, plotDir));
     }
     return 0;
+  }
+
+  /**
+   * Refuses options that do not fit the stream's target, before the encoder costs a second; then,
+   * when the stream has text columns, says on {@code err} which they are and why, and loads the
+   * sentence encoder for them.
+   *
+   * @return the encoder, or null for a stream without text
+   */
+  private SentenceEmbedder checkTargetThenLoad(InstanceStream s, TargetType type, PrintWriter err) {
+    Schema schema = s.schema();
+    String targetName = Printable.quoted(schema.target().name());
+    if (type == TargetType.NOMINAL && !schema.isClassification()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--task classification, but the target "
+          + targetName + " is numeric in " + input);
+    }
+    if (type == TargetType.NUMERIC && schema.isClassification()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--task regression, but the target "
+          + targetName + " is nominal in " + input);
+    }
+    if (!schema.isClassification() && spec.commandLine().getParseResult().hasMatchedOption("--leak")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--leak applies to the softmax experts of a "
+          + "class target; the target " + targetName + " of " + input + " is numeric, and its NLMS experts have "
+          + "no leak");
+    }
+    positiveIndex(schema);
+    if (!schema.hasText()) {
+      return null;
+    }
+    for (String note : StreamSources.textNotes(s)) {
+      err.println("note: " + note);
+    }
+    err.println("loading the sentence encoder " + SentenceEmbedder.MODEL + " for the text columns");
+    err.flush();
+    return SentenceEmbedder.load();
+  }
+
+  /** The index of {@code --positive-class} in the target's classes, or -1 when it is not given (the minority). */
+  private int positiveIndex(Schema schema) {
+    if (positiveClass == null) {
+      return -1;
+    }
+    String targetName = Printable.quoted(schema.target().name());
+    if (!schema.isClassification() || schema.classes() != 2) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--positive-class applies to a two-class "
+          + "target; the target " + targetName + " of " + input + (schema.isClassification()
+              ? " has " + schema.classes() + " classes" : " is numeric"));
+    }
+    int c = schema.target().indexOf(positiveClass);
+    if (c < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--positive-class "
+          + Printable.quoted(positiveClass) + " is not a class of the target " + targetName + ": its classes are "
+          + String.join(" and ", schema.target().values().stream().map(Printable::quoted).toList()));
+    }
+    return c;
+  }
+
+  private static String className(Schema schema, int c) {
+    return schema.target().values().get(c);
+  }
+
+  /** How the positive class was chosen, for the summary. */
+  private String positiveChoice(BinaryRanking.Result k) {
+    return positiveClass != null ? "as --positive-class says" : k.positives() == k.negatives()
+        ? "the second class, both being as frequent" : "the minority class";
+  }
+
+  /** Why AUROC and AUPRC are undefined: only one class was scored. */
+  private static String undefinedRanking(Schema schema, BinaryRanking.Result k) {
+    int only = k.positives() == 0 ? 1 - k.positiveClass() : k.positiveClass();
+    return "every scored instance is of class " + Printable.quoted(className(schema, only))
+        + ", so there is nothing to rank it against";
   }
 
   /**
@@ -427,11 +569,11 @@ public final class StreamCommand implements Callable<Integer> {
    * Refuses a schema that encodes to more than {@code --max-features} features (the model's cost
    * per instance grows with them), naming the widest nominal columns.
    */
-  private void checkFeatures(Schema schema, long features) {
+  private void checkFeatures(Schema schema, long features, int textWidth) {
     if (features <= maxFeatures) {
       return;
     }
-    List<dev.auramoe.stream.data.Attribute> nominal = new ArrayList<>();
+    List<Attribute> nominal = new ArrayList<>();
     for (int c = 0; c < schema.size(); c++) {
       if (c != schema.targetIndex() && schema.attribute(c).isNominal()) {
         nominal.add(schema.attribute(c));
@@ -441,8 +583,9 @@ public final class StreamCommand implements Callable<Integer> {
     String widest = String.join(", ", nominal.stream().limit(LISTED_COLUMNS)
         .map(a -> String.format(Locale.ROOT, "%s %,d", Printable.quoted(a.name()), a.cardinality())).toList());
     throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: the inputs encode to %,d features, more "
-        + "than --max-features %,d (each value of a nominal column is a feature%s); raise --max-features, or lower "
-        + "--max-levels to leave the widest columns out", input, features, maxFeatures,
+        + "than --max-features %,d (each value of a nominal column is a feature%s%s); raise --max-features, or "
+        + "lower --max-levels to leave the widest columns out", input, features, maxFeatures,
+        schema.hasText() ? String.format(Locale.ROOT, ", each text column %,d", textWidth) : "",
         widest.isEmpty() ? "" : "; widest: " + widest));
   }
 

@@ -367,7 +367,7 @@ class StreamCommandTest {
         Double.NaN, Double.NaN, Double.NaN, Double.NaN, List.of(
             new PrequentialEvaluation.Point(1000, 0.9, 0.9, new double[] {0.5, 0.5}),
             new PrequentialEvaluation.Point(2000, 0.6, 0.75, new double[] {0.5, 0.5}),
-            new PrequentialEvaluation.Point(3000, 0.95, 0.8, new double[] {0.5, 0.5})));
+            new PrequentialEvaluation.Point(3000, 0.95, 0.8, new double[] {0.5, 0.5})), null);
     org.knowm.xchart.XYChart chart = StreamCommand.scoreChart(result, true, List.of(1750L, 2600L), List.of(1500L));
     assertThat(chart.getSeriesCollection()).extracting(s -> s.getName())
         .containsExactly("accuracy", "drift detected", "drift detected 1", "known drift");
@@ -411,7 +411,7 @@ class StreamCommandTest {
       curve.add(new PrequentialEvaluation.Point(i * 500L, 0.8, 0.8, share));
     }
     PrequentialEvaluation.Result result = new PrequentialEvaluation.Result(10_000, 0, 1, 1, 0.8, 0.6, 0.8, 0.6,
-        Double.NaN, Double.NaN, Double.NaN, Double.NaN, curve);
+        Double.NaN, Double.NaN, Double.NaN, Double.NaN, curve, null);
     List<Long> detections = List.of(3_100L, 7_400L);
     List<Long> drifts = List.of(3_000L, 7_000L);
 

@@ -67,6 +67,20 @@ public final class StreamSources {
     return s instanceof CsvReader c ? c.warnings() : List.of();
   }
 
+  /**
+   * Why each text column of the stream's schema is text, one sentence each: what CSV type inference
+   * decided ({@link CsvReader#textNotes()}), or that ARFF declares it {@code string}; empty when
+   * there is none.
+   */
+  public static List<String> textNotes(InstanceStream s) {
+    if (s instanceof CsvReader c) {
+      return c.textNotes();
+    }
+    return s.schema().attributes().stream().filter(dev.auramoe.stream.data.Attribute::isText)
+        .map(a -> "column " + dev.auramoe.stream.io.Printable.quoted(a.name()) + " is read as text: the file "
+            + "declares it string").toList();
+  }
+
   /** The first malformed rows the stream's reader skipped, with their line numbers. */
   public static List<MalformedRowException> problems(InstanceStream s) {
     return s instanceof TextReader r ? r.problems() : List.of();

@@ -6,16 +6,22 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One column of a stream: numeric, or nominal with a fixed, ordered list of values. An
+ * One column of a stream: numeric, nominal with a fixed, ordered list of values, or text. An
  * {@link Instance} holds a numeric value as itself and a nominal value as its index in
- * {@link #values()}; a missing value is NaN either way.
+ * {@link #values()}; a text as itself beside the values ({@link Instance#text(int)}), its value
+ * being 0; a missing value is NaN in every kind.
  */
 public final class Attribute {
 
-  /** Numeric or nominal. */
+  /** Numeric, nominal or text. */
   public enum Kind {
     NUMERIC,
-    NOMINAL
+    NOMINAL,
+    /**
+     * Free text (an ARFF {@code string} attribute, a CSV column of phrases), which a learner turns
+     * into features through a {@link dev.auramoe.stream.learn.TextEmbedder}; never a target.
+     */
+    TEXT
   }
 
   private final String name;
@@ -40,6 +46,11 @@ public final class Attribute {
     return new Attribute(name, Kind.NUMERIC, List.of());
   }
 
+  /** A text attribute. */
+  public static Attribute text(String name) {
+    return new Attribute(name, Kind.TEXT, List.of());
+  }
+
   /** A nominal attribute with these values, in this order (at least one). */
   public static Attribute nominal(String name, List<String> values) {
     if (values.isEmpty()) {
@@ -60,12 +71,16 @@ public final class Attribute {
     return kind == Kind.NOMINAL;
   }
 
-  /** The nominal values in order; empty for a numeric attribute. */
+  public boolean isText() {
+    return kind == Kind.TEXT;
+  }
+
+  /** The nominal values in order; empty for a numeric or text attribute. */
   public List<String> values() {
     return values;
   }
 
-  /** Number of nominal values (0 for numeric). */
+  /** Number of nominal values (0 for numeric and text). */
   public int cardinality() {
     return values.size();
   }
@@ -88,6 +103,10 @@ public final class Attribute {
 
   @Override
   public String toString() {
-    return kind == Kind.NUMERIC ? name + " numeric" : name + " {" + String.join(",", values) + "}";
+    return switch (kind) {
+      case NUMERIC -> name + " numeric";
+      case TEXT -> name + " text";
+      case NOMINAL -> name + " {" + String.join(",", values) + "}";
+    };
   }
 }

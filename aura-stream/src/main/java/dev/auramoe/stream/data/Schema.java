@@ -5,13 +5,14 @@ import java.util.Objects;
 
 /**
  * The columns of a stream and which one is the target. Classification when the target is nominal,
- * regression when it is numeric.
+ * regression when it is numeric; a text column is never the target.
  */
 public final class Schema {
 
   private final String relation;
   private final List<Attribute> attributes;
   private final int target;
+  private final boolean hasText;
 
   /**
    * @param relation a name for the stream (ARFF's {@code @relation})
@@ -28,7 +29,12 @@ public final class Schema {
     if (target < 0 || target >= this.attributes.size()) {
       throw new IllegalArgumentException("target index " + target + " outside 0.." + (this.attributes.size() - 1));
     }
+    if (this.attributes.get(target).isText()) {
+      throw new IllegalArgumentException("the target " + this.attributes.get(target).name() + " is a text column; "
+          + "a target is numeric or nominal");
+    }
     this.target = target;
+    this.hasText = this.attributes.stream().anyMatch(Attribute::isText);
   }
 
   public String relation() {
@@ -64,6 +70,11 @@ public final class Schema {
   /** Number of classes of a nominal target (0 for regression). */
   public int classes() {
     return target().cardinality();
+  }
+
+  /** Whether any column is text. */
+  public boolean hasText() {
+    return hasText;
   }
 
   /** Index of the column with this name, or -1. */

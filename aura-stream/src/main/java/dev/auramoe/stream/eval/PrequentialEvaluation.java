@@ -14,7 +14,10 @@ import java.util.function.LongConsumer;
  * {@link InstanceStream}: every instance is first predicted, then learned from. Keeps cumulative and
  * windowed accuracy and kappa (classification) or MAE and RMSE (regression), and a curve with one
  * point every {@code every} instances that also records how the instances of that stretch were
- * spread over the experts.
+ * spread over the experts. For a two-class target it also ranks the learner's scores: AUROC and
+ * average precision over the whole stream ({@link BinaryRanking}), each score taken before the
+ * learner learns from its instance, the positive class the minority one unless {@link
+ * #withPositiveClass} sets it.
  *
  * <p>Instances whose target is missing are predicted but neither scored nor learned from; they are
  * counted in {@link Result#unlabelled()}.
@@ -39,10 +42,11 @@ public final class PrequentialEvaluation {
    * @param mae cumulative mean absolute error (NaN for classification)
    * @param rmse cumulative root mean squared error (NaN for classification)
    * @param curve windowed accuracy (or RMSE) and expert shares over time
+   * @param ranking AUROC and average precision for a two-class target; null for any other
    */
   public record Result(long instances, long unlabelled, double seconds, double cpuSeconds, double accuracy, double kappa,
       double windowAccuracy, double windowKappa, double mae, double rmse, double windowMae, double windowRmse,
-      List<Point> curve) {
+      List<Point> curve, BinaryRanking.Result ranking) {
 
     /** Scored instances per second of wall-clock time. */
     public double instancesPerSecond() {
@@ -57,17 +61,36 @@ public final class PrequentialEvaluation {
 
   private final int window;
   private final long every;
+  /** The positive class of a two-class target, or -1 for the minority class. */
+  private final int positiveClass;
 
   /**
    * @param window length of the sliding window for the windowed figures, at least 1
    * @param every instances between two curve points, at least 1
    */
   public PrequentialEvaluation(int window, long every) {
+    this(window, every, -1);
+  }
+
+  private PrequentialEvaluation(int window, long every, int positiveClass) {
     if (window < 1 || every < 1) {
       throw new IllegalArgumentException("need window >= 1 and every >= 1, got " + window + ", " + every);
     }
     this.window = window;
     this.every = every;
+    this.positiveClass = positiveClass;
+  }
+
+  /**
+   * The same evaluation with class {@code c} (0 or 1) as the positive class of a two-class target's
+   * AUROC and average precision; -1 for the default, the class with fewer scored instances (class 1
+   * when they are as many), as precision and recall are usually asked of the rarer class.
+   */
+  public PrequentialEvaluation withPositiveClass(int c) {
+    if (c < -1 || c > 1) {
+      throw new IllegalArgumentException("positive class must be 0, 1 or -1 (the minority), got " + c);
+    }
+    return new PrequentialEvaluation(window, every, c);
   }
 
   /**
@@ -89,6 +112,7 @@ public final class PrequentialEvaluation {
     int target = stream.schema().targetIndex();
     ClassificationMetrics cm = cls ? new ClassificationMetrics(stream.schema().classes(), window) : null;
     RegressionMetrics rm = cls ? null : new RegressionMetrics(window);
+    BinaryRanking ranking = cls && stream.schema().classes() == 2 ? new BinaryRanking() : null;
     int experts = learner.model().expertCount();
     long[] usage = new long[experts];
     int[] chosen = new int[experts];
@@ -116,6 +140,9 @@ public final class PrequentialEvaluation {
       } else {
         if (cls) {
           cm.add((int) actual, (int) predicted);
+          if (ranking != null) {
+            ranking.add((int) actual, learner.classScore(0), learner.classScore(1));
+          }
         } else {
           rm.add(actual, predicted);
         }
@@ -145,10 +172,12 @@ public final class PrequentialEvaluation {
     double cpuSeconds = cpu ? (threads.getCurrentThreadCpuTime() - c0) / 1e9 : Double.NaN;
     long scored = read - unlabelled;
     double nan = Double.NaN;
+    BinaryRanking.Result ranked = ranking == null ? null
+        : ranking.result(positiveClass >= 0 ? positiveClass : ranking.minorityClass());
     return cls
         ? new Result(scored, unlabelled, seconds, cpuSeconds, cm.accuracy(), cm.kappa(), cm.windowAccuracy(), cm.windowKappa(),
-            nan, nan, nan, nan, List.copyOf(curve))
+            nan, nan, nan, nan, List.copyOf(curve), ranked)
         : new Result(scored, unlabelled, seconds, cpuSeconds, nan, nan, nan, nan, rm.mae(), rm.rmse(), rm.windowMae(),
-            rm.windowRmse(), List.copyOf(curve));
+            rm.windowRmse(), List.copyOf(curve), null);
   }
 }

@@ -20,11 +20,12 @@ import java.util.Locale;
  * Reads a Weka ARFF file as a stream, one row at a time.
  *
  * <p>Supported: {@code @relation}, {@code @attribute} of type {@code numeric}, {@code real}, {@code
- * integer}, nominal ({@code {a, b, 'c d'}}) and {@code date [format]}; {@code @data} rows, dense
- * ({@code 1.5,a,?}) or sparse ({@code {0 1.5, 2 a}}, where an absent column is 0, i.e. the first
- * value of a nominal column, as in Weka). Keywords are case-insensitive; names and values may be
- * quoted with {@code '} or {@code "} and use backslash escapes ({@code \n}, {@code \t}, {@code \'},
- * ...); {@code %} starts a comment; {@code ?} is a missing value, and so is {@code NaN} in a numeric
+ * integer}, nominal ({@code {a, b, 'c d'}}), {@code string} (a text column: {@link
+ * Attribute#text}) and {@code date [format]}; {@code @data} rows, dense ({@code 1.5,a,?,'some
+ * text'}) or sparse ({@code {0 1.5, 2 a}}, where an absent column is 0, i.e. the first value of a
+ * nominal column, as in Weka, and an absent text is missing). Keywords are case-insensitive; names
+ * and values may be quoted with {@code '} or {@code "} and use backslash escapes ({@code \n}, {@code
+ * \t}, {@code \'}, ...); {@code %} starts a comment; {@code ?} is a missing value, and so is {@code NaN} in a numeric
  * column (as in Weka); blank lines are ignored. A number is decimal ({@code 0x10} is a malformed
  * row) and must be finite and within the float range (magnitude at most 3.4e38), which the model
  * computes in; messages escape control characters of the file ({@link Printable}). A date
@@ -32,9 +33,13 @@ import java.util.Locale;
  * a {@link DateTimeFormatter} pattern, which agrees with Weka's for the usual letters; default
  * {@code yyyy-MM-dd'T'HH:mm:ss}).
  *
- * <p>Not supported, with an error naming the attribute: {@code string} and {@code relational}
- * attributes. Instance weights ({@code , {0.5}} after a row) make the row malformed. Rows must fit on
- * one line, as in Weka.
+ * <p>A text is quoted, with the escapes above ({@code 'it\'s'}); {@code ''} is an empty text, which
+ * {@link ReadOptions#textCheck()} may refuse, and {@code ?} a missing one.
+ *
+ * <p>Not supported, with an error naming the attribute: {@code relational} attributes. Instance
+ * weights ({@code , {0.5}} after a row) make the row malformed. Rows must fit on one line, as in
+ * Weka. The file must be UTF-8: bytes that are not stop the reading with an {@link IOException}
+ * naming the line and the character.
  *
  * <p>The target is the attribute named by {@link ReadOptions#target()}, else the last one. Rows that
  * cannot be read are handled by {@link ReadOptions#policy()}: see {@link MalformedRowPolicy}. Gzip
@@ -57,6 +62,7 @@ public final class ArffReader extends TextReader {
   private final Schema schema;
   private final NominalIndex[] nominal;
   private final DateTimeFormatter[] dates;
+  private final boolean[] text;
   private final NumberParser numbers = new NumberParser();
   private char[] scratch = new char[64];
   private int scratchLength;
@@ -92,6 +98,12 @@ public final class ArffReader extends TextReader {
           + " input and a target");
     }
     Attribute t = attributes.get(target);
+    if (t.isText()) {
+      throw new IOException(source + ": target " + Printable.quoted(t.name()) + " is declared string (a text); a "
+          + "target is numeric or nominal");
+    }
+    checkDeclared(source, attributes, options.textColumns(), Attribute.Kind.TEXT, "string");
+    checkDeclared(source, attributes, options.nominalColumns(), Attribute.Kind.NOMINAL, "nominal");
     if (options.targetType() == TargetType.NOMINAL && !t.isNominal()
         || options.targetType() == TargetType.NUMERIC && t.isNominal()) {
       throw new IOException(source + ": target " + Printable.quoted(t.name()) + " is declared "
@@ -99,12 +111,32 @@ public final class ArffReader extends TextReader {
     }
     this.schema = new Schema(relation, attributes, target);
     this.nominal = new NominalIndex[attributes.size()];
+    this.text = new boolean[attributes.size()];
     for (int i = 0; i < attributes.size(); i++) {
       if (attributes.get(i).isNominal()) {
         nominal[i] = new NominalIndex(attributes.get(i).values());
       }
+      text[i] = attributes.get(i).isText();
     }
     this.dates = formats.toArray(new DateTimeFormatter[0]);
+  }
+
+  /**
+   * Refuses column kinds asked of the reader that the header does not declare: the header's
+   * declarations are the file's own.
+   */
+  private static void checkDeclared(String source, List<Attribute> attributes, java.util.Set<String> names,
+      Attribute.Kind kind, String declared) throws IOException {
+    for (String name : names.stream().sorted().toList()) {
+      Attribute a = attributes.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(
+          () -> new IOException(source + ": no attribute named " + Printable.quoted(name) + " (asked to be read as "
+              + declared + "); attributes: "
+              + Printable.of(attributes.stream().map(Attribute::name).toList().toString())));
+      if (a.kind() != kind) {
+        throw new IOException(source + ": attribute " + Printable.quoted(name) + " is declared "
+            + a.kind().name().toLowerCase(Locale.ROOT) + ", not " + declared + "; an ARFF header declares the types");
+      }
+    }
   }
 
   /** Opens an ARFF file (gzip or plain) with the default options. */
@@ -138,8 +170,8 @@ public final class ArffReader extends TextReader {
   }
 
   @Override
-  String parseRow(double[] values) {
-    return buf[pos] == '{' ? parseSparse(values) : parseDense(values);
+  String parseRow(double[] values, String[] texts) {
+    return buf[pos] == '{' ? parseSparse(values, texts) : parseDense(values, texts);
   }
 
   @Override
@@ -172,7 +204,7 @@ public final class ArffReader extends TextReader {
   // ---------------------------------------------------------------- data rows
 
   /** Parses a dense row into {@code values}; returns null or what is wrong. */
-  private String parseDense(double[] values) {
+  private String parseDense(double[] values, String[] texts) {
     int n = values.length;
     int column = 0;
     while (true) {
@@ -181,7 +213,7 @@ public final class ArffReader extends TextReader {
         return pos < end && buf[pos] == '{' ? "instance weights ({...} after the values) are not supported"
             : "more than " + n + " values";
       }
-      String problem = field(values, column, false);
+      String problem = field(values, texts, column, false);
       if (problem != null) {
         return problem;
       }
@@ -198,9 +230,17 @@ public final class ArffReader extends TextReader {
     return column == n ? null : "expected " + n + " values, found " + column;
   }
 
-  /** Parses a sparse row {@code {index value, ...}}; absent columns are 0. */
-  private String parseSparse(double[] values) {
+  /** Parses a sparse row {@code {index value, ...}}; absent columns are 0, absent texts missing. */
+  private String parseSparse(double[] values, String[] texts) {
     Arrays.fill(values, 0);
+    if (texts != null) {
+      for (int c = 0; c < text.length; c++) {
+        if (text[c]) {
+          values[c] = Double.NaN;
+          texts[c] = null;
+        }
+      }
+    }
     pos++;
     skipBlanks();
     if (pos < end && buf[pos] == '}') {
@@ -223,7 +263,7 @@ public final class ArffReader extends TextReader {
           return "sparse row: expected a blank between index " + index + " and its value";
         }
         skipBlanks();
-        String problem = field(values, (int) index, true);
+        String problem = field(values, texts, (int) index, true);
         if (problem != null) {
           return problem;
         }
@@ -248,8 +288,11 @@ public final class ArffReader extends TextReader {
     return null;
   }
 
-  /** Reads one value at {@code pos} into {@code values[column]}; returns null or what is wrong. */
-  private String field(double[] values, int column, boolean sparse) {
+  /**
+   * Reads one value at {@code pos} into {@code values[column]} (and a text into {@code
+   * texts[column]}); returns null or what is wrong.
+   */
+  private String field(double[] values, String[] texts, int column, boolean sparse) {
     char[] b;
     int from;
     int to;
@@ -277,10 +320,16 @@ public final class ArffReader extends TextReader {
       }
       if (to - from == 1 && b[from] == '?') {
         values[column] = Double.NaN;
+        if (text[column]) {
+          texts[column] = null;
+        }
         return null;
       }
     }
-    if (nominal[column] != null) {
+    if (text[column]) {
+      texts[column] = new String(b, from, to - from);
+      values[column] = 0;
+    } else if (nominal[column] != null) {
       int index = nominal[column].indexOf(b, from, to);
       if (index < 0) {
         return "unknown nominal value " + Printable.quoted(b, from, to) + forAttribute(column);
@@ -436,8 +485,12 @@ public final class ArffReader extends TextReader {
         }
         attributes.add(Attribute.numeric(name));
       }
-      case "string", "relational" -> throw headerError("attribute " + Printable.quoted(name) + " has type " + type
-          + ", which is not supported (only numeric, real, integer, nominal and date)");
+      case "string" -> {
+        attributes.add(Attribute.text(name));
+        formats.add(null);
+      }
+      case "relational" -> throw headerError("attribute " + Printable.quoted(name) + " has type " + type
+          + ", which is not supported (only numeric, real, integer, nominal, string and date)");
       case "" -> throw headerError("attribute " + Printable.quoted(name) + " has no type");
       default -> throw headerError("attribute " + Printable.quoted(name) + " has unknown type "
           + Printable.quoted(type));

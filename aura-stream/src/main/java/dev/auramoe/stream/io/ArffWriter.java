@@ -74,6 +74,8 @@ public final class ArffWriter extends InstanceWriter {
           h.append(quote(values.get(i)));
         }
         h.append('}');
+      } else if (a.isText()) {
+        h.append("string");
       } else {
         h.append("numeric");
       }

@@ -8,7 +8,8 @@ import java.io.Reader;
  * A reader's characters in one reused chunk, refilled in place, with the count of physical lines
  * consumed: what {@link LineReader} and the CSV tokenizer share. Subclasses walk {@code chunk[pos,
  * limit)} themselves, so that the loop over the characters reads fields of one object; a read
- * failure names the source and the line being read.
+ * failure names the source and the line being read, and bytes that are not UTF-8 ({@link
+ * StrictUtf8Reader}) the line and the place on it ({@link #where()}).
  */
 abstract class ChunkedText implements Closeable {
 
@@ -55,6 +56,9 @@ abstract class ChunkedText implements Closeable {
       do {
         n = in.read(chunk, 0, chunk.length);
       } while (n == 0);
+    } catch (StrictUtf8Reader.InvalidUtf8Exception e) {
+      throw new IOException(source + ":" + (line + 1) + ": " + e.getMessage() + where()
+          + "; the file must be UTF-8 (convert it, for example: iconv -f latin1 -t utf-8)", e);
     } catch (IOException e) {
       throw Inputs.atLine(e, source, line + 1);
     }
@@ -66,6 +70,14 @@ abstract class ChunkedText implements Closeable {
     pos = 0;
     limit = n;
     return true;
+  }
+
+  /**
+   * Where on the line being read the next character falls, as {@code ", in ..."} text for an error
+   * about it; empty when the subclass cannot tell.
+   */
+  String where() {
+    return "";
   }
 
   @Override

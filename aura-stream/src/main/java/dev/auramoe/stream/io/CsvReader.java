@@ -30,8 +30,21 @@ import java.util.TreeSet;
  * first-appearance order is what a stream would discover). A number is decimal ({@code 12},
  * {@code -1.5}, {@code 2e-3}); hexadecimal ({@code 0x10}), thousands separators and units make text,
  * and a column holding both numbers and text is nominal with a {@linkplain #warnings() warning}
- * naming the first of each. An input column with more than {@link ReadOptions#maxLevels()}
- * distinct values (an identifier or free text) is {@linkplain #leftOut() left out} of the schema: its
+ * naming the first of each.
+ *
+ * <p><b>Text.</b> An input column of words is <em>text</em> ({@link Attribute#text}), embedded by the
+ * learner rather than one-hot encoded, when its values are sentences or mostly distinct phrases: at
+ * least half of its non-missing values hold two words or more (runs of characters between blanks),
+ * and either they have {@value #SENTENCE_WORDS} words or more on average, or more than half of them
+ * are distinct (or more than {@link ReadOptions#maxLevels()} are). Otherwise it is nominal: a
+ * category spelled in words ({@code New York}) is short and repeats. {@link #textNotes()} says why
+ * each text column is text; {@link ReadOptions#textColumns()} and {@link
+ * ReadOptions#nominalColumns()} decide for the columns they name (text without blanks, such as
+ * Chinese, needs the first). A missing text is as in any column; a quoted empty one ({@code ""}) is
+ * a text, which {@link ReadOptions#textCheck()} may refuse.
+ *
+ * <p>An input column of single words with more than {@link ReadOptions#maxLevels()}
+ * distinct values (an identifier) is {@linkplain #leftOut() left out} of the schema: its
  * one-hot encoding would be as wide as the file is long. The target column (named by {@link
  * ReadOptions#target()}, else the last) is typed by {@link ReadOptions#targetType()}: with {@link
  * TargetType#AUTO}, a numeric target whose values are all integers, at most {@value #AUTO_MAX_CLASSES}
@@ -47,18 +60,26 @@ import java.util.TreeSet;
  * finite and within the float range (magnitude at most 3.4e38), which the model computes in. An
  * unterminated quote is no malformed row but an {@link IOException} under either policy: it runs to
  * the end of the file, so the rows after it would be lost (with type inference, {@link
- * #open(Path, ReadOptions)} fails with it before any row is read). Messages escape control
- * characters of the file ({@link Printable}).
+ * #open(Path, ReadOptions)} fails with it before any row is read). So do bytes that are not
+ * UTF-8, naming the line and the column. Messages escape control characters of the file ({@link
+ * Printable}).
  */
 public final class CsvReader extends TextReader {
+
+  /** The mean words per value from which a column of phrases is text however often its values repeat. */
+  public static final int SENTENCE_WORDS = 4;
 
   /** Most distinct integer values of a target that {@link TargetType#AUTO} makes nominal. */
   public static final int AUTO_MAX_CLASSES = 32;
 
   private enum Mode {
     NUMERIC,
-    TEXT,
+    /** Nominal, its values as written. */
+    NOMINAL,
+    /** Nominal, its values numbers (a numeric-looking target). */
     LEVELS,
+    /** Free text. */
+    TEXT,
     /** A column left out of the schema (too many distinct values). */
     SKIP
   }
@@ -74,9 +95,10 @@ public final class CsvReader extends TextReader {
   private final NumberParser numbers = new NumberParser();
   private final List<String> leftOut;
   private final List<String> warnings;
+  private final List<String> textNotes;
 
   private CsvReader(String source, Records records, Schema schema, Mode[] modes, int[] slots, double[][] levels,
-      ReadOptions options, List<String> leftOut, List<String> warnings) {
+      ReadOptions options, List<String> leftOut, List<String> warnings, List<String> textNotes) {
     super(source, options);
     this.records = records;
     this.schema = schema;
@@ -85,12 +107,13 @@ public final class CsvReader extends TextReader {
     this.levels = levels;
     this.nominal = new NominalIndex[modes.length];
     for (int i = 0; i < modes.length; i++) {
-      if (modes[i] == Mode.TEXT) {
+      if (modes[i] == Mode.NOMINAL) {
         nominal[i] = new NominalIndex(schema.attribute(slots[i]).values());
       }
     }
     this.leftOut = List.copyOf(leftOut);
     this.warnings = List.copyOf(warnings);
+    this.textNotes = List.copyOf(textNotes);
   }
 
   /** Opens a CSV file with the default options, inferring the column types. */
@@ -120,7 +143,8 @@ public final class CsvReader extends TextReader {
     Records r = new Records(Inputs.reader(file), options.separator(), source);
     return closedOnFailure(r, () -> {
       r.next();
-      return new CsvReader(source, r, schema, modes, slots, levels, options, inference.leftOut, inference.warnings);
+      return new CsvReader(source, r, schema, modes, slots, levels, options, inference.leftOut, inference.warnings,
+          inference.textNotes);
     });
   }
 
@@ -151,11 +175,17 @@ public final class CsvReader extends TextReader {
       Mode[] modes = new Mode[schema.size()];
       int[] slots = new int[schema.size()];
       for (int i = 0; i < modes.length; i++) {
-        modes[i] = schema.attribute(i).isNominal() ? Mode.TEXT : Mode.NUMERIC;
+        modes[i] = switch (schema.attribute(i).kind()) {
+          case NUMERIC -> Mode.NUMERIC;
+          case NOMINAL -> Mode.NOMINAL;
+          case TEXT -> Mode.TEXT;
+        };
         slots[i] = i;
       }
+      List<String> notes = schema.attributes().stream().filter(Attribute::isText)
+          .map(a -> "column " + Printable.quoted(a.name()) + " is read as text: the schema says so").toList();
       return new CsvReader(source, r, schema.withTarget(target), modes, slots, new double[modes.length][], options,
-          List.of(), List.of());
+          List.of(), List.of(), notes);
     });
   }
 
@@ -181,6 +211,15 @@ public final class CsvReader extends TextReader {
     return warnings;
   }
 
+  /**
+   * Why each text column is text, one sentence each, in file order (from type inference: its values
+   * are sentences or mostly distinct phrases, or it was asked for; or the schema given); empty when
+   * there is none.
+   */
+  public List<String> textNotes() {
+    return textNotes;
+  }
+
   @Override
   boolean nextRow() throws IOException {
     if (!records.next()) {
@@ -193,7 +232,7 @@ public final class CsvReader extends TextReader {
   }
 
   @Override
-  String parseRow(double[] values) {
+  String parseRow(double[] values, String[] texts) {
     Records r = records;
     if (r.problem != null) {
       return r.problem;
@@ -212,6 +251,9 @@ public final class CsvReader extends TextReader {
       int to = r.ends[c];
       if (!r.quoted[c] && isMissing(text, from, to)) {
         values[slot] = Double.NaN;
+        if (mode == Mode.TEXT) {
+          texts[slot] = null;
+        }
         continue;
       }
       switch (mode) {
@@ -224,7 +266,7 @@ public final class CsvReader extends TextReader {
           }
           values[slot] = numbers.value();
         }
-        case TEXT -> {
+        case NOMINAL -> {
           int index = nominal[c].indexOf(text, from, to);
           if (index < 0) {
             return "unknown nominal value " + Printable.quoted(text, from, to) + inColumn(slot);
@@ -245,6 +287,10 @@ public final class CsvReader extends TextReader {
             return "unknown nominal value " + Printable.quoted(text, from, to) + inColumn(slot);
           }
           values[slot] = index;
+        }
+        case TEXT -> {
+          texts[slot] = r.field(c);
+          values[slot] = 0;
         }
         case SKIP -> throw new AssertionError();
       }
@@ -272,6 +318,27 @@ public final class CsvReader extends TextReader {
     return n == 0 || n == 1 && text[from] == '?' || n == 2 && text[from] == 'N' && text[from + 1] == 'A'
         || n == 3 && text[from + 1] == 'a' && (text[from] == 'N' && text[from + 2] == 'N'
             || text[from] == 'n' && text[from + 2] == 'n');
+  }
+
+  /**
+   * The words of {@code text[from, to)}: its runs of characters that are not blank (white space or a
+   * no-break space). A phrase has two or more; a number has one.
+   */
+  static int words(char[] text, int from, int to) {
+    int words = 0;
+    boolean inWord = false;
+    for (int i = from; i < to; i++) {
+      boolean blank = separatesWords(text[i]);
+      if (!blank && !inWord) {
+        words++;
+      }
+      inWord = !blank;
+    }
+    return words;
+  }
+
+  private static boolean separatesWords(char c) {
+    return Character.isWhitespace(c) || c == '\u00A0' || c == '\u2007' || c == '\u202F';
   }
 
   private static IOException noSuchColumn(String source, String name, List<String> names) {
@@ -302,6 +369,7 @@ public final class CsvReader extends TextReader {
       }
       names.add(name);
     }
+    r.names = List.copyOf(names);
     return names;
   }
 
@@ -332,8 +400,13 @@ public final class CsvReader extends TextReader {
     private boolean integral = true;
     private final Set<Double> targetLevels = new TreeSet<>();
     private boolean tooManyLevels;
+    /** Per column: its values that are not missing, those of them that are phrases, and their words. */
+    private long[] present;
+    private long[] phrases;
+    private long[] words;
     final List<String> leftOut = new ArrayList<>();
     final List<String> warnings = new ArrayList<>();
+    final List<String> textNotes = new ArrayList<>();
 
     Inference(String source, ReadOptions options) {
       this.source = source;
@@ -362,9 +435,30 @@ public final class CsvReader extends TextReader {
       tooMany = new boolean[n];
       firstNumber = new String[n];
       firstText = new String[n];
+      present = new long[n];
+      phrases = new long[n];
+      words = new long[n];
       texts = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         texts.add(null);
+      }
+      for (Set<String> asked : List.of(options.textColumns(), options.nominalColumns())) {
+        for (String name : asked.stream().sorted().toList()) {
+          int c = names.indexOf(name);
+          if (c < 0) {
+            throw new IOException(source + ": no column named " + Printable.quoted(name) + " (asked to be read as "
+                + (asked == options.textColumns() ? "text" : "nominal") + "); columns: "
+                + Printable.of(names.toString()));
+          }
+          if (c == target) {
+            throw new IOException(source + ": the target " + Printable.quoted(name) + " cannot be read as "
+                + (asked == options.textColumns() ? "text: a target is numeric or nominal"
+                    : "nominal this way: the target type sets that"));
+          }
+          // Read as words from the first row on: a column of numbers asked to be nominal keeps them as written.
+          numeric[c] = false;
+          texts.set(c, new LinkedHashSet<>());
+        }
       }
     }
 
@@ -400,13 +494,18 @@ public final class CsvReader extends TextReader {
         for (int c = 0; c < n; c++) {
           int from = r.starts[c];
           int to = r.ends[c];
-          if (!r.quoted[c] && isMissing(r.text, from, to) || tooMany[c]) {
+          if (!r.quoted[c] && isMissing(r.text, from, to)) {
             continue;
           }
           if (second) {
-            if (rescan[c]) {
+            if (rescan[c] && !tooMany[c]) {
               addText(c, r);
             }
+            continue;
+          }
+          present[c]++;
+          if (tooMany[c]) {
+            countWords(c, r.text, from, to);
             continue;
           }
           if (numeric[c]) {
@@ -415,6 +514,7 @@ public final class CsvReader extends TextReader {
               if (Double.isNaN(v)) {
                 continue;
               }
+              words[c]++;
               if (!sawNumber[c]) {
                 sawNumber[c] = true;
                 firstNumber[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
@@ -430,6 +530,7 @@ public final class CsvReader extends TextReader {
           } else if (firstNumber[c] == null && numbers.parse(r.text, from, to) && !Double.isNaN(numbers.value())) {
             firstNumber[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
           }
+          countWords(c, r.text, from, to);
           if (firstText[c] == null) {
             firstText[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;
           }
@@ -460,6 +561,41 @@ public final class CsvReader extends TextReader {
       }
     }
 
+    /** Counts a non-numeric value's words, and whether it is a phrase. */
+    private void countWords(int c, char[] text, int from, int to) {
+      int w = CsvReader.words(text, from, to);
+      words[c] += w;
+      if (w >= 2) {
+        phrases[c]++;
+      }
+    }
+
+    /**
+     * Why a column of words is text rather than nominal, or null when it is not: at least half of its
+     * values are phrases, and they are sentences ({@value CsvReader#SENTENCE_WORDS} words or more on average)
+     * or mostly distinct (more than half of them, or more than {@link ReadOptions#maxLevels()}). A
+     * category spelled in words ("New York") is short and repeats; an identifier is one word.
+     */
+    private String whyText(int c) {
+      long n = present[c];
+      if (n == 0 || phrases[c] * 2 < n) {
+        return null;
+      }
+      double mean = (double) words[c] / n;
+      String phrased = String.format(java.util.Locale.ROOT, "%,d of its %,d values are phrases (%.1f words on "
+          + "average)", phrases[c], n, mean);
+      if (mean >= SENTENCE_WORDS) {
+        return phrased;
+      }
+      if (tooMany[c]) {
+        return String.format(java.util.Locale.ROOT, "%s, and it has more than %,d distinct values", phrased,
+            options.maxLevels());
+      }
+      int distinct = texts.get(c).size();
+      return distinct * 2L > n ? String.format(java.util.Locale.ROOT, "%s, %,d of them distinct", phrased, distinct)
+          : null;
+    }
+
     private String tooManyValues(String column) {
       return String.format(java.util.Locale.ROOT, "%s: %s has more than %,d distinct values (an identifier or "
           + "free text?)", source, column, options.maxLevels());
@@ -471,7 +607,18 @@ public final class CsvReader extends TextReader {
         String name = names.get(c);
         boolean isNumeric = numeric[c];
         boolean numericTarget = c == target && options.targetType() == TargetType.NUMERIC;
-        if (firstNumber[c] != null && firstText[c] != null && !numericTarget) {
+        String textReason = c == target || options.nominalColumns().contains(name) ? null
+            : options.textColumns().contains(name) ? "as asked"
+            : isNumeric ? null : whyText(c);
+        if (textReason != null) {
+          textNotes.add("column " + Printable.quoted(name) + " is read as text: " + textReason);
+          slots[c] = attributes.size();
+          modes[c] = Mode.TEXT;
+          attributes.add(Attribute.text(name));
+          continue;
+        }
+        if (firstNumber[c] != null && firstText[c] != null && !numericTarget
+            && !options.nominalColumns().contains(name)) {
           warnings.add("column " + Printable.quoted(name) + " holds numbers (first " + firstNumber[c]
               + ") and text (first " + firstText[c] + "), so it is read as nominal: a number is decimal, like "
               + "-1.5e3; hexadecimal, thousands separators and units make text");
@@ -513,7 +660,7 @@ public final class CsvReader extends TextReader {
           modes[c] = Mode.NUMERIC;
           attributes.add(Attribute.numeric(name));
         } else {
-          modes[c] = Mode.TEXT;
+          modes[c] = Mode.NOMINAL;
           attributes.add(Attribute.nominal(name, List.copyOf(texts.get(c))));
         }
       }
@@ -549,6 +696,8 @@ public final class CsvReader extends TextReader {
     String problem;
     /** Whether {@link #problem} is an unterminated quote, which takes the rest of the file with it. */
     boolean unterminated;
+    /** The column names, once the header is read. */
+    List<String> names;
 
     Records(Reader in, char separator, String source) {
       super(in, source);
@@ -566,8 +715,17 @@ public final class CsvReader extends TextReader {
           + " twice: \"\")");
     }
 
+    @Override
+    String where() {
+      String field = "field " + (count + 1);
+      return names == null ? ", in " + field + " of the header"
+          : count < names.size() ? ", in column " + Printable.quoted(names.get(count)) + " (" + field + ")"
+          : ", in " + field;
+    }
+
     boolean next() throws IOException {
       while (true) {
+        count = 0;
         int c = read();
         if (c < 0) {
           return false;

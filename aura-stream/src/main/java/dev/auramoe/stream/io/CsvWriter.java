@@ -55,9 +55,14 @@ public final class CsvWriter extends InstanceWriter {
     return quote(text);
   }
 
-  /** A field as RFC 4180 text: unchanged when it needs no quotes, otherwise in double quotes, quotes doubled. */
+  /**
+   * A field as RFC 4180 text: unchanged when it needs no quotes, otherwise in double quotes, quotes
+   * doubled. A value spelled as a missing one ({@code ?}, {@code NA}, ...) is quoted, so that it reads
+   * back as itself.
+   */
   public static String quote(String s) {
-    boolean needs = s.isEmpty() || isBlank(s.charAt(0)) || isBlank(s.charAt(s.length() - 1));
+    boolean needs = s.isEmpty() || isBlank(s.charAt(0)) || isBlank(s.charAt(s.length() - 1))
+        || CsvReader.isMissing(s.toCharArray(), 0, s.length());
     for (int i = 0; i < s.length() && !needs; i++) {
       char c = s.charAt(i);
       needs = c == ',' || c == '"' || c == '\r' || c == '\n';

@@ -4,9 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -69,9 +67,12 @@ final class Inputs {
     }
   }
 
-  /** The file as UTF-8 text (gzip or plain). Not buffered: the readers buffer themselves. */
+  /**
+   * The file as UTF-8 text (gzip or plain), decoded strictly: bytes that are not UTF-8 fail the read
+   * that reaches them ({@link StrictUtf8Reader}). Not buffered: the readers buffer themselves.
+   */
   static Reader reader(Path file) throws IOException {
-    return new InputStreamReader(open(file), StandardCharsets.UTF_8);
+    return new StrictUtf8Reader(open(file), BUFFER);
   }
 
   /**

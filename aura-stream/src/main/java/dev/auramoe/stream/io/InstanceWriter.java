@@ -14,7 +14,8 @@ import java.nio.file.Path;
 /**
  * What {@link ArffWriter} and {@link CsvWriter} share: a buffered output, the schema every
  * instance must have, a record as comma-separated values in a reused line buffer (numbers in their
- * shortest exact form, nominal values as their names quoted as the format wants), the count of
+ * shortest exact form, nominal values as their names and texts as themselves, quoted as the format
+ * wants), the count of
  * records written and copying a stream. A format gives its spelling of a missing value and its
  * quoting.
  */
@@ -85,8 +86,9 @@ public abstract sealed class InstanceWriter implements Closeable, Flushable perm
   /**
    * Writes one instance as a record.
    *
-   * @throws IllegalArgumentException when its column count differs from the schema's or a nominal
-   *     value is not the index of one of its attribute's values
+   * @throws IllegalArgumentException when its column count differs from the schema's, a nominal
+   *     value is not the index of one of its attribute's values, or a text column's text is absent
+   *     while its value is not missing
    */
   public final void write(Instance instance) throws IOException {
     double[] v = instance.values();
@@ -102,6 +104,13 @@ public abstract sealed class InstanceWriter implements Closeable, Flushable perm
       Attribute a = schema.attribute(i);
       if (Double.isNaN(x)) {
         line.append(missing);
+      } else if (a.isText()) {
+        String text = instance.text(i);
+        if (text == null) {
+          throw new IllegalArgumentException("text column " + a.name() + " has no text and its value is not "
+              + "missing");
+        }
+        line.append(quoted(text));
       } else if (a.isNominal()) {
         line.append(quoted(a.values().get(nominalIndex(a, x))));
       } else {

@@ -58,6 +58,11 @@ final class LineReader extends ChunkedText {
     return length;
   }
 
+  @Override
+  String where() {
+    return String.format(java.util.Locale.ROOT, ", at character %,d of the line", length + 1);
+  }
+
   /** 1-based number of the current line. */
   long lineNumber() {
     return line;

@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  *
  * The router is the core's liquid cell over the same features, learning by its local rule; the
  * experts learn from their own error. {@link #testThenTrain} predicts with what was learned
- * before the instance, then learns from it. An instance whose target is missing is predicted and
+ * before the instance, then learns from it. Text columns reach the mixture through the {@link
+ * TextEmbedder} the builder is given ({@link FeatureEncoder}). An instance whose target is missing is predicted and
  * not learned from. Not thread-safe; allocation-free per instance.
  *
  * <p><b>Drift.</b> With a {@link DriftDetector}, every labelled instance's error goes to it (1 for a
@@ -74,7 +75,7 @@ public final class StreamLearner {
 
   private StreamLearner(Builder b) {
     this.schema = b.schema;
-    this.encoder = new FeatureEncoder(schema);
+    this.encoder = new FeatureEncoder(schema, b.textEmbedder);
     this.classification = schema.isClassification();
     this.classes = schema.classes();
     if (classification && classes < 2) {
@@ -190,6 +191,18 @@ public final class StreamLearner {
     return encoder.dimension();
   }
 
+  /**
+   * The mixture's score for class {@code c} at the last {@link #testThenTrain}: its probability, from
+   * what was learned before that instance (the prediction is the class with the highest). For a
+   * classification target only.
+   */
+  public float classScore(int c) {
+    if (!classification) {
+      throw new IllegalStateException("a regression learner has no class scores");
+    }
+    return yHat[Objects.checkIndex(c, classes)];
+  }
+
   /** The experts chosen for the last instance learned from, into {@code out}; returns how many. */
   public int lastExperts(int[] out) {
     int k = route.k();
@@ -213,6 +226,10 @@ public final class StreamLearner {
     if (inst.values().length != schema.size()) {
       throw new IllegalArgumentException("instance has " + inst.values().length + " values, the schema "
           + schema.size() + " columns");
+    }
+    if (schema.hasText() && inst.texts() == null) {
+      throw new IllegalArgumentException("the schema has text columns and the instance none: make it with new "
+          + "Instance(schema)");
     }
     double target = inst.value(schema.targetIndex());
     boolean known = !Double.isNaN(target);
@@ -371,6 +388,7 @@ public final class StreamLearner {
     private Supplier<? extends DriftDetector> detector;
     private DriftResponse response = DriftResponse.FRESH_EXPERT;
     private DriftSignal signal = DriftSignal.BOTH;
+    private TextEmbedder textEmbedder;
 
     private Builder(Schema schema) {
       this.schema = Objects.requireNonNull(schema, "schema");
@@ -472,11 +490,18 @@ public final class StreamLearner {
       return this;
     }
 
+    /** The embedder of the schema's text columns (required when it has any; default none). */
+    public Builder textEmbedder(TextEmbedder e) {
+      this.textEmbedder = e;
+      return this;
+    }
+
     /**
      * The learner.
      *
      * @throws IllegalArgumentException when top-k exceeds the experts, a class target has fewer than
-     *     2 classes, or an expert parameter is out of range
+     *     2 classes, an expert parameter is out of range, or the schema has text columns and no
+     *     {@link #textEmbedder} was given
      */
     public StreamLearner build() {
       return new StreamLearner(this);

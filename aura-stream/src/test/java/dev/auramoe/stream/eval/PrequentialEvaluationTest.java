@@ -97,4 +97,87 @@ class PrequentialEvaluationTest {
     assertThatThrownBy(() -> new PrequentialEvaluation(10, 10).run(bad, StreamLearner.builder(S).build(), 10, null))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("line 4: class index 5.0 outside 0..1");
   }
+
+  @Test
+  void aTwoClassTargetIsRankedWithTheScoresGivenBeforeLearningAndTheMinorityAsPositive() throws Exception {
+    PrequentialEvaluation.Result r = new PrequentialEvaluation(500, 1000).run(stream(10_000, true),
+        StreamLearner.builder(S).build(), Long.MAX_VALUE, null);
+    BinaryRanking.Result ranking = r.ranking();
+    assertThat(ranking).isNotNull();
+    assertThat(ranking.positives() + ranking.negatives()).as("the labelled instances").isEqualTo(r.instances());
+    assertThat(ranking.positives()).isLessThanOrEqualTo(ranking.negatives());
+    assertThat(ranking.auroc()).isGreaterThan(0.95);
+    assertThat(ranking.averagePrecision()).isGreaterThan(0.9);
+
+    // The same run by hand: each score read right after testThenTrain, which predicts before it learns.
+    StreamLearner learner = StreamLearner.builder(S).build();
+    BinaryRanking byHand = new BinaryRanking();
+    try (InstanceStream in = stream(10_000, true)) {
+      Instance row = new Instance(S);
+      boolean first = true;
+      while (in.next(row)) {
+        double y = row.value(2);
+        learner.testThenTrain(row);
+        if (first) {
+          // Nothing was learned before the first instance: the zero-initialised experts are uniform.
+          assertThat(learner.classScore(0)).isEqualTo(learner.classScore(1))
+              .isCloseTo(0.5f, org.assertj.core.api.Assertions.within(1e-6f));
+          first = false;
+        }
+        if (!Double.isNaN(y)) {
+          byHand.add((int) y, learner.classScore(0), learner.classScore(1));
+        }
+      }
+    }
+    assertThat(ranking).isEqualTo(byHand.result(byHand.minorityClass()));
+    PrequentialEvaluation.Result chosen = new PrequentialEvaluation(500, 1000).withPositiveClass(0)
+        .run(stream(10_000, true), StreamLearner.builder(S).build(), Long.MAX_VALUE, null);
+    assertThat(chosen.ranking()).isEqualTo(byHand.result(0));
+    assertThatThrownBy(() -> new PrequentialEvaluation(1, 1).withPositiveClass(2))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void otherTargetsAreNotRanked() throws Exception {
+    Schema three = new Schema("s", List.of(Attribute.numeric("a"), Attribute.numeric("b"),
+        Attribute.nominal("c", List.of("0", "1", "2"))), 2);
+    InstanceStream s3 = new InstanceStream() {
+      int i;
+
+      @Override
+      public Schema schema() {
+        return three;
+      }
+
+      @Override
+      public boolean next(Instance into) {
+        into.set(0, i);
+        into.set(1, -i);
+        into.set(2, i % 3);
+        return i++ < 100;
+      }
+    };
+    assertThat(new PrequentialEvaluation(10, 10).run(s3, StreamLearner.builder(three).build(), 100, null).ranking())
+        .isNull();
+    Schema numeric = new Schema("s", List.of(Attribute.numeric("a"), Attribute.numeric("b"),
+        Attribute.numeric("y")), 2);
+    InstanceStream sr = new InstanceStream() {
+      int i;
+
+      @Override
+      public Schema schema() {
+        return numeric;
+      }
+
+      @Override
+      public boolean next(Instance into) {
+        into.set(0, i);
+        into.set(1, -i);
+        into.set(2, 2 * i);
+        return i++ < 100;
+      }
+    };
+    assertThat(new PrequentialEvaluation(10, 10).run(sr, StreamLearner.builder(numeric).build(), 100, null).ranking())
+        .isNull();
+  }
 }

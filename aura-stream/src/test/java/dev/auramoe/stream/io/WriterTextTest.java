@@ -62,7 +62,7 @@ class WriterTextTest {
       ,1.0E-5,,no
       42,0.1,it's,yes
       -3,1.0E20,"a,b",no
-      0,1.23456789125E8,?,yes
+      0,1.23456789125E8,"?",yes
       -0.0,0.3333333333333333,"say ""hi""\",
       4.9E-324,-2.5E-300,50%,no
       4,5,{x},yes
@@ -145,6 +145,9 @@ class WriterTextTest {
     assertThat(CsvWriter.quote(" lead")).isEqualTo("\" lead\"");
     assertThat(CsvWriter.quote("two\nlines")).isEqualTo("\"two\nlines\"");
     assertThat(CsvWriter.quote("plain")).isEqualTo("plain");
+    assertThat(List.of("?", "NA", "NaN", "nan")).as("values spelled as a missing one read back as themselves")
+        .allSatisfy(v -> assertThat(CsvWriter.quote(v)).isEqualTo('"' + v + '"'));
+    assertThat(CsvWriter.quote("NAN")).isEqualTo("NAN");
     assertThat(ArffWriter.quote("")).isEqualTo("''");
     assertThat(ArffWriter.quote("tab\there")).isEqualTo("'tab\\there'");
     assertThat(ArffWriter.quote("back\\slash")).isEqualTo("'back\\\\slash'");
