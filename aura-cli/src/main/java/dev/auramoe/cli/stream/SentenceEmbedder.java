@@ -1,6 +1,6 @@
 package dev.auramoe.cli.stream;
 
-import dev.auramoe.stream.learn.TextEmbedder;
+import dev.auramoe.TextEmbedder;
 import dev.auramoe.text.SentenceEncoder;
 import dev.auramoe.text.Texts;
 
@@ -34,9 +34,13 @@ public final class SentenceEmbedder implements TextEmbedder, AutoCloseable {
   }
 
   @Override
-  public void embed(String text, float[] out, int offset) {
-    float[] v = encoder.encode(text);
-    System.arraycopy(v, 0, out, offset, v.length);
+  public int vocabularySize() {
+    return encoder.vocabularySize();
+  }
+
+  @Override
+  public Embedded embed(String text) {
+    return encoder.embed(text);
   }
 
   /**

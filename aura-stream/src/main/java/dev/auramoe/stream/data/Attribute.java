@@ -19,7 +19,7 @@ public final class Attribute {
     NOMINAL,
     /**
      * Free text (an ARFF {@code string} attribute, a CSV column of phrases), which a learner turns
-     * into features through a {@link dev.auramoe.stream.learn.TextEmbedder}; never a target.
+     * into features through a {@link dev.auramoe.TextEmbedder}; never a target.
      */
     TEXT
   }

@@ -36,7 +36,7 @@ import java.util.function.Function;
  *     they must be declared nominal
  * @param textCheck what is wrong with a text value, or null when nothing is: a row whose text it
  *     refuses is a malformed row naming the column (null: every text is taken, and the learner's
- *     {@link dev.auramoe.stream.learn.TextEmbedder} judges it)
+ *     {@link dev.auramoe.TextEmbedder} judges it)
  */
 public record ReadOptions(String target, MalformedRowPolicy policy, int maxProblems,
     Consumer<MalformedRowException> listener, char separator, TargetType targetType, int maxLevels,

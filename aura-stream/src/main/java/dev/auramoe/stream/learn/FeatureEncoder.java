@@ -1,5 +1,6 @@
 package dev.auramoe.stream.learn;
 
+import dev.auramoe.TextEmbedder;
 import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.Schema;
@@ -194,7 +195,11 @@ public final class FeatureEncoder {
         continue;
       }
       try {
-        embedder.embed(text, out, o);
+        float[] v = embedder.embed(text).embedding();
+        if (v.length != width) {
+          throw new IllegalArgumentException("the embedder gave " + v.length + " values, not its dimension " + width);
+        }
+        System.arraycopy(v, 0, out, o, width);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("text in column " + Printable.quoted(textNames[t]) + ": "
             + e.getMessage(), e);

@@ -2,6 +2,7 @@ package dev.auramoe.stream.learn;
 
 import dev.auramoe.Defaults;
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.TextEmbedder;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.energy.EnergyReport;
 import dev.auramoe.experts.Experts;

@@ -3,6 +3,7 @@ package dev.auramoe.stream.learn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.auramoe.TextEmbedder;
 import dev.auramoe.stream.data.Attribute;
 import dev.auramoe.stream.data.Instance;
 import dev.auramoe.stream.data.InstanceStream;
@@ -31,7 +32,13 @@ class TextFeaturesTest {
     }
 
     @Override
-    public void embed(String text, float[] out, int offset) {
+    public int vocabularySize() {
+      return 1;
+    }
+
+    @Override
+    public Embedded embed(String text) {
+      float[] out = new float[dimension];
       if (text.isBlank()) {
         throw new IllegalArgumentException("text is blank");
       }
@@ -47,8 +54,9 @@ class TextFeaturesTest {
         norm += x * x;
       }
       for (int i = 0; i < dimension; i++) {
-        out[offset + i] = norm == 0 ? 0 : (float) (v[i] / Math.sqrt(norm));
+        out[i] = norm == 0 ? 0 : (float) (v[i] / Math.sqrt(norm));
       }
+      return new Embedded(out, new int[] {0});
     }
   }
 
@@ -67,8 +75,7 @@ class TextFeaturesTest {
     float[] f = new float[19];
     java.util.Arrays.fill(f, 9f);
     enc.encode(in, f);
-    float[] expected = new float[16];
-    words.embed("red kettle", expected, 0);
+    float[] expected = words.embed("red kettle").embedding();
     assertThat(java.util.Arrays.copyOfRange(f, 1, 17)).containsExactly(expected);
     assertThat(f[0]).as("a numeric column before the text, centred on a mean of 0 so far").isEqualTo(3f);
     assertThat(new float[] {f[17], f[18]}).containsExactly(0f, 1f);
@@ -147,8 +154,13 @@ class TextFeaturesTest {
       }
 
       @Override
-      public void embed(String text, float[] out, int offset) {
-        java.util.Arrays.fill(out, offset, offset + 32, 0f);
+      public int vocabularySize() {
+        return 1;
+      }
+
+      @Override
+      public Embedded embed(String text) {
+        return new Embedded(new float[32], new int[] {0});
       }
     };
     PrequentialEvaluation.Result none = new PrequentialEvaluation(100, 100).run(reviews(600),
