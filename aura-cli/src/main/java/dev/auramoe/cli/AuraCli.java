@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         + "unusable output path, a --check target missed, a server that cannot start); 2 invalid options; "
         + AuraCli.EXIT_ABORTED + " a malformed row under 'aura stream --on-error abort'."},
     subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class,
-        GenerateCommand.class, DriftBenchCommand.class, LearnBenchCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        GenerateCommand.class, DriftBenchCommand.class, LearnBenchCommand.class, TextBenchCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class AuraCli implements Runnable {
 
   /** Exit status of invalid options (picocli's, as for most command-line tools). */
@@ -85,9 +85,17 @@ public final class AuraCli implements Runnable {
    * Sets up java.util.logging for the process from {@code logging.properties} beside this class:
    * each record one line on stderr ({@code WARNING: message}), and Helidon only from WARNING up, so
    * that {@code aura serve}'s own start-up lines are not buried in the web server's. A
-   * {@code -Djava.util.logging.config.file} or {@code .config.class} given to the JVM wins.
+   * {@code -Djava.util.logging.config.file} or {@code .config.class} given to the JVM wins. SLF4J
+   * gets its no-operation provider unless {@code -Dslf4j.provider} names another.
    */
   static void configureLogging() {
+    // aura-text's tokenizer logs through SLF4J, which has no binding here and would say so in three
+    // lines on stderr at each start: its no-operation provider, named, is the same without them.
+    if (System.getProperty("slf4j.provider") == null) {
+      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+      // ...without the line that says it was named
+      System.setProperty("slf4j.internal.verbosity", "WARN");
+    }
     if (System.getProperty("java.util.logging.config.file") != null
         || System.getProperty("java.util.logging.config.class") != null) {
       return;
