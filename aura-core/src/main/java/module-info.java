@@ -17,6 +17,7 @@ module dev.auramoe.core {
   exports dev.auramoe.cell;
   exports dev.auramoe.energy;
   exports dev.auramoe.experts;
+  exports dev.auramoe.feedback;
   exports dev.auramoe.io;
   exports dev.auramoe.math;
   exports dev.auramoe.routing;

@@ -458,6 +458,64 @@ public final class MixtureOfExperts implements AutoCloseable {
     learner.close();
   }
 
+  /**
+   * The number of parameters the router learns: its readout of the cell state ({@code hidden x experts}),
+   * its readout of the input ({@code inputDim x experts}, when it reads the input) and its bias
+   * ({@code experts}); the length of {@link #routerParameters()}.
+   */
+  public int routerParameterCount() {
+    return locked(() -> state.router().flatSize());
+  }
+
+  /**
+   * A copy of every parameter the router learns, flat: the readout of the cell state ({@code hidden x
+   * experts}, input-major), then the readout of the input ({@code inputDim x experts}, input-major) when
+   * the router reads it, then the logit bias. With {@link #setRouterParameters} it anchors and rolls back
+   * the router.
+   */
+  public float[] routerParameters() {
+    return locked(() -> {
+      float[] p = new float[state.router().flatSize()];
+      state.router().copyParameters(p);
+      return p;
+    });
+  }
+
+  /**
+   * Sets every parameter the router learns from the layout of {@link #routerParameters()}: bit for bit,
+   * so that a copy taken earlier restores the router exactly. The experts, the cell's own weights and the
+   * streams are not touched.
+   *
+   * @throws IllegalArgumentException for another length or a non-finite value (nothing changed)
+   */
+  public void setRouterParameters(float[] p) {
+    lockedDo(() -> {
+      check.vector(p, state.router().flatSize(), "router parameters");
+      state.router().setParameters(p);
+    });
+  }
+
+  /**
+   * Teaches the router directly, without the experts: for destinations whose outcome comes as a label
+   * or a reward, not as a target the experts predict (a text router's named experts, feedback that
+   * arrives later). {@code h} and {@code x} are the router's features of one routing decision: the
+   * stream's state after the route ({@link #state(String)}) and the input. Expert e's logit moves by
+   * {@code routerLearningRate * delta[e] * |z|^2 / (1 + |z|^2)}, z = (h, x): the normalised delta rule of
+   * {@link #learn}, here toward the caller's target (for a label: one-hot minus the route's
+   * probabilities). The change is scaled down, when needed, so that its Euclidean norm over
+   * {@link #routerParameters()} is at most {@code maxChange}.
+   *
+   * @param maxChange the largest norm of the change, &gt; 0 ({@link Double#POSITIVE_INFINITY}: no bound)
+   * @return the norm of the change made
+   * @throws IllegalArgumentException for wrong lengths, non-finite values or a bad bound (nothing changed)
+   */
+  public double teachRouter(float[] h, float[] x, float[] delta, double maxChange) {
+    check.teach(h, x, delta, maxChange);
+    try (var _ = hold()) {
+      return state.router().teach(state.kernels(), state.routerLearningRate(), h, x, delta, maxChange);
+    }
+  }
+
   /** The base routing temperature. */
   public float temperature() {
     return locked(state::temperature);

@@ -97,6 +97,8 @@ class NonFiniteInputSweepTest {
         case "x" -> badX.clone();
         case "y" -> new float[] {0.5f, -0.5f};
         case "yHat" -> new float[2];
+        case "h" -> new float[m.hidden()];
+        case "delta" -> new float[m.expertCount()];
         default -> throw new AssertionError("unknown float[] parameter '" + name + "'");
       };
     }
@@ -105,6 +107,9 @@ class NonFiniteInputSweepTest {
     }
     if (type == int[].class && "tokens".equals(name)) {
       return new int[] {1, 2};
+    }
+    if (type == double.class && "maxChange".equals(name)) {
+      return 1.0;
     }
     if (type == RouteBuffer.class) {
       return m.newRouteBuffer();
@@ -155,10 +160,11 @@ class NonFiniteInputSweepTest {
       }
       checkedMethods.add(method.getName() + java.util.Arrays.toString(method.getParameterTypes()).replace("class ", ""));
     }
-    // route x3, predict x3, learn x4 (the last with elapsed time and tokens), learnAsync, timeConstants
-    assertThat(checkedMethods).as("%s", checkedMethods).hasSize(12);
+    // route x3, predict x3, learn x4 (the last with elapsed time and tokens), learnAsync, timeConstants,
+    // teachRouter
+    assertThat(checkedMethods).as("%s", checkedMethods).hasSize(13);
     assertThat(checkedMethods.stream().map(s -> s.substring(0, s.indexOf('['))).distinct())
-        .containsExactlyInAnyOrder("route", "predict", "learn", "learnAsync", "timeConstants");
-    assertThat(checkedCalls).isEqualTo(12 * badInputs.length);
+        .containsExactlyInAnyOrder("route", "predict", "learn", "learnAsync", "timeConstants", "teachRouter");
+    assertThat(checkedCalls).isEqualTo(13 * badInputs.length);
   }
 }

@@ -72,7 +72,18 @@ public final class Arguments {
     }
   }
 
-  private void vector(float[] v, int n, String what) {
+  /** The arguments of a direct router update: features h and x, one delta per expert, a bound &gt; 0. */
+  public void teach(float[] h, float[] x, float[] delta, double maxChange) {
+    vector(h, hidden, "router state h");
+    input(x);
+    vector(delta, experts, "delta");
+    if (!(maxChange > 0)) {
+      throw new IllegalArgumentException("maxChange must be > 0 (or infinite), got " + maxChange);
+    }
+  }
+
+  /** A vector of length n, every value finite. */
+  public void vector(float[] v, int n, String what) {
     length(v, n, what);
     if (k.allFinite(v, 0, n)) {
       return;

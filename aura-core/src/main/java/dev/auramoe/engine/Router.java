@@ -71,12 +71,12 @@ public final class Router {
     }
   }
 
-  /** Readout of the cell state, input-major (hidden x experts): the live array. */
   /** The router's own parameters: the readout of the cell state and the bias (its readout of x is the cell's). */
   public long parameterCount() {
     return (long) readout.length + bias.length;
   }
 
+  /** Readout of the cell state, input-major (hidden x experts): the live array. */
   public float[] readout() {
     return readout;
   }
@@ -135,17 +135,93 @@ public final class Router {
       if (step == 0f || !Float.isFinite(step)) {
         continue;
       }
-      for (int i = 0; i < hidden; i++) {
-        readout[i * experts + e] += step * h[hOff + i];
-      }
-      bias[e] += step;
-      macs += hidden + 1;
-      if (usesInput) {
-        cell.addToExtraColumn(e, step, x);
-        macs += in;
-      }
+      macs += nudge(e, step, h, hOff, x);
     }
     return macs;
+  }
+
+  /**
+   * The same delta rule toward a caller's target, for every expert at once: expert e's logit moves by
+   * {@code rate * delta[e] * |z|^2 / (1 + |z|^2)}, z the router's features (h, and x when the router
+   * reads it). The whole change is scaled down, when needed, so that its Euclidean norm over the
+   * router's parameters is at most {@code maxChange}.
+   *
+   * @return the norm of the change made
+   */
+  public double teach(KernelSupport k, float rate, float[] h, float[] x, float[] delta, double maxChange) {
+    float norm = 1f + k.sumOfSquares(h, 0, hidden);
+    if (usesInput) {
+      norm += k.sumOfSquares(x, 0, in);
+    }
+    double squares = 0;
+    for (int e = 0; e < experts; e++) {
+      double step = (double) rate * delta[e] / norm;
+      squares += step * step;
+    }
+    double change = Math.sqrt(squares * norm);
+    float scale = change > maxChange ? (float) (maxChange / change) : 1f;
+    for (int e = 0; e < experts; e++) {
+      float step = scale * rate * delta[e] / norm;
+      if (step != 0f && Float.isFinite(step)) {
+        nudge(e, step, h, 0, x);
+      }
+    }
+    return Math.min(change, maxChange);
+  }
+
+  /** Moves expert e's logit of features (h, x) by {@code step * |z|^2}: its readout, bias and input column. */
+  private long nudge(int e, float step, float[] h, int hOff, float[] x) {
+    for (int i = 0; i < hidden; i++) {
+      readout[i * experts + e] += step * h[hOff + i];
+    }
+    bias[e] += step;
+    if (usesInput) {
+      cell.addToExtraColumn(e, step, x);
+      return hidden + 1 + in;
+    }
+    return hidden + 1;
+  }
+
+  /** The length of the flat layout of {@link #copyParameters}. */
+  public int flatSize() {
+    return readout.length + (usesInput ? in * experts : 0) + experts;
+  }
+
+  /**
+   * Every parameter the router learns, flat: R (hidden x experts, input-major), then Q (input x
+   * experts, input-major) when the router reads x, then the bias r.
+   */
+  public void copyParameters(float[] out) {
+    System.arraycopy(readout, 0, out, 0, readout.length);
+    int at = readout.length;
+    if (usesInput) {
+      float[] column = new float[in];
+      for (int e = 0; e < experts; e++) {
+        cell.extraColumn(e, column);
+        for (int i = 0; i < in; i++) {
+          out[at + i * experts + e] = column[i];
+        }
+      }
+      at += in * experts;
+    }
+    System.arraycopy(bias, 0, out, at, experts);
+  }
+
+  /** Sets every learned parameter from the layout of {@link #copyParameters} (checked by the caller). */
+  public void setParameters(float[] p) {
+    System.arraycopy(p, 0, readout, 0, readout.length);
+    int at = readout.length;
+    if (usesInput) {
+      float[] column = new float[in];
+      for (int e = 0; e < experts; e++) {
+        for (int i = 0; i < in; i++) {
+          column[i] = p[at + i * experts + e];
+        }
+        cell.setExtraColumn(e, column);
+      }
+      at += in * experts;
+    }
+    System.arraycopy(p, at, bias, 0, experts);
   }
 
   /** Zeroes expert e's readout, bias and input column: the router neither favours nor avoids it. */

@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.auramoe.TextEmbedder;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
@@ -52,7 +53,7 @@ import java.util.TreeSet;
  * it); unless {@code RUST_FLAVOR} is set, this class sets it to {@code cpu} so that a machine with CUDA
  * does not try to download a GPU build.
  */
-public final class SentenceEncoder implements AutoCloseable {
+public final class SentenceEncoder implements TextEmbedder, AutoCloseable {
 
   private static final String MINILM_MODEL = "all-minilm-l6-v2-q.onnx";
   private static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
@@ -194,7 +195,34 @@ public final class SentenceEncoder implements AutoCloseable {
     return idsOf(text);
   }
 
+  /**
+   * The embedding and every token of {@code text} in one call: what a router reads of a text.
+   *
+   * @throws IllegalArgumentException when the text fails {@link Texts#check} or has no token
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public synchronized EncodedText encodeText(String text) {
+    open();
+    var encoding = tokenizer.encode(Texts.check(text), false, false);
+    int[] ids = ids(encoding.getIds());
+    float[] x = embedder.embed(text).content().vector();
+    return new EncodedText(text, x, ids, encoding.getTokens());
+  }
+
+  /**
+   * {@link #encodeText}'s embedding and token ids, for the modules that take any {@link TextEmbedder}.
+   *
+   * @throws IllegalArgumentException when the text fails {@link Texts#check} or has no token
+   * @throws IllegalStateException after {@link #close()}
+   */
+  @Override
+  public Embedded embed(String text) {
+    EncodedText e = encodeText(text);
+    return new Embedded(e.embeddingView(), e.tokensView());
+  }
+
   /** The number of values of an embedding (384 for all-MiniLM-L6-v2), read from the model. */
+  @Override
   public int dimension() {
     return dimension;
   }
@@ -209,6 +237,7 @@ public final class SentenceEncoder implements AutoCloseable {
   }
 
   /** The number of entries of the tokenizer's vocabulary (30,522 for all-MiniLM-L6-v2): token ids lie below it. */
+  @Override
   public int vocabularySize() {
     return vocabularySize;
   }
@@ -235,7 +264,10 @@ public final class SentenceEncoder implements AutoCloseable {
   }
 
   private int[] idsOf(String text) {
-    long[] ids = tokenizer.encode(Texts.check(text), false, false).getIds();
+    return ids(tokenizer.encode(Texts.check(text), false, false).getIds());
+  }
+
+  private static int[] ids(long[] ids) {
     if (ids.length == 0) {
       throw new IllegalArgumentException("text has no token (only control or format characters)");
     }

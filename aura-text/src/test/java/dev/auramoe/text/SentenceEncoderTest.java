@@ -153,4 +153,16 @@ class SentenceEncoderTest {
     }
     return dot / Math.sqrt(na * nb);
   }
+
+  @Test
+  void asATextEmbedderItGivesTheSameEmbeddingAndTokens() {
+    String text = "An encoder is also the core's text embedder.";
+    dev.auramoe.TextEmbedder embedder = encoder;
+    dev.auramoe.TextEmbedder.Embedded e = embedder.embed(text);
+    assertThat(bits(e.embedding())).isEqualTo(bits(encoder.encode(text)));
+    assertThat(e.tokens()).isEqualTo(encoder.tokenIds(text));
+    EncodedText t = encoder.encodeText(text);
+    assertThat(t.pieces()).hasSize(t.tokens().length).contains("text", "##bed");
+    assertThatThrownBy(() -> embedder.embed("")).isInstanceOf(IllegalArgumentException.class);
+  }
 }
