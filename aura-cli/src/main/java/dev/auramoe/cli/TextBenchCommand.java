@@ -32,11 +32,15 @@ import picocli.CommandLine.Option;
           + "directory of fortune-format files (by default the fortunes package, "
           + "/usr/share/games/fortunes) in a seeded random order, each embedded once with all-MiniLM-L6-v2, then "
           + "for each contestant in turn: route the quote to a category, then learn.",
-      "Contestants: on-line logistic regression on the embeddings (the supervised reference), nearest centroid, "
-          + "a TF-IDF keyword router and random.",
+      "Contestants: the liquid router (TextRouter with its defaults, one expert per category) learning from the "
+          + "categories and from feedback only (reward 1 for a chosen expert that is the category, 0 for the others), "
+          + "each with the spiking attention on and off; on-line logistic regression on the embeddings (the "
+          + "supervised reference); nearest centroid; a TF-IDF keyword router; random.",
       "Prints accuracy (overall and over the last 2,000 quotes), macro-F1, cumulative regret of the feedback "
           + "learners, texts per second end to end (embedding + routing + learning) and the router's share of that "
-          + "time."
+          + "time, and checks the targets of issue 13 (set on the 10 largest fortunes categories): the liquid router "
+          + "from labels within 2 points of the logistic regression's accuracy, from feedback at least 85% of its "
+          + "accuracy over the last 2,000 quotes, and under 2% of the end-to-end time."
     })
 public final class TextBenchCommand implements Callable<Integer> {
 
@@ -45,13 +49,6 @@ public final class TextBenchCommand implements Callable<Integer> {
 
   /** Quotes of a --quick run. */
   static final int QUICK_QUOTES = 1_000;
-
-  /** The targets of the acceptance checks. */
-  static final double TARGET_POINTS_BEHIND_LOGISTIC = 0.02;
-
-  static final double TARGET_FEEDBACK_SHARE_OF_LOGISTIC = 0.85;
-
-  static final double TARGET_ROUTER_SHARE = 0.02;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -112,7 +109,8 @@ public final class TextBenchCommand implements Callable<Integer> {
     json.checkPath();
     OutputPaths.checkDirectory("--plot", plotDir);
     Corpus corpus = corpus();
-    List<Entry> entries = TextBench.baselines(seed, logisticRate);
+    List<Entry> entries = new ArrayList<>(TextBench.liquid(seed));
+    entries.addAll(TextBench.baselines(seed, logisticRate));
     Embedded in;
     List<Result> results = new ArrayList<>();
     long loadNanos;
@@ -130,8 +128,12 @@ public final class TextBenchCommand implements Callable<Integer> {
     }
     print(corpus, in, loadNanos, results, out);
     out.flush();
-    List<String> checks = checks(results);
-    boolean ok = CheckOption.print(checks, err);
+    Map<String, String> checks = TextBench.checks(results);
+    if (quick || quotes != null || categories != null || !data.equals(FortuneFiles.DEFAULT_DIRECTORY)) {
+      err.println("note: the targets are set for the full run on the 10 largest fortunes categories (aura "
+          + "text-bench with no data option); this run is measured against them all the same");
+    }
+    boolean ok = CheckOption.print(new ArrayList<>(checks.values()), err);
     if (json.given()) {
       json.write(toJson(corpus, in, loadNanos, results, checks), err);
     }
@@ -156,6 +158,21 @@ public final class TextBenchCommand implements Callable<Integer> {
     return limit == null ? c : c.first(limit);
   }
 
+  private static void printAttention(List<Result> results, int quotes, PrintWriter out) {
+    Map<String, Object> effect = TextBench.attentionEffect(results);
+    for (var e : effect.entrySet()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> v = (Map<String, Object>) e.getValue();
+      out.printf(Locale.ROOT, "spiking attention, learning from %s: accuracy %.3f on, %.3f off (%+.1f points); last "
+          + "%,d %.3f on, %.3f off; router %.1f us on, %.1f us off per quote%n", e.getKey(), v.get("accuracyOn"),
+          v.get("accuracyOff"), v.get("pointsGained"), Math.min(TextBench.LAST, quotes), v.get("accuracyLast2000On"),
+          v.get("accuracyLast2000Off"), v.get("routerMicrosPerTextOn"), v.get("routerMicrosPerTextOff"));
+    }
+    if (!effect.isEmpty()) {
+      out.println();
+    }
+  }
+
   /**
    * Reads the data; when it was not given ({@code given} false) and is missing, says how to install
    * the fortunes package.
@@ -167,9 +184,10 @@ public final class TextBenchCommand implements Callable<Integer> {
     return FortuneFiles.read(data);
   }
 
-  /** The contestants whose confusion matrices are drawn: the supervised reference. */
+  /** The contestants whose confusion matrices are drawn: the liquid router from labels and the supervised reference. */
   private static List<Result> confusionShown(List<Result> results) {
-    return results.stream().filter(r -> r.entry().name().equals("logistic")).toList();
+    return results.stream().filter(r -> r.entry().name().equals(TextBench.LIQUID_LABELS)
+        || r.entry().name().equals(TextBench.LOGISTIC)).toList();
   }
 
   private static void print(Corpus corpus, Embedded in, long loadNanos, List<Result> results, PrintWriter out) {
@@ -192,6 +210,7 @@ public final class TextBenchCommand implements Callable<Integer> {
           r.routerMicrosPerText(), 100 * r.routerShareOfTime());
     }
     out.println();
+    printAttention(results, in.size(), out);
     out.println("regret: first choices that missed the category (reward 1 for the category, 0 otherwise; the best "
         + "choice earns 1 on every quote); texts/s: end to end, embedding + routing + learning; router us: routing "
         + "and learning per quote; share: router time / (embedding + router time)");
@@ -200,14 +219,8 @@ public final class TextBenchCommand implements Callable<Integer> {
     }
   }
 
-  /** The acceptance targets of issue 13 (met on the 10 largest fortunes categories). */
-  static List<String> checks(List<Result> results) {
-    List<String> l = new ArrayList<>();
-    return l;
-  }
-
   private Map<String, Object> toJson(Corpus corpus, Embedded in, long loadNanos, List<Result> results,
-      List<String> checks) {
+      Map<String, String> checks) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("data", corpus.source());
     m.put("categories", in.categories());
@@ -225,7 +238,11 @@ public final class TextBenchCommand implements Callable<Integer> {
       cs.put(r.entry().name(), r.toJson());
     }
     m.put("contestants", cs);
-    m.put("checkLines", checks);
+    m.put("attention", TextBench.attentionEffect(results));
+    Map<String, Object> passed = new LinkedHashMap<>();
+    checks.forEach((k, line) -> passed.put(k, line.startsWith("PASS")));
+    m.put("checks", passed);
+    m.put("checkLines", new ArrayList<>(checks.values()));
     return m;
   }
 

@@ -25,6 +25,8 @@ class TextBenchCommandTest {
   };
   private static final String[] CATEGORIES = {"kitchen", "space", "money"};
   private static final int PER_CATEGORY = 50;
+  private static final List<String> ALL = List.of("liquid-labels", "liquid-feedback", "liquid-labels-no-attention",
+      "liquid-feedback-no-attention", "logistic", "nearest-centroid", "tf-idf", "random");
 
   @TempDir
   static Path shared;
@@ -52,19 +54,34 @@ class TextBenchCommandTest {
     Path json = dir.resolve("text.json");
     Path plots = dir.resolve("plots");
     CliTest.Run r = CliTest.run("text-bench", "--data", data.toString(), "--no-progress", "--json", json.toString(),
-        "--plot", plots.toString());
-    assertThat(r.exitCode()).as(r.err()).isZero();
+        "--plot", plots.toString(), "--check");
     assertThat(r.out()).contains("aura text-bench: 3 categories, 150 quotes of " + data)
-        .contains("logistic", "nearest-centroid", "tf-idf", "random");
+        .contains("spiking attention, learning from labels", "spiking attention, learning from feedback");
+    for (String name : ALL) {
+      assertThat(r.out()).contains(name + " ");
+    }
 
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(CliTest.fieldNames(doc)).contains("data", "categories", "quotes", "seed", "embeddingSeconds",
-        "contestants");
+        "contestants", "attention", "checks", "checkLines");
+    JsonNode checks = doc.get("checks");
+    assertThat(CliTest.fieldNames(checks)).containsExactly("labelsWithin2PointsOfLogistic",
+        "feedbackAtLeast85PercentOfLogistic", "routerShareUnder2Percent");
+    boolean allPassed = true;
+    for (JsonNode c : checks) {
+      assertThat(c.isBoolean()).isTrue();
+      allPassed &= c.asBoolean();
+    }
+    // The share depends on this machine's speed: whatever it is, --check exits 1 exactly when a target failed.
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(allPassed ? 0 : 1);
+    assertThat(r.err()).containsPattern("(PASS|FAIL) liquid-labels accuracy >= logistic accuracy - 2 points");
+    assertThat(doc.get("attention").get("labels").get("accuracyOn").isNumber()).isTrue();
+    assertThat(doc.get("attention").get("feedback").get("accuracyOff").isNumber()).isTrue();
     assertThat(doc.get("quotes").asInt()).isEqualTo(150);
     assertThat(doc.get("categories")).hasSize(3);
     assertThat(doc.get("embeddingSeconds").asDouble()).isPositive();
     JsonNode cs = doc.get("contestants");
-    for (String name : List.of("logistic", "nearest-centroid", "tf-idf", "random")) {
+    for (String name : ALL) {
       JsonNode c = cs.get(name);
       assertThat(c).as(name).isNotNull();
       assertThat(CliTest.fieldNames(c)).as(name).contains("accuracy", "accuracyLast2000", "macroF1", "regret",
@@ -79,10 +96,16 @@ class TextBenchCommandTest {
       }
       assertThat(total).as(name).isEqualTo(150);
     }
-    // Each category has its own words: every learner finds them, random does not.
-    for (String name : List.of("logistic", "nearest-centroid", "tf-idf")) {
+    // Each category has its own words: every learner from labels finds them, random does not.
+    for (String name : List.of("liquid-labels", "liquid-labels-no-attention", "logistic", "nearest-centroid",
+        "tf-idf")) {
       assertThat(cs.get(name).get("accuracy").asDouble()).as(name).isGreaterThan(0.75);
       assertThat(cs.get(name).get("regret").isNull()).as(name).isTrue();
+    }
+    for (String name : List.of("liquid-feedback", "liquid-feedback-no-attention")) {
+      double a = cs.get(name).get("accuracy").asDouble();
+      assertThat(a).as(name).isGreaterThan(0.5);
+      assertThat(cs.get(name).get("regret").asLong()).as(name).isEqualTo(Math.round(150 * (1 - a)));
     }
     double random = cs.get("random").get("accuracy").asDouble();
     assertThat(random).isLessThan(0.55);

@@ -5,9 +5,14 @@ package dev.auramoe.cli.text;
  * category and then learns, either from the quote's category ({@link Supervised}) or only from the
  * reward of what it chose ({@link Bandit}). Quotes are given by their index in the run's
  * {@link Embedded} inputs, which every contestant reads the same way. Each step returns the category
- * routed to before learning: its route's first (best) choice.
+ * routed to before learning: its route's first (best) choice. A contestant that holds resources (a
+ * thread) frees them on {@link #close()}.
  */
-public sealed interface Contestant {
+public sealed interface Contestant extends AutoCloseable {
+
+  /** Frees what it holds; nothing by default. */
+  @Override
+  default void close() {}
 
   /** A contestant told each quote's category once it has routed it. */
   non-sealed interface Supervised extends Contestant {

@@ -1,9 +1,11 @@
 package dev.auramoe.cli.text;
 
+import dev.auramoe.text.EncodedText;
 import dev.auramoe.text.SentenceEncoder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -109,7 +111,8 @@ public final class TextBench {
   }
 
   /**
-   * Embeds and tokenises every quote once, timing it (after {@value #ENCODER_WARM_UP} untimed ones).
+   * Embeds and tokenises every quote once ({@link SentenceEncoder#encodeText}, what a router's
+   * {@code route(String)} calls), timing it (after {@value #ENCODER_WARM_UP} untimed ones).
    *
    * @param progress told the number of quotes done since its last call
    * @throws IllegalArgumentException naming the quote and its category when the encoder refuses it
@@ -117,18 +120,17 @@ public final class TextBench {
   public static Embedded embed(Corpus corpus, SentenceEncoder encoder, LongConsumer progress) {
     int n = corpus.size();
     for (int i = 0; i < Math.min(n, ENCODER_WARM_UP); i++) {
-      encoder.encode(corpus.texts().get(i));
+      encoder.encodeText(corpus.texts().get(i));
     }
-    float[][] x = new float[n][];
-    int[][] tokens = new int[n][];
+    List<EncodedText> texts = new ArrayList<>(n);
     long nanos = 0;
     for (int i = 0; i < n; i++) {
       String text = corpus.texts().get(i);
       try {
         long t0 = System.nanoTime();
-        x[i] = encoder.encode(text);
-        tokens[i] = encoder.tokenIds(text);
+        EncodedText e = encoder.encodeText(text);
         nanos += System.nanoTime() - t0;
+        texts.add(e);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("a quote of " + corpus.categories().get(corpus.label(i)) + " ("
             + abbreviated(text) + "): " + e.getMessage(), e);
@@ -138,7 +140,7 @@ public final class TextBench {
       }
     }
     progress.accept(n % PROGRESS_STEP);
-    return new Embedded(corpus.categories(), x, tokens, corpus.labels(), encoder.vocabularySize(), nanos);
+    return new Embedded(corpus.categories(), texts, corpus.labels(), encoder.vocabularySize(), nanos);
   }
 
   /**
@@ -148,9 +150,14 @@ public final class TextBench {
    */
   public static Result run(Entry entry, Embedded in, LongConsumer progress) {
     int warmUp = Math.min(WARM_UP, in.size());
-    prequential(entry.make().apply(in), in, warmUp, i -> { }, new Score(in.classes(), warmUp));
+    try (Contestant c = entry.make().apply(in)) {
+      prequential(c, in, warmUp, i -> { }, new Score(in.classes(), warmUp));
+    }
     Score score = new Score(in.classes(), in.size());
-    long nanos = prequential(entry.make().apply(in), in, in.size(), progress, score);
+    long nanos;
+    try (Contestant c = entry.make().apply(in)) {
+      nanos = prequential(c, in, in.size(), progress, score);
+    }
     return new Result(entry, score, nanos, in.nanos());
   }
 
@@ -190,10 +197,40 @@ public final class TextBench {
     }
   }
 
+  /** The contestant learning from labels with the spiking attention on (the router's default). */
+  public static final String LIQUID_LABELS = "liquid-labels";
+
+  /** The contestant learning from feedback with the spiking attention on (the router's default). */
+  public static final String LIQUID_FEEDBACK = "liquid-feedback";
+
+  /** The suffix of the same contestants with the spiking attention off. */
+  public static final String NO_ATTENTION = "-no-attention";
+
+  /** The supervised reference. */
+  public static final String LOGISTIC = "logistic";
+
+  /**
+   * The liquid router ({@link LiquidRouter}) with its defaults: learning from labels and from feedback,
+   * each with the spiking attention on (its default) and off.
+   */
+  public static List<Entry> liquid(long seed) {
+    List<Entry> l = new ArrayList<>();
+    for (boolean attention : new boolean[] {true, false}) {
+      String suffix = attention ? "" : NO_ATTENTION;
+      String att = attention ? "spiking attention on (default)" : "spiking attention off";
+      l.add(new Entry(LIQUID_LABELS + suffix, "labels", "TextRouter, defaults, " + att + ", seed " + seed
+          + "; learn(text, category)", in -> new LiquidRouter.Labels(in, attention, seed)));
+      l.add(new Entry(LIQUID_FEEDBACK + suffix, "feedback", "TextRouter, defaults, " + att + ", seed " + seed
+          + "; route, then feedback 1 for a chosen expert that is the category, 0 for the others",
+          in -> new LiquidRouter.Feedback(in, attention, seed)));
+    }
+    return l;
+  }
+
   /** The baselines: the supervised reference, nearest centroid, the keyword router and random. */
   public static List<Entry> baselines(long seed, double logisticRate) {
     List<Entry> l = new ArrayList<>();
-    l.add(new Entry("logistic", "labels", "on-line multinomial logistic regression on the embeddings, SGD, rate "
+    l.add(new Entry(LOGISTIC, "labels", "on-line multinomial logistic regression on the embeddings, SGD, rate "
         + logisticRate, in -> new OnlineLogistic(in, logisticRate)));
     l.add(new Entry("nearest-centroid", "labels", "running mean embedding per category, cosine",
         NearestCentroid::new));
@@ -202,6 +239,108 @@ public final class TextBench {
     l.add(new Entry("random", "nothing", "a category drawn uniformly at random, seed " + seed,
         in -> new RandomRouter(in.classes(), seed)));
     return l;
+  }
+
+  /** The accuracy of the liquid router from labels may trail the reference's by this much (2 points). */
+  public static final double TARGET_POINTS_BEHIND_LOGISTIC = 0.02;
+
+  /** The least share of the reference's last-2,000 accuracy the liquid router reaches from feedback. */
+  public static final double TARGET_FEEDBACK_SHARE_OF_LOGISTIC = 0.85;
+
+  /** The largest share of the end-to-end time the liquid router may take. */
+  public static final double TARGET_ROUTER_SHARE = 0.02;
+
+  /**
+   * The acceptance targets (issue 13, set on the 10 largest fortunes categories), each a line starting
+   * with PASS or FAIL, by key; a target whose contestants are not in the run is left out.
+   *
+   * <ul>
+   *   <li>{@code labelsWithin2PointsOfLogistic}: {@value #LIQUID_LABELS}'s accuracy is at least the
+   *       reference's minus {@value #TARGET_POINTS_BEHIND_LOGISTIC};
+   *   <li>{@code feedbackAtLeast85PercentOfLogistic}: {@value #LIQUID_FEEDBACK}'s accuracy over the
+   *       last {@value #LAST} quotes is at least {@value #TARGET_FEEDBACK_SHARE_OF_LOGISTIC} of the
+   *       reference's over the same quotes;
+   *   <li>{@code routerShareUnder2Percent}: every liquid contestant (attention on and off) takes less
+   *       than {@value #TARGET_ROUTER_SHARE} of its end-to-end time.
+   * </ul>
+   */
+  public static Map<String, String> checks(List<Result> results) {
+    Map<String, String> m = new LinkedHashMap<>();
+    Result labels = find(results, LIQUID_LABELS);
+    Result feedback = find(results, LIQUID_FEEDBACK);
+    Result logistic = find(results, LOGISTIC);
+    if (labels != null && logistic != null) {
+      double a = labels.score().accuracy();
+      double ref = logistic.score().accuracy();
+      m.put("labelsWithin2PointsOfLogistic", String.format(Locale.ROOT,
+          "%s %s accuracy >= %s accuracy - %.0f points: %.4f vs %.4f (%+.1f points)",
+          passOrFail(a >= ref - TARGET_POINTS_BEHIND_LOGISTIC), LIQUID_LABELS, LOGISTIC,
+          100 * TARGET_POINTS_BEHIND_LOGISTIC, a, ref, 100 * (a - ref)));
+    }
+    if (feedback != null && logistic != null) {
+      double a = feedback.score().accuracyLast(LAST);
+      double ref = logistic.score().accuracyLast(LAST);
+      m.put("feedbackAtLeast85PercentOfLogistic", String.format(Locale.ROOT,
+          "%s %s accuracy over the last %,d quotes >= %.0f%% of %s's: %.4f vs %.4f (%.1f%%)",
+          passOrFail(a >= TARGET_FEEDBACK_SHARE_OF_LOGISTIC * ref), LIQUID_FEEDBACK,
+          Math.min(LAST, feedback.score().count()), 100 * TARGET_FEEDBACK_SHARE_OF_LOGISTIC, LOGISTIC, a, ref,
+          100 * a / ref));
+    }
+    Result worst = null;
+    for (Result r : results) {
+      if (r.entry().name().startsWith("liquid-")
+          && (worst == null || r.routerShareOfTime() > worst.routerShareOfTime())) {
+        worst = r;
+      }
+    }
+    if (worst != null) {
+      m.put("routerShareUnder2Percent", String.format(Locale.ROOT,
+          "%s the liquid router's share of the end-to-end time < %.0f%%: at most %.2f%% (%s, %.1f us of %.1f us "
+              + "per quote)", passOrFail(worst.routerShareOfTime() < TARGET_ROUTER_SHARE), 100 * TARGET_ROUTER_SHARE,
+          100 * worst.routerShareOfTime(), worst.entry().name(), worst.routerMicrosPerText(),
+          worst.routerMicrosPerText() + worst.embeddingNanos() / 1e3 / worst.score().count()));
+    }
+    return m;
+  }
+
+  /**
+   * What the spiking attention does to the liquid router: for labels and for feedback, the accuracy
+   * (overall and over the last {@value #LAST} quotes) and router microseconds per quote with it on
+   * and off; empty when the run lacks those contestants.
+   */
+  public static Map<String, Object> attentionEffect(List<Result> results) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String name : List.of(LIQUID_LABELS, LIQUID_FEEDBACK)) {
+      Result on = find(results, name);
+      Result off = find(results, name + NO_ATTENTION);
+      if (on == null || off == null) {
+        continue;
+      }
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("accuracyOn", on.score().accuracy());
+      e.put("accuracyOff", off.score().accuracy());
+      e.put("pointsGained", 100 * (on.score().accuracy() - off.score().accuracy()));
+      e.put("accuracyLast2000On", on.score().accuracyLast(LAST));
+      e.put("accuracyLast2000Off", off.score().accuracyLast(LAST));
+      e.put("routerMicrosPerTextOn", on.routerMicrosPerText());
+      e.put("routerMicrosPerTextOff", off.routerMicrosPerText());
+      m.put(on.entry().learnsFrom(), e);
+    }
+    return m;
+  }
+
+  private static String passOrFail(boolean ok) {
+    return ok ? "PASS" : "FAIL";
+  }
+
+  /** The result of the contestant named {@code name}, or null. */
+  static Result find(List<Result> results, String name) {
+    for (Result r : results) {
+      if (r.entry().name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
   }
 
   /** The start of a text on one line, for messages. */

@@ -40,6 +40,9 @@ public final class TextBenchPlot {
   private static final Color[] BLUES = {new Color(0xF7FBFF), new Color(0xC6DBEF), new Color(0x6BAED6),
       new Color(0x2171B5), new Color(0x08306B)};
 
+  /** Pixels per category of a confusion matrix: room for every category's label on the y axis. */
+  private static final int ROW_HEIGHT = 40;
+
   private static final int W = 1100;
   private static final int H = 600;
 
@@ -58,9 +61,8 @@ public final class TextBenchPlot {
     OutputPaths.createDirectory(dir);
     List<XYChart> curves = new ArrayList<>();
     curves.add(learningCurves(results));
-    List<Result> bandits = results.stream().filter(Result::bandit).toList();
-    if (!bandits.isEmpty()) {
-      curves.add(regret(bandits));
+    if (results.stream().anyMatch(Result::bandit)) {
+      curves.add(regret(results));
     }
     List<HeatMapChart> maps = new ArrayList<>();
     for (Result r : confusion) {
@@ -84,15 +86,18 @@ public final class TextBenchPlot {
     return c;
   }
 
-  static XYChart regret(List<Result> bandits) {
+  /** The cumulative regret of the contestants that never see the categories, in their colours above. */
+  static XYChart regret(List<Result> results) {
     XYChart c = new XYChartBuilder().width(W).height(H)
         .title("Cumulative regret of feedback learning (first choices that missed the category)")
         .xAxisTitle("quotes seen").yAxisTitle("cumulative regret").build();
     style(c);
-    int k = 0;
-    for (Result r : bandits) {
-      double[][] curve = r.score().regretCurve(POINTS);
-      Charts.distinct(c.addSeries(r.entry().name(), curve[0], curve[1]), k++).setMarker(SeriesMarkers.NONE);
+    for (int k = 0; k < results.size(); k++) {
+      Result r = results.get(k);
+      if (r.bandit()) {
+        double[][] curve = r.score().regretCurve(POINTS);
+        Charts.distinct(c.addSeries(r.entry().name(), curve[0], curve[1]), k).setMarker(SeriesMarkers.NONE);
+      }
     }
     return c;
   }
@@ -101,7 +106,7 @@ public final class TextBenchPlot {
   static HeatMapChart confusion(Result r, List<String> categories) {
     long[][] m = r.score().confusion();
     int n = categories.size();
-    HeatMapChart c = new HeatMapChartBuilder().width(W).height(Math.max(H, 120 + 22 * n))
+    HeatMapChart c = new HeatMapChartBuilder().width(W).height(Math.max(H, 200 + ROW_HEIGHT * n))
         .title(String.format(Locale.ROOT, "%s: share of each category's quotes routed to each (accuracy %.3f)",
             r.entry().name(), r.score().accuracy()))
         .xAxisTitle("routed to").yAxisTitle("category").build();
@@ -113,6 +118,9 @@ public final class TextBenchPlot {
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setPlotGridLinesVisible(false);
     c.getStyler().setXAxisLabelRotation(45);
+    // Every category labelled: XChart leaves out tick labels closer than its hint (74 px by default).
+    c.getStyler().setYAxisTickMarkSpacingHint(ROW_HEIGHT / 2);
+    c.getStyler().setXAxisTickMarkSpacingHint(Math.min(74, (W - 300) / Math.max(1, n) / 2));
     List<Number[]> cells = new ArrayList<>();
     for (int y = 0; y < n; y++) {
       long total = 0;

@@ -12,7 +12,8 @@ class LearnersTest {
 
   /**
    * {@code n} unit vectors of {@code dim} values in {@code classes} linearly separable clusters:
-   * class k's vectors lean towards axis k, with noise on the other axes; no token ids.
+   * class k's vectors lean towards axis k, with noise on the other axes; and token ids as
+   * {@link #tokenQuotes} draws them.
    */
   static Embedded clusters(int classes, int dim, int n, double noise, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -31,7 +32,7 @@ class LearnersTest {
         x[i][j] /= (float) Math.sqrt(norm);
       }
     }
-    return new Embedded(names(classes), x, new int[n][0], labels, 1, 0);
+    return Embedded.of(names(classes), x, tokens(labels, classes, r), labels, vocabulary(classes));
   }
 
   static List<String> names(int classes) {
@@ -94,22 +95,38 @@ class LearnersTest {
     }
   }
 
-  /** Quotes of {@code classes} categories, each of tokens from its own 20 ids plus ids every category shares. */
+  /**
+   * Quotes of {@code classes} categories, each of tokens from its own 20 ids plus ids every category
+   * shares; embeddings of one value, all equal.
+   */
   static Embedded tokenQuotes(int classes, int n, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
-    int[][] tokens = new int[n][];
     int[] labels = new int[n];
     for (int i = 0; i < n; i++) {
-      int k = r.nextInt(classes);
-      labels[i] = k;
+      labels[i] = r.nextInt(classes);
+    }
+    float[][] x = new float[n][1];
+    for (float[] v : x) {
+      v[0] = 1;
+    }
+    return Embedded.of(names(classes), x, tokens(labels, classes, r), labels, vocabulary(classes));
+  }
+
+  /** 5 to 14 tokens per quote: half shared words (ids 0-9), half its category's own (20 ids from 10 + 20k). */
+  private static int[][] tokens(int[] labels, int classes, SplittableRandom r) {
+    int[][] tokens = new int[labels.length][];
+    for (int i = 0; i < labels.length; i++) {
       int len = 5 + r.nextInt(10);
       tokens[i] = new int[len];
       for (int t = 0; t < len; t++) {
-        // Half the tokens are shared words (ids 0-9), half the category's own (10 + 20k ...).
-        tokens[i][t] = t % 2 == 0 ? r.nextInt(10) : 10 + 20 * k + r.nextInt(20);
+        tokens[i][t] = t % 2 == 0 ? r.nextInt(10) : 10 + 20 * labels[i] + r.nextInt(20);
       }
     }
-    return new Embedded(names(classes), new float[n][1], tokens, labels, 10 + 20 * classes, 0);
+    return tokens;
+  }
+
+  private static int vocabulary(int classes) {
+    return 10 + 20 * classes;
   }
 
   @Test
@@ -122,7 +139,7 @@ class LearnersTest {
   @Test
   void tfIdfWeighsATokenInEveryQuoteLeast() {
     int[][] tokens = {{1, 2}, {1, 3}, {1, 2}, {1}};
-    Embedded in = new Embedded(names(2), new float[4][1], tokens, new int[] {0, 1, 0, 1}, 4, 0);
+    Embedded in = Embedded.of(names(2), new float[4][1], tokens, new int[] {0, 1, 0, 1}, 4);
     TfIdfRouter t = new TfIdfRouter(in);
     for (int i = 0; i < 4; i++) {
       t.routeThenLearn(i, in.labels()[i]);

@@ -81,9 +81,6 @@ class TextBenchTest {
     Embedded in = LearnersTest.clusters(4, 6, 1_500, 0.3, 3);
     double randomAccuracy = Double.NaN;
     for (Entry e : TextBench.baselines(1, OnlineLogistic.DEFAULT_RATE)) {
-      if (e.name().equals("tf-idf")) {
-        continue; // these inputs have no tokens
-      }
       Result r = TextBench.run(e, in, k -> { });
       if (e.name().equals("random")) {
         randomAccuracy = r.score().accuracy();
@@ -93,5 +90,54 @@ class TextBenchTest {
       }
     }
     assertThat(randomAccuracy).isBetween(0.15, 0.35);
+  }
+
+  /** A result whose first {@code n - last} quotes are right with {@code early} accuracy and the last with {@code late}. */
+  private static Result result(String name, String learnsFrom, int n, int last, double early, double late,
+      long routerNanos) {
+    Score s = new Score(2, n);
+    for (int i = 0; i < n - last; i++) {
+      s.add(0, i < Math.round(early * (n - last)) ? 0 : 1);
+    }
+    for (int i = 0; i < last; i++) {
+      s.add(0, i < Math.round(late * last) ? 0 : 1);
+    }
+    return new Result(new Entry(name, learnsFrom, "", x -> null), s, routerNanos, 1_000_000_000L);
+  }
+
+  private static java.util.Map<String, String> checks(double labels, double feedbackEarly, double feedbackLate,
+      long feedbackNanos) {
+    return TextBench.checks(List.of(
+        result(TextBench.LIQUID_LABELS, "labels", 10_000, 2_000, labels, labels, 1_000_000L),
+        result(TextBench.LIQUID_FEEDBACK, "feedback", 10_000, 2_000, feedbackEarly, feedbackLate, feedbackNanos),
+        // The reference: 0.6 over the last 2,000 quotes, 0.475 before them, 0.5 overall.
+        result(TextBench.LOGISTIC, "labels", 10_000, 2_000, 0.475, 0.6, 0)));
+  }
+
+  @Test
+  void theLabelsTargetAllowsTwoPointsBelowTheReference() {
+    assertThat(checks(0.481, 0.6, 0.6, 0).get("labelsWithin2PointsOfLogistic")).startsWith("PASS");
+    assertThat(checks(0.479, 0.6, 0.6, 0).get("labelsWithin2PointsOfLogistic")).startsWith("FAIL");
+    assertThat(checks(0.7, 0.6, 0.6, 0).get("labelsWithin2PointsOfLogistic")).as("above it").startsWith("PASS");
+  }
+
+  @Test
+  void theFeedbackTargetComparesTheLast2000QuotesOfBoth() {
+    // The reference's last 2,000: 0.6, so 85% is 0.51. The overall accuracies point the other way.
+    assertThat(checks(0.5, 0.1, 0.52, 0).get("feedbackAtLeast85PercentOfLogistic")).startsWith("PASS");
+    assertThat(checks(0.5, 0.9, 0.50, 0).get("feedbackAtLeast85PercentOfLogistic")).startsWith("FAIL");
+  }
+
+  @Test
+  void theShareTargetTakesTheSlowestLiquidContestant() {
+    // Embedding 1 s in all; 1 ms of routing is 0.1%, 25 ms 2.4%.
+    assertThat(checks(0.5, 0.6, 0.6, 1_000_000L).get("routerShareUnder2Percent")).startsWith("PASS");
+    assertThat(checks(0.5, 0.6, 0.6, 25_000_000L).get("routerShareUnder2Percent")).startsWith("FAIL")
+        .contains(TextBench.LIQUID_FEEDBACK);
+  }
+
+  @Test
+  void targetsWhoseContestantsAreMissingAreLeftOut() {
+    assertThat(TextBench.checks(List.of(result(TextBench.LOGISTIC, "labels", 100, 50, 0.5, 0.5, 0)))).isEmpty();
   }
 }
