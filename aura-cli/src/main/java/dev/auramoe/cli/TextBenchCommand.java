@@ -114,6 +114,7 @@ public final class TextBenchCommand implements Callable<Integer> {
     Embedded in;
     List<Result> results = new ArrayList<>();
     long loadNanos;
+    double loadBefore = systemLoad();
     try (ProgressBar pb = noProgress ? null
         : Progress.bar("text-bench", (long) corpus.size() * (1 + entries.size()), " quotes")) {
       LongConsumer step = pb == null ? k -> { } : pb::stepBy;
@@ -126,7 +127,8 @@ public final class TextBenchCommand implements Callable<Integer> {
         results.add(TextBench.run(e, in, step));
       }
     }
-    print(corpus, in, loadNanos, results, out);
+    double[] load = {loadBefore, systemLoad()};
+    print(corpus, in, loadNanos, load, results, out);
     out.flush();
     Map<String, String> checks = TextBench.checks(results);
     if (quick || quotes != null || categories != null || !data.equals(FortuneFiles.DEFAULT_DIRECTORY)) {
@@ -135,7 +137,7 @@ public final class TextBenchCommand implements Callable<Integer> {
     }
     boolean ok = CheckOption.print(new ArrayList<>(checks.values()), err);
     if (json.given()) {
-      json.write(toJson(corpus, in, loadNanos, results, checks), err);
+      json.write(toJson(corpus, in, loadNanos, load, results, checks), err);
     }
     if (plotDir != null) {
       for (Path p : TextBenchPlot.write(results, confusionShown(results), in.categories(), plotDir)) {
@@ -190,7 +192,17 @@ public final class TextBenchCommand implements Callable<Integer> {
         || r.entry().name().equals(TextBench.LOGISTIC)).toList();
   }
 
-  private static void print(Corpus corpus, Embedded in, long loadNanos, List<Result> results, PrintWriter out) {
+  /**
+   * The system load average over the last minute, or NaN where the JVM cannot tell: the times are
+   * wall-clock, so other work on the machine inflates them (the embedding and the routers alike).
+   */
+  private static double systemLoad() {
+    double l = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return l < 0 ? Double.NaN : l;
+  }
+
+  private static void print(Corpus corpus, Embedded in, long loadNanos, double[] load, List<Result> results,
+      PrintWriter out) {
     out.printf(Locale.ROOT, "aura text-bench: %d categories, %,d quotes of %s in a seeded order; prequential: "
         + "route, then learn%n", in.classes(), in.size(), corpus.source());
     int[] counts = corpus.counts();
@@ -199,27 +211,32 @@ public final class TextBenchCommand implements Callable<Integer> {
       cats.append(k == 0 ? "" : ", ").append(corpus.categories().get(k)).append(' ').append(counts[k]);
     }
     out.println("categories: " + cats);
-    out.printf(Locale.ROOT, "embedding: all-MiniLM-L6-v2, %.2f ms per quote (%.1f s, token ids included; model "
-        + "load %.1f s, not counted)%n%n", in.nanosPerText() / 1e6, in.nanos() / 1e9, loadNanos / 1e9);
-    out.printf(Locale.ROOT, "%-30s %-9s %8s %9s %8s %7s %8s %9s %7s%n", "contestant", "learns", "accuracy",
-        "last " + Math.min(TextBench.LAST, in.size()), "macro-F1", "regret", "texts/s", "router us", "share");
+    out.printf(Locale.ROOT, "embedding: all-MiniLM-L6-v2, %.2f ms per quote (%.1f s, token ids included; %.2f ms "
+        + "of CPU per quote; model load %.1f s, not counted)%n", in.nanosPerText() / 1e6, in.nanos() / 1e9,
+        in.cpuNanos() / 1e6 / in.size(), loadNanos / 1e9);
+    out.printf(Locale.ROOT, "machine: %d CPUs, load average %.2f at the start, %.2f at the end (times are "
+        + "wall-clock: other work inflates them)%n%n", Runtime.getRuntime().availableProcessors(), load[0], load[1]);
+    out.printf(Locale.ROOT, "%-30s %-9s %8s %9s %8s %7s %8s %9s %7s %9s%n", "contestant", "learns", "accuracy",
+        "last " + Math.min(TextBench.LAST, in.size()), "macro-F1", "regret", "texts/s", "router us", "share",
+        "cpu share");
     for (Result r : results) {
-      out.printf(Locale.ROOT, "%-30s %-9s %8.3f %9.3f %8.3f %7s %8.0f %9.1f %6.2f%%%n", r.entry().name(),
+      out.printf(Locale.ROOT, "%-30s %-9s %8.3f %9.3f %8.3f %7s %8.0f %9.1f %6.2f%% %8.2f%%%n", r.entry().name(),
           r.entry().learnsFrom(), r.score().accuracy(), r.score().accuracyLast(TextBench.LAST), r.score().macroF1(),
           r.bandit() ? String.format(Locale.ROOT, "%d", r.score().regret()) : "-", r.textsPerSecond(),
-          r.routerMicrosPerText(), 100 * r.routerShareOfTime());
+          r.routerMicrosPerText(), 100 * r.routerShareOfTime(), 100 * r.routerShareOfCpuTime());
     }
     out.println();
     printAttention(results, in.size(), out);
     out.println("regret: first choices that missed the category (reward 1 for the category, 0 otherwise; the best "
         + "choice earns 1 on every quote); texts/s: end to end, embedding + routing + learning; router us: routing "
-        + "and learning per quote; share: router time / (embedding + router time)");
+        + "and learning per quote; share: router time / (embedding + router time), wall-clock; cpu share: the same "
+        + "over the working thread's CPU time, which other work on the machine does not inflate");
     for (Result r : results) {
       out.println(r.entry().name() + ": " + r.entry().description());
     }
   }
 
-  private Map<String, Object> toJson(Corpus corpus, Embedded in, long loadNanos, List<Result> results,
+  private Map<String, Object> toJson(Corpus corpus, Embedded in, long loadNanos, double[] load, List<Result> results,
       Map<String, String> checks) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("data", corpus.source());
@@ -231,7 +248,11 @@ public final class TextBenchCommand implements Callable<Integer> {
     m.put("modelLoadSeconds", loadNanos / 1e9);
     m.put("embeddingSeconds", in.nanos() / 1e9);
     m.put("embeddingMillisPerText", in.nanosPerText() / 1e6);
+    m.put("embeddingCpuMillisPerText", in.cpuNanos() < 0 ? null : in.cpuNanos() / 1e6 / in.size());
     m.put("lastWindow", Math.min(TextBench.LAST, in.size()));
+    m.put("cpus", Runtime.getRuntime().availableProcessors());
+    m.put("loadAverageAtStart", Double.isNaN(load[0]) ? null : load[0]);
+    m.put("loadAverageAtEnd", Double.isNaN(load[1]) ? null : load[1]);
     m.put("logisticRate", logisticRate);
     Map<String, Object> cs = new LinkedHashMap<>();
     for (Result r : results) {

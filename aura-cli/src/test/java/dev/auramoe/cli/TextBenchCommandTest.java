@@ -85,7 +85,7 @@ class TextBenchCommandTest {
       JsonNode c = cs.get(name);
       assertThat(c).as(name).isNotNull();
       assertThat(CliTest.fieldNames(c)).as(name).contains("accuracy", "accuracyLast2000", "macroF1", "regret",
-          "textsPerSecond", "routerShareOfTime", "learningCurve", "confusion");
+          "textsPerSecond", "routerShareOfTime", "routerShareOfCpuTime", "learningCurve", "confusion");
       assertThat(c.get("routerShareOfTime").asDouble()).as(name).isBetween(0.0, 1.0);
       assertThat(c.get("textsPerSecond").asDouble()).as(name).isPositive();
       long total = 0;

@@ -13,8 +13,10 @@ import java.util.List;
  * @param labels the category of each quote
  * @param vocabulary the number of token ids (ids lie below it)
  * @param nanos wall-clock nanoseconds spent embedding and tokenising all of them
+ * @param cpuNanos the CPU time of the thread that did it, in nanoseconds (-1 when the JVM cannot tell)
  */
-public record Embedded(List<String> categories, List<EncodedText> texts, int[] labels, int vocabulary, long nanos) {
+public record Embedded(List<String> categories, List<EncodedText> texts, int[] labels, int vocabulary, long nanos,
+    long cpuNanos) {
 
   /** Checks the sizes. */
   public Embedded {
@@ -34,7 +36,7 @@ public record Embedded(List<String> categories, List<EncodedText> texts, int[] l
     for (int i = 0; i < x.length; i++) {
       t.add(EncodedText.of("quote " + i, x[i], tokens[i]));
     }
-    return new Embedded(categories, t, labels, vocabulary, 0);
+    return new Embedded(categories, t, labels, vocabulary, 0, 0);
   }
 
   /** The number of categories. */

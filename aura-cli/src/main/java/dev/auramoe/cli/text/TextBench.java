@@ -2,6 +2,8 @@ package dev.auramoe.cli.text;
 
 import dev.auramoe.text.EncodedText;
 import dev.auramoe.text.SentenceEncoder;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,8 +66,16 @@ public final class TextBench {
    * @param score what it got right
    * @param routerNanos wall-clock nanoseconds of its routing and learning, over the whole run
    * @param embeddingNanos those of embedding and tokenising the quotes, shared by every contestant
+   * @param routerCpuNanos the CPU time of the thread that routed and learnt (-1 when the JVM cannot tell)
+   * @param embeddingCpuNanos likewise for the embedding and tokenising
    */
-  public record Result(Entry entry, Score score, long routerNanos, long embeddingNanos) {
+  public record Result(Entry entry, Score score, long routerNanos, long embeddingNanos, long routerCpuNanos,
+      long embeddingCpuNanos) {
+
+    /** A result whose CPU time is not known. */
+    public Result(Entry entry, Score score, long routerNanos, long embeddingNanos) {
+      this(entry, score, routerNanos, embeddingNanos, -1, -1);
+    }
 
     /** Quotes per second end to end: embedding, tokenising, routing and learning. */
     public double textsPerSecond() {
@@ -75,6 +85,16 @@ public final class TextBench {
     /** The router's share of the end-to-end time. */
     public double routerShareOfTime() {
       return (double) routerNanos / (embeddingNanos + routerNanos);
+    }
+
+    /**
+     * The router's share of the end-to-end CPU time of the thread that did the work, NaN when it is
+     * not known: unlike the wall-clock share, not inflated by other work that takes the CPU away
+     * (but blind to work on other threads, such as garbage collection).
+     */
+    public double routerShareOfCpuTime() {
+      return routerCpuNanos < 0 || embeddingCpuNanos < 0 ? Double.NaN
+          : (double) routerCpuNanos / (embeddingCpuNanos + routerCpuNanos);
     }
 
     /** Router microseconds per quote (routing and learning). */
@@ -99,6 +119,7 @@ public final class TextBench {
       m.put("textsPerSecond", textsPerSecond());
       m.put("routerShareOfTime", routerShareOfTime());
       m.put("routerMicrosPerText", routerMicrosPerText());
+      m.put("routerShareOfCpuTime", Double.isNaN(routerShareOfCpuTime()) ? null : routerShareOfCpuTime());
       double[][] curve = score.curve(CURVE_WINDOW, 100);
       Map<String, Object> c = new LinkedHashMap<>();
       c.put("window", Math.min(CURVE_WINDOW, score.count()));
@@ -124,12 +145,15 @@ public final class TextBench {
     }
     List<EncodedText> texts = new ArrayList<>(n);
     long nanos = 0;
+    long cpu = 0;
     for (int i = 0; i < n; i++) {
       String text = corpus.texts().get(i);
       try {
+        long c0 = cpuNanos();
         long t0 = System.nanoTime();
         EncodedText e = encoder.encodeText(text);
         nanos += System.nanoTime() - t0;
+        cpu += cpuNanos() - c0;
         texts.add(e);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("a quote of " + corpus.categories().get(corpus.label(i)) + " ("
@@ -140,7 +164,8 @@ public final class TextBench {
       }
     }
     progress.accept(n % PROGRESS_STEP);
-    return new Embedded(corpus.categories(), texts, corpus.labels(), encoder.vocabularySize(), nanos);
+    return new Embedded(corpus.categories(), texts, corpus.labels(), encoder.vocabularySize(), nanos,
+        CPU_TIME ? cpu : -1);
   }
 
   /**
@@ -154,20 +179,25 @@ public final class TextBench {
       prequential(c, in, warmUp, i -> { }, new Score(in.classes(), warmUp));
     }
     Score score = new Score(in.classes(), in.size());
-    long nanos;
+    long[] nanos;
     try (Contestant c = entry.make().apply(in)) {
       nanos = prequential(c, in, in.size(), progress, score);
     }
-    return new Result(entry, score, nanos, in.nanos());
+    return new Result(entry, score, nanos[0], in.nanos(), CPU_TIME ? nanos[1] : -1, in.cpuNanos());
   }
 
-  /** The prequential loop over the first {@code n} quotes: route, then learn; the router's nanoseconds. */
-  private static long prequential(Contestant c, Embedded in, int n, LongConsumer progress, Score score) {
+  /**
+   * The prequential loop over the first {@code n} quotes: route, then learn; the router's wall-clock
+   * and CPU nanoseconds.
+   */
+  private static long[] prequential(Contestant c, Embedded in, int n, LongConsumer progress, Score score) {
     int[] labels = in.labels();
     LabelReward reward = new LabelReward();
     long nanos = 0;
+    long cpu = 0;
     for (int i = 0; i < n; i++) {
       int label = labels[i];
+      long c0 = cpuNanos();
       long t0 = System.nanoTime();
       int routed = switch (c) {
         case Contestant.Supervised s -> s.routeThenLearn(i, label);
@@ -177,13 +207,35 @@ public final class TextBench {
         }
       };
       nanos += System.nanoTime() - t0;
+      cpu += cpuNanos() - c0;
       score.add(label, routed);
       if ((i + 1) % PROGRESS_STEP == 0) {
         progress.accept(PROGRESS_STEP);
       }
     }
     progress.accept(n % PROGRESS_STEP);
-    return nanos;
+    return new long[] {nanos, cpu};
+  }
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /** Whether this JVM measures the CPU time of the current thread. */
+  private static final boolean CPU_TIME = cpuTimeOn();
+
+  private static boolean cpuTimeOn() {
+    try {
+      if (THREADS.isCurrentThreadCpuTimeSupported() && !THREADS.isThreadCpuTimeEnabled()) {
+        THREADS.setThreadCpuTimeEnabled(true);
+      }
+      return THREADS.isCurrentThreadCpuTimeSupported() && THREADS.getCurrentThreadCpuTime() >= 0;
+    } catch (UnsupportedOperationException | SecurityException e) {
+      return false;
+    }
+  }
+
+  /** The current thread's CPU time, 0 where it is not measured. */
+  private static long cpuNanos() {
+    return CPU_TIME ? THREADS.getCurrentThreadCpuTime() : 0;
   }
 
   /** The reward of the current quote: 1 for its category, 0 for any other; one per run, reused. */

@@ -74,6 +74,11 @@ class TextBenchTest {
     assertThat(r.routerMicrosPerText()).isCloseTo(20, within(1e-9));
     assertThat(r.bandit()).isFalse();
     assertThat(r.toJson().get("regret")).as("labels learners have no regret").isNull();
+    assertThat(r.routerShareOfCpuTime()).as("not measured").isNaN();
+    // CPU time: 1.5 ms per text embedding, 10 us routing.
+    Result cpu = new Result(e, s, 20_000_000L, 2_000_000_000L, 10_000_000L, 1_500_000_000L);
+    assertThat(cpu.routerShareOfCpuTime()).isCloseTo(0.01 / 1.51, within(1e-12));
+    assertThat(cpu.routerShareOfTime()).as("wall-clock as before").isCloseTo(0.02 / 2.02, within(1e-12));
   }
 
   @Test
