@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
           + "supervised reference); nearest centroid; a TF-IDF keyword router; random.",
       "Prints accuracy (overall and over the last 2,000 quotes), macro-F1, cumulative regret of the feedback "
           + "learners, texts per second end to end (embedding + routing + learning) and the router's share of that "
-          + "time, and checks the targets of issue 13 (set on the 10 largest fortunes categories): the liquid router "
+          + "time, and checks its targets (set on the 10 largest fortunes categories): the liquid router "
           + "from labels within 2 points of the logistic regression's accuracy, from feedback at least 85% of its "
           + "accuracy over the last 2,000 quotes, and under 2% of the end-to-end time."
     })
