@@ -134,6 +134,15 @@ class TextBenchTest {
   }
 
   @Test
+  void theShareTargetReadsTheDefaultsOnly() {
+    // With the attention off (not the default), 25 ms of routing per second of embedding is not counted.
+    java.util.Map<String, String> c = TextBench.checks(List.of(
+        result(TextBench.LIQUID_LABELS, "labels", 100, 50, 0.5, 0.5, 1_000_000L),
+        result(TextBench.LIQUID_LABELS + TextBench.NO_ATTENTION, "labels", 100, 50, 0.5, 0.5, 25_000_000L)));
+    assertThat(c.get("routerShareUnder2Percent")).startsWith("PASS").contains(TextBench.LIQUID_LABELS + ",");
+  }
+
+  @Test
   void theShareTargetTakesTheSlowestLiquidContestant() {
     // Embedding 1 s in all; 1 ms of routing is 0.1%, 25 ms 2.4%.
     assertThat(checks(0.5, 0.6, 0.6, 1_000_000L).get("routerShareUnder2Percent")).startsWith("PASS");
