@@ -153,6 +153,12 @@ public final class Router {
     if (usesInput) {
       norm += k.sumOfSquares(x, 0, in);
     }
+    if (norm == Float.POSITIVE_INFINITY) {
+      // |z|^2 beyond float range: the change, about rate |delta| / |z| in norm, is below 1e-17, less
+      // than any parameter resolves; none is made, and the change reported is that of the
+      // parameters (a division by infinity would report 0 * infinity, NaN).
+      return 0;
+    }
     double squares = 0;
     for (int e = 0; e < experts; e++) {
       double step = (double) rate * delta[e] / norm;
