@@ -1,5 +1,6 @@
 package dev.auramoe.server;
 
+import dev.auramoe.TextEmbedder;
 import dev.auramoe.server.http.HttpLayer;
 import dev.auramoe.server.http.JsonRequests;
 import dev.auramoe.server.http.ModelApi;
@@ -56,9 +57,14 @@ import java.util.Objects;
  * POST   /v1/models/{name}/experts                 add {"name", "kind": nlms|rls, ...} (201; logged)
  * PATCH  /v1/models/{name}/experts/{expert}        rename {"name": new} (logged)
  * DELETE /v1/models/{name}/experts/{expert}        remove; later experts move down one index (logged)
- * POST   /v1/models/{name}/route[/batch]           {"x":[..]} / {"xs":[[..],..]}, optional "stream"
+ * POST   /v1/models/{name}/route[/batch]           {"x":[..]} or {"text":".."} / {"xs":[[..],..]}, optional "stream";
+ *                                                  with the model's feedback on, a single route's answer has a "routeId"
  * POST   /v1/models/{name}/predict[/batch]         prediction and experts
- * POST   /v1/models/{name}/learn[/batch]           {"x","y"} / {"xs","ys"}: prediction before learning, error
+ * POST   /v1/models/{name}/learn[/batch]           {"x" or "text","y"} / {"xs","ys"}: prediction before learning, error
+ * POST   /v1/models/{name}/feedback                {"routeId","expert","reward"}: a reward in [0, 1] under guard-rails (logged)
+ * GET    /v1/models/{name}/feedback                feedback settings, routes waiting, drift from the anchor
+ * POST   /v1/models/{name}/feedback/anchor         the router now becomes the anchor (logged)
+ * POST   /v1/models/{name}/feedback/rollback       the router goes back to the anchor, bit for bit (logged)
  * GET    /v1/models/{name}/streams[?after&amp;limit]  a page of the open streams in id order, and the next page's "after"
  * PUT    /v1/models/{name}/streams/{stream}        open a stream (201; 409 if open; 409/429 if full)
  * DELETE /v1/models/{name}/streams/{stream}        close a stream
@@ -103,7 +109,9 @@ import java.util.Objects;
  *
  * <h2>Knobs</h2>
  * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits} (bodies,
- * batches, models, parameters, streams per model and their eviction), a bearer token
+ * batches, models, parameters, streams per model and their eviction), a {@link TextEmbedder} that
+ * reads the {@code text} of route, predict and learn bodies ({@link Builder#textEmbedder}; without
+ * one such bodies answer 501), a bearer token
  * ({@link Builder#token}, for reads too with {@link Builder#tokenReads}), and either a data directory
  * ({@link Builder#dataDir}, with {@link Builder#walOptions} and {@link Builder#snapshotEvery}) or a
  * {@link LearnJournal} hook (default: neither, in memory only).
@@ -168,7 +176,7 @@ public final class RoutingServer implements AutoCloseable {
       registry.journal(journal);
     }
     this.metrics = new ServerMetrics(registry::size);
-    this.api = new ModelApi(registry, json, limits, metrics);
+    this.api = new ModelApi(registry, json, limits, metrics, b.embedder);
   }
 
   /** A builder: loopback, port 8080, default limits, no-op journal. */
@@ -383,6 +391,10 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.POST, MODEL + "/predict/batch", null, req -> api.predictBatch(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn", null, req -> api.learn(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn/batch", null, req -> api.learnBatch(name(req), body(req)));
+    route(r, Method.POST, MODEL + "/feedback", null, req -> api.feedback(name(req), body(req)));
+    route(r, Method.GET, MODEL + "/feedback", null, req -> api.feedbackInfo(name(req)));
+    route(r, Method.POST, MODEL + "/feedback/anchor", null, req -> api.feedbackAnchor(name(req)));
+    route(r, Method.POST, MODEL + "/feedback/rollback", null, req -> api.feedbackRollback(name(req)));
     route(r, Method.GET, MODEL + "/streams", null, req -> api.streams(name(req),
         req.query().first("after").orElse(null), req.query().first("limit").orElse(null)));
     route(r, Method.PUT, STREAM, null, req -> api.openStream(name(req), param(req, "stream")));
@@ -603,8 +615,21 @@ public final class RoutingServer implements AutoCloseable {
     private boolean repairWal;
     private String token;
     private boolean tokenReads;
+    private TextEmbedder embedder;
 
     private Builder() {}
+
+    /**
+     * The embedder that turns the {@code text} of route, predict and learn bodies into a model's input
+     * (default none: such bodies are refused with 501). A model reads text when its input dimension is
+     * the embedder's {@link TextEmbedder#dimension()}. Its calls are made outside every lock, from
+     * request threads at once; the server does not close it. The log keeps the embeddings, not the
+     * texts, so recovery never needs it.
+     */
+    public Builder textEmbedder(TextEmbedder e) {
+      this.embedder = Objects.requireNonNull(e, "embedder");
+      return this;
+    }
 
     /** Interface to bind (default 127.0.0.1). */
     public Builder host(String h) {

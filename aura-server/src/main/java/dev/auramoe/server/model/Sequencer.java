@@ -146,6 +146,16 @@ final class Sequencer {
   }
 
   /**
+   * Records that an operation is being applied before it is logged, under the sequencer (a feedback,
+   * whose record holds the changes its guard decided one after the other, so it is known only once
+   * they are made): an error from here until {@link #applied()} wedges the model, as one after
+   * logging does, since the model may then hold what the log does not.
+   */
+  void applyingAhead() {
+    applying = true;
+  }
+
+  /**
    * Records that the operation logged under the sequencer is applied completely, so that an error
    * after it (in an operation that follows under the same hold) does not wedge the model.
    */
