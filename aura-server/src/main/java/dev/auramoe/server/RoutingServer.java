@@ -76,11 +76,12 @@ import java.util.Objects;
  *
  * <h2>Durability</h2>
  * With {@link Builder#dataDir(Path)} every state-changing operation (create, configure, delete, route,
- * predict, learn, stream open, close, reset and eviction, expert add, rename and remove, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
+ * predict, learn, stream open, close, reset and eviction, expert add, rename and remove, restore, a
+ * feedback's and a rollback's changes of the router, a feedback anchor) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
- * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions and
- * restores; routes and predictions are answered without waiting for the
+ * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions,
+ * restores, feedback, anchors and rollbacks; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
  * Once the log fails every changing request answers 503 until the server is restarted. A start over a
@@ -93,7 +94,8 @@ import java.util.Objects;
  * Every refusal is JSON {@code {"error": "...", "status": N}} with Content-Type application/json: 400
  * for invalid JSON, unknown fields, wrong dimensions and values that are not finite floats, and for
  * a malformed Content-Type; 404 for an unknown model, stream or path; 405 for a known path with
- * another method (with {@code Allow}); 409 for a taken name or a limit reached; 413 for a body or
+ * another method (with {@code Allow}); 409 for a taken name or a limit reached; 410 for feedback on
+ * a route that expired; 413 for a body or
  * batch over the limits ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 429
  * for a stream that cannot be opened yet (its model holds all the streams it may, none idle long
  * enough to evict), with {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of

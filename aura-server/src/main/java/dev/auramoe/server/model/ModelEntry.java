@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
  *
  * <h2>Lock order</h2>
  * The snapshot lock ({@link #snapshotLock()}), then the registry's creation lock, then the
- * sequencer ({@link #sequencer()}), then the model's own lock (inside each of its calls); the
+ * sequencer ({@link #sequencer()}), then the monitor of its feedback guard ({@link ModelFeedback}),
+ * then the model's own lock (inside each of its calls); the
  * digest lock ({@link StateDigest}) is taken before the sequencer and never with the first two. No
  * operation of one model takes another model's locks: the parameter budget is a lock-free running
  * total in the registry (see {@link ParameterShare}).

@@ -165,9 +165,20 @@ final class ModelFeedback {
       sequencer.applyingAhead();
       try {
         outcome = g.feedback(local, e, reward);
-      } catch (NoSuchElementException | IllegalArgumentException | IllegalStateException refused) {
-        // Refused before any change (GuardedRouter checks everything first).
+      } catch (RuntimeException refused) {
+        if (!made.isEmpty()) {
+          // A fault after a change (GuardedRouter checks everything first): the router goes back to
+          // what the log says.
+          made.clear();
+          entry.model().setRouterParameters(before);
+          sequencer.applied();
+          throw refused;
+        }
         sequencer.applied();
+        if (!(refused instanceof NoSuchElementException || refused instanceof IllegalArgumentException
+            || refused instanceof IllegalStateException)) {
+          throw refused;
+        }
         // Its message names the route by the guard's own id: name it as the client does.
         String why = refused.getMessage().replace("route " + local + " ", "route '" + routeId + "' ");
         throw refused instanceof NoSuchElementException ? Refusal.gone(why)

@@ -20,8 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Lock order</h2>
  * A model's locks are taken in this order, never the other way round: its snapshot lock
  * ({@link ModelEntry#snapshotLock()}), the registry's creation lock, its digest lock (see
- * {@link StateDigest}), this sequencer, and last the {@link dev.auramoe.MixtureOfExperts}'s own lock
- * (taken inside each of its calls). The registry's budget is a lock-free running total, so no
+ * {@link StateDigest}), this sequencer, the monitor of the model's feedback guard (see
+ * {@link ModelFeedback}), and last the {@link dev.auramoe.MixtureOfExperts}'s own lock (taken inside
+ * each of its calls). The registry's budget is a lock-free running total, so no
  * operation of one model takes another model's locks.
  */
 final class Sequencer {
