@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
           + "it says where the data lives and what it recovered.",
       "Binding an address other than loopback without --token-file gets a warning: anyone who reaches the port "
           + "could change every model.",
+      "Route, predict and learn take a \"text\" instead of \"x\" for a model whose inputDim is the text "
+          + "encoder's (384 for the bundled all-MiniLM-L6-v2, loaded on the first text request, so a server that "
+          + "never sees text does not pay for it); --text-model DIR loads another at start, --no-text turns text off.",
       "Warnings and errors of the service and of Helidon, its web server, go to stderr, one line each (a fault "
           + "with its stack trace); Helidon's INFO lines are left out. To choose yourself, give java.util.logging "
           + "a file of your own: AURA_JAVA_OPTS=-Djava.util.logging.config.file=FILE ./aura serve."
@@ -92,6 +95,18 @@ public final class ServeCommand implements Callable<Integer> {
   private static final java.util.regex.Pattern SECONDS =
       java.util.regex.Pattern.compile("([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]{1,4})?");
 
+  @Option(names = "--text-model", paramLabel = "DIR", description = "A sentence-embedding model exported from "
+      + "Hugging Face to ONNX (model.onnx and tokenizer.json, see docs/text.md), loaded at start, instead of the "
+      + "bundled all-MiniLM-L6-v2, which is loaded on the first text request.")
+  Path textModel;
+
+  @Option(names = "--no-text", description = "Read no text: bodies with \"text\" are refused with 501, and no "
+      + "encoder is ever loaded.")
+  boolean noText;
+
+  /** The no-operation SLF4J provider: the tokenizer logs through SLF4J, which warns on stderr without one. */
+  static final String QUIET_SLF4J = "org.slf4j.helpers.NOP_FallbackServiceProvider";
+
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
   @Option(names = "--stop-after-ms", hidden = true)
   long stopAfterMs = -1;
@@ -150,16 +165,31 @@ public final class ServeCommand implements Callable<Integer> {
       b.dataDir(data).snapshotEvery(snapshotEvery).repairWal(repairWal);
       existed = Files.isDirectory(data.resolve("wal"));
     }
+    AutoCloseable text = textEmbedder(b);
     err.flush();
-    RoutingServer server = b.build().start();
+    RoutingServer server;
+    try {
+      server = b.build().start();
+    } catch (RuntimeException e) {
+      text.close();
+      throw e;
+    }
     Thread hook = new Thread(() -> {
       server.close();
+      try {
+        text.close();
+      } catch (Exception ignored) {
+        // The process is ending.
+      }
       stopped.countDown();
     }, "aura-serve-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     out.println("aura serve: " + (inMemory ? "in memory only (--in-memory): nothing is written, a restart starts empty"
         : dataLine(existed, server.store().recovery())));
     out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models)%n", host, server.port());
+    out.println("aura serve: text: " + (noText ? "off (--no-text): bodies with \"text\" are refused"
+        : textModel != null ? textModel + " (" + textDimension + " values per text)"
+        : "all-MiniLM-L6-v2 (384 values per text), loaded on the first text request"));
     if (repairWal && server.store() != null) {
       Object repair = server.store().recovery().get("repair");
       out.printf("aura serve: --repair-wal: %s%n", repair == null ? "the data directory needed no repair"
@@ -171,10 +201,50 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.await(stopAfterMs, TimeUnit.MILLISECONDS);
       Runtime.getRuntime().removeShutdownHook(hook);
       server.close();
+      text.close();
       return 0;
     }
     stopped.await();
     return 0;
+  }
+
+  private int textDimension;
+
+  /**
+   * Gives the server its text embedder, as --text-model and --no-text say: the bundled
+   * all-MiniLM-L6-v2 loaded on first use (see {@link LazyTextEmbedder}), a Hugging Face export loaded
+   * now (a directory it cannot load is refused here, naming the file), or none.
+   *
+   * @return what closes the embedder once the server is stopped
+   */
+  private AutoCloseable textEmbedder(RoutingServer.Builder b) {
+    if (noText && textModel != null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--no-text and --text-model exclude each other");
+    }
+    if (noText) {
+      return () -> { };
+    }
+    if (System.getProperty("slf4j.provider") == null) {
+      // Without it SLF4J warns on stderr that it has no provider; with it, it says which it loads, at INFO.
+      System.setProperty("slf4j.provider", QUIET_SLF4J);
+      if (System.getProperty("slf4j.internal.verbosity") == null) {
+        System.setProperty("slf4j.internal.verbosity", "WARN");
+      }
+    }
+    if (textModel == null) {
+      LazyTextEmbedder lazy = new LazyTextEmbedder(dev.auramoe.text.SentenceEncoder::allMiniLmL6V2);
+      b.textEmbedder(lazy);
+      return lazy;
+    }
+    dev.auramoe.text.SentenceEncoder encoder;
+    try {
+      encoder = dev.auramoe.text.SentenceEncoder.fromDirectory(textModel);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--text-model " + textModel + ": " + e.getMessage());
+    }
+    textDimension = encoder.dimension();
+    b.textEmbedder(encoder);
+    return encoder;
   }
 
   /**

@@ -278,4 +278,23 @@ class ServeCommandTest {
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     }
   }
+
+  @Test
+  void theTextEncoderIsNamedAtStartAndItsOptionsAreChecked(@TempDir Path dir) {
+    CliTest.Run lazy = CliTest.run("serve", "--port", "0", "--in-memory", "--stop-after-ms", "0");
+    assertThat(lazy.exitCode()).as(lazy.err()).isZero();
+    assertThat(lazy.out()).contains("aura serve: text: all-MiniLM-L6-v2 (384 values per text), loaded on the first "
+        + "text request");
+    CliTest.Run off = CliTest.run("serve", "--port", "0", "--in-memory", "--no-text", "--stop-after-ms", "0");
+    assertThat(off.exitCode()).as(off.err()).isZero();
+    assertThat(off.out()).contains("aura serve: text: off (--no-text)");
+    CliTest.Run both = CliTest.run("serve", "--port", "0", "--in-memory", "--no-text", "--text-model",
+        dir.toString(), "--stop-after-ms", "0");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("--no-text and --text-model exclude each other");
+    CliTest.Run missing = CliTest.run("serve", "--port", "0", "--in-memory", "--text-model",
+        dir.resolve("nope").toString(), "--stop-after-ms", "0");
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.err()).contains("--text-model " + dir.resolve("nope")).contains("nope");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.auramoe.server;
 
+import dev.auramoe.TextEmbedder;
 import dev.auramoe.server.http.HttpLayer;
 import dev.auramoe.server.http.JsonRequests;
 import dev.auramoe.server.http.ModelApi;
@@ -56,9 +57,14 @@ import java.util.Objects;
  * POST   /v1/models/{name}/experts                 add {"name", "kind": nlms|rls, ...} (201; logged)
  * PATCH  /v1/models/{name}/experts/{expert}        rename {"name": new} (logged)
  * DELETE /v1/models/{name}/experts/{expert}        remove; later experts move down one index (logged)
- * POST   /v1/models/{name}/route[/batch]           {"x":[..]} / {"xs":[[..],..]}, optional "stream"
+ * POST   /v1/models/{name}/route[/batch]           {"x":[..]} or {"text":".."} / {"xs":[[..],..]}, optional "stream";
+ *                                                  with the model's feedback on, a single route's answer has a "routeId"
  * POST   /v1/models/{name}/predict[/batch]         prediction and experts
- * POST   /v1/models/{name}/learn[/batch]           {"x","y"} / {"xs","ys"}: prediction before learning, error
+ * POST   /v1/models/{name}/learn[/batch]           {"x" or "text","y"} / {"xs","ys"}: prediction before learning, error
+ * POST   /v1/models/{name}/feedback                {"routeId","expert","reward"}: a reward in [0, 1] under guard-rails (logged)
+ * GET    /v1/models/{name}/feedback                feedback settings, routes waiting, drift from the anchor
+ * POST   /v1/models/{name}/feedback/anchor         the router now becomes the anchor (logged)
+ * POST   /v1/models/{name}/feedback/rollback       the router goes back to the anchor, bit for bit (logged)
  * GET    /v1/models/{name}/streams[?after&amp;limit]  a page of the open streams in id order, and the next page's "after"
  * PUT    /v1/models/{name}/streams/{stream}        open a stream (201; 409 if open; 409/429 if full)
  * DELETE /v1/models/{name}/streams/{stream}        close a stream
@@ -70,11 +76,12 @@ import java.util.Objects;
  *
  * <h2>Durability</h2>
  * With {@link Builder#dataDir(Path)} every state-changing operation (create, configure, delete, route,
- * predict, learn, stream open, close, reset and eviction, expert add, rename and remove, restore) is logged in {@code <dataDir>/wal} under the model's lock, in
+ * predict, learn, stream open, close, reset and eviction, expert add, rename and remove, restore, a
+ * feedback's and a rollback's changes of the router, a feedback anchor) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
- * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions and
- * restores; routes and predictions are answered without waiting for the
+ * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions,
+ * restores, feedback, anchors and rollbacks; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
  * Once the log fails every changing request answers 503 until the server is restarted. A start over a
@@ -87,7 +94,8 @@ import java.util.Objects;
  * Every refusal is JSON {@code {"error": "...", "status": N}} with Content-Type application/json: 400
  * for invalid JSON, unknown fields, wrong dimensions and values that are not finite floats, and for
  * a malformed Content-Type; 404 for an unknown model, stream or path; 405 for a known path with
- * another method (with {@code Allow}); 409 for a taken name or a limit reached; 413 for a body or
+ * another method (with {@code Allow}); 409 for a taken name or a limit reached; 410 for feedback on
+ * a route that expired; 413 for a body or
  * batch over the limits ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 429
  * for a stream that cannot be opened yet (its model holds all the streams it may, none idle long
  * enough to evict), with {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of
@@ -103,7 +111,9 @@ import java.util.Objects;
  *
  * <h2>Knobs</h2>
  * Host and port (port 0 picks a free one, see {@link #port()}), the {@link ServerLimits} (bodies,
- * batches, models, parameters, streams per model and their eviction), a bearer token
+ * batches, models, parameters, streams per model and their eviction), a {@link TextEmbedder} that
+ * reads the {@code text} of route, predict and learn bodies ({@link Builder#textEmbedder}; without
+ * one such bodies answer 501), a bearer token
  * ({@link Builder#token}, for reads too with {@link Builder#tokenReads}), and either a data directory
  * ({@link Builder#dataDir}, with {@link Builder#walOptions} and {@link Builder#snapshotEvery}) or a
  * {@link LearnJournal} hook (default: neither, in memory only).
@@ -168,7 +178,7 @@ public final class RoutingServer implements AutoCloseable {
       registry.journal(journal);
     }
     this.metrics = new ServerMetrics(registry::size);
-    this.api = new ModelApi(registry, json, limits, metrics);
+    this.api = new ModelApi(registry, json, limits, metrics, b.embedder);
   }
 
   /** A builder: loopback, port 8080, default limits, no-op journal. */
@@ -383,6 +393,10 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.POST, MODEL + "/predict/batch", null, req -> api.predictBatch(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn", null, req -> api.learn(name(req), body(req)));
     route(r, Method.POST, MODEL + "/learn/batch", null, req -> api.learnBatch(name(req), body(req)));
+    route(r, Method.POST, MODEL + "/feedback", null, req -> api.feedback(name(req), body(req)));
+    route(r, Method.GET, MODEL + "/feedback", null, req -> api.feedbackInfo(name(req)));
+    route(r, Method.POST, MODEL + "/feedback/anchor", null, req -> api.feedbackAnchor(name(req)));
+    route(r, Method.POST, MODEL + "/feedback/rollback", null, req -> api.feedbackRollback(name(req)));
     route(r, Method.GET, MODEL + "/streams", null, req -> api.streams(name(req),
         req.query().first("after").orElse(null), req.query().first("limit").orElse(null)));
     route(r, Method.PUT, STREAM, null, req -> api.openStream(name(req), param(req, "stream")));
@@ -603,8 +617,21 @@ public final class RoutingServer implements AutoCloseable {
     private boolean repairWal;
     private String token;
     private boolean tokenReads;
+    private TextEmbedder embedder;
 
     private Builder() {}
+
+    /**
+     * The embedder that turns the {@code text} of route, predict and learn bodies into a model's input
+     * (default none: such bodies are refused with 501). A model reads text when its input dimension is
+     * the embedder's {@link TextEmbedder#dimension()}. Its calls are made outside every lock, from
+     * request threads at once; the server does not close it. The log keeps the embeddings, not the
+     * texts, so recovery never needs it.
+     */
+    public Builder textEmbedder(TextEmbedder e) {
+      this.embedder = Objects.requireNonNull(e, "embedder");
+      return this;
+    }
 
     /** Interface to bind (default 127.0.0.1). */
     public Builder host(String h) {

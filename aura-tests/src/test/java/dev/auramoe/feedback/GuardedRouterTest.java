@@ -124,6 +124,25 @@ class GuardedRouterTest {
   }
 
   @Test
+  void anInputWhoseSquaredNormIsBeyondFloatRangeTeachesNothingAndSaysSoWithAFiniteNumber() {
+    MixtureOfExperts m = model();
+    Random r = new Random(9);
+    float[] x = x(r, 0);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = 1e30f * (i % 2 == 0 ? 1 : -1);
+    }
+    Routed routed = route(m, null, x);
+    float[] delta = new float[EXPERTS];
+    delta[1] = 1f - routed.p[1];
+    String digest = m.digest();
+    // |z|^2 overflows a float: the normalised step delta / |z|^2 moves no parameter by as much as the
+    // smallest float, and the change reported is that of the parameters: none.
+    assertThat(m.teachRouter(routed.h, x, delta, 1)).isZero();
+    assertThat(m.teachRouter(routed.h, x, delta, Double.POSITIVE_INFINITY)).isZero();
+    assertThat(m.digest()).isEqualTo(digest);
+  }
+
+  @Test
   void labelsTeachTheRouterToSeparateClasses() {
     MixtureOfExperts m = model();
     GuardedRouter g = new GuardedRouter(m, FeedbackRules.DEFAULT);

@@ -341,4 +341,43 @@ public final class JsonRequests {
   public static Set<String> fields(String... names) {
     return Set.copyOf(Arrays.asList(names));
   }
+
+  /** A set of allowed field names: a group of them and more. */
+  public static Set<String> fields(java.util.Collection<String> group, String... names) {
+    java.util.Set<String> all = new java.util.HashSet<>(group);
+    all.addAll(Arrays.asList(names));
+    return Set.copyOf(all);
+  }
+
+  /**
+   * Refuses a body that is not strict UTF-8: malformed or truncated sequences, overlong forms, encoded
+   * surrogates and code points past U+10FFFF. Jackson refuses some of these and decodes the others
+   * into characters the client did not send (an overlong NUL into U+0000, an encoded surrogate into
+   * an unpaired one), which matters where the text itself is used: a body carrying text is checked
+   * with this before its text is read. Costs one pass over the body.
+   *
+   * @throws ApiException 400 naming the byte offset of the first bad sequence
+   */
+  public static void requireUtf8(byte[] body) {
+    java.nio.charset.CharsetDecoder d = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(body);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(Math.min(body.length, 8192));
+    while (true) {
+      java.nio.charset.CoderResult r = d.decode(in, out, true);
+      if (r.isError()) {
+        throw ApiException.badRequest("the request body is not valid UTF-8: " + (r.isMalformed() ? "malformed"
+            : "unmappable") + " sequence of " + r.length() + " byte(s) at byte offset " + in.position());
+      }
+      out.clear();
+      if (r.isUnderflow()) {
+        break;
+      }
+    }
+    java.nio.charset.CoderResult end = d.flush(out);
+    if (end.isError()) {
+      throw ApiException.badRequest("the request body is not valid UTF-8 at its end");
+    }
+  }
 }

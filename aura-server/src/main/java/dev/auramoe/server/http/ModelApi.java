@@ -4,15 +4,18 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.TextEmbedder;
 import dev.auramoe.balance.BalanceState;
 import dev.auramoe.energy.Component;
 import dev.auramoe.energy.EnergyReport;
+import dev.auramoe.feedback.FeedbackOutcome;
 import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.routing.diagnostics.RoutingStats;
 import dev.auramoe.server.ApiException;
 import dev.auramoe.server.ServerLimits;
 import dev.auramoe.server.metrics.ServerMetrics;
 import dev.auramoe.server.model.ExpertSpec;
+import dev.auramoe.server.model.FeedbackSettings;
 import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
@@ -35,14 +38,22 @@ import java.util.Set;
  */
 public final class ModelApi {
 
-  private static final Set<String> CREATE_FIELDS = JsonRequests.fields("name", "inputDim", "outputDim", "experts",
-      "topK", "hidden", "seed", "mu", "routerLearningRate", "temperature", "diagnosticsWindow", "diagnosticsDecay");
-  private static final Set<String> ONE_FIELDS = JsonRequests.fields("x", "stream");
+  private static final System.Logger LOG = System.getLogger(ModelApi.class.getName());
+
+  /** The feedback settings, in create and configure bodies and in the settings answered. */
+  private static final List<String> FEEDBACK_SETTINGS = List.of("feedback", "feedbackMaxStep", "feedbackMaxDrift",
+      "feedbackRememberedRoutes", "feedbackRouteLifetimeSeconds", "feedbackFrozen");
+  private static final Set<String> CREATE_FIELDS = JsonRequests.fields(FEEDBACK_SETTINGS, "name", "inputDim",
+      "outputDim", "experts", "topK", "hidden", "seed", "mu", "routerLearningRate", "temperature", "diagnosticsWindow",
+      "diagnosticsDecay");
+  private static final Set<String> ONE_FIELDS = JsonRequests.fields("x", "text", "stream");
   private static final Set<String> BATCH_FIELDS = JsonRequests.fields("xs", "stream");
-  private static final Set<String> LEARN_FIELDS = JsonRequests.fields("x", "y", "stream");
+  private static final Set<String> LEARN_FIELDS = JsonRequests.fields("x", "text", "y", "stream");
   private static final Set<String> LEARN_BATCH_FIELDS = JsonRequests.fields("xs", "ys", "stream");
-  private static final Set<String> CONFIGURE_FIELDS = JsonRequests.fields("temperature", "routerLearningRate",
-      "balance", "balanceGamma", "balanceDecay", "balanceBiasCap", "balanceWarmupTokens", "balanceFrozen");
+  private static final Set<String> CONFIGURE_FIELDS = JsonRequests.fields(FEEDBACK_SETTINGS, "temperature",
+      "routerLearningRate", "balance", "balanceGamma", "balanceDecay", "balanceBiasCap", "balanceWarmupTokens",
+      "balanceFrozen");
+  private static final Set<String> FEEDBACK_FIELDS = JsonRequests.fields("routeId", "expert", "reward");
   private static final Set<String> EXPERT_FIELDS = JsonRequests.fields("name", "kind", "mu", "lambda", "delta");
   private static final Set<String> RENAME_FIELDS = JsonRequests.fields("name");
 
@@ -50,6 +61,19 @@ public final class ModelApi {
   private final JsonRequests json;
   private final ServerLimits limits;
   private final ServerMetrics metrics;
+  private final TextEmbedder embedder;
+
+  /**
+   * The API over a registry, without a text embedder.
+   *
+   * @param registry the models
+   * @param json the request reader
+   * @param limits batch and model limits
+   * @param metrics counts learned samples
+   */
+  public ModelApi(ModelRegistry registry, JsonRequests json, ServerLimits limits, ServerMetrics metrics) {
+    this(registry, json, limits, metrics, null);
+  }
 
   /**
    * The API over a registry.
@@ -58,12 +82,16 @@ public final class ModelApi {
    * @param json the request reader
    * @param limits batch and model limits
    * @param metrics counts learned samples
+   * @param embedder turns the {@code text} of route, predict and learn bodies into inputs; null: such
+   *     bodies are refused with 501
    */
-  public ModelApi(ModelRegistry registry, JsonRequests json, ServerLimits limits, ServerMetrics metrics) {
+  public ModelApi(ModelRegistry registry, JsonRequests json, ServerLimits limits, ServerMetrics metrics,
+      TextEmbedder embedder) {
     this.registry = registry;
     this.json = json;
     this.limits = limits;
     this.metrics = metrics;
+    this.embedder = embedder;
   }
 
   /** {@code POST /v1/models}: creates a model (201), 409 when the name is taken. */
@@ -87,7 +115,8 @@ public final class ModelApi {
         JsonRequests.number(o, "routerLearningRate", ModelSpec.DEFAULT_ROUTER_LEARNING_RATE),
         JsonRequests.number(o, "temperature", ModelSpec.DEFAULT_TEMPERATURE),
         JsonRequests.integer(o, "diagnosticsWindow", ModelSpec.DEFAULT_DIAGNOSTICS_WINDOW),
-        JsonRequests.number(o, "diagnosticsDecay", ModelSpec.DEFAULT_DIAGNOSTICS_DECAY));
+        JsonRequests.number(o, "diagnosticsDecay", ModelSpec.DEFAULT_DIAGNOSTICS_DECAY),
+        feedbackSettings(o).apply(FeedbackSettings.DEFAULT));
     return Reply.created(describe(registry.create(spec), true));
   }
 
@@ -154,6 +183,7 @@ public final class ModelApi {
     Double cap = optionalNumber(o, "balanceBiasCap");
     Long warmup = o.hasNonNull("balanceWarmupTokens") ? JsonRequests.longInteger(o, "balanceWarmupTokens", 0) : null;
     Boolean frozen = o.hasNonNull("balanceFrozen") ? JsonRequests.bool(o, "balanceFrozen", false) : null;
+    java.util.function.UnaryOperator<FeedbackSettings> feedback = feedbackSettings(o);
     ModelEntry.Changed<ModelSettings> c = e.configure(now -> new ModelSettings(
         temperature != null ? temperature : now.temperature(),
         routerLearningRate != null ? routerLearningRate : now.routerLearningRate(),
@@ -162,7 +192,8 @@ public final class ModelApi {
         decay != null ? decay : now.balanceDecay(),
         cap != null ? cap : now.balanceBiasCap(),
         warmup != null ? warmup : now.balanceWarmupTokens(),
-        frozen != null ? frozen : now.balanceFrozen()));
+        frozen != null ? frozen : now.balanceFrozen(),
+        feedback.apply(now.feedback())));
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", name);
     r.put("settings", settings(c.now()));
@@ -172,6 +203,24 @@ public final class ModelApi {
 
   private static Double optionalNumber(ObjectNode o, String field) {
     return o.hasNonNull(field) ? JsonRequests.number(o, field, 0) : null;
+  }
+
+  /**
+   * The feedback settings a body names (parsed and type-checked now), over the settings they change:
+   * the defaults at creation, those in force for a configuration.
+   */
+  private static java.util.function.UnaryOperator<FeedbackSettings> feedbackSettings(ObjectNode o) {
+    Boolean enabled = o.hasNonNull("feedback") ? JsonRequests.bool(o, "feedback", false) : null;
+    Double maxStep = optionalNumber(o, "feedbackMaxStep");
+    Double maxDrift = optionalNumber(o, "feedbackMaxDrift");
+    Integer routes = o.hasNonNull("feedbackRememberedRoutes") ? JsonRequests.integer(o, "feedbackRememberedRoutes", 0)
+        : null;
+    Double lifetime = optionalNumber(o, "feedbackRouteLifetimeSeconds");
+    Boolean frozen = o.hasNonNull("feedbackFrozen") ? JsonRequests.bool(o, "feedbackFrozen", false) : null;
+    return now -> new FeedbackSettings(enabled != null ? enabled : now.enabled(),
+        maxStep != null ? maxStep : now.maxStep(), maxDrift != null ? maxDrift : now.maxDrift(),
+        routes != null ? routes : now.rememberedRoutes(),
+        lifetime != null ? lifetime : now.routeLifetimeSeconds(), frozen != null ? frozen : now.frozen());
   }
 
   /** {@code GET /v1/models/{name}/experts}: every expert with its kind, parameters and load. */
@@ -262,6 +311,13 @@ public final class ModelApi {
     m.put("balanceBiasCap", s.balanceBiasCap());
     m.put("balanceWarmupTokens", s.balanceWarmupTokens());
     m.put("balanceFrozen", s.balanceFrozen());
+    FeedbackSettings f = s.feedback();
+    m.put("feedback", f.enabled());
+    m.put("feedbackMaxStep", f.maxStep());
+    m.put("feedbackMaxDrift", f.maxDrift());
+    m.put("feedbackRememberedRoutes", f.rememberedRoutes());
+    m.put("feedbackRouteLifetimeSeconds", f.routeLifetimeSeconds());
+    m.put("feedbackFrozen", f.frozen());
     return m;
   }
 
@@ -271,12 +327,15 @@ public final class ModelApi {
     return Reply.ok(Map.of("deleted", name));
   }
 
-  /** {@code POST /v1/models/{name}/route}: one input's routing decision. */
+  /**
+   * {@code POST /v1/models/{name}/route}: one input's routing decision, with the id it waits for
+   * feedback under when the model's feedback is on.
+   */
   public Reply route(String name, byte[] body) {
     ModelEntry e = registry.get(name);
     ObjectNode o = json.object(body, ONE_FIELDS);
     String stream = stream(o);
-    float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
+    float[] x = input(o, body, e);
     ModelEntry.Routed routed = e.route(stream, x);
     RoutingDecision d = routed.decision();
     // Written field by field: the same bytes Jackson writes for the equivalent map (the fields in this
@@ -299,6 +358,9 @@ public final class ModelApi {
       g.writeFieldName("temperature");
       g.writeNumber(d.temperature());
       g.writeNumberField("steps", d.steps());
+      if (routed.routeId() != null) {
+        g.writeStringField("routeId", routed.routeId());
+      }
       g.writeEndObject();
     } catch (IOException ex) {
       throw new UncheckedIOException(ex);
@@ -341,7 +403,7 @@ public final class ModelApi {
     ModelEntry e = registry.get(name);
     ObjectNode o = json.object(body, ONE_FIELDS);
     String stream = stream(o);
-    float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
+    float[] x = input(o, body, e);
     Map<String, Object> r = prediction(e.predict(stream, x, 1).getFirst());
     r.put("stream", stream);
     return Reply.ok(r);
@@ -369,8 +431,8 @@ public final class ModelApi {
     ModelEntry e = registry.get(name);
     ObjectNode o = json.object(body, LEARN_FIELDS);
     String stream = stream(o);
-    float[] x = JsonRequests.vector(o, "x", e.spec().inputDim());
     float[] y = JsonRequests.vector(o, "y", e.spec().outputDim());
+    float[] x = input(o, body, e);
     ModelEntry.Learned l = e.learn(stream, x, y, 1);
     metrics.learned(1);
     Map<String, Object> r = learned(l.samples().getFirst());
@@ -402,6 +464,138 @@ public final class ModelApi {
     Map<String, Object> r = batch(stream, count, results);
     r.put("meanSquaredError", finite(sum / count));
     r.put("seq", l.seq());
+    return Reply.ok(r);
+  }
+
+  /**
+   * The input of a single route, predict or learn: the body's {@code x}, or the embedding of its
+   * {@code text} (exactly one of them). Everything about the text is checked before any model is
+   * touched: a server without an embedder answers 501; a model whose input dimension is not the
+   * embedder's 409, naming both; a body that is not strict UTF-8 (Jackson would decode overlong forms,
+   * encoded surrogates and code points past U+10FFFF into other characters) 400; a text the embedder
+   * refuses (empty, blank, too long, an unpaired surrogate) 400 with its reason; an embedder that
+   * fails (it could not be loaded) 503. Only the embedding reaches the model and the log: the text is
+   * not kept, and a replay needs no embedder.
+   */
+  private float[] input(ObjectNode o, byte[] body, ModelEntry e) {
+    boolean hasText = o.hasNonNull("text");
+    if (!hasText) {
+      if (o.get("x") == null || o.get("x").isNull()) {
+        throw ApiException.badRequest("field 'x' is required (or 'text', a text to embed)");
+      }
+      return JsonRequests.vector(o, "x", e.spec().inputDim());
+    }
+    if (o.hasNonNull("x")) {
+      throw ApiException.badRequest("give either 'x' or 'text', not both");
+    }
+    String text = JsonRequests.string(o, "text", null);
+    if (embedder == null) {
+      throw new ApiException(501, "this server has no text embedder, so 'text' cannot be read; send the input as 'x'"
+          + " (aura serve embeds text with all-MiniLM-L6-v2)");
+    }
+    JsonRequests.requireUtf8(body);
+    int dimension;
+    TextEmbedder.Embedded embedded;
+    try {
+      dimension = embedder.dimension();
+      if (dimension != e.spec().inputDim()) {
+        throw Refusal.conflict("model '" + e.name() + "' reads inputs of " + e.spec().inputDim() + " values but the"
+            + " text embedder gives " + dimension + ": send 'x', or create a model with inputDim " + dimension
+            + " to send it text");
+      }
+      embedded = embedder.embed(text);
+    } catch (IllegalArgumentException refused) {
+      throw ApiException.badRequest("field 'text' is refused: " + JsonRequests.shorten(String.valueOf(
+          refused.getMessage())));
+    } catch (Refusal r) {
+      throw r;
+    } catch (RuntimeException failed) {
+      LOG.log(System.Logger.Level.ERROR, "the text embedder failed", failed);
+      throw Refusal.unavailable("the text embedder failed (" + JsonRequests.shorten(String.valueOf(failed.getMessage()))
+          + "); nothing was changed");
+    }
+    float[] x = embedded.embedding();
+    if (x.length != dimension) {
+      throw new IllegalStateException("the text embedder gave " + x.length + " values instead of " + dimension);
+    }
+    for (int i = 0; i < x.length; i++) {
+      if (!Float.isFinite(x[i])) {
+        throw new IllegalStateException("the text embedder gave a value that is not finite at index " + i);
+      }
+    }
+    return x;
+  }
+
+  /**
+   * {@code POST /v1/models/{name}/feedback}: a reward in [0, 1] for one expert a remembered route chose,
+   * through the model's guard-rails; answered once its change is durable, with what the guard did.
+   */
+  public Reply feedback(String name, byte[] body) {
+    ModelEntry e = registry.get(name);
+    ObjectNode o = json.object(body, FEEDBACK_FIELDS);
+    String routeId = JsonRequests.string(o, "routeId", null);
+    String expert = JsonRequests.string(o, "expert", null);
+    if (routeId == null || expert == null || !o.hasNonNull("reward")) {
+      throw ApiException.badRequest("fields 'routeId', 'expert' and 'reward' are required");
+    }
+    double reward = JsonRequests.number(o, "reward", 0);
+    ModelEntry.FeedbackAnswer a = e.feedback(routeId, expert, reward);
+    FeedbackOutcome f = a.outcome();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("routeId", a.routeId());
+    r.put("expert", f.expert());
+    r.put("reward", f.reward());
+    r.put("change", finite(f.change()));
+    r.put("stepBounded", f.stepBounded());
+    r.put("driftCapped", f.driftCapped());
+    r.put("frozen", f.frozen());
+    r.put("drift", finite(f.drift()));
+    r.put("seq", a.seq() < 0 ? null : a.seq());
+    return Reply.ok(r);
+  }
+
+  /** {@code GET /v1/models/{name}/feedback}: the feedback settings, the routes waiting, the drift from the anchor. */
+  public Reply feedbackInfo(String name) {
+    ModelEntry e = registry.get(name);
+    ModelEntry.FeedbackInfo i = e.feedbackInfo();
+    FeedbackSettings s = i.settings();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("name", name);
+    r.put("enabled", s.enabled());
+    r.put("frozen", s.frozen());
+    r.put("maxStep", s.maxStep());
+    r.put("maxDrift", s.maxDrift());
+    r.put("rememberedRoutes", s.rememberedRoutes());
+    r.put("routeLifetimeSeconds", s.routeLifetimeSeconds());
+    r.put("pendingRoutes", i.pendingRoutes());
+    r.put("drift", i.drift());
+    r.put("routeMemoryParameters", i.routeMemory());
+    return Reply.ok(r);
+  }
+
+  /** {@code POST /v1/models/{name}/feedback/anchor}: the router now becomes the anchor; answered once durable. */
+  public Reply feedbackAnchor(String name) {
+    ModelEntry e = registry.get(name);
+    long seq = e.feedbackAnchor();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("name", name);
+    r.put("anchored", true);
+    r.put("seq", seq);
+    return Reply.ok(r);
+  }
+
+  /**
+   * {@code POST /v1/models/{name}/feedback/rollback}: the router's parameters go back to the anchor, bit
+   * for bit; answered once durable, with how far they moved.
+   */
+  public Reply feedbackRollback(String name) {
+    ModelEntry e = registry.get(name);
+    ModelEntry.RolledBack b = e.feedbackRollback();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("name", name);
+    r.put("moved", b.moved());
+    r.put("drift", 0.0);
+    r.put("seq", b.seq());
     return Reply.ok(r);
   }
 
@@ -529,7 +723,7 @@ public final class ModelApi {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("name", e.name());
     r.put("config", config);
-    r.put("settings", settings(ModelSettings.of(m)));
+    r.put("settings", settings(ModelSettings.of(m, e.feedbackSettings())));
     r.put("expertNames", m.expertNames());
     r.put("kernels", m.kernels());
     if (withDigest) {

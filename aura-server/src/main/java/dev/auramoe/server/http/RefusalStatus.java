@@ -11,6 +11,7 @@ import dev.auramoe.server.model.Refusal;
  *   <tr><th>kind</th><th>status</th></tr>
  *   <tr><td>{@link Refusal.Kind#INVALID INVALID}</td><td>400 Bad Request</td></tr>
  *   <tr><td>{@link Refusal.Kind#NOT_FOUND NOT_FOUND}</td><td>404 Not Found</td></tr>
+ *   <tr><td>{@link Refusal.Kind#GONE GONE}</td><td>410 Gone</td></tr>
  *   <tr><td>{@link Refusal.Kind#CONFLICT CONFLICT}</td><td>409 Conflict</td></tr>
  *   <tr><td>{@link Refusal.Kind#BUSY BUSY}</td><td>429 Too Many Requests, with {@code Retry-After}</td></tr>
  *   <tr><td>{@link Refusal.Kind#UNAVAILABLE UNAVAILABLE}</td><td>503 Service Unavailable</td></tr>
@@ -25,6 +26,7 @@ public final class RefusalStatus {
     return switch (kind) {
       case INVALID -> 400;
       case NOT_FOUND -> 404;
+      case GONE -> 410;
       case CONFLICT -> 409;
       case BUSY -> 429;
       case UNAVAILABLE -> 503;

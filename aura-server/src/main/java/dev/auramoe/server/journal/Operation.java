@@ -30,6 +30,8 @@ import java.util.Objects;
  *   STREAM_OPEN/CLOSE/RESET,     s u16, stream id (UTF-8)
  *   STREAM_EVICT
  *   RESTORE                      seq i64: the model was replaced by its snapshot covering seq
+ *   ROUTER_CHANGE                {@link RouterChanges} in their own encoding (rest of the record)
+ *   FEEDBACK_ANCHOR              (empty)
  * </pre>
  * Floats travel as their bits. {@code ROUTE} is a single route, {@code ROUTE_BATCH} a batch route
  * (the model has separate code paths for the two); single and batch predictions share
@@ -45,9 +47,10 @@ import java.util.Objects;
  *     as JSON bytes (not copied); null otherwise
  * @param learn LEARN: the event; null otherwise
  * @param snapshot RESTORE: the log sequence number the restored snapshot covers; 0 otherwise
+ * @param router ROUTER_CHANGE: the changes made to the router; null otherwise
  */
 public record Operation(Type type, String model, String stream, int count, int inputDim, float[] xs, byte[] json,
-    LearnEvent learn, long snapshot) {
+    LearnEvent learn, long snapshot, RouterChanges router) {
 
   /** Format version written by {@link #encode()}. */
   public static final byte VERSION = 1;
@@ -88,7 +91,14 @@ public record Operation(Type type, String model, String stream, int count, int i
      * A stream was closed to make room for another (the least recently used one of a model that held
      * all the streams it may); logged like a close, so that a replay evicts the same stream.
      */
-    STREAM_EVICT(15);
+    STREAM_EVICT(15),
+    /**
+     * The router's parameters were changed directly, by a feedback or a rollback of the feedback's
+     * guard-rails: the changes as made, so that a replay repeats them without the guard.
+     */
+    ROUTER_CHANGE(16),
+    /** The router's parameters now became the anchor that feedback's drift is measured from. */
+    FEEDBACK_ANCHOR(17);
 
     private final byte code;
 
@@ -119,6 +129,7 @@ public record Operation(Type type, String model, String stream, int count, int i
     switch (type) {
       case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME -> Objects.requireNonNull(json, "json");
       case LEARN -> Objects.requireNonNull(learn, "learn");
+      case ROUTER_CHANGE -> Objects.requireNonNull(router, "router");
       case ROUTE, ROUTE_BATCH, PREDICT -> {
         Objects.requireNonNull(stream, "stream");
         if (count < 1 || inputDim < 1 || xs.length != (long) count * inputDim) {
@@ -126,13 +137,13 @@ public record Operation(Type type, String model, String stream, int count, int i
         }
       }
       case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET, STREAM_EVICT -> Objects.requireNonNull(stream, "stream");
-      case DELETE_MODEL, RESTORE -> { }
+      case DELETE_MODEL, RESTORE, FEEDBACK_ANCHOR -> { }
     }
   }
 
   /** A CREATE_MODEL operation. */
   public static Operation create(String model, byte[] specJson) {
-    return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null, 0);
+    return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null, 0, null);
   }
 
   /**
@@ -144,22 +155,32 @@ public record Operation(Type type, String model, String stream, int count, int i
         && type != Type.EXPERT_RENAME) {
       throw new IllegalArgumentException("not a change operation: " + type);
     }
-    return new Operation(type, model, null, 0, 0, null, json, null, 0);
+    return new Operation(type, model, null, 0, 0, null, json, null, 0, null);
   }
 
   /** A DELETE_MODEL operation. */
   public static Operation delete(String model) {
-    return new Operation(Type.DELETE_MODEL, model, null, 0, 0, null, null, null, 0);
+    return new Operation(Type.DELETE_MODEL, model, null, 0, 0, null, null, null, 0, null);
   }
 
   /** A RESTORE operation: the model goes back to its snapshot covering {@code snapshotSeq}. */
   public static Operation restore(String model, long snapshotSeq) {
-    return new Operation(Type.RESTORE, model, null, 0, 0, null, null, null, snapshotSeq);
+    return new Operation(Type.RESTORE, model, null, 0, 0, null, null, null, snapshotSeq, null);
+  }
+
+  /** A ROUTER_CHANGE operation. */
+  public static Operation routerChange(String model, RouterChanges changes) {
+    return new Operation(Type.ROUTER_CHANGE, model, null, 0, 0, null, null, null, 0, changes);
+  }
+
+  /** A FEEDBACK_ANCHOR operation. */
+  public static Operation feedbackAnchor(String model) {
+    return new Operation(Type.FEEDBACK_ANCHOR, model, null, 0, 0, null, null, null, 0, null);
   }
 
   /** A LEARN operation. */
   public static Operation learn(String model, LearnEvent event) {
-    return new Operation(Type.LEARN, model, event.stream(), 0, 0, null, null, event, 0);
+    return new Operation(Type.LEARN, model, event.stream(), 0, 0, null, null, event, 0, null);
   }
 
   /** A ROUTE, ROUTE_BATCH or PREDICT operation. */
@@ -167,7 +188,7 @@ public record Operation(Type type, String model, String stream, int count, int i
     if (type != Type.ROUTE && type != Type.ROUTE_BATCH && type != Type.PREDICT) {
       throw new IllegalArgumentException("not an input operation: " + type);
     }
-    return new Operation(type, model, stream, count, inputDim, xs, null, null, 0);
+    return new Operation(type, model, stream, count, inputDim, xs, null, null, 0, null);
   }
 
   /** A STREAM_OPEN, STREAM_CLOSE, STREAM_RESET or STREAM_EVICT operation. */
@@ -176,7 +197,7 @@ public record Operation(Type type, String model, String stream, int count, int i
         && type != Type.STREAM_EVICT) {
       throw new IllegalArgumentException("not a stream operation: " + type);
     }
-    return new Operation(type, model, stream, 0, 0, null, null, null, 0);
+    return new Operation(type, model, stream, 0, 0, null, null, null, 0, null);
   }
 
   /** The operation in the version-1 layout above. */
@@ -186,7 +207,8 @@ public record Operation(Type type, String model, String stream, int count, int i
     byte[] body = switch (type) {
       case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME ->
           ByteBuffer.allocate(4 + json.length).order(ByteOrder.LITTLE_ENDIAN).putInt(json.length).put(json).array();
-      case DELETE_MODEL -> new byte[0];
+      case DELETE_MODEL, FEEDBACK_ANCHOR -> new byte[0];
+      case ROUTER_CHANGE -> router.encode();
       case RESTORE -> ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(snapshot).array();
       case LEARN -> learn.encode();
       case ROUTE, ROUTE_BATCH, PREDICT -> {
@@ -230,6 +252,12 @@ public record Operation(Type type, String model, String stream, int count, int i
           yield type == Type.CREATE_MODEL ? create(model, json) : change(type, model, json);
         }
         case DELETE_MODEL -> delete(model);
+        case FEEDBACK_ANCHOR -> feedbackAnchor(model);
+        case ROUTER_CHANGE -> {
+          byte[] rest = new byte[b.remaining()];
+          b.get(rest);
+          yield routerChange(model, RouterChanges.decode(rest));
+        }
         case RESTORE -> restore(model, b.getLong());
         case LEARN -> {
           byte[] rest = new byte[b.remaining()];
@@ -277,12 +305,13 @@ public record Operation(Type type, String model, String stream, int count, int i
   public boolean equals(Object o) {
     return o instanceof Operation p && type == p.type && model.equals(p.model) && Objects.equals(stream, p.stream)
         && count == p.count && inputDim == p.inputDim && Arrays.equals(xs, p.xs) && Arrays.equals(json, p.json)
-        && Objects.equals(learn, p.learn) && snapshot == p.snapshot;
+        && Objects.equals(learn, p.learn) && snapshot == p.snapshot && Objects.equals(router, p.router);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(json), learn, snapshot);
+    return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(json), learn, snapshot,
+        router);
   }
 
   @Override

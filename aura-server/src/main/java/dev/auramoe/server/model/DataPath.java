@@ -2,6 +2,7 @@ package dev.auramoe.server.model;
 
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.routing.RouteBuffer;
+import dev.auramoe.routing.RoutingDecision;
 import dev.auramoe.server.journal.LearnEvent;
 import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.model.ModelEntry.Learned;
@@ -58,7 +59,8 @@ final class DataPath {
   }
 
   /**
-   * Routes one input.
+   * Routes one input; with the model's feedback on, the route is remembered for feedback under the
+   * id the answer carries (after the route is applied: remembering changes nothing the log holds).
    *
    * @param x the input, already checked to be finite and of length inputDim; not modified
    * @throws Refusal NOT_FOUND for an unknown stream, UNAVAILABLE when the journal has failed
@@ -71,7 +73,9 @@ final class DataPath {
     try {
       entry.requireLive(stream);
       sequencer.log(op, encoded, Sequencer.REFUSED);
-      d = new Routed(entry.model().route(stream, x), entry.expertNames());
+      RoutingDecision decision = entry.model().route(stream, x);
+      sequencer.applied();
+      d = new Routed(decision, entry.expertNames(), entry.feedbackPart().remember(stream, x, decision));
     } catch (Error e) {
       throw sequencer.wedge(e);
     } finally {

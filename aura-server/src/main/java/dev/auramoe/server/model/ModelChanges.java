@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
- * The changes of one model that are answered once durable: its run-time settings (CONFIGURE), its
+ * The changes of one model that are answered once durable: its run-time settings, feedback's included (CONFIGURE), its
  * expert set (EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME) and a restore from its snapshot (RESTORE).
  * A change of the expert set or a restore replaces the {@link MixtureOfExperts} as a whole: the new
  * one is built beside the old one, checked and logged under the sequencer, and only then takes its
@@ -33,22 +33,43 @@ final class ModelChanges {
     this.entry = entry;
   }
 
-  /** See {@link ModelEntry#configure}. */
+  /**
+   * See {@link ModelEntry#configure}. Feedback settings that let the route memory grow reserve the
+   * growth first (CONFLICT past the model's parameter limit or the server's budget).
+   */
   Changed<ModelSettings> configure(UnaryOperator<ModelSettings> change) {
     Sequencer sequencer = entry.sequencing();
     CompletableFuture<Long> durable;
     ModelSettings s;
+    long reserved = 0;
     sequencer.lockParking();
     try {
       entry.requireLive();
       MixtureOfExperts model = entry.model();
-      s = change.apply(ModelSettings.of(model)).asFloats();
+      ModelFeedback feedback = entry.feedbackPart();
+      ModelSettings now = ModelSettings.of(model, feedback.settings());
+      s = change.apply(now).withFeedbackOr(now.feedback()).asFloats();
       s.validate();
+      long growth = s.feedback().routeMemory(model.hidden(), model.inputDim(), model.expertCount(), model.topK())
+          - feedback.routeMemory();
+      if (growth > 0) {
+        long after = entry.heldParameters() + growth;
+        long most = entry.registry().limits().maxParameters();
+        if (after > most && entry.registry().budgetEnforced()) {
+          throw Refusal.conflict("with these feedback settings model '" + entry.name() + "' would hold about " + after
+              + " parameters (its routes waiting for feedback, its open streams counted in), more than the limit of "
+              + most + " per model; remember fewer routes (feedbackRememberedRoutes)");
+        }
+        entry.registry().reserve(growth);
+        reserved = growth;
+      }
       durable = sequencer.log(Operation.change(Operation.Type.CONFIGURE, entry.name(), OperationJson.write(s)));
       s.applyTo(model);
+      feedback.configure(s.feedback());
     } catch (Error e) {
       throw sequencer.wedge(e);
     } finally {
+      entry.share().settle(reserved);
       sequencer.unlock();
     }
     entry.after();
@@ -73,7 +94,8 @@ final class ModelChanges {
     ModelSpec modelSpec = entry.spec();
     int in = modelSpec.inputDim();
     int out = modelSpec.outputDim();
-    long added = spec.parameters(in, out);
+    // With feedback on, every remembered route holds one more probability.
+    long added = spec.parameters(in, out) + entry.feedbackPart().routeMemoryPerExpert();
     ModelRegistry registry = entry.registry();
     ServerLimits limits = registry.limits();
     String name = entry.name();

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * learn with its request counters ({@link DataPath}), the sequencing lock and journaling
  * ({@link Sequencer}), the snapshot bookkeeping ({@link SnapshotMarks}), the share of the parameter
  * budget ({@link ParameterShare}), the streams and their eviction ({@link ModelStreams}), the changes
- * answered once durable ({@link ModelChanges}) and the digest of the state ({@link StateDigest}).
+ * answered once durable ({@link ModelChanges}), the digest of the state ({@link StateDigest}) and
+ * feedback on its routes under guard-rails ({@link ModelFeedback}).
  *
  * <h2>Sequencing</h2>
  * Every operation that changes the model (route, predict, learn, stream open, close, reset and
@@ -33,7 +34,8 @@ import java.util.regex.Pattern;
  *
  * <h2>Lock order</h2>
  * The snapshot lock ({@link #snapshotLock()}), then the registry's creation lock, then the
- * sequencer ({@link #sequencer()}), then the model's own lock (inside each of its calls); the
+ * sequencer ({@link #sequencer()}), then the monitor of its feedback guard ({@link ModelFeedback}),
+ * then the model's own lock (inside each of its calls); the
  * digest lock ({@link StateDigest}) is taken before the sequencer and never with the first two. No
  * operation of one model takes another model's locks: the parameter budget is a lock-free running
  * total in the registry (see {@link ParameterShare}).
@@ -61,6 +63,7 @@ public final class ModelEntry {
   private final ReentrantLock snapshotLock = new ReentrantLock();
   private final ParameterShare share;
   private final DataPath data;
+  private final ModelFeedback feedback;
   /** The streams and their limits (the registry installs the limits once recovery is over). */
   final ModelStreams streams = new ModelStreams(this);
   private final ModelChanges changes = new ModelChanges(this);
@@ -73,8 +76,11 @@ public final class ModelEntry {
   /** The samples learned by {@link #learn}, with the log sequence number of their operation. */
   public record Learned(List<LearnedSample> samples, long seq) {}
 
-  /** One routed input: the decision and the names of the model's experts when it was made. */
-  public record Routed(RoutingDecision decision, List<String> expertNames) {}
+  /**
+   * One routed input: the decision, the names of the model's experts when it was made, and the id it
+   * waits for feedback under (null when the model's feedback is off).
+   */
+  public record Routed(RoutingDecision decision, List<String> expertNames, String routeId) {}
 
   /** The result of one predicted sample, with the experts that made it. */
   public record Prediction(float[] prediction, int[] experts, float[] weights) {}
@@ -94,6 +100,7 @@ public final class ModelEntry {
     this.registry = registry;
     this.marks = new SnapshotMarks(coveredSeq);
     this.sequencer = new Sequencer(registry, marks);
+    this.feedback = new ModelFeedback(this, sequencer, spec.feedback());
     this.share = new ParameterShare(this);
     this.data = new DataPath(this, sequencer);
     streams.loaded();
@@ -297,6 +304,74 @@ public final class ModelEntry {
     return changes.renameExpert(expert, newName);
   }
 
+  /** The feedback settings in force; takes no lock. */
+  public FeedbackSettings feedbackSettings() {
+    return feedback.settings();
+  }
+
+  /** What {@link #feedback} answered: the route id, what the guard did, and its log sequence number (-1: none). */
+  public record FeedbackAnswer(String routeId, dev.auramoe.feedback.FeedbackOutcome outcome, long seq) {}
+
+  /**
+   * A reward in [0, 1] for one chosen expert of a route this model remembered for feedback, through
+   * its guard-rails; answered once the change is durable. See {@link ModelFeedback#feedback}.
+   */
+  public FeedbackAnswer feedback(String routeId, String expert, double reward) {
+    return feedback.feedback(routeId, expert, reward);
+  }
+
+  /** Makes the router now the feedback's anchor, answered once durable: the sequence number. */
+  public long feedbackAnchor() {
+    return feedback.anchor();
+  }
+
+  /** A rollback answered: how far the router moved back to its anchor, and the log sequence number. */
+  public record RolledBack(double moved, long seq) {}
+
+  /** Puts the router back to the feedback's anchor, bit for bit, answered once durable. */
+  public RolledBack feedbackRollback() {
+    return feedback.rollback();
+  }
+
+  /**
+   * The feedback's state: settings, routes waiting, drift from the anchor (null with feedback off),
+   * and the parameters the route memory may take.
+   */
+  public record FeedbackInfo(FeedbackSettings settings, int pendingRoutes, Double drift, long routeMemory) {}
+
+  /** The feedback's state, read under the sequencer. */
+  public FeedbackInfo feedbackInfo() {
+    return feedback.info();
+  }
+
+  /** Replays a ROUTER_CHANGE operation without the guard (recovery). */
+  public void replayRouterChange(Operation op) {
+    feedback.replay(op);
+  }
+
+  /** Feedback settings and anchor, as a snapshot keeps them beside the model. */
+  public record FeedbackState(FeedbackSettings settings, float[] anchor) {}
+
+  /** The feedback's settings and a copy of its anchor; call under the sequencer (a snapshot). */
+  public FeedbackState feedbackState() {
+    return feedback.persisted();
+  }
+
+  /**
+   * Installs the feedback's settings and anchor a snapshot kept (recovery).
+   *
+   * @throws IllegalArgumentException when the anchor does not fit the model's router
+   */
+  public void loadFeedback(FeedbackState state) {
+    sequencer.lockParking();
+    try {
+      feedback.load(state);
+      share.settle(0);
+    } finally {
+      sequencer.unlock();
+    }
+  }
+
   /** The experts with their balancer state, read in one consistent view. */
   public List<ExpertInfo> experts() {
     sequencer.lockParking();
@@ -368,12 +443,17 @@ public final class ModelEntry {
     return share;
   }
 
+  ModelFeedback feedbackPart() {
+    return feedback;
+  }
+
   /** Puts a new model in the old one's place, with its stream limits; under the sequencer. @return its expert names */
   List<String> replace(MixtureOfExperts next) {
     streams.replacing(next);
     model = next;
     expertNames = next.expertNames();
     streams.limit();
+    feedback.replaced(next);
     return expertNames;
   }
 

@@ -44,6 +44,13 @@ public final class ModelRegistry implements AutoCloseable {
   private volatile Consumer<ModelEntry> afterOperation = e -> {};
   private volatile Consumer<String> onDelete = n -> {};
   private volatile boolean enforceBudget = true;
+  /**
+   * This registry's epoch, random: route ids carry it, so that one issued before a restart of the
+   * server is told from one issued after (see {@link ModelFeedback}).
+   */
+  private final String feedbackEpoch = java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong());
+  /** Route memories started so far, over every model (see {@link ModelFeedback}). */
+  private final AtomicLong routeMemories = new AtomicLong();
 
   /**
    * An empty registry.
@@ -70,6 +77,16 @@ public final class ModelRegistry implements AutoCloseable {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.budget = budget;
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The epoch route ids carry: 16 hex digits, new at every start. */
+  String feedbackEpoch() {
+    return feedbackEpoch;
+  }
+
+  /** The number of a new route memory, unique within this registry. */
+  long nextRouteMemory() {
+    return routeMemories.incrementAndGet();
   }
 
   /** Now, in the registry's clock (nanoseconds, monotonic). */
@@ -140,7 +157,7 @@ public final class ModelRegistry implements AutoCloseable {
         throw Refusal.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
       }
       // The model and its default stream; the entry settles the exact figure once it is made.
-      long reserved = spec.parameters() + spec.streamParameters();
+      long reserved = spec.parameters() + spec.streamParameters() + spec.routeMemory();
       reserve(reserved);
       // The entry's share, once registered. Read before the entry is visible: a stream opened or
       // closed on it right after settles its own change, which must not be counted twice.

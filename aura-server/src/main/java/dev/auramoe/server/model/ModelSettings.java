@@ -6,9 +6,9 @@ import dev.auramoe.balance.BalanceConfig;
 
 /**
  * A model's run-time settings, the ones {@code PATCH /v1/models/{name}} changes: the routing
- * temperature, the router's learning rate and the load balancing. A CONFIGURE operation logs them as
- * absolute values, resolved against the settings in force, so a replay sets exactly what the live
- * change set. The float settings travel as doubles holding the float's exact value.
+ * temperature, the router's learning rate, the load balancing and the feedback. A CONFIGURE operation
+ * logs them as absolute values, resolved against the settings in force, so a replay sets exactly what
+ * the live change set. The float settings travel as doubles holding the float's exact value.
  *
  * @param temperature the base softmax temperature, finite and &gt; 0
  * @param routerLearningRate the router's learning rate in [0, 2)
@@ -18,15 +18,18 @@ import dev.auramoe.balance.BalanceConfig;
  * @param balanceBiasCap the bound of the selection bias, finite and &gt;= 0
  * @param balanceWarmupTokens tokens routed before the bias starts to move, &gt;= 0
  * @param balanceFrozen whether the bias is applied but no longer moved
+ * @param feedback the feedback settings; null in a CONFIGURE operation written before they existed,
+ *     which left them as they were
  */
 public record ModelSettings(double temperature, double routerLearningRate, boolean balance, double balanceGamma,
-    double balanceDecay, double balanceBiasCap, long balanceWarmupTokens, boolean balanceFrozen) {
+    double balanceDecay, double balanceBiasCap, long balanceWarmupTokens, boolean balanceFrozen,
+    FeedbackSettings feedback) {
 
-  /** The settings in force on a model. */
-  public static ModelSettings of(MixtureOfExperts m) {
+  /** The settings in force on a model: its own, and the feedback settings its entry keeps. */
+  public static ModelSettings of(MixtureOfExperts m, FeedbackSettings feedback) {
     BalanceConfig b = m.balanceState().config();
     return new ModelSettings(m.temperature(), m.routerLearningRate(), b.enabled(), b.gamma(), b.decay(), b.biasCap(),
-        b.warmupTokens(), b.frozen());
+        b.warmupTokens(), b.frozen(), feedback);
   }
 
   /**
@@ -48,6 +51,7 @@ public record ModelSettings(double temperature, double routerLearningRate, boole
       throw Refusal.invalid("balance" + Character.toUpperCase(e.getMessage().charAt(0))
           + e.getMessage().substring(1));
     }
+    feedback.validate();
   }
 
   /** The balancing configuration. */
@@ -58,10 +62,16 @@ public record ModelSettings(double temperature, double routerLearningRate, boole
   /** These settings with the float ones rounded as the model holds them. */
   public ModelSettings asFloats() {
     return new ModelSettings((float) temperature, (float) routerLearningRate, balance, balanceGamma, balanceDecay,
-        balanceBiasCap, balanceWarmupTokens, balanceFrozen);
+        balanceBiasCap, balanceWarmupTokens, balanceFrozen, feedback);
   }
 
-  /** Applies the settings; call {@link #validate} first, under the model's sequencer. */
+  /** These settings with the given feedback settings where they have none (an older CONFIGURE record). */
+  ModelSettings withFeedbackOr(FeedbackSettings now) {
+    return feedback != null ? this : new ModelSettings(temperature, routerLearningRate, balance, balanceGamma,
+        balanceDecay, balanceBiasCap, balanceWarmupTokens, balanceFrozen, now);
+  }
+
+  /** Applies the model's own settings (not the feedback's); call {@link #validate} first, under the model's sequencer. */
   void applyTo(MixtureOfExperts m) {
     m.setTemperature((float) temperature);
     m.setRouterLearningRate((float) routerLearningRate);

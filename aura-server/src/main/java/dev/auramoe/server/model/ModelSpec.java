@@ -31,9 +31,13 @@ import java.util.regex.Pattern;
  * @param diagnosticsWindow tokens per routing-diagnostics load window, 1 to 1,000,000 (default 1024)
  * @param diagnosticsDecay per-token decay of the diagnostics' moving-average load in [0, 1)
  *     (default 0.99: about the last 100 tokens; 0 keeps only the last token)
+ * @param feedback the feedback settings the model starts with (default {@link FeedbackSettings#DEFAULT}:
+ *     off); later ones are part of its {@link ModelSettings}. Null (a spec written before they existed)
+ *     means the default
  */
 public record ModelSpec(String name, int inputDim, int outputDim, int experts, int topK, int hidden, long seed,
-    double mu, double routerLearningRate, double temperature, int diagnosticsWindow, double diagnosticsDecay) {
+    double mu, double routerLearningRate, double temperature, int diagnosticsWindow, double diagnosticsDecay,
+    FeedbackSettings feedback) {
 
   /** Default output size. */
   public static final int DEFAULT_OUTPUT_DIM = 1;
@@ -62,6 +66,18 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
+  /** A null {@code feedback} is the default. */
+  public ModelSpec {
+    feedback = feedback == null ? FeedbackSettings.DEFAULT : feedback;
+  }
+
+  /** A spec with the default feedback settings (off). */
+  public ModelSpec(String name, int inputDim, int outputDim, int experts, int topK, int hidden, long seed, double mu,
+      double routerLearningRate, double temperature, int diagnosticsWindow, double diagnosticsDecay) {
+    this(name, inputDim, outputDim, experts, topK, hidden, seed, mu, routerLearningRate, temperature,
+        diagnosticsWindow, diagnosticsDecay, FeedbackSettings.DEFAULT);
+  }
+
   /**
    * Checks every field against its range and the model's size against the limits.
    *
@@ -88,10 +104,17 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
     if (!(diagnosticsDecay >= 0 && diagnosticsDecay < 1)) {
       throw Refusal.invalid("diagnosticsDecay must lie in [0, 1), got " + diagnosticsDecay);
     }
+    feedback.validate();
     long params = parameters();
     if (params > limits.maxParameters()) {
       throw Refusal.invalid("the model would have about " + params + " parameters, more than the limit of "
           + limits.maxParameters());
+    }
+    long routes = routeMemory();
+    if (params + routes > limits.maxParameters()) {
+      throw Refusal.invalid("the model would have about " + params + " parameters and its routes waiting for feedback"
+          + " may take " + routes + " more, over the limit of " + limits.maxParameters() + "; remember fewer routes"
+          + " (feedbackRememberedRoutes)");
     }
   }
 
@@ -104,6 +127,11 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
   public long parameters() {
     return MoeConfig.routerParameterCount(inputDim, hidden, experts, true)
         + experts * NlmsExpert.parameterCount(inputDim, outputDim);
+  }
+
+  /** What the routes waiting for feedback may take at creation, in parameters: see {@link FeedbackSettings#routeMemory}. */
+  public long routeMemory() {
+    return feedback.routeMemory(hidden, inputDim, experts, topK);
   }
 
   /**

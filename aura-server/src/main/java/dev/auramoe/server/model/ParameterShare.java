@@ -6,8 +6,9 @@ import dev.auramoe.MixtureOfExperts;
  * What one model holds against the server's parameter budget: its share of the registry's running
  * total (see {@link ModelRegistry}). A change that adds parameters reserves them in the registry
  * first; every change that may alter the model's parameters or streams then {@linkplain #settle
- * settles} the share under the model's sequencer, recounted from this model alone (its parameters
- * and its open streams), so no operation of one model reads another model or takes its locks.
+ * settles} the share under the model's sequencer, recounted from this model alone (its parameters,
+ * its open streams and its route memory for feedback), so no operation of one model reads another
+ * model or takes its locks.
  */
 final class ParameterShare {
 
@@ -55,7 +56,9 @@ final class ParameterShare {
     held = 0;
   }
 
+  /** The model's parameters, its open streams and what its routes waiting for feedback may take. */
   private long count() {
-    return parameters() + (long) entry.model().streamCount() * entry.spec().streamParameters();
+    return parameters() + (long) entry.model().streamCount() * entry.spec().streamParameters()
+        + entry.feedbackPart().routeMemory();
   }
 }

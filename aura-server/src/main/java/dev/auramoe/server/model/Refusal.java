@@ -22,6 +22,11 @@ public final class Refusal extends RuntimeException {
     INVALID,
     /** What the request names (a model, a stream, an expert, a snapshot) does not exist. */
     NOT_FOUND,
+    /**
+     * What the request names existed and is gone for good: a route id whose route expired (its
+     * lifetime, its model's route memory, a restart of the server).
+     */
+    GONE,
     /** The request contradicts the state: a name is taken, or a limit leaves no room for it. */
     CONFLICT,
     /** No room now, but there may be later: the request may succeed after {@link #retryAfterSeconds()}. */
@@ -57,6 +62,11 @@ public final class Refusal extends RuntimeException {
   /** Something the request names does not exist. */
   public static Refusal notFound(String message) {
     return new Refusal(Kind.NOT_FOUND, message, 0);
+  }
+
+  /** Something the request names existed and has expired. */
+  public static Refusal gone(String message) {
+    return new Refusal(Kind.GONE, message, 0);
   }
 
   /** The request contradicts the state or a limit. */

@@ -20,8 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Lock order</h2>
  * A model's locks are taken in this order, never the other way round: its snapshot lock
  * ({@link ModelEntry#snapshotLock()}), the registry's creation lock, its digest lock (see
- * {@link StateDigest}), this sequencer, and last the {@link dev.auramoe.MixtureOfExperts}'s own lock
- * (taken inside each of its calls). The registry's budget is a lock-free running total, so no
+ * {@link StateDigest}), this sequencer, the monitor of the model's feedback guard (see
+ * {@link ModelFeedback}), and last the {@link dev.auramoe.MixtureOfExperts}'s own lock (taken inside
+ * each of its calls). The registry's budget is a lock-free running total, so no
  * operation of one model takes another model's locks.
  */
 final class Sequencer {
@@ -143,6 +144,16 @@ final class Sequencer {
     marks.logged(f);
     version++;
     return f;
+  }
+
+  /**
+   * Records that an operation is being applied before it is logged, under the sequencer (a feedback,
+   * whose record holds the changes its guard decided one after the other, so it is known only once
+   * they are made): an error from here until {@link #applied()} wedges the model, as one after
+   * logging does, since the model may then hold what the log does not.
+   */
+  void applyingAhead() {
+    applying = true;
   }
 
   /**

@@ -8,6 +8,7 @@ import dev.auramoe.server.journal.Operation;
 import dev.auramoe.server.journal.OperationJournal;
 import dev.auramoe.server.journal.WalJournal;
 import dev.auramoe.server.model.ExpertSpec;
+import dev.auramoe.server.model.FeedbackSettings;
 import dev.auramoe.server.model.ModelEntry;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
@@ -48,8 +49,10 @@ import java.util.stream.Stream;
  * &lt;dataDir&gt;/wal/                      the operation log ({@link WriteAheadLog}, one {@link Operation} per record)
  * &lt;dataDir&gt;/snapshots/&lt;name&gt;.&lt;seq&gt;.aura  a model's snapshot ({@link MixtureOfExperts#save}), covering its
  *                                     operations up to log sequence &lt;seq&gt;
- * &lt;dataDir&gt;/snapshots/&lt;name&gt;.meta      {"model", "seq", "file", "spec"}: the current snapshot (written
- *                                     atomically after the .aura file; older .aura files are then deleted)
+ * &lt;dataDir&gt;/snapshots/&lt;name&gt;.meta      {"model", "seq", "file", "spec", "feedback"}: the current snapshot
+ *                                     (written atomically after the .aura file; older .aura files are then
+ *                                     deleted); "feedback" holds the feedback settings and the anchor
+ *                                     (base64 of its float bits, little-endian) at the same point
  * </pre>
  *
  * The directories are created 0700 and every file 0600 (where the file system has POSIX
@@ -244,8 +247,8 @@ public final class DataStore implements AutoCloseable {
     }
   }
 
-  /** A parsed, checked {@code <model>.meta} file. */
-  private record Meta(String model, long seq, String file, ModelSpec spec) {}
+  /** A parsed, checked {@code <model>.meta} file; {@code feedback} is null in one written before it existed. */
+  private record Meta(String model, long seq, String file, ModelSpec spec, ModelEntry.FeedbackState feedback) {}
 
   /**
    * Reads and checks a meta file: valid JSON naming this model, a sequence number, the snapshot
@@ -286,7 +289,54 @@ public final class DataStore implements AutoCloseable {
     if (!spec.name().equals(model)) {
       throw new IOException("snapshot meta file " + meta + " holds the spec of model '" + spec.name() + "'");
     }
-    return new Meta(model, m.get("seq").asLong(), m.get("file").asText(), spec);
+    return new Meta(model, m.get("seq").asLong(), m.get("file").asText(), spec, feedback(meta, m.get("feedback")));
+  }
+
+  /** The feedback settings and anchor of a meta file, checked; null when it has none. */
+  private static ModelEntry.FeedbackState feedback(Path meta, JsonNode f) throws IOException {
+    if (f == null) {
+      return null;
+    }
+    String problem = null;
+    FeedbackSettings settings = null;
+    float[] anchor = null;
+    if (!f.isObject() || !f.path("settings").isObject() || !f.path("anchor").isTextual()) {
+      problem = "\"feedback\" is not {\"settings\": {...}, \"anchor\": \"<base64>\"}";
+    } else {
+      try {
+        settings = OperationJson.read(JSON.writeValueAsBytes(f.get("settings")), FeedbackSettings.class);
+        settings.validate();
+        byte[] bits = java.util.Base64.getDecoder().decode(f.get("anchor").asText());
+        if (bits.length == 0 || bits.length % 4 != 0) {
+          throw new IllegalArgumentException("the anchor has " + bits.length + " bytes, not a whole number of floats");
+        }
+        anchor = new float[bits.length / 4];
+        java.nio.ByteBuffer.wrap(bits).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(anchor);
+      } catch (RuntimeException e) {
+        problem = "\"feedback\" is invalid: " + e.getMessage();
+      }
+    }
+    if (problem != null) {
+      throw new IOException("snapshot meta file " + meta + " is damaged: " + problem);
+    }
+    return new ModelEntry.FeedbackState(settings, anchor);
+  }
+
+  /**
+   * Registers a model loaded from its snapshot, with the feedback settings and anchor its meta file
+   * kept; checked first, so that a snapshot whose anchor does not fit its model registers nothing.
+   */
+  private void restoreModel(Path metaFile, Meta m, MixtureOfExperts model) throws IOException {
+    ModelEntry.FeedbackState f = m.feedback();
+    if (f != null && f.anchor().length != model.routerParameterCount()) {
+      model.close();
+      throw new IOException("snapshot meta file " + metaFile + " is damaged: its feedback anchor has "
+          + f.anchor().length + " values but the model's router has " + model.routerParameterCount() + " parameters");
+    }
+    ModelEntry e = registry.restore(m.spec(), model, m.seq());
+    if (f != null) {
+      e.loadFeedback(f);
+    }
   }
 
   private void recover(boolean repair, WalRepair repaired) throws IOException {
@@ -312,7 +362,7 @@ public final class DataStore implements AutoCloseable {
         try {
           Meta m = readMeta(meta);
           highestSnapshot = Math.max(highestSnapshot, m.seq());
-          registry.restore(m.spec(), loadModel(snapDir.resolve(m.file()), m.spec()), m.seq());
+          restoreModel(meta, m, loadModel(snapDir.resolve(m.file()), m.spec()));
           covered.put(model, m.seq());
           loaded++;
         } catch (IOException e) {
@@ -667,6 +717,8 @@ public final class DataStore implements AutoCloseable {
         e.configure(now -> set);
       }
       case EXPERT_ADD -> e.addExpert(OperationJson.read(op.json(), ExpertSpec.class));
+      case ROUTER_CHANGE -> e.replayRouterChange(op);
+      case FEEDBACK_ANCHOR -> e.feedbackAnchor();
       case EXPERT_REMOVE -> e.removeExpert(OperationJson.read(op.json(), ExpertNames.class).name());
       case EXPERT_RENAME -> {
         ExpertNames n = OperationJson.read(op.json(), ExpertNames.class);
@@ -723,6 +775,7 @@ public final class DataStore implements AutoCloseable {
     e.snapshotLock().lock();
     try {
       byte[] bytes;
+      ModelEntry.FeedbackState feedback;
       CompletableFuture<Long> last;
       long operations;
       e.sequencer().lock();
@@ -742,6 +795,7 @@ public final class DataStore implements AutoCloseable {
         operations = e.snapshotMarks().sinceSnapshot();
         try {
           bytes = dev.auramoe.Snapshots.toSavableBytes(e.model());
+          feedback = e.feedbackState();
         } catch (IOException ex) {
           LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' refused", ex);
           throw Refusal.unavailable("the snapshot could not be written: " + ex.getMessage());
@@ -763,6 +817,12 @@ public final class DataStore implements AutoCloseable {
         meta.put("seq", seq);
         meta.put("file", file);
         meta.set("spec", JSON.readTree(OperationJson.write(e.spec())));
+        ObjectNode f = meta.putObject("feedback");
+        f.set("settings", JSON.readTree(OperationJson.write(feedback.settings())));
+        java.nio.ByteBuffer anchor = java.nio.ByteBuffer.allocate(4 * feedback.anchor().length)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        anchor.asFloatBuffer().put(feedback.anchor());
+        f.put("anchor", java.util.Base64.getEncoder().encodeToString(anchor.array()));
         writeAtomically(snapDir.resolve(name + ".meta"), JSON.writeValueAsBytes(meta));
         e.sequencer().lock();
         try {

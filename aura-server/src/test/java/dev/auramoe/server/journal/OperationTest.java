@@ -28,7 +28,13 @@ class OperationTest {
         Operation.change(Operation.Type.CONFIGURE, "m", "{\"temperature\":0.5}".getBytes(StandardCharsets.UTF_8)),
         Operation.change(Operation.Type.EXPERT_ADD, "m", "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8)),
         Operation.change(Operation.Type.EXPERT_REMOVE, "m", "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8)),
-        Operation.change(Operation.Type.EXPERT_RENAME, "m", new byte[0]));
+        Operation.change(Operation.Type.EXPERT_RENAME, "m", new byte[0]),
+        Operation.routerChange("m", new RouterChanges(List.of(
+            new RouterChanges.Teach(new float[] {0.5f, -0f}, xs, new float[] {1f, -0.25f, 0f}, 0.2),
+            new RouterChanges.Set(xs)))),
+        Operation.routerChange("m", new RouterChanges(List.of(new RouterChanges.Teach(new float[0], new float[] {1f},
+            new float[] {2f}, Double.POSITIVE_INFINITY)))),
+        Operation.feedbackAnchor("m"));
   }
 
   @Test
@@ -61,5 +67,16 @@ class OperationTest {
     byte[] c = every().get(1).encode();
     c[1] = 99;
     assertThat(catchThrowable(() -> Operation.decode(c))).hasMessageContaining("type");
+    // Router changes whose counts and lengths do not match the record allocate nothing and are refused.
+    byte[] r = every().get(15).encode();
+    int changes = 1 + 1 + 2 + 1; // version, type, name length, "m"
+    java.nio.ByteBuffer.wrap(r).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(changes, Integer.MAX_VALUE);
+    assertThat(catchThrowable(() -> Operation.decode(r))).hasMessageContaining("count");
+    byte[] v = every().get(15).encode();
+    java.nio.ByteBuffer.wrap(v).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(changes + 4 + 1, 1 << 28);
+    assertThat(catchThrowable(() -> Operation.decode(v))).hasMessageContaining("length");
+    byte[] k = every().get(15).encode();
+    k[changes + 4] = 7;
+    assertThat(catchThrowable(() -> Operation.decode(k))).hasMessageContaining("kind 7");
   }
 }
