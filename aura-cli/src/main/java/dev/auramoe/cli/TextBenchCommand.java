@@ -3,13 +3,16 @@ package dev.auramoe.cli;
 import dev.auramoe.cli.text.Corpus;
 import dev.auramoe.cli.text.Embedded;
 import dev.auramoe.cli.text.FortuneFiles;
+import dev.auramoe.cli.text.LiquidRouter;
 import dev.auramoe.cli.text.OnlineLogistic;
 import dev.auramoe.cli.text.TextBench;
 import dev.auramoe.cli.text.TextBench.Entry;
 import dev.auramoe.cli.text.TextBench.Result;
 import dev.auramoe.cli.text.TextBenchPlot;
 import dev.auramoe.text.SentenceEncoder;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,6 +91,10 @@ public final class TextBenchCommand implements Callable<Integer> {
       + "logistic regression (default: OnlineLogistic.DEFAULT_RATE), for the study that chose it.")
   double logisticRate = OnlineLogistic.DEFAULT_RATE;
 
+  @Option(names = "--save-router", paramLabel = "FILE", description = "Also save the liquid router learned from "
+      + "labels (spiking attention on) to FILE, for 'aura text route --router FILE TEXT'.")
+  private Path saveRouter;
+
   @Option(names = "--no-progress", description = "No progress bar on stderr.")
   boolean noProgress;
 
@@ -108,6 +115,9 @@ public final class TextBenchCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     json.checkPath();
     OutputPaths.checkDirectory("--plot", plotDir);
+    if (saveRouter != null) {
+      OutputPaths.checkFile("--save-router", saveRouter);
+    }
     Corpus corpus = corpus();
     List<Entry> entries = new ArrayList<>(TextBench.liquid(seed));
     entries.addAll(TextBench.baselines(seed, logisticRate));
@@ -124,7 +134,15 @@ public final class TextBenchCommand implements Callable<Integer> {
         in = TextBench.embed(corpus, encoder, step);
       }
       for (Entry e : entries) {
-        results.add(TextBench.run(e, in, step));
+        results.add(TextBench.run(e, in, step, c -> {
+          if (saveRouter != null && e.name().equals(TextBench.LIQUID_LABELS)) {
+            try {
+              ((LiquidRouter) c).router().save(saveRouter);
+            } catch (IOException x) {
+              throw new UncheckedIOException("cannot save the router to " + saveRouter + ": " + x.getMessage(), x);
+            }
+          }
+        }));
       }
     }
     double[] load = {loadBefore, systemLoad()};

@@ -153,4 +153,23 @@ class TextBenchCommandTest {
     assertThat(r.exitCode()).isEqualTo(AuraCli.EXIT_USAGE);
     assertThat(r.err()).contains("--quotes must be at least 10");
   }
+
+  @Test
+  void theRouterLearnedFromLabelsIsSavedForTextRoute(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("fortunes.auratxt");
+    CliTest.Run r = CliTest.run("text-bench", "--data", data.toString(), "--no-progress", "--save-router",
+        file.toString());
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    dev.auramoe.text.TextRouter saved = dev.auramoe.text.TextRouter.load(file);
+    assertThat(saved.experts()).extracting(dev.auramoe.text.ExpertDescriptor::name)
+        .containsExactlyInAnyOrder(CATEGORIES);
+    assertThat(saved.attention()).isTrue();
+    CliTest.Run route = CliTest.run("text", "route", "--router", file.toString(), "the rocket, the comet and the moon");
+    assertThat(route.exitCode()).as(route.err()).isZero();
+    assertThat(route.out().lines().toList().get(2)).as(route.out()).startsWith("  space ");
+    CliTest.Run bad = CliTest.run("text-bench", "--data", data.toString(), "--no-progress", "--save-router",
+        dir.toString());
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).contains("--save-router").contains("is a directory");
+  }
 }

@@ -10,7 +10,9 @@ package dev.auramoe.feedback;
  * @param stepBounded whether the step was scaled down to the rules' {@code maxStep}
  * @param driftCapped whether the router was projected back to the rules' {@code maxDrift}
  * @param frozen whether learning was frozen, so that nothing changed
- * @param drift the router's distance from its anchor afterwards
+ * @param drift the router's distance from its anchor afterwards, measured when the rules cap the drift;
+ *     NaN otherwise (and when frozen): measuring copies every parameter of the router, the bulk of a
+ *     feedback's cost, so it is left to {@link GuardedRouter#drift()} when nothing depends on it
  */
 public record FeedbackOutcome(String routeId, String expert, double reward, double change, boolean stepBounded,
     boolean driftCapped, boolean frozen, double drift) {}

@@ -245,7 +245,7 @@ public final class GuardedRouter {
     }
     if (frozen) {
       received(id, p, slot);
-      return new FeedbackOutcome(routeId, name, reward, 0, false, false, true, driftNow());
+      return new FeedbackOutcome(routeId, name, reward, 0, false, false, true, Double.NaN);
     }
     float[] delta = new float[experts];
     delta[expert] = (float) reward - p.probabilities[expert];
@@ -265,7 +265,8 @@ public final class GuardedRouter {
         capped = true;
       }
     } else {
-      drift = driftNow();
+      // no cap, no measure: measuring copies every parameter, the bulk of a feedback's cost (drift() measures)
+      drift = Double.NaN;
     }
     return new FeedbackOutcome(routeId, name, reward, change, bounded, capped, false, drift);
   }

@@ -292,6 +292,7 @@ class GuardedRouterTest {
     FeedbackOutcome o = g.feedback(x.id, x.chosen[0], 1);
     assertThat(o.frozen()).isTrue();
     assertThat(o.change()).isZero();
+    assertThat(o.drift()).as("not measured without a cap").isNaN();
     assertThat(g.learnLabel(x.h, x.x, x.p, 2)).isZero();
     assertThat(m.routerParameters()).isEqualTo(before);
     assertThatThrownBy(() -> g.feedback(x.id, x.chosen[0], 1)).isInstanceOf(IllegalStateException.class);

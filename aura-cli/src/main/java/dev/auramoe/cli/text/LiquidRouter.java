@@ -32,6 +32,11 @@ public abstract sealed class LiquidRouter {
     this.texts = in.texts();
   }
 
+  /** The router, as it has learned so far. */
+  public TextRouter router() {
+    return router;
+  }
+
   EncodedText text(int i) {
     return texts.get(i);
   }

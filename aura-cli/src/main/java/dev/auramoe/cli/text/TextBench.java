@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -174,6 +175,14 @@ public final class TextBench {
    * @param progress told the number of quotes done since its last call (the warm-up's are not counted)
    */
   public static Result run(Entry entry, Embedded in, LongConsumer progress) {
+    return run(entry, in, progress, c -> { });
+  }
+
+  /**
+   * As {@link #run(Entry, Embedded, LongConsumer)}, handing the scored contestant to {@code after}
+   * once it has seen every quote (to save a router it trained, say), before it is closed.
+   */
+  public static Result run(Entry entry, Embedded in, LongConsumer progress, Consumer<Contestant> after) {
     int warmUp = Math.min(WARM_UP, in.size());
     try (Contestant c = entry.make().apply(in)) {
       prequential(c, in, warmUp, i -> { }, new Score(in.classes(), warmUp));
@@ -182,6 +191,7 @@ public final class TextBench {
     long[] nanos;
     try (Contestant c = entry.make().apply(in)) {
       nanos = prequential(c, in, in.size(), progress, score);
+      after.accept(c);
     }
     return new Result(entry, score, nanos[0], in.nanos(), CPU_TIME ? nanos[1] : -1, in.cpuNanos());
   }
