@@ -134,7 +134,10 @@ public final class TextBenchCommand implements Callable<Integer> {
         in = TextBench.embed(corpus, encoder, step);
       }
       for (Entry e : entries) {
-        results.add(TextBench.run(e, in, step, c -> {
+        TextBench.warmUp(e, in);
+      }
+      for (Entry e : entries) {
+        results.add(TextBench.score(e, in, step, c -> {
           if (saveRouter != null && e.name().equals(TextBench.LIQUID_LABELS)) {
             try {
               ((LiquidRouter) c).router().save(saveRouter);

@@ -20,9 +20,11 @@ import java.util.function.LongConsumer;
  * every contestant. Each quote is embedded and tokenised once ({@link #embed}), timed apart; then each
  * contestant in turn reads the quotes in that order and, for each, routes it to a category and
  * learns: from the category itself ({@link Contestant.Supervised}) or from the rewards of its choices
- * only ({@link Contestant.Bandit}). Each contestant's timed run follows an unreported run of a fresh
- * copy over the first {@value #WARM_UP} quotes, so that its time is not the JIT compiler's; the
- * encoder likewise embeds a few quotes before its timed pass.
+ * only ({@link Contestant.Bandit}). Before any contestant is timed, every one of them makes an
+ * unreported run of a fresh copy over the first {@value #WARM_UP} quotes ({@link #warmUp}), so that
+ * no timed run pays for the JIT compiler's work, whichever comes first (the code the contestants
+ * share, the core's kernels, is compiled by then); the encoder likewise embeds a few quotes before
+ * its timed pass.
  *
  * <p><b>Time.</b> A contestant's router time is the wall-clock time of its routing and learning
  * ({@link System#nanoTime} around each quote's step). End to end, a quote costs its embedding and
@@ -34,7 +36,7 @@ import java.util.function.LongConsumer;
 public final class TextBench {
 
   /** Quotes of the unreported warm-up run of each contestant (fewer when the run has fewer). */
-  public static final int WARM_UP = 500;
+  public static final int WARM_UP = 2_000;
 
   /** Quotes the encoder embeds before its timed pass (its first calls set up the ONNX session). */
   public static final int ENCODER_WARM_UP = 20;
@@ -183,10 +185,23 @@ public final class TextBench {
    * once it has seen every quote (to save a router it trained, say), before it is closed.
    */
   public static Result run(Entry entry, Embedded in, LongConsumer progress, Consumer<Contestant> after) {
+    warmUp(entry, in);
+    return score(entry, in, progress, after);
+  }
+
+  /** The unreported run of a fresh copy of a contestant over the first {@value #WARM_UP} quotes. */
+  public static void warmUp(Entry entry, Embedded in) {
     int warmUp = Math.min(WARM_UP, in.size());
     try (Contestant c = entry.make().apply(in)) {
       prequential(c, in, warmUp, i -> { }, new Score(in.classes(), warmUp));
     }
+  }
+
+  /**
+   * The timed run of a fresh copy of a contestant over every quote, after {@link #warmUp} (of this one
+   * or of all); {@code after} gets the contestant once it has seen every quote, before it is closed.
+   */
+  public static Result score(Entry entry, Embedded in, LongConsumer progress, Consumer<Contestant> after) {
     Score score = new Score(in.classes(), in.size());
     long[] nanos;
     try (Contestant c = entry.make().apply(in)) {
