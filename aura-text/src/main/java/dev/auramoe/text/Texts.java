@@ -72,6 +72,24 @@ public final class Texts {
       throw new IllegalArgumentException("text is " + bytes.length + " bytes long, over the limit of " + MAX_CHARS
           + " chars (1 MiB)");
     }
+    return check(strictUtf8(bytes, (at, length) -> new IllegalArgumentException("text is not valid UTF-8: "
+        + "malformed sequence of " + length + " byte(s) at byte " + at)));
+  }
+
+  /** What a caller of {@link #strictUtf8} makes of an invalid sequence: its byte offset and length. */
+  @FunctionalInterface
+  public interface InvalidUtf8 {
+
+    /** The exception to throw for the invalid sequence of {@code length} bytes at byte {@code at}. */
+    RuntimeException at(int at, int length);
+  }
+
+  /**
+   * Decodes UTF-8 bytes strictly, with no check of the text: the first malformed or truncated
+   * sequence throws what {@code invalid} makes of it, never U+FFFD. For callers that name the place
+   * their own way (a file and its line, say).
+   */
+  public static String strictUtf8(byte[] bytes, InvalidUtf8 invalid) {
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -83,11 +101,9 @@ public final class Texts {
       r = decoder.flush(out);
     }
     if (r.isError()) {
-      throw new IllegalArgumentException("text is not valid UTF-8: " + (r.isMalformed() ? "malformed" : "unmappable")
-          + " sequence of " + r.length() + " byte(s) at byte " + in.position());
+      throw invalid.at(in.position(), r.length());
     }
-    String text = out.flip().toString();
-    return check(text);
+    return out.flip().toString();
   }
 
   /** The index of the first unpaired surrogate of {@code s}, or -1 when there is none. */

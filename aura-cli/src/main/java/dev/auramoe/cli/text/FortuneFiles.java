@@ -2,12 +2,6 @@ package dev.auramoe.cli.text;
 
 import dev.auramoe.text.Texts;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -183,25 +177,15 @@ public final class FortuneFiles {
 
   /** Strict UTF-8, naming the file and line of the first invalid byte sequence. */
   private static String decode(byte[] bytes, Path file) {
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    CharBuffer out = CharBuffer.allocate(bytes.length);
-    CoderResult r = decoder.decode(in, out, true);
-    if (!r.isError()) {
-      r = decoder.flush(out);
-    }
-    if (r.isError()) {
-      int at = in.position();
+    return Texts.strictUtf8(bytes, (at, length) -> {
       int line = 1;
       for (int i = 0; i < at; i++) {
         if (bytes[i] == '\n') {
           line++;
         }
       }
-      throw new IllegalArgumentException(file + ":" + line + ": not valid UTF-8 (a malformed sequence of " + r.length()
+      return new IllegalArgumentException(file + ":" + line + ": not valid UTF-8 (a malformed sequence of " + length
           + " byte(s) at byte " + at + "); fortune files must be UTF-8 (a NAME.u8 copy beside NAME is read instead)");
-    }
-    return out.flip().toString();
+    });
   }
 }
