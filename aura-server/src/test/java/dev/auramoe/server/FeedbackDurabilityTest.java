@@ -155,6 +155,53 @@ class FeedbackDurabilityTest {
     }
   }
 
+  /**
+   * A meta file whose anchor holds a value that is not finite is a damaged snapshot like any other:
+   * the model is rebuilt from the log, which still holds everything, and the health report names the
+   * file. Before the fix the anchor's check threw past recovery after the model was registered, and
+   * the server did not start.
+   */
+  @Test
+  void aSnapshotWhoseAnchorIsNotFiniteIsReplacedByTheLog() throws Exception {
+    Path data = tmp.resolve("data");
+    Random rnd = new Random(9);
+    String digest;
+    float[] anchor;
+    double drift;
+    // One segment of 64 MiB, which a snapshot never trims: the log holds every operation.
+    try (RoutingServer server = start(data, WalOptions.DEFAULTS)) {
+      TestClient c = new TestClient(server.port());
+      assertThat(c.postJson("/v1/models", Map.of("name", "m", "inputDim", IN, "experts", 4, "hidden", 5,
+          "feedback", true, "feedbackMaxStep", 0.4, "feedbackMaxDrift", 0.6)).status()).isEqualTo(201);
+      traffic(c, rnd, 5);
+      assertThat(c.post("/v1/models/m/feedback/anchor", "").status()).isEqualTo(200);
+      anchor = router(server);
+      traffic(c, rnd, 5);
+      assertThat(c.post("/v1/models/m/snapshot", "").status()).isEqualTo(200);
+      traffic(c, rnd, 2);
+      digest = c.digest("m");
+      drift = drift(c);
+    }
+    Path meta = data.resolve("snapshots/m.meta");
+    com.fasterxml.jackson.databind.node.ObjectNode m =
+        (com.fasterxml.jackson.databind.node.ObjectNode) TestClient.MAPPER.readTree(Files.readAllBytes(meta));
+    byte[] bits = java.util.Base64.getDecoder().decode(m.at("/feedback/anchor").asText());
+    java.nio.ByteBuffer.wrap(bits).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(4, Float.NaN);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) m.get("feedback")).put("anchor",
+        java.util.Base64.getEncoder().encodeToString(bits));
+    Files.write(meta, TestClient.MAPPER.writeValueAsBytes(m));
+    try (RoutingServer server = start(data, WalOptions.DEFAULTS)) {
+      TestClient c = new TestClient(server.port());
+      assertThat(c.digest("m")).isEqualTo(digest);
+      assertThat(drift(c)).isEqualTo(drift);
+      assertThat(server.registry().get("m").feedbackState().anchor()).isEqualTo(anchor);
+      JsonNode fromLog = c.get("/health").json().at("/recovery/snapshotsReplacedByTheLog");
+      assertThat(fromLog).hasSize(1);
+      assertThat(fromLog.get(0).get("problem").asText()).contains(meta.toString()).contains("anchor")
+          .contains("not finite");
+    }
+  }
+
   @Test
   void aLogWrittenBeforeFeedbackSettingsExistedRecoversWithFeedbackOff() throws Exception {
     Path data = tmp.resolve("data");

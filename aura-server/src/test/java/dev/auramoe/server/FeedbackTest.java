@@ -206,6 +206,33 @@ class FeedbackTest {
     }
   }
 
+  /**
+   * A route id is matched exactly as issued: the route memory's number written with a leading zero,
+   * or the memory 0 that is never issued, names no route. Before the fix "...-01-r1" was read as
+   * "...-1-r1" and its feedback changed the router, and "...-0-r1" answered 410 (expired).
+   */
+  @Test
+  void aRouteIdInAnotherFormThanIssuedNamesNoRouteAndChangesNothing() {
+    try (RoutingServer server = start()) {
+      TestClient c = new TestClient(server.port());
+      create(c, spec("m", "feedback", true));
+      JsonNode r = route(c, "m", x(new Random(9)));
+      String id = r.get("routeId").asText();
+      String expert = r.get("expertNames").get(0).asText();
+      assertThat(id).matches("[0-9a-f]{16}-1-r1");
+      String epoch = id.substring(0, 16);
+      float[] router = router(server, "m");
+      String digest = c.digest("m");
+      for (String never : List.of(epoch + "-01-r1", epoch + "-001-r1", epoch + "-0-r1", epoch + "-00-r1")) {
+        assertError(feedback(c, "m", never, expert, 1), 404, "was never issued");
+      }
+      assertThat(bits(router(server, "m"))).isEqualTo(bits(router));
+      assertThat(c.digest("m")).isEqualTo(digest);
+      // The route itself still waits for its feedback.
+      assertThat(feedback(c, "m", id, expert, 1).status()).isEqualTo(200);
+    }
+  }
+
   @Test
   void routesExpireByAgeByNumberAndWithANewRouteMemory() {
     try (RoutingServer server = start()) {

@@ -48,8 +48,11 @@ import java.util.regex.Pattern;
  */
 final class ModelFeedback {
 
-  /** A route id as this class issues it. */
-  private static final Pattern ROUTE_ID = Pattern.compile("([0-9a-f]{16})-([0-9]{1,18})-r([1-9][0-9]{0,17})");
+  /**
+   * A route id exactly as this class issues it: numbers without a leading zero, memories from 1, so
+   * that no other spelling names an issued route.
+   */
+  private static final Pattern ROUTE_ID = Pattern.compile("([0-9a-f]{16})-([1-9][0-9]{0,17})-r([1-9][0-9]{0,17})");
 
   private final ModelEntry entry;
   private final Sequencer sequencer;

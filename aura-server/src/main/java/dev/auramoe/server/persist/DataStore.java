@@ -292,7 +292,11 @@ public final class DataStore implements AutoCloseable {
     return new Meta(model, m.get("seq").asLong(), m.get("file").asText(), spec, feedback(meta, m.get("feedback")));
   }
 
-  /** The feedback settings and anchor of a meta file, checked; null when it has none. */
+  /**
+   * The feedback settings and anchor of a meta file, checked here (an anchor that is not finite
+   * included), so that a damaged one makes the snapshot unusable rather than failing the start; null
+   * when it has none.
+   */
   private static ModelEntry.FeedbackState feedback(Path meta, JsonNode f) throws IOException {
     if (f == null) {
       return null;
@@ -312,6 +316,11 @@ public final class DataStore implements AutoCloseable {
         }
         anchor = new float[bits.length / 4];
         java.nio.ByteBuffer.wrap(bits).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(anchor);
+        for (int i = 0; i < anchor.length; i++) {
+          if (!Float.isFinite(anchor[i])) {
+            throw new IllegalArgumentException("the anchor's value " + i + " is not finite: " + anchor[i]);
+          }
+        }
       } catch (RuntimeException e) {
         problem = "\"feedback\" is invalid: " + e.getMessage();
       }
