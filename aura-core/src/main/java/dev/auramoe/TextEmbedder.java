@@ -24,6 +24,27 @@ public interface TextEmbedder {
   Embedded embed(String text);
 
   /**
+   * The index of the first unpaired surrogate of {@code s}, or -1 when there is none: a text with one is
+   * not valid UTF-16 and has no UTF-8 form, so every reader of text refuses it (the text module's
+   * checks, the service's before any embedder sees the text).
+   */
+  static int unpairedSurrogate(CharSequence s) {
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (!Character.isSurrogate(c)) {
+        continue;
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+        continue;
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  /**
    * A text's embedding and token ids.
    *
    * @param embedding {@link #dimension()} finite values

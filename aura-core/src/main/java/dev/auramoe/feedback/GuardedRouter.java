@@ -79,8 +79,9 @@ public final class GuardedRouter {
   /**
    * How the guarded router's decisions reach the model: by default straight to its
    * {@link MixtureOfExperts#teachRouter} and {@link MixtureOfExperts#setRouterParameters}. A service that
-   * journals every change passes its own, which logs each change before it applies it to the model,
-   * so that a replay of the log repeats the router's changes exactly, without the guard.
+   * journals every change passes its own, which records each change it applies to the model and logs
+   * them before it answers (the service logs a feedback's step and its projection as one record), so
+   * that a replay of the log repeats the router's changes exactly, without the guard.
    */
   public interface Changes {
 

@@ -6,9 +6,10 @@ import dev.auramoe.TextEmbedder;
  * A deterministic {@link TextEmbedder} for the service's tests, free of any model: a text's embedding
  * counts its code points into {@code dimension} bins (by code point and position) and is scaled to
  * unit length; its tokens are its code points modulo the vocabulary. It refuses what the text module's
- * encoder refuses (null, empty, blank, longer than {@code maxChars}, an unpaired surrogate) with an
+ * encoder refuses (null, empty, blank, longer than {@code maxChars}) with an
  * {@link IllegalArgumentException}, and, once {@link #fail} is set, fails every call as an encoder that
- * could not be loaded does.
+ * could not be loaded does. It takes unpaired surrogates, which the server must refuse before any
+ * embedder sees them.
  */
 final class HashTextEmbedder implements TextEmbedder {
 
@@ -55,14 +56,6 @@ final class HashTextEmbedder implements TextEmbedder {
     }
     if (text.isBlank()) {
       throw new IllegalArgumentException("text is blank (only white space)");
-    }
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new IllegalArgumentException("text has an unpaired surrogate at char " + i);
-      }
     }
     calls++;
     int[] points = text.codePoints().toArray();

@@ -1,5 +1,6 @@
 package dev.auramoe.text;
 
+import dev.auramoe.TextEmbedder;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -47,7 +48,7 @@ public final class Texts {
     if (text.isBlank()) {
       throw new IllegalArgumentException("text is blank (only white space)");
     }
-    int bad = unpairedSurrogate(text);
+    int bad = TextEmbedder.unpairedSurrogate(text);
     if (bad >= 0) {
       throw new IllegalArgumentException(String.format(
           "text has an unpaired surrogate U+%04X at char %d: it is not valid UTF-16 and has no UTF-8 form",
@@ -104,22 +105,5 @@ public final class Texts {
       throw invalid.at(in.position(), r.length());
     }
     return out.flip().toString();
-  }
-
-  /** The index of the first unpaired surrogate of {@code s}, or -1 when there is none. */
-  private static int unpairedSurrogate(String s) {
-    int n = s.length();
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (!Character.isSurrogate(c)) {
-        continue;
-      }
-      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-        continue;
-      }
-      return i;
-    }
-    return -1;
   }
 }

@@ -494,6 +494,12 @@ public final class ModelApi {
           + " (aura serve embeds text with all-MiniLM-L6-v2)");
     }
     JsonRequests.requireUtf8(body);
+    int surrogate = TextEmbedder.unpairedSurrogate(text);
+    if (surrogate >= 0) {
+      // valid UTF-8 bytes can still spell one as a JSON escape ("\ud800"): refused whatever the embedder
+      throw ApiException.badRequest(String.format("field 'text' is refused: it has an unpaired surrogate U+%04X at"
+          + " char %d (not valid UTF-16; no UTF-8 form)", (int) text.charAt(surrogate), surrogate));
+    }
     int dimension;
     TextEmbedder.Embedded embedded;
     try {
