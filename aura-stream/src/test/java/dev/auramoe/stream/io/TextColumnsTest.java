@@ -217,6 +217,29 @@ class TextColumnsTest {
   }
 
   @Test
+  void timestampsAndSpacedNumbersAreNoPhrases() throws IOException {
+    // A date and a time of day, all distinct; a number with a space as thousands separator. Before text
+    // columns, the first two were nominal (or left out past --max-levels); they are not free text.
+    StringBuilder sb = new StringBuilder("when,clock,amount,n,y\n");
+    for (int i = 0; i < 40; i++) {
+      sb.append(String.format(java.util.Locale.ROOT, "2023-01-%02d %02d:%02d:00,%02d:%02d %s,%d %03d,%d,%s%n",
+          1 + i % 28, i % 24, i, 1 + i % 12, i, i % 2 == 0 ? "+01:00" : "-05:00", 1 + i, 7 * i, i, i % 2 == 0 ? "a"
+              : "b"));
+    }
+    try (CsvReader in = CsvReader.open(write("t.csv", sb.toString()))) {
+      assertThat(in.schema().attributes()).extracting(Attribute::name, Attribute::kind).containsExactly(
+          tuple("when", Attribute.Kind.NOMINAL), tuple("clock", Attribute.Kind.NOMINAL),
+          tuple("amount", Attribute.Kind.NOMINAL), tuple("n", Attribute.Kind.NUMERIC), tuple("y", Attribute.Kind.NOMINAL));
+      assertThat(in.textNotes()).isEmpty();
+    }
+    // Past --max-levels they are identifiers, left out, as before.
+    try (CsvReader in = CsvReader.open(write("t.csv", sb.toString()), ReadOptions.defaults().withMaxLevels(10))) {
+      assertThat(in.leftOut()).containsExactly("when", "clock", "amount");
+      assertThat(in.textNotes()).isEmpty();
+    }
+  }
+
+  @Test
   void columnsNamedTextOrNominalAreReadSoAndBadNamesAreRefused() throws IOException {
     Path file = write("m.csv", mixed(30));
     ReadOptions asked = ReadOptions.defaults().withTextColumns(Set.of("city", "size"))
