@@ -155,6 +155,26 @@ class TextBenchCommandTest {
   }
 
   @Test
+  void aRunWithAnotherReferenceIsNotTheRunTheTargetsAreSetFor() {
+    assertThat(parsed().offTarget()).as("the default run").isEmpty();
+    assertThat(parsed("--seed", "3").offTarget()).as("another order of the same quotes").isEmpty();
+    // A weaker reference (a rate far from the one chosen) would let the targets pass that the default run misses.
+    assertThat(parsed("--logistic-rate", "0.03").offTarget()).containsExactly("--logistic-rate 0.03");
+    assertThat(parsed("--logistic-rate", String.valueOf(dev.auramoe.cli.text.OnlineLogistic.DEFAULT_RATE))
+        .offTarget()).isEmpty();
+    assertThat(parsed("--quick").offTarget()).containsExactly("--quick");
+    assertThat(parsed("--categories", "10").offTarget()).as("the targets' own number of categories").isEmpty();
+    assertThat(parsed("--categories", "5", "--quotes", "500", "--data", data.toString()).offTarget())
+        .containsExactly("--data " + data, "--categories 5", "--quotes 500");
+  }
+
+  private static TextBenchCommand parsed(String... args) {
+    TextBenchCommand c = new TextBenchCommand();
+    new picocli.CommandLine(c).parseArgs(args);
+    return c;
+  }
+
+  @Test
   void theRouterLearnedFromLabelsIsSavedForTextRoute(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("fortunes.auratxt");
     CliTest.Run r = CliTest.run("text-bench", "--data", data.toString(), "--no-progress", "--save-router",
