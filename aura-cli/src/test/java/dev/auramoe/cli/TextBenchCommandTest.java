@@ -63,7 +63,8 @@ class TextBenchCommandTest {
 
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(CliTest.fieldNames(doc)).contains("data", "categories", "quotes", "seed", "embeddingSeconds",
-        "contestants", "attention", "checks", "checkLines");
+        "contestants", "attention", "checks", "checkLines", "offTarget");
+    assertThat(doc.get("offTarget")).extracting(JsonNode::asText).containsExactly("--data " + data);
     JsonNode checks = doc.get("checks");
     assertThat(CliTest.fieldNames(checks)).containsExactly("labelsWithin2PointsOfLogistic",
         "feedbackAtLeast85PercentOfLogistic", "routerShareUnder2Percent");
