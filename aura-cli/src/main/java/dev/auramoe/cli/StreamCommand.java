@@ -60,7 +60,8 @@ import picocli.CommandLine.Option;
           + "nominal, with a warning. An unterminated quote stops the run (the lines after it would be lost). "
           + "A file with no instance to score is refused (exit status 1). A file must be UTF-8: bytes that are not "
           + "stop the run, naming the line and the column.",
-      "Text: ARFF string attributes, and CSV columns of phrases (at least half of the values two words or more) "
+      "Text: ARFF string attributes, and CSV columns of phrases (at least half of the values two words or more; "
+          + "a word holds a letter, so that dates, times and numbers are none) "
           + "that are sentences (4 words or more on average) or mostly distinct (more than half, or more than "
           + "--max-levels), are embedded with " + SentenceEmbedder.MODEL + " (384 features each; the model loads "
           + "only for a stream with text). --text-columns and --nominal-columns decide for the columns they name. An empty or blank "

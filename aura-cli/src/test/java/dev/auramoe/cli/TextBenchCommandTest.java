@@ -63,7 +63,8 @@ class TextBenchCommandTest {
 
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(CliTest.fieldNames(doc)).contains("data", "categories", "quotes", "seed", "embeddingSeconds",
-        "contestants", "attention", "checks", "checkLines");
+        "contestants", "attention", "checks", "checkLines", "offTarget");
+    assertThat(doc.get("offTarget")).extracting(JsonNode::asText).containsExactly("--data " + data);
     JsonNode checks = doc.get("checks");
     assertThat(CliTest.fieldNames(checks)).containsExactly("labelsWithin2PointsOfLogistic",
         "feedbackAtLeast85PercentOfLogistic", "routerShareUnder2Percent");
@@ -152,6 +153,26 @@ class TextBenchCommandTest {
     r = CliTest.run("text-bench", "--data", data.toString(), "--quotes", "3");
     assertThat(r.exitCode()).isEqualTo(AuraCli.EXIT_USAGE);
     assertThat(r.err()).contains("--quotes must be at least 10");
+  }
+
+  @Test
+  void aRunWithAnotherReferenceIsNotTheRunTheTargetsAreSetFor() {
+    assertThat(parsed().offTarget()).as("the default run").isEmpty();
+    assertThat(parsed("--seed", "3").offTarget()).as("another order of the same quotes").isEmpty();
+    // A weaker reference (a rate far from the one chosen) would let the targets pass that the default run misses.
+    assertThat(parsed("--logistic-rate", "0.03").offTarget()).containsExactly("--logistic-rate 0.03");
+    assertThat(parsed("--logistic-rate", String.valueOf(dev.auramoe.cli.text.OnlineLogistic.DEFAULT_RATE))
+        .offTarget()).isEmpty();
+    assertThat(parsed("--quick").offTarget()).containsExactly("--quick");
+    assertThat(parsed("--categories", "10").offTarget()).as("the targets' own number of categories").isEmpty();
+    assertThat(parsed("--categories", "5", "--quotes", "500", "--data", data.toString()).offTarget())
+        .containsExactly("--data " + data, "--categories 5", "--quotes 500");
+  }
+
+  private static TextBenchCommand parsed(String... args) {
+    TextBenchCommand c = new TextBenchCommand();
+    new picocli.CommandLine(c).parseArgs(args);
+    return c;
   }
 
   @Test

@@ -34,7 +34,8 @@ import java.util.TreeSet;
  *
  * <p><b>Text.</b> An input column of words is <em>text</em> ({@link Attribute#text}), embedded by the
  * learner rather than one-hot encoded, when its values are sentences or mostly distinct phrases: at
- * least half of its non-missing values hold two words or more (runs of characters between blanks),
+ * least half of its non-missing values hold two words or more (runs of characters between blanks
+ * that hold a letter: a date, a time of day or a number is no word),
  * and either they have {@value #SENTENCE_WORDS} words or more on average, or more than half of them
  * are distinct (or more than {@link ReadOptions#maxLevels()} are). Otherwise it is nominal: a
  * category spelled in words ({@code New York}) is short and repeats. {@link #textNotes()} says why
@@ -322,17 +323,21 @@ public final class CsvReader extends TextReader {
 
   /**
    * The words of {@code text[from, to)}: its runs of characters that are not blank (white space or a
-   * no-break space). A phrase has two or more; a number has one.
+   * no-break space) and hold a letter. A phrase has two or more; a number, a date, a time of day
+   * ({@code 2023-01-05 12:00:00}, {@code 1 234}) has none.
    */
   static int words(char[] text, int from, int to) {
     int words = 0;
-    boolean inWord = false;
-    for (int i = from; i < to; i++) {
-      boolean blank = separatesWords(text[i]);
-      if (!blank && !inWord) {
-        words++;
+    boolean letter = false;
+    for (int i = from; i <= to; i++) {
+      if (i == to || separatesWords(text[i])) {
+        if (letter) {
+          words++;
+        }
+        letter = false;
+      } else if (!letter && Character.isLetter(Character.codePointAt(text, i, to))) {
+        letter = true;
       }
-      inWord = !blank;
     }
     return words;
   }
@@ -514,7 +519,6 @@ public final class CsvReader extends TextReader {
               if (Double.isNaN(v)) {
                 continue;
               }
-              words[c]++;
               if (!sawNumber[c]) {
                 sawNumber[c] = true;
                 firstNumber[c] = Printable.quoted(r.text, from, to) + " on line " + r.startLine;

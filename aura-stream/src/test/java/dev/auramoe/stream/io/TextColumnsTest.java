@@ -151,7 +151,7 @@ class TextColumnsTest {
           Attribute.Kind.NOMINAL, Attribute.Kind.TEXT, Attribute.Kind.NUMERIC, Attribute.Kind.NOMINAL);
       assertThat(s.attribute(1).values()).containsExactly("New York", "San Francisco", "Los Angeles");
       assertThat(in.textNotes()).containsExactly("column 'message' is read as text: 60 of its 60 values are phrases "
-          + "(5.0 words on average)");
+          + "(4.0 words on average)");
       List<Instance> rows = all(in);
       assertThat(rows).hasSize(60);
       assertThat(rows.get(0).text(2)).isEqualTo("thanks, it works\nnow 0");
@@ -185,7 +185,7 @@ class TextColumnsTest {
     }
     try (CsvReader in = CsvReader.open(write("r6.csv", repeated + "a phrase 5,a\n"))) {
       assertThat(in.schema().attribute(0).isText()).isTrue();
-      assertThat(in.textNotes()).containsExactly("column 't' is read as text: 11 of its 11 values are phrases (3.0 "
+      assertThat(in.textNotes()).containsExactly("column 't' is read as text: 11 of its 11 values are phrases (2.0 "
           + "words on average), 6 of them distinct");
     }
     // Sentences (four words or more on average) are text however often they repeat.
@@ -212,7 +212,30 @@ class TextColumnsTest {
           .containsExactly(tuple("words", Attribute.Kind.TEXT), tuple("y", Attribute.Kind.NOMINAL));
       assertThat(in.leftOut()).containsExactly("ids");
       assertThat(in.textNotes()).containsExactly("column 'words' is read as text: 40 of its 40 values are phrases "
-          + "(3.0 words on average), and it has more than 10 distinct values");
+          + "(2.0 words on average), and it has more than 10 distinct values");
+    }
+  }
+
+  @Test
+  void timestampsAndSpacedNumbersAreNoPhrases() throws IOException {
+    // A date and a time of day, all distinct; a number with a space as thousands separator. Before text
+    // columns, the first two were nominal (or left out past --max-levels); they are not free text.
+    StringBuilder sb = new StringBuilder("when,clock,amount,n,y\n");
+    for (int i = 0; i < 40; i++) {
+      sb.append(String.format(java.util.Locale.ROOT, "2023-01-%02d %02d:%02d:00,%02d:%02d %s,%d %03d,%d,%s%n",
+          1 + i % 28, i % 24, i, 1 + i % 12, i, i % 2 == 0 ? "+01:00" : "-05:00", 1 + i, 7 * i, i, i % 2 == 0 ? "a"
+              : "b"));
+    }
+    try (CsvReader in = CsvReader.open(write("t.csv", sb.toString()))) {
+      assertThat(in.schema().attributes()).extracting(Attribute::name, Attribute::kind).containsExactly(
+          tuple("when", Attribute.Kind.NOMINAL), tuple("clock", Attribute.Kind.NOMINAL),
+          tuple("amount", Attribute.Kind.NOMINAL), tuple("n", Attribute.Kind.NUMERIC), tuple("y", Attribute.Kind.NOMINAL));
+      assertThat(in.textNotes()).isEmpty();
+    }
+    // Past --max-levels they are identifiers, left out, as before.
+    try (CsvReader in = CsvReader.open(write("t.csv", sb.toString()), ReadOptions.defaults().withMaxLevels(10))) {
+      assertThat(in.leftOut()).containsExactly("when", "clock", "amount");
+      assertThat(in.textNotes()).isEmpty();
     }
   }
 
