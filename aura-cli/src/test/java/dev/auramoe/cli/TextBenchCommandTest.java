@@ -26,7 +26,7 @@ class TextBenchCommandTest {
   private static final String[] CATEGORIES = {"kitchen", "space", "money"};
   private static final int PER_CATEGORY = 50;
   private static final List<String> ALL = List.of("liquid-labels", "liquid-feedback", "liquid-labels-no-attention",
-      "liquid-feedback-no-attention", "logistic", "nearest-centroid", "tf-idf", "random");
+      "liquid-feedback-no-attention", "logistic", "logistic-adagrad", "nearest-centroid", "tf-idf", "random");
 
   @TempDir
   static Path shared;

@@ -286,6 +286,9 @@ public final class TextBench {
   /** The supervised reference. */
   public static final String LOGISTIC = "logistic";
 
+  /** The same regression with AdaGrad's steps, shown beside the reference. */
+  public static final String LOGISTIC_ADAGRAD = "logistic-adagrad";
+
   /**
    * The liquid router ({@link LiquidRouter}) with its defaults: learning from labels and from feedback,
    * each with the spiking attention on (its default) and off.
@@ -309,6 +312,9 @@ public final class TextBench {
     List<Entry> l = new ArrayList<>();
     l.add(new Entry(LOGISTIC, "labels", "on-line multinomial logistic regression on the embeddings, SGD, rate "
         + logisticRate, in -> new OnlineLogistic(in, logisticRate)));
+    l.add(new Entry(LOGISTIC_ADAGRAD, "labels", "the same regression with AdaGrad's per-coordinate steps, rate "
+        + OnlineLogistic.ADAGRAD_RATE + " (steps that shrink: for a stream that does not change)",
+        in -> OnlineLogistic.adaGrad(in, OnlineLogistic.ADAGRAD_RATE)));
     l.add(new Entry("nearest-centroid", "labels", "running mean embedding per category, cosine",
         NearestCentroid::new));
     l.add(new Entry("tf-idf", "labels", "TF-IDF over token ids, on-line document frequencies, cosine to each "

@@ -56,6 +56,28 @@ class LearnersTest {
   }
 
   @Test
+  void adaGradSeparatesItTooAndItsStepsShrinkWhereSgdsDoNot() {
+    Embedded in = clusters(4, 8, 3_000, 0.3, 1);
+    assertThat(run(OnlineLogistic.adaGrad(in, OnlineLogistic.ADAGRAD_RATE), in).accuracyLast(1_000))
+        .isGreaterThan(0.99);
+    // The same quote learned again and again: AdaGrad's change of its probability shrinks each time, as
+    // the coordinate's summed squared gradient grows; plain SGD's (far from saturation) does not shrink as fast.
+    Embedded one = clusters(3, 5, 10, 0.1, 2);
+    OnlineLogistic ada = OnlineLogistic.adaGrad(one, 0.01);
+    int label = one.labels()[0];
+    double[] moves = new double[4];
+    double before = ada.probabilities(0)[label];
+    for (int t = 0; t < moves.length; t++) {
+      ada.routeThenLearn(0, label);
+      double after = ada.probabilities(0)[label];
+      moves[t] = after - before;
+      before = after;
+    }
+    assertThat(moves[0]).isPositive();
+    assertThat(moves[3]).isLessThan(moves[0] * 0.6);
+  }
+
+  @Test
   void logisticRegressionsProbabilitiesSumToOneAndMoveTowardsTheLabel() {
     Embedded in = clusters(3, 5, 10, 0.1, 2);
     OnlineLogistic l = new OnlineLogistic(in, 0.5);
