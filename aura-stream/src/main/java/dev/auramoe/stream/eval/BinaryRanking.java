@@ -42,26 +42,44 @@ public final class BinaryRanking {
     }
   }
 
+  /** The most instances one ranking keeps: two scores each in one float array. */
+  public static final int MAX_INSTANCES = (Integer.MAX_VALUE - 8) / 2;
+
   private float[] scores = new float[2 * 1024];
   private long[] labels = new long[1024 / 64];
   private int n;
   private final long[] count = new long[2];
+  private final int maxInstances;
+
+  /** An empty ranking that keeps up to {@link #MAX_INSTANCES} instances. */
+  public BinaryRanking() {
+    this(MAX_INSTANCES);
+  }
+
+  /** An empty ranking that keeps up to {@code maxInstances} (in [1, {@link #MAX_INSTANCES}]); for tests. */
+  BinaryRanking(int maxInstances) {
+    if (maxInstances < 1 || maxInstances > MAX_INSTANCES) {
+      throw new IllegalArgumentException("maxInstances must lie in [1, " + MAX_INSTANCES + "], got " + maxInstances);
+    }
+    this.maxInstances = maxInstances;
+  }
 
   /**
    * Adds one instance: its class and the classifier's scores for class 0 and class 1.
    *
    * @throws IllegalArgumentException when the class is not 0 or 1
-   * @throws IllegalStateException past {@code Integer.MAX_VALUE / 2} instances
+   * @throws IllegalStateException past {@link #MAX_INSTANCES} instances (nothing added)
    */
   public void add(int actual, float scoreOf0, float scoreOf1) {
     if (actual != 0 && actual != 1) {
       throw new IllegalArgumentException("class must be 0 or 1, got " + actual);
     }
-    if (2 * n == scores.length) {
-      if (n >= Integer.MAX_VALUE / 2 - 1) {
-        throw new IllegalStateException("more than " + n + " instances");
-      }
-      scores = Arrays.copyOf(scores, (int) Math.min(Integer.MAX_VALUE - 8L, 2L * scores.length));
+    if (n == maxInstances) {
+      throw new IllegalStateException("AUROC and AUPRC keep the scores of at most " + maxInstances
+          + " instances; this stream has more");
+    }
+    if (2 * n + 2 > scores.length) {
+      scores = Arrays.copyOf(scores, (int) Math.min(2L * maxInstances, 2L * scores.length));
       labels = Arrays.copyOf(labels, scores.length / 128 + 1);
     }
     scores[2 * n] = scoreOf0;

@@ -189,4 +189,18 @@ class BinaryRankingTest {
     assertThatThrownBy(() -> BinaryRanking.of(new float[2], new boolean[3]))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void pastItsCapacityARankingRefusesClearlyAndKeepsWhatItHas() {
+    // An odd capacity: the arrays cannot double exactly onto it (the full-size ranking's case).
+    BinaryRanking acc = new BinaryRanking(1_500);
+    for (int i = 0; i < 1_500; i++) {
+      acc.add(i % 2, 0.5f, i % 2 == 1 ? 0.9f : 0.1f);
+    }
+    assertThatThrownBy(() -> acc.add(1, 0.1f, 0.9f)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("at most 1500 instances");
+    assertThat(acc.instances()).isEqualTo(1_500);
+    assertThat(acc.result(1).auroc()).isEqualTo(1.0);
+    assertThatThrownBy(() -> new BinaryRanking(0)).isInstanceOf(IllegalArgumentException.class);
+  }
 }
