@@ -1,5 +1,6 @@
 package dev.auramoe.cli.text;
 
+import dev.auramoe.Defaults;
 import dev.auramoe.text.EncodedText;
 import dev.auramoe.text.SentenceEncoder;
 import java.lang.management.ManagementFactory;
@@ -227,8 +228,10 @@ public final class TextBench {
       int routed = switch (c) {
         case Contestant.Supervised s -> s.routeThenLearn(i, label);
         case Contestant.Bandit b -> {
-          reward.label = label;
-          yield b.routeThenFeedback(i, reward);
+          reward.next(i, label);
+          int choice = b.routeThenFeedback(i, reward);
+          reward.checkChoice(choice);
+          yield choice;
         }
       };
       nanos += System.nanoTime() - t0;
@@ -263,14 +266,60 @@ public final class TextBench {
     return CPU_TIME ? THREADS.getCurrentThreadCpuTime() : 0;
   }
 
-  /** The reward of the current quote: 1 for its category, 0 for any other; one per run, reused. */
+  /**
+   * The most categories a feedback contestant may ask the reward of per quote: the experts a route
+   * chooses with the router's defaults ({@link Defaults#TOP_K}), as a service hears back only from the
+   * experts it called.
+   */
+  public static final int MAX_ASKS = Defaults.TOP_K;
+
+  /**
+   * The reward of the current quote: 1 for its category, 0 for any other; one per run, reused. It holds
+   * a feedback contestant to the protocol: the rewards of at most {@link #MAX_ASKS} categories per quote,
+   * and, when it asked any, the category it routes to among them (it asked what it chose), so that no
+   * contestant can read the label by asking every category or by elimination.
+   */
   private static final class LabelReward implements Contestant.Reward {
 
-    int label;
+    private int quote;
+    private int label;
+    private final int[] asked = new int[MAX_ASKS];
+    private int asks;
+
+    void next(int i, int category) {
+      quote = i;
+      label = category;
+      asks = 0;
+    }
 
     @Override
     public double of(int category) {
+      boolean again = false;
+      for (int a = 0; a < asks; a++) {
+        again |= asked[a] == category;
+      }
+      if (!again) {
+        if (asks == MAX_ASKS) {
+          throw new IllegalStateException("a feedback contestant asked the reward of more than " + MAX_ASKS
+              + " categories of quote " + quote + ": it may ask only those it chose");
+        }
+        asked[asks++] = category;
+      }
       return category == label ? 1 : 0;
+    }
+
+    /** A contestant that asked nothing (one that never learns) may route anywhere; else to what it asked. */
+    void checkChoice(int choice) {
+      if (asks == 0) {
+        return;
+      }
+      for (int a = 0; a < asks; a++) {
+        if (asked[a] == choice) {
+          return;
+        }
+      }
+      throw new IllegalStateException("a feedback contestant routed quote " + quote + " to category " + choice
+          + " without asking its reward: it learns only from what it chose");
     }
   }
 

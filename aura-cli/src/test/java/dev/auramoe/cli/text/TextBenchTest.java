@@ -1,6 +1,7 @@
 package dev.auramoe.cli.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.auramoe.cli.text.TextBench.Entry;
@@ -41,23 +42,40 @@ class TextBenchTest {
     Embedded in = LearnersTest.clusters(4, 4, 600, 0.2, 2);
     List<double[]> rewards = new ArrayList<>();
     Entry e = new Entry("asker", "feedback", "", x -> (Contestant.Bandit) (i, reward) -> {
-      double[] all = new double[4];
-      for (int c = 0; c < 4; c++) {
-        all[c] = reward.of(c);
-      }
-      rewards.add(all);
+      rewards.add(new double[] {reward.of(0), reward.of(1), reward.of(0)});
       return 0;
     });
     Result r = TextBench.run(e, in, k -> { });
     List<double[]> scored = rewards.subList(Math.min(TextBench.WARM_UP, in.size()), rewards.size());
     for (int i = 0; i < in.size(); i++) {
-      double[] expected = new double[4];
-      expected[in.labels()[i]] = 1;
+      int label = in.labels()[i];
+      double[] expected = {label == 0 ? 1 : 0, label == 1 ? 1 : 0, label == 0 ? 1 : 0};
       assertThat(scored.get(i)).as("quote %d", i).containsExactly(expected);
     }
     assertThat(r.bandit()).isTrue();
     assertThat(r.score().regret()).as("every quote not of category 0 is a miss")
         .isEqualTo(java.util.Arrays.stream(in.labels()).filter(l -> l != 0).count());
+  }
+
+  @Test
+  void aBanditContestantMayNotReadTheLabelByAskingEveryCategory() {
+    Embedded in = LearnersTest.clusters(4, 4, 60, 0.2, 2);
+    Entry greedy = new Entry("greedy", "feedback", "", x -> (Contestant.Bandit) (i, reward) -> {
+      for (int c = 0; c < 4; c++) {
+        if (reward.of(c) == 1) {
+          return c;
+        }
+      }
+      return 0;
+    });
+    assertThatThrownBy(() -> TextBench.run(greedy, in, k -> { })).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("more than " + TextBench.MAX_ASKS + " categories");
+    Entry blind = new Entry("blind", "feedback", "", x -> (Contestant.Bandit) (i, reward) -> {
+      reward.of(1);
+      return 2;
+    });
+    assertThatThrownBy(() -> TextBench.run(blind, in, k -> { })).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("without asking its reward");
   }
 
   @Test
