@@ -127,6 +127,7 @@ public final class SentenceEncoder implements TextEmbedder, AutoCloseable {
           + "the encoder's token limit must be known");
     }
     cpuTokenizerUnlessSet();
+    OnnxNatives.useCache();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession s;
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
