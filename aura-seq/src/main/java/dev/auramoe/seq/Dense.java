@@ -1,0 +1,135 @@
+package dev.auramoe.seq;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A fully connected layer over a batch of row vectors.
+ *
+ * <pre>
+ * y[r][j] = b[j] + sum_{i &lt; in} x[r][i] * W[i][j]          (r &lt; rows, j &lt; out)
+ * dW[i][j] += sum_r x[r][i] * dy[r][j]
+ * db[j]    += sum_r dy[r][j]
+ * dx[r][i]  = sum_j W[i][j] * dy[r][j]
+ * </pre>
+ *
+ * W is input-major ({@code in x out}), as the core's kernels store weights: the forward product
+ * streams W once per row while broadcasting one input at a time. The layer keeps no state between
+ * forward and backward; the caller passes the same x to both. Neither pass allocates.
+ */
+public final class Dense implements Trainable {
+
+  private final int in;
+  private final int out;
+  private final Parameter w;
+  private final Parameter b;
+
+  /**
+   * A layer with Xavier-uniform weights and zero biases.
+   *
+   * @param name prefix of the parameters' names ({@code name.W}, {@code name.b})
+   */
+  public Dense(String name, int in, int out, Random random) {
+    if (in <= 0 || out <= 0) {
+      throw new IllegalArgumentException("Dense " + name + " needs in > 0 and out > 0, got " + in + ", " + out);
+    }
+    this.in = in;
+    this.out = out;
+    this.w = new Parameter(name + ".W", in, out);
+    this.b = new Parameter(name + ".b", out);
+    Init.xavierUniform(w.values(), in, out, 1f, random);
+  }
+
+  /** Input width. */
+  public int inputDim() {
+    return in;
+  }
+
+  /** Output width. */
+  public int outputDim() {
+    return out;
+  }
+
+  /** The weights W, {@code in x out}. */
+  public Parameter weights() {
+    return w;
+  }
+
+  /** The biases b. */
+  public Parameter bias() {
+    return b;
+  }
+
+  @Override
+  public List<Parameter> parameters() {
+    return List.of(w, b);
+  }
+
+  /**
+   * The forward pass.
+   *
+   * @param x rows*in inputs, not modified
+   * @param y receives rows*out outputs (must not alias x)
+   */
+  public void forward(float[] x, int rows, float[] y) {
+    check(x, rows, y);
+    float[] wv = w.values();
+    float[] bv = b.values();
+    for (int r = 0; r < rows; r++) {
+      int yo = r * out;
+      System.arraycopy(bv, 0, y, yo, out);
+      int xo = r * in;
+      for (int i = 0; i < in; i++) {
+        float xi = x[xo + i];
+        int wo = i * out;
+        for (int j = 0; j < out; j++) {
+          y[yo + j] = Math.fma(xi, wv[wo + j], y[yo + j]);
+        }
+      }
+    }
+  }
+
+  /**
+   * The backward pass: accumulates dW and db, and writes dx.
+   *
+   * @param x the forward pass's inputs, not modified
+   * @param dy rows*out gradients of the loss with respect to y, not modified
+   * @param dx receives rows*in gradients with respect to x (overwritten), or null when not needed
+   */
+  public void backward(float[] x, float[] dy, int rows, float[] dx) {
+    check(x, rows, dy);
+    if (dx != null && dx.length < rows * in) {
+      throw new IllegalArgumentException("Dense dx needs " + rows * in + " values, has " + dx.length);
+    }
+    float[] wv = w.values();
+    float[] gw = w.gradient();
+    float[] gb = b.gradient();
+    for (int r = 0; r < rows; r++) {
+      int yo = r * out;
+      int xo = r * in;
+      for (int j = 0; j < out; j++) {
+        gb[j] += dy[yo + j];
+      }
+      for (int i = 0; i < in; i++) {
+        float xi = x[xo + i];
+        int wo = i * out;
+        float s = 0f;
+        for (int j = 0; j < out; j++) {
+          float d = dy[yo + j];
+          gw[wo + j] = Math.fma(xi, d, gw[wo + j]);
+          s = Math.fma(wv[wo + j], d, s);
+        }
+        if (dx != null) {
+          dx[xo + i] = s;
+        }
+      }
+    }
+  }
+
+  private void check(float[] x, int rows, float[] y) {
+    if (rows < 0 || x.length < rows * in || y.length < rows * out) {
+      throw new IllegalArgumentException("Dense " + w.name() + ": " + rows + " rows need " + rows * in
+          + " inputs and " + rows * out + " outputs, got " + x.length + " and " + y.length);
+    }
+  }
+}

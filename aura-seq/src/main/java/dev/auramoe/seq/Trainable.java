@@ -1,0 +1,26 @@
+package dev.auramoe.seq;
+
+import java.util.List;
+
+/** Something with trainable parameters: a layer or a model of layers. */
+public interface Trainable {
+
+  /** The parameters, in a fixed order (the optimiser's state and a saved model follow it). */
+  List<Parameter> parameters();
+
+  /** Sets every parameter's gradient to zero: call before each backward pass. */
+  default void zeroGradients() {
+    for (Parameter p : parameters()) {
+      p.zeroGradient();
+    }
+  }
+
+  /** The number of trainable floats. */
+  default long parameterCount() {
+    long n = 0;
+    for (Parameter p : parameters()) {
+      n += p.size();
+    }
+    return n;
+  }
+}
