@@ -191,19 +191,28 @@ public final class TrainableLiquidCell implements Trainable {
       throw new IllegalArgumentException("liquid cell: " + steps + " steps of " + batch + " sequences need "
           + (long) cells * in + " inputs, " + (long) cells * hd + " states and " + cells + " elapsed times");
     }
-    // The schedule first: it sizes the per-unfold tape, and bad elapsed times fail before anything changes.
-    unfoldStart = grow(unfoldStart, cells);
-    unfoldCount = grow(unfoldCount, cells);
-    stepDt = grow(stepDt, cells);
-    remainder = grow(remainder, cells);
-    long total = 0;
+    // Bad inputs fail before anything changes: the tape of the previous pass stays usable.
     for (int k = 0; k < cells; k++) {
       float e = elapsed == null ? Float.NaN : elapsed[k];
       if (e < 0 || e == Float.POSITIVE_INFINITY) {
         throw new IllegalArgumentException("elapsed time at step " + k / batch + " of sequence " + k % batch
             + " must be finite and >= 0 (or NaN for the default step), got " + e);
       }
-      schedule(k, e);
+    }
+    for (int k = 0; k < cells * in; k++) {
+      if (!Float.isFinite(x[k])) {
+        throw new IllegalArgumentException("input " + k % in + " at step " + k / in / batch + " of sequence "
+            + k / in % batch + " is not finite: " + x[k]);
+      }
+    }
+    // The schedule sizes the per-unfold tape.
+    unfoldStart = grow(unfoldStart, cells);
+    unfoldCount = grow(unfoldCount, cells);
+    stepDt = grow(stepDt, cells);
+    remainder = grow(remainder, cells);
+    long total = 0;
+    for (int k = 0; k < cells; k++) {
+      schedule(k, elapsed == null ? Float.NaN : elapsed[k]);
       unfoldStart[k] = Math.toIntExact(total);
       total += unfoldCount[k];
     }
