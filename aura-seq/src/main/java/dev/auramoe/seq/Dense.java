@@ -23,6 +23,7 @@ public final class Dense implements Trainable {
   private final int out;
   private final Parameter w;
   private final Parameter b;
+  private final List<Parameter> parameters;
 
   /**
    * A layer with Xavier-uniform weights and zero biases.
@@ -37,6 +38,7 @@ public final class Dense implements Trainable {
     this.out = out;
     this.w = new Parameter(name + ".W", in, out);
     this.b = new Parameter(name + ".b", out);
+    this.parameters = List.of(w, b);
     Init.xavierUniform(w.values(), in, out, 1f, random);
   }
 
@@ -62,7 +64,7 @@ public final class Dense implements Trainable {
 
   @Override
   public List<Parameter> parameters() {
-    return List.of(w, b);
+    return parameters;
   }
 
   /**

@@ -13,8 +13,8 @@ public final class Gradients {
    */
   public static double globalNorm(List<Parameter> parameters) {
     double s = 0;
-    for (Parameter p : parameters) {
-      for (float g : p.gradient()) {
+    for (int k = 0; k < parameters.size(); k++) {
+      for (float g : parameters.get(k).gradient()) {
         s += (double) g * g;
       }
     }
@@ -49,8 +49,8 @@ public final class Gradients {
     }
     if (norm > maxNorm) {
       float scale = (float) (maxNorm / norm);
-      for (Parameter p : parameters) {
-        float[] g = p.gradient();
+      for (int k = 0; k < parameters.size(); k++) {
+        float[] g = parameters.get(k).gradient();
         for (int i = 0; i < g.length; i++) {
           g[i] *= scale;
         }

@@ -10,8 +10,10 @@ public interface Trainable {
 
   /** Sets every parameter's gradient to zero: call before each backward pass. */
   default void zeroGradients() {
-    for (Parameter p : parameters()) {
-      p.zeroGradient();
+    // Indexed: no iterator per call on the training loop's path.
+    List<Parameter> ps = parameters();
+    for (int i = 0; i < ps.size(); i++) {
+      ps.get(i).zeroGradient();
     }
   }
 

@@ -61,6 +61,7 @@ public final class TrainableLiquidCell implements Trainable {
   private final Parameter w;
   private final Parameter b;
   private final Parameter c;
+  private final List<Parameter> parameters;
 
   // The tape of the last forward pass.
   private int batch;
@@ -112,6 +113,7 @@ public final class TrainableLiquidCell implements Trainable {
     this.w = new Parameter("liquid.W", hidden, hidden);
     this.b = new Parameter("liquid.b", hidden);
     this.c = new Parameter("liquid.c", hidden);
+    this.parameters = List.of(u, v, w, b, c);
     Random r = new Random(seed);
     Init.xavierUniform(u.values(), in, hidden, config.inputScale(), r);
     Init.scaledNormal(v.values(), 0.5 / Math.sqrt(in), r);
@@ -166,7 +168,7 @@ public final class TrainableLiquidCell implements Trainable {
 
   @Override
   public List<Parameter> parameters() {
-    return List.of(u, v, w, b, c);
+    return parameters;
   }
 
   /**
