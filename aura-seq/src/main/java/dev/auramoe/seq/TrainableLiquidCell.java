@@ -70,8 +70,9 @@ public final class TrainableLiquidCell implements Trainable {
   /** Per (t, r): a = V x + c, and p = U x + b; H values each. */
   private float[] pre = new float[0];
   private float[] drv = new float[0];
-  /** Per (t, r): 1 / tau. */
+  /** Per (t, r): 1 / tau, and d tau / d a (sigmoid(a), or 0 where the clamp binds). */
   private float[] invTau = new float[0];
+  private float[] tauSlope = new float[0];
   /** Per (t, r): the first unfold's index in the per-unfold arrays, and the number of unfolds. */
   private int[] unfoldStart = new int[0];
   private int[] unfoldCount = new int[0];
@@ -226,6 +227,7 @@ public final class TrainableLiquidCell implements Trainable {
     pre = grow(pre, cells * hd);
     drv = grow(drv, cells * hd);
     invTau = grow(invTau, cells * hd);
+    tauSlope = grow(tauSlope, cells * hd);
     hBefore = grow(hBefore, Math.multiplyExact(units, hd));
     act = grow(act, Math.multiplyExact(units, hd));
     state = grow(state, batch * hd);
@@ -256,8 +258,14 @@ public final class TrainableLiquidCell implements Trainable {
         for (int j = 0; j < hd; j++) {
           drv[ko + j] += bv[j];
           pre[ko + j] += cv[j];
-          float tau = tauMin + softplus(pre[ko + j]);
+          // softplus(a) = max(a, 0) + log1p(e) and softplus'(a) = sigmoid(a), with e = exp(-|a|)
+          // computed once; the backward pass reads the derivative from the tape.
+          double a = pre[ko + j];
+          double e = StrictMath.exp(-Math.abs(a));
+          float tau = tauMin + (float) (Math.max(a, 0) + StrictMath.log1p(e));
+          boolean clamped = tau > tauMax || tau < tauMin;
           invTau[ko + j] = 1f / Math.min(Math.max(tau, tauMin), tauMax);
+          tauSlope[ko + j] = clamped ? 0f : (float) (a >= 0 ? 1 / (1 + e) : e / (1 + e));
         }
         int so = r * hd;
         int n = unfoldCount[k];
@@ -407,10 +415,8 @@ public final class TrainableLiquidCell implements Trainable {
         System.arraycopy(gNext, 0, state, so, hd);
         // Through tau: d(1/tau) = -dtau / tau^2, softplus' = sigmoid, zero where the clamp binds.
         for (int j = 0; j < hd; j++) {
-          float a = pre[ko + j];
-          float raw = tauMin + softplus(a);
           float it = invTau[ko + j];
-          float ga = raw > tauMax || raw < tauMin ? 0f : -gInvTau[j] * it * it * sigmoid(a);
+          float ga = -gInvTau[j] * it * it * tauSlope[ko + j];
           gInvTau[j] = ga;
           gc[j] += ga;
           gb[j] += gP[j];
@@ -463,13 +469,10 @@ public final class TrainableLiquidCell implements Trainable {
     unfoldCount[k] = rem > 0f ? n + 1 : n;
   }
 
+  /** softplus in double, rounded to float: the forward pass's formula (inlined there with its derivative). */
   static float softplus(float a) {
     double x = a;
     return (float) (Math.max(x, 0) + StrictMath.log1p(StrictMath.exp(-Math.abs(x))));
-  }
-
-  static float sigmoid(float a) {
-    return (float) (1 / (1 + StrictMath.exp(-(double) a)));
   }
 
   static float tanh(float a) {
