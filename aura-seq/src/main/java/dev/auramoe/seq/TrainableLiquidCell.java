@@ -90,6 +90,10 @@ public final class TrainableLiquidCell implements Trainable {
   private final float[] gDrive;
   private final float[] gInvTau;
   private final float[] gP;
+  /** Transposed copies of W, U and V, made once per backward pass. */
+  private float[] wT = new float[0];
+  private float[] uT = new float[0];
+  private float[] vT = new float[0];
 
   /**
    * A cell with seeded weights: U Xavier-uniform scaled by {@code inputScale}, V normal with
@@ -342,6 +346,11 @@ public final class TrainableLiquidCell implements Trainable {
     float[] gc = c.gradient();
     float tauMin = config.tauMin();
     float tauMax = config.tauMax();
+    wT = transpose(wv, hd, hd, wT);
+    if (dXs != null) {
+      uT = transpose(uv, in, hd, uT);
+      vT = transpose(vv, in, hd, vT);
+    }
     // state[r] holds dL/dh of sequence r after the step being undone.
     Arrays.fill(state, 0, bt * hd, 0f);
     for (int t = st - 1; t >= 0; t--) {
@@ -399,17 +408,23 @@ public final class TrainableLiquidCell implements Trainable {
             gP[j] += gd;
             gPrev[j] = gh;
           }
-          // Through W h: dW[i][j] += h_i dDrive_j, dh_i += sum_j W[i][j] dDrive_j.
+          // Through W h: dW[i][j] += h_i dDrive_j, and dh = W dDrive summed column by column over
+          // the transposed copy, so both loops are element-wise multiply-adds the JIT vectorises
+          // (a dot product per row would be a strict-order reduction, which it does not).
           for (int i = 0; i < hd; i++) {
             float hi = hBefore[uo + i];
             int wo = i * hd;
-            float sum = 0f;
             for (int j = 0; j < hd; j++) {
-              float d = gDrive[j];
-              gw[wo + j] = Math.fma(hi, d, gw[wo + j]);
-              sum = Math.fma(wv[wo + j], d, sum);
+              gw[wo + j] = Math.fma(hi, gDrive[j], gw[wo + j]);
             }
-            gNext[i] = gPrev[i] + sum;
+          }
+          System.arraycopy(gPrev, 0, gNext, 0, hd);
+          for (int j = 0; j < hd; j++) {
+            float d = gDrive[j];
+            int wo = j * hd;
+            for (int i = 0; i < hd; i++) {
+              gNext[i] = Math.fma(d, wT[wo + i], gNext[i]);
+            }
           }
         }
         System.arraycopy(gNext, 0, state, so, hd);
@@ -425,16 +440,21 @@ public final class TrainableLiquidCell implements Trainable {
         for (int i = 0; i < in; i++) {
           float xi = xs[xo + i];
           int wo = i * hd;
-          float sum = 0f;
+          for (int j = 0; j < hd; j++) {
+            gv[wo + j] = Math.fma(xi, gInvTau[j], gv[wo + j]);
+            gu[wo + j] = Math.fma(xi, gP[j], gu[wo + j]);
+          }
+        }
+        if (dXs != null) {
+          // dx = V da + U dp, over the transposed copies as above.
+          Arrays.fill(dXs, xo, xo + in, 0f);
           for (int j = 0; j < hd; j++) {
             float ga = gInvTau[j];
             float gp = gP[j];
-            gv[wo + j] = Math.fma(xi, ga, gv[wo + j]);
-            gu[wo + j] = Math.fma(xi, gp, gu[wo + j]);
-            sum = Math.fma(vv[wo + j], ga, Math.fma(uv[wo + j], gp, sum));
-          }
-          if (dXs != null) {
-            dXs[xo + i] = sum;
+            int to = j * in;
+            for (int i = 0; i < in; i++) {
+              dXs[xo + i] = Math.fma(vT[to + i], ga, Math.fma(uT[to + i], gp, dXs[xo + i]));
+            }
           }
         }
       }
@@ -477,6 +497,17 @@ public final class TrainableLiquidCell implements Trainable {
 
   static float tanh(float a) {
     return (float) StrictMath.tanh(a);
+  }
+
+  /** {@code t[j * rows + i] = m[i * cols + j]}, into t when it is large enough. */
+  private static float[] transpose(float[] m, int rows, int cols, float[] t) {
+    float[] out = grow(t, rows * cols);
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        out[j * rows + i] = m[i * cols + j];
+      }
+    }
+    return out;
   }
 
   private static float[] grow(float[] a, int n) {
