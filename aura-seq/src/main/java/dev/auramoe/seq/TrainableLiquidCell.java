@@ -2,6 +2,8 @@ package dev.auramoe.seq;
 
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.CellType;
+import dev.auramoe.internal.vector.KernelProvider;
+import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +43,11 @@ import java.util.Random;
  * float approximations, this cell {@link StrictMath} in double, rounded to float: reproducible bit
  * for bit in every JIT tier, and exactly differentiable).
  *
+ * <p>The products (U x, V x, W h and their backward products) run on the core's kernels, the Vector
+ * API ones when {@code aura-simd} is on the class path and {@code --add-modules jdk.incubator.vector}
+ * is given, else the scalar ones ({@code -Daura.kernels=scalar} forces them); the two agree up to
+ * summation order, and each gives the same bits for the same seed.
+ *
  * <p>Usage, one mini-batch of {@code batch} sequences of {@code steps} inputs, time-major:
  * <pre>{@code
  * cell.zeroGradients();
@@ -62,6 +69,8 @@ public final class TrainableLiquidCell implements Trainable {
   private final Parameter b;
   private final Parameter c;
   private final List<Parameter> parameters;
+  /** The core's kernels (Vector API when aura-simd and jdk.incubator.vector are present, else scalar). */
+  private final KernelSupport kern;
 
   // The tape of the last forward pass.
   private int batch;
@@ -104,6 +113,12 @@ public final class TrainableLiquidCell implements Trainable {
    * @param config the core's cell configuration; only {@link CellType#LIQUID} is trainable here so far
    */
   public TrainableLiquidCell(CellConfig config, int inputDim, long seed) {
+    this(config, inputDim, seed, KernelProvider.get());
+  }
+
+  /** A cell on the given kernels (tests compare the scalar and the Vector API ones). */
+  TrainableLiquidCell(CellConfig config, int inputDim, long seed, KernelSupport kernels) {
+    this.kern = Objects.requireNonNull(kernels, "kernels");
     this.config = Objects.requireNonNull(config, "config");
     if (config.type() != CellType.LIQUID) {
       throw new IllegalArgumentException("the trainable cell integrates the LIQUID cell only, got " + config.type());
@@ -249,16 +264,8 @@ public final class TrainableLiquidCell implements Trainable {
         int ko = k * hd;
         int xo = k * in;
         // p = U x + b and a = V x + c, summed in the core's order (input by input, then the bias).
-        Arrays.fill(drv, ko, ko + hd, 0f);
-        Arrays.fill(pre, ko, ko + hd, 0f);
-        for (int i = 0; i < in; i++) {
-          float xi = xs[xo + i];
-          int wo = i * hd;
-          for (int j = 0; j < hd; j++) {
-            drv[ko + j] = Math.fma(xi, uv[wo + j], drv[ko + j]);
-            pre[ko + j] = Math.fma(xi, vv[wo + j], pre[ko + j]);
-          }
-        }
+        kern.gemv(uv, in, hd, xs, xo, drv, ko, false);
+        kern.gemv(vv, in, hd, xs, xo, pre, ko, false);
         for (int j = 0; j < hd; j++) {
           drv[ko + j] += bv[j];
           pre[ko + j] += cv[j];
@@ -280,13 +287,7 @@ public final class TrainableLiquidCell implements Trainable {
           System.arraycopy(state, so, hBefore, uo, hd);
           // s = tanh(W h + p), the recurrent product input by input as the core's gemv.
           System.arraycopy(drv, ko, act, uo, hd);
-          for (int i = 0; i < hd; i++) {
-            float hi = state[so + i];
-            int wo = i * hd;
-            for (int j = 0; j < hd; j++) {
-              act[uo + j] = Math.fma(hi, wv[wo + j], act[uo + j]);
-            }
-          }
+          kern.gemv(wv, hd, hd, state, so, act, uo, true);
           for (int j = 0; j < hd; j++) {
             act[uo + j] = tanh(act[uo + j]);
           }
@@ -408,24 +409,14 @@ public final class TrainableLiquidCell implements Trainable {
             gP[j] += gd;
             gPrev[j] = gh;
           }
-          // Through W h: dW[i][j] += h_i dDrive_j, and dh = W dDrive summed column by column over
-          // the transposed copy, so both loops are element-wise multiply-adds the JIT vectorises
-          // (a dot product per row would be a strict-order reduction, which it does not).
+          // Through W h: dW[i][j] += h_i dDrive_j (one axpy per row), and dh = W dDrive as an
+          // input-major product over the transposed copy: the same streaming kernel as the forward
+          // pass, where a dot product per row would be a reduction per row.
           for (int i = 0; i < hd; i++) {
-            float hi = hBefore[uo + i];
-            int wo = i * hd;
-            for (int j = 0; j < hd; j++) {
-              gw[wo + j] = Math.fma(hi, gDrive[j], gw[wo + j]);
-            }
+            kern.axpy(hBefore[uo + i], gDrive, 0, gw, i * hd, hd);
           }
           System.arraycopy(gPrev, 0, gNext, 0, hd);
-          for (int j = 0; j < hd; j++) {
-            float d = gDrive[j];
-            int wo = j * hd;
-            for (int i = 0; i < hd; i++) {
-              gNext[i] = Math.fma(d, wT[wo + i], gNext[i]);
-            }
-          }
+          kern.gemv(wT, hd, hd, gDrive, 0, gNext, 0, true);
         }
         System.arraycopy(gNext, 0, state, so, hd);
         // Through tau: d(1/tau) = -dtau / tau^2, softplus' = sigmoid, zero where the clamp binds.
@@ -440,13 +431,11 @@ public final class TrainableLiquidCell implements Trainable {
         for (int i = 0; i < in; i++) {
           float xi = xs[xo + i];
           int wo = i * hd;
-          for (int j = 0; j < hd; j++) {
-            gv[wo + j] = Math.fma(xi, gInvTau[j], gv[wo + j]);
-            gu[wo + j] = Math.fma(xi, gP[j], gu[wo + j]);
-          }
+          kern.axpy(xi, gInvTau, 0, gv, wo, hd);
+          kern.axpy(xi, gP, 0, gu, wo, hd);
         }
         if (dXs != null) {
-          // dx = V da + U dp, over the transposed copies as above.
+          // dx = V da + U dp, column by column over the transposed copies as above.
           Arrays.fill(dXs, xo, xo + in, 0f);
           for (int j = 0; j < hd; j++) {
             float ga = gInvTau[j];
