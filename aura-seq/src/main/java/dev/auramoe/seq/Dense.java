@@ -1,6 +1,9 @@
 package dev.auramoe.seq;
 
+import dev.auramoe.internal.vector.KernelProvider;
+import dev.auramoe.internal.vector.KernelSupport;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -14,8 +17,10 @@ import java.util.Random;
  * </pre>
  *
  * W is input-major ({@code in x out}), as the core's kernels store weights: the forward product
- * streams W once per row while broadcasting one input at a time. The layer keeps no state between
- * forward and backward; the caller passes the same x to both. Neither pass allocates.
+ * streams W once per row while broadcasting one input at a time. The products run on the core's
+ * kernels (Vector API when present, as {@link TrainableLiquidCell} describes). The layer keeps no
+ * state between forward and backward; the caller passes the same x to both. Neither pass allocates
+ * once the backward pass's copy of W has been made.
  */
 public final class Dense implements Trainable {
 
@@ -24,6 +29,9 @@ public final class Dense implements Trainable {
   private final Parameter w;
   private final Parameter b;
   private final List<Parameter> parameters;
+  private final KernelSupport kern;
+  /** W transposed, made once per backward pass that needs dx. */
+  private float[] wT = new float[0];
 
   /**
    * A layer with Xavier-uniform weights and zero biases.
@@ -31,6 +39,12 @@ public final class Dense implements Trainable {
    * @param name prefix of the parameters' names ({@code name.W}, {@code name.b})
    */
   public Dense(String name, int in, int out, Random random) {
+    this(name, in, out, random, KernelProvider.get());
+  }
+
+  /** A layer on the given kernels (tests compare the scalar and the Vector API ones). */
+  Dense(String name, int in, int out, Random random, KernelSupport kernels) {
+    this.kern = Objects.requireNonNull(kernels, "kernels");
     if (in <= 0 || out <= 0) {
       throw new IllegalArgumentException("Dense " + name + " needs in > 0 and out > 0, got " + in + ", " + out);
     }
@@ -80,14 +94,7 @@ public final class Dense implements Trainable {
     for (int r = 0; r < rows; r++) {
       int yo = r * out;
       System.arraycopy(bv, 0, y, yo, out);
-      int xo = r * in;
-      for (int i = 0; i < in; i++) {
-        float xi = x[xo + i];
-        int wo = i * out;
-        for (int j = 0; j < out; j++) {
-          y[yo + j] = Math.fma(xi, wv[wo + j], y[yo + j]);
-        }
-      }
+      kern.gemv(wv, in, out, x, r * in, y, yo, true);
     }
   }
 
@@ -104,6 +111,16 @@ public final class Dense implements Trainable {
       throw new IllegalArgumentException("Dense dx needs " + rows * in + " values, has " + dx.length);
     }
     float[] wv = w.values();
+    if (dx != null) {
+      if (wT.length < in * out) {
+        wT = new float[in * out];
+      }
+      for (int i = 0; i < in; i++) {
+        for (int j = 0; j < out; j++) {
+          wT[j * in + i] = wv[i * out + j];
+        }
+      }
+    }
     float[] gw = w.gradient();
     float[] gb = b.gradient();
     for (int r = 0; r < rows; r++) {
@@ -113,17 +130,12 @@ public final class Dense implements Trainable {
         gb[j] += dy[yo + j];
       }
       for (int i = 0; i < in; i++) {
-        float xi = x[xo + i];
-        int wo = i * out;
-        float s = 0f;
-        for (int j = 0; j < out; j++) {
-          float d = dy[yo + j];
-          gw[wo + j] = Math.fma(xi, d, gw[wo + j]);
-          s = Math.fma(wv[wo + j], d, s);
-        }
-        if (dx != null) {
-          dx[xo + i] = s;
-        }
+        kern.axpy(x[xo + i], dy, yo, gw, i * out, out);
+      }
+      if (dx != null) {
+        // dx = W dy as an input-major product over the transposed copy (a streaming product,
+        // where a dot product per input would be a reduction per input).
+        kern.gemv(wT, out, in, dy, yo, dx, xo, false);
       }
     }
   }

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The liquid cell on the Vector API kernels against the same cell on the scalar kernels, at sizes
+ * The liquid cell and the dense layer on the Vector API kernels against the same layers on the scalar kernels, at sizes
  * that hit the kernels' unrolled loops, vector tails and scalar tails: the states and every
  * gradient agree up to summation order (the kernels themselves are pinned by the core's
  * KernelEquivalenceTest). Skipped without the Vector API module.
@@ -51,6 +51,30 @@ class KernelTwinTest {
       assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
           scalar.parameters().get(p).gradient());
     }
+  }
+
+  @ParameterizedTest(name = "rows {0}, in {1}, out {2}")
+  @CsvSource({"1, 1, 1", "3, 13, 7", "5, 64, 10", "2, 100, 33", "4, 129, 17"})
+  void vectorAndScalarKernelsGiveTheSameDenseLayer(int rows, int in, int out) {
+    KernelSupport panama = KernelProvider.panamaOrNull();
+    assumeThat(panama).as("Vector API kernels (needs --add-modules jdk.incubator.vector)").isNotNull();
+    Dense scalar = new Dense("d", in, out, new Random(5), KernelProvider.scalar());
+    Dense vector = new Dense("d", in, out, new Random(5), panama);
+    Random r = new Random(rows * 31L + in);
+    float[] x = GradientCheckTest.gaussian(rows * in, 1.0, r);
+    float[] dy = GradientCheckTest.gaussian(rows * out, 1.0, r);
+    float[] ys = new float[rows * out];
+    float[] yv = new float[rows * out];
+    float[] dxs = new float[rows * in];
+    float[] dxv = new float[rows * in];
+    scalar.forward(x, rows, ys);
+    vector.forward(x, rows, yv);
+    scalar.backward(x, dy, rows, dxs);
+    vector.backward(x, dy, rows, dxv);
+    assertClose("y", yv, ys);
+    assertClose("dx", dxv, dxs);
+    assertClose("dW", vector.weights().gradient(), scalar.weights().gradient());
+    assertClose("db", vector.bias().gradient(), scalar.bias().gradient());
   }
 
   /** Summation order only: within 1e-5 of the largest magnitude of the tensor. */
