@@ -11,7 +11,9 @@ import java.util.Random;
 
 /**
  * The seed's liquid time-constant cell with every weight trainable, run over a batch of sequences and
- * trained by backpropagation through time through every Euler unfold.
+ * trained by backpropagation through time through every unfold, for both of the core's integrators
+ * ({@link CellType#LIQUID}: explicit Euler; {@link CellType#CLOSED_FORM}: the CfC-style exact step
+ * with the drive held constant).
  *
  * <pre>
  * Hasani, Lechner, Amini, Rus and Grosu, "Liquid Time-constant Networks", AAAI 2021
@@ -20,9 +22,11 @@ import java.util.Random;
  * p     = U x + b                                       (per input)
  * a     = V x + c
  * tau   = clamp(tauMin + softplus(a), tauMin, tauMax)   (gradient 0 where it clamps)
- * per Euler unfold of length dt':
+ * per unfold of length dt':
  *   s   = tanh(W h + p)
- *   h'  = h + dt' (s - h / tau),   then clamped to +-max(|h|, tauMax) as the core does
+ *   h'  = h + dt' (s - h / tau)                       (Euler)
+ *   h'  = g h + (1 - g) tau s,  g = exp(-dt' / tau)    (closed form)
+ *   then clamped to +-max(|h|, tauMax) as the core does
  * </pre>
  *
  * <p>The step schedule per input is the core's ({@code LiquidCell.advance}), driven by the elapsed
@@ -30,9 +34,10 @@ import java.util.Random;
  * <ul>
  *   <li>e is NaN: {@code unfolds} steps of {@code dt} (regular sampling);
  *   <li>e = 0: no step, h is unchanged;
- *   <li>otherwise n = ceil(e / tauMin) steps of {@code min(tauMin, e / n)}; beyond
+ *   <li>closed form: {@code unfolds} closed-form steps of e / unfolds;
+ *   <li>liquid: n = ceil(e / tauMin) Euler steps of {@code min(tauMin, e / n)}; beyond
  *       {@code maxStepsPerInput} steps, that many steps of tauMin and one closed-form step over the
- *       rest r of the gap: {@code g = exp(-r / tau), h' = g h + (1 - g) tau s}.
+ *       rest of the gap.
  * </ul>
  * Each sequence of a batch has its own elapsed times (irregular sampling), hence its own number of
  * unfolds per input; the backward pass runs through every one of them.
@@ -85,9 +90,13 @@ public final class TrainableLiquidCell implements Trainable {
   /** Per (t, r): the first unfold's index in the per-unfold arrays, and the number of unfolds. */
   private int[] unfoldStart = new int[0];
   private int[] unfoldCount = new int[0];
-  /** Per (t, r): the Euler step length, and the closed-form remainder (0 when none). */
+  /**
+   * Per (t, r): the Euler step length, the number of Euler unfolds (the rest are closed-form
+   * steps), and the length of each closed-form step.
+   */
   private float[] stepDt = new float[0];
-  private float[] remainder = new float[0];
+  private int[] eulerCount = new int[0];
+  private float[] closedDelta = new float[0];
   /** Per unfold: h before it, and s = tanh(W h + p); H values each. */
   private float[] hBefore = new float[0];
   private float[] act = new float[0];
@@ -110,7 +119,8 @@ public final class TrainableLiquidCell implements Trainable {
    * {@code recurrentScale}, b zero, c spreading the time constants log-uniformly
    * ({@link Init#tauBiasLogSpread}).
    *
-   * @param config the core's cell configuration; only {@link CellType#LIQUID} is trainable here so far
+   * @param config the core's cell configuration: {@link CellType#LIQUID} (Euler) or
+   *     {@link CellType#CLOSED_FORM}
    */
   public TrainableLiquidCell(CellConfig config, int inputDim, long seed) {
     this(config, inputDim, seed, KernelProvider.get());
@@ -120,9 +130,6 @@ public final class TrainableLiquidCell implements Trainable {
   TrainableLiquidCell(CellConfig config, int inputDim, long seed, KernelSupport kernels) {
     this.kern = Objects.requireNonNull(kernels, "kernels");
     this.config = Objects.requireNonNull(config, "config");
-    if (config.type() != CellType.LIQUID) {
-      throw new IllegalArgumentException("the trainable cell integrates the LIQUID cell only, got " + config.type());
-    }
     if (inputDim <= 0) {
       throw new IllegalArgumentException("inputDim must be > 0, got " + inputDim);
     }
@@ -231,7 +238,8 @@ public final class TrainableLiquidCell implements Trainable {
     unfoldStart = grow(unfoldStart, cells);
     unfoldCount = grow(unfoldCount, cells);
     stepDt = grow(stepDt, cells);
-    remainder = grow(remainder, cells);
+    eulerCount = grow(eulerCount, cells);
+    closedDelta = grow(closedDelta, cells);
     long total = 0;
     for (int k = 0; k < cells; k++) {
       schedule(k, elapsed == null ? Float.NaN : elapsed[k]);
@@ -280,8 +288,8 @@ public final class TrainableLiquidCell implements Trainable {
         }
         int so = r * hd;
         int n = unfoldCount[k];
-        float rem = remainder[k];
-        int euler = rem > 0f ? n - 1 : n;
+        float delta = closedDelta[k];
+        int euler = eulerCount[k];
         for (int q = 0; q < n; q++) {
           int uo = (unfoldStart[k] + q) * hd;
           System.arraycopy(state, so, hBefore, uo, hd);
@@ -303,7 +311,7 @@ public final class TrainableLiquidCell implements Trainable {
             for (int j = 0; j < hd; j++) {
               float hj = state[so + j];
               float it = invTau[ko + j];
-              float g = (float) StrictMath.exp(-rem * it);
+              float g = (float) StrictMath.exp(-delta * it);
               float next = g * hj + (1f - g) * (act[uo + j] / it);
               float lim = Math.max(Math.abs(hj), tauMax);
               state[so + j] = Math.min(Math.max(next, -lim), lim);
@@ -365,8 +373,8 @@ public final class TrainableLiquidCell implements Trainable {
         Arrays.fill(gInvTau, 0f);
         Arrays.fill(gP, 0f);
         int n = unfoldCount[k];
-        float rem = remainder[k];
-        int euler = rem > 0f ? n - 1 : n;
+        float delta = closedDelta[k];
+        int euler = eulerCount[k];
         for (int q = n - 1; q >= 0; q--) {
           int uo = (unfoldStart[k] + q) * hd;
           for (int j = 0; j < hd; j++) {
@@ -385,12 +393,12 @@ public final class TrainableLiquidCell implements Trainable {
               dNextDs = dt;
               dNextDit = -dt * hj;
             } else {
-              float e = (float) StrictMath.exp(-rem * it);
+              float e = (float) StrictMath.exp(-delta * it);
               next = e * hj + (1f - e) * (s / it);
               dNextDh = e;
               dNextDs = (1f - e) / it;
-              // d/d(it) of e h + (1 - e) s / it, with de/d(it) = -rem e.
-              dNextDit = -rem * e * hj + rem * e * s / it - (1f - e) * s / (it * it);
+              // d/d(it) of e h + (1 - e) s / it, with de/d(it) = -delta e.
+              dNextDit = -delta * e * hj + delta * e * s / it - (1f - e) * s / (it * it);
             }
             float lim = Math.max(Math.abs(hj), tauMax);
             float gh;
@@ -452,6 +460,7 @@ public final class TrainableLiquidCell implements Trainable {
 
   /** Fills the schedule of tape cell k for elapsed time e (the core's LiquidCell.advance). */
   private void schedule(int k, float e) {
+    boolean closedForm = config.type() == CellType.CLOSED_FORM;
     float rem = 0f;
     int n;
     float dt;
@@ -461,6 +470,9 @@ public final class TrainableLiquidCell implements Trainable {
     } else if (e == 0f) {
       n = 0;
       dt = 0f;
+    } else if (closedForm) {
+      n = config.unfolds();
+      dt = e / n;
     } else {
       float tauMin = config.tauMin();
       double s = Math.ceil(e / tauMin);
@@ -474,8 +486,15 @@ public final class TrainableLiquidCell implements Trainable {
       }
     }
     stepDt[k] = dt;
-    remainder[k] = rem;
-    unfoldCount[k] = rem > 0f ? n + 1 : n;
+    if (closedForm) {
+      eulerCount[k] = 0;
+      closedDelta[k] = dt;
+      unfoldCount[k] = n;
+    } else {
+      eulerCount[k] = n;
+      closedDelta[k] = rem;
+      unfoldCount[k] = rem > 0f ? n + 1 : n;
+    }
   }
 
   /** softplus in double, rounded to float: the forward pass's formula (inlined there with its derivative). */

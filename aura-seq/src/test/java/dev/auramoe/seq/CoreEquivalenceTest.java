@@ -18,15 +18,17 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class CoreEquivalenceTest {
 
-  @ParameterizedTest(name = "in {0}, H {1}, unfolds {2}, {3}")
+  @ParameterizedTest(name = "in {0}, H {1}, unfolds {2}, {3}, {4}")
   @CsvSource({
-      "1, 1, 1, regular",
-      "3, 7, 1, regular",
-      "5, 64, 1, irregular",
-      "13, 33, 3, irregular",
-      "2, 16, 2, irregular"})
-  void forwardEqualsTheCoresLiquidCell(int in, int hidden, int unfolds, String sampling) {
-    CellConfig cfg = new CellConfig(hidden, CellType.LIQUID, 0.02f, 2.0f, 0.02f, unfolds, 8, 1f, 0.9f);
+      "1, 1, 1, regular, LIQUID",
+      "3, 7, 1, regular, LIQUID",
+      "5, 64, 1, irregular, LIQUID",
+      "13, 33, 3, irregular, LIQUID",
+      "2, 16, 2, irregular, LIQUID",
+      "3, 7, 1, regular, CLOSED_FORM",
+      "13, 33, 3, irregular, CLOSED_FORM"})
+  void forwardEqualsTheCoresLiquidCell(int in, int hidden, int unfolds, String sampling, CellType type) {
+    CellConfig cfg = new CellConfig(hidden, type, 0.02f, 2.0f, 0.02f, unfolds, 8, 1f, 0.9f);
     Random r = new Random(hidden * 31L + in);
     TrainableLiquidCell cell = new TrainableLiquidCell(cfg, in, 17);
     Init.scaledNormal(cell.driveBias().values(), 0.5, r);

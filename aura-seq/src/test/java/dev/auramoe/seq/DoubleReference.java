@@ -1,6 +1,7 @@
 package dev.auramoe.seq;
 
 import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.CellType;
 
 /**
  * The forward passes of this module's layers written again, plainly, in double precision: the
@@ -47,7 +48,7 @@ final class DoubleReference {
   }
 
   /**
-   * The liquid cell over a batch from h = 0; returns every state, time-major [steps][batch][H].
+   * The liquid cell (either integrator) over a batch from h = 0; returns every state, time-major [steps][batch][H].
    * Weights input-major as in the layer: u, v are in x H, w is H x H (w[i*H+j]: from h_i to unit j).
    */
   static double[] liquid(CellConfig cfg, int in, double[] u, double[] v, double[] w, double[] b, double[] c,
@@ -78,12 +79,16 @@ final class DoubleReference {
         int n;
         float dt;
         float rem = 0f;
+        boolean closedForm = cfg.type() == CellType.CLOSED_FORM;
         if (e != e) {
           n = cfg.unfolds();
           dt = cfg.dt();
         } else if (e == 0f) {
           n = 0;
           dt = 0f;
+        } else if (closedForm) {
+          n = cfg.unfolds();
+          dt = e / n;
         } else {
           double s = Math.ceil(e / cfg.tauMin());
           if (s > cfg.maxStepsPerInput()) {
@@ -96,6 +101,10 @@ final class DoubleReference {
           }
         }
         for (int q = 0; q < n; q++) {
+          if (closedForm) {
+            closedFormStep(h, p, w, tau, dt, tauMax, hd);
+            continue;
+          }
           double[] s = drive(h, p, w, hd);
           for (int j = 0; j < hd; j++) {
             double next = h[j] + dt * (s[j] - h[j] / tau[j]);
@@ -104,18 +113,24 @@ final class DoubleReference {
           }
         }
         if (rem > 0f) {
-          double[] s = drive(h, p, w, hd);
-          for (int j = 0; j < hd; j++) {
-            double g = Math.exp(-rem / tau[j]);
-            double next = g * h[j] + (1 - g) * tau[j] * s[j];
-            double lim = Math.max(Math.abs(h[j]), tauMax);
-            h[j] = Math.min(Math.max(next, -lim), lim);
-          }
+          closedFormStep(h, p, w, tau, rem, tauMax, hd);
         }
         System.arraycopy(h, 0, hs, k * hd, hd);
       }
     }
     return hs;
+  }
+
+  /** h' = g h + (1 - g) tau tanh(W h + p), g = exp(-delta / tau), clamped to +-max(|h|, tauMax). */
+  private static void closedFormStep(double[] h, double[] p, double[] w, double[] tau, double delta, double tauMax,
+      int hd) {
+    double[] s = drive(h, p, w, hd);
+    for (int j = 0; j < hd; j++) {
+      double g = Math.exp(-delta / tau[j]);
+      double next = g * h[j] + (1 - g) * tau[j] * s[j];
+      double lim = Math.max(Math.abs(h[j]), tauMax);
+      h[j] = Math.min(Math.max(next, -lim), lim);
+    }
   }
 
   private static double[] drive(double[] h, double[] p, double[] w, int hd) {

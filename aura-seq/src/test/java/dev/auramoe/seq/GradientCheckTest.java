@@ -77,18 +77,23 @@ class GradientCheckTest {
    * The liquid cell, through every Euler unfold, over regular and irregular sampling: elapsed times
    * of 0 (no step), NaN (the default two unfolds of dt), short gaps (one to four unfolds of a shorter
    * step) and gaps beyond the cap of four unfolds (four Euler steps and a closed-form step), and one
-   * unit whose time constant is clamped at tauMax (its bias's gradient must be zero).
+   * unit whose time constant is clamped at tauMax (its bias's gradient must be zero); and the
+   * closed-form integrator (two closed-form steps per input) over the same kinds of gaps.
    */
-  @ParameterizedTest(name = "batch {0}, steps {1}, in {2}, H {3}, {4}")
+  @ParameterizedTest(name = "batch {0}, steps {1}, in {2}, H {3}, {4}, {5}")
   @CsvSource({
-      "1, 1, 1, 1, regular",
-      "1, 3, 2, 3, regular",
-      "2, 3, 3, 5, irregular",
-      "3, 4, 2, 7, irregular",
-      "2, 6, 4, 13, irregular",
-      "5, 2, 1, 2, irregular"})
-  void liquidCellGradientsMatchDoubleFiniteDifferences(int batch, int steps, int in, int hidden, String sampling) {
-    CellConfig cfg = new CellConfig(hidden, CellType.LIQUID, 0.02f, 2.0f, 0.02f, 2, 4, 1f, 0.9f);
+      "1, 1, 1, 1, regular, LIQUID",
+      "1, 3, 2, 3, regular, LIQUID",
+      "2, 3, 3, 5, irregular, LIQUID",
+      "3, 4, 2, 7, irregular, LIQUID",
+      "2, 6, 4, 13, irregular, LIQUID",
+      "5, 2, 1, 2, irregular, LIQUID",
+      "1, 2, 1, 1, regular, CLOSED_FORM",
+      "2, 5, 3, 6, irregular, CLOSED_FORM",
+      "3, 4, 5, 11, irregular, CLOSED_FORM"})
+  void liquidCellGradientsMatchDoubleFiniteDifferences(int batch, int steps, int in, int hidden, String sampling,
+      CellType type) {
+    CellConfig cfg = new CellConfig(hidden, type, 0.02f, 2.0f, 0.02f, 2, 4, 1f, 0.9f);
     Random r = new Random(101 + batch * 7919L + steps * 31L + hidden);
     TrainableLiquidCell cell = new TrainableLiquidCell(cfg, in, r.nextLong());
     // Non-zero drive biases, and recurrent weights large enough that W h matters to the gradient.
