@@ -2,6 +2,7 @@ package dev.auramoe.seq;
 
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.CellType;
+import dev.auramoe.cell.LiquidCell;
 import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Arrays;
@@ -196,6 +197,29 @@ public final class TrainableLiquidCell implements Trainable {
   @Override
   public List<Parameter> parameters() {
     return parameters;
+  }
+
+  /**
+   * The core's {@link LiquidCell} with this cell's current weights (copied), ready to serve as the
+   * gating cell of an on-line mixture: its state follows this cell's forward pass up to the
+   * rounding of tanh, exp and log. Its {@code extra} router columns start at zero.
+   *
+   * @param extra the router's extra projection columns (one per expert when the router reads x)
+   */
+  public LiquidCell toGatingCell(int extra) {
+    if (extra < 0) {
+      throw new IllegalArgumentException("extra must be >= 0, got " + extra);
+    }
+    // The seed only fills weights that setWeights replaces at once.
+    LiquidCell cell = new LiquidCell(config, in, extra, 0L);
+    int width = 2 * hidden + extra;
+    float[] proj = new float[in * width];
+    for (int i = 0; i < in; i++) {
+      System.arraycopy(u.values(), i * hidden, proj, i * width, hidden);
+      System.arraycopy(v.values(), i * hidden, proj, i * width + hidden, hidden);
+    }
+    cell.setWeights(proj, w.values(), b.values(), c.values());
+    return cell;
   }
 
   /**

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The trainable cell's forward pass is the core's {@link LiquidCell} on the same weights: the same
+ * The trainable cell's forward pass is the core's {@link LiquidCell} on the same weights (the cell
+ * {@link TrainableLiquidCell#toGatingCell} hands to an on-line mixture): the same
  * schedule and the same formulas, with tanh, exp and log rounded differently (the core's float
  * approximations, at most a few ulp, against StrictMath rounded to float), so the states agree to
  * about 1e-6 and not bit for bit.
@@ -44,17 +45,12 @@ class CoreEquivalenceTest {
     float[] hs = new float[batch * steps * hidden];
     cell.forward(x, elapsed, batch, steps, hs);
 
-    LiquidCell core = new LiquidCell(cfg, in, 0, 1);
-    float[] proj = new float[in * 2 * hidden];
-    for (int i = 0; i < in; i++) {
-      System.arraycopy(cell.inputWeights().values(), i * hidden, proj, i * 2 * hidden, hidden);
-      System.arraycopy(cell.tauWeights().values(), i * hidden, proj, i * 2 * hidden + hidden, hidden);
-    }
-    core.setWeights(proj, cell.recurrentWeights().values(), cell.driveBias().values(), cell.tauBias().values());
+    LiquidCell core = cell.toGatingCell(3);
+    assertThat(core.extraColumns()).isEqualTo(3);
     double worst = 0;
     for (int s = 0; s < batch; s++) {
       float[] h = new float[hidden];
-      float[] p = new float[2 * hidden];
+      float[] p = new float[2 * hidden + 3];
       for (int t = 0; t < steps; t++) {
         int k = t * batch + s;
         core.project(x, k * in, p, 0);
