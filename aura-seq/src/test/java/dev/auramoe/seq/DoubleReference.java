@@ -1,0 +1,163 @@
+package dev.auramoe.seq;
+
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.CellType;
+
+/**
+ * The forward passes of this module's layers written again, plainly, in double precision: the
+ * function whose central finite differences the float layers' analytic gradients are checked
+ * against. It is a specification, not a twin: no tape, no workspaces, no fused loops, only the
+ * formulas of the layers' Javadoc. Only the step schedule (how many unfolds of which length per
+ * input) is computed in float, exactly as the layers and the core compute it, because it is a
+ * discrete decision that finite differences never cross.
+ */
+final class DoubleReference {
+
+  private DoubleReference() {}
+
+  /** Dense: y[r][j] = b[j] + sum_i x[r][i] W[i][j]. */
+  static double[] dense(double[] w, double[] b, double[] x, int rows, int in, int out) {
+    double[] y = new double[rows * out];
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < out; j++) {
+        double s = b[j];
+        for (int i = 0; i < in; i++) {
+          s += x[r * in + i] * w[i * out + j];
+        }
+        y[r * out + j] = s;
+      }
+    }
+    return y;
+  }
+
+  /** Mean softmax cross-entropy. */
+  static double softmaxCrossEntropy(double[] z, int[] labels, int rows, int classes) {
+    double loss = 0;
+    for (int r = 0; r < rows; r++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < classes; k++) {
+        max = Math.max(max, z[r * classes + k]);
+      }
+      double sum = 0;
+      for (int k = 0; k < classes; k++) {
+        sum += Math.exp(z[r * classes + k] - max);
+      }
+      loss += Math.log(sum) + max - z[r * classes + labels[r]];
+    }
+    return loss / rows;
+  }
+
+  /**
+   * The liquid cell (either integrator) over a batch from h = 0; returns every state, time-major [steps][batch][H].
+   * Weights input-major as in the layer: u, v are in x H, w is H x H (w[i*H+j]: from h_i to unit j).
+   */
+  static double[] liquid(CellConfig cfg, int in, double[] u, double[] v, double[] w, double[] b, double[] c,
+      double[] x, float[] elapsed, int batch, int steps) {
+    int hd = cfg.hidden();
+    double tauMin = cfg.tauMin();
+    double tauMax = cfg.tauMax();
+    double[] hs = new double[steps * batch * hd];
+    for (int r = 0; r < batch; r++) {
+      double[] h = new double[hd];
+      for (int t = 0; t < steps; t++) {
+        int k = t * batch + r;
+        double[] p = new double[hd];
+        double[] tau = new double[hd];
+        for (int j = 0; j < hd; j++) {
+          double pj = b[j];
+          double aj = c[j];
+          for (int i = 0; i < in; i++) {
+            pj += x[k * in + i] * u[i * hd + j];
+            aj += x[k * in + i] * v[i * hd + j];
+          }
+          p[j] = pj;
+          double sp = Math.max(aj, 0) + Math.log1p(Math.exp(-Math.abs(aj)));
+          tau[j] = Math.min(Math.max(tauMin + sp, tauMin), tauMax);
+        }
+        // The schedule, in float as the core's LiquidCell.advance.
+        float e = elapsed == null ? Float.NaN : elapsed[k];
+        int n;
+        float dt;
+        float rem = 0f;
+        boolean closedForm = cfg.type() == CellType.CLOSED_FORM;
+        if (e != e) {
+          n = cfg.unfolds();
+          dt = cfg.dt();
+        } else if (e == 0f) {
+          n = 0;
+          dt = 0f;
+        } else if (closedForm) {
+          n = cfg.unfolds();
+          dt = e / n;
+        } else {
+          double s = Math.ceil(e / cfg.tauMin());
+          if (s > cfg.maxStepsPerInput()) {
+            n = cfg.maxStepsPerInput();
+            dt = cfg.tauMin();
+            rem = (float) (e - (double) n * cfg.tauMin());
+          } else {
+            n = Math.max(1, (int) s);
+            dt = Math.min(cfg.tauMin(), e / n);
+          }
+        }
+        for (int q = 0; q < n; q++) {
+          if (closedForm) {
+            closedFormStep(h, p, w, tau, dt, tauMax, hd);
+            continue;
+          }
+          double[] s = drive(h, p, w, hd);
+          for (int j = 0; j < hd; j++) {
+            double next = h[j] + dt * (s[j] - h[j] / tau[j]);
+            double lim = Math.max(Math.abs(h[j]), tauMax);
+            h[j] = Math.min(Math.max(next, -lim), lim);
+          }
+        }
+        if (rem > 0f) {
+          closedFormStep(h, p, w, tau, rem, tauMax, hd);
+        }
+        System.arraycopy(h, 0, hs, k * hd, hd);
+      }
+    }
+    return hs;
+  }
+
+  /** h' = g h + (1 - g) tau tanh(W h + p), g = exp(-delta / tau), clamped to +-max(|h|, tauMax). */
+  private static void closedFormStep(double[] h, double[] p, double[] w, double[] tau, double delta, double tauMax,
+      int hd) {
+    double[] s = drive(h, p, w, hd);
+    for (int j = 0; j < hd; j++) {
+      double g = Math.exp(-delta / tau[j]);
+      double next = g * h[j] + (1 - g) * tau[j] * s[j];
+      double lim = Math.max(Math.abs(h[j]), tauMax);
+      h[j] = Math.min(Math.max(next, -lim), lim);
+    }
+  }
+
+  private static double[] drive(double[] h, double[] p, double[] w, int hd) {
+    double[] s = new double[hd];
+    for (int j = 0; j < hd; j++) {
+      double d = p[j];
+      for (int i = 0; i < hd; i++) {
+        d += h[i] * w[i * hd + j];
+      }
+      s[j] = Math.tanh(d);
+    }
+    return s;
+  }
+
+  static double[] toDouble(float[] a) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      d[i] = a[i];
+    }
+    return d;
+  }
+
+  static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+}

@@ -1,0 +1,215 @@
+package dev.auramoe.seq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.CellType;
+import java.util.List;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Every layer's analytic gradients, with respect to its parameters and its inputs, against central
+ * finite differences of the same function computed in double precision ({@link DoubleReference}).
+ *
+ * <p>How "checked against finite differences in double precision" is read here: the layers compute
+ * in float, as they train; the finite differences are taken of the double-precision forward pass at
+ * the float layer's own parameter and input values, with a step of 1e-5. In double that difference
+ * quotient is accurate to about 1e-10 relative (truncation h^2 L''' plus cancellation 1e-16 |L| / h),
+ * so what the comparison measures is the float backward pass: its rounding, about 1e-6 of the
+ * largest gradient of a tensor after a few hundred float operations, and any error in its formulas,
+ * which moves a gradient by a large fraction of itself. The tolerance, 1e-3 of the element plus 1e-4
+ * of the tensor's largest gradient, lies between the two. A float finite difference could not tell
+ * them apart (its own error at a usable step is about 1e-3).
+ *
+ * <p>The loss of a layer's check is {@code L = sum R . y} over every output with a fixed random R,
+ * so every output (every state of every step, for the cell) carries a gradient.
+ */
+class GradientCheckTest {
+
+  private static final double H = 1e-5;
+
+  @ParameterizedTest(name = "rows {0}, in {1}, out {2}")
+  @CsvSource({"1, 1, 1", "3, 5, 2", "7, 13, 6", "4, 17, 33"})
+  void denseGradientsMatchDoubleFiniteDifferences(int rows, int in, int out) {
+    Random r = new Random(11 + rows * 31L + in);
+    Dense layer = new Dense("d", in, out, r);
+    Init.scaledNormal(layer.bias().values(), 0.3, r);
+    float[] x = gaussian(rows * in, 1.0, r);
+    float[] weights = gaussian(rows * out, 1.0, r);
+    float[] y = new float[rows * out];
+    layer.forward(x, rows, y);
+    float[] dx = new float[rows * in];
+    layer.zeroGradients();
+    layer.backward(x, weights, rows, dx);
+
+    double[] w = DoubleReference.toDouble(layer.weights().values());
+    double[] b = DoubleReference.toDouble(layer.bias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(weights);
+    assertThat(y).containsExactly(toFloat(DoubleReference.dense(w, b, xd, rows, in, out)),
+        org.assertj.core.data.Offset.offset(1e-5f));
+    ToDoubleFunction<Void> loss = v -> DoubleReference.dot(rd, DoubleReference.dense(w, b, xd, rows, in, out));
+    check("d.W", layer.weights().gradient(), w, loss);
+    check("d.b", layer.bias().gradient(), b, loss);
+    check("dx", dx, xd, loss);
+  }
+
+  @Test
+  void softmaxCrossEntropyGradientMatchesDoubleFiniteDifferences() {
+    Random r = new Random(5);
+    int rows = 6;
+    int classes = 5;
+    float[] z = gaussian(rows * classes, 3.0, r);
+    int[] labels = {0, 4, 2, 2, 1, 3};
+    float[] dz = new float[rows * classes];
+    double l = Losses.softmaxCrossEntropy(z, labels, rows, classes, dz);
+    double[] zd = DoubleReference.toDouble(z);
+    assertThat(l).isCloseTo(DoubleReference.softmaxCrossEntropy(zd, labels, rows, classes),
+        org.assertj.core.data.Offset.offset(1e-9));
+    check("logits", dz, zd, v -> DoubleReference.softmaxCrossEntropy(zd, labels, rows, classes));
+  }
+
+  /**
+   * The liquid cell, through every Euler unfold, over regular and irregular sampling: elapsed times
+   * of 0 (no step), NaN (the default two unfolds of dt), short gaps (one to four unfolds of a shorter
+   * step) and gaps beyond the cap of four unfolds (four Euler steps and a closed-form step), and one
+   * unit whose time constant is clamped at tauMax (its bias's gradient must be zero); and the
+   * closed-form integrator (two closed-form steps per input) over the same kinds of gaps.
+   */
+  @ParameterizedTest(name = "batch {0}, steps {1}, in {2}, H {3}, {4}, {5}")
+  @CsvSource({
+      "1, 1, 1, 1, regular, LIQUID",
+      "1, 3, 2, 3, regular, LIQUID",
+      "2, 3, 3, 5, irregular, LIQUID",
+      "3, 4, 2, 7, irregular, LIQUID",
+      "2, 6, 4, 13, irregular, LIQUID",
+      "5, 2, 1, 2, irregular, LIQUID",
+      "1, 2, 1, 1, regular, CLOSED_FORM",
+      "2, 5, 3, 6, irregular, CLOSED_FORM",
+      "3, 4, 5, 11, irregular, CLOSED_FORM"})
+  void liquidCellGradientsMatchDoubleFiniteDifferences(int batch, int steps, int in, int hidden, String sampling,
+      CellType type) {
+    CellConfig cfg = new CellConfig(hidden, type, 0.02f, 2.0f, 0.02f, 2, 4, 1f, 0.9f);
+    Random r = new Random(101 + batch * 7919L + steps * 31L + hidden);
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, in, r.nextLong());
+    // Non-zero drive biases, and recurrent weights large enough that W h matters to the gradient.
+    Init.scaledNormal(cell.driveBias().values(), 0.5, r);
+    Init.scaledNormal(cell.recurrentWeights().values(), 2.0 / Math.sqrt(hidden), r);
+    if (hidden > 1) {
+      cell.tauBias().values()[0] = 6f;
+    }
+    int cells = batch * steps;
+    float[] x = gaussian(cells * in, 1.0, r);
+    float[] elapsed = new float[cells];
+    for (int k = 0; k < cells; k++) {
+      elapsed[k] = "regular".equals(sampling) ? Float.NaN : switch (k % 4) {
+        case 0 -> (float) (0.001 + 0.07 * r.nextDouble());
+        case 1 -> 0.13f + 0.5f * r.nextFloat();
+        case 2 -> k % 8 == 2 ? 0f : Float.NaN;
+        default -> (float) (0.001 + 0.02 * r.nextDouble());
+      };
+    }
+    float[] hs = new float[cells * hidden];
+    cell.forward(x, elapsed, batch, steps, hs);
+    float[] weights = gaussian(cells * hidden, 1.0, r);
+    float[] dx = new float[cells * in];
+    cell.zeroGradients();
+    cell.backward(weights, dx);
+
+    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
+    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
+    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
+    double[] b = DoubleReference.toDouble(cell.driveBias().values());
+    double[] c = DoubleReference.toDouble(cell.tauBias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(weights);
+    double[] ref = DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, batch, steps);
+    for (int i = 0; i < hs.length; i++) {
+      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
+    }
+    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
+        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, batch, steps));
+    check("U", cell.inputWeights().gradient(), u, loss);
+    check("V", cell.tauWeights().gradient(), v, loss);
+    check("W", cell.recurrentWeights().gradient(), w, loss);
+    check("b", cell.driveBias().gradient(), b, loss);
+    check("c", cell.tauBias().gradient(), c, loss);
+    check("x", dx, xd, loss);
+    if (hidden > 1) {
+      assertThat(cell.tauBias().gradient()[0]).as("the clamped unit's tau bias").isZero();
+    }
+    assertThat(maxAbs(cell.recurrentWeights().gradient())).as("W's gradient is exercised").isGreaterThan(1e-6);
+  }
+
+  /** A second backward over the same tape adds the same gradients again (the tape is not consumed). */
+  @Test
+  void backwardAccumulatesIntoTheGradients() {
+    CellConfig cfg = CellConfig.DEFAULT.withHidden(6);
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, 3, 9);
+    Random r = new Random(3);
+    float[] x = gaussian(2 * 4 * 3, 1.0, r);
+    float[] hs = new float[2 * 4 * 6];
+    cell.forward(x, null, 2, 4, hs);
+    float[] dh = gaussian(hs.length, 1.0, r);
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    List<float[]> once = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
+    cell.backward(dh, null);
+    for (int k = 0; k < once.size(); k++) {
+      float[] twice = cell.parameters().get(k).gradient();
+      for (int i = 0; i < twice.length; i++) {
+        assertThat(twice[i]).isEqualTo(2 * once.get(k)[i], org.assertj.core.data.Offset.offset(1e-6f));
+      }
+    }
+  }
+
+  /**
+   * Compares the analytic gradient of every element of {@code at} with the central difference of
+   * {@code loss} when that element is moved by +-H (the array is restored after each element).
+   */
+  private static void check(String name, float[] analytic, double[] at, ToDoubleFunction<Void> loss) {
+    double[] fd = new double[at.length];
+    double scale = 0;
+    for (int i = 0; i < at.length; i++) {
+      double orig = at[i];
+      at[i] = orig + H;
+      double plus = loss.applyAsDouble(null);
+      at[i] = orig - H;
+      double minus = loss.applyAsDouble(null);
+      at[i] = orig;
+      fd[i] = (plus - minus) / (2 * H);
+      scale = Math.max(scale, Math.abs(fd[i]));
+    }
+    for (int i = 0; i < at.length; i++) {
+      double tol = 1e-3 * Math.abs(fd[i]) + 1e-4 * scale + 1e-9;
+      assertThat((double) analytic[i]).as("%s[%d] (finite difference %s, largest %s)", name, i, fd[i], scale)
+          .isCloseTo(fd[i], org.assertj.core.data.Offset.offset(tol));
+    }
+  }
+
+  static float[] gaussian(int n, double scale, Random r) {
+    float[] a = new float[n];
+    Init.scaledNormal(a, scale, r);
+    return a;
+  }
+
+  private static float[] toFloat(double[] a) {
+    float[] f = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      f[i] = (float) a[i];
+    }
+    return f;
+  }
+
+  private static double maxAbs(float[] a) {
+    double m = 0;
+    for (float v : a) {
+      m = Math.max(m, Math.abs(v));
+    }
+    return m;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.auramoe.seq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.CellType;
+import dev.auramoe.internal.vector.KernelProvider;
+import dev.auramoe.internal.vector.KernelSupport;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The liquid cell and the dense layer on the Vector API kernels against the same layers on the scalar kernels, at sizes
+ * that hit the kernels' unrolled loops, vector tails and scalar tails: the states and every
+ * gradient agree up to summation order (the kernels themselves are pinned by the core's
+ * KernelEquivalenceTest). Skipped without the Vector API module.
+ */
+class KernelTwinTest {
+
+  @ParameterizedTest(name = "in {0}, H {1}")
+  @CsvSource({"1, 1", "5, 7", "28, 13", "17, 33", "28, 64", "3, 100", "13, 129"})
+  void vectorAndScalarKernelsTrainTheSameCell(int in, int hidden) {
+    KernelSupport panama = KernelProvider.panamaOrNull();
+    assumeThat(panama).as("Vector API kernels (needs --add-modules jdk.incubator.vector)").isNotNull();
+    CellConfig cfg = new CellConfig(hidden, CellType.LIQUID, 0.02f, 2.0f, 0.02f, 1, 6, 1f, 0.9f);
+    TrainableLiquidCell scalar = new TrainableLiquidCell(cfg, in, 77, KernelProvider.scalar());
+    TrainableLiquidCell vector = new TrainableLiquidCell(cfg, in, 77, panama);
+    int batch = 3;
+    int steps = 9;
+    Random r = new Random(in * 1000L + hidden);
+    float[] x = GradientCheckTest.gaussian(batch * steps * in, 1.0, r);
+    float[] elapsed = new float[batch * steps];
+    for (int k = 0; k < elapsed.length; k++) {
+      elapsed[k] = k % 4 == 0 ? Float.NaN : k % 7 == 2 ? 0.3f : (float) (0.1 * r.nextDouble());
+    }
+    float[] dh = GradientCheckTest.gaussian(batch * steps * hidden, 1.0, r);
+    float[] hs = new float[dh.length];
+    float[] hv = new float[dh.length];
+    float[] dxs = new float[x.length];
+    float[] dxv = new float[x.length];
+    scalar.forward(x, elapsed, batch, steps, hs);
+    vector.forward(x, elapsed, batch, steps, hv);
+    scalar.backward(dh, dxs);
+    vector.backward(dh, dxv);
+    assertClose("states", hv, hs);
+    assertClose("dx", dxv, dxs);
+    for (int p = 0; p < scalar.parameters().size(); p++) {
+      assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
+          scalar.parameters().get(p).gradient());
+    }
+  }
+
+  @ParameterizedTest(name = "rows {0}, in {1}, out {2}")
+  @CsvSource({"1, 1, 1", "3, 13, 7", "5, 64, 10", "2, 100, 33", "4, 129, 17"})
+  void vectorAndScalarKernelsGiveTheSameDenseLayer(int rows, int in, int out) {
+    KernelSupport panama = KernelProvider.panamaOrNull();
+    assumeThat(panama).as("Vector API kernels (needs --add-modules jdk.incubator.vector)").isNotNull();
+    Dense scalar = new Dense("d", in, out, new Random(5), KernelProvider.scalar());
+    Dense vector = new Dense("d", in, out, new Random(5), panama);
+    Random r = new Random(rows * 31L + in);
+    float[] x = GradientCheckTest.gaussian(rows * in, 1.0, r);
+    float[] dy = GradientCheckTest.gaussian(rows * out, 1.0, r);
+    float[] ys = new float[rows * out];
+    float[] yv = new float[rows * out];
+    float[] dxs = new float[rows * in];
+    float[] dxv = new float[rows * in];
+    scalar.forward(x, rows, ys);
+    vector.forward(x, rows, yv);
+    scalar.backward(x, dy, rows, dxs);
+    vector.backward(x, dy, rows, dxv);
+    assertClose("y", yv, ys);
+    assertClose("dx", dxv, dxs);
+    assertClose("dW", vector.weights().gradient(), scalar.weights().gradient());
+    assertClose("db", vector.bias().gradient(), scalar.bias().gradient());
+  }
+
+  /** Summation order only: within 1e-5 of the largest magnitude of the tensor. */
+  private static void assertClose(String what, float[] actual, float[] expected) {
+    float scale = 1e-30f;
+    for (float v : expected) {
+      scale = Math.max(scale, Math.abs(v));
+    }
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(actual[i]).as("%s[%d]", what, i).isCloseTo(expected[i], within(1e-5f * scale));
+    }
+  }
+}
