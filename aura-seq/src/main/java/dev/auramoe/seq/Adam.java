@@ -85,9 +85,20 @@ public final class Adam {
   private Settings settings;
   private long t;
 
-  /** An optimiser over {@code parameters} (the list is copied; the parameters are live). */
+  /**
+   * An optimiser over {@code parameters} (the list is copied; the parameters are live).
+   *
+   * @throws IllegalArgumentException when a parameter is listed twice (it would be stepped twice per
+   *     step)
+   */
   public Adam(List<Parameter> parameters, Settings settings) {
     this.params = parameters.toArray(new Parameter[0]);
+    java.util.Set<Parameter> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Parameter p : params) {
+      if (!seen.add(java.util.Objects.requireNonNull(p, "parameter"))) {
+        throw new IllegalArgumentException("parameter " + p.name() + " is listed twice");
+      }
+    }
     this.settings = java.util.Objects.requireNonNull(settings, "settings");
     this.m = new float[params.length][];
     this.v = new float[params.length][];

@@ -25,14 +25,17 @@ public final class Losses {
       throw new IllegalArgumentException("softmax cross-entropy: " + rows + " rows of " + classes
           + " classes do not fit the arrays given");
     }
+    // Every label is checked before any gradient is written (dLogits may alias the logits).
+    for (int r = 0; r < rows; r++) {
+      if (labels[r] < 0 || labels[r] >= classes) {
+        throw new IllegalArgumentException("label " + labels[r] + " of row " + r + " is outside [0, " + classes + ")");
+      }
+    }
     double loss = 0;
     double invRows = 1.0 / rows;
     for (int r = 0; r < rows; r++) {
       int o = r * classes;
       int label = labels[r];
-      if (label < 0 || label >= classes) {
-        throw new IllegalArgumentException("label " + label + " of row " + r + " is outside [0, " + classes + ")");
-      }
       double max = Double.NEGATIVE_INFINITY;
       for (int k = 0; k < classes; k++) {
         max = Math.max(max, logits[o + k]);

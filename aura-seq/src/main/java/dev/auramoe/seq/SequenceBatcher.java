@@ -40,8 +40,11 @@ public final class SequenceBatcher {
 
   /**
    * @param x sequences * steps * features values, sample-major
-   * @param elapsed sequences * steps elapsed times, or null (regular sampling: batches get NaN)
-   * @param labels one per sequence
+   * @param elapsed sequences * steps elapsed times, each finite and &gt;= 0 or NaN, or null (regular
+   *     sampling: batches get NaN)
+   * @param labels one per sequence, each &gt;= 0
+   * @throws IllegalArgumentException when a shape does not fit, or an input is not finite, an elapsed
+   *     time negative or infinite, or a label negative, naming the sequence and step
    */
   public SequenceBatcher(float[] x, float[] elapsed, int[] labels, int sequences, int steps, int features, long seed) {
     this.x = Objects.requireNonNull(x, "x");
@@ -61,6 +64,27 @@ public final class SequenceBatcher {
     }
     if (labels.length != sequences) {
       throw new IllegalArgumentException("labels holds " + labels.length + " values, not " + sequences);
+    }
+    // Checked here, where the data set's own sequence and step can be named, rather than in a
+    // training step, where only the row of a shuffled batch could be.
+    for (int s = 0; s < sequences; s++) {
+      if (labels[s] < 0) {
+        throw new IllegalArgumentException("label " + labels[s] + " of sequence " + s + " is negative");
+      }
+      for (int t = 0; t < steps; t++) {
+        float e = elapsed == null ? Float.NaN : elapsed[s * steps + t];
+        if (e < 0 || e == Float.POSITIVE_INFINITY) {
+          throw new IllegalArgumentException("elapsed time at step " + t + " of sequence " + s
+              + " must be finite and >= 0 (or NaN for the default step), got " + e);
+        }
+        for (int i = 0; i < features; i++) {
+          float v = x[(s * steps + t) * features + i];
+          if (!Float.isFinite(v)) {
+            throw new IllegalArgumentException("feature " + i + " at step " + t + " of sequence " + s
+                + " is not finite: " + v);
+          }
+        }
+      }
     }
     this.sequences = sequences;
     this.steps = steps;

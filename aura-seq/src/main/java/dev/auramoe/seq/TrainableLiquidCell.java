@@ -258,16 +258,26 @@ public final class TrainableLiquidCell implements Trainable {
             + k / in % batch + " is not finite: " + x[k]);
       }
     }
-    // The schedule sizes the per-unfold tape.
+    // The schedule sizes the per-unfold tape: counted first, so that a batch whose tape no array
+    // can hold is refused before the previous pass's schedule is overwritten.
+    long total = 0;
+    for (int k = 0; k < cells; k++) {
+      total += schedule(-1, elapsed == null ? Float.NaN : elapsed[k]);
+    }
+    if (total > (Integer.MAX_VALUE - 8) / hd) {
+      throw new IllegalArgumentException("liquid cell: " + steps + " steps of " + batch + " sequences take " + total
+          + " unfolds, whose tape of " + total + " x " + hd + " states exceeds an array; use shorter gaps, a smaller"
+          + " maxStepsPerInput or smaller batches");
+    }
     unfoldStart = grow(unfoldStart, cells);
     unfoldCount = grow(unfoldCount, cells);
     stepDt = grow(stepDt, cells);
     eulerCount = grow(eulerCount, cells);
     closedDelta = grow(closedDelta, cells);
-    long total = 0;
+    total = 0;
     for (int k = 0; k < cells; k++) {
       schedule(k, elapsed == null ? Float.NaN : elapsed[k]);
-      unfoldStart[k] = Math.toIntExact(total);
+      unfoldStart[k] = (int) total;
       total += unfoldCount[k];
     }
     this.batch = batch;
@@ -482,8 +492,11 @@ public final class TrainableLiquidCell implements Trainable {
     }
   }
 
-  /** Fills the schedule of tape cell k for elapsed time e (the core's LiquidCell.advance). */
-  private void schedule(int k, float e) {
+  /**
+   * The schedule for elapsed time e (the core's LiquidCell.advance): fills tape cell k's entry when
+   * k &gt;= 0, and returns its number of unfolds.
+   */
+  private int schedule(int k, float e) {
     boolean closedForm = config.type() == CellType.CLOSED_FORM;
     float rem = 0f;
     int n;
@@ -509,16 +522,15 @@ public final class TrainableLiquidCell implements Trainable {
         dt = Math.min(tauMin, e / n);
       }
     }
-    stepDt[k] = dt;
-    if (closedForm) {
-      eulerCount[k] = 0;
-      closedDelta[k] = dt;
-      unfoldCount[k] = n;
-    } else {
-      eulerCount[k] = n;
-      closedDelta[k] = rem;
-      unfoldCount[k] = rem > 0f ? n + 1 : n;
+    int count = !closedForm && rem > 0f ? n + 1 : n;
+    if (k < 0) {
+      return count;
     }
+    stepDt[k] = dt;
+    eulerCount[k] = closedForm ? 0 : n;
+    closedDelta[k] = closedForm ? dt : rem;
+    unfoldCount[k] = count;
+    return count;
   }
 
   /** softplus in double, rounded to float: the forward pass's formula (inlined there with its derivative). */

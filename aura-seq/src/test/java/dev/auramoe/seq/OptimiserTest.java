@@ -62,6 +62,16 @@ class OptimiserTest {
     assertThat(p.values()[0]).isCloseTo((float) (2 * Math.pow(0.95, 10)), within(1e-5f));
   }
 
+  /** A parameter listed twice would take two steps per step, on moments shared between its two slots. */
+  @Test
+  void aParameterListedTwiceIsRefused() {
+    Parameter p = new Parameter("head.W", 2);
+    Parameter q = new Parameter("head.b", 1);
+    assertThatThrownBy(() -> new Adam(List.of(p, q, p), Adam.Settings.DEFAULT))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("head.W");
+  }
+
   @Test
   void settingsRejectBadValues() {
     assertThatThrownBy(() -> new Adam.Settings(0f, 0.9f, 0.999f, 1e-8f, 0f)).hasMessageContaining("learningRate");

@@ -1,0 +1,91 @@
+package dev.auramoe.seq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.auramoe.cell.CellConfig;
+import dev.auramoe.cell.CellType;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Bad input is refused with a clear error before anything changes. */
+class RefusalTest {
+
+  /**
+   * A batch whose schedule needs more tape than an array can hold (here 40 inputs, each a gap of
+   * a million Euler unfolds and a closed-form tail, times H = 64) is refused before the tape of the
+   * previous pass is touched: a backward pass after the refusal gives the previous gradients.
+   */
+  @Test
+  void aScheduleTooLongForTheTapeIsRefusedAndTheTapeStaysUsable() {
+    CellConfig cfg = new CellConfig(64, CellType.LIQUID, 0.02f, 2.0f, 0.02f, 1, 1_000_000, 1f, 0.9f);
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, 2, 5);
+    Random r = new Random(6);
+    int steps = 40;
+    float[] x = GradientCheckTest.gaussian(steps * 2, 1.0, r);
+    float[] hs = new float[steps * 64];
+    float[] dh = GradientCheckTest.gaussian(hs.length, 1.0, r);
+    cell.forward(x, null, 1, steps, hs);
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    List<float[]> before = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
+
+    float[] longGaps = new float[steps];
+    Arrays.fill(longGaps, 3e4f);
+    assertThatThrownBy(() -> cell.forward(x, longGaps, 1, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unfolds");
+
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    for (int k = 0; k < before.size(); k++) {
+      assertThat(cell.parameters().get(k).gradient()).as(cell.parameters().get(k).name())
+          .containsExactly(before.get(k));
+    }
+  }
+
+  /** A label out of range is refused before any gradient is written (the gradient may alias the logits). */
+  @Test
+  void aBadLabelIsRefusedBeforeTheLogitsOrGradientsChange() {
+    float[] z = {1f, 2f, 3f, 0.5f, -1f, 2f};
+    float[] kept = z.clone();
+    assertThatThrownBy(() -> Losses.softmaxCrossEntropy(z, new int[] {0, 3}, 2, 3, z))
+        .hasMessageContaining("label 3 of row 1");
+    assertThat(z).containsExactly(kept);
+    float[] dz = new float[6];
+    assertThatThrownBy(() -> Losses.softmaxCrossEntropy(z, new int[] {0, -1}, 2, 3, dz))
+        .hasMessageContaining("label -1 of row 1");
+    assertThat(dz).containsOnly(0f);
+  }
+
+  /**
+   * A data set with a negative elapsed time, a non-finite input or a negative label is refused when
+   * the batcher is built, naming the data set's own sequence and step, not the row of whichever
+   * shuffled batch it would have landed in.
+   */
+  @Test
+  void theBatcherRefusesBadDataNamingTheDataSetsSequence() {
+    int n = 6;
+    int steps = 3;
+    float[] x = new float[n * steps * 2];
+    float[] elapsed = new float[n * steps];
+    Arrays.fill(elapsed, 0.1f);
+    int[] labels = new int[n];
+    elapsed[4 * steps + 2] = -0.5f;
+    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("step 2 of sequence 4");
+    elapsed[4 * steps + 2] = 0.1f;
+    x[(5 * steps + 1) * 2 + 1] = Float.NaN;
+    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("feature 1 at step 1 of sequence 5");
+    x[(5 * steps + 1) * 2 + 1] = 0f;
+    labels[3] = -2;
+    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("label -2 of sequence 3");
+  }
+}
