@@ -86,18 +86,32 @@ public final class LiquidCell implements GatingCell {
     for (int i = 0; i < wt.length; i++) {
       wt[i] = (float) r.nextGaussian() * ws;
     }
-    // Time constants spread log-uniformly over [~2.5 tauMin, 0.75 tauMax] at rest: a multi-rate
-    // reservoir whose slow units remember regimes and fast units follow the input.
-    double lo = Math.log(Math.min(config.tauMax(), 2.5 * config.tauMin()));
-    double hi = Math.log(Math.max(Math.exp(lo), 0.75 * config.tauMax()));
     for (int j = 0; j < hidden; j++) {
       b[j] = (float) (r.nextGaussian() * 0.1);
-      double frac = hidden == 1 ? 0.5 : (double) j / (hidden - 1);
+    }
+    restingTimeConstantBiases(c, config.tauMin(), config.tauMax());
+    refreshCaches();
+  }
+
+  /**
+   * Biases c of the time constants such that, for a zero input, unit j's time constant is
+   * {@code tau_j = tauMin + softplus(c_j)}, spread log-uniformly over [min(2.5 tauMin, tauMax),
+   * 0.75 tauMax] from the first unit to the last: a multi-rate reservoir whose slow units remember
+   * regimes and fast units follow the input. The cell's own initialisation, and that of cells trained
+   * elsewhere.
+   *
+   * @param c overwritten, one bias per unit
+   */
+  public static void restingTimeConstantBiases(float[] c, float tauMin, float tauMax) {
+    int h = c.length;
+    double lo = Math.log(Math.min(tauMax, 2.5 * tauMin));
+    double hi = Math.log(Math.max(Math.exp(lo), 0.75 * tauMax));
+    for (int j = 0; j < h; j++) {
+      double frac = h == 1 ? 0.5 : (double) j / (h - 1);
       double tau = Math.exp(lo + frac * (hi - lo));
-      double sp = Math.max(tau - config.tauMin(), 1e-4);
+      double sp = Math.max(tau - tauMin, 1e-4);
       c[j] = (float) (sp > 20 ? sp : Math.log(Math.expm1(sp)));
     }
-    refreshCaches();
   }
 
   /** A copy of {@code src} whose extra column j is {@code src}'s column {@code from[j]}, or zeros. */

@@ -87,26 +87,4 @@ public final class Init {
       w[i] = (float) (q[i] * gain);
     }
   }
-
-  /**
-   * Biases c of the liquid cell's time constants such that, for a zero input, unit j's time
-   * constant is {@code tau_j = tauMin + softplus(c_j)}, spread log-uniformly over
-   * [min(2.5 tauMin, tauMax), 0.75 tauMax] from the first unit to the last: the same multi-rate
-   * spread as the core's {@code LiquidCell} reservoir, so fast units follow the input and slow units
-   * remember.
-   *
-   * @param c overwritten
-   */
-  public static void tauBiasLogSpread(float[] c, float tauMin, float tauMax) {
-    int h = c.length;
-    double lo = StrictMath.log(Math.min(tauMax, 2.5 * tauMin));
-    double hi = StrictMath.log(Math.max(StrictMath.exp(lo), 0.75 * tauMax));
-    for (int j = 0; j < h; j++) {
-      double frac = h == 1 ? 0.5 : (double) j / (h - 1);
-      double tau = StrictMath.exp(lo + frac * (hi - lo));
-      double sp = Math.max(tau - tauMin, 1e-4);
-      // softplus^-1(sp) = log(e^sp - 1)
-      c[j] = (float) (sp > 20 ? sp : StrictMath.log(StrictMath.expm1(sp)));
-    }
-  }
 }

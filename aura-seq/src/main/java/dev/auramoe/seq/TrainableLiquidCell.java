@@ -118,7 +118,7 @@ public final class TrainableLiquidCell implements Trainable {
    * A cell with seeded weights: U Xavier-uniform scaled by {@code inputScale}, V normal with
    * standard deviation {@code 0.5 / sqrt(in)} (as the core), W orthogonal times
    * {@code recurrentScale}, b zero, c spreading the time constants log-uniformly
-   * ({@link Init#tauBiasLogSpread}).
+   * ({@link dev.auramoe.cell.LiquidCell#restingTimeConstantBiases}).
    *
    * @param config the core's cell configuration: {@link CellType#LIQUID} (Euler) or
    *     {@link CellType#CLOSED_FORM}
@@ -146,7 +146,7 @@ public final class TrainableLiquidCell implements Trainable {
     Init.xavierUniform(u.values(), in, hidden, config.inputScale(), r);
     Init.scaledNormal(v.values(), 0.5 / Math.sqrt(in), r);
     Init.orthogonal(w.values(), hidden, config.recurrentScale(), r);
-    Init.tauBiasLogSpread(c.values(), config.tauMin(), config.tauMax());
+    dev.auramoe.cell.LiquidCell.restingTimeConstantBiases(c.values(), config.tauMin(), config.tauMax());
     this.gNext = new float[hidden];
     this.gPrev = new float[hidden];
     this.gDrive = new float[hidden];

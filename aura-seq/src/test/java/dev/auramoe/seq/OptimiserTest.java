@@ -145,7 +145,7 @@ class OptimiserTest {
   @Test
   void tauBiasSpreadsTheTimeConstants() {
     float[] c = new float[5];
-    Init.tauBiasLogSpread(c, 0.02f, 2.0f);
+    dev.auramoe.cell.LiquidCell.restingTimeConstantBiases(c, 0.02f, 2.0f);
     assertThat(TrainableLiquidCell.softplus(c[0]) + 0.02f).isCloseTo(0.05f, within(1e-5f));
     assertThat(TrainableLiquidCell.softplus(c[4]) + 0.02f).isCloseTo(1.5f, within(1e-4f));
   }
