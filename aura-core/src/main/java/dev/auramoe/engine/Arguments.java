@@ -1,6 +1,7 @@
 package dev.auramoe.engine;
 
 import dev.auramoe.internal.vector.KernelSupport;
+import dev.auramoe.math.VectorMath;
 import dev.auramoe.routing.RouteBuffer;
 import java.util.Objects;
 
@@ -84,15 +85,7 @@ public final class Arguments {
 
   /** A vector of length n, every value finite. */
   public void vector(float[] v, int n, String what) {
-    length(v, n, what);
-    if (k.allFinite(v, 0, n)) {
-      return;
-    }
-    for (int i = 0; i < n; i++) {
-      if (!Float.isFinite(v[i])) {
-        throw new IllegalArgumentException(what + " has a non-finite value at index " + i + ": " + v[i]);
-      }
-    }
+    VectorMath.requireFinite(v, n, what);
   }
 
   private static void notAliased(float[] yHat, float[] other, String what) {

@@ -1,6 +1,7 @@
 package dev.auramoe.feedback;
 
 import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.math.VectorMath;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -147,9 +148,9 @@ public final class GuardedRouter {
    * @throws IllegalArgumentException for wrong lengths, non-finite values or bad expert indices
    */
   public synchronized String remember(float[] h, float[] x, int[] chosen, int k, float[] probabilities) {
-    finite(h, model.hidden(), "router state h");
-    finite(x, model.inputDim(), "input x");
-    finite(probabilities, experts, "probabilities");
+    VectorMath.requireFinite(h, model.hidden(), "router state h");
+    VectorMath.requireFinite(x, model.inputDim(), "input x");
+    VectorMath.requireFinite(probabilities, experts, "probabilities");
     Objects.checkFromToIndex(0, k, chosen.length);
     if (k == 0) {
       throw new IllegalArgumentException("a route must choose at least one expert");
@@ -183,9 +184,9 @@ public final class GuardedRouter {
    */
   public synchronized double learnLabel(float[] h, float[] x, float[] probabilities, int label) {
     // checked here, not only by the model: a journaling Changes logs what it is given before it applies it
-    finite(h, model.hidden(), "router state h");
-    finite(x, model.inputDim(), "input x");
-    finite(probabilities, experts, "probabilities");
+    VectorMath.requireFinite(h, model.hidden(), "router state h");
+    VectorMath.requireFinite(x, model.inputDim(), "input x");
+    VectorMath.requireFinite(probabilities, experts, "probabilities");
     Objects.checkIndex(label, experts);
     if (frozen) {
       return 0;
@@ -337,7 +338,7 @@ public final class GuardedRouter {
    * @throws IllegalArgumentException for another length or a non-finite value
    */
   public synchronized void setAnchor(float[] p) {
-    finite(p, anchor.length, "anchor");
+    VectorMath.requireFinite(p, anchor.length, "anchor");
     anchor = p.clone();
   }
 
@@ -439,17 +440,5 @@ public final class GuardedRouter {
       s += d * d;
     }
     return Math.sqrt(s);
-  }
-
-  private static void finite(float[] v, int n, String what) {
-    Objects.requireNonNull(v, what);
-    if (v.length != n) {
-      throw new IllegalArgumentException(what + " must have length " + n + ", got " + v.length);
-    }
-    for (int i = 0; i < n; i++) {
-      if (!Float.isFinite(v[i])) {
-        throw new IllegalArgumentException(what + " has a non-finite value at index " + i + ": " + v[i]);
-      }
-    }
   }
 }

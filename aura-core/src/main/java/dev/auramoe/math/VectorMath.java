@@ -21,6 +21,29 @@ public final class VectorMath {
   }
 
   /**
+   * Checks a vector argument: {@code v} is not null, has length {@code n}, and every value is finite.
+   * The one such check of the project's APIs, so that each refusal reads the same.
+   *
+   * @param what the argument's name in the message ("input x")
+   * @throws NullPointerException for null
+   * @throws IllegalArgumentException for another length, or naming the first non-finite value's index
+   */
+  public static void requireFinite(float[] v, int n, String what) {
+    Objects.requireNonNull(v, what);
+    if (v.length != n) {
+      throw new IllegalArgumentException(what + " must have length " + n + ", got " + v.length);
+    }
+    if (K.allFinite(v, 0, n)) {
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      if (!Float.isFinite(v[i])) {
+        throw new IllegalArgumentException(what + " has a non-finite value at index " + i + ": " + v[i]);
+      }
+    }
+  }
+
+  /**
    * {@code sum_i a[i] b[i]}.
    *
    * @param a not modified

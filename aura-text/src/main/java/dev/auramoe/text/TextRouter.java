@@ -14,6 +14,7 @@ import dev.auramoe.feedback.GuardedRouter;
 import dev.auramoe.io.AtomicFiles;
 import dev.auramoe.io.SnapshotException;
 import dev.auramoe.io.SnapshotFormat;
+import dev.auramoe.math.VectorMath;
 import dev.auramoe.routing.RouteBuffer;
 import dev.auramoe.routing.TopK;
 import dev.auramoe.spiking.AttentionConfig;
@@ -336,15 +337,7 @@ public final class TextRouter implements AutoCloseable {
 
   private void checkText(EncodedText text) {
     Objects.requireNonNull(text, "text");
-    float[] x = text.embeddingView();
-    if (x.length != dimension) {
-      throw new IllegalArgumentException("the embedding has " + x.length + " values; this router reads " + dimension);
-    }
-    for (int i = 0; i < x.length; i++) {
-      if (!Float.isFinite(x[i])) {
-        throw new IllegalArgumentException("the embedding has a non-finite value at index " + i + ": " + x[i]);
-      }
-    }
+    VectorMath.requireFinite(text.embeddingView(), dimension, "the embedding");
     int[] tokens = text.tokensView();
     for (int i = 0; i < tokens.length; i++) {
       if (tokens[i] < 0 || tokens[i] >= documentFrequency.length) {
@@ -384,15 +377,7 @@ public final class TextRouter implements AutoCloseable {
    */
   public synchronized Route learn(EncodedText text, float[] y) {
     checkText(text);
-    Objects.requireNonNull(y, "y");
-    if (y.length != model.outputDim()) {
-      throw new IllegalArgumentException("target y must have length " + model.outputDim() + ", got " + y.length);
-    }
-    for (int i = 0; i < y.length; i++) {
-      if (!Float.isFinite(y[i])) {
-        throw new IllegalArgumentException("target y has a non-finite value at index " + i + ": " + y[i]);
-      }
-    }
+    VectorMath.requireFinite(y, model.outputDim(), "target y");
     int[] spikes = attention ? spiking(text.tokensView()) : null;
     model.resetStream(SCRATCH);
     // frozen, the experts still learn but the router does not: its learning rate is 0 for this step
