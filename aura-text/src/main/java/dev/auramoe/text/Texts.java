@@ -1,12 +1,7 @@
 package dev.auramoe.text;
 
 import dev.auramoe.TextEmbedder;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.auramoe.io.Utf8;
 
 /**
  * The checks every text passes before it is tokenised or embedded, in one place for every way a
@@ -73,37 +68,7 @@ public final class Texts {
       throw new IllegalArgumentException("text is " + bytes.length + " bytes long, over the limit of " + MAX_CHARS
           + " chars (1 MiB)");
     }
-    return check(strictUtf8(bytes, (at, length) -> new IllegalArgumentException("text is not valid UTF-8: "
+    return check(Utf8.decodeStrictly(bytes, (at, length) -> new IllegalArgumentException("text is not valid UTF-8: "
         + "malformed sequence of " + length + " byte(s) at byte " + at)));
-  }
-
-  /** What a caller of {@link #strictUtf8} makes of an invalid sequence: its byte offset and length. */
-  @FunctionalInterface
-  public interface InvalidUtf8 {
-
-    /** The exception to throw for the invalid sequence of {@code length} bytes at byte {@code at}. */
-    RuntimeException at(int at, int length);
-  }
-
-  /**
-   * Decodes UTF-8 bytes strictly, with no check of the text: the first malformed or truncated
-   * sequence throws what {@code invalid} makes of it, never U+FFFD. For callers that name the place
-   * their own way (a file and its line, say).
-   */
-  public static String strictUtf8(byte[] bytes, InvalidUtf8 invalid) {
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    // UTF-8 never gives more chars than it has bytes (four bytes make at most a surrogate pair).
-    CharBuffer out = CharBuffer.allocate(bytes.length);
-    CoderResult r = decoder.decode(in, out, true);
-    if (!r.isError()) {
-      r = decoder.flush(out);
-    }
-    if (r.isError()) {
-      throw invalid.at(in.position(), r.length());
-    }
-    return out.flip().toString();
   }
 }

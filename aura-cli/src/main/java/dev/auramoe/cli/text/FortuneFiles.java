@@ -1,5 +1,6 @@
 package dev.auramoe.cli.text;
 
+import dev.auramoe.io.Utf8;
 import dev.auramoe.text.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,7 +178,7 @@ public final class FortuneFiles {
 
   /** Strict UTF-8, naming the file and line of the first invalid byte sequence. */
   private static String decode(byte[] bytes, Path file) {
-    return Texts.strictUtf8(bytes, (at, length) -> {
+    return Utf8.decodeStrictly(bytes, (at, length) -> {
       int line = 1;
       for (int i = 0; i < at; i++) {
         if (bytes[i] == '\n') {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.auramoe.io.Utf8;
 import dev.auramoe.server.ApiException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -359,25 +360,7 @@ public final class JsonRequests {
    * @throws ApiException 400 naming the byte offset of the first bad sequence
    */
   public static void requireUtf8(byte[] body) {
-    java.nio.charset.CharsetDecoder d = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(body);
-    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(Math.min(body.length, 8192));
-    while (true) {
-      java.nio.charset.CoderResult r = d.decode(in, out, true);
-      if (r.isError()) {
-        throw ApiException.badRequest("the request body is not valid UTF-8: " + (r.isMalformed() ? "malformed"
-            : "unmappable") + " sequence of " + r.length() + " byte(s) at byte offset " + in.position());
-      }
-      out.clear();
-      if (r.isUnderflow()) {
-        break;
-      }
-    }
-    java.nio.charset.CoderResult end = d.flush(out);
-    if (end.isError()) {
-      throw ApiException.badRequest("the request body is not valid UTF-8 at its end");
-    }
+    Utf8.decodeStrictly(body, (at, length) -> ApiException.badRequest("the request body is not valid UTF-8: "
+        + "malformed sequence of " + length + " byte(s) at byte offset " + at));
   }
 }
