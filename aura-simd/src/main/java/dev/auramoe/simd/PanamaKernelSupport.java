@@ -145,6 +145,15 @@ public final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void gemm(float[] x, int xOff, int tokens, float[] w, int rows, int cols, float[] y, int yOff,
+      boolean accumulate) {
+    // One row at a time on the gemv kernel until a register-blocked form with offsets exists.
+    for (int t = 0; t < tokens; t++) {
+      K.gemv(w, rows, cols, x, xOff + t * rows, y, yOff + t * cols, accumulate);
+    }
+  }
+
+  @Override
   public void gemvBf16Dense(int[] packed, int packedCols, float[] dense, int denseCols, int rows, float[] x, int xOff,
       float[] y, int yOff) {
     K.gemvBf16Dense(packed, packedCols, dense, denseCols, rows, x, xOff, y, yOff);

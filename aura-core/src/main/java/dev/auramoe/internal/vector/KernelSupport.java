@@ -81,6 +81,19 @@ public interface KernelSupport {
    */
   void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y);
 
+  /**
+   * Input-major matrix-matrix product over a batch of row vectors at offsets, overwriting or
+   * accumulating: the training layers' product (forward {@code X W}, and with transposed copies
+   * {@code dY W^T} and {@code X^T dY}).
+   *
+   * <pre>y[yOff + t * cols + j] (= or +=) sum_{i &lt; rows} x[xOff + t * rows + i] * w[i * cols + j],   t &lt; tokens, j &lt; cols</pre>
+   *
+   * x and w not modified; y modified in [yOff, yOff + tokens * cols) only.
+   *
+   * @param accumulate when true the product is added to y, otherwise y is overwritten
+   */
+  void gemm(float[] x, int xOff, int tokens, float[] w, int rows, int cols, float[] y, int yOff, boolean accumulate);
+
   /** {@code a[off+i] = tanh(a[off+i])} in place. */
   void tanh(float[] a, int off, int n);
 

@@ -112,6 +112,14 @@ public final class ScalarKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void gemm(float[] x, int xOff, int tokens, float[] w, int rows, int cols, float[] y, int yOff,
+      boolean accumulate) {
+    for (int t = 0; t < tokens; t++) {
+      gemv(w, rows, cols, x, xOff + t * rows, y, yOff + t * cols, accumulate);
+    }
+  }
+
+  @Override
   public void tanh(float[] a, int off, int n) {
     for (int i = 0; i < n; i++) {
       a[off + i] = Approx.tanh(a[off + i]);
