@@ -67,6 +67,8 @@ public final class TrainableCfcCell implements SequenceLayer {
   static final float LECUN_S = 0.666f;
 
   private final String name;
+  /** The name in error messages, built once (not per pass). */
+  private final String label;
   private final int in;
   private final int hidden;
   private final int units;
@@ -127,6 +129,7 @@ public final class TrainableCfcCell implements SequenceLayer {
   TrainableCfcCell(String name, int inputDim, int hidden, int backboneUnits, Mode mode, float timeScale, long seed,
       KernelSupport kernels) {
     this.name = Objects.requireNonNull(name, "name");
+    this.label = "CfC cell " + name;
     this.mode = Objects.requireNonNull(mode, "mode");
     this.kern = Objects.requireNonNull(kernels, "kernels");
     if (inputDim <= 0 || hidden <= 0 || backboneUnits <= 0) {
@@ -214,8 +217,7 @@ public final class TrainableCfcCell implements SequenceLayer {
    */
   @Override
   public long forward(float[] x, float[] elapsed, int[] first, int batch, int steps, float[] hs) {
-    String what = "CfC cell " + name;
-    int cells = SequenceInputs.checkForward(what, in, hidden, x, elapsed, first, batch, steps, hs, true);
+    int cells = SequenceInputs.checkForward(label, in, hidden, x, elapsed, first, batch, steps, hs, true);
     int hd = hidden;
     int g4 = 4 * hd;
     int bu = units;
@@ -313,7 +315,7 @@ public final class TrainableCfcCell implements SequenceLayer {
   public void backward(float[] dHs, float[] dXs) {
     int bt = batch;
     int st = steps;
-    SequenceInputs.checkBackward("CfC cell " + name, in, hidden, bt, st, dHs, dXs);
+    SequenceInputs.checkBackward(label, in, hidden, bt, st, dHs, dXs);
     int cells = bt * st;
     int hd = hidden;
     int g4 = 4 * hd;

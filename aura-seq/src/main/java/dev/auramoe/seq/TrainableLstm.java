@@ -42,6 +42,8 @@ import java.util.Random;
 public final class TrainableLstm implements SequenceLayer {
 
   private final String name;
+  /** The name in error messages, built once (not per pass). */
+  private final String label;
   private final int in;
   private final int hidden;
   private final Parameter w;
@@ -87,6 +89,7 @@ public final class TrainableLstm implements SequenceLayer {
   /** An LSTM on the given kernels (tests compare the scalar and the Vector API ones). */
   TrainableLstm(String name, int inputDim, int hidden, long seed, KernelSupport kernels) {
     this.name = Objects.requireNonNull(name, "name");
+    this.label = "LSTM " + name;
     this.kern = Objects.requireNonNull(kernels, "kernels");
     if (inputDim <= 0 || hidden <= 0) {
       throw new IllegalArgumentException("LSTM " + name + " needs inputDim > 0 and hidden > 0, got " + inputDim
@@ -150,8 +153,7 @@ public final class TrainableLstm implements SequenceLayer {
    */
   @Override
   public long forward(float[] x, float[] elapsed, int[] first, int batch, int steps, float[] hs) {
-    String what = "LSTM " + name;
-    int cells = SequenceInputs.checkForward(what, in, hidden, x, null, first, batch, steps, hs, false);
+    int cells = SequenceInputs.checkForward(label, in, hidden, x, null, first, batch, steps, hs, false);
     int hd = hidden;
     int g4 = 4 * hd;
     int gateValues = Math.multiplyExact(cells, g4);
@@ -233,7 +235,7 @@ public final class TrainableLstm implements SequenceLayer {
   public void backward(float[] dHs, float[] dXs) {
     int bt = batch;
     int st = steps;
-    SequenceInputs.checkBackward("LSTM " + name, in, hidden, bt, st, dHs, dXs);
+    SequenceInputs.checkBackward(label, in, hidden, bt, st, dHs, dXs);
     int cells = bt * st;
     int hd = hidden;
     int g4 = 4 * hd;
