@@ -191,5 +191,4 @@ class RecurrentLayerTest {
           .isLessThan(1_024);
     }
   }
-
 }
