@@ -218,6 +218,16 @@ public final class TrainableCfcCell implements SequenceLayer {
   @Override
   public long forward(float[] x, float[] elapsed, int[] first, int batch, int steps, float[] hs) {
     int cells = SequenceInputs.checkForward(label, in, hidden, x, elapsed, first, batch, steps, hs, true);
+    if (elapsed != null) {
+      for (int k = 0; k < cells; k++) {
+        // A finite gap over a tiny time scale can still overflow t; refused before anything changes.
+        boolean real = k / batch >= SequenceInputs.first(first, k % batch);
+        if (real && elapsed[k] / timeScale == Float.POSITIVE_INFINITY) {
+          throw new IllegalArgumentException(label + ": elapsed time " + elapsed[k] + " at step " + k / batch
+              + " of sequence " + k % batch + " over the time scale " + timeScale + " overflows a float");
+        }
+      }
+    }
     int hd = hidden;
     int g4 = 4 * hd;
     int bu = units;

@@ -133,6 +133,10 @@ class RefusalTest {
       assertThatThrownBy(() -> new TrainableCfcCell("cfc", 3, 4, 5, TrainableCfcCell.Mode.DEFAULT, scale, 1))
           .hasMessageContaining("timeScale");
     }
+    TrainableCfcCell fine = new TrainableCfcCell("cfc", 1, 2, 3, TrainableCfcCell.Mode.DEFAULT, 1e-30f, 1);
+    assertThatThrownBy(() -> fine.forward(new float[2], new float[] {0.5f, 1e10f}, null, 2, 1, new float[4]))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("step 0 of sequence 1")
+        .hasMessageContaining("overflows");
     assertThatThrownBy(() -> new TrainableLstm("lstm", 3, 4, 1).backward(new float[48], null))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("forward pass first");
     assertThatThrownBy(() -> new TrainableCfcCell("cfc", 3, 4, 5, TrainableCfcCell.Mode.NO_GATE, 1f, 1)
