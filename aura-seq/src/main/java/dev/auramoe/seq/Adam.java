@@ -13,13 +13,18 @@ import java.util.List;
  * m  = beta1 m + (1 - beta1) g
  * v  = beta2 v + (1 - beta2) g^2
  * m^ = m / (1 - beta1^t),   v^ = v / (1 - beta2^t)
- * w  = w - lr (m^ / (sqrt(v^) + eps) + weightDecay w)
+ * w  = w - lr (m^ / (sqrt(v^) + eps) + weightDecay w)      (decay only where Parameter.decayed())
  * </pre>
  *
  * Knobs at their extremes: {@code beta1 = 0} is RMSProp with bias correction, a beta near 1 averages
  * over about {@code 1 / (1 - beta)} steps; {@code eps} bounds the step of a parameter whose gradient
  * has been near zero (large eps: plain SGD with rate lr / eps); {@code weightDecay = 0} turns decay
  * off, and decay is decoupled from the gradient's scaling, so a rarely updated weight still decays.
+ * Decay applies to weight matrices only: vectors (biases, time-constant biases) are not decayed
+ * ({@link Parameter#decayed()}).
+ *
+ * <p>A non-finite gradient is refused by {@link #step()} before anything changes: one NaN would
+ * otherwise reach the moments and, through them, every later step of that parameter.
  *
  * <p>Usage, one mini-batch:
  * <pre>{@code
@@ -123,8 +128,22 @@ public final class Adam {
     return t;
   }
 
-  /** One update of every parameter from its current gradient (the gradients are not modified). */
+  /**
+   * One update of every parameter from its current gradient (the gradients are not modified).
+   *
+   * @throws IllegalStateException when a gradient element is not finite, naming the parameter and
+   *     element; no value, moment or step count has changed
+   */
   public void step() {
+    for (Parameter p : params) {
+      float[] g = p.gradient();
+      for (int i = 0; i < g.length; i++) {
+        if (!Float.isFinite(g[i])) {
+          throw new IllegalStateException("Adam: the gradient " + p.name() + "[" + i + "] is not finite (" + g[i]
+              + "); nothing was updated");
+        }
+      }
+    }
     t++;
     Settings s = settings;
     double c1 = 1 - Math.pow(s.beta1(), t);
@@ -135,8 +154,9 @@ public final class Adam {
     float b1 = s.beta1();
     float b2 = s.beta2();
     float eps = s.eps();
-    float decay = s.learningRate() * s.weightDecay();
+    float rate = s.learningRate() * s.weightDecay();
     for (int k = 0; k < params.length; k++) {
+      float decay = params[k].decayed() ? rate : 0f;
       float[] w = params[k].values();
       float[] g = params[k].gradient();
       float[] mk = m[k];

@@ -11,6 +11,12 @@ import java.util.Objects;
  * <p>The arrays are live: layers read {@link #values()} and accumulate into {@link #gradient()}, the
  * optimiser writes {@link #values()}. A backward pass adds to the gradient, so a training step starts
  * with {@link #zeroGradient()}.
+ *
+ * <p>Weight decay applies to matrices only ({@link #decayed()}): a parameter of one dimension is a
+ * bias, a time-constant bias or a per-unit gain, an offset whose zero is no prior, and decaying it
+ * would pull each unit towards its zero-input operating point (the usual rule of AdamW training,
+ * which decays weights and not biases). The rule is by shape, so every layer follows it without
+ * naming its biases.
  */
 public final class Parameter {
 
@@ -53,6 +59,14 @@ public final class Parameter {
   /** A copy of the shape. */
   public int[] shape() {
     return shape.clone();
+  }
+
+  /**
+   * Whether an optimiser's weight decay applies: true for a parameter of two or more dimensions
+   * (a weight matrix), false for a vector (a bias).
+   */
+  public boolean decayed() {
+    return shape.length >= 2;
   }
 
   /** The number of elements. */

@@ -6,7 +6,8 @@
  * {@link dev.auramoe.seq.Trainable} layer lists its parameters; {@link dev.auramoe.seq.Adam} updates
  * them and {@link dev.auramoe.seq.Gradients} clips their global norm; {@link dev.auramoe.seq.Init}
  * holds the seeded initialisations. The layers ({@link dev.auramoe.seq.Dense},
- * {@link dev.auramoe.seq.TrainableLiquidCell}) run forward over a batch, keep what their backward
+ * {@link dev.auramoe.seq.TrainableLiquidCell}, {@link dev.auramoe.seq.TrainableLstm},
+ * {@link dev.auramoe.seq.TrainableCfcCell}) run forward over a batch, keep what their backward
  * pass needs in workspaces that grow only with the batch shape, and accumulate their gradients into
  * their parameters. {@link dev.auramoe.seq.Losses} holds the losses with their gradients.
  *

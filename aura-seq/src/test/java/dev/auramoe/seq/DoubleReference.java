@@ -145,6 +145,94 @@ final class DoubleReference {
     return s;
   }
 
+  /**
+   * The LSTM over a batch from h = c = 0 with left padding; returns every state [steps][batch][H]
+   * (zeros before a sequence's first step). w: in x 4H, u: H x 4H, b: 4H, gate blocks [i | f | g | o].
+   */
+  static double[] lstm(int in, int hd, double[] w, double[] u, double[] b, double[] x, int[] first, int batch,
+      int steps) {
+    int g4 = 4 * hd;
+    double[] hs = new double[steps * batch * hd];
+    for (int r = 0; r < batch; r++) {
+      double[] h = new double[hd];
+      double[] c = new double[hd];
+      for (int t = first[r]; t < steps; t++) {
+        int k = t * batch + r;
+        double[] a = new double[g4];
+        for (int j = 0; j < g4; j++) {
+          double s = b[j];
+          for (int i = 0; i < in; i++) {
+            s += x[k * in + i] * w[i * g4 + j];
+          }
+          for (int i = 0; i < hd; i++) {
+            s += h[i] * u[i * g4 + j];
+          }
+          a[j] = s;
+        }
+        for (int j = 0; j < hd; j++) {
+          double ig = sigmoid(a[j]);
+          double fg = sigmoid(a[hd + j]);
+          double gg = Math.tanh(a[2 * hd + j]);
+          double og = sigmoid(a[3 * hd + j]);
+          c[j] = fg * c[j] + ig * gg;
+          h[j] = og * Math.tanh(c[j]);
+        }
+        System.arraycopy(h, 0, hs, k * hd, hd);
+      }
+    }
+    return hs;
+  }
+
+  /**
+   * The CfC cell over a batch from h = 0 with left padding; returns every state [steps][batch][H].
+   * wx: in x B, wh: H x B, bb: B, wo: B x 4H, bo: 4H with head blocks [ff1 | ff2 | time_a | time_b];
+   * t = elapsed / timeScale, NaN giving 1.
+   */
+  static double[] cfc(int in, int hd, int units, boolean gated, double timeScale, double[] wx, double[] wh,
+      double[] bb, double[] wo, double[] bo, double[] x, float[] elapsed, int[] first, int batch, int steps) {
+    int g4 = 4 * hd;
+    double[] hs = new double[steps * batch * hd];
+    for (int r = 0; r < batch; r++) {
+      double[] h = new double[hd];
+      for (int t = first[r]; t < steps; t++) {
+        int k = t * batch + r;
+        double e = elapsed == null ? Double.NaN : elapsed[k];
+        double time = Double.isNaN(e) ? 1 : e / timeScale;
+        double[] z = new double[units];
+        for (int j = 0; j < units; j++) {
+          double s = bb[j];
+          for (int i = 0; i < in; i++) {
+            s += x[k * in + i] * wx[i * units + j];
+          }
+          for (int i = 0; i < hd; i++) {
+            s += h[i] * wh[i * units + j];
+          }
+          z[j] = 1.7159 * Math.tanh(0.666 * s);
+        }
+        double[] a = new double[g4];
+        for (int j = 0; j < g4; j++) {
+          double s = bo[j];
+          for (int i = 0; i < units; i++) {
+            s += z[i] * wo[i * g4 + j];
+          }
+          a[j] = s;
+        }
+        for (int j = 0; j < hd; j++) {
+          double ff1 = Math.tanh(a[j]);
+          double ff2 = Math.tanh(a[hd + j]);
+          double ti = sigmoid(a[2 * hd + j] * time + a[3 * hd + j]);
+          h[j] = gated ? ff1 * (1 - ti) + ti * ff2 : ff1 + ti * ff2;
+        }
+        System.arraycopy(h, 0, hs, k * hd, hd);
+      }
+    }
+    return hs;
+  }
+
+  static double sigmoid(double a) {
+    return 1 / (1 + Math.exp(-a));
+  }
+
   static double[] toDouble(float[] a) {
     double[] d = new double[a.length];
     for (int i = 0; i < a.length; i++) {

@@ -145,6 +145,159 @@ class GradientCheckTest {
     assertThat(maxAbs(cell.recurrentWeights().gradient())).as("W's gradient is exercised").isGreaterThan(1e-6);
   }
 
+  /**
+   * The LSTM through every step, with left padding: {@code firsts} gives each sequence's first real
+   * step. The padded inputs are NaN (they must not be read), the loss weights every state including
+   * the padded ones (their gradient must be ignored), and the padded states and input gradients must
+   * be exactly 0.
+   */
+  @ParameterizedTest(name = "batch {0}, steps {1}, in {2}, H {3}, first {4}")
+  @CsvSource({
+      "1, 1, 1, 1, 0",
+      "1, 5, 7, 5, 2",
+      "2, 7, 5, 7, 0 3",
+      "3, 5, 13, 17, 4 0 1",
+      "5, 4, 17, 13, 0 1 2 3 0",
+      "2, 3, 7, 33, 1 0"})
+  void lstmGradientsMatchDoubleFiniteDifferences(int batch, int steps, int in, int hidden, String firstSteps) {
+    int[] first = firsts(firstSteps, batch);
+    Random r = new Random(211 + batch * 7919L + steps * 31L + hidden);
+    TrainableLstm lstm = new TrainableLstm("lstm", in, hidden, r.nextLong());
+    // Biases off their initial values, and recurrent weights large enough that h U matters.
+    Init.scaledNormal(lstm.bias().values(), 0.5, r);
+    Init.scaledNormal(lstm.recurrentWeights().values(), 1.5 / Math.sqrt(hidden), r);
+    int cells = batch * steps;
+    float[] x = paddedInputs(cells, in, batch, first, r);
+    float[] hs = new float[cells * hidden];
+    lstm.forward(x, null, first, batch, steps, hs);
+    float[] weights = gaussian(cells * hidden, 1.0, r);
+    float[] dx = new float[cells * in];
+    java.util.Arrays.fill(dx, Float.NaN);
+    lstm.zeroGradients();
+    lstm.backward(weights, dx);
+
+    double[] w = DoubleReference.toDouble(lstm.inputWeights().values());
+    double[] u = DoubleReference.toDouble(lstm.recurrentWeights().values());
+    double[] b = DoubleReference.toDouble(lstm.bias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(weights);
+    double[] ref = DoubleReference.lstm(in, hidden, w, u, b, xd, first, batch, steps);
+    for (int i = 0; i < hs.length; i++) {
+      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
+    }
+    assertPadding(hs, dx, first, batch, steps, hidden, in);
+    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
+        DoubleReference.lstm(in, hidden, w, u, b, xd, first, batch, steps));
+    check("W", lstm.inputWeights().gradient(), w, loss);
+    check("U", lstm.recurrentWeights().gradient(), u, loss);
+    check("b", lstm.bias().gradient(), b, loss);
+    check("x", dx, xd, loss);
+    if (steps > first[0] + 1) {
+      assertThat(maxAbs(lstm.recurrentWeights().gradient())).as("U's gradient is exercised").isGreaterThan(1e-6);
+    }
+  }
+
+  /**
+   * The CfC cell in both modes, with left padding as in the LSTM's check and irregular elapsed
+   * times: NaN (t = 1), 0 (t = 0, still a step), short and long gaps, on a time scale other than 1.
+   */
+  @ParameterizedTest(name = "batch {0}, steps {1}, in {2}, H {3}, B {4}, first {5}, {6}")
+  @CsvSource({
+      "1, 1, 1, 1, 1, 0, DEFAULT",
+      "1, 5, 7, 5, 13, 2, DEFAULT",
+      "2, 7, 5, 7, 17, 0 3, DEFAULT",
+      "3, 5, 13, 17, 5, 4 0 1, DEFAULT",
+      "5, 4, 17, 13, 7, 0 1 2 3 0, NO_GATE",
+      "2, 3, 7, 33, 33, 1 0, DEFAULT",
+      "2, 6, 5, 7, 13, 0 2, NO_GATE"})
+  void cfcGradientsMatchDoubleFiniteDifferences(int batch, int steps, int in, int hidden, int units,
+      String firstSteps, TrainableCfcCell.Mode mode) {
+    int[] first = firsts(firstSteps, batch);
+    Random r = new Random(307 + batch * 7919L + steps * 31L + hidden);
+    float timeScale = 0.5f;
+    TrainableCfcCell cell = new TrainableCfcCell("cfc", in, hidden, units, mode, timeScale, r.nextLong());
+    Init.scaledNormal(cell.backboneBias().values(), 0.5, r);
+    Init.scaledNormal(cell.headBias().values(), 0.5, r);
+    Init.scaledNormal(cell.backboneRecurrentWeights().values(), 1.5 / Math.sqrt(hidden), r);
+    int cells = batch * steps;
+    float[] x = paddedInputs(cells, in, batch, first, r);
+    float[] elapsed = new float[cells];
+    for (int k = 0; k < cells; k++) {
+      elapsed[k] = k / batch < first[k % batch] ? -1f : switch (k % 4) {
+        case 0 -> Float.NaN;
+        case 1 -> (float) (0.01 + 0.2 * r.nextDouble());
+        case 2 -> k % 8 == 2 ? 0f : 1.7f;
+        default -> (float) (0.3 + 3 * r.nextDouble());
+      };
+    }
+    float[] hs = new float[cells * hidden];
+    cell.forward(x, elapsed, first, batch, steps, hs);
+    float[] weights = gaussian(cells * hidden, 1.0, r);
+    float[] dx = new float[cells * in];
+    java.util.Arrays.fill(dx, Float.NaN);
+    cell.zeroGradients();
+    cell.backward(weights, dx);
+
+    double[] wx = DoubleReference.toDouble(cell.backboneInputWeights().values());
+    double[] wh = DoubleReference.toDouble(cell.backboneRecurrentWeights().values());
+    double[] bb = DoubleReference.toDouble(cell.backboneBias().values());
+    double[] wo = DoubleReference.toDouble(cell.headWeights().values());
+    double[] bo = DoubleReference.toDouble(cell.headBias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(weights);
+    boolean gated = mode == TrainableCfcCell.Mode.DEFAULT;
+    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd, DoubleReference.cfc(in, hidden, units, gated,
+        timeScale, wx, wh, bb, wo, bo, xd, elapsed, first, batch, steps));
+    double[] ref = DoubleReference.cfc(in, hidden, units, gated, timeScale, wx, wh, bb, wo, bo, xd, elapsed, first,
+        batch, steps);
+    for (int i = 0; i < hs.length; i++) {
+      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
+    }
+    assertPadding(hs, dx, first, batch, steps, hidden, in);
+    check("backbone.Wx", cell.backboneInputWeights().gradient(), wx, loss);
+    check("backbone.Wh", cell.backboneRecurrentWeights().gradient(), wh, loss);
+    check("backbone.b", cell.backboneBias().gradient(), bb, loss);
+    check("heads.W", cell.headWeights().gradient(), wo, loss);
+    check("heads.b", cell.headBias().gradient(), bo, loss);
+    check("x", dx, xd, loss);
+  }
+
+  /** Sequence r's first step from a space-separated list. */
+  private static int[] firsts(String list, int batch) {
+    int[] first = java.util.Arrays.stream(list.trim().split(" +")).mapToInt(Integer::parseInt).toArray();
+    assertThat(first).hasSize(batch);
+    return first;
+  }
+
+  /** Gaussian inputs at the real steps, NaN at the padding (which a layer must not read). */
+  private static float[] paddedInputs(int cells, int in, int batch, int[] first, Random r) {
+    float[] x = gaussian(cells * in, 1.0, r);
+    for (int k = 0; k < cells; k++) {
+      if (k / batch < first[k % batch]) {
+        java.util.Arrays.fill(x, k * in, (k + 1) * in, Float.NaN);
+      }
+    }
+    return x;
+  }
+
+  /** The padded states and input gradients are exactly 0. */
+  private static void assertPadding(float[] hs, float[] dx, int[] first, int batch, int steps, int hidden, int in) {
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < batch; r++) {
+        if (t >= first[r]) {
+          continue;
+        }
+        int k = t * batch + r;
+        for (int j = 0; j < hidden; j++) {
+          assertThat(hs[k * hidden + j]).as("padded state %d of step %d, sequence %d", j, t, r).isZero();
+        }
+        for (int i = 0; i < in; i++) {
+          assertThat(dx[k * in + i]).as("padded input gradient %d of step %d, sequence %d", i, t, r).isZero();
+        }
+      }
+    }
+  }
+
   /** A second backward over the same tape adds the same gradients again (the tape is not consumed). */
   @Test
   void backwardAccumulatesIntoTheGradients() {

@@ -13,10 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The liquid cell and the dense layer on the Vector API kernels against the same layers on the scalar kernels, at sizes
- * that hit the kernels' unrolled loops, vector tails and scalar tails: the states and every
- * gradient agree up to summation order (the kernels themselves are pinned by the core's
- * KernelEquivalenceTest). Skipped without the Vector API module.
+ * The liquid cell, the LSTM, the CfC cell and the dense layer on the Vector API kernels against the
+ * same layers on the scalar kernels, at sizes that hit the kernels' unrolled loops, vector tails and
+ * scalar tails: the states and every gradient agree up to summation order (the kernels themselves
+ * are pinned by the core's KernelEquivalenceTest). Skipped without the Vector API module.
  */
 class KernelTwinTest {
 
@@ -75,6 +75,62 @@ class KernelTwinTest {
     assertClose("dx", dxv, dxs);
     assertClose("dW", vector.weights().gradient(), scalar.weights().gradient());
     assertClose("db", vector.bias().gradient(), scalar.bias().gradient());
+  }
+
+  /**
+   * The LSTM at sizes that hit the gemm's loop tails (4H columns of 4, 20, 52, 132, 512, 516), with
+   * left padding.
+   */
+  @ParameterizedTest(name = "in {0}, H {1}")
+  @CsvSource({"1, 1", "5, 5", "28, 13", "17, 33", "28, 128", "3, 129"})
+  void vectorAndScalarKernelsTrainTheSameLstm(int in, int hidden) {
+    KernelSupport panama = KernelProvider.panamaOrNull();
+    assumeThat(panama).as("Vector API kernels (needs --add-modules jdk.incubator.vector)").isNotNull();
+    TrainableLstm scalar = new TrainableLstm("lstm", in, hidden, 77, KernelProvider.scalar());
+    TrainableLstm vector = new TrainableLstm("lstm", in, hidden, 77, panama);
+    compare(scalar, vector, null, in, hidden);
+  }
+
+  /** The CfC cell likewise, with irregular elapsed times. */
+  @ParameterizedTest(name = "in {0}, H {1}, B {2}")
+  @CsvSource({"1, 1, 1", "5, 7, 13", "28, 13, 17", "17, 33, 64", "28, 64, 128", "3, 129, 33"})
+  void vectorAndScalarKernelsTrainTheSameCfcCell(int in, int hidden, int units) {
+    KernelSupport panama = KernelProvider.panamaOrNull();
+    assumeThat(panama).as("Vector API kernels (needs --add-modules jdk.incubator.vector)").isNotNull();
+    TrainableCfcCell scalar = new TrainableCfcCell("cfc", in, hidden, units, TrainableCfcCell.Mode.DEFAULT, 1f, 77,
+        KernelProvider.scalar());
+    TrainableCfcCell vector = new TrainableCfcCell("cfc", in, hidden, units, TrainableCfcCell.Mode.DEFAULT, 1f, 77,
+        panama);
+    Random r = new Random(in * 7L + hidden);
+    float[] elapsed = new float[3 * 9];
+    for (int k = 0; k < elapsed.length; k++) {
+      elapsed[k] = k % 4 == 0 ? Float.NaN : k % 7 == 2 ? 0f : (float) (3 * r.nextDouble());
+    }
+    compare(scalar, vector, elapsed, in, hidden);
+  }
+
+  /** 3 sequences of 9 steps, the second left-padded by 4 steps; states, input and parameter gradients. */
+  private static void compare(SequenceLayer scalar, SequenceLayer vector, float[] elapsed, int in, int hidden) {
+    int batch = 3;
+    int steps = 9;
+    int[] first = {0, 4, 1};
+    Random r = new Random(in * 1000L + hidden);
+    float[] x = GradientCheckTest.gaussian(batch * steps * in, 1.0, r);
+    float[] dh = GradientCheckTest.gaussian(batch * steps * hidden, 1.0, r);
+    float[] hs = new float[dh.length];
+    float[] hv = new float[dh.length];
+    float[] dxs = new float[x.length];
+    float[] dxv = new float[x.length];
+    scalar.forward(x, elapsed, first, batch, steps, hs);
+    vector.forward(x, elapsed, first, batch, steps, hv);
+    scalar.backward(dh, dxs);
+    vector.backward(dh, dxv);
+    assertClose("states", hv, hs);
+    assertClose("dx", dxv, dxs);
+    for (int p = 0; p < scalar.parameters().size(); p++) {
+      assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
+          scalar.parameters().get(p).gradient());
+    }
   }
 
   /** Summation order only: within 1e-5 of the largest magnitude of the tensor. */

@@ -53,13 +53,64 @@ class OptimiserTest {
   /** Decoupled decay: with a zero gradient each step multiplies a weight by 1 - lr * decay. */
   @Test
   void weightDecayIsDecoupled() {
-    Parameter p = new Parameter("w", 1);
+    Parameter p = new Parameter("w", 1, 1);
     p.values()[0] = 2f;
     Adam adam = new Adam(List.of(p), Adam.Settings.DEFAULT.withLearningRate(0.1f).withWeightDecay(0.5f));
     for (int i = 0; i < 10; i++) {
       adam.step();
     }
     assertThat(p.values()[0]).isCloseTo((float) (2 * Math.pow(0.95, 10)), within(1e-5f));
+  }
+
+  /**
+   * Decay shrinks weight matrices towards zero; a bias (or a time-constant bias) is an offset, and
+   * decaying it would pull every unit towards its zero-input operating point: vectors are left alone.
+   */
+  @Test
+  void weightDecaySparesBiases() {
+    Parameter w = new Parameter("layer.W", 1, 1);
+    Parameter b = new Parameter("layer.b", 1);
+    w.values()[0] = 2f;
+    b.values()[0] = 2f;
+    assertThat(w.decayed()).isTrue();
+    assertThat(b.decayed()).isFalse();
+    Adam adam = new Adam(List.of(w, b), Adam.Settings.DEFAULT.withLearningRate(0.1f).withWeightDecay(0.5f));
+    for (int i = 0; i < 10; i++) {
+      adam.step();
+    }
+    assertThat(w.values()[0]).isCloseTo((float) (2 * Math.pow(0.95, 10)), within(1e-5f));
+    assertThat(b.values()[0]).isEqualTo(2f);
+  }
+
+  /**
+   * A non-finite gradient (an exploded backward pass, or a caller that skipped clipping) is refused
+   * by the step itself, naming the parameter and element: no value, no moment and no step count
+   * changes, so the step after a fixed gradient is the same as a fresh optimiser's first step.
+   */
+  @Test
+  void aStepRefusesANonFiniteGradientAndChangesNothing() {
+    Parameter a = new Parameter("a.W", 2, 2);
+    Parameter b = new Parameter("b.W", 3, 1);
+    Adam adam = new Adam(List.of(a, b), Adam.Settings.DEFAULT.withLearningRate(0.1f).withWeightDecay(0.1f));
+    Parameter a2 = new Parameter("a.W", 2, 2);
+    Parameter b2 = new Parameter("b.W", 3, 1);
+    Adam fresh = new Adam(List.of(a2, b2), Adam.Settings.DEFAULT.withLearningRate(0.1f).withWeightDecay(0.1f));
+    for (Parameter p : List.of(a, b, a2, b2)) {
+      Init.scaledNormal(p.values(), 1.0, new Random(p.size()));
+      Init.scaledNormal(p.gradient(), 1.0, new Random(p.size() + 7));
+    }
+    float[] kept = a.values().clone();
+    b.gradient()[2] = Float.POSITIVE_INFINITY;
+    assertThatThrownBy(adam::step).isInstanceOf(IllegalStateException.class).hasMessageContaining("b.W[2]");
+    b.gradient()[2] = Float.NaN;
+    assertThatThrownBy(adam::step).isInstanceOf(IllegalStateException.class).hasMessageContaining("b.W[2]");
+    assertThat(a.values()).containsExactly(kept);
+    assertThat(adam.steps()).isZero();
+    b.gradient()[2] = b2.gradient()[2];
+    adam.step();
+    fresh.step();
+    assertThat(a.values()).containsExactly(a2.values());
+    assertThat(b.values()).containsExactly(b2.values());
   }
 
   /** A parameter listed twice would take two steps per step, on moments shared between its two slots. */

@@ -46,6 +46,104 @@ class RefusalTest {
     }
   }
 
+  /**
+   * The LSTM and the CfC cell refuse a wrong shape, a non-finite input at a real step, a first step
+   * out of range and (the CfC cell) a negative or infinite elapsed time, naming step and sequence,
+   * before anything changes: a backward pass after each refusal gives the gradients of the last
+   * accepted pass. Padding is not read, so a NaN input or a negative elapsed time there is accepted.
+   */
+  @Test
+  void theRecurrentLayersRefuseBadBatchesAndKeepTheirTape() {
+    refusesBadBatches(new TrainableLstm("lstm", 2, 5, 1), false);
+    refusesBadBatches(new TrainableCfcCell("cfc", 2, 5, 7, TrainableCfcCell.Mode.DEFAULT, 1f, 1), true);
+  }
+
+  private static void refusesBadBatches(SequenceLayer layer, boolean readsTime) {
+    int batch = 3;
+    int steps = 4;
+    int in = 2;
+    int hd = 5;
+    Random r = new Random(8);
+    float[] x = GradientCheckTest.gaussian(batch * steps * in, 1.0, r);
+    float[] elapsed = new float[batch * steps];
+    Arrays.fill(elapsed, 0.5f);
+    int[] first = {0, 2, 1};
+    float[] hs = new float[batch * steps * hd];
+    float[] dh = GradientCheckTest.gaussian(hs.length, 1.0, r);
+    // Padding is neither read nor checked.
+    x[(0 * batch + 1) * in] = Float.NaN;
+    elapsed[1 * batch + 1] = -3f;
+    layer.forward(x, elapsed, first, batch, steps, hs);
+    layer.zeroGradients();
+    layer.backward(dh, null);
+    List<float[]> before = layer.parameters().stream().map(p -> p.gradient().clone()).toList();
+    float[] other = new float[hs.length];
+
+    assertThatThrownBy(() -> layer.forward(x, elapsed, first, batch, steps, new float[hs.length - 1]))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("states");
+    assertThatThrownBy(() -> layer.forward(Arrays.copyOf(x, x.length - 1), elapsed, first, batch, steps, other))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inputs");
+    assertThatThrownBy(() -> layer.forward(x, elapsed, new int[] {0, 1}, batch, steps, other))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("first steps");
+    assertThatThrownBy(() -> layer.forward(x, elapsed, first, 0, steps, other))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch and steps must be > 0");
+    assertThatThrownBy(() -> layer.forward(x, elapsed, new int[] {0, 4, 1}, batch, steps, other))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("first step of sequence 1");
+    assertThatThrownBy(() -> layer.forward(x, elapsed, new int[] {0, 1, -1}, batch, steps, other))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("first step of sequence 2");
+    float[] bad = x.clone();
+    bad[(3 * batch + 2) * in + 1] = Float.POSITIVE_INFINITY;
+    assertThatThrownBy(() -> layer.forward(bad, elapsed, first, batch, steps, other))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input 1 at step 3 of sequence 2");
+    if (readsTime) {
+      float[] gaps = elapsed.clone();
+      gaps[2 * batch + 1] = -0.5f;
+      assertThatThrownBy(() -> layer.forward(x, gaps, first, batch, steps, other))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("elapsed time at step 2 of sequence 1");
+      gaps[2 * batch + 1] = Float.POSITIVE_INFINITY;
+      assertThatThrownBy(() -> layer.forward(x, gaps, first, batch, steps, other))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("elapsed time at step 2 of sequence 1");
+    } else {
+      // The LSTM takes no time: a negative elapsed time is not its business.
+      float[] gaps = elapsed.clone();
+      gaps[2 * batch + 1] = -0.5f;
+      layer.forward(x, gaps, first, batch, steps, other);
+      assertThat(other).containsExactly(hs);
+    }
+    assertThatThrownBy(() -> layer.backward(new float[hs.length - 1], null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("state gradients");
+    assertThatThrownBy(() -> layer.backward(dh, new float[x.length - 1]))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input gradients");
+
+    layer.zeroGradients();
+    layer.backward(dh, null);
+    for (int k = 0; k < before.size(); k++) {
+      assertThat(layer.parameters().get(k).gradient()).as(layer.parameters().get(k).name())
+          .containsExactly(before.get(k));
+    }
+  }
+
+  @Test
+  void theRecurrentLayersRefuseBadShapesAndABackwardBeforeAForward() {
+    assertThatThrownBy(() -> new TrainableLstm("lstm", 0, 4, 1)).hasMessageContaining("inputDim > 0");
+    assertThatThrownBy(() -> new TrainableLstm("lstm", 3, 0, 1)).hasMessageContaining("hidden > 0");
+    assertThatThrownBy(() -> new TrainableCfcCell("cfc", 3, 4, 0, TrainableCfcCell.Mode.DEFAULT, 1f, 1))
+        .hasMessageContaining("backboneUnits > 0");
+    for (float scale : new float[] {0f, -1f, Float.NaN, Float.POSITIVE_INFINITY}) {
+      assertThatThrownBy(() -> new TrainableCfcCell("cfc", 3, 4, 5, TrainableCfcCell.Mode.DEFAULT, scale, 1))
+          .hasMessageContaining("timeScale");
+    }
+    TrainableCfcCell fine = new TrainableCfcCell("cfc", 1, 2, 3, TrainableCfcCell.Mode.DEFAULT, 1e-30f, 1);
+    assertThatThrownBy(() -> fine.forward(new float[2], new float[] {0.5f, 1e10f}, null, 2, 1, new float[4]))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("step 0 of sequence 1")
+        .hasMessageContaining("overflows");
+    assertThatThrownBy(() -> new TrainableLstm("lstm", 3, 4, 1).backward(new float[48], null))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("forward pass first");
+    assertThatThrownBy(() -> new TrainableCfcCell("cfc", 3, 4, 5, TrainableCfcCell.Mode.NO_GATE, 1f, 1)
+        .backward(new float[48], null))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("forward pass first");
+  }
+
   /** A label out of range is refused before any gradient is written (the gradient may alias the logits). */
   @Test
   void aBadLabelIsRefusedBeforeTheLogitsOrGradientsChange() {

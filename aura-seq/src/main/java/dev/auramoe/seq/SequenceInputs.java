@@ -1,0 +1,140 @@
+package dev.auramoe.seq;
+
+/**
+ * The argument checks of {@link SequenceLayer#forward} and {@link SequenceLayer#backward}, shared by
+ * the layers so that each refuses the same things with the same words, before anything changes.
+ */
+final class SequenceInputs {
+
+  private SequenceInputs() {}
+
+  /**
+   * Checks a forward pass's arguments: shape, array lengths, first steps in [0, steps), finite inputs
+   * at every real step and, when {@code checkElapsed}, elapsed times finite and &gt;= 0 or NaN at
+   * every real step. Padding (steps before {@code first[r]}) is not read, so it is not checked.
+   *
+   * @param layer the layer's name for the messages
+   * @return batch * steps
+   */
+  static int checkForward(String layer, int in, int hidden, float[] x, float[] elapsed, int[] first, int batch,
+      int steps, float[] hs, boolean checkElapsed) {
+    if (batch <= 0 || steps <= 0) {
+      throw new IllegalArgumentException(layer + ": batch and steps must be > 0, got " + batch + ", " + steps);
+    }
+    int cells = Math.multiplyExact(batch, steps);
+    long inputs = (long) cells * in;
+    long states = (long) cells * hidden;
+    if (inputs > Integer.MAX_VALUE - 8 || states > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(layer + ": " + steps + " steps of " + batch + " sequences exceed an array");
+    }
+    if (x.length < inputs || hs.length < states || (elapsed != null && elapsed.length < cells)
+        || (first != null && first.length < batch)) {
+      throw new IllegalArgumentException(layer + ": " + steps + " steps of " + batch + " sequences need " + inputs
+          + " inputs (got " + x.length + "), " + states + " states (got " + hs.length + "), " + cells
+          + " elapsed times (got " + (elapsed == null ? "null" : elapsed.length) + ") and " + batch
+          + " first steps (got " + (first == null ? "null" : first.length) + ")");
+    }
+    for (int r = 0; r < batch; r++) {
+      int f = first(first, r);
+      if (f < 0 || f >= steps) {
+        throw new IllegalArgumentException(layer + ": the first step of sequence " + r + " must lie in [0, " + steps
+            + "), got " + f);
+      }
+    }
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < batch; r++) {
+        if (t < first(first, r)) {
+          continue;
+        }
+        int k = t * batch + r;
+        if (checkElapsed && elapsed != null) {
+          float e = elapsed[k];
+          if (e < 0 || e == Float.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException(layer + ": elapsed time at step " + t + " of sequence " + r
+                + " must be finite and >= 0 (or NaN for the regular step), got " + e);
+          }
+        }
+        for (int i = 0; i < in; i++) {
+          float v = x[k * in + i];
+          if (!Float.isFinite(v)) {
+            throw new IllegalArgumentException(layer + ": input " + i + " at step " + t + " of sequence " + r
+                + " is not finite: " + v);
+          }
+        }
+      }
+    }
+    return cells;
+  }
+
+  /** Checks a backward pass's arguments against the last forward pass's shape. */
+  static void checkBackward(String layer, int in, int hidden, int batch, int steps, float[] dHs, float[] dXs) {
+    if (batch == 0) {
+      throw new IllegalStateException(layer + ": backward needs a forward pass first");
+    }
+    long cells = (long) batch * steps;
+    if (dHs.length < cells * hidden || (dXs != null && dXs.length < cells * in)) {
+      throw new IllegalArgumentException(layer + " backward: " + steps + " steps of " + batch + " sequences need "
+          + cells * hidden + " state gradients (got " + dHs.length + ") and " + cells * in + " input gradients (got "
+          + (dXs == null ? "null" : dXs.length) + ")");
+    }
+  }
+
+  /** Sequence r's first real step; 0 when {@code first} is null. */
+  static int first(int[] first, int r) {
+    return first == null ? 0 : first[r];
+  }
+
+  static float[] grow(float[] a, int n) {
+    return a.length >= n ? a : new float[n];
+  }
+
+  static int[] grow(int[] a, int n) {
+    return a.length >= n ? a : new int[n];
+  }
+
+  /**
+   * {@code t[j * rows + i] = m[i * cols + j]}: the transposed copy that turns a product with
+   * {@code m^T} into an input-major product over a streamed matrix; into t when it is large enough.
+   */
+  static float[] transpose(float[] m, int mOff, int rows, int cols, float[] t) {
+    float[] out = grow(t, rows * cols);
+    for (int i = 0; i < rows; i++) {
+      int o = mOff + i * cols;
+      for (int j = 0; j < cols; j++) {
+        out[j * rows + i] = m[o + j];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The transposed matrix of the states each step read, {@code H x cells}: column k holds the state
+   * of cell {@code k - batch} (the same sequence's previous step), zero for the first step. The
+   * recurrent weights' gradient is then one input-major product over every step,
+   * {@code dW_h += H_prev^T dPre}.
+   *
+   * @param hs the states, time-major, {@code cells x H}
+   * @param t receives the copy when it is large enough
+   */
+  static float[] previousStatesTransposed(float[] hs, int batch, int cells, int hidden, float[] t) {
+    float[] out = grow(t, hidden * cells);
+    for (int i = 0; i < hidden; i++) {
+      int o = i * cells;
+      java.util.Arrays.fill(out, o, o + batch, 0f);
+      for (int k = batch; k < cells; k++) {
+        out[o + k] = hs[(k - batch) * hidden + i];
+      }
+    }
+    return out;
+  }
+
+  /** tanh in double through {@link StrictMath}, rounded to float: the same bits in every JIT tier. */
+  static float tanh(float a) {
+    return (float) StrictMath.tanh(a);
+  }
+
+  /** The logistic sigmoid in double through {@link StrictMath}, rounded to float. */
+  static float sigmoid(float a) {
+    return (float) (1 / (1 + StrictMath.exp(-(double) a)));
+  }
+}
