@@ -237,15 +237,29 @@ public final class SequenceDataset {
     void apply(float[] values, int from);
   }
 
-  /** Sums each feature over every step, in double: {@code sums[i]} and {@code squares[i]}. */
-  void sums(double[] sums, double[] squares) {
+  /**
+   * Each feature's mean and population variance over every step, in double and in two passes (the
+   * variance from the deviations, which stays exact for a feature far from 0, such as a timestamp).
+   */
+  void moments(double[] mean, double[] variance) {
     int f = features();
-    for (int g = 0; g < offsets[ids.length]; g++) {
+    int steps = offsets[ids.length];
+    for (int g = 0; g < steps; g++) {
       for (int i = 0; i < f; i++) {
-        double v = x[g * f + i];
-        sums[i] += v;
-        squares[i] += v * v;
+        mean[i] += x[g * f + i];
       }
+    }
+    for (int i = 0; i < f; i++) {
+      mean[i] /= steps;
+    }
+    for (int g = 0; g < steps; g++) {
+      for (int i = 0; i < f; i++) {
+        double d = x[g * f + i] - mean[i];
+        variance[i] += d * d;
+      }
+    }
+    for (int i = 0; i < f; i++) {
+      variance[i] /= steps;
     }
   }
 
