@@ -1,45 +1,66 @@
 package dev.auramoe.seq;
 
+import dev.auramoe.seq.data.SequenceDataset;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Random;
 
 /**
- * Seeded mini-batches over a data set of equal-length labelled sequences: each epoch visits every
- * sequence once in a new shuffled order, and each batch is gathered into the time-major layout the
- * layers take ({@code x[(t * batch + r) * features + i]}, {@code elapsed[t * batch + r]}).
+ * Seeded mini-batches over a {@link SequenceDataset}: each epoch visits every sequence once in a new
+ * shuffled order, and {@link #startInOrder()} visits them once in the data set's order (evaluation).
+ * Each batch is gathered into a {@link SequenceBatch} in the layers' layout ({@link SequenceLayer}):
+ * time-major, left-padded to the batch's longest sequence, {@code first[r]} the first real step of
+ * row r, padding with inputs 0 and elapsed time 0.
  *
- * <p>The data set is sample-major: sequence s, step t, feature i at
- * {@code x[(s * steps + t) * features + i]}, its elapsed time at {@code elapsed[s * steps + t]}.
- * The arrays are read, never copied or modified; the caller keeps them unchanged while batching.
- *
- * <p>The order of epoch e is a Fisher-Yates shuffle drawn from one {@link Random} seeded once, so a
- * seed gives the same batches on every run. Usage:
+ * <p>The order of epoch e is a Fisher-Yates shuffle of the previous epoch's order drawn from one
+ * {@link Random} seeded once, so a seed gives the same batches on every run. Usage:
  * <pre>{@code
- * SequenceBatcher data = new SequenceBatcher(x, elapsed, labels, n, steps, features, seed);
+ * SequenceBatcher data = new SequenceBatcher(dataset, seed);
+ * SequenceBatch batch = new SequenceBatch(dataset.features(), 0);
  * for (int epoch = 0; epoch < epochs; epoch++) {
  *   data.startEpoch();
- *   int rows;
- *   while ((rows = data.next(batch, bx, be, bl)) > 0) {
- *     model.trainStep(bx, be, bl, rows, steps, adam, clip);
+ *   while (data.next(128, batch) > 0) {
+ *     model.trainStep(batch, adam, clip);
  *   }
  * }
+ * data.startInOrder();
+ * while (data.next(512, batch) > 0) {
+ *   model.predict(batch, out);            // row r is sequence data.sequence(r)
+ * }
  * }</pre>
- * Neither method allocates. Not thread-safe.
+ * Once the batch has grown to the largest shape, neither {@code next} nor the {@code start} methods
+ * allocate. Not thread-safe.
  */
 public final class SequenceBatcher {
 
-  private final float[] x;
-  private final float[] elapsed;
-  private final int[] labels;
+  private final SequenceDataset data;
   private final int sequences;
-  private final int steps;
-  private final int features;
   private final int[] order;
+  private final int[] rows;
   private final Random random;
+  private boolean inOrder;
   private int cursor;
+  private int rowCount;
+
+  /** Batches over {@code data}, shuffled from {@code seed}. No batch comes before an epoch or pass starts. */
+  public SequenceBatcher(SequenceDataset data, long seed) {
+    this.data = Objects.requireNonNull(data, "data");
+    this.sequences = data.size();
+    this.order = new int[sequences];
+    for (int i = 0; i < sequences; i++) {
+      order[i] = i;
+    }
+    this.rows = new int[sequences];
+    this.random = new Random(seed);
+    this.cursor = sequences;
+  }
 
   /**
-   * @param x sequences * steps * features values, sample-major
+   * Batches over equal-length sequences given as sample-major arrays: sequence s, step t, feature i
+   * at {@code x[(s * steps + t) * features + i]}, its elapsed time at {@code elapsed[s * steps + t]};
+   * sequence s's id is {@code "s"}, and the classes are {@code 0 .. max(label)} (at least 2). The
+   * arrays are copied.
+   *
    * @param elapsed sequences * steps elapsed times, each finite and &gt;= 0 or NaN, or null (regular
    *     sampling: batches get NaN)
    * @param labels one per sequence, each &gt;= 0
@@ -47,9 +68,13 @@ public final class SequenceBatcher {
    *     time negative or infinite, or a label negative, naming the sequence and step
    */
   public SequenceBatcher(float[] x, float[] elapsed, int[] labels, int sequences, int steps, int features, long seed) {
-    this.x = Objects.requireNonNull(x, "x");
-    this.labels = Objects.requireNonNull(labels, "labels");
-    this.elapsed = elapsed;
+    this(equalLength(x, elapsed, labels, sequences, steps, features), seed);
+  }
+
+  private static SequenceDataset equalLength(float[] x, float[] elapsed, int[] labels, int sequences, int steps,
+      int features) {
+    Objects.requireNonNull(x, "x");
+    Objects.requireNonNull(labels, "labels");
     if (sequences <= 0 || steps <= 0 || features <= 0) {
       throw new IllegalArgumentException("need sequences, steps and features > 0, got " + sequences + ", " + steps
           + ", " + features);
@@ -65,36 +90,20 @@ public final class SequenceBatcher {
     if (labels.length != sequences) {
       throw new IllegalArgumentException("labels holds " + labels.length + " values, not " + sequences);
     }
-    // Checked here, where the data set's own sequence and step can be named, rather than in a
-    // training step, where only the row of a shuffled batch could be.
+    int classes = 2;
+    for (int label : labels) {
+      classes = Math.max(classes, label + 1);
+    }
+    SequenceDataset.Builder b = SequenceDataset.builder(Task.classification(classes), features);
     for (int s = 0; s < sequences; s++) {
-      if (labels[s] < 0) {
-        throw new IllegalArgumentException("label " + labels[s] + " of sequence " + s + " is negative");
-      }
-      for (int t = 0; t < steps; t++) {
-        float e = elapsed == null ? Float.NaN : elapsed[s * steps + t];
-        if (e < 0 || e == Float.POSITIVE_INFINITY) {
-          throw new IllegalArgumentException("elapsed time at step " + t + " of sequence " + s
-              + " must be finite and >= 0 (or NaN for the default step), got " + e);
-        }
-        for (int i = 0; i < features; i++) {
-          float v = x[(s * steps + t) * features + i];
-          if (!Float.isFinite(v)) {
-            throw new IllegalArgumentException("feature " + i + " at step " + t + " of sequence " + s
-                + " is not finite: " + v);
-          }
-        }
-      }
+      b.add(Integer.toString(s), steps, x, s * steps * features, elapsed, s * steps, labels[s]);
     }
-    this.sequences = sequences;
-    this.steps = steps;
-    this.features = features;
-    this.order = new int[sequences];
-    for (int i = 0; i < sequences; i++) {
-      order[i] = i;
-    }
-    this.random = new Random(seed);
-    this.cursor = sequences;
+    return b.build();
+  }
+
+  /** The data set batched. */
+  public SequenceDataset data() {
+    return data;
   }
 
   /** Number of sequences. */
@@ -110,36 +119,129 @@ public final class SequenceBatcher {
       order[i] = order[j];
       order[j] = t;
     }
+    inOrder = false;
+    cursor = 0;
+  }
+
+  /** Starts a pass over every sequence in the data set's order (for evaluation); draws nothing from the seed. */
+  public void startInOrder() {
+    inOrder = true;
     cursor = 0;
   }
 
   /**
-   * Gathers the next batch of the epoch.
+   * Gathers the next batch of the epoch or pass into {@code out}, reshaped to the rows gathered and
+   * their longest sequence; a shorter sequence's steps end at the last step, its first real step in
+   * {@code out.first()}, the steps before it inputs 0 and elapsed time 0. Labels (a classification)
+   * or targets (a regression) come with the rows.
+   *
+   * @param out a batch of the data set's features, and of its targets for a regression (0 otherwise)
+   * @return the rows gathered: {@code batchSize}, fewer for the last batch, 0 when the epoch or pass is
+   *     over (or none was started), and then {@code out} is unchanged
+   */
+  public int next(int batchSize, SequenceBatch out) {
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+    }
+    int features = data.features();
+    boolean regression = data.task().kind() == Task.Kind.REGRESSION;
+    int targetDim = regression ? data.task().size() : 0;
+    if (out.features() != features || out.targetDim() != targetDim) {
+      throw new IllegalArgumentException("the data set has " + features + " features and " + targetDim
+          + " targets per sequence, the batch " + out.features() + " and " + out.targetDim());
+    }
+    int n = take(batchSize);
+    if (n == 0) {
+      return 0;
+    }
+    int steps = 0;
+    for (int r = 0; r < n; r++) {
+      steps = Math.max(steps, data.length(rows[r]));
+    }
+    out.reshape(n, steps);
+    float[] x = out.x();
+    float[] elapsed = out.elapsed();
+    int[] first = out.first();
+    for (int r = 0; r < n; r++) {
+      int s = rows[r];
+      int pad = steps - data.length(s);
+      first[r] = pad;
+      for (int t = 0; t < pad; t++) {
+        int cell = t * n + r;
+        Arrays.fill(x, cell * features, (cell + 1) * features, 0f);
+        elapsed[cell] = 0f;
+      }
+      for (int t = pad; t < steps; t++) {
+        int cell = t * n + r;
+        data.copyStep(s, t - pad, x, cell * features);
+        elapsed[cell] = data.elapsed(s, t - pad);
+      }
+      if (regression) {
+        data.copyTargets(s, out.targets(), r * targetDim);
+      } else {
+        out.labels()[r] = data.label(s);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Gathers the next batch of an epoch into caller arrays, for data sets of equal-length sequences
+   * (a classification), without padding.
    *
    * @param xOut receives rows * steps * features inputs, time-major
-   * @param elapsedOut receives rows * steps elapsed times, time-major (NaN without elapsed times)
+   * @param elapsedOut receives rows * steps elapsed times, time-major (NaN for the regular step)
    * @param labelsOut receives rows labels
    * @return the rows gathered: {@code batchSize}, fewer for the last batch of the epoch, 0 when the
    *     epoch is over (or none was started)
+   * @throws IllegalStateException when the sequences differ in length: use {@link #next(int, SequenceBatch)}
    */
   public int next(int batchSize, float[] xOut, float[] elapsedOut, int[] labelsOut) {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
     }
-    int rows = Math.min(batchSize, sequences - cursor);
-    if (xOut.length < rows * steps * features || elapsedOut.length < rows * steps || labelsOut.length < rows) {
-      throw new IllegalArgumentException("a batch of " + rows + " needs " + rows * steps * features
-          + " inputs, " + rows * steps + " elapsed times and " + rows + " labels");
+    int steps = data.maxLength();
+    int features = data.features();
+    if (data.totalSteps() != (long) steps * sequences || data.task().kind() != Task.Kind.CLASSIFICATION) {
+      throw new IllegalStateException("arrays without padding need a classification of equal-length sequences; "
+          + "gather into a SequenceBatch instead");
     }
-    for (int r = 0; r < rows; r++) {
-      int s = order[cursor + r];
-      labelsOut[r] = labels[s];
+    int n = Math.min(batchSize, sequences - cursor);
+    if (xOut.length < n * steps * features || elapsedOut.length < n * steps || labelsOut.length < n) {
+      throw new IllegalArgumentException("a batch of " + n + " needs " + n * steps * features
+          + " inputs, " + n * steps + " elapsed times and " + n + " labels");
+    }
+    n = take(batchSize);
+    for (int r = 0; r < n; r++) {
+      int s = rows[r];
+      labelsOut[r] = data.label(s);
       for (int t = 0; t < steps; t++) {
-        System.arraycopy(x, (s * steps + t) * features, xOut, (t * rows + r) * features, features);
-        elapsedOut[t * rows + r] = elapsed == null ? Float.NaN : elapsed[s * steps + t];
+        data.copyStep(s, t, xOut, (t * n + r) * features);
+        elapsedOut[t * n + r] = data.elapsed(s, t);
       }
     }
-    cursor += rows;
-    return rows;
+    return n;
+  }
+
+  /**
+   * The data set's index of row r of the last batch gathered (to match outputs with ids and labels).
+   */
+  public int sequence(int row) {
+    Objects.checkIndex(row, rowCount);
+    return rows[row];
+  }
+
+  /** Moves up to {@code batchSize} sequences of the epoch or pass into {@link #rows}; returns how many. */
+  private int take(int batchSize) {
+    int n = Math.min(batchSize, sequences - cursor);
+    if (n <= 0) {
+      return 0;
+    }
+    for (int r = 0; r < n; r++) {
+      rows[r] = inOrder ? cursor + r : order[cursor + r];
+    }
+    cursor += n;
+    rowCount = n;
+    return n;
   }
 }

@@ -150,6 +150,32 @@ public final class CsvReader extends TextReader {
   }
 
   /**
+   * Reads a CSV file (gzip or plain) in one pass, with the column types of the schema that {@code
+   * schemaOfHeader} makes from the header's column names (in file order): for a caller that knows
+   * what each column must hold, so that a value of the wrong type is a malformed row naming its line
+   * and column rather than a type guessed from the data. Only the header is read to make the schema;
+   * the file is then read as by {@link #open(Reader, String, Schema, ReadOptions)}.
+   *
+   * @param schemaOfHeader the schema of these columns, whose names must be the header's, in order;
+   *     it may throw an {@link IOException} (say, for a column that is not there), which is passed on
+   */
+  public static CsvReader open(Path file, SchemaOfHeader schemaOfHeader, ReadOptions options) throws IOException {
+    String source = file.toString();
+    List<String> names;
+    try (Records r = new Records(Inputs.reader(file), options.separator(), source)) {
+      names = headerNames(source, r);
+    }
+    Schema schema = schemaOfHeader.schema(List.copyOf(names));
+    return open(Inputs.reader(file), source, schema, options);
+  }
+
+  /** Makes the schema of a file from its header's column names. */
+  @FunctionalInterface
+  public interface SchemaOfHeader {
+    Schema schema(List<String> names) throws IOException;
+  }
+
+  /**
    * Reads CSV text from any reader in one pass, with the column types of {@code schema}, whose names
    * must equal the header's, in order. The target is {@link ReadOptions#target()} if set, else the
    * schema's; {@link ReadOptions#targetType()} is ignored. The reader is closed by {@link #close()},

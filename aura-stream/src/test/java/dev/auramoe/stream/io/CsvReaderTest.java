@@ -193,6 +193,34 @@ class CsvReaderTest {
         .hasMessageContaining("header [y, x] does not match the schema's columns [x, y]");
   }
 
+  /** A schema made from the header reads a gzipped file in one pass; a wrong value names its line and column. */
+  @Test
+  void aSchemaMadeFromTheHeaderReadsTheFileInOnePass() throws IOException {
+    Path file = dir.resolve("h.csv.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write("name,x\nab,1.5\ncd,oops\n".getBytes(StandardCharsets.UTF_8));
+    }
+    List<List<String>> seen = new ArrayList<>();
+    CsvReader.SchemaOfHeader schemaOf = names -> {
+      seen.add(names);
+      return new Schema("h", List.of(Attribute.text(names.get(0)), Attribute.numeric(names.get(1))), 1);
+    };
+    try (CsvReader in = CsvReader.open(file, schemaOf, ReadOptions.defaults())) {
+      assertThat(seen).containsExactly(List.of("name", "x"));
+      Instance row = new Instance(in.schema());
+      assertThat(in.next(row)).isTrue();
+      assertThat(row.text(0)).isEqualTo("ab");
+      assertThat(row.value(1)).isEqualTo(1.5);
+      assertThatThrownBy(() -> in.next(row)).isInstanceOfSatisfying(MalformedRowException.class, e ->
+          assertThat(e.getMessage()).isEqualTo(file + ":3: unparsable number 'oops' in column 'x'"));
+    }
+    assertThatThrownBy(() -> CsvReader.open(file, names -> {
+      throw new IOException("no column y");
+    }, ReadOptions.defaults())).hasMessage("no column y");
+    assertThatThrownBy(() -> CsvReader.open(write("empty.csv", ""), schemaOf, ReadOptions.defaults()))
+        .hasMessageContaining("empty file, expected a header row");
+  }
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
       "4,b,9        | expected 2 fields, found 3",
