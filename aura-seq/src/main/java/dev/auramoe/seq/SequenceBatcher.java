@@ -31,7 +31,7 @@ import java.util.Random;
  * Once the batch has grown to the largest shape, neither {@code next} nor the {@code start} methods
  * allocate. Not thread-safe.
  */
-public final class SequenceBatcher {
+public final class SequenceBatcher implements BatchSource {
 
   private final SequenceDataset data;
   private final int sequences;
@@ -107,6 +107,7 @@ public final class SequenceBatcher {
   }
 
   /** Number of sequences. */
+  @Override
   public int sequences() {
     return sequences;
   }
@@ -127,6 +128,20 @@ public final class SequenceBatcher {
   public void startInOrder() {
     inOrder = true;
     cursor = 0;
+  }
+
+  @Override
+  public void start(boolean shuffled) {
+    if (shuffled) {
+      startEpoch();
+    } else {
+      startInOrder();
+    }
+  }
+
+  @Override
+  public int next(SequenceBatch into, int maxSize) {
+    return next(maxSize, into);
   }
 
   /**
