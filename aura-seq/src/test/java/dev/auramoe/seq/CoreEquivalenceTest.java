@@ -43,7 +43,7 @@ class CoreEquivalenceTest {
           : k % 7 == 3 ? 0f : k % 5 == 1 ? 0.2f + r.nextFloat() : (float) (0.3 * r.nextDouble());
     }
     float[] hs = new float[batch * steps * hidden];
-    cell.forward(x, elapsed, batch, steps, hs);
+    cell.forward(x, elapsed, null, batch, steps, hs);
 
     LiquidCell core = cell.toGatingCell(3);
     assertThat(core.extraColumns()).isEqualTo(3);

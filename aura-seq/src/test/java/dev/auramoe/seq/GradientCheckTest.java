@@ -114,7 +114,7 @@ class GradientCheckTest {
       };
     }
     float[] hs = new float[cells * hidden];
-    cell.forward(x, elapsed, batch, steps, hs);
+    cell.forward(x, elapsed, null, batch, steps, hs);
     float[] weights = gaussian(cells * hidden, 1.0, r);
     float[] dx = new float[cells * in];
     cell.zeroGradients();
@@ -153,7 +153,7 @@ class GradientCheckTest {
     Random r = new Random(3);
     float[] x = gaussian(2 * 4 * 3, 1.0, r);
     float[] hs = new float[2 * 4 * 6];
-    cell.forward(x, null, 2, 4, hs);
+    cell.forward(x, null, null, 2, 4, hs);
     float[] dh = gaussian(hs.length, 1.0, r);
     cell.zeroGradients();
     cell.backward(dh, null);

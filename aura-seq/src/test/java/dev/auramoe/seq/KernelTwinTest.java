@@ -41,8 +41,8 @@ class KernelTwinTest {
     float[] hv = new float[dh.length];
     float[] dxs = new float[x.length];
     float[] dxv = new float[x.length];
-    scalar.forward(x, elapsed, batch, steps, hs);
-    vector.forward(x, elapsed, batch, steps, hv);
+    scalar.forward(x, elapsed, null, batch, steps, hs);
+    vector.forward(x, elapsed, null, batch, steps, hv);
     scalar.backward(dh, dxs);
     vector.backward(dh, dxv);
     assertClose("states", hv, hs);

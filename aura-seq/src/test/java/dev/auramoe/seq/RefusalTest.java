@@ -27,14 +27,14 @@ class RefusalTest {
     float[] x = GradientCheckTest.gaussian(steps * 2, 1.0, r);
     float[] hs = new float[steps * 64];
     float[] dh = GradientCheckTest.gaussian(hs.length, 1.0, r);
-    cell.forward(x, null, 1, steps, hs);
+    cell.forward(x, null, null, 1, steps, hs);
     cell.zeroGradients();
     cell.backward(dh, null);
     List<float[]> before = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
 
     float[] longGaps = new float[steps];
     Arrays.fill(longGaps, 3e4f);
-    assertThatThrownBy(() -> cell.forward(x, longGaps, 1, steps, new float[hs.length]))
+    assertThatThrownBy(() -> cell.forward(x, longGaps, null, 1, steps, new float[hs.length]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unfolds");
 

@@ -570,7 +570,8 @@ public final class PanamaKernelSupport implements KernelSupport {
           j += L;
         }
         if (full < cols) {
-          gemm6x1Masked(x, xo, rows, w, cols, full, y, yo, accumulate);
+          gemm3x1Masked(x, xo, rows, w, cols, full, y, yo, accumulate);
+          gemm3x1Masked(x, xo + 3 * rows, rows, w, cols, full, y, yo + 3 * cols, accumulate);
         }
       }
       // Token tail: fewer than MR rows left; the gemv kernels handle single rows well.
@@ -739,34 +740,30 @@ public final class PanamaKernelSupport implements KernelSupport {
       c5.intoArray(y, y0 + 5 * cols);
     }
 
-    /** The last partial column vector; the mask is made here, not passed in (a mask crossing a call that is not inlined is boxed). */
-    private static void gemm6x1Masked(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo,
+    /**
+     * The last partial column vector of three tokens (called twice per block of six); the mask is
+     * made here, not passed in (a mask crossing a call that is not inlined is boxed). Three, not
+     * six: with six masked accumulators C1 runs out of virtual registers ("COMPILE SKIPPED"), and the
+     * method was then seen to stay in its tier-2 code, which boxes every vector, instead of
+     * reaching C2.
+     */
+    private static void gemm3x1Masked(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo,
         boolean accumulate) {
       VectorMask<Float> m = S.indexInRange(j, cols);
       int r0 = yo + j;
       FloatVector c0 = accumulate ? FloatVector.fromArray(S, y, r0, m) : FloatVector.zero(S);
       FloatVector c1 = accumulate ? FloatVector.fromArray(S, y, r0 + cols, m) : FloatVector.zero(S);
       FloatVector c2 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols, m) : FloatVector.zero(S);
-      FloatVector c3 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols, m) : FloatVector.zero(S);
-      FloatVector c4 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols, m) : FloatVector.zero(S);
-      FloatVector c5 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols, m) : FloatVector.zero(S);
-      int x0 = xo, x1 = xo + rows, x2 = xo + 2 * rows, x3 = xo + 3 * rows, x4 = xo + 4 * rows, x5 = xo + 5 * rows;
+      int x0 = xo, x1 = xo + rows, x2 = xo + 2 * rows;
       for (int i = 0; i < rows; i++) {
         FloatVector w0 = FloatVector.fromArray(S, w, i * cols + j, m);
         c0 = FloatVector.broadcast(S, x[x0 + i]).fma(w0, c0);
         c1 = FloatVector.broadcast(S, x[x1 + i]).fma(w0, c1);
         c2 = FloatVector.broadcast(S, x[x2 + i]).fma(w0, c2);
-        c3 = FloatVector.broadcast(S, x[x3 + i]).fma(w0, c3);
-        c4 = FloatVector.broadcast(S, x[x4 + i]).fma(w0, c4);
-        c5 = FloatVector.broadcast(S, x[x5 + i]).fma(w0, c5);
       }
-      int y0 = yo + j;
-      c0.intoArray(y, y0, m);
-      c1.intoArray(y, y0 + cols, m);
-      c2.intoArray(y, y0 + 2 * cols, m);
-      c3.intoArray(y, y0 + 3 * cols, m);
-      c4.intoArray(y, y0 + 4 * cols, m);
-      c5.intoArray(y, y0 + 5 * cols, m);
+      c0.intoArray(y, r0, m);
+      c1.intoArray(y, r0 + cols, m);
+      c2.intoArray(y, r0 + 2 * cols, m);
     }
 
     // ---------------------------------------------------------------- bf16 gemv
