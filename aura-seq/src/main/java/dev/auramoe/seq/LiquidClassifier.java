@@ -1,5 +1,7 @@
 package dev.auramoe.seq;
 
+import static dev.auramoe.seq.Buffers.grow;
+
 import dev.auramoe.cell.CellConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -149,9 +151,5 @@ public final class LiquidClassifier implements Trainable {
     cell.forward(x, elapsed, first, batch, steps, hs);
     System.arraycopy(hs, (steps - 1) * batch * hd, last, 0, batch * hd);
     head.forward(last, batch, z);
-  }
-
-  private static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
   }
 }

@@ -1,5 +1,8 @@
 package dev.auramoe.seq;
 
+import static dev.auramoe.seq.Buffers.grow;
+import static dev.auramoe.seq.Buffers.transpose;
+
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.CellType;
 import dev.auramoe.cell.LiquidCell;
@@ -629,24 +632,5 @@ public final class TrainableLiquidCell implements SequenceLayer {
     closedDelta[k] = closedForm ? dt : rem;
     unfoldCount[k] = count;
     return count;
-  }
-
-  /** {@code t[j * rows + i] = m[i * cols + j]}, into t when it is large enough. */
-  private static float[] transpose(float[] m, int rows, int cols, float[] t) {
-    float[] out = grow(t, rows * cols);
-    for (int i = 0; i < rows; i++) {
-      for (int j = 0; j < cols; j++) {
-        out[j * rows + i] = m[i * cols + j];
-      }
-    }
-    return out;
-  }
-
-  private static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
-  }
-
-  private static int[] grow(int[] a, int n) {
-    return a.length >= n ? a : new int[n];
   }
 }

@@ -145,6 +145,76 @@ class GradientCheckTest {
     assertThat(maxAbs(cell.recurrentWeights().gradient())).as("W's gradient is exercised").isGreaterThan(1e-6);
   }
 
+  /**
+   * A left-padded batch (sequences starting at steps 0, 3, 5 and 1 of 6), irregularly sampled:
+   * the gradients of every parameter and input against the double-precision reference, which never
+   * reads the padding. The padding holds NaN inputs and negative elapsed times, which the cell must
+   * ignore; its states are zeros and its input gradients exactly zero.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"LIQUID", "CLOSED_FORM"})
+  void leftPaddedBatchGradientsMatchDoubleFiniteDifferences(CellType type) {
+    int batch = 4;
+    int steps = 6;
+    int in = 3;
+    int hidden = 5;
+    int[] first = {0, 3, 5, 1};
+    CellConfig cfg = new CellConfig(hidden, type, 0.02f, 2.0f, 0.02f, 2, 4, 1f, 0.9f);
+    Random r = new Random(404 + type.ordinal());
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, in, r.nextLong());
+    Init.scaledNormal(cell.driveBias().values(), 0.5, r);
+    Init.scaledNormal(cell.recurrentWeights().values(), 2.0 / Math.sqrt(hidden), r);
+    int cells = batch * steps;
+    float[] x = gaussian(cells * in, 1.0, r);
+    float[] elapsed = new float[cells];
+    for (int k = 0; k < cells; k++) {
+      elapsed[k] = k % 3 == 0 ? Float.NaN : (float) (0.001 + 0.12 * r.nextDouble());
+      if (k / batch < first[k % batch]) {
+        elapsed[k] = -1f;
+        for (int i = 0; i < in; i++) {
+          x[k * in + i] = Float.NaN;
+        }
+      }
+    }
+    float[] hs = new float[cells * hidden];
+    cell.forward(x, elapsed, first, batch, steps, hs);
+    float[] weights = gaussian(cells * hidden, 1.0, r);
+    float[] dx = new float[cells * in];
+    java.util.Arrays.fill(dx, 7f);
+    cell.zeroGradients();
+    cell.backward(weights, dx);
+
+    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
+    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
+    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
+    double[] b = DoubleReference.toDouble(cell.driveBias().values());
+    double[] c = DoubleReference.toDouble(cell.tauBias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(weights);
+    double[] ref = DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps);
+    for (int i = 0; i < hs.length; i++) {
+      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
+    }
+    for (int k = 0; k < cells; k++) {
+      if (k / batch < first[k % batch]) {
+        for (int j = 0; j < hidden; j++) {
+          assertThat(Float.floatToRawIntBits(hs[k * hidden + j])).as("padded state %d", k).isZero();
+        }
+        for (int i = 0; i < in; i++) {
+          assertThat(Float.floatToRawIntBits(dx[k * in + i])).as("padded input gradient %d", k).isZero();
+        }
+      }
+    }
+    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
+        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
+    check("U", cell.inputWeights().gradient(), u, loss);
+    check("V", cell.tauWeights().gradient(), v, loss);
+    check("W", cell.recurrentWeights().gradient(), w, loss);
+    check("b", cell.driveBias().gradient(), b, loss);
+    check("c", cell.tauBias().gradient(), c, loss);
+    check("x", dx, xd, loss);
+  }
+
   /** A second backward over the same tape adds the same gradients again (the tape is not consumed). */
   @Test
   void backwardAccumulatesIntoTheGradients() {

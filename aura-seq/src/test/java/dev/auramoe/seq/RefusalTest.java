@@ -46,6 +46,54 @@ class RefusalTest {
     }
   }
 
+  /**
+   * A first step outside [0, steps) is refused, naming the sequence, before anything changes: a
+   * backward pass after the refusal gives the previous pass's gradients. A bad input at a real step
+   * after padding is still refused; the same at a padded step is ignored.
+   */
+  @Test
+  void aFirstStepOutOfRangeIsRefusedAndTheTapeStaysUsable() {
+    CellConfig cfg = CellConfig.DEFAULT.withHidden(5);
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, 2, 8);
+    Random r = new Random(9);
+    int batch = 3;
+    int steps = 4;
+    float[] x = GradientCheckTest.gaussian(batch * steps * 2, 1.0, r);
+    float[] hs = new float[batch * steps * 5];
+    float[] dh = GradientCheckTest.gaussian(hs.length, 1.0, r);
+    cell.forward(x, null, new int[] {0, 2, 1}, batch, steps, hs);
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    List<float[]> before = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
+
+    assertThatThrownBy(() -> cell.forward(x, null, new int[] {0, 4, 1}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("first step of sequence 1 must lie in [0, 4), got 4");
+    assertThatThrownBy(() -> cell.forward(x, null, new int[] {-1, 0, 0}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("first step of sequence 0 must lie in [0, 4), got -1");
+    assertThatThrownBy(() -> cell.forward(x, null, new int[] {0, 0}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("3 first steps");
+    float[] bad = x.clone();
+    bad[(2 * batch + 1) * 2] = Float.NaN; // step 2 of sequence 1, which starts at step 2
+    assertThatThrownBy(() -> cell.forward(bad, null, new int[] {0, 2, 1}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("input 0 at step 2 of sequence 1");
+
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    for (int k = 0; k < before.size(); k++) {
+      assertThat(cell.parameters().get(k).gradient()).as(cell.parameters().get(k).name())
+          .containsExactly(before.get(k));
+    }
+    float[] padded = x.clone();
+    padded[(1 * batch + 1) * 2] = Float.NaN; // step 1 of sequence 1: padding
+    float[] hp = new float[hs.length];
+    cell.forward(padded, null, new int[] {0, 2, 1}, batch, steps, hp);
+    assertThat(hp).containsExactly(hs);
+  }
+
   /** A label out of range is refused before any gradient is written (the gradient may alias the logits). */
   @Test
   void aBadLabelIsRefusedBeforeTheLogitsOrGradientsChange() {
