@@ -34,6 +34,12 @@ import java.util.Random;
  *   then clamped to +-max(|h|, tauMax) as the core does
  * </pre>
  *
+ * <p>The clamp's gradient is passed straight through (the backward pass differentiates the
+ * unclamped update): an Euler step is no longer than tauMin &lt;= tau ({@code CellConfig} refuses
+ * dt &gt; tauMin, the schedule never exceeds tauMin) and a closed-form step is a convex combination
+ * of h and tau s, so in exact arithmetic |h'| &lt;= max(|h|, tau) and the clamp never binds; in float
+ * it binds only by rounding, by an ulp, where the unclamped derivative is the exact function's.
+ *
  * <p>The step schedule per input is the core's ({@code LiquidCell.advance}), driven by the elapsed
  * time e since the sequence's previous input:
  * <ul>
@@ -49,19 +55,27 @@ import java.util.Random;
  *
  * <p>Weights are stored as the core stores them, input-major: U and V are {@code in x H}, W is
  * {@code H x H} with {@code W[i][j]} the weight from h_i to unit j, so the forward pass is the core's
- * LiquidCell on the same weights, up to the rounding of tanh, exp and log (the core uses its own
- * float approximations, this cell {@link StrictMath} in double, rounded to float: reproducible bit
- * for bit in every JIT tier, and exactly differentiable).
+ * LiquidCell on the same weights, up to summation order. tanh, exp and softplus are the core's
+ * float functions ({@code Approx}: fixed sequences of exactly rounded IEEE operations, so the same
+ * bits in the interpreter, C1 and C2; tanh within 6 ulp), and the backward pass uses 1 - s^2 and
+ * sigmoid(a) at the forward's own values.
  *
- * <p>The products (U x, V x, W h and their backward products) run on the core's kernels, the Vector
- * API ones when {@code aura-simd} is on the class path and {@code --add-modules jdk.incubator.vector}
- * is given, else the scalar ones ({@code -Daura.kernels=scalar} forces them); the two agree up to
- * summation order, and each gives the same bits for the same seed.
+ * <p>The products run on the core's kernels as matrix products over the batch: U x and V x as one
+ * {@code gemm} each over every step of every sequence; per step, the rows are sorted by their number
+ * of unfolds (most first, ties in sequence order), so that at unfold slot q the sequences still
+ * integrating are a prefix and W h is one {@code gemm} over them; the backward pass runs
+ * {@code dh += dDrive W^T} per slot the same way, and {@code dW}, {@code dU}, {@code dV} and
+ * {@code dX} as one product each over the whole pass (over transposed copies made once per pass).
+ * The element-wise Euler step and its backward pass, and the time constants, are kernels too. The
+ * Vector API kernels are used when {@code aura-simd} is on the class path and
+ * {@code --add-modules jdk.incubator.vector} is given, else the scalar ones
+ * ({@code -Daura.kernels=scalar} forces them); the two agree up to summation order, and each gives
+ * the same bits for the same seed.
  *
  * <p>Usage, one mini-batch of {@code batch} sequences of {@code steps} inputs, time-major:
  * <pre>{@code
  * cell.zeroGradients();
- * cell.forward(xs, elapsed, batch, steps, hs);   // hs: every state, [steps][batch][H]
+ * cell.forward(xs, elapsed, first, batch, steps, hs);   // hs: every state, [steps][batch][H]
  * ... loss on hs, its gradient dHs of the same shape ...
  * cell.backward(dHs, dXs);                      // dXs may be null
  * }</pre>
