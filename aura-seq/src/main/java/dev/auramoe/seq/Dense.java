@@ -16,11 +16,12 @@ import java.util.Random;
  * dx[r][i]  = sum_j W[i][j] * dy[r][j]
  * </pre>
  *
- * W is input-major ({@code in x out}), as the core's kernels store weights: the forward product
- * streams W once per row while broadcasting one input at a time. The products run on the core's
- * kernels (Vector API when present, as {@link TrainableLiquidCell} describes). The layer keeps no
- * state between forward and backward; the caller passes the same x to both. Neither pass allocates
- * once the backward pass's copy of W has been made.
+ * W is input-major ({@code in x out}), as the core's kernels store weights. Each pass is one or two
+ * matrix products over all rows on the core's register-blocked {@code gemm} (Vector API when
+ * present, as {@link TrainableLiquidCell} describes): {@code Y = X W}, {@code dW += X^T dY} over a
+ * transposed copy of X, {@code dX = dY W^T} over a transposed copy of W. The layer keeps no state
+ * between forward and backward; the caller passes the same x to both. Neither pass allocates once
+ * the backward pass's copies have grown to the largest batch seen.
  */
 public final class Dense implements Trainable {
 
@@ -32,6 +33,8 @@ public final class Dense implements Trainable {
   private final KernelSupport kern;
   /** W transposed, made once per backward pass that needs dx. */
   private float[] wT = new float[0];
+  /** X transposed, made once per backward pass. */
+  private float[] xT = new float[0];
 
   /**
    * A layer with Xavier-uniform weights and zero biases.
@@ -89,13 +92,11 @@ public final class Dense implements Trainable {
    */
   public void forward(float[] x, int rows, float[] y) {
     check(x, rows, y);
-    float[] wv = w.values();
     float[] bv = b.values();
     for (int r = 0; r < rows; r++) {
-      int yo = r * out;
-      System.arraycopy(bv, 0, y, yo, out);
-      kern.gemv(wv, in, out, x, r * in, y, yo, true);
+      System.arraycopy(bv, 0, y, r * out, out);
     }
+    kern.gemm(x, 0, rows, w.values(), in, out, y, 0, true);
   }
 
   /**
@@ -110,33 +111,18 @@ public final class Dense implements Trainable {
     if (dx != null && dx.length < rows * in) {
       throw new IllegalArgumentException("Dense dx needs " + rows * in + " values, has " + dx.length);
     }
-    float[] wv = w.values();
-    if (dx != null) {
-      if (wT.length < in * out) {
-        wT = new float[in * out];
-      }
-      for (int i = 0; i < in; i++) {
-        for (int j = 0; j < out; j++) {
-          wT[j * in + i] = wv[i * out + j];
-        }
-      }
-    }
-    float[] gw = w.gradient();
     float[] gb = b.gradient();
     for (int r = 0; r < rows; r++) {
       int yo = r * out;
-      int xo = r * in;
       for (int j = 0; j < out; j++) {
         gb[j] += dy[yo + j];
       }
-      for (int i = 0; i < in; i++) {
-        kern.axpy(x[xo + i], dy, yo, gw, i * out, out);
-      }
-      if (dx != null) {
-        // dx = W dy as an input-major product over the transposed copy (a streaming product,
-        // where a dot product per input would be a reduction per input).
-        kern.gemv(wT, out, in, dy, yo, dx, xo, false);
-      }
+    }
+    xT = Buffers.transpose(x, rows, in, xT);
+    kern.gemm(xT, 0, in, dy, rows, out, w.gradient(), 0, true);
+    if (dx != null) {
+      wT = Buffers.transpose(w.values(), in, out, wT);
+      kern.gemm(dy, 0, rows, wT, out, in, dx, 0, false);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.auramoe.seq;
 
+import static dev.auramoe.seq.Buffers.grow;
+
 import dev.auramoe.cell.CellConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -90,7 +92,16 @@ public final class LiquidClassifier implements Trainable {
    * @param out receives batch * classes logits
    */
   public void logits(float[] x, float[] elapsed, int batch, int steps, float[] out) {
-    forward(x, elapsed, batch, steps);
+    logits(x, elapsed, null, batch, steps, out);
+  }
+
+  /**
+   * The logits of a left-padded batch ({@link SequenceLayer}), without touching any gradient.
+   *
+   * @param first each sequence's first real step, or null for 0 everywhere; not modified
+   */
+  public void logits(float[] x, float[] elapsed, int[] first, int batch, int steps, float[] out) {
+    forward(x, elapsed, first, batch, steps);
     System.arraycopy(z, 0, out, 0, batch * classes);
   }
 
@@ -103,8 +114,19 @@ public final class LiquidClassifier implements Trainable {
    * @return the mean cross-entropy before the step
    */
   public double trainStep(float[] x, float[] elapsed, int[] labels, int batch, int steps, Adam adam, double clipNorm) {
+    return trainStep(x, elapsed, null, labels, batch, steps, adam, clipNorm);
+  }
+
+  /**
+   * One training step on a left-padded mini-batch ({@link SequenceLayer}): each sequence is
+   * classified from its state after the last step.
+   *
+   * @param first each sequence's first real step, or null for 0 everywhere; not modified
+   */
+  public double trainStep(float[] x, float[] elapsed, int[] first, int[] labels, int batch, int steps, Adam adam,
+      double clipNorm) {
     zeroGradients();
-    forward(x, elapsed, batch, steps);
+    forward(x, elapsed, first, batch, steps);
     int hd = cell.hidden();
     double loss = Losses.softmaxCrossEntropy(z, labels, batch, classes, dz);
     head.backward(last, dz, batch, dLast);
@@ -117,7 +139,7 @@ public final class LiquidClassifier implements Trainable {
     return loss;
   }
 
-  private void forward(float[] x, float[] elapsed, int batch, int steps) {
+  private void forward(float[] x, float[] elapsed, int[] first, int batch, int steps) {
     int hd = cell.hidden();
     int cells = Math.multiplyExact(batch, steps);
     hs = grow(hs, Math.multiplyExact(cells, hd));
@@ -126,12 +148,8 @@ public final class LiquidClassifier implements Trainable {
     dLast = grow(dLast, batch * hd);
     z = grow(z, batch * classes);
     dz = grow(dz, batch * classes);
-    cell.forward(x, elapsed, batch, steps, hs);
+    cell.forward(x, elapsed, first, batch, steps, hs);
     System.arraycopy(hs, (steps - 1) * batch * hd, last, 0, batch * hd);
     head.forward(last, batch, z);
-  }
-
-  private static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
   }
 }

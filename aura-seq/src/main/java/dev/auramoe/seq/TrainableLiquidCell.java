@@ -1,8 +1,12 @@
 package dev.auramoe.seq;
 
+import static dev.auramoe.seq.Buffers.grow;
+import static dev.auramoe.seq.Buffers.transpose;
+
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.CellType;
 import dev.auramoe.cell.LiquidCell;
+import dev.auramoe.internal.vector.Approx;
 import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Arrays;
@@ -30,6 +34,12 @@ import java.util.Random;
  *   then clamped to +-max(|h|, tauMax) as the core does
  * </pre>
  *
+ * <p>The clamp's gradient is passed straight through (the backward pass differentiates the
+ * unclamped update): an Euler step is no longer than tauMin &lt;= tau ({@code CellConfig} refuses
+ * dt &gt; tauMin, the schedule never exceeds tauMin) and a closed-form step is a convex combination
+ * of h and tau s, so in exact arithmetic |h'| &lt;= max(|h|, tau) and the clamp never binds; in float
+ * it binds only by rounding, by an ulp, where the unclamped derivative is the exact function's.
+ *
  * <p>The step schedule per input is the core's ({@code LiquidCell.advance}), driven by the elapsed
  * time e since the sequence's previous input:
  * <ul>
@@ -45,26 +55,34 @@ import java.util.Random;
  *
  * <p>Weights are stored as the core stores them, input-major: U and V are {@code in x H}, W is
  * {@code H x H} with {@code W[i][j]} the weight from h_i to unit j, so the forward pass is the core's
- * LiquidCell on the same weights, up to the rounding of tanh, exp and log (the core uses its own
- * float approximations, this cell {@link StrictMath} in double, rounded to float: reproducible bit
- * for bit in every JIT tier, and exactly differentiable).
+ * LiquidCell on the same weights, up to summation order. tanh, exp and softplus are the core's
+ * float functions ({@code Approx}: fixed sequences of exactly rounded IEEE operations, so the same
+ * bits in the interpreter, C1 and C2; tanh within 6 ulp), and the backward pass uses 1 - s^2 and
+ * sigmoid(a) at the forward's own values.
  *
- * <p>The products (U x, V x, W h and their backward products) run on the core's kernels, the Vector
- * API ones when {@code aura-simd} is on the class path and {@code --add-modules jdk.incubator.vector}
- * is given, else the scalar ones ({@code -Daura.kernels=scalar} forces them); the two agree up to
- * summation order, and each gives the same bits for the same seed.
+ * <p>The products run on the core's kernels as matrix products over the batch: U x and V x as one
+ * {@code gemm} each over every step of every sequence; per step, the rows are sorted by their number
+ * of unfolds (most first, ties in sequence order), so that at unfold slot q the sequences still
+ * integrating are a prefix and W h is one {@code gemm} over them; the backward pass runs
+ * {@code dh += dDrive W^T} per slot the same way, and {@code dW}, {@code dU}, {@code dV} and
+ * {@code dX} as one product each over the whole pass (over transposed copies made once per pass).
+ * The element-wise Euler step and its backward pass, and the time constants, are kernels too. The
+ * Vector API kernels are used when {@code aura-simd} is on the class path and
+ * {@code --add-modules jdk.incubator.vector} is given, else the scalar ones
+ * ({@code -Daura.kernels=scalar} forces them); the two agree up to summation order, and each gives
+ * the same bits for the same seed.
  *
  * <p>Usage, one mini-batch of {@code batch} sequences of {@code steps} inputs, time-major:
  * <pre>{@code
  * cell.zeroGradients();
- * cell.forward(xs, elapsed, batch, steps, hs);   // hs: every state, [steps][batch][H]
+ * cell.forward(xs, elapsed, first, batch, steps, hs);   // hs: every state, [steps][batch][H]
  * ... loss on hs, its gradient dHs of the same shape ...
  * cell.backward(dHs, dXs);                      // dXs may be null
  * }</pre>
  * {@link #forward} keeps what {@link #backward} needs in workspaces that grow to the largest batch
  * shape seen and are then reused: neither pass allocates once they have grown. Not thread-safe.
  */
-public final class TrainableLiquidCell implements Trainable {
+public final class TrainableLiquidCell implements SequenceLayer {
 
   private final CellConfig config;
   private final int in;
@@ -78,38 +96,44 @@ public final class TrainableLiquidCell implements Trainable {
   /** The core's kernels (Vector API when aura-simd and jdk.incubator.vector are present, else scalar). */
   private final KernelSupport kern;
 
-  // The tape of the last forward pass.
+  // The tape of the last forward pass. Per step, the batch's rows are kept in "slot order": sorted
+  // by their number of unfolds, most first (stable), so that the rows still integrating at unfold
+  // slot u are a prefix of the batch and every product runs over contiguous rows.
   private int batch;
   private int steps;
+  /** Per (t, i): the sequence at slot-order row i of step t. */
+  private int[] order = new int[0];
+  /** Per (t, i), slot order: the number of unfolds (0 at padding), of Euler unfolds, the Euler step, the closed-form step. */
+  private int[] unfoldCount = new int[0];
+  private int[] eulerCount = new int[0];
+  private float[] stepDt = new float[0];
+  private float[] closedDelta = new float[0];
+  /** Per step t: its first row in the per-unfold arrays (steps + 1 values). */
+  private int[] stepUnit = new int[0];
+  /** Per (t, i), slot order: the input (zeros at padding), p = U x + b, a = V x + c, 1 / tau, d tau / d a. */
   private float[] xs = new float[0];
-  /** Per (t, r): a = V x + c, and p = U x + b; H values each. */
-  private float[] pre = new float[0];
   private float[] drv = new float[0];
-  /** Per (t, r): 1 / tau, and d tau / d a (sigmoid(a), or 0 where the clamp binds). */
+  private float[] pre = new float[0];
   private float[] invTau = new float[0];
   private float[] tauSlope = new float[0];
-  /** Per (t, r): the first unfold's index in the per-unfold arrays, and the number of unfolds. */
-  private int[] unfoldStart = new int[0];
-  private int[] unfoldCount = new int[0];
-  /**
-   * Per (t, r): the Euler step length, the number of Euler unfolds (the rest are closed-form
-   * steps), and the length of each closed-form step.
-   */
-  private float[] stepDt = new float[0];
-  private int[] eulerCount = new int[0];
-  private float[] closedDelta = new float[0];
-  /** Per unfold: h before it, and s = tanh(W h + p); H values each. */
+  /** Per unfold row: h before it, and s = tanh(W h + p); H values each. */
   private float[] hBefore = new float[0];
   private float[] act = new float[0];
-  /** Per sequence: the running state (forward) or its gradient (backward). */
+  /** Per sequence: the running state (forward) or its gradient (backward), in sequence order. */
   private float[] state = new float[0];
-  // Per-sequence scratch of the backward pass, H values each.
-  private final float[] gNext;
-  private final float[] gPrev;
-  private final float[] gDrive;
-  private final float[] gInvTau;
-  private final float[] gP;
-  /** Transposed copies of W, U and V, made once per backward pass. */
+  /** The same for the rows of the current step, in slot order. */
+  private float[] slotState = new float[0];
+  // Sorting scratch: each sequence's unfolds at the current step, and the merge buffer.
+  private int[] rowCount = new int[0];
+  private int[] sortTmp = new int[0];
+  // The backward pass's workspaces: per unfold row dL/d(W h + p); per (t, i) dL/dp and dL/da
+  // (first dL/d(1/tau)); transposed copies of h before each unfold, of the inputs, and of W, U and V.
+  private float[] dDrive = new float[0];
+  private float[] gP = new float[0];
+  private float[] gA = new float[0];
+  private float[] hBeforeT = new float[0];
+  private float[] xsT = new float[0];
+  private float[] dxSlot = new float[0];
   private float[] wT = new float[0];
   private float[] uT = new float[0];
   private float[] vT = new float[0];
@@ -147,11 +171,6 @@ public final class TrainableLiquidCell implements Trainable {
     Init.scaledNormal(v.values(), 0.5 / Math.sqrt(in), r);
     Init.orthogonal(w.values(), hidden, config.recurrentScale(), r);
     dev.auramoe.cell.LiquidCell.restingTimeConstantBiases(c.values(), config.tauMin(), config.tauMax());
-    this.gNext = new float[hidden];
-    this.gPrev = new float[hidden];
-    this.gDrive = new float[hidden];
-    this.gInvTau = new float[hidden];
-    this.gP = new float[hidden];
   }
 
   /** The configuration. */
@@ -160,11 +179,13 @@ public final class TrainableLiquidCell implements Trainable {
   }
 
   /** Input dimension. */
+  @Override
   public int inputDim() {
     return in;
   }
 
   /** State size H. */
+  @Override
   public int hidden() {
     return hidden;
   }
@@ -224,135 +245,170 @@ public final class TrainableLiquidCell implements Trainable {
 
   /**
    * Runs the cell over a batch of sequences from h = 0 and keeps the tape for {@link #backward}.
+   * Layout and left padding as {@link SequenceLayer} describes; the first real step of a sequence
+   * integrates from h = 0 over its own elapsed time.
    *
    * @param x inputs, time-major: input i of sequence r at step t is {@code x[(t * batch + r) * in + i]};
-   *     not modified (copied to the tape)
+   *     not modified (copied to the tape); ignored before each sequence's first step
    * @param elapsed seconds since each sequence's previous input, {@code elapsed[t * batch + r]},
    *     finite and &gt;= 0, or NaN for the default {@code unfolds * dt}; null means NaN everywhere;
-   *     not modified
-   * @param hs receives every state after every step, {@code hs[(t * batch + r) * H + j]}
+   *     not modified; ignored before each sequence's first step
+   * @param first each sequence's first real step, in [0, steps), or null for 0 everywhere
+   * @param hs receives every state after every step, {@code hs[(t * batch + r) * H + j]} (zeros
+   *     before a sequence's first step)
    * @return the total number of integration steps over the batch
    */
-  public long forward(float[] x, float[] elapsed, int batch, int steps, float[] hs) {
+  @Override
+  public long forward(float[] x, float[] elapsed, int[] first, int batch, int steps, float[] hs) {
     if (batch <= 0 || steps <= 0) {
       throw new IllegalArgumentException("batch and steps must be > 0, got " + batch + ", " + steps);
     }
     int cells = Math.multiplyExact(batch, steps);
     int hd = hidden;
     if (x.length < Math.multiplyExact(cells, in) || hs.length < Math.multiplyExact(cells, hd)
-        || (elapsed != null && elapsed.length < cells)) {
+        || (elapsed != null && elapsed.length < cells) || (first != null && first.length < batch)) {
       throw new IllegalArgumentException("liquid cell: " + steps + " steps of " + batch + " sequences need "
-          + (long) cells * in + " inputs, " + (long) cells * hd + " states and " + cells + " elapsed times");
+          + (long) cells * in + " inputs, " + (long) cells * hd + " states, " + cells + " elapsed times and "
+          + batch + " first steps");
     }
     // Bad inputs fail before anything changes: the tape of the previous pass stays usable.
+    if (first != null) {
+      for (int r = 0; r < batch; r++) {
+        if (first[r] < 0 || first[r] >= steps) {
+          throw new IllegalArgumentException("first step of sequence " + r + " must lie in [0, " + steps + "), got "
+              + first[r]);
+        }
+      }
+    }
     for (int k = 0; k < cells; k++) {
+      if (k / batch < start(first, k % batch)) {
+        continue;
+      }
       float e = elapsed == null ? Float.NaN : elapsed[k];
       if (e < 0 || e == Float.POSITIVE_INFINITY) {
         throw new IllegalArgumentException("elapsed time at step " + k / batch + " of sequence " + k % batch
             + " must be finite and >= 0 (or NaN for the default step), got " + e);
       }
-    }
-    for (int k = 0; k < cells * in; k++) {
-      if (!Float.isFinite(x[k])) {
-        throw new IllegalArgumentException("input " + k % in + " at step " + k / in / batch + " of sequence "
-            + k / in % batch + " is not finite: " + x[k]);
+      for (int i = k * in; i < (k + 1) * in; i++) {
+        if (!Float.isFinite(x[i])) {
+          throw new IllegalArgumentException("input " + i % in + " at step " + k / batch + " of sequence "
+              + k % batch + " is not finite: " + x[i]);
+        }
       }
     }
     // The schedule sizes the per-unfold tape: counted first, so that a batch whose tape no array
     // can hold is refused before the previous pass's schedule is overwritten.
     long total = 0;
     for (int k = 0; k < cells; k++) {
-      total += schedule(-1, elapsed == null ? Float.NaN : elapsed[k]);
+      if (k / batch >= start(first, k % batch)) {
+        total += schedule(-1, elapsed == null ? Float.NaN : elapsed[k]);
+      }
     }
     if (total > (Integer.MAX_VALUE - 8) / hd) {
       throw new IllegalArgumentException("liquid cell: " + steps + " steps of " + batch + " sequences take " + total
           + " unfolds, whose tape of " + total + " x " + hd + " states exceeds an array; use shorter gaps, a smaller"
           + " maxStepsPerInput or smaller batches");
     }
-    unfoldStart = grow(unfoldStart, cells);
+    int units = (int) total;
+    order = grow(order, cells);
     unfoldCount = grow(unfoldCount, cells);
-    stepDt = grow(stepDt, cells);
     eulerCount = grow(eulerCount, cells);
+    stepDt = grow(stepDt, cells);
     closedDelta = grow(closedDelta, cells);
-    total = 0;
-    for (int k = 0; k < cells; k++) {
-      schedule(k, elapsed == null ? Float.NaN : elapsed[k]);
-      unfoldStart[k] = (int) total;
-      total += unfoldCount[k];
-    }
-    this.batch = batch;
-    this.steps = steps;
-    int units = Math.toIntExact(total);
+    stepUnit = grow(stepUnit, steps + 1);
+    rowCount = grow(rowCount, batch);
+    sortTmp = grow(sortTmp, batch);
     xs = grow(xs, cells * in);
-    System.arraycopy(x, 0, xs, 0, cells * in);
-    pre = grow(pre, cells * hd);
     drv = grow(drv, cells * hd);
+    pre = grow(pre, cells * hd);
     invTau = grow(invTau, cells * hd);
     tauSlope = grow(tauSlope, cells * hd);
-    hBefore = grow(hBefore, Math.multiplyExact(units, hd));
-    act = grow(act, Math.multiplyExact(units, hd));
+    hBefore = grow(hBefore, units * hd);
+    act = grow(act, units * hd);
     state = grow(state, batch * hd);
-    Arrays.fill(state, 0, batch * hd, 0f);
-    float[] uv = u.values();
-    float[] vv = v.values();
+    slotState = grow(slotState, batch * hd);
+    this.batch = batch;
+    this.steps = steps;
+    int unit = 0;
+    for (int t = 0; t < steps; t++) {
+      int k0 = t * batch;
+      for (int r = 0; r < batch; r++) {
+        rowCount[r] = t < start(first, r) ? 0 : schedule(-1, elapsed == null ? Float.NaN : elapsed[k0 + r]);
+      }
+      sortByCountDescending(rowCount, order, k0, sortTmp, batch);
+      stepUnit[t] = unit;
+      for (int i = 0; i < batch; i++) {
+        int k = k0 + i;
+        int r = order[k];
+        int xo = k * in;
+        if (t < start(first, r)) {
+          unfoldCount[k] = 0;
+          eulerCount[k] = 0;
+          stepDt[k] = 0f;
+          closedDelta[k] = 0f;
+          // Zeros, not the caller's padding: the padding's gradients are products with these.
+          Arrays.fill(xs, xo, xo + in, 0f);
+        } else {
+          unit += schedule(k, elapsed == null ? Float.NaN : elapsed[k0 + r]);
+          System.arraycopy(x, (k0 + r) * in, xs, xo, in);
+        }
+      }
+    }
+    stepUnit[steps] = unit;
     float[] wv = w.values();
     float[] bv = b.values();
     float[] cv = c.values();
-    float tauMin = config.tauMin();
     float tauMax = config.tauMax();
+    // p = U x + b and a = V x + c for every step of every sequence: two products over the batch.
+    kern.gemm(xs, 0, cells, u.values(), in, hd, drv, 0, false);
+    kern.gemm(xs, 0, cells, v.values(), in, hd, pre, 0, false);
+    for (int k = 0; k < cells; k++) {
+      int ko = k * hd;
+      for (int j = 0; j < hd; j++) {
+        drv[ko + j] += bv[j];
+        pre[ko + j] += cv[j];
+      }
+    }
+    kern.liquidTimeConstants(pre, 0, invTau, 0, tauSlope, 0, cells * hd, config.tauMin(), tauMax);
+    Arrays.fill(state, 0, batch * hd, 0f);
     for (int t = 0; t < steps; t++) {
-      for (int r = 0; r < batch; r++) {
-        int k = t * batch + r;
-        int ko = k * hd;
-        int xo = k * in;
-        // p = U x + b and a = V x + c, summed in the core's order (input by input, then the bias).
-        kern.gemv(uv, in, hd, xs, xo, drv, ko, false);
-        kern.gemv(vv, in, hd, xs, xo, pre, ko, false);
-        for (int j = 0; j < hd; j++) {
-          drv[ko + j] += bv[j];
-          pre[ko + j] += cv[j];
-          // softplus(a) = max(a, 0) + log1p(e) and softplus'(a) = sigmoid(a), with e = exp(-|a|)
-          // computed once; the backward pass reads the derivative from the tape.
-          double a = pre[ko + j];
-          double e = StrictMath.exp(-Math.abs(a));
-          float tau = tauMin + (float) (Math.max(a, 0) + StrictMath.log1p(e));
-          boolean clamped = tau > tauMax || tau < tauMin;
-          invTau[ko + j] = 1f / Math.min(Math.max(tau, tauMin), tauMax);
-          tauSlope[ko + j] = clamped ? 0f : (float) (a >= 0 ? 1 / (1 + e) : e / (1 + e));
+      int k0 = t * batch;
+      for (int i = 0; i < batch; i++) {
+        System.arraycopy(state, order[k0 + i] * hd, slotState, i * hd, hd);
+      }
+      int uo = stepUnit[t];
+      int m = batch;
+      for (int q = 0; q < unfoldCount[k0]; q++) {
+        // The rows still integrating at unfold q: a prefix of the slot order.
+        while (unfoldCount[k0 + m - 1] <= q) {
+          m--;
         }
-        int so = r * hd;
-        int n = unfoldCount[k];
-        float delta = closedDelta[k];
-        int euler = eulerCount[k];
-        for (int q = 0; q < n; q++) {
-          int uo = (unfoldStart[k] + q) * hd;
-          System.arraycopy(state, so, hBefore, uo, hd);
-          // s = tanh(W h + p), the recurrent product input by input as the core's gemv.
-          System.arraycopy(drv, ko, act, uo, hd);
-          kern.gemv(wv, hd, hd, state, so, act, uo, true);
-          for (int j = 0; j < hd; j++) {
-            act[uo + j] = tanh(act[uo + j]);
-          }
-          if (q < euler) {
+        int ao = uo * hd;
+        System.arraycopy(slotState, 0, hBefore, ao, m * hd);
+        // s = tanh(W h + p) for the m rows at once, then the update, row runs of one kind at a time.
+        System.arraycopy(drv, k0 * hd, act, ao, m * hd);
+        kern.gemm(slotState, 0, m, wv, hd, hd, act, ao, true);
+        for (int i = 0; i < m; ) {
+          int k = k0 + i;
+          if (q < eulerCount[k]) {
             float dt = stepDt[k];
-            for (int j = 0; j < hd; j++) {
-              float hj = state[so + j];
-              float next = Math.fma(dt, act[uo + j] - hj * invTau[ko + j], hj);
-              float lim = Math.max(Math.abs(hj), tauMax);
-              state[so + j] = Math.min(Math.max(next, -lim), lim);
+            int end = i + 1;
+            while (end < m && q < eulerCount[k0 + end] && stepDt[k0 + end] == dt) {
+              end++;
             }
+            kern.liquidEulerForward(slotState, i * hd, act, ao + i * hd, invTau, k * hd, dt, tauMax, (end - i) * hd);
+            i = end;
           } else {
-            for (int j = 0; j < hd; j++) {
-              float hj = state[so + j];
-              float it = invTau[ko + j];
-              float g = (float) StrictMath.exp(-delta * it);
-              float next = g * hj + (1f - g) * (act[uo + j] / it);
-              float lim = Math.max(Math.abs(hj), tauMax);
-              state[so + j] = Math.min(Math.max(next, -lim), lim);
-            }
+            closedFormForward(slotState, i * hd, act, ao + i * hd, invTau, k * hd, closedDelta[k], tauMax);
+            i++;
           }
         }
-        System.arraycopy(state, so, hs, ko, hd);
+        uo += m;
+      }
+      for (int i = 0; i < batch; i++) {
+        int r = order[k0 + i];
+        System.arraycopy(slotState, i * hd, state, r * hd, hd);
+        System.arraycopy(slotState, i * hd, hs, (k0 + r) * hd, hd);
       }
     }
     return total;
@@ -365,8 +421,9 @@ public final class TrainableLiquidCell implements Trainable {
    * @param dHs the loss's gradient with respect to every state of {@code hs}, same layout; not
    *     modified
    * @param dXs receives the gradient with respect to every input, the layout of {@code x}
-   *     (overwritten), or null when not needed
+   *     (overwritten; zeros before a sequence's first step), or null when not needed
    */
+  @Override
   public void backward(float[] dHs, float[] dXs) {
     int bt = batch;
     int st = steps;
@@ -379,114 +436,172 @@ public final class TrainableLiquidCell implements Trainable {
       throw new IllegalArgumentException("liquid cell backward: " + cells + " steps need " + (long) cells * hd
           + " state gradients and " + (long) cells * in + " input gradients");
     }
-    float[] uv = u.values();
-    float[] vv = v.values();
-    float[] wv = w.values();
-    float[] gu = u.gradient();
-    float[] gv = v.gradient();
-    float[] gw = w.gradient();
-    float[] gb = b.gradient();
-    float[] gc = c.gradient();
-    float tauMin = config.tauMin();
-    float tauMax = config.tauMax();
-    wT = transpose(wv, hd, hd, wT);
-    if (dXs != null) {
-      uT = transpose(uv, in, hd, uT);
-      vT = transpose(vv, in, hd, vT);
-    }
+    int units = stepUnit[st];
+    dDrive = grow(dDrive, units * hd);
+    gP = grow(gP, cells * hd);
+    gA = grow(gA, cells * hd);
+    Arrays.fill(gP, 0, cells * hd, 0f);
+    Arrays.fill(gA, 0, cells * hd, 0f);
+    wT = transpose(w.values(), hd, hd, wT);
     // state[r] holds dL/dh of sequence r after the step being undone.
     Arrays.fill(state, 0, bt * hd, 0f);
     for (int t = st - 1; t >= 0; t--) {
-      for (int r = 0; r < bt; r++) {
-        int k = t * bt + r;
-        int ko = k * hd;
+      int k0 = t * bt;
+      for (int i = 0; i < bt; i++) {
+        int r = order[k0 + i];
         int so = r * hd;
+        int go = i * hd;
+        int dho = (k0 + r) * hd;
         for (int j = 0; j < hd; j++) {
-          gNext[j] = state[so + j] + dHs[ko + j];
+          slotState[go + j] = state[so + j] + dHs[dho + j];
         }
-        Arrays.fill(gInvTau, 0f);
-        Arrays.fill(gP, 0f);
-        int n = unfoldCount[k];
-        float delta = closedDelta[k];
-        int euler = eulerCount[k];
-        for (int q = n - 1; q >= 0; q--) {
-          int uo = (unfoldStart[k] + q) * hd;
-          for (int j = 0; j < hd; j++) {
-            float hj = hBefore[uo + j];
-            float s = act[uo + j];
-            float it = invTau[ko + j];
-            float g = gNext[j];
-            float next;
-            float dNextDh;
-            float dNextDs;
-            float dNextDit;
-            if (q < euler) {
-              float dt = stepDt[k];
-              next = Math.fma(dt, s - hj * it, hj);
-              dNextDh = 1f - dt * it;
-              dNextDs = dt;
-              dNextDit = -dt * hj;
-            } else {
-              float e = (float) StrictMath.exp(-delta * it);
-              next = e * hj + (1f - e) * (s / it);
-              dNextDh = e;
-              dNextDs = (1f - e) / it;
-              // d/d(it) of e h + (1 - e) s / it, with de/d(it) = -delta e.
-              dNextDit = -delta * e * hj + delta * e * s / it - (1f - e) * s / (it * it);
+      }
+      int uo = stepUnit[t + 1];
+      int m = 0;
+      for (int q = unfoldCount[k0] - 1; q >= 0; q--) {
+        while (m < bt && unfoldCount[k0 + m] > q) {
+          m++;
+        }
+        uo -= m;
+        int ao = uo * hd;
+        for (int i = 0; i < m; ) {
+          int k = k0 + i;
+          if (q < eulerCount[k]) {
+            float dt = stepDt[k];
+            int end = i + 1;
+            while (end < m && q < eulerCount[k0 + end] && stepDt[k0 + end] == dt) {
+              end++;
             }
-            float lim = Math.max(Math.abs(hj), tauMax);
-            float gh;
-            float gs;
-            if (next > lim || next < -lim) {
-              // Clamped: h' = +-lim; it follows h only where lim = |h| > tauMax.
-              gh = Math.abs(hj) > tauMax ? g * Math.signum(next) * Math.signum(hj) : 0f;
-              gs = 0f;
-            } else {
-              gh = g * dNextDh;
-              gs = g * dNextDs;
-              gInvTau[j] += g * dNextDit;
-            }
-            float gd = gs * (1f - s * s);
-            gDrive[j] = gd;
-            gP[j] += gd;
-            gPrev[j] = gh;
+            int n = (end - i) * hd;
+            kern.liquidEulerBackward(slotState, i * hd, hBefore, ao + i * hd, act, ao + i * hd, invTau, k * hd, dt,
+                dDrive, ao + i * hd, gP, k * hd, gA, k * hd, n);
+            i = end;
+          } else {
+            closedFormBackward(slotState, i * hd, ao + i * hd, k * hd, closedDelta[k]);
+            i++;
           }
-          // Through W h: dW[i][j] += h_i dDrive_j (one axpy per row), and dh = W dDrive as an
-          // input-major product over the transposed copy: the same streaming kernel as the forward
-          // pass, where a dot product per row would be a reduction per row.
-          for (int i = 0; i < hd; i++) {
-            kern.axpy(hBefore[uo + i], gDrive, 0, gw, i * hd, hd);
+        }
+        // Through W h: dh += dDrive W^T for the m rows at once (dW waits for the whole pass).
+        kern.gemm(dDrive, ao, m, wT, hd, hd, slotState, 0, true);
+      }
+      for (int i = 0; i < bt; i++) {
+        System.arraycopy(slotState, i * hd, state, order[k0 + i] * hd, hd);
+      }
+    }
+    // Through tau: d(1/tau) = -dtau / tau^2, softplus' = sigmoid, zero where the clamp binds.
+    float[] gb = b.gradient();
+    float[] gc = c.gradient();
+    for (int k = 0; k < cells; k++) {
+      int ko = k * hd;
+      for (int j = 0; j < hd; j++) {
+        float it = invTau[ko + j];
+        float ga = -gA[ko + j] * it * it * tauSlope[ko + j];
+        gA[ko + j] = ga;
+        gc[j] += ga;
+        gb[j] += gP[ko + j];
+      }
+    }
+    // dW += sum over unfolds of h dDrive^T, dU += X^T dP, dV += X^T dA: products over the whole pass.
+    hBeforeT = transpose(hBefore, units, hd, hBeforeT);
+    kern.gemm(hBeforeT, 0, hd, dDrive, units, hd, w.gradient(), 0, true);
+    xsT = transpose(xs, cells, in, xsT);
+    kern.gemm(xsT, 0, in, gP, cells, hd, u.gradient(), 0, true);
+    kern.gemm(xsT, 0, in, gA, cells, hd, v.gradient(), 0, true);
+    if (dXs != null) {
+      // dX = dP U^T + dA V^T in slot order, then each row to its sequence (zeros at padding).
+      uT = transpose(u.values(), in, hd, uT);
+      vT = transpose(v.values(), in, hd, vT);
+      dxSlot = grow(dxSlot, cells * in);
+      kern.gemm(gP, 0, cells, uT, hd, in, dxSlot, 0, false);
+      kern.gemm(gA, 0, cells, vT, hd, in, dxSlot, 0, true);
+      for (int t = 0; t < st; t++) {
+        int k0 = t * bt;
+        for (int i = 0; i < bt; i++) {
+          int k = k0 + i;
+          int xo = (k0 + order[k]) * in;
+          if (unfoldCount[k] == 0) {
+            // No unfold (padding, or an elapsed time of 0): x does not reach the loss.
+            Arrays.fill(dXs, xo, xo + in, 0f);
+          } else {
+            System.arraycopy(dxSlot, k * in, dXs, xo, in);
           }
-          System.arraycopy(gPrev, 0, gNext, 0, hd);
-          kern.gemv(wT, hd, hd, gDrive, 0, gNext, 0, true);
         }
-        System.arraycopy(gNext, 0, state, so, hd);
-        // Through tau: d(1/tau) = -dtau / tau^2, softplus' = sigmoid, zero where the clamp binds.
-        for (int j = 0; j < hd; j++) {
-          float it = invTau[ko + j];
-          float ga = -gInvTau[j] * it * it * tauSlope[ko + j];
-          gInvTau[j] = ga;
-          gc[j] += ga;
-          gb[j] += gP[j];
+      }
+    }
+  }
+
+  /**
+   * One closed-form step of one row (the tail of a long gap, or every step of
+   * {@link CellType#CLOSED_FORM}): s = tanh(drive) kept in place of the drive,
+   * h' = g h + (1 - g) s / invTau with g = exp(-delta invTau), clamped as the Euler step.
+   */
+  private void closedFormForward(float[] h, int ho, float[] drive, int dOff, float[] it, int io, float delta,
+      float bound) {
+    for (int j = 0; j < hidden; j++) {
+      float s = Approx.tanh(drive[dOff + j]);
+      drive[dOff + j] = s;
+      float hj = h[ho + j];
+      float itj = it[io + j];
+      float g = Approx.exp(-delta * itj);
+      float next = g * hj + (1f - g) * (s / itj);
+      float lim = Math.max(Math.abs(hj), bound);
+      h[ho + j] = Math.min(Math.max(next, -lim), lim);
+    }
+  }
+
+  /** The backward pass of {@link #closedFormForward} for one row (clamp passed straight through). */
+  private void closedFormBackward(float[] grad, int go, int ao, int ko, float delta) {
+    for (int j = 0; j < hidden; j++) {
+      float g = grad[go + j];
+      float hj = hBefore[ao + j];
+      float s = act[ao + j];
+      float it = invTau[ko + j];
+      float e = Approx.exp(-delta * it);
+      // d/d(it) of e h + (1 - e) s / it, with de/d(it) = -delta e.
+      float dNextDit = -delta * e * hj + delta * e * s / it - (1f - e) * s / (it * it);
+      float dd = g * ((1f - e) / it) * (1f - s * s);
+      dDrive[ao + j] = dd;
+      gP[ko + j] += dd;
+      gA[ko + j] += g * dNextDit;
+      grad[go + j] = g * e;
+    }
+  }
+
+  /** Sequence r's first real step. */
+  private static int start(int[] first, int r) {
+    return first == null ? 0 : first[r];
+  }
+
+  /**
+   * Writes into {@code order[off .. off + n)} the rows 0..n-1 sorted by {@code count}, largest
+   * first, ties in row order (a stable merge sort on the scratch {@code tmp}; no allocation).
+   */
+  static void sortByCountDescending(int[] count, int[] order, int off, int[] tmp, int n) {
+    boolean sorted = true;
+    for (int r = 0; r < n; r++) {
+      order[off + r] = r;
+      sorted &= r == 0 || count[r - 1] >= count[r];
+    }
+    if (sorted) {
+      return;
+    }
+    for (int width = 1; width < n; width *= 2) {
+      for (int lo = 0; lo < n - width; lo += 2 * width) {
+        int mid = lo + width;
+        int hi = Math.min(lo + 2 * width, n);
+        System.arraycopy(order, off + lo, tmp, lo, hi - lo);
+        int a = lo;
+        int b = mid;
+        int o = off + lo;
+        while (a < mid && b < hi) {
+          // Take from the right run only when strictly larger: stable.
+          order[o++] = count[tmp[b]] > count[tmp[a]] ? tmp[b++] : tmp[a++];
         }
-        int xo = k * in;
-        for (int i = 0; i < in; i++) {
-          float xi = xs[xo + i];
-          int wo = i * hd;
-          kern.axpy(xi, gInvTau, 0, gv, wo, hd);
-          kern.axpy(xi, gP, 0, gu, wo, hd);
+        while (a < mid) {
+          order[o++] = tmp[a++];
         }
-        if (dXs != null) {
-          // dx = V da + U dp, column by column over the transposed copies as above.
-          Arrays.fill(dXs, xo, xo + in, 0f);
-          for (int j = 0; j < hd; j++) {
-            float ga = gInvTau[j];
-            float gp = gP[j];
-            int to = j * in;
-            for (int i = 0; i < in; i++) {
-              dXs[xo + i] = Math.fma(vT[to + i], ga, Math.fma(uT[to + i], gp, dXs[xo + i]));
-            }
-          }
+        while (b < hi) {
+          order[o++] = tmp[b++];
         }
       }
     }
@@ -531,34 +646,5 @@ public final class TrainableLiquidCell implements Trainable {
     closedDelta[k] = closedForm ? dt : rem;
     unfoldCount[k] = count;
     return count;
-  }
-
-  /** softplus in double, rounded to float: the forward pass's formula (inlined there with its derivative). */
-  static float softplus(float a) {
-    double x = a;
-    return (float) (Math.max(x, 0) + StrictMath.log1p(StrictMath.exp(-Math.abs(x))));
-  }
-
-  static float tanh(float a) {
-    return (float) StrictMath.tanh(a);
-  }
-
-  /** {@code t[j * rows + i] = m[i * cols + j]}, into t when it is large enough. */
-  private static float[] transpose(float[] m, int rows, int cols, float[] t) {
-    float[] out = grow(t, rows * cols);
-    for (int i = 0; i < rows; i++) {
-      for (int j = 0; j < cols; j++) {
-        out[j * rows + i] = m[i * cols + j];
-      }
-    }
-    return out;
-  }
-
-  private static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
-  }
-
-  private static int[] grow(int[] a, int n) {
-    return a.length >= n ? a : new int[n];
   }
 }

@@ -12,10 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The trainable cell's forward pass is the core's {@link LiquidCell} on the same weights (the cell
- * {@link TrainableLiquidCell#toGatingCell} hands to an on-line mixture): the same
- * schedule and the same formulas, with tanh, exp and log rounded differently (the core's float
- * approximations, at most a few ulp, against StrictMath rounded to float), so the states agree to
- * about 1e-6 and not bit for bit.
+ * {@link TrainableLiquidCell#toGatingCell} hands to an on-line mixture): the same schedule, the same
+ * formulas and the same float tanh, exp and softplus ({@code Approx}); the products are summed in
+ * another order (matrix products over the batch against the core's one input at a time), so the
+ * states agree to about 1e-6 and not bit for bit.
  */
 class CoreEquivalenceTest {
 
@@ -43,7 +43,7 @@ class CoreEquivalenceTest {
           : k % 7 == 3 ? 0f : k % 5 == 1 ? 0.2f + r.nextFloat() : (float) (0.3 * r.nextDouble());
     }
     float[] hs = new float[batch * steps * hidden];
-    cell.forward(x, elapsed, batch, steps, hs);
+    cell.forward(x, elapsed, null, batch, steps, hs);
 
     LiquidCell core = cell.toGatingCell(3);
     assertThat(core.extraColumns()).isEqualTo(3);

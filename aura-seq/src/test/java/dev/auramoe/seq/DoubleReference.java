@@ -53,13 +53,19 @@ final class DoubleReference {
    */
   static double[] liquid(CellConfig cfg, int in, double[] u, double[] v, double[] w, double[] b, double[] c,
       double[] x, float[] elapsed, int batch, int steps) {
+    return liquid(cfg, in, u, v, w, b, c, x, elapsed, null, batch, steps);
+  }
+
+  /** The same over a left-padded batch: before first[r] the state is 0 and nothing is read. */
+  static double[] liquid(CellConfig cfg, int in, double[] u, double[] v, double[] w, double[] b, double[] c,
+      double[] x, float[] elapsed, int[] first, int batch, int steps) {
     int hd = cfg.hidden();
     double tauMin = cfg.tauMin();
     double tauMax = cfg.tauMax();
     double[] hs = new double[steps * batch * hd];
     for (int r = 0; r < batch; r++) {
       double[] h = new double[hd];
-      for (int t = 0; t < steps; t++) {
+      for (int t = first == null ? 0 : first[r]; t < steps; t++) {
         int k = t * batch + r;
         double[] p = new double[hd];
         double[] tau = new double[hd];

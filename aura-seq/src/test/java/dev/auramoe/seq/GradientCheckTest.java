@@ -114,7 +114,7 @@ class GradientCheckTest {
       };
     }
     float[] hs = new float[cells * hidden];
-    cell.forward(x, elapsed, batch, steps, hs);
+    cell.forward(x, elapsed, null, batch, steps, hs);
     float[] weights = gaussian(cells * hidden, 1.0, r);
     float[] dx = new float[cells * in];
     cell.zeroGradients();
@@ -145,6 +145,143 @@ class GradientCheckTest {
     assertThat(maxAbs(cell.recurrentWeights().gradient())).as("W's gradient is exercised").isGreaterThan(1e-6);
   }
 
+  /**
+   * A left-padded batch (sequences starting at steps 0, 3, 5 and 1 of 6), irregularly sampled:
+   * the gradients of every parameter and input against the double-precision reference, which never
+   * reads the padding. The padding holds NaN inputs and negative elapsed times, which the cell must
+   * ignore; its states are zeros and its input gradients exactly zero.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"LIQUID", "CLOSED_FORM"})
+  void leftPaddedBatchGradientsMatchDoubleFiniteDifferences(CellType type) {
+    int batch = 4;
+    int steps = 6;
+    int in = 3;
+    int hidden = 5;
+    int[] first = {0, 3, 5, 1};
+    CellConfig cfg = new CellConfig(hidden, type, 0.02f, 2.0f, 0.02f, 2, 4, 1f, 0.9f);
+    Random r = new Random(404 + type.ordinal());
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, in, r.nextLong());
+    Init.scaledNormal(cell.driveBias().values(), 0.5, r);
+    Init.scaledNormal(cell.recurrentWeights().values(), 2.0 / Math.sqrt(hidden), r);
+    int cells = batch * steps;
+    float[] x = gaussian(cells * in, 1.0, r);
+    float[] elapsed = new float[cells];
+    for (int k = 0; k < cells; k++) {
+      elapsed[k] = k % 3 == 0 ? Float.NaN : (float) (0.001 + 0.12 * r.nextDouble());
+      if (k / batch < first[k % batch]) {
+        elapsed[k] = -1f;
+        for (int i = 0; i < in; i++) {
+          x[k * in + i] = Float.NaN;
+        }
+      }
+    }
+    float[] hs = new float[cells * hidden];
+    cell.forward(x, elapsed, first, batch, steps, hs);
+    float[] weights = gaussian(cells * hidden, 1.0, r);
+    float[] dx = new float[cells * in];
+    java.util.Arrays.fill(dx, 7f);
+    cell.zeroGradients();
+    cell.backward(weights, dx);
+
+    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
+    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
+    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
+    double[] b = DoubleReference.toDouble(cell.driveBias().values());
+    double[] c = DoubleReference.toDouble(cell.tauBias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(weights);
+    double[] ref = DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps);
+    for (int i = 0; i < hs.length; i++) {
+      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
+    }
+    for (int k = 0; k < cells; k++) {
+      if (k / batch < first[k % batch]) {
+        for (int j = 0; j < hidden; j++) {
+          assertThat(Float.floatToRawIntBits(hs[k * hidden + j])).as("padded state %d", k).isZero();
+        }
+        for (int i = 0; i < in; i++) {
+          assertThat(Float.floatToRawIntBits(dx[k * in + i])).as("padded input gradient %d", k).isZero();
+        }
+      }
+    }
+    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
+        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
+    check("U", cell.inputWeights().gradient(), u, loss);
+    check("V", cell.tauWeights().gradient(), v, loss);
+    check("W", cell.recurrentWeights().gradient(), w, loss);
+    check("b", cell.driveBias().gradient(), b, loss);
+    check("c", cell.tauBias().gradient(), c, loss);
+    check("x", dx, xd, loss);
+  }
+
+  /** A second backward over the same tape adds the same gradients again (the tape is not consumed). */
+  @Test
+  void backwardAccumulatesIntoTheGradients() {
+    CellConfig cfg = CellConfig.DEFAULT.withHidden(6);
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, 3, 9);
+    Random r = new Random(3);
+    float[] x = gaussian(2 * 4 * 3, 1.0, r);
+    float[] hs = new float[2 * 4 * 6];
+    cell.forward(x, null, null, 2, 4, hs);
+    float[] dh = gaussian(hs.length, 1.0, r);
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    List<float[]> once = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
+    cell.backward(dh, null);
+    for (int k = 0; k < once.size(); k++) {
+      float[] twice = cell.parameters().get(k).gradient();
+      for (int i = 0; i < twice.length; i++) {
+        assertThat(twice[i]).isEqualTo(2 * once.get(k)[i], org.assertj.core.data.Offset.offset(1e-6f));
+      }
+    }
+  }
+
+  /**
+   * Compares the analytic gradient of every element of {@code at} with the central difference of
+   * {@code loss} when that element is moved by +-H (the array is restored after each element).
+   */
+  private static void check(String name, float[] analytic, double[] at, ToDoubleFunction<Void> loss) {
+    double[] fd = new double[at.length];
+    double scale = 0;
+    for (int i = 0; i < at.length; i++) {
+      double orig = at[i];
+      at[i] = orig + H;
+      double plus = loss.applyAsDouble(null);
+      at[i] = orig - H;
+      double minus = loss.applyAsDouble(null);
+      at[i] = orig;
+      fd[i] = (plus - minus) / (2 * H);
+      scale = Math.max(scale, Math.abs(fd[i]));
+    }
+    for (int i = 0; i < at.length; i++) {
+      double tol = 1e-3 * Math.abs(fd[i]) + 1e-4 * scale + 1e-9;
+      assertThat((double) analytic[i]).as("%s[%d] (finite difference %s, largest %s)", name, i, fd[i], scale)
+          .isCloseTo(fd[i], org.assertj.core.data.Offset.offset(tol));
+    }
+  }
+
+  static float[] gaussian(int n, double scale, Random r) {
+    float[] a = new float[n];
+    Init.scaledNormal(a, scale, r);
+    return a;
+  }
+
+  private static float[] toFloat(double[] a) {
+    float[] f = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      f[i] = (float) a[i];
+    }
+    return f;
+  }
+
+  private static double maxAbs(float[] a) {
+    double m = 0;
+    for (float v : a) {
+      m = Math.max(m, Math.abs(v));
+    }
+    return m;
+  }
   /**
    * The LSTM through every step, with left padding: {@code firsts} gives each sequence's first real
    * step. The padded inputs are NaN (they must not be read), the loss weights every state including
@@ -296,73 +433,5 @@ class GradientCheckTest {
         }
       }
     }
-  }
-
-  /** A second backward over the same tape adds the same gradients again (the tape is not consumed). */
-  @Test
-  void backwardAccumulatesIntoTheGradients() {
-    CellConfig cfg = CellConfig.DEFAULT.withHidden(6);
-    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, 3, 9);
-    Random r = new Random(3);
-    float[] x = gaussian(2 * 4 * 3, 1.0, r);
-    float[] hs = new float[2 * 4 * 6];
-    cell.forward(x, null, 2, 4, hs);
-    float[] dh = gaussian(hs.length, 1.0, r);
-    cell.zeroGradients();
-    cell.backward(dh, null);
-    List<float[]> once = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
-    cell.backward(dh, null);
-    for (int k = 0; k < once.size(); k++) {
-      float[] twice = cell.parameters().get(k).gradient();
-      for (int i = 0; i < twice.length; i++) {
-        assertThat(twice[i]).isEqualTo(2 * once.get(k)[i], org.assertj.core.data.Offset.offset(1e-6f));
-      }
-    }
-  }
-
-  /**
-   * Compares the analytic gradient of every element of {@code at} with the central difference of
-   * {@code loss} when that element is moved by +-H (the array is restored after each element).
-   */
-  private static void check(String name, float[] analytic, double[] at, ToDoubleFunction<Void> loss) {
-    double[] fd = new double[at.length];
-    double scale = 0;
-    for (int i = 0; i < at.length; i++) {
-      double orig = at[i];
-      at[i] = orig + H;
-      double plus = loss.applyAsDouble(null);
-      at[i] = orig - H;
-      double minus = loss.applyAsDouble(null);
-      at[i] = orig;
-      fd[i] = (plus - minus) / (2 * H);
-      scale = Math.max(scale, Math.abs(fd[i]));
-    }
-    for (int i = 0; i < at.length; i++) {
-      double tol = 1e-3 * Math.abs(fd[i]) + 1e-4 * scale + 1e-9;
-      assertThat((double) analytic[i]).as("%s[%d] (finite difference %s, largest %s)", name, i, fd[i], scale)
-          .isCloseTo(fd[i], org.assertj.core.data.Offset.offset(tol));
-    }
-  }
-
-  static float[] gaussian(int n, double scale, Random r) {
-    float[] a = new float[n];
-    Init.scaledNormal(a, scale, r);
-    return a;
-  }
-
-  private static float[] toFloat(double[] a) {
-    float[] f = new float[a.length];
-    for (int i = 0; i < a.length; i++) {
-      f[i] = (float) a[i];
-    }
-    return f;
-  }
-
-  private static double maxAbs(float[] a) {
-    double m = 0;
-    for (float v : a) {
-      m = Math.max(m, Math.abs(v));
-    }
-    return m;
   }
 }

@@ -41,8 +41,8 @@ class KernelTwinTest {
     float[] hv = new float[dh.length];
     float[] dxs = new float[x.length];
     float[] dxv = new float[x.length];
-    scalar.forward(x, elapsed, batch, steps, hs);
-    vector.forward(x, elapsed, batch, steps, hv);
+    scalar.forward(x, elapsed, null, batch, steps, hs);
+    vector.forward(x, elapsed, null, batch, steps, hv);
     scalar.backward(dh, dxs);
     vector.backward(dh, dxv);
     assertClose("states", hv, hs);
@@ -50,6 +50,61 @@ class KernelTwinTest {
     for (int p = 0; p < scalar.parameters().size(); p++) {
       assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
           scalar.parameters().get(p).gradient());
+    }
+  }
+
+  /**
+   * Irregular, left-padded batches of 7 and 13 sequences (whole 6-row blocks of the products and
+   * their tails, a different number of unfolds per row, so the rows are re-ordered at every step),
+   * for both integrators: the states and every gradient agree, and the padding's states and input
+   * gradients are zeros on both.
+   */
+  @ParameterizedTest(name = "batch {0}, in {1}, H {2}, {3}")
+  @CsvSource({"7, 5, 7, LIQUID", "13, 28, 64, LIQUID", "13, 17, 33, LIQUID", "7, 3, 17, CLOSED_FORM",
+      "13, 28, 64, CLOSED_FORM"})
+  void vectorAndScalarKernelsTrainTheSameCellOnIrregularPaddedBatches(int batch, int in, int hidden, CellType type) {
+    KernelSupport panama = KernelProvider.panamaOrNull();
+    assumeThat(panama).as("Vector API kernels (needs --add-modules jdk.incubator.vector)").isNotNull();
+    CellConfig cfg = new CellConfig(hidden, type, 0.02f, 2.0f, 0.02f, 2, 6, 1f, 0.9f);
+    TrainableLiquidCell scalar = new TrainableLiquidCell(cfg, in, 78, KernelProvider.scalar());
+    TrainableLiquidCell vector = new TrainableLiquidCell(cfg, in, 78, panama);
+    int steps = 8;
+    Random r = new Random(batch * 1000L + hidden);
+    int[] first = new int[batch];
+    for (int s = 0; s < batch; s++) {
+      first[s] = s % 3 == 0 ? 0 : r.nextInt(steps);
+    }
+    float[] x = GradientCheckTest.gaussian(batch * steps * in, 1.0, r);
+    float[] elapsed = new float[batch * steps];
+    for (int k = 0; k < elapsed.length; k++) {
+      elapsed[k] = k % 5 == 0 ? Float.NaN : k % 11 == 3 ? 0f : k % 7 == 2 ? 0.3f : (float) (0.12 * r.nextDouble());
+    }
+    float[] dh = GradientCheckTest.gaussian(batch * steps * hidden, 1.0, r);
+    float[] hs = new float[dh.length];
+    float[] hv = new float[dh.length];
+    float[] dxs = new float[x.length];
+    float[] dxv = new float[x.length];
+    scalar.forward(x, elapsed, first, batch, steps, hs);
+    vector.forward(x, elapsed, first, batch, steps, hv);
+    scalar.backward(dh, dxs);
+    vector.backward(dh, dxv);
+    assertClose("states", hv, hs);
+    assertClose("dx", dxv, dxs);
+    for (int p = 0; p < scalar.parameters().size(); p++) {
+      assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
+          scalar.parameters().get(p).gradient());
+    }
+    for (int k = 0; k < batch * steps; k++) {
+      if (k / batch < first[k % batch]) {
+        for (int j = 0; j < hidden; j++) {
+          assertThat(hs[k * hidden + j]).isZero();
+          assertThat(hv[k * hidden + j]).isZero();
+        }
+        for (int i = 0; i < in; i++) {
+          assertThat(dxs[k * in + i]).isZero();
+          assertThat(dxv[k * in + i]).isZero();
+        }
+      }
     }
   }
 

@@ -137,7 +137,12 @@ class LiquidClassifierTest {
     assertThat(anyDiffers).as("another seed gives another model").isTrue();
   }
 
-  /** Once the workspaces have grown to the batch shape, a training step allocates nothing. */
+  /**
+   * Once the workspaces have grown to the batch shape and the kernels are compiled, a training step
+   * allocates nothing. The Vector API kernels box their vectors until C2 has compiled them, which on
+   * a busy machine may take longer than any fixed warm-up: so rounds of 200 steps run until one
+   * allocates nothing (at most 60 rounds). A step that allocates never gets there.
+   */
   @Test
   void aTrainingStepDoesNotAllocate() {
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -149,14 +154,18 @@ class LiquidClassifierTest {
     for (int i = 0; i < irregular.length; i++) {
       irregular[i] = i % 3 == 0 ? Float.NaN : 0.2f * r.nextFloat();
     }
+    int[] first = {0, 3, 0, 7};
     for (int i = 0; i < 3000; i++) {
-      model.trainStep(t.x, irregular, t.labels, t.batch, STEPS, adam, 1.0);
+      model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0);
     }
-    long before = threads.getCurrentThreadAllocatedBytes();
-    for (int i = 0; i < 200; i++) {
-      model.trainStep(t.x, irregular, t.labels, t.batch, STEPS, adam, 1.0);
+    long allocated = Long.MAX_VALUE;
+    for (int round = 0; round < 60 && allocated >= 1_024; round++) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      for (int i = 0; i < 200; i++) {
+        model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0);
+      }
+      allocated = threads.getCurrentThreadAllocatedBytes() - before;
     }
-    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
     assertThat(allocated).as("bytes allocated by 200 training steps").isLessThan(1_024);
   }
 

@@ -27,14 +27,14 @@ class RefusalTest {
     float[] x = GradientCheckTest.gaussian(steps * 2, 1.0, r);
     float[] hs = new float[steps * 64];
     float[] dh = GradientCheckTest.gaussian(hs.length, 1.0, r);
-    cell.forward(x, null, 1, steps, hs);
+    cell.forward(x, null, null, 1, steps, hs);
     cell.zeroGradients();
     cell.backward(dh, null);
     List<float[]> before = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
 
     float[] longGaps = new float[steps];
     Arrays.fill(longGaps, 3e4f);
-    assertThatThrownBy(() -> cell.forward(x, longGaps, 1, steps, new float[hs.length]))
+    assertThatThrownBy(() -> cell.forward(x, longGaps, null, 1, steps, new float[hs.length]))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unfolds");
 
@@ -46,6 +46,96 @@ class RefusalTest {
     }
   }
 
+  /**
+   * A first step outside [0, steps) is refused, naming the sequence, before anything changes: a
+   * backward pass after the refusal gives the previous pass's gradients. A bad input at a real step
+   * after padding is still refused; the same at a padded step is ignored.
+   */
+  @Test
+  void aFirstStepOutOfRangeIsRefusedAndTheTapeStaysUsable() {
+    CellConfig cfg = CellConfig.DEFAULT.withHidden(5);
+    TrainableLiquidCell cell = new TrainableLiquidCell(cfg, 2, 8);
+    Random r = new Random(9);
+    int batch = 3;
+    int steps = 4;
+    float[] x = GradientCheckTest.gaussian(batch * steps * 2, 1.0, r);
+    float[] hs = new float[batch * steps * 5];
+    float[] dh = GradientCheckTest.gaussian(hs.length, 1.0, r);
+    cell.forward(x, null, new int[] {0, 2, 1}, batch, steps, hs);
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    List<float[]> before = cell.parameters().stream().map(p -> p.gradient().clone()).toList();
+
+    assertThatThrownBy(() -> cell.forward(x, null, new int[] {0, 4, 1}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("first step of sequence 1 must lie in [0, 4), got 4");
+    assertThatThrownBy(() -> cell.forward(x, null, new int[] {-1, 0, 0}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("first step of sequence 0 must lie in [0, 4), got -1");
+    assertThatThrownBy(() -> cell.forward(x, null, new int[] {0, 0}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("3 first steps");
+    float[] bad = x.clone();
+    bad[(2 * batch + 1) * 2] = Float.NaN; // step 2 of sequence 1, which starts at step 2
+    assertThatThrownBy(() -> cell.forward(bad, null, new int[] {0, 2, 1}, batch, steps, new float[hs.length]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("input 0 at step 2 of sequence 1");
+
+    cell.zeroGradients();
+    cell.backward(dh, null);
+    for (int k = 0; k < before.size(); k++) {
+      assertThat(cell.parameters().get(k).gradient()).as(cell.parameters().get(k).name())
+          .containsExactly(before.get(k));
+    }
+    float[] padded = x.clone();
+    padded[(1 * batch + 1) * 2] = Float.NaN; // step 1 of sequence 1: padding
+    float[] hp = new float[hs.length];
+    cell.forward(padded, null, new int[] {0, 2, 1}, batch, steps, hp);
+    assertThat(hp).containsExactly(hs);
+  }
+
+  /** A label out of range is refused before any gradient is written (the gradient may alias the logits). */
+  @Test
+  void aBadLabelIsRefusedBeforeTheLogitsOrGradientsChange() {
+    float[] z = {1f, 2f, 3f, 0.5f, -1f, 2f};
+    float[] kept = z.clone();
+    assertThatThrownBy(() -> Losses.softmaxCrossEntropy(z, new int[] {0, 3}, 2, 3, z))
+        .hasMessageContaining("label 3 of row 1");
+    assertThat(z).containsExactly(kept);
+    float[] dz = new float[6];
+    assertThatThrownBy(() -> Losses.softmaxCrossEntropy(z, new int[] {0, -1}, 2, 3, dz))
+        .hasMessageContaining("label -1 of row 1");
+    assertThat(dz).containsOnly(0f);
+  }
+
+  /**
+   * A data set with a negative elapsed time, a non-finite input or a negative label is refused when
+   * the batcher is built, naming the data set's own sequence and step, not the row of whichever
+   * shuffled batch it would have landed in.
+   */
+  @Test
+  void theBatcherRefusesBadDataNamingTheDataSetsSequence() {
+    int n = 6;
+    int steps = 3;
+    float[] x = new float[n * steps * 2];
+    float[] elapsed = new float[n * steps];
+    Arrays.fill(elapsed, 0.1f);
+    int[] labels = new int[n];
+    elapsed[4 * steps + 2] = -0.5f;
+    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("step 2 of sequence 4");
+    elapsed[4 * steps + 2] = 0.1f;
+    x[(5 * steps + 1) * 2 + 1] = Float.NaN;
+    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("feature 1 at step 1 of sequence 5");
+    x[(5 * steps + 1) * 2 + 1] = 0f;
+    labels[3] = -2;
+    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("label -2 of sequence 3");
+  }
   /**
    * The LSTM and the CfC cell refuse a wrong shape, a non-finite input at a real step, a first step
    * out of range and (the CfC cell) a negative or infinite elapsed time, naming step and sequence,
@@ -142,48 +232,5 @@ class RefusalTest {
     assertThatThrownBy(() -> new TrainableCfcCell("cfc", 3, 4, 5, TrainableCfcCell.Mode.NO_GATE, 1f, 1)
         .backward(new float[48], null))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("forward pass first");
-  }
-
-  /** A label out of range is refused before any gradient is written (the gradient may alias the logits). */
-  @Test
-  void aBadLabelIsRefusedBeforeTheLogitsOrGradientsChange() {
-    float[] z = {1f, 2f, 3f, 0.5f, -1f, 2f};
-    float[] kept = z.clone();
-    assertThatThrownBy(() -> Losses.softmaxCrossEntropy(z, new int[] {0, 3}, 2, 3, z))
-        .hasMessageContaining("label 3 of row 1");
-    assertThat(z).containsExactly(kept);
-    float[] dz = new float[6];
-    assertThatThrownBy(() -> Losses.softmaxCrossEntropy(z, new int[] {0, -1}, 2, 3, dz))
-        .hasMessageContaining("label -1 of row 1");
-    assertThat(dz).containsOnly(0f);
-  }
-
-  /**
-   * A data set with a negative elapsed time, a non-finite input or a negative label is refused when
-   * the batcher is built, naming the data set's own sequence and step, not the row of whichever
-   * shuffled batch it would have landed in.
-   */
-  @Test
-  void theBatcherRefusesBadDataNamingTheDataSetsSequence() {
-    int n = 6;
-    int steps = 3;
-    float[] x = new float[n * steps * 2];
-    float[] elapsed = new float[n * steps];
-    Arrays.fill(elapsed, 0.1f);
-    int[] labels = new int[n];
-    elapsed[4 * steps + 2] = -0.5f;
-    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("step 2 of sequence 4");
-    elapsed[4 * steps + 2] = 0.1f;
-    x[(5 * steps + 1) * 2 + 1] = Float.NaN;
-    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("feature 1 at step 1 of sequence 5");
-    x[(5 * steps + 1) * 2 + 1] = 0f;
-    labels[3] = -2;
-    assertThatThrownBy(() -> new SequenceBatcher(x, elapsed, labels, n, steps, 2, 1))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("label -2 of sequence 3");
   }
 }

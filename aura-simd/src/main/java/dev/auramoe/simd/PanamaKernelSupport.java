@@ -141,16 +141,13 @@ public final class PanamaKernelSupport implements KernelSupport {
 
   @Override
   public void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y) {
-    K.gemm(x, tokens, w, rows, cols, y);
+    K.gemm(x, 0, tokens, w, rows, cols, y, 0, false);
   }
 
   @Override
   public void gemm(float[] x, int xOff, int tokens, float[] w, int rows, int cols, float[] y, int yOff,
       boolean accumulate) {
-    // One row at a time on the gemv kernel until a register-blocked form with offsets exists.
-    for (int t = 0; t < tokens; t++) {
-      K.gemv(w, rows, cols, x, xOff + t * rows, y, yOff + t * cols, accumulate);
-    }
+    K.gemm(x, xOff, tokens, w, rows, cols, y, yOff, accumulate);
   }
 
   @Override
@@ -182,6 +179,25 @@ public final class PanamaKernelSupport implements KernelSupport {
   @Override
   public void closedForm(float[] h, float[] drive, float[] invTau, float delta, int n) {
     K.closedForm(h, drive, invTau, delta, n);
+  }
+
+  @Override
+  public void liquidTimeConstants(float[] pre, int preOff, float[] invTau, int invOff, float[] slope, int slopeOff,
+      int n, float tauMin, float tauMax) {
+    K.liquidTimeConstants(pre, preOff, invTau, invOff, slope, slopeOff, n, tauMin, tauMax);
+  }
+
+  @Override
+  public void liquidEulerForward(float[] h, int hOff, float[] drive, int dOff, float[] invTau, int iOff, float dt,
+      float bound, int n) {
+    K.liquidEulerForward(h, hOff, drive, dOff, invTau, iOff, dt, bound, n);
+  }
+
+  @Override
+  public void liquidEulerBackward(float[] g, int gOff, float[] h, int hOff, float[] s, int sOff, float[] invTau,
+      int iOff, float dt, float[] dDrive, int ddOff, float[] dDriveSum, int dsOff, float[] gInvTau, int giOff, int n) {
+    K.liquidEulerBackward(g, gOff, h, hOff, s, sOff, invTau, iOff, dt, dDrive, ddOff, dDriveSum, dsOff, gInvTau, giOff,
+        n);
   }
 
   @Override
@@ -527,47 +543,70 @@ public final class PanamaKernelSupport implements KernelSupport {
     /** Token rows per micro-kernel. */
     private static final int MR = 6;
 
-    static void gemm(float[] x, int tokens, float[] w, int rows, int cols, float[] y) {
+    static void gemm(float[] x, int xOff, int tokens, float[] w, int rows, int cols, float[] y, int yOff,
+        boolean accumulate) {
       // BLIS-style register blocking: MR tokens x NR column vectors of accumulators. Each weight
       // vector load feeds MR FMAs and each broadcast input feeds NR, so the loop is FMA-bound,
       // not load-bound. The MR input rows (MR * rows floats) stay in L1 across column blocks.
+      // Accumulating, the accumulators start from y instead of zero: the same chains, one load more.
       int full = S.loopBound(cols);
       int t = 0;
       for (; t + MR <= tokens; t += MR) {
-        int xo = t * rows;
-        int yo = t * cols;
+        int xo = xOff + t * rows;
+        int yo = yOff + t * cols;
         int j = 0;
         if (MANY_REGS) {
           // 24 accumulators + 4 weight vectors + 1 broadcast fit in 32 registers.
           for (; j + 4 * L <= full; j += 4 * L) {
-            gemm6x4(x, xo, rows, w, cols, j, y, yo);
+            gemm6x4(x, xo, rows, w, cols, j, y, yo, accumulate);
           }
         }
         // 12 accumulators: the largest block that fits 16 registers (AVX2).
         for (; j + 2 * L <= full; j += 2 * L) {
-          gemm6x2(x, xo, rows, w, cols, j, y, yo);
+          gemm6x2(x, xo, rows, w, cols, j, y, yo, accumulate);
         }
         if (j < full) {
-          gemm6x1(x, xo, rows, w, cols, j, y, yo);
+          gemm6x1(x, xo, rows, w, cols, j, y, yo, accumulate);
           j += L;
         }
         if (full < cols) {
-          gemm6x1Masked(x, xo, rows, w, cols, full, y, yo);
+          gemm3x1Masked(x, xo, rows, w, cols, full, y, yo, accumulate);
+          gemm3x1Masked(x, xo + 3 * rows, rows, w, cols, full, y, yo + 3 * cols, accumulate);
         }
       }
       // Token tail: fewer than MR rows left; the gemv kernels handle single rows well.
       for (; t < tokens; t++) {
-        gemv(w, rows, cols, x, t * rows, y, t * cols, false);
+        gemv(w, rows, cols, x, xOff + t * rows, y, yOff + t * cols, accumulate);
       }
     }
 
-    private static void gemm6x4(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo) {
-      FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-      FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-      FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-      FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
-      FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
-      FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
+    private static void gemm6x4(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo,
+        boolean accumulate) {
+      int r0 = yo + j;
+      FloatVector c00 = accumulate ? FloatVector.fromArray(S, y, r0) : FloatVector.zero(S);
+      FloatVector c01 = accumulate ? FloatVector.fromArray(S, y, r0 + L) : FloatVector.zero(S);
+      FloatVector c02 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * L) : FloatVector.zero(S);
+      FloatVector c03 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * L) : FloatVector.zero(S);
+      FloatVector c10 = accumulate ? FloatVector.fromArray(S, y, r0 + cols) : FloatVector.zero(S);
+      FloatVector c11 = accumulate ? FloatVector.fromArray(S, y, r0 + cols + L) : FloatVector.zero(S);
+      FloatVector c12 = accumulate ? FloatVector.fromArray(S, y, r0 + cols + 2 * L) : FloatVector.zero(S);
+      FloatVector c13 = accumulate ? FloatVector.fromArray(S, y, r0 + cols + 3 * L) : FloatVector.zero(S);
+      FloatVector c20 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols) : FloatVector.zero(S);
+      FloatVector c21 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols + L) : FloatVector.zero(S);
+      FloatVector c22 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols + 2 * L) : FloatVector.zero(S);
+      FloatVector c23 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols + 3 * L) : FloatVector.zero(S);
+      FloatVector c30 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols) : FloatVector.zero(S);
+      FloatVector c31 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols + L) : FloatVector.zero(S);
+      FloatVector c32 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols + 2 * L) : FloatVector.zero(S);
+      FloatVector c33 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols + 3 * L) : FloatVector.zero(S);
+      FloatVector c40 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols) : FloatVector.zero(S);
+      FloatVector c41 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols + L) : FloatVector.zero(S);
+      FloatVector c42 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols + 2 * L) : FloatVector.zero(S);
+      FloatVector c43 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols + 3 * L) : FloatVector.zero(S);
+      FloatVector c50 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols) : FloatVector.zero(S);
+      FloatVector c51 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols + L) : FloatVector.zero(S);
+      FloatVector c52 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols + 2 * L) : FloatVector.zero(S);
+      FloatVector c53 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols + 3 * L) : FloatVector.zero(S);
       int x0 = xo, x1 = xo + rows, x2 = xo + 2 * rows, x3 = xo + 3 * rows, x4 = xo + 4 * rows, x5 = xo + 5 * rows;
       for (int i = 0; i < rows; i++) {
         int o = i * cols + j;
@@ -620,13 +659,21 @@ public final class PanamaKernelSupport implements KernelSupport {
       c50.intoArray(y, y0); c51.intoArray(y, y0 + L); c52.intoArray(y, y0 + 2 * L); c53.intoArray(y, y0 + 3 * L);
     }
 
-    private static void gemm6x2(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo) {
-      FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-      FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-      FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-      FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-      FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-      FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+    private static void gemm6x2(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo,
+        boolean accumulate) {
+      int r0 = yo + j;
+      FloatVector c00 = accumulate ? FloatVector.fromArray(S, y, r0) : FloatVector.zero(S);
+      FloatVector c01 = accumulate ? FloatVector.fromArray(S, y, r0 + L) : FloatVector.zero(S);
+      FloatVector c10 = accumulate ? FloatVector.fromArray(S, y, r0 + cols) : FloatVector.zero(S);
+      FloatVector c11 = accumulate ? FloatVector.fromArray(S, y, r0 + cols + L) : FloatVector.zero(S);
+      FloatVector c20 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols) : FloatVector.zero(S);
+      FloatVector c21 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols + L) : FloatVector.zero(S);
+      FloatVector c30 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols) : FloatVector.zero(S);
+      FloatVector c31 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols + L) : FloatVector.zero(S);
+      FloatVector c40 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols) : FloatVector.zero(S);
+      FloatVector c41 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols + L) : FloatVector.zero(S);
+      FloatVector c50 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols) : FloatVector.zero(S);
+      FloatVector c51 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols + L) : FloatVector.zero(S);
       int x0 = xo, x1 = xo + rows, x2 = xo + 2 * rows, x3 = xo + 3 * rows, x4 = xo + 4 * rows, x5 = xo + 5 * rows;
       for (int i = 0; i < rows; i++) {
         int o = i * cols + j;
@@ -665,9 +712,15 @@ public final class PanamaKernelSupport implements KernelSupport {
       c50.intoArray(y, y0); c51.intoArray(y, y0 + L);
     }
 
-    private static void gemm6x1(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo) {
-      FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
-      FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+    private static void gemm6x1(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo,
+        boolean accumulate) {
+      int r0 = yo + j;
+      FloatVector c0 = accumulate ? FloatVector.fromArray(S, y, r0) : FloatVector.zero(S);
+      FloatVector c1 = accumulate ? FloatVector.fromArray(S, y, r0 + cols) : FloatVector.zero(S);
+      FloatVector c2 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols) : FloatVector.zero(S);
+      FloatVector c3 = accumulate ? FloatVector.fromArray(S, y, r0 + 3 * cols) : FloatVector.zero(S);
+      FloatVector c4 = accumulate ? FloatVector.fromArray(S, y, r0 + 4 * cols) : FloatVector.zero(S);
+      FloatVector c5 = accumulate ? FloatVector.fromArray(S, y, r0 + 5 * cols) : FloatVector.zero(S);
       int x0 = xo, x1 = xo + rows, x2 = xo + 2 * rows, x3 = xo + 3 * rows, x4 = xo + 4 * rows, x5 = xo + 5 * rows;
       for (int i = 0; i < rows; i++) {
         FloatVector w0 = FloatVector.fromArray(S, w, i * cols + j);
@@ -687,28 +740,30 @@ public final class PanamaKernelSupport implements KernelSupport {
       c5.intoArray(y, y0 + 5 * cols);
     }
 
-    /** The last partial column vector; the mask is made here, not passed in (a mask crossing a call that is not inlined is boxed). */
-    private static void gemm6x1Masked(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo) {
+    /**
+     * The last partial column vector of three tokens (called twice per block of six); the mask is
+     * made here, not passed in (a mask crossing a call that is not inlined is boxed). Three, not
+     * six: with six masked accumulators C1 runs out of virtual registers ("COMPILE SKIPPED"), and the
+     * method was then seen to stay in its tier-2 code, which boxes every vector, instead of
+     * reaching C2.
+     */
+    private static void gemm3x1Masked(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo,
+        boolean accumulate) {
       VectorMask<Float> m = S.indexInRange(j, cols);
-      FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
-      FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
-      int x0 = xo, x1 = xo + rows, x2 = xo + 2 * rows, x3 = xo + 3 * rows, x4 = xo + 4 * rows, x5 = xo + 5 * rows;
+      int r0 = yo + j;
+      FloatVector c0 = accumulate ? FloatVector.fromArray(S, y, r0, m) : FloatVector.zero(S);
+      FloatVector c1 = accumulate ? FloatVector.fromArray(S, y, r0 + cols, m) : FloatVector.zero(S);
+      FloatVector c2 = accumulate ? FloatVector.fromArray(S, y, r0 + 2 * cols, m) : FloatVector.zero(S);
+      int x0 = xo, x1 = xo + rows, x2 = xo + 2 * rows;
       for (int i = 0; i < rows; i++) {
         FloatVector w0 = FloatVector.fromArray(S, w, i * cols + j, m);
         c0 = FloatVector.broadcast(S, x[x0 + i]).fma(w0, c0);
         c1 = FloatVector.broadcast(S, x[x1 + i]).fma(w0, c1);
         c2 = FloatVector.broadcast(S, x[x2 + i]).fma(w0, c2);
-        c3 = FloatVector.broadcast(S, x[x3 + i]).fma(w0, c3);
-        c4 = FloatVector.broadcast(S, x[x4 + i]).fma(w0, c4);
-        c5 = FloatVector.broadcast(S, x[x5 + i]).fma(w0, c5);
       }
-      int y0 = yo + j;
-      c0.intoArray(y, y0, m);
-      c1.intoArray(y, y0 + cols, m);
-      c2.intoArray(y, y0 + 2 * cols, m);
-      c3.intoArray(y, y0 + 3 * cols, m);
-      c4.intoArray(y, y0 + 4 * cols, m);
-      c5.intoArray(y, y0 + 5 * cols, m);
+      c0.intoArray(y, r0, m);
+      c1.intoArray(y, r0 + cols, m);
+      c2.intoArray(y, r0 + 2 * cols, m);
     }
 
     // ---------------------------------------------------------------- bf16 gemv
@@ -1015,6 +1070,114 @@ public final class PanamaKernelSupport implements KernelSupport {
         float s = d != d ? 0f : Approx.tanh(d);
         float g = Approx.exp(-delta * invTau[i]);
         h[i] = g * h[i] + (1f - g) * (s / invTau[i]);
+      }
+    }
+
+    static void liquidTimeConstants(float[] pre, int preOff, float[] invTau, int invOff, float[] slope, int slopeOff,
+        int n, float tauMin, float tauMax) {
+      FloatVector lo = FloatVector.broadcast(S, tauMin);
+      FloatVector hi = FloatVector.broadcast(S, tauMax);
+      FloatVector one = FloatVector.broadcast(S, 1f);
+      int i = 0;
+      int bound = S.loopBound(n);
+      for (; i < bound; i += L) {
+        FloatVector v = FloatVector.fromArray(S, pre, preOff + i);
+        FloatVector na = v.abs().neg();
+        // ---- e = exp(na), the sequence of Approx.exp
+        FloatVector ex = na.min(Approx.EXP_HI).max(Approx.EXP_LO);
+        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
+        FloatVector nf = et.sub(Approx.ROUND);
+        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
+        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
+        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
+        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
+        ep = ep.fma(er, one);
+        ep = ep.fma(er, one);
+        FloatVector e = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        // ----
+        // ---- log1p(e) for e in [0, 1], the sequence of Approx.log1pUnit
+        FloatVector ls = e.div(e.add(2f));
+        FloatVector ls2 = ls.mul(ls);
+        FloatVector lp = FloatVector.broadcast(S, Approx.L11).fma(ls2, FloatVector.broadcast(S, Approx.L9));
+        lp = lp.fma(ls2, FloatVector.broadcast(S, Approx.L7));
+        lp = lp.fma(ls2, FloatVector.broadcast(S, Approx.L5));
+        lp = lp.fma(ls2, FloatVector.broadcast(S, Approx.L3));
+        lp = lp.fma(ls2, one);
+        // ----
+        FloatVector tau = v.max(0f).add(ls.mul(2f).mul(lp)).add(lo);
+        one.div(tau.max(lo).min(hi)).intoArray(invTau, invOff + i);
+        VectorMask<Float> clamped = tau.compare(VectorOperators.GT, hi).or(tau.compare(VectorOperators.LT, lo));
+        e.blend(one, v.compare(VectorOperators.GE, 0f)).div(e.add(1f)).blend(0f, clamped)
+            .intoArray(slope, slopeOff + i);
+      }
+      for (; i < n; i++) {
+        float a = pre[preOff + i];
+        float e = Approx.exp(-Math.abs(a));
+        float tau = tauMin + (Math.max(a, 0f) + Approx.log1pUnit(e));
+        invTau[invOff + i] = 1f / Math.min(Math.max(tau, tauMin), tauMax);
+        slope[slopeOff + i] = tau > tauMax || tau < tauMin ? 0f : (a >= 0f ? 1f : e) / (1f + e);
+      }
+    }
+
+    static void liquidEulerForward(float[] h, int hOff, float[] drive, int dOff, float[] invTau, int iOff, float dt,
+        float bound, int n) {
+      FloatVector vdt = FloatVector.broadcast(S, dt);
+      int i = 0;
+      int lb = S.loopBound(n);
+      for (; i < lb; i += L) {
+        FloatVector hv = FloatVector.fromArray(S, h, hOff + i);
+        FloatVector v = FloatVector.fromArray(S, drive, dOff + i);
+        // ---- s = tanh(v), see TANH_CLAMP
+        FloatVector x = v.min(TANH_CLAMP).max(-TANH_CLAMP);
+        FloatVector x2 = x.mul(x);
+        FloatVector p = x2.mul(TA13).add(TA11).mul(x2).add(TA9).mul(x2).add(TA7).mul(x2).add(TA5)
+            .mul(x2).add(TA3).mul(x2).add(TA1).mul(x);
+        FloatVector q = x2.mul(TB6).add(TB4).mul(x2).add(TB2).mul(x2).add(TB0);
+        FloatVector s = p.div(q).blend(v, v.abs().compare(VectorOperators.LT, TANH_TINY));
+        // ----
+        s.intoArray(drive, dOff + i);
+        FloatVector next = vdt.fma(s.sub(hv.mul(FloatVector.fromArray(S, invTau, iOff + i))), hv);
+        FloatVector lim = hv.abs().max(bound);
+        next.max(lim.neg()).min(lim).intoArray(h, hOff + i);
+      }
+      for (; i < n; i++) {
+        float s = Approx.tanh(drive[dOff + i]);
+        drive[dOff + i] = s;
+        float hi = h[hOff + i];
+        float next = Math.fma(dt, s - hi * invTau[iOff + i], hi);
+        float lim = Math.max(Math.abs(hi), bound);
+        h[hOff + i] = Math.min(Math.max(next, -lim), lim);
+      }
+    }
+
+    static void liquidEulerBackward(float[] g, int gOff, float[] h, int hOff, float[] s, int sOff, float[] invTau,
+        int iOff, float dt, float[] dDrive, int ddOff, float[] dDriveSum, int dsOff, float[] gInvTau, int giOff, int n) {
+      FloatVector one = FloatVector.broadcast(S, 1f);
+      int i = 0;
+      int lb = S.loopBound(n);
+      for (; i < lb; i += L) {
+        FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+        FloatVector sv = FloatVector.fromArray(S, s, sOff + i);
+        FloatVector gs = gv.mul(dt);
+        FloatVector dd = gs.mul(one.sub(sv.mul(sv)));
+        dd.intoArray(dDrive, ddOff + i);
+        FloatVector.fromArray(S, dDriveSum, dsOff + i).add(dd).intoArray(dDriveSum, dsOff + i);
+        FloatVector ngs = gs.neg();
+        ngs.fma(FloatVector.fromArray(S, h, hOff + i), FloatVector.fromArray(S, gInvTau, giOff + i))
+            .intoArray(gInvTau, giOff + i);
+        ngs.fma(FloatVector.fromArray(S, invTau, iOff + i), gv).intoArray(g, gOff + i);
+      }
+      for (; i < n; i++) {
+        float gi = g[gOff + i];
+        float si = s[sOff + i];
+        float gs = gi * dt;
+        float dd = gs * (1f - si * si);
+        dDrive[ddOff + i] = dd;
+        dDriveSum[dsOff + i] += dd;
+        gInvTau[giOff + i] = Math.fma(-gs, h[hOff + i], gInvTau[giOff + i]);
+        g[gOff + i] = Math.fma(-gs, invTau[iOff + i], gi);
       }
     }
 

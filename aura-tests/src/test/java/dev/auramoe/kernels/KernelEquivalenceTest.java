@@ -201,7 +201,147 @@ class KernelEquivalenceTest {
     }
   }
 
+  static Stream<Arguments> gemmOffsetShapes() {
+    int[] sizes = {1, 3, 15, 16, 17, 33, 64, 65};
+    List<Arguments> out = new ArrayList<>();
+    for (int rows : sizes) {
+      for (int cols : sizes) {
+        out.add(Arguments.of(rows, cols));
+      }
+    }
+    return out.stream();
+  }
+
+  /**
+   * The training form of gemm (offsets, overwrite or accumulate) for 1 to 13 tokens (every count of
+   * whole 6-token blocks and token tail) at awkward widths: both kernels against a double-precision
+   * product, the Vector API one against the scalar one, and neither touches y outside
+   * [yOff, yOff + tokens * cols) (guards of sentinel values on both sides, compared bit for bit).
+   */
+  @ParameterizedTest(name = "{0}x{1}")
+  @MethodSource("gemmOffsetShapes")
+  void gemmAtOffsets(int rows, int cols) {
+    SplittableRandom r = new SplittableRandom(101L * rows + cols);
+    float[] w = random(r, rows * cols, -1, 1);
+    int xOff = 5;
+    int yOff = 7;
+    int guard = 40;
+    for (int tokens = 1; tokens <= 13; tokens++) {
+      float[] x = random(r, xOff + tokens * rows + 3, -1, 1);
+      float[] y0 = random(r, yOff + tokens * cols + guard, -9, 9);
+      for (boolean accumulate : new boolean[] {false, true}) {
+        float[] ys = null;
+        for (KernelSupport k : kernels().toList()) {
+          float[] y = y0.clone();
+          k.gemm(x, xOff, tokens, w, rows, cols, y, yOff, accumulate);
+          String what = k.name() + " gemm tokens=" + tokens + " " + rows + "x" + cols + " accumulate=" + accumulate;
+          for (int i = 0; i < y.length; i++) {
+            boolean inside = i >= yOff && i < yOff + tokens * cols;
+            if (!inside) {
+              assertThat(Float.floatToRawIntBits(y[i])).as("%s: y[%d] outside the output is untouched", what, i)
+                  .isEqualTo(Float.floatToRawIntBits(y0[i]));
+              continue;
+            }
+            int t = (i - yOff) / cols;
+            int j = (i - yOff) % cols;
+            double exact = accumulate ? y0[i] : 0;
+            double scale = Math.abs(exact);
+            for (int q = 0; q < rows; q++) {
+              double term = (double) x[xOff + t * rows + q] * w[q * cols + j];
+              exact += term;
+              scale += Math.abs(term);
+            }
+            assertThat((double) y[i]).as("%s: y[%d] against the exact product", what, i)
+                .isCloseTo(exact, Offset.offset(REL_SUM * scale + ABS));
+            if (ys != null) {
+              assertThat((double) y[i]).as("%s: y[%d] against the scalar kernel", what, i)
+                  .isCloseTo(ys[i], Offset.offset(REL_SUM * scale + ABS));
+            }
+          }
+          if (ys == null) {
+            ys = y;
+          }
+        }
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------ element-wise
+
+  /**
+   * The training kernels of the liquid cell (time constants with their slope, the Euler step that
+   * keeps its activation, its backward pass) at offsets: the Vector API ones bit for bit equal to
+   * the scalar ones (the same operation sequence), both close to the formulas in double, and
+   * nothing outside [off, off + n) touched.
+   */
+  @ParameterizedTest
+  @MethodSource("sizes")
+  void liquidTrainingKernels(int n) {
+    SplittableRandom r = new SplittableRandom(9000 + n);
+    float tauMin = 0.02f;
+    float tauMax = 2f;
+    float dt = 0.02f;
+    float[] pre = random(r, n + 3, -12, 12);
+    float[] h0 = random(r, n + 5, -3, 3);
+    float[] drive0 = random(r, n + 4, -10, 10);
+    float[] it = random(r, n + 1, 0.5, 50);
+    float[] g0 = random(r, n + 2, -2, 2);
+    float[] sum0 = random(r, n + 6, -1, 1);
+    float[] git0 = random(r, n + 3, -1, 1);
+    List<float[][]> results = new ArrayList<>();
+    for (KernelSupport k : kernels().toList()) {
+      float[] inv = random(new SplittableRandom(1), n + 4, 5, 6);
+      float[] slope = random(new SplittableRandom(2), n + 5, 5, 6);
+      k.liquidTimeConstants(pre, 3, inv, 2, slope, 1, n, tauMin, tauMax);
+      float[] h = h0.clone();
+      float[] drive = drive0.clone();
+      k.liquidEulerForward(h, 5, drive, 4, it, 1, dt, tauMax, n);
+      float[] g = g0.clone();
+      float[] dd = random(new SplittableRandom(3), n + 7, 5, 6);
+      float[] sum = sum0.clone();
+      float[] git = git0.clone();
+      // The backward pass at the forward's own state and activation.
+      k.liquidEulerBackward(g, 2, h0, 5, drive, 4, it, 1, dt, dd, 7, sum, 6, git, 3, n);
+      results.add(new float[][] {inv, slope, h, drive, g, dd, sum, git});
+      for (int i = 0; i < n; i++) {
+        double a = pre[3 + i];
+        double tau = tauMin + Math.log1p(Math.exp(-Math.abs(a))) + Math.max(a, 0);
+        double clamped = Math.min(Math.max(tau, tauMin), tauMax);
+        assertThat((double) inv[2 + i]).as("%s invTau[%d]", k.name(), i).isCloseTo(1 / clamped, Offset.offset(2e-6 / clamped));
+        if (Math.abs(tau - tauMax) > 1e-5) {
+          double sig = tau > tauMax ? 0 : 1 / (1 + Math.exp(-a));
+          assertThat((double) slope[1 + i]).as("%s slope[%d]", k.name(), i).isCloseTo(sig, Offset.offset(1e-6));
+        }
+        double s = Math.tanh(drive0[4 + i]);
+        assertThat((double) drive[4 + i]).as("%s s[%d]", k.name(), i).isCloseTo(s, Offset.offset(1e-6));
+        double hi = h0[5 + i];
+        double next = hi + dt * (s - hi * it[1 + i]);
+        assertThat((double) h[5 + i]).as("%s h'[%d]", k.name(), i).isCloseTo(next, Offset.offset(1e-6 * (1 + Math.abs(next))));
+        double gs = g0[2 + i] * (double) dt;
+        double ddExact = gs * (1 - (double) drive[4 + i] * drive[4 + i]);
+        assertThat((double) dd[7 + i]).as("%s dDrive[%d]", k.name(), i).isCloseTo(ddExact, Offset.offset(1e-7));
+        assertThat((double) sum[6 + i]).as("%s dDriveSum[%d]", k.name(), i).isCloseTo(sum0[6 + i] + ddExact, Offset.offset(1e-6));
+        assertThat((double) git[3 + i]).as("%s gInvTau[%d]", k.name(), i)
+            .isCloseTo(git0[3 + i] - gs * hi, Offset.offset(1e-6));
+        assertThat((double) g[2 + i]).as("%s g[%d]", k.name(), i)
+            .isCloseTo(g0[2 + i] - gs * it[1 + i], Offset.offset(1e-5));
+      }
+    }
+    float[][] fresh = {random(new SplittableRandom(1), n + 4, 5, 6), random(new SplittableRandom(2), n + 5, 5, 6),
+        h0, drive0, g0, random(new SplittableRandom(3), n + 7, 5, 6), sum0, git0};
+    int[] offsets = {2, 1, 5, 4, 2, 7, 6, 3};
+    String[] names = {"invTau", "slope", "h", "drive", "g", "dDrive", "dDriveSum", "gInvTau"};
+    for (float[][] got : results) {
+      for (int a = 0; a < names.length; a++) {
+        for (int i = 0; i < got[a].length; i++) {
+          boolean inside = i >= offsets[a] && i < offsets[a] + n;
+          float expected = inside ? results.get(0)[a][i] : fresh[a][i];
+          assertThat(Float.floatToRawIntBits(got[a][i])).as("%s[%d] (%s)", names[a], i, inside ? "bit for bit" : "untouched")
+              .isEqualTo(Float.floatToRawIntBits(expected));
+        }
+      }
+    }
+  }
 
   @ParameterizedTest
   @MethodSource("sizes")

@@ -137,6 +137,54 @@ public interface KernelSupport {
   void closedForm(float[] h, float[] drive, float[] invTau, float delta, int n);
 
   /**
+   * The liquid time constants of a training pass with their derivative, at offsets.
+   *
+   * <pre>
+   * e        = exp(-|a|),  a = pre[preOff + i]
+   * tau      = tauMin + (max(a, 0) + log1p(e))                  (softplus, as Approx.softplus)
+   * invTau   = 1 / min(max(tau, tauMin), tauMax)
+   * slope    = (tau &gt; tauMax or tau &lt; tauMin) ? 0 : (a &gt;= 0 ? 1 : e) / (1 + e)   (d tau / d a = sigmoid(a))
+   * </pre>
+   *
+   * NaN propagates to invTau (a training pass must see it). Bit-identical in every implementation.
+   * pre not modified; invTau and slope overwritten in [off, off + n).
+   */
+  void liquidTimeConstants(float[] pre, int preOff, float[] invTau, int invOff, float[] slope, int slopeOff, int n,
+      float tauMin, float tauMax);
+
+  /**
+   * One explicit Euler step of the liquid cell at offsets that keeps the activation for a backward
+   * pass (the training twin of {@link #liquidEuler}, without its NaN-to-zero rule).
+   *
+   * <pre>
+   * s_i  = tanh(drive[dOff + i])                 written back to drive
+   * h_i' = clamp(fma(dt, s_i - h_i * invTau_i, h_i), -max(|h_i|, bound), max(|h_i|, bound))
+   * </pre>
+   *
+   * Bit-identical in every implementation. invTau not modified; h and drive modified in [off, off + n).
+   */
+  void liquidEulerForward(float[] h, int hOff, float[] drive, int dOff, float[] invTau, int iOff, float dt,
+      float bound, int n);
+
+  /**
+   * The backward pass of {@link #liquidEulerForward}, the clamp passed straight through (with
+   * dt &lt;= tau it binds only by rounding). With g the gradient of the loss with respect to h':
+   *
+   * <pre>
+   * gs          = g * dt
+   * dDrive_i    = gs * (1 - s_i * s_i)                      written
+   * dDriveSum_i += dDrive_i
+   * gInvTau_i   = fma(-gs, h_i, gInvTau_i)                  d h' / d invTau = -dt h
+   * g_i         = fma(-gs, invTau_i, g_i)                   d h' / d h = 1 - dt invTau (W's part is added by the caller)
+   * </pre>
+   *
+   * Bit-identical in every implementation. h, s and invTau not modified; g, dDrive, dDriveSum and
+   * gInvTau modified in [off, off + n).
+   */
+  void liquidEulerBackward(float[] g, int gOff, float[] h, int hOff, float[] s, int sOff, float[] invTau, int iOff,
+      float dt, float[] dDrive, int ddOff, float[] dDriveSum, int dsOff, float[] gInvTau, int giOff, int n);
+
+  /**
    * Tempered softmax: {@code out[i] = exp((logits[i] - max) * invT) / sum}. Logits must be finite
    * (the model clamps them). logits not modified; out overwritten (may alias logits).
    */

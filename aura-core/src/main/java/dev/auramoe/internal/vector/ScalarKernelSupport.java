@@ -159,6 +159,46 @@ public final class ScalarKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void liquidTimeConstants(float[] pre, int preOff, float[] invTau, int invOff, float[] slope, int slopeOff,
+      int n, float tauMin, float tauMax) {
+    for (int i = 0; i < n; i++) {
+      float a = pre[preOff + i];
+      float e = Approx.exp(-Math.abs(a));
+      float tau = tauMin + (Math.max(a, 0f) + Approx.log1pUnit(e));
+      invTau[invOff + i] = 1f / Math.min(Math.max(tau, tauMin), tauMax);
+      slope[slopeOff + i] = tau > tauMax || tau < tauMin ? 0f : (a >= 0f ? 1f : e) / (1f + e);
+    }
+  }
+
+  @Override
+  public void liquidEulerForward(float[] h, int hOff, float[] drive, int dOff, float[] invTau, int iOff, float dt,
+      float bound, int n) {
+    for (int i = 0; i < n; i++) {
+      float s = Approx.tanh(drive[dOff + i]);
+      drive[dOff + i] = s;
+      float hi = h[hOff + i];
+      float next = Math.fma(dt, s - hi * invTau[iOff + i], hi);
+      float lim = Math.max(Math.abs(hi), bound);
+      h[hOff + i] = Math.min(Math.max(next, -lim), lim);
+    }
+  }
+
+  @Override
+  public void liquidEulerBackward(float[] g, int gOff, float[] h, int hOff, float[] s, int sOff, float[] invTau,
+      int iOff, float dt, float[] dDrive, int ddOff, float[] dDriveSum, int dsOff, float[] gInvTau, int giOff, int n) {
+    for (int i = 0; i < n; i++) {
+      float gi = g[gOff + i];
+      float si = s[sOff + i];
+      float gs = gi * dt;
+      float dd = gs * (1f - si * si);
+      dDrive[ddOff + i] = dd;
+      dDriveSum[dsOff + i] += dd;
+      gInvTau[giOff + i] = Math.fma(-gs, h[hOff + i], gInvTau[giOff + i]);
+      g[gOff + i] = Math.fma(-gs, invTau[iOff + i], gi);
+    }
+  }
+
+  @Override
   public void softmax(float[] logits, float[] out, int n, float invT) {
     float max = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
