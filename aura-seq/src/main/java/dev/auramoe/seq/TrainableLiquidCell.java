@@ -64,7 +64,7 @@ import java.util.Random;
  * {@link #forward} keeps what {@link #backward} needs in workspaces that grow to the largest batch
  * shape seen and are then reused: neither pass allocates once they have grown. Not thread-safe.
  */
-public final class TrainableLiquidCell implements Trainable {
+public final class TrainableLiquidCell implements SequenceLayer {
 
   private final CellConfig config;
   private final int in;
@@ -111,6 +111,12 @@ public final class TrainableLiquidCell implements Trainable {
   private final float[] gP;
   /** Transposed copies of W, U and V, made once per backward pass. */
   private float[] wT = new float[0];
+  // Left padding ({@link SequenceLayer}): inputs and elapsed times with the padding replaced by
+  // zeros and 0 s (no step, so the state stays 0), and the first real steps of the last pass.
+  private float[] padX = new float[0];
+  private float[] padE = new float[0];
+  private int[] padFirst = new int[0];
+  private boolean padded;
   private float[] uT = new float[0];
   private float[] vT = new float[0];
 
@@ -282,6 +288,7 @@ public final class TrainableLiquidCell implements Trainable {
     }
     this.batch = batch;
     this.steps = steps;
+    padded = false;
     int units = Math.toIntExact(total);
     xs = grow(xs, cells * in);
     System.arraycopy(x, 0, xs, 0, cells * in);
@@ -490,6 +497,59 @@ public final class TrainableLiquidCell implements Trainable {
         }
       }
     }
+    if (padded && dXs != null) {
+      for (int r = 0; r < bt; r++) {
+        for (int t = 0; t < padFirst[r]; t++) {
+          Arrays.fill(dXs, (t * bt + r) * in, (t * bt + r + 1) * in, 0f);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link SequenceLayer#forward} with left padding: the padded steps run as inputs of zeros with
+   * an elapsed time of 0 (no step), so the state stays the initial 0 there, and {@link #backward}
+   * writes zeros to their input gradients.
+   */
+  @Override
+  public long forward(float[] x, float[] elapsed, int[] first, int batch, int steps, float[] hs) {
+    if (first == null) {
+      return forward(x, elapsed, batch, steps, hs);
+    }
+    if (batch <= 0 || steps <= 0) {
+      throw new IllegalArgumentException("batch and steps must be > 0, got " + batch + ", " + steps);
+    }
+    int cells = Math.multiplyExact(batch, steps);
+    if (first.length < batch || x.length < Math.multiplyExact(cells, in) || (elapsed != null && elapsed.length < cells)) {
+      throw new IllegalArgumentException("liquid cell: " + steps + " steps of " + batch + " sequences need "
+          + (long) cells * in + " inputs, " + cells + " elapsed times and " + batch + " first steps");
+    }
+    for (int r = 0; r < batch; r++) {
+      if (first[r] < 0 || first[r] >= steps) {
+        throw new IllegalArgumentException("first step " + first[r] + " of sequence " + r + " is outside [0, "
+            + steps + ")");
+      }
+    }
+    padX = grow(padX, cells * in);
+    padE = grow(padE, cells);
+    System.arraycopy(x, 0, padX, 0, cells * in);
+    if (elapsed == null) {
+      Arrays.fill(padE, 0, cells, Float.NaN);
+    } else {
+      System.arraycopy(elapsed, 0, padE, 0, cells);
+    }
+    for (int r = 0; r < batch; r++) {
+      for (int t = 0; t < first[r]; t++) {
+        int k = t * batch + r;
+        Arrays.fill(padX, k * in, (k + 1) * in, 0f);
+        padE[k] = 0f;
+      }
+    }
+    long work = forward(padX, padE, batch, steps, hs);
+    padFirst = grow(padFirst, batch);
+    System.arraycopy(first, 0, padFirst, 0, batch);
+    padded = true;
+    return work;
   }
 
   /**
