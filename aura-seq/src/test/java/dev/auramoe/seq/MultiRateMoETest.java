@@ -217,22 +217,36 @@ class MultiRateMoETest {
     }
   }
 
-  /** Top-k's balancing bias moves against the expert chosen most, in training steps only. */
+  /**
+   * Top-k's balancing bias evens the experts' load without a loss term, in training steps only:
+   * four alike experts (one time scale), one kept per sequence, a nearly frozen gate. Without the
+   * bias the gate's random preferences decide (measured loads 20, 260, 360, 0 over 640 sequences);
+   * with it, 179, 155, 164, 142 (max/mean 1.12; the bar is 1.5).
+   */
   @Test
   void topKBalancesTheLoadWithoutALoss() {
-    MultiRateMoE model = small().scales(1f, 1f, 1f, 1f).topK(1)
-        .balance(BalanceConfig.DEFAULT.withGamma(0.01).withBiasCap(1.0)).build();
+    long[] off = topOneCounts(BalanceConfig.OFF);
+    long[] on = topOneCounts(BalanceConfig.DEFAULT.withGamma(0.01).withBiasCap(1.0));
+    assertThat(maxOverMean(on)).as("max/mean load with balancing %s, without %s", Arrays.toString(on),
+        Arrays.toString(off)).isLessThan(1.5).isLessThan(maxOverMean(off));
+  }
+
+  private static long[] topOneCounts(BalanceConfig balance) {
+    MultiRateMoE model = small().singleRate(4).topK(1).balance(balance).build();
     SequenceBatch b = trendAndBlip(32, new Random(8));
     model.predict(b, new float[64]);
-    assertThat(model.gate().balancer().state().tokens()).as("prediction records nothing").isZero();
-    Adam adam = new Adam(model.parameters(), Adam.Settings.DEFAULT.withLearningRate(1e-4f));
+    assertThat(model.gate().balancer().state().tokens()).as("a prediction records nothing").isZero();
+    Adam adam = new Adam(model.parameters(), Adam.Settings.DEFAULT.withLearningRate(1e-5f));
     for (int i = 0; i < 20; i++) {
       model.trainStep(b, adam, 1.0);
     }
     long[] counts = model.gate().balancer().state().counts();
     assertThat(Arrays.stream(counts).sum()).isEqualTo(20L * 32);
-    assertThat(Arrays.stream(counts).filter(c -> c > 0).count()).as("experts used: %s", Arrays.toString(counts))
-        .isGreaterThan(1);
+    return counts;
+  }
+
+  private static double maxOverMean(long[] counts) {
+    return Arrays.stream(counts).max().orElseThrow() / (Arrays.stream(counts).sum() / (double) counts.length);
   }
 
   @Test
