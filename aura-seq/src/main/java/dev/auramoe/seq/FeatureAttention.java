@@ -23,7 +23,8 @@ import java.util.Random;
  * variable is suppressed by giving its weight to the others, and the weights compare across
  * variables and steps as a distribution (alpha / F) that can be read after training. The factor F
  * keeps the scale of x~ that of x; W starts at zero, so the layer starts as the identity
- * (alpha = 1) and every variable is heard until the training moves the weights.
+ * (alpha = 1) and every variable is heard until the training moves the weights. With a single
+ * variable the weight is always 1 (there is nothing to compare it with) and W, b get no gradient.
  *
  * <p>Left padding as {@link SequenceLayer}: before {@code first[r]} the weights and outputs are 0,
  * the inputs ignored (even when not finite) and their gradients 0. The weights of the last
