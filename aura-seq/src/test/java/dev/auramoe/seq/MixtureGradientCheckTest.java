@@ -262,6 +262,58 @@ class MixtureGradientCheckTest {
     }
   }
 
+  /**
+   * The recurrent model over a liquid cell, last state or temporal attention, classification or
+   * regression, left padding and irregular sampling: every parameter against the composition of the
+   * cell's, the attention's and the head's specifications.
+   */
+  @ParameterizedTest(name = "attention {0}, {1}")
+  @CsvSource({"true, CLASSIFICATION", "false, REGRESSION", "true, REGRESSION"})
+  void theRecurrentModelMatchesDoubleFiniteDifferences(boolean attention, Task.Kind kind) {
+    int f = 2;
+    int batch = 3;
+    int steps = 5;
+    Task task = kind == Task.Kind.CLASSIFICATION ? Task.classification(3) : Task.regression(2);
+    CellConfig cfg = new CellConfig(7, dev.auramoe.cell.CellType.LIQUID, 0.02f, 2.0f, 0.02f, 1, 4, 1f, 0.9f);
+    RecurrentModel model = RecurrentModel.liquid(cfg, f, task, attention, 13);
+    Random r = new Random(23);
+    for (Parameter p : model.parameters()) {
+      if (p.name().endsWith(".b") || p.name().endsWith(".v")) {
+        Init.scaledNormal(p.values(), 0.5, r);
+      }
+    }
+    SequenceBatch data = batch(f, task, batch, steps, r);
+    double loss = model.lossAndGradients(data);
+    List<double[]> p = new ArrayList<>();
+    for (Parameter q : model.parameters()) {
+      p.add(DoubleReference.toDouble(q.values()));
+    }
+    java.util.function.ToDoubleFunction<Void> ref = z -> {
+      double[] x = DoubleReference.toDouble(data.x());
+      for (int i = 0; i < x.length; i++) {
+        x[i] = Double.isNaN(x[i]) ? 0 : x[i];
+      }
+      double[] hs = DoubleReference.liquidPadded(cfg, f, p.get(0), p.get(1), p.get(2), p.get(3), p.get(4), x,
+          data.elapsed(), data.first(), batch, steps);
+      int q = 5;
+      double[] c;
+      if (attention) {
+        c = DoubleReference.temporalAttention(p.get(q), p.get(q + 1), p.get(q + 2), hs, data.first(), batch, steps, 7, 7);
+        q += 3;
+      } else {
+        c = java.util.Arrays.copyOfRange(hs, (steps - 1) * batch * 7, steps * batch * 7);
+      }
+      double[] out = DoubleReference.dense(p.get(q), p.get(q + 1), c, batch, 7, task.outputs());
+      return kind == Task.Kind.CLASSIFICATION
+          ? DoubleReference.softmaxCrossEntropy(out, data.labels(), batch, task.outputs())
+          : DoubleReference.meanSquaredError(out, DoubleReference.toDouble(data.targets()), batch * task.outputs());
+    };
+    assertThat(loss).isCloseTo(ref.applyAsDouble(null), within(1e-5));
+    for (int i = 0; i < p.size(); i++) {
+      check(model.parameters().get(i).name() + "#" + i, model.parameters().get(i).gradient(), p.get(i), ref);
+    }
+  }
+
   /** A batch of random sequences, left-padded and irregularly sampled, with garbage in the padding. */
   static SequenceBatch batch(int f, Task task, int batch, int steps, Random r) {
     SequenceBatch data = new SequenceBatch(f, task.kind() == Task.Kind.REGRESSION ? task.outputs() : 0);
