@@ -55,4 +55,45 @@ public final class Losses {
     }
     return loss * invRows;
   }
+
+  /**
+   * Mean squared error over every value of a batch of regression targets, and its gradient.
+   *
+   * <pre>
+   * L          = (1 / (rows dim)) sum_r sum_k (y[r][k] - t[r][k])^2
+   * dL/dy[r][k] = 2 (y[r][k] - t[r][k]) / (rows dim)
+   * </pre>
+   *
+   * The mean over the targets too (not only the rows), so that the loss's scale does not grow with
+   * the number of targets, as PyTorch's {@code MSELoss} with its default reduction.
+   *
+   * @param predictions rows*dim, not modified
+   * @param targets rows*dim, each finite, not modified
+   * @param dPredictions receives rows*dim gradients (may alias predictions), or null
+   * @return L, computed in double
+   */
+  public static double meanSquaredError(float[] predictions, float[] targets, int rows, int dim, float[] dPredictions) {
+    if (dim <= 0 || rows <= 0 || predictions.length < rows * dim || targets.length < rows * dim
+        || (dPredictions != null && dPredictions.length < rows * dim)) {
+      throw new IllegalArgumentException("mean squared error: " + rows + " rows of " + dim
+          + " targets do not fit the arrays given");
+    }
+    int n = rows * dim;
+    // Every target is checked before any gradient is written (dPredictions may alias the predictions).
+    for (int k = 0; k < n; k++) {
+      if (!Float.isFinite(targets[k])) {
+        throw new IllegalArgumentException("target " + k % dim + " of row " + k / dim + " is not finite: " + targets[k]);
+      }
+    }
+    double loss = 0;
+    double inv = 1.0 / n;
+    for (int k = 0; k < n; k++) {
+      double d = (double) predictions[k] - targets[k];
+      loss += d * d;
+      if (dPredictions != null) {
+        dPredictions[k] = (float) (2 * d * inv);
+      }
+    }
+    return loss * inv;
+  }
 }

@@ -11,6 +11,12 @@
  * pass needs in workspaces that grow only with the batch shape, and accumulate their gradients into
  * their parameters. {@link dev.auramoe.seq.Losses} holds the losses with their gradients.
  *
+ * <p>The models ({@link dev.auramoe.seq.SequenceModel}): {@link dev.auramoe.seq.MultiRateMoE}, the
+ * multi-rate mixture of liquid experts (feature attention, experts at their own time scales,
+ * temporal attention, a soft or top-k gate, a head), which at one time scale is the single-rate
+ * mixture; and {@link dev.auramoe.seq.RecurrentModel}, any {@link dev.auramoe.seq.SequenceLayer}
+ * with a head, the monolithic liquid and LSTM baselines. docs/seq.md describes the design.
+ *
  * <p>Call order per mini-batch: {@code zeroGradients → forward → loss → backward →
  * Gradients.clipGlobalNorm → Adam.step}. Nothing here is thread-safe: one trainer owns a model.
  */

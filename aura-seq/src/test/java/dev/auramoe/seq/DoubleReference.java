@@ -254,4 +254,215 @@ final class DoubleReference {
     }
     return s;
   }
+
+  /** Whether step t of sequence r is padding. */
+  static boolean padded(int[] first, int r, int t) {
+    return first != null && t < first[r];
+  }
+
+  /** The softmax of z[o .. o + n). */
+  static double[] softmax(double[] z, int o, int n) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      max = Math.max(max, z[o + i]);
+    }
+    double sum = 0;
+    double[] p = new double[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = Math.exp(z[o + i] - max);
+      sum += p[i];
+    }
+    for (int i = 0; i < n; i++) {
+      p[i] /= sum;
+    }
+    return p;
+  }
+
+  /** Mean squared error over every value. */
+  static double meanSquaredError(double[] y, double[] t, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+      s += (y[i] - t[i]) * (y[i] - t[i]);
+    }
+    return s / n;
+  }
+
+  /** Feature attention: x~ = F softmax(W x + b) * x per real step, 0 at padding. */
+  static double[] featureAttention(double[] w, double[] b, double[] x, int[] first, int batch, int steps, int f) {
+    double[] out = new double[batch * steps * f];
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < batch; r++) {
+        if (padded(first, r, t)) {
+          continue;
+        }
+        int o = (t * batch + r) * f;
+        double[] xr = java.util.Arrays.copyOfRange(x, o, o + f);
+        double[] p = softmax(dense(w, b, xr, 1, f, f), 0, f);
+        for (int i = 0; i < f; i++) {
+          out[o + i] = f * p[i] * x[o + i];
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Temporal attention: per sequence, c = sum_t beta_t h_t, beta = softmax over real steps of v . tanh(A h_t + a). */
+  static double[] temporalAttention(double[] a, double[] ab, double[] v, double[] hs, int[] first, int batch,
+      int steps, int hd, int dim) {
+    double[] ctx = new double[batch * hd];
+    for (int r = 0; r < batch; r++) {
+      int f = first == null ? 0 : first[r];
+      double[] score = new double[steps - f];
+      for (int t = f; t < steps; t++) {
+        int o = (t * batch + r) * hd;
+        double[] u = dense(a, ab, java.util.Arrays.copyOfRange(hs, o, o + hd), 1, hd, dim);
+        double s = 0;
+        for (int j = 0; j < dim; j++) {
+          s += v[j] * Math.tanh(u[j]);
+        }
+        score[t - f] = s;
+      }
+      double[] beta = softmax(score, 0, steps - f);
+      for (int t = f; t < steps; t++) {
+        for (int j = 0; j < hd; j++) {
+          ctx[r * hd + j] += beta[t - f] * hs[(t * batch + r) * hd + j];
+        }
+      }
+    }
+    return ctx;
+  }
+
+  /**
+   * The gate's weights: p = softmax(W s + b); soft: p; top-k: the k largest p + bias (ties to the
+   * lower index) renormalised, 0 elsewhere.
+   */
+  static double[] gate(double[] w, double[] b, double[] s, int rows, int in, int experts, ExpertGate.Mode mode,
+      int k, float[] bias) {
+    double[] logits = dense(w, b, s, rows, in, experts);
+    double[] out = new double[rows * experts];
+    for (int r = 0; r < rows; r++) {
+      double[] p = softmax(logits, r * experts, experts);
+      if (mode == ExpertGate.Mode.SOFT) {
+        System.arraycopy(p, 0, out, r * experts, experts);
+        continue;
+      }
+      boolean[] kept = new boolean[experts];
+      double total = 0;
+      for (int j = 0; j < k; j++) {
+        int best = -1;
+        for (int i = 0; i < experts; i++) {
+          double score = p[i] + (bias == null ? 0 : bias[i]);
+          if (!kept[i] && (best < 0 || score > p[best] + (bias == null ? 0 : bias[best]))) {
+            best = i;
+          }
+        }
+        kept[best] = true;
+        total += p[best];
+      }
+      for (int i = 0; i < experts; i++) {
+        out[r * experts + i] = kept[i] ? p[i] / total : 0;
+      }
+    }
+    return out;
+  }
+
+  /** The liquid cell over a left-padded batch: the padding runs as zero inputs with elapsed 0 (no step). */
+  static double[] liquidPadded(CellConfig cfg, int in, double[] u, double[] v, double[] w, double[] b, double[] c,
+      double[] x, float[] elapsed, int[] first, int batch, int steps) {
+    double[] xp = x.clone();
+    float[] ep = new float[batch * steps];
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < batch; r++) {
+        int k = t * batch + r;
+        ep[k] = elapsed == null ? Float.NaN : elapsed[k];
+        if (padded(first, r, t)) {
+          ep[k] = 0f;
+          java.util.Arrays.fill(xp, k * in, (k + 1) * in, 0);
+        }
+      }
+    }
+    return liquid(cfg, in, u, v, w, b, c, xp, ep, batch, steps);
+  }
+
+  /**
+   * The multi-rate mixture's mean loss over a batch, from the formulas of {@link MultiRateMoE}'s
+   * Javadoc; {@code p} holds the parameters in the model's order. Only the experts' elapsed times
+   * e / s_k are computed in float, as the model computes them (the schedule is a discrete choice).
+   */
+  static double multiRate(MultiRateMoE.Config cfg, java.util.List<double[]> p, SequenceBatch batch, float[] bias) {
+    int f = cfg.inputDim();
+    int rows = batch.size();
+    int steps = batch.steps();
+    int cells = rows * steps;
+    int hd = cfg.cell().hidden();
+    int n = cfg.experts();
+    int[] first = batch.first();
+    int q = 0;
+    double[] x = new double[cells * f];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = batch.x()[i];
+    }
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < rows; r++) {
+        if (padded(first, r, t)) {
+          java.util.Arrays.fill(x, (t * rows + r) * f, (t * rows + r + 1) * f, 0);
+        }
+      }
+    }
+    if (cfg.featureAttention()) {
+      x = featureAttention(p.get(q), p.get(q + 1), x, first, rows, steps, f);
+      q += 2;
+    }
+    float regular = cfg.cell().unfolds() * cfg.cell().dt();
+    int in = f;
+    if (cfg.elapsedFeature()) {
+      in = f + 1;
+      double[] xe = new double[cells * in];
+      for (int k = 0; k < cells; k++) {
+        System.arraycopy(x, k * f, xe, k * in, f);
+        float e = batch.elapsed()[k];
+        xe[k * in + f] = padded(first, k % rows, k / rows) ? 0 : e != e ? regular : e;
+      }
+      x = xe;
+    }
+    double[][] ctx = new double[n][];
+    double[] summary = new double[rows * n * hd];
+    float[] scales = cfg.scales();
+    for (int k = 0; k < n; k++) {
+      float[] ek = new float[cells];
+      for (int c = 0; c < cells; c++) {
+        float e = batch.elapsed()[c];
+        ek[c] = scales[k] == 1f ? e : (e != e ? regular : e) / scales[k];
+      }
+      double[] hs = liquidPadded(cfg.cell(), in, p.get(q), p.get(q + 1), p.get(q + 2), p.get(q + 3), p.get(q + 4),
+          x, ek, first, rows, steps);
+      q += 5;
+      if (cfg.temporalAttention()) {
+        ctx[k] = temporalAttention(p.get(q), p.get(q + 1), p.get(q + 2), hs, first, rows, steps, hd,
+            cfg.attentionDim());
+        q += 3;
+      } else {
+        ctx[k] = java.util.Arrays.copyOfRange(hs, (steps - 1) * rows * hd, steps * rows * hd);
+      }
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(ctx[k], r * hd, summary, (r * n + k) * hd, hd);
+      }
+    }
+    double[] w = gate(p.get(q), p.get(q + 1), summary, rows, n * hd, n, cfg.gate(), cfg.topK(), bias);
+    q += 2;
+    double[] mix = new double[rows * hd];
+    for (int r = 0; r < rows; r++) {
+      for (int k = 0; k < n; k++) {
+        for (int j = 0; j < hd; j++) {
+          mix[r * hd + j] += w[r * n + k] * ctx[k][r * hd + j];
+        }
+      }
+    }
+    int outs = cfg.task().outputs();
+    double[] z = dense(p.get(q), p.get(q + 1), mix, rows, hd, outs);
+    if (cfg.task().kind() == Task.Kind.CLASSIFICATION) {
+      return softmaxCrossEntropy(z, batch.labels(), rows, outs);
+    }
+    return meanSquaredError(z, toDouble(batch.targets()), rows * outs);
+  }
 }

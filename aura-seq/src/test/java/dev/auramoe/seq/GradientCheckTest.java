@@ -241,7 +241,7 @@ class GradientCheckTest {
    * Compares the analytic gradient of every element of {@code at} with the central difference of
    * {@code loss} when that element is moved by +-H (the array is restored after each element).
    */
-  private static void check(String name, float[] analytic, double[] at, ToDoubleFunction<Void> loss) {
+  static void check(String name, float[] analytic, double[] at, ToDoubleFunction<Void> loss) {
     double[] fd = new double[at.length];
     double scale = 0;
     for (int i = 0; i < at.length; i++) {
