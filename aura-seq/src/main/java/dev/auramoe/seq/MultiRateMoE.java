@@ -17,24 +17,23 @@ import java.util.Random;
  * <pre>
  * x~        = FeatureAttention(x)                         (per step; off: x~ = x)
  * x^        = [x~, e]                                     (with the elapsed-time feature; else x^ = x~)
- * h^k_1..T  = liquid cell k over x^ with elapsed times e / s_k
+ * h^k_1..T  = liquid cell k over x^, time constants in [tauMin, tauMax] * s_k
  * c_k       = TemporalAttention_k(h^k_1..T)               (off: c_k = h^k_T)
  * w         = ExpertGate([c_1, ..., c_N])                 (soft, or top-k with a balancing bias)
  * m         = sum_k w_k c_k
  * outputs   = Head(m)                                     (softmax cross-entropy, or mean squared error)
  * </pre>
  *
- * <p>Time scales: expert k sees time stretched by s_k &gt;= 1. The elapsed time it integrates over
- * for an input is e / s_k, where e is the input's elapsed time (or {@code unfolds * dt} of the
- * cell's configuration for a regular step, e = NaN), so its time constants span
- * [tauMin, tauMax] * s_k in the data's time. An expert with s_k = 1 is the cell as configured (it
- * gets the elapsed times unchanged, NaN included). Cost: the liquid cell takes
- * ceil(e / tauMin) Euler steps for an elapsed time e, so a slower expert (smaller e / s_k) never
+ * <p>Time scales: expert k is the configured cell with the range of its time constants multiplied
+ * by s_k &gt;= 1, {@code tau in [tauMin s_k, tauMax s_k]} ({@link #expertCell}); the Euler step dt,
+ * the elapsed times and everything else are the same for every expert. A slow expert leaks slowly:
+ * its state integrates the drive at the same rate as a fast one's (no smaller state to read) and
+ * forgets it over longer times, so fast movements and slow trends are held apart. Cost: the cell
+ * takes ceil(e / tauMin) Euler steps for an elapsed time e, so a slower expert (larger tauMin) never
  * takes more steps than the fastest, and on regular data with dt = tauMin every expert takes one
- * step per input; a scale below 1 would multiply the steps, and is refused (a faster expert is a
- * cell with a smaller tauMin and dt). The default scales, 1, 4, 16, 64, cover time constants from
- * tauMin to 64 tauMax of the data's time (0.02 s to 128 s with the core's defaults: 1 to 6,400
- * regular steps of 0.02 s); each expert's band spans tauMax / tauMin (two decades at the defaults)
+ * step per input; a scale below 1 is refused (tauMin may not fall below dt). The default scales, 1,
+ * 4, 16, 64, cover time constants from tauMin to 64 tauMax (0.02 to 128 with the core's defaults: 1
+ * to 6,400 regular steps); each expert's band spans tauMax / tauMin (two decades at the defaults)
  * and the next one is offset by a factor of 4, so neighbouring experts overlap.
  *
  * <p>Usage:
@@ -247,7 +246,6 @@ public final class MultiRateMoE implements SequenceModel {
   // Workspaces, grown to the largest batch shape seen.
   private float[] xt = new float[0];
   private float[] xin = new float[0];
-  private float[][] elapsedK;
   private float[][] hs;
   private float[][] ctx;
   private float[] summary = new float[0];
@@ -278,7 +276,7 @@ public final class MultiRateMoE implements SequenceModel {
     this.experts = new TrainableLiquidCell[n];
     this.attention = new TemporalAttention[n];
     for (int k = 0; k < n; k++) {
-      experts[k] = new TrainableLiquidCell(config.cell(), expertIn, r.nextLong());
+      experts[k] = new TrainableLiquidCell(expertCell(config.cell(), scale[k]), expertIn, r.nextLong());
       all.addAll(experts[k].parameters());
       if (config.temporalAttention()) {
         attention[k] = new TemporalAttention("expert" + k + ".attention", hd, config.attentionDim(), r);
@@ -290,9 +288,18 @@ public final class MultiRateMoE implements SequenceModel {
     this.head = new Head("head", hd, config.task(), r);
     all.addAll(head.parameters());
     this.parameters = List.copyOf(all);
-    this.elapsedK = new float[n][0];
     this.hs = new float[n][0];
     this.ctx = new float[n][0];
+  }
+
+  /**
+   * Expert k's cell: the base configuration with its time constants' range multiplied by the
+   * expert's time scale, {@code [tauMin s, tauMax s]}; the Euler step dt and every other knob as
+   * they are.
+   */
+  public static CellConfig expertCell(CellConfig base, float scale) {
+    return scale == 1f ? base : new CellConfig(base.hidden(), base.type(), base.tauMin() * scale, base.tauMax() * scale,
+        base.dt(), base.unfolds(), base.maxStepsPerInput(), base.inputScale(), base.recurrentScale());
   }
 
   /** The configuration. */
@@ -443,16 +450,7 @@ public final class MultiRateMoE implements SequenceModel {
     }
     work = 0;
     for (int k = 0; k < n; k++) {
-      float[] ek = elapsed;
-      if (scale[k] != 1f) {
-        ek = elapsedK[k];
-        float regular = regularElapsed();
-        for (int c = 0; c < cells; c++) {
-          float e = elapsed[c];
-          ek[c] = (e != e ? regular : e) / scale[k];
-        }
-      }
-      work += experts[k].forward(in, ek, first, b, steps, hs[k]);
+      work += experts[k].forward(in, elapsed, first, b, steps, hs[k]);
       if (attention[k] != null) {
         attention[k].forward(hs[k], first, b, steps, ctx[k]);
       } else {
@@ -563,7 +561,6 @@ public final class MultiRateMoE implements SequenceModel {
       xin = Padding.grow(xin, ni);
     }
     for (int k = 0; k < n; k++) {
-      elapsedK[k] = Padding.grow(elapsedK[k], cells);
       hs[k] = Padding.grow(hs[k], nh);
       ctx[k] = Padding.grow(ctx[k], b * hd);
     }

@@ -1,5 +1,7 @@
 package dev.auramoe.seq;
 
+import dev.auramoe.internal.vector.Approx;
+
 /**
  * The argument checks of {@link SequenceLayer#forward} and {@link SequenceLayer#backward}, shared by
  * the layers so that each refuses the same things with the same words, before anything changes.
@@ -128,13 +130,20 @@ final class SequenceInputs {
     return out;
   }
 
-  /** tanh in double through {@link StrictMath}, rounded to float: the same bits in every JIT tier. */
+  /**
+   * tanh through the core's float approximation ({@code Approx.tanh}, within a few ulp), as the
+   * liquid cell computes it: built from exactly rounded operations only, so the same bits in every
+   * JIT tier; the backward passes use 1 - s^2 of the value computed.
+   */
   static float tanh(float a) {
-    return (float) StrictMath.tanh(a);
+    return Approx.tanh(a);
   }
 
-  /** The logistic sigmoid in double through {@link StrictMath}, rounded to float. */
+  /**
+   * The logistic sigmoid, {@code 1 / (1 + e^-a)}, through the core's float {@code Approx.exp}; the
+   * backward passes use s (1 - s) of the value computed.
+   */
   static float sigmoid(float a) {
-    return (float) (1 / (1 + StrictMath.exp(-(double) a)));
+    return 1f / (1f + Approx.exp(-a));
   }
 }

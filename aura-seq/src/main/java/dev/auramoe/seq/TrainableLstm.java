@@ -35,8 +35,8 @@ import java.util.Random;
  * float[], int, int, float[], int, boolean)}): {@code X W} once for every step and sequence,
  * {@code H_{t-1} U} once per step over the batch; backward {@code dA_t U^T} per step over the batch,
  * then {@code X^T dA}, {@code H_prev^T dA} and {@code dA W^T} once over all steps, on transposed
- * copies made once per pass. The element-wise functions are {@link StrictMath} in double rounded to
- * float, so a seed gives the same bits on every run. Neither pass allocates once the workspaces have
+ * copies made once per pass. tanh and the sigmoid are the core's float approximations (as the liquid
+ * cell's), built from exactly rounded operations only, so a seed gives the same bits on every run. Neither pass allocates once the workspaces have
  * grown to the largest batch shape seen. Not thread-safe.
  */
 public final class TrainableLstm implements SequenceLayer {

@@ -429,13 +429,12 @@ final class DoubleReference {
     double[] summary = new double[rows * n * hd];
     float[] scales = cfg.scales();
     for (int k = 0; k < n; k++) {
-      float[] ek = new float[cells];
-      for (int c = 0; c < cells; c++) {
-        float e = batch.elapsed()[c];
-        ek[c] = scales[k] == 1f ? e : (e != e ? regular : e) / scales[k];
-      }
-      double[] hs = liquidPadded(cfg.cell(), in, p.get(q), p.get(q + 1), p.get(q + 2), p.get(q + 3), p.get(q + 4),
-          x, ek, first, rows, steps);
+      // Expert k: the time constants' range times its scale, the elapsed times as they are.
+      CellConfig ck = new CellConfig(cfg.cell().hidden(), cfg.cell().type(), cfg.cell().tauMin() * scales[k],
+          cfg.cell().tauMax() * scales[k], cfg.cell().dt(), cfg.cell().unfolds(), cfg.cell().maxStepsPerInput(),
+          cfg.cell().inputScale(), cfg.cell().recurrentScale());
+      double[] hs = liquidPadded(ck, in, p.get(q), p.get(q + 1), p.get(q + 2), p.get(q + 3), p.get(q + 4),
+          x, batch.elapsed(), first, rows, steps);
       q += 5;
       if (cfg.temporalAttention()) {
         ctx[k] = temporalAttention(p.get(q), p.get(q + 1), p.get(q + 2), hs, first, rows, steps, hd,
