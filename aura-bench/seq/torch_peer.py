@@ -201,6 +201,22 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def blas_library():
+    """The BLAS shared library this process has loaded (the file /proc/self/maps names), or None.
+    Debian's torch calls whichever libblas.so.3 the alternatives system (or LD_LIBRARY_PATH) points
+    to: OpenBLAS, or the reference BLAS, some 30 times slower at these products."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            paths = {line.split()[-1] for line in f if line.rstrip().endswith(".so") or ".so." in line}
+    except OSError:
+        return None
+    for key in ("openblas", "blis", "mkl", "atlas", "libblas"):
+        hits = sorted(p for p in paths if key in os.path.basename(p).lower() or key in p.lower().split("/")[-2:-1])
+        if hits:
+            return os.path.realpath(hits[0])
+    return None
+
+
 def load_average():
     """The 1-minute load average when the timing starts (a busy machine slows the peer), or None."""
     try:
@@ -212,6 +228,10 @@ def load_average():
 
 def main(argv):
     a = parse_args(argv)
+    # OpenBLAS (and an OpenMP or MKL runtime) reads its thread count when it loads and does not
+    # follow torch.set_num_threads, so the count is fixed before torch is imported.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(a.threads)
     import torch  # after argument parsing, so that --help works without torch
 
     # Both before any parallel work: set_num_interop_threads fails once the pool has started.
@@ -219,6 +239,10 @@ def main(argv):
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
 
+    blas = blas_library()
+    if blas is not None and "openblas" not in blas.lower() and "mkl" not in blas.lower() and "blis" not in blas.lower():
+        print("torch_peer.py: torch runs on %s, which looks like the reference BLAS; for a fair peer install "
+              "OpenBLAS (apt-get install libopenblas0-pthread)" % blas, file=sys.stderr)
     x_train, y_train = load_split(torch, a.data, "train")
     x_test, y_test = load_split(torch, a.data, "t10k")
     model = build(torch, a)
@@ -282,6 +306,7 @@ def main(argv):
         "sequencesPerSecond": round(a.timed_batches * a.batch / seconds, 1),
         "torchVersion": torch.__version__,
         "cpuModel": cpu_model(),
+        "blas": blas,
         "loadAverage": load,
         "seed": a.seed,
     }
