@@ -4,6 +4,7 @@ import dev.auramoe.cli.seq.SeqData;
 import dev.auramoe.cli.seq.SeqModels;
 import dev.auramoe.cli.seq.SeqPlot;
 import dev.auramoe.cli.seq.SeqRun;
+import dev.auramoe.seq.SavedSequenceModel;
 import dev.auramoe.seq.SequenceModel;
 import dev.auramoe.seq.SequenceTrainer;
 import dev.auramoe.seq.Task;
@@ -22,10 +23,10 @@ import picocli.CommandLine.Option;
 
 /** {@code aura seq}: sequence models trained by backpropagation through time. */
 @Command(name = "seq", mixinStandardHelpOptions = true,
-    subcommands = {SeqCommand.Train.class, SeqBenchCommand.class},
+    subcommands = {SeqCommand.Train.class, SeqScoreCommand.class, SeqBenchCommand.class},
     description = "Sequence models trained by backpropagation through time: the multi-rate mixture of liquid "
         + "experts (MR-MoE) and its baselines. 'aura seq train' trains one model on a training set and scores it "
-        + "on a test set; 'aura seq bench' compares all four on Fashion-MNIST's three forms and measures the "
+        + "on a test set (and saves it); 'aura seq score' scores a CSV row by row with a saved model, each id a live stream; 'aura seq bench' compares all four on Fashion-MNIST's three forms and measures the "
         + "training speed against a PyTorch peer.")
 public final class SeqCommand implements Runnable {
 
@@ -34,7 +35,7 @@ public final class SeqCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: train, bench");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: train, score, bench");
   }
 
   /** {@code aura seq train}. */
@@ -72,6 +73,10 @@ public final class SeqCommand implements Runnable {
         + ". " + OutputPaths.DIRECTORY_RULE)
     private Path plotDir;
 
+    @Option(names = "--save", paramLabel = "FILE", description = "Save the trained model with its preprocessing, "
+        + "feature and class names, for 'aura seq score' (docs/seq.md).")
+    private Path saveFile;
+
     @Override
     public Integer call() throws Exception {
       SeqModels.Kind kind;
@@ -106,6 +111,12 @@ public final class SeqCommand implements Runnable {
       doc.put("settings", settings(settings, knobs));
       doc.put("machine", SeqBenchCommand.machine());
       json.write(doc, err);
+      if (saveFile != null) {
+        List<String> classes = d.train().task().kind() == Task.Kind.CLASSIFICATION ? d.train().classNames()
+            : List.of();
+        new SavedSequenceModel(m, d.preprocessing(), d.raw().featureNames(), classes).save(saveFile);
+        err.println("wrote " + saveFile);
+      }
       if (plotDir != null) {
         for (Path p : plots(List.of(run), d, plotDir)) {
           err.println("wrote " + p);

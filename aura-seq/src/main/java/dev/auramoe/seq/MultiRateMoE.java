@@ -276,7 +276,7 @@ public final class MultiRateMoE implements SequenceModel {
     this.experts = new TrainableLiquidCell[n];
     this.attention = new TemporalAttention[n];
     for (int k = 0; k < n; k++) {
-      experts[k] = new TrainableLiquidCell(expertCell(config.cell(), scale[k]), expertIn, r.nextLong());
+      experts[k] = new TrainableLiquidCell("expert" + k, expertCell(config.cell(), scale[k]), expertIn, r.nextLong());
       all.addAll(experts[k].parameters());
       if (config.temporalAttention()) {
         attention[k] = new TemporalAttention("expert" + k + ".attention", hd, config.attentionDim(), r);

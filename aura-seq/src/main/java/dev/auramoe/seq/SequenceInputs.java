@@ -11,6 +11,30 @@ final class SequenceInputs {
   private SequenceInputs() {}
 
   /**
+   * Checks a single step's arguments ({@link SequenceLayer#step}): array lengths, finite inputs and,
+   * unless {@code elapsed} is ignored by the layer (pass NaN), an elapsed time finite and &gt;= 0 or NaN.
+   *
+   * @param layer the layer's name for the messages
+   */
+  static void checkStep(String layer, int in, int stateSize, float[] x, int xOff, float elapsed, float[] state,
+      int stateOff) {
+    if (xOff < 0 || x.length - xOff < in || stateOff < 0 || state.length - stateOff < stateSize) {
+      throw new IllegalArgumentException(layer + ": a step needs " + in + " inputs from offset " + xOff + " (got "
+          + x.length + " values) and a state of " + stateSize + " from offset " + stateOff + " (got " + state.length
+          + ")");
+    }
+    if (elapsed < 0 || elapsed == Float.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException(layer + ": the elapsed time must be finite and >= 0 (or NaN for the regular "
+          + "step), got " + elapsed);
+    }
+    for (int i = 0; i < in; i++) {
+      if (!Float.isFinite(x[xOff + i])) {
+        throw new IllegalArgumentException(layer + ": input " + i + " is not finite: " + x[xOff + i]);
+      }
+    }
+  }
+
+  /**
    * Checks a forward pass's arguments: shape, array lengths, first steps in [0, steps), finite inputs
    * at every real step and, when {@code checkElapsed}, elapsed times finite and &gt;= 0 or NaN at
    * every real step. Padding (steps before {@code first[r]}) is not read, so it is not checked.

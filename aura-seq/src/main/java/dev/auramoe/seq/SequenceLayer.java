@@ -46,4 +46,23 @@ public interface SequenceLayer extends Trainable {
    *     or null when not needed
    */
   void backward(float[] dHs, float[] dXs);
+
+  /**
+   * The values one sequence carries from step to step in {@link #step}: its first {@link #hidden()}
+   * are the state h; a layer with more (the LSTM's cell state c) keeps them after h.
+   */
+  default int stateSize() {
+    return hidden();
+  }
+
+  /**
+   * One step of one sequence, for inference (scoring a live stream input by input): advances
+   * {@code state[stateOff .. stateOff + stateSize())} in place over input {@code x[xOff .. xOff +
+   * inputDim())} after {@code elapsed} seconds (NaN: the regular step). From a zeroed state, steps
+   * over a sequence's inputs give the states {@link #forward} gives for it, with the same formulas
+   * and kernels (up to the summation order a batched product may take). Inputs and elapsed time are
+   * checked before anything changes; the tape of the last forward pass is not touched, no gradient
+   * either, and nothing is allocated once the step's workspaces have grown. Not thread-safe.
+   */
+  void step(float[] x, int xOff, float elapsed, float[] state, int stateOff);
 }

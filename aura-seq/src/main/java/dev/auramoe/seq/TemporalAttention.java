@@ -51,6 +51,9 @@ public final class TemporalAttention implements Trainable {
   private float[] scores = new float[0];
   private float[] dPre = new float[0];
   private float[] dxProj = new float[0];
+  /** The running form's u of one state. */
+  private float[] stepU = new float[0];
+  private float[] stepH = new float[0];
 
   /**
    * @param name prefix of the parameters' names ({@code name.A}, {@code name.a}, {@code name.v})
@@ -127,11 +130,7 @@ public final class TemporalAttention implements Trainable {
       int f = this.first[r];
       for (int t = f; t < steps; t++) {
         int uo = (t * batch + r) * dim;
-        float s = 0f;
-        for (int j = 0; j < dim; j++) {
-          s = Math.fma(vv[j], u[uo + j], s);
-        }
-        scores[t] = s;
+        scores[t] = dot(vv, u, uo);
       }
       Softmax.of(scores, f, steps - f, scores, f);
       int co = r * hidden;
@@ -146,6 +145,77 @@ public final class TemporalAttention implements Trainable {
           }
         }
       }
+    }
+  }
+
+  /** The score's dot product v . u of one step's u (kept in one place for both forms). */
+  private float dot(float[] vv, float[] uu, int uo) {
+    float s = 0f;
+    for (int j = 0; j < dim; j++) {
+      s = Math.fma(vv[j], uu[uo + j], s);
+    }
+    return s;
+  }
+
+  /** Values of a running attention ({@link #fold}): the running maximum, the sum and H weighted states. */
+  public int runningSize() {
+    return 2 + hidden;
+  }
+
+  /**
+   * Clears a running attention at {@code run[off .. off + runningSize())}: no step seen.
+   */
+  public void clearRunning(double[] run, int off) {
+    run[off] = Double.NEGATIVE_INFINITY;
+    java.util.Arrays.fill(run, off + 1, off + 2 + hidden, 0.0);
+  }
+
+  /**
+   * Folds one more state into a running attention, the online softmax (Milakov and Gimelshein,
+   * "Online normalizer calculation for softmax", 2018): with the running maximum m of the scores,
+   * {@code sum = sum_t exp(score_t - m)} and {@code acc = sum_t exp(score_t - m) h_t}, both rescaled by
+   * {@code exp(m - m')} when a score raises the maximum to m'. The context {@code acc / sum}
+   * ({@link #runningContext}) is then {@link #forward}'s over the states folded so far, computed in
+   * double (the batch form rounds each weight to float first: the two agree to about 1e-7 relative).
+   * O(H D) per state, whatever the number of states before it; allocates nothing once grown.
+   *
+   * @param h one state, {@code h[hOff .. hOff + H)}, not modified
+   */
+  public void fold(float[] h, int hOff, double[] run, int off) {
+    stepU = Padding.grow(stepU, Math.max(dim, hidden));
+    // The projection reads its row from offset 0.
+    float[] row = h;
+    if (hOff != 0) {
+      stepH = Padding.grow(stepH, hidden);
+      System.arraycopy(h, hOff, stepH, 0, hidden);
+      row = stepH;
+    }
+    proj.forward(row, 1, stepU);
+    for (int j = 0; j < dim; j++) {
+      stepU[j] = SequenceInputs.tanh(stepU[j]);
+    }
+    double score = dot(v.values(), stepU, 0);
+    double max = run[off];
+    if (score > max) {
+      double rescale = max == Double.NEGATIVE_INFINITY ? 0.0 : StrictMath.exp(max - score);
+      for (int j = off + 1; j < off + 2 + hidden; j++) {
+        run[j] *= rescale;
+      }
+      run[off] = score;
+      max = score;
+    }
+    double e = StrictMath.exp(score - max);
+    run[off + 1] += e;
+    for (int j = 0; j < hidden; j++) {
+      run[off + 2 + j] += e * h[hOff + j];
+    }
+  }
+
+  /** The context of a running attention with at least one state folded: {@code acc / sum} into {@code out[outOff ..]}. */
+  public void runningContext(double[] run, int off, float[] out, int outOff) {
+    double inv = 1 / run[off + 1];
+    for (int j = 0; j < hidden; j++) {
+      out[outOff + j] = (float) (run[off + 2 + j] * inv);
     }
   }
 

@@ -107,6 +107,10 @@ public final class TrainableCfcCell implements SequenceLayer {
   private float[] xT = new float[0];
   private float[] zT = new float[0];
   private float[] hT = new float[0];
+  /** The single step's input row, backbone and heads. */
+  private float[] stepX = new float[0];
+  private float[] stepZ = new float[0];
+  private float[] stepHeads = new float[0];
 
   /**
    * A cell with seeded weights (see the class comment).
@@ -153,6 +157,11 @@ public final class TrainableCfcCell implements SequenceLayer {
     Init.xavierUniform(wx.values(), in + hidden, units, 1f, r);
     Init.xavierUniform(wh.values(), in + hidden, units, 1f, r);
     Init.xavierUniform(wo.values(), units, hidden, 1f, r);
+  }
+
+  /** The prefix of the parameters' names. */
+  public String name() {
+    return name;
   }
 
   @Override
@@ -307,6 +316,46 @@ public final class TrainableCfcCell implements SequenceLayer {
       System.arraycopy(hh, t * batch * hd, hs, t * batch * hd, batch * hd);
     }
     return work;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The forward pass's formulas on one row: the backbone {@code lecun(x Wx + h Wh + bb)}, the
+   * four heads, {@code t = elapsed / timeScale} (1 for NaN) and the gated or ungated closed form.
+   * The state is h; an elapsed time of 0 is still a step, as in {@link #forward}.
+   */
+  @Override
+  public void step(float[] x, int xOff, float elapsed, float[] state, int stateOff) {
+    int hd = hidden;
+    int g4 = 4 * hd;
+    int bu = units;
+    SequenceInputs.checkStep(label, in, hd, x, xOff, elapsed, state, stateOff);
+    if (elapsed / timeScale == Float.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException(label + ": elapsed time " + elapsed + " over the time scale " + timeScale
+          + " overflows a float");
+    }
+    stepX = SequenceInputs.grow(stepX, in);
+    stepZ = SequenceInputs.grow(stepZ, bu);
+    stepHeads = SequenceInputs.grow(stepHeads, g4);
+    System.arraycopy(x, xOff, stepX, 0, in);
+    float tk = elapsed != elapsed ? 1f : elapsed / timeScale;
+    float[] bbv = bb.values();
+    float[] bov = bo.values();
+    kern.gemm(stepX, 0, 1, wx.values(), in, bu, stepZ, 0, false);
+    kern.gemm(state, stateOff, 1, wh.values(), hd, bu, stepZ, 0, true);
+    for (int j = 0; j < bu; j++) {
+      stepZ[j] = LECUN_A * SequenceInputs.tanh(LECUN_S * (stepZ[j] + bbv[j]));
+    }
+    kern.gemm(stepZ, 0, 1, wo.values(), bu, g4, stepHeads, 0, false);
+    for (int j = 0; j < hd; j++) {
+      float ff1 = SequenceInputs.tanh(stepHeads[j] + bov[j]);
+      float ff2 = SequenceInputs.tanh(stepHeads[hd + j] + bov[hd + j]);
+      float ta = stepHeads[2 * hd + j] + bov[2 * hd + j];
+      float tb = stepHeads[3 * hd + j] + bov[3 * hd + j];
+      float ti = SequenceInputs.sigmoid(Math.fma(ta, tk, tb));
+      state[stateOff + j] = mode == Mode.DEFAULT ? Math.fma(ti, ff2 - ff1, ff1) : Math.fma(ti, ff2, ff1);
+    }
   }
 
   /**

@@ -84,6 +84,7 @@ import java.util.Random;
  */
 public final class TrainableLiquidCell implements SequenceLayer {
 
+  private final String name;
   private final CellConfig config;
   private final int in;
   private final int hidden;
@@ -137,6 +138,15 @@ public final class TrainableLiquidCell implements SequenceLayer {
   private float[] wT = new float[0];
   private float[] uT = new float[0];
   private float[] vT = new float[0];
+  // The schedule of one input (plan), and the single-step workspaces of step.
+  private int planEuler;
+  private float planDt;
+  private float planClosed;
+  private float[] stepDrive = new float[0];
+  private float[] stepPre = new float[0];
+  private float[] stepInvTau = new float[0];
+  private float[] stepSlope = new float[0];
+  private float[] stepAct = new float[0];
 
   /**
    * A cell with seeded weights: U Xavier-uniform scaled by {@code inputScale}, V normal with
@@ -148,11 +158,24 @@ public final class TrainableLiquidCell implements SequenceLayer {
    *     {@link CellType#CLOSED_FORM}
    */
   public TrainableLiquidCell(CellConfig config, int inputDim, long seed) {
-    this(config, inputDim, seed, KernelProvider.get());
+    this("liquid", config, inputDim, seed);
+  }
+
+  /**
+   * The same cell with its parameters named {@code name.U}, {@code name.V}, {@code name.W},
+   * {@code name.b} and {@code name.c} (a model of several cells names each its own way).
+   */
+  public TrainableLiquidCell(String name, CellConfig config, int inputDim, long seed) {
+    this(name, config, inputDim, seed, KernelProvider.get());
   }
 
   /** A cell on the given kernels (tests compare the scalar and the Vector API ones). */
   TrainableLiquidCell(CellConfig config, int inputDim, long seed, KernelSupport kernels) {
+    this("liquid", config, inputDim, seed, kernels);
+  }
+
+  private TrainableLiquidCell(String name, CellConfig config, int inputDim, long seed, KernelSupport kernels) {
+    this.name = Objects.requireNonNull(name, "name");
     this.kern = Objects.requireNonNull(kernels, "kernels");
     this.config = Objects.requireNonNull(config, "config");
     if (inputDim <= 0) {
@@ -160,17 +183,22 @@ public final class TrainableLiquidCell implements SequenceLayer {
     }
     this.in = inputDim;
     this.hidden = config.hidden();
-    this.u = new Parameter("liquid.U", in, hidden);
-    this.v = new Parameter("liquid.V", in, hidden);
-    this.w = new Parameter("liquid.W", hidden, hidden);
-    this.b = new Parameter("liquid.b", hidden);
-    this.c = new Parameter("liquid.c", hidden);
+    this.u = new Parameter(name + ".U", in, hidden);
+    this.v = new Parameter(name + ".V", in, hidden);
+    this.w = new Parameter(name + ".W", hidden, hidden);
+    this.b = new Parameter(name + ".b", hidden);
+    this.c = new Parameter(name + ".c", hidden);
     this.parameters = List.of(u, v, w, b, c);
     Random r = new Random(seed);
     Init.xavierUniform(u.values(), in, hidden, config.inputScale(), r);
     Init.scaledNormal(v.values(), 0.5 / Math.sqrt(in), r);
     Init.orthogonal(w.values(), hidden, config.recurrentScale(), r);
     dev.auramoe.cell.LiquidCell.restingTimeConstantBiases(c.values(), config.tauMin(), config.tauMax());
+  }
+
+  /** The prefix of the parameters' names. */
+  public String name() {
+    return name;
   }
 
   /** The configuration. */
@@ -415,6 +443,55 @@ public final class TrainableLiquidCell implements SequenceLayer {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>The forward pass's arithmetic on one row: {@code p = U x + b}, {@code a = V x + c} and the
+   * time constants on the same kernels, the same schedule (Euler unfolds of
+   * {@code min(tauMin, e / n)}, the cap and the closed-form tail of a long gap, or the closed-form
+   * steps), and per unfold {@code s = tanh(W h + p)} with the same Euler and closed-form updates.
+   * The state is h (H values); an elapsed time of 0 leaves it unchanged.
+   */
+  @Override
+  public void step(float[] x, int xOff, float elapsed, float[] state, int stateOff) {
+    int hd = hidden;
+    SequenceInputs.checkStep("liquid cell " + name, in, hd, x, xOff, elapsed, state, stateOff);
+    int count = plan(elapsed);
+    if (count == 0) {
+      return;
+    }
+    int euler = planEuler;
+    float dt = planDt;
+    float closed = planClosed;
+    stepDrive = grow(stepDrive, hd);
+    stepPre = grow(stepPre, hd);
+    stepInvTau = grow(stepInvTau, hd);
+    stepSlope = grow(stepSlope, hd);
+    stepAct = grow(stepAct, Math.max(hd, in));
+    float[] bv = b.values();
+    float[] cv = c.values();
+    float tauMax = config.tauMax();
+    // The input at offset 0, as the kernels read a row.
+    System.arraycopy(x, xOff, stepAct, 0, in);
+    kern.gemm(stepAct, 0, 1, u.values(), in, hd, stepDrive, 0, false);
+    kern.gemm(stepAct, 0, 1, v.values(), in, hd, stepPre, 0, false);
+    for (int j = 0; j < hd; j++) {
+      stepDrive[j] += bv[j];
+      stepPre[j] += cv[j];
+    }
+    kern.liquidTimeConstants(stepPre, 0, stepInvTau, 0, stepSlope, 0, hd, config.tauMin(), tauMax);
+    float[] wv = w.values();
+    for (int q = 0; q < count; q++) {
+      System.arraycopy(stepDrive, 0, stepAct, 0, hd);
+      kern.gemm(state, stateOff, 1, wv, hd, hd, stepAct, 0, true);
+      if (q < euler) {
+        kern.liquidEulerForward(state, stateOff, stepAct, 0, stepInvTau, 0, dt, tauMax, hd);
+      } else {
+        closedFormForward(state, stateOff, stepAct, 0, stepInvTau, 0, closed, tauMax);
+      }
+    }
+  }
+
+  /**
    * Backpropagation through time over the last {@link #forward} pass: adds the gradients of the
    * loss with respect to U, V, W, b and c to the parameters' gradients.
    *
@@ -612,6 +689,22 @@ public final class TrainableLiquidCell implements SequenceLayer {
    * k &gt;= 0, and returns its number of unfolds.
    */
   private int schedule(int k, float e) {
+    int count = plan(e);
+    if (k >= 0) {
+      stepDt[k] = planDt;
+      eulerCount[k] = planEuler;
+      closedDelta[k] = planClosed;
+      unfoldCount[k] = count;
+    }
+    return count;
+  }
+
+  /**
+   * The schedule for elapsed time e, the one rule of {@link #forward} and {@link #step}: returns the
+   * number of unfolds and leaves in {@link #planEuler}, {@link #planDt} and {@link #planClosed} the
+   * Euler unfolds (the first ones), their step, and the closed-form step of the rest.
+   */
+  private int plan(float e) {
     boolean closedForm = config.type() == CellType.CLOSED_FORM;
     float rem = 0f;
     int n;
@@ -637,14 +730,9 @@ public final class TrainableLiquidCell implements SequenceLayer {
         dt = Math.min(tauMin, e / n);
       }
     }
-    int count = !closedForm && rem > 0f ? n + 1 : n;
-    if (k < 0) {
-      return count;
-    }
-    stepDt[k] = dt;
-    eulerCount[k] = closedForm ? 0 : n;
-    closedDelta[k] = closedForm ? dt : rem;
-    unfoldCount[k] = count;
-    return count;
+    planDt = dt;
+    planEuler = closedForm ? 0 : n;
+    planClosed = closedForm ? dt : rem;
+    return !closedForm && rem > 0f ? n + 1 : n;
   }
 }

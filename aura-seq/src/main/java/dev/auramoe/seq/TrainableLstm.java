@@ -74,6 +74,9 @@ public final class TrainableLstm implements SequenceLayer {
   private float[] uT = new float[0];
   private float[] xT = new float[0];
   private float[] hT = new float[0];
+  /** The single step's gates and input row. */
+  private float[] stepGates = new float[0];
+  private float[] stepX = new float[0];
 
   /**
    * An LSTM with seeded weights (see the class comment).
@@ -113,6 +116,11 @@ public final class TrainableLstm implements SequenceLayer {
       }
     }
     Arrays.fill(b.values(), hidden, 2 * hidden, 1f);
+  }
+
+  /** The prefix of the parameters' names. */
+  public String name() {
+    return name;
   }
 
   @Override
@@ -220,6 +228,42 @@ public final class TrainableLstm implements SequenceLayer {
       System.arraycopy(hh, t * batch * hd, hs, t * batch * hd, batch * hd);
     }
     return work;
+  }
+
+  /** h then c: 2H values. */
+  @Override
+  public int stateSize() {
+    return 2 * hidden;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The forward pass's formulas on one row: {@code a = x W + h U + b}, the gates, {@code c' = f c
+   * + i g}, {@code h' = o tanh(c')}. The state is h then c; the elapsed time is ignored.
+   */
+  @Override
+  public void step(float[] x, int xOff, float elapsed, float[] state, int stateOff) {
+    int hd = hidden;
+    int g4 = 4 * hd;
+    SequenceInputs.checkStep(label, in, 2 * hd, x, xOff, Float.NaN, state, stateOff);
+    stepGates = SequenceInputs.grow(stepGates, g4);
+    stepX = SequenceInputs.grow(stepX, in);
+    System.arraycopy(x, xOff, stepX, 0, in);
+    float[] bv = b.values();
+    float[] a = stepGates;
+    kern.gemm(stepX, 0, 1, w.values(), in, g4, a, 0, false);
+    kern.gemm(state, stateOff, 1, u.values(), hd, g4, a, 0, true);
+    int co = stateOff + hd;
+    for (int j = 0; j < hd; j++) {
+      float ig = SequenceInputs.sigmoid(a[j] + bv[j]);
+      float fg = SequenceInputs.sigmoid(a[hd + j] + bv[hd + j]);
+      float gg = SequenceInputs.tanh(a[2 * hd + j] + bv[2 * hd + j]);
+      float og = SequenceInputs.sigmoid(a[3 * hd + j] + bv[3 * hd + j]);
+      float c = Math.fma(fg, state[co + j], ig * gg);
+      state[co + j] = c;
+      state[stateOff + j] = og * SequenceInputs.tanh(c);
+    }
   }
 
   /**

@@ -1,0 +1,296 @@
+package dev.auramoe.cli;
+
+import dev.auramoe.seq.SavedSequenceModel;
+import dev.auramoe.seq.SequenceScorer;
+import dev.auramoe.seq.Task;
+import dev.auramoe.stream.data.Attribute;
+import dev.auramoe.stream.data.Instance;
+import dev.auramoe.stream.data.MalformedRowException;
+import dev.auramoe.stream.data.Schema;
+import dev.auramoe.stream.io.CsvReader;
+import dev.auramoe.stream.io.Printable;
+import dev.auramoe.stream.io.ReadOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code aura seq score}: a saved sequence model scores a long-format CSV row by row, as a live
+ * stream: each id is a stream, the rows of many ids may interleave, and after each row the model's
+ * prediction for that id's sequence so far is printed.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true,
+    description = {"Scores a long-format CSV row by row with a model saved by 'aura seq train --save': each id is a "
+        + "stream (rows of many ids may interleave, as a live stream's do), and each row prints its id and the "
+        + "model's prediction for that id's sequence so far (class and probability, or the predicted values). The "
+        + "features are read by the names the model was trained with, and standardised with its training set's "
+        + "statistics. With a label column, the end reports the accuracy of each stream's final prediction."})
+final class SeqScoreCommand implements Callable<Integer> {
+
+  @CommandLine.Spec
+  private CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "FILE", description = "The model, saved by "
+      + "'aura seq train --save FILE'.")
+  private Path modelFile;
+
+  @Option(names = "--input", required = true, paramLabel = "FILE", description = "Long-format CSV (gzip or "
+      + "plain): an id column, an optional time column, the model's feature columns by name, an optional label.")
+  private Path input;
+
+  @Option(names = "--id", paramLabel = "COL", description = "The id column (default: ${DEFAULT-VALUE}).")
+  private String id = "id";
+
+  @Option(names = "--time", paramLabel = "COL", description = "The time column, increasing within an id; its "
+      + "differences are the gaps (default: none, regular sampling).")
+  private String time;
+
+  @Option(names = "--label", paramLabel = "COL", description = "The label column, used when the file has it "
+      + "(default: ${DEFAULT-VALUE}).")
+  private String label = "label";
+
+  @Option(names = "--max-streams", paramLabel = "N", description = "Most ids open at once; one more is an error "
+      + "(default: ${DEFAULT-VALUE}).")
+  private int maxStreams = 1_000_000;
+
+  @Option(names = "--quiet", description = "Print only the summary, not a line per row.")
+  private boolean quiet;
+
+  @Mixin
+  private JsonOption json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (maxStreams < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-streams must be >= 1");
+    }
+    json.checkPath();
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    SavedSequenceModel saved = SavedSequenceModel.load(modelFile);
+    SequenceScorer scorer = new SequenceScorer(saved, maxStreams, false);
+    boolean classification = saved.model().task().kind() == Task.Kind.CLASSIFICATION;
+    List<String> outputs = saved.classNames();
+    String source = input.toString();
+    Columns[] columns = new Columns[1];
+    Map<String, StreamResult> streams = new LinkedHashMap<>();
+    long rows = 0;
+    float[] raw = new float[saved.rawFeatures()];
+    float[] p = new float[scorer.outputs()];
+    err.println("model: " + saved.kind() + ", " + saved.rawFeatures() + " features " + saved.featureNames() + ", "
+        + (classification ? outputs.size() + " classes" : scorer.outputs() + " targets"));
+    err.flush();
+    if (!quiet) {
+      out.println(classification ? "line,id,class,probability" : "line,id," + String.join(",", targetNames(saved)));
+    }
+    try (CsvReader in = CsvReader.open(input, names -> {
+      columns[0] = new Columns(source, names, saved.featureNames());
+      return columns[0].schema;
+    }, ReadOptions.defaults())) {
+      Columns c = columns[0];
+      Instance row = new Instance(c.schema);
+      while (in.next(row)) {
+        long line = row.line();
+        String streamId = text(row, c.id, line, c);
+        for (int i = 0; i < raw.length; i++) {
+          raw[i] = (float) number(row, c.features[i], line, c);
+        }
+        StreamResult s = streams.get(streamId);
+        float gap = Float.NaN;
+        if (c.time >= 0) {
+          double t = number(row, c.time, line, c);
+          if (s != null) {
+            if (!(t > s.lastTime)) {
+              throw new MalformedRowException(source, line, "time " + t + " of stream " + Printable.quoted(streamId)
+                  + " does not increase (line " + s.lastLine + " has " + s.lastTime + ") in column "
+                  + Printable.quoted(time));
+            }
+            gap = (float) (t - s.lastTime);
+          }
+          if (s == null) {
+            s = new StreamResult();
+          }
+          s.lastTime = t;
+        }
+        if (s == null) {
+          s = new StreamResult();
+        }
+        String labelText = c.label >= 0 ? text(row, c.label, line, c) : null;
+        try {
+          scorer.score(streamId, raw, gap, p);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          throw new MalformedRowException(source, line, e.getMessage());
+        }
+        streams.put(streamId, s);
+        s.steps++;
+        s.lastLine = line;
+        s.label = labelText;
+        s.outputs = p.clone();
+        rows++;
+        if (!quiet) {
+          out.println(line + "," + csv(streamId) + "," + prediction(p, classification, outputs));
+        }
+      }
+    }
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("model", saved.kind());
+    doc.put("input", source);
+    doc.put("rows", rows);
+    doc.put("streams", streams.size());
+    int labelled = 0;
+    int right = 0;
+    List<Map<String, Object>> finals = new ArrayList<>();
+    for (Map.Entry<String, StreamResult> e : streams.entrySet()) {
+      StreamResult s = e.getValue();
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("id", e.getKey());
+      f.put("steps", s.steps);
+      if (classification) {
+        int best = argmax(s.outputs);
+        f.put("class", outputs.get(best));
+        f.put("probability", s.outputs[best]);
+        if (s.label != null) {
+          f.put("label", s.label);
+          labelled++;
+          right += outputs.get(best).equals(s.label) ? 1 : 0;
+        }
+      } else {
+        f.put("values", s.outputs);
+      }
+      finals.add(f);
+    }
+    String summary = String.format(Locale.ROOT, "scored %,d rows of %,d streams", rows, streams.size());
+    if (labelled > 0) {
+      double accuracy = (double) right / labelled;
+      doc.put("accuracy", accuracy);
+      summary += String.format(Locale.ROOT, "; final prediction accuracy %.4f (%d of %d labelled streams)", accuracy,
+          right, labelled);
+    }
+    out.println(summary);
+    out.flush();
+    doc.put("final", finals);
+    json.write(doc, err);
+    return 0;
+  }
+
+  /** One stream's progress through the file. */
+  private static final class StreamResult {
+    long steps;
+    double lastTime;
+    long lastLine;
+    String label;
+    float[] outputs;
+  }
+
+  /** Where the roles are in the file's header, and the schema it is read with. */
+  private final class Columns {
+    final int id;
+    final int time;
+    final int label;
+    final int[] features;
+    final List<String> names;
+    final Schema schema;
+
+    Columns(String source, List<String> names, List<String> featureNames) throws IOException {
+      this.names = names;
+      this.id = find(source, names, SeqScoreCommand.this.id, "the id column");
+      this.time = SeqScoreCommand.this.time == null ? -1
+          : find(source, names, SeqScoreCommand.this.time, "the time column");
+      this.label = names.indexOf(SeqScoreCommand.this.label);
+      this.features = new int[featureNames.size()];
+      for (int i = 0; i < features.length; i++) {
+        features[i] = find(source, names, featureNames.get(i), "a feature the model reads");
+      }
+      boolean[] numeric = new boolean[names.size()];
+      if (time >= 0) {
+        numeric[time] = true;
+      }
+      for (int f : features) {
+        numeric[f] = true;
+      }
+      List<Attribute> attributes = new ArrayList<>();
+      for (int k = 0; k < names.size(); k++) {
+        attributes.add(numeric[k] ? Attribute.numeric(names.get(k)) : Attribute.text(names.get(k)));
+      }
+      this.schema = new Schema(Path.of(source).getFileName().toString(), attributes, features[0]);
+    }
+
+    String column(int c) {
+      return Printable.quoted(names.get(c));
+    }
+  }
+
+  private static int find(String source, List<String> names, String name, String role) throws IOException {
+    int c = names.indexOf(name);
+    if (c < 0) {
+      throw new IOException(source + ": no column named " + Printable.quoted(name) + " (" + role + "); columns: "
+          + Printable.of(names.toString()));
+    }
+    return c;
+  }
+
+  private String text(Instance row, int c, long line, Columns cols) throws MalformedRowException {
+    String t = row.text(c);
+    if (t == null) {
+      throw new MalformedRowException(input.toString(), line, "missing value in column " + cols.column(c));
+    }
+    return t;
+  }
+
+  private double number(Instance row, int c, long line, Columns cols) throws MalformedRowException {
+    double v = row.value(c);
+    if (Double.isNaN(v)) {
+      throw new MalformedRowException(input.toString(), line, "missing value in column " + cols.column(c));
+    }
+    return v;
+  }
+
+  private static List<String> targetNames(SavedSequenceModel saved) {
+    if (!saved.classNames().isEmpty()) {
+      return saved.classNames();
+    }
+    List<String> names = new ArrayList<>();
+    for (int k = 0; k < saved.model().task().outputs(); k++) {
+      names.add("target" + k);
+    }
+    return names;
+  }
+
+  private static String prediction(float[] p, boolean classification, List<String> classes) {
+    if (classification) {
+      int best = argmax(p);
+      return csv(classes.get(best)) + String.format(Locale.ROOT, ",%.4f", p[best]);
+    }
+    StringBuilder b = new StringBuilder();
+    for (int k = 0; k < p.length; k++) {
+      b.append(k == 0 ? "" : ",").append(p[k]);
+    }
+    return b.toString();
+  }
+
+  private static int argmax(float[] p) {
+    int best = 0;
+    for (int k = 1; k < p.length; k++) {
+      if (p[k] > p[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  /** A field as CSV writes it: quoted when it holds a comma, a quote or a line break. */
+  private static String csv(String s) {
+    return s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0 ? s
+        : '"' + s.replace("\"", "\"\"") + '"';
+  }
+}
