@@ -18,10 +18,10 @@ import java.util.Random;
  * x~        = FeatureAttention(x)                         (per step; off: x~ = x)
  * x^        = [x~, e]                                     (with the elapsed-time feature; else x^ = x~)
  * h^k_1..T  = liquid cell k over x^, time constants in [tauMin, tauMax] * s_k
- * c_k       = TemporalAttention_k(h^k_1..T)               (off: c_k = h^k_T)
+ * c_k       = [TemporalAttention_k(h^k_1..T), h^k_T]       (off: c_k = h^k_T)
  * w         = ExpertGate([c_1, ..., c_N])                 (soft, or top-k with a balancing bias)
- * m         = sum_k w_k c_k
- * outputs   = Head(m)                                     (softmax cross-entropy, or mean squared error)
+ * m         = [w_1 c_1, ..., w_N c_N]
+ * outputs   = Head(m) = b + sum_k W_k (w_k c_k)           (softmax cross-entropy, or mean squared error)
  * </pre>
  *
  * <p>Time scales: expert k is the configured cell with the range of its time constants multiplied
@@ -234,6 +234,10 @@ public final class MultiRateMoE implements SequenceModel {
   private final int expertIn;
   private final int n;
   private final int hd;
+  /** Width of an expert's context: its attention's context and its last state, or its last state alone. */
+  private final int cw;
+  private float[] att = new float[0];
+  private float[] dAtt = new float[0];
   private final float[] scale;
   private final FeatureAttention featureAttention;
   private final TrainableLiquidCell[] experts;
@@ -266,6 +270,7 @@ public final class MultiRateMoE implements SequenceModel {
     this.expertIn = features + (config.elapsedFeature() ? 1 : 0);
     this.n = config.experts();
     this.hd = config.cell().hidden();
+    this.cw = config.temporalAttention() ? 2 * hd : hd;
     this.scale = config.scales();
     Random r = new Random(config.seed());
     List<Parameter> all = new ArrayList<>();
@@ -283,9 +288,9 @@ public final class MultiRateMoE implements SequenceModel {
         all.addAll(attention[k].parameters());
       }
     }
-    this.gate = new ExpertGate("gate", n * hd, n, config.gate(), config.topK(), config.balance(), r);
+    this.gate = new ExpertGate("gate", n * cw, n, config.gate(), config.topK(), config.balance(), r);
     all.addAll(gate.parameters());
-    this.head = new Head("head", hd, config.task(), r);
+    this.head = new Head("head", n * cw, config.task(), r);
     all.addAll(head.parameters());
     this.parameters = List.copyOf(all);
     this.hs = new float[n][0];
@@ -452,25 +457,28 @@ public final class MultiRateMoE implements SequenceModel {
     for (int k = 0; k < n; k++) {
       work += experts[k].forward(in, elapsed, first, b, steps, hs[k]);
       if (attention[k] != null) {
-        attention[k].forward(hs[k], first, b, steps, ctx[k]);
+        attention[k].forward(hs[k], first, b, steps, att);
+        for (int r = 0; r < b; r++) {
+          System.arraycopy(att, r * hd, ctx[k], r * cw, hd);
+          System.arraycopy(hs[k], ((steps - 1) * b + r) * hd, ctx[k], r * cw + hd, hd);
+        }
       } else {
         System.arraycopy(hs[k], (steps - 1) * b * hd, ctx[k], 0, b * hd);
       }
       for (int r = 0; r < b; r++) {
-        System.arraycopy(ctx[k], r * hd, summary, (r * n + k) * hd, hd);
+        System.arraycopy(ctx[k], r * cw, summary, (r * n + k) * cw, cw);
       }
     }
     gate.forward(summary, b);
     float[] w = gate.weights();
-    Arrays.fill(mix, 0, b * hd, 0f);
+    int mw = n * cw;
     for (int r = 0; r < b; r++) {
       for (int k = 0; k < n; k++) {
         float wk = w[r * n + k];
-        if (wk != 0f) {
-          int co = r * hd;
-          for (int j = 0; j < hd; j++) {
-            mix[co + j] = Math.fma(wk, ctx[k][co + j], mix[co + j]);
-          }
+        int co = r * cw;
+        int mo = r * mw + k * cw;
+        for (int j = 0; j < cw; j++) {
+          mix[mo + j] = wk * ctx[k][co + j];
         }
       }
     }
@@ -484,9 +492,10 @@ public final class MultiRateMoE implements SequenceModel {
     for (int r = 0; r < b; r++) {
       for (int k = 0; k < n; k++) {
         float d = 0f;
-        int co = r * hd;
-        for (int j = 0; j < hd; j++) {
-          d = Math.fma(dMix[co + j], ctx[k][co + j], d);
+        int co = r * cw;
+        int mo = r * n * cw + k * cw;
+        for (int j = 0; j < cw; j++) {
+          d = Math.fma(dMix[mo + j], ctx[k][co + j], d);
         }
         dW[r * n + k] = d;
       }
@@ -499,14 +508,24 @@ public final class MultiRateMoE implements SequenceModel {
     for (int k = 0; k < n; k++) {
       for (int r = 0; r < b; r++) {
         float wk = w[r * n + k];
-        int co = r * hd;
-        int so = (r * n + k) * hd;
-        for (int j = 0; j < hd; j++) {
-          dCtx[co + j] = Math.fma(wk, dMix[co + j], dSummary[so + j]);
+        int co = r * cw;
+        int so = (r * n + k) * cw;
+        int mo = r * n * cw + k * cw;
+        for (int j = 0; j < cw; j++) {
+          dCtx[co + j] = Math.fma(wk, dMix[mo + j], dSummary[so + j]);
         }
       }
       if (attention[k] != null) {
-        attention[k].backward(hs[k], dCtx, dHs);
+        for (int r = 0; r < b; r++) {
+          System.arraycopy(dCtx, r * cw, dAtt, r * hd, hd);
+        }
+        attention[k].backward(hs[k], dAtt, dHs);
+        for (int r = 0; r < b; r++) {
+          int lo = ((steps - 1) * b + r) * hd;
+          for (int j = 0; j < hd; j++) {
+            dHs[lo + j] += dCtx[r * cw + hd + j];
+          }
+        }
       } else {
         Arrays.fill(dHs, 0, cells * hd, 0f);
         System.arraycopy(dCtx, 0, dHs, (steps - 1) * b * hd, b * hd);
@@ -562,13 +581,15 @@ public final class MultiRateMoE implements SequenceModel {
     }
     for (int k = 0; k < n; k++) {
       hs[k] = Padding.grow(hs[k], nh);
-      ctx[k] = Padding.grow(ctx[k], b * hd);
+      ctx[k] = Padding.grow(ctx[k], b * cw);
     }
-    summary = Padding.grow(summary, b * n * hd);
-    dSummary = Padding.grow(dSummary, b * n * hd);
-    mix = Padding.grow(mix, b * hd);
-    dMix = Padding.grow(dMix, b * hd);
-    dCtx = Padding.grow(dCtx, b * hd);
+    att = Padding.grow(att, b * hd);
+    dAtt = Padding.grow(dAtt, b * hd);
+    summary = Padding.grow(summary, b * n * cw);
+    dSummary = Padding.grow(dSummary, b * n * cw);
+    mix = Padding.grow(mix, b * n * cw);
+    dMix = Padding.grow(dMix, b * n * cw);
+    dCtx = Padding.grow(dCtx, b * cw);
     dW = Padding.grow(dW, b * n);
     dHs = Padding.grow(dHs, nh);
   }

@@ -60,6 +60,8 @@ public final class SequenceScorer {
   private final float[] xt;
   private final float[] xin;
   private final float[] summary;
+  /** Width of one expert's context. */
+  private final int cw;
   private final float[] ctx;
   private final float[] mix;
 
@@ -120,9 +122,11 @@ public final class SequenceScorer {
     this.layerIn = layers[0].inputDim();
     this.xt = new float[features];
     this.xin = new float[layerIn];
-    this.summary = new float[layers.length * hd];
-    this.ctx = new float[layers.length * hd];
-    this.mix = new float[hd];
+    // A mixture's expert context is [attention context, last state] with attention (MultiRateMoE).
+    this.cw = mixture != null && mixture.config().temporalAttention() ? 2 * hd : hd;
+    this.summary = new float[layers.length * cw];
+    this.ctx = new float[layers.length * cw];
+    this.mix = new float[layers.length * cw];
   }
 
   /** The saved model scored. */
@@ -304,26 +308,27 @@ public final class SequenceScorer {
     int ro = 0;
     for (int k = 0; k < layers.length; k++) {
       if (attention[k] != null) {
-        attention[k].runningContext(s.runs, ro, ctx, k * hd);
+        attention[k].runningContext(s.runs, ro, ctx, k * cw);
         ro += attention[k].runningSize();
+        if (mixture != null) {
+          System.arraycopy(s.state, so, ctx, k * cw + hd, hd);
+        }
       } else {
-        System.arraycopy(s.state, so, ctx, k * hd, hd);
+        System.arraycopy(s.state, so, ctx, k * cw, hd);
       }
       so += layers[k].stateSize();
     }
     Head head;
     if (mixture != null) {
-      System.arraycopy(ctx, 0, summary, 0, layers.length * hd);
+      int n = layers.length;
+      System.arraycopy(ctx, 0, summary, 0, n * cw);
       ExpertGate gate = mixture.gate();
       gate.forward(summary, 1);
       float[] w = gate.weights();
-      Arrays.fill(mix, 0f);
-      for (int k = 0; k < layers.length; k++) {
+      for (int k = 0; k < n; k++) {
         float wk = w[k];
-        if (wk != 0f) {
-          for (int j = 0; j < hd; j++) {
-            mix[j] = Math.fma(wk, ctx[k * hd + j], mix[j]);
-          }
+        for (int j = 0; j < cw; j++) {
+          mix[k * cw + j] = wk * ctx[k * cw + j];
         }
       }
       head = mixture.head();

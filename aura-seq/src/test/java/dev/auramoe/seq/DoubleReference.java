@@ -425,8 +425,10 @@ final class DoubleReference {
       }
       x = xe;
     }
+    // Expert k's context: [its attention's context, its last state] with attention, else its last state.
+    int cw = cfg.temporalAttention() ? 2 * hd : hd;
     double[][] ctx = new double[n][];
-    double[] summary = new double[rows * n * hd];
+    double[] summary = new double[rows * n * cw];
     float[] scales = cfg.scales();
     for (int k = 0; k < n; k++) {
       // Expert k: the time constants' range times its scale, the elapsed times as they are.
@@ -436,29 +438,35 @@ final class DoubleReference {
       double[] hs = liquidPadded(ck, in, p.get(q), p.get(q + 1), p.get(q + 2), p.get(q + 3), p.get(q + 4),
           x, batch.elapsed(), first, rows, steps);
       q += 5;
+      ctx[k] = new double[rows * cw];
       if (cfg.temporalAttention()) {
-        ctx[k] = temporalAttention(p.get(q), p.get(q + 1), p.get(q + 2), hs, first, rows, steps, hd,
+        double[] att = temporalAttention(p.get(q), p.get(q + 1), p.get(q + 2), hs, first, rows, steps, hd,
             cfg.attentionDim());
         q += 3;
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(att, r * hd, ctx[k], r * cw, hd);
+          System.arraycopy(hs, ((steps - 1) * rows + r) * hd, ctx[k], r * cw + hd, hd);
+        }
       } else {
-        ctx[k] = java.util.Arrays.copyOfRange(hs, (steps - 1) * rows * hd, steps * rows * hd);
+        System.arraycopy(hs, (steps - 1) * rows * hd, ctx[k], 0, rows * hd);
       }
       for (int r = 0; r < rows; r++) {
-        System.arraycopy(ctx[k], r * hd, summary, (r * n + k) * hd, hd);
+        System.arraycopy(ctx[k], r * cw, summary, (r * n + k) * cw, cw);
       }
     }
-    double[] w = gate(p.get(q), p.get(q + 1), summary, rows, n * hd, n, cfg.gate(), cfg.topK(), bias);
+    double[] w = gate(p.get(q), p.get(q + 1), summary, rows, n * cw, n, cfg.gate(), cfg.topK(), bias);
     q += 2;
-    double[] mix = new double[rows * hd];
+    // The head reads every expert's weighted context: z = b + sum_k W_k (w_k c_k).
+    double[] mix = new double[rows * n * cw];
     for (int r = 0; r < rows; r++) {
       for (int k = 0; k < n; k++) {
-        for (int j = 0; j < hd; j++) {
-          mix[r * hd + j] += w[r * n + k] * ctx[k][r * hd + j];
+        for (int j = 0; j < cw; j++) {
+          mix[(r * n + k) * cw + j] = w[r * n + k] * ctx[k][r * cw + j];
         }
       }
     }
     int outs = cfg.task().outputs();
-    double[] z = dense(p.get(q), p.get(q + 1), mix, rows, hd, outs);
+    double[] z = dense(p.get(q), p.get(q + 1), mix, rows, n * cw, outs);
     if (cfg.task().kind() == Task.Kind.CLASSIFICATION) {
       return softmaxCrossEntropy(z, batch.labels(), rows, outs);
     }
