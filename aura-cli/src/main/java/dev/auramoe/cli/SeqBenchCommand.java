@@ -151,7 +151,8 @@ public final class SeqBenchCommand implements Callable<Integer> {
       for (SeqModels.Kind kind : kinds) {
         SequenceModel m = SeqModels.build(kind, d.train().features(), d.train().task(), knobs);
         err.println(SeqModels.describe(kind, m));
-        SeqRun r = SeqRun.train(kind, m, d, settings, seed, SeqCommand.epochPrinter(settings, err));
+        SeqRun r = SeqRun.train(kind, m, d, settings, seed,
+            SeqCommand.epochPrinter(settings.epochsFor(d.train().size()), err));
         runs.put(kind, r);
         out.println("  " + SeqCommand.summary(r));
         out.flush();

@@ -102,7 +102,8 @@ public final class SeqCommand implements Runnable {
       out.println(header(d));
       out.println(SeqModels.describe(kind, m));
       out.flush();
-      SeqRun run = SeqRun.train(kind, m, d, settings, training.seed, epochPrinter(settings, err));
+      SeqRun run = SeqRun.train(kind, m, d, settings, training.seed,
+          epochPrinter(settings.epochsFor(d.train().size()), err));
       out.println(summary(run));
       out.flush();
       Map<String, Object> doc = new LinkedHashMap<>();
@@ -139,7 +140,7 @@ public final class SeqCommand implements Runnable {
   }
 
   /** Prints each epoch's line on {@code err}. */
-  static SequenceTrainer.Listener epochPrinter(SequenceTrainer.Settings s, PrintWriter err) {
+  static SequenceTrainer.Listener epochPrinter(int epochs, PrintWriter err) {
     return new SequenceTrainer.Listener() {
       @Override
       public void epoch(SequenceTrainer.Epoch e) {
@@ -148,7 +149,7 @@ public final class SeqCommand implements Runnable {
             ? String.format(Locale.ROOT, ", test RMSE %.4f", t.rmse())
             : String.format(Locale.ROOT, ", test accuracy %.4f, AUROC %.4f, AUPRC %.4f", t.accuracy(), t.macroAuroc(),
                 t.macroAuprc());
-        err.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f%s (%.1f s)%n", e.epoch(), s.epochs(), e.trainLoss(), test,
+        err.printf(Locale.ROOT, "  epoch %d/%d: loss %.4f%s (%.1f s)%n", e.epoch(), epochs, e.trainLoss(), test,
             e.trainSeconds());
         err.flush();
       }
@@ -169,6 +170,7 @@ public final class SeqCommand implements Runnable {
   static Map<String, Object> settings(SequenceTrainer.Settings s, SeqModels.Knobs k) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("epochs", s.epochs());
+    m.put("minSteps", s.minSteps());
     m.put("batch", s.batchSize());
     m.put("learningRate", s.learningRate());
     m.put("schedule", s.schedule().name().toLowerCase(Locale.ROOT));

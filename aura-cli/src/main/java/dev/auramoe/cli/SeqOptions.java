@@ -144,12 +144,16 @@ final class SeqOptions {
         + "${DEFAULT-VALUE}).")
     double clip = SequenceTrainer.Settings.DEFAULT.clipNorm();
 
+    @Option(names = "--min-steps", paramLabel = "N", description = "Train at least N optimiser steps: a small "
+        + "training set gets more epochs than --epochs (default: ${DEFAULT-VALUE}).")
+    int minSteps = SequenceTrainer.Settings.DEFAULT.minSteps();
+
     @Option(names = "--seed", paramLabel = "S", description = "Seed of the weights, the batches and the subsets "
         + "(default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
     SequenceTrainer.Settings settings() {
-      return new SequenceTrainer.Settings(epochs, batch, lr, 0f, clip, SequenceTrainer.Schedule.COSINE);
+      return new SequenceTrainer.Settings(epochs, batch, lr, 0f, clip, SequenceTrainer.Schedule.COSINE, minSteps);
     }
   }
 }

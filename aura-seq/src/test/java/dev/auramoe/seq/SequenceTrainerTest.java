@@ -145,7 +145,7 @@ class SequenceTrainerTest {
     // From zero weights: every class equally likely, a loss of ln 2.
     java.util.Arrays.fill(model.dense.weights().values(), 0f);
     double untrained = SequenceTrainer.evaluate(model, test, 64).loss();
-    SequenceTrainer trainer = new SequenceTrainer(SequenceTrainer.Settings.DEFAULT.withEpochs(8).withBatchSize(32)
+    SequenceTrainer trainer = new SequenceTrainer(SequenceTrainer.Settings.DEFAULT.withEpochs(8).withBatchSize(32).withMinSteps(0)
         .withLearningRate(0.05f));
     List<SequenceTrainer.Epoch> seen = new ArrayList<>();
     SequenceTrainer.Result r = trainer.train(model, train, test, new SequenceTrainer.Listener() {
@@ -188,11 +188,35 @@ class SequenceTrainerTest {
   }
 
   @Test
+  void aSmallTrainingSetGetsTheEpochsOfTheMinimumSteps() {
+    SequenceTrainer.Settings s = SequenceTrainer.Settings.DEFAULT.withEpochs(15).withBatchSize(128).withMinSteps(500);
+    // 60,000 sequences: 469 batches an epoch, 15 epochs are 7,035 steps.
+    assertThat(s.epochsFor(60_000)).isEqualTo(15);
+    // 200 sequences: 2 batches an epoch, 250 epochs for 500 steps.
+    assertThat(s.epochsFor(200)).isEqualTo(250);
+    assertThat(s.epochsFor(1)).isEqualTo(500);
+    assertThat(s.withMinSteps(0).epochsFor(1)).isEqualTo(15);
+    // The trainer runs them: 10 sequences in batches of 4 (3 steps an epoch), at least 10 steps.
+    SequenceTrainer t = new SequenceTrainer(SequenceTrainer.Settings.DEFAULT.withEpochs(1).withBatchSize(4)
+        .withMinSteps(10));
+    int[] batches = {0};
+    SequenceTrainer.Result r = t.train(new MeanModel(), new ArraySource(10, 4), null, new SequenceTrainer.Listener() {
+      @Override
+      public void batch(int sequences) {
+        batches[0]++;
+      }
+    });
+    assertThat(r.epochs()).hasSize(4);
+    assertThat(batches[0]).isEqualTo(12);
+  }
+
+  @Test
   void badSettingsAreRefused() {
     assertThatThrownBy(() -> SequenceTrainer.Settings.DEFAULT.withEpochs(0)).hasMessageContaining("epochs");
     assertThatThrownBy(() -> SequenceTrainer.Settings.DEFAULT.withLearningRate(Float.NaN))
         .hasMessageContaining("learning rate");
-    assertThatThrownBy(() -> new SequenceTrainer.Settings(1, 1, 1e-3f, -1f, 1, SequenceTrainer.Schedule.COSINE))
+    assertThatThrownBy(() -> new SequenceTrainer.Settings(1, 1, 1e-3f, -1f, 1, SequenceTrainer.Schedule.COSINE, 0))
         .hasMessageContaining("weight decay");
+    assertThatThrownBy(() -> SequenceTrainer.Settings.DEFAULT.withMinSteps(-1)).hasMessageContaining("minSteps");
   }
 }
