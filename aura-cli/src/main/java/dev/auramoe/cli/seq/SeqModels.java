@@ -54,8 +54,8 @@ public final class SeqModels {
    */
   public record Knobs(int experts, int hidden, float ratio, int topK, int lstmHidden, long seed) {
 
-    /** 4 experts of 32 units at scales 1, 4, 16, 64, soft gate; LSTM(128). */
-    public static final Knobs DEFAULT = new Knobs(4, 32, 4f, 0, 128, 1);
+    /** 4 experts of 64 units at scales 1, 4, 16, 64, soft gate; LSTM(128). */
+    public static final Knobs DEFAULT = new Knobs(4, 64, 4f, 0, 128, 1);
 
     public Knobs {
       if (experts < 1 || hidden < 1 || lstmHidden < 1) {
