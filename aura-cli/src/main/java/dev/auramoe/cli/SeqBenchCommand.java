@@ -124,7 +124,7 @@ public final class SeqBenchCommand implements Callable<Integer> {
     SequenceTrainer.Settings settings;
     SeqModels.Knobs knobs;
     try {
-      settings = SequenceTrainer.Settings.DEFAULT.withEpochs(ep).withLearningRate(lr);
+      settings = SequenceTrainer.Settings.DEFAULT.withEpochs(ep).withLearningRate(lr).withMinSteps(0);
       knobs = modelOptions.knobs(seed);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

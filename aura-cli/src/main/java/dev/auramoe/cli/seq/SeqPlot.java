@@ -160,22 +160,28 @@ public final class SeqPlot {
       float[][] m) {
     HeatMapChart c = new HeatMapChartBuilder().width(W).height(Math.max(H, 160 + 34 * ys.size())).title(title)
         .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-    double max = 0;
+    // The colours span the values drawn (white the smallest, dark blue the largest): a map of
+    // near-uniform weights still shows where they lean.
+    double max = Double.NEGATIVE_INFINITY;
+    double min = Double.POSITIVE_INFINITY;
     for (float[] row : m) {
       for (float v : row) {
         if (Float.isFinite(v)) {
           max = Math.max(max, v);
+          min = Math.min(min, v);
         }
       }
     }
-    c.getStyler().setMin(0.0);
-    c.getStyler().setMax(max > 0 ? max : 1.0);
+    boolean any = max >= min;
+    c.getStyler().setMin(any ? min : 0.0);
+    c.getStyler().setMax(any ? (max > min ? max : min + 1e-6) : 1.0);
     c.getStyler().setRangeColors(BLUES);
-    c.getStyler().setShowValue(xs.size() * ys.size() <= 120);
+    c.getStyler().setShowValue(xs.size() <= 16 && xs.size() * ys.size() <= 200);
     c.getStyler().setHeatMapValueDecimalPattern("0.00");
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setPlotGridLinesVisible(false);
-    c.getStyler().setYAxisTickMarkSpacingHint(17);
+    c.getStyler().setYAxisTickMarkSpacingHint(8);
+    c.getStyler().setDecimalPattern("0.00");
     c.getStyler().setXAxisTickMarkSpacingHint(Math.max(10, Math.min(74, (W - 300) / Math.max(1, xs.size()) / 2)));
     List<Number[]> cells = new ArrayList<>();
     int n = ys.size();
