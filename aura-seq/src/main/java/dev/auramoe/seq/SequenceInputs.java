@@ -110,29 +110,6 @@ final class SequenceInputs {
     return first == null ? 0 : first[r];
   }
 
-  static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
-  }
-
-  static int[] grow(int[] a, int n) {
-    return a.length >= n ? a : new int[n];
-  }
-
-  /**
-   * {@code t[j * rows + i] = m[i * cols + j]}: the transposed copy that turns a product with
-   * {@code m^T} into an input-major product over a streamed matrix; into t when it is large enough.
-   */
-  static float[] transpose(float[] m, int mOff, int rows, int cols, float[] t) {
-    float[] out = grow(t, rows * cols);
-    for (int i = 0; i < rows; i++) {
-      int o = mOff + i * cols;
-      for (int j = 0; j < cols; j++) {
-        out[j * rows + i] = m[o + j];
-      }
-    }
-    return out;
-  }
-
   /**
    * The transposed matrix of the states each step read, {@code H x cells}: column k holds the state
    * of cell {@code k - batch} (the same sequence's previous step), zero for the first step. The
@@ -143,7 +120,7 @@ final class SequenceInputs {
    * @param t receives the copy when it is large enough
    */
   static float[] previousStatesTransposed(float[] hs, int batch, int cells, int hidden, float[] t) {
-    float[] out = grow(t, hidden * cells);
+    float[] out = Buffers.grow(t, hidden * cells);
     for (int i = 0; i < hidden; i++) {
       int o = i * cells;
       java.util.Arrays.fill(out, o, o + batch, 0f);

@@ -242,13 +242,13 @@ public final class TrainableCfcCell implements SequenceLayer {
     int bu = units;
     int headValues = Math.multiplyExact(cells, g4);
     int unitValues = Math.multiplyExact(cells, bu);
-    firsts = SequenceInputs.grow(firsts, batch);
-    xs = SequenceInputs.grow(xs, cells * in);
-    ts = SequenceInputs.grow(ts, cells);
-    pre = SequenceInputs.grow(pre, unitValues);
-    zs = SequenceInputs.grow(zs, unitValues);
-    heads = SequenceInputs.grow(heads, headValues);
-    hh = SequenceInputs.grow(hh, cells * hd);
+    firsts = Buffers.grow(firsts, batch);
+    xs = Buffers.grow(xs, cells * in);
+    ts = Buffers.grow(ts, cells);
+    pre = Buffers.grow(pre, unitValues);
+    zs = Buffers.grow(zs, unitValues);
+    heads = Buffers.grow(heads, headValues);
+    hh = Buffers.grow(hh, cells * hd);
     this.batch = batch;
     this.steps = steps;
     for (int r = 0; r < batch; r++) {
@@ -335,9 +335,9 @@ public final class TrainableCfcCell implements SequenceLayer {
       throw new IllegalArgumentException(label + ": elapsed time " + elapsed + " over the time scale " + timeScale
           + " overflows a float");
     }
-    stepX = SequenceInputs.grow(stepX, in);
-    stepZ = SequenceInputs.grow(stepZ, bu);
-    stepHeads = SequenceInputs.grow(stepHeads, g4);
+    stepX = Buffers.grow(stepX, in);
+    stepZ = Buffers.grow(stepZ, bu);
+    stepHeads = Buffers.grow(stepHeads, g4);
     System.arraycopy(x, xOff, stepX, 0, in);
     float tk = elapsed != elapsed ? 1f : elapsed / timeScale;
     float[] bbv = bb.values();
@@ -379,11 +379,11 @@ public final class TrainableCfcCell implements SequenceLayer {
     int hd = hidden;
     int g4 = 4 * hd;
     int bu = units;
-    dHeads = SequenceInputs.grow(dHeads, cells * g4);
-    dhCarry = SequenceInputs.grow(dhCarry, bt * hd);
+    dHeads = Buffers.grow(dHeads, cells * g4);
+    dhCarry = Buffers.grow(dhCarry, bt * hd);
     Arrays.fill(dhCarry, 0, bt * hd, 0f);
-    woT = SequenceInputs.transpose(wo.values(), 0, bu, g4, woT);
-    whT = SequenceInputs.transpose(wh.values(), 0, hd, bu, whT);
+    woT = Buffers.transpose(wo.values(), bu, g4, woT);
+    whT = Buffers.transpose(wh.values(), hd, bu, whT);
     boolean gated = mode == Mode.DEFAULT;
     float slope = LECUN_A * LECUN_S;
     float invA = 1f / LECUN_A;
@@ -433,16 +433,16 @@ public final class TrainableCfcCell implements SequenceLayer {
     for (int k = 0; k < cells; k++) {
       kern.axpy(1f, pre, k * bu, gbb, 0, bu);
     }
-    zT = SequenceInputs.transpose(zs, 0, cells, bu, zT);
+    zT = Buffers.transpose(zs, cells, bu, zT);
     kern.gemm(zT, 0, bu, dHeads, cells, g4, wo.gradient(), 0, true);
-    xT = SequenceInputs.transpose(xs, 0, cells, in, xT);
+    xT = Buffers.transpose(xs, cells, in, xT);
     kern.gemm(xT, 0, in, pre, cells, bu, wx.gradient(), 0, true);
     if (st > 1) {
       hT = SequenceInputs.previousStatesTransposed(hh, bt, cells, hd, hT);
       kern.gemm(hT, 0, hd, pre, cells, bu, wh.gradient(), 0, true);
     }
     if (dXs != null) {
-      wxT = SequenceInputs.transpose(wx.values(), 0, in, bu, wxT);
+      wxT = Buffers.transpose(wx.values(), in, bu, wxT);
       kern.gemm(pre, 0, cells, wxT, bu, in, dXs, 0, false);
     }
   }

@@ -165,12 +165,12 @@ public final class TrainableLstm implements SequenceLayer {
     int hd = hidden;
     int g4 = 4 * hd;
     int gateValues = Math.multiplyExact(cells, g4);
-    firsts = SequenceInputs.grow(firsts, batch);
-    xs = SequenceInputs.grow(xs, cells * in);
-    gates = SequenceInputs.grow(gates, gateValues);
-    cs = SequenceInputs.grow(cs, cells * hd);
-    tcs = SequenceInputs.grow(tcs, cells * hd);
-    hh = SequenceInputs.grow(hh, cells * hd);
+    firsts = Buffers.grow(firsts, batch);
+    xs = Buffers.grow(xs, cells * in);
+    gates = Buffers.grow(gates, gateValues);
+    cs = Buffers.grow(cs, cells * hd);
+    tcs = Buffers.grow(tcs, cells * hd);
+    hh = Buffers.grow(hh, cells * hd);
     this.batch = batch;
     this.steps = steps;
     for (int r = 0; r < batch; r++) {
@@ -247,8 +247,8 @@ public final class TrainableLstm implements SequenceLayer {
     int hd = hidden;
     int g4 = 4 * hd;
     SequenceInputs.checkStep(label, in, 2 * hd, x, xOff, Float.NaN, state, stateOff);
-    stepGates = SequenceInputs.grow(stepGates, g4);
-    stepX = SequenceInputs.grow(stepX, in);
+    stepGates = Buffers.grow(stepGates, g4);
+    stepX = Buffers.grow(stepX, in);
     System.arraycopy(x, xOff, stepX, 0, in);
     float[] bv = b.values();
     float[] a = stepGates;
@@ -283,12 +283,12 @@ public final class TrainableLstm implements SequenceLayer {
     int cells = bt * st;
     int hd = hidden;
     int g4 = 4 * hd;
-    dA = SequenceInputs.grow(dA, cells * g4);
-    dhCarry = SequenceInputs.grow(dhCarry, bt * hd);
-    dcCarry = SequenceInputs.grow(dcCarry, bt * hd);
+    dA = Buffers.grow(dA, cells * g4);
+    dhCarry = Buffers.grow(dhCarry, bt * hd);
+    dcCarry = Buffers.grow(dcCarry, bt * hd);
     Arrays.fill(dhCarry, 0, bt * hd, 0f);
     Arrays.fill(dcCarry, 0, bt * hd, 0f);
-    uT = SequenceInputs.transpose(u.values(), 0, hd, g4, uT);
+    uT = Buffers.transpose(u.values(), hd, g4, uT);
     for (int t = st - 1; t >= 0; t--) {
       for (int r = 0; r < bt; r++) {
         int k = t * bt + r;
@@ -325,14 +325,14 @@ public final class TrainableLstm implements SequenceLayer {
     for (int k = 0; k < cells; k++) {
       kern.axpy(1f, dA, k * g4, gb, 0, g4);
     }
-    xT = SequenceInputs.transpose(xs, 0, cells, in, xT);
+    xT = Buffers.transpose(xs, cells, in, xT);
     kern.gemm(xT, 0, in, dA, cells, g4, w.gradient(), 0, true);
     if (st > 1) {
       hT = SequenceInputs.previousStatesTransposed(hh, bt, cells, hd, hT);
       kern.gemm(hT, 0, hd, dA, cells, g4, u.gradient(), 0, true);
     }
     if (dXs != null) {
-      wT = SequenceInputs.transpose(w.values(), 0, in, g4, wT);
+      wT = Buffers.transpose(w.values(), in, g4, wT);
       kern.gemm(dA, 0, cells, wT, g4, in, dXs, 0, false);
     }
   }
