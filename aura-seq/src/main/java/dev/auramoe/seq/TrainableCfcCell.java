@@ -251,18 +251,13 @@ public final class TrainableCfcCell implements SequenceLayer {
     hh = Buffers.grow(hh, cells * hd);
     this.batch = batch;
     this.steps = steps;
-    for (int r = 0; r < batch; r++) {
-      firsts[r] = SequenceInputs.first(first, r);
-    }
+    SequenceInputs.tapeInputs(x, first, batch, steps, in, firsts, xs);
     for (int t = 0; t < steps; t++) {
       for (int r = 0; r < batch; r++) {
         int k = t * batch + r;
-        int xo = k * in;
         if (t < firsts[r]) {
-          Arrays.fill(xs, xo, xo + in, 0f);
           ts[k] = 0f;
         } else {
-          System.arraycopy(x, xo, xs, xo, in);
           float e = elapsed == null ? Float.NaN : elapsed[k];
           ts[k] = e != e ? 1f : e / timeScale;
         }

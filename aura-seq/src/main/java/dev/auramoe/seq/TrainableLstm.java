@@ -173,19 +173,7 @@ public final class TrainableLstm implements SequenceLayer {
     hh = Buffers.grow(hh, cells * hd);
     this.batch = batch;
     this.steps = steps;
-    for (int r = 0; r < batch; r++) {
-      firsts[r] = SequenceInputs.first(first, r);
-    }
-    for (int t = 0; t < steps; t++) {
-      for (int r = 0; r < batch; r++) {
-        int xo = (t * batch + r) * in;
-        if (t < firsts[r]) {
-          Arrays.fill(xs, xo, xo + in, 0f);
-        } else {
-          System.arraycopy(x, xo, xs, xo, in);
-        }
-      }
-    }
+    SequenceInputs.tapeInputs(x, first, batch, steps, in, firsts, xs);
     float[] wv = w.values();
     float[] uv = u.values();
     float[] bv = b.values();
