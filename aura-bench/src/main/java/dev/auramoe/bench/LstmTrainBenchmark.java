@@ -1,6 +1,5 @@
 package dev.auramoe.bench;
 
-import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.seq.Adam;
 import dev.auramoe.seq.Dense;
 import dev.auramoe.seq.Gradients;
@@ -70,11 +69,7 @@ public class LstmTrainBenchmark {
 
     @Setup(Level.Trial)
     public void setup(BenchmarkParams params) {
-      boolean vector = params.getBenchmark().endsWith("Vector");
-      String kernels = KernelProvider.get().name();
-      if (vector != kernels.startsWith("panama")) {
-        throw new IllegalStateException(params.getBenchmark() + " runs on the " + kernels + " kernels");
-      }
+      TrainSetup.requireKernels(params);
       Random r = new Random(1);
       lstm = new TrainableLstm("lstm", features, hidden, r.nextLong());
       head = new Dense("head", hidden, classes, r);
@@ -83,23 +78,16 @@ public class LstmTrainBenchmark {
       parameters = List.copyOf(all);
       adam = new Adam(parameters, Adam.Settings.DEFAULT);
       x = new float[steps * batch * features];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = (float) r.nextGaussian();
-      }
+      TrainSetup.fillGaussian(r, x, x.length);
       labels = new int[batch];
-      for (int i = 0; i < batch; i++) {
-        labels[i] = r.nextInt(classes);
-      }
+      TrainSetup.fillLabels(r, labels, batch, classes);
       hs = new float[steps * batch * hidden];
       dHs = new float[hs.length];
       last = new float[batch * hidden];
       dLast = new float[batch * hidden];
       z = new float[batch * classes];
       dz = new float[batch * classes];
-      double loss = trainStep();
-      if (!Double.isFinite(loss)) {
-        throw new IllegalStateException("the loss is not finite: " + loss);
-      }
+      TrainSetup.requireFinite(trainStep());
     }
 
     double trainStep() {

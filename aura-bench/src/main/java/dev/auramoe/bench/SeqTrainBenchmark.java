@@ -1,7 +1,6 @@
 package dev.auramoe.bench;
 
 import dev.auramoe.cell.CellConfig;
-import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.seq.Adam;
 import dev.auramoe.seq.LiquidClassifier;
 import java.util.Random;
@@ -59,26 +58,15 @@ public class SeqTrainBenchmark {
 
     @Setup(Level.Trial)
     public void setup(BenchmarkParams params) {
-      boolean vector = params.getBenchmark().endsWith("Vector");
-      String kernels = KernelProvider.get().name();
-      if (vector != kernels.startsWith("panama")) {
-        throw new IllegalStateException(params.getBenchmark() + " runs on the " + kernels + " kernels");
-      }
+      TrainSetup.requireKernels(params);
       model = new LiquidClassifier(CellConfig.DEFAULT.withHidden(hidden), features, classes, 1);
       adam = new Adam(model.parameters(), Adam.Settings.DEFAULT);
       Random r = new Random(2);
       x = new float[steps * batch * features];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = (float) r.nextGaussian();
-      }
+      TrainSetup.fillGaussian(r, x, x.length);
       labels = new int[batch];
-      for (int i = 0; i < batch; i++) {
-        labels[i] = r.nextInt(classes);
-      }
-      double loss = model.trainStep(x, null, labels, batch, steps, adam, 1.0);
-      if (!Double.isFinite(loss)) {
-        throw new IllegalStateException("the loss is not finite: " + loss);
-      }
+      TrainSetup.fillLabels(r, labels, batch, classes);
+      TrainSetup.requireFinite(model.trainStep(x, null, labels, batch, steps, adam, 1.0));
     }
   }
 
