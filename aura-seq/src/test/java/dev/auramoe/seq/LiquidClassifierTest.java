@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.auramoe.cell.CellConfig;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -145,7 +144,6 @@ class LiquidClassifierTest {
    */
   @Test
   void aTrainingStepDoesNotAllocate() {
-    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     LiquidClassifier model = new LiquidClassifier(CellConfig.DEFAULT.withHidden(8), 2, 2, 3);
     Adam adam = new Adam(model.parameters(), Adam.Settings.DEFAULT);
     Task t = new Task(4, new Random(3));
@@ -155,17 +153,8 @@ class LiquidClassifierTest {
       irregular[i] = i % 3 == 0 ? Float.NaN : 0.2f * r.nextFloat();
     }
     int[] first = {0, 3, 0, 7};
-    for (int i = 0; i < 3000; i++) {
-      model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0);
-    }
-    long allocated = Long.MAX_VALUE;
-    for (int round = 0; round < 60 && allocated >= 1_024; round++) {
-      long before = threads.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 200; i++) {
-        model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0);
-      }
-      allocated = threads.getCurrentThreadAllocatedBytes() - before;
-    }
+    long allocated = Allocations.ofSteadyState(
+        () -> model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0), 3000, 200, 60);
     assertThat(allocated).as("bytes allocated by 200 training steps").isLessThan(1_024);
   }
 

@@ -2,7 +2,6 @@ package dev.auramoe.seq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -171,22 +170,15 @@ class RecurrentLayerTest {
   /** Once the workspaces have grown to the batch shape, a training step allocates nothing. */
   @Test
   void aTrainingStepDoesNotAllocate() {
-    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     for (LongFunction<SequenceLayer> layer : List.<LongFunction<SequenceLayer>>of(RecurrentLayerTest::lstm,
         RecurrentLayerTest::cfc)) {
       Model m = new Model(layer.apply(3), 3, 1e-3f);
       Task t = new Task(5, new Random(3));
       float[] dx = new float[t.x.length];
-      for (int i = 0; i < 3000; i++) {
+      long allocated = Allocations.ofSteadyState(() -> {
         m.trainStep(t);
         m.layer.backward(m.dHs, dx);
-      }
-      long before = threads.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 200; i++) {
-        m.trainStep(t);
-        m.layer.backward(m.dHs, dx);
-      }
-      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      }, 3000, 200, 1);
       assertThat(allocated).as("bytes allocated by 200 training steps of %s", m.layer.getClass().getSimpleName())
           .isLessThan(1_024);
     }
