@@ -114,27 +114,7 @@ class GradientCheckTest {
       };
     }
     Pass pass = pass(cell, x, elapsed, null, batch, steps, 0f, r);
-    float[] hs = pass.hs();
-    float[] weights = pass.weights();
-    float[] dx = pass.dx();
-
-    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
-    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
-    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
-    double[] b = DoubleReference.toDouble(cell.driveBias().values());
-    double[] c = DoubleReference.toDouble(cell.tauBias().values());
-    double[] xd = DoubleReference.toDouble(x);
-    double[] rd = DoubleReference.toDouble(weights);
-    double[] ref = DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, batch, steps);
-    assertStates(hs, ref);
-    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
-        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, batch, steps));
-    check("U", cell.inputWeights().gradient(), u, loss);
-    check("V", cell.tauWeights().gradient(), v, loss);
-    check("W", cell.recurrentWeights().gradient(), w, loss);
-    check("b", cell.driveBias().gradient(), b, loss);
-    check("c", cell.tauBias().gradient(), c, loss);
-    check("x", dx, xd, loss);
+    assertLiquidMatchesReference(cell, cfg, x, elapsed, null, batch, steps, pass);
     if (hidden > 1) {
       assertThat(cell.tauBias().gradient()[0]).as("the clamped unit's tau bias").isZero();
     }
@@ -174,18 +154,8 @@ class GradientCheckTest {
     }
     Pass pass = pass(cell, x, elapsed, first, batch, steps, 7f, r);
     float[] hs = pass.hs();
-    float[] weights = pass.weights();
     float[] dx = pass.dx();
-
-    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
-    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
-    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
-    double[] b = DoubleReference.toDouble(cell.driveBias().values());
-    double[] c = DoubleReference.toDouble(cell.tauBias().values());
-    double[] xd = DoubleReference.toDouble(x);
-    double[] rd = DoubleReference.toDouble(weights);
-    double[] ref = DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps);
-    assertStates(hs, ref);
+    assertLiquidMatchesReference(cell, cfg, x, elapsed, first, batch, steps, pass);
     for (int k = 0; k < cells; k++) {
       if (k / batch < first[k % batch]) {
         for (int j = 0; j < hidden; j++) {
@@ -196,14 +166,6 @@ class GradientCheckTest {
         }
       }
     }
-    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
-        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
-    check("U", cell.inputWeights().gradient(), u, loss);
-    check("V", cell.tauWeights().gradient(), v, loss);
-    check("W", cell.recurrentWeights().gradient(), w, loss);
-    check("b", cell.driveBias().gradient(), b, loss);
-    check("c", cell.tauBias().gradient(), c, loss);
-    check("x", dx, xd, loss);
   }
 
   /** A second backward over the same tape adds the same gradients again (the tape is not consumed). */
@@ -399,6 +361,31 @@ class GradientCheckTest {
     layer.zeroGradients();
     layer.backward(weights, dx);
     return new Pass(hs, weights, dx);
+  }
+
+  /**
+   * The liquid cell's states and every gradient of a {@link #pass} against the double-precision
+   * reference on the same weights ({@code first} null: no padding).
+   */
+  private static void assertLiquidMatchesReference(TrainableLiquidCell cell, CellConfig cfg, float[] x,
+      float[] elapsed, int[] first, int batch, int steps, Pass pass) {
+    int in = cell.inputDim();
+    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
+    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
+    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
+    double[] b = DoubleReference.toDouble(cell.driveBias().values());
+    double[] c = DoubleReference.toDouble(cell.tauBias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(pass.weights());
+    assertStates(pass.hs(), DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
+    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
+        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
+    check("U", cell.inputWeights().gradient(), u, loss);
+    check("V", cell.tauWeights().gradient(), v, loss);
+    check("W", cell.recurrentWeights().gradient(), w, loss);
+    check("b", cell.driveBias().gradient(), b, loss);
+    check("c", cell.tauBias().gradient(), c, loss);
+    check("x", pass.dx(), xd, loss);
   }
 
   /** Every state within 2e-6 of the double-precision reference's. */
