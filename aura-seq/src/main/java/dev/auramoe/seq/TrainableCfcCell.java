@@ -52,7 +52,7 @@ import java.util.Random;
  * {@code H_prev^T dPre} and {@code dPre Wx^T} once, on transposed copies made once per pass. No
  * allocation once the workspaces have grown. Not thread-safe.
  */
-public final class TrainableCfcCell implements SequenceLayer {
+public final class TrainableCfcCell extends RecurrentLayer {
 
   /** Which closed form: the reference's {@code default} or {@code no_gate} mode. */
   public enum Mode {
@@ -66,11 +66,6 @@ public final class TrainableCfcCell implements SequenceLayer {
   static final float LECUN_A = 1.7159f;
   static final float LECUN_S = 0.666f;
 
-  private final String name;
-  /** The name in error messages, built once (not per pass). */
-  private final String label;
-  private final int in;
-  private final int hidden;
   private final int units;
   private final Mode mode;
   private final float timeScale;
@@ -80,7 +75,6 @@ public final class TrainableCfcCell implements SequenceLayer {
   private final Parameter wo;
   private final Parameter bo;
   private final List<Parameter> parameters;
-  private final KernelSupport kern;
 
   // The tape of the last forward pass.
   private int batch;
@@ -132,19 +126,14 @@ public final class TrainableCfcCell implements SequenceLayer {
   /** A cell on the given kernels (tests compare the scalar and the Vector API ones). */
   TrainableCfcCell(String name, int inputDim, int hidden, int backboneUnits, Mode mode, float timeScale, long seed,
       KernelSupport kernels) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.label = "CfC cell " + name;
+    super("CfC cell", name, inputDim, hidden, kernels);
     this.mode = Objects.requireNonNull(mode, "mode");
-    this.kern = Objects.requireNonNull(kernels, "kernels");
-    if (inputDim <= 0 || hidden <= 0 || backboneUnits <= 0) {
-      throw new IllegalArgumentException("CfC cell " + name + " needs inputDim, hidden and backboneUnits > 0, got "
-          + inputDim + ", " + hidden + ", " + backboneUnits);
+    if (backboneUnits <= 0) {
+      throw new IllegalArgumentException(label + " needs backboneUnits > 0, got " + backboneUnits);
     }
     if (!(timeScale > 0) || !Float.isFinite(timeScale)) {
-      throw new IllegalArgumentException("CfC cell " + name + ": timeScale must be finite and > 0, got " + timeScale);
+      throw new IllegalArgumentException(label + ": timeScale must be finite and > 0, got " + timeScale);
     }
-    this.in = inputDim;
-    this.hidden = hidden;
     this.units = backboneUnits;
     this.timeScale = timeScale;
     this.wx = new Parameter(name + ".backbone.Wx", in, units);
@@ -157,21 +146,6 @@ public final class TrainableCfcCell implements SequenceLayer {
     Init.xavierUniform(wx.values(), in + hidden, units, 1f, r);
     Init.xavierUniform(wh.values(), in + hidden, units, 1f, r);
     Init.xavierUniform(wo.values(), units, hidden, 1f, r);
-  }
-
-  /** The prefix of the parameters' names. */
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  @Override
-  public int hidden() {
-    return hidden;
   }
 
   /** The backbone's width B. */

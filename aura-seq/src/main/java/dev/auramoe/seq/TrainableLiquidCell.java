@@ -82,22 +82,15 @@ import java.util.Random;
  * {@link #forward} keeps what {@link #backward} needs in workspaces that grow to the largest batch
  * shape seen and are then reused: neither pass allocates once they have grown. Not thread-safe.
  */
-public final class TrainableLiquidCell implements SequenceLayer {
+public final class TrainableLiquidCell extends RecurrentLayer {
 
-  private final String name;
-  /** The name in error messages, built once (not per pass). */
-  private final String label;
   private final CellConfig config;
-  private final int in;
-  private final int hidden;
   private final Parameter u;
   private final Parameter v;
   private final Parameter w;
   private final Parameter b;
   private final Parameter c;
   private final List<Parameter> parameters;
-  /** The core's kernels (Vector API when aura-simd and jdk.incubator.vector are present, else scalar). */
-  private final KernelSupport kern;
 
   // The tape of the last forward pass. Per step, the batch's rows are kept in "slot order": sorted
   // by their number of unfolds, most first (stable), so that the rows still integrating at unfold
@@ -177,15 +170,8 @@ public final class TrainableLiquidCell implements SequenceLayer {
   }
 
   private TrainableLiquidCell(String name, CellConfig config, int inputDim, long seed, KernelSupport kernels) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.label = "liquid cell " + name;
-    this.kern = Objects.requireNonNull(kernels, "kernels");
-    this.config = Objects.requireNonNull(config, "config");
-    if (inputDim <= 0) {
-      throw new IllegalArgumentException("inputDim must be > 0, got " + inputDim);
-    }
-    this.in = inputDim;
-    this.hidden = config.hidden();
+    super("liquid cell", name, inputDim, Objects.requireNonNull(config, "config").hidden(), kernels);
+    this.config = config;
     this.u = new Parameter(name + ".U", in, hidden);
     this.v = new Parameter(name + ".V", in, hidden);
     this.w = new Parameter(name + ".W", hidden, hidden);
@@ -199,26 +185,9 @@ public final class TrainableLiquidCell implements SequenceLayer {
     dev.auramoe.cell.LiquidCell.restingTimeConstantBiases(c.values(), config.tauMin(), config.tauMax());
   }
 
-  /** The prefix of the parameters' names. */
-  public String name() {
-    return name;
-  }
-
   /** The configuration. */
   public CellConfig config() {
     return config;
-  }
-
-  /** Input dimension. */
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  /** State size H. */
-  @Override
-  public int hidden() {
-    return hidden;
   }
 
   /** U, {@code in x H}. */

@@ -4,7 +4,6 @@ import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -39,18 +38,12 @@ import java.util.Random;
  * cell's), built from exactly rounded operations only, so a seed gives the same bits on every run. Neither pass allocates once the workspaces have
  * grown to the largest batch shape seen. Not thread-safe.
  */
-public final class TrainableLstm implements SequenceLayer {
+public final class TrainableLstm extends RecurrentLayer {
 
-  private final String name;
-  /** The name in error messages, built once (not per pass). */
-  private final String label;
-  private final int in;
-  private final int hidden;
   private final Parameter w;
   private final Parameter u;
   private final Parameter b;
   private final List<Parameter> parameters;
-  private final KernelSupport kern;
 
   // The tape of the last forward pass.
   private int batch;
@@ -91,15 +84,7 @@ public final class TrainableLstm implements SequenceLayer {
 
   /** An LSTM on the given kernels (tests compare the scalar and the Vector API ones). */
   TrainableLstm(String name, int inputDim, int hidden, long seed, KernelSupport kernels) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.label = "LSTM " + name;
-    this.kern = Objects.requireNonNull(kernels, "kernels");
-    if (inputDim <= 0 || hidden <= 0) {
-      throw new IllegalArgumentException("LSTM " + name + " needs inputDim > 0 and hidden > 0, got " + inputDim
-          + ", " + hidden);
-    }
-    this.in = inputDim;
-    this.hidden = hidden;
+    super("LSTM", name, inputDim, hidden, kernels);
     int g4 = Math.multiplyExact(4, hidden);
     this.w = new Parameter(name + ".W", in, g4);
     this.u = new Parameter(name + ".U", hidden, g4);
@@ -116,21 +101,6 @@ public final class TrainableLstm implements SequenceLayer {
       }
     }
     Arrays.fill(b.values(), hidden, 2 * hidden, 1f);
-  }
-
-  /** The prefix of the parameters' names. */
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  @Override
-  public int hidden() {
-    return hidden;
   }
 
   /** W, {@code in x 4H}, column blocks [i | f | g | o]. */
