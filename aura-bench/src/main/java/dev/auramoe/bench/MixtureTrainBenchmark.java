@@ -81,20 +81,13 @@ public class MixtureTrainBenchmark {
       Random r = new Random(2);
       data = new SequenceBatch(features, 0);
       data.reshape(batch, steps);
-      for (int i = 0; i < batch * steps * features; i++) {
-        data.x()[i] = (float) r.nextGaussian();
-      }
+      TrainSetup.fillGaussian(r, data.x(), batch * steps * features);
       for (int i = 0; i < batch * steps; i++) {
         data.elapsed()[i] = "regular".equals(sampling) ? Float.NaN : 0.01f + 0.19f * r.nextFloat();
       }
       Arrays.fill(data.first(), 0, batch, 0);
-      for (int i = 0; i < batch; i++) {
-        data.labels()[i] = r.nextInt(classes);
-      }
-      double loss = net.trainStep(data, adam, 1.0);
-      if (!Double.isFinite(loss)) {
-        throw new IllegalStateException("the loss is not finite: " + loss);
-      }
+      TrainSetup.fillLabels(r, data.labels(), batch, classes);
+      TrainSetup.requireFinite(net.trainStep(data, adam, 1.0));
     }
   }
 

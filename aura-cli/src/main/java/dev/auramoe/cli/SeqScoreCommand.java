@@ -3,14 +3,8 @@ package dev.auramoe.cli;
 import dev.auramoe.seq.SavedSequenceModel;
 import dev.auramoe.seq.SequenceScorer;
 import dev.auramoe.seq.Task;
-import dev.auramoe.stream.data.Attribute;
-import dev.auramoe.stream.data.Instance;
-import dev.auramoe.stream.data.MalformedRowException;
-import dev.auramoe.stream.data.Schema;
-import dev.auramoe.stream.io.CsvReader;
+import dev.auramoe.seq.data.LongCsv;
 import dev.auramoe.stream.io.Printable;
-import dev.auramoe.stream.io.ReadOptions;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,7 +76,6 @@ final class SeqScoreCommand implements Callable<Integer> {
     boolean classification = saved.model().task().kind() == Task.Kind.CLASSIFICATION;
     List<String> outputs = saved.classNames();
     String source = input.toString();
-    Columns[] columns = new Columns[1];
     Map<String, StreamResult> streams = new LinkedHashMap<>();
     long rows = 0;
     float[] raw = new float[saved.rawFeatures()];
@@ -93,25 +86,21 @@ final class SeqScoreCommand implements Callable<Integer> {
     if (!quiet) {
       out.println(classification ? "line,id,class,probability" : "line,id," + String.join(",", targetNames(saved)));
     }
-    try (CsvReader in = CsvReader.open(input, names -> {
-      columns[0] = new Columns(source, names, saved.featureNames());
-      return columns[0].schema;
-    }, ReadOptions.defaults())) {
-      Columns c = columns[0];
-      Instance row = new Instance(c.schema);
-      while (in.next(row)) {
-        long line = row.line();
-        String streamId = text(row, c.id, line, c);
-        for (int i = 0; i < raw.length; i++) {
-          raw[i] = (float) number(row, c.features[i], line, c);
-        }
+    // The model's features by name; the label column only when the file has it.
+    LongCsv.Options options = LongCsv.Options.defaults().withId(id).withTime(time).withLabel(label)
+        .withFeatures(saved.featureNames());
+    try (LongCsv.Rows in = LongCsv.Rows.open(input, options, false)) {
+      while (in.next()) {
+        long line = in.line();
+        String streamId = in.id();
+        in.features(raw, 0);
         StreamResult s = streams.get(streamId);
         float gap = Float.NaN;
-        if (c.time >= 0) {
-          double t = number(row, c.time, line, c);
+        if (in.hasTime()) {
+          double t = in.time();
           if (s != null) {
             if (!(t > s.lastTime)) {
-              throw new MalformedRowException(source, line, "time " + t + " of stream " + Printable.quoted(streamId)
+              throw in.bad("time " + t + " of stream " + Printable.quoted(streamId)
                   + " does not increase (line " + s.lastLine + " has " + s.lastTime + ") in column "
                   + Printable.quoted(time));
             }
@@ -125,11 +114,11 @@ final class SeqScoreCommand implements Callable<Integer> {
         if (s == null) {
           s = new StreamResult();
         }
-        String labelText = c.label >= 0 ? text(row, c.label, line, c) : null;
+        String labelText = in.hasLabel() ? in.label() : null;
         try {
           scorer.score(streamId, raw, gap, p);
         } catch (IllegalArgumentException | IllegalStateException e) {
-          throw new MalformedRowException(source, line, e.getMessage());
+          throw in.bad(e.getMessage());
         }
         streams.put(streamId, s);
         s.steps++;
@@ -190,69 +179,6 @@ final class SeqScoreCommand implements Callable<Integer> {
     long lastLine;
     String label;
     float[] outputs;
-  }
-
-  /** Where the roles are in the file's header, and the schema it is read with. */
-  private final class Columns {
-    final int id;
-    final int time;
-    final int label;
-    final int[] features;
-    final List<String> names;
-    final Schema schema;
-
-    Columns(String source, List<String> names, List<String> featureNames) throws IOException {
-      this.names = names;
-      this.id = find(source, names, SeqScoreCommand.this.id, "the id column");
-      this.time = SeqScoreCommand.this.time == null ? -1
-          : find(source, names, SeqScoreCommand.this.time, "the time column");
-      this.label = names.indexOf(SeqScoreCommand.this.label);
-      this.features = new int[featureNames.size()];
-      for (int i = 0; i < features.length; i++) {
-        features[i] = find(source, names, featureNames.get(i), "a feature the model reads");
-      }
-      boolean[] numeric = new boolean[names.size()];
-      if (time >= 0) {
-        numeric[time] = true;
-      }
-      for (int f : features) {
-        numeric[f] = true;
-      }
-      List<Attribute> attributes = new ArrayList<>();
-      for (int k = 0; k < names.size(); k++) {
-        attributes.add(numeric[k] ? Attribute.numeric(names.get(k)) : Attribute.text(names.get(k)));
-      }
-      this.schema = new Schema(Path.of(source).getFileName().toString(), attributes, features[0]);
-    }
-
-    String column(int c) {
-      return Printable.quoted(names.get(c));
-    }
-  }
-
-  private static int find(String source, List<String> names, String name, String role) throws IOException {
-    int c = names.indexOf(name);
-    if (c < 0) {
-      throw new IOException(source + ": no column named " + Printable.quoted(name) + " (" + role + "); columns: "
-          + Printable.of(names.toString()));
-    }
-    return c;
-  }
-
-  private String text(Instance row, int c, long line, Columns cols) throws MalformedRowException {
-    String t = row.text(c);
-    if (t == null) {
-      throw new MalformedRowException(input.toString(), line, "missing value in column " + cols.column(c));
-    }
-    return t;
-  }
-
-  private double number(Instance row, int c, long line, Columns cols) throws MalformedRowException {
-    double v = row.value(c);
-    if (Double.isNaN(v)) {
-      throw new MalformedRowException(input.toString(), line, "missing value in column " + cols.column(c));
-    }
-    return v;
   }
 
   private static List<String> targetNames(SavedSequenceModel saved) {

@@ -18,7 +18,11 @@ final class Buffers {
     return a.length >= n ? a : new int[n];
   }
 
-  /** {@code t[j * rows + i] = m[i * cols + j]}, into t when it is large enough, else into a new array. */
+  /**
+   * {@code t[j * rows + i] = m[i * cols + j]}: the transposed copy that turns a product with
+   * {@code m^T} into an input-major product over a streamed matrix; into t when it is large enough,
+   * else into a new array.
+   */
   static float[] transpose(float[] m, int rows, int cols, float[] t) {
     float[] out = grow(t, rows * cols);
     for (int i = 0; i < rows; i++) {

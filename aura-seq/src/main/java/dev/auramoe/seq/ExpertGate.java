@@ -117,9 +117,9 @@ public final class ExpertGate implements Trainable {
       throw new IllegalArgumentException("rows must be > 0, got " + rows);
     }
     int n = Math.multiplyExact(rows, experts);
-    probs = Padding.grow(probs, n);
-    weights = Padding.grow(weights, n);
-    chosen = Padding.grow(chosen, Math.multiplyExact(rows, k));
+    probs = Buffers.grow(probs, n);
+    weights = Buffers.grow(weights, n);
+    chosen = Buffers.grow(chosen, Math.multiplyExact(rows, k));
     router.forward(summary, rows, probs);
     this.rows = rows;
     Softmax.rows(probs, rows, experts, probs);
@@ -160,7 +160,7 @@ public final class ExpertGate implements Trainable {
       throw new IllegalStateException("backward needs a forward pass first");
     }
     int n = rows * experts;
-    dLogits = Padding.grow(dLogits, n);
+    dLogits = Buffers.grow(dLogits, n);
     java.util.Arrays.fill(dLogits, 0, n, 0f);
     for (int r = 0; r < rows; r++) {
       int o = r * experts;

@@ -88,10 +88,10 @@ public final class FeatureAttention implements Trainable {
     }
     Padding.check(first, batch, steps);
     Padding.checkInputs(x, first, batch, steps, features);
-    xs = Padding.grow(xs, n);
-    alpha = Padding.grow(alpha, n);
-    z = Padding.grow(z, n);
-    this.first = Padding.grow(this.first, batch);
+    xs = Buffers.grow(xs, n);
+    alpha = Buffers.grow(alpha, n);
+    z = Buffers.grow(z, n);
+    this.first = Buffers.grow(this.first, batch);
     for (int r = 0; r < batch; r++) {
       this.first[r] = Padding.first(first, r);
     }
@@ -156,7 +156,7 @@ public final class FeatureAttention implements Trainable {
       score.backward(xs, z, cells, null);
       return;
     }
-    dxScore = Padding.grow(dxScore, n);
+    dxScore = Buffers.grow(dxScore, n);
     score.backward(xs, z, cells, dxScore);
     for (int k = 0; k < n; k++) {
       dX[k] = Math.fma(dOut[k], alpha[k], dxScore[k]);

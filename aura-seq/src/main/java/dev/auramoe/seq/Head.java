@@ -47,7 +47,7 @@ public final class Head implements Trainable {
 
   /** The logits or values of {@code rows} representations (kept for {@link #loss} and {@link #outputs}). */
   public void forward(float[] representation, int rows) {
-    z = Padding.grow(z, Math.multiplyExact(rows, task.outputs()));
+    z = Buffers.grow(z, Math.multiplyExact(rows, task.outputs()));
     dense.forward(representation, rows, z);
     this.rows = rows;
   }
@@ -61,7 +61,7 @@ public final class Head implements Trainable {
     if (batch.size() != rows) {
       throw new IllegalArgumentException("the batch has " + batch.size() + " sequences, the forward pass " + rows);
     }
-    dz = Padding.grow(dz, rows * out);
+    dz = Buffers.grow(dz, rows * out);
     if (task.kind() == Task.Kind.CLASSIFICATION) {
       return Losses.softmaxCrossEntropy(z, batch.labels(), rows, out, dz);
     }

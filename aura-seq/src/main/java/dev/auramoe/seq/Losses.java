@@ -1,6 +1,13 @@
 package dev.auramoe.seq;
 
-/** Losses with their gradients, averaged over the rows of a batch. */
+/**
+ * Losses with their gradients, averaged over the rows of a batch.
+ *
+ * <p>The cross-entropy shares {@link Softmax}'s shift and normaliser but not its float
+ * probabilities: the loss needs {@code log sum exp} in double (a log of a float p rounds a confident
+ * row's loss to 0, or to infinity where p underflows), and the gradient {@code p - 1} of the labelled
+ * class from a float p would keep only the float's last bits of a confident row.
+ */
 public final class Losses {
 
   private Losses() {}
@@ -36,15 +43,9 @@ public final class Losses {
     for (int r = 0; r < rows; r++) {
       int o = r * classes;
       int label = labels[r];
-      double max = Double.NEGATIVE_INFINITY;
-      for (int k = 0; k < classes; k++) {
-        max = Math.max(max, logits[o + k]);
-      }
-      double sum = 0;
-      for (int k = 0; k < classes; k++) {
-        sum += StrictMath.exp(logits[o + k] - max);
-      }
-      double logSum = StrictMath.log(sum) + max;
+      // The softmax's own shift and normaliser; the probabilities stay in double (see the class comment).
+      double max = Softmax.max(logits, o, classes);
+      double logSum = StrictMath.log(Softmax.sumExp(logits, o, classes, max)) + max;
       loss += logSum - logits[o + label];
       if (dLogits != null) {
         for (int k = 0; k < classes; k++) {

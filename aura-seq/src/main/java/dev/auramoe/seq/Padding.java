@@ -47,11 +47,8 @@ final class Padding {
     }
   }
 
+  /** {@link Buffers#grow(float[], int)}, the one workspace rule; new code calls it there. */
   static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
-  }
-
-  static int[] grow(int[] a, int n) {
-    return a.length >= n ? a : new int[n];
+    return Buffers.grow(a, n);
   }
 }

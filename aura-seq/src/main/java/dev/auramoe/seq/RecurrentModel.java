@@ -171,10 +171,10 @@ public final class RecurrentModel implements SequenceModel {
     int st = b.steps();
     int hd = layer.hidden();
     int cells = Math.multiplyExact(rows, st);
-    hs = Padding.grow(hs, Math.multiplyExact(cells, hd));
-    dHs = Padding.grow(dHs, cells * hd);
-    context = Padding.grow(context, rows * hd);
-    dContext = Padding.grow(dContext, rows * hd);
+    hs = Buffers.grow(hs, Math.multiplyExact(cells, hd));
+    dHs = Buffers.grow(dHs, cells * hd);
+    context = Buffers.grow(context, rows * hd);
+    dContext = Buffers.grow(dContext, rows * hd);
     layer.forward(b.x(), b.elapsed(), b.first(), rows, st, hs);
     this.batch = rows;
     this.steps = st;

@@ -1,6 +1,7 @@
 package dev.auramoe.seq;
 
 import dev.auramoe.internal.vector.Approx;
+import java.util.Arrays;
 
 /**
  * The argument checks of {@link SequenceLayer#forward} and {@link SequenceLayer#backward}, shared by
@@ -105,32 +106,31 @@ final class SequenceInputs {
     }
   }
 
+  /**
+   * Writes a forward pass's tape of inputs: {@code firsts[r]}, sequence r's first real step, and
+   * {@code xs}, the inputs with zeros at padding (so that no padded value reaches a product).
+   *
+   * @param x the caller's inputs, time-major, {@code cells x in}; padding is not read
+   */
+  static void tapeInputs(float[] x, int[] first, int batch, int steps, int in, int[] firsts, float[] xs) {
+    for (int r = 0; r < batch; r++) {
+      firsts[r] = first(first, r);
+    }
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < batch; r++) {
+        int xo = (t * batch + r) * in;
+        if (t < firsts[r]) {
+          Arrays.fill(xs, xo, xo + in, 0f);
+        } else {
+          System.arraycopy(x, xo, xs, xo, in);
+        }
+      }
+    }
+  }
+
   /** Sequence r's first real step; 0 when {@code first} is null. */
   static int first(int[] first, int r) {
     return first == null ? 0 : first[r];
-  }
-
-  static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
-  }
-
-  static int[] grow(int[] a, int n) {
-    return a.length >= n ? a : new int[n];
-  }
-
-  /**
-   * {@code t[j * rows + i] = m[i * cols + j]}: the transposed copy that turns a product with
-   * {@code m^T} into an input-major product over a streamed matrix; into t when it is large enough.
-   */
-  static float[] transpose(float[] m, int mOff, int rows, int cols, float[] t) {
-    float[] out = grow(t, rows * cols);
-    for (int i = 0; i < rows; i++) {
-      int o = mOff + i * cols;
-      for (int j = 0; j < cols; j++) {
-        out[j * rows + i] = m[o + j];
-      }
-    }
-    return out;
   }
 
   /**
@@ -143,10 +143,10 @@ final class SequenceInputs {
    * @param t receives the copy when it is large enough
    */
   static float[] previousStatesTransposed(float[] hs, int batch, int cells, int hidden, float[] t) {
-    float[] out = grow(t, hidden * cells);
+    float[] out = Buffers.grow(t, hidden * cells);
     for (int i = 0; i < hidden; i++) {
       int o = i * cells;
-      java.util.Arrays.fill(out, o, o + batch, 0f);
+      Arrays.fill(out, o, o + batch, 0f);
       for (int k = batch; k < cells; k++) {
         out[o + k] = hs[(k - batch) * hidden + i];
       }

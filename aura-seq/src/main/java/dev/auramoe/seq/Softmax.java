@@ -15,18 +15,32 @@ public final class Softmax {
    * @param n at least 1
    */
   public static void of(float[] z, int zo, int n, float[] p, int po) {
+    double max = max(z, zo, n);
+    double inv = 1 / sumExp(z, zo, n, max);
+    for (int i = 0; i < n; i++) {
+      p[po + i] = (float) (StrictMath.exp(z[zo + i] - max) * inv);
+    }
+  }
+
+  /** The largest of {@code z[zo .. zo + n)}, the shift of the exponents (-infinity when n is 0). */
+  static double max(float[] z, int zo, int n) {
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
       max = Math.max(max, z[zo + i]);
     }
+    return max;
+  }
+
+  /**
+   * The softmax's normaliser {@code sum_i exp(z_i - max)}, in double with {@link StrictMath#exp},
+   * summed in index order; {@link Losses#softmaxCrossEntropy} takes its log-sum-exp from it.
+   */
+  static double sumExp(float[] z, int zo, int n, double max) {
     double sum = 0;
     for (int i = 0; i < n; i++) {
       sum += StrictMath.exp(z[zo + i] - max);
     }
-    double inv = 1 / sum;
-    for (int i = 0; i < n; i++) {
-      p[po + i] = (float) (StrictMath.exp(z[zo + i] - max) * inv);
-    }
+    return sum;
   }
 
   /** The softmax of each of {@code rows} rows of {@code n} values. */

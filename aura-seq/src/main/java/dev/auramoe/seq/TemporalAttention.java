@@ -110,10 +110,10 @@ public final class TemporalAttention implements Trainable {
           + (long) cells * hidden + " states and " + batch * hidden + " context values");
     }
     Padding.check(first, batch, steps);
-    u = Padding.grow(u, Math.multiplyExact(cells, dim));
-    beta = Padding.grow(beta, cells);
-    scores = Padding.grow(scores, steps);
-    this.first = Padding.grow(this.first, batch);
+    u = Buffers.grow(u, Math.multiplyExact(cells, dim));
+    beta = Buffers.grow(beta, cells);
+    scores = Buffers.grow(scores, steps);
+    this.first = Buffers.grow(this.first, batch);
     for (int r = 0; r < batch; r++) {
       this.first[r] = Padding.first(first, r);
     }
@@ -182,11 +182,11 @@ public final class TemporalAttention implements Trainable {
    * @param h one state, {@code h[hOff .. hOff + H)}, not modified
    */
   public void fold(float[] h, int hOff, double[] run, int off) {
-    stepU = Padding.grow(stepU, Math.max(dim, hidden));
+    stepU = Buffers.grow(stepU, Math.max(dim, hidden));
     // The projection reads its row from offset 0.
     float[] row = h;
     if (hOff != 0) {
-      stepH = Padding.grow(stepH, hidden);
+      stepH = Buffers.grow(stepH, hidden);
       System.arraycopy(h, hOff, stepH, 0, hidden);
       row = stepH;
     }
@@ -235,8 +235,8 @@ public final class TemporalAttention implements Trainable {
       throw new IllegalArgumentException("temporal attention backward: " + cells + " steps need " + cells * hidden
           + " states and state gradients, and " + batch * hidden + " context gradients");
     }
-    dPre = Padding.grow(dPre, cells * dim);
-    dxProj = Padding.grow(dxProj, cells * hidden);
+    dPre = Buffers.grow(dPre, cells * dim);
+    dxProj = Buffers.grow(dxProj, cells * hidden);
     float[] vv = v.values();
     float[] gv = v.gradient();
     for (int r = 0; r < batch; r++) {

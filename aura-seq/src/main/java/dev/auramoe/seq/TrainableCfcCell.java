@@ -52,7 +52,7 @@ import java.util.Random;
  * {@code H_prev^T dPre} and {@code dPre Wx^T} once, on transposed copies made once per pass. No
  * allocation once the workspaces have grown. Not thread-safe.
  */
-public final class TrainableCfcCell implements SequenceLayer {
+public final class TrainableCfcCell extends RecurrentLayer {
 
   /** Which closed form: the reference's {@code default} or {@code no_gate} mode. */
   public enum Mode {
@@ -66,11 +66,6 @@ public final class TrainableCfcCell implements SequenceLayer {
   static final float LECUN_A = 1.7159f;
   static final float LECUN_S = 0.666f;
 
-  private final String name;
-  /** The name in error messages, built once (not per pass). */
-  private final String label;
-  private final int in;
-  private final int hidden;
   private final int units;
   private final Mode mode;
   private final float timeScale;
@@ -80,7 +75,6 @@ public final class TrainableCfcCell implements SequenceLayer {
   private final Parameter wo;
   private final Parameter bo;
   private final List<Parameter> parameters;
-  private final KernelSupport kern;
 
   // The tape of the last forward pass.
   private int batch;
@@ -132,19 +126,14 @@ public final class TrainableCfcCell implements SequenceLayer {
   /** A cell on the given kernels (tests compare the scalar and the Vector API ones). */
   TrainableCfcCell(String name, int inputDim, int hidden, int backboneUnits, Mode mode, float timeScale, long seed,
       KernelSupport kernels) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.label = "CfC cell " + name;
+    super("CfC cell", name, inputDim, hidden, kernels);
     this.mode = Objects.requireNonNull(mode, "mode");
-    this.kern = Objects.requireNonNull(kernels, "kernels");
-    if (inputDim <= 0 || hidden <= 0 || backboneUnits <= 0) {
-      throw new IllegalArgumentException("CfC cell " + name + " needs inputDim, hidden and backboneUnits > 0, got "
-          + inputDim + ", " + hidden + ", " + backboneUnits);
+    if (backboneUnits <= 0) {
+      throw new IllegalArgumentException(label + " needs backboneUnits > 0, got " + backboneUnits);
     }
     if (!(timeScale > 0) || !Float.isFinite(timeScale)) {
-      throw new IllegalArgumentException("CfC cell " + name + ": timeScale must be finite and > 0, got " + timeScale);
+      throw new IllegalArgumentException(label + ": timeScale must be finite and > 0, got " + timeScale);
     }
-    this.in = inputDim;
-    this.hidden = hidden;
     this.units = backboneUnits;
     this.timeScale = timeScale;
     this.wx = new Parameter(name + ".backbone.Wx", in, units);
@@ -157,21 +146,6 @@ public final class TrainableCfcCell implements SequenceLayer {
     Init.xavierUniform(wx.values(), in + hidden, units, 1f, r);
     Init.xavierUniform(wh.values(), in + hidden, units, 1f, r);
     Init.xavierUniform(wo.values(), units, hidden, 1f, r);
-  }
-
-  /** The prefix of the parameters' names. */
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  @Override
-  public int hidden() {
-    return hidden;
   }
 
   /** The backbone's width B. */
@@ -242,27 +216,22 @@ public final class TrainableCfcCell implements SequenceLayer {
     int bu = units;
     int headValues = Math.multiplyExact(cells, g4);
     int unitValues = Math.multiplyExact(cells, bu);
-    firsts = SequenceInputs.grow(firsts, batch);
-    xs = SequenceInputs.grow(xs, cells * in);
-    ts = SequenceInputs.grow(ts, cells);
-    pre = SequenceInputs.grow(pre, unitValues);
-    zs = SequenceInputs.grow(zs, unitValues);
-    heads = SequenceInputs.grow(heads, headValues);
-    hh = SequenceInputs.grow(hh, cells * hd);
+    firsts = Buffers.grow(firsts, batch);
+    xs = Buffers.grow(xs, cells * in);
+    ts = Buffers.grow(ts, cells);
+    pre = Buffers.grow(pre, unitValues);
+    zs = Buffers.grow(zs, unitValues);
+    heads = Buffers.grow(heads, headValues);
+    hh = Buffers.grow(hh, cells * hd);
     this.batch = batch;
     this.steps = steps;
-    for (int r = 0; r < batch; r++) {
-      firsts[r] = SequenceInputs.first(first, r);
-    }
+    SequenceInputs.tapeInputs(x, first, batch, steps, in, firsts, xs);
     for (int t = 0; t < steps; t++) {
       for (int r = 0; r < batch; r++) {
         int k = t * batch + r;
-        int xo = k * in;
         if (t < firsts[r]) {
-          Arrays.fill(xs, xo, xo + in, 0f);
           ts[k] = 0f;
         } else {
-          System.arraycopy(x, xo, xs, xo, in);
           float e = elapsed == null ? Float.NaN : elapsed[k];
           ts[k] = e != e ? 1f : e / timeScale;
         }
@@ -335,9 +304,9 @@ public final class TrainableCfcCell implements SequenceLayer {
       throw new IllegalArgumentException(label + ": elapsed time " + elapsed + " over the time scale " + timeScale
           + " overflows a float");
     }
-    stepX = SequenceInputs.grow(stepX, in);
-    stepZ = SequenceInputs.grow(stepZ, bu);
-    stepHeads = SequenceInputs.grow(stepHeads, g4);
+    stepX = Buffers.grow(stepX, in);
+    stepZ = Buffers.grow(stepZ, bu);
+    stepHeads = Buffers.grow(stepHeads, g4);
     System.arraycopy(x, xOff, stepX, 0, in);
     float tk = elapsed != elapsed ? 1f : elapsed / timeScale;
     float[] bbv = bb.values();
@@ -379,11 +348,11 @@ public final class TrainableCfcCell implements SequenceLayer {
     int hd = hidden;
     int g4 = 4 * hd;
     int bu = units;
-    dHeads = SequenceInputs.grow(dHeads, cells * g4);
-    dhCarry = SequenceInputs.grow(dhCarry, bt * hd);
+    dHeads = Buffers.grow(dHeads, cells * g4);
+    dhCarry = Buffers.grow(dhCarry, bt * hd);
     Arrays.fill(dhCarry, 0, bt * hd, 0f);
-    woT = SequenceInputs.transpose(wo.values(), 0, bu, g4, woT);
-    whT = SequenceInputs.transpose(wh.values(), 0, hd, bu, whT);
+    woT = Buffers.transpose(wo.values(), bu, g4, woT);
+    whT = Buffers.transpose(wh.values(), hd, bu, whT);
     boolean gated = mode == Mode.DEFAULT;
     float slope = LECUN_A * LECUN_S;
     float invA = 1f / LECUN_A;
@@ -433,16 +402,16 @@ public final class TrainableCfcCell implements SequenceLayer {
     for (int k = 0; k < cells; k++) {
       kern.axpy(1f, pre, k * bu, gbb, 0, bu);
     }
-    zT = SequenceInputs.transpose(zs, 0, cells, bu, zT);
+    zT = Buffers.transpose(zs, cells, bu, zT);
     kern.gemm(zT, 0, bu, dHeads, cells, g4, wo.gradient(), 0, true);
-    xT = SequenceInputs.transpose(xs, 0, cells, in, xT);
+    xT = Buffers.transpose(xs, cells, in, xT);
     kern.gemm(xT, 0, in, pre, cells, bu, wx.gradient(), 0, true);
     if (st > 1) {
       hT = SequenceInputs.previousStatesTransposed(hh, bt, cells, hd, hT);
       kern.gemm(hT, 0, hd, pre, cells, bu, wh.gradient(), 0, true);
     }
     if (dXs != null) {
-      wxT = SequenceInputs.transpose(wx.values(), 0, in, bu, wxT);
+      wxT = Buffers.transpose(wx.values(), in, bu, wxT);
       kern.gemm(pre, 0, cells, wxT, bu, in, dXs, 0, false);
     }
   }

@@ -82,20 +82,15 @@ import java.util.Random;
  * {@link #forward} keeps what {@link #backward} needs in workspaces that grow to the largest batch
  * shape seen and are then reused: neither pass allocates once they have grown. Not thread-safe.
  */
-public final class TrainableLiquidCell implements SequenceLayer {
+public final class TrainableLiquidCell extends RecurrentLayer {
 
-  private final String name;
   private final CellConfig config;
-  private final int in;
-  private final int hidden;
   private final Parameter u;
   private final Parameter v;
   private final Parameter w;
   private final Parameter b;
   private final Parameter c;
   private final List<Parameter> parameters;
-  /** The core's kernels (Vector API when aura-simd and jdk.incubator.vector are present, else scalar). */
-  private final KernelSupport kern;
 
   // The tape of the last forward pass. Per step, the batch's rows are kept in "slot order": sorted
   // by their number of unfolds, most first (stable), so that the rows still integrating at unfold
@@ -175,14 +170,8 @@ public final class TrainableLiquidCell implements SequenceLayer {
   }
 
   private TrainableLiquidCell(String name, CellConfig config, int inputDim, long seed, KernelSupport kernels) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.kern = Objects.requireNonNull(kernels, "kernels");
-    this.config = Objects.requireNonNull(config, "config");
-    if (inputDim <= 0) {
-      throw new IllegalArgumentException("inputDim must be > 0, got " + inputDim);
-    }
-    this.in = inputDim;
-    this.hidden = config.hidden();
+    super("liquid cell", name, inputDim, Objects.requireNonNull(config, "config").hidden(), kernels);
+    this.config = config;
     this.u = new Parameter(name + ".U", in, hidden);
     this.v = new Parameter(name + ".V", in, hidden);
     this.w = new Parameter(name + ".W", hidden, hidden);
@@ -196,26 +185,9 @@ public final class TrainableLiquidCell implements SequenceLayer {
     dev.auramoe.cell.LiquidCell.restingTimeConstantBiases(c.values(), config.tauMin(), config.tauMax());
   }
 
-  /** The prefix of the parameters' names. */
-  public String name() {
-    return name;
-  }
-
   /** The configuration. */
   public CellConfig config() {
     return config;
-  }
-
-  /** Input dimension. */
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  /** State size H. */
-  @Override
-  public int hidden() {
-    return hidden;
   }
 
   /** U, {@code in x H}. */
@@ -288,52 +260,19 @@ public final class TrainableLiquidCell implements SequenceLayer {
    */
   @Override
   public long forward(float[] x, float[] elapsed, int[] first, int batch, int steps, float[] hs) {
-    if (batch <= 0 || steps <= 0) {
-      throw new IllegalArgumentException("batch and steps must be > 0, got " + batch + ", " + steps);
-    }
-    int cells = Math.multiplyExact(batch, steps);
-    int hd = hidden;
-    if (x.length < Math.multiplyExact(cells, in) || hs.length < Math.multiplyExact(cells, hd)
-        || (elapsed != null && elapsed.length < cells) || (first != null && first.length < batch)) {
-      throw new IllegalArgumentException("liquid cell: " + steps + " steps of " + batch + " sequences need "
-          + (long) cells * in + " inputs, " + (long) cells * hd + " states, " + cells + " elapsed times and "
-          + batch + " first steps");
-    }
     // Bad inputs fail before anything changes: the tape of the previous pass stays usable.
-    if (first != null) {
-      for (int r = 0; r < batch; r++) {
-        if (first[r] < 0 || first[r] >= steps) {
-          throw new IllegalArgumentException("first step of sequence " + r + " must lie in [0, " + steps + "), got "
-              + first[r]);
-        }
-      }
-    }
-    for (int k = 0; k < cells; k++) {
-      if (k / batch < start(first, k % batch)) {
-        continue;
-      }
-      float e = elapsed == null ? Float.NaN : elapsed[k];
-      if (e < 0 || e == Float.POSITIVE_INFINITY) {
-        throw new IllegalArgumentException("elapsed time at step " + k / batch + " of sequence " + k % batch
-            + " must be finite and >= 0 (or NaN for the default step), got " + e);
-      }
-      for (int i = k * in; i < (k + 1) * in; i++) {
-        if (!Float.isFinite(x[i])) {
-          throw new IllegalArgumentException("input " + i % in + " at step " + k / batch + " of sequence "
-              + k % batch + " is not finite: " + x[i]);
-        }
-      }
-    }
+    int cells = SequenceInputs.checkForward(label, in, hidden, x, elapsed, first, batch, steps, hs, true);
+    int hd = hidden;
     // The schedule sizes the per-unfold tape: counted first, so that a batch whose tape no array
     // can hold is refused before the previous pass's schedule is overwritten.
     long total = 0;
     for (int k = 0; k < cells; k++) {
-      if (k / batch >= start(first, k % batch)) {
+      if (k / batch >= SequenceInputs.first(first, k % batch)) {
         total += schedule(-1, elapsed == null ? Float.NaN : elapsed[k]);
       }
     }
     if (total > (Integer.MAX_VALUE - 8) / hd) {
-      throw new IllegalArgumentException("liquid cell: " + steps + " steps of " + batch + " sequences take " + total
+      throw new IllegalArgumentException(label + ": " + steps + " steps of " + batch + " sequences take " + total
           + " unfolds, whose tape of " + total + " x " + hd + " states exceeds an array; use shorter gaps, a smaller"
           + " maxStepsPerInput or smaller batches");
     }
@@ -361,7 +300,7 @@ public final class TrainableLiquidCell implements SequenceLayer {
     for (int t = 0; t < steps; t++) {
       int k0 = t * batch;
       for (int r = 0; r < batch; r++) {
-        rowCount[r] = t < start(first, r) ? 0 : schedule(-1, elapsed == null ? Float.NaN : elapsed[k0 + r]);
+        rowCount[r] = t < SequenceInputs.first(first, r) ? 0 : schedule(-1, elapsed == null ? Float.NaN : elapsed[k0 + r]);
       }
       sortByCountDescending(rowCount, order, k0, sortTmp, batch);
       stepUnit[t] = unit;
@@ -369,7 +308,7 @@ public final class TrainableLiquidCell implements SequenceLayer {
         int k = k0 + i;
         int r = order[k];
         int xo = k * in;
-        if (t < start(first, r)) {
+        if (t < SequenceInputs.first(first, r)) {
           unfoldCount[k] = 0;
           eulerCount[k] = 0;
           stepDt[k] = 0f;
@@ -454,7 +393,7 @@ public final class TrainableLiquidCell implements SequenceLayer {
   @Override
   public void step(float[] x, int xOff, float elapsed, float[] state, int stateOff) {
     int hd = hidden;
-    SequenceInputs.checkStep("liquid cell " + name, in, hd, x, xOff, elapsed, state, stateOff);
+    SequenceInputs.checkStep(label, in, hd, x, xOff, elapsed, state, stateOff);
     int count = plan(elapsed);
     if (count == 0) {
       return;
@@ -504,15 +443,9 @@ public final class TrainableLiquidCell implements SequenceLayer {
   public void backward(float[] dHs, float[] dXs) {
     int bt = batch;
     int st = steps;
-    if (bt == 0) {
-      throw new IllegalStateException("backward needs a forward pass first");
-    }
+    SequenceInputs.checkBackward(label, in, hidden, bt, st, dHs, dXs);
     int cells = bt * st;
     int hd = hidden;
-    if (dHs.length < cells * hd || (dXs != null && dXs.length < cells * in)) {
-      throw new IllegalArgumentException("liquid cell backward: " + cells + " steps need " + (long) cells * hd
-          + " state gradients and " + (long) cells * in + " input gradients");
-    }
     int units = stepUnit[st];
     dDrive = grow(dDrive, units * hd);
     gP = grow(gP, cells * hd);
@@ -642,11 +575,6 @@ public final class TrainableLiquidCell implements SequenceLayer {
       gA[ko + j] += g * dNextDit;
       grad[go + j] = g * e;
     }
-  }
-
-  /** Sequence r's first real step. */
-  private static int start(int[] first, int r) {
-    return first == null ? 0 : first[r];
   }
 
   /**

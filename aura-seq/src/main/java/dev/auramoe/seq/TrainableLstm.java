@@ -4,7 +4,6 @@ import dev.auramoe.internal.vector.KernelProvider;
 import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -39,18 +38,12 @@ import java.util.Random;
  * cell's), built from exactly rounded operations only, so a seed gives the same bits on every run. Neither pass allocates once the workspaces have
  * grown to the largest batch shape seen. Not thread-safe.
  */
-public final class TrainableLstm implements SequenceLayer {
+public final class TrainableLstm extends RecurrentLayer {
 
-  private final String name;
-  /** The name in error messages, built once (not per pass). */
-  private final String label;
-  private final int in;
-  private final int hidden;
   private final Parameter w;
   private final Parameter u;
   private final Parameter b;
   private final List<Parameter> parameters;
-  private final KernelSupport kern;
 
   // The tape of the last forward pass.
   private int batch;
@@ -91,15 +84,7 @@ public final class TrainableLstm implements SequenceLayer {
 
   /** An LSTM on the given kernels (tests compare the scalar and the Vector API ones). */
   TrainableLstm(String name, int inputDim, int hidden, long seed, KernelSupport kernels) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.label = "LSTM " + name;
-    this.kern = Objects.requireNonNull(kernels, "kernels");
-    if (inputDim <= 0 || hidden <= 0) {
-      throw new IllegalArgumentException("LSTM " + name + " needs inputDim > 0 and hidden > 0, got " + inputDim
-          + ", " + hidden);
-    }
-    this.in = inputDim;
-    this.hidden = hidden;
+    super("LSTM", name, inputDim, hidden, kernels);
     int g4 = Math.multiplyExact(4, hidden);
     this.w = new Parameter(name + ".W", in, g4);
     this.u = new Parameter(name + ".U", hidden, g4);
@@ -116,21 +101,6 @@ public final class TrainableLstm implements SequenceLayer {
       }
     }
     Arrays.fill(b.values(), hidden, 2 * hidden, 1f);
-  }
-
-  /** The prefix of the parameters' names. */
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inputDim() {
-    return in;
-  }
-
-  @Override
-  public int hidden() {
-    return hidden;
   }
 
   /** W, {@code in x 4H}, column blocks [i | f | g | o]. */
@@ -165,27 +135,15 @@ public final class TrainableLstm implements SequenceLayer {
     int hd = hidden;
     int g4 = 4 * hd;
     int gateValues = Math.multiplyExact(cells, g4);
-    firsts = SequenceInputs.grow(firsts, batch);
-    xs = SequenceInputs.grow(xs, cells * in);
-    gates = SequenceInputs.grow(gates, gateValues);
-    cs = SequenceInputs.grow(cs, cells * hd);
-    tcs = SequenceInputs.grow(tcs, cells * hd);
-    hh = SequenceInputs.grow(hh, cells * hd);
+    firsts = Buffers.grow(firsts, batch);
+    xs = Buffers.grow(xs, cells * in);
+    gates = Buffers.grow(gates, gateValues);
+    cs = Buffers.grow(cs, cells * hd);
+    tcs = Buffers.grow(tcs, cells * hd);
+    hh = Buffers.grow(hh, cells * hd);
     this.batch = batch;
     this.steps = steps;
-    for (int r = 0; r < batch; r++) {
-      firsts[r] = SequenceInputs.first(first, r);
-    }
-    for (int t = 0; t < steps; t++) {
-      for (int r = 0; r < batch; r++) {
-        int xo = (t * batch + r) * in;
-        if (t < firsts[r]) {
-          Arrays.fill(xs, xo, xo + in, 0f);
-        } else {
-          System.arraycopy(x, xo, xs, xo, in);
-        }
-      }
-    }
+    SequenceInputs.tapeInputs(x, first, batch, steps, in, firsts, xs);
     float[] wv = w.values();
     float[] uv = u.values();
     float[] bv = b.values();
@@ -247,8 +205,8 @@ public final class TrainableLstm implements SequenceLayer {
     int hd = hidden;
     int g4 = 4 * hd;
     SequenceInputs.checkStep(label, in, 2 * hd, x, xOff, Float.NaN, state, stateOff);
-    stepGates = SequenceInputs.grow(stepGates, g4);
-    stepX = SequenceInputs.grow(stepX, in);
+    stepGates = Buffers.grow(stepGates, g4);
+    stepX = Buffers.grow(stepX, in);
     System.arraycopy(x, xOff, stepX, 0, in);
     float[] bv = b.values();
     float[] a = stepGates;
@@ -283,12 +241,12 @@ public final class TrainableLstm implements SequenceLayer {
     int cells = bt * st;
     int hd = hidden;
     int g4 = 4 * hd;
-    dA = SequenceInputs.grow(dA, cells * g4);
-    dhCarry = SequenceInputs.grow(dhCarry, bt * hd);
-    dcCarry = SequenceInputs.grow(dcCarry, bt * hd);
+    dA = Buffers.grow(dA, cells * g4);
+    dhCarry = Buffers.grow(dhCarry, bt * hd);
+    dcCarry = Buffers.grow(dcCarry, bt * hd);
     Arrays.fill(dhCarry, 0, bt * hd, 0f);
     Arrays.fill(dcCarry, 0, bt * hd, 0f);
-    uT = SequenceInputs.transpose(u.values(), 0, hd, g4, uT);
+    uT = Buffers.transpose(u.values(), hd, g4, uT);
     for (int t = st - 1; t >= 0; t--) {
       for (int r = 0; r < bt; r++) {
         int k = t * bt + r;
@@ -325,14 +283,14 @@ public final class TrainableLstm implements SequenceLayer {
     for (int k = 0; k < cells; k++) {
       kern.axpy(1f, dA, k * g4, gb, 0, g4);
     }
-    xT = SequenceInputs.transpose(xs, 0, cells, in, xT);
+    xT = Buffers.transpose(xs, cells, in, xT);
     kern.gemm(xT, 0, in, dA, cells, g4, w.gradient(), 0, true);
     if (st > 1) {
       hT = SequenceInputs.previousStatesTransposed(hh, bt, cells, hd, hT);
       kern.gemm(hT, 0, hd, dA, cells, g4, u.gradient(), 0, true);
     }
     if (dXs != null) {
-      wT = SequenceInputs.transpose(w.values(), 0, in, g4, wT);
+      wT = Buffers.transpose(w.values(), in, g4, wT);
       kern.gemm(dA, 0, cells, wT, g4, in, dXs, 0, false);
     }
   }

@@ -113,32 +113,8 @@ class GradientCheckTest {
         default -> (float) (0.001 + 0.02 * r.nextDouble());
       };
     }
-    float[] hs = new float[cells * hidden];
-    cell.forward(x, elapsed, null, batch, steps, hs);
-    float[] weights = gaussian(cells * hidden, 1.0, r);
-    float[] dx = new float[cells * in];
-    cell.zeroGradients();
-    cell.backward(weights, dx);
-
-    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
-    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
-    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
-    double[] b = DoubleReference.toDouble(cell.driveBias().values());
-    double[] c = DoubleReference.toDouble(cell.tauBias().values());
-    double[] xd = DoubleReference.toDouble(x);
-    double[] rd = DoubleReference.toDouble(weights);
-    double[] ref = DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, batch, steps);
-    for (int i = 0; i < hs.length; i++) {
-      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
-    }
-    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
-        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, batch, steps));
-    check("U", cell.inputWeights().gradient(), u, loss);
-    check("V", cell.tauWeights().gradient(), v, loss);
-    check("W", cell.recurrentWeights().gradient(), w, loss);
-    check("b", cell.driveBias().gradient(), b, loss);
-    check("c", cell.tauBias().gradient(), c, loss);
-    check("x", dx, xd, loss);
+    Pass pass = pass(cell, x, elapsed, null, batch, steps, 0f, r);
+    assertLiquidMatchesReference(cell, cfg, x, elapsed, null, batch, steps, pass);
     if (hidden > 1) {
       assertThat(cell.tauBias().gradient()[0]).as("the clamped unit's tau bias").isZero();
     }
@@ -176,25 +152,10 @@ class GradientCheckTest {
         }
       }
     }
-    float[] hs = new float[cells * hidden];
-    cell.forward(x, elapsed, first, batch, steps, hs);
-    float[] weights = gaussian(cells * hidden, 1.0, r);
-    float[] dx = new float[cells * in];
-    java.util.Arrays.fill(dx, 7f);
-    cell.zeroGradients();
-    cell.backward(weights, dx);
-
-    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
-    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
-    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
-    double[] b = DoubleReference.toDouble(cell.driveBias().values());
-    double[] c = DoubleReference.toDouble(cell.tauBias().values());
-    double[] xd = DoubleReference.toDouble(x);
-    double[] rd = DoubleReference.toDouble(weights);
-    double[] ref = DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps);
-    for (int i = 0; i < hs.length; i++) {
-      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
-    }
+    Pass pass = pass(cell, x, elapsed, first, batch, steps, 7f, r);
+    float[] hs = pass.hs();
+    float[] dx = pass.dx();
+    assertLiquidMatchesReference(cell, cfg, x, elapsed, first, batch, steps, pass);
     for (int k = 0; k < cells; k++) {
       if (k / batch < first[k % batch]) {
         for (int j = 0; j < hidden; j++) {
@@ -205,14 +166,6 @@ class GradientCheckTest {
         }
       }
     }
-    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
-        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
-    check("U", cell.inputWeights().gradient(), u, loss);
-    check("V", cell.tauWeights().gradient(), v, loss);
-    check("W", cell.recurrentWeights().gradient(), w, loss);
-    check("b", cell.driveBias().gradient(), b, loss);
-    check("c", cell.tauBias().gradient(), c, loss);
-    check("x", dx, xd, loss);
   }
 
   /** A second backward over the same tape adds the same gradients again (the tape is not consumed). */
@@ -305,13 +258,10 @@ class GradientCheckTest {
     Init.scaledNormal(lstm.recurrentWeights().values(), 1.5 / Math.sqrt(hidden), r);
     int cells = batch * steps;
     float[] x = paddedInputs(cells, in, batch, first, r);
-    float[] hs = new float[cells * hidden];
-    lstm.forward(x, null, first, batch, steps, hs);
-    float[] weights = gaussian(cells * hidden, 1.0, r);
-    float[] dx = new float[cells * in];
-    java.util.Arrays.fill(dx, Float.NaN);
-    lstm.zeroGradients();
-    lstm.backward(weights, dx);
+    Pass pass = pass(lstm, x, null, first, batch, steps, Float.NaN, r);
+    float[] hs = pass.hs();
+    float[] weights = pass.weights();
+    float[] dx = pass.dx();
 
     double[] w = DoubleReference.toDouble(lstm.inputWeights().values());
     double[] u = DoubleReference.toDouble(lstm.recurrentWeights().values());
@@ -319,9 +269,7 @@ class GradientCheckTest {
     double[] xd = DoubleReference.toDouble(x);
     double[] rd = DoubleReference.toDouble(weights);
     double[] ref = DoubleReference.lstm(in, hidden, w, u, b, xd, first, batch, steps);
-    for (int i = 0; i < hs.length; i++) {
-      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
-    }
+    assertStates(hs, ref);
     assertPadding(hs, dx, first, batch, steps, hidden, in);
     ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
         DoubleReference.lstm(in, hidden, w, u, b, xd, first, batch, steps));
@@ -367,13 +315,10 @@ class GradientCheckTest {
         default -> (float) (0.3 + 3 * r.nextDouble());
       };
     }
-    float[] hs = new float[cells * hidden];
-    cell.forward(x, elapsed, first, batch, steps, hs);
-    float[] weights = gaussian(cells * hidden, 1.0, r);
-    float[] dx = new float[cells * in];
-    java.util.Arrays.fill(dx, Float.NaN);
-    cell.zeroGradients();
-    cell.backward(weights, dx);
+    Pass pass = pass(cell, x, elapsed, first, batch, steps, Float.NaN, r);
+    float[] hs = pass.hs();
+    float[] weights = pass.weights();
+    float[] dx = pass.dx();
 
     double[] wx = DoubleReference.toDouble(cell.backboneInputWeights().values());
     double[] wh = DoubleReference.toDouble(cell.backboneRecurrentWeights().values());
@@ -387,9 +332,7 @@ class GradientCheckTest {
         timeScale, wx, wh, bb, wo, bo, xd, elapsed, first, batch, steps));
     double[] ref = DoubleReference.cfc(in, hidden, units, gated, timeScale, wx, wh, bb, wo, bo, xd, elapsed, first,
         batch, steps);
-    for (int i = 0; i < hs.length; i++) {
-      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
-    }
+    assertStates(hs, ref);
     assertPadding(hs, dx, first, batch, steps, hidden, in);
     check("backbone.Wx", cell.backboneInputWeights().gradient(), wx, loss);
     check("backbone.Wh", cell.backboneRecurrentWeights().gradient(), wh, loss);
@@ -397,6 +340,59 @@ class GradientCheckTest {
     check("heads.W", cell.headWeights().gradient(), wo, loss);
     check("heads.b", cell.headBias().gradient(), bo, loss);
     check("x", dx, xd, loss);
+  }
+
+  /** A layer's states, Gaussian weights of them (the loss's gradient) and the input gradient. */
+  private record Pass(float[] hs, float[] weights, float[] dx) {}
+
+  /**
+   * One forward pass of the layer, then one backward pass from zeroed gradients for the loss
+   * {@code weights . hs}, with Gaussian weights drawn from r after the forward pass; the input
+   * gradient starts filled with {@code dxFill}, so that a value the layer fails to write shows.
+   */
+  private static Pass pass(SequenceLayer layer, float[] x, float[] elapsed, int[] first, int batch, int steps,
+      float dxFill, Random r) {
+    int cells = batch * steps;
+    float[] hs = new float[cells * layer.hidden()];
+    layer.forward(x, elapsed, first, batch, steps, hs);
+    float[] weights = gaussian(cells * layer.hidden(), 1.0, r);
+    float[] dx = new float[cells * layer.inputDim()];
+    java.util.Arrays.fill(dx, dxFill);
+    layer.zeroGradients();
+    layer.backward(weights, dx);
+    return new Pass(hs, weights, dx);
+  }
+
+  /**
+   * The liquid cell's states and every gradient of a {@link #pass} against the double-precision
+   * reference on the same weights ({@code first} null: no padding).
+   */
+  private static void assertLiquidMatchesReference(TrainableLiquidCell cell, CellConfig cfg, float[] x,
+      float[] elapsed, int[] first, int batch, int steps, Pass pass) {
+    int in = cell.inputDim();
+    double[] u = DoubleReference.toDouble(cell.inputWeights().values());
+    double[] v = DoubleReference.toDouble(cell.tauWeights().values());
+    double[] w = DoubleReference.toDouble(cell.recurrentWeights().values());
+    double[] b = DoubleReference.toDouble(cell.driveBias().values());
+    double[] c = DoubleReference.toDouble(cell.tauBias().values());
+    double[] xd = DoubleReference.toDouble(x);
+    double[] rd = DoubleReference.toDouble(pass.weights());
+    assertStates(pass.hs(), DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
+    ToDoubleFunction<Void> loss = z -> DoubleReference.dot(rd,
+        DoubleReference.liquid(cfg, in, u, v, w, b, c, xd, elapsed, first, batch, steps));
+    check("U", cell.inputWeights().gradient(), u, loss);
+    check("V", cell.tauWeights().gradient(), v, loss);
+    check("W", cell.recurrentWeights().gradient(), w, loss);
+    check("b", cell.driveBias().gradient(), b, loss);
+    check("c", cell.tauBias().gradient(), c, loss);
+    check("x", pass.dx(), xd, loss);
+  }
+
+  /** Every state within 2e-6 of the double-precision reference's. */
+  private static void assertStates(float[] hs, double[] ref) {
+    for (int i = 0; i < hs.length; i++) {
+      assertThat((double) hs[i]).as("state %d", i).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(2e-6));
+    }
   }
 
   /** Sequence r's first step from a space-separated list. */

@@ -37,20 +37,7 @@ class KernelTwinTest {
       elapsed[k] = k % 4 == 0 ? Float.NaN : k % 7 == 2 ? 0.3f : (float) (0.1 * r.nextDouble());
     }
     float[] dh = GradientCheckTest.gaussian(batch * steps * hidden, 1.0, r);
-    float[] hs = new float[dh.length];
-    float[] hv = new float[dh.length];
-    float[] dxs = new float[x.length];
-    float[] dxv = new float[x.length];
-    scalar.forward(x, elapsed, null, batch, steps, hs);
-    vector.forward(x, elapsed, null, batch, steps, hv);
-    scalar.backward(dh, dxs);
-    vector.backward(dh, dxv);
-    assertClose("states", hv, hs);
-    assertClose("dx", dxv, dxs);
-    for (int p = 0; p < scalar.parameters().size(); p++) {
-      assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
-          scalar.parameters().get(p).gradient());
-    }
+    agree(scalar, vector, x, elapsed, null, batch, steps, dh);
   }
 
   /**
@@ -80,20 +67,11 @@ class KernelTwinTest {
       elapsed[k] = k % 5 == 0 ? Float.NaN : k % 11 == 3 ? 0f : k % 7 == 2 ? 0.3f : (float) (0.12 * r.nextDouble());
     }
     float[] dh = GradientCheckTest.gaussian(batch * steps * hidden, 1.0, r);
-    float[] hs = new float[dh.length];
-    float[] hv = new float[dh.length];
-    float[] dxs = new float[x.length];
-    float[] dxv = new float[x.length];
-    scalar.forward(x, elapsed, first, batch, steps, hs);
-    vector.forward(x, elapsed, first, batch, steps, hv);
-    scalar.backward(dh, dxs);
-    vector.backward(dh, dxv);
-    assertClose("states", hv, hs);
-    assertClose("dx", dxv, dxs);
-    for (int p = 0; p < scalar.parameters().size(); p++) {
-      assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
-          scalar.parameters().get(p).gradient());
-    }
+    Twins twins = agree(scalar, vector, x, elapsed, first, batch, steps, dh);
+    float[] hs = twins.hs();
+    float[] hv = twins.hv();
+    float[] dxs = twins.dxs();
+    float[] dxv = twins.dxv();
     for (int k = 0; k < batch * steps; k++) {
       if (k / batch < first[k % batch]) {
         for (int j = 0; j < hidden; j++) {
@@ -172,6 +150,18 @@ class KernelTwinTest {
     Random r = new Random(in * 1000L + hidden);
     float[] x = GradientCheckTest.gaussian(batch * steps * in, 1.0, r);
     float[] dh = GradientCheckTest.gaussian(batch * steps * hidden, 1.0, r);
+    agree(scalar, vector, x, elapsed, first, batch, steps, dh);
+  }
+
+  /** The states and input gradients of the two layers of {@link #agree}. */
+  private record Twins(float[] hs, float[] hv, float[] dxs, float[] dxv) {}
+
+  /**
+   * One forward and one backward pass of each layer on the same batch: the states, the input
+   * gradients and every parameter's gradient agree ({@link #assertClose}).
+   */
+  private static Twins agree(SequenceLayer scalar, SequenceLayer vector, float[] x, float[] elapsed, int[] first,
+      int batch, int steps, float[] dh) {
     float[] hs = new float[dh.length];
     float[] hv = new float[dh.length];
     float[] dxs = new float[x.length];
@@ -186,6 +176,7 @@ class KernelTwinTest {
       assertClose(scalar.parameters().get(p).name(), vector.parameters().get(p).gradient(),
           scalar.parameters().get(p).gradient());
     }
+    return new Twins(hs, hv, dxs, dxv);
   }
 
   /** Summation order only: within 1e-5 of the largest magnitude of the tensor. */

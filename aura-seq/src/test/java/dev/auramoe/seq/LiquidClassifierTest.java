@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.auramoe.cell.CellConfig;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -17,37 +16,18 @@ class LiquidClassifierTest {
   private static final float GAP = 0.1f;
 
   /**
-   * A memory task: channel 0 carries the label's sign at the first step and is 0 afterwards,
-   * channel 1 is Gaussian noise at every step; the class is the first input's sign, to be read 20
-   * steps (2 s of elapsed time, 100 Euler unfolds) later. Chance is 50%.
+   * The memory task ({@link MemoryTask}) without padding, read 20 steps (2 s of elapsed time, 100
+   * Euler unfolds) after the first.
    *
    * <p>The bar, 95%, is one only backpropagation through the cell clears: trained on the same
    * batches with the cell's gradients dropped (the head alone learning a readout of the random
    * cell) the model reached 76.7%; with them, 100% (and 50.6% untrained).
    */
-  private static final class Task {
-    final float[] x;
-    final float[] elapsed;
-    final int[] labels;
-    final int batch;
-
-    Task(int batch, Random r) {
-      this.batch = batch;
-      this.x = new float[STEPS * batch * 2];
-      this.elapsed = new float[STEPS * batch];
-      this.labels = new int[batch];
-      Arrays.fill(elapsed, GAP);
-      for (int s = 0; s < batch; s++) {
-        labels[s] = r.nextBoolean() ? 1 : 0;
-        x[s * 2] = labels[s] == 1 ? 1f : -1f;
-        for (int t = 0; t < STEPS; t++) {
-          x[(t * batch + s) * 2 + 1] = (float) r.nextGaussian();
-        }
-      }
-    }
+  private static MemoryTask task(int batch, Random r) {
+    return MemoryTask.regular(batch, STEPS, GAP, r);
   }
 
-  private static double accuracy(LiquidClassifier model, Task test) {
+  private static double accuracy(LiquidClassifier model, MemoryTask test) {
     float[] z = new float[test.batch * 2];
     model.logits(test.x, test.elapsed, test.batch, STEPS, z);
     int right = 0;
@@ -61,7 +41,7 @@ class LiquidClassifierTest {
     LiquidClassifier model = new LiquidClassifier(CellConfig.DEFAULT.withHidden(16), 2, 2, seed);
     Adam adam = new Adam(model.parameters(), Adam.Settings.DEFAULT.withLearningRate(0.02f));
     for (int i = 0; i < batches; i++) {
-      Task t = new Task(32, data);
+      MemoryTask t = task(32, data);
       model.trainStep(t.x, t.elapsed, t.labels, t.batch, STEPS, adam, 1.0);
     }
     return model;
@@ -69,7 +49,7 @@ class LiquidClassifierTest {
 
   @Test
   void learnsToRememberTheFirstInputsSign() {
-    Task test = new Task(1000, new Random(99));
+    MemoryTask test = task(1000, new Random(99));
     LiquidClassifier untrained = new LiquidClassifier(CellConfig.DEFAULT.withHidden(16), 2, 2, 7);
     double before = accuracy(untrained, test);
     LiquidClassifier model = train(7, 300, new Random(1));
@@ -110,7 +90,7 @@ class LiquidClassifierTest {
         model.trainStep(bx, be, bl, rows, STEPS, adam, 1.0);
       }
     }
-    Task test = new Task(1000, new Random(98));
+    MemoryTask test = task(1000, new Random(98));
     Random g = new Random(97);
     for (int k = 0; k < test.elapsed.length; k++) {
       test.elapsed[k] = 0.01f + 0.19f * g.nextFloat();
@@ -145,27 +125,17 @@ class LiquidClassifierTest {
    */
   @Test
   void aTrainingStepDoesNotAllocate() {
-    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     LiquidClassifier model = new LiquidClassifier(CellConfig.DEFAULT.withHidden(8), 2, 2, 3);
     Adam adam = new Adam(model.parameters(), Adam.Settings.DEFAULT);
-    Task t = new Task(4, new Random(3));
+    MemoryTask t = task(4, new Random(3));
     float[] irregular = new float[t.elapsed.length];
     Random r = new Random(4);
     for (int i = 0; i < irregular.length; i++) {
       irregular[i] = i % 3 == 0 ? Float.NaN : 0.2f * r.nextFloat();
     }
     int[] first = {0, 3, 0, 7};
-    for (int i = 0; i < 3000; i++) {
-      model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0);
-    }
-    long allocated = Long.MAX_VALUE;
-    for (int round = 0; round < 60 && allocated >= 1_024; round++) {
-      long before = threads.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 200; i++) {
-        model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0);
-      }
-      allocated = threads.getCurrentThreadAllocatedBytes() - before;
-    }
+    long allocated = Allocations.ofSteadyState(
+        () -> model.trainStep(t.x, irregular, first, t.labels, t.batch, STEPS, adam, 1.0), 3000, 200, 60);
     assertThat(allocated).as("bytes allocated by 200 training steps").isLessThan(1_024);
   }
 
@@ -173,7 +143,7 @@ class LiquidClassifierTest {
   void badInputsFailClearlyAndLeaveTheModelAlone() {
     LiquidClassifier model = new LiquidClassifier(CellConfig.DEFAULT.withHidden(4), 2, 2, 3);
     Adam adam = new Adam(model.parameters(), Adam.Settings.DEFAULT);
-    Task t = new Task(3, new Random(3));
+    MemoryTask t = task(3, new Random(3));
     float[] snapshot = model.cell().recurrentWeights().values().clone();
     t.elapsed[4] = -1f;
     assertThatThrownBy(() -> model.trainStep(t.x, t.elapsed, t.labels, 3, STEPS, adam, 1.0))

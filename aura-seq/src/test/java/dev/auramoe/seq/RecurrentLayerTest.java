@@ -2,7 +2,6 @@ package dev.auramoe.seq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -19,34 +18,11 @@ class RecurrentLayerTest {
   private static final int STEPS = 12;
 
   /**
-   * The memory task of {@code LiquidClassifierTest} with left padding: sequence r starts at step
-   * {@code r % 5}; its first real input's channel 0 carries the label's sign, channel 1 is noise at
-   * every step, and the class is to be read at the last step. Elapsed times are irregular (the CfC
-   * cell reads them).
+   * The memory task ({@link MemoryTask}) with left padding: sequence r starts at step
+   * {@code r % 5}. Elapsed times are irregular (the CfC cell reads them).
    */
-  private static final class Task {
-    final float[] x;
-    final float[] elapsed;
-    final int[] first;
-    final int[] labels;
-    final int batch;
-
-    Task(int batch, Random r) {
-      this.batch = batch;
-      this.x = new float[STEPS * batch * 2];
-      this.elapsed = new float[STEPS * batch];
-      this.first = new int[batch];
-      this.labels = new int[batch];
-      for (int s = 0; s < batch; s++) {
-        first[s] = s % 5;
-        labels[s] = r.nextBoolean() ? 1 : 0;
-        x[(first[s] * batch + s) * 2] = labels[s] == 1 ? 1f : -1f;
-        for (int t = 0; t < STEPS; t++) {
-          x[(t * batch + s) * 2 + 1] = t < first[s] ? Float.NaN : (float) r.nextGaussian();
-          elapsed[t * batch + s] = 0.05f + 0.3f * r.nextFloat();
-        }
-      }
-    }
+  private static MemoryTask task(int batch, Random r) {
+    return MemoryTask.padded(batch, STEPS, r);
   }
 
   /** A recurrent layer, a dense head on its last state, softmax cross-entropy; one trainer's loop. */
@@ -70,7 +46,7 @@ class RecurrentLayerTest {
       this.adam = new Adam(parameters, Adam.Settings.DEFAULT.withLearningRate(lr));
     }
 
-    void forward(Task t) {
+    void forward(MemoryTask t) {
       int hd = layer.hidden();
       int cells = t.batch * STEPS;
       if (hs.length < cells * hd) {
@@ -86,7 +62,7 @@ class RecurrentLayerTest {
       head.forward(last, t.batch, z);
     }
 
-    void trainStep(Task t) {
+    void trainStep(MemoryTask t) {
       int hd = layer.hidden();
       for (int k = 0; k < parameters.size(); k++) {
         parameters.get(k).zeroGradient();
@@ -101,7 +77,7 @@ class RecurrentLayerTest {
       adam.step();
     }
 
-    double accuracy(Task test) {
+    double accuracy(MemoryTask test) {
       forward(test);
       int right = 0;
       for (int s = 0; s < test.batch; s++) {
@@ -122,7 +98,7 @@ class RecurrentLayerTest {
   private static Model train(LongFunction<SequenceLayer> layer, long seed, int batches, Random data) {
     Model m = new Model(layer.apply(seed), seed, 0.01f);
     for (int i = 0; i < batches; i++) {
-      m.trainStep(new Task(32, data));
+      m.trainStep(task(32, data));
     }
     return m;
   }
@@ -138,7 +114,7 @@ class RecurrentLayerTest {
    */
   @Test
   void bothLayersLearnToRememberTheFirstRealInputThroughPadding() {
-    Task test = new Task(1000, new Random(99));
+    MemoryTask test = task(1000, new Random(99));
     for (LongFunction<SequenceLayer> layer : List.<LongFunction<SequenceLayer>>of(RecurrentLayerTest::lstm,
         RecurrentLayerTest::cfc)) {
       Model m = train(layer, 7, 300, new Random(1));
@@ -171,22 +147,15 @@ class RecurrentLayerTest {
   /** Once the workspaces have grown to the batch shape, a training step allocates nothing. */
   @Test
   void aTrainingStepDoesNotAllocate() {
-    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     for (LongFunction<SequenceLayer> layer : List.<LongFunction<SequenceLayer>>of(RecurrentLayerTest::lstm,
         RecurrentLayerTest::cfc)) {
       Model m = new Model(layer.apply(3), 3, 1e-3f);
-      Task t = new Task(5, new Random(3));
+      MemoryTask t = task(5, new Random(3));
       float[] dx = new float[t.x.length];
-      for (int i = 0; i < 3000; i++) {
+      long allocated = Allocations.ofSteadyState(() -> {
         m.trainStep(t);
         m.layer.backward(m.dHs, dx);
-      }
-      long before = threads.getCurrentThreadAllocatedBytes();
-      for (int i = 0; i < 200; i++) {
-        m.trainStep(t);
-        m.layer.backward(m.dHs, dx);
-      }
-      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      }, 3000, 200, 1);
       assertThat(allocated).as("bytes allocated by 200 training steps of %s", m.layer.getClass().getSimpleName())
           .isLessThan(1_024);
     }

@@ -9,6 +9,7 @@ import dev.auramoe.stream.io.CsvReader;
 import dev.auramoe.stream.io.CsvWriter;
 import dev.auramoe.stream.io.Printable;
 import dev.auramoe.stream.io.ReadOptions;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -219,14 +220,134 @@ public final class LongCsv {
 
   /** Reads a long-format CSV file (gzip or plain) as a data set. */
   public static SequenceDataset read(Path file, Options options) throws IOException {
-    String source = file.toString();
-    Columns[] columns = new Columns[1];
-    ReadOptions csv = ReadOptions.defaults().withSeparator(options.separator());
-    try (CsvReader in = CsvReader.open(file, names -> {
-      columns[0] = new Columns(source, names, options);
-      return columns[0].schema;
-    }, csv)) {
-      return new Assembly(source, columns[0], options).read(in);
+    try (Rows rows = Rows.open(file, options, true)) {
+      return new Assembly(rows, options).read();
+    }
+  }
+
+  /**
+   * A long-format CSV file read one row at a time, for a caller that consumes each row as it comes
+   * (a live stream's scorer) rather than a whole data set: the columns are found by the options'
+   * names and each value is parsed and checked as {@link #read} does, with the same messages (a
+   * missing column names its role and the header; a missing or unparsable value names file, line and
+   * column). Sequences are not assembled: the order of times within an id, labels and limits are the
+   * caller's. Not thread-safe.
+   */
+  public static final class Rows implements Closeable {
+
+    private final String source;
+    private final Columns columns;
+    private final CsvReader in;
+    private final Instance row;
+
+    private Rows(Path file, Options options, boolean labelRequired) throws IOException {
+      this.source = file.toString();
+      Columns[] found = new Columns[1];
+      this.in = CsvReader.open(file, names -> {
+        found[0] = new Columns(source, names, options, labelRequired);
+        return found[0].schema;
+      }, ReadOptions.defaults().withSeparator(options.separator()));
+      this.columns = found[0];
+      this.row = new Instance(columns.schema);
+    }
+
+    /**
+     * Opens a file (gzip or plain) and reads its header.
+     *
+     * @param labelRequired whether a header without the options' label column is refused; when
+     *     false, such a file reads with {@link #hasLabel()} false (a file to score may lack labels)
+     * @throws IOException naming the file: a column the options name is missing, or the file cannot
+     *     be read
+     */
+    public static Rows open(Path file, Options options, boolean labelRequired) throws IOException {
+      return new Rows(file, options, labelRequired);
+    }
+
+    /** Reads the next row; false at the end of the file. */
+    public boolean next() throws IOException {
+      return in.next(row);
+    }
+
+    /** The current row's line in the file. */
+    public long line() {
+      return row.line();
+    }
+
+    /** The current row's sequence id; refused when missing. */
+    public String id() throws MalformedRowException {
+      return text(columns.id);
+    }
+
+    /** Whether the options name a time column. */
+    public boolean hasTime() {
+      return columns.time >= 0;
+    }
+
+    /** The current row's time; refused when missing. Only with {@link #hasTime()}. */
+    public double time() throws MalformedRowException {
+      return number(columns.time);
+    }
+
+    /** Whether the file has the label column. */
+    public boolean hasLabel() {
+      return columns.label >= 0;
+    }
+
+    /** The current row's label; refused when missing. Only with {@link #hasLabel()}. */
+    public String label() throws MalformedRowException {
+      return text(columns.label);
+    }
+
+    /** The feature columns' names, in the order {@link #features} writes them. */
+    public List<String> featureNames() {
+      return columns.featureNames;
+    }
+
+    /** Writes the current row's features, rounded to float, into {@code x[off ..]}; refused when one is missing. */
+    public void features(float[] x, int off) throws MalformedRowException {
+      for (int i = 0; i < columns.features.length; i++) {
+        x[off + i] = (float) number(columns.features[i]);
+      }
+    }
+
+    /** The current row's target k (a regression's); refused when missing. */
+    public double target(int k) throws MalformedRowException {
+      return number(columns.targets[k]);
+    }
+
+    /** A refusal of the current row, naming the file and its line. */
+    public MalformedRowException bad(String reason) {
+      return bad(row.line(), reason);
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+
+    private String text(int c) throws MalformedRowException {
+      String t = row.text(c);
+      if (t == null) {
+        throw bad("missing value" + in(c));
+      }
+      return t;
+    }
+
+    private double number(int c) throws MalformedRowException {
+      double v = row.value(c);
+      if (Double.isNaN(v)) {
+        throw bad("missing value" + in(c) + " (missing values are refused: fill them in, or leave the "
+            + "column out of the features)");
+      }
+      return v;
+    }
+
+    private String in(int c) {
+      return " in column " + Printable.quoted(columns.names.get(c));
+    }
+
+    private MalformedRowException bad(long line, String reason) {
+      return new MalformedRowException(source, line, reason);
     }
   }
 
@@ -242,11 +363,12 @@ public final class LongCsv {
     final List<String> names;
     final Schema schema;
 
-    Columns(String source, List<String> names, Options o) throws IOException {
+    Columns(String source, List<String> names, Options o, boolean labelRequired) throws IOException {
       this.names = names;
       this.id = find(source, names, o.id(), "the id column");
       this.time = o.time() == null ? -1 : find(source, names, o.time(), "the time column");
-      this.label = o.label() == null ? -1 : find(source, names, o.label(), "the label column");
+      this.label = o.label() == null ? -1
+          : labelRequired ? find(source, names, o.label(), "the label column") : names.indexOf(o.label());
       this.targets = new int[o.targets().size()];
       for (int k = 0; k < targets.length; k++) {
         targets[k] = find(source, names, o.targets().get(k), "a target column");
@@ -320,6 +442,7 @@ public final class LongCsv {
   /** Reads the rows into sequences, then builds the data set. */
   private static final class Assembly {
 
+    private final Rows rows;
     private final String source;
     private final Columns columns;
     private final Options options;
@@ -328,22 +451,21 @@ public final class LongCsv {
     private final Map<String, Long> labels = new LinkedHashMap<>();
     private long values;
 
-    Assembly(String source, Columns columns, Options options) {
-      this.source = source;
-      this.columns = columns;
+    Assembly(Rows rows, Options options) {
+      this.rows = rows;
+      this.source = rows.source;
+      this.columns = rows.columns;
       this.options = options;
     }
 
-    SequenceDataset read(CsvReader in) throws IOException {
-      Instance row = new Instance(columns.schema);
+    SequenceDataset read() throws IOException {
       int f = columns.features.length;
+      float[] step = new float[f];
       float[] target = new float[columns.targets.length];
-      while (in.next(row)) {
-        long line = row.line();
-        String id = text(row, columns.id, line);
-        for (int c : columns.features) {
-          number(row, c, line);
-        }
+      while (rows.next()) {
+        long line = rows.line();
+        String id = rows.id();
+        rows.features(step, 0);
         Sequence s = sequences.get(id);
         if (s == null) {
           s = new Sequence(id, line, f);
@@ -359,7 +481,7 @@ public final class LongCsv {
         }
         float elapsed = Float.NaN;
         if (columns.time >= 0) {
-          double t = number(row, columns.time, line);
+          double t = rows.time();
           if (s.steps == 0) {
             elapsed = options.firstElapsed();
           } else {
@@ -377,7 +499,7 @@ public final class LongCsv {
           s.lastTime = t;
         }
         if (columns.label >= 0) {
-          String label = text(row, columns.label, line);
+          String label = rows.label();
           if (s.label == null) {
             s.label = label;
             if (labels.putIfAbsent(label, line) == null && labels.size() > options.maxClasses()) {
@@ -391,7 +513,7 @@ public final class LongCsv {
           }
         } else {
           for (int k = 0; k < target.length; k++) {
-            target[k] = (float) number(row, columns.targets[k], line);
+            target[k] = (float) rows.target(k);
           }
           if (s.target == null) {
             s.target = target.clone();
@@ -409,10 +531,7 @@ public final class LongCsv {
           s.elapsed = Arrays.copyOf(s.elapsed, 2 * s.steps);
           s.x = Arrays.copyOf(s.x, 2 * s.steps * f);
         }
-        double[] v = row.values();
-        for (int i = 0; i < f; i++) {
-          s.x[s.steps * f + i] = (float) v[columns.features[i]];
-        }
+        System.arraycopy(step, 0, s.x, s.steps * f, f);
         s.elapsed[s.steps] = elapsed;
         s.steps++;
         s.lastLine = line;
@@ -485,29 +604,12 @@ public final class LongCsv {
       return s.length() == 1 && !Character.isDigit(s.charAt(0)) ? null : Long.parseLong(s);
     }
 
-    private String text(Instance row, int c, long line) throws MalformedRowException {
-      String t = row.text(c);
-      if (t == null) {
-        throw bad(line, "missing value" + in(c));
-      }
-      return t;
-    }
-
-    private double number(Instance row, int c, long line) throws MalformedRowException {
-      double v = row.value(c);
-      if (Double.isNaN(v)) {
-        throw bad(line, "missing value" + in(c) + " (missing values are refused: fill them in, or leave the "
-            + "column out of the features)");
-      }
-      return v;
-    }
-
     private String in(int c) {
-      return " in column " + Printable.quoted(columns.names.get(c));
+      return rows.in(c);
     }
 
     private MalformedRowException bad(long line, String reason) {
-      return new MalformedRowException(source, line, reason);
+      return rows.bad(line, reason);
     }
   }
 

@@ -176,6 +176,49 @@ class LongCsvTest {
         .hasMessage(file + message);
   }
 
+  /**
+   * Row by row, the columns by name in the options' order (not the file's), the label column
+   * optional when asked, and the same refusals as a whole read.
+   */
+  @Test
+  void rowsReadsOneRowAtATimeByColumnName() throws IOException {
+    Path file = write("rows.csv", "time,y,id,x,note\n0,2.5,a,1,n\n0.5,3,b,-1,m\n");
+    LongCsv.Options options = TIMED.withFeatures(List.of("x", "y"));
+    float[] step = new float[3];
+    try (LongCsv.Rows rows = LongCsv.Rows.open(file, options, false)) {
+      assertThat(rows.hasTime()).isTrue();
+      assertThat(rows.hasLabel()).isFalse();
+      assertThat(rows.featureNames()).containsExactly("x", "y");
+      assertThat(rows.next()).isTrue();
+      rows.features(step, 1);
+      assertThat(rows.line()).isEqualTo(2);
+      assertThat(rows.id()).isEqualTo("a");
+      assertThat(rows.time()).isEqualTo(0.0);
+      assertThat(step).containsExactly(0f, 1f, 2.5f);
+      assertThat(rows.next()).isTrue();
+      rows.features(step, 0);
+      assertThat(rows.id()).isEqualTo("b");
+      assertThat(rows.time()).isEqualTo(0.5);
+      assertThat(step).containsExactly(-1f, 3f, 2.5f);
+      assertThat(rows.bad("why").getMessage()).isEqualTo(file + ":3: why");
+      assertThat(rows.next()).isFalse();
+    }
+    assertThatThrownBy(() -> LongCsv.Rows.open(file, options, true)).isInstanceOf(IOException.class)
+        .hasMessage(file + ": no column named 'label' (the label column); columns: [time, y, id, x, note]");
+
+    Path labelled = write("labelled.csv", "id,x,label\na,1,c\nb,,d\n");
+    try (LongCsv.Rows rows = LongCsv.Rows.open(labelled, LongCsv.Options.defaults(), false)) {
+      assertThat(rows.hasTime()).isFalse();
+      assertThat(rows.hasLabel()).isTrue();
+      assertThat(rows.next()).isTrue();
+      assertThat(rows.label()).isEqualTo("c");
+      assertThat(rows.next()).isTrue();
+      assertThatThrownBy(() -> rows.features(step, 0)).isInstanceOf(MalformedRowException.class)
+          .hasMessage(labelled + ":3: missing value in column 'x' (missing values are refused: fill them in, or "
+              + "leave the column out of the features)");
+    }
+  }
+
   @Test
   void badFilesAreRefusedNamingFileLineAndColumn() throws IOException {
     refused("id,x,label\na,1,c\n", TIMED, ": no column named 'time' (the time column); columns: [id, x, label]");
