@@ -571,26 +571,26 @@ public final class MultiRateMoE implements SequenceModel {
     int ni = Math.multiplyExact(cells, expertIn);
     int nh = Math.multiplyExact(cells, hd);
     if (featureAttention != null) {
-      xt = Padding.grow(xt, nf);
-      dXin = Padding.grow(dXin, ni);
-      dXk = Padding.grow(dXk, ni);
-      dXt = Padding.grow(dXt, nf);
+      xt = Buffers.grow(xt, nf);
+      dXin = Buffers.grow(dXin, ni);
+      dXk = Buffers.grow(dXk, ni);
+      dXt = Buffers.grow(dXt, nf);
     }
     if (config.elapsedFeature()) {
-      xin = Padding.grow(xin, ni);
+      xin = Buffers.grow(xin, ni);
     }
     for (int k = 0; k < n; k++) {
-      hs[k] = Padding.grow(hs[k], nh);
-      ctx[k] = Padding.grow(ctx[k], b * cw);
+      hs[k] = Buffers.grow(hs[k], nh);
+      ctx[k] = Buffers.grow(ctx[k], b * cw);
     }
-    att = Padding.grow(att, b * hd);
-    dAtt = Padding.grow(dAtt, b * hd);
-    summary = Padding.grow(summary, b * n * cw);
-    dSummary = Padding.grow(dSummary, b * n * cw);
-    mix = Padding.grow(mix, b * n * cw);
-    dMix = Padding.grow(dMix, b * n * cw);
-    dCtx = Padding.grow(dCtx, b * cw);
-    dW = Padding.grow(dW, b * n);
-    dHs = Padding.grow(dHs, nh);
+    att = Buffers.grow(att, b * hd);
+    dAtt = Buffers.grow(dAtt, b * hd);
+    summary = Buffers.grow(summary, b * n * cw);
+    dSummary = Buffers.grow(dSummary, b * n * cw);
+    mix = Buffers.grow(mix, b * n * cw);
+    dMix = Buffers.grow(dMix, b * n * cw);
+    dCtx = Buffers.grow(dCtx, b * cw);
+    dW = Buffers.grow(dW, b * n);
+    dHs = Buffers.grow(dHs, nh);
   }
 }

@@ -46,9 +46,4 @@ final class Padding {
       }
     }
   }
-
-  /** {@link Buffers#grow(float[], int)}, the one workspace rule; new code calls it there. */
-  static float[] grow(float[] a, int n) {
-    return Buffers.grow(a, n);
-  }
 }
