@@ -74,7 +74,7 @@ public final class SeqCommand implements Runnable {
     private Path plotDir;
 
     @Option(names = "--save", paramLabel = "FILE", description = "Save the trained model with its preprocessing, "
-        + "feature and class names, for 'aura seq score' (docs/seq.md).")
+        + "feature and class names, for 'aura seq score' (docs/seq.md). " + OutputPaths.FILE_RULE)
     private Path saveFile;
 
     @Override
@@ -94,6 +94,7 @@ public final class SeqCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       json.checkPath();
+      OutputPaths.checkFile("--save", saveFile);
       OutputPaths.checkDirectory("--plot", plotDir);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();

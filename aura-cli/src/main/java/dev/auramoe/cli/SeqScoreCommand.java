@@ -46,7 +46,8 @@ final class SeqScoreCommand implements Callable<Integer> {
   private String id = "id";
 
   @Option(names = "--time", paramLabel = "COL", description = "The time column, increasing within an id; its "
-      + "differences are the gaps (default: none, regular sampling).")
+      + "differences are the gaps; required exactly when the model was trained with one (default: none, regular "
+      + "sampling).")
   private String time;
 
   @Option(names = "--label", paramLabel = "COL", description = "The label column, used when the file has it "
@@ -72,6 +73,17 @@ final class SeqScoreCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     SavedSequenceModel saved = SavedSequenceModel.load(modelFile);
+    // The gaps must mean what they meant in training: a model fitted on elapsed times scales them by its
+    // training set's median gap, and one fitted on regular steps has no unit to put raw gaps in.
+    double medianGap = saved.preprocessing().medianGap();
+    if (time == null && !Double.isNaN(medianGap)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--time: the model was trained on elapsed times "
+          + "(median gap " + medianGap + "); name the input's time column with --time COL");
+    }
+    if (time != null && Double.isNaN(medianGap)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--time " + time + ": the model was trained "
+          + "without elapsed times (regular steps); leave --time out");
+    }
     SequenceScorer scorer = new SequenceScorer(saved, maxStreams, false);
     boolean classification = saved.model().task().kind() == Task.Kind.CLASSIFICATION;
     List<String> outputs = saved.classNames();

@@ -87,6 +87,11 @@ class SeqCommandTest {
         train.toString());
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err()).contains("nope.csv");
+    // A --save that cannot be written is refused before the training, not after it.
+    CliTest.Run save = CliTest.run("seq", "train", "--train", train.toString(), "--test", train.toString(),
+        "--hidden", "2", "--epochs", "1", "--min-steps", "1", "--save", dir.toString());
+    assertThat(save.exitCode()).isNotZero();
+    assertThat(save.err()).contains("--save").contains("is a directory").doesNotContain("epoch 1/");
   }
 
   @Test

@@ -94,6 +94,36 @@ class SeqScoreCommandTest {
   }
 
   @Test
+  void aTimeColumnIsRequiredExactlyWhenTheModelWasTrainedOnElapsedTimes(@TempDir Path dir) throws Exception {
+    Path train = csv(dir.resolve("train.csv"), 10, 1);
+    Path timed = dir.resolve("timed.auraseq");
+    Path regular = dir.resolve("regular.auraseq");
+    assertThat(CliTest.run("seq", "train", "--train", train.toString(), "--test", train.toString(), "--time", "time",
+        "--model", "lstm", "--lstm-hidden", "3", "--epochs", "1", "--save", timed.toString()).exitCode()).isZero();
+    assertThat(CliTest.run("seq", "train", "--train", train.toString(), "--test", train.toString(), "--features",
+        "f1,f2", "--model", "lstm", "--lstm-hidden", "3", "--epochs", "1", "--save", regular.toString()).exitCode())
+        .isZero();
+
+    // Without --time every gap would silently be the regular step, not the gaps the model was trained on.
+    CliTest.Run noTime = CliTest.run("seq", "score", "--model", timed.toString(), "--input", train.toString(),
+        "--quiet");
+    assertThat(noTime.exitCode()).isNotZero();
+    assertThat(noTime.out()).doesNotContain("scored");
+    assertThat(noTime.err()).contains("--time").contains("elapsed times");
+    // With --time a model trained on regular steps would read the raw gaps in its own time, unscaled.
+    CliTest.Run extraTime = CliTest.run("seq", "score", "--model", regular.toString(), "--input", train.toString(),
+        "--time", "time", "--quiet");
+    assertThat(extraTime.exitCode()).isNotZero();
+    assertThat(extraTime.out()).doesNotContain("scored");
+    assertThat(extraTime.err()).contains("--time").contains("without elapsed times");
+
+    assertThat(CliTest.run("seq", "score", "--model", timed.toString(), "--input", train.toString(), "--time", "time",
+        "--quiet").exitCode()).isZero();
+    assertThat(CliTest.run("seq", "score", "--model", regular.toString(), "--input", train.toString(), "--quiet")
+        .exitCode()).isZero();
+  }
+
+  @Test
   void badRowsAndFilesAreRefusedNamingLineAndColumn(@TempDir Path dir) throws Exception {
     Path train = csv(dir.resolve("train.csv"), 10, 1);
     Path model = dir.resolve("model.auraseq");
@@ -103,7 +133,8 @@ class SeqScoreCommandTest {
 
     Path bad = dir.resolve("bad.csv");
     Files.writeString(bad, "id,time,f1,f2\na,0,1,2\nb,0,1,2\na,1,x,2\n");
-    CliTest.Run s = CliTest.run("seq", "score", "--model", model.toString(), "--input", bad.toString());
+    CliTest.Run s = CliTest.run("seq", "score", "--model", model.toString(), "--input", bad.toString(), "--time",
+        "time");
     assertThat(s.exitCode()).isEqualTo(1);
     assertThat(s.err()).contains("bad.csv:4").contains("f1");
 
@@ -113,8 +144,9 @@ class SeqScoreCommandTest {
     assertThat(time.exitCode()).isEqualTo(1);
     assertThat(time.err()).contains("bad.csv:3").contains("does not increase").contains("'time'");
 
-    Files.writeString(bad, "id,f1\na,1\n");
-    CliTest.Run missing = CliTest.run("seq", "score", "--model", model.toString(), "--input", bad.toString());
+    Files.writeString(bad, "id,time,f1\na,0,1\n");
+    CliTest.Run missing = CliTest.run("seq", "score", "--model", model.toString(), "--input", bad.toString(),
+        "--time", "time");
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err()).contains("no column named 'f2'");
 
@@ -124,9 +156,9 @@ class SeqScoreCommandTest {
     assertThat(junk.exitCode()).isEqualTo(1);
     assertThat(junk.err()).contains("junk.auraseq").contains("truncated");
 
-    Files.writeString(bad, "id,f1,f2\na,1,2\nb,1,2\n");
+    Files.writeString(bad, "id,time,f1,f2\na,0,1,2\nb,0,1,2\n");
     CliTest.Run full = CliTest.run("seq", "score", "--model", model.toString(), "--input", bad.toString(),
-        "--max-streams", "1", "--quiet");
+        "--time", "time", "--max-streams", "1", "--quiet");
     assertThat(full.exitCode()).isEqualTo(1);
     assertThat(full.err()).contains("bad.csv:3").contains("stream b");
   }

@@ -363,9 +363,10 @@ public final class MultiRateMoE implements SequenceModel {
     forward(batch);
     double loss = head.loss(batch);
     backward(batch.size(), batch.steps(), batch.first());
-    gate.recordLoad();
     Gradients.clipGlobalNorm(parameters, clipNorm);
     optimiser.step();
+    // After the step: a step refused for a non-finite gradient leaves the balancer as it was too.
+    gate.recordLoad();
     return loss;
   }
 

@@ -131,8 +131,7 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
    * The liquid cell that can serve as the gating cell of the core's on-line mixture
    * ({@code MixtureOfExperts.builder(...).gatingCell(saved.gatingCell(extra))}), its weights copied
    * ({@link TrainableLiquidCell#toGatingCell}): a mixture's fastest expert (the smallest time scale,
-   * the first of equal ones), whose time is the data's (a slower expert's is stretched, which the
-   * core's cell does not know), or the liquid baseline's cell. It reads the model's inputs: the
+   * the first of equal ones; its time constants span the fastest rates), or the liquid baseline's cell. It reads the model's inputs: the
    * preprocessed features, with the elapsed feature when the preprocessing or the mixture appends it.
    *
    * @param extra the router's extra projection columns (one per expert of the on-line mixture when its

@@ -386,8 +386,9 @@ final class DoubleReference {
 
   /**
    * The multi-rate mixture's mean loss over a batch, from the formulas of {@link MultiRateMoE}'s
-   * Javadoc; {@code p} holds the parameters in the model's order. Only the experts' elapsed times
-   * e / s_k are computed in float, as the model computes them (the schedule is a discrete choice).
+   * Javadoc; {@code p} holds the parameters in the model's order. Only the experts' time-constant
+   * ranges s_k tauMin, s_k tauMax are computed in float, as the model computes them (the schedule is a
+   * discrete choice).
    */
   static double multiRate(MultiRateMoE.Config cfg, java.util.List<double[]> p, SequenceBatch batch, float[] bias) {
     int f = cfg.inputDim();

@@ -147,9 +147,9 @@ class MultiRateMoETest {
   }
 
   /**
-   * The time-scale design's cost: expert k integrates e / s_k, so on regular data (dt = tauMin)
+   * The time-scale design's cost: expert k's tauMin is s_k tauMin, so on regular data (dt = tauMin)
    * every expert takes one step per input, and a gap of 0.1 s costs the fastest expert 5 steps and
-   * the slower ones ceil(0.1 / s / 0.02).
+   * the slower ones ceil(0.1 / (0.02 s)).
    */
   @Test
   void slowerExpertsTakeFewerSteps() {

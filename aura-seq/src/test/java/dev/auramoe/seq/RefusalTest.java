@@ -14,6 +14,38 @@ import org.junit.jupiter.api.Test;
 class RefusalTest {
 
   /**
+   * A training step refused for a non-finite gradient (here a target of 3e38, whose squared error's
+   * gradient overflows a float) leaves the mixture as it was: its weights and top-k's balancer,
+   * whose bias takes part in every later selection and is saved with the model.
+   */
+  @Test
+  void aRefusedTrainingStepMovesNeitherTheWeightsNorTheBalancer() {
+    MultiRateMoE model = MultiRateMoE.builder(2, Task.regression(1)).hidden(3).scales(1f, 4f, 16f).topK(1)
+        .balance(dev.auramoe.balance.BalanceConfig.EVEN_LOAD).seed(2).build();
+    SequenceBatch b = new SequenceBatch(2, 1);
+    b.reshape(1, 4);
+    Random r = new Random(3);
+    for (int i = 0; i < 4 * 2; i++) {
+      b.x()[i] = (float) r.nextGaussian();
+    }
+    Arrays.fill(b.elapsed(), 0, 4, Float.NaN);
+    b.targets()[0] = 3e38f;
+    Adam adam = new Adam(model.parameters(), Adam.Settings.DEFAULT);
+    var before = model.gate().balancer().state();
+    List<float[]> weights = model.parameters().stream().map(p -> p.values().clone()).toList();
+    assertThatThrownBy(() -> model.trainStep(b, adam, 1.0)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("not finite");
+    var after = model.gate().balancer().state();
+    assertThat(after.counts()).isEqualTo(before.counts());
+    assertThat(after.bias()).isEqualTo(before.bias());
+    assertThat(after.load()).isEqualTo(before.load());
+    assertThat(after.tokens()).isEqualTo(before.tokens());
+    for (int i = 0; i < weights.size(); i++) {
+      assertThat(model.parameters().get(i).values()).isEqualTo(weights.get(i));
+    }
+  }
+
+  /**
    * A batch whose schedule needs more tape than an array can hold (here 40 inputs, each a gap of
    * a million Euler unfolds and a closed-form tail, times H = 64) is refused before the tape of the
    * previous pass is touched: a backward pass after the refusal gives the previous gradients.
