@@ -54,7 +54,7 @@ public final class AuraCli implements Runnable {
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
           || e instanceof java.io.UncheckedIOException) {
-        cmd.getErr().println("aura " + cmd.getCommandName() + ": " + describe(e));
+        cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(e));
         cmd.getErr().flush();
         return 1;
       }

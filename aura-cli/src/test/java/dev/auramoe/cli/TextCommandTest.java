@@ -66,7 +66,7 @@ class TextCommandTest {
     assertThat(both.exitCode()).isEqualTo(2);
     CliTest.Run empty = CliTest.run("text", "route", "--experts", "a,b", "");
     assertThat(empty.exitCode()).isEqualTo(1);
-    assertThat(empty.err()).contains("aura route: ").contains("empty");
+    assertThat(empty.err()).contains("aura text route: ").contains("empty");
     CliTest.Run one = CliTest.run("text", "route", "--experts", "a", "hello");
     assertThat(one.exitCode()).isEqualTo(1);
     assertThat(one.err()).contains("two experts");

@@ -88,6 +88,8 @@ public final class Adam {
   private final float[][] m;
   private final float[][] v;
   private Settings settings;
+  /** The learning rate of the next step: the settings', or a schedule's ({@link #setLearningRate}). */
+  private float learningRate;
   private long t;
 
   /**
@@ -105,6 +107,7 @@ public final class Adam {
       }
     }
     this.settings = java.util.Objects.requireNonNull(settings, "settings");
+    this.learningRate = settings.learningRate();
     this.m = new float[params.length][];
     this.v = new float[params.length][];
     for (int i = 0; i < params.length; i++) {
@@ -113,14 +116,28 @@ public final class Adam {
     }
   }
 
-  /** The settings. */
+  /** The settings, with the learning rate of the next step. */
   public Settings settings() {
-    return settings;
+    return settings.learningRate() == learningRate ? settings : settings.withLearningRate(learningRate);
   }
 
-  /** Replaces the settings (for a learning-rate schedule); the moments are kept. */
+  /** Replaces the settings; the moments are kept. */
   public void setSettings(Settings s) {
     this.settings = java.util.Objects.requireNonNull(s, "settings");
+    this.learningRate = s.learningRate();
+  }
+
+  /**
+   * Sets the learning rate of the next steps (a schedule's, once per mini-batch), without allocating;
+   * the moments are kept.
+   *
+   * @throws IllegalArgumentException unless finite and &gt; 0
+   */
+  public void setLearningRate(float lr) {
+    if (!(lr > 0) || !Float.isFinite(lr)) {
+      throw new IllegalArgumentException("learningRate must be finite and > 0, got " + lr);
+    }
+    this.learningRate = lr;
   }
 
   /** Steps taken so far. */
@@ -149,12 +166,12 @@ public final class Adam {
     double c1 = 1 - Math.pow(s.beta1(), t);
     double c2 = 1 - Math.pow(s.beta2(), t);
     // lr / (1 - beta1^t) and 1 / sqrt(1 - beta2^t) folded once per step instead of per element.
-    float lrHat = (float) (s.learningRate() / c1);
+    float lrHat = (float) (learningRate / c1);
     float invSqrtC2 = (float) (1 / Math.sqrt(c2));
     float b1 = s.beta1();
     float b2 = s.beta2();
     float eps = s.eps();
-    float rate = s.learningRate() * s.weightDecay();
+    float rate = learningRate * s.weightDecay();
     for (int k = 0; k < params.length; k++) {
       float decay = params[k].decayed() ? rate : 0f;
       float[] w = params[k].values();

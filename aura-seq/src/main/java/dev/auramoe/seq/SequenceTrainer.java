@@ -188,7 +188,7 @@ public final class SequenceTrainer {
       int rows;
       while ((rows = train.next(batch, settings.batchSize())) > 0) {
         lr = rate(step++, totalSteps);
-        adam.setSettings(adam.settings().withLearningRate(lr));
+        adam.setLearningRate(lr);
         lossSum += model.trainStep(batch, adam, settings.clipNorm());
         batches++;
         trained += rows;

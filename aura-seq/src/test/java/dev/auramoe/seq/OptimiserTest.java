@@ -51,6 +51,24 @@ class OptimiserTest {
     assertThat(p.values()[2]).isZero();
   }
 
+  /** A schedule's rate takes effect at the next step, is what settings() reports, and is checked. */
+  @Test
+  void aScheduledRateIsTheNextStepsAndIsChecked() {
+    Parameter p = new Parameter("w", 1);
+    Adam adam = new Adam(List.of(p), Adam.Settings.DEFAULT.withLearningRate(0.1f));
+    adam.setLearningRate(0.25f);
+    assertThat(adam.settings().learningRate()).isEqualTo(0.25f);
+    p.gradient()[0] = 2f;
+    adam.step();
+    // The first step is lr in the gradient's direction (bias-corrected).
+    assertThat(p.values()[0]).isCloseTo(-0.25f, within(1e-6f));
+    assertThatThrownBy(() -> adam.setLearningRate(0f)).hasMessageContaining("learningRate");
+    assertThatThrownBy(() -> adam.setLearningRate(Float.NaN)).hasMessageContaining("learningRate");
+    assertThat(adam.settings().learningRate()).isEqualTo(0.25f);
+    adam.setSettings(Adam.Settings.DEFAULT);
+    assertThat(adam.settings().learningRate()).isEqualTo(Adam.Settings.DEFAULT.learningRate());
+  }
+
   /** Decoupled decay: with a zero gradient each step multiplies a weight by 1 - lr * decay. */
   @Test
   void weightDecayIsDecoupled() {
