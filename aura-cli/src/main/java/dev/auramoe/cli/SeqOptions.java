@@ -55,6 +55,10 @@ final class SeqOptions {
         + "(default: ${DEFAULT-VALUE}).")
     String label = "label";
 
+    @Option(names = "--first-elapsed", paramLabel = "GAP", description = "With --time, the gap before each "
+        + "sequence's first step, in the time column's unit (default: none, the regular step).")
+    Float firstElapsed;
+
     @Option(names = "--target", paramLabel = "COL", split = ",", description = "Regression target column(s) "
         + "instead of a label.")
     List<String> targets;
@@ -86,6 +90,12 @@ final class SeqOptions {
       LongCsv.Options o = LongCsv.Options.defaults().withId(id);
       if (time != null) {
         o = o.withTime(time);
+      }
+      if (firstElapsed != null) {
+        if (time == null) {
+          throw new CommandLine.ParameterException(cl, "--first-elapsed needs --time");
+        }
+        o = o.withFirstElapsed(firstElapsed);
       }
       if (targets != null && !targets.isEmpty()) {
         o = o.withTargets(targets);

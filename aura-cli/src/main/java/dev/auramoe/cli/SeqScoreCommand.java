@@ -54,6 +54,11 @@ final class SeqScoreCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   private String label = "label";
 
+  @Option(names = "--first-elapsed", paramLabel = "GAP", description = "With --time, the gap before each stream's "
+      + "first row, in the time column's unit, as the model was trained with (aura seq train --first-elapsed; "
+      + "default: none, the regular step).")
+  private Float firstElapsed;
+
   @Option(names = "--max-streams", paramLabel = "N", description = "Most ids open at once; one more is an error "
       + "(default: ${DEFAULT-VALUE}).")
   private int maxStreams = 1_000_000;
@@ -79,6 +84,11 @@ final class SeqScoreCommand implements Callable<Integer> {
     if (time == null && !Double.isNaN(medianGap)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--time: the model was trained on elapsed times "
           + "(median gap " + medianGap + "); name the input's time column with --time COL");
+    }
+    if (firstElapsed != null && (time == null || !(firstElapsed > 0) || !Float.isFinite(firstElapsed))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), time == null
+          ? "--first-elapsed needs --time"
+          : "--first-elapsed must be finite and > 0, got " + firstElapsed);
     }
     if (time != null && Double.isNaN(medianGap)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--time " + time + ": the model was trained "
@@ -107,7 +117,7 @@ final class SeqScoreCommand implements Callable<Integer> {
         String streamId = in.id();
         in.features(raw, 0);
         StreamResult s = streams.get(streamId);
-        float gap = Float.NaN;
+        float gap = firstElapsed == null ? Float.NaN : firstElapsed;
         if (in.hasTime()) {
           double t = in.time();
           if (s != null) {

@@ -150,6 +150,18 @@ class SeqScoreCommandTest {
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err()).contains("no column named 'f2'");
 
+    CliTest.Run first = CliTest.run("seq", "score", "--model", model.toString(), "--input", train.toString(),
+        "--time", "time", "--first-elapsed", "-1");
+    assertThat(first.exitCode()).isEqualTo(AuraCli.EXIT_USAGE);
+    assertThat(first.err()).contains("--first-elapsed must be finite and > 0");
+    CliTest.Run gap = CliTest.run("seq", "score", "--model", model.toString(), "--input", train.toString(),
+        "--time", "time", "--first-elapsed", "0.5");
+    assertThat(gap.exitCode()).as(gap.err()).isZero();
+    CliTest.Run noTime = CliTest.run("seq", "train", "--train", train.toString(), "--test", train.toString(),
+        "--first-elapsed", "0.5");
+    assertThat(noTime.exitCode()).isEqualTo(AuraCli.EXIT_USAGE);
+    assertThat(noTime.err()).contains("--first-elapsed needs --time");
+
     Files.writeString(dir.resolve("junk.auraseq"), "not a model");
     CliTest.Run junk = CliTest.run("seq", "score", "--model", dir.resolve("junk.auraseq").toString(), "--input",
         bad.toString());
