@@ -44,7 +44,8 @@ public final class SeqCommand implements Runnable {
           + "training set, scores it on the test set after each epoch, and reports accuracy, macro AUROC and AUPRC "
           + "(or RMSE for a regression), training time and throughput.",
           "Models: mr-moe (liquid experts at time scales 1, R, R^2, ..., feature and temporal attention, a gate), "
-              + "moe (the same at one time scale), liquid (one liquid cell with mr-moe's parameter count), lstm.",
+              + "moe (the same at one time scale), liquid (one liquid cell with mr-moe's parameter count), lstm, cfc (a "
+              + "closed-form continuous-time cell of the LSTM's width).",
           "The features are standardised with the training set's statistics, and elapsed times rescaled so that "
               + "the training set's median gap is the cell's regular step (docs/seq.md)."})
   static final class Train implements Callable<Integer> {
@@ -61,7 +62,7 @@ public final class SeqCommand implements Runnable {
     @Mixin
     private SeqOptions.Training training;
 
-    @Option(names = "--model", paramLabel = "KIND", description = "mr-moe, moe, liquid or lstm (default: "
+    @Option(names = "--model", paramLabel = "KIND", description = "mr-moe, moe, liquid, lstm or cfc (default: "
         + "${DEFAULT-VALUE}).")
     private String model = "mr-moe";
 

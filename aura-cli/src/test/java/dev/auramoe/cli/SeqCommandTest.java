@@ -67,6 +67,16 @@ class SeqCommandTest {
   }
 
   @Test
+  void theCfcBaselineTrainsInTheSameTrainer(@TempDir Path dir) throws Exception {
+    Path train = csv(dir.resolve("train.csv"), 60, 3);
+    CliTest.Run t = CliTest.run("seq", "train", "--train", train.toString(), "--test", train.toString(), "--model",
+        "cfc", "--lstm-hidden", "5", "--epochs", "2", "--min-steps", "0", "--batch", "16");
+    assertThat(t.exitCode()).as(t.err()).isZero();
+    assertThat(t.out()).contains("cfc: CfC cell of 5 units, last state")
+        .containsPattern("cfc: accuracy 0\\.\\d{4}, macro AUROC");
+  }
+
+  @Test
   void badOptionsAreRefusedBeforeAnythingRuns(@TempDir Path dir) throws Exception {
     Path train = csv(dir.resolve("train.csv"), 10, 1);
     CliTest.Run kind = CliTest.run("seq", "train", "--train", train.toString(), "--test", train.toString(), "--model",

@@ -5,6 +5,7 @@ import dev.auramoe.seq.MultiRateMoE;
 import dev.auramoe.seq.RecurrentModel;
 import dev.auramoe.seq.SequenceModel;
 import dev.auramoe.seq.Task;
+import dev.auramoe.seq.TrainableCfcCell;
 import dev.auramoe.seq.TrainableLstm;
 import java.util.Locale;
 
@@ -18,7 +19,7 @@ public final class SeqModels {
 
   /** The kinds, by their command-line names. */
   public enum Kind {
-    MR_MOE("mr-moe"), MOE("moe"), LIQUID("liquid"), LSTM("lstm");
+    MR_MOE("mr-moe"), MOE("moe"), LIQUID("liquid"), LSTM("lstm"), CFC("cfc");
 
     private final String label;
 
@@ -38,7 +39,7 @@ public final class SeqModels {
           return k;
         }
       }
-      throw new IllegalArgumentException("no model '" + s + "': choose mr-moe, moe, liquid or lstm");
+      throw new IllegalArgumentException("no model '" + s + "': choose mr-moe, moe, liquid, lstm or cfc");
     }
   }
 
@@ -85,6 +86,12 @@ public final class SeqModels {
       }
       case LSTM -> new RecurrentModel(new TrainableLstm("lstm", features, k.lstmHidden(), k.seed()), task, false,
           k.seed() + 1);
+      // The CfC cell's time is the elapsed time over its time scale, 1 for a regular step (NaN): with
+      // the cell's regular step as the scale, the training set's median gap (which Preprocessing makes
+      // that step) is 1 as well. Its state and backbone are the LSTM's width.
+      case CFC -> new RecurrentModel(new TrainableCfcCell("cfc", features, k.lstmHidden(), k.lstmHidden(),
+          TrainableCfcCell.Mode.DEFAULT, CellConfig.DEFAULT.unfolds() * CellConfig.DEFAULT.dt(), k.seed()), task,
+          false, k.seed() + 1);
     };
   }
 
@@ -106,7 +113,8 @@ public final class SeqModels {
           mr.config().gate() == dev.auramoe.seq.ExpertGate.Mode.SOFT ? "soft" : "top-" + mr.config().topK(),
           mr.parameterCount());
       case RecurrentModel r -> String.format(Locale.ROOT, "%s: %s of %d units, last state, %,d parameters",
-          kind.label(), r.layer() instanceof TrainableLstm ? "LSTM" : "liquid cell", r.layer().hidden(),
+          kind.label(), r.layer() instanceof TrainableLstm ? "LSTM" : r.layer() instanceof TrainableCfcCell
+              ? "CfC cell" : "liquid cell", r.layer().hidden(),
           r.parameterCount());
       default -> kind.label() + ": " + m.parameterCount() + " parameters";
     };
