@@ -93,7 +93,7 @@ public final class FeatureAttention implements Trainable {
     z = Buffers.grow(z, n);
     this.first = Buffers.grow(this.first, batch);
     for (int r = 0; r < batch; r++) {
-      this.first[r] = Padding.first(first, r);
+      this.first[r] = SequenceInputs.first(first, r);
     }
     this.batch = batch;
     this.steps = steps;

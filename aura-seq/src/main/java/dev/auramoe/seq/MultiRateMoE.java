@@ -359,10 +359,7 @@ public final class MultiRateMoE implements SequenceModel {
 
   @Override
   public double trainStep(SequenceBatch batch, Adam optimiser, double clipNorm) {
-    zeroGradients();
-    forward(batch);
-    double loss = head.loss(batch);
-    backward(batch.size(), batch.steps(), batch.first());
+    double loss = lossAndGradients(batch);
     Gradients.clipGlobalNorm(parameters, clipNorm);
     optimiser.step();
     // After the step: a step refused for a non-finite gradient leaves the balancer as it was too.
@@ -436,7 +433,7 @@ public final class MultiRateMoE implements SequenceModel {
     float[] x = batch.x();
     float[] elapsed = batch.elapsed();
     Padding.check(first, b, steps);
-    checkElapsed(elapsed, first, b, steps);
+    SequenceInputs.checkElapsed("mr-moe", elapsed, first, b, steps);
     grow(b, cells);
     float[] in = x;
     if (featureAttention != null) {
@@ -553,18 +550,6 @@ public final class MultiRateMoE implements SequenceModel {
   /** The elapsed time of a regular step (e = NaN): {@code unfolds * dt} of the cell's configuration. */
   private float regularElapsed() {
     return config.cell().unfolds() * config.cell().dt();
-  }
-
-  private static void checkElapsed(float[] elapsed, int[] first, int batch, int steps) {
-    for (int t = 0; t < steps; t++) {
-      for (int r = 0; r < batch; r++) {
-        float e = elapsed[t * batch + r];
-        if (t >= first[r] && (e < 0 || e == Float.POSITIVE_INFINITY)) {
-          throw new IllegalArgumentException("elapsed time at step " + t + " of sequence " + r
-              + " must be finite and >= 0 (or NaN for the default step), got " + e);
-        }
-      }
-    }
   }
 
   private void grow(int b, int cells) {

@@ -21,11 +21,6 @@ final class Padding {
     }
   }
 
-  /** Sequence r's first real step (0 without padding). */
-  static int first(int[] first, int r) {
-    return first == null ? 0 : first[r];
-  }
-
   /**
    * Refuses a non-finite input at a real step, naming feature, step and sequence (padding is
    * ignored, whatever it holds).
@@ -33,7 +28,7 @@ final class Padding {
   static void checkInputs(float[] x, int[] first, int batch, int steps, int features) {
     for (int t = 0; t < steps; t++) {
       for (int r = 0; r < batch; r++) {
-        if (t < first(first, r)) {
+        if (t < SequenceInputs.first(first, r)) {
           continue;
         }
         int o = (t * batch + r) * features;

@@ -133,10 +133,7 @@ public final class RecurrentModel implements SequenceModel {
 
   @Override
   public double trainStep(SequenceBatch batch, Adam optimiser, double clipNorm) {
-    zeroGradients();
-    forward(batch);
-    double loss = head.loss(batch);
-    backward();
+    double loss = lossAndGradients(batch);
     Gradients.clipGlobalNorm(parameters, clipNorm);
     optimiser.step();
     return loss;

@@ -68,19 +68,15 @@ final class SequenceInputs {
             + "), got " + f);
       }
     }
+    if (checkElapsed) {
+      checkElapsed(layer, elapsed, first, batch, steps);
+    }
     for (int t = 0; t < steps; t++) {
       for (int r = 0; r < batch; r++) {
         if (t < first(first, r)) {
           continue;
         }
         int k = t * batch + r;
-        if (checkElapsed && elapsed != null) {
-          float e = elapsed[k];
-          if (e < 0 || e == Float.POSITIVE_INFINITY) {
-            throw new IllegalArgumentException(layer + ": elapsed time at step " + t + " of sequence " + r
-                + " must be finite and >= 0 (or NaN for the regular step), got " + e);
-          }
-        }
         for (int i = 0; i < in; i++) {
           float v = x[k * in + i];
           if (!Float.isFinite(v)) {
@@ -91,6 +87,25 @@ final class SequenceInputs {
       }
     }
     return cells;
+  }
+
+  /**
+   * Refuses an elapsed time that is negative or infinite at a real step, naming step and sequence;
+   * padding is not read. Null elapsed times (NaN everywhere) pass.
+   */
+  static void checkElapsed(String layer, float[] elapsed, int[] first, int batch, int steps) {
+    if (elapsed == null) {
+      return;
+    }
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < batch; r++) {
+        float e = elapsed[t * batch + r];
+        if (t >= first(first, r) && (e < 0 || e == Float.POSITIVE_INFINITY)) {
+          throw new IllegalArgumentException(layer + ": elapsed time at step " + t + " of sequence " + r
+              + " must be finite and >= 0 (or NaN for the regular step), got " + e);
+        }
+      }
+    }
   }
 
   /** Checks a backward pass's arguments against the last forward pass's shape. */

@@ -115,7 +115,7 @@ public final class TemporalAttention implements Trainable {
     scores = Buffers.grow(scores, steps);
     this.first = Buffers.grow(this.first, batch);
     for (int r = 0; r < batch; r++) {
-      this.first[r] = Padding.first(first, r);
+      this.first[r] = SequenceInputs.first(first, r);
     }
     this.batch = batch;
     this.steps = steps;
