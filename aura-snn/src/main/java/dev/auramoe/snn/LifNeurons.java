@@ -37,7 +37,7 @@ import java.util.Objects;
  * {@code g(h_t - threshold)} instead of a spike and resets with it; the backward pass is the same
  * code, so its result is then the exact gradient of the twin, which finite differences check.
  */
-public final class LifNeurons {
+public final class LifNeurons implements Activation {
 
   private final LifConfig config;
   private final KernelSupport kern;
@@ -77,6 +77,7 @@ public final class LifNeurons {
    * @param current steps*n input currents, time-major, not modified
    * @param spikes receives steps*n spikes (0 or 1), time-major; must not alias current
    */
+  @Override
   public void forward(float[] current, int steps, int n, float[] spikes) {
     check("current", current, steps, n);
     check("spikes", spikes, steps, n);
@@ -123,6 +124,7 @@ public final class LifNeurons {
    * @param dCurrent receives steps*n gradients with respect to the currents (overwritten); may be
    *     dSpikes itself
    */
+  @Override
   public void backward(float[] dSpikes, float[] dCurrent) {
     if (steps == 0) {
       throw new IllegalStateException("LIF backward before any forward pass");
@@ -137,6 +139,12 @@ public final class LifNeurons {
       kern.lifBackward(dSpikes, o, h, o, s, o, gv, 0, dCurrent, o, n, invTau, config.threshold(), hard,
           config.detachReset(), code, config.alpha());
     }
+  }
+
+  /** True: the outputs are spikes. */
+  @Override
+  public boolean spiking() {
+    return true;
   }
 
   /** The spikes of the last forward pass, summed (for firing rates and synaptic operations). */
