@@ -1,6 +1,5 @@
 package dev.auramoe.snn;
 
-import dev.auramoe.internal.vector.KernelSupport;
 import java.util.Objects;
 
 /**
@@ -36,7 +35,7 @@ public final class SpikeDrivenAttention {
   /** The mask's neurons by default: tau 2, threshold 0.5, hard reset, arctan surrogate, reset detached. */
   public static final LifConfig DEFAULT_MASK = LifConfig.DEFAULT.withThreshold(0.5f);
 
-  private final LifNeurons mask;
+  private final Activation mask;
   private int steps;
   private int batch;
   private int tokens;
@@ -50,18 +49,16 @@ public final class SpikeDrivenAttention {
     this(new LifNeurons(maskNeurons));
   }
 
-  /** Attention over the given mask neurons (tests pass a smooth twin). */
-  SpikeDrivenAttention(LifNeurons mask) {
+  /**
+   * Attention over the given mask activation: spiking neurons, or for the dense twin a rectifier
+   * ({@code Y = Q ⊙ relu(sum_n K ⊙ V)} on real values).
+   */
+  public SpikeDrivenAttention(Activation mask) {
     this.mask = Objects.requireNonNull(mask, "mask");
   }
 
-  /** Attention with {@link #DEFAULT_MASK} on the given kernels. */
-  static SpikeDrivenAttention withKernels(KernelSupport kernels) {
-    return new SpikeDrivenAttention(new LifNeurons(DEFAULT_MASK, kernels, false));
-  }
-
-  /** The mask's neurons (their firing rate is the share of channels let through). */
-  public LifNeurons maskNeurons() {
+  /** The mask's activation (spiking neurons: their firing rate is the share of channels let through). */
+  public Activation mask() {
     return mask;
   }
 

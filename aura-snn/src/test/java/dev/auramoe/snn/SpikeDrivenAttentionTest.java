@@ -87,7 +87,7 @@ class SpikeDrivenAttentionTest {
     att.forward(q, k, v, steps, batch, tokens, dim, y);
     assertThat(y).containsExactly(1, 0, 1, 0, /**/ 0, 0, 1, 0, /**/ 1, 0, 0, 0);
     assertThat(att.accumulates()).isEqualTo(3);
-    assertThat(att.maskNeurons().spikeCount()).isEqualTo(2);
+    assertThat(((LifNeurons) att.mask()).spikeCount()).isEqualTo(2);
   }
 
   @Test
