@@ -487,9 +487,11 @@ public final class SpikingMoE implements SequenceModel {
         hiddenCells += (double) t * moe.routedTokens(e) * config.expertHidden();
       }
     }
-    spikeTotals.computeIfAbsent("moe.experts", key -> new double[2]);
-    spikeTotals.get("moe.experts")[0] += hiddenSpikes;
-    spikeTotals.get("moe.experts")[1] += hiddenCells;
+    if (spk) {
+      double[] tot = spikeTotals.computeIfAbsent("moe.experts", key -> new double[2]);
+      tot[0] += hiddenSpikes;
+      tot[1] += hiddenCells;
+    }
     record("head.input", lifH, (double) rows * d);
     int[] labels = b.labels();
     int[] chosen = moe.gate().chosen();

@@ -41,25 +41,6 @@ public final class ChannelStandardisation {
     return data.mapPixels((c, v) -> (float) ((v - z.mean(c)) / z.std(c)));
   }
 
-  /** Standardises the first {@code batch.size()} images of a batch in place. Does not allocate. */
-  public static void apply(Standardisation z, ImageBatch batch) {
-    ImageShape shape = batch.shape();
-    check(z, shape);
-    float[] x = batch.x();
-    int plane = shape.plane();
-    int channels = shape.channels();
-    for (int r = 0; r < batch.size(); r++) {
-      for (int c = 0; c < channels; c++) {
-        double mean = z.mean(c);
-        double std = z.std(c);
-        int from = (r * channels + c) * plane;
-        for (int p = from; p < from + plane; p++) {
-          x[p] = (float) ((x[p] - mean) / std);
-        }
-      }
-    }
-  }
-
   private static void check(Standardisation z, ImageShape shape) {
     if (z.features() != shape.channels()) {
       throw new IllegalArgumentException("the standardisation has " + z.features() + " channels, the images "

@@ -3,6 +3,7 @@ package dev.auramoe.snn.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.auramoe.seq.SequenceBatch;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,16 +24,19 @@ class ImageBatcherTest {
   }
 
   /** The indices of each batch of one epoch, checking that each row holds its image and label. */
-  private static List<List<Integer>> epoch(ImageBatcher batcher, ImageBatch batch) {
+  private static List<List<Integer>> epoch(ImageBatcher batcher, SequenceBatch batch) {
     ImageDataset d = batcher.data();
     List<List<Integer>> batches = new ArrayList<>();
-    batcher.startEpoch();
+    batcher.start(true);
     int n;
-    while ((n = batcher.next(batch)) > 0) {
+    while ((n = batcher.next(batch, 5)) > 0) {
       assertThat(batch.size()).isEqualTo(n);
+      assertThat(batch.steps()).isEqualTo(1);
       List<Integer> rows = new ArrayList<>();
       for (int r = 0; r < n; r++) {
-        int i = batch.indices()[r];
+        int i = (int) batch.x()[r * 12];
+        assertThat(batch.elapsed()[r]).isNaN();
+        assertThat(batch.first()[r]).isZero();
         rows.add(i);
         assertThat(batch.labels()[r]).isEqualTo(d.label(i));
         for (int p = 0; p < 12; p++) {
@@ -48,7 +52,7 @@ class ImageBatcherTest {
   void eachEpochVisitsEveryImageOnceInASeededOrderWithAPartialLastBatch() {
     ImageDataset d = images(23);
     ImageBatcher batcher = new ImageBatcher(d, 42);
-    ImageBatch batch = new ImageBatch(d.shape(), 5);
+    SequenceBatch batch = new SequenceBatch(12, 0);
     List<List<Integer>> first = epoch(batcher, batch);
     assertThat(first).extracting(List::size).containsExactly(5, 5, 5, 5, 3);
     List<Integer> all = first.stream().flatMap(List::stream).toList();
@@ -57,7 +61,7 @@ class ImageBatcherTest {
     List<List<Integer>> second = epoch(batcher, batch);
     assertThat(second).as("a new order each epoch").isNotEqualTo(first);
     assertThat(second.stream().flatMap(List::stream).toList()).containsExactlyInAnyOrderElementsOf(all);
-    assertThat(batcher.next(batch)).as("the epoch is over").isZero();
+    assertThat(batcher.next(batch, 5)).as("the epoch is over").isZero();
     assertThat(batch.size()).as("an empty next leaves the batch").isEqualTo(3);
 
     ImageBatcher again = new ImageBatcher(d, 42);
@@ -70,28 +74,29 @@ class ImageBatcherTest {
   void inOrderPassesFollowTheDataSet() {
     ImageDataset d = images(7);
     ImageBatcher batcher = new ImageBatcher(d, 1);
-    ImageBatch batch = new ImageBatch(d.shape(), 4);
-    assertThat(batcher.next(batch)).as("nothing before a pass starts").isZero();
-    batcher.startInOrder();
-    assertThat(batcher.next(batch)).isEqualTo(4);
-    assertThat(batch.indices()).startsWith(0, 1, 2, 3);
-    assertThat(batcher.next(batch)).isEqualTo(3);
-    assertThat(batch.indices()).startsWith(4, 5, 6);
+    SequenceBatch batch = new SequenceBatch(12, 0);
+    assertThat(batcher.sequences()).isEqualTo(7);
+    assertThat(batcher.next(batch, 4)).as("nothing before a pass starts").isZero();
+    batcher.start(false);
+    assertThat(batcher.next(batch, 4)).isEqualTo(4);
+    assertThat(new float[] {batch.x()[0], batch.x()[12], batch.x()[24], batch.x()[36]}).containsExactly(0, 1, 2, 3);
+    assertThat(batch.labels()).startsWith(0, 1, 2, 0);
+    assertThat(batcher.next(batch, 4)).isEqualTo(3);
     assertThat(batch.x()[2 * 12]).isEqualTo(6f);
-    assertThat(batcher.next(batch)).isZero();
-    assertThatThrownBy(() -> batcher.next(new ImageBatch(new ImageShape(1, 3, 4), 4)))
-        .hasMessage("the batch holds images of 1x3x4, the data set 2x3x2");
-    assertThatThrownBy(() -> new ImageBatch(d.shape(), 0)).hasMessage("a batch needs a capacity > 0, got 0");
+    assertThat(batcher.next(batch, 4)).isZero();
+    assertThatThrownBy(() -> batcher.next(new SequenceBatch(11, 0), 4))
+        .hasMessage("the batch holds 11 features per step, an image of 2x3x2 has 12");
+    assertThatThrownBy(() -> batcher.next(batch, 0)).hasMessage("a batch needs a size > 0, got 0");
   }
 
   @Test
   void batchesDoNotAllocate() {
     ImageDataset d = images(50);
     ImageBatcher batcher = new ImageBatcher(d, 7);
-    ImageBatch batch = new ImageBatch(d.shape(), 8);
+    SequenceBatch batch = new SequenceBatch(12, 0);
     Runnable epoch = () -> {
-      batcher.startEpoch();
-      while (batcher.next(batch) > 0) {
+      batcher.start(true);
+      while (batcher.next(batch, 8) > 0) {
         // gathering is all
       }
     };
