@@ -74,6 +74,7 @@ public final class MoeLayer implements Trainable {
   private float[] dOut = new float[0];
   private float[] dHid = new float[0];
   private float[] dX = new float[0];
+  private boolean counting = true;
   private long routerAccumulates;
   private long routerMacs;
   private long expertAccumulates;
@@ -146,6 +147,15 @@ public final class MoeLayer implements Trainable {
     return act[e];
   }
 
+  /**
+   * Whether forward passes count their operations (on by default; a training loop turns it off to
+   * skip the passes over the spikes that counting takes). A pass that does not count leaves the
+   * counts at zero.
+   */
+  public void setCounting(boolean on) {
+    counting = on;
+  }
+
   /** The tokens routed to expert e in the last pass. */
   public int routedTokens(int e) {
     return count[e];
@@ -173,19 +183,22 @@ public final class MoeLayer implements Trainable {
     this.tokens = tokens;
     summary = grow(summary, tokens * dim);
     java.util.Arrays.fill(summary, 0, tokens * dim, 0f);
-    long nonzero = 0;
     for (int t = 0; t < steps; t++) {
       int o = t * tokens * dim;
       for (int i = 0; i < tokens * dim; i++) {
-        float v = x[o + i];
-        summary[i] += v;
-        nonzero += v != 0f ? 1 : 0;
+        summary[i] += x[o + i];
+      }
+    }
+    long nonzero = 0;
+    if (counting && combination == Combination.SPIKE_DRIVEN) {
+      for (int i = 0; i < steps * tokens * dim; i++) {
+        nonzero += x[i] != 0f ? 1 : 0;
       }
     }
     boolean spikes = combination == Combination.SPIKE_DRIVEN;
     gate.forward(summary, tokens);
-    routerAccumulates = spikes ? nonzero * experts : 0;
-    routerMacs = spikes ? 0 : (long) tokens * dim * experts;
+    routerAccumulates = counting && spikes ? nonzero * experts : 0;
+    routerMacs = counting && !spikes ? (long) tokens * dim * experts : 0;
     route();
     java.util.Arrays.fill(y, 0, (int) size, 0f);
     float[] w = gate.weights();
@@ -201,39 +214,16 @@ public final class MoeLayer implements Trainable {
       cur[e] = grow(cur[e], rows * hidden);
       hid[e] = grow(hid[e], rows * hidden);
       out[e] = grow(out[e], rows * dim);
-      long xNonzero = 0;
       for (int t = 0; t < steps; t++) {
         for (int j = 0; j < n; j++) {
-          int src = (t * tokens + routed[e][j]) * dim;
-          int dst = (t * n + j) * dim;
-          System.arraycopy(x, src, xs[e], dst, dim);
-          for (int c = 0; c < dim; c++) {
-            xNonzero += xs[e][dst + c] != 0f ? 1 : 0;
-          }
+          System.arraycopy(x, (t * tokens + routed[e][j]) * dim, xs[e], (t * n + j) * dim, dim);
         }
       }
       up[e].forward(xs[e], rows, cur[e]);
       act[e].forward(cur[e], steps, n * hidden, hid[e]);
       down[e].forward(hid[e], rows, out[e]);
-      if (spikes) {
-        expertAccumulates += xNonzero * hidden;
-      } else {
-        expertMacs += (long) rows * dim * hidden;
-      }
-      if (act[e].spiking()) {
-        long hNonzero = 0;
-        for (int i = 0; i < rows * hidden; i++) {
-          hNonzero += hid[e][i] != 0f ? 1 : 0;
-        }
-        expertAccumulates += hNonzero * dim;
-      } else {
-        expertMacs += (long) rows * hidden * dim;
-      }
-      // Combining: an add per output value (spike-driven), a multiply-add when weighted.
-      if (spikes) {
-        expertAccumulates += (long) rows * dim;
-      } else {
-        expertMacs += (long) rows * dim;
+      if (counting) {
+        count(e, rows, spikes);
       }
       for (int t = 0; t < steps; t++) {
         for (int j = 0; j < n; j++) {
@@ -246,6 +236,34 @@ public final class MoeLayer implements Trainable {
           }
         }
       }
+    }
+  }
+
+  /** Adds expert e's operations in this pass to the counts. */
+  private void count(int e, int rows, boolean spikes) {
+    if (spikes) {
+      long xNonzero = 0;
+      for (int i = 0; i < rows * dim; i++) {
+        xNonzero += xs[e][i] != 0f ? 1 : 0;
+      }
+      expertAccumulates += xNonzero * hidden;
+    } else {
+      expertMacs += (long) rows * dim * hidden;
+    }
+    if (act[e].spiking()) {
+      long hNonzero = 0;
+      for (int i = 0; i < rows * hidden; i++) {
+        hNonzero += hid[e][i] != 0f ? 1 : 0;
+      }
+      expertAccumulates += hNonzero * dim;
+    } else {
+      expertMacs += (long) rows * hidden * dim;
+    }
+    // Combining: an add per output value (spike-driven), a multiply-add when weighted.
+    if (spikes) {
+      expertAccumulates += (long) rows * dim;
+    } else {
+      expertMacs += (long) rows * dim;
     }
   }
 

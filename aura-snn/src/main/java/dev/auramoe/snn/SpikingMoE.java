@@ -138,7 +138,7 @@ public final class SpikingMoE implements SequenceModel {
   private final Config config;
   private final boolean smooth;
   private final Task task;
-  private final int t;
+  private int t;
   private final int h1;
   private final int w1;
   private final int c1;
@@ -262,9 +262,24 @@ public final class SpikingMoE implements SequenceModel {
     return spiking ? new LifNeurons(neurons, dev.auramoe.internal.vector.KernelProvider.get(), smooth) : new Relu();
   }
 
-  /** The configuration. */
+  /** The configuration (its {@code steps} as built; {@link #steps()} is the current T). */
   public Config config() {
     return config;
+  }
+
+  /** The time steps each image is presented for now. */
+  public int steps() {
+    return t;
+  }
+
+  /**
+   * Presents images for T steps from now on: the weights do not depend on T (the neurons have no
+   * per-step parameters and the head reads spike rates), so a model trained at one T can be run at
+   * another, trading accuracy for energy. The dense twin runs one step only.
+   */
+  public void setSteps(int steps) {
+    config.withSteps(steps);
+    t = steps;
   }
 
   @Override
@@ -299,6 +314,7 @@ public final class SpikingMoE implements SequenceModel {
   public double lossAndGradients(SequenceBatch b) {
     zeroGradients();
     setTraining(true);
+    moe.setCounting(false);
     forward(b);
     double loss = head.loss(b);
     backward();
@@ -309,6 +325,7 @@ public final class SpikingMoE implements SequenceModel {
   @Override
   public void predict(SequenceBatch b, float[] out) {
     setTraining(false);
+    moe.setCounting(true);
     forward(b);
     head.outputs(out);
     count(b);

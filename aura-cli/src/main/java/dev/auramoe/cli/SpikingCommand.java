@@ -1,0 +1,299 @@
+package dev.auramoe.cli;
+
+import dev.auramoe.seq.SequenceTrainer;
+import dev.auramoe.snn.EnergyProfile;
+import dev.auramoe.snn.LifConfig;
+import dev.auramoe.snn.Operations;
+import dev.auramoe.snn.SpikingMoE;
+import dev.auramoe.snn.data.ChannelStandardisation;
+import dev.auramoe.snn.data.ImageBatcher;
+import dev.auramoe.snn.data.ImageDataset;
+import dev.auramoe.snn.data.ImageFiles;
+import dev.auramoe.snn.data.ImageShape;
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.seq.data.Standardisation;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code aura spiking}: the spiking mixture of experts for images. */
+@Command(name = "spiking", mixinStandardHelpOptions = true, subcommands = {SpikingCommand.Train.class},
+    description = "The spiking mixture of experts for images (SpikingMoE): a spike-driven Transformer whose MLP "
+        + "block is a mixture of spiking experts chosen by a router that reads spikes and only accumulates, with "
+        + "energy estimates from counted operations. 'aura spiking train' trains it and its dense twin and reports "
+        + "accuracy beside estimated energy per image (docs/snn.md).")
+public final class SpikingCommand implements Runnable {
+
+  /** Where Debian's dataset-fashion-mnist puts the IDX files. */
+  static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+
+  /** The time steps of the accuracy-against-energy sweep. */
+  static final int[] SWEEP = {1, 2, 4, 8};
+
+  @CommandLine.Spec
+  private CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: train");
+  }
+
+  /** {@code aura spiking train}. */
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      description = {"Trains the spiking MoE and its dense twin (the same architecture with ReLU, one step and a "
+          + "softmax-weighted mixture) with the same budget: Adam, cosine decay, gradient clipping. Scores both on "
+          + "the test set and estimates each one's energy per image from its counted operations (multiply-"
+          + "accumulates and synaptic accumulates) on a device profile; sweeps the spiking model's time steps "
+          + "over 1, 2, 4 and 8 for the accuracy-against-energy picture.",
+          "Data: a directory of IDX files (train-* and t10k-*, gzip or not; Fashion-MNIST by default) or CSV files "
+              + "with a label column and one column per pixel, channels first. Pixels are standardised per "
+              + "channel with the training set's statistics."})
+  static final class Train implements Callable<Integer> {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--train", paramLabel = "FILE|DIR", description = "Training images: an IDX directory or a CSV "
+        + "file (default: ${DEFAULT-VALUE}).")
+    private Path train = FASHION_MNIST;
+
+    @Option(names = "--test", paramLabel = "FILE|DIR", description = "Test images, the same kind (default: the "
+        + "training directory's t10k files).")
+    private Path test;
+
+    @Option(names = "--shape", paramLabel = "CxHxW", description = "The CSV images' shape, C x H x W or H x W "
+        + "(default: inferred from a square number of pixel columns).")
+    private String shape;
+
+    @Option(names = "--pixel-max", paramLabel = "MAX", description = "Divide CSV pixels by MAX and refuse values "
+        + "outside [0, MAX] (default: none).")
+    private Double pixelMax;
+
+    @Option(names = "--train-size", paramLabel = "N", description = "Train on a seeded subset of N images "
+        + "(default: all).")
+    private Integer trainSize;
+
+    @Option(names = "--test-size", paramLabel = "N", description = "Test on a seeded subset of N images "
+        + "(default: all).")
+    private Integer testSize;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default: "
+        + "${DEFAULT-VALUE}).")
+    private int epochs = 10;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Images per mini-batch (default: ${DEFAULT-VALUE}).")
+    private int batch = 64;
+
+    @Option(names = "--lr", paramLabel = "RATE", description = "Adam's learning rate, decayed on a cosine to a "
+        + "tenth (default: ${DEFAULT-VALUE}).")
+    private float lr = 2e-3f;
+
+    @Option(names = "--steps", paramLabel = "T", description = "Time steps the spiking model sees each image "
+        + "(default: ${DEFAULT-VALUE}).")
+    private int steps = 4;
+
+    @Option(names = "--experts", paramLabel = "E", description = "Experts (default: ${DEFAULT-VALUE}).")
+    private int experts = 4;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Experts per token (default: ${DEFAULT-VALUE}).")
+    private int topK = 2;
+
+    @Option(names = "--dim", paramLabel = "D", description = "Channels of the tokens (default: ${DEFAULT-VALUE}).")
+    private int dim = 64;
+
+    @Option(names = "--stem", paramLabel = "C", description = "Channels of the first convolution (default: "
+        + "${DEFAULT-VALUE}).")
+    private int stem = 16;
+
+    @Option(names = "--expert-hidden", paramLabel = "H", description = "Each expert's hidden width (default: "
+        + "${DEFAULT-VALUE}).")
+    private int expertHidden = 128;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "Energy profile: horowitz-45nm, loihi or "
+        + "truenorth (default: ${DEFAULT-VALUE}).")
+    private String profile = "horowitz-45nm";
+
+    @Option(names = "--no-twin", description = "Skip the dense twin.")
+    private boolean noTwin;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the weights, the batches and the subsets "
+        + "(default: ${DEFAULT-VALUE}).")
+    private long seed = 1;
+
+    @Mixin
+    private JsonOption json;
+
+    @Override
+    public Integer call() throws Exception {
+      EnergyProfile energy;
+      SequenceTrainer.Settings settings;
+      try {
+        energy = EnergyProfile.preset(profile);
+        settings = new SequenceTrainer.Settings(epochs, batch, lr, 0f, 1.0, SequenceTrainer.Schedule.COSINE, 0);
+        if (trainSize != null && trainSize <= 0 || testSize != null && testSize <= 0) {
+          throw new IllegalArgumentException("--train-size and --test-size must be > 0");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      json.checkPath();
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      ImageFiles.Options options = ImageFiles.Options.defaults();
+      if (shape != null) {
+        options = options.withShape(ImageShape.parse(shape));
+      }
+      if (pixelMax != null) {
+        options = options.withPixelMax(pixelMax);
+      }
+      ImageDataset trainSet = read(train, ImageFiles.Split.TRAIN, options);
+      Path testPath = test != null ? test : train;
+      if (test == null && !Files.isDirectory(train)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--test is needed with a training file");
+      }
+      ImageDataset testSet = read(testPath, ImageFiles.Split.TEST, options.matching(trainSet));
+      trainSet = subset(trainSet, trainSize, seed);
+      testSet = subset(testSet, testSize, seed + 1);
+      Standardisation z = ChannelStandardisation.fit(trainSet);
+      trainSet = ChannelStandardisation.apply(z, trainSet);
+      testSet = ChannelStandardisation.apply(z, testSet);
+      ImageShape s = trainSet.shape();
+      SpikingMoE.Config cfg;
+      try {
+        cfg = new SpikingMoE.Config(s.channels(), s.height(), s.width(), trainSet.classes(), steps, stem, dim, experts,
+            topK, expertHidden, LifConfig.DEFAULT, BalanceConfig.DEFAULT, true, seed);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      out.printf(Locale.ROOT, "data: %s, %,d training and %,d test images of %s, %d classes%n", train,
+          trainSet.size(), testSet.size(), s, trainSet.classes());
+      out.flush();
+      Map<String, Object> doc = new LinkedHashMap<>();
+      Result spiking = run("spiking MoE", new SpikingMoE(cfg), trainSet, testSet, settings, energy, out, err);
+      List<Map<String, Object>> sweep = new ArrayList<>();
+      for (int t : SWEEP) {
+        Result r = t == steps ? spiking : evaluate(spiking.model, t, testSet, settings, energy);
+        sweep.add(Map.of("steps", t, "accuracy", r.accuracy, "energyPerSampleJoules", r.joules,
+            "synapticOpsPerSample", r.ops.accumulates()));
+        out.printf(Locale.ROOT, "  T = %d: accuracy %.4f, %s per image%n", t, r.accuracy, joules(r.joules));
+      }
+      spiking.model.setSteps(steps);
+      doc.put("accuracy", spiking.accuracy);
+      doc.put("macroAuroc", spiking.eval.macroAuroc());
+      doc.put("macroAuprc", spiking.eval.macroAuprc());
+      doc.put("synapticOpsPerSample", spiking.ops.accumulates());
+      doc.put("macsPerSample", spiking.ops.macs());
+      doc.put("energyPerSampleJoules", spiking.joules);
+      doc.put("routerEnergyPerSampleJoules", spiking.routerJoules);
+      doc.put("trainSeconds", spiking.trainSeconds);
+      doc.put("imagesPerSecond", spiking.imagesPerSecond);
+      doc.put("parameters", spiking.model.parameterCount());
+      doc.put("firingRates", spiking.model.firingRates());
+      if (!noTwin) {
+        Result twin = run("dense twin", new SpikingMoE(cfg.twin()), trainSet, testSet, settings, energy, out, err);
+        doc.put("denseAccuracy", twin.accuracy);
+        doc.put("denseEnergyPerSampleJoules", twin.joules);
+        doc.put("denseRouterEnergyPerSampleJoules", twin.routerJoules);
+        doc.put("denseMacsPerSample", twin.ops.macs());
+        doc.put("denseTrainSeconds", twin.trainSeconds);
+        out.printf(Locale.ROOT, "spiking MoE %.4f vs dense twin %.4f (%+.2f points); energy %s vs %s per image "
+            + "(%.2fx); router %s vs %s (%.3fx)%n", spiking.accuracy, twin.accuracy,
+            100 * (spiking.accuracy - twin.accuracy), joules(spiking.joules), joules(twin.joules),
+            spiking.joules / twin.joules, joules(spiking.routerJoules), joules(twin.routerJoules),
+            spiking.routerJoules / twin.routerJoules);
+      }
+      doc.put("timeStepSweep", sweep);
+      doc.put("energyProfile", Map.of("name", energy.name(), "basis", energy.basis(),
+          "picojoulesPerMac", energy.mac().picojoulesPerMac(),
+          "picojoulesPerAccumulate", energy.accumulate().picojoulesPerMac(),
+          "note", "an estimate: arithmetic only (no memory traffic, no neuron-state updates), batch normalisation "
+              + "folded into the weights"));
+      doc.put("settings", Map.of("epochs", epochs, "batch", batch, "learningRate", lr, "steps", steps,
+          "experts", experts, "topK", topK, "dim", dim, "stem", stem, "expertHidden", expertHidden, "seed", seed));
+      doc.put("machine", SeqBenchCommand.machine());
+      json.write(doc, err);
+      return 0;
+    }
+
+    private ImageDataset read(Path p, ImageFiles.Split split, ImageFiles.Options o) throws IOException {
+      try {
+        return ImageFiles.read(p, split, o);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+
+    private static ImageDataset subset(ImageDataset d, Integer n, long seed) {
+      if (n == null || n >= d.size()) {
+        return d;
+      }
+      int[] idx = new int[d.size()];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = i;
+      }
+      Random r = new Random(seed);
+      for (int i = idx.length - 1; i > 0; i--) {
+        int j = r.nextInt(i + 1);
+        int t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+      }
+      return d.subset(java.util.Arrays.copyOf(idx, n));
+    }
+  }
+
+  /** One trained model's figures on the test set. */
+  private record Result(SpikingMoE model, SequenceTrainer.Evaluation eval, double accuracy, Operations ops,
+      double joules, double routerJoules, double trainSeconds, double imagesPerSecond) {}
+
+  private static Result run(String label, SpikingMoE model, ImageDataset train, ImageDataset test,
+      SequenceTrainer.Settings settings, EnergyProfile energy, PrintWriter out, PrintWriter err) {
+    out.printf(Locale.ROOT, "%s: %,d parameters, T = %d%n", label, model.parameterCount(), model.steps());
+    out.flush();
+    SequenceTrainer trainer = new SequenceTrainer(settings);
+    SequenceTrainer.Result r = trainer.train(model, new ImageBatcher(train, model.config().seed()),
+        new ImageBatcher(test, 0), SeqCommand.epochPrinter(settings.epochs(), err));
+    Result e = evaluate(model, model.steps(), test, settings, energy);
+    out.printf(Locale.ROOT, "  %s: accuracy %.4f, %s per image (router %s), %,.0f synaptic operations and %,.0f "
+        + "MACs per image; trained %.1f s, %,.0f images/s%n", label, e.accuracy, joules(e.joules),
+        joules(e.routerJoules), e.ops.accumulates(), e.ops.macs(), r.trainSeconds(), r.sequencesPerSecond());
+    out.flush();
+    return new Result(model, e.eval, e.accuracy, e.ops, e.joules, e.routerJoules, r.trainSeconds(),
+        r.sequencesPerSecond());
+  }
+
+  private static Result evaluate(SpikingMoE model, int steps, ImageDataset test, SequenceTrainer.Settings settings,
+      EnergyProfile energy) {
+    if (model.config().spiking()) {
+      model.setSteps(steps);
+    }
+    model.resetCounts();
+    SequenceTrainer.Evaluation e = SequenceTrainer.evaluate(model, new ImageBatcher(test, 0), settings.batchSize());
+    Operations ops = model.operations();
+    return new Result(model, e, e.accuracy(), ops, energy.joules(ops), energy.joules(model.routerOperations()),
+        Double.NaN, Double.NaN);
+  }
+
+  /** Joules in the unit that suits them. */
+  static String joules(double j) {
+    if (j >= 1e-3) {
+      return String.format(Locale.ROOT, "%.3f mJ", j * 1e3);
+    }
+    if (j >= 1e-6) {
+      return String.format(Locale.ROOT, "%.3f uJ", j * 1e6);
+    }
+    return String.format(Locale.ROOT, "%.3f nJ", j * 1e9);
+  }
+}
