@@ -11,6 +11,7 @@ import dev.auramoe.snn.data.ImageDataset;
 import dev.auramoe.snn.data.ImageFiles;
 import dev.auramoe.snn.data.ImageShape;
 import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.cli.snn.SpikingPlot;
 import dev.auramoe.seq.data.Standardisation;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -135,6 +136,10 @@ public final class SpikingCommand implements Runnable {
     @Mixin
     private JsonOption json;
 
+    @Option(names = "--plot", paramLabel = "DIR", description = "Also write DIR/" + SpikingPlot.ENERGY + ", DIR/"
+        + SpikingPlot.FIRING + " and DIR/" + SpikingPlot.USAGE + ". " + OutputPaths.DIRECTORY_RULE)
+    private Path plotDir;
+
     @Override
     public Integer call() throws Exception {
       EnergyProfile energy;
@@ -149,6 +154,7 @@ public final class SpikingCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       json.checkPath();
+      OutputPaths.checkDirectory("--plot", plotDir);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       ImageFiles.Options options = ImageFiles.Options.defaults();
@@ -182,9 +188,13 @@ public final class SpikingCommand implements Runnable {
       out.flush();
       Map<String, Object> doc = new LinkedHashMap<>();
       Result spiking = run("spiking MoE", new SpikingMoE(cfg), trainSet, testSet, settings, energy, out, err);
+      Map<String, Double> firing = spiking.model.firingRates();
+      long[][] usage = spiking.model.expertUsage();
       List<Map<String, Object>> sweep = new ArrayList<>();
+      List<SpikingPlot.Point> points = new ArrayList<>();
       for (int t : SWEEP) {
         Result r = t == steps ? spiking : evaluate(spiking.model, t, testSet, settings, energy);
+        points.add(new SpikingPlot.Point(Integer.toString(t), r.accuracy, r.joules));
         sweep.add(Map.of("steps", t, "accuracy", r.accuracy, "energyPerSampleJoules", r.joules,
             "synapticOpsPerSample", r.ops.accumulates()));
         out.printf(Locale.ROOT, "  T = %d: accuracy %.4f, %s per image%n", t, r.accuracy, joules(r.joules));
@@ -200,7 +210,9 @@ public final class SpikingCommand implements Runnable {
       doc.put("trainSeconds", spiking.trainSeconds);
       doc.put("imagesPerSecond", spiking.imagesPerSecond);
       doc.put("parameters", spiking.model.parameterCount());
-      doc.put("firingRates", spiking.model.firingRates());
+      doc.put("firingRates", firing);
+      doc.put("expertUsageByClass", usageJson(trainSet.classNames(), usage));
+      SpikingPlot.Point twinPoint = null;
       if (!noTwin) {
         Result twin = run("dense twin", new SpikingMoE(cfg.twin()), trainSet, testSet, settings, energy, out, err);
         doc.put("denseAccuracy", twin.accuracy);
@@ -208,6 +220,7 @@ public final class SpikingCommand implements Runnable {
         doc.put("denseRouterEnergyPerSampleJoules", twin.routerJoules);
         doc.put("denseMacsPerSample", twin.ops.macs());
         doc.put("denseTrainSeconds", twin.trainSeconds);
+        twinPoint = new SpikingPlot.Point("dense twin", twin.accuracy, twin.joules);
         out.printf(Locale.ROOT, "spiking MoE %.4f vs dense twin %.4f (%+.2f points); energy %s vs %s per image "
             + "(%.2fx); router %s vs %s (%.3fx)%n", spiking.accuracy, twin.accuracy,
             100 * (spiking.accuracy - twin.accuracy), joules(spiking.joules), joules(twin.joules),
@@ -224,7 +237,24 @@ public final class SpikingCommand implements Runnable {
           "experts", experts, "topK", topK, "dim", dim, "stem", stem, "expertHidden", expertHidden, "seed", seed));
       doc.put("machine", SeqBenchCommand.machine());
       json.write(doc, err);
+      if (plotDir != null) {
+        err.println("wrote " + SpikingPlot.energy(points, twinPoint, energy.name(), plotDir));
+        err.println("wrote " + SpikingPlot.firingRates(firing, plotDir));
+        err.println("wrote " + SpikingPlot.expertUsage(trainSet.classNames(), usage, plotDir));
+      }
       return 0;
+    }
+
+    private static Map<String, Object> usageJson(List<String> classes, long[][] usage) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (int c = 0; c < usage.length; c++) {
+        List<Long> row = new ArrayList<>();
+        for (long u : usage[c]) {
+          row.add(u);
+        }
+        m.put(classes.get(c), row);
+      }
+      return m;
     }
 
     private ImageDataset read(Path p, ImageFiles.Split split, ImageFiles.Options o) throws IOException {
