@@ -34,9 +34,10 @@ import java.util.Random;
  *
  * <p>Each pass runs over chunks of images whose im2col matrix ({@code Ho Wo} rows of {@code k k Cin}
  * per image) fits a fixed workspace of about 256 KiB, so that the product reads it from cache right
- * after it is written: forward {@code Y = col(X) W} (the core's register-blocked {@code gemm}, Vector
- * API when present); backward {@code dW += col(X)^T dY} over the transposed im2col, written directly,
- * and {@code dX = col2im(dY W^T)}. Neither pass allocates once its workspaces have grown (at the
+ * after it is written: forward {@code Y = [col(X) 1] [W; b]}, the bias a last weight row against a
+ * constant input (the core's register-blocked {@code gemm}, Vector API when present); backward
+ * {@code dW += col(X)^T dY} over the transposed im2col, written directly, {@code db} from the same
+ * chunk of dY, and {@code dX = col2im(dY W^T)}. Neither pass allocates once its workspaces have grown (at the
  * first call: their size does not depend on the batch). Not thread-safe.
  *
  * <p>Counting for energy estimates: {@link #macsPerImage()} is the dense implementation's
@@ -72,6 +73,8 @@ public final class Conv2d implements Trainable {
   private float[] col = new float[0];
   private float[] dyChunk = new float[0];
   private float[] wT = new float[0];
+  /** W with b as a last row, {@code (k k Cin + 1) x Cout}. */
+  private float[] wb = new float[0];
 
   /**
    * A layer with He-normal weights ({@code N(0, 2 / (k k Cin))}: He et al., "Delving deep into
@@ -118,7 +121,7 @@ public final class Conv2d implements Trainable {
           + padding + " leaves no output of a " + height + "x" + width + " image");
     }
     long patchL = (long) kernel * kernel * inChannels;
-    long perImage = patchL * outHeight * outWidth;
+    long perImage = (patchL + 1) * outHeight * outWidth;
     if (patchL * outChannels > Integer.MAX_VALUE - 8 || perImage > Integer.MAX_VALUE - 8
         || (long) height * width * inChannels > Integer.MAX_VALUE - 8
         || (long) outHeight * outWidth * outChannels > Integer.MAX_VALUE - 8) {
@@ -265,15 +268,15 @@ public final class Conv2d implements Trainable {
     checkInput(x, rows);
     checkOutput("y", y, rows);
     grow();
-    float[] bv = b.values();
+    // The bias rides in the product as a last weight row against a constant input of 1: y is written
+    // once, with no separate pass to fill or add the bias.
+    System.arraycopy(w.values(), 0, wb, 0, patch * cout);
+    System.arraycopy(b.values(), 0, wb, patch * cout, cout);
     int outPixels = outHeight * outWidth;
-    for (int p = 0, n = rows * outPixels; p < n; p++) {
-      System.arraycopy(bv, 0, y, p * cout, cout);
-    }
     for (int r0 = 0; r0 < rows; r0 += imagesPerChunk) {
       int nr = Math.min(imagesPerChunk, rows - r0);
       im2col(x, r0, nr);
-      kern.gemm(col, 0, nr * outPixels, w.values(), patch, cout, y, r0 * outPixels * cout, true);
+      kern.gemm(col, 0, nr * outPixels, wb, patch + 1, cout, y, r0 * outPixels * cout, false);
     }
   }
 
@@ -295,12 +298,6 @@ public final class Conv2d implements Trainable {
     grow();
     int outPixels = outHeight * outWidth;
     float[] gb = b.gradient();
-    for (int p = 0, n = rows * outPixels; p < n; p++) {
-      int o = p * cout;
-      for (int c = 0; c < cout; c++) {
-        gb[c] += dy[o + c];
-      }
-    }
     if (dx != null) {
       float[] wv = w.values();
       for (int i = 0; i < patch; i++) {
@@ -316,6 +313,12 @@ public final class Conv2d implements Trainable {
       int yOff = r0 * outPixels * cout;
       // The product's right operand has no offset: the chunk's dY is copied to the workspace's start.
       System.arraycopy(dy, yOff, dyChunk, 0, pixels * cout);
+      for (int p = 0; p < pixels; p++) {
+        int o = p * cout;
+        for (int c = 0; c < cout; c++) {
+          gb[c] += dyChunk[o + c];
+        }
+      }
       im2colTransposed(x, r0, nr);
       kern.gemm(col, 0, patch, dyChunk, pixels, cout, w.gradient(), 0, true);
       if (dx != null) {
@@ -327,69 +330,99 @@ public final class Conv2d implements Trainable {
 
   private void grow() {
     int n = imagesPerChunk * outHeight * outWidth;
-    if (col.length < n * patch) {
-      col = new float[n * patch];
+    if (col.length < n * (patch + 1)) {
+      col = new float[n * (patch + 1)];
       dyChunk = new float[n * cout];
       wT = new float[patch * cout];
+      wb = new float[(patch + 1) * cout];
     }
   }
 
-  /** col[p][(kh k + kw) Cin + ci] = x[oh + kh - p][ow + kw - p][ci] for the chunk's output pixels p. */
+  /**
+   * col[p][(kh k + kw) Cin + ci] = x[oh + kh - p][ow + kw - p][ci] for the chunk's output pixels p,
+   * and col[p][k k Cin] = 1 (the bias's input): rows of {@code k k Cin + 1}.
+   */
   private void im2col(float[] x, int r0, int nr) {
-    int run = k * cin;
-    int o = 0;
+    // Tap by tap along each output row: a branch-free inner loop over the pixels of the row, each
+    // copying Cin contiguous inputs (one float for the stem), rather than k k short copies per pixel.
+    int stride = patch + 1;
+    int p = 0;
     for (int r = r0; r < r0 + nr; r++) {
       int img = r * height * width * cin;
-      for (int oh = 0; oh < outHeight; oh++) {
-        for (int ow = 0; ow < outWidth; ow++) {
-          int iw0 = ow - pad;
-          boolean inside = iw0 >= 0 && iw0 + k <= width;
-          for (int kh = 0; kh < k; kh++) {
-            int ih = oh + kh - pad;
-            if (ih < 0 || ih >= height) {
-              Arrays.fill(col, o, o + run, 0f);
-            } else if (inside) {
-              System.arraycopy(x, img + (ih * width + iw0) * cin, col, o, run);
+      for (int oh = 0; oh < outHeight; oh++, p += outWidth) {
+        for (int kh = 0; kh < k; kh++) {
+          int ih = oh + kh - pad;
+          boolean rowInside = ih >= 0 && ih < height;
+          for (int kw = 0; kw < k; kw++) {
+            int tap = (kh * k + kw) * cin;
+            // The output columns whose tap kw lands inside the image: [owLo, owHi), possibly empty
+            // (padding wider than the output puts pad - kw past the last column).
+            int owLo = rowInside ? Math.min(outWidth, Math.max(0, pad - kw)) : outWidth;
+            int owHi = rowInside ? Math.max(owLo, Math.min(outWidth, width + pad - kw)) : outWidth;
+            for (int ow = 0; ow < owLo; ow++) {
+              zero(col, (p + ow) * stride + tap, cin);
+            }
+            int src = img + (ih * width + owLo + kw - pad) * cin;
+            if (cin == 1) {
+              for (int ow = owLo, dst = (p + owLo) * stride + tap; ow < owHi; ow++, dst += stride) {
+                col[dst] = x[src++];
+              }
             } else {
-              for (int kw = 0; kw < k; kw++) {
-                int iw = iw0 + kw;
-                int to = o + kw * cin;
-                if (iw < 0 || iw >= width) {
-                  Arrays.fill(col, to, to + cin, 0f);
-                } else {
-                  System.arraycopy(x, img + (ih * width + iw) * cin, col, to, cin);
+              for (int ow = owLo; ow < owHi; ow++, src += cin) {
+                int dst = (p + ow) * stride + tap;
+                for (int c = 0; c < cin; c++) {
+                  col[dst + c] = x[src + c];
                 }
               }
             }
-            o += run;
+            for (int ow = owHi; ow < outWidth; ow++) {
+              zero(col, (p + ow) * stride + tap, cin);
+            }
           }
+        }
+        for (int ow = 0; ow < outWidth; ow++) {
+          col[(p + ow) * stride + patch] = 1f;
         }
       }
     }
   }
 
-  /** dx[ih][iw][ci] += col[p][(kh k + kw) Cin + ci]: im2col's adjoint. */
+  private static void zero(float[] a, int from, int n) {
+    for (int i = 0; i < n; i++) {
+      a[from + i] = 0f;
+    }
+  }
+
+  /**
+   * dx[ih][iw][ci] += col[p][(kh k + kw) Cin + ci]: im2col's adjoint over rows of {@code k k Cin},
+   * in the same tap-by-tap order as {@link #im2col}.
+   */
   private void col2im(float[] dx, int r0, int nr) {
-    int o = 0;
+    int p = 0;
     for (int r = r0; r < r0 + nr; r++) {
       int img = r * height * width * cin;
-      for (int oh = 0; oh < outHeight; oh++) {
-        for (int ow = 0; ow < outWidth; ow++) {
-          for (int kh = 0; kh < k; kh++) {
-            int ih = oh + kh - pad;
-            if (ih < 0 || ih >= height) {
-              o += k * cin;
-              continue;
-            }
-            for (int kw = 0; kw < k; kw++) {
-              int iw = ow + kw - pad;
-              if (iw >= 0 && iw < width) {
-                int xo = img + (ih * width + iw) * cin;
+      for (int oh = 0; oh < outHeight; oh++, p += outWidth) {
+        for (int kh = 0; kh < k; kh++) {
+          int ih = oh + kh - pad;
+          if (ih < 0 || ih >= height) {
+            continue;
+          }
+          for (int kw = 0; kw < k; kw++) {
+            int tap = (kh * k + kw) * cin;
+            int owLo = Math.max(0, pad - kw);
+            int owHi = Math.min(outWidth, width + pad - kw);
+            int dst = img + (ih * width + owLo + kw - pad) * cin;
+            if (cin == 1) {
+              for (int ow = owLo, src = (p + owLo) * patch + tap; ow < owHi; ow++, src += patch) {
+                dx[dst++] += col[src];
+              }
+            } else {
+              for (int ow = owLo; ow < owHi; ow++, dst += cin) {
+                int src = (p + ow) * patch + tap;
                 for (int c = 0; c < cin; c++) {
-                  dx[xo + c] += col[o + c];
+                  dx[dst + c] += col[src + c];
                 }
               }
-              o += cin;
             }
           }
         }

@@ -21,7 +21,8 @@ class Conv2dTest {
   /**
    * dW, db and dx against central differences of the double-precision convolution, at awkward
    * sizes: odd sides, Cin 1 and 3, Cout not a multiple of 16, batches of 1 and 3, "same", "valid"
-   * and wider-than-same padding, kernels of 1, 3 and 5.
+   * and wider-than-same padding, kernels of 1, 3 and 5, and a one-pixel-wide image whose padding
+   * is wider than its output (a tap that reaches the image from no output column).
    */
   @ParameterizedTest(name = "rows {0}, {1}x{2}x{3} -> {4}, k {5}, p {6}")
   @CsvSource({
@@ -30,7 +31,8 @@ class Conv2dTest {
       "3, 7, 5, 1, 2, 3, 0",
       "2, 4, 3, 2, 3, 1, 0",
       "1, 6, 5, 3, 4, 5, 2",
-      "2, 3, 3, 2, 3, 3, 2"})
+      "2, 3, 3, 2, 3, 3, 2",
+      "2, 3, 1, 2, 3, 5, 2"})
   void gradientsMatchDoubleFiniteDifferences(int rows, int h, int w, int cin, int cout, int k, int p) {
     Random r = new Random(rows * 1000L + h * 100L + cin * 10L + k);
     Conv2d conv = new Conv2d("c", cin, cout, k, p, h, w, r);
@@ -115,6 +117,39 @@ class Conv2dTest {
     assertClose("dW (two passes)", conv.weights().gradient(), dW, 1e-5);
     assertClose("db (two passes)", conv.bias().gradient(), db, 1e-5);
     assertClose("dx", dx, dxd, 1e-5);
+  }
+
+  /**
+   * Narrow images (3 x 1, k 5, p 2: padding wider than the output) in a batch of full chunks: the
+   * forward and backward passes against the formulas.
+   */
+  @Test
+  void narrowImagesInFullChunks() {
+    int rows = 1000;
+    Random r = new Random(8);
+    Conv2d conv = new Conv2d("c", 2, 3, 5, 2, 3, 1, r);
+    Init.scaledNormal(conv.bias().values(), 0.3, r);
+    float[] x = gaussian(rows * conv.inputSize(), 1.0, r);
+    float[] y = new float[rows * conv.outputSize()];
+    conv.forward(x, rows, y);
+    double[] xd = toDouble(x);
+    double[] wd = toDouble(conv.weights().values());
+    double[] bd = toDouble(conv.bias().values());
+    assertClose("y", y, ConvReference.conv(xd, rows, 3, 1, 2, wd, bd, 3, 5, 2), 1e-6);
+    float[] dx = new float[x.length];
+    conv.backward(x, y, rows, dx);
+    // With dy = y, dx = d(|y|^2 / 2)/dx: checked on a few inputs by central differences in double.
+    double[] yd = ConvReference.conv(xd, rows, 3, 1, 2, wd, bd, 3, 5, 2);
+    for (int i : new int[] {0, 1, 5, x.length / 2, x.length - 1}) {
+      double keep = xd[i];
+      xd[i] = keep + ConvReference.H;
+      double up = ConvReference.dot(ConvReference.conv(xd, rows, 3, 1, 2, wd, bd, 3, 5, 2), yd);
+      xd[i] = keep - ConvReference.H;
+      double down = ConvReference.dot(ConvReference.conv(xd, rows, 3, 1, 2, wd, bd, 3, 5, 2), yd);
+      xd[i] = keep;
+      assertThat((double) dx[i]).as("dx[%d]", i)
+          .isCloseTo((up - down) / (2 * ConvReference.H), org.assertj.core.data.Offset.offset(1e-4));
+    }
   }
 
   /**

@@ -38,6 +38,24 @@ class PoolingTest {
     pool.backward(coef, dx);
     double[] rd = toDouble(coef);
     ConvReference.check("dx", dx, xd, () -> ConvReference.dot(rd, ConvReference.maxPool(xd, rows, h, w, c)));
+    // The gradient is routed, not computed: exactly dy at each window's maximum, 0 elsewhere.
+    float[] routed = new float[x.length];
+    for (int n = 0; n < rows; n++) {
+      for (int oh = 0; oh < h / 2; oh++) {
+        for (int ow = 0; ow < w / 2; ow++) {
+          for (int ch = 0; ch < c; ch++) {
+            int o = ((n * (h / 2) + oh) * (w / 2) + ow) * c + ch;
+            for (int d = 0; d < 4; d++) {
+              int i = ((n * h + 2 * oh + d / 2) * w + 2 * ow + d % 2) * c + ch;
+              if (x[i] == y[o]) {
+                routed[i] = coef[o];
+              }
+            }
+          }
+        }
+      }
+    }
+    assertThat(dx).containsExactly(routed);
     for (int n = 0; n < rows; n++) {
       for (int ih = 0; ih < h; ih++) {
         for (int iw = 0; iw < w; iw++) {
@@ -61,6 +79,12 @@ class PoolingTest {
     pool.backward(new float[] {5f}, dx);
     assertThat(y).containsExactly(3f);
     assertThat(dx).containsExactly(0f, 5f, 0f, 0f);
+    pool.forward(new float[] {2f, 2f, 2f, 2f}, 1, y);
+    pool.backward(new float[] {5f}, dx);
+    assertThat(dx).containsExactly(5f, 0f, 0f, 0f);
+    pool.forward(new float[] {1f, 0f, 2f, 2f}, 1, y);
+    pool.backward(new float[] {5f}, dx);
+    assertThat(dx).containsExactly(0f, 0f, 5f, 0f);
     pool.forward(new float[] {1f, 3f, Float.NaN, 4f}, 1, y);
     assertThat(y[0]).isNaN();
   }
