@@ -297,6 +297,11 @@ public final class SpikingMoE implements SequenceModel {
     return parameters;
   }
 
+  /** The batch normalisations, in a fixed order (their running estimates are part of a saved model). */
+  public List<BatchNorm> norms() {
+    return norms;
+  }
+
   /** The mixture layer: its router, balancer and last choices. */
   public MoeLayer mixture() {
     return moe;
