@@ -4,6 +4,7 @@ import dev.auramoe.seq.SequenceTrainer;
 import dev.auramoe.snn.EnergyProfile;
 import dev.auramoe.snn.LifConfig;
 import dev.auramoe.snn.Operations;
+import dev.auramoe.snn.SavedSpikingModel;
 import dev.auramoe.snn.SpikingMoE;
 import dev.auramoe.snn.data.ChannelStandardisation;
 import dev.auramoe.snn.data.ImageBatcher;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code aura spiking}: the spiking mixture of experts for images. */
-@Command(name = "spiking", mixinStandardHelpOptions = true, subcommands = {SpikingCommand.Train.class},
+@Command(name = "spiking", mixinStandardHelpOptions = true, subcommands = {SpikingCommand.Train.class, SpikingCommand.Classify.class},
     description = "The spiking mixture of experts for images (SpikingMoE): a spike-driven Transformer whose MLP "
         + "block is a mixture of spiking experts chosen by a router that reads spikes and only accumulates, with "
         + "energy estimates from counted operations. 'aura spiking train' trains it and its dense twin and reports "
@@ -48,7 +49,7 @@ public final class SpikingCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: train");
+    throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: train, classify");
   }
 
   /** {@code aura spiking train}. */
@@ -136,6 +137,10 @@ public final class SpikingCommand implements Runnable {
     @Mixin
     private JsonOption json;
 
+    @Option(names = "--save", paramLabel = "FILE", description = "Save the trained spiking model with its "
+        + "standardisation and class names, for 'aura spiking classify'. " + OutputPaths.FILE_RULE)
+    private Path saveFile;
+
     @Option(names = "--plot", paramLabel = "DIR", description = "Also write DIR/" + SpikingPlot.ENERGY + ", DIR/"
         + SpikingPlot.FIRING + " and DIR/" + SpikingPlot.USAGE + ". " + OutputPaths.DIRECTORY_RULE)
     private Path plotDir;
@@ -155,6 +160,7 @@ public final class SpikingCommand implements Runnable {
       }
       json.checkPath();
       OutputPaths.checkDirectory("--plot", plotDir);
+      OutputPaths.checkFile("--save", saveFile);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       ImageFiles.Options options = ImageFiles.Options.defaults();
@@ -200,6 +206,10 @@ public final class SpikingCommand implements Runnable {
         out.printf(Locale.ROOT, "  T = %d: accuracy %.4f, %s per image%n", t, r.accuracy, joules(r.joules));
       }
       spiking.model.setSteps(steps);
+      if (saveFile != null) {
+        new SavedSpikingModel(spiking.model, z, trainSet.classNames()).save(saveFile);
+        err.println("wrote " + saveFile);
+      }
       doc.put("accuracy", spiking.accuracy);
       doc.put("macroAuroc", spiking.eval.macroAuroc());
       doc.put("macroAuprc", spiking.eval.macroAuprc());
@@ -212,6 +222,19 @@ public final class SpikingCommand implements Runnable {
       doc.put("parameters", spiking.model.parameterCount());
       doc.put("firingRates", firing);
       doc.put("expertUsageByClass", usageJson(trainSet.classNames(), usage));
+      double[] load = load(usage);
+      double max = 0;
+      double entropy = 0;
+      for (double l : load) {
+        max = Math.max(max, l);
+        entropy -= l > 0 ? l * Math.log(l) : 0;
+      }
+      doc.put("expertLoad", load);
+      doc.put("maxMeanLoad", max * load.length);
+      doc.put("loadEntropyNats", entropy);
+      out.printf(Locale.ROOT, "  routing: expert load %s, max/mean %.3f, entropy %.3f of %.3f nats%n",
+          java.util.Arrays.toString(java.util.Arrays.stream(load).map(l -> Math.round(l * 1000) / 1000.0).toArray()),
+          max * load.length, entropy, Math.log(load.length));
       SpikingPlot.Point twinPoint = null;
       if (!noTwin) {
         Result twin = run("dense twin", new SpikingMoE(cfg.twin()), trainSet, testSet, settings, energy, out, err);
@@ -243,6 +266,22 @@ public final class SpikingCommand implements Runnable {
         err.println("wrote " + SpikingPlot.expertUsage(trainSet.classNames(), usage, plotDir));
       }
       return 0;
+    }
+
+    /** Each expert's share of all routed tokens. */
+    private static double[] load(long[][] usage) {
+      double[] load = new double[usage.length == 0 ? 0 : usage[0].length];
+      double total = 0;
+      for (long[] row : usage) {
+        for (int e = 0; e < row.length; e++) {
+          load[e] += row[e];
+          total += row[e];
+        }
+      }
+      for (int e = 0; e < load.length; e++) {
+        load[e] = total == 0 ? 0 : load[e] / total;
+      }
+      return load;
     }
 
     private static Map<String, Object> usageJson(List<String> classes, long[][] usage) {
@@ -281,6 +320,83 @@ public final class SpikingCommand implements Runnable {
         idx[j] = t;
       }
       return d.subset(java.util.Arrays.copyOf(idx, n));
+    }
+  }
+
+  /** {@code aura spiking classify}. */
+  @Command(name = "classify", mixinStandardHelpOptions = true,
+      description = "Classifies images with a model saved by 'aura spiking train --save': writes one CSV line per "
+          + "image (its index, the predicted class, its probability, and the true label when the file has one) "
+          + "and, with labels, the accuracy.")
+  static final class Classify implements Callable<Integer> {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE", description = "The saved model.")
+    private Path modelFile;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE|DIR", description = "Images: a CSV file with "
+        + "the training file's columns, or an IDX directory (its t10k files).")
+    private Path input;
+
+    @Option(names = "--pixel-max", paramLabel = "MAX", description = "As in training: divide CSV pixels by MAX.")
+    private Double pixelMax;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+    private int batch = 256;
+
+    @Override
+    public Integer call() throws Exception {
+      if (batch <= 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be > 0, got " + batch);
+      }
+      SavedSpikingModel saved;
+      try {
+        saved = SavedSpikingModel.load(modelFile);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--model: no such file: " + modelFile);
+      }
+      SpikingMoE m = saved.model();
+      SpikingMoE.Config c = m.config();
+      ImageFiles.Options o = ImageFiles.Options.defaults().withShape(new ImageShape(c.channels(), c.height(),
+          c.width())).withClasses(saved.classNames());
+      if (pixelMax != null) {
+        o = o.withPixelMax(pixelMax);
+      }
+      ImageDataset images;
+      try {
+        images = ChannelStandardisation.apply(saved.standardisation(), ImageFiles.read(input,
+            ImageFiles.Split.TEST, o));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--input: " + e.getMessage());
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.println("image,predicted,probability,label");
+      ImageBatcher source = new ImageBatcher(images, 0);
+      dev.auramoe.seq.SequenceBatch b = new dev.auramoe.seq.SequenceBatch(images.shape().size(), 0);
+      float[] p = new float[batch * c.classes()];
+      source.start(false);
+      int seen = 0;
+      int right = 0;
+      int n;
+      while ((n = source.next(b, batch)) > 0) {
+        m.predict(b, p);
+        for (int i = 0; i < n; i++) {
+          int best = 0;
+          for (int k = 1; k < c.classes(); k++) {
+            best = p[i * c.classes() + k] > p[i * c.classes() + best] ? k : best;
+          }
+          int label = b.labels()[i];
+          right += best == label ? 1 : 0;
+          out.printf(Locale.ROOT, "%d,%s,%.4f,%s%n", seen + i, saved.classNames().get(best),
+              p[i * c.classes() + best], saved.classNames().get(label));
+        }
+        seen += n;
+      }
+      out.flush();
+      spec.commandLine().getErr().printf(Locale.ROOT, "%,d images, accuracy %.4f%n", seen, (double) right / seen);
+      return 0;
     }
   }
 
