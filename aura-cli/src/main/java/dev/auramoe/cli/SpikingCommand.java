@@ -84,7 +84,7 @@ public final class SpikingCommand implements Runnable {
     private Double pixelMax;
 
     @Option(names = "--train-size", paramLabel = "N", description = "Train on a seeded subset of N images "
-        + "(default: all).")
+        + "(default: all for train; 10,000 for bench unless --full).")
     Integer trainSize;
 
     @Option(names = "--test-size", paramLabel = "N", description = "Test on a seeded subset of N images "
