@@ -3,9 +3,14 @@ package dev.auramoe.seq;
 import dev.auramoe.balance.BalanceState;
 import dev.auramoe.balance.LoadBalancer;
 import dev.auramoe.io.SnapshotException;
+import dev.auramoe.io.SnapshotFormat;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,6 +24,55 @@ import java.util.List;
 public final class ModelFiles {
 
   private ModelFiles() {}
+
+  /** Reads a model from a file's payload. */
+  @FunctionalInterface
+  public interface Parser<T> {
+    /**
+     * @param in the payload, positioned at its start
+     * @param payload the payload's length in bytes (a bound for counts read from it)
+     */
+    T parse(DataInputStream in, int payload) throws IOException;
+  }
+
+  /**
+   * Unframes a file's bytes and parses its payload, which must be read to its end: a wrong frame, a
+   * payload that ends early, trailing bytes, or anything the parser or the model's constructors
+   * refuse is a {@link SnapshotException} naming the file's kind, and nothing is returned.
+   */
+  public static <T> T read(SnapshotFormat.Framing frame, byte[] framed, String file, Parser<T> parser)
+      throws SnapshotException {
+    byte[] payload = frame.unframe(framed);
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+      T t = parser.parse(in, payload.length);
+      if (in.read() != -1) {
+        throw corrupt(file, "trailing bytes after the model");
+      }
+      return t;
+    } catch (SnapshotException e) {
+      throw e;
+    } catch (EOFException e) {
+      throw new SnapshotException("corrupt " + file + ": payload ends early", e);
+    } catch (IOException | RuntimeException e) {
+      // A configuration or part the model's constructors refuse (their messages name the knob).
+      throw new SnapshotException("corrupt " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a file with {@code reader}, naming the file in a refusal. */
+  public static <T> T load(Path file, Reader<T> reader) throws IOException {
+    try {
+      return reader.read(Files.readAllBytes(file));
+    } catch (SnapshotException e) {
+      throw new SnapshotException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses a whole file's bytes. */
+  @FunctionalInterface
+  public interface Reader<T> {
+    T read(byte[] bytes) throws SnapshotException;
+  }
 
   /** Refuses a model holding a non-finite value, naming the parameter, before anything is written. */
   public static void checkFinite(List<Parameter> ps) throws SnapshotException {

@@ -9,14 +9,11 @@ import dev.auramoe.io.SnapshotException;
 import dev.auramoe.io.SnapshotFormat;
 import dev.auramoe.seq.data.Preprocessing;
 import dev.auramoe.seq.data.Standardisation;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -273,53 +270,40 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
    * @throws SnapshotException for a file that is not a valid sequence model file (nothing returned)
    */
   public static SavedSequenceModel load(Path file) throws IOException {
-    try {
-      return fromBytes(Files.readAllBytes(file));
-    } catch (SnapshotException e) {
-      throw new SnapshotException(file + ": " + e.getMessage(), e);
-    }
+    return ModelFiles.load(file, SavedSequenceModel::fromBytes);
   }
 
   /** Parses the bytes of {@link #toBytes}. */
   public static SavedSequenceModel fromBytes(byte[] framed) throws SnapshotException {
-    byte[] payload = FILE.unframe(framed);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
-      String kind = in.readUTF();
-      SequenceModel model = switch (kind) {
-        case "mr-moe", "moe" -> new MultiRateMoE(readMixture(in, payload.length));
-        case "liquid", "lstm", "cfc" -> readRecurrent(in, kind, payload.length);
-        default -> throw corrupt("unknown model kind " + kind);
-      };
-      if (!kindOf(model).equals(kind)) {
-        throw corrupt("kind " + kind + " does not match its configuration (" + kindOf(model) + ")");
-      }
-      int f = checkedLength(in.readInt(), payload.length / 16);
-      double[] mean = new double[f];
-      double[] std = new double[f];
-      for (int i = 0; i < f; i++) {
-        mean[i] = in.readDouble();
-        std[i] = in.readDouble();
-      }
-      Preprocessing pre = new Preprocessing(new Standardisation(mean, std), in.readDouble(), in.readDouble(),
-          in.readBoolean());
-      List<String> features = ModelFiles.readStrings(in, payload.length, WHAT);
-      List<String> classes = ModelFiles.readStrings(in, payload.length, WHAT);
-      ModelFiles.readParameters(in, model.parameters(), WHAT);
-      if (model instanceof MultiRateMoE mr) {
-        ModelFiles.readBalancer(in, mr.gate().balancer(), mr.config().experts(), WHAT);
-      }
-      if (in.read() != -1) {
-        throw corrupt("trailing bytes after the model");
-      }
-      return new SavedSequenceModel(model, pre, features, classes);
-    } catch (SnapshotException e) {
-      throw e;
-    } catch (EOFException e) {
-      throw new SnapshotException("corrupt sequence model file: payload ends early", e);
-    } catch (IOException | RuntimeException e) {
-      // A configuration or part the model's constructors refuse (their messages name the knob).
-      throw new SnapshotException("corrupt sequence model file: " + e.getMessage(), e);
+    return ModelFiles.read(FILE, framed, WHAT, SavedSequenceModel::parse);
+  }
+
+  private static SavedSequenceModel parse(DataInputStream in, int payload) throws IOException {
+    String kind = in.readUTF();
+    SequenceModel model = switch (kind) {
+      case "mr-moe", "moe" -> new MultiRateMoE(readMixture(in, payload));
+      case "liquid", "lstm", "cfc" -> readRecurrent(in, kind, payload);
+      default -> throw corrupt("unknown model kind " + kind);
+    };
+    if (!kindOf(model).equals(kind)) {
+      throw corrupt("kind " + kind + " does not match its configuration (" + kindOf(model) + ")");
     }
+    int f = checkedLength(in.readInt(), payload / 16);
+    double[] mean = new double[f];
+    double[] std = new double[f];
+    for (int i = 0; i < f; i++) {
+      mean[i] = in.readDouble();
+      std[i] = in.readDouble();
+    }
+    Preprocessing pre = new Preprocessing(new Standardisation(mean, std), in.readDouble(), in.readDouble(),
+        in.readBoolean());
+    List<String> features = ModelFiles.readStrings(in, payload, WHAT);
+    List<String> classes = ModelFiles.readStrings(in, payload, WHAT);
+    ModelFiles.readParameters(in, model.parameters(), WHAT);
+    if (model instanceof MultiRateMoE mr) {
+      ModelFiles.readBalancer(in, mr.gate().balancer(), mr.config().experts(), WHAT);
+    }
+    return new SavedSequenceModel(model, pre, features, classes);
   }
 
   private static MultiRateMoE.Config readMixture(DataInputStream in, int payload) throws IOException {

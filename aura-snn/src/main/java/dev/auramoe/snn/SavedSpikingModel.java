@@ -6,14 +6,11 @@ import dev.auramoe.io.SnapshotException;
 import dev.auramoe.io.SnapshotFormat;
 import dev.auramoe.seq.ModelFiles;
 import dev.auramoe.seq.data.Standardisation;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -133,73 +130,61 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
    * @throws SnapshotException for a file that is not a valid spiking model file (nothing returned)
    */
   public static SavedSpikingModel load(Path file) throws IOException {
-    try {
-      return fromBytes(Files.readAllBytes(file));
-    } catch (SnapshotException e) {
-      throw new SnapshotException(file + ": " + e.getMessage(), e);
-    }
+    return ModelFiles.load(file, SavedSpikingModel::fromBytes);
   }
 
   /** Parses the bytes of {@link #toBytes}. */
   public static SavedSpikingModel fromBytes(byte[] framed) throws SnapshotException {
-    byte[] payload = FILE.unframe(framed);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
-      int channels = in.readInt();
-      int height = in.readInt();
-      int width = in.readInt();
-      int classes = in.readInt();
-      int steps = in.readInt();
-      int stem = in.readInt();
-      int dim = in.readInt();
-      int experts = in.readInt();
-      int topK = in.readInt();
-      int hidden = in.readInt();
-      LifConfig neurons = new LifConfig(in.readFloat(), in.readFloat(), LifConfig.Reset.valueOf(in.readUTF()),
-          Surrogate.valueOf(in.readUTF()), in.readFloat(), in.readBoolean());
-      BalanceConfig balance = new BalanceConfig(in.readBoolean(), in.readDouble(), in.readDouble(), in.readDouble(),
-          in.readLong(), in.readBoolean());
-      boolean spiking = in.readBoolean();
-      long seed = in.readLong();
-      SpikingMoE.Config c = new SpikingMoE.Config(channels, height, width, classes, steps, stem, dim, experts, topK,
-          hidden, neurons, balance, spiking, seed);
-      // A corrupt size must not build a model too large for memory before its values are found missing.
-      long weights = (long) stem * dim * 9 + (long) dim * dim * 4 + (long) experts * dim * hidden * 2
-          + (long) c.tokens() * dim * classes;
-      if (weights > payload.length / 4) {
-        throw ModelFiles.corrupt(WHAT, "sizes larger than its " + payload.length + " bytes hold");
-      }
-      SpikingMoE model = new SpikingMoE(c);
-      int f = ModelFiles.checkedLength(in.readInt(), payload.length / 16, WHAT);
-      double[] mean = new double[f];
-      double[] std = new double[f];
-      for (int i = 0; i < f; i++) {
-        mean[i] = in.readDouble();
-        std[i] = in.readDouble();
-      }
-      Standardisation z = new Standardisation(mean, std);
-      List<String> names = ModelFiles.readStrings(in, payload.length, WHAT);
-      ModelFiles.readParameters(in, model.parameters(), WHAT);
-      for (BatchNorm bn : model.norms()) {
-        readFinite(in, bn.runningMean(), "running mean");
-        readFinite(in, bn.runningVariance(), "running variance");
-        for (float v : bn.runningVariance()) {
-          if (v < 0) {
-            throw ModelFiles.corrupt(WHAT, "a negative running variance " + v);
-          }
+    return ModelFiles.read(FILE, framed, WHAT, SavedSpikingModel::parse);
+  }
+
+  private static SavedSpikingModel parse(DataInputStream in, int payload) throws IOException {
+    int channels = in.readInt();
+    int height = in.readInt();
+    int width = in.readInt();
+    int classes = in.readInt();
+    int steps = in.readInt();
+    int stem = in.readInt();
+    int dim = in.readInt();
+    int experts = in.readInt();
+    int topK = in.readInt();
+    int hidden = in.readInt();
+    LifConfig neurons = new LifConfig(in.readFloat(), in.readFloat(), LifConfig.Reset.valueOf(in.readUTF()),
+        Surrogate.valueOf(in.readUTF()), in.readFloat(), in.readBoolean());
+    BalanceConfig balance = new BalanceConfig(in.readBoolean(), in.readDouble(), in.readDouble(), in.readDouble(),
+        in.readLong(), in.readBoolean());
+    boolean spiking = in.readBoolean();
+    long seed = in.readLong();
+    SpikingMoE.Config c = new SpikingMoE.Config(channels, height, width, classes, steps, stem, dim, experts, topK,
+        hidden, neurons, balance, spiking, seed);
+    // A corrupt size must not build a model too large for memory before its values are found missing.
+    long weights = (long) stem * dim * 9 + (long) dim * dim * 4 + (long) experts * dim * hidden * 2
+        + (long) c.tokens() * dim * classes;
+    if (weights > payload / 4) {
+      throw ModelFiles.corrupt(WHAT, "sizes larger than its " + payload + " bytes hold");
+    }
+    SpikingMoE model = new SpikingMoE(c);
+    int f = ModelFiles.checkedLength(in.readInt(), payload / 16, WHAT);
+    double[] mean = new double[f];
+    double[] std = new double[f];
+    for (int i = 0; i < f; i++) {
+      mean[i] = in.readDouble();
+      std[i] = in.readDouble();
+    }
+    Standardisation z = new Standardisation(mean, std);
+    List<String> names = ModelFiles.readStrings(in, payload, WHAT);
+    ModelFiles.readParameters(in, model.parameters(), WHAT);
+    for (BatchNorm bn : model.norms()) {
+      readFinite(in, bn.runningMean(), "running mean");
+      readFinite(in, bn.runningVariance(), "running variance");
+      for (float v : bn.runningVariance()) {
+        if (v < 0) {
+          throw ModelFiles.corrupt(WHAT, "a negative running variance " + v);
         }
       }
-      ModelFiles.readBalancer(in, model.mixture().gate().balancer(), experts, WHAT);
-      if (in.read() != -1) {
-        throw ModelFiles.corrupt(WHAT, "trailing bytes after the model");
-      }
-      return new SavedSpikingModel(model, z, names);
-    } catch (SnapshotException e) {
-      throw e;
-    } catch (EOFException e) {
-      throw new SnapshotException("corrupt spiking model file: payload ends early", e);
-    } catch (IOException | RuntimeException e) {
-      throw new SnapshotException("corrupt spiking model file: " + e.getMessage(), e);
     }
+    ModelFiles.readBalancer(in, model.mixture().gate().balancer(), experts, WHAT);
+    return new SavedSpikingModel(model, z, names);
   }
 
   private static void readFinite(DataInputStream in, float[] into, String what) throws IOException {

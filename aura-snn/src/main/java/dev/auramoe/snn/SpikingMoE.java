@@ -1,8 +1,6 @@
 package dev.auramoe.snn;
 
 import dev.auramoe.balance.BalanceConfig;
-import dev.auramoe.seq.Adam;
-import dev.auramoe.seq.Gradients;
 import dev.auramoe.seq.Head;
 import dev.auramoe.seq.Parameter;
 import dev.auramoe.seq.SequenceBatch;
@@ -307,15 +305,14 @@ public final class SpikingMoE implements SequenceModel {
     return moe;
   }
 
+  /** Records the router's load with its balancer. */
   @Override
-  public double trainStep(SequenceBatch b, Adam optimiser, double clipNorm) {
-    double loss = lossAndGradients(b);
-    Gradients.clipGlobalNorm(parameters, clipNorm);
-    optimiser.step();
-    return loss;
+  public void afterStep() {
+    moe.recordLoad();
   }
 
-  /** The loss of a batch and every parameter's gradient (zeroed first), in training mode, without a step. */
+  /** {@inheritDoc} Batch normalisation runs on the batch's statistics (training mode). */
+  @Override
   public double lossAndGradients(SequenceBatch b) {
     zeroGradients();
     setTraining(true);
@@ -323,7 +320,6 @@ public final class SpikingMoE implements SequenceModel {
     forward(b);
     double loss = head.loss(b);
     backward();
-    moe.recordLoad();
     return loss;
   }
 

@@ -60,9 +60,9 @@ class LifNeuronsTest {
     for (int k = 0; k < x.length; k++) {
       double keep = xd[k];
       xd[k] = keep + eps;
-      double up = loss(smooth(cfg, xd, steps, n, frozen), coef);
+      double up = Doubles.dot(smooth(cfg, xd, steps, n, frozen), coef);
       xd[k] = keep - eps;
-      double down = loss(smooth(cfg, xd, steps, n, frozen), coef);
+      double down = Doubles.dot(smooth(cfg, xd, steps, n, frozen), coef);
       xd[k] = keep;
       double numeric = (up - down) / (2 * eps);
       assertThat((double) dx[k]).as("dL/dx[%d] (step %d, neuron %d)", k, k / n, k % n)
@@ -195,14 +195,6 @@ class LifNeuronsTest {
     KernelSupport panama = KernelProvider.panamaOrNull();
     return panama == null ? new KernelSupport[] {KernelProvider.scalar()}
         : new KernelSupport[] {KernelProvider.scalar(), panama};
-  }
-
-  private static double loss(double[] s, double[] coef) {
-    double l = 0;
-    for (int k = 0; k < s.length; k++) {
-      l += coef[k] * s[k];
-    }
-    return l;
   }
 
   /** The smooth twin in double precision; with {@code frozen}, the reset uses those values instead. */

@@ -63,9 +63,9 @@ class MoeLayerTest {
     Reference ref = new Reference(comb, activation, steps, tokens, dim, hidden, experts, k, chosen);
     double[][] params = new double[ps.size()][];
     for (int i = 0; i < ps.size(); i++) {
-      params[i] = toDouble(ps.get(i).values());
+      params[i] = Doubles.of(ps.get(i).values());
     }
-    double[] xd = toDouble(x);
+    double[] xd = Doubles.of(x);
     ref.frozen = comb == MoeLayer.Combination.SPIKE_DRIVEN ? ref.weights(params, xd) : null;
     double[] yRef = ref.forward(params, xd);
     for (int i = 0; i < size; i++) {
@@ -75,9 +75,9 @@ class MoeLayerTest {
     for (int i = 0; i < size; i++) {
       double keep = xd[i];
       xd[i] = keep + eps;
-      double up = dot(ref.forward(params, xd), coef);
+      double up = Doubles.dot(ref.forward(params, xd), coef);
       xd[i] = keep - eps;
-      double down = dot(ref.forward(params, xd), coef);
+      double down = Doubles.dot(ref.forward(params, xd), coef);
       xd[i] = keep;
       double numeric = (up - down) / (2 * eps);
       assertThat((double) dx[i]).as("dL/dx[%d]", i).isCloseTo(numeric, offset(5e-4 + 2e-3 * Math.abs(numeric)));
@@ -87,9 +87,9 @@ class MoeLayerTest {
       for (int i = 0; i < params[p].length; i++) {
         double keep = params[p][i];
         params[p][i] = keep + eps;
-        double up = dot(ref.forward(params, xd), coef);
+        double up = Doubles.dot(ref.forward(params, xd), coef);
         params[p][i] = keep - eps;
-        double down = dot(ref.forward(params, xd), coef);
+        double down = Doubles.dot(ref.forward(params, xd), coef);
         params[p][i] = keep;
         double numeric = (up - down) / (2 * eps);
         assertThat((double) g[i]).as("dL/d%s[%d]", ps.get(p).name(), i)
@@ -249,21 +249,5 @@ class MoeLayerTest {
       }
       return y;
     }
-  }
-
-  private static double[] toDouble(float[] a) {
-    double[] d = new double[a.length];
-    for (int i = 0; i < a.length; i++) {
-      d[i] = a[i];
-    }
-    return d;
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 }

@@ -43,7 +43,7 @@ class SpikeDrivenAttentionTest {
     float[] gv = new float[size];
     att.backward(q, k, v, gy, gq, gk, gv);
 
-    double[][] in = {toDouble(q), toDouble(k), toDouble(v)};
+    double[][] in = {Doubles.of(q), Doubles.of(k), Doubles.of(v)};
     double[] ref = reference(cfg, in[0], in[1], in[2], steps, batch, tokens, dim);
     for (int i = 0; i < size; i++) {
       assertThat((double) y[i]).as("y[%d]", i).isCloseTo(ref[i], offset(1e-5 + 1e-5 * Math.abs(ref[i])));
@@ -56,9 +56,9 @@ class SpikeDrivenAttentionTest {
       for (int i = 0; i < size; i++) {
         double keep = x[i];
         x[i] = keep + eps;
-        double up = dot(reference(cfg, in[0], in[1], in[2], steps, batch, tokens, dim), coef);
+        double up = Doubles.dot(reference(cfg, in[0], in[1], in[2], steps, batch, tokens, dim), coef);
         x[i] = keep - eps;
-        double down = dot(reference(cfg, in[0], in[1], in[2], steps, batch, tokens, dim), coef);
+        double down = Doubles.dot(reference(cfg, in[0], in[1], in[2], steps, batch, tokens, dim), coef);
         x[i] = keep;
         double numeric = (up - down) / (2 * eps);
         assertThat((double) analytic[which][i]).as("dL/d%s[%d]", names[which], i)
@@ -122,21 +122,5 @@ class SpikeDrivenAttentionTest {
       }
     }
     return y;
-  }
-
-  private static double[] toDouble(float[] a) {
-    double[] d = new double[a.length];
-    for (int i = 0; i < a.length; i++) {
-      d[i] = a[i];
-    }
-    return d;
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 }
