@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         + "unusable output path, a --check target missed, a server that cannot start); 2 invalid options; "
         + AuraCli.EXIT_ABORTED + " a malformed row under 'aura stream --on-error abort'."},
     subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class,
-        GenerateCommand.class, DriftBenchCommand.class, LearnBenchCommand.class, TextBenchCommand.class, TextCommand.class, SeqCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        GenerateCommand.class, DriftBenchCommand.class, LearnBenchCommand.class, TextBenchCommand.class, TextCommand.class, SeqCommand.class, SpikingCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class AuraCli implements Runnable {
 
   /** Exit status of invalid options (picocli's, as for most command-line tools). */

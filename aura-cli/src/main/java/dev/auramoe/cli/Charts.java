@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 
@@ -40,7 +43,56 @@ public final class Charts {
 
   private static final float LINE_WIDTH = 2f;
 
+  /** White to dark blue: ColorBrewer's sequential Blues. */
+  private static final Color[] BLUES = {new Color(0xF7FBFF), new Color(0xC6DBEF), new Color(0x6BAED6),
+      new Color(0x2171B5), new Color(0x08306B)};
+
   private Charts() {}
+
+  /**
+   * A heat map of {@code m[y][x]} (rows of ys, the first on top; NaN drawn as 0), white for the
+   * smallest value drawn and dark blue for the largest, each cell labelled when there are few.
+   */
+  public static HeatMapChart heatMap(int width, int height, String title, String xTitle, String yTitle, List<String> xs,
+      List<String> ys, float[][] m) {
+    HeatMapChart c = new HeatMapChartBuilder().width(width).height(Math.max(height, 160 + 34 * ys.size())).title(title)
+        .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+    // The colours span the values drawn (white the smallest, dark blue the largest): a map of
+    // near-uniform weights still shows where they lean.
+    double max = Double.NEGATIVE_INFINITY;
+    double min = Double.POSITIVE_INFINITY;
+    for (float[] row : m) {
+      for (float v : row) {
+        if (Float.isFinite(v)) {
+          max = Math.max(max, v);
+          min = Math.min(min, v);
+        }
+      }
+    }
+    boolean any = max >= min;
+    c.getStyler().setMin(any ? min : 0.0);
+    c.getStyler().setMax(any ? (max > min ? max : min + 1e-6) : 1.0);
+    c.getStyler().setRangeColors(BLUES);
+    c.getStyler().setShowValue(xs.size() <= 16 && xs.size() * ys.size() <= 200);
+    c.getStyler().setHeatMapValueDecimalPattern("0.00");
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    c.getStyler().setPlotGridLinesVisible(false);
+    c.getStyler().setYAxisTickMarkSpacingHint(8);
+    c.getStyler().setDecimalPattern("0.00");
+    c.getStyler().setXAxisTickMarkSpacingHint(Math.max(10, Math.min(74, (width - 300) / Math.max(1, xs.size()) / 2)));
+    List<Number[]> cells = new ArrayList<>();
+    int n = ys.size();
+    for (int y = 0; y < n; y++) {
+      for (int x = 0; x < xs.size(); x++) {
+        float v = x < m[y].length ? m[y][x] : Float.NaN;
+        // First row on top: the heat map's y axis runs upwards.
+        cells.add(new Number[] {x, n - 1 - y, Float.isFinite(v) ? v : 0.0});
+      }
+    }
+    c.addSeries("weight", xs, new ArrayList<>(ys.reversed()), cells);
+    return c;
+  }
+
 
   /**
    * Gives the {@code index}-th line of a chart its own colour and, once the colours run out, its own

@@ -199,6 +199,15 @@ public final class ExpertGate implements Trainable {
     return weights;
   }
 
+  /**
+   * The experts kept for each row of the last forward pass, rows * {@link #kept()} indices (live;
+   * valid until the next forward): for {@code TOP_K} in the selection's order, for {@code SOFT}
+   * 0..N-1.
+   */
+  public int[] chosen() {
+    return chosen;
+  }
+
   /** The gate's probabilities p of the last forward pass, before any selection, rows * N (live). */
   public float[] probabilities() {
     return probs;

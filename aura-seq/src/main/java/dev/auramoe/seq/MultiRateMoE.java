@@ -357,14 +357,10 @@ public final class MultiRateMoE implements SequenceModel {
     return work;
   }
 
+  /** Records the gate's load with its balancer (top-k). */
   @Override
-  public double trainStep(SequenceBatch batch, Adam optimiser, double clipNorm) {
-    double loss = lossAndGradients(batch);
-    Gradients.clipGlobalNorm(parameters, clipNorm);
-    optimiser.step();
-    // After the step: a step refused for a non-finite gradient leaves the balancer as it was too.
+  public void afterStep() {
     gate.recordLoad();
-    return loss;
   }
 
   @Override
@@ -373,10 +369,7 @@ public final class MultiRateMoE implements SequenceModel {
     head.outputs(out);
   }
 
-  /**
-   * The loss of a batch and every parameter's gradient (zeroed first), without a step and without
-   * moving top-k's balancing bias: what {@link #trainStep} computes before it clips and steps.
-   */
+  @Override
   public double lossAndGradients(SequenceBatch batch) {
     zeroGradients();
     forward(batch);

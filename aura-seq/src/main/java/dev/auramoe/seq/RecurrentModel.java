@@ -132,20 +132,12 @@ public final class RecurrentModel implements SequenceModel {
   }
 
   @Override
-  public double trainStep(SequenceBatch batch, Adam optimiser, double clipNorm) {
-    double loss = lossAndGradients(batch);
-    Gradients.clipGlobalNorm(parameters, clipNorm);
-    optimiser.step();
-    return loss;
-  }
-
-  @Override
   public void predict(SequenceBatch batch, float[] out) {
     forward(batch);
     head.outputs(out);
   }
 
-  /** The loss of a batch and every parameter's gradient (zeroed first), without a step. */
+  @Override
   public double lossAndGradients(SequenceBatch batch) {
     zeroGradients();
     forward(batch);

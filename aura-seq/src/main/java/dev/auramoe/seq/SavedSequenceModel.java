@@ -1,7 +1,6 @@
 package dev.auramoe.seq;
 
 import dev.auramoe.balance.BalanceConfig;
-import dev.auramoe.balance.BalanceState;
 import dev.auramoe.cell.CellConfig;
 import dev.auramoe.cell.CellType;
 import dev.auramoe.cell.LiquidCell;
@@ -10,17 +9,12 @@ import dev.auramoe.io.SnapshotException;
 import dev.auramoe.io.SnapshotFormat;
 import dev.auramoe.seq.data.Preprocessing;
 import dev.auramoe.seq.data.Standardisation;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -71,6 +65,9 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
   /** The frame of sequence model files: magic {@code AURASEQ\u001a}, version 1. */
   public static final SnapshotFormat.Framing FILE =
       new SnapshotFormat.Framing(new byte[] {'A', 'U', 'R', 'A', 'S', 'E', 'Q', 0x1A}, 1, "sequence model file");
+
+  /** What the messages call these files. */
+  private static final String WHAT = "sequence model file";
 
   /** Validates that the parts fit together. */
   public SavedSequenceModel {
@@ -168,15 +165,7 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
 
   /** The framed bytes {@link #save} writes. */
   public byte[] toBytes() throws SnapshotException {
-    for (Parameter p : model.parameters()) {
-      float[] v = p.values();
-      for (int i = 0; i < v.length; i++) {
-        if (!Float.isFinite(v[i])) {
-          throw new SnapshotException("cannot save the model: parameter " + p.name() + " holds " + v[i] + " at "
-              + i);
-        }
-      }
-    }
+    ModelFiles.checkFinite(model.parameters());
     ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       String kind = kind();
@@ -195,34 +184,11 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
       out.writeDouble(preprocessing.medianGap());
       out.writeDouble(preprocessing.cellStep());
       out.writeBoolean(preprocessing.elapsedFeature());
-      writeStrings(out, featureNames);
-      writeStrings(out, classNames);
-      List<Parameter> ps = model.parameters();
-      out.writeInt(ps.size());
-      for (Parameter p : ps) {
-        out.writeUTF(p.name());
-        int[] shape = p.shape();
-        out.writeInt(shape.length);
-        for (int d : shape) {
-          out.writeInt(d);
-        }
-        for (float v : p.values()) {
-          out.writeFloat(v);
-        }
-      }
+      ModelFiles.writeStrings(out, featureNames);
+      ModelFiles.writeStrings(out, classNames);
+      ModelFiles.writeParameters(out, model.parameters());
       if (model instanceof MultiRateMoE mr) {
-        BalanceState b = mr.gate().balancer().state();
-        for (int i = 0; i < b.bias().length; i++) {
-          if (!Float.isFinite(b.bias()[i]) || !Float.isFinite(b.load()[i])) {
-            throw new SnapshotException("cannot save the model: the gate's balancer holds a non-finite bias or load "
-                + "at expert " + i);
-          }
-          out.writeFloat(b.bias()[i]);
-          out.writeFloat(b.load()[i]);
-          out.writeLong(b.counts()[i]);
-        }
-        out.writeLong(b.tokens());
-        out.writeLong(b.biasUpdates());
+        ModelFiles.writeBalancer(out, mr.gate().balancer());
       }
     } catch (SnapshotException e) {
       throw e;
@@ -296,13 +262,6 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
     out.writeFloat(c.recurrentScale());
   }
 
-  private static void writeStrings(DataOutputStream out, List<String> names) throws IOException {
-    out.writeInt(names.size());
-    for (String n : names) {
-      out.writeUTF(n);
-    }
-  }
-
   // ------------------------------------------------------------------ reading
 
   /**
@@ -311,93 +270,40 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
    * @throws SnapshotException for a file that is not a valid sequence model file (nothing returned)
    */
   public static SavedSequenceModel load(Path file) throws IOException {
-    try {
-      return fromBytes(Files.readAllBytes(file));
-    } catch (SnapshotException e) {
-      throw new SnapshotException(file + ": " + e.getMessage(), e);
-    }
+    return ModelFiles.load(file, SavedSequenceModel::fromBytes);
   }
 
   /** Parses the bytes of {@link #toBytes}. */
   public static SavedSequenceModel fromBytes(byte[] framed) throws SnapshotException {
-    byte[] payload = FILE.unframe(framed);
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
-      String kind = in.readUTF();
-      SequenceModel model = switch (kind) {
-        case "mr-moe", "moe" -> new MultiRateMoE(readMixture(in, payload.length));
-        case "liquid", "lstm", "cfc" -> readRecurrent(in, kind, payload.length);
-        default -> throw corrupt("unknown model kind " + kind);
-      };
-      if (!kindOf(model).equals(kind)) {
-        throw corrupt("kind " + kind + " does not match its configuration (" + kindOf(model) + ")");
-      }
-      int f = checkedLength(in.readInt(), payload.length / 16);
-      double[] mean = new double[f];
-      double[] std = new double[f];
-      for (int i = 0; i < f; i++) {
-        mean[i] = in.readDouble();
-        std[i] = in.readDouble();
-      }
-      Preprocessing pre = new Preprocessing(new Standardisation(mean, std), in.readDouble(), in.readDouble(),
-          in.readBoolean());
-      List<String> features = readStrings(in, payload.length);
-      List<String> classes = readStrings(in, payload.length);
-      List<Parameter> ps = model.parameters();
-      int count = in.readInt();
-      if (count != ps.size()) {
-        throw corrupt(count + " parameters, the " + kind + " model of its configuration has " + ps.size());
-      }
-      for (Parameter p : ps) {
-        String name = in.readUTF();
-        int dims = checkedLength(in.readInt(), 8);
-        int[] shape = new int[dims];
-        for (int d = 0; d < dims; d++) {
-          shape[d] = in.readInt();
-        }
-        if (!name.equals(p.name()) || !Arrays.equals(shape, p.shape())) {
-          throw corrupt("parameter " + name + Arrays.toString(shape) + " where the model has " + p);
-        }
-        float[] v = p.values();
-        for (int i = 0; i < v.length; i++) {
-          v[i] = in.readFloat();
-          if (!Float.isFinite(v[i])) {
-            throw corrupt("parameter " + name + " holds " + v[i] + " at " + i);
-          }
-        }
-      }
-      if (model instanceof MultiRateMoE mr) {
-        int n = mr.config().experts();
-        float[] bias = new float[n];
-        float[] load = new float[n];
-        long[] counts = new long[n];
-        for (int i = 0; i < n; i++) {
-          bias[i] = in.readFloat();
-          load[i] = in.readFloat();
-          counts[i] = in.readLong();
-          if (!Float.isFinite(bias[i]) || !Float.isFinite(load[i]) || counts[i] < 0) {
-            throw corrupt("the gate's balancer state at expert " + i + " is " + bias[i] + ", " + load[i] + ", "
-                + counts[i]);
-          }
-        }
-        long tokens = in.readLong();
-        long updates = in.readLong();
-        if (tokens < 0 || updates < 0) {
-          throw corrupt("the gate's balancer counts " + tokens + " tokens and " + updates + " updates");
-        }
-        mr.gate().balancer().restore(bias, load, counts, tokens, updates);
-      }
-      if (in.read() != -1) {
-        throw corrupt("trailing bytes after the model");
-      }
-      return new SavedSequenceModel(model, pre, features, classes);
-    } catch (SnapshotException e) {
-      throw e;
-    } catch (EOFException e) {
-      throw new SnapshotException("corrupt sequence model file: payload ends early", e);
-    } catch (IOException | RuntimeException e) {
-      // A configuration or part the model's constructors refuse (their messages name the knob).
-      throw new SnapshotException("corrupt sequence model file: " + e.getMessage(), e);
+    return ModelFiles.read(FILE, framed, WHAT, SavedSequenceModel::parse);
+  }
+
+  private static SavedSequenceModel parse(DataInputStream in, int payload) throws IOException {
+    String kind = in.readUTF();
+    SequenceModel model = switch (kind) {
+      case "mr-moe", "moe" -> new MultiRateMoE(readMixture(in, payload));
+      case "liquid", "lstm", "cfc" -> readRecurrent(in, kind, payload);
+      default -> throw corrupt("unknown model kind " + kind);
+    };
+    if (!kindOf(model).equals(kind)) {
+      throw corrupt("kind " + kind + " does not match its configuration (" + kindOf(model) + ")");
     }
+    int f = checkedLength(in.readInt(), payload / 16);
+    double[] mean = new double[f];
+    double[] std = new double[f];
+    for (int i = 0; i < f; i++) {
+      mean[i] = in.readDouble();
+      std[i] = in.readDouble();
+    }
+    Preprocessing pre = new Preprocessing(new Standardisation(mean, std), in.readDouble(), in.readDouble(),
+        in.readBoolean());
+    List<String> features = ModelFiles.readStrings(in, payload, WHAT);
+    List<String> classes = ModelFiles.readStrings(in, payload, WHAT);
+    ModelFiles.readParameters(in, model.parameters(), WHAT);
+    if (model instanceof MultiRateMoE mr) {
+      ModelFiles.readBalancer(in, mr.gate().balancer(), mr.config().experts(), WHAT);
+    }
+    return new SavedSequenceModel(model, pre, features, classes);
   }
 
   private static MultiRateMoE.Config readMixture(DataInputStream in, int payload) throws IOException {
@@ -460,23 +366,11 @@ public record SavedSequenceModel(SequenceModel model, Preprocessing preprocessin
         in.readFloat(), in.readInt(), in.readInt(), in.readFloat(), in.readFloat());
   }
 
-  private static List<String> readStrings(DataInputStream in, int payload) throws IOException {
-    int n = checkedLength(in.readInt(), payload / 2);
-    List<String> names = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      names.add(in.readUTF());
-    }
-    return names;
-  }
-
   private static int checkedLength(int n, int max) throws SnapshotException {
-    if (n < 0 || n > max) {
-      throw corrupt("length " + n);
-    }
-    return n;
+    return ModelFiles.checkedLength(n, max, WHAT);
   }
 
   private static SnapshotException corrupt(String what) {
-    return new SnapshotException("corrupt sequence model file: " + what);
+    return ModelFiles.corrupt(WHAT, what);
   }
 }

@@ -17,12 +17,32 @@ public interface SequenceModel extends Trainable {
   int inputDim();
 
   /**
-   * One training step: zero the gradients, forward, loss, backpropagation through time,
-   * global-norm clipping at {@code clipNorm}, one step of {@code optimiser}.
+   * The loss of a batch and every parameter's gradient (zeroed first): forward, loss,
+   * backpropagation, without a step and without moving any balancing state.
+   *
+   * @return the mean loss over the batch
+   */
+  double lossAndGradients(SequenceBatch batch);
+
+  /**
+   * One training step: {@link #lossAndGradients}, global-norm clipping at {@code clipNorm}, one step
+   * of {@code optimiser}, then {@link #afterStep()}.
    *
    * @return the mean loss over the batch before the step
    */
-  double trainStep(SequenceBatch batch, Adam optimiser, double clipNorm);
+  default double trainStep(SequenceBatch batch, Adam optimiser, double clipNorm) {
+    double loss = lossAndGradients(batch);
+    Gradients.clipGlobalNorm(parameters(), clipNorm);
+    optimiser.step();
+    afterStep();
+    return loss;
+  }
+
+  /**
+   * What a model does once a training step has been taken (a top-k gate records its load with its
+   * balancer); after the step, so that a step refused for a non-finite gradient leaves it as it was.
+   */
+  default void afterStep() {}
 
   /**
    * The outputs of a batch without touching a gradient: {@code batch.size() * task().outputs()}

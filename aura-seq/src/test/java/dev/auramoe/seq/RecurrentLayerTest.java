@@ -2,6 +2,7 @@ package dev.auramoe.seq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.auramoe.testing.Allocations;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;

@@ -201,6 +201,20 @@ public final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void lifForward(float[] x, int xOff, float[] v, int vOff, float[] h, int hOff, float[] s, int sOff, int n,
+      float invTau, float threshold, boolean hardReset) {
+    K.lifForward(x, xOff, v, vOff, h, hOff, s, sOff, n, invTau, threshold, hardReset);
+  }
+
+  @Override
+  public void lifBackward(float[] gS, int gsOff, float[] h, int hOff, float[] s, int sOff, float[] gV, int gvOff,
+      float[] gX, int gxOff, int n, float invTau, float threshold, boolean hardReset, boolean detachReset,
+      int surrogate, float alpha) {
+    K.lifBackward(gS, gsOff, h, hOff, s, sOff, gV, gvOff, gX, gxOff, n, invTau, threshold, hardReset, detachReset,
+        surrogate, alpha);
+  }
+
+  @Override
   public void softmax(float[] logits, float[] out, int n, float invT) {
     K.softmax(logits, out, n, invT);
   }
@@ -220,6 +234,8 @@ public final class PanamaKernelSupport implements KernelSupport {
     static final VectorSpecies<Float> S = species();
     /** Lanes per vector. */
     static final int L = S.length();
+    /** The scalar kernels, for the tails shorter than a vector (one formula, one place). */
+    static final KernelSupport TAIL = dev.auramoe.internal.vector.KernelProvider.scalar();
     /** Lane rotations for the fixed-order tree sum (ROT8 only used when L >= 16, ROT4 when L >= 8). */
     static final VectorShuffle<Float> ROT1 = VectorShuffle.iota(S, 1, 1, true);
     static final VectorShuffle<Float> ROT2 = VectorShuffle.iota(S, 2, 1, true);
@@ -961,20 +977,7 @@ public final class PanamaKernelSupport implements KernelSupport {
         FloatVector v = FloatVector.fromArray(S, pre, preOff + i);
         // Stable softplus: max(v, 0) + log1p(exp(-|v|)), the sequence of Approx.softplus.
         FloatVector na = v.abs().neg();
-        // ---- y = exp(na), the sequence of Approx.exp
-        FloatVector ex = na.min(Approx.EXP_HI).max(Approx.EXP_LO);
-        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
-        FloatVector nf = et.sub(Approx.ROUND);
-        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
-        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
-        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
-        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        FloatVector y = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        // ----
+        FloatVector y = exp(na);
         // ---- log1p(y) for y in [0, 1], the sequence of Approx.log1pUnit
         FloatVector ls = y.div(y.add(2f));
         FloatVector ls2 = ls.mul(ls);
@@ -1048,20 +1051,7 @@ public final class PanamaKernelSupport implements KernelSupport {
         FloatVector s = p.div(q).blend(v, v.abs().compare(VectorOperators.LT, TANH_TINY));
         // ----
         FloatVector ga = it.mul(-delta);
-        // ---- g = exp(ga), the sequence of Approx.exp
-        FloatVector ex = ga.min(Approx.EXP_HI).max(Approx.EXP_LO);
-        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
-        FloatVector nf = et.sub(Approx.ROUND);
-        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
-        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
-        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
-        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        FloatVector g = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        // ----
+        FloatVector g = exp(ga);
         // g*h + (1-g)*(s/invTau)
         g.mul(hv).add(g.neg().add(1f).mul(s.div(it))).intoArray(h, i);
       }
@@ -1083,20 +1073,7 @@ public final class PanamaKernelSupport implements KernelSupport {
       for (; i < bound; i += L) {
         FloatVector v = FloatVector.fromArray(S, pre, preOff + i);
         FloatVector na = v.abs().neg();
-        // ---- e = exp(na), the sequence of Approx.exp
-        FloatVector ex = na.min(Approx.EXP_HI).max(Approx.EXP_LO);
-        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
-        FloatVector nf = et.sub(Approx.ROUND);
-        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
-        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
-        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
-        ep = ep.fma(er, one);
-        ep = ep.fma(er, one);
-        FloatVector e = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        // ----
+        FloatVector e = exp(na);
         // ---- log1p(e) for e in [0, 1], the sequence of Approx.log1pUnit
         FloatVector ls = e.div(e.add(2f));
         FloatVector ls2 = ls.mul(ls);
@@ -1181,6 +1158,81 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
     }
 
+    /** exp(x) lane by lane: the sequence of {@link Approx#exp}, so bit for bit its value. */
+    static FloatVector exp(FloatVector x) {
+      FloatVector ex = x.min(Approx.EXP_HI).max(Approx.EXP_LO);
+      FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
+      FloatVector nf = et.sub(Approx.ROUND);
+      FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
+      er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
+      FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
+      ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
+      ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
+      ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
+      ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+      ep = ep.fma(er, FloatVector.broadcast(S, 1f));
+      return ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    }
+
+    static void lifForward(float[] x, int xOff, float[] v, int vOff, float[] h, int hOff, float[] s, int sOff, int n,
+        float invTau, float threshold, boolean hardReset) {
+      FloatVector zero = FloatVector.zero(S);
+      FloatVector one = FloatVector.broadcast(S, 1f);
+      FloatVector it = FloatVector.broadcast(S, invTau);
+      int i = 0;
+      int bound = S.loopBound(n);
+      for (; i < bound; i += L) {
+        FloatVector vv = FloatVector.fromArray(S, v, vOff + i);
+        FloatVector hh = FloatVector.fromArray(S, x, xOff + i).sub(vv).fma(it, vv);
+        VectorMask<Float> fire = hh.compare(VectorOperators.GE, threshold);
+        FloatVector ss = zero.blend(one, fire);
+        hh.intoArray(h, hOff + i);
+        ss.intoArray(s, sOff + i);
+        (hardReset ? hh.blend(zero, fire) : hh.sub(ss.mul(threshold))).intoArray(v, vOff + i);
+      }
+      if (i < n) {
+        TAIL.lifForward(x, xOff + i, v, vOff + i, h, hOff + i, s, sOff + i, n - i, invTau, threshold, hardReset);
+      }
+    }
+
+    static void lifBackward(float[] gS, int gsOff, float[] h, int hOff, float[] s, int sOff, float[] gV, int gvOff,
+        float[] gX, int gxOff, int n, float invTau, float threshold, boolean hardReset, boolean detachReset,
+        int surrogate, float alpha) {
+      float decay = 1f - invTau;
+      float k = (float) (Math.PI / 2) * alpha;
+      float half = alpha * 0.5f;
+      FloatVector one = FloatVector.broadcast(S, 1f);
+      int i = 0;
+      int bound = S.loopBound(n);
+      for (; i < bound; i += L) {
+        FloatVector hh = FloatVector.fromArray(S, h, hOff + i);
+        FloatVector u = hh.sub(threshold);
+        FloatVector sg;
+        if (surrogate == SURROGATE_ARCTAN) {
+          FloatVector q = u.mul(k);
+          sg = FloatVector.broadcast(S, half).div(q.fma(q, one));
+        } else {
+          FloatVector p = one.div(one.add(exp(u.mul(alpha).neg())));
+          sg = p.mul(alpha).mul(one.sub(p));
+        }
+        FloatVector dv;
+        if (hardReset) {
+          FloatVector keep = one.sub(FloatVector.fromArray(S, s, sOff + i));
+          dv = detachReset ? keep : keep.sub(hh.mul(sg));
+        } else {
+          dv = detachReset ? one : one.sub(sg.mul(threshold));
+        }
+        FloatVector gh = FloatVector.fromArray(S, gS, gsOff + i)
+            .fma(sg, FloatVector.fromArray(S, gV, gvOff + i).mul(dv));
+        gh.mul(invTau).intoArray(gX, gxOff + i);
+        gh.mul(decay).intoArray(gV, gvOff + i);
+      }
+      if (i < n) {
+        TAIL.lifBackward(gS, gsOff + i, h, hOff + i, s, sOff + i, gV, gvOff + i, gX, gxOff + i, n - i, invTau,
+            threshold, hardReset, detachReset, surrogate, alpha);
+      }
+    }
+
     static void softmax(float[] logits, float[] out, int n, float invT) {
       // n is small (the experts): a few vector steps per pass, scalar tails.
       int lb = S.loopBound(n);
@@ -1200,20 +1252,7 @@ public final class PanamaKernelSupport implements KernelSupport {
       FloatVector vsum = FloatVector.zero(S);
       for (i = 0; i < lb; i += L) {
         FloatVector sa = FloatVector.fromArray(S, logits, i).sub(max).mul(invT);
-        // ---- e = exp(sa), the sequence of Approx.exp
-        FloatVector ex = sa.min(Approx.EXP_HI).max(Approx.EXP_LO);
-        FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
-        FloatVector nf = et.sub(Approx.ROUND);
-        FloatVector er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_HI), ex);
-        er = nf.fma(FloatVector.broadcast(S, -Approx.LN2_LO), er);
-        FloatVector ep = FloatVector.broadcast(S, Approx.E6).fma(er, FloatVector.broadcast(S, Approx.E5));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E4));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E3));
-        ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
-        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-        FloatVector e = ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-        // ----
+        FloatVector e = exp(sa);
         e.intoArray(out, i);
         vsum = vsum.add(e);
       }

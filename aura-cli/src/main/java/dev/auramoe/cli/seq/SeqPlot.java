@@ -13,7 +13,6 @@ import java.util.Map;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -38,10 +37,6 @@ public final class SeqPlot {
 
   /** Expert shares: the gate's mean weight of each expert, by time scale, overall and per class. */
   public static final String EXPERTS = "seq-expert-shares.png";
-
-  /** White to dark blue: ColorBrewer's sequential Blues. */
-  private static final Color[] BLUES = {new Color(0xF7FBFF), new Color(0xC6DBEF), new Color(0x6BAED6),
-      new Color(0x2171B5), new Color(0x08306B)};
 
   private static final int W = 1100;
   private static final int H = 560;
@@ -107,7 +102,7 @@ public final class SeqPlot {
     for (int c = 0; c < classes.size(); c++) {
       m[c + 1] = perClass[c];
     }
-    HeatMapChart c = heat("Feature attention: mean weight of each input variable (1 = uniform)",
+    HeatMapChart c = Charts.heatMap(W, H, "Feature attention: mean weight of each input variable (1 = uniform)",
         "input variable", "sequences", features, rows, m);
     return Charts.savePng(c, dir.resolve(FEATURES));
   }
@@ -130,7 +125,7 @@ public final class SeqPlot {
     for (int e = 0; e < m.length; e++) {
       m[e] = java.util.Arrays.copyOf(perExpertSteps[e], steps);
     }
-    HeatMapChart c = heat("Temporal attention: mean weight of each step (steps counted from the sequence's start)",
+    HeatMapChart c = Charts.heatMap(W, H, "Temporal attention: mean weight of each step (steps counted from the sequence's start)",
         "step", "expert", cols, experts, m);
     return Charts.savePng(c, dir.resolve(TEMPORAL));
   }
@@ -152,48 +147,8 @@ public final class SeqPlot {
       ys.add(v);
     }
     bars.addSeries("share", experts, ys).setFillColor(new Color(0x4E79A7));
-    HeatMapChart byClass = heat("Expert shares per class", "expert (time scale)", "class", experts, classes, perClass);
+    HeatMapChart byClass = Charts.heatMap(W, H, "Expert shares per class", "expert (time scale)", "class", experts, classes, perClass);
     return Charts.savePng(dir.resolve(EXPERTS), List.of(bars, byClass));
-  }
-
-  private static HeatMapChart heat(String title, String xTitle, String yTitle, List<String> xs, List<String> ys,
-      float[][] m) {
-    HeatMapChart c = new HeatMapChartBuilder().width(W).height(Math.max(H, 160 + 34 * ys.size())).title(title)
-        .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-    // The colours span the values drawn (white the smallest, dark blue the largest): a map of
-    // near-uniform weights still shows where they lean.
-    double max = Double.NEGATIVE_INFINITY;
-    double min = Double.POSITIVE_INFINITY;
-    for (float[] row : m) {
-      for (float v : row) {
-        if (Float.isFinite(v)) {
-          max = Math.max(max, v);
-          min = Math.min(min, v);
-        }
-      }
-    }
-    boolean any = max >= min;
-    c.getStyler().setMin(any ? min : 0.0);
-    c.getStyler().setMax(any ? (max > min ? max : min + 1e-6) : 1.0);
-    c.getStyler().setRangeColors(BLUES);
-    c.getStyler().setShowValue(xs.size() <= 16 && xs.size() * ys.size() <= 200);
-    c.getStyler().setHeatMapValueDecimalPattern("0.00");
-    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    c.getStyler().setPlotGridLinesVisible(false);
-    c.getStyler().setYAxisTickMarkSpacingHint(8);
-    c.getStyler().setDecimalPattern("0.00");
-    c.getStyler().setXAxisTickMarkSpacingHint(Math.max(10, Math.min(74, (W - 300) / Math.max(1, xs.size()) / 2)));
-    List<Number[]> cells = new ArrayList<>();
-    int n = ys.size();
-    for (int y = 0; y < n; y++) {
-      for (int x = 0; x < xs.size(); x++) {
-        float v = x < m[y].length ? m[y][x] : Float.NaN;
-        // First row on top: the heat map's y axis runs upwards.
-        cells.add(new Number[] {x, n - 1 - y, Float.isFinite(v) ? v : 0.0});
-      }
-    }
-    c.addSeries("weight", xs, new ArrayList<>(ys.reversed()), cells);
-    return c;
   }
 
   private static void prepare(Path dir) throws IOException {

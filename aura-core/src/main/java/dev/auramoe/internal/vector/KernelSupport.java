@@ -184,6 +184,51 @@ public interface KernelSupport {
   void liquidEulerBackward(float[] g, int gOff, float[] h, int hOff, float[] s, int sOff, float[] invTau, int iOff,
       float dt, float[] dDrive, int ddOff, float[] dDriveSum, int dsOff, float[] gInvTau, int giOff, int n);
 
+  /** {@link #lifBackward}'s surrogate: the arctan surrogate's derivative. */
+  int SURROGATE_ARCTAN = 0;
+
+  /** {@link #lifBackward}'s surrogate: the sigmoid surrogate's derivative. */
+  int SURROGATE_SIGMOID = 1;
+
+  /**
+   * One time step of leaky integrate-and-fire neurons at offsets: charge, fire, reset.
+   *
+   * <pre>
+   * h_i = fma(x_i - v_i, invTau, v_i)              charge: v + (x - v) / tau (the input decays too)
+   * s_i = h_i &gt;= threshold ? 1 : 0               fire
+   * v_i = hardReset ? (s_i == 1 ? 0 : h_i)         reset to zero
+   *                 : h_i - threshold * s_i        reset by subtraction
+   * </pre>
+   *
+   * Bit-identical in every implementation. x not modified; v updated; h and s overwritten in
+   * [off, off + n).
+   */
+  void lifForward(float[] x, int xOff, float[] v, int vOff, float[] h, int hOff, float[] s, int sOff, int n,
+      float invTau, float threshold, boolean hardReset);
+
+  /**
+   * The backward pass of one step of {@link #lifForward}, the spike's derivative replaced by a
+   * surrogate: with gS the gradient of the loss with respect to the step's spikes and gV the one with
+   * respect to its membrane after the reset (the next step's carry),
+   *
+   * <pre>
+   * u    = h_i - threshold
+   * sg   = SURROGATE_ARCTAN:  (alpha / 2) / fma(q, q, 1),  q = ((float) (pi / 2) * alpha) * u
+   *        SURROGATE_SIGMOID: (alpha * p) * (1 - p),      p = 1 / (1 + Approx.exp(-(alpha * u)))
+   * dv   = hardReset ? (1 - s_i) - h_i * sg : 1 - threshold * sg      (without the sg terms when detachReset)
+   * gh   = fma(gS_i, sg, gV_i * dv)
+   * gX_i = gh * invTau                                                 overwritten
+   * gV_i = gh * (1 - invTau)                                           the previous step's carry
+   * </pre>
+   *
+   * s is what the forward pass emitted: 0 or 1, or any value of a smooth twin (the formulas hold for
+   * a reset {@code v = h - threshold s} or {@code v = h (1 - s)} with any s). Bit-identical in every
+   * implementation. gS, h and s not modified; gV updated; gX overwritten in [off, off + n).
+   */
+  void lifBackward(float[] gS, int gsOff, float[] h, int hOff, float[] s, int sOff, float[] gV, int gvOff,
+      float[] gX, int gxOff, int n, float invTau, float threshold, boolean hardReset, boolean detachReset,
+      int surrogate, float alpha);
+
   /**
    * Tempered softmax: {@code out[i] = exp((logits[i] - max) * invT) / sum}. Logits must be finite
    * (the model clamps them). logits not modified; out overwritten (may alias logits).

@@ -199,6 +199,49 @@ public final class ScalarKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void lifForward(float[] x, int xOff, float[] v, int vOff, float[] h, int hOff, float[] s, int sOff, int n,
+      float invTau, float threshold, boolean hardReset) {
+    for (int i = 0; i < n; i++) {
+      float vi = v[vOff + i];
+      float hi = Math.fma(x[xOff + i] - vi, invTau, vi);
+      float si = hi >= threshold ? 1f : 0f;
+      h[hOff + i] = hi;
+      s[sOff + i] = si;
+      v[vOff + i] = hardReset ? (si == 1f ? 0f : hi) : hi - threshold * si;
+    }
+  }
+
+  @Override
+  public void lifBackward(float[] gS, int gsOff, float[] h, int hOff, float[] s, int sOff, float[] gV, int gvOff,
+      float[] gX, int gxOff, int n, float invTau, float threshold, boolean hardReset, boolean detachReset,
+      int surrogate, float alpha) {
+    float decay = 1f - invTau;
+    float k = (float) (Math.PI / 2) * alpha;
+    float half = alpha * 0.5f;
+    for (int i = 0; i < n; i++) {
+      float hi = h[hOff + i];
+      float u = hi - threshold;
+      float sg;
+      if (surrogate == SURROGATE_ARCTAN) {
+        float q = k * u;
+        sg = half / Math.fma(q, q, 1f);
+      } else {
+        float p = 1f / (1f + Approx.exp(-(alpha * u)));
+        sg = (alpha * p) * (1f - p);
+      }
+      float dv;
+      if (hardReset) {
+        dv = detachReset ? 1f - s[sOff + i] : (1f - s[sOff + i]) - hi * sg;
+      } else {
+        dv = detachReset ? 1f : 1f - threshold * sg;
+      }
+      float gh = Math.fma(gS[gsOff + i], sg, gV[gvOff + i] * dv);
+      gX[gxOff + i] = gh * invTau;
+      gV[gvOff + i] = gh * decay;
+    }
+  }
+
+  @Override
   public void softmax(float[] logits, float[] out, int n, float invT) {
     float max = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {

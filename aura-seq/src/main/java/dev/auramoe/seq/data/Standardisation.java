@@ -46,12 +46,32 @@ public final class Standardisation {
     double[] means = new double[f];
     double[] variances = new double[f];
     training.moments(means, variances);
-    double[] std = new double[f];
-    for (int i = 0; i < f; i++) {
-      double sd = Math.sqrt(variances[i]);
-      std[i] = sd > 1e-12 * Math.max(1, Math.abs(means[i])) ? sd : 1;
+    return ofMoments(means, variances);
+  }
+
+  /**
+   * The standardisation of features with these means and population variances (computed by the
+   * caller over its own layout, such as an image's channels), with the rule of {@link #fit}: a
+   * feature whose standard deviation is rounding (at most 1e-12 times max(1, |mean|)) gets std 1.
+   *
+   * @throws IllegalArgumentException when the lengths differ, a mean is not finite or a variance not
+   *     finite and &gt;= 0
+   */
+  public static Standardisation ofMoments(double[] mean, double[] variance) {
+    if (mean.length != variance.length) {
+      throw new IllegalArgumentException("need one variance per mean, got " + mean.length + " means and "
+          + variance.length + " variances");
     }
-    return new Standardisation(means, std);
+    double[] std = new double[mean.length];
+    for (int i = 0; i < mean.length; i++) {
+      if (!(variance[i] >= 0) || Double.isInfinite(variance[i])) {
+        throw new IllegalArgumentException("feature " + i + ": the variance must be finite and >= 0, got "
+            + variance[i]);
+      }
+      double sd = Math.sqrt(variance[i]);
+      std[i] = sd > 1e-12 * Math.max(1, Math.abs(mean[i])) ? sd : 1;
+    }
+    return new Standardisation(mean, std);
   }
 
   /** Number of features. */

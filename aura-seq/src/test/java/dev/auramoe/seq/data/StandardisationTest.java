@@ -93,4 +93,16 @@ class StandardisationTest {
         .hasSameHashCodeAs(new Standardisation(new double[] {1, 2}, new double[] {3, 4}));
     assertThatThrownBy(() -> z.apply(data(2, 1))).hasMessageContaining("has 2 features, the data 3");
   }
+
+  @Test
+  void momentsGiveTheStatisticsWithFitsRuleForConstantFeatures() {
+    Standardisation z = Standardisation.ofMoments(new double[] {1e6, -2, 7}, new double[] {9, 0.25, 1e-24});
+    assertThat(z).isEqualTo(new Standardisation(new double[] {1e6, -2, 7}, new double[] {3, 0.5, 1}));
+    assertThatThrownBy(() -> Standardisation.ofMoments(new double[] {0, 1}, new double[] {1}))
+        .hasMessage("need one variance per mean, got 2 means and 1 variances");
+    assertThatThrownBy(() -> Standardisation.ofMoments(new double[] {0}, new double[] {Double.NaN}))
+        .hasMessage("feature 0: the variance must be finite and >= 0, got NaN");
+    assertThatThrownBy(() -> Standardisation.ofMoments(new double[] {Double.NaN}, new double[] {1}))
+        .hasMessageContaining("feature 0: the mean must be finite");
+  }
 }

@@ -1,9 +1,12 @@
-package dev.auramoe.seq;
+package dev.auramoe.testing;
 
 import java.lang.management.ManagementFactory;
 
-/** What a piece of code allocates on the calling thread once it has run warm. */
-final class Allocations {
+/**
+ * What a piece of code allocates on the calling thread once it has run warm: the check behind each
+ * module's "a hot path does not allocate" tests.
+ */
+public final class Allocations {
 
   private Allocations() {}
 
@@ -15,7 +18,7 @@ final class Allocations {
    *
    * @return the bytes the last round allocated
    */
-  static long ofSteadyState(Runnable step, int warmUp, int measured, int maxRounds) {
+  public static long ofSteadyState(Runnable step, int warmUp, int measured, int maxRounds) {
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     for (int i = 0; i < warmUp; i++) {
       step.run();

@@ -1,0 +1,198 @@
+package dev.auramoe.snn;
+
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.io.AtomicFiles;
+import dev.auramoe.io.SnapshotException;
+import dev.auramoe.io.SnapshotFormat;
+import dev.auramoe.seq.ModelFiles;
+import dev.auramoe.seq.data.Standardisation;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A trained spiking MoE (or dense twin) with what it needs to read new images as it read its
+ * training images: the per-channel standardisation and the class names. Saved as one framed file and
+ * loaded back into a model that predicts exactly as the saved one.
+ *
+ * <p><b>File.</b> The core's snapshot frame ({@link SnapshotFormat.Framing}: magic
+ * {@code AURASNN\u001a}, a version, the payload's length, the payload, a CRC-32C), written through
+ * {@link AtomicFiles} (a temporary file, fsync, atomic rename). The payload, version 1, big-endian:
+ * <pre>
+ * configuration         SpikingMoE.Config in full: image shape, classes, steps, stem, dim, experts, top-k,
+ *                       expert hidden, the neurons' LifConfig, the BalanceConfig, spiking, seed
+ * standardisation       channels, then per channel its mean and standard deviation (doubles)
+ * class names           counted UTF strings
+ * parameters            aura-seq's ModelFiles section: count, then name, shape and values of each
+ * normalisations        per BatchNorm in the model's order: its running means and variances (floats)
+ * balancer              the router's balancer (ModelFiles)
+ * </pre>
+ * A wrong magic, an unsupported version, a truncated or corrupt file, a configuration the model
+ * refuses, a mismatched parameter, a non-finite value or trailing bytes is a
+ * {@link SnapshotException} and nothing is returned.
+ *
+ * @param model the model
+ * @param standardisation per channel, fitted on the training images
+ * @param classNames one per class
+ */
+public record SavedSpikingModel(SpikingMoE model, Standardisation standardisation, List<String> classNames) {
+
+  /** The frame of spiking model files: magic {@code AURASNN\u001a}, version 1. */
+  public static final SnapshotFormat.Framing FILE =
+      new SnapshotFormat.Framing(new byte[] {'A', 'U', 'R', 'A', 'S', 'N', 'N', 0x1A}, 1, "spiking model file");
+
+  private static final String WHAT = "spiking model file";
+
+  /** Validates that the parts fit together. */
+  public SavedSpikingModel {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(standardisation, "standardisation");
+    classNames = List.copyOf(classNames);
+    if (standardisation.features() != model.config().channels()) {
+      throw new IllegalArgumentException("the standardisation has " + standardisation.features()
+          + " channels, the model reads " + model.config().channels());
+    }
+    if (classNames.size() != model.config().classes()) {
+      throw new IllegalArgumentException(classNames.size() + " class names for " + model.config().classes()
+          + " classes");
+    }
+  }
+
+  /** Writes the file atomically (a reader sees the old file or the new one). */
+  public void save(Path file) throws IOException {
+    AtomicFiles.write(file, toBytes());
+  }
+
+  /** The framed bytes of the file. */
+  public byte[] toBytes() throws SnapshotException {
+    ModelFiles.checkFinite(model.parameters());
+    ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      SpikingMoE.Config c = model.config();
+      out.writeInt(c.channels());
+      out.writeInt(c.height());
+      out.writeInt(c.width());
+      out.writeInt(c.classes());
+      out.writeInt(model.steps());
+      out.writeInt(c.stemChannels());
+      out.writeInt(c.dim());
+      out.writeInt(c.experts());
+      out.writeInt(c.topK());
+      out.writeInt(c.expertHidden());
+      LifConfig n = c.neurons();
+      out.writeFloat(n.tau());
+      out.writeFloat(n.threshold());
+      out.writeUTF(n.reset().name());
+      out.writeUTF(n.surrogate().name());
+      out.writeFloat(n.alpha());
+      out.writeBoolean(n.detachReset());
+      BalanceConfig b = c.balance();
+      out.writeBoolean(b.enabled());
+      out.writeDouble(b.gamma());
+      out.writeDouble(b.decay());
+      out.writeDouble(b.biasCap());
+      out.writeLong(b.warmupTokens());
+      out.writeBoolean(b.frozen());
+      out.writeBoolean(c.spiking());
+      out.writeLong(c.seed());
+      out.writeInt(standardisation.features());
+      for (int i = 0; i < standardisation.features(); i++) {
+        out.writeDouble(standardisation.mean(i));
+        out.writeDouble(standardisation.std(i));
+      }
+      ModelFiles.writeStrings(out, classNames);
+      ModelFiles.writeParameters(out, model.parameters());
+      for (BatchNorm bn : model.norms()) {
+        for (float v : bn.runningMean()) {
+          out.writeFloat(v);
+        }
+        for (float v : bn.runningVariance()) {
+          out.writeFloat(v);
+        }
+      }
+      ModelFiles.writeBalancer(out, model.mixture().gate().balancer());
+    } catch (SnapshotException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return FILE.frame(1, bytes.toByteArray());
+  }
+
+  /**
+   * Loads a model saved by {@link #save}.
+   *
+   * @throws SnapshotException for a file that is not a valid spiking model file (nothing returned)
+   */
+  public static SavedSpikingModel load(Path file) throws IOException {
+    return ModelFiles.load(file, SavedSpikingModel::fromBytes);
+  }
+
+  /** Parses the bytes of {@link #toBytes}. */
+  public static SavedSpikingModel fromBytes(byte[] framed) throws SnapshotException {
+    return ModelFiles.read(FILE, framed, WHAT, SavedSpikingModel::parse);
+  }
+
+  private static SavedSpikingModel parse(DataInputStream in, int payload) throws IOException {
+    int channels = in.readInt();
+    int height = in.readInt();
+    int width = in.readInt();
+    int classes = in.readInt();
+    int steps = in.readInt();
+    int stem = in.readInt();
+    int dim = in.readInt();
+    int experts = in.readInt();
+    int topK = in.readInt();
+    int hidden = in.readInt();
+    LifConfig neurons = new LifConfig(in.readFloat(), in.readFloat(), LifConfig.Reset.valueOf(in.readUTF()),
+        Surrogate.valueOf(in.readUTF()), in.readFloat(), in.readBoolean());
+    BalanceConfig balance = new BalanceConfig(in.readBoolean(), in.readDouble(), in.readDouble(), in.readDouble(),
+        in.readLong(), in.readBoolean());
+    boolean spiking = in.readBoolean();
+    long seed = in.readLong();
+    SpikingMoE.Config c = new SpikingMoE.Config(channels, height, width, classes, steps, stem, dim, experts, topK,
+        hidden, neurons, balance, spiking, seed);
+    // A corrupt size must not build a model too large for memory before its values are found missing.
+    long weights = (long) stem * dim * 9 + (long) dim * dim * 4 + (long) experts * dim * hidden * 2
+        + (long) c.tokens() * dim * classes;
+    if (weights > payload / 4) {
+      throw ModelFiles.corrupt(WHAT, "sizes larger than its " + payload + " bytes hold");
+    }
+    SpikingMoE model = new SpikingMoE(c);
+    int f = ModelFiles.checkedLength(in.readInt(), payload / 16, WHAT);
+    double[] mean = new double[f];
+    double[] std = new double[f];
+    for (int i = 0; i < f; i++) {
+      mean[i] = in.readDouble();
+      std[i] = in.readDouble();
+    }
+    Standardisation z = new Standardisation(mean, std);
+    List<String> names = ModelFiles.readStrings(in, payload, WHAT);
+    ModelFiles.readParameters(in, model.parameters(), WHAT);
+    for (BatchNorm bn : model.norms()) {
+      readFinite(in, bn.runningMean(), "running mean");
+      readFinite(in, bn.runningVariance(), "running variance");
+      for (float v : bn.runningVariance()) {
+        if (v < 0) {
+          throw ModelFiles.corrupt(WHAT, "a negative running variance " + v);
+        }
+      }
+    }
+    ModelFiles.readBalancer(in, model.mixture().gate().balancer(), experts, WHAT);
+    return new SavedSpikingModel(model, z, names);
+  }
+
+  private static void readFinite(DataInputStream in, float[] into, String what) throws IOException {
+    for (int i = 0; i < into.length; i++) {
+      into[i] = in.readFloat();
+      if (!Float.isFinite(into[i])) {
+        throw ModelFiles.corrupt(WHAT, "a " + what + " of " + into[i]);
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.auramoe.snn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.io.SnapshotException;
+import dev.auramoe.seq.Adam;
+import dev.auramoe.seq.SequenceBatch;
+import dev.auramoe.seq.data.Standardisation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SavedSpikingModelTest {
+
+  private static SequenceBatch images(int size, Random r) {
+    SequenceBatch b = new SequenceBatch(2 * 8 * 8, 0);
+    b.reshape(size, 1);
+    for (int i = 0; i < size * 128; i++) {
+      b.x()[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < size; i++) {
+      b.labels()[i] = r.nextInt(3);
+      b.elapsed()[i] = Float.NaN;
+    }
+    return b;
+  }
+
+  /** A trained model (moved weights, running estimates and balancer) predicts bit for bit the same after a round trip. */
+  @ParameterizedTest(name = "spiking {0}")
+  @ValueSource(booleans = {true, false})
+  void aLoadedModelPredictsExactlyAsTheSavedOne(boolean spiking, @TempDir Path dir) throws Exception {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(2, 8, 8, 3, 3, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 4);
+    SpikingMoE model = new SpikingMoE(spiking ? cfg : cfg.twin());
+    Random r = new Random(2);
+    Adam adam = new Adam(model.parameters(), new Adam.Settings(1e-2f, 0.9f, 0.999f, 1e-8f, 0f));
+    for (int i = 0; i < 5; i++) {
+      model.trainStep(images(16, r), adam, 1.0);
+    }
+    assertThat(model.norms().getFirst().runningMean()).as("the running estimates moved").isNotEqualTo(new float[4]);
+    assertThat(model.mixture().gate().balancer().state().tokens()).isPositive();
+    Standardisation z = new Standardisation(new double[] {0.2, -0.1}, new double[] {1.5, 0.7});
+    SavedSpikingModel saved = new SavedSpikingModel(model, z, List.of("a", "b", "c"));
+    Path file = dir.resolve("m.aurasnn");
+    saved.save(file);
+    SavedSpikingModel back = SavedSpikingModel.load(file);
+    assertThat(back.classNames()).containsExactly("a", "b", "c");
+    assertThat(back.standardisation().mean(1)).isEqualTo(-0.1);
+    assertThat(back.standardisation().std(0)).isEqualTo(1.5);
+    assertThat(back.model().config()).isEqualTo(model.config());
+    SequenceBatch test = images(20, r);
+    float[] a = new float[60];
+    float[] b = new float[60];
+    model.predict(test, a);
+    back.model().predict(test, b);
+    assertThat(b).containsExactly(a);
+    assertThat(back.model().mixture().gate().balancer().state().bias())
+        .containsExactly(model.mixture().gate().balancer().state().bias());
+  }
+
+  @Test
+  void corruptFilesAreRefusedAndNothingIsReturned(@TempDir Path dir) throws Exception {
+    SpikingMoE model = new SpikingMoE(new SpikingMoE.Config(1, 8, 8, 3, 2, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 4));
+    SavedSpikingModel saved = new SavedSpikingModel(model, new Standardisation(new double[] {0}, new double[] {1}),
+        List.of("a", "b", "c"));
+    byte[] bytes = saved.toBytes();
+    byte[] flipped = bytes.clone();
+    flipped[bytes.length / 2] ^= 0x10;
+    assertThatThrownBy(() -> SavedSpikingModel.fromBytes(flipped)).isInstanceOf(SnapshotException.class);
+    byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 9);
+    assertThatThrownBy(() -> SavedSpikingModel.fromBytes(cut)).isInstanceOf(SnapshotException.class);
+    Path other = dir.resolve("not-a-model");
+    Files.writeString(other, "hello, world");
+    assertThatThrownBy(() -> SavedSpikingModel.load(other)).isInstanceOf(SnapshotException.class)
+        .hasMessageContaining("not-a-model");
+    assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0, 0},
+        new double[] {1, 1}), List.of("a", "b", "c"))).hasMessageContaining("2 channels");
+    assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0}, new double[] {1}),
+        List.of("a", "b"))).hasMessageContaining("2 class names for 3 classes");
+    model.parameters().getFirst().values()[0] = Float.NaN;
+    assertThatThrownBy(saved::toBytes).hasMessageContaining("conv1.W");
+  }
+}

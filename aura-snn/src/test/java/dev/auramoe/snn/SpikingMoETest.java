@@ -1,0 +1,177 @@
+package dev.auramoe.snn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.seq.Adam;
+import dev.auramoe.seq.Parameter;
+import dev.auramoe.seq.SequenceBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class SpikingMoETest {
+
+  private static SpikingMoE.Config small(boolean spiking) {
+    SpikingMoE.Config c = new SpikingMoE.Config(2, 8, 8, 3, 3, 3, 4, 3, 2, 5, LifConfig.DEFAULT.withDetachReset(false),
+        BalanceConfig.OFF, true, 7);
+    return spiking ? c : c.twin();
+  }
+
+  private static SequenceBatch batch(int size, int features, Random r, int classes) {
+    SequenceBatch b = new SequenceBatch(features, 0);
+    b.reshape(size, 1);
+    for (int i = 0; i < size * features; i++) {
+      b.x()[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < size; i++) {
+      b.labels()[i] = r.nextInt(classes);
+      b.elapsed()[i] = Float.NaN;
+      b.first()[i] = 0;
+    }
+    return b;
+  }
+
+  /**
+   * The model's wiring: its backward pass against finite differences of its own loss, the spiking
+   * neurons replaced by their smooth twins (every layer's gradient is checked exactly, in double
+   * precision, in its own test; this one checks that the layers are chained right: each layer's
+   * gradient reaches the right buffer, the residual streams add, the steps of the encoder's current
+   * sum). In float, so per-element agreement is loose and the check is the cosine between the two
+   * gradient vectors over a sample of every parameter, and that the largest ones agree. The spiking
+   * model's router is left out: its straight-through gradient is not the derivative of its
+   * forward pass (MoeLayerTest checks it against the function it is the derivative of).
+   */
+  @ParameterizedTest(name = "spiking {0}")
+  @ValueSource(booleans = {false, true})
+  void backwardMatchesFiniteDifferencesOfTheLoss(boolean spiking) {
+    SpikingMoE model = new SpikingMoE(small(spiking), true);
+    Random r = new Random(11);
+    SequenceBatch b = batch(3, model.inputDim(), r, 3);
+    model.lossAndGradients(b);
+    List<Double> analytic = new ArrayList<>();
+    List<Double> numeric = new ArrayList<>();
+    float eps = 1e-2f;
+    for (Parameter p : model.parameters()) {
+      if (spiking && p.name().startsWith("moe.router")) {
+        continue;
+      }
+      float[] v = p.values();
+      float[] g = p.gradient().clone();
+      for (int s = 0; s < Math.min(6, v.length); s++) {
+        int i = (s * 7919) % v.length;
+        float keep = v[i];
+        v[i] = keep + eps;
+        double up = model.lossAndGradients(b);
+        v[i] = keep - eps;
+        double down = model.lossAndGradients(b);
+        v[i] = keep;
+        analytic.add((double) g[i]);
+        numeric.add((up - down) / (2 * eps));
+      }
+    }
+    double dot = 0;
+    double na = 0;
+    double nn = 0;
+    for (int i = 0; i < analytic.size(); i++) {
+      dot += analytic.get(i) * numeric.get(i);
+      na += analytic.get(i) * analytic.get(i);
+      nn += numeric.get(i) * numeric.get(i);
+    }
+    assertThat(analytic.size()).isGreaterThan(60);
+    assertThat(nn).as("the loss moves with the parameters").isGreaterThan(1e-6);
+    assertThat(dot / Math.sqrt(na * nn)).as("cosine of analytic and numeric gradients").isGreaterThan(0.99);
+  }
+
+  /** Both the spiking model and its twin learn a small task: which quarter of the image is lit. */
+  @ParameterizedTest(name = "spiking {0}")
+  @ValueSource(booleans = {false, true})
+  void learnsWhichQuarterIsLit(boolean spiking) {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(1, 8, 8, 4, 2, 4, 8, 3, 2, 8, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 3);
+    SpikingMoE model = new SpikingMoE(spiking ? cfg : cfg.twin());
+    Random r = new Random(5);
+    Adam adam = new Adam(model.parameters(), new Adam.Settings(5e-3f, 0.9f, 0.999f, 1e-8f, 0f));
+    for (int step = 0; step < 150; step++) {
+      model.trainStep(quarters(32, r), adam, 1.0);
+    }
+    SequenceBatch test = quarters(200, r);
+    float[] out = new float[200 * 4];
+    model.predict(test, out);
+    int right = 0;
+    for (int i = 0; i < 200; i++) {
+      int best = 0;
+      for (int c = 1; c < 4; c++) {
+        best = out[i * 4 + c] > out[i * 4 + best] ? c : best;
+      }
+      right += best == test.labels()[i] ? 1 : 0;
+    }
+    assertThat(right).as("test accuracy out of 200").isGreaterThan(180);
+    Operations ops = model.operations();
+    Operations router = model.routerOperations();
+    long tokens = 4;
+    if (spiking) {
+      // Past the encoder everything accumulates: the MACs are the first convolution's and the router's softmax.
+      assertThat(ops.macs()).isEqualTo(8 * 8 * 9 * 4 + tokens * 3);
+      assertThat(ops.accumulates()).isGreaterThan(0);
+      assertThat(router.macs()).isEqualTo(tokens * 3);
+      assertThat(model.firingRates()).containsKeys("encoder", "attention.q", "attention.mask", "moe.experts",
+          "head.input");
+      assertThat(model.firingRates().values()).allSatisfy(rate -> assertThat(rate).isBetween(0.0, 1.0));
+    } else {
+      assertThat(router.accumulates()).isZero();
+      assertThat(router.macs()).isEqualTo(tokens * 8 * 3 + tokens * 3);
+      assertThat(model.firingRates()).isEmpty();
+    }
+    long[][] usage = model.expertUsage();
+    long total = 0;
+    for (long[] row : usage) {
+      for (long u : row) {
+        total += u;
+      }
+    }
+    assertThat(total).as("each token of each image reaches k experts").isEqualTo(200 * tokens * 2);
+    model.resetCounts();
+    assertThat(model.operations()).isEqualTo(Operations.NONE);
+  }
+
+  private static SequenceBatch quarters(int size, Random r) {
+    SequenceBatch b = new SequenceBatch(64, 0);
+    b.reshape(size, 1);
+    for (int i = 0; i < size; i++) {
+      int q = r.nextInt(4);
+      b.labels()[i] = q;
+      b.elapsed()[i] = Float.NaN;
+      b.first()[i] = 0;
+      for (int y = 0; y < 8; y++) {
+        for (int x = 0; x < 8; x++) {
+          boolean lit = (y < 4 ? 0 : 2) + (x < 4 ? 0 : 1) == q;
+          b.x()[i * 64 + y * 8 + x] = (float) ((lit ? 1.5 : 0) + 0.5 * r.nextGaussian());
+        }
+      }
+    }
+    return b;
+  }
+
+  @Test
+  void refusesBadConfigurationsAndBatches() {
+    assertThatThrownBy(() -> SpikingMoE.Config.defaults(1, 3, 8, 10)).hasMessageContaining("sides >= 4");
+    assertThatThrownBy(() -> SpikingMoE.Config.defaults(1, 8, 8, 1)).hasMessageContaining("2 classes");
+    assertThatThrownBy(() -> SpikingMoE.Config.defaults(1, 8, 8, 3).withSteps(0)).hasMessageContaining("[1, 64]");
+    assertThatThrownBy(() -> SpikingMoE.Config.defaults(1, 8, 8, 3).twin().withSteps(4))
+        .hasMessageContaining("one time step");
+    assertThatThrownBy(() -> new SpikingMoE.Config(1, 8, 8, 3, 4, 16, 64, 4, 5, 128, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 1)).hasMessageContaining("top-k must be in [1, 4]");
+    SpikingMoE model = new SpikingMoE(SpikingMoE.Config.defaults(1, 8, 8, 3));
+    SequenceBatch wrong = new SequenceBatch(63, 0);
+    wrong.reshape(2, 1);
+    assertThatThrownBy(() -> model.predict(wrong, new float[6])).hasMessageContaining("images of 64 values");
+    SequenceBatch twoSteps = new SequenceBatch(64, 0);
+    twoSteps.reshape(2, 2);
+    assertThatThrownBy(() -> model.predict(twoSteps, new float[6])).hasMessageContaining("one step of pixels");
+  }
+}
