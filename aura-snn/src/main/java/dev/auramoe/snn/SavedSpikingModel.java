@@ -5,6 +5,7 @@ import dev.auramoe.io.AtomicFiles;
 import dev.auramoe.io.SnapshotException;
 import dev.auramoe.io.SnapshotFormat;
 import dev.auramoe.seq.ModelFiles;
+import dev.auramoe.seq.SequenceBatch;
 import dev.auramoe.seq.data.Standardisation;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -61,6 +62,40 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
       throw new IllegalArgumentException(classNames.size() + " class names for " + model.config().classes()
           + " classes");
     }
+  }
+
+  /**
+   * Class probabilities of raw images, standardised as the training images were: {@code images}
+   * images of C H W pixels each, channels first, in the training data's scale (IDX bytes / 255, or a
+   * CSV's pixels divided by its {@code --pixel-max}).
+   *
+   * @return images x classes probabilities, image-major
+   * @throws IllegalArgumentException for a wrong size or a non-finite pixel (nothing is predicted)
+   */
+  public float[] probabilities(float[] pixels, int images) {
+    SpikingMoE.Config c = model.config();
+    int size = c.channels() * c.height() * c.width();
+    if (images <= 0 || (long) images * size != pixels.length) {
+      throw new IllegalArgumentException(images + " images of " + c.channels() + "x" + c.height() + "x" + c.width()
+          + " need " + (long) images * size + " pixels, got " + pixels.length);
+    }
+    SequenceBatch batch = new SequenceBatch(size, 0);
+    batch.reshape(images, 1);
+    int plane = c.height() * c.width();
+    float[] x = batch.x();
+    for (int i = 0; i < pixels.length; i++) {
+      float v = pixels[i];
+      if (!Float.isFinite(v)) {
+        throw new IllegalArgumentException("pixel " + i % size + " of image " + i / size + " is " + v);
+      }
+      int channel = (i % size) / plane;
+      x[i] = (float) ((v - standardisation.mean(channel)) / standardisation.std(channel));
+    }
+    java.util.Arrays.fill(batch.elapsed(), 0, images, Float.NaN);
+    java.util.Arrays.fill(batch.labels(), 0, images, -1);
+    float[] out = new float[images * c.classes()];
+    model.predict(batch, out);
+    return out;
   }
 
   /** Writes the file atomically (a reader sees the old file or the new one). */

@@ -65,6 +65,33 @@ class SavedSpikingModelTest {
         .containsExactly(model.mixture().gate().balancer().state().bias());
   }
 
+  /** The library's entry point: raw pixels in, standardised as in training, the model's probabilities out. */
+  @Test
+  void classifiesRawImagesAsTheModelDoesStandardisedOnes() {
+    SpikingMoE model = new SpikingMoE(new SpikingMoE.Config(2, 8, 8, 3, 2, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 5));
+    Standardisation z = new Standardisation(new double[] {0.3, 0.6}, new double[] {0.2, 0.4});
+    SavedSpikingModel saved = new SavedSpikingModel(model, z, List.of("a", "b", "c"));
+    Random r = new Random(8);
+    float[] raw = new float[3 * 128];
+    for (int i = 0; i < raw.length; i++) {
+      raw[i] = r.nextFloat();
+    }
+    float[] p = saved.probabilities(raw, 3);
+    SequenceBatch b = new SequenceBatch(128, 0);
+    b.reshape(3, 1);
+    for (int i = 0; i < raw.length; i++) {
+      int channel = (i % 128) / 64;
+      b.x()[i] = (float) ((raw[i] - z.mean(channel)) / z.std(channel));
+    }
+    float[] expected = new float[9];
+    model.predict(b, expected);
+    assertThat(p).containsExactly(expected);
+    assertThatThrownBy(() -> saved.probabilities(new float[127], 1)).hasMessageContaining("need 128 pixels");
+    raw[5] = Float.NaN;
+    assertThatThrownBy(() -> saved.probabilities(raw, 3)).hasMessageContaining("pixel 5 of image 0 is NaN");
+  }
+
   @Test
   void corruptFilesAreRefusedAndNothingIsReturned(@TempDir Path dir) throws Exception {
     SpikingMoE model = new SpikingMoE(new SpikingMoE.Config(1, 8, 8, 3, 2, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
