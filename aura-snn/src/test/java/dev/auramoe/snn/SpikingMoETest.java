@@ -41,10 +41,13 @@ class SpikingMoETest {
    * neurons replaced by their smooth twins (every layer's gradient is checked exactly, in double
    * precision, in its own test; this one checks that the layers are chained right: each layer's
    * gradient reaches the right buffer, the residual streams add, the steps of the encoder's current
-   * sum). In float, so per-element agreement is loose and the check is the cosine between the two
-   * gradient vectors over a sample of every parameter, and that the largest ones agree. The spiking
-   * model's router is left out: its straight-through gradient is not the derivative of its
-   * forward pass (MoeLayerTest checks it against the function it is the derivative of).
+   * sum). In float, so per-element agreement is loose: the check is, for each parameter whose loss
+   * moves measurably, the cosine between the two gradients over a sample of its elements and the
+   * ratio of their norms (a single cosine over all parameters is dominated by the head and the
+   * experts, and would not see a layer upstream of them lose a branch's gradient). Biases followed by
+   * batch normalisation have no gradient and are left out by the threshold. The spiking model's router
+   * is left out: its straight-through gradient is not the derivative of its forward pass
+   * (MoeLayerTest checks it against the function it is the derivative of).
    */
   @ParameterizedTest(name = "spiking {0}")
   @ValueSource(booleans = {false, true})
@@ -53,15 +56,17 @@ class SpikingMoETest {
     Random r = new Random(11);
     SequenceBatch b = batch(3, model.inputDim(), r, 3);
     model.lossAndGradients(b);
-    List<Double> analytic = new ArrayList<>();
-    List<Double> numeric = new ArrayList<>();
     float eps = 1e-2f;
+    List<String> checked = new ArrayList<>();
     for (Parameter p : model.parameters()) {
       if (spiking && p.name().startsWith("moe.router")) {
         continue;
       }
       float[] v = p.values();
       float[] g = p.gradient().clone();
+      double dot = 0;
+      double na = 0;
+      double nn = 0;
       for (int s = 0; s < Math.min(6, v.length); s++) {
         int i = (s * 7919) % v.length;
         float keep = v[i];
@@ -70,21 +75,22 @@ class SpikingMoETest {
         v[i] = keep - eps;
         double down = model.lossAndGradients(b);
         v[i] = keep;
-        analytic.add((double) g[i]);
-        numeric.add((up - down) / (2 * eps));
+        double numeric = (up - down) / (2 * eps);
+        dot += g[i] * numeric;
+        na += (double) g[i] * g[i];
+        nn += numeric * numeric;
       }
+      if (Math.sqrt(nn) < 1e-3) {
+        continue;
+      }
+      checked.add(p.name());
+      assertThat(dot / Math.sqrt(na * nn)).as("cosine of analytic and numeric gradients of %s", p.name())
+          .isGreaterThan(0.95);
+      assertThat(Math.sqrt(na / nn)).as("norm of analytic over numeric gradient of %s", p.name())
+          .isBetween(0.8, 1.25);
     }
-    double dot = 0;
-    double na = 0;
-    double nn = 0;
-    for (int i = 0; i < analytic.size(); i++) {
-      dot += analytic.get(i) * numeric.get(i);
-      na += analytic.get(i) * analytic.get(i);
-      nn += numeric.get(i) * numeric.get(i);
-    }
-    assertThat(analytic.size()).isGreaterThan(60);
-    assertThat(nn).as("the loss moves with the parameters").isGreaterThan(1e-6);
-    assertThat(dot / Math.sqrt(na * nn)).as("cosine of analytic and numeric gradients").isGreaterThan(0.99);
+    assertThat(checked).as("the loss moves with every layer").contains("conv1.W", "conv2.W", "attention.q.W",
+        "attention.k.W", "attention.v.W", "attention.o.W", "moe.expert0.up.W", "head.W");
   }
 
   /** Both the spiking model and its twin learn a small task: which quarter of the image is lit. */
