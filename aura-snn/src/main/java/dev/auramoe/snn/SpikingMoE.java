@@ -348,11 +348,20 @@ public final class SpikingMoE implements SequenceModel {
       throw new IllegalArgumentException("an image is one step of pixels, the batch has " + b.steps() + " steps");
     }
     int bs = b.size();
+    float[] x = b.x();
+    // Before anything moves: a training pass updates batch normalisation's running estimates before
+    // any gradient exists, so one NaN would spoil every later prediction.
+    int features = inputDim();
+    for (int i = 0; i < bs * features; i++) {
+      if (!Float.isFinite(x[i])) {
+        throw new IllegalArgumentException("image " + i / features + " of the batch holds " + x[i] + " at pixel "
+            + i % features + "; pixels must be finite");
+      }
+    }
     this.batch = bs;
     int hw = config.height() * config.width();
     int cin = config.channels();
     grow(bs);
-    float[] x = b.x();
     // Channels first to channels last.
     for (int i = 0; i < bs; i++) {
       for (int c = 0; c < cin; c++) {

@@ -163,6 +163,43 @@ class SpikingMoETest {
     return b;
   }
 
+  /**
+   * A batch holding a NaN or an infinite pixel is refused, in training and in prediction, before it
+   * changes anything: not the weights, not batch normalisation's running estimates (which a training
+   * forward pass moves before any gradient exists), not the inference counts.
+   */
+  @ParameterizedTest(name = "pixel {0}")
+  @ValueSource(floats = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY})
+  void refusesNonFinitePixelsAndChangesNothing(float pixel) {
+    SpikingMoE model = new SpikingMoE(small(true));
+    Random r = new Random(3);
+    Adam adam = new Adam(model.parameters(), new Adam.Settings(1e-3f, 0.9f, 0.999f, 1e-8f, 0f));
+    for (int step = 0; step < 3; step++) {
+      model.trainStep(batch(4, model.inputDim(), r, 3), adam, 1.0);
+    }
+    SequenceBatch clean = batch(5, model.inputDim(), r, 3);
+    float[] before = new float[5 * 3];
+    model.predict(clean, before);
+    Operations opsBefore = model.operations();
+    List<float[]> weights = new ArrayList<>();
+    for (Parameter p : model.parameters()) {
+      weights.add(p.values().clone());
+    }
+    SequenceBatch bad = batch(4, model.inputDim(), r, 3);
+    bad.x()[2 * model.inputDim() + 17] = pixel;
+    assertThatThrownBy(() -> model.trainStep(bad, adam, 1.0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("image 2").hasMessageContaining("finite");
+    assertThatThrownBy(() -> model.predict(bad, new float[4 * 3])).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("finite");
+    for (int i = 0; i < weights.size(); i++) {
+      assertThat(model.parameters().get(i).values()).as(model.parameters().get(i).name()).containsExactly(weights.get(i));
+    }
+    assertThat(model.operations()).isEqualTo(opsBefore);
+    float[] after = new float[5 * 3];
+    model.predict(clean, after);
+    assertThat(after).containsExactly(before);
+  }
+
   @Test
   void refusesBadConfigurationsAndBatches() {
     assertThatThrownBy(() -> SpikingMoE.Config.defaults(1, 3, 8, 10)).hasMessageContaining("sides >= 4");
