@@ -194,9 +194,12 @@ public final class SpikingMoE implements SequenceModel {
   private float[] gBig2 = new float[0];
 
   // Inference counts, summed over predict calls until reset.
+  // Summed as primitives: a prediction allocates nothing once warm.
   private double samples;
-  private Operations ops = Operations.NONE;
-  private Operations routerOps = Operations.NONE;
+  private double macTotal;
+  private double accumulateTotal;
+  private double routerMacTotal;
+  private double routerAccumulateTotal;
   private final Map<String, double[]> spikeTotals = new LinkedHashMap<>();
   private final long[][] usage;
 
@@ -496,8 +499,10 @@ public final class SpikingMoE implements SequenceModel {
     // The router's softmax over E logits per token, counted as E multiply-accumulates.
     double softmax = (double) tokens * config.experts();
     macs += softmax;
-    ops = ops.plus(new Operations(macs, acs));
-    routerOps = routerOps.plus(new Operations(moe.routerMacs() + softmax, moe.routerAccumulates()));
+    macTotal += macs;
+    accumulateTotal += acs;
+    routerMacTotal += moe.routerMacs() + softmax;
+    routerAccumulateTotal += moe.routerAccumulates();
     samples += bs;
     record("encoder", lif1, (double) t * bs * config.height() * config.width() * c1);
     record("attention.input", lifA, (double) rows * d);
@@ -555,8 +560,10 @@ public final class SpikingMoE implements SequenceModel {
   /** Clears the inference counts. */
   public void resetCounts() {
     samples = 0;
-    ops = Operations.NONE;
-    routerOps = Operations.NONE;
+    macTotal = 0;
+    accumulateTotal = 0;
+    routerMacTotal = 0;
+    routerAccumulateTotal = 0;
     spikeTotals.clear();
     for (long[] row : usage) {
       java.util.Arrays.fill(row, 0);
@@ -570,12 +577,12 @@ public final class SpikingMoE implements SequenceModel {
 
   /** The whole model's operations per image predicted since the counts were reset (router included). */
   public Operations operations() {
-    return samples == 0 ? Operations.NONE : ops.per(samples);
+    return samples == 0 ? Operations.NONE : new Operations(macTotal, accumulateTotal).per(samples);
   }
 
   /** The router's operations per image predicted since the counts were reset. */
   public Operations routerOperations() {
-    return samples == 0 ? Operations.NONE : routerOps.per(samples);
+    return samples == 0 ? Operations.NONE : new Operations(routerMacTotal, routerAccumulateTotal).per(samples);
   }
 
   /** Spikes per neuron and time step of each spiking layer since the counts were reset (empty for the twin). */

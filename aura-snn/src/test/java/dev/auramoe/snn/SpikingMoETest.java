@@ -200,6 +200,24 @@ class SpikingMoETest {
     assertThat(after).containsExactly(before);
   }
 
+  /**
+   * Once warm, a prediction with its operation counts allocates nothing: every workspace has grown
+   * to the batch and the counts are summed in place. (Training steps reach the same state only after
+   * thousands of steps on a busy machine, while C2 compiles the Vector API kernels' callers, too slow
+   * for a unit test.)
+   */
+  @ParameterizedTest(name = "spiking {0}")
+  @ValueSource(booleans = {false, true})
+  void predictionDoesNotAllocateOnceWarm(boolean spiking) {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(1, 8, 8, 4, 2, 4, 8, 3, 2, 8, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 3);
+    SpikingMoE model = new SpikingMoE(spiking ? cfg : cfg.twin());
+    SequenceBatch b = quarters(16, new Random(4));
+    float[] out = new float[16 * 4];
+    long allocated = dev.auramoe.testing.Allocations.ofSteadyState(() -> model.predict(b, out), 5000, 50, 40);
+    assertThat(allocated).as("bytes allocated by 50 predictions").isLessThan(1_024);
+  }
+
   @Test
   void refusesBadConfigurationsAndBatches() {
     assertThatThrownBy(() -> SpikingMoE.Config.defaults(1, 3, 8, 10)).hasMessageContaining("sides >= 4");
