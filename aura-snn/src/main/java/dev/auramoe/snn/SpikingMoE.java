@@ -336,8 +336,9 @@ public final class SpikingMoE implements SequenceModel {
   }
 
   private void setTraining(boolean on) {
-    for (BatchNorm bn : norms) {
-      bn.setTraining(on);
+    // Indexed: an iterator over the list is an allocation wherever escape analysis gives up.
+    for (int i = 0; i < norms.size(); i++) {
+      norms.get(i).setTraining(on);
     }
   }
 
