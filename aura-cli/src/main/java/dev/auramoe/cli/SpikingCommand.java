@@ -149,11 +149,18 @@ public final class SpikingCommand implements Runnable {
     public Integer call() throws Exception {
       EnergyProfile energy;
       SequenceTrainer.Settings settings;
+      ImageFiles.Options options = ImageFiles.Options.defaults();
       try {
         energy = EnergyProfile.preset(profile);
         settings = new SequenceTrainer.Settings(epochs, batch, lr, 0f, 1.0, SequenceTrainer.Schedule.COSINE, 0);
         if (trainSize != null && trainSize <= 0 || testSize != null && testSize <= 0) {
           throw new IllegalArgumentException("--train-size and --test-size must be > 0");
+        }
+        if (shape != null) {
+          options = options.withShape(ImageShape.parse(shape));
+        }
+        if (pixelMax != null) {
+          options = options.withPixelMax(pixelMax);
         }
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -163,13 +170,6 @@ public final class SpikingCommand implements Runnable {
       OutputPaths.checkFile("--save", saveFile);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      ImageFiles.Options options = ImageFiles.Options.defaults();
-      if (shape != null) {
-        options = options.withShape(ImageShape.parse(shape));
-      }
-      if (pixelMax != null) {
-        options = options.withPixelMax(pixelMax);
-      }
       ImageDataset trainSet = read(train, ImageFiles.Split.TRAIN, options);
       Path testPath = test != null ? test : train;
       if (test == null && !Files.isDirectory(train)) {
@@ -394,7 +394,11 @@ public final class SpikingCommand implements Runnable {
       ImageFiles.Options o = ImageFiles.Options.defaults().withShape(new ImageShape(c.channels(), c.height(),
           c.width())).withClasses(saved.classNames());
       if (pixelMax != null) {
-        o = o.withPixelMax(pixelMax);
+        try {
+          o = o.withPixelMax(pixelMax);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--pixel-max: " + e.getMessage());
+        }
       }
       ImageDataset images;
       try {
