@@ -495,6 +495,10 @@ public final class SpikingMoE implements SequenceModel {
     }
     // The residual additions of the membrane stream: one add per value, twice.
     acs += 2.0 * rows * d;
+    // The bias additions (batch normalisation folded into each layer's bias): one add per output
+    // value of the convolutions, the projections and the head, in both models.
+    acs += (double) bs * config.height() * config.width() * c1 + (double) t * bs * h1 * w1 * d + 4.0 * rows * d
+        + (double) bs * config.classes();
     acs += moe.expertAccumulates() + moe.routerAccumulates();
     macs += moe.expertMacs() + moe.routerMacs();
     // The router's softmax over E logits per token, counted as E multiply-accumulates.
