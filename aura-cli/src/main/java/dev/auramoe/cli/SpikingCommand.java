@@ -207,7 +207,8 @@ public final class SpikingCommand implements Runnable {
       }
       spiking.model.setSteps(steps);
       if (saveFile != null) {
-        new SavedSpikingModel(spiking.model, z, trainSet.classNames()).save(saveFile);
+        new SavedSpikingModel(spiking.model, z, trainSet.classNames(), pixelMax == null ? Double.NaN : pixelMax)
+            .save(saveFile);
         err.println("wrote " + saveFile);
       }
       doc.put("accuracy", spiking.accuracy);
@@ -358,8 +359,8 @@ public final class SpikingCommand implements Runnable {
   /** {@code aura spiking classify}. */
   @Command(name = "classify", mixinStandardHelpOptions = true,
       description = "Classifies images with a model saved by 'aura spiking train --save': writes one CSV line per "
-          + "image (its index, the predicted class, its probability, and the true label when the file has one) "
-          + "and, with labels, the accuracy.")
+          + "image (its index, the predicted class, its probability, and the true label) and the accuracy. A CSV "
+          + "file is read as the training file was (the saved model keeps its --pixel-max).")
   static final class Classify implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -371,9 +372,6 @@ public final class SpikingCommand implements Runnable {
     @Option(names = "--input", required = true, paramLabel = "FILE|DIR", description = "Images: a CSV file with "
         + "the training file's columns, or an IDX directory (its t10k files).")
     private Path input;
-
-    @Option(names = "--pixel-max", paramLabel = "MAX", description = "As in training: divide CSV pixels by MAX.")
-    private Double pixelMax;
 
     @Option(names = "--batch", paramLabel = "N", description = "Images per batch (default: ${DEFAULT-VALUE}).")
     private int batch = 256;
@@ -393,12 +391,9 @@ public final class SpikingCommand implements Runnable {
       SpikingMoE.Config c = m.config();
       ImageFiles.Options o = ImageFiles.Options.defaults().withShape(new ImageShape(c.channels(), c.height(),
           c.width())).withClasses(saved.classNames());
-      if (pixelMax != null) {
-        try {
-          o = o.withPixelMax(pixelMax);
-        } catch (IllegalArgumentException e) {
-          throw new CommandLine.ParameterException(spec.commandLine(), "--pixel-max: " + e.getMessage());
-        }
+      if (!Double.isNaN(saved.pixelMax())) {
+        // The training file's divisor, saved with the model: a CSV file is read as the training one was.
+        o = o.withPixelMax(saved.pixelMax());
       }
       ImageDataset images;
       try {

@@ -68,8 +68,8 @@ class SpikingCommandTest {
     for (String png : new String[] {SpikingPlot.ENERGY, SpikingPlot.FIRING, SpikingPlot.USAGE}) {
       assertThat(plots.resolve(png)).isNotEmptyFile();
     }
-    CliTest.Run c = CliTest.run("spiking", "classify", "--model", model.toString(), "--input", test.toString(),
-        "--pixel-max", "255");
+    // No --pixel-max: the saved model reads the file as its training file was read.
+    CliTest.Run c = CliTest.run("spiking", "classify", "--model", model.toString(), "--input", test.toString());
     assertThat(c.exitCode()).as(c.err()).isZero();
     assertThat(c.out().lines().count()).isEqualTo(97);
     assertThat(c.out()).startsWith("image,predicted,probability,label");

@@ -47,11 +47,12 @@ class SavedSpikingModelTest {
     assertThat(model.norms().getFirst().runningMean()).as("the running estimates moved").isNotEqualTo(new float[4]);
     assertThat(model.mixture().gate().balancer().state().tokens()).isPositive();
     Standardisation z = new Standardisation(new double[] {0.2, -0.1}, new double[] {1.5, 0.7});
-    SavedSpikingModel saved = new SavedSpikingModel(model, z, List.of("a", "b", "c"));
+    SavedSpikingModel saved = new SavedSpikingModel(model, z, List.of("a", "b", "c"), 255);
     Path file = dir.resolve("m.aurasnn");
     saved.save(file);
     SavedSpikingModel back = SavedSpikingModel.load(file);
     assertThat(back.classNames()).containsExactly("a", "b", "c");
+    assertThat(back.pixelMax()).isEqualTo(255);
     assertThat(back.standardisation().mean(1)).isEqualTo(-0.1);
     assertThat(back.standardisation().std(0)).isEqualTo(1.5);
     assertThat(back.model().config()).isEqualTo(model.config());
@@ -112,6 +113,8 @@ class SavedSpikingModelTest {
         new double[] {1, 1}), List.of("a", "b", "c"))).hasMessageContaining("2 channels");
     assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0}, new double[] {1}),
         List.of("a", "b"))).hasMessageContaining("2 class names for 3 classes");
+    assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0}, new double[] {1}),
+        List.of("a", "b", "c"), 0)).hasMessageContaining("pixel maximum");
     model.parameters().getFirst().values()[0] = Float.NaN;
     assertThatThrownBy(saved::toBytes).hasMessageContaining("conv1.W");
   }
