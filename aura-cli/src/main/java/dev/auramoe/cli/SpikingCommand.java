@@ -150,6 +150,9 @@ public final class SpikingCommand implements Runnable {
       EnergyProfile energy;
       SequenceTrainer.Settings settings;
       ImageFiles.Options options = ImageFiles.Options.defaults();
+      if (train.equals(FASHION_MNIST)) {
+        options = options.withClasses(dev.auramoe.stream.io.FashionMnist.CLASS_NAMES);
+      }
       try {
         energy = EnergyProfile.preset(profile);
         settings = new SequenceTrainer.Settings(epochs, batch, lr, 0f, 1.0, SequenceTrainer.Schedule.COSINE, 0);
