@@ -149,11 +149,21 @@ public final class SpikingCommand implements Runnable {
     public Integer call() throws Exception {
       EnergyProfile energy;
       SequenceTrainer.Settings settings;
+      ImageFiles.Options options = ImageFiles.Options.defaults();
+      if (train.equals(FASHION_MNIST)) {
+        options = options.withClasses(dev.auramoe.stream.io.FashionMnist.CLASS_NAMES);
+      }
       try {
         energy = EnergyProfile.preset(profile);
         settings = new SequenceTrainer.Settings(epochs, batch, lr, 0f, 1.0, SequenceTrainer.Schedule.COSINE, 0);
         if (trainSize != null && trainSize <= 0 || testSize != null && testSize <= 0) {
           throw new IllegalArgumentException("--train-size and --test-size must be > 0");
+        }
+        if (shape != null) {
+          options = options.withShape(ImageShape.parse(shape));
+        }
+        if (pixelMax != null) {
+          options = options.withPixelMax(pixelMax);
         }
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -163,13 +173,6 @@ public final class SpikingCommand implements Runnable {
       OutputPaths.checkFile("--save", saveFile);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      ImageFiles.Options options = ImageFiles.Options.defaults();
-      if (shape != null) {
-        options = options.withShape(ImageShape.parse(shape));
-      }
-      if (pixelMax != null) {
-        options = options.withPixelMax(pixelMax);
-      }
       ImageDataset trainSet = read(train, ImageFiles.Split.TRAIN, options);
       Path testPath = test != null ? test : train;
       if (test == null && !Files.isDirectory(train)) {
@@ -207,7 +210,8 @@ public final class SpikingCommand implements Runnable {
       }
       spiking.model.setSteps(steps);
       if (saveFile != null) {
-        new SavedSpikingModel(spiking.model, z, trainSet.classNames()).save(saveFile);
+        new SavedSpikingModel(spiking.model, z, trainSet.classNames(), pixelMax == null ? Double.NaN : pixelMax)
+            .save(saveFile);
         err.println("wrote " + saveFile);
       }
       doc.put("accuracy", spiking.accuracy);
@@ -358,8 +362,8 @@ public final class SpikingCommand implements Runnable {
   /** {@code aura spiking classify}. */
   @Command(name = "classify", mixinStandardHelpOptions = true,
       description = "Classifies images with a model saved by 'aura spiking train --save': writes one CSV line per "
-          + "image (its index, the predicted class, its probability, and the true label when the file has one) "
-          + "and, with labels, the accuracy.")
+          + "image (its index, the predicted class, its probability, and the true label) and the accuracy. A CSV "
+          + "file is read as the training file was (the saved model keeps its --pixel-max).")
   static final class Classify implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -371,9 +375,6 @@ public final class SpikingCommand implements Runnable {
     @Option(names = "--input", required = true, paramLabel = "FILE|DIR", description = "Images: a CSV file with "
         + "the training file's columns, or an IDX directory (its t10k files).")
     private Path input;
-
-    @Option(names = "--pixel-max", paramLabel = "MAX", description = "As in training: divide CSV pixels by MAX.")
-    private Double pixelMax;
 
     @Option(names = "--batch", paramLabel = "N", description = "Images per batch (default: ${DEFAULT-VALUE}).")
     private int batch = 256;
@@ -393,8 +394,9 @@ public final class SpikingCommand implements Runnable {
       SpikingMoE.Config c = m.config();
       ImageFiles.Options o = ImageFiles.Options.defaults().withShape(new ImageShape(c.channels(), c.height(),
           c.width())).withClasses(saved.classNames());
-      if (pixelMax != null) {
-        o = o.withPixelMax(pixelMax);
+      if (!Double.isNaN(saved.pixelMax())) {
+        // The training file's divisor, saved with the model: a CSV file is read as the training one was.
+        o = o.withPixelMax(saved.pixelMax());
       }
       ImageDataset images;
       try {

@@ -68,8 +68,8 @@ class SpikingCommandTest {
     for (String png : new String[] {SpikingPlot.ENERGY, SpikingPlot.FIRING, SpikingPlot.USAGE}) {
       assertThat(plots.resolve(png)).isNotEmptyFile();
     }
-    CliTest.Run c = CliTest.run("spiking", "classify", "--model", model.toString(), "--input", test.toString(),
-        "--pixel-max", "255");
+    // No --pixel-max: the saved model reads the file as its training file was read.
+    CliTest.Run c = CliTest.run("spiking", "classify", "--model", model.toString(), "--input", test.toString());
     assertThat(c.exitCode()).as(c.err()).isZero();
     assertThat(c.out().lines().count()).isEqualTo(97);
     assertThat(c.out()).startsWith("image,predicted,probability,label");
@@ -92,6 +92,15 @@ class SpikingCommandTest {
         "--top-k", "9");
     assertThat(topK.exitCode()).isEqualTo(2);
     assertThat(topK.err()).contains("top-k must be in [1, 4]");
+    for (String[] bad : new String[][] {{"--shape", "0x8x8", "channels, height and width > 0"},
+        {"--shape", "8by8", "is not C x H x W"}, {"--pixel-max", "0", "largest pixel value must be finite and > 0"},
+        {"--steps", "0", "time steps must be in [1, 64]"}, {"--batch", "0", "batchSize >= 1"},
+        {"--dim", "0", "dim 0"}}) {
+      CliTest.Run run = CliTest.run("spiking", "train", "--train", train.toString(), "--test", train.toString(),
+          bad[0], bad[1]);
+      assertThat(run.exitCode()).as(String.join(" ", bad)).isEqualTo(2);
+      assertThat(run.err()).as(String.join(" ", bad)).contains(bad[2]).contains("--help");
+    }
     CliTest.Run missing = CliTest.run("spiking", "classify", "--model", dir.resolve("none").toString(), "--input",
         train.toString());
     assertThat(missing.exitCode()).isEqualTo(2);

@@ -197,7 +197,8 @@ public final class MoeLayer implements Trainable {
     }
     boolean spikes = combination == Combination.SPIKE_DRIVEN;
     gate.forward(summary, tokens);
-    routerAccumulates = counting && spikes ? nonzero * experts : 0;
+    // On spikes one row of weights per input spike; in both combinations the bias, an add per logit.
+    routerAccumulates = counting ? (spikes ? nonzero * experts : 0) + (long) tokens * experts : 0;
     routerMacs = counting && !spikes ? (long) tokens * dim * experts : 0;
     route();
     java.util.Arrays.fill(y, 0, (int) size, 0f);
@@ -265,6 +266,8 @@ public final class MoeLayer implements Trainable {
     } else {
       expertMacs += (long) rows * dim;
     }
+    // The two projections' bias additions, one per output value, in both combinations.
+    expertAccumulates += (long) rows * (hidden + dim);
   }
 
   /** Lists, per expert, the tokens routed to it. */
@@ -363,7 +366,7 @@ public final class MoeLayer implements Trainable {
 
   /**
    * The router's accumulates in the last pass: one row of E weights per input spike (SPIKE_DRIVEN,
-   * whose inputs are spikes; 0 for WEIGHTED).
+   * whose inputs are spikes), and the bias's E adds per token (both combinations).
    */
   public long routerAccumulates() {
     return routerAccumulates;
@@ -376,8 +379,8 @@ public final class MoeLayer implements Trainable {
 
   /**
    * The experts' accumulates in the last pass: per input spike a row of the projection it feeds
-   * (the input's spikes for SPIKE_DRIVEN, the hidden spikes for spiking activations), and one add
-   * per output value combined by SPIKE_DRIVEN.
+   * (the input's spikes for SPIKE_DRIVEN, the hidden spikes for spiking activations), one add per
+   * output value combined by SPIKE_DRIVEN, and the projections' bias adds (both combinations).
    */
   public long expertAccumulates() {
     return expertAccumulates;

@@ -5,6 +5,7 @@ import dev.auramoe.io.AtomicFiles;
 import dev.auramoe.io.SnapshotException;
 import dev.auramoe.io.SnapshotFormat;
 import dev.auramoe.seq.ModelFiles;
+import dev.auramoe.seq.SequenceBatch;
 import dev.auramoe.seq.data.Standardisation;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -28,6 +29,7 @@ import java.util.Objects;
  *                       expert hidden, the neurons' LifConfig, the BalanceConfig, spiking, seed
  * standardisation       channels, then per channel its mean and standard deviation (doubles)
  * class names           counted UTF strings
+ * pixel maximum         the divisor of a CSV file's pixels in training (a double; NaN: pixels as read)
  * parameters            aura-seq's ModelFiles section: count, then name, shape and values of each
  * normalisations        per BatchNorm in the model's order: its running means and variances (floats)
  * balancer              the router's balancer (ModelFiles)
@@ -39,8 +41,12 @@ import java.util.Objects;
  * @param model the model
  * @param standardisation per channel, fitted on the training images
  * @param classNames one per class
+ * @param pixelMax what the training CSV's pixels were divided by ({@code --pixel-max}), so that new
+ *     files are read the same way; NaN when they were used as read (IDX files are divided by 255 by
+ *     their reader)
  */
-public record SavedSpikingModel(SpikingMoE model, Standardisation standardisation, List<String> classNames) {
+public record SavedSpikingModel(SpikingMoE model, Standardisation standardisation, List<String> classNames,
+    double pixelMax) {
 
   /** The frame of spiking model files: magic {@code AURASNN\u001a}, version 1. */
   public static final SnapshotFormat.Framing FILE =
@@ -61,6 +67,48 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
       throw new IllegalArgumentException(classNames.size() + " class names for " + model.config().classes()
           + " classes");
     }
+    if (!Double.isNaN(pixelMax) && !(pixelMax > 0 && Double.isFinite(pixelMax))) {
+      throw new IllegalArgumentException("the pixel maximum must be finite and > 0, or NaN for none, got " + pixelMax);
+    }
+  }
+
+  /** A model whose training pixels were used as read. */
+  public SavedSpikingModel(SpikingMoE model, Standardisation standardisation, List<String> classNames) {
+    this(model, standardisation, classNames, Double.NaN);
+  }
+
+  /**
+   * Class probabilities of images, standardised as the training images were: {@code images} images
+   * of C H W pixels each, channels first, in the scale the image reader gave the training images
+   * (IDX bytes divided by 255; a CSV file's values divided by {@link #pixelMax()} when it is set).
+   *
+   * @return images x classes probabilities, image-major
+   * @throws IllegalArgumentException for a wrong size or a non-finite pixel (nothing is predicted)
+   */
+  public float[] probabilities(float[] pixels, int images) {
+    SpikingMoE.Config c = model.config();
+    int size = c.channels() * c.height() * c.width();
+    if (images <= 0 || (long) images * size != pixels.length) {
+      throw new IllegalArgumentException(images + " images of " + c.channels() + "x" + c.height() + "x" + c.width()
+          + " need " + (long) images * size + " pixels, got " + pixels.length);
+    }
+    SequenceBatch batch = new SequenceBatch(size, 0);
+    batch.reshape(images, 1);
+    int plane = c.height() * c.width();
+    float[] x = batch.x();
+    for (int i = 0; i < pixels.length; i++) {
+      float v = pixels[i];
+      if (!Float.isFinite(v)) {
+        throw new IllegalArgumentException("pixel " + i % size + " of image " + i / size + " is " + v);
+      }
+      int channel = (i % size) / plane;
+      x[i] = (float) ((v - standardisation.mean(channel)) / standardisation.std(channel));
+    }
+    java.util.Arrays.fill(batch.elapsed(), 0, images, Float.NaN);
+    java.util.Arrays.fill(batch.labels(), 0, images, -1);
+    float[] out = new float[images * c.classes()];
+    model.predict(batch, out);
+    return out;
   }
 
   /** Writes the file atomically (a reader sees the old file or the new one). */
@@ -106,6 +154,7 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
         out.writeDouble(standardisation.std(i));
       }
       ModelFiles.writeStrings(out, classNames);
+      out.writeDouble(pixelMax);
       ModelFiles.writeParameters(out, model.parameters());
       for (BatchNorm bn : model.norms()) {
         for (float v : bn.runningMean()) {
@@ -173,6 +222,7 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
     }
     Standardisation z = new Standardisation(mean, std);
     List<String> names = ModelFiles.readStrings(in, payload, WHAT);
+    double pixelMax = in.readDouble();
     ModelFiles.readParameters(in, model.parameters(), WHAT);
     for (BatchNorm bn : model.norms()) {
       readFinite(in, bn.runningMean(), "running mean");
@@ -184,7 +234,7 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
       }
     }
     ModelFiles.readBalancer(in, model.mixture().gate().balancer(), experts, WHAT);
-    return new SavedSpikingModel(model, z, names);
+    return new SavedSpikingModel(model, z, names, pixelMax);
   }
 
   private static void readFinite(DataInputStream in, float[] into, String what) throws IOException {

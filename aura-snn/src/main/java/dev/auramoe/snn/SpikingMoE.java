@@ -194,9 +194,12 @@ public final class SpikingMoE implements SequenceModel {
   private float[] gBig2 = new float[0];
 
   // Inference counts, summed over predict calls until reset.
+  // Summed as primitives: a prediction allocates nothing once warm.
   private double samples;
-  private Operations ops = Operations.NONE;
-  private Operations routerOps = Operations.NONE;
+  private double macTotal;
+  private double accumulateTotal;
+  private double routerMacTotal;
+  private double routerAccumulateTotal;
   private final Map<String, double[]> spikeTotals = new LinkedHashMap<>();
   private final long[][] usage;
 
@@ -333,8 +336,9 @@ public final class SpikingMoE implements SequenceModel {
   }
 
   private void setTraining(boolean on) {
-    for (BatchNorm bn : norms) {
-      bn.setTraining(on);
+    // Indexed: an iterator over the list is an allocation wherever escape analysis gives up.
+    for (int i = 0; i < norms.size(); i++) {
+      norms.get(i).setTraining(on);
     }
   }
 
@@ -348,11 +352,20 @@ public final class SpikingMoE implements SequenceModel {
       throw new IllegalArgumentException("an image is one step of pixels, the batch has " + b.steps() + " steps");
     }
     int bs = b.size();
+    float[] x = b.x();
+    // Before anything moves: a training pass updates batch normalisation's running estimates before
+    // any gradient exists, so one NaN would spoil every later prediction.
+    int features = inputDim();
+    for (int i = 0; i < bs * features; i++) {
+      if (!Float.isFinite(x[i])) {
+        throw new IllegalArgumentException("image " + i / features + " of the batch holds " + x[i] + " at pixel "
+            + i % features + "; pixels must be finite");
+      }
+    }
     this.batch = bs;
     int hw = config.height() * config.width();
     int cin = config.channels();
     grow(bs);
-    float[] x = b.x();
     // Channels first to channels last.
     for (int i = 0; i < bs; i++) {
       for (int c = 0; c < cin; c++) {
@@ -482,13 +495,19 @@ public final class SpikingMoE implements SequenceModel {
     }
     // The residual additions of the membrane stream: one add per value, twice.
     acs += 2.0 * rows * d;
+    // The bias additions (batch normalisation folded into each layer's bias): one add per output
+    // value of the convolutions, the projections and the head, in both models.
+    acs += (double) bs * config.height() * config.width() * c1 + (double) t * bs * h1 * w1 * d + 4.0 * rows * d
+        + (double) bs * config.classes();
     acs += moe.expertAccumulates() + moe.routerAccumulates();
     macs += moe.expertMacs() + moe.routerMacs();
     // The router's softmax over E logits per token, counted as E multiply-accumulates.
     double softmax = (double) tokens * config.experts();
     macs += softmax;
-    ops = ops.plus(new Operations(macs, acs));
-    routerOps = routerOps.plus(new Operations(moe.routerMacs() + softmax, moe.routerAccumulates()));
+    macTotal += macs;
+    accumulateTotal += acs;
+    routerMacTotal += moe.routerMacs() + softmax;
+    routerAccumulateTotal += moe.routerAccumulates();
     samples += bs;
     record("encoder", lif1, (double) t * bs * config.height() * config.width() * c1);
     record("attention.input", lifA, (double) rows * d);
@@ -546,8 +565,10 @@ public final class SpikingMoE implements SequenceModel {
   /** Clears the inference counts. */
   public void resetCounts() {
     samples = 0;
-    ops = Operations.NONE;
-    routerOps = Operations.NONE;
+    macTotal = 0;
+    accumulateTotal = 0;
+    routerMacTotal = 0;
+    routerAccumulateTotal = 0;
     spikeTotals.clear();
     for (long[] row : usage) {
       java.util.Arrays.fill(row, 0);
@@ -561,12 +582,12 @@ public final class SpikingMoE implements SequenceModel {
 
   /** The whole model's operations per image predicted since the counts were reset (router included). */
   public Operations operations() {
-    return samples == 0 ? Operations.NONE : ops.per(samples);
+    return samples == 0 ? Operations.NONE : new Operations(macTotal, accumulateTotal).per(samples);
   }
 
   /** The router's operations per image predicted since the counts were reset. */
   public Operations routerOperations() {
-    return samples == 0 ? Operations.NONE : routerOps.per(samples);
+    return samples == 0 ? Operations.NONE : new Operations(routerMacTotal, routerAccumulateTotal).per(samples);
   }
 
   /** Spikes per neuron and time step of each spiking layer since the counts were reset (empty for the twin). */

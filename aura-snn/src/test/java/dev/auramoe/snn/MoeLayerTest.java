@@ -122,18 +122,20 @@ class MoeLayerTest {
       total += layer.routedTokens(e);
     }
     assertThat(total).isEqualTo(2 * tokens);
-    assertThat(layer.routerAccumulates()).isEqualTo(spikes * experts);
+    assertThat(layer.routerAccumulates()).as("a row per spike, and the bias per token")
+        .isEqualTo(spikes * experts + (long) tokens * experts);
     assertThat(layer.routerMacs()).isZero();
     assertThat(layer.expertMacs()).isZero();
     // Each token's spikes feed the up projection of its two experts (hidden accumulates each), plus
-    // the hidden spikes and the combination's adds.
+    // the hidden spikes, the combination's adds and both projections' bias adds.
     long upper = 2 * spikes * hidden;
     long combine = 2L * steps * tokens * dim;
     long hiddenSpikes = 0;
     for (int e = 0; e < experts; e++) {
       hiddenSpikes += ((LifNeurons) layer.activation(e)).spikeCount();
     }
-    assertThat(layer.expertAccumulates()).isEqualTo(upper + hiddenSpikes * dim + combine);
+    long biases = 2L * steps * tokens * (hidden + dim);
+    assertThat(layer.expertAccumulates()).isEqualTo(upper + hiddenSpikes * dim + combine + biases);
   }
 
   @Test

@@ -47,11 +47,12 @@ class SavedSpikingModelTest {
     assertThat(model.norms().getFirst().runningMean()).as("the running estimates moved").isNotEqualTo(new float[4]);
     assertThat(model.mixture().gate().balancer().state().tokens()).isPositive();
     Standardisation z = new Standardisation(new double[] {0.2, -0.1}, new double[] {1.5, 0.7});
-    SavedSpikingModel saved = new SavedSpikingModel(model, z, List.of("a", "b", "c"));
+    SavedSpikingModel saved = new SavedSpikingModel(model, z, List.of("a", "b", "c"), 255);
     Path file = dir.resolve("m.aurasnn");
     saved.save(file);
     SavedSpikingModel back = SavedSpikingModel.load(file);
     assertThat(back.classNames()).containsExactly("a", "b", "c");
+    assertThat(back.pixelMax()).isEqualTo(255);
     assertThat(back.standardisation().mean(1)).isEqualTo(-0.1);
     assertThat(back.standardisation().std(0)).isEqualTo(1.5);
     assertThat(back.model().config()).isEqualTo(model.config());
@@ -63,6 +64,33 @@ class SavedSpikingModelTest {
     assertThat(b).containsExactly(a);
     assertThat(back.model().mixture().gate().balancer().state().bias())
         .containsExactly(model.mixture().gate().balancer().state().bias());
+  }
+
+  /** The library's entry point: raw pixels in, standardised as in training, the model's probabilities out. */
+  @Test
+  void classifiesRawImagesAsTheModelDoesStandardisedOnes() {
+    SpikingMoE model = new SpikingMoE(new SpikingMoE.Config(2, 8, 8, 3, 2, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 5));
+    Standardisation z = new Standardisation(new double[] {0.3, 0.6}, new double[] {0.2, 0.4});
+    SavedSpikingModel saved = new SavedSpikingModel(model, z, List.of("a", "b", "c"));
+    Random r = new Random(8);
+    float[] raw = new float[3 * 128];
+    for (int i = 0; i < raw.length; i++) {
+      raw[i] = r.nextFloat();
+    }
+    float[] p = saved.probabilities(raw, 3);
+    SequenceBatch b = new SequenceBatch(128, 0);
+    b.reshape(3, 1);
+    for (int i = 0; i < raw.length; i++) {
+      int channel = (i % 128) / 64;
+      b.x()[i] = (float) ((raw[i] - z.mean(channel)) / z.std(channel));
+    }
+    float[] expected = new float[9];
+    model.predict(b, expected);
+    assertThat(p).containsExactly(expected);
+    assertThatThrownBy(() -> saved.probabilities(new float[127], 1)).hasMessageContaining("need 128 pixels");
+    raw[5] = Float.NaN;
+    assertThatThrownBy(() -> saved.probabilities(raw, 3)).hasMessageContaining("pixel 5 of image 0 is NaN");
   }
 
   @Test
@@ -85,6 +113,8 @@ class SavedSpikingModelTest {
         new double[] {1, 1}), List.of("a", "b", "c"))).hasMessageContaining("2 channels");
     assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0}, new double[] {1}),
         List.of("a", "b"))).hasMessageContaining("2 class names for 3 classes");
+    assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0}, new double[] {1}),
+        List.of("a", "b", "c"), 0)).hasMessageContaining("pixel maximum");
     model.parameters().getFirst().values()[0] = Float.NaN;
     assertThatThrownBy(saved::toBytes).hasMessageContaining("conv1.W");
   }

@@ -41,10 +41,13 @@ class SpikingMoETest {
    * neurons replaced by their smooth twins (every layer's gradient is checked exactly, in double
    * precision, in its own test; this one checks that the layers are chained right: each layer's
    * gradient reaches the right buffer, the residual streams add, the steps of the encoder's current
-   * sum). In float, so per-element agreement is loose and the check is the cosine between the two
-   * gradient vectors over a sample of every parameter, and that the largest ones agree. The spiking
-   * model's router is left out: its straight-through gradient is not the derivative of its
-   * forward pass (MoeLayerTest checks it against the function it is the derivative of).
+   * sum). In float, so per-element agreement is loose: the check is, for each parameter whose loss
+   * moves measurably, the cosine between the two gradients over a sample of its elements and the
+   * ratio of their norms (a single cosine over all parameters is dominated by the head and the
+   * experts, and would not see a layer upstream of them lose a branch's gradient). Biases followed by
+   * batch normalisation have no gradient and are left out by the threshold. The spiking model's router
+   * is left out: its straight-through gradient is not the derivative of its forward pass
+   * (MoeLayerTest checks it against the function it is the derivative of).
    */
   @ParameterizedTest(name = "spiking {0}")
   @ValueSource(booleans = {false, true})
@@ -53,15 +56,17 @@ class SpikingMoETest {
     Random r = new Random(11);
     SequenceBatch b = batch(3, model.inputDim(), r, 3);
     model.lossAndGradients(b);
-    List<Double> analytic = new ArrayList<>();
-    List<Double> numeric = new ArrayList<>();
     float eps = 1e-2f;
+    List<String> checked = new ArrayList<>();
     for (Parameter p : model.parameters()) {
       if (spiking && p.name().startsWith("moe.router")) {
         continue;
       }
       float[] v = p.values();
       float[] g = p.gradient().clone();
+      double dot = 0;
+      double na = 0;
+      double nn = 0;
       for (int s = 0; s < Math.min(6, v.length); s++) {
         int i = (s * 7919) % v.length;
         float keep = v[i];
@@ -70,21 +75,22 @@ class SpikingMoETest {
         v[i] = keep - eps;
         double down = model.lossAndGradients(b);
         v[i] = keep;
-        analytic.add((double) g[i]);
-        numeric.add((up - down) / (2 * eps));
+        double numeric = (up - down) / (2 * eps);
+        dot += g[i] * numeric;
+        na += (double) g[i] * g[i];
+        nn += numeric * numeric;
       }
+      if (Math.sqrt(nn) < 1e-3) {
+        continue;
+      }
+      checked.add(p.name());
+      assertThat(dot / Math.sqrt(na * nn)).as("cosine of analytic and numeric gradients of %s", p.name())
+          .isGreaterThan(0.95);
+      assertThat(Math.sqrt(na / nn)).as("norm of analytic over numeric gradient of %s", p.name())
+          .isBetween(0.8, 1.25);
     }
-    double dot = 0;
-    double na = 0;
-    double nn = 0;
-    for (int i = 0; i < analytic.size(); i++) {
-      dot += analytic.get(i) * numeric.get(i);
-      na += analytic.get(i) * analytic.get(i);
-      nn += numeric.get(i) * numeric.get(i);
-    }
-    assertThat(analytic.size()).isGreaterThan(60);
-    assertThat(nn).as("the loss moves with the parameters").isGreaterThan(1e-6);
-    assertThat(dot / Math.sqrt(na * nn)).as("cosine of analytic and numeric gradients").isGreaterThan(0.99);
+    assertThat(checked).as("the loss moves with every layer").contains("conv1.W", "conv2.W", "attention.q.W",
+        "attention.k.W", "attention.v.W", "attention.o.W", "moe.expert0.up.W", "head.W");
   }
 
   /** Both the spiking model and its twin learn a small task: which quarter of the image is lit. */
@@ -123,7 +129,7 @@ class SpikingMoETest {
           "head.input");
       assertThat(model.firingRates().values()).allSatisfy(rate -> assertThat(rate).isBetween(0.0, 1.0));
     } else {
-      assertThat(router.accumulates()).isZero();
+      assertThat(router.accumulates()).as("the bias, an add per logit").isEqualTo(tokens * 3);
       assertThat(router.macs()).isEqualTo(tokens * 8 * 3 + tokens * 3);
       assertThat(model.firingRates()).isEmpty();
     }
@@ -155,6 +161,61 @@ class SpikingMoETest {
       }
     }
     return b;
+  }
+
+  /**
+   * A batch holding a NaN or an infinite pixel is refused, in training and in prediction, before it
+   * changes anything: not the weights, not batch normalisation's running estimates (which a training
+   * forward pass moves before any gradient exists), not the inference counts.
+   */
+  @ParameterizedTest(name = "pixel {0}")
+  @ValueSource(floats = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY})
+  void refusesNonFinitePixelsAndChangesNothing(float pixel) {
+    SpikingMoE model = new SpikingMoE(small(true));
+    Random r = new Random(3);
+    Adam adam = new Adam(model.parameters(), new Adam.Settings(1e-3f, 0.9f, 0.999f, 1e-8f, 0f));
+    for (int step = 0; step < 3; step++) {
+      model.trainStep(batch(4, model.inputDim(), r, 3), adam, 1.0);
+    }
+    SequenceBatch clean = batch(5, model.inputDim(), r, 3);
+    float[] before = new float[5 * 3];
+    model.predict(clean, before);
+    Operations opsBefore = model.operations();
+    List<float[]> weights = new ArrayList<>();
+    for (Parameter p : model.parameters()) {
+      weights.add(p.values().clone());
+    }
+    SequenceBatch bad = batch(4, model.inputDim(), r, 3);
+    bad.x()[2 * model.inputDim() + 17] = pixel;
+    assertThatThrownBy(() -> model.trainStep(bad, adam, 1.0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("image 2").hasMessageContaining("finite");
+    assertThatThrownBy(() -> model.predict(bad, new float[4 * 3])).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("finite");
+    for (int i = 0; i < weights.size(); i++) {
+      assertThat(model.parameters().get(i).values()).as(model.parameters().get(i).name()).containsExactly(weights.get(i));
+    }
+    assertThat(model.operations()).isEqualTo(opsBefore);
+    float[] after = new float[5 * 3];
+    model.predict(clean, after);
+    assertThat(after).containsExactly(before);
+  }
+
+  /**
+   * Once warm, a prediction with its operation counts allocates nothing: every workspace has grown
+   * to the batch and the counts are summed in place. (Training steps reach the same state only after
+   * thousands of steps on a busy machine, while C2 compiles the Vector API kernels' callers, too slow
+   * for a unit test.)
+   */
+  @ParameterizedTest(name = "spiking {0}")
+  @ValueSource(booleans = {false, true})
+  void predictionDoesNotAllocateOnceWarm(boolean spiking) {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(1, 8, 8, 4, 2, 4, 8, 3, 2, 8, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 3);
+    SpikingMoE model = new SpikingMoE(spiking ? cfg : cfg.twin());
+    SequenceBatch b = quarters(16, new Random(4));
+    float[] out = new float[16 * 4];
+    long allocated = dev.auramoe.testing.Allocations.ofSteadyState(() -> model.predict(b, out), 5000, 50, 40);
+    assertThat(allocated).as("bytes allocated by 50 predictions").isLessThan(1_024);
   }
 
   @Test
