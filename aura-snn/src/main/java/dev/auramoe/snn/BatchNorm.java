@@ -18,8 +18,9 @@ import java.util.Objects;
  * <pre>
  * mu_c = (1/m) sum_i x[i][c]        var_c = (1/m) sum_i (x[i][c] - mu_c)^2       s_c = 1 / sqrt(var_c + eps)
  * xhat[i][c] = (x[i][c] - mu_c) s_c                y[i][c] = gamma_c xhat[i][c] + beta_c
- * running_mean_c = (1 - 0.1) running_mean_c + 0.1 mu_c
- * running_var_c  = (1 - 0.1) running_var_c  + 0.1 var_c m / (m - 1)      (unbiased, as PyTorch)
+ * running_mean_c = (1 - 0.1) running_mean_c + 0.1 mu_c                   (by commitRunningEstimates,
+ * running_var_c  = (1 - 0.1) running_var_c  + 0.1 var_c m / (m - 1)       after the optimiser's step;
+ *                                                                          unbiased, as PyTorch)
  *
  * dbeta_c  += sum_i dy[i][c]        dgamma_c += sum_i dy[i][c] xhat[i][c]
  * dx[i][c]  = gamma_c s_c (dy[i][c] - (1/m) sum_j dy[j][c] - xhat[i][c] (1/m) sum_j dy[j][c] xhat[j][c])
@@ -51,6 +52,10 @@ public final class BatchNorm implements Trainable {
   private final List<Parameter> parameters;
   private final float[] runningMean;
   private final float[] runningVar;
+  /** The last training pass's unbiased variances, waiting for {@link #commitRunningEstimates()}. */
+  private final float[] pendingVar;
+  /** Whether the last pass was a training pass whose statistics are not yet committed. */
+  private boolean pending;
   private boolean training = true;
 
   // The tape of the last forward pass: its mode, m, and per channel the mean and 1 / sqrt(var + eps) used.
@@ -82,6 +87,7 @@ public final class BatchNorm implements Trainable {
     this.parameters = List.of(gamma, beta);
     this.runningMean = new float[channels];
     this.runningVar = new float[channels];
+    this.pendingVar = new float[channels];
     Arrays.fill(runningVar, 1f);
     this.mean = new float[channels];
     this.invStd = new float[channels];
@@ -120,6 +126,23 @@ public final class BatchNorm implements Trainable {
   /** Whether the forward pass normalises with the batch's statistics (true) or the running ones. */
   public boolean training() {
     return training;
+  }
+
+  /**
+   * Moves the running estimates towards the last training pass's batch statistics (momentum 0.1,
+   * the unbiased variance), once: the model calls it after its optimiser's step has been taken, so
+   * that a step refused for a non-finite gradient leaves the running estimates as they were. Does
+   * nothing after an evaluation pass or a second time.
+   */
+  public void commitRunningEstimates() {
+    if (!pending) {
+      return;
+    }
+    for (int j = 0; j < channels; j++) {
+      runningMean[j] = (1 - MOMENTUM) * runningMean[j] + MOMENTUM * mean[j];
+      runningVar[j] = (1 - MOMENTUM) * runningVar[j] + MOMENTUM * pendingVar[j];
+    }
+    pending = false;
   }
 
   /** Selects training mode (true) or evaluation mode (false). */
@@ -168,8 +191,7 @@ public final class BatchNorm implements Trainable {
       for (int j = 0; j < c; j++) {
         double var = sum2[j] / m;
         invStd[j] = (float) (1 / Math.sqrt(var + EPS));
-        runningMean[j] = (1 - MOMENTUM) * runningMean[j] + MOMENTUM * mean[j];
-        runningVar[j] = (float) ((1 - MOMENTUM) * runningVar[j] + MOMENTUM * (sum2[j] / (m - 1)));
+        pendingVar[j] = (float) (sum2[j] / (m - 1));
       }
     } else {
       for (int j = 0; j < c; j++) {
@@ -179,6 +201,7 @@ public final class BatchNorm implements Trainable {
     }
     this.m = m;
     this.trainedPass = training;
+    this.pending = training;
     float[] g = gamma.values();
     float[] bt = beta.values();
     for (int j = 0; j < c; j++) {

@@ -308,9 +308,15 @@ public final class SpikingMoE implements SequenceModel {
     return moe;
   }
 
-  /** Records the router's load with its balancer. */
+  /**
+   * Commits the batch normalisations' running estimates and records the router's load with its
+   * balancer: after the step, so that a step refused for a non-finite gradient leaves both as they were.
+   */
   @Override
   public void afterStep() {
+    for (int i = 0; i < norms.size(); i++) {
+      norms.get(i).commitRunningEstimates();
+    }
     moe.recordLoad();
   }
 

@@ -98,11 +98,16 @@ class BatchNormTest {
     float[] x = {1, 4, 2, 4, 3, 4, 4, 4, 5, 4, 6, 4};
     float[] y = new float[m * c];
     bn.forward(x, m, y);
+    assertThat(bn.runningMean()).as("nothing moves before the commit").containsExactly(0f, 0f);
+    bn.commitRunningEstimates();
     assertThat(bn.runningMean()).containsExactly(0.35f, 0.4f);
     assertThat(bn.runningVariance()[0]).isCloseTo(0.9f * 1f + 0.1f * 3.5f, org.assertj.core.data.Offset.offset(1e-6f));
     assertThat(bn.runningVariance()[1]).isCloseTo(0.9f, org.assertj.core.data.Offset.offset(1e-6f));
     bn.forward(x, m, y);
-    assertThat(bn.runningMean()[0]).isCloseTo(0.9f * 0.35f + 0.35f, org.assertj.core.data.Offset.offset(1e-6f));
+    bn.commitRunningEstimates();
+    bn.commitRunningEstimates();
+    assertThat(bn.runningMean()[0]).as("committed once").isCloseTo(0.9f * 0.35f + 0.35f,
+        org.assertj.core.data.Offset.offset(1e-6f));
     // A constant channel normalises to beta (0), not NaN: eps keeps 1/sqrt finite.
     for (int i = 0; i < m; i++) {
       assertThat(y[i * c + 1]).isZero();

@@ -201,6 +201,39 @@ class SpikingMoETest {
   }
 
   /**
+   * The running estimates of batch normalisation move only with a step that is taken: not with a
+   * gradient computed without a step, and not with a step refused for a non-finite gradient (finite
+   * but huge pixels overflow the activations), which leaves every prediction as it was.
+   */
+  @Test
+  void runningEstimatesMoveOnlyWithATakenStep() {
+    SpikingMoE model = new SpikingMoE(small(true));
+    Random r = new Random(4);
+    Adam adam = new Adam(model.parameters(), new Adam.Settings(1e-3f, 0.9f, 0.999f, 1e-8f, 0f));
+    model.trainStep(batch(4, model.inputDim(), r, 3), adam, 1.0);
+    float[] mean = model.norms().getFirst().runningMean().clone();
+    float[] variance = model.norms().getLast().runningVariance().clone();
+    model.lossAndGradients(batch(4, model.inputDim(), r, 3));
+    assertThat(model.norms().getFirst().runningMean()).as("a gradient without a step").containsExactly(mean);
+    SequenceBatch huge = batch(4, model.inputDim(), r, 3);
+    for (int i = 0; i < 4 * model.inputDim(); i++) {
+      huge.x()[i] = i % 2 == 0 ? 3e38f : -3e38f;
+    }
+    SequenceBatch clean = batch(5, model.inputDim(), r, 3);
+    float[] before = new float[15];
+    model.predict(clean, before);
+    assertThatThrownBy(() -> model.trainStep(huge, adam, 1.0)).as("the step is refused")
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("finite");
+    assertThat(model.norms().getFirst().runningMean()).as("a refused step").containsExactly(mean);
+    assertThat(model.norms().getLast().runningVariance()).containsExactly(variance);
+    float[] after = new float[15];
+    model.predict(clean, after);
+    assertThat(after).containsExactly(before);
+    model.trainStep(batch(4, model.inputDim(), r, 3), adam, 1.0);
+    assertThat(model.norms().getFirst().runningMean()).as("a step taken").isNotEqualTo(mean);
+  }
+
+  /**
    * Once warm, a prediction with its operation counts allocates nothing: every workspace has grown
    * to the batch and the counts are summed in place. (Training steps reach the same state only after
    * thousands of steps on a busy machine, while C2 compiles the Vector API kernels' callers, too slow
