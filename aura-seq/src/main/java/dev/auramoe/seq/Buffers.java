@@ -2,14 +2,14 @@ package dev.auramoe.seq;
 
 /**
  * The workspaces of this module's layers: arrays that grow to the largest shape seen and are then
- * reused, and the transposed copies the backward passes' products read.
+ * reused (also aura-snn's), and the transposed copies the backward passes' products read.
  */
-final class Buffers {
+public final class Buffers {
 
   private Buffers() {}
 
   /** a when it holds n values, else a new array of n. */
-  static float[] grow(float[] a, int n) {
+  public static float[] grow(float[] a, int n) {
     return a.length >= n ? a : new float[n];
   }
 

@@ -1,6 +1,7 @@
 package dev.auramoe.snn;
 
 import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.seq.Buffers;
 import dev.auramoe.seq.Dense;
 import dev.auramoe.seq.ExpertGate;
 import dev.auramoe.seq.Parameter;
@@ -181,7 +182,7 @@ public final class MoeLayer implements Trainable {
     }
     this.steps = steps;
     this.tokens = tokens;
-    summary = grow(summary, tokens * dim);
+    summary = Buffers.grow(summary, tokens * dim);
     java.util.Arrays.fill(summary, 0, tokens * dim, 0f);
     for (int t = 0; t < steps; t++) {
       int o = t * tokens * dim;
@@ -211,10 +212,10 @@ public final class MoeLayer implements Trainable {
         continue;
       }
       int rows = steps * n;
-      xs[e] = grow(xs[e], rows * dim);
-      cur[e] = grow(cur[e], rows * hidden);
-      hid[e] = grow(hid[e], rows * hidden);
-      out[e] = grow(out[e], rows * dim);
+      xs[e] = Buffers.grow(xs[e], rows * dim);
+      cur[e] = Buffers.grow(cur[e], rows * hidden);
+      hid[e] = Buffers.grow(hid[e], rows * hidden);
+      out[e] = Buffers.grow(out[e], rows * dim);
       for (int t = 0; t < steps; t++) {
         for (int j = 0; j < n; j++) {
           System.arraycopy(x, (t * tokens + routed[e][j]) * dim, xs[e], (t * n + j) * dim, dim);
@@ -305,7 +306,7 @@ public final class MoeLayer implements Trainable {
     if (dx != null) {
       java.util.Arrays.fill(dx, 0, size, 0f);
     }
-    dWeights = grow(dWeights, tokens * experts);
+    dWeights = Buffers.grow(dWeights, tokens * experts);
     java.util.Arrays.fill(dWeights, 0, tokens * experts, 0f);
     float[] w = gate.weights();
     for (int e = 0; e < experts; e++) {
@@ -314,9 +315,9 @@ public final class MoeLayer implements Trainable {
         continue;
       }
       int rows = steps * n;
-      dOut = grow(dOut, rows * dim);
-      dHid = grow(dHid, rows * hidden);
-      dX = grow(dX, rows * dim);
+      dOut = Buffers.grow(dOut, rows * dim);
+      dHid = Buffers.grow(dHid, rows * hidden);
+      dX = Buffers.grow(dX, rows * dim);
       for (int t = 0; t < steps; t++) {
         for (int j = 0; j < n; j++) {
           int tok = routed[e][j];
@@ -347,7 +348,7 @@ public final class MoeLayer implements Trainable {
         }
       }
     }
-    dSummary = grow(dSummary, tokens * dim);
+    dSummary = Buffers.grow(dSummary, tokens * dim);
     gate.backward(summary, dWeights, dx == null ? null : dSummary);
     if (dx != null) {
       for (int t = 0; t < steps; t++) {
@@ -391,7 +392,4 @@ public final class MoeLayer implements Trainable {
     return expertMacs;
   }
 
-  private static float[] grow(float[] a, int n) {
-    return a.length >= n ? a : new float[n];
-  }
 }

@@ -1,6 +1,7 @@
 package dev.auramoe.snn;
 
 import dev.auramoe.balance.BalanceConfig;
+import dev.auramoe.seq.Buffers;
 import dev.auramoe.seq.Head;
 import dev.auramoe.seq.Parameter;
 import dev.auramoe.seq.SequenceBatch;
@@ -617,37 +618,33 @@ public final class SpikingMoE implements SequenceModel {
     int per = bs * hw * c1;
     int big = Math.max(t * per, t * bs * h1 * w1 * d);
     int tok = t * bs * n * d;
-    img = grow(img, bs * hw * config.channels());
-    c1v = grow(c1v, per);
-    a1 = grow(a1, per);
-    cur1 = grow(cur1, t * per);
-    s1 = grow(s1, t * per);
-    p1 = grow(p1, t * bs * h1 * w1 * c1);
-    c2 = grow(c2, t * bs * h1 * w1 * d);
-    a2 = grow(a2, t * bs * h1 * w1 * d);
-    u0 = grow(u0, tok);
-    sA = grow(sA, tok);
-    qs = grow(qs, tok);
-    ks = grow(ks, tok);
-    vs = grow(vs, tok);
-    att = grow(att, tok);
-    ob = grow(ob, tok);
-    u1 = grow(u1, tok);
-    sM = grow(sM, tok);
-    mo = grow(mo, tok);
-    u2 = grow(u2, tok);
-    sH = grow(sH, tok);
-    rate = grow(rate, bs * n * d);
-    dRate = grow(dRate, bs * n * d);
-    g1 = grow(g1, tok);
-    g2 = grow(g2, tok);
-    g3 = grow(g3, tok);
-    g4 = grow(g4, tok);
-    gBig = grow(gBig, Math.max(big, tok));
-    gBig2 = grow(gBig2, Math.max(big, per));
-  }
-
-  private static float[] grow(float[] a, int size) {
-    return a.length >= size ? a : new float[size];
+    img = Buffers.grow(img, bs * hw * config.channels());
+    c1v = Buffers.grow(c1v, per);
+    a1 = Buffers.grow(a1, per);
+    cur1 = Buffers.grow(cur1, t * per);
+    s1 = Buffers.grow(s1, t * per);
+    p1 = Buffers.grow(p1, t * bs * h1 * w1 * c1);
+    c2 = Buffers.grow(c2, t * bs * h1 * w1 * d);
+    a2 = Buffers.grow(a2, t * bs * h1 * w1 * d);
+    u0 = Buffers.grow(u0, tok);
+    sA = Buffers.grow(sA, tok);
+    qs = Buffers.grow(qs, tok);
+    ks = Buffers.grow(ks, tok);
+    vs = Buffers.grow(vs, tok);
+    att = Buffers.grow(att, tok);
+    ob = Buffers.grow(ob, tok);
+    u1 = Buffers.grow(u1, tok);
+    sM = Buffers.grow(sM, tok);
+    mo = Buffers.grow(mo, tok);
+    u2 = Buffers.grow(u2, tok);
+    sH = Buffers.grow(sH, tok);
+    rate = Buffers.grow(rate, bs * n * d);
+    dRate = Buffers.grow(dRate, bs * n * d);
+    g1 = Buffers.grow(g1, tok);
+    g2 = Buffers.grow(g2, tok);
+    g3 = Buffers.grow(g3, tok);
+    g4 = Buffers.grow(g4, tok);
+    gBig = Buffers.grow(gBig, Math.max(big, tok));
+    gBig2 = Buffers.grow(gBig2, Math.max(big, per));
   }
 }
