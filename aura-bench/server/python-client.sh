@@ -6,9 +6,9 @@
 #
 #   aura-bench/server/python-client.sh [--url URL] [--python PYTHON]
 #
-# The client needs urllib3 2, pydantic 2, python-dateutil and typing-extensions. Debian 13 has
-# them (apt-get install python3-urllib3 python3-pydantic python3-dateutil python3-typing-extensions);
-# Debian 12's urllib3 and pydantic are too old. Nothing is downloaded at run time: the generator
+# The client needs urllib3, pydantic, python-dateutil and typing-extensions (it declares urllib3
+# >= 2.7 and pydantic >= 2.11); Debian's python3-* packages serve where they are that new (Debian
+# 12's urllib3 1.26 and pydantic 1.10 are not). Nothing is downloaded at run time: the generator
 # comes from the local Maven repository (a first, online `./mvnw -B -q -pl aura-client
 # -Ppython-client generate-sources` fetches it once).
 set -euo pipefail
