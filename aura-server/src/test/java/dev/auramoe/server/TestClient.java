@@ -79,6 +79,8 @@ final class TestClient {
       }
       java.util.Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       r.headers().map().forEach((k, v) -> headers.put(k, v.getFirst()));
+      // Every answer a test sees must be one the OpenAPI document declares.
+      OpenApiContract.SERVED.check(req.method(), req.uri().getRawPath(), r.statusCode(), ct, r.body());
       return new Response(r.statusCode(), r.body(), json, ct, headers);
     } catch (IOException e) {
       throw new IllegalStateException("request failed: " + e, e);
@@ -129,6 +131,9 @@ final class TestClient {
         } catch (IOException notJson) {
           // left null: the caller sees a JSON content type without a JSON body
         }
+      }
+      if (json != null && status >= 400) {
+        OpenApiContract.SERVED.checkRefusal("raw request", status, text);
       }
       return new Response(status, text, json, ct, headers);
     } catch (IOException e) {
