@@ -44,7 +44,8 @@ import java.util.Objects;
  *                                                  503 {"status":"DOWN","reason"} once the operation log has failed
  *                                                  or a model is wedged, {"status":"DEGRADED","reason"} after an
  *                                                  out-of-memory that harmed no model, or while periodic snapshots fail
- * GET    /metrics                                  Prometheus text format 0.0.4
+ * GET    /metrics                                  Prometheus text format 0.0.4: requests, latency, learns, models,
+ *                                                  JVM and process (see {@link ServerMetrics})
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
@@ -177,7 +178,7 @@ public final class RoutingServer implements AutoCloseable {
     if (journal != null) {
       registry.journal(journal);
     }
-    this.metrics = new ServerMetrics(registry::size);
+    this.metrics = new ServerMetrics(registry::size, registry::heldParameters);
     this.api = new ModelApi(registry, json, limits, metrics, b.embedder);
   }
 
@@ -293,6 +294,7 @@ public final class RoutingServer implements AutoCloseable {
       journal.close();
     }
     registry.close();
+    metrics.close();
   }
 
   /**
