@@ -48,6 +48,9 @@ public final class Logging {
   /** The system property of logback's own configuration file, which, when given, wins. */
   static final String CONFIGURATION_FILE = "logback.configurationFile";
 
+  /** The logger of DJL's GPU probe (see {@link #configure(Level, Format, OutputStream)}). */
+  static final String GPU_PROBE = "ai.djl.util.cuda.CudaUtils";
+
   private Logging() {}
 
   /**
@@ -78,6 +81,12 @@ public final class Logging {
     Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(ch.qos.logback.classic.Level.toLevel(level.name()));
     root.addAppender(appender);
+    if (level == Level.WARN) {
+      // The tokenizer's library probes for GPUs as it loads and warns where a CUDA runtime is
+      // installed without a matching driver; the text stack runs on the CPU by design, so by default
+      // that is not news (--log-level info shows it).
+      context.getLogger(GPU_PROBE).setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
     routeJavaUtilLogging();
   }
 

@@ -90,6 +90,21 @@ class LoggingTest {
   }
 
   @Test
+  void theTokenizersGpuProbeIsLeftOutByDefaultOnly(@TempDir Path dir) throws Exception {
+    for (Logging.Level level : List.of(Logging.Level.WARN, Logging.Level.INFO)) {
+      Path file = dir.resolve(level + ".txt");
+      try (OutputStream out = Files.newOutputStream(file)) {
+        Logging.configure(level, Logging.Format.TEXT, out);
+        LoggerFactory.getLogger(Logging.GPU_PROBE).warn("Failed to detect GPU count");
+        LoggerFactory.getLogger("ai.djl.Other").warn("another warning");
+      }
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      assertThat(lines).as("%s", level).contains("WARN: another warning");
+      assertThat(lines.contains("WARN: Failed to detect GPU count")).as("%s", level).isEqualTo(level == Logging.Level.INFO);
+    }
+  }
+
+  @Test
   void theOptionsAreInheritedAndTheLastOneGivenWins() {
     var cl = AuraCli.commandLine();
     var parsed = cl.parseArgs("--log-level", "error", "serve", "--log-level", "DEBUG", "--log-format", "json");

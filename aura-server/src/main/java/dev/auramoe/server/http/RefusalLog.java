@@ -51,8 +51,12 @@ public final class RefusalLog {
       }
       long left = notLogged.getAndSet(0);
       if (LOG.isWarnEnabled()) {
-        LOG.warn("{} refused with {}: {}{}", endpoint, status, new String(body, StandardCharsets.UTF_8),
-            left == 0 ? "" : " (" + left + " such refusals in the last second were not logged)");
+        try {
+          LOG.warn("{} refused with {}: {}{}", endpoint, status, new String(body, StandardCharsets.UTF_8),
+              left == 0 ? "" : " (" + left + " such refusals in the last second were not logged)");
+        } catch (OutOfMemoryError e) {
+          // A 503 may answer an out-of-memory: with no memory to log it, /health reports it.
+        }
       }
     } else if (status >= 400 && status < 500 && LOG.isDebugEnabled()) {
       LOG.debug("{} refused with {}: {}", endpoint, status, new String(body, StandardCharsets.UTF_8));
