@@ -23,7 +23,7 @@ class DashboardTest {
 
   static final Path DASHBOARD = Path.of("..", "docs", "grafana", "aura-dashboard.json");
 
-  /** Grafana's dashboard JSON model version the file is written in (Grafana 10.4 and later read it). */
+  /** Grafana's dashboard JSON model version the file is written in (Grafana 10.4 and 11's). */
   static final int SCHEMA_VERSION = 39;
 
   /** A metric name of the service or of Micrometer's JVM and process meters. */
