@@ -2,7 +2,9 @@
 # Load benchmark of the routing service: starts `./aura serve` on a free loopback port, creates a
 # model, drives single-input route and learn requests with wrk (Debian's package: apt-get install
 # wrk) for a bounded time, and reports requests per second and latency percentiles as wrk sees
-# them (client) and as the server's own HdrHistogram summaries report them (GET /metrics).
+# them (client) and as the server's own latency quantiles report them (GET /metrics: handler time over
+# the last 1-2 minutes). Where promtool is installed (Debian: apt-get install prometheus), the
+# /metrics text after the load is checked with promtool check metrics.
 #
 #   aura-bench/server/load.sh [--seconds N] [--connections C] [--threads T]
 #                             [--server-cpus LIST --client-cpus LIST]
@@ -25,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     --threads) THREADS="${2:?}"; shift 2 ;;
     --server-cpus) SERVER_PIN=(taskset -c "${2:?}"); shift 2 ;;
     --client-cpus) CLIENT_PIN=(taskset -c "${2:?}"); shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "load.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -92,7 +94,14 @@ for r in "$ROUTE" "$LEARN"; do
     "$(server_quantile "$ep" 0.5)" "$(server_quantile "$ep" 0.99)"
 done
 echo
-echo "client: wrk's own figures (latency includes its queueing); server: the server's HdrHistogram, handler time"
+echo "client: wrk's own figures (latency includes its queueing); server: its /metrics quantiles, handler time"
+if command -v promtool >/dev/null; then
+  if findings="$(promtool check metrics <<<"$METRICS" 2>&1)"; then
+    echo "PASS promtool check metrics on /metrics after the load" >&2
+  else
+    echo "FAIL promtool check metrics on /metrics after the load: $findings" >&2
+  fi
+fi
 ROUTE_RPS="$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$ROUTE")"
 ROUTE_P99="$(sed -n 's/.*p99=\([0-9]*\).*/\1/p' <<<"$ROUTE")"
 LEARN_RPS="$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$LEARN")"

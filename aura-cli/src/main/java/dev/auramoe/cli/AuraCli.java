@@ -3,7 +3,6 @@ package dev.auramoe.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
-import java.util.logging.LogManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,6 +30,20 @@ public final class AuraCli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(names = "--log-level", scope = CommandLine.ScopeType.INHERIT, paramLabel = "LEVEL",
+      defaultValue = "${env:AURA_LOG_LEVEL:-warn}",
+      description = "What is logged on stderr: error, warn, info, debug or trace (default: ${DEFAULT-VALUE}; the "
+          + "environment variable AURA_LOG_LEVEL sets it too). warn leaves out the INFO lines of the libraries "
+          + "(the web server's start-up among them) and of the service.")
+  Logging.Level logLevel;
+
+  @CommandLine.Option(names = "--log-format", scope = CommandLine.ScopeType.INHERIT, paramLabel = "FORMAT",
+      defaultValue = "${env:AURA_LOG_FORMAT:-text}",
+      description = "text: one line per event, LEVEL: message; json: one JSON object per line (timestamp, level, "
+          + "threadName, loggerName, formattedMessage, throwable). Default: ${DEFAULT-VALUE}; the environment "
+          + "variable AURA_LOG_FORMAT sets it too.")
+  Logging.Format logFormat;
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
@@ -40,6 +53,8 @@ public final class AuraCli implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new AuraCli());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // "--log-format text" names a format, not the text subcommand.
+    cl.setAllowSubcommandsAsOptionParameters(true);
     // A wrong option is its message and where to read more, not the whole help (70 lines above it).
     cl.setParameterExceptionHandler((e, args) -> {
       CommandLine cmd = e.getCommandLine();
@@ -74,40 +89,31 @@ public final class AuraCli implements Runnable {
     return m == null ? e.getClass().getSimpleName() : m;
   }
 
-  /** Entry point. */
+  /** Entry point: logging is set up from --log-level and --log-format before the command runs. */
   public static void main(String[] args) {
-    configureLogging();
-    int rc = commandLine().execute(args);
+    CommandLine cl = commandLine();
+    cl.setExecutionStrategy(parsed -> {
+      Logging.configure(logOption(parsed, "--log-level", Logging.Level.class),
+          logOption(parsed, "--log-format", Logging.Format.class));
+      return new CommandLine.RunLast().execute(parsed);
+    });
+    int rc = cl.execute(args);
     System.exit(rc);
   }
 
   /**
-   * Quiets SLF4J unless {@code -Dslf4j.provider} chooses a binding, and sets up java.util.logging for
-   * the process from {@code logging.properties} beside this class:
-   * each record one line on stderr ({@code WARNING: message}), and Helidon only from WARNING up, so
-   * that {@code aura serve}'s own start-up lines are not buried in the web server's. A
-   * {@code -Djava.util.logging.config.file} or {@code .config.class} given to the JVM wins.
+   * A logging option's value: as given to the last command that was given it (the options are
+   * inherited by every subcommand: {@code aura serve --log-level info}), else its default, which the
+   * environment may set.
    */
-  static void configureLogging() {
-    // The tokenizer of aura stream's text columns logs through SLF4J, which has no binding here and would
-    // warn of it on stderr in three lines: its no-operation provider, chosen quietly, says nothing.
-    if (System.getProperty("slf4j.provider") == null) {
-      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
-      if (System.getProperty("slf4j.internal.verbosity") == null) {
-        System.setProperty("slf4j.internal.verbosity", "WARN");
+  static <T> T logOption(CommandLine.ParseResult parsed, String name, Class<T> type) {
+    T value = type.cast(parsed.commandSpec().findOption(name).getValue());
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption(name)) {
+        value = type.cast(p.matchedOptionValue(name, value));
       }
     }
-    if (System.getProperty("java.util.logging.config.file") != null
-        || System.getProperty("java.util.logging.config.class") != null) {
-      return;
-    }
-    try (InputStream in = AuraCli.class.getResourceAsStream("logging.properties")) {
-      if (in != null) {
-        LogManager.getLogManager().readConfiguration(in);
-      }
-    } catch (IOException e) {
-      // the JDK's default set-up stays: more lines, nothing lost
-    }
+    return value;
   }
 
   /** The project version, from the filtered {@code version.properties}. */

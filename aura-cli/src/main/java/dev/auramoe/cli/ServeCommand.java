@@ -32,8 +32,9 @@ import picocli.CommandLine.Option;
           + "encoder's (384 for the bundled all-MiniLM-L6-v2, loaded on the first text request, so a server that "
           + "never sees text does not pay for it); --text-model DIR loads another at start, --no-text turns text off.",
       "Warnings and errors of the service and of Helidon, its web server, go to stderr, one line each (a fault "
-          + "with its stack trace); Helidon's INFO lines are left out. To choose yourself, give java.util.logging "
-          + "a file of your own: AURA_JAVA_OPTS=-Djava.util.logging.config.file=FILE ./aura serve."
+          + "with its stack trace); INFO lines (start, recovery, snapshots) only with --log-level info, and one JSON "
+          + "object per line with --log-format json. A logback file of your own replaces it all: "
+          + "AURA_JAVA_OPTS=-Dlogback.configurationFile=FILE ./aura serve."
     })
 public final class ServeCommand implements Callable<Integer> {
 
@@ -103,9 +104,6 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-text", description = "Read no text: bodies with \"text\" are refused with 501, and no "
       + "encoder is ever loaded.")
   boolean noText;
-
-  /** The no-operation SLF4J provider: the tokenizer logs through SLF4J, which warns on stderr without one. */
-  static final String QUIET_SLF4J = "org.slf4j.helpers.NOP_FallbackServiceProvider";
 
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
   @Option(names = "--stop-after-ms", hidden = true)
@@ -223,13 +221,6 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (noText) {
       return () -> { };
-    }
-    if (System.getProperty("slf4j.provider") == null) {
-      // Without it SLF4J warns on stderr that it has no provider; with it, it says which it loads, at INFO.
-      System.setProperty("slf4j.provider", QUIET_SLF4J);
-      if (System.getProperty("slf4j.internal.verbosity") == null) {
-        System.setProperty("slf4j.internal.verbosity", "WARN");
-      }
     }
     if (textModel == null) {
       LazyTextEmbedder lazy = new LazyTextEmbedder(dev.auramoe.text.SentenceEncoder::allMiniLmL6V2);

@@ -178,8 +178,45 @@ class ServeCommandTest {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("listening on http://127.0.0.1:");
     assertThat(r.err()).doesNotContain("INFO").doesNotContain("io.helidon");
-    assertThat(r.err().lines().toList()).as(r.err()).allMatch(l -> l.startsWith("WARNING: "))
+    assertThat(r.err().lines().toList()).as(r.err()).allMatch(l -> l.startsWith("WARN: "))
         .anyMatch(l -> l.contains("torn tail") && l.contains(segment.toString()));
+
+    // Asked for: INFO lines too, the web server's among them, and in JSON one object per line.
+    CliTest.Run json = serveInItsOwnProcess(dir, false, Map.of(), "--port", "0", "--stop-after-ms", "0", "--data",
+        data.toString(), "--log-level", "info", "--log-format", "json");
+    assertThat(json.exitCode()).as(json.err()).isZero();
+    List<com.fasterxml.jackson.databind.JsonNode> events = jsonLines(json.err());
+    assertThat(events).anyMatch(e -> e.path("level").asText().equals("INFO")
+            && e.path("loggerName").asText().startsWith("io.helidon."))
+        .anyMatch(e -> e.path("loggerName").asText().equals("dev.auramoe.server.RoutingServer")
+            && e.path("formattedMessage").asText().startsWith("listening on http://127.0.0.1:"))
+        .anyMatch(e -> e.path("loggerName").asText().equals("dev.auramoe.server.persist.DataStore")
+            && e.path("formattedMessage").asText().startsWith("recovered " + data));
+
+    // The environment chooses them when the options do not (a torn tail again, for a warning).
+    try (Stream<Path> files = Files.list(data.resolve("wal"))) {
+      Files.write(files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().reduce((a, b) -> b)
+          .orElseThrow(), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+    }
+    CliTest.Run env = serveInItsOwnProcess(dir, false, Map.of("AURA_LOG_FORMAT", "json", "AURA_LOG_LEVEL", "warn"),
+        "--port", "0", "--stop-after-ms", "0", "--data", data.toString());
+    assertThat(env.exitCode()).as(env.err()).isZero();
+    assertThat(jsonLines(env.err())).isNotEmpty().allMatch(e -> e.path("level").asText().equals("WARN"));
+  }
+
+  /** Each line of a process's stderr as JSON; fails on a line that is not one JSON object. */
+  private static List<com.fasterxml.jackson.databind.JsonNode> jsonLines(String err) throws Exception {
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    List<com.fasterxml.jackson.databind.JsonNode> events = new ArrayList<>();
+    for (String line : err.lines().toList()) {
+      if (line.startsWith("WARNING: Using incubator modules")) {
+        continue; // the JVM's own notice, before any logging exists
+      }
+      com.fasterxml.jackson.databind.JsonNode e = mapper.readTree(line);
+      assertThat(e != null && e.isObject()).as("one JSON object per line: %s", line).isTrue();
+      events.add(e);
+    }
+    return events;
   }
 
   /**
@@ -187,6 +224,12 @@ class ServeCommandTest {
    * {@code testLogging}, under the tests' java.util.logging set-up, else under its own.
    */
   private static CliTest.Run serveInItsOwnProcess(Path cwd, boolean testLogging, String... args) throws Exception {
+    return serveInItsOwnProcess(cwd, testLogging, Map.of(), args);
+  }
+
+  /** As above, with these environment variables set. */
+  private static CliTest.Run serveInItsOwnProcess(Path cwd, boolean testLogging, Map<String, String> env,
+      String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow()));
     String logging = System.getProperty("java.util.logging.config.file");
     if (testLogging && logging != null) {
@@ -196,8 +239,12 @@ class ServeCommandTest {
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(cwd, "out", ".txt");
     Path err = Files.createTempFile(cwd, "err", ".txt");
-    Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectOutput(out.toFile())
-        .redirectError(err.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectOutput(out.toFile())
+        .redirectError(err.toFile());
+    pb.environment().remove("AURA_LOG_LEVEL");
+    pb.environment().remove("AURA_LOG_FORMAT");
+    pb.environment().putAll(env);
+    Process p = pb.start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("serve stops by itself").isTrue();
     CliTest.Run r = new CliTest.Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));

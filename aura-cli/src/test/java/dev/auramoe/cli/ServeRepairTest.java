@@ -11,8 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,9 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code --repair-wal} it starts and prints what the repair dropped.
  */
 class ServeRepairTest {
-
-  /** Held while the test runs: the repair's WARNING would otherwise go to stderr. */
-  private static final Logger PERSIST = Logger.getLogger("dev.auramoe.server.persist");
 
   @Test
   void aDamagedLogIsRefusedInOneLineAndRepairedOnRequest(@TempDir Path dir) throws Exception {
@@ -55,20 +50,14 @@ class ServeRepairTest {
         .contains(segment.toString()).contains("byte offset " + at).contains("--repair-wal");
     assertThat(Files.readAllBytes(segment)).isEqualTo(b);
 
-    Level level = PERSIST.getLevel();
-    PERSIST.setLevel(Level.OFF);
-    try {
-      CliTest.Run repaired = CliTest.run("serve", "--port", "0", "--data", data.toString(), "--repair-wal",
-          "--stop-after-ms", "0");
-      assertThat(repaired.exitCode()).as(repaired.err()).isZero();
-      assertThat(repaired.out()).contains("--repair-wal: {").contains("\"firstSequence\":6,\"lastSequence\":6")
-          .contains("\"offset\":" + at);
-      CliTest.Run again = CliTest.run("serve", "--port", "0", "--data", data.toString(), "--repair-wal",
-          "--stop-after-ms", "0");
-      assertThat(again.out()).contains("needed no repair");
-    } finally {
-      PERSIST.setLevel(level);
-    }
+    CliTest.Run repaired = CliTest.run("serve", "--port", "0", "--data", data.toString(), "--repair-wal",
+        "--stop-after-ms", "0");
+    assertThat(repaired.exitCode()).as(repaired.err()).isZero();
+    assertThat(repaired.out()).contains("--repair-wal: {").contains("\"firstSequence\":6,\"lastSequence\":6")
+        .contains("\"offset\":" + at);
+    CliTest.Run again = CliTest.run("serve", "--port", "0", "--data", data.toString(), "--repair-wal",
+        "--stop-after-ms", "0");
+    assertThat(again.out()).contains("needed no repair");
   }
 
   private static void post(HttpClient http, int port, String path, String body) throws Exception {

@@ -5,6 +5,7 @@ import dev.auramoe.server.http.HttpLayer;
 import dev.auramoe.server.http.JsonRequests;
 import dev.auramoe.server.http.ModelApi;
 import dev.auramoe.server.http.Reply;
+import dev.auramoe.server.http.RefusalLog;
 import dev.auramoe.server.http.RefusalStatus;
 import dev.auramoe.server.journal.LearnJournal;
 import dev.auramoe.server.journal.OperationJournal;
@@ -44,7 +45,8 @@ import java.util.Objects;
  *                                                  503 {"status":"DOWN","reason"} once the operation log has failed
  *                                                  or a model is wedged, {"status":"DEGRADED","reason"} after an
  *                                                  out-of-memory that harmed no model, or while periodic snapshots fail
- * GET    /metrics                                  Prometheus text format 0.0.4
+ * GET    /metrics                                  Prometheus text format 0.0.4: requests, latency, learns, models,
+ *                                                  JVM and process (see {@link ServerMetrics})
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * GET    /v1/models                                list
@@ -127,7 +129,7 @@ import java.util.Objects;
  */
 public final class RoutingServer implements AutoCloseable {
 
-  private static final System.Logger LOG = System.getLogger(RoutingServer.class.getName());
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RoutingServer.class);
   private static final String MODEL = "/v1/models/{name}";
   private static final String STREAM = MODEL + "/streams/{stream}";
   private static final String EXPERT = MODEL + "/experts/{expert}";
@@ -144,6 +146,7 @@ public final class RoutingServer implements AutoCloseable {
   private final ModelRegistry registry;
   private final ServerMetrics metrics;
   private final JsonRequests json = new JsonRequests();
+  private final RefusalLog refusals = new RefusalLog();
   private final ModelApi api;
   private final Map<String, List<Method>> paths = new LinkedHashMap<>();
   private WebServer server;
@@ -177,7 +180,7 @@ public final class RoutingServer implements AutoCloseable {
     if (journal != null) {
       registry.journal(journal);
     }
-    this.metrics = new ServerMetrics(registry::size);
+    this.metrics = new ServerMetrics(registry::size, registry::heldParameters);
     this.api = new ModelApi(registry, json, limits, metrics, b.embedder);
   }
 
@@ -224,6 +227,8 @@ public final class RoutingServer implements AutoCloseable {
       throw new IllegalStateException("cannot listen on " + host + ":" + requestedPort
           + " (the port is taken, or the address is not this machine's)");
     }
+    LOG.info("listening on http://{}:{} ({})", host, server.port(), dataDir == null ? "models in memory only"
+        : "data in " + dataDir);
     return this;
   }
 
@@ -293,6 +298,7 @@ public final class RoutingServer implements AutoCloseable {
       journal.close();
     }
     registry.close();
+    metrics.close();
   }
 
   /**
@@ -426,7 +432,7 @@ public final class RoutingServer implements AutoCloseable {
           + req.path().path());
     }));
     r.error(Throwable.class, (req, res, t) -> {
-      LOG.log(System.Logger.Level.ERROR, "unhandled fault", t);
+      LOG.error("unhandled fault", t);
       send(req, res, 500, Reply.error(500, "internal server error"), Reply.JSON);
     });
   }
@@ -495,7 +501,7 @@ public final class RoutingServer implements AutoCloseable {
         body = Reply.error(status, e.getMessage());
         retryAfter = e.retryAfterSeconds();
       } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException | StackOverflowError e) {
-        LOG.log(System.Logger.Level.ERROR, "fault in " + endpoint, e);
+        LOG.error("fault in " + endpoint, e);
         status = 500;
         body = Reply.error(500, "internal server error");
       } catch (OutOfMemoryError e) {
@@ -507,7 +513,7 @@ public final class RoutingServer implements AutoCloseable {
         status = 503;
         body = outOfMemoryBody;
         try {
-          LOG.log(System.Logger.Level.ERROR, "out of memory in " + endpoint, e);
+          LOG.error("out of memory in " + endpoint, e);
         } catch (OutOfMemoryError again) {
           // Nothing left to log with; /health reports it.
         }
@@ -524,6 +530,7 @@ public final class RoutingServer implements AutoCloseable {
       }
       send(req, res, status, body, type);
       metrics.record(endpoint, status, System.nanoTime() - t0);
+      refusals.refused(endpoint, status, body);
     };
   }
 

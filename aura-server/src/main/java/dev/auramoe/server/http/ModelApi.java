@@ -38,7 +38,7 @@ import java.util.Set;
  */
 public final class ModelApi {
 
-  private static final System.Logger LOG = System.getLogger(ModelApi.class.getName());
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelApi.class);
 
   /** The feedback settings, in create and configure bodies and in the settings answered. */
   private static final List<String> FEEDBACK_SETTINGS = List.of("feedback", "feedbackMaxStep", "feedbackMaxDrift",
@@ -516,7 +516,7 @@ public final class ModelApi {
     } catch (Refusal r) {
       throw r;
     } catch (RuntimeException failed) {
-      LOG.log(System.Logger.Level.ERROR, "the text embedder failed", failed);
+      LOG.error("the text embedder failed", failed);
       throw Refusal.unavailable("the text embedder failed (" + JsonRequests.shorten(String.valueOf(failed.getMessage()))
           + "); nothing was changed");
     }

@@ -120,7 +120,7 @@ import java.util.stream.Stream;
  */
 public final class DataStore implements AutoCloseable {
 
-  private static final System.Logger LOG = System.getLogger(DataStore.class.getName());
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DataStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /** A snapshot file, {@code <model>.<seq>.aura}; group 1 is the sequence it covers. */
   private static final java.util.regex.Pattern SNAPSHOT_FILE = java.util.regex.Pattern.compile(".+\\.(\\d+)\\.aura");
@@ -352,10 +352,10 @@ public final class DataStore implements AutoCloseable {
     long t0 = System.nanoTime();
     RecoveryReport torn = wal.recoveryReport().orElse(null);
     if (torn != null) {
-      LOG.log(System.Logger.Level.WARNING, "the operation log had a torn tail, which was cut: " + torn);
+      LOG.warn("the operation log had a torn tail, which was cut: " + torn);
     }
     if (repaired != null && !repaired.isEmpty()) {
-      LOG.log(System.Logger.Level.WARNING, "the operation log was repaired; copies of the damaged files: "
+      LOG.warn("the operation log was repaired; copies of the damaged files: "
           + repaired.copies() + "; dropped: " + repaired.dropped());
     }
     int removed = removeTemporaryFiles();
@@ -482,7 +482,7 @@ public final class DataStore implements AutoCloseable {
         // Makes the loss part of the log: later starts see these operations end in a deletion.
         wal.appendAndWait(Operation.delete(model).encode());
       }
-      LOG.log(System.Logger.Level.WARNING, what + "; their deletion was logged");
+      LOG.warn(what + "; their deletion was logged");
       repairs.put("modelsWithoutCreation", lost);
     }
     // Snapshots of models whose deletion was replayed.
@@ -536,6 +536,8 @@ public final class DataStore implements AutoCloseable {
         return m;
       }).toList());
     }
+    LOG.info("recovered {} in {} ms: models {}, snapshots loaded {}, operations replayed {}, last sequence {}",
+        snapDir.getParent(), recovery.get("millis"), registry.size(), loaded, counts[0], wal.lastSequence());
   }
 
   private static Map<String, Object> dropped(WalRepair.Dropped d) {
@@ -597,7 +599,7 @@ public final class DataStore implements AutoCloseable {
     // above anything they can have been (as the log's own repair does for a lost last segment).
     wal.skipTo(last < highestSnapshot ? highestSnapshot + 1 + WriteAheadLog.UNKNOWN_SPAN : highestSnapshot + 1,
         reason).ifPresent(written::add);
-    LOG.log(System.Logger.Level.WARNING, what + "; repaired with holes " + written);
+    LOG.warn(what + "; repaired with holes " + written);
     repairs.put("gaps", gaps);
   }
 
@@ -614,7 +616,7 @@ public final class DataStore implements AutoCloseable {
     for (Map.Entry<String, String> u : unusable.entrySet()) {
       String model = u.getKey();
       if (registry.find(model) != null) {
-        LOG.log(System.Logger.Level.WARNING, "the snapshot of model '" + model + "' cannot be used (" + u.getValue()
+        LOG.warn("the snapshot of model '" + model + "' cannot be used (" + u.getValue()
             + "); the model was rebuilt from the operation log, which still holds its creation and every later"
             + " operation");
         Map<String, Object> m = new LinkedHashMap<>();
@@ -641,7 +643,7 @@ public final class DataStore implements AutoCloseable {
       }
     }
     if (n > 0) {
-      LOG.log(System.Logger.Level.INFO, "removed " + n + " temporary files left by an interrupted snapshot in "
+      LOG.info("removed " + n + " temporary files left by an interrupted snapshot in "
           + snapDir);
     }
     return n;
@@ -687,7 +689,7 @@ public final class DataStore implements AutoCloseable {
         seq = m.seq();
         loaded = loadModel(snapDir.resolve(m.file()), e.spec());
       } catch (IOException ex) {
-        LOG.log(System.Logger.Level.ERROR, "cannot read the snapshot of model '" + name + "'", ex);
+        LOG.error("cannot read the snapshot of model '" + name + "'", ex);
         throw Refusal.unavailable("the snapshot could not be read; nothing was changed");
       }
       try {
@@ -806,7 +808,7 @@ public final class DataStore implements AutoCloseable {
           bytes = dev.auramoe.Snapshots.toSavableBytes(e.model());
           feedback = e.feedbackState();
         } catch (IOException ex) {
-          LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' refused", ex);
+          LOG.error("snapshot of model '" + name + "' refused", ex);
           throw Refusal.unavailable("the snapshot could not be written: " + ex.getMessage());
         }
       } finally {
@@ -842,7 +844,7 @@ public final class DataStore implements AutoCloseable {
         deleteSnapshotsExcept(name, file);
         snapshotFailures.remove(name);
       } catch (IOException ex) {
-        LOG.log(System.Logger.Level.ERROR, "snapshot of model '" + name + "' failed", ex);
+        LOG.error("snapshot of model '" + name + "' failed", ex);
         throw Refusal.unavailable("the snapshot could not be written");
       }
     } finally {
@@ -852,13 +854,14 @@ public final class DataStore implements AutoCloseable {
     try {
       trimmed = trim();
     } catch (IOException ex) {
-      LOG.log(System.Logger.Level.ERROR, "trimming the operation log failed", ex);
+      LOG.error("trimming the operation log failed", ex);
       trimmed = 0;
     }
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", name);
     r.put("seq", seq);
     r.put("trimmedSegments", trimmed);
+    LOG.info("snapshot of model '{}' written at sequence {}; {} log segments trimmed", name, seq, trimmed);
     return r;
   }
 
@@ -938,7 +941,7 @@ public final class DataStore implements AutoCloseable {
         long retry = snapshotEvery > Long.MAX_VALUE >> shift ? Long.MAX_VALUE : snapshotEvery << shift;
         return new SnapshotFailure(times, java.time.Instant.now(), why, retry);
       });
-      LOG.log(System.Logger.Level.WARNING, "periodic snapshot of model '" + name + "' failed (" + f.times()
+      LOG.warn("periodic snapshot of model '" + name + "' failed (" + f.times()
           + " in a row): " + why + "; the next try is once " + f.retryAfter() + " operations are not in a snapshot");
     } catch (OutOfMemoryError again) {
       // No memory left to record it with: the next operation tries again, and records it then.
@@ -985,7 +988,7 @@ public final class DataStore implements AutoCloseable {
       deleteSnapshotsExcept(name, null);
       return true;
     } catch (IOException | UncheckedIOException ex) {
-      LOG.log(System.Logger.Level.WARNING, "the snapshot files of deleted model '" + name + "' could not be"
+      LOG.warn("the snapshot files of deleted model '" + name + "' could not be"
           + " removed; the log is kept until they are: " + ex);
       return false;
     }

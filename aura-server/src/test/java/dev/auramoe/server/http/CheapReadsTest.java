@@ -35,8 +35,9 @@ class CheapReadsTest {
 
   @Test
   void infoIsCheapAndTheDigestIsComputedOncePerVersion() throws Exception {
-    try (ModelRegistry registry = new ModelRegistry(ServerLimits.DEFAULT)) {
-      ModelApi api = new ModelApi(registry, new JsonRequests(), ServerLimits.DEFAULT, new ServerMetrics(registry::size));
+    try (ModelRegistry registry = new ModelRegistry(ServerLimits.DEFAULT);
+        ServerMetrics metrics = new ServerMetrics(registry::size)) {
+      ModelApi api = new ModelApi(registry, new JsonRequests(), ServerLimits.DEFAULT, metrics);
       api.create("{\"name\": \"big\", \"inputDim\": 4, \"hidden\": 1024}".getBytes(StandardCharsets.UTF_8));
       byte[] route = "{\"x\": [1, 2, 3, 4]}".getBytes(StandardCharsets.UTF_8);
       api.route("big", route);
@@ -75,8 +76,9 @@ class CheapReadsTest {
    */
   @Test
   void aPageOfStreamsCopiesOnlyThePage() throws Exception {
-    try (ModelRegistry registry = new ModelRegistry(ServerLimits.DEFAULT)) {
-      ModelApi api = new ModelApi(registry, new JsonRequests(), ServerLimits.DEFAULT, new ServerMetrics(registry::size));
+    try (ModelRegistry registry = new ModelRegistry(ServerLimits.DEFAULT);
+        ServerMetrics metrics = new ServerMetrics(registry::size)) {
+      ModelApi api = new ModelApi(registry, new JsonRequests(), ServerLimits.DEFAULT, metrics);
       api.create("{\"name\": \"many\", \"inputDim\": 2, \"hidden\": 4}".getBytes(StandardCharsets.UTF_8));
       var e = registry.get("many");
       for (int i = 0; i < 50_000; i++) {
