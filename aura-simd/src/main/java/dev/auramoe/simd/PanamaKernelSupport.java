@@ -157,6 +157,17 @@ public final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void gemvBf16DenseRows(int[] packed, int packedCols, float[] dense, int denseCols, float[] full, int rows,
+      float[] x, int xOff, int tokens, float[] y, int yOff) {
+    K.gemvBf16DenseRows(packed, packedCols, dense, denseCols, full, rows, x, xOff, tokens, y, yOff);
+  }
+
+  @Override
+  public void gemvEach(float[] w, int rows, int cols, float[][] xs, float[][] ys, int n, boolean accumulate) {
+    K.gemvEach(w, rows, cols, xs, ys, n, accumulate);
+  }
+
+  @Override
   public void gemvBf16(int[] packed, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
     K.gemvBf16(packed, rows, cols, x, xOff, y, yOff, accumulate);
   }
@@ -780,6 +791,107 @@ public final class PanamaKernelSupport implements KernelSupport {
       c0.intoArray(y, r0, m);
       c1.intoArray(y, r0 + cols, m);
       c2.intoArray(y, r0 + 2 * cols, m);
+    }
+
+    // ---------------------------------------------------------------- many rows, the single-row bits
+
+    static void gemvBf16DenseRows(int[] packed, int packedCols, float[] dense, int denseCols, float[] full,
+        int rows, float[] x, int xOff, int tokens, float[] y, int yOff) {
+      int cols = packedCols + denseCols;
+      int t = 0;
+      if (packedCols == 8 * L && denseCols == L) {
+        // The fused single-row kernel (gemvBf16x4Dense1) sums each output as one FMA chain over the
+        // inputs in order, and so does every gemm micro-kernel over whole blocks of MR rows: the
+        // fp32 copy holds the same (bf16-exact) values, so the products are the same bits. The
+        // gemm's token tail goes through gemv, which splits its chains: the rest is done row by row.
+        int whole = tokens - tokens % MR;
+        gemm(x, xOff, whole, full, rows, cols, y, yOff, false);
+        t = whole;
+      }
+      for (; t < tokens; t++) {
+        gemvBf16Dense(packed, packedCols, dense, denseCols, rows, x, xOff + t * rows, y, yOff + t * cols);
+      }
+    }
+
+    static void gemvEach(float[] w, int rows, int cols, float[][] xs, float[][] ys, int n, boolean accumulate) {
+      int r = 0;
+      if (cols == 4 * L) {
+        // gemv takes this shape in gemv4 (even and odd inputs in two chains per column vector);
+        // three rows at a time share each weight vector load, with the same chains per row.
+        for (; r + 3 <= n; r += 3) {
+          gemv4x3(w, rows, cols, xs[r], xs[r + 1], xs[r + 2], ys[r], ys[r + 1], ys[r + 2], accumulate);
+        }
+      }
+      for (; r < n; r++) {
+        gemv(w, rows, cols, xs[r], 0, ys[r], 0, accumulate);
+      }
+    }
+
+    /** {@link #gemv4} (cols = 4L, j = 0) for three vectors at once, chain for chain. */
+    private static void gemv4x3(float[] w, int rows, int cols, float[] x0, float[] x1, float[] x2, float[] y0,
+        float[] y1, float[] y2, boolean accumulate) {
+      FloatVector a00 = accumulate ? FloatVector.fromArray(S, y0, 0) : FloatVector.zero(S);
+      FloatVector a01 = accumulate ? FloatVector.fromArray(S, y0, L) : FloatVector.zero(S);
+      FloatVector a02 = accumulate ? FloatVector.fromArray(S, y0, 2 * L) : FloatVector.zero(S);
+      FloatVector a03 = accumulate ? FloatVector.fromArray(S, y0, 3 * L) : FloatVector.zero(S);
+      FloatVector a10 = accumulate ? FloatVector.fromArray(S, y1, 0) : FloatVector.zero(S);
+      FloatVector a11 = accumulate ? FloatVector.fromArray(S, y1, L) : FloatVector.zero(S);
+      FloatVector a12 = accumulate ? FloatVector.fromArray(S, y1, 2 * L) : FloatVector.zero(S);
+      FloatVector a13 = accumulate ? FloatVector.fromArray(S, y1, 3 * L) : FloatVector.zero(S);
+      FloatVector a20 = accumulate ? FloatVector.fromArray(S, y2, 0) : FloatVector.zero(S);
+      FloatVector a21 = accumulate ? FloatVector.fromArray(S, y2, L) : FloatVector.zero(S);
+      FloatVector a22 = accumulate ? FloatVector.fromArray(S, y2, 2 * L) : FloatVector.zero(S);
+      FloatVector a23 = accumulate ? FloatVector.fromArray(S, y2, 3 * L) : FloatVector.zero(S);
+      FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
+      FloatVector b02 = FloatVector.zero(S), b03 = FloatVector.zero(S);
+      FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
+      FloatVector b12 = FloatVector.zero(S), b13 = FloatVector.zero(S);
+      FloatVector b20 = FloatVector.zero(S), b21 = FloatVector.zero(S);
+      FloatVector b22 = FloatVector.zero(S), b23 = FloatVector.zero(S);
+      int i = 0;
+      for (; i + 1 < rows; i += 2) {
+        int o = i * cols;
+        FloatVector w0 = FloatVector.fromArray(S, w, o);
+        FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+        FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+        FloatVector v = FloatVector.broadcast(S, x0[i]);
+        a00 = v.fma(w0, a00); a01 = v.fma(w1, a01); a02 = v.fma(w2, a02); a03 = v.fma(w3, a03);
+        v = FloatVector.broadcast(S, x1[i]);
+        a10 = v.fma(w0, a10); a11 = v.fma(w1, a11); a12 = v.fma(w2, a12); a13 = v.fma(w3, a13);
+        v = FloatVector.broadcast(S, x2[i]);
+        a20 = v.fma(w0, a20); a21 = v.fma(w1, a21); a22 = v.fma(w2, a22); a23 = v.fma(w3, a23);
+        o += cols;
+        w0 = FloatVector.fromArray(S, w, o);
+        w1 = FloatVector.fromArray(S, w, o + L);
+        w2 = FloatVector.fromArray(S, w, o + 2 * L);
+        w3 = FloatVector.fromArray(S, w, o + 3 * L);
+        v = FloatVector.broadcast(S, x0[i + 1]);
+        b00 = v.fma(w0, b00); b01 = v.fma(w1, b01); b02 = v.fma(w2, b02); b03 = v.fma(w3, b03);
+        v = FloatVector.broadcast(S, x1[i + 1]);
+        b10 = v.fma(w0, b10); b11 = v.fma(w1, b11); b12 = v.fma(w2, b12); b13 = v.fma(w3, b13);
+        v = FloatVector.broadcast(S, x2[i + 1]);
+        b20 = v.fma(w0, b20); b21 = v.fma(w1, b21); b22 = v.fma(w2, b22); b23 = v.fma(w3, b23);
+      }
+      if (i < rows) {
+        int o = i * cols;
+        FloatVector w0 = FloatVector.fromArray(S, w, o);
+        FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+        FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+        FloatVector v = FloatVector.broadcast(S, x0[i]);
+        a00 = v.fma(w0, a00); a01 = v.fma(w1, a01); a02 = v.fma(w2, a02); a03 = v.fma(w3, a03);
+        v = FloatVector.broadcast(S, x1[i]);
+        a10 = v.fma(w0, a10); a11 = v.fma(w1, a11); a12 = v.fma(w2, a12); a13 = v.fma(w3, a13);
+        v = FloatVector.broadcast(S, x2[i]);
+        a20 = v.fma(w0, a20); a21 = v.fma(w1, a21); a22 = v.fma(w2, a22); a23 = v.fma(w3, a23);
+      }
+      a00.add(b00).intoArray(y0, 0); a01.add(b01).intoArray(y0, L);
+      a02.add(b02).intoArray(y0, 2 * L); a03.add(b03).intoArray(y0, 3 * L);
+      a10.add(b10).intoArray(y1, 0); a11.add(b11).intoArray(y1, L);
+      a12.add(b12).intoArray(y1, 2 * L); a13.add(b13).intoArray(y1, 3 * L);
+      a20.add(b20).intoArray(y2, 0); a21.add(b21).intoArray(y2, L);
+      a22.add(b22).intoArray(y2, 2 * L); a23.add(b23).intoArray(y2, 3 * L);
     }
 
     // ---------------------------------------------------------------- bf16 gemv
