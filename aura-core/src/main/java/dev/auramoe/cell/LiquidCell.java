@@ -307,7 +307,7 @@ public final class LiquidCell implements GatingCell {
     float[][] dr = drives;
     float[][] it = invTaus;
     for (int r = 0; r < n; r++) {
-      addBiases(p, pRows[r] * width);
+      addBiases(k, p, pRows[r] * width);
       k.inverseTau(p, pRows[r] * width + hd, it[r], hd, config.tauMin(), config.tauMax());
     }
     // The default step of advance (elapsed NaN): unfolds Euler (or closed-form) steps of dt.
@@ -348,7 +348,7 @@ public final class LiquidCell implements GatingCell {
    */
   int advance(KernelSupport k, float[] h, float[] p, int pOff, float elapsed, float[] invTau, float[] drive) {
     int hd = hidden;
-    addBiases(p, pOff);
+    addBiases(k, p, pOff);
     k.inverseTau(p, pOff + hd, invTau, hd, config.tauMin(), config.tauMax());
     int steps;
     float stepDt;
@@ -387,12 +387,10 @@ public final class LiquidCell implements GatingCell {
   }
 
   /** Adds the drive bias b and the time-constant bias c to the projection row at {@code pOff}. */
-  private void addBiases(float[] p, int pOff) {
-    int hd = hidden;
-    for (int j = 0; j < hd; j++) {
-      p[pOff + j] += b[j];
-      p[pOff + hd + j] += c[j];
-    }
+  private void addBiases(KernelSupport k, float[] p, int pOff) {
+    // fma(1, b, p) rounds b + p once, as the plain sum does: the same bits, in vector kernels.
+    k.axpy(1f, b, 0, p, pOff, hidden);
+    k.axpy(1f, c, 0, p, pOff + hidden, hidden);
   }
 
   private void step(KernelSupport k, float[] h, float[] p, int pOff, float[] invTau, float[] drive, float dt,
