@@ -381,9 +381,11 @@ public final class MixtureOfExperts implements AutoCloseable {
    * Prequential learning over {@code count} inputs of many streams (row t of {@code xs} and
    * {@code ys} on stream {@code streams[t]}, each open), bit for bit as {@code count} calls of
    * {@link #learn(String, float[], float[], float[])} in this order would: each prediction, made
-   * before its step, into row t of {@code yHats}; returns the summed squared error. The streams'
-   * cells advance together first (the cell is not learned); the experts and the router then learn
-   * input by input. A causal routing policy in force routes; one that needs whole windows is refused
+   * before its step, into row t of {@code yHats}; returns the summed squared error. When the router
+   * does not read x the streams' cells advance together first (the cell is not learned) and the
+   * experts and the router then learn input by input; a router that reads x learns its readout of x
+   * in the cell's projection, so then each input is routed and learned in turn (one lock and one
+   * check of the arguments for the call). A causal routing policy in force routes; one that needs whole windows is refused
    * ({@link IllegalStateException}). Nothing changes when a stream is not open or an argument is refused.
    */
   public double learnMany(String[] streams, float[] xs, float[] ys, int count, float[] yHats) {

@@ -108,10 +108,14 @@ public final class LearnPass {
   /**
    * Prequential learning over inputs of many streams, bit for bit as {@code count} single learn steps
    * in this order would: input t of stream {@code streams[t]}, its prediction to row t of
-   * {@code yHats}. The cell is not learned, so each chunk of inputs first advances every stream's
-   * cell ({@link RoutePass#advanceChunk}); then input by input, in order, the router reads it out
-   * (its readout of x projected again, since learning changes it), the routing policy in force (if
-   * causal) or the built-in top-k selects, and the experts and the router learn.
+   * {@code yHats}. The cell is not learned, so when the router does not read x each chunk of inputs
+   * first advances every stream's cell ({@link RoutePass#advanceChunk}); then input by input, in
+   * order, the router reads it out, the routing policy in force (if causal) or the built-in top-k
+   * selects, and the experts and the router learn. A router that reads x learns its readout of x,
+   * which lives in the cell's projection, so every input's projection depends on the inputs learned
+   * before it: then each input is routed and learned in turn as {@link #learn} does (one lock and
+   * one check of the arguments for the whole call), since projecting the chunk ahead would only add a
+   * second projection per input.
    *
    * @return the summed squared error of the predictions
    * @throws java.util.NoSuchElementException for a stream that is not open (nothing changed)
@@ -126,6 +130,17 @@ public final class LearnPass {
       int in = m.in;
       int out = m.out;
       double se = 0;
+      if (m.cell.extraColumns() > 0) {
+        for (int t = 0; t < count; t++) {
+          StreamState s = states[t];
+          System.arraycopy(xs, t * in, xRow, 0, in);
+          System.arraycopy(ys, t * out, yRow, 0, out);
+          routing.route(s, xRow, 0, null, Float.NaN, null, b);
+          se += learnRouted(s.h, 0, s.recent, xRow, yRow, yHatRow, b);
+          System.arraycopy(yHatRow, 0, yHats, t * out, out);
+        }
+        return se;
+      }
       for (int from = 0; from < count; from += RoutePass.CHUNK) {
         int n = Math.min(RoutePass.CHUNK, count - from);
         routing.advanceChunk(states, from, n, xs);
@@ -135,7 +150,6 @@ public final class LearnPass {
           StreamState s = states[g];
           System.arraycopy(xs, g * in, xRow, 0, in);
           System.arraycopy(ys, g * out, yRow, 0, out);
-          routing.reproject(t, xRow);
           routing.routeAdvanced(s, t, b);
           se += learnRouted(hs, t * m.hidden, s.recent, xRow, yRow, yHatRow, b);
           System.arraycopy(yHatRow, 0, yHats, g * out, out);

@@ -390,21 +390,6 @@ public final class RoutePass {
     select(s, probs, lastTemperature, steps, o);
   }
 
-  /**
-   * Projects x again with the single-input product into input t's row of the last
-   * {@link #advanceChunk}, for the columns that change as the model learns (the router's readout of
-   * x); the cell's own columns, already used, stay.
-   */
-  void reproject(int t, float[] x) {
-    int width = proj.length;
-    int own = width - m.cell.extraColumns();
-    if (own == width) {
-      return;
-    }
-    m.cell.project(x, 0, proj, 0);
-    System.arraycopy(proj, own, manyProj, t * width + own, width - own);
-  }
-
   /** The cell states kept by the last {@link #advanceChunk}, one row per input. */
   float[] manyStates() {
     return manyH;
