@@ -362,6 +362,40 @@ public final class MixtureOfExperts implements AutoCloseable {
   }
 
   /**
+   * Routes {@code count} inputs of many streams (row t of {@code xs} on stream {@code streams[t]},
+   * each open) with the built-in top-k, bit for bit as {@code count} calls of {@link #route} in this
+   * order would; {@code count * k} experts and weights out. A stream may come several times: its
+   * inputs advance it in order. The streams' cells advance together (their recurrent products as one
+   * matrix product per wave), which is what makes many streams per call faster than one call each.
+   * Nothing changes when a stream is not open ({@link java.util.NoSuchElementException}), an argument
+   * is refused, or a routing policy is set ({@link IllegalStateException}).
+   */
+  public void routeMany(String[] streams, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
+    check.many(streams, xs, count, expertsOut, weightsOut);
+    try (var _ = hold()) {
+      routing.routeMany(streams, xs, count, expertsOut, weightsOut);
+    }
+  }
+
+  /**
+   * Prequential learning over {@code count} inputs of many streams (row t of {@code xs} and
+   * {@code ys} on stream {@code streams[t]}, each open), bit for bit as {@code count} calls of
+   * {@link #learn(String, float[], float[], float[])} in this order would: each prediction, made
+   * before its step, into row t of {@code yHats}; returns the summed squared error. When the router
+   * does not read x the streams' cells advance together first (the cell is not learned) and the
+   * experts and the router then learn input by input; a router that reads x learns its readout of x
+   * in the cell's projection, so then each input is routed and learned in turn (one lock and one
+   * check of the arguments for the call). A causal routing policy in force routes; one that needs whole windows is refused
+   * ({@link IllegalStateException}). Nothing changes when a stream is not open or an argument is refused.
+   */
+  public double learnMany(String[] streams, float[] xs, float[] ys, int count, float[] yHats) {
+    check.learnMany(streams, xs, ys, count, yHats);
+    try (var _ = hold()) {
+      return learning.learnMany(streams, xs, ys, count, yHats);
+    }
+  }
+
+  /**
    * Routes a window of {@code count} inputs (rows of {@code xs}; {@code valid} marks the real ones,
    * null: all) with the policy in force into {@code out}; see <a href="package-summary.html#policies">windows</a>.
    */

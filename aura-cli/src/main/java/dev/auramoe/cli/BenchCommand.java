@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {
       "Single-threaded measurements on a 384-input model (hidden 64, 16 NLMS experts, k=2): fp32 FMA peak, "
-          + "route latency (HdrHistogram), routes/s, batched tokens/s and fraction of peak, learn/route, "
+          + "route latency (HdrHistogram), routes/s, batched tokens/s and fraction of peak (one stream, and 256 "
+          + "streams per call), learn/route, "
           + "bytes per route.",
       "Figures and targets on stdout, stage messages on stderr. Missed targets are reported, never hidden."
     })
@@ -44,7 +45,8 @@ public final class BenchCommand implements Callable<Integer> {
     });
     r.print(out);
     json.write(r.toJson(), err);
-    boolean all = r.routeP50Met() && r.fractionOfPeakMet() && r.learnOverRouteMet() && r.bytesPerRouteMet();
+    boolean all = r.routeP50Met() && r.fractionOfPeakMet() && r.manyStreamFractionOfPeakMet()
+        && r.learnOverRouteMet() && r.bytesPerRouteMet();
     err.println(all ? "bench: all targets met" : "bench: some targets NOT MET (see the table)");
     err.flush();
     return check.exitStatus(all);

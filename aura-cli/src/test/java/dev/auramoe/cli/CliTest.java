@@ -98,19 +98,24 @@ class CliTest {
     Run r = run("bench", "--quick", "--json", json.toString());
 
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("routeP50Nanos", "fractionOfPeak", "PyTorch CPU");
+    assertThat(r.out()).contains("routeP50Nanos", "fractionOfPeak", "manyStreamTokensPerSecond",
+        "manyStreamFractionOfPeak", "PyTorch CPU");
     JsonNode doc = Json.mapper().readTree(json.toFile());
     assertThat(fieldNames(doc)).contains("fmaPeakGflops", "routeP50Nanos", "routeP99Nanos", "timerOverheadNanos",
         "batchTokensPerSecond", "fractionOfPeak", "learnOverRoute", "bytesPerRoute", "routesPerSecond", "kernels",
-        "jvm", "cpuModel", "targets", "reference", "allocSettleRoutes", "allocStillAllocating");
+        "jvm", "cpuModel", "targets", "reference", "allocSettleRoutes", "allocStillAllocating",
+        "manyStreamTokensPerSecond", "manyStreamFractionOfPeak", "manyStreamFractionOfPeakMedian", "manyStreams");
     // Surefire starts the JVM with the Vector API module and aura-simd is on the class path.
     assertThat(doc.get("fmaPeakGflops").asDouble()).isPositive();
     assertThat(doc.get("routeP50Nanos").asLong()).isPositive();
     assertThat(doc.get("batchTokensPerSecond").asDouble()).isPositive();
     assertThat(doc.get("learnOverRoute").asDouble()).isPositive();
     assertThat(doc.get("bytesPerRoute").asDouble()).isGreaterThanOrEqualTo(0);
-    assertThat(fieldNames(doc.get("targets"))).containsExactly("routeP50Nanos", "fractionOfPeak", "learnOverRoute",
-        "bytesPerRoute");
+    assertThat(doc.get("manyStreamTokensPerSecond").asDouble()).isPositive();
+    assertThat(doc.get("manyStreamFractionOfPeak").asDouble()).isPositive();
+    assertThat(doc.get("cpuModel").asText()).isNotBlank();
+    assertThat(fieldNames(doc.get("targets"))).containsExactly("routeP50Nanos", "fractionOfPeak",
+        "manyStreamFractionOfPeak", "learnOverRoute", "bytesPerRoute");
   }
 
   @Test

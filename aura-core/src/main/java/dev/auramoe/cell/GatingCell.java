@@ -58,6 +58,21 @@ public interface GatingCell {
   void projectBatch(float[] xs, int count, float[] out);
 
   /**
+   * The projection rows of {@code count} consecutive inputs of {@code xs}, the first at
+   * {@code xs[xOff]}, into {@code out} from 0, each bit for bit the row {@link #project} gives for
+   * that input alone: what a call that must route as
+   * single inputs do (the many-stream route) projects with. The default calls {@link #project} row by
+   * row; a cell overrides it with a matrix product that sums in the same order.
+   */
+  default void projectRows(float[] xs, int xOff, int count, float[] out) {
+    int in = inputDim();
+    int width = width();
+    for (int t = 0; t < count; t++) {
+      project(xs, xOff + t * in, out, t * width);
+    }
+  }
+
+  /**
    * Advances a stream's state over one input.
    *
    * @param h the stream's state, length {@link #hidden()}, modified
@@ -68,6 +83,21 @@ public interface GatingCell {
    * @return the integration steps taken (0 when no time passed), for the energy meter
    */
   int advance(float[] h, float[] p, int pOff, float elapsed);
+
+  /**
+   * Advances {@code n} different streams over one input each, with the cell's default step (an
+   * elapsed time of NaN): stream r's state {@code hs[r]} over the projection row that starts at
+   * {@code p[pRows[r] * width()]}, each bit for bit as {@code advance(hs[r], p, pRows[r] * width(), NaN)}
+   * would, its step count written to {@code stepsOut[r]}. The states are distinct arrays. The default
+   * advances them one by one; a cell overrides it to advance them together (its recurrent product as
+   * a matrix product over the streams).
+   */
+  default void advanceEach(float[][] hs, int n, float[] p, int[] pRows, int[] stepsOut) {
+    int width = width();
+    for (int r = 0; r < n; r++) {
+      stepsOut[r] = advance(hs[r], p, pRows[r] * width, Float.NaN);
+    }
+  }
 
   /** MACs of projecting one input for the cell's own columns (the extra columns are metered by the router). */
   long projectionMacs();

@@ -49,6 +49,9 @@ public final class LiquidCell implements GatingCell {
   private final KernelSupport k = KernelProvider.get();
   private final float[] invTau;
   private final float[] drive;
+  /** Scratch of {@link #advanceEach}: one drive and one inverse time constant row per stream, grown on demand. */
+  private float[][] drives = new float[0][];
+  private float[][] invTaus = new float[0][];
 
   /**
    * A cell with seeded random weights.
@@ -272,6 +275,56 @@ public final class LiquidCell implements GatingCell {
     return advance(k, h, p, pOff, elapsed, invTau, drive);
   }
 
+  @Override
+  public void projectRows(float[] xs, int xOff, int count, float[] out) {
+    int[] pk = packed;
+    if (pk == null) {
+      GatingCell.super.projectRows(xs, xOff, count, out);
+      return;
+    }
+    k.gemvBf16DenseRows(pk, 2 * hidden, extraW, width - 2 * hidden, proj, in, xs, xOff, count, out, 0);
+  }
+
+  /**
+   * Advances the streams together: per step the recurrent products W h of all of them are one
+   * product over the streams ({@link KernelSupport#gemvEach}, the single-stream bits), the rest is
+   * the single-stream code per stream.
+   */
+  @Override
+  public void advanceEach(float[][] hs, int n, float[] p, int[] pRows, int[] stepsOut) {
+    int hd = hidden;
+    if (drives.length < n) {
+      int cap = Math.max(n, 2 * drives.length);
+      float[][] d = java.util.Arrays.copyOf(drives, cap);
+      float[][] t = java.util.Arrays.copyOf(invTaus, cap);
+      for (int r = drives.length; r < cap; r++) {
+        d[r] = new float[hd];
+        t[r] = new float[hd];
+      }
+      drives = d;
+      invTaus = t;
+    }
+    float[][] dr = drives;
+    float[][] it = invTaus;
+    for (int r = 0; r < n; r++) {
+      addBiases(k, p, pRows[r] * width);
+      k.inverseTau(p, pRows[r] * width + hd, it[r], hd, config.tauMin(), config.tauMax());
+    }
+    // The default step of advance (elapsed NaN): unfolds Euler (or closed-form) steps of dt.
+    int steps = config.unfolds();
+    boolean liquid = config.type() == CellType.LIQUID;
+    for (int s = 0; s < steps; s++) {
+      for (int r = 0; r < n; r++) {
+        System.arraycopy(p, pRows[r] * width, dr[r], 0, hd);
+      }
+      k.gemvEach(wt, hd, hd, hs, dr, n, true);
+      for (int r = 0; r < n; r++) {
+        update(k, hs[r], dr[r], it[r], config.dt(), liquid);
+      }
+    }
+    java.util.Arrays.fill(stepsOut, 0, n, steps);
+  }
+
   /** {@code out[0..width) = x . P}. */
   void project(KernelSupport k, float[] x, int xOff, float[] out, int outOff) {
     int[] pk = packed;
@@ -295,10 +348,7 @@ public final class LiquidCell implements GatingCell {
    */
   int advance(KernelSupport k, float[] h, float[] p, int pOff, float elapsed, float[] invTau, float[] drive) {
     int hd = hidden;
-    for (int j = 0; j < hd; j++) {
-      p[pOff + j] += b[j];
-      p[pOff + hd + j] += c[j];
-    }
+    addBiases(k, p, pOff);
     k.inverseTau(p, pOff + hd, invTau, hd, config.tauMin(), config.tauMax());
     int steps;
     float stepDt;
@@ -336,11 +386,24 @@ public final class LiquidCell implements GatingCell {
     return steps;
   }
 
+  /** Adds the drive bias b and the time-constant bias c to the projection row at {@code pOff}. */
+  private void addBiases(KernelSupport k, float[] p, int pOff) {
+    // fma(1, b, p) rounds b + p once, as the plain sum does: the same bits, in vector kernels.
+    k.axpy(1f, b, 0, p, pOff, hidden);
+    k.axpy(1f, c, 0, p, pOff + hidden, hidden);
+  }
+
   private void step(KernelSupport k, float[] h, float[] p, int pOff, float[] invTau, float[] drive, float dt,
       boolean euler) {
     int hd = hidden;
     System.arraycopy(p, pOff, drive, 0, hd);
     k.gemv(wt, hd, hd, h, 0, drive, 0, true);
+    update(k, h, drive, invTau, dt, euler);
+  }
+
+  /** The state update of one step from its drive {@code U x + b + W h}: Euler, or closed form with its clamp. */
+  private void update(KernelSupport k, float[] h, float[] drive, float[] invTau, float dt, boolean euler) {
+    int hd = hidden;
     if (euler) {
       k.liquidEuler(h, drive, invTau, dt, config.tauMax(), hd);
       return;

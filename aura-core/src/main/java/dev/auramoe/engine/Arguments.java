@@ -140,6 +140,52 @@ public final class Arguments {
     }
   }
 
+  /** The arguments of a many-stream route: a stream id per input, then those of a batch. */
+  public void many(String[] streams, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
+    Objects.requireNonNull(xs, "xs");
+    Objects.requireNonNull(expertsOut, "expertsOut");
+    Objects.requireNonNull(weightsOut, "weightsOut");
+    Objects.requireNonNull(streams, "streams");
+    batch(xs, count, expertsOut, weightsOut);
+    streamIds(streams, count);
+  }
+
+  /** The arguments of a many-stream learn: a stream id per input, inputs, targets and a prediction buffer. */
+  public void learnMany(String[] streams, float[] xs, float[] ys, int count, float[] yHats) {
+    Objects.requireNonNull(xs, "xs");
+    Objects.requireNonNull(ys, "ys");
+    Objects.requireNonNull(yHats, "yHats");
+    if (count < 0 || (long) count * Math.max(Math.max(width, in), Math.max(hidden, out)) > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("batch size " + count + " is negative or too large for one call");
+    }
+    streamIds(streams, count);
+    if ((long) count * in > xs.length || (long) count * out > ys.length || (long) count * out > yHats.length) {
+      throw new IllegalArgumentException("xs, ys and yHats must hold count * inputDim, count * outputDim and"
+          + " count * outputDim values");
+    }
+    if (yHats == xs || yHats == ys) {
+      throw new IllegalArgumentException("yHats must not alias xs or ys (it is overwritten)");
+    }
+    for (int t = 0; t < count; t++) {
+      if (!(k.allFinite(xs, t * in, in) && k.allFinite(ys, t * out, out))) {
+        throw new IllegalArgumentException("input or target " + t + " has a non-finite value");
+      }
+    }
+  }
+
+  /** One stream id per input: {@code streams[t]}, none null (whether each is open the model checks). */
+  private static void streamIds(String[] streams, int count) {
+    Objects.requireNonNull(streams, "streams");
+    if (count >= 0 && streams.length < count) {
+      throw new IllegalArgumentException("streams holds " + streams.length + " ids, fewer than count = " + count);
+    }
+    for (int t = 0; t < count; t++) {
+      if (streams[t] == null) {
+        throw new NullPointerException("streams[" + t + "] (the stream of input " + t + ") is null");
+      }
+    }
+  }
+
   /** The arguments of a window route. */
   public void window(float[] xs, int count, boolean[] valid, Object assignment) {
     Objects.requireNonNull(assignment, "assignment");

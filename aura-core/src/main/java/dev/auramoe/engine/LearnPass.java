@@ -106,6 +106,62 @@ public final class LearnPass {
   }
 
   /**
+   * Prequential learning over inputs of many streams, bit for bit as {@code count} single learn steps
+   * in this order would: input t of stream {@code streams[t]}, its prediction to row t of
+   * {@code yHats}. The cell is not learned, so when the router does not read x each chunk of inputs
+   * first advances every stream's cell ({@link RoutePass#advanceChunk}); then input by input, in
+   * order, the router reads it out, the routing policy in force (if causal) or the built-in top-k
+   * selects, and the experts and the router learn. A router that reads x learns its readout of x,
+   * which lives in the cell's projection, so every input's projection depends on the inputs learned
+   * before it: then each input is routed and learned in turn as {@link #learn} does (one lock and
+   * one check of the arguments for the whole call), since projecting the chunk ahead would only add a
+   * second projection per input.
+   *
+   * @return the summed squared error of the predictions
+   * @throws java.util.NoSuchElementException for a stream that is not open (nothing changed)
+   * @throws IllegalStateException when the routing policy needs whole windows (nothing changed)
+   */
+  public double learnMany(String[] streams, float[] xs, float[] ys, int count, float[] yHats) {
+    StreamState[] states = routing.resolveMany(streams, count);
+    try {
+      routing.checkCausalPolicy();
+      m.meter.beginCall();
+      RouteBuffer b = routing.scratch();
+      int in = m.in;
+      int out = m.out;
+      double se = 0;
+      if (m.cell.extraColumns() > 0) {
+        for (int t = 0; t < count; t++) {
+          StreamState s = states[t];
+          System.arraycopy(xs, t * in, xRow, 0, in);
+          System.arraycopy(ys, t * out, yRow, 0, out);
+          routing.route(s, xRow, 0, null, Float.NaN, null, b);
+          se += learnRouted(s.h, 0, s.recent, xRow, yRow, yHatRow, b);
+          System.arraycopy(yHatRow, 0, yHats, t * out, out);
+        }
+        return se;
+      }
+      for (int from = 0; from < count; from += RoutePass.CHUNK) {
+        int n = Math.min(RoutePass.CHUNK, count - from);
+        routing.advanceChunk(states, from, n, xs);
+        float[] hs = routing.manyStates();
+        for (int t = 0; t < n; t++) {
+          int g = from + t;
+          StreamState s = states[g];
+          System.arraycopy(xs, g * in, xRow, 0, in);
+          System.arraycopy(ys, g * out, yRow, 0, out);
+          routing.routeAdvanced(s, t, b);
+          se += learnRouted(hs, t * m.hidden, s.recent, xRow, yRow, yHatRow, b);
+          System.arraycopy(yHatRow, 0, yHats, g * out, out);
+        }
+      }
+      return se;
+    } finally {
+      java.util.Arrays.fill(states, 0, count, null);
+    }
+  }
+
+  /**
    * Predicts with the experts routed in {@code b}, then updates them and the router. {@code h}
    * from {@code hOff} is the cell state the routing was computed from (the router's features);
    * {@code recent} is the stream's recent errors (empty when the router reads none).

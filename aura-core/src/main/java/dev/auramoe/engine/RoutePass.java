@@ -158,19 +158,31 @@ public final class RoutePass {
       meter.add(Component.ATTENTION, s.attention.step(tokens, 0, tokens.length));
       gain = s.attention.gain();
     }
-    m.router.logits(k, p, pOff, s.h, s.recent, logits, meter);
+    readout(s, p, pOff, s.h, 0, gain, probs);
+    return steps;
+  }
+
+  /**
+   * The router's probabilities from an advanced state ({@code h} from {@code hOff}) and the input's
+   * projection row; the effective temperature is left in {@link #lastTemperature}.
+   */
+  private void readout(StreamState s, float[] p, int pOff, float[] h, int hOff, float gain, float[] probs) {
+    m.router.logits(k, p, pOff, h, hOff, s.recent, logits, meter);
     float temp = m.temperature / gain;
     lastTemperature = temp;
     // A temperature below ~3e-39 has no finite inverse; 0 * Infinity would make every probability NaN.
     k.softmax(logits, probs, experts, Math.min(1f / temp, Float.MAX_VALUE));
-    return steps;
   }
 
   /** Probabilities, then selection (the built-in top-k or the policy), recorded by the balancer. */
   void route(StreamState s, float[] x, int xOff, float[] pre, float elapsed, int[] tokens, RouteBuffer o) {
     float[] probs = o.probabilitiesArray();
     int steps = probabilities(s, x, xOff, pre, elapsed, tokens, probs);
-    float temp = lastTemperature;
+    select(s, probs, lastTemperature, steps, o);
+  }
+
+  /** Selection from the probabilities in {@code o}: the built-in top-k or the policy, recorded by the balancer. */
+  private void select(StreamState s, float[] probs, float temp, int steps, RouteBuffer o) {
     if (policy != null) {
       selectByPolicy(s, probs, o, temp, steps);
       return;
@@ -223,6 +235,164 @@ public final class RoutePass {
     if (diagnostics != null) {
       diagnostics.record(chosen, kk, probs, -1);
     }
+  }
+
+  // ------------------------------------------------------------------ many streams
+
+  /**
+   * Inputs per chunk of a many-stream call: a chunk's projection rows and states stay in the L2
+   * cache, and its scratch space is bounded whatever the call's length.
+   */
+  static final int CHUNK = 256;
+  private StreamState[] manyStates = new StreamState[0];
+  /** The chunk's projection rows, one per input (allocated by the first many-stream call). */
+  private float[] manyProj;
+  /** Each input's cell state right after its advance, one row per input of the chunk. */
+  private float[] manyH;
+  private int[] manySteps;
+  private int[] manyOccurrence;
+  /** The chunk's inputs ordered by wave (the k-th input of each stream is in wave k), and where each wave starts. */
+  private int[] manyOrder;
+  private int[] manyWaves;
+  private float[][] waveH;
+  private int[] waveRows;
+  private int[] waveSteps;
+
+  /**
+   * Routes {@code count} inputs of many streams with the built-in top-k: input t of stream
+   * {@code streams[t]}, bit for bit as {@code count} single routes in this order would (a stream
+   * may come several times; its inputs advance it in order). Per chunk of inputs one matrix product
+   * projects them, then the streams advance together (wave k holds the k-th input of each stream, so
+   * its streams are distinct and their recurrent products one matrix product), then each input is
+   * read out, selected and counted in order.
+   *
+   * @throws java.util.NoSuchElementException for a stream that is not open (nothing changed)
+   * @throws IllegalStateException when a routing policy is set (nothing changed)
+   */
+  public void routeMany(String[] streams, float[] xs, int count, int[] expertsOut, float[] weightsOut) {
+    StreamState[] states = resolveMany(streams, count);
+    try {
+      if (policy != null) {
+        throw new IllegalStateException("routeMany uses the built-in top-k; with the routing policy "
+            + policy.name() + " route the inputs one by one");
+      }
+      meter.beginCall();
+      RouteBuffer b = scratch;
+      for (int from = 0; from < count; from += CHUNK) {
+        int n = Math.min(CHUNK, count - from);
+        advanceChunk(states, from, n, xs);
+        for (int t = 0; t < n; t++) {
+          routeAdvanced(states[from + t], t, b);
+          System.arraycopy(b.expertsArray(), 0, expertsOut, (from + t) * topK, topK);
+          System.arraycopy(b.weightsArray(), 0, weightsOut, (from + t) * topK, topK);
+        }
+      }
+    } finally {
+      java.util.Arrays.fill(states, 0, count, null);
+    }
+  }
+
+  /**
+   * Every input's open stream, looked up before anything changes.
+   *
+   * @throws java.util.NoSuchElementException for a stream that is not open
+   * @throws IllegalStateException while the eviction listener runs
+   */
+  StreamState[] resolveMany(String[] streams, int count) {
+    if (manyStates.length < count) {
+      manyStates = new StreamState[Math.max(count, Math.min(2 * manyStates.length, Integer.MAX_VALUE - 8))];
+    }
+    StreamState[] states = manyStates;
+    try {
+      for (int t = 0; t < count; t++) {
+        states[t] = m.streams.advancing(streams[t]);
+      }
+    } catch (RuntimeException e) {
+      java.util.Arrays.fill(states, 0, count, null);
+      throw e;
+    }
+    if (manyProj == null) {
+      manyProj = new float[CHUNK * proj.length];
+      manyH = new float[CHUNK * m.hidden];
+      manySteps = new int[CHUNK];
+      manyOccurrence = new int[CHUNK];
+      manyOrder = new int[CHUNK];
+      manyWaves = new int[CHUNK + 2];
+      waveH = new float[CHUNK][];
+      waveRows = new int[CHUNK];
+      waveSteps = new int[CHUNK];
+    }
+    return states;
+  }
+
+  /**
+   * Projects inputs {@code [from, from + n)} (n at most a chunk) and advances their streams, wave
+   * after wave; input t's state after its advance is kept in row t of {@link #manyH}.
+   */
+  void advanceChunk(StreamState[] states, int from, int n, float[] xs) {
+    m.cell.projectRows(xs, from * m.in, n, manyProj);
+    for (int t = 0; t < n; t++) {
+      states[from + t].pending = 0;
+    }
+    int waves = 0;
+    for (int t = 0; t < n; t++) {
+      int o = states[from + t].pending++;
+      manyOccurrence[t] = o;
+      waves = Math.max(waves, o + 1);
+    }
+    // Counting sort by wave, stable: manyWaves[w] is where wave w starts in manyOrder.
+    int[] start = manyWaves;
+    java.util.Arrays.fill(start, 0, waves + 1, 0);
+    for (int t = 0; t < n; t++) {
+      start[manyOccurrence[t] + 1]++;
+    }
+    for (int w = 0; w < waves; w++) {
+      start[w + 1] += start[w];
+    }
+    for (int t = 0; t < n; t++) {
+      manyOrder[start[manyOccurrence[t]]++] = t;
+    }
+    // The placing moved each start to the next wave's; shift back.
+    for (int w = waves; w > 0; w--) {
+      start[w] = start[w - 1];
+    }
+    start[0] = 0;
+    int hidden = m.hidden;
+    for (int w = 0; w < waves; w++) {
+      int first = start[w];
+      int size = start[w + 1] - first;
+      for (int r = 0; r < size; r++) {
+        int t = manyOrder[first + r];
+        waveH[r] = states[from + t].h;
+        waveRows[r] = t;
+      }
+      m.cell.advanceEach(waveH, size, manyProj, waveRows, waveSteps);
+      for (int r = 0; r < size; r++) {
+        int t = waveRows[r];
+        manySteps[t] = waveSteps[r];
+        System.arraycopy(waveH[r], 0, manyH, t * hidden, hidden);
+      }
+    }
+    java.util.Arrays.fill(waveH, 0, n, null);
+  }
+
+  /**
+   * Reads out, selects and counts input t of the last {@link #advanceChunk} (its stream s) into
+   * {@code o}, as a single route would after advancing s.
+   */
+  void routeAdvanced(StreamState s, int t, RouteBuffer o) {
+    int width = proj.length;
+    int steps = manySteps[t];
+    meter.add(Component.CELL, m.cell.projectionMacs());
+    meter.add(Component.CELL, steps * m.cell.stepMacs());
+    float[] probs = o.probabilitiesArray();
+    readout(s, manyProj, t * width, manyH, t * m.hidden, 1f, probs);
+    select(s, probs, lastTemperature, steps, o);
+  }
+
+  /** The cell states kept by the last {@link #advanceChunk}, one row per input. */
+  float[] manyStates() {
+    return manyH;
   }
 
   // ------------------------------------------------------------------ batches and windows

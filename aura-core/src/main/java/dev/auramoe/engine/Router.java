@@ -92,13 +92,19 @@ public final class Router {
    * {@code p[pOff..)}; {@code rec} is the stream's recent errors (empty when the router reads none).
    */
   void logits(KernelSupport k, float[] p, int pOff, float[] h, float[] recent, float[] logits, EnergyMeter meter) {
+    logits(k, p, pOff, h, 0, recent, logits, meter);
+  }
+
+  /** {@link #logits(KernelSupport, float[], int, float[], float[], float[], EnergyMeter)} with h from {@code hOff}. */
+  void logits(KernelSupport k, float[] p, int pOff, float[] h, int hOff, float[] recent, float[] logits,
+      EnergyMeter meter) {
     if (usesInput) {
       System.arraycopy(p, pOff + extraOffset, logits, 0, experts);
       meter.add(Component.ROUTER, (long) in * experts);
     } else {
       java.util.Arrays.fill(logits, 0f);
     }
-    k.gemv(readout, hidden, experts, h, 0, logits, 0, true);
+    k.gemv(readout, hidden, experts, h, hOff, logits, 0, true);
     meter.add(Component.ROUTER, (long) hidden * experts);
     if (recent.length > 0) {
       for (int e = 0; e < experts; e++) {

@@ -27,6 +27,8 @@ final class StreamState {
   /** Neighbours in the recency order of {@link Streams}. */
   StreamState older;
   StreamState newer;
+  /** Scratch of a many-stream call: this stream's inputs counted so far (not state). */
+  int pending;
 
   /**
    * A fresh stream's state.

@@ -157,6 +157,17 @@ public final class PanamaKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void gemvBf16DenseRows(int[] packed, int packedCols, float[] dense, int denseCols, float[] full, int rows,
+      float[] x, int xOff, int tokens, float[] y, int yOff) {
+    K.gemvBf16DenseRows(packed, packedCols, dense, denseCols, full, rows, x, xOff, tokens, y, yOff);
+  }
+
+  @Override
+  public void gemvEach(float[] w, int rows, int cols, float[][] xs, float[][] ys, int n, boolean accumulate) {
+    K.gemvEach(w, rows, cols, xs, ys, n, accumulate);
+  }
+
+  @Override
   public void gemvBf16(int[] packed, int rows, int cols, float[] x, int xOff, float[] y, int yOff, boolean accumulate) {
     K.gemvBf16(packed, rows, cols, x, xOff, y, yOff, accumulate);
   }
@@ -782,6 +793,170 @@ public final class PanamaKernelSupport implements KernelSupport {
       c2.intoArray(y, r0 + 2 * cols, m);
     }
 
+    // ---------------------------------------------------------------- many rows, the single-row bits
+
+    static void gemvBf16DenseRows(int[] packed, int packedCols, float[] dense, int denseCols, float[] full,
+        int rows, float[] x, int xOff, int tokens, float[] y, int yOff) {
+      int cols = packedCols + denseCols;
+      int t = 0;
+      if (packedCols == 8 * L && denseCols == L) {
+        // The fused single-row kernel (gemvBf16x4Dense1) sums each output as one FMA chain over the
+        // inputs in order, and so does every gemm micro-kernel over whole blocks of MR rows: the
+        // fp32 copy holds the same (bf16-exact) values, so the products are the same bits. The
+        // gemm's token tail goes through gemv, which splits its chains: the rest is done row by row.
+        if (MANY_REGS) {
+          // The shape is 9 column vectors: three blocks of 8 rows x 3 vectors (24 chains), every
+          // weight load feeding 8 FMAs, and no narrow block left over.
+          for (; t + 8 <= tokens; t += 8) {
+            int xo = xOff + t * rows;
+            int yo = yOff + t * cols;
+            for (int j = 0; j < cols; j += 3 * L) {
+              gemm8x3(x, xo, rows, full, cols, j, y, yo);
+            }
+          }
+        } else {
+          int whole = tokens - tokens % MR;
+          gemm(x, xOff, whole, full, rows, cols, y, yOff, false);
+          t = whole;
+        }
+      }
+      for (; t < tokens; t++) {
+        gemvBf16Dense(packed, packedCols, dense, denseCols, rows, x, xOff + t * rows, y, yOff + t * cols);
+      }
+    }
+
+    /** Eight rows of x times three column vectors of w from column j, each output one FMA chain from zero. */
+    private static void gemm8x3(float[] x, int xo, int rows, float[] w, int cols, int j, float[] y, int yo) {
+      FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+      FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+      FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+      FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+      FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+      FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+      FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c62 = FloatVector.zero(S);
+      FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S), c72 = FloatVector.zero(S);
+      for (int i = 0; i < rows; i++) {
+        int o = i * cols + j;
+        FloatVector w0 = FloatVector.fromArray(S, w, o);
+        FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+        FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+        int xi = xo + i;
+        FloatVector b = FloatVector.broadcast(S, x[xi]);
+        c00 = b.fma(w0, c00); c01 = b.fma(w1, c01); c02 = b.fma(w2, c02);
+        b = FloatVector.broadcast(S, x[xi + rows]);
+        c10 = b.fma(w0, c10); c11 = b.fma(w1, c11); c12 = b.fma(w2, c12);
+        b = FloatVector.broadcast(S, x[xi + 2 * rows]);
+        c20 = b.fma(w0, c20); c21 = b.fma(w1, c21); c22 = b.fma(w2, c22);
+        b = FloatVector.broadcast(S, x[xi + 3 * rows]);
+        c30 = b.fma(w0, c30); c31 = b.fma(w1, c31); c32 = b.fma(w2, c32);
+        b = FloatVector.broadcast(S, x[xi + 4 * rows]);
+        c40 = b.fma(w0, c40); c41 = b.fma(w1, c41); c42 = b.fma(w2, c42);
+        b = FloatVector.broadcast(S, x[xi + 5 * rows]);
+        c50 = b.fma(w0, c50); c51 = b.fma(w1, c51); c52 = b.fma(w2, c52);
+        b = FloatVector.broadcast(S, x[xi + 6 * rows]);
+        c60 = b.fma(w0, c60); c61 = b.fma(w1, c61); c62 = b.fma(w2, c62);
+        b = FloatVector.broadcast(S, x[xi + 7 * rows]);
+        c70 = b.fma(w0, c70); c71 = b.fma(w1, c71); c72 = b.fma(w2, c72);
+      }
+      int y0 = yo + j;
+      c00.intoArray(y, y0); c01.intoArray(y, y0 + L); c02.intoArray(y, y0 + 2 * L);
+      y0 += cols;
+      c10.intoArray(y, y0); c11.intoArray(y, y0 + L); c12.intoArray(y, y0 + 2 * L);
+      y0 += cols;
+      c20.intoArray(y, y0); c21.intoArray(y, y0 + L); c22.intoArray(y, y0 + 2 * L);
+      y0 += cols;
+      c30.intoArray(y, y0); c31.intoArray(y, y0 + L); c32.intoArray(y, y0 + 2 * L);
+      y0 += cols;
+      c40.intoArray(y, y0); c41.intoArray(y, y0 + L); c42.intoArray(y, y0 + 2 * L);
+      y0 += cols;
+      c50.intoArray(y, y0); c51.intoArray(y, y0 + L); c52.intoArray(y, y0 + 2 * L);
+      y0 += cols;
+      c60.intoArray(y, y0); c61.intoArray(y, y0 + L); c62.intoArray(y, y0 + 2 * L);
+      y0 += cols;
+      c70.intoArray(y, y0); c71.intoArray(y, y0 + L); c72.intoArray(y, y0 + 2 * L);
+    }
+
+    static void gemvEach(float[] w, int rows, int cols, float[][] xs, float[][] ys, int n, boolean accumulate) {
+      int r = 0;
+      if (cols == 4 * L) {
+        // gemv takes this shape in gemv4 (even and odd inputs in two chains per column vector);
+        // three rows at a time share each weight vector load, with the same chains per row.
+        for (; r + 3 <= n; r += 3) {
+          gemv4x3(w, rows, cols, xs[r], xs[r + 1], xs[r + 2], ys[r], ys[r + 1], ys[r + 2], accumulate);
+        }
+      }
+      for (; r < n; r++) {
+        gemv(w, rows, cols, xs[r], 0, ys[r], 0, accumulate);
+      }
+    }
+
+    /** {@link #gemv4} (cols = 4L, j = 0) for three vectors at once, chain for chain. */
+    private static void gemv4x3(float[] w, int rows, int cols, float[] x0, float[] x1, float[] x2, float[] y0,
+        float[] y1, float[] y2, boolean accumulate) {
+      FloatVector a00 = accumulate ? FloatVector.fromArray(S, y0, 0) : FloatVector.zero(S);
+      FloatVector a01 = accumulate ? FloatVector.fromArray(S, y0, L) : FloatVector.zero(S);
+      FloatVector a02 = accumulate ? FloatVector.fromArray(S, y0, 2 * L) : FloatVector.zero(S);
+      FloatVector a03 = accumulate ? FloatVector.fromArray(S, y0, 3 * L) : FloatVector.zero(S);
+      FloatVector a10 = accumulate ? FloatVector.fromArray(S, y1, 0) : FloatVector.zero(S);
+      FloatVector a11 = accumulate ? FloatVector.fromArray(S, y1, L) : FloatVector.zero(S);
+      FloatVector a12 = accumulate ? FloatVector.fromArray(S, y1, 2 * L) : FloatVector.zero(S);
+      FloatVector a13 = accumulate ? FloatVector.fromArray(S, y1, 3 * L) : FloatVector.zero(S);
+      FloatVector a20 = accumulate ? FloatVector.fromArray(S, y2, 0) : FloatVector.zero(S);
+      FloatVector a21 = accumulate ? FloatVector.fromArray(S, y2, L) : FloatVector.zero(S);
+      FloatVector a22 = accumulate ? FloatVector.fromArray(S, y2, 2 * L) : FloatVector.zero(S);
+      FloatVector a23 = accumulate ? FloatVector.fromArray(S, y2, 3 * L) : FloatVector.zero(S);
+      FloatVector b00 = FloatVector.zero(S), b01 = FloatVector.zero(S);
+      FloatVector b02 = FloatVector.zero(S), b03 = FloatVector.zero(S);
+      FloatVector b10 = FloatVector.zero(S), b11 = FloatVector.zero(S);
+      FloatVector b12 = FloatVector.zero(S), b13 = FloatVector.zero(S);
+      FloatVector b20 = FloatVector.zero(S), b21 = FloatVector.zero(S);
+      FloatVector b22 = FloatVector.zero(S), b23 = FloatVector.zero(S);
+      int i = 0;
+      for (; i + 1 < rows; i += 2) {
+        int o = i * cols;
+        FloatVector w0 = FloatVector.fromArray(S, w, o);
+        FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+        FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+        FloatVector v = FloatVector.broadcast(S, x0[i]);
+        a00 = v.fma(w0, a00); a01 = v.fma(w1, a01); a02 = v.fma(w2, a02); a03 = v.fma(w3, a03);
+        v = FloatVector.broadcast(S, x1[i]);
+        a10 = v.fma(w0, a10); a11 = v.fma(w1, a11); a12 = v.fma(w2, a12); a13 = v.fma(w3, a13);
+        v = FloatVector.broadcast(S, x2[i]);
+        a20 = v.fma(w0, a20); a21 = v.fma(w1, a21); a22 = v.fma(w2, a22); a23 = v.fma(w3, a23);
+        o += cols;
+        w0 = FloatVector.fromArray(S, w, o);
+        w1 = FloatVector.fromArray(S, w, o + L);
+        w2 = FloatVector.fromArray(S, w, o + 2 * L);
+        w3 = FloatVector.fromArray(S, w, o + 3 * L);
+        v = FloatVector.broadcast(S, x0[i + 1]);
+        b00 = v.fma(w0, b00); b01 = v.fma(w1, b01); b02 = v.fma(w2, b02); b03 = v.fma(w3, b03);
+        v = FloatVector.broadcast(S, x1[i + 1]);
+        b10 = v.fma(w0, b10); b11 = v.fma(w1, b11); b12 = v.fma(w2, b12); b13 = v.fma(w3, b13);
+        v = FloatVector.broadcast(S, x2[i + 1]);
+        b20 = v.fma(w0, b20); b21 = v.fma(w1, b21); b22 = v.fma(w2, b22); b23 = v.fma(w3, b23);
+      }
+      if (i < rows) {
+        int o = i * cols;
+        FloatVector w0 = FloatVector.fromArray(S, w, o);
+        FloatVector w1 = FloatVector.fromArray(S, w, o + L);
+        FloatVector w2 = FloatVector.fromArray(S, w, o + 2 * L);
+        FloatVector w3 = FloatVector.fromArray(S, w, o + 3 * L);
+        FloatVector v = FloatVector.broadcast(S, x0[i]);
+        a00 = v.fma(w0, a00); a01 = v.fma(w1, a01); a02 = v.fma(w2, a02); a03 = v.fma(w3, a03);
+        v = FloatVector.broadcast(S, x1[i]);
+        a10 = v.fma(w0, a10); a11 = v.fma(w1, a11); a12 = v.fma(w2, a12); a13 = v.fma(w3, a13);
+        v = FloatVector.broadcast(S, x2[i]);
+        a20 = v.fma(w0, a20); a21 = v.fma(w1, a21); a22 = v.fma(w2, a22); a23 = v.fma(w3, a23);
+      }
+      a00.add(b00).intoArray(y0, 0); a01.add(b01).intoArray(y0, L);
+      a02.add(b02).intoArray(y0, 2 * L); a03.add(b03).intoArray(y0, 3 * L);
+      a10.add(b10).intoArray(y1, 0); a11.add(b11).intoArray(y1, L);
+      a12.add(b12).intoArray(y1, 2 * L); a13.add(b13).intoArray(y1, 3 * L);
+      a20.add(b20).intoArray(y2, 0); a21.add(b21).intoArray(y2, L);
+      a22.add(b22).intoArray(y2, 2 * L); a23.add(b23).intoArray(y2, 3 * L);
+    }
+
     // ---------------------------------------------------------------- bf16 gemv
 
     /** Int species of the same shape as S: one int of packed bf16 pairs widens to two float lanes. */
@@ -976,8 +1151,9 @@ public final class PanamaKernelSupport implements KernelSupport {
       for (; i < bound; i += L) {
         FloatVector v = FloatVector.fromArray(S, pre, preOff + i);
         // Stable softplus: max(v, 0) + log1p(exp(-|v|)), the sequence of Approx.softplus.
-        FloatVector na = v.abs().neg();
-        FloatVector y = exp(na);
+        v.abs().neg().intoArray(invTau, i);
+        exp(invTau, i);
+        FloatVector y = FloatVector.fromArray(S, invTau, i);
         // ---- log1p(y) for y in [0, 1], the sequence of Approx.log1pUnit
         FloatVector ls = y.div(y.add(2f));
         FloatVector ls2 = ls.mul(ls);
@@ -1050,8 +1226,9 @@ public final class PanamaKernelSupport implements KernelSupport {
         FloatVector q = x2.mul(TB6).add(TB4).mul(x2).add(TB2).mul(x2).add(TB0);
         FloatVector s = p.div(q).blend(v, v.abs().compare(VectorOperators.LT, TANH_TINY));
         // ----
-        FloatVector ga = it.mul(-delta);
-        FloatVector g = exp(ga);
+        it.mul(-delta).intoArray(h, i);
+        exp(h, i);
+        FloatVector g = FloatVector.fromArray(S, h, i);
         // g*h + (1-g)*(s/invTau)
         g.mul(hv).add(g.neg().add(1f).mul(s.div(it))).intoArray(h, i);
       }
@@ -1072,8 +1249,9 @@ public final class PanamaKernelSupport implements KernelSupport {
       int bound = S.loopBound(n);
       for (; i < bound; i += L) {
         FloatVector v = FloatVector.fromArray(S, pre, preOff + i);
-        FloatVector na = v.abs().neg();
-        FloatVector e = exp(na);
+        v.abs().neg().intoArray(invTau, invOff + i);
+        exp(invTau, invOff + i);
+        FloatVector e = FloatVector.fromArray(S, invTau, invOff + i);
         // ---- log1p(e) for e in [0, 1], the sequence of Approx.log1pUnit
         FloatVector ls = e.div(e.add(2f));
         FloatVector ls2 = ls.mul(ls);
@@ -1158,8 +1336,14 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
     }
 
-    /** exp(x) lane by lane: the sequence of {@link Approx#exp}, so bit for bit its value. */
-    static FloatVector exp(FloatVector x) {
+    /**
+     * {@code a[off..off+L) = exp(a[off..off+L))} lane by lane: the sequence of {@link Approx#exp}, so
+     * bit for bit its value. Through an array, not a vector argument: when C2 does not inline it
+     * (once it has been compiled on its own it may stay out of its callers), a vector crossing the
+     * call would be boxed on every call; the callers stage the argument in an output they own.
+     */
+    static void exp(float[] a, int off) {
+      FloatVector x = FloatVector.fromArray(S, a, off);
       FloatVector ex = x.min(Approx.EXP_HI).max(Approx.EXP_LO);
       FloatVector et = ex.mul(Approx.LOG2E).add(Approx.ROUND);
       FloatVector nf = et.sub(Approx.ROUND);
@@ -1171,7 +1355,7 @@ public final class PanamaKernelSupport implements KernelSupport {
       ep = ep.fma(er, FloatVector.broadcast(S, Approx.E2));
       ep = ep.fma(er, FloatVector.broadcast(S, 1f));
       ep = ep.fma(er, FloatVector.broadcast(S, 1f));
-      return ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+      ep.mul(et.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()).intoArray(a, off);
     }
 
     static void lifForward(float[] x, int xOff, float[] v, int vOff, float[] h, int hOff, float[] s, int sOff, int n,
@@ -1206,13 +1390,18 @@ public final class PanamaKernelSupport implements KernelSupport {
       int bound = S.loopBound(n);
       for (; i < bound; i += L) {
         FloatVector hh = FloatVector.fromArray(S, h, hOff + i);
+        // Read before exp stages its argument in gX, which may be gS itself.
+        FloatVector gsv = FloatVector.fromArray(S, gS, gsOff + i);
+        FloatVector gvv = FloatVector.fromArray(S, gV, gvOff + i);
         FloatVector u = hh.sub(threshold);
         FloatVector sg;
         if (surrogate == SURROGATE_ARCTAN) {
           FloatVector q = u.mul(k);
           sg = FloatVector.broadcast(S, half).div(q.fma(q, one));
         } else {
-          FloatVector p = one.div(one.add(exp(u.mul(alpha).neg())));
+          u.mul(alpha).neg().intoArray(gX, gxOff + i);
+          exp(gX, gxOff + i);
+          FloatVector p = one.div(one.add(FloatVector.fromArray(S, gX, gxOff + i)));
           sg = p.mul(alpha).mul(one.sub(p));
         }
         FloatVector dv;
@@ -1222,8 +1411,7 @@ public final class PanamaKernelSupport implements KernelSupport {
         } else {
           dv = detachReset ? one : one.sub(sg.mul(threshold));
         }
-        FloatVector gh = FloatVector.fromArray(S, gS, gsOff + i)
-            .fma(sg, FloatVector.fromArray(S, gV, gvOff + i).mul(dv));
+        FloatVector gh = gsv.fma(sg, gvv.mul(dv));
         gh.mul(invTau).intoArray(gX, gxOff + i);
         gh.mul(decay).intoArray(gV, gvOff + i);
       }
@@ -1251,9 +1439,9 @@ public final class PanamaKernelSupport implements KernelSupport {
       // exp((l - max) * invT) into out, which may alias logits: each step reads before it writes.
       FloatVector vsum = FloatVector.zero(S);
       for (i = 0; i < lb; i += L) {
-        FloatVector sa = FloatVector.fromArray(S, logits, i).sub(max).mul(invT);
-        FloatVector e = exp(sa);
-        e.intoArray(out, i);
+        FloatVector.fromArray(S, logits, i).sub(max).mul(invT).intoArray(out, i);
+        exp(out, i);
+        FloatVector e = FloatVector.fromArray(S, out, i);
         vsum = vsum.add(e);
       }
       // Fixed-order tree sum (rotate by L/2, L/4, ..., 1): reduceLanes(ADD) sums lanes in another

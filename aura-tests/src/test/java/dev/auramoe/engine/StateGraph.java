@@ -64,6 +64,8 @@ final class StateGraph {
       Map.entry("LiquidCell.before", "scratch of one step"),
       Map.entry("LiquidCell.invTau", "scratch of one step"),
       Map.entry("LiquidCell.drive", "scratch of one step"),
+      Map.entry("LiquidCell.drives", "scratch of a many-stream step"),
+      Map.entry("LiquidCell.invTaus", "scratch of a many-stream step"),
       Map.entry("ExpertPool.adaptive", "the same expert objects as experts, those that learn"),
       Map.entry("ExpertPool.outputs", "scratch of one route: each chosen expert's prediction"),
       Map.entry("ExpertPool.spare", "scratch of one learn: the prediction of an expert that was not chosen"),
@@ -88,6 +90,7 @@ final class StateGraph {
       Map.entry("StreamState.stamp", "recency bookkeeping, not state (see Streams)"),
       Map.entry("StreamState.older", "a link of the recency order"),
       Map.entry("StreamState.newer", "a link of the recency order"),
+      Map.entry("StreamState.pending", "scratch of a many-stream call"),
       Map.entry("SpikingAttention.table", "an index of ids, rebuilt from them"));
 
   /**

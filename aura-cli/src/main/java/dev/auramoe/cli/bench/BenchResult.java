@@ -32,6 +32,10 @@ import java.util.Map;
  * @param batchTokensPerSecondMedian median repetition
  * @param cellMacsPerToken CELL MACs per token from the meter (last routeBatch / tokens)
  * @param routerMacsPerToken ROUTER MACs per token from the meter
+ * @param manyStreams streams of each routeMany call (of batchTokens tokens)
+ * @param manyStreamTokensPerSecond best routeMany repetition
+ * @param manyStreamTokensPerSecondMedian median routeMany repetition
+ * @param manyStreamFlopsPerToken cell and router FLOPs per token of the last routeMany, from the meter
  * @param allocatedBytes bytes allocated by the thread around the allocation loop, -1 if unsupported
  * @param allocRoutes routes in the allocation loop
  * @param allocSettleRoutes routes run before it until a block of them allocated nothing (0: none, the full run)
@@ -43,13 +47,16 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
     long routeP99Nanos, long routeP999Nanos, long routeMaxNanos, double routeMeanTimedNanos, long latencySamples,
     double routeMeanNanos, double learnMeanNanos, int meanLoop, int batchTokens, int batchReps,
     double batchTokensPerSecond, double batchTokensPerSecondMedian, double cellMacsPerToken,
-    double routerMacsPerToken, long allocatedBytes, int allocRoutes, long allocSettleRoutes,
+    double routerMacsPerToken, int manyStreams, double manyStreamTokensPerSecond,
+    double manyStreamTokensPerSecondMedian, double manyStreamFlopsPerToken, long allocatedBytes, int allocRoutes, long allocSettleRoutes,
     boolean allocStillAllocating, double wallSeconds) {
 
   /** Target: single-token route p50 at most this many nanoseconds. */
   public static final long TARGET_ROUTE_P50_NANOS = 3000;
   /** Target: batched routing at least this fraction of the FMA peak. */
   public static final double TARGET_FRACTION_OF_PEAK = 0.5;
+  /** Target: many-stream routing at least this fraction of the FMA peak. */
+  public static final double TARGET_MANY_STREAM_FRACTION_OF_PEAK = 0.7;
   /** Target: a learn step at most this many times a route. */
   public static final double TARGET_LEARN_OVER_ROUTE = 3;
 
@@ -79,6 +86,21 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
   /** Achieved cell + router FLOP/s of the best batch over the FMA peak; NaN without a peak. */
   public double fractionOfPeak() {
     return flopsPerToken() * batchTokensPerSecond / (fmaPeakGflops * 1e9);
+  }
+
+  /** Achieved cell + router FLOP/s of the best many-stream call over the FMA peak; NaN without a peak. */
+  public double manyStreamFractionOfPeak() {
+    return manyStreamFlopsPerToken * manyStreamTokensPerSecond / (fmaPeakGflops * 1e9);
+  }
+
+  /** As {@link #manyStreamFractionOfPeak()} for the median call. */
+  public double manyStreamFractionOfPeakMedian() {
+    return manyStreamFlopsPerToken * manyStreamTokensPerSecondMedian / (fmaPeakGflops * 1e9);
+  }
+
+  /** Many-stream fraction-of-peak target (false when there is no peak). */
+  public boolean manyStreamFractionOfPeakMet() {
+    return manyStreamFractionOfPeak() >= TARGET_MANY_STREAM_FRACTION_OF_PEAK;
   }
 
   /** As {@link #fractionOfPeak()} for the median batch. */
@@ -144,6 +166,12 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
     m.put("fractionOfPeak", fractionOfPeak());
     m.put("fractionOfPeakMedian", fractionOfPeakMedian());
     m.put("routeFractionOfPeak", routeFractionOfPeak());
+    m.put("manyStreams", manyStreams);
+    m.put("manyStreamTokensPerSecond", manyStreamTokensPerSecond);
+    m.put("manyStreamTokensPerSecondMedian", manyStreamTokensPerSecondMedian);
+    m.put("manyStreamFlopsPerToken", manyStreamFlopsPerToken);
+    m.put("manyStreamFractionOfPeak", manyStreamFractionOfPeak());
+    m.put("manyStreamFractionOfPeakMedian", manyStreamFractionOfPeakMedian());
     m.put("bytesPerRoute", bytesPerRoute());
     m.put("allocatedBytes", allocatedBytes);
     m.put("allocRoutes", allocRoutes);
@@ -164,6 +192,8 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
     Map<String, Object> targets = new LinkedHashMap<>();
     targets.put("routeP50Nanos", target("<= " + TARGET_ROUTE_P50_NANOS, routeP50Met()));
     targets.put("fractionOfPeak", target(">= " + TARGET_FRACTION_OF_PEAK, fractionOfPeakMet()));
+    targets.put("manyStreamFractionOfPeak", target(">= " + TARGET_MANY_STREAM_FRACTION_OF_PEAK,
+        manyStreamFractionOfPeakMet()));
     targets.put("learnOverRoute", target("<= " + TARGET_LEARN_OVER_ROUTE, learnOverRouteMet()));
     targets.put("bytesPerRoute", target("= 0", bytesPerRouteMet()));
     m.put("targets", targets);
@@ -204,6 +234,12 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
     row(out, "fractionOfPeak", fmt(fractionOfPeak(), "%.3f"), ">= " + TARGET_FRACTION_OF_PEAK,
         status(fractionOfPeakMet()) + String.format(Locale.ROOT, " (median batch %.3f; single-token %.3f)",
             fractionOfPeakMedian(), routeFractionOfPeak()));
+    row(out, "manyStreamTokensPerSecond", fmt(manyStreamTokensPerSecond, "%,.0f"), "", String.format(Locale.ROOT,
+        "best of %d x routeMany(%d tokens of %d streams); median %,.0f", batchReps, batchTokens, manyStreams,
+        manyStreamTokensPerSecondMedian));
+    row(out, "manyStreamFractionOfPeak", fmt(manyStreamFractionOfPeak(), "%.3f"),
+        ">= " + TARGET_MANY_STREAM_FRACTION_OF_PEAK, status(manyStreamFractionOfPeakMet()) + String.format(Locale.ROOT,
+            " (median call %.3f; %,.0f FLOPs per token)", manyStreamFractionOfPeakMedian(), manyStreamFlopsPerToken));
     row(out, "learnOverRoute", fmt(learnOverRoute(), "%.2f"), "<= " + (int) TARGET_LEARN_OVER_ROUTE,
         status(learnOverRouteMet()) + String.format(Locale.ROOT, " (learn %,.0f ns / route %,.0f ns)", learnMeanNanos,
             routeMeanNanos));

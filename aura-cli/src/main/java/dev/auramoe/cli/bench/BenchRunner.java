@@ -25,6 +25,9 @@ import org.HdrHistogram.Histogram;
  * learnOverRoute       mean learn(stream, x, y, yHat) time / mean route time (untimed loops)
  * batchTokensPerSecond routeBatch over 4096 tokens, best (and median) of several repetitions
  * fractionOfPeak       2 * (CELL + ROUTER MACs per token, from lastCallEnergy()) * tokens/s / (peak * 1e9)
+ * manyStreamTokens...  routeMany over 4096 tokens of 256 streams (each stream's inputs in turn), best (and
+ *                      median) of as many repetitions as the batch
+ * manyStreamFraction.. the same FLOPs (from that call's lastCallEnergy()) * its tokens/s / (peak * 1e9)
  * bytesPerRoute        ThreadMXBean allocated bytes around warmed-up routes / count; --quick first runs
  *                      loops as long until one allocates nothing (see Settings#allocSettleLimit)
  * </pre>
@@ -38,8 +41,10 @@ public final class BenchRunner {
   public static final int INPUT = 384;
   /** Experts of the bench model. */
   public static final int EXPERTS = 16;
-  /** Tokens per routeBatch call. */
+  /** Tokens per routeBatch call, and per routeMany call. */
   public static final int BATCH = 4096;
+  /** Streams of a routeMany call: each comes BATCH / MANY_STREAMS times. */
+  public static final int MANY_STREAMS = 256;
 
   private BenchRunner() {}
 
@@ -185,11 +190,34 @@ public final class BenchRunner {
     double routerMacs = e.macs(Component.ROUTER) / (double) BATCH;
     Arrays.sort(batchTps);
 
+    log.accept("bench: routeMany over " + BATCH + " tokens of " + MANY_STREAMS + " streams (" + s.batchReps()
+        + " repetitions)");
+    String[] streams = new String[BATCH];
+    for (int i = 0; i < MANY_STREAMS; i++) {
+      moe.openStream("many-" + i);
+    }
+    for (int t = 0; t < BATCH; t++) {
+      streams[t] = "many-" + (t % MANY_STREAMS);
+    }
+    for (int i = 0; i < s.batchWarmup(); i++) {
+      moe.routeMany(streams, flat, BATCH, expertsOut, weightsOut);
+    }
+    double[] manyTps = new double[s.batchReps()];
+    for (int i = 0; i < s.batchReps(); i++) {
+      long b0 = System.nanoTime();
+      moe.routeMany(streams, flat, BATCH, expertsOut, weightsOut);
+      manyTps[i] = BATCH / ((System.nanoTime() - b0) / 1e9);
+    }
+    EnergyReport em = moe.lastCallEnergy();
+    double manyFlops = 2 * (em.macs(Component.CELL) + em.macs(Component.ROUTER)) / (double) BATCH;
+    Arrays.sort(manyTps);
+
     return new BenchResult(s.quick(), SystemInfo.cpuModel(), SystemInfo.jvm(), moe.kernels(), peak.gflops(),
         peak.lanes(), peak.species(), timer.getValueAtPercentile(50), lat.getValueAtPercentile(50),
         lat.getValueAtPercentile(90), lat.getValueAtPercentile(99), lat.getValueAtPercentile(99.9), lat.getMaxValue(),
         lat.getMean(), lat.getTotalCount(), routeMean, learnMean, s.meanLoop(), BATCH, s.batchReps(),
-        batchTps[batchTps.length - 1], batchTps[batchTps.length / 2], cellMacs, routerMacs,
+        batchTps[batchTps.length - 1], batchTps[batchTps.length / 2], cellMacs, routerMacs, MANY_STREAMS,
+        manyTps[manyTps.length - 1], manyTps[manyTps.length / 2], manyFlops,
         allocated, s.allocRoutes(), settled.calls(), !settled.allocationFree(), (System.nanoTime() - wall0) / 1e9);
   }
 

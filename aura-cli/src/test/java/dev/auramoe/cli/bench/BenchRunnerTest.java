@@ -55,7 +55,7 @@ class BenchRunnerTest {
 
   private static BenchResult result(long allocated, long settle, boolean still) {
     return new BenchResult(true, "cpu", "jvm", "scalar", 10, 8, "species", 20, 2_000, 2_500, 3_000, 4_000, 5_000,
-        2_100, 5_000, 2_000, 4_000, 5_000, 4096, 3, 400_000, 390_000, 1_000, 100, allocated, 10_000, settle, still,
+        2_100, 5_000, 2_000, 4_000, 5_000, 4096, 3, 400_000, 390_000, 1_000, 100, 256, 600_000, 500_000, 2_200, allocated, 10_000, settle, still,
         3.0);
   }
 }

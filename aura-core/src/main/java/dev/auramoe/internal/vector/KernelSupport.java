@@ -94,6 +94,27 @@ public interface KernelSupport {
    */
   void gemm(float[] x, int xOff, int tokens, float[] w, int rows, int cols, float[] y, int yOff, boolean accumulate);
 
+  /**
+   * {@link #gemvBf16Dense} over {@code tokens} rows of x: row t of x (from {@code xOff + t * rows})
+   * to row t of y (from {@code yOff + t * (packedCols + denseCols)}), each bit for bit what
+   * {@link #gemvBf16Dense} gives for that row alone. {@code full} is the same matrix in fp32,
+   * input-major ({@code rows x (packedCols + denseCols)}: the packed columns, then the dense ones),
+   * which an implementation may read instead where its matrix-matrix product sums in the same order.
+   *
+   * <p>The many-stream route projects every input with this, and must route as single inputs do.
+   * packed, dense, full and x not modified; y overwritten in its {@code tokens} rows.
+   */
+  void gemvBf16DenseRows(int[] packed, int packedCols, float[] dense, int denseCols, float[] full, int rows,
+      float[] x, int xOff, int tokens, float[] y, int yOff);
+
+  /**
+   * {@link #gemv} over {@code n} vectors: {@code ys[r] (= or +=) xs[r] . w} from offset 0, each bit for
+   * bit what {@code gemv(w, rows, cols, xs[r], 0, ys[r], 0, accumulate)} gives. The vectors are
+   * separate arrays (the states of different streams), none of them a y of another. w and every
+   * xs[r] not modified; ys[r] modified in [0, cols).
+   */
+  void gemvEach(float[] w, int rows, int cols, float[][] xs, float[][] ys, int n, boolean accumulate);
+
   /** {@code a[off+i] = tanh(a[off+i])} in place. */
   void tanh(float[] a, int off, int n);
 

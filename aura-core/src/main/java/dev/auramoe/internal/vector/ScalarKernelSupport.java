@@ -120,6 +120,22 @@ public final class ScalarKernelSupport implements KernelSupport {
   }
 
   @Override
+  public void gemvBf16DenseRows(int[] packed, int packedCols, float[] dense, int denseCols, float[] full, int rows,
+      float[] x, int xOff, int tokens, float[] y, int yOff) {
+    int cols = packedCols + denseCols;
+    for (int t = 0; t < tokens; t++) {
+      gemvBf16Dense(packed, packedCols, dense, denseCols, rows, x, xOff + t * rows, y, yOff + t * cols);
+    }
+  }
+
+  @Override
+  public void gemvEach(float[] w, int rows, int cols, float[][] xs, float[][] ys, int n, boolean accumulate) {
+    for (int r = 0; r < n; r++) {
+      gemv(w, rows, cols, xs[r], 0, ys[r], 0, accumulate);
+    }
+  }
+
+  @Override
   public void tanh(float[] a, int off, int n) {
     for (int i = 0; i < n; i++) {
       a[off + i] = Approx.tanh(a[off + i]);
