@@ -1,0 +1,21 @@
+package dev.auramoe.flink;
+
+/** What a run ends with: the combined model's digest and the run's counters. A Flink POJO. */
+public final class JobSummary {
+
+  /** Learner shards. */
+  public int shards;
+  /** Records learned. */
+  public long records;
+  /** Mean over the records of the squared error of the prequential prediction (predict, then learn). */
+  public double mse;
+  /** {@link dev.auramoe.Snapshots#digest} of the combined model. */
+  public String digest;
+  /** Size of the combined model's snapshot in bytes. */
+  public long modelBytes;
+  /** The longest time a learner subtask spent between its first and its last record, in nanoseconds. */
+  public long activeNanos;
+
+  /** For Flink's POJO serializer. */
+  public JobSummary() {}
+}
