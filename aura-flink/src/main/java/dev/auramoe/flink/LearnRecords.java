@@ -110,6 +110,38 @@ public final class LearnRecords {
     return n;
   }
 
+  /**
+   * The lengths of {@code x} and {@code y} in one record, to size a model from its input.
+   *
+   * @throws IOException naming {@code where} for a line that is not such a record
+   */
+  public static int[] sizes(String line, String where) throws IOException {
+    int[] d = new int[2];
+    try (JsonParser p = JSON.createParser(line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException(where + ": expected a JSON object {\"stream\":...,\"x\":[...],\"y\":[...]}");
+      }
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT && t != null; t = p.nextToken()) {
+        String field = p.currentName();
+        if (p.nextToken() == JsonToken.START_ARRAY && (field.equals("x") || field.equals("y"))) {
+          int n = 0;
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            n++;
+          }
+          d[field.equals("x") ? 0 : 1] = n;
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new IOException(where + ": invalid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (d[0] == 0 || d[1] == 0) {
+      throw new IOException(where + ": field '" + (d[0] == 0 ? "x" : "y") + "' must be a non-empty array");
+    }
+    return d;
+  }
+
   private static IOException duplicate(String where, String field) {
     return new IOException(where + ": field '" + field + "' appears twice");
   }
