@@ -137,9 +137,13 @@ class FlinkJobTest {
     Probe p1 = new Probe(name + "-1", Long.MAX_VALUE, 0);
     JobClient job = AuraFlinkJob.build(env(new Configuration()), watching(watched, before, null), p1)
         .getExecutionEnvironment().executeAsync(name + "-1");
-    await(job, () -> Probe.seen(name + "-1") >= 1500);
-    String savepoint = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
-        .get();
+    String savepoint;
+    try {
+      await(job, () -> Probe.seen(name + "-1") >= 1500);
+      savepoint = stop(job, false, savepoints);
+    } finally {
+      cancel(job);
+    }
 
     put(second, watched.resolve("b.jsonl"));
     Configuration conf = new Configuration();
@@ -147,18 +151,84 @@ class FlinkJobTest {
     Probe p2 = new Probe(name + "-2", Long.MAX_VALUE, 0);
     JobClient job2 = AuraFlinkJob.build(env(conf), watching(watched, after, model.toString()), p2)
         .getExecutionEnvironment().executeAsync(name + "-2");
-    await(job2, () -> Probe.seen(name + "-2") >= 1500);
-    job2.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
-    await(job2, () -> Files.exists(model));
+    try {
+      await(job2, () -> Probe.seen(name + "-2") >= 1500);
+      stop(job2, true, savepoints);
+    } finally {
+      cancel(job2);
+    }
+    assertThat(Files.exists(model)).isTrue();
     assertThat(Probe.seen(name + "-1")).isEqualTo(1500);
     assertThat(Probe.seen(name + "-2")).isEqualTo(1500);
 
     assertThat(Snapshots.digest(Snapshots.load(model, n -> null))).isEqualTo(localRun(2, first, second));
   }
 
+  @Test
+  void aModelLearnedOnTheClusterLoadsInOneJvmAndBack() throws Exception {
+    // Cluster -> snapshot: the job writes the single-JVM snapshot when its input ends.
+    Path m1 = dir.resolve("cluster-1.aura");
+    JobSummary s1 = run(new JobSpec(List.of(first.toString()), null, 2, 1, OPTIONS, null, m1.toString(), null), null);
+    MixtureOfExperts served = Snapshots.load(m1, n -> null);
+    assertThat(Snapshots.digest(served)).isEqualTo(s1.digest).isEqualTo(Snapshots.digest(singleJvm(first)));
+
+    // One JVM learns on from it (as a served model would) and saves it ...
+    Path third = dir.resolve("third.jsonl");
+    SampleRecords.write(third, 800, 20, IN, 9, 10);
+    float[] yHat = new float[1];
+    READER.forEach(second, r -> {
+      served.ensureStream(r.stream);
+      served.learn(r.stream, r.x, r.y, yHat);
+    });
+    Path m2 = dir.resolve("served.aura");
+    Snapshots.save(served, m2);
+
+    // ... and the cluster starts from that snapshot, its streams continuing where they were.
+    Path m3 = dir.resolve("cluster-2.aura");
+    JobSummary s3 = run(new JobSpec(List.of(third.toString()), null, 2, 1, OPTIONS, Files.readAllBytes(m2),
+        m3.toString(), null), null);
+    MixtureOfExperts all = singleJvm(both);
+    READER.forEach(third, r -> {
+      all.ensureStream(r.stream);
+      all.learn(r.stream, r.x, r.y, yHat);
+    });
+    assertThat(s3.digest).isEqualTo(Snapshots.digest(all));
+    assertThat(Snapshots.digest(Snapshots.load(m3, n -> null))).isEqualTo(s3.digest);
+    // s0..s15 were in the snapshot and continue; s16..s19 are new.
+    assertThat(all.streams()).hasSize(1 + 20);
+  }
+
   private static JobSpec watching(Path watched, int parallelism, String modelOut) {
     return new JobSpec(List.of(watched.toString()), Duration.ofMillis(50), parallelism, 2, OPTIONS, null, modelOut,
         Duration.ofMillis(200));
+  }
+
+  /**
+   * Stops a job with a savepoint ({@code drain}: ending its input first), trying again while some of its
+   * tasks are still being deployed, which refuses a savepoint.
+   */
+  private static String stop(JobClient job, boolean drain, Path savepoints) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return job.stopWithSavepoint(drain, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (attempt == 50) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** Cancels a job that is still running (after a failed test), so that it frees its slots. */
+  private static void cancel(JobClient job) throws Exception {
+    if (!job.getJobStatus().get().isGloballyTerminalState()) {
+      try {
+        job.cancel().get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        // It ended meanwhile.
+      }
+    }
   }
 
   /** Moves a complete file into a watched directory in one step. */
