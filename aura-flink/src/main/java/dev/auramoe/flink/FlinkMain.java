@@ -38,8 +38,9 @@ import picocli.CommandLine.Option;
 public final class FlinkMain implements Callable<Integer> {
 
   @Option(names = "--input", paramLabel = "FILE|DIR", description = "Records to learn: files, or directories "
-      + "of files (repeatable; read one after another).")
-  List<Path> inputs = new ArrayList<>();
+      + "of files (repeatable; read one after another). A URI with a scheme (hdfs://, s3://) is read by the "
+      + "cluster's file system and not checked here; it needs --input-dim and --output-dim.")
+  List<String> inputs = new ArrayList<>();
 
   @Option(names = "--parallelism", paramLabel = "N", description = "Learner subtasks (default: ${DEFAULT-VALUE}).")
   int parallelism = 1;
@@ -99,6 +100,10 @@ public final class FlinkMain implements Callable<Integer> {
       + "Flink, and compare the digests (exit status 1 when they differ).")
   boolean checkLocal;
 
+  @Option(names = "--costs", description = "Measure the per-record and per-stream costs of the input in this JVM "
+      + "(parse, shuffle bytes, learn, state and replica sizes) instead of running the job.")
+  boolean costs;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -148,6 +153,10 @@ public final class FlinkMain implements Callable<Integer> {
             + initialModelLoaded.outputDim() + " values; the records are " + dims[0] + " -> " + dims[1]);
       }
     }
+    if (costs) {
+      Costs.print(files, model, out);
+      return 0;
+    }
     long checked = 0;
     LearnRecords reader = new LearnRecords(dims[0], dims[1]);
     if (watchMillis == null) {
@@ -156,7 +165,7 @@ public final class FlinkMain implements Callable<Integer> {
       }
     }
     int s = shards == null ? parallelism : shards;
-    JobSpec job = new JobSpec(inputs.stream().map(p -> p.toAbsolutePath().toString()).toList(),
+    JobSpec job = new JobSpec(inputs.stream().map(p -> remote(p) ? p : Path.of(p).toAbsolutePath().toString()).toList(),
         watchMillis == null ? null : Duration.ofMillis(watchMillis), parallelism, s, model, initial,
         modelOut == null ? null : modelOut.toAbsolutePath().toString(),
         checkpointMillis > 0 ? Duration.ofMillis(checkpointMillis) : null);
@@ -193,7 +202,7 @@ public final class FlinkMain implements Callable<Integer> {
       out.printf(Locale.ROOT, "  single-JVM rule digest   %s (%s)%n", d, same ? "equal" : "DIFFERENT");
       rc = same ? 0 : 1;
     }
-    if (watchMillis == null && checked != summary.records) {
+    if (watchMillis == null && inputs.stream().noneMatch(FlinkMain::remote) && checked != summary.records) {
       out.printf(Locale.ROOT, "  WARNING: the files hold %,d records, the job learned %,d%n", checked,
           summary.records);
       rc = 1;
@@ -202,10 +211,21 @@ public final class FlinkMain implements Callable<Integer> {
     return rc;
   }
 
-  /** The input files, a directory's files in name order (hidden ones, as the source does, left out). */
+  private static boolean remote(String input) {
+    return input.contains("://");
+  }
+
+  /**
+   * The local input files, a directory's files in name order (hidden ones, as the source does, left out);
+   * inputs on a cluster's file system are not listed.
+   */
   private List<Path> files() throws IOException {
     List<Path> files = new ArrayList<>();
-    for (Path p : inputs) {
+    for (String input : inputs) {
+      if (remote(input)) {
+        continue;
+      }
+      Path p = Path.of(input);
       if (Files.isDirectory(p)) {
         try (Stream<Path> s = Files.list(p)) {
           s.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().startsWith(".")
