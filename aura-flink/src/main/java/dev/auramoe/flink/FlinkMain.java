@@ -190,6 +190,11 @@ public final class FlinkMain implements Callable<Integer> {
     out.printf(Locale.ROOT, "  prequential MSE          %10.5f%n", summary.mse);
     out.printf(Locale.ROOT, "  model                    %,d bytes%s%n", summary.modelBytes,
         modelOut == null ? "" : " -> " + modelOut);
+    out.printf(Locale.ROOT, "  keyed state at the end   %,d bytes: %d replica%s %,d + %,d streams %,d (%.1f bytes/stream)%n",
+        summary.replicaBytes + summary.streamBytes, s, s == 1 ? "" : "s", summary.replicaBytes, summary.streams,
+        summary.streamBytes, summary.streams == 0 ? 0.0 : summary.streamBytes / (double) summary.streams);
+    out.printf(Locale.ROOT, "  checkpoints              %d, replicas written in %.2f ms in all (the slowest subtask)%n",
+        summary.checkpoints, summary.checkpointNanos / 1e6);
     out.printf(Locale.ROOT, "  digest                   %s%n", summary.digest);
     int rc = 0;
     if (checkLocal) {

@@ -16,6 +16,17 @@ public final class JobSummary {
   /** The longest time a learner subtask spent between its first and its last record, in nanoseconds. */
   public long activeNanos;
 
+  /** Streams with a keyed state of their own. */
+  public long streams;
+  /** Keyed state when the input ended: the replicas' bytes. */
+  public long replicaBytes;
+  /** Keyed state when the input ended: the streams' bytes. */
+  public long streamBytes;
+  /** The most checkpoints a learner subtask took part in. */
+  public long checkpoints;
+  /** The longest time a learner subtask spent writing its replicas into state, over all its checkpoints. */
+  public long checkpointNanos;
+
   /** For Flink's POJO serializer. */
   public JobSummary() {}
 }

@@ -46,6 +46,8 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
   private transient Shard.StreamStates states;
   private transient long firstNanos;
   private transient long lastNanos;
+  private transient long checkpoints;
+  private transient long checkpointNanos;
 
   /**
    * @param initialModel the snapshot bytes of the model every shard starts from, or null for a fresh
@@ -124,6 +126,7 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
 
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
+    long t0 = System.nanoTime();
     Object key = getCurrentKey();
     for (Shard s : live.values()) {
       if (flushed.get(s.index()) != s.records()) {
@@ -136,6 +139,8 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
       setCurrentKey(key);
     }
     super.snapshotState(context);
+    checkpoints++;
+    checkpointNanos += System.nanoTime() - t0;
   }
 
   @Override
@@ -148,8 +153,16 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
       int group = KeyGroupRangeAssignment.assignToKeyGroup(keys[i], maxParallelism);
       if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
         setCurrentKey(keys[i]);
-        ShardResult result = shard(i).assemble(states, shards);
+        Shard shard = shard(i);
+        ShardResult result = shard.assemble(states, shards);
         result.activeNanos = active;
+        result.checkpoints = checkpoints;
+        result.checkpointNanos = checkpointNanos;
+        result.replicaBytes = shard.toBytes().length;
+        for (Map.Entry<String, byte[]> e : streams.entries()) {
+          result.streams++;
+          result.streamBytes += e.getValue().length + e.getKey().length() + Long.BYTES;
+        }
         output.collect(new StreamRecord<>(result));
       }
     }

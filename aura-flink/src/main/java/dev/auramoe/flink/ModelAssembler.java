@@ -65,6 +65,11 @@ public final class ModelAssembler extends AbstractStreamOperator<JobSummary>
       s.records += r.records;
       err += r.squaredError;
       s.activeNanos = Math.max(s.activeNanos, r.activeNanos);
+      s.streams += r.streams;
+      s.replicaBytes += r.replicaBytes;
+      s.streamBytes += r.streamBytes;
+      s.checkpoints = Math.max(s.checkpoints, r.checkpoints);
+      s.checkpointNanos = Math.max(s.checkpointNanos, r.checkpointNanos);
     }
     s.mse = s.records == 0 ? Double.NaN : err / s.records;
     s.digest = Snapshots.digest(model);

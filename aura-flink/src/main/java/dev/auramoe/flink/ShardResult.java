@@ -16,6 +16,16 @@ public final class ShardResult {
   public byte[] model;
   /** Nanoseconds between the first and the last record of the subtask that learned the shard. */
   public long activeNanos;
+  /** Checkpoints the subtask took part in, and the time it spent writing its replicas into state for them. */
+  public long checkpoints;
+  /** See {@link #checkpoints}. */
+  public long checkpointNanos;
+  /** Size of the shard's replica in its keyed state. */
+  public long replicaBytes;
+  /** Streams of the shard with a state of their own (the default one is in the replica). */
+  public long streams;
+  /** Bytes of those streams' keyed state: exported state, id (as chars) and position. */
+  public long streamBytes;
 
   /** For Flink's POJO serializer. */
   public ShardResult() {}
