@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine;
@@ -81,6 +85,10 @@ public final class FlinkMain implements Callable<Integer> {
   @Option(names = "--checkpoint-interval", paramLabel = "MS", description = "Exactly-once checkpoints every MS "
       + "milliseconds; 0 for none (default: ${DEFAULT-VALUE}).")
   long checkpointMillis = 10_000;
+
+  @Option(names = "--checkpoint-dir", paramLabel = "DIR|URI", description = "Where checkpoints are written "
+      + "(default: the cluster's setting; on the embedded cluster a temporary directory, removed at the end).")
+  String checkpointDir;
 
   @Option(names = "--watch", paramLabel = "MS", description = "Watch the --input directories for new files every MS "
       + "milliseconds and run until stopped (flink stop --drain writes --model-out).")
@@ -170,6 +178,42 @@ public final class FlinkMain implements Callable<Integer> {
         modelOut == null ? null : modelOut.toAbsolutePath().toString(),
         checkpointMillis > 0 ? Duration.ofMillis(checkpointMillis) : null);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    Configuration conf = new Configuration();
+    Path temporary = null;
+    if (checkpointDir != null) {
+      conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+      conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, remote(checkpointDir) ? checkpointDir
+          : Path.of(checkpointDir).toAbsolutePath().toUri().toString());
+    }
+    if (env instanceof LocalStreamEnvironment) {
+      // Embedded: checkpoints go to files (the job manager's memory holds 5 MB of state at most), and a
+      // job that keeps failing stops after three restarts instead of retrying for ever.
+      if (checkpointDir == null) {
+        temporary = Files.createTempDirectory("aura-flink-checkpoints");
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, temporary.toUri().toString());
+      }
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+      env = StreamExecutionEnvironment.createLocalEnvironment(conf);
+    } else {
+      env.configure(conf);
+    }
+    try {
+      return run(env, job, files, model, initialModelLoaded, reader, checked, s, out);
+    } finally {
+      if (temporary != null) {
+        try (Stream<Path> walk = Files.walk(temporary)) {
+          walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
+  private int run(StreamExecutionEnvironment env, JobSpec job, List<Path> files, ModelOptions model,
+      MixtureOfExperts initialModelLoaded, LearnRecords reader, long checked, int s, PrintWriter out)
+      throws Exception {
     long t0 = System.nanoTime();
     JobSummary summary = null;
     try (CloseableIterator<JobSummary> it = AuraFlinkJob.build(env, job, null).executeAndCollect("aura flink")) {
