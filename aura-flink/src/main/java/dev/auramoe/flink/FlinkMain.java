@@ -223,7 +223,8 @@ public final class FlinkMain implements Callable<Integer> {
     }
     double wall = (System.nanoTime() - t0) / 1e9;
     if (summary == null) {
-      throw new IOException("the job ended without a model");
+      throw new IOException("the job ended without a model (a job stopped with a savepoint writes none;"
+          + " flink stop --drain ends its input and writes it)");
     }
     double active = summary.activeNanos / 1e9;
     out.printf(Locale.ROOT, "aura flink: %,d records, parallelism %d, %d shard%s, %s kernels%n", summary.records,

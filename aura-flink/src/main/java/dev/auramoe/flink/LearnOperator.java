@@ -4,6 +4,8 @@ import dev.auramoe.Snapshots;
 import dev.auramoe.io.SnapshotException;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -11,6 +13,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -58,6 +61,24 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
     this.shards = Shards.check(shards);
     this.initialModel = initialModel;
     this.keys = ShardKeys.keys(shards);
+  }
+
+  /**
+   * Refuses state learned with another number of shards: a stream's shard, and so the key its state
+   * is under, depends on it. Every subtask keeps the number in union list state.
+   */
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    ListState<Integer> count = context.getOperatorStateStore().getUnionListState(
+        new ListStateDescriptor<>("shards", Types.INT));
+    for (Integer n : count.get()) {
+      if (n != shards) {
+        throw new IllegalStateException("the job's state was learned with " + n + " shards; --shards must stay "
+            + n + " (it is " + shards + ")");
+      }
+    }
+    count.update(java.util.List.of(shards));
   }
 
   @Override

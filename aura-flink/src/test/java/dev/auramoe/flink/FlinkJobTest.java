@@ -1,6 +1,7 @@
 package dev.auramoe.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.Snapshots;
@@ -198,9 +199,40 @@ class FlinkJobTest {
     assertThat(all.streams()).hasSize(1 + 20);
   }
 
+  @Test
+  void aSavepointRefusesAnotherNumberOfShards() throws Exception {
+    Path watched = Files.createDirectories(dir.resolve("watched-shards"));
+    Path savepoints = Files.createDirectories(dir.resolve("savepoints-shards"));
+    put(first, watched.resolve("a.jsonl"));
+    Probe p1 = new Probe("shards-1", Long.MAX_VALUE, 0);
+    JobClient job = AuraFlinkJob.build(env(new Configuration()), watching(watched, 1, 2, null), p1)
+        .getExecutionEnvironment().executeAsync("shards-1");
+    String savepoint;
+    try {
+      await(job, () -> Probe.seen("shards-1") >= 1500);
+      savepoint = stop(job, false, savepoints);
+    } finally {
+      cancel(job);
+    }
+    Configuration conf = new Configuration();
+    conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    JobClient job2 = AuraFlinkJob.build(env(conf), watching(watched, 1, 1, null), null)
+        .getExecutionEnvironment().executeAsync("shards-2");
+    try {
+      assertThatThrownBy(() -> job2.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS))
+          .hasStackTraceContaining("the job's state was learned with 2 shards; --shards must stay 2 (it is 1)");
+    } finally {
+      cancel(job2);
+    }
+  }
+
   private static JobSpec watching(Path watched, int parallelism, String modelOut) {
-    return new JobSpec(List.of(watched.toString()), Duration.ofMillis(50), parallelism, 2, OPTIONS, null, modelOut,
-        Duration.ofMillis(200));
+    return watching(watched, parallelism, 2, modelOut);
+  }
+
+  private static JobSpec watching(Path watched, int parallelism, int shards, String modelOut) {
+    return new JobSpec(List.of(watched.toString()), Duration.ofMillis(50), parallelism, shards, OPTIONS, null,
+        modelOut, Duration.ofMillis(200));
   }
 
   /**
