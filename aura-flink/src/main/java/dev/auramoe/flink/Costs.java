@@ -101,7 +101,7 @@ final class Costs {
     out.printf(Locale.ROOT, "  shuffle (Flink serializer)  %8.1f bytes/record%n", shuffle / (double) records.size());
     out.printf(Locale.ROOT, "  parse (source)              %8.2f us/record%n", parse / 1e3);
     out.printf(Locale.ROOT, "  learn, plain model          %8.2f us/record%n", plain / 1e3);
-    out.printf(Locale.ROOT, "  learn, shard with import and export of the stream's state %8.2f us/record%n",
+    out.printf(Locale.ROOT, "  learn, shard (stream state from keyed state) %8.2f us/record%n",
         shard / 1e3);
     out.printf(Locale.ROOT, "  state per stream            %8d bytes exported + %.1f bytes of id + 8 of order%n",
         exported, idBytes / (double) streams.size());

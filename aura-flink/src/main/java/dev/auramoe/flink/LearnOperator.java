@@ -152,6 +152,7 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
     for (Shard s : live.values()) {
       if (flushed.get(s.index()) != s.records()) {
         setCurrentKey(keys[s.index()]);
+        s.flush(states);
         replica.update(s.toBytes());
         flushed.put(s.index(), s.records());
       }
@@ -179,7 +180,7 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
         result.activeNanos = active;
         result.checkpoints = checkpoints;
         result.checkpointNanos = checkpointNanos;
-        result.replicaBytes = shard.toBytes().length;
+        result.replicaBytes = shard.toBytes().length;  // assemble flushed the streams
         for (Map.Entry<String, byte[]> e : streams.entries()) {
           result.streams++;
           result.streamBytes += e.getValue().length + e.getKey().length() + Long.BYTES;

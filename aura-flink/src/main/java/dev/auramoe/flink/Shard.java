@@ -11,9 +11,10 @@ import java.util.Map;
 /**
  * One learner shard: a replica of the shared weights (cell, router, experts, balancer, counters and the
  * default stream) that learns, in arrival order, from the streams whose {@link Shards#shardOf shard} it
- * is. A stream's own state (cell state, attention, recent errors, route count) is not held here between
- * records but in a {@link StreamStates} (the job's keyed state): each record imports it, learns and
- * exports it again, so that the replica holds no stream but the default one.
+ * is. A stream's own state (cell state, attention, recent errors, route count) lives in a
+ * {@link StreamStates} (the job's keyed state): the replica takes it from there at the stream's first
+ * record after a {@link #flush}, learns with it, and gives it back at the next flush (each
+ * checkpoint), so that a checkpoint's replica holds no stream but the default one.
  *
  * <p>With one shard this is the single-JVM model, learned record after record: the digest of
  * {@link #assemble} equals that of a model that learned the same records with
@@ -99,25 +100,26 @@ public final class Shard {
     return new Shard(index, Snapshots.fromBytes(snapshot, ModelIo.NO_FUNCTIONS), initial, records, err);
   }
 
-  /** The replica and the shard's counters, for the job's state. */
+  /** The replica and the shard's counters, for the job's state; after a {@link #flush}. */
   public byte[] toBytes() {
+    if (model.streamCount() != 1) {
+      throw new IllegalStateException("the replica holds streams; flush them first");
+    }
     byte[] snapshot = Snapshots.toBytes(model);
     return java.nio.ByteBuffer.allocate(16 + snapshot.length).putLong(records).putDouble(squaredError)
         .put(snapshot).array();
   }
 
   /**
-   * Predicts, then learns one record (prequential), the stream's state taken from and given back to
-   * {@code states}.
+   * Predicts, then learns one record (prequential). A stream the replica does not hold is taken from
+   * {@code states} (or the initial model, or opened with a zero state) and stays in the replica until
+   * {@link #flush}.
    *
    * @return the squared error of the prediction made before learning
    */
   public double learn(LearnRecord r, StreamStates states) throws Exception {
     String s = r.stream;
-    double err;
-    if (s.equals(MixtureOfExperts.DEFAULT_STREAM)) {
-      err = model.learn(s, r.x, r.y, yHat);
-    } else {
+    if (!model.hasStream(s)) {
       byte[] st = states.get(s);
       if (st != null) {
         model.importStream(s, st);
@@ -128,22 +130,39 @@ public final class Shard {
         model.openStream(s);
         states.putOrder(s, records);
       }
-      err = model.learn(s, r.x, r.y, yHat);
-      states.put(s, model.exportStream(s));
-      model.closeStream(s);
     }
+    double err = model.learn(s, r.x, r.y, yHat);
     records++;
     squaredError += err;
     return err;
   }
 
   /**
-   * The shard's whole model: a copy of the replica with every stream of the shard imported in the order
-   * the model met it (the initial model's streams first, in their order), as the snapshot bytes.
+   * Moves every stream the replica holds (the default one stays) into {@code states}: before the
+   * replica is written at a checkpoint, so that the replica holds no stream and each stream's state is
+   * in its own keyed state as of the same record.
+   */
+  public void flush(StreamStates states) throws Exception {
+    if (model.streamCount() == 1) {
+      return;
+    }
+    for (String s : model.streams()) {
+      if (!s.equals(MixtureOfExperts.DEFAULT_STREAM)) {
+        states.put(s, model.exportStream(s));
+        model.closeStream(s);
+      }
+    }
+  }
+
+  /**
+   * The shard's whole model, after a {@link #flush}: a copy of the replica with every stream of the
+   * shard imported in the order the model met it (the initial model's streams first, in their order),
+   * as the snapshot bytes.
    *
    * @param shards the number of shards, to pick the initial model's streams that are this shard's
    */
   public ShardResult assemble(StreamStates states, int shards) throws Exception {
+    flush(states);
     MixtureOfExperts m = copy(model);
     Map<String, Long> orders = new HashMap<>(states.orders());
     if (initial != null) {
