@@ -238,8 +238,8 @@ public final class FlinkMain implements Callable<Integer> {
     out.printf(Locale.ROOT, "  keyed state at the end   %,d bytes: %d replica%s %,d + %,d streams %,d (%.1f bytes/stream)%n",
         summary.replicaBytes + summary.streamBytes, s, s == 1 ? "" : "s", summary.replicaBytes, summary.streams,
         summary.streamBytes, summary.streams == 0 ? 0.0 : summary.streamBytes / (double) summary.streams);
-    out.printf(Locale.ROOT, "  checkpoints              %d, replicas written in %.2f ms in all (the slowest subtask)%n",
-        summary.checkpoints, summary.checkpointNanos / 1e6);
+    out.printf(Locale.ROOT, "  checkpoints              %d, streams and replicas written into state in %.2f ms in all"
+        + " (the slowest subtask)%n", summary.checkpoints, summary.checkpointNanos / 1e6);
     out.printf(Locale.ROOT, "  digest                   %s%n", summary.digest);
     int rc = 0;
     if (checkLocal) {

@@ -24,7 +24,7 @@ public final class JobSummary {
   public long streamBytes;
   /** The most checkpoints a learner subtask took part in. */
   public long checkpoints;
-  /** The longest time a learner subtask spent writing its replicas into state, over all its checkpoints. */
+  /** The longest time a learner subtask spent writing its streams and replicas into state, over all checkpoints. */
   public long checkpointNanos;
 
   /** For Flink's POJO serializer. */

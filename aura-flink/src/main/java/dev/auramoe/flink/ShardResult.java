@@ -16,7 +16,7 @@ public final class ShardResult {
   public byte[] model;
   /** Nanoseconds between the first and the last record of the subtask that learned the shard. */
   public long activeNanos;
-  /** Checkpoints the subtask took part in, and the time it spent writing its replicas into state for them. */
+  /** Checkpoints the subtask took part in, and the time it spent writing its streams and replicas into state. */
   public long checkpoints;
   /** See {@link #checkpoints}. */
   public long checkpointNanos;
