@@ -16,7 +16,9 @@ import picocli.CommandLine.Command;
         + "and the routing service.",
     footer = {"", "Exit status: 0 done; 1 the command could not do what was asked (an input that cannot be read, an "
         + "unusable output path, a --check target missed, a server that cannot start); 2 invalid options; "
-        + AuraCli.EXIT_ABORTED + " a malformed row under 'aura stream --on-error abort'."},
+        + AuraCli.EXIT_ABORTED + " a malformed row under 'aura stream --on-error abort'.",
+      "", "./aura flink (routing and on-line learning on Apache Flink, embedded or with flink run) is started by the "
+        + "launcher from aura-flink's job jar, not from this command: ./aura flink --help, docs/flink.md."},
     subcommands = {DemoCommand.class, BenchCommand.class, RoutingBenchCommand.class, StreamCommand.class,
         GenerateCommand.class, DriftBenchCommand.class, LearnBenchCommand.class, TextBenchCommand.class, TextCommand.class, SeqCommand.class, SpikingCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class AuraCli implements Runnable {
