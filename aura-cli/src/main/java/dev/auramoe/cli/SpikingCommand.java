@@ -127,6 +127,11 @@ public final class SpikingCommand implements Runnable {
         + "truenorth (default: ${DEFAULT-VALUE}).")
     private String profile = "horowitz-45nm";
 
+    @Option(names = "--balance", paramLabel = "MODE", description = "The router's load balancing: default (the "
+        + "core's bias, capped at 0.05: evens the load among experts the router finds alike), even (capped at 1: "
+        + "even load first) or off (default: ${DEFAULT-VALUE}).")
+    private String balance = "default";
+
     @Option(names = "--no-twin", description = "Skip the dense twin.")
     private boolean noTwin;
 
@@ -148,6 +153,7 @@ public final class SpikingCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       EnergyProfile energy;
+      BalanceConfig balancing;
       SequenceTrainer.Settings settings;
       ImageFiles.Options options = ImageFiles.Options.defaults();
       if (train.equals(FASHION_MNIST)) {
@@ -155,6 +161,7 @@ public final class SpikingCommand implements Runnable {
       }
       try {
         energy = EnergyProfile.preset(profile);
+        balancing = balanceConfig(balance);
         settings = new SequenceTrainer.Settings(epochs, batch, lr, 0f, 1.0, SequenceTrainer.Schedule.COSINE, 0);
         if (trainSize != null && trainSize <= 0 || testSize != null && testSize <= 0) {
           throw new IllegalArgumentException("--train-size and --test-size must be > 0");
@@ -188,7 +195,7 @@ public final class SpikingCommand implements Runnable {
       SpikingMoE.Config cfg;
       try {
         cfg = new SpikingMoE.Config(s.channels(), s.height(), s.width(), trainSet.classes(), steps, stem, dim, experts,
-            topK, expertHidden, LifConfig.DEFAULT, BalanceConfig.DEFAULT, true, seed);
+            topK, expertHidden, LifConfig.DEFAULT, balancing, true, seed);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -306,6 +313,15 @@ public final class SpikingCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
+    }
+
+    private static BalanceConfig balanceConfig(String mode) {
+      return switch (mode) {
+        case "default" -> BalanceConfig.DEFAULT;
+        case "even" -> BalanceConfig.EVEN_LOAD;
+        case "off" -> BalanceConfig.OFF;
+        default -> throw new IllegalArgumentException("--balance must be default, even or off, got '" + mode + "'");
+      };
     }
 
     private static ImageDataset subset(ImageDataset d, Integer n, long seed) {
