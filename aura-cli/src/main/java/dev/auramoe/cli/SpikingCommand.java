@@ -1,6 +1,7 @@
 package dev.auramoe.cli;
 
 import dev.auramoe.seq.SequenceTrainer;
+import dev.auramoe.snn.Encoding;
 import dev.auramoe.snn.EnergyProfile;
 import dev.auramoe.snn.LifConfig;
 import dev.auramoe.snn.Operations;
@@ -132,6 +133,12 @@ public final class SpikingCommand implements Runnable {
         + "even load first) or off (default: ${DEFAULT-VALUE}).")
     private String balance = "default";
 
+    @Option(names = "--encoding", paramLabel = "KIND", description = "How the spiking model presents an image: direct "
+        + "(standardised pixels as a current, the same at every step; the first convolution multiplies) or rate "
+        + "(pixel intensities in [0, 1] as Bernoulli spikes, drawn anew at every step; every operation accumulates; "
+        + "needs more steps) (default: ${DEFAULT-VALUE}).")
+    private String encoding = "direct";
+
     @Option(names = "--no-twin", description = "Skip the dense twin.")
     private boolean noTwin;
 
@@ -154,6 +161,7 @@ public final class SpikingCommand implements Runnable {
     public Integer call() throws Exception {
       EnergyProfile energy;
       BalanceConfig balancing;
+      Encoding encoder;
       SequenceTrainer.Settings settings;
       ImageFiles.Options options = ImageFiles.Options.defaults();
       if (train.equals(FASHION_MNIST)) {
@@ -162,6 +170,11 @@ public final class SpikingCommand implements Runnable {
       try {
         energy = EnergyProfile.preset(profile);
         balancing = balanceConfig(balance);
+        encoder = switch (encoding) {
+          case "direct" -> Encoding.DIRECT;
+          case "rate" -> Encoding.RATE;
+          default -> throw new IllegalArgumentException("--encoding must be direct or rate, got '" + encoding + "'");
+        };
         settings = new SequenceTrainer.Settings(epochs, batch, lr, 0f, 1.0, SequenceTrainer.Schedule.COSINE, 0);
         if (trainSize != null && trainSize <= 0 || testSize != null && testSize <= 0) {
           throw new IllegalArgumentException("--train-size and --test-size must be > 0");
@@ -188,14 +201,25 @@ public final class SpikingCommand implements Runnable {
       ImageDataset testSet = read(testPath, ImageFiles.Split.TEST, options.matching(trainSet));
       trainSet = subset(trainSet, trainSize, seed);
       testSet = subset(testSet, testSize, seed + 1);
-      Standardisation z = ChannelStandardisation.fit(trainSet);
-      trainSet = ChannelStandardisation.apply(z, trainSet);
-      testSet = ChannelStandardisation.apply(z, testSet);
+      Standardisation z;
+      if (encoder == Encoding.RATE) {
+        try {
+          ChannelStandardisation.checkIntensities(trainSet);
+          ChannelStandardisation.checkIntensities(testSet);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--encoding rate: " + e.getMessage());
+        }
+        z = ChannelStandardisation.identity(trainSet.shape().channels());
+      } else {
+        z = ChannelStandardisation.fit(trainSet);
+        trainSet = ChannelStandardisation.apply(z, trainSet);
+        testSet = ChannelStandardisation.apply(z, testSet);
+      }
       ImageShape s = trainSet.shape();
       SpikingMoE.Config cfg;
       try {
         cfg = new SpikingMoE.Config(s.channels(), s.height(), s.width(), trainSet.classes(), steps, stem, dim, experts,
-            topK, expertHidden, LifConfig.DEFAULT, balancing, true, seed);
+            topK, expertHidden, LifConfig.DEFAULT, balancing, true, seed, encoder);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -221,6 +245,8 @@ public final class SpikingCommand implements Runnable {
             .save(saveFile);
         err.println("wrote " + saveFile);
       }
+      doc.put("encoding", encoding);
+      doc.put("balance", balance);
       doc.put("accuracy", spiking.accuracy);
       doc.put("macroAuroc", spiking.eval.macroAuroc());
       doc.put("macroAuprc", spiking.eval.macroAuprc());
@@ -418,6 +444,9 @@ public final class SpikingCommand implements Runnable {
       try {
         images = ChannelStandardisation.apply(saved.standardisation(), ImageFiles.read(input,
             ImageFiles.Split.TEST, o));
+        if (c.encoding() == Encoding.RATE) {
+          ChannelStandardisation.checkIntensities(images);
+        }
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--input: " + e.getMessage());
       }
