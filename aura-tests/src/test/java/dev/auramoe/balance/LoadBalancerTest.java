@@ -316,25 +316,9 @@ class LoadBalancerTest {
     java.util.Random r = new java.util.Random(3);
     int rows = 512;
     int[] chosen = new int[rows];
-    int[] picks = new int[4];
     for (int step = 0; step < 3000; step++) {
       for (LoadBalancer lb : new LoadBalancer[] {perBatch, perToken}) {
-        float[] b = lb.state().bias();
-        Arrays.fill(picks, 0);
-        for (int t = 0; t < rows; t++) {
-          int best = 0;
-          double top = Double.NEGATIVE_INFINITY;
-          for (int e = 0; e < 4; e++) {
-            // Each token's probabilities: the preferences with a little noise.
-            double score = p[e] + 0.05 * r.nextGaussian() + b[e];
-            if (score > top) {
-              top = score;
-              best = e;
-            }
-          }
-          chosen[t] = best;
-          picks[best]++;
-        }
+        choose(lb, p, rows, r, chosen);
         if (lb == perBatch) {
           lb.recordBatch(chosen, rows, 1);
         } else {
@@ -350,8 +334,18 @@ class LoadBalancerTest {
   }
 
   private static int[] lastBatch(LoadBalancer lb, float[] p, int rows, java.util.Random r) {
-    float[] b = lb.state().bias();
+    int[] chosen = new int[rows];
+    choose(lb, p, rows, r, chosen);
     int[] picks = new int[p.length];
+    for (int e : chosen) {
+      picks[e]++;
+    }
+    return picks;
+  }
+
+  /** Top-1 of each token's probabilities (the preferences with a little noise) plus the balancer's bias. */
+  private static void choose(LoadBalancer lb, float[] p, int rows, java.util.Random r, int[] chosen) {
+    float[] b = lb.state().bias();
     for (int t = 0; t < rows; t++) {
       int best = 0;
       double top = Double.NEGATIVE_INFINITY;
@@ -362,9 +356,8 @@ class LoadBalancerTest {
           best = e;
         }
       }
-      picks[best]++;
+      chosen[t] = best;
     }
-    return picks;
   }
 
   private static double maxOverMean(int[] picks) {
