@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -354,18 +353,7 @@ public final class SpikingCommand implements Runnable {
       if (n == null || n >= d.size()) {
         return d;
       }
-      int[] idx = new int[d.size()];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = i;
-      }
-      Random r = new Random(seed);
-      for (int i = idx.length - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
-        int t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-      }
-      return d.subset(java.util.Arrays.copyOf(idx, n));
+      return d.subset(dev.auramoe.seq.data.Samples.sorted(d.size(), n, seed));
     }
   }
 
