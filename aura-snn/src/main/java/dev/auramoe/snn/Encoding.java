@@ -25,6 +25,21 @@ public enum Encoding {
   RATE;
 
   /**
+   * The encoding of this name (as {@link #name()} writes it).
+   *
+   * @throws IllegalArgumentException naming the value read and the names known
+   */
+  public static Encoding named(String name) {
+    for (Encoding e : values()) {
+      if (e.name().equals(name)) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("unknown encoding '" + name + "' (known: "
+        + java.util.Arrays.toString(values()) + ")");
+  }
+
+  /**
    * A uniform number in [0, 1) for one pixel at one step: SplitMix64's finaliser over the key's parts,
    * so that nearby keys give independent numbers. Exact in float (24 bits).
    */
