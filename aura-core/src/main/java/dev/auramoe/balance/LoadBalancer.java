@@ -57,7 +57,8 @@ public final class LoadBalancer {
    *   <li>{@code off}: disabled, or a bias cap of 0; the bias is neither applied nor moved;
    *   <li>{@code frozen}: frozen, or gamma 0; the current bias is applied but never moves;
    *   <li>{@code warming-up}: fewer than warmupTokens tokens routed; applied, not moved yet;
-   *   <li>{@code active}: applied and moved after every token.
+   *   <li>{@code active}: applied and moved after every token ({@link #record}) or batch
+   *       ({@link #recordBatch}).
    * </ul>
    */
   public String mode() {
