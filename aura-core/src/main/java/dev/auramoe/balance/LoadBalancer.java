@@ -57,7 +57,8 @@ public final class LoadBalancer {
    *   <li>{@code off}: disabled, or a bias cap of 0; the bias is neither applied nor moved;
    *   <li>{@code frozen}: frozen, or gamma 0; the current bias is applied but never moves;
    *   <li>{@code warming-up}: fewer than warmupTokens tokens routed; applied, not moved yet;
-   *   <li>{@code active}: applied and moved after every token.
+   *   <li>{@code active}: applied and moved after every token ({@link #record}) or batch
+   *       ({@link #recordBatch}).
    * </ul>
    */
   public String mode() {
@@ -116,10 +117,19 @@ public final class LoadBalancer {
    * would move the bias rows times for choices all made before any move, by up to rows x gamma per
    * batch, so the bias swings from cap to cap between batches and leaves an expert starved wherever
    * the last batch left it. The moving averages and counts follow every token as with {@link #record}.
+   *
+   * @throws IllegalArgumentException for too few choices or an expert this balancer does not have,
+   *     before any row is recorded
    */
   public void recordBatch(int[] chosen, int rows, int k) {
     if (rows < 0 || k < 0 || (long) rows * k > chosen.length) {
       throw new IllegalArgumentException("need rows x k = " + rows + " x " + k + " choices, got " + chosen.length);
+    }
+    for (int c = 0; c < rows * k; c++) {
+      if (chosen[c] < 0 || chosen[c] >= experts) {
+        throw new IllegalArgumentException("row " + c / k + " of the batch chose expert " + chosen[c] + " of "
+            + experts);
+      }
     }
     float a = (float) (1 - config.decay());
     float keep = (float) config.decay();

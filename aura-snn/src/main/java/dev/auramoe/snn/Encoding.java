@@ -25,6 +25,21 @@ public enum Encoding {
   RATE;
 
   /**
+   * The encoding of this name (as {@link #name()} writes it).
+   *
+   * @throws IllegalArgumentException naming the value read and the names known
+   */
+  public static Encoding named(String name) {
+    for (Encoding e : values()) {
+      if (e.name().equals(name)) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("unknown encoding '" + name + "' (known: "
+        + java.util.Arrays.toString(values()) + ")");
+  }
+
+  /**
    * A uniform number in [0, 1) for one pixel at one step: SplitMix64's finaliser over the key's parts,
    * so that nearby keys give independent numbers. Exact in float (24 bits).
    */
@@ -35,11 +50,14 @@ public enum Encoding {
     return (z >>> 40) * 0x1.0p-24f;
   }
 
-  /** A 64-bit hash of one image's pixel values (their bit patterns, in order). */
+  /**
+   * A 64-bit hash of one image's pixel values, in order: of their values, not their bit patterns, so
+   * that -0 hashes as 0 (adding +0 turns -0 into +0 and leaves every other value as it is).
+   */
   static long imageKey(float[] x, int offset, int length) {
     long h = 0x6A09E667F3BCC909L;
     for (int i = 0; i < length; i++) {
-      h = (h ^ Float.floatToRawIntBits(x[offset + i])) * 0x100000001B3L;
+      h = (h ^ Float.floatToRawIntBits(x[offset + i] + 0f)) * 0x100000001B3L;
     }
     return mix(h);
   }

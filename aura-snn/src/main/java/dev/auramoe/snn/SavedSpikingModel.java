@@ -217,7 +217,7 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
         in.readLong(), in.readBoolean());
     boolean spiking = in.readBoolean();
     long seed = in.readLong();
-    Encoding encoding = version >= 2 ? Encoding.valueOf(in.readUTF()) : Encoding.DIRECT;
+    Encoding encoding = version >= 2 ? Encoding.named(in.readUTF()) : Encoding.DIRECT;
     SpikingMoE.Config c = new SpikingMoE.Config(channels, height, width, classes, steps, stem, dim, experts, topK,
         hidden, neurons, balance, spiking, seed, encoding);
     // A corrupt size must not build a model too large for memory before its values are found missing.

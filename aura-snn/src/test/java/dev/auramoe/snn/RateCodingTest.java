@@ -88,6 +88,26 @@ class RateCodingTest {
   }
 
   /**
+   * The spikes follow the pixels' intensities, not their bit patterns: a pixel of -0 (a reader's or a
+   * subtraction's negative zero) is the intensity 0 and gives the prediction a 0 gives.
+   */
+  @Test
+  void aNegativeZeroPixelIsTheIntensityZero() {
+    SpikingMoE model = new SpikingMoE(config(4));
+    SequenceBatch plus = SpikingMoETest.batch(2, 64, new Random(4), 3, true);
+    SequenceBatch minus = SpikingMoETest.batch(2, 64, new Random(4), 3, true);
+    for (int i = 0; i < 2 * 64; i += 5) {
+      plus.x()[i] = 0f;
+      minus.x()[i] = -0f;
+    }
+    float[] a = new float[6];
+    float[] b = new float[6];
+    model.predict(plus, a);
+    model.predict(minus, b);
+    assertThat(b).containsExactly(a);
+  }
+
+  /**
    * Training draws new spikes once per step taken: the loss evaluations of one step see the same
    * spikes (as a gradient check needs), the next step other ones.
    */

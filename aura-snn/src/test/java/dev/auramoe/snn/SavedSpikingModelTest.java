@@ -134,6 +134,26 @@ class SavedSpikingModelTest {
     assertThatThrownBy(() -> saved.probabilities(raw, 3)).hasMessageContaining("pixel 5 of image 0 is NaN");
   }
 
+  /**
+   * A version-2 file whose encoding is a name this build does not know (a whole frame, its checksum
+   * right) is refused as corrupt, naming the field and the value read, and nothing is returned.
+   */
+  @Test
+  void anUnknownEncodingIsRefusedNamingTheField() throws Exception {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(1, 8, 8, 3, 2, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 4, Encoding.RATE);
+    byte[] payload = SavedSpikingModel.FILE.unframe(new SavedSpikingModel(new SpikingMoE(cfg),
+        dev.auramoe.snn.data.ChannelStandardisation.identity(1), List.of("a", "b", "c"), 255).toBytes());
+    String text = new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = text.indexOf("\u0000\u0004RATE");
+    assertThat(at).as("the encoding's name in the payload").isPositive();
+    byte[] wave = payload.clone();
+    System.arraycopy("WAVE".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, wave, at + 2, 4);
+    assertThatThrownBy(() -> SavedSpikingModel.fromBytes(SavedSpikingModel.FILE.frame(2, wave)))
+        .isInstanceOf(SnapshotException.class).hasMessageContaining("corrupt spiking model file")
+        .hasMessageContaining("encoding 'WAVE'");
+  }
+
   @Test
   void corruptFilesAreRefusedAndNothingIsReturned(@TempDir Path dir) throws Exception {
     SpikingMoE model = new SpikingMoE(new SpikingMoE.Config(1, 8, 8, 3, 2, 4, 8, 3, 2, 6, LifConfig.DEFAULT,

@@ -302,6 +302,22 @@ class LoadBalancerTest {
   }
 
   /**
+   * A batch naming an expert the balancer does not have is refused with the row and the index, before
+   * any of its rows is recorded: the loads, counts, tokens and bias stay as they were.
+   */
+  @Test
+  void aBatchWithAnUnknownExpertIsRefusedAndChangesNothing() {
+    LoadBalancer lb = new LoadBalancer(3, new BalanceConfig(true, 0.01, 0.9, 1.0, 0, false));
+    lb.recordBatch(new int[] {0, 1, 2, 0}, 2, 2);
+    BalanceState before = lb.state();
+    assertThatThrownBy(() -> lb.recordBatch(new int[] {0, 1, 2, 3}, 2, 2)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("row 1").hasMessageContaining("expert 3");
+    assertThatThrownBy(() -> lb.recordBatch(new int[] {0, 1, -1, 2}, 2, 2)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expert -1");
+    assertThat(lb.state()).isEqualTo(before);
+  }
+
+  /**
    * A router with fixed preferences that routes whole batches under one bias (as a network trained
    * on mini-batches does): with one bias update per batch the load evens out under a cap of 1; with
    * an update per token the bias swings from cap to cap between batches and the load it leaves is as
