@@ -273,7 +273,15 @@ public final class SpikingCommand implements Runnable {
           max * load.length, entropy, Math.log(load.length));
       SpikingPlot.Point twinPoint = null;
       if (!noTwin) {
-        Result twin = run("dense twin", new SpikingMoE(cfg.twin()), trainSet, testSet, settings, energy, out, err);
+        ImageDataset twinTrain = trainSet;
+        ImageDataset twinTest = testSet;
+        if (encoder == Encoding.RATE) {
+          // The twin reads pixels as a current, standardised as direct encoding reads them: like for like.
+          Standardisation zt = ChannelStandardisation.fit(trainSet);
+          twinTrain = ChannelStandardisation.apply(zt, trainSet);
+          twinTest = ChannelStandardisation.apply(zt, testSet);
+        }
+        Result twin = run("dense twin", new SpikingMoE(cfg.twin()), twinTrain, twinTest, settings, energy, out, err);
         doc.put("denseAccuracy", twin.accuracy);
         doc.put("denseEnergyPerSampleJoules", twin.joules);
         doc.put("denseRouterEnergyPerSampleJoules", twin.routerJoules);

@@ -71,6 +71,15 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
     if (!Double.isNaN(pixelMax) && !(pixelMax > 0 && Double.isFinite(pixelMax))) {
       throw new IllegalArgumentException("the pixel maximum must be finite and > 0, or NaN for none, got " + pixelMax);
     }
+    if (model.config().encoding() == Encoding.RATE) {
+      for (int c = 0; c < standardisation.features(); c++) {
+        if (standardisation.mean(c) != 0 || standardisation.std(c) != 1) {
+          throw new IllegalArgumentException("a rate-coded model reads intensities as they are: its standardisation "
+              + "must be the identity, channel " + c + " has mean " + standardisation.mean(c) + " and standard "
+              + "deviation " + standardisation.std(c));
+        }
+      }
+    }
   }
 
   /** A model whose training pixels were used as read. */

@@ -77,6 +77,8 @@ class SavedSpikingModelTest {
     SavedSpikingModel back = SavedSpikingModel.fromBytes(new SavedSpikingModel(model,
         dev.auramoe.snn.data.ChannelStandardisation.identity(2), List.of("a", "b", "c"), 255).toBytes());
     assertThat(back.model().config().encoding()).isEqualTo(Encoding.RATE);
+    assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0.2, 0},
+        new double[] {1, 1}), List.of("a", "b", "c"), 255)).hasMessageContaining("must be the identity");
     float[] a = new float[30];
     float[] b = new float[30];
     model.predict(test, a);
@@ -102,7 +104,8 @@ class SavedSpikingModelTest {
     saved.model().predict(test, a);
     back.model().predict(test, b);
     assertThat(b).containsExactly(a);
-    SavedSpikingModel rate = new SavedSpikingModel(new SpikingMoE(cfg.withEncoding(Encoding.RATE)), z,
+    SavedSpikingModel rate = new SavedSpikingModel(new SpikingMoE(cfg.withEncoding(Encoding.RATE)),
+        dev.auramoe.snn.data.ChannelStandardisation.identity(2),
         List.of("a", "b", "c"), Double.NaN);
     assertThatThrownBy(() -> rate.toBytes(1)).hasMessageContaining("direct-current models only");
   }
