@@ -70,8 +70,10 @@ public final class Charts {
       }
     }
     boolean any = max >= min;
-    c.getStyler().setMin(any ? min : 0.0);
-    c.getStyler().setMax(any ? (max > min ? max : min + 1e-6) : 1.0);
+    // The legend prints its ends as they are set: three significant digits, rounded outwards so that
+    // every value stays inside.
+    c.getStyler().setMin(any ? round3(min, java.math.RoundingMode.FLOOR) : 0.0);
+    c.getStyler().setMax(any ? (max > min ? round3(max, java.math.RoundingMode.CEILING) : min + 1e-6) : 1.0);
     c.getStyler().setRangeColors(BLUES);
     c.getStyler().setShowValue(xs.size() <= 16 && xs.size() * ys.size() <= 200);
     c.getStyler().setHeatMapValueDecimalPattern("0.00");
@@ -79,7 +81,12 @@ public final class Charts {
     c.getStyler().setPlotGridLinesVisible(false);
     c.getStyler().setYAxisTickMarkSpacingHint(8);
     c.getStyler().setDecimalPattern("0.00");
-    c.getStyler().setXAxisTickMarkSpacingHint(Math.max(10, Math.min(74, (width - 300) / Math.max(1, xs.size()) / 2)));
+    // XChart's category axes read the x axis' spacing hint for both axes: it must let every row have
+    // its label (a hint above the row pitch labels every other row) as well as keep the columns'
+    // labels apart.
+    int columnHint = Math.max(10, Math.min(74, (width - 300) / Math.max(1, xs.size()) / 2));
+    int rowPitch = (c.getHeight() - 160) / Math.max(1, ys.size());
+    c.getStyler().setXAxisTickMarkSpacingHint(Math.max(8, Math.min(columnHint, rowPitch * 4 / 5)));
     List<Number[]> cells = new ArrayList<>();
     int n = ys.size();
     for (int y = 0; y < n; y++) {
@@ -93,6 +100,10 @@ public final class Charts {
     return c;
   }
 
+
+  private static double round3(double v, java.math.RoundingMode mode) {
+    return v == 0 ? 0 : new java.math.BigDecimal(v).round(new java.math.MathContext(3, mode)).doubleValue();
+  }
 
   /**
    * Gives the {@code index}-th line of a chart its own colour and, once the colours run out, its own

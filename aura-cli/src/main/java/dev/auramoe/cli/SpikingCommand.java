@@ -1,6 +1,7 @@
 package dev.auramoe.cli;
 
 import dev.auramoe.seq.SequenceTrainer;
+import dev.auramoe.snn.Encoding;
 import dev.auramoe.snn.EnergyProfile;
 import dev.auramoe.snn.LifConfig;
 import dev.auramoe.snn.Operations;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -127,6 +127,17 @@ public final class SpikingCommand implements Runnable {
         + "truenorth (default: ${DEFAULT-VALUE}).")
     private String profile = "horowitz-45nm";
 
+    @Option(names = "--balance", paramLabel = "MODE", description = "The router's load balancing: default (the "
+        + "core's bias, capped at 0.05: evens the load among experts the router finds alike), even (capped at 1: "
+        + "even load first) or off (default: ${DEFAULT-VALUE}).")
+    private String balance = "default";
+
+    @Option(names = "--encoding", paramLabel = "KIND", description = "How the spiking model presents an image: direct "
+        + "(standardised pixels as a current, the same at every step; the first convolution multiplies) or rate "
+        + "(pixel intensities in [0, 1] as Bernoulli spikes, drawn anew at every step; every operation accumulates; "
+        + "needs more steps) (default: ${DEFAULT-VALUE}).")
+    private String encoding = "direct";
+
     @Option(names = "--no-twin", description = "Skip the dense twin.")
     private boolean noTwin;
 
@@ -148,6 +159,8 @@ public final class SpikingCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       EnergyProfile energy;
+      BalanceConfig balancing;
+      Encoding encoder;
       SequenceTrainer.Settings settings;
       ImageFiles.Options options = ImageFiles.Options.defaults();
       if (train.equals(FASHION_MNIST)) {
@@ -155,6 +168,12 @@ public final class SpikingCommand implements Runnable {
       }
       try {
         energy = EnergyProfile.preset(profile);
+        balancing = balanceConfig(balance);
+        encoder = switch (encoding) {
+          case "direct" -> Encoding.DIRECT;
+          case "rate" -> Encoding.RATE;
+          default -> throw new IllegalArgumentException("--encoding must be direct or rate, got '" + encoding + "'");
+        };
         settings = new SequenceTrainer.Settings(epochs, batch, lr, 0f, 1.0, SequenceTrainer.Schedule.COSINE, 0);
         if (trainSize != null && trainSize <= 0 || testSize != null && testSize <= 0) {
           throw new IllegalArgumentException("--train-size and --test-size must be > 0");
@@ -181,14 +200,25 @@ public final class SpikingCommand implements Runnable {
       ImageDataset testSet = read(testPath, ImageFiles.Split.TEST, options.matching(trainSet));
       trainSet = subset(trainSet, trainSize, seed);
       testSet = subset(testSet, testSize, seed + 1);
-      Standardisation z = ChannelStandardisation.fit(trainSet);
-      trainSet = ChannelStandardisation.apply(z, trainSet);
-      testSet = ChannelStandardisation.apply(z, testSet);
+      Standardisation z;
+      if (encoder == Encoding.RATE) {
+        try {
+          ChannelStandardisation.checkIntensities(trainSet);
+          ChannelStandardisation.checkIntensities(testSet);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--encoding rate: " + e.getMessage());
+        }
+        z = ChannelStandardisation.identity(trainSet.shape().channels());
+      } else {
+        z = ChannelStandardisation.fit(trainSet);
+        trainSet = ChannelStandardisation.apply(z, trainSet);
+        testSet = ChannelStandardisation.apply(z, testSet);
+      }
       ImageShape s = trainSet.shape();
       SpikingMoE.Config cfg;
       try {
         cfg = new SpikingMoE.Config(s.channels(), s.height(), s.width(), trainSet.classes(), steps, stem, dim, experts,
-            topK, expertHidden, LifConfig.DEFAULT, BalanceConfig.DEFAULT, true, seed);
+            topK, expertHidden, LifConfig.DEFAULT, balancing, true, seed, encoder);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -214,6 +244,8 @@ public final class SpikingCommand implements Runnable {
             .save(saveFile);
         err.println("wrote " + saveFile);
       }
+      doc.put("encoding", encoding);
+      doc.put("balance", balance);
       doc.put("accuracy", spiking.accuracy);
       doc.put("macroAuroc", spiking.eval.macroAuroc());
       doc.put("macroAuprc", spiking.eval.macroAuprc());
@@ -241,7 +273,15 @@ public final class SpikingCommand implements Runnable {
           max * load.length, entropy, Math.log(load.length));
       SpikingPlot.Point twinPoint = null;
       if (!noTwin) {
-        Result twin = run("dense twin", new SpikingMoE(cfg.twin()), trainSet, testSet, settings, energy, out, err);
+        ImageDataset twinTrain = trainSet;
+        ImageDataset twinTest = testSet;
+        if (encoder == Encoding.RATE) {
+          // The twin reads pixels as a current, standardised as direct encoding reads them: like for like.
+          Standardisation zt = ChannelStandardisation.fit(trainSet);
+          twinTrain = ChannelStandardisation.apply(zt, trainSet);
+          twinTest = ChannelStandardisation.apply(zt, testSet);
+        }
+        Result twin = run("dense twin", new SpikingMoE(cfg.twin()), twinTrain, twinTest, settings, energy, out, err);
         doc.put("denseAccuracy", twin.accuracy);
         doc.put("denseEnergyPerSampleJoules", twin.joules);
         doc.put("denseRouterEnergyPerSampleJoules", twin.routerJoules);
@@ -308,22 +348,20 @@ public final class SpikingCommand implements Runnable {
       }
     }
 
+    private static BalanceConfig balanceConfig(String mode) {
+      return switch (mode) {
+        case "default" -> BalanceConfig.DEFAULT;
+        case "even" -> BalanceConfig.EVEN_LOAD;
+        case "off" -> BalanceConfig.OFF;
+        default -> throw new IllegalArgumentException("--balance must be default, even or off, got '" + mode + "'");
+      };
+    }
+
     private static ImageDataset subset(ImageDataset d, Integer n, long seed) {
       if (n == null || n >= d.size()) {
         return d;
       }
-      int[] idx = new int[d.size()];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = i;
-      }
-      Random r = new Random(seed);
-      for (int i = idx.length - 1; i > 0; i--) {
-        int j = r.nextInt(i + 1);
-        int t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
-      }
-      return d.subset(java.util.Arrays.copyOf(idx, n));
+      return d.subset(dev.auramoe.seq.data.Samples.sorted(d.size(), n, seed));
     }
   }
 
@@ -402,6 +440,9 @@ public final class SpikingCommand implements Runnable {
       try {
         images = ChannelStandardisation.apply(saved.standardisation(), ImageFiles.read(input,
             ImageFiles.Split.TEST, o));
+        if (c.encoding() == Encoding.RATE) {
+          ChannelStandardisation.checkIntensities(images);
+        }
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--input: " + e.getMessage());
       }

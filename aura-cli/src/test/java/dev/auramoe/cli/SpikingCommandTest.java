@@ -78,6 +78,31 @@ class SpikingCommandTest {
         doc.get("accuracy").asDouble(), org.assertj.core.data.Offset.offset(5.1e-5));
   }
 
+  /** Rate coding: intensities as Bernoulli spikes; the first convolution accumulates too; the saved model keeps it. */
+  @Test
+  void rateCodedModelTrainsAndClassifies(@TempDir Path dir) throws Exception {
+    Path train = csv(dir.resolve("train.csv"), 256, 1);
+    Path test = csv(dir.resolve("test.csv"), 96, 2);
+    Path json = dir.resolve("run.json");
+    Path model = dir.resolve("m.aurasnn");
+    CliTest.Run t = CliTest.run("spiking", "train", "--train", train.toString(), "--test", test.toString(),
+        "--pixel-max", "255", "--encoding", "rate", "--steps", "8", "--no-twin", "--epochs", "4", "--batch", "32",
+        "--lr", "0.005", "--dim", "8", "--stem", "4", "--expert-hidden", "8", "--experts", "3", "--balance", "even",
+        "--json", json.toString(), "--save", model.toString());
+    assertThat(t.exitCode()).as(t.err()).isZero();
+    JsonNode doc = Json.mapper().readTree(json.toFile());
+    assertThat(doc.get("encoding").asText()).isEqualTo("rate");
+    assertThat(doc.get("balance").asText()).isEqualTo("even");
+    assertThat(doc.get("accuracy").asDouble()).as("an easy task").isGreaterThan(0.7);
+    assertThat(doc.get("firingRates").has("input")).isTrue();
+    long tokens = 4;
+    assertThat(doc.get("macsPerSample").asDouble()).as("only the router's softmax multiplies").isEqualTo(tokens * 3);
+    CliTest.Run c = CliTest.run("spiking", "classify", "--model", model.toString(), "--input", test.toString());
+    assertThat(c.exitCode()).as(c.err()).isZero();
+    double accuracy = Double.parseDouble(c.err().replaceAll("(?s).*accuracy ([0-9.]+).*", "$1").trim());
+    assertThat(accuracy).isEqualTo(doc.get("accuracy").asDouble(), org.assertj.core.data.Offset.offset(5.1e-5));
+  }
+
   @Test
   void badOptionsAreRefusedBeforeAnythingRuns(@TempDir Path dir) throws Exception {
     Path train = csv(dir.resolve("train.csv"), 20, 1);
@@ -95,7 +120,9 @@ class SpikingCommandTest {
     for (String[] bad : new String[][] {{"--shape", "0x8x8", "channels, height and width > 0"},
         {"--shape", "8by8", "is not C x H x W"}, {"--pixel-max", "0", "largest pixel value must be finite and > 0"},
         {"--steps", "0", "time steps must be in [1, 64]"}, {"--batch", "0", "batchSize >= 1"},
-        {"--dim", "0", "dim 0"}}) {
+        {"--dim", "0", "dim 0"}, {"--balance", "max", "--balance must be default, even or off"},
+        {"--encoding", "poisson", "--encoding must be direct or rate"},
+        {"--encoding", "rate", "rate coding reads pixel intensities in [0, 1], these images range over [0.0, "}}) {
       CliTest.Run run = CliTest.run("spiking", "train", "--train", train.toString(), "--test", train.toString(),
           bad[0], bad[1]);
       assertThat(run.exitCode()).as(String.join(" ", bad)).isEqualTo(2);

@@ -10,7 +10,8 @@ package dev.auramoe.balance;
  * </pre>
  *
  * @param enabled false turns the bias update off (loads are still tracked and reported)
- * @param gamma bias step per routed token; 0 means the bias never moves, larger values react
+ * @param gamma bias step per routed token (per batch for a batch-trained router,
+ *     {@link LoadBalancer#recordBatch}); 0 means the bias never moves, larger values react
  *     faster and oscillate more (default 1e-3)
  * @param decay moving-average decay in [0, 1): 0 means the load is the last token's choice only,
  *     values near 1 average over about 1/(1-decay) tokens (default 0.99)

@@ -57,7 +57,8 @@ public final class LoadBalancer {
    *   <li>{@code off}: disabled, or a bias cap of 0; the bias is neither applied nor moved;
    *   <li>{@code frozen}: frozen, or gamma 0; the current bias is applied but never moves;
    *   <li>{@code warming-up}: fewer than warmupTokens tokens routed; applied, not moved yet;
-   *   <li>{@code active}: applied and moved after every token.
+   *   <li>{@code active}: applied and moved after every token ({@link #record}) or batch
+   *       ({@link #recordBatch}).
    * </ul>
    */
   public String mode() {
@@ -94,21 +95,78 @@ public final class LoadBalancer {
       counts[e]++;
     }
     tokens++;
-    if (applies() && !config.frozen() && config.gamma() > 0 && tokens > config.warmupTokens()) {
+    if (moves()) {
       float mean = 0f;
       for (int i = 0; i < experts; i++) {
         mean += load[i];
       }
       mean /= experts;
-      float g = (float) config.gamma();
-      float cap = (float) config.biasCap();
       for (int i = 0; i < experts; i++) {
-        float d = mean - load[i];
-        float step = d > 0 ? g : (d < 0 ? -g : 0f);
-        bias[i] = Math.min(cap, Math.max(-cap, bias[i] + step));
+        nudge(i, mean - load[i]);
       }
       biasUpdates++;
     }
+  }
+
+  /**
+   * Records a batch of {@code rows} tokens routed together, token r having selected
+   * {@code chosen[r k .. r k + k)}, and moves the bias once, by the batch's own load: each expert's
+   * bias steps by gamma against the sign of (its share of the batch's selections - the mean share).
+   * This is DeepSeek-V3's rule as stated, one update per training step. A model that chooses a whole
+   * batch with one bias (a network trained on mini-batches) must record so: {@link #record} per token
+   * would move the bias rows times for choices all made before any move, by up to rows x gamma per
+   * batch, so the bias swings from cap to cap between batches and leaves an expert starved wherever
+   * the last batch left it. The moving averages and counts follow every token as with {@link #record}.
+   *
+   * @throws IllegalArgumentException for too few choices or an expert this balancer does not have,
+   *     before any row is recorded
+   */
+  public void recordBatch(int[] chosen, int rows, int k) {
+    if (rows < 0 || k < 0 || (long) rows * k > chosen.length) {
+      throw new IllegalArgumentException("need rows x k = " + rows + " x " + k + " choices, got " + chosen.length);
+    }
+    for (int c = 0; c < rows * k; c++) {
+      if (chosen[c] < 0 || chosen[c] >= experts) {
+        throw new IllegalArgumentException("row " + c / k + " of the batch chose expert " + chosen[c] + " of "
+            + experts);
+      }
+    }
+    float a = (float) (1 - config.decay());
+    float keep = (float) config.decay();
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < experts; i++) {
+        load[i] *= keep;
+      }
+      for (int j = 0; j < k; j++) {
+        int e = chosen[r * k + j];
+        load[e] += a;
+        counts[e]++;
+      }
+      tokens++;
+    }
+    if (rows > 0 && moves()) {
+      double mean = (double) rows * k / experts;
+      for (int i = 0; i < experts; i++) {
+        long picked = 0;
+        for (int c = 0; c < rows * k; c++) {
+          picked += chosen[c] == i ? 1 : 0;
+        }
+        nudge(i, (float) (mean - picked));
+      }
+      biasUpdates++;
+    }
+  }
+
+  private boolean moves() {
+    return applies() && !config.frozen() && config.gamma() > 0 && tokens > config.warmupTokens();
+  }
+
+  /** One step of gamma on expert i's bias in the direction of {@code d} (mean load - its load), within the cap. */
+  private void nudge(int i, float d) {
+    float g = (float) config.gamma();
+    float cap = (float) config.biasCap();
+    float step = d > 0 ? g : (d < 0 ? -g : 0f);
+    bias[i] = Math.min(cap, Math.max(-cap, bias[i] + step));
   }
 
   /** A copy of the whole state. */

@@ -27,7 +27,7 @@ import java.util.Random;
  *
  * <p>Balancing without an auxiliary loss, for {@code TOP_K}: the selection adds the core's
  * {@link LoadBalancer} bias (DeepSeek-V3's rule, {@link BalanceConfig}), which moves against
- * experts chosen more often than the mean after each sequence of a training batch
+ * experts chosen more often than the mean once per training batch
  * ({@link #recordLoad()}); the bias changes which experts are kept, never the mixing weights, and no
  * term is added to the loss. With the default cap (0.05) it evens the load of experts the gate finds
  * alike and never overrides a clear preference. {@code SOFT} has no selection, so nothing to balance.
@@ -178,17 +178,15 @@ public final class ExpertGate implements Trainable {
   }
 
   /**
-   * Records the selections of the last forward pass with the balancer, sequence by sequence, which
-   * moves the selection bias ({@code TOP_K} only; a training step calls it, a prediction does not).
+   * Records the selections of the last forward pass with the balancer as one batch, which moves the
+   * selection bias once ({@link LoadBalancer#recordBatch}: the whole pass was chosen with one bias;
+   * {@code TOP_K} only; a training step calls it, a prediction does not).
    */
   public void recordLoad() {
     if (mode != Mode.TOP_K) {
       return;
     }
-    for (int r = 0; r < rows; r++) {
-      System.arraycopy(chosen, r * k, row, 0, k);
-      balancer.record(row, k);
-    }
+    balancer.recordBatch(chosen, rows, k);
   }
 
   /**

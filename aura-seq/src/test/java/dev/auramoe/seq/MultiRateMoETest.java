@@ -242,6 +242,8 @@ class MultiRateMoETest {
     }
     long[] counts = model.gate().balancer().state().counts();
     assertThat(Arrays.stream(counts).sum()).isEqualTo(20L * 32);
+    // The whole batch is chosen with one bias, so the bias moves once per training batch, not per sequence.
+    assertThat(model.gate().balancer().state().biasUpdates()).as("bias updates").isEqualTo(balance.enabled() ? 20 : 0);
     return counts;
   }
 

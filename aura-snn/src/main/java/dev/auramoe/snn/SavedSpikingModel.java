@@ -23,10 +23,11 @@ import java.util.Objects;
  *
  * <p><b>File.</b> The core's snapshot frame ({@link SnapshotFormat.Framing}: magic
  * {@code AURASNN\u001a}, a version, the payload's length, the payload, a CRC-32C), written through
- * {@link AtomicFiles} (a temporary file, fsync, atomic rename). The payload, version 1, big-endian:
+ * {@link AtomicFiles} (a temporary file, fsync, atomic rename). The payload, version 2, big-endian:
  * <pre>
  * configuration         SpikingMoE.Config in full: image shape, classes, steps, stem, dim, experts, top-k,
- *                       expert hidden, the neurons' LifConfig, the BalanceConfig, spiking, seed
+ *                       expert hidden, the neurons' LifConfig, the BalanceConfig, spiking, seed, the
+ *                       encoding's name (version 1 has no encoding: such files are direct-current models)
  * standardisation       channels, then per channel its mean and standard deviation (doubles)
  * class names           counted UTF strings
  * pixel maximum         the divisor of a CSV file's pixels in training (a double; NaN: pixels as read)
@@ -48,9 +49,9 @@ import java.util.Objects;
 public record SavedSpikingModel(SpikingMoE model, Standardisation standardisation, List<String> classNames,
     double pixelMax) {
 
-  /** The frame of spiking model files: magic {@code AURASNN\u001a}, version 1. */
+  /** The frame of spiking model files: magic {@code AURASNN\u001a}, version 2 (version 1 is read too). */
   public static final SnapshotFormat.Framing FILE =
-      new SnapshotFormat.Framing(new byte[] {'A', 'U', 'R', 'A', 'S', 'N', 'N', 0x1A}, 1, "spiking model file");
+      new SnapshotFormat.Framing(new byte[] {'A', 'U', 'R', 'A', 'S', 'N', 'N', 0x1A}, 2, "spiking model file");
 
   private static final String WHAT = "spiking model file";
 
@@ -69,6 +70,15 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
     }
     if (!Double.isNaN(pixelMax) && !(pixelMax > 0 && Double.isFinite(pixelMax))) {
       throw new IllegalArgumentException("the pixel maximum must be finite and > 0, or NaN for none, got " + pixelMax);
+    }
+    if (model.config().encoding() == Encoding.RATE) {
+      for (int c = 0; c < standardisation.features(); c++) {
+        if (standardisation.mean(c) != 0 || standardisation.std(c) != 1) {
+          throw new IllegalArgumentException("a rate-coded model reads intensities as they are: its standardisation "
+              + "must be the identity, channel " + c + " has mean " + standardisation.mean(c) + " and standard "
+              + "deviation " + standardisation.std(c));
+        }
+      }
     }
   }
 
@@ -116,8 +126,13 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
     AtomicFiles.write(file, toBytes());
   }
 
-  /** The framed bytes of the file. */
+  /** The framed bytes of the file, in the latest version. */
   public byte[] toBytes() throws SnapshotException {
+    return toBytes(FILE.latestVersion());
+  }
+
+  /** The framed bytes in an older version (to check that such files still load); refuses what it cannot hold. */
+  byte[] toBytes(int version) throws SnapshotException {
     ModelFiles.checkFinite(model.parameters());
     ByteArrayOutputStream bytes = SnapshotFormat.newPayload();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -148,6 +163,12 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
       out.writeBoolean(b.frozen());
       out.writeBoolean(c.spiking());
       out.writeLong(c.seed());
+      if (version >= 2) {
+        out.writeUTF(c.encoding().name());
+      } else if (c.encoding() != Encoding.DIRECT) {
+        throw new IllegalArgumentException("version 1 files hold direct-current models only, this one is "
+            + c.encoding());
+      }
       out.writeInt(standardisation.features());
       for (int i = 0; i < standardisation.features(); i++) {
         out.writeDouble(standardisation.mean(i));
@@ -170,7 +191,7 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return FILE.frame(1, bytes.toByteArray());
+    return FILE.frame(version, bytes.toByteArray());
   }
 
   /**
@@ -184,10 +205,11 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
 
   /** Parses the bytes of {@link #toBytes}. */
   public static SavedSpikingModel fromBytes(byte[] framed) throws SnapshotException {
-    return ModelFiles.read(FILE, framed, WHAT, SavedSpikingModel::parse);
+    // The version is read once the frame is known to be whole.
+    return ModelFiles.read(FILE, framed, WHAT, (in, payload) -> parse(in, payload, FILE.version(framed)));
   }
 
-  private static SavedSpikingModel parse(DataInputStream in, int payload) throws IOException {
+  private static SavedSpikingModel parse(DataInputStream in, int payload, int version) throws IOException {
     int channels = in.readInt();
     int height = in.readInt();
     int width = in.readInt();
@@ -204,8 +226,9 @@ public record SavedSpikingModel(SpikingMoE model, Standardisation standardisatio
         in.readLong(), in.readBoolean());
     boolean spiking = in.readBoolean();
     long seed = in.readLong();
+    Encoding encoding = version >= 2 ? Encoding.named(in.readUTF()) : Encoding.DIRECT;
     SpikingMoE.Config c = new SpikingMoE.Config(channels, height, width, classes, steps, stem, dim, experts, topK,
-        hidden, neurons, balance, spiking, seed);
+        hidden, neurons, balance, spiking, seed, encoding);
     // A corrupt size must not build a model too large for memory before its values are found missing.
     long weights = (long) stem * dim * 9 + (long) dim * dim * 4 + (long) experts * dim * hidden * 2
         + (long) c.tokens() * dim * classes;

@@ -26,6 +26,7 @@ import java.util.Random;
  * <pre>
  * encoder (direct current)   a1 = BN(conv3x3(x))                        once per image: multiply-accumulates
  *                            S1 = LIF_t(a1) for t &lt; T                   the same current at every step
+ *   or (rate coding)         S1 = LIF_t(BN(conv3x3(s_t)))               s_t Bernoulli spikes of x: accumulates
  * patch embedding            U0 = maxpool2(BN(conv3x3(maxpool2(S1))))    N = (H/4)(W/4) tokens of D channels
  * attention block            S = LIF(U0)
  *                            Q, K, V = LIF(BN(S W_q)), LIF(BN(S W_k)), LIF(BN(S W_v))
@@ -36,7 +37,7 @@ import java.util.Random;
  *
  * The membrane stream U carries the residual connections (the spike-driven Transformer's membrane
  * shortcut): every projection reads spikes, so every multiplication past the encoder is an
- * accumulate. The loss is the softmax cross-entropy of z (aura-seq's {@link Head}).
+ * accumulate ({@link Encoding}: with rate coding, the first convolution's too). The loss is the softmax cross-entropy of z (aura-seq's {@link Head}).
  *
  * <p>The dense twin replaces every LIF by ReLU, runs T = 1, and mixes its experts by the gate's
  * weights ({@link MoeLayer.Combination#WEIGHTED}); every product there is a multiply-accumulate.
@@ -66,10 +67,19 @@ public final class SpikingMoE implements SequenceModel {
    * @param balance the router's balancer
    * @param spiking false for the dense twin
    * @param seed the weights' seed
+   * @param encoding how the spiking model presents an image to its first convolution over the T steps
    */
   public record Config(int channels, int height, int width, int classes, int steps, int stemChannels, int dim,
       int experts, int topK, int expertHidden, LifConfig neurons, BalanceConfig balance, boolean spiking,
-      long seed) {
+      long seed, Encoding encoding) {
+
+    /** The same with direct-current encoding (the default). */
+    public Config(int channels, int height, int width, int classes, int steps, int stemChannels, int dim,
+        int experts, int topK, int expertHidden, LifConfig neurons, BalanceConfig balance, boolean spiking,
+        long seed) {
+      this(channels, height, width, classes, steps, stemChannels, dim, experts, topK, expertHidden, neurons, balance,
+          spiking, seed, Encoding.DIRECT);
+    }
 
     /** Validates the fields: one place for each range. */
     public Config {
@@ -102,6 +112,11 @@ public final class SpikingMoE implements SequenceModel {
       }
       Objects.requireNonNull(neurons, "neurons");
       Objects.requireNonNull(balance, "balance");
+      Objects.requireNonNull(encoding, "encoding");
+      if (!spiking && encoding != Encoding.DIRECT) {
+        throw new IllegalArgumentException("the dense twin reads pixels as they are (direct encoding), got "
+            + encoding);
+      }
     }
 
     /** The defaults for images of this shape: T 4, stem 16, D 64, 4 experts, top-2, hidden 128. */
@@ -113,19 +128,25 @@ public final class SpikingMoE implements SequenceModel {
     /** The dense twin of this architecture: the same widths, ReLU, one step. */
     public Config twin() {
       return new Config(channels, height, width, classes, 1, stemChannels, dim, experts, topK, expertHidden, neurons,
-          balance, false, seed);
+          balance, false, seed, Encoding.DIRECT);
     }
 
     /** The same with T time steps. */
     public Config withSteps(int t) {
       return new Config(channels, height, width, classes, t, stemChannels, dim, experts, topK, expertHidden, neurons,
-          balance, spiking, seed);
+          balance, spiking, seed, encoding);
     }
 
     /** The same with another seed. */
     public Config withSeed(long s) {
       return new Config(channels, height, width, classes, steps, stemChannels, dim, experts, topK, expertHidden,
-          neurons, balance, spiking, s);
+          neurons, balance, spiking, s, encoding);
+    }
+
+    /** The same with another encoding. */
+    public Config withEncoding(Encoding e) {
+      return new Config(channels, height, width, classes, steps, stemChannels, dim, experts, topK, expertHidden,
+          neurons, balance, spiking, seed, e);
     }
 
     /** Tokens per image: (H/4)(W/4). */
@@ -135,6 +156,7 @@ public final class SpikingMoE implements SequenceModel {
   }
 
   private final Config config;
+  private final boolean rateCoded;
   private final boolean smooth;
   private final Task task;
   private int t;
@@ -194,6 +216,11 @@ public final class SpikingMoE implements SequenceModel {
   private float[] gBig = new float[0];
   private float[] gBig2 = new float[0];
 
+  // Rate coding: training steps taken (a new draw of input spikes per step; the loss evaluations of
+  // one step see the same spikes) and the pass the current forward pass draws for (-1: prediction).
+  private long stepsTaken;
+  private long pass;
+
   // Inference counts, summed over predict calls until reset.
   // Summed as primitives: a prediction allocates nothing once warm.
   private double samples;
@@ -213,6 +240,7 @@ public final class SpikingMoE implements SequenceModel {
   SpikingMoE(Config config, boolean smoothNeurons) {
     this.smooth = smoothNeurons;
     this.config = Objects.requireNonNull(config, "config");
+    this.rateCoded = config.encoding() == Encoding.RATE;
     this.task = Task.classification(config.classes());
     this.t = config.steps();
     this.c1 = config.stemChannels();
@@ -319,6 +347,7 @@ public final class SpikingMoE implements SequenceModel {
       norms.get(i).commitRunningEstimates();
     }
     moe.recordLoad();
+    stepsTaken++;
   }
 
   /** {@inheritDoc} Batch normalisation runs on the batch's statistics (training mode). */
@@ -327,6 +356,7 @@ public final class SpikingMoE implements SequenceModel {
     zeroGradients();
     setTraining(true);
     moe.setCounting(false);
+    pass = stepsTaken;
     forward(b);
     double loss = head.loss(b);
     backward();
@@ -337,6 +367,7 @@ public final class SpikingMoE implements SequenceModel {
   public void predict(SequenceBatch b, float[] out) {
     setTraining(false);
     moe.setCounting(true);
+    pass = -1;
     forward(b);
     head.outputs(out);
     count(b);
@@ -368,24 +399,35 @@ public final class SpikingMoE implements SequenceModel {
         throw new IllegalArgumentException("image " + i / features + " of the batch holds " + x[i] + " at pixel "
             + i % features + "; pixels must be finite");
       }
+      if (rateCoded && !(x[i] >= 0f && x[i] <= 1f)) {
+        throw new IllegalArgumentException("image " + i / features + " of the batch holds " + x[i] + " at pixel "
+            + i % features + "; rate coding reads intensities in [0, 1] (pixels divided by their maximum, not "
+            + "standardised)");
+      }
     }
     this.batch = bs;
     int hw = config.height() * config.width();
     int cin = config.channels();
     grow(bs);
-    // Channels first to channels last.
-    for (int i = 0; i < bs; i++) {
-      for (int c = 0; c < cin; c++) {
-        for (int p = 0; p < hw; p++) {
-          img[(i * hw + p) * cin + c] = x[(i * cin + c) * hw + p];
+    int per = bs * hw * c1;
+    if (rateCoded) {
+      encodeRates(x, bs);
+      conv1.forward(img, t * bs, c1v);
+      bn1.forward(c1v, t * bs * hw, cur1);
+    } else {
+      // Channels first to channels last.
+      for (int i = 0; i < bs; i++) {
+        for (int c = 0; c < cin; c++) {
+          for (int p = 0; p < hw; p++) {
+            img[(i * hw + p) * cin + c] = x[(i * cin + c) * hw + p];
+          }
         }
       }
-    }
-    conv1.forward(img, bs, c1v);
-    bn1.forward(c1v, bs * hw, a1);
-    int per = bs * hw * c1;
-    for (int s = 0; s < t; s++) {
-      System.arraycopy(a1, 0, cur1, s * per, per);
+      conv1.forward(img, bs, c1v);
+      bn1.forward(c1v, bs * hw, a1);
+      for (int s = 0; s < t; s++) {
+        System.arraycopy(a1, 0, cur1, s * per, per);
+      }
     }
     lif1.forward(cur1, t, per, s1);
     pool1.forward(s1, t * bs, p1);
@@ -422,6 +464,26 @@ public final class SpikingMoE implements SequenceModel {
       rate[i] *= inv;
     }
     head.forward(rate, bs);
+  }
+
+  /** Rate coding: {@code img[t][b][pixel][channel]} = Bernoulli spikes of the intensities (see {@link Encoding}). */
+  private void encodeRates(float[] x, int bs) {
+    int hw = config.height() * config.width();
+    int cin = config.channels();
+    int features = hw * cin;
+    for (int i = 0; i < bs; i++) {
+      long key = Encoding.imageKey(x, i * features, features);
+      for (int s = 0; s < t; s++) {
+        int base = (s * bs + i) * features;
+        for (int c = 0; c < cin; c++) {
+          for (int p = 0; p < hw; p++) {
+            int pixel = c * hw + p;
+            float u = Encoding.uniform(config.seed(), pass, key, s, pixel);
+            img[base + p * cin + c] = u < x[i * features + pixel] ? 1f : 0f;
+          }
+        }
+      }
+    }
   }
 
   private void backward() {
@@ -470,6 +532,12 @@ public final class SpikingMoE implements SequenceModel {
     int per = bs * hw * c1;
     pool1.backward(gBig, cur1);
     lif1.backward(cur1, cur1);
+    if (rateCoded) {
+      // Each step's current came from its own spikes.
+      bn1.backward(c1v, cur1, gBig2);
+      conv1.backward(img, gBig2, t * bs, null);
+      return;
+    }
     // The same current fed every step: its gradient is the sum over steps.
     for (int s = 1; s < t; s++) {
       int so = s * per;
@@ -486,8 +554,19 @@ public final class SpikingMoE implements SequenceModel {
     int tokens = bs * n;
     long rows = (long) t * tokens;
     boolean spk = config.spiking();
-    double macs = (double) conv1.macsPerImage() * bs;
+    int hw = config.height() * config.width();
+    double macs = 0;
     double acs = 0;
+    if (rateCoded) {
+      // The first convolution reads spikes: accumulates per input spike, and its bias at every step.
+      acs += conv1.synapticOperations(img, t * bs) + (double) t * bs * hw * c1;
+      double[] tot = spikeTotals.computeIfAbsent("input", key -> new double[2]);
+      tot[0] += nonzero(img, t * bs * hw * config.channels());
+      tot[1] += (double) t * bs * hw * config.channels();
+    } else {
+      macs += (double) conv1.macsPerImage() * bs;
+      acs += (double) bs * hw * c1;
+    }
     if (spk) {
       acs += conv2.synapticOperations(p1, t * bs);
       acs += 3.0 * nonzero(sA, (int) (rows * d)) * d;
@@ -504,8 +583,7 @@ public final class SpikingMoE implements SequenceModel {
     acs += 2.0 * rows * d;
     // The bias additions (batch normalisation folded into each layer's bias): one add per output
     // value of the convolutions, the projections and the head, in both models.
-    acs += (double) bs * config.height() * config.width() * c1 + (double) t * bs * h1 * w1 * d + 4.0 * rows * d
-        + (double) bs * config.classes();
+    acs += (double) t * bs * h1 * w1 * d + 4.0 * rows * d + (double) bs * config.classes();
     acs += moe.expertAccumulates() + moe.routerAccumulates();
     macs += moe.expertMacs() + moe.routerMacs();
     // The router's softmax over E logits per token, counted as E multiply-accumulates.
@@ -618,8 +696,9 @@ public final class SpikingMoE implements SequenceModel {
     int per = bs * hw * c1;
     int big = Math.max(t * per, t * bs * h1 * w1 * d);
     int tok = t * bs * n * d;
-    img = Buffers.grow(img, bs * hw * config.channels());
-    c1v = Buffers.grow(c1v, per);
+    int encoded = rateCoded ? t : 1;
+    img = Buffers.grow(img, encoded * bs * hw * config.channels());
+    c1v = Buffers.grow(c1v, encoded * per);
     a1 = Buffers.grow(a1, per);
     cur1 = Buffers.grow(cur1, t * per);
     s1 = Buffers.grow(s1, t * per);

@@ -66,6 +66,50 @@ class SavedSpikingModelTest {
         .containsExactly(model.mixture().gate().balancer().state().bias());
   }
 
+  /** A rate-coded model keeps its encoding through a round trip and predicts bit for bit the same. */
+  @Test
+  void aRateCodedModelRoundTrips() throws Exception {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(2, 8, 8, 3, 3, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 4, Encoding.RATE);
+    SpikingMoE model = new SpikingMoE(cfg);
+    Random r = new Random(2);
+    SequenceBatch test = SpikingMoETest.batch(10, 128, r, 3, true);
+    SavedSpikingModel back = SavedSpikingModel.fromBytes(new SavedSpikingModel(model,
+        dev.auramoe.snn.data.ChannelStandardisation.identity(2), List.of("a", "b", "c"), 255).toBytes());
+    assertThat(back.model().config().encoding()).isEqualTo(Encoding.RATE);
+    assertThatThrownBy(() -> new SavedSpikingModel(model, new Standardisation(new double[] {0.2, 0},
+        new double[] {1, 1}), List.of("a", "b", "c"), 255)).hasMessageContaining("must be the identity");
+    float[] a = new float[30];
+    float[] b = new float[30];
+    model.predict(test, a);
+    back.model().predict(test, b);
+    assertThat(b).containsExactly(a);
+  }
+
+  /** Files of version 1 (before encodings) load as direct-current models; a rate-coded model cannot be written so. */
+  @Test
+  void versionOneFilesLoadAsDirectCurrentModels() throws Exception {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(2, 8, 8, 3, 3, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 4);
+    Standardisation z = new Standardisation(new double[] {0.2, -0.1}, new double[] {1.5, 0.7});
+    SavedSpikingModel saved = new SavedSpikingModel(new SpikingMoE(cfg), z, List.of("a", "b", "c"), Double.NaN);
+    byte[] v1 = saved.toBytes(1);
+    assertThat(SavedSpikingModel.FILE.version(v1)).isEqualTo(1);
+    assertThat(v1.length).as("no encoding field").isLessThan(saved.toBytes().length);
+    SavedSpikingModel back = SavedSpikingModel.fromBytes(v1);
+    assertThat(back.model().config()).isEqualTo(cfg);
+    SequenceBatch test = images(6, new Random(5));
+    float[] a = new float[18];
+    float[] b = new float[18];
+    saved.model().predict(test, a);
+    back.model().predict(test, b);
+    assertThat(b).containsExactly(a);
+    SavedSpikingModel rate = new SavedSpikingModel(new SpikingMoE(cfg.withEncoding(Encoding.RATE)),
+        dev.auramoe.snn.data.ChannelStandardisation.identity(2),
+        List.of("a", "b", "c"), Double.NaN);
+    assertThatThrownBy(() -> rate.toBytes(1)).hasMessageContaining("direct-current models only");
+  }
+
   /** The library's entry point: raw pixels in, standardised as in training, the model's probabilities out. */
   @Test
   void classifiesRawImagesAsTheModelDoesStandardisedOnes() {
@@ -91,6 +135,26 @@ class SavedSpikingModelTest {
     assertThatThrownBy(() -> saved.probabilities(new float[127], 1)).hasMessageContaining("need 128 pixels");
     raw[5] = Float.NaN;
     assertThatThrownBy(() -> saved.probabilities(raw, 3)).hasMessageContaining("pixel 5 of image 0 is NaN");
+  }
+
+  /**
+   * A version-2 file whose encoding is a name this build does not know (a whole frame, its checksum
+   * right) is refused as corrupt, naming the field and the value read, and nothing is returned.
+   */
+  @Test
+  void anUnknownEncodingIsRefusedNamingTheField() throws Exception {
+    SpikingMoE.Config cfg = new SpikingMoE.Config(1, 8, 8, 3, 2, 4, 8, 3, 2, 6, LifConfig.DEFAULT,
+        BalanceConfig.DEFAULT, true, 4, Encoding.RATE);
+    byte[] payload = SavedSpikingModel.FILE.unframe(new SavedSpikingModel(new SpikingMoE(cfg),
+        dev.auramoe.snn.data.ChannelStandardisation.identity(1), List.of("a", "b", "c"), 255).toBytes());
+    String text = new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = text.indexOf("\u0000\u0004RATE");
+    assertThat(at).as("the encoding's name in the payload").isPositive();
+    byte[] wave = payload.clone();
+    System.arraycopy("WAVE".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, wave, at + 2, 4);
+    assertThatThrownBy(() -> SavedSpikingModel.fromBytes(SavedSpikingModel.FILE.frame(2, wave)))
+        .isInstanceOf(SnapshotException.class).hasMessageContaining("corrupt spiking model file")
+        .hasMessageContaining("encoding 'WAVE'");
   }
 
   @Test

@@ -22,11 +22,26 @@ class SpikingMoETest {
     return spiking ? c : c.twin();
   }
 
+  /** The model of a variant: "twin", "direct" (spiking, direct current) or "rate" (spiking, rate coded). */
+  private static SpikingMoE.Config small(String variant) {
+    return switch (variant) {
+      case "twin" -> small(false);
+      case "direct" -> small(true);
+      case "rate" -> small(true).withEncoding(Encoding.RATE);
+      default -> throw new IllegalArgumentException(variant);
+    };
+  }
+
   private static SequenceBatch batch(int size, int features, Random r, int classes) {
+    return batch(size, features, r, classes, false);
+  }
+
+  /** Standard normal pixels, or uniform intensities in [0, 1] for a rate-coded model. */
+  static SequenceBatch batch(int size, int features, Random r, int classes, boolean intensities) {
     SequenceBatch b = new SequenceBatch(features, 0);
     b.reshape(size, 1);
     for (int i = 0; i < size * features; i++) {
-      b.x()[i] = (float) r.nextGaussian();
+      b.x()[i] = intensities ? r.nextFloat() : (float) r.nextGaussian();
     }
     for (int i = 0; i < size; i++) {
       b.labels()[i] = r.nextInt(classes);
@@ -41,7 +56,7 @@ class SpikingMoETest {
    * neurons replaced by their smooth twins (every layer's gradient is checked exactly, in double
    * precision, in its own test; this one checks that the layers are chained right: each layer's
    * gradient reaches the right buffer, the residual streams add, the steps of the encoder's current
-   * sum). In float, so per-element agreement is loose: the check is, for each parameter whose loss
+   * sum, or, rate coded, each step's convolution of its own spikes). In float, so per-element agreement is loose: the check is, for each parameter whose loss
    * moves measurably, the cosine between the two gradients over a sample of its elements and the
    * ratio of their norms (a single cosine over all parameters is dominated by the head and the
    * experts, and would not see a layer upstream of them lose a branch's gradient). Biases followed by
@@ -49,12 +64,13 @@ class SpikingMoETest {
    * is left out: its straight-through gradient is not the derivative of its forward pass
    * (MoeLayerTest checks it against the function it is the derivative of).
    */
-  @ParameterizedTest(name = "spiking {0}")
-  @ValueSource(booleans = {false, true})
-  void backwardMatchesFiniteDifferencesOfTheLoss(boolean spiking) {
-    SpikingMoE model = new SpikingMoE(small(spiking), true);
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"twin", "direct", "rate"})
+  void backwardMatchesFiniteDifferencesOfTheLoss(String variant) {
+    SpikingMoE model = new SpikingMoE(small(variant), true);
+    boolean spiking = model.config().spiking();
     Random r = new Random(11);
-    SequenceBatch b = batch(3, model.inputDim(), r, 3);
+    SequenceBatch b = batch(3, model.inputDim(), r, 3, variant.equals("rate"));
     model.lossAndGradients(b);
     float eps = 1e-2f;
     List<String> checked = new ArrayList<>();
@@ -93,19 +109,25 @@ class SpikingMoETest {
         "attention.k.W", "attention.v.W", "attention.o.W", "moe.expert0.up.W", "head.W");
   }
 
-  /** Both the spiking model and its twin learn a small task: which quarter of the image is lit. */
-  @ParameterizedTest(name = "spiking {0}")
-  @ValueSource(booleans = {false, true})
-  void learnsWhichQuarterIsLit(boolean spiking) {
+  /**
+   * The spiking model (direct current or rate coded) and its twin learn a small task: which quarter
+   * of the image is lit.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"twin", "direct", "rate"})
+  void learnsWhichQuarterIsLit(String variant) {
     SpikingMoE.Config cfg = new SpikingMoE.Config(1, 8, 8, 4, 2, 4, 8, 3, 2, 8, LifConfig.DEFAULT,
         BalanceConfig.DEFAULT, true, 3);
-    SpikingMoE model = new SpikingMoE(spiking ? cfg : cfg.twin());
+    boolean spiking = !variant.equals("twin");
+    boolean rate = variant.equals("rate");
+    SpikingMoE model = new SpikingMoE(!spiking ? cfg.twin() : rate ? cfg.withSteps(8).withEncoding(Encoding.RATE)
+        : cfg);
     Random r = new Random(5);
     Adam adam = new Adam(model.parameters(), new Adam.Settings(5e-3f, 0.9f, 0.999f, 1e-8f, 0f));
     for (int step = 0; step < 150; step++) {
-      model.trainStep(quarters(32, r), adam, 1.0);
+      model.trainStep(quarters(32, r, rate), adam, 1.0);
     }
-    SequenceBatch test = quarters(200, r);
+    SequenceBatch test = quarters(200, r, rate);
     float[] out = new float[200 * 4];
     model.predict(test, out);
     int right = 0;
@@ -121,13 +143,15 @@ class SpikingMoETest {
     Operations router = model.routerOperations();
     long tokens = 4;
     if (spiking) {
-      // Past the encoder everything accumulates: the MACs are the first convolution's and the router's softmax.
-      assertThat(ops.macs()).isEqualTo(8 * 8 * 9 * 4 + tokens * 3);
+      // Past the encoder everything accumulates: the MACs are the first convolution's (none when it reads
+      // rate-coded spikes) and the router's softmax.
+      assertThat(ops.macs()).isEqualTo((rate ? 0 : 8 * 8 * 9 * 4) + tokens * 3);
       assertThat(ops.accumulates()).isGreaterThan(0);
       assertThat(router.macs()).isEqualTo(tokens * 3);
       assertThat(model.firingRates()).containsKeys("encoder", "attention.q", "attention.mask", "moe.experts",
           "head.input");
-      assertThat(model.firingRates().values()).allSatisfy(rate -> assertThat(rate).isBetween(0.0, 1.0));
+      assertThat(model.firingRates().containsKey("input")).as("the input spikes' rate").isEqualTo(rate);
+      assertThat(model.firingRates().values()).allSatisfy(f -> assertThat(f).isBetween(0.0, 1.0));
     } else {
       assertThat(router.accumulates()).as("the bias, an add per logit").isEqualTo(tokens * 3);
       assertThat(router.macs()).isEqualTo(tokens * 8 * 3 + tokens * 3);
@@ -146,6 +170,11 @@ class SpikingMoETest {
   }
 
   private static SequenceBatch quarters(int size, Random r) {
+    return quarters(size, r, false);
+  }
+
+  /** Lit quarter 1.5 and noise, or, as intensities for rate coding, lit 0.8 and dark 0.1 with noise, clipped to [0, 1]. */
+  private static SequenceBatch quarters(int size, Random r, boolean intensities) {
     SequenceBatch b = new SequenceBatch(64, 0);
     b.reshape(size, 1);
     for (int i = 0; i < size; i++) {
@@ -156,7 +185,8 @@ class SpikingMoETest {
       for (int y = 0; y < 8; y++) {
         for (int x = 0; x < 8; x++) {
           boolean lit = (y < 4 ? 0 : 2) + (x < 4 ? 0 : 1) == q;
-          b.x()[i * 64 + y * 8 + x] = (float) ((lit ? 1.5 : 0) + 0.5 * r.nextGaussian());
+          double v = intensities ? (lit ? 0.8 : 0.1) + 0.1 * r.nextGaussian() : (lit ? 1.5 : 0) + 0.5 * r.nextGaussian();
+          b.x()[i * 64 + y * 8 + x] = (float) (intensities ? Math.clamp(v, 0, 1) : v);
         }
       }
     }
@@ -239,13 +269,15 @@ class SpikingMoETest {
    * thousands of steps on a busy machine, while C2 compiles the Vector API kernels' callers, too slow
    * for a unit test.)
    */
-  @ParameterizedTest(name = "spiking {0}")
-  @ValueSource(booleans = {false, true})
-  void predictionDoesNotAllocateOnceWarm(boolean spiking) {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"twin", "direct", "rate"})
+  void predictionDoesNotAllocateOnceWarm(String variant) {
     SpikingMoE.Config cfg = new SpikingMoE.Config(1, 8, 8, 4, 2, 4, 8, 3, 2, 8, LifConfig.DEFAULT,
         BalanceConfig.DEFAULT, true, 3);
-    SpikingMoE model = new SpikingMoE(spiking ? cfg : cfg.twin());
-    SequenceBatch b = quarters(16, new Random(4));
+    boolean rate = variant.equals("rate");
+    SpikingMoE model = new SpikingMoE(variant.equals("twin") ? cfg.twin() : rate ? cfg.withEncoding(Encoding.RATE)
+        : cfg);
+    SequenceBatch b = quarters(16, new Random(4), rate);
     float[] out = new float[16 * 4];
     long allocated = dev.auramoe.testing.Allocations.ofSteadyState(() -> model.predict(b, out), 5000, 50, 40);
     assertThat(allocated).as("bytes allocated by 50 predictions").isLessThan(1_024);

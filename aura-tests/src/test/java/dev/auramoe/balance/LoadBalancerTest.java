@@ -274,4 +274,115 @@ class LoadBalancerTest {
     assertThatThrownBy(() -> new BalanceConfig(true, 1e-3, 0.9, 1, -1, false)).hasMessageContaining("warmupTokens");
     assertThatThrownBy(() -> new LoadBalancer(0, BalanceConfig.DEFAULT)).hasMessageContaining("experts must be > 0");
   }
+
+  /**
+   * A batch moves the bias once, by gamma against the sign of each expert's share of the batch's
+   * selections minus the mean share; the moving averages, counts and tokens follow every token as if
+   * recorded one by one.
+   */
+  @Test
+  void aBatchMovesTheBiasOnceByItsOwnLoad() {
+    BalanceConfig c = new BalanceConfig(true, 0.01, 0.9, 1.0, 0, false);
+    LoadBalancer batch = new LoadBalancer(3, c);
+    LoadBalancer tokens = new LoadBalancer(3, c.withEnabled(false));
+    // 4 tokens, top-2: expert 0 picked 4 times, expert 1 three times, expert 2 once; mean 8/3.
+    int[] chosen = {0, 1, 0, 1, 0, 2, 1, 0};
+    batch.recordBatch(chosen, 4, 2);
+    for (int r = 0; r < 4; r++) {
+      tokens.record(new int[] {chosen[2 * r], chosen[2 * r + 1]}, 2);
+    }
+    BalanceState s = batch.state();
+    assertThat(s.bias()).containsExactly(-0.01f, -0.01f, 0.01f);
+    assertThat(s.biasUpdates()).isEqualTo(1);
+    assertThat(s.load()).containsExactly(tokens.state().load());
+    assertThat(s.counts()).containsExactly(4, 3, 1);
+    assertThat(s.tokens()).isEqualTo(4);
+    assertThatThrownBy(() -> batch.recordBatch(chosen, 5, 2)).hasMessageContaining("5 x 2");
+    assertThat(batch.state()).isEqualTo(s);
+  }
+
+  /**
+   * A batch naming an expert the balancer does not have is refused with the row and the index, before
+   * any of its rows is recorded: the loads, counts, tokens and bias stay as they were.
+   */
+  @Test
+  void aBatchWithAnUnknownExpertIsRefusedAndChangesNothing() {
+    LoadBalancer lb = new LoadBalancer(3, new BalanceConfig(true, 0.01, 0.9, 1.0, 0, false));
+    lb.recordBatch(new int[] {0, 1, 2, 0}, 2, 2);
+    BalanceState before = lb.state();
+    assertThatThrownBy(() -> lb.recordBatch(new int[] {0, 1, 2, 3}, 2, 2)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("row 1").hasMessageContaining("expert 3");
+    assertThatThrownBy(() -> lb.recordBatch(new int[] {0, 1, -1, 2}, 2, 2)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expert -1");
+    assertThat(lb.state()).isEqualTo(before);
+  }
+
+  /**
+   * A router with fixed preferences that routes whole batches under one bias (as a network trained
+   * on mini-batches does): with one bias update per batch the load evens out under a cap of 1; with
+   * an update per token the bias swings from cap to cap between batches and the load it leaves is as
+   * uneven as without balancing.
+   */
+  @Test
+  void batchesOfChoicesBalanceWithOneUpdatePerBatch() {
+    float[] p = {0.4f, 0.3f, 0.2f, 0.1f};
+    BalanceConfig even = new BalanceConfig(true, 1e-3, 0.99, 1.0, 0, false);
+    LoadBalancer perBatch = new LoadBalancer(4, even);
+    LoadBalancer perToken = new LoadBalancer(4, even);
+    java.util.Random r = new java.util.Random(3);
+    int rows = 512;
+    int[] chosen = new int[rows];
+    for (int step = 0; step < 3000; step++) {
+      for (LoadBalancer lb : new LoadBalancer[] {perBatch, perToken}) {
+        choose(lb, p, rows, r, chosen);
+        if (lb == perBatch) {
+          lb.recordBatch(chosen, rows, 1);
+        } else {
+          for (int t = 0; t < rows; t++) {
+            lb.record(new int[] {chosen[t]}, 1);
+          }
+        }
+      }
+    }
+    // The last batch chosen by each, with the bias its balancer ended with.
+    assertThat(maxOverMean(lastBatch(perBatch, p, rows, r))).as("one update per batch").isLessThan(1.2);
+    assertThat(maxOverMean(lastBatch(perToken, p, rows, r))).as("one update per token").isGreaterThan(1.8);
+  }
+
+  private static int[] lastBatch(LoadBalancer lb, float[] p, int rows, java.util.Random r) {
+    int[] chosen = new int[rows];
+    choose(lb, p, rows, r, chosen);
+    int[] picks = new int[p.length];
+    for (int e : chosen) {
+      picks[e]++;
+    }
+    return picks;
+  }
+
+  /** Top-1 of each token's probabilities (the preferences with a little noise) plus the balancer's bias. */
+  private static void choose(LoadBalancer lb, float[] p, int rows, java.util.Random r, int[] chosen) {
+    float[] b = lb.state().bias();
+    for (int t = 0; t < rows; t++) {
+      int best = 0;
+      double top = Double.NEGATIVE_INFINITY;
+      for (int e = 0; e < p.length; e++) {
+        double score = p[e] + 0.05 * r.nextGaussian() + b[e];
+        if (score > top) {
+          top = score;
+          best = e;
+        }
+      }
+      chosen[t] = best;
+    }
+  }
+
+  private static double maxOverMean(int[] picks) {
+    double max = 0;
+    double sum = 0;
+    for (int v : picks) {
+      max = Math.max(max, v);
+      sum += v;
+    }
+    return max / (sum / picks.length);
+  }
 }

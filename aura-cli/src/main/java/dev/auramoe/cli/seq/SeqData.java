@@ -8,9 +8,7 @@ import dev.auramoe.seq.data.SequenceDataset;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * The data of a sequence command: a training and a test set, from long-format CSV files or from
@@ -105,20 +103,7 @@ public record SeqData(String source, SequenceDataset raw, SequenceDataset train,
     if (size == 0 || size >= data.size()) {
       return data;
     }
-    int[] all = new int[data.size()];
-    for (int i = 0; i < all.length; i++) {
-      all[i] = i;
-    }
-    SplittableRandom r = new SplittableRandom(seed);
-    for (int i = 0; i < size; i++) {
-      int j = i + r.nextInt(all.length - i);
-      int t = all[i];
-      all[i] = all[j];
-      all[j] = t;
-    }
-    int[] kept = Arrays.copyOf(all, size);
-    Arrays.sort(kept);
-    return data.select(kept);
+    return data.select(dev.auramoe.seq.data.Samples.sorted(data.size(), size, seed));
   }
 
   /** Whether the data have elapsed times (irregular sampling). */

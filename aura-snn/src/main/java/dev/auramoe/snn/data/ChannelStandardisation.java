@@ -31,6 +31,30 @@ public final class ChannelStandardisation {
   }
 
   /**
+   * No scaling at all (mean 0, standard deviation 1 per channel): what a rate-coded model keeps, since
+   * it reads intensities in [0, 1] as they are.
+   */
+  public static Standardisation identity(int channels) {
+    double[] std = new double[channels];
+    java.util.Arrays.fill(std, 1.0);
+    return new Standardisation(new double[channels], std);
+  }
+
+  /**
+   * Checks that every pixel is an intensity in [0, 1], as rate coding reads them.
+   *
+   * @throws IllegalArgumentException naming the range found and how to scale the pixels
+   */
+  public static void checkIntensities(ImageDataset data) {
+    float[] range = data.pixelRange();
+    if (range[0] < 0f || range[1] > 1f) {
+      throw new IllegalArgumentException("rate coding reads pixel intensities in [0, 1], these images range over ["
+          + range[0] + ", " + range[1] + "]: divide them by their maximum (--pixel-max; IDX files are divided by "
+          + "255)");
+    }
+  }
+
+  /**
    * The data set with every pixel standardised by its channel's statistics (labels and classes as
    * they were).
    *

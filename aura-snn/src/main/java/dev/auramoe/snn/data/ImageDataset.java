@@ -137,6 +137,17 @@ public final class ImageDataset {
     return pixels[((i * shape.channels() + c) * shape.height() + y) * shape.width() + x];
   }
 
+  /** The smallest and the largest pixel value of every image, {@code {min, max}}. */
+  public float[] pixelRange() {
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (float v : pixels) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    return new float[] {min, max};
+  }
+
   /** Copies image i's {@code shape().size()} values, channels first, into {@code into[off ..]}. */
   public void copyImage(int i, float[] into, int off) {
     Objects.checkIndex(i, labels.length);
