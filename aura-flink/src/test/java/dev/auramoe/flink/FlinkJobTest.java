@@ -34,8 +34,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The job on a MiniCluster of two slots against the same rule run in one JVM: at parallelism 1 the
- * single-JVM model, after a failure the digest of a run without one, and across a savepoint taken at
- * one parallelism and restored at another the digest of a run that never stopped.
+ * single-JVM model, after a failure or the loss of a task manager the digest of a run without one, and
+ * across a savepoint taken at one parallelism and restored at another the digest of a run that never
+ * stopped.
  */
 class FlinkJobTest {
 
