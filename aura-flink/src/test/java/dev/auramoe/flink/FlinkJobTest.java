@@ -12,12 +12,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.scheduler.exceptionhistory.RootExceptionHistoryEntry;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,8 +34,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The job on a MiniCluster of two slots against the same rule run in one JVM: at parallelism 1 the
- * single-JVM model, after a failure the digest of a run without one, and across a savepoint taken at
- * one parallelism and restored at another the digest of a run that never stopped.
+ * single-JVM model, after a failure or the loss of a task manager the digest of a run without one, and
+ * across a savepoint taken at one parallelism and restored at another the digest of a run that never
+ * stopped.
  */
 class FlinkJobTest {
 
@@ -79,10 +85,15 @@ class FlinkJobTest {
   }
 
   private static StreamExecutionEnvironment env(Configuration conf) {
+    return StreamExecutionEnvironment.getExecutionEnvironment(restarts(conf));
+  }
+
+  /** A job that fails restarts at once, three times at most. */
+  private static Configuration restarts(Configuration conf) {
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(10));
-    return StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    return conf;
   }
 
   private static JobSummary run(JobSpec spec, Probe probe) throws Exception {
@@ -125,6 +136,47 @@ class FlinkJobTest {
     assertThat(Probe.seen("failure")).isGreaterThan(3000).isLessThan(4500);
     assertThat(s.records).isEqualTo(3000);
     assertThat(s.digest).isEqualTo(localRun(2, both));
+  }
+
+  @Test
+  void losingATaskManagerRecoversFromItsCheckpointToTheSameModel() throws Exception {
+    // A cluster of its own: two task managers of one slot each, so that each holds tasks of the job.
+    Configuration conf = new Configuration();
+    conf.set(RestOptions.BIND_PORT, "0");
+    try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
+        .setNumTaskManagers(2).setNumSlotsPerTaskManager(1).build())) {
+      cluster.start();
+      StreamExecutionEnvironment env = new TestStreamEnvironment(cluster, restarts(new Configuration()), 2,
+          List.of(), List.of());
+      Probe probe = new Probe("lost", Long.MAX_VALUE, 400);
+      List<JobSummary> out = new ArrayList<>();
+      long seenAtLoss;
+      try (CloseableIterator<JobSummary> it = AuraFlinkJob.build(env, bounded(both, 2, 2, Duration.ofMillis(100)),
+          probe).collectAsync()) {
+        JobClient job = env.executeAsync("lost");
+        try {
+          await(job, () -> Probe.seen("lost") >= 1500 && Probe.checkpoints("lost") > 0);
+          cluster.terminateTaskManager(0).get();
+          seenAtLoss = Probe.seen("lost");
+          // The job needs two slots again: a machine that replaces the lost one.
+          cluster.startTaskManager();
+          it.forEachRemaining(out::add);
+          job.getJobExecutionResult().get();
+        } finally {
+          cancel(job);
+        }
+        var failures = new ArrayList<RootExceptionHistoryEntry>();
+        cluster.getExecutionGraphInfo(job.getJobID()).get().getExceptionHistory().forEach(failures::add);
+        assertThat(failures).hasSize(1);
+        // The job failed once, and because a task manager went away (not a task that threw).
+        assertThat(failures.getFirst().getExceptionAsString()).contains("The TaskExecutor is shutting down");
+      }
+      // Records were read again, but fewer than before the loss: restored from a checkpoint, not the start.
+      assertThat(Probe.seen("lost")).isGreaterThan(3000).isLessThan(3000 + seenAtLoss);
+      assertThat(out).hasSize(1);
+      assertThat(out.getFirst().records).isEqualTo(3000);
+      assertThat(out.getFirst().digest).isEqualTo(localRun(2, both));
+    }
   }
 
   @ParameterizedTest(name = "parallelism {0}, then {1}")

@@ -58,6 +58,11 @@ final class Probe implements MapFunction<LearnRecord, LearnRecord>, CheckpointLi
     return SEEN.get(name).get();
   }
 
+  /** The checkpoints completed since the probe was made (every attempt of its job). */
+  static long checkpoints(String name) {
+    return CHECKPOINTS.get(name).get();
+  }
+
   static long failures(String name) {
     return FAILURES.get(name).get();
   }
