@@ -84,17 +84,7 @@ public final class LoadBalancer {
    * Padding or masked tokens must not be passed here.
    */
   public void record(int[] chosen, int k) {
-    float a = (float) (1 - config.decay());
-    float keep = (float) config.decay();
-    for (int i = 0; i < experts; i++) {
-      load[i] *= keep;
-    }
-    for (int j = 0; j < k; j++) {
-      int e = chosen[j];
-      load[e] += a;
-      counts[e]++;
-    }
-    tokens++;
+    track(chosen, 0, k);
     if (moves()) {
       float mean = 0f;
       for (int i = 0; i < experts; i++) {
@@ -131,18 +121,8 @@ public final class LoadBalancer {
             + experts);
       }
     }
-    float a = (float) (1 - config.decay());
-    float keep = (float) config.decay();
     for (int r = 0; r < rows; r++) {
-      for (int i = 0; i < experts; i++) {
-        load[i] *= keep;
-      }
-      for (int j = 0; j < k; j++) {
-        int e = chosen[r * k + j];
-        load[e] += a;
-        counts[e]++;
-      }
-      tokens++;
+      track(chosen, r * k, k);
     }
     if (rows > 0 && moves()) {
       double mean = (double) rows * k / experts;
@@ -155,6 +135,21 @@ public final class LoadBalancer {
       }
       biasUpdates++;
     }
+  }
+
+  /** One token that chose {@code chosen[off .. off + k)}: the moving averages, the counts and the token count. */
+  private void track(int[] chosen, int off, int k) {
+    float a = (float) (1 - config.decay());
+    float keep = (float) config.decay();
+    for (int i = 0; i < experts; i++) {
+      load[i] *= keep;
+    }
+    for (int j = 0; j < k; j++) {
+      int e = chosen[off + j];
+      load[e] += a;
+      counts[e]++;
+    }
+    tokens++;
   }
 
   private boolean moves() {
