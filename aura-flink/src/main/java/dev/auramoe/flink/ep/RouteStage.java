@@ -1,0 +1,118 @@
+package dev.auramoe.flink.ep;
+
+import dev.auramoe.flink.LearnRecord;
+import dev.auramoe.flink.ModelOptions;
+import dev.auramoe.flink.Shard;
+import dev.auramoe.routing.RouteBuffer;
+import java.util.function.Consumer;
+
+/**
+ * A shard's route stage in the expert-parallel layout: its {@link Shard} (cell, router, balancer and
+ * the streams, as in the data-parallel layout) routes each record without learning, and the token goes
+ * to each chosen expert on an instance chosen by the spill rule; the routing itself goes to the shard's
+ * combine stage. At a record of epoch n the router is set to the version its combine stage learned
+ * through epoch n - {@link EpOptions#LAG} (the latest one at or before it). Not thread-safe.
+ *
+ * <p>The spill rule (least-loaded expert parallelism, per shard): the stage counts the tokens it sent
+ * to each instance; a token of expert e goes to e's home instance unless that instance's count is at
+ * least {@code (1 + spill)} times the mean count plus one, and then to the instance with the fewest
+ * (the lowest index on a tie), whose replica of e computes it.
+ */
+public final class RouteStage {
+
+  private final Shard shard;
+  private final EpOptions ep;
+  private final RouteBuffer buf;
+  /** The epoch of the router version in use; -1 for the initial router. */
+  private long applied;
+  /** The latest epoch a version was asked for (not state: asking again gives the same answer). */
+  private long asked;
+  private final long[] counts;
+  private long sent;
+
+  private RouteStage(Shard shard, EpOptions ep, long applied, long[] counts) {
+    this.shard = shard;
+    this.ep = ep;
+    this.buf = shard.model().newRouteBuffer();
+    this.applied = applied;
+    this.asked = applied;
+    this.counts = counts;
+    for (long c : counts) {
+      sent += c;
+    }
+  }
+
+  /** A stage that has routed nothing. */
+  public static RouteStage fresh(int index, ModelOptions options, Shard.Initial initial, EpOptions ep) {
+    return new RouteStage(Shard.fresh(index, options, initial), ep, -1, new long[ep.instances()]);
+  }
+
+  /** A stage restored from its shard's bytes and {@link #extra}. */
+  public static RouteStage restore(Shard shard, long[] extra, EpOptions ep) {
+    if (extra.length != 1 + ep.instances()) {
+      throw new IllegalStateException("the route stage's state holds " + (extra.length - 1)
+          + " instances' counts; --expert-instances must stay " + (extra.length - 1) + " (it is " + ep.instances() + ")");
+    }
+    return new RouteStage(shard, ep, extra[0], java.util.Arrays.copyOfRange(extra, 1, extra.length));
+  }
+
+  /** What the stage keeps beside its shard: the router version in use and the instances' counts. */
+  public long[] extra() {
+    long[] e = new long[1 + counts.length];
+    e[0] = applied;
+    System.arraycopy(counts, 0, e, 1, counts.length);
+    return e;
+  }
+
+  /** The shard (replica and streams). */
+  public Shard shard() {
+    return shard;
+  }
+
+  /**
+   * Routes a numbered record: one {@link Dispatch} per chosen expert, then its {@link Routed}.
+   */
+  public void route(LearnRecord r, Shard.StreamStates states, RouterVersions versions, Consumer<Dispatch> dispatch,
+      Consumer<Routed> routed) throws Exception {
+    long need = ep.epochOf(r.seq) - EpOptions.LAG;
+    if (need > asked) {
+      RouterVersions.Version v = versions.await(shard.index(), need);
+      asked = need;
+      if (v != null && v.epoch() > applied) {
+        shard.model().setRouterParameters(v.params());
+        applied = v.epoch();
+      }
+    }
+    shard.route(r, states, buf);
+    int k = buf.k();
+    Routed t = new Routed();
+    t.seq = r.seq;
+    t.shard = shard.index();
+    t.experts = java.util.Arrays.copyOf(buf.expertsArray(), k);
+    t.weights = java.util.Arrays.copyOf(buf.weightsArray(), k);
+    t.probs = buf.probabilitiesArray().clone();
+    t.h = shard.model().state(r.stream);
+    t.x = r.x;
+    t.y = r.y;
+    for (int j = 0; j < k; j++) {
+      dispatch.accept(new Dispatch(r.seq, shard.index(), t.experts[j], place(t.experts[j]), t.weights[j], r.x, r.y));
+    }
+    routed.accept(t);
+  }
+
+  /** The instance a token of {@code expert} goes to, counted. */
+  private int place(int expert) {
+    int home = ep.home(expert);
+    int j = home;
+    if (ep.spill() > 0 && counts.length > 1 && counts[home] >= (1 + ep.spill()) * sent / counts.length + 1) {
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] < counts[j]) {
+          j = i;
+        }
+      }
+    }
+    counts[j]++;
+    sent++;
+    return j;
+  }
+}
