@@ -286,11 +286,18 @@ public final class LearnPass {
    * @return the MACs spent
    */
   private long updateRecentErrors(float[] r, float errorScale) {
-    float a = recentRate;
-    for (int e = 0; e < r.length; e++) {
-      float v = Math.min(allErrors[e] / errorScale, 1e6f);
-      r[e] += a * (v - r[e]);
-    }
+    updateRecentErrors(r, allErrors, errorScale, recentRate);
     return r.length;
+  }
+
+  /**
+   * {@code r[e] += rate * (min(errors[e] / errorScale, 1e6) - r[e])} for every expert: a stream's recent
+   * errors after a step whose experts' squared errors on y are {@code errors}.
+   */
+  public static void updateRecentErrors(float[] r, float[] errors, float errorScale, float rate) {
+    for (int e = 0; e < r.length; e++) {
+      float v = Math.min(errors[e] / errorScale, 1e6f);
+      r[e] += rate * (v - r[e]);
+    }
   }
 }

@@ -27,6 +27,9 @@ public final class JobSummary {
   /** The longest time a learner subtask spent writing its streams and replicas into state, over all checkpoints. */
   public long checkpointNanos;
 
+  /** Expert-parallel layout: tokens each expert instance computed; null otherwise. */
+  public long[] instanceTokens;
+
   /** For Flink's POJO serializer. */
   public JobSummary() {}
 }

@@ -92,31 +92,7 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
     live = new HashMap<>();
     flushed = new HashMap<>();
     initial = initialModel == null ? null : Shard.Initial.of(Snapshots.fromBytes(initialModel, ModelIo.NO_FUNCTIONS));
-    states = new Shard.StreamStates() {
-      @Override
-      public byte[] get(String id) throws Exception {
-        return streams.get(id);
-      }
-
-      @Override
-      public void put(String id, byte[] state) throws Exception {
-        streams.put(id, state);
-      }
-
-      @Override
-      public void putOrder(String id, long position) throws Exception {
-        order.put(id, position);
-      }
-
-      @Override
-      public Map<String, Long> orders() throws Exception {
-        Map<String, Long> m = new HashMap<>();
-        for (Map.Entry<String, Long> e : order.entries()) {
-          m.put(e.getKey(), e.getValue());
-        }
-        return m;
-      }
-    };
+    states = new KeyedStreamStates(streams, order);
   }
 
   @Override

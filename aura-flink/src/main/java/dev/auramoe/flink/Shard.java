@@ -118,7 +118,7 @@ public final class Shard {
    * @return the squared error of the prediction made before learning
    */
   public double learn(LearnRecord r, StreamStates states) throws Exception {
-    hold(r.stream, states);
+    holdStream(r.stream, states);
     double err = model.learn(r.stream, r.x, r.y, yHat);
     records++;
     squaredError += err;
@@ -131,7 +131,7 @@ public final class Shard {
    * to {@code out}. Counted as a record of the shard.
    */
   public void route(LearnRecord r, StreamStates states, dev.auramoe.routing.RouteBuffer out) throws Exception {
-    hold(r.stream, states);
+    holdStream(r.stream, states);
     model.route(r.stream, r.x, out);
     records++;
   }
@@ -142,7 +142,7 @@ public final class Shard {
   }
 
   /** Makes sure the replica holds the stream: from {@code states}, the initial model, or opened fresh. */
-  private void hold(String s, StreamStates states) throws Exception {
+  public void holdStream(String s, StreamStates states) throws Exception {
     if (!model.hasStream(s)) {
       byte[] st = states.get(s);
       if (st != null) {

@@ -8,12 +8,12 @@ import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
  * groups, so that any parallelism that divides {@code S} gives every subtask the same number of
  * shards (hashing the shard numbers themselves would not).
  */
-final class ShardKeys {
+public final class ShardKeys {
 
   private ShardKeys() {}
 
   /** The keys of {@code shards} shards, by shard. */
-  static int[] keys(int shards) {
+  public static int[] keys(int shards) {
     int[] keys = new int[shards];
     for (int j = 0; j < shards; j++) {
       int group = (int) ((long) j * Shards.MAX_SHARDS / shards);

@@ -11,11 +11,17 @@ public final class CombineResult {
   public double squaredError;
   /** The router's parameters. */
   public float[] router;
+  /** The streams whose recent errors it learned (none when the router reads none). */
+  public String[] streams;
+  /** Their recent errors, by stream. */
+  public float[][] recent;
 
   /** For Flink's POJO serializer. */
   public CombineResult() {}
 
-  CombineResult(int shard, long records, double squaredError, float[] router) {
+  CombineResult(int shard, long records, double squaredError, float[] router, String[] streams, float[][] recent) {
+    this.streams = streams;
+    this.recent = recent;
     this.shard = shard;
     this.records = records;
     this.squaredError = squaredError;

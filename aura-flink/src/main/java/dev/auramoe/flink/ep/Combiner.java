@@ -17,35 +17,56 @@ import java.util.TreeMap;
  */
 public final class Combiner {
 
-  /** A model of the job's settings whose router is the one learned here (nothing else of it is used). */
+  /**
+   * A model of the job's settings whose router is the one learned here; its streams are the initial
+   * model's, whose recent errors a stream starts from.
+   */
   private final MixtureOfExperts router;
+  private final long epochLength;
+  /** Weight of the newest error in a stream's recent errors; 0 when the router reads none. */
+  private final float recentRate;
   private float errorScale;
   private long records;
   private double squaredError;
   private final TreeMap<Long, float[]> versions = new TreeMap<>();
 
-  private Combiner(MixtureOfExperts router) {
+  private Combiner(MixtureOfExperts router, EpOptions ep) {
     this.router = router;
+    this.epochLength = ep.epoch();
+    this.recentRate = router.config().recentErrors().enabled() ? router.config().recentErrors().rate() : 0f;
   }
 
-  /** A stage that has learned nothing: the router of {@code template} (a model of the job's settings). */
-  public static Combiner fresh(MixtureOfExperts template) {
-    return new Combiner(template);
+  /** A stage that has learned nothing: the router of {@code template} (a model of the job's settings, not shared). */
+  public static Combiner fresh(MixtureOfExperts template, EpOptions ep) {
+    return new Combiner(template, ep);
+  }
+
+  /** Where the streams' recent-error histories live (the job keeps them in keyed state). */
+  public interface Recents {
+    /** A stream's history, or null when it has had no record here. */
+    RecentHistory get(String stream) throws Exception;
+
+    /** Stores a stream's history. */
+    void put(String stream, RecentHistory history) throws Exception;
   }
 
   /**
-   * Mixes and learns one routed record.
+   * Mixes and learns one routed record: the prediction, the chosen experts' errors, the error scale,
+   * the stream's recent errors (when the router reads them: from every expert's error), the
+   * responsibilities and the router's step, in the order of the single-JVM learn step.
    *
-   * @param predictions the chosen experts' outputs, in the order of {@code t.experts}
+   * @param outputs the experts' outputs by expert: every chosen one's, and every one's when the router
+   *     reads recent errors
    * @return the squared error of the mixture's prediction
    */
-  public double learn(Routed t, float[][] predictions) {
+  public double learn(Routed t, float[][] outputs, Recents recents) throws Exception {
     int kk = t.experts.length;
     int out = t.y.length;
     float[] yHat = new float[out];
     for (int j = 0; j < kk; j++) {
+      float[] o = outputs[t.experts[j]];
       for (int i = 0; i < out; i++) {
-        yHat[i] += t.weights[j] * predictions[j][i];
+        yHat[i] += t.weights[j] * o[i];
       }
     }
     double se = LearnPass.squaredError(t.y, yHat, out);
@@ -58,11 +79,23 @@ public final class Combiner {
     float minErr = Float.POSITIVE_INFINITY;
     float meanErr = 0f;
     for (int j = 0; j < kk; j++) {
-      errors[j] = LearnPass.expertError(t.y, predictions[j], out);
+      errors[j] = LearnPass.expertError(t.y, outputs[t.experts[j]], out);
       minErr = Math.min(minErr, errors[j]);
       meanErr += errors[j] / kk;
     }
     errorScale = LearnPass.nextErrorScale(errorScale, meanErr);
+    if (recentRate > 0f) {
+      float[] all = new float[outputs.length];
+      for (int e = 0; e < all.length; e++) {
+        all[e] = LearnPass.expertError(t.y, outputs[e], out);
+      }
+      RecentHistory h = recents.get(t.stream);
+      float[] r = h != null ? h.latest().clone()
+          : router.hasStream(t.stream) ? router.recentErrors(t.stream) : new float[all.length];
+      LearnPass.updateRecentErrors(r, all, errorScale, recentRate);
+      long epoch = t.seq / epochLength;
+      recents.put(t.stream, h == null ? RecentHistory.of(epoch, r) : h.with(epoch, r));
+    }
     float[] resp = new float[kk];
     float massChosen = LearnPass.responsibilities(t.experts, kk, t.probs, errors, minErr, errorScale, resp);
     float[] delta = new float[t.probs.length];
@@ -126,9 +159,9 @@ public final class Combiner {
   }
 
   /** A stage from {@link #toBytes}, with {@code template} (a model of the job's settings) for its router. */
-  public static Combiner fromBytes(byte[] bytes, MixtureOfExperts template) {
+  public static Combiner fromBytes(byte[] bytes, MixtureOfExperts template, EpOptions ep) {
     ByteBuffer b = ByteBuffer.wrap(bytes);
-    Combiner c = new Combiner(template);
+    Combiner c = new Combiner(template, ep);
     c.records = b.getLong();
     c.squaredError = b.getDouble();
     c.errorScale = b.getFloat();

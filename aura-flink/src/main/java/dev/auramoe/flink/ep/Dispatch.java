@@ -13,6 +13,11 @@ public final class Dispatch {
   public int instance;
   /** The expert's gate weight: its output's weight in the mixture and its learning credit. */
   public float weight;
+  /**
+   * Whether the expert was chosen and learns from the token; otherwise it only predicts, for the
+   * stream's recent errors (the router reads every expert's).
+   */
+  public boolean learn;
   /** The input. */
   public float[] x;
   /** The target. */
@@ -21,7 +26,8 @@ public final class Dispatch {
   /** For Flink's POJO serializer. */
   public Dispatch() {}
 
-  Dispatch(long seq, int shard, int expert, int instance, float weight, float[] x, float[] y) {
+  Dispatch(long seq, int shard, int expert, int instance, float weight, boolean learn, float[] x, float[] y) {
+    this.learn = learn;
     this.seq = seq;
     this.shard = shard;
     this.expert = expert;

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The expert-parallel job's model from its parts: each shard's replica (cell, balancer, streams) with
- * the router its combine stage learned, combined over the shards by the data-parallel rule
+ * the router and the streams' recent errors its combine stage learned, combined over the shards by the data-parallel rule
  * ({@link ModelIo#combine}: routers weighted by records, streams exact), and each expert the mean of
  * its replicas' states weighted by the tokens each learned (an expert no token reached keeps its
  * initial state).
@@ -38,6 +38,9 @@ public final class EpAssembly {
       double se = 0;
       if (c != null) {
         m.setRouterParameters(c.router);
+        for (int i = 0; i < c.streams.length; i++) {
+          m.setRecentErrors(c.streams[i], c.recent[i]);
+        }
         records = c.records;
         se = c.squaredError;
       }

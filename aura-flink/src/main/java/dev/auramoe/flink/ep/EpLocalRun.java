@@ -14,6 +14,7 @@ import dev.auramoe.io.SnapshotException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ public final class EpLocalRun {
   private final Map<Integer, ExpertSlot> slots = new TreeMap<>();
   private final List<Dispatch> dispatches = new ArrayList<>();
   private final List<Routed> routed = new ArrayList<>();
+  private final List<Map<String, RecentHistory>> recents = new ArrayList<>();
   private long seq;
   private long epoch;
 
@@ -53,9 +55,23 @@ public final class EpLocalRun {
     for (int i = 0; i < shards; i++) {
       routes[i] = RouteStage.fresh(i, options, init, ep);
       states[i] = new LocalRun.MapStates();
-      combiners[i] = Combiner.fresh(copy(template));
+      combiners[i] = Combiner.fresh(copy(template), ep);
+      recents.add(new HashMap<>());
     }
   }
+
+  private final RouterVersions versions = new RouterVersions() {
+    @Override
+    public Version await(int shard, long epoch) {
+      return combiners[shard].version(epoch);
+    }
+
+    @Override
+    public float[] recentErrors(int shard, String stream, long epoch) {
+      RecentHistory h = recents.get(shard).get(stream);
+      return h == null ? null : h.asOf(epoch);
+    }
+  };
 
   /** Learns one record (a copy is numbered; the record is not changed). */
   public void learn(LearnRecord r) throws Exception {
@@ -67,7 +83,7 @@ public final class EpLocalRun {
       epoch = e;
     }
     int s = Shards.shardOf(n.stream, shards);
-    routes[s].route(n, states[s], (shard, upTo) -> combiners[shard].version(upTo), dispatches::add, routed::add);
+    routes[s].route(n, states[s], versions, dispatches::add, routed::add);
   }
 
   /** Learns every record of a file, in order; the number of records. */
@@ -82,7 +98,7 @@ public final class EpLocalRun {
   }
 
   /** The experts' and the combine stages' work on the current epoch's tokens, in input order. */
-  private void finishEpoch() {
+  private void finishEpoch() throws Exception {
     Map<Long, List<ExpertOutput>> outputs = new TreeMap<>();
     for (Dispatch d : dispatches) {
       ExpertSlot slot = slots.computeIfAbsent(d.expert * ep.instances() + d.instance,
@@ -91,7 +107,18 @@ public final class EpLocalRun {
     }
     Set<Integer> learned = new HashSet<>();
     for (Routed t : routed) {
-      combiners[t.shard].learn(t, EpStages.predictions(t, outputs.get(t.seq)));
+      Map<String, RecentHistory> rec = recents.get(t.shard);
+      combiners[t.shard].learn(t, EpStages.byExpert(t, outputs.get(t.seq)), new Combiner.Recents() {
+        @Override
+        public RecentHistory get(String stream) {
+          return rec.get(stream);
+        }
+
+        @Override
+        public void put(String stream, RecentHistory history) {
+          rec.put(stream, history);
+        }
+      });
       learned.add(t.shard);
     }
     for (int s : learned) {
@@ -110,7 +137,13 @@ public final class EpLocalRun {
       rs.add(routes[i].shard().assemble(states[i], shards));
       Combiner c = combiners[i];
       if (c.records() > 0) {
-        cs.add(new CombineResult(i, c.records(), c.squaredError(), c.routerParameters()));
+        Map<String, RecentHistory> rec = recents.get(i);
+        String[] ids = rec.keySet().stream().sorted().toArray(String[]::new);
+        float[][] values = new float[ids.length][];
+        for (int j = 0; j < ids.length; j++) {
+          values[j] = rec.get(ids[j]).latest();
+        }
+        cs.add(new CombineResult(i, c.records(), c.squaredError(), c.routerParameters(), ids, values));
       }
     }
     return EpAssembly.model(rs, cs, slotResults(), shards);

@@ -8,24 +8,20 @@ final class EpStages {
   private EpStages() {}
 
   /**
-   * The chosen experts' outputs of a routed record, in the order of its experts.
+   * The experts' outputs of a routed record, by expert (null for an expert that did not compute it).
    *
-   * @throws IllegalStateException when one is missing (a token lost on the way: never in a run)
+   * @throws IllegalStateException when a chosen expert's is missing (a token lost on the way: never in a run)
    */
-  static float[][] predictions(Routed t, List<ExpertOutput> outputs) {
-    float[][] p = new float[t.experts.length][];
+  static float[][] byExpert(Routed t, List<ExpertOutput> outputs) {
+    float[][] p = new float[t.probs.length][];
     if (outputs != null) {
       for (ExpertOutput o : outputs) {
-        for (int j = 0; j < t.experts.length; j++) {
-          if (t.experts[j] == o.expert) {
-            p[j] = o.prediction;
-          }
-        }
+        p[o.expert] = o.prediction;
       }
     }
-    for (int j = 0; j < p.length; j++) {
-      if (p[j] == null) {
-        throw new IllegalStateException("record " + t.seq + ": no output of expert " + t.experts[j]);
+    for (int e : t.experts) {
+      if (p[e] == null) {
+        throw new IllegalStateException("record " + t.seq + ": no output of expert " + e);
       }
     }
     return p;

@@ -36,11 +36,13 @@ public final class ExpertSlot {
     return s;
   }
 
-  /** Predicts the token (before learning), then learns from it. */
+  /** Predicts the token (before learning), then learns from it when it was chosen. */
   public ExpertOutput apply(Dispatch d) {
     float[] p = new float[d.y.length];
     expert.predict(d.x, p);
-    expert.learn(d.x, d.y, p, d.weight);
+    if (d.learn) {
+      expert.learn(d.x, d.y, p, d.weight);
+    }
     tokens++;
     return new ExpertOutput(d.seq, d.shard, d.expert, p);
   }
@@ -50,7 +52,7 @@ public final class ExpertSlot {
     return expert.state();
   }
 
-  /** Tokens learned. */
+  /** Tokens computed (learned or only predicted). */
   public long tokens() {
     return tokens;
   }

@@ -9,9 +9,11 @@ import java.util.function.Consumer;
 /**
  * A shard's route stage in the expert-parallel layout: its {@link Shard} (cell, router, balancer and
  * the streams, as in the data-parallel layout) routes each record without learning, and the token goes
- * to each chosen expert on an instance chosen by the spill rule; the routing itself goes to the shard's
- * combine stage. At a record of epoch n the router is set to the version its combine stage learned
- * through epoch n - {@link EpOptions#LAG} (the latest one at or before it). Not thread-safe.
+ * to each chosen expert on an instance chosen by the spill rule (and, when the router reads the
+ * experts' recent errors, to every other expert too, to be predicted only); the routing itself goes to
+ * the shard's combine stage. At a record of epoch n the router is set to the version its combine stage
+ * learned through epoch n - {@link EpOptions#LAG} (the latest one at or before it), and the stream's
+ * recent errors to those its combine stage had at the end of that epoch. Not thread-safe.
  *
  * <p>The spill rule (least-loaded expert parallelism, per shard): the stage counts the tokens it sent
  * to each instance; a token of expert e goes to e's home instance unless that instance's count is at
@@ -23,6 +25,8 @@ public final class RouteStage {
   private final Shard shard;
   private final EpOptions ep;
   private final RouteBuffer buf;
+  /** Whether the router reads the experts' recent errors (then every expert computes every token). */
+  private final boolean recent;
   /** The epoch of the router version in use; -1 for the initial router. */
   private long applied;
   /** The latest epoch a version was asked for (not state: asking again gives the same answer). */
@@ -34,6 +38,7 @@ public final class RouteStage {
     this.shard = shard;
     this.ep = ep;
     this.buf = shard.model().newRouteBuffer();
+    this.recent = shard.model().config().recentErrors().enabled();
     this.applied = applied;
     this.asked = applied;
     this.counts = counts;
@@ -83,11 +88,19 @@ public final class RouteStage {
         applied = v.epoch();
       }
     }
+    if (need >= 0 && recent) {
+      float[] rec = versions.recentErrors(shard.index(), r.stream, need);
+      if (rec != null) {
+        shard.holdStream(r.stream, states);
+        shard.model().setRecentErrors(r.stream, rec);
+      }
+    }
     shard.route(r, states, buf);
     int k = buf.k();
     Routed t = new Routed();
     t.seq = r.seq;
     t.shard = shard.index();
+    t.stream = r.stream;
     t.experts = java.util.Arrays.copyOf(buf.expertsArray(), k);
     t.weights = java.util.Arrays.copyOf(buf.weightsArray(), k);
     t.probs = buf.probabilitiesArray().clone();
@@ -95,9 +108,27 @@ public final class RouteStage {
     t.x = r.x;
     t.y = r.y;
     for (int j = 0; j < k; j++) {
-      dispatch.accept(new Dispatch(r.seq, shard.index(), t.experts[j], place(t.experts[j]), t.weights[j], r.x, r.y));
+      int e = t.experts[j];
+      dispatch.accept(new Dispatch(r.seq, shard.index(), e, place(e), t.weights[j], true, r.x, r.y));
+    }
+    if (recent) {
+      // The router reads every expert's recent error: the others predict too, as in one JVM.
+      for (int e = 0; e < t.probs.length; e++) {
+        if (!chosen(t.experts, e)) {
+          dispatch.accept(new Dispatch(r.seq, shard.index(), e, place(e), 0f, false, r.x, r.y));
+        }
+      }
     }
     routed.accept(t);
+  }
+
+  private static boolean chosen(int[] experts, int e) {
+    for (int c : experts) {
+      if (c == e) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The instance a token of {@code expert} goes to, counted. */

@@ -11,6 +11,8 @@ public final class Routed {
   public long seq;
   /** The shard. */
   public int shard;
+  /** The stream. */
+  public String stream;
   /** The chosen experts, in the route's order. */
   public int[] experts;
   /** Their gate weights. */

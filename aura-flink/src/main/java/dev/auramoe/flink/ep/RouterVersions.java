@@ -1,8 +1,8 @@
 package dev.auramoe.flink.ep;
 
 /**
- * Where a shard's route stage finds the router its combine stage learned: the version of the latest
- * epoch at or before the one asked for, once the combine stage has finished that epoch.
+ * Where a shard's route stage finds what its combine stage learned: the router, and each stream's
+ * experts' recent errors, as of the end of an epoch.
  */
 public interface RouterVersions {
 
@@ -15,4 +15,10 @@ public interface RouterVersions {
    * {@code epoch}.
    */
   Version await(int shard, long epoch) throws InterruptedException;
+
+  /**
+   * A stream's recent errors as of the end of the latest epoch {@code <= epoch} in which it had a
+   * record, or null when it had none up to there (its initial ones); after {@link #await} of that epoch.
+   */
+  float[] recentErrors(int shard, String stream, long epoch);
 }
