@@ -23,6 +23,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import dev.auramoe.flink.ep.EpJob;
+import dev.auramoe.flink.ep.EpLocalRun;
+import dev.auramoe.flink.ep.EpOptions;
 import picocli.CommandLine.Option;
 
 /**
@@ -107,6 +110,25 @@ public final class FlinkMain implements Callable<Integer> {
   @Option(names = "--check-local", description = "Also learn the input in this JVM by the same rule, without "
       + "Flink, and compare the digests (exit status 1 when they differ).")
   boolean checkLocal;
+
+  @Option(names = "--expert-parallel", description = "Spread the experts over the subtasks (expert parallelism): "
+      + "tokens go to the instances holding their experts, the outputs are combined per record beside the route, "
+      + "hot experts spill to replicas on the least-loaded instances (docs/flink.md, the expert-parallel rule).")
+  boolean expertParallel;
+
+  @Option(names = "--epoch", paramLabel = "N", description = "With --expert-parallel: records per epoch; the "
+      + "router and the streams' recent errors reach the route stage two epochs after they were learned "
+      + "(default: ${DEFAULT-VALUE}).")
+  int epoch = dev.auramoe.flink.ep.EpOptions.DEFAULT_EPOCH;
+
+  @Option(names = "--expert-instances", paramLabel = "I", description = "With --expert-parallel: expert "
+      + "instances, expert e's home is instance e mod I; fixed across savepoints (default: the parallelism).")
+  Integer expertInstances;
+
+  @Option(names = "--spill", paramLabel = "F", description = "With --expert-parallel: a shard sends an expert's "
+      + "tokens to the least-loaded instance once the expert's home has F times more than the mean load above "
+      + "the mean; 0 for never (default: ${DEFAULT-VALUE}).")
+  double spill = dev.auramoe.flink.ep.EpOptions.DEFAULT_SPILL;
 
   @Option(names = "--costs", description = "Measure the per-record and per-stream costs of the input in this JVM "
       + "(parse, shuffle bytes, learn, state and replica sizes) instead of running the job.")
@@ -201,6 +223,10 @@ public final class FlinkMain implements Callable<Integer> {
       env.configure(conf);
     }
     try {
+      if (expertParallel) {
+        EpOptions ep = new EpOptions(epoch, expertInstances == null ? parallelism : expertInstances, spill);
+        return runExpertParallel(env, job, ep, files, model, initialModelLoaded, reader, checked, s, out);
+      }
       return run(env, job, files, model, initialModelLoaded, reader, checked, s, out);
     } finally {
       if (temporary != null) {
@@ -244,6 +270,61 @@ public final class FlinkMain implements Callable<Integer> {
     int rc = 0;
     if (checkLocal) {
       LocalRun local = new LocalRun(model, s, initialModelLoaded);
+      for (Path f : files) {
+        local.learn(f, reader);
+      }
+      String d = local.digest();
+      boolean same = d.equals(summary.digest);
+      out.printf(Locale.ROOT, "  single-JVM rule digest   %s (%s)%n", d, same ? "equal" : "DIFFERENT");
+      rc = same ? 0 : 1;
+    }
+    if (watchMillis == null && inputs.stream().noneMatch(FlinkMain::remote) && checked != summary.records) {
+      out.printf(Locale.ROOT, "  WARNING: the files hold %,d records, the job learned %,d%n", checked,
+          summary.records);
+      rc = 1;
+    }
+    out.flush();
+    return rc;
+  }
+
+  private int runExpertParallel(StreamExecutionEnvironment env, JobSpec job, EpOptions ep, List<Path> files,
+      ModelOptions model, MixtureOfExperts initialModelLoaded, LearnRecords reader, long checked, int s,
+      PrintWriter out) throws Exception {
+    long t0 = System.nanoTime();
+    JobSummary summary = null;
+    try (CloseableIterator<JobSummary> it = EpJob.build(env, job, ep, null).executeAndCollect("aura flink")) {
+      while (it.hasNext()) {
+        summary = it.next();
+      }
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    if (summary == null) {
+      throw new IOException("the job ended without a model (a job stopped with a savepoint writes none;"
+          + " flink stop --drain ends its input and writes it)");
+    }
+    double active = summary.activeNanos / 1e9;
+    out.printf(Locale.ROOT, "aura flink --expert-parallel: %,d records, parallelism %d, %d shard%s, %d expert "
+        + "instance%s, epoch %d, spill %s, %s kernels%n", summary.records, parallelism, s, s == 1 ? "" : "s",
+        ep.instances(), ep.instances() == 1 ? "" : "s", ep.epoch(), ep.spill() == 0 ? "off" : ep.spill(),
+        dev.auramoe.math.VectorMath.kernels());
+    out.printf(Locale.ROOT, "  wall time                %8.2f s (job start to end)%n", wall);
+    out.printf(Locale.ROOT, "  records per second       %,10.0f (wall)   %,10.0f (first record routed to last learned)%n",
+        summary.records / wall, active > 0 ? summary.records / active : Double.NaN);
+    out.printf(Locale.ROOT, "  prequential MSE          %10.5f%n", summary.mse);
+    out.printf(Locale.ROOT, "  model                    %,d bytes%s%n", summary.modelBytes,
+        modelOut == null ? "" : " -> " + modelOut);
+    long max = 0;
+    long sum = 0;
+    for (long t : summary.instanceTokens) {
+      max = Math.max(max, t);
+      sum += t;
+    }
+    out.printf(Locale.ROOT, "  tokens per instance      %s (max/mean %.3f)%n",
+        java.util.Arrays.toString(summary.instanceTokens), sum == 0 ? 0.0 : max * summary.instanceTokens.length / (double) sum);
+    out.printf(Locale.ROOT, "  digest                   %s%n", summary.digest);
+    int rc = 0;
+    if (checkLocal) {
+      EpLocalRun local = new EpLocalRun(model, s, ep, initialModelLoaded);
       for (Path f : files) {
         local.learn(f, reader);
       }

@@ -62,6 +62,7 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   private transient MixtureOfExperts scratch;
   private transient float[] initialRouter;
   private transient int ended;
+  private transient long lastMillis;
 
   /** @param templateModel the snapshot bytes of the model the routers start from */
   public CombineOperator(int shards, EpOptions ep, byte[] templateModel, int[] keys) {
@@ -203,6 +204,7 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
     RouterVersions.Version v = c.version(epoch);
     board.publish(v.epoch(), v.params());
     combiner.update(c.toBytes());
+    lastMillis = System.currentTimeMillis();
     routed.update(laterRouted);
     outputs.update(laterOutputs);
   }
@@ -250,8 +252,10 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
       for (int i = 0; i < values.length; i++) {
         values[i] = RecentHistory.fromBytes(recent.get(ids.get(i))).latest();
       }
-      output.collect(new StreamRecord<>(EpPart.of(new CombineResult(shard, c.records(), c.squaredError(),
-          c.routerParameters(), ids.toArray(String[]::new), values))));
+      CombineResult result = new CombineResult(shard, c.records(), c.squaredError(), c.routerParameters(),
+          ids.toArray(String[]::new), values);
+      result.lastMillis = lastMillis;
+      output.collect(new StreamRecord<>(EpPart.of(result)));
     }
   }
 

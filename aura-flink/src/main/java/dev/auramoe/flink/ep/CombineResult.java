@@ -16,6 +16,9 @@ public final class CombineResult {
   /** Their recent errors, by stream. */
   public float[][] recent;
 
+  /** Wall-clock time (ms since the epoch) the stage last learned. */
+  public long lastMillis;
+
   /** For Flink's POJO serializer. */
   public CombineResult() {}
 

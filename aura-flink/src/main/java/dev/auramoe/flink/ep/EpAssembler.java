@@ -54,9 +54,14 @@ public final class EpAssembler extends AbstractStreamOperator<JobSummary>
     List<ShardResult> routes = new ArrayList<>();
     List<CombineResult> combines = new ArrayList<>();
     List<SlotResult> slots = new ArrayList<>();
+    long first = Long.MAX_VALUE;
+    long last = 0;
     for (EpPart p : parts.get()) {
       if (p.route != null) {
         routes.add(p.route);
+        if (p.firstMillis > 0) {
+          first = Math.min(first, p.firstMillis);
+        }
       } else if (p.combine != null) {
         combines.add(p.combine);
       } else {
@@ -72,6 +77,7 @@ public final class EpAssembler extends AbstractStreamOperator<JobSummary>
     s.shards = shards;
     double err = 0;
     for (CombineResult c : combines) {
+      last = Math.max(last, c.lastMillis);
       s.records += c.records;
       err += c.squaredError;
     }
@@ -79,6 +85,7 @@ public final class EpAssembler extends AbstractStreamOperator<JobSummary>
     s.digest = Snapshots.digest(model);
     s.modelBytes = bytes.length;
     s.instanceTokens = EpAssembly.instanceTokens(slots, instances);
+    s.activeNanos = last > first ? (last - first) * 1_000_000 : 0;
     output.collect(new StreamRecord<>(s));
   }
 }

@@ -11,6 +11,8 @@ public final class EpPart {
   public CombineResult combine;
   /** An expert replica. */
   public SlotResult slot;
+  /** With a route part: the wall-clock time (ms since the epoch) its subtask routed its first record. */
+  public long firstMillis;
 
   /** For Flink's POJO serializer. */
   public EpPart() {}

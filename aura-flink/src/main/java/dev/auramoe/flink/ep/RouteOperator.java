@@ -59,6 +59,7 @@ public final class RouteOperator extends AbstractStreamOperator<Dispatch>
   private transient Shard.Initial initial;
   private transient Shard.StreamStates states;
   private transient RouterVersions versions;
+  private transient long firstMillis;
 
   public RouteOperator(ModelOptions options, int shards, EpOptions ep, byte[] initialModel, int[] keys) {
     this.options = options;
@@ -94,6 +95,9 @@ public final class RouteOperator extends AbstractStreamOperator<Dispatch>
   @Override
   public void processElement(StreamRecord<LearnRecord> element) throws Exception {
     LearnRecord r = element.getValue();
+    if (firstMillis == 0) {
+      firstMillis = System.currentTimeMillis();
+    }
     stage(Shards.shardOf(r.stream, shards)).route(r, states, versions, d -> output.collect(new StreamRecord<>(d)),
         t -> output.collect(ROUTED, new StreamRecord<>(t)));
   }
@@ -140,7 +144,9 @@ public final class RouteOperator extends AbstractStreamOperator<Dispatch>
       if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
         setCurrentKey(keys[i]);
         ShardResult result = stage(i).shard().assemble(states, shards);
-        output.collect(PARTS, new StreamRecord<>(EpPart.of(result)));
+        EpPart part = EpPart.of(result);
+        part.firstMillis = firstMillis;
+        output.collect(PARTS, new StreamRecord<>(part));
       }
     }
   }
