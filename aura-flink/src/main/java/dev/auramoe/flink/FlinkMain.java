@@ -116,9 +116,9 @@ public final class FlinkMain implements Callable<Integer> {
       + "hot experts spill to replicas on the least-loaded instances (docs/flink.md, the expert-parallel rule).")
   boolean expertParallel;
 
-  @Option(names = "--epoch", paramLabel = "N", description = "With --expert-parallel: records per epoch; the "
-      + "router and the streams' recent errors reach the route stage two epochs after they were learned "
-      + "(default: ${DEFAULT-VALUE}).")
+  @Option(names = "--epoch", paramLabel = "N", description = "With --expert-parallel: records per epoch; a record "
+      + "is routed with the router and recent errors learned through the epoch before its own (default: "
+      + "${DEFAULT-VALUE}).")
   int epoch = dev.auramoe.flink.ep.EpOptions.DEFAULT_EPOCH;
 
   @Option(names = "--expert-instances", paramLabel = "I", description = "With --expert-parallel: expert "

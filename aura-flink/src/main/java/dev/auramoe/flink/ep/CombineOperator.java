@@ -58,6 +58,9 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   private transient ListState<Long> progressState;
   private transient long progress;
   private transient String run;
+  private transient String job;
+  /** The progress at each checkpoint taken and not yet completed. */
+  private transient java.util.TreeMap<Long, Long> progressAt;
   /** The model the routers start from; its router is set from a shard's state before each use. */
   private transient MixtureOfExperts scratch;
   private transient float[] initialRouter;
@@ -81,6 +84,8 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
     for (Long p : progressState.get()) {
       progress = Math.max(progress, p);
     }
+    job = getRuntimeContext().getJobInfo().getJobId().toString();
+    run = Boards.run(job, context.getRestoredCheckpointId().orElse(-1));
   }
 
   @Override
@@ -94,11 +99,9 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     timers = getInternalTimerService("epochs", VoidNamespaceSerializer.INSTANCE, this);
     scratch = EpJob.load(templateModel);
+    progressAt = new java.util.TreeMap<>();
     initialRouter = scratch.routerParameters();
-    int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-    String job = getRuntimeContext().getJobInfo().getJobId().toString();
-    Boards.forget(job, attempt);
-    run = Boards.run(job, attempt);
+    Boards.forget(job, run);
     // A restored stage publishes what it had learned before its route stage may read the board.
     for (int shard : ownShards()) {
       setCurrentKey(keys[shard]);
@@ -110,7 +113,10 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
         }
       }
       for (Map.Entry<String, byte[]> e : recent.entries()) {
-        board.publish(e.getKey(), RecentHistory.fromBytes(e.getValue()));
+        RecentHistory h = RecentHistory.fromBytes(e.getValue());
+        for (int i = 0; i < h.epochs().length; i++) {
+          board.publish(e.getKey(), h.epochs()[i], h.values()[i]);
+        }
       }
       board.progress(progress);
     }
@@ -199,7 +205,7 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
     c.endEpoch(epoch);
     for (Map.Entry<String, RecentHistory> e : touched.entrySet()) {
       recent.put(e.getKey(), e.getValue().toBytes());
-      board.publish(e.getKey(), e.getValue());
+      board.publish(e.getKey(), epoch, e.getValue().latest());
     }
     RouterVersions.Version v = c.version(epoch);
     board.publish(v.epoch(), v.params());
@@ -229,6 +235,23 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
     progressState.update(List.of(progress));
+    progressAt.put(context.getCheckpointId(), progress);
+  }
+
+  /**
+   * A completed checkpoint is the oldest one a restore may go back to: a route stage restored from it
+   * asks for the epoch the combine stage had finished then, or a later one; older entries go.
+   */
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    super.notifyCheckpointComplete(checkpointId);
+    Long at = progressAt.get(checkpointId);
+    progressAt.headMap(checkpointId, true).clear();
+    if (at != null && at >= 0) {
+      for (int shard : ownShards()) {
+        Boards.of(run, shard).prune(at - EpOptions.LAG);
+      }
+    }
   }
 
   @Override
@@ -262,6 +285,6 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   @Override
   public void finish() throws Exception {
     super.finish();
-    Boards.forget(getRuntimeContext().getJobInfo().getJobId().toString(), Integer.MAX_VALUE);
+    Boards.forget(job, null);
   }
 }

@@ -1,23 +1,26 @@
 package dev.auramoe.flink.ep;
 
-/** One token sent to one expert: the record's input and target with the expert's gate weight. A Flink POJO. */
+/**
+ * One record sent to one expert instance: the experts of the instance that compute it, with their gate
+ * weights, and the record's input and target (sent once per instance, as an all-to-all exchange of
+ * expert parallelism does). The first {@link #learning} experts were chosen and learn from the record;
+ * the others only predict it, for the stream's recent errors (the router reads every expert's). A
+ * Flink POJO.
+ */
 public final class Dispatch {
 
   /** The record's place in the input (0, 1, ...). */
   public long seq;
-  /** The shard that routed it (its combine stage gets the output). */
+  /** The shard that routed it (its combine stage gets the outputs). */
   public int shard;
-  /** The expert. */
-  public int expert;
-  /** The instance whose replica of the expert computes it. */
+  /** The instance whose replicas compute it. */
   public int instance;
-  /** The expert's gate weight: its output's weight in the mixture and its learning credit. */
-  public float weight;
-  /**
-   * Whether the expert was chosen and learns from the token; otherwise it only predicts, for the
-   * stream's recent errors (the router reads every expert's).
-   */
-  public boolean learn;
+  /** The experts, the chosen ones first, in the route's order. */
+  public int[] experts;
+  /** Their gate weights (0 for the experts that only predict). */
+  public float[] weights;
+  /** How many of the experts, from the first, learn. */
+  public int learning;
   /** The input. */
   public float[] x;
   /** The target. */
@@ -25,15 +28,4 @@ public final class Dispatch {
 
   /** For Flink's POJO serializer. */
   public Dispatch() {}
-
-  Dispatch(long seq, int shard, int expert, int instance, float weight, boolean learn, float[] x, float[] y) {
-    this.learn = learn;
-    this.seq = seq;
-    this.shard = shard;
-    this.expert = expert;
-    this.instance = instance;
-    this.weight = weight;
-    this.x = x;
-    this.y = y;
-  }
 }

@@ -17,7 +17,6 @@ import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -48,6 +47,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class EpJob {
 
+  /** Milliseconds a network buffer may wait before it is sent: short, see {@link #build}. */
+  static final long BUFFER_TIMEOUT_MS = 1;
+
   private EpJob() {}
 
   /**
@@ -59,6 +61,9 @@ public final class EpJob {
   public static DataStream<JobSummary> build(StreamExecutionEnvironment env, JobSpec spec, EpOptions ep,
       MapFunction<LearnRecord, LearnRecord> probe) throws SnapshotException {
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
+    // An epoch's end travels route -> experts -> combine -> (board) -> route: every hop holds it until its
+    // network buffer is flushed, and the route stage waits for it two epochs later.
+    env.setBufferTimeout(Long.getLong("aura.ep.bufferTimeoutMs", BUFFER_TIMEOUT_MS));
     if (spec.checkpointInterval() != null) {
       env.enableCheckpointing(spec.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     }
@@ -83,10 +88,8 @@ public final class EpJob {
         .uid("epochs").setParallelism(1).setMaxParallelism(1);
 
     byte[] template = spec.initialModel() != null ? spec.initialModel() : Snapshots.toBytes(spec.model().build());
-    int experts = load(template).expertCount();
     int shards = spec.shards();
     int[] shardKeys = dev.auramoe.flink.ShardKeys.keys(shards);
-    SlotKeys slotKeys = new SlotKeys(experts, ep.instances());
     int p = spec.parallelism();
     String colocation = "aura-ep-shard";
 
@@ -97,10 +100,10 @@ public final class EpJob {
         .uid("route").setParallelism(p).setMaxParallelism(Shards.MAX_SHARDS);
     routed.getTransformation().setCoLocationGroupKey(colocation);
     int instances = ep.instances();
-    int[] replicaKeys = slotKeys.keys();
+    int[] instanceKeys = dev.auramoe.flink.ShardKeys.keys(instances);
     SingleOutputStreamOperator<ExpertOutput> computed = routed
-        .keyBy(d -> replicaKeys[d.expert * instances + d.instance], TypeInformation.of(Integer.class))
-        .transform("experts", TypeInformation.of(ExpertOutput.class), new ExpertOperator(ep, template, experts))
+        .keyBy(d -> instanceKeys[d.instance], TypeInformation.of(Integer.class))
+        .transform("experts", TypeInformation.of(ExpertOutput.class), new ExpertOperator(ep, template, instanceKeys))
         .uid("experts").setParallelism(p).setMaxParallelism(Shards.MAX_SHARDS);
     SingleOutputStreamOperator<EpPart> combined = routed.getSideOutput(RouteOperator.ROUTED)
         .keyBy(t -> shardKeys[t.shard], TypeInformation.of(Integer.class))
@@ -115,11 +118,6 @@ public final class EpJob {
             new EpAssembler(shards, instances, spec.modelOut()))
         .uid("assemble").setParallelism(1).setMaxParallelism(1)
         .disableChaining();
-  }
-
-  /** The name of the boards of the running attempt. */
-  static String run(RuntimeContext ctx) {
-    return Boards.run(ctx.getJobInfo().getJobId().toString(), ctx.getTaskInfo().getAttemptNumber());
   }
 
   /** A model from snapshot bytes. */
@@ -171,10 +169,16 @@ public final class EpJob {
     }
   }
 
-  /** A watermark at the end of each epoch, as soon as a record of a later one is seen. */
+  /**
+   * A watermark at the end of each epoch, right after its last record: it reaches every subtask before
+   * any record of the next epoch, so that a route stage waiting, at the next epoch's first record, for
+   * the epoch to be learned downstream has already passed it on. (After a restart the first record seen
+   * may be in the middle of an epoch: the epoch before it is then ended at once, which the state
+   * restored downstream already holds.)
+   */
   static final class EpochEnds implements WatermarkGenerator<LearnRecord> {
     private final EpOptions ep;
-    private long epoch = -1;
+    private long ended = -1;
 
     EpochEnds(EpOptions ep) {
       this.ep = ep;
@@ -183,11 +187,10 @@ public final class EpJob {
     @Override
     public void onEvent(LearnRecord r, long timestamp, WatermarkOutput out) {
       long e = ep.epochOf(r.seq);
-      if (e > epoch) {
-        epoch = e;
-        if (e > 0) {
-          out.emitWatermark(new Watermark(ep.endOf(e - 1)));
-        }
+      long done = r.seq == ep.endOf(e) ? e : e - 1;
+      if (done > ended) {
+        ended = done;
+        out.emitWatermark(new Watermark(ep.endOf(done)));
       }
     }
 

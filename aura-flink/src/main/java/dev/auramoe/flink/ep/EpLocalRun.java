@@ -101,9 +101,9 @@ public final class EpLocalRun {
   private void finishEpoch() throws Exception {
     Map<Long, List<ExpertOutput>> outputs = new TreeMap<>();
     for (Dispatch d : dispatches) {
-      ExpertSlot slot = slots.computeIfAbsent(d.expert * ep.instances() + d.instance,
-          k -> ExpertSlot.of(template.expert(d.expert)));
-      outputs.computeIfAbsent(d.seq, k -> new ArrayList<>()).add(slot.apply(d));
+      ExpertOutput o = ExpertSlot.apply(d, e -> slots.computeIfAbsent(e * ep.instances() + d.instance,
+          k -> ExpertSlot.of(template.expert(e))));
+      outputs.computeIfAbsent(d.seq, k -> new ArrayList<>()).add(o);
     }
     Set<Integer> learned = new HashSet<>();
     for (Routed t : routed) {

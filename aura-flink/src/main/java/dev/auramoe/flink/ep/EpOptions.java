@@ -6,7 +6,7 @@ import java.io.Serializable;
  * Settings of the expert-parallel layout ({@code aura flink --expert-parallel}).
  *
  * @param epoch records per epoch: the router a shard routes with changes only between epochs, to the
- *     version its combine stage learned {@link #LAG} epochs before; at least 1
+ *     version its combine stage learned through the epoch before ({@link #LAG}); at least 1
  * @param instances expert instances: expert {@code e} lives on instance {@code e mod instances}, and a
  *     spilled token of it goes to a replica on another instance; like the number of shards, it stays
  *     the same across savepoints
@@ -16,11 +16,15 @@ import java.io.Serializable;
  */
 public record EpOptions(int epoch, int instances, double spill) implements Serializable {
 
-  /** Epochs between the tokens the combine stage learns from and the router they reach. */
-  public static final int LAG = 2;
+  /**
+   * Epochs between the records the combine stage learns from and the router they reach: a record of
+   * epoch n is routed with what was learned through epoch n - 1, so a record {@code j} records into its
+   * epoch is routed with everything learned but its epoch's first {@code j} records.
+   */
+  public static final int LAG = 1;
 
   /** Default records per epoch. */
-  public static final int DEFAULT_EPOCH = 256;
+  public static final int DEFAULT_EPOCH = 64;
 
   /** Default spill threshold: 25% above the mean. */
   public static final double DEFAULT_SPILL = 0.25;

@@ -16,7 +16,9 @@ final class EpStages {
     float[][] p = new float[t.probs.length][];
     if (outputs != null) {
       for (ExpertOutput o : outputs) {
-        p[o.expert] = o.prediction;
+        for (int j = 0; j < o.experts.length; j++) {
+          p[o.experts[j]] = o.predictions[j];
+        }
       }
     }
     for (int e : t.experts) {

@@ -3,11 +3,13 @@ package dev.auramoe.flink.ep;
 import dev.auramoe.MixtureOfExperts;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -24,11 +26,12 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The expert stage, keyed by replica ({@link SlotKeys}): each replica's state in keyed state
- * {@code expert} (with its token count in {@code tokens}), the tokens of the current epoch in
- * {@code pending}. Tokens reach a replica from every route subtask in an order that changes from run to
- * run, so they wait for their epoch's end (the watermark) and are then computed in input order; the
- * outputs go to the combine stage, and when the input ends each replica's state to the assembler
+ * The expert stage, keyed by instance ({@link dev.auramoe.flink.ShardKeys}, so that instance j is
+ * subtask j when there are as many subtasks as instances): the instance's expert replicas in keyed
+ * state {@code experts} (with their token counts in {@code tokens}), the records of the current epoch
+ * in {@code pending}. Records reach an instance from every route subtask in an order that changes from
+ * run to run, so they wait for their epoch's end (the watermark) and are then computed in input order;
+ * the outputs go to the combine stage, and when the input ends each replica's state to the assembler
  * ({@link #PARTS}).
  */
 public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
@@ -41,31 +44,37 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
 
   private final EpOptions ep;
   private final byte[] templateModel;
-  private final int experts;
+  private final int[] keys;
 
   private transient MixtureOfExperts template;
-  private transient SlotKeys slotKeys;
+  private transient Map<Integer, Integer> instanceOfKey;
   private transient ListState<Dispatch> pending;
-  private transient ValueState<float[]> expert;
-  private transient ValueState<Long> tokens;
+  private transient MapState<Integer, float[]> experts;
+  private transient MapState<Integer, Long> tokens;
   private transient InternalTimerService<VoidNamespace> timers;
 
-  /** @param templateModel the snapshot bytes of the model whose experts the replicas start from */
-  public ExpertOperator(EpOptions ep, byte[] templateModel, int experts) {
+  /**
+   * @param templateModel the snapshot bytes of the model whose experts the replicas start from
+   * @param keys the instances' keys
+   */
+  public ExpertOperator(EpOptions ep, byte[] templateModel, int[] keys) {
     this.ep = ep;
     this.templateModel = templateModel;
-    this.experts = experts;
+    this.keys = keys;
   }
 
   @Override
   public void open() throws Exception {
     super.open();
     template = EpJob.load(templateModel);
-    slotKeys = new SlotKeys(experts, ep.instances());
+    instanceOfKey = new HashMap<>();
+    for (int i = 0; i < keys.length; i++) {
+      instanceOfKey.put(keys[i], i);
+    }
     pending = getPartitionedState(new ListStateDescriptor<>("pending", TypeInformation.of(Dispatch.class)));
-    expert = getPartitionedState(new ValueStateDescriptor<>("expert",
+    experts = getPartitionedState(new MapStateDescriptor<>("experts", Types.INT,
         PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
-    tokens = getPartitionedState(new ValueStateDescriptor<>("tokens", Types.LONG));
+    tokens = getPartitionedState(new MapStateDescriptor<>("tokens", Types.INT, Types.LONG));
     timers = getInternalTimerService("epochs", VoidNamespaceSerializer.INSTANCE, this);
   }
 
@@ -88,20 +97,25 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
       return;
     }
     due.sort(Comparator.comparingLong(d -> d.seq));
-    int slot = slotKeys.slot(timer.getKey());
-    ExpertSlot s = slot(slot);
+    Map<Integer, ExpertSlot> touched = new HashMap<>();
     for (Dispatch d : due) {
-      output.collect(new StreamRecord<>(s.apply(d)));
+      output.collect(new StreamRecord<>(ExpertSlot.apply(d, e -> touched.computeIfAbsent(e, this::slot))));
     }
-    expert.update(s.state());
-    tokens.update(s.tokens());
+    for (Map.Entry<Integer, ExpertSlot> e : touched.entrySet()) {
+      experts.put(e.getKey(), e.getValue().state());
+      tokens.put(e.getKey(), e.getValue().tokens());
+    }
     pending.update(later);
   }
 
-  private ExpertSlot slot(int slot) throws Exception {
-    float[] st = expert.value();
-    var t = template.expert(slot / ep.instances());
-    return st == null ? ExpertSlot.of(t) : ExpertSlot.restore(t, st, tokens.value());
+  private ExpertSlot slot(int expert) {
+    try {
+      float[] st = experts.get(expert);
+      var t = template.expert(expert);
+      return st == null ? ExpertSlot.of(t) : ExpertSlot.restore(t, st, tokens.get(expert));
+    } catch (Exception e) {
+      throw new IllegalStateException("expert " + expert + "'s replica did not load: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -112,15 +126,13 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
     int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
     int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
     int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-    for (int key : slotKeys.keys()) {
-      int group = KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism);
+    for (int i = 0; i < keys.length; i++) {
+      int group = KeyGroupRangeAssignment.assignToKeyGroup(keys[i], maxParallelism);
       if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
-        setCurrentKey(key);
-        float[] st = expert.value();
-        if (st != null) {
-          int slot = slotKeys.slot(key);
+        setCurrentKey(keys[i]);
+        for (Map.Entry<Integer, float[]> e : experts.entries()) {
           output.collect(PARTS, new StreamRecord<>(EpPart.of(
-              new SlotResult(slot / ep.instances(), slot % ep.instances(), tokens.value(), st))));
+              new SlotResult(e.getKey(), i, tokens.get(e.getKey()), e.getValue()))));
         }
       }
     }

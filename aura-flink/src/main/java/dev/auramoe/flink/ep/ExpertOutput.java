@@ -1,24 +1,17 @@
 package dev.auramoe.flink.ep;
 
-/** An expert's prediction for one token, made before it learned from the token. A Flink POJO. */
+/** One instance's experts' predictions for one record, made before they learned from it. A Flink POJO. */
 public final class ExpertOutput {
 
   /** The record's place in the input. */
   public long seq;
   /** The shard that routed it. */
   public int shard;
-  /** The expert. */
-  public int expert;
-  /** The prediction. */
-  public float[] prediction;
+  /** The experts. */
+  public int[] experts;
+  /** Their predictions, in the order of {@link #experts}. */
+  public float[][] predictions;
 
   /** For Flink's POJO serializer. */
   public ExpertOutput() {}
-
-  ExpertOutput(long seq, int shard, int expert, float[] prediction) {
-    this.seq = seq;
-    this.shard = shard;
-    this.expert = expert;
-    this.prediction = prediction;
-  }
 }

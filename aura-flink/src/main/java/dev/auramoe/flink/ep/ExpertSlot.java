@@ -36,15 +36,33 @@ public final class ExpertSlot {
     return s;
   }
 
-  /** Predicts the token (before learning), then learns from it when it was chosen. */
-  public ExpertOutput apply(Dispatch d) {
-    float[] p = new float[d.y.length];
-    expert.predict(d.x, p);
-    if (d.learn) {
-      expert.learn(d.x, d.y, p, d.weight);
+  /**
+   * Predicts a record (before learning), then, when it was chosen ({@code learn}), learns from it with
+   * its gate weight as the credit.
+   *
+   * @return the prediction
+   */
+  public float[] apply(float[] x, float[] y, float weight, boolean learn) {
+    float[] p = new float[y.length];
+    expert.predict(x, p);
+    if (learn) {
+      expert.learn(x, y, p, weight);
     }
     tokens++;
-    return new ExpertOutput(d.seq, d.shard, d.expert, p);
+    return p;
+  }
+
+  /** Every expert of a dispatch, on the replicas {@code slots} gives for each (by expert). */
+  static ExpertOutput apply(Dispatch d, java.util.function.IntFunction<ExpertSlot> slots) {
+    ExpertOutput o = new ExpertOutput();
+    o.seq = d.seq;
+    o.shard = d.shard;
+    o.experts = d.experts;
+    o.predictions = new float[d.experts.length][];
+    for (int j = 0; j < d.experts.length; j++) {
+      o.predictions[j] = slots.apply(d.experts[j]).apply(d.x, d.y, d.weights[j], j < d.learning);
+    }
+    return o;
   }
 
   /** The expert's learnable state (a copy). */

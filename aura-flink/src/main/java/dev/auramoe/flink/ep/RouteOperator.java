@@ -60,6 +60,7 @@ public final class RouteOperator extends AbstractStreamOperator<Dispatch>
   private transient Shard.StreamStates states;
   private transient RouterVersions versions;
   private transient long firstMillis;
+  private transient String run;
 
   public RouteOperator(ModelOptions options, int shards, EpOptions ep, byte[] initialModel, int[] keys) {
     this.options = options;
@@ -73,6 +74,8 @@ public final class RouteOperator extends AbstractStreamOperator<Dispatch>
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     EpJob.checkSettings(context, shards, ep);
+    run = Boards.run(getRuntimeContext().getJobInfo().getJobId().toString(),
+        context.getRestoredCheckpointId().orElse(-1));
   }
 
   @Override
@@ -89,7 +92,7 @@ public final class RouteOperator extends AbstractStreamOperator<Dispatch>
     flushed = new HashMap<>();
     initial = initialModel == null ? null : Shard.Initial.of(Snapshots.fromBytes(initialModel, ModelIo.NO_FUNCTIONS));
     states = new dev.auramoe.flink.KeyedStreamStates(streams, order);
-    versions = Boards.versions(EpJob.run(getRuntimeContext()));
+    versions = Boards.versions(run);
   }
 
   @Override

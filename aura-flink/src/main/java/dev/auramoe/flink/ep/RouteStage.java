@@ -107,17 +107,46 @@ public final class RouteStage {
     t.h = shard.model().state(r.stream);
     t.x = r.x;
     t.y = r.y;
-    for (int j = 0; j < k; j++) {
-      int e = t.experts[j];
-      dispatch.accept(new Dispatch(r.seq, shard.index(), e, place(e), t.weights[j], true, r.x, r.y));
+    // One dispatch per instance, its chosen experts first; when the router reads every expert's recent
+    // error, the others predict too, as in one JVM.
+    int n = recent ? t.probs.length : k;
+    int[] order = new int[n];
+    System.arraycopy(t.experts, 0, order, 0, k);
+    for (int e = 0, m = k; m < n; e++) {
+      if (!chosen(t.experts, e)) {
+        order[m++] = e;
+      }
     }
-    if (recent) {
-      // The router reads every expert's recent error: the others predict too, as in one JVM.
-      for (int e = 0; e < t.probs.length; e++) {
-        if (!chosen(t.experts, e)) {
-          dispatch.accept(new Dispatch(r.seq, shard.index(), e, place(e), 0f, false, r.x, r.y));
+    int[] at = new int[n];
+    int[] count = new int[counts.length];
+    int[] learning = new int[counts.length];
+    for (int j = 0; j < n; j++) {
+      at[j] = place(order[j]);
+      count[at[j]]++;
+      if (j < k) {
+        learning[at[j]]++;
+      }
+    }
+    for (int i = 0; i < count.length; i++) {
+      if (count[i] == 0) {
+        continue;
+      }
+      Dispatch d = new Dispatch();
+      d.seq = r.seq;
+      d.shard = shard.index();
+      d.instance = i;
+      d.experts = new int[count[i]];
+      d.weights = new float[count[i]];
+      d.learning = learning[i];
+      d.x = r.x;
+      d.y = r.y;
+      for (int j = 0, m = 0; j < n; j++) {
+        if (at[j] == i) {
+          d.experts[m] = order[j];
+          d.weights[m++] = j < k ? t.weights[j] : 0f;
         }
       }
+      dispatch.accept(d);
     }
     routed.accept(t);
   }
