@@ -29,8 +29,11 @@ public final class RouteStage {
   private final boolean recent;
   /** The epoch of the router version in use; -1 for the initial router. */
   private long applied;
-  /** The latest epoch a version was asked for (not state: asking again gives the same answer). */
-  private long asked;
+  /**
+   * The latest epoch whose end was awaited. Not state: a restored stage awaits again before it reads
+   * anything, since the board it reads may not hold what its combine stage restored yet.
+   */
+  private long asked = Long.MIN_VALUE;
   private final long[] counts;
   private long sent;
 
@@ -40,7 +43,6 @@ public final class RouteStage {
     this.buf = shard.model().newRouteBuffer();
     this.recent = shard.model().config().recentErrors().enabled();
     this.applied = applied;
-    this.asked = applied;
     this.counts = counts;
     for (long c : counts) {
       sent += c;
