@@ -184,7 +184,8 @@ public final class FlinkMain implements Callable<Integer> {
       }
     }
     if (costs) {
-      Costs.print(files, model, out);
+      Costs.print(files, model, expertParallel ? new EpOptions(epoch,
+          expertInstances == null ? parallelism : expertInstances, spill) : null, out);
       return 0;
     }
     long checked = 0;

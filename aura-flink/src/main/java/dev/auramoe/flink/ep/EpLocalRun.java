@@ -42,6 +42,7 @@ public final class EpLocalRun {
   private final List<Map<String, RecentHistory>> recents = new ArrayList<>();
   private long seq;
   private long epoch;
+  private java.util.function.Consumer<Object> observer = m -> {};
 
   /** A run from a fresh model of {@code options}, or from {@code initial}. */
   public EpLocalRun(ModelOptions options, int shards, EpOptions ep, MixtureOfExperts initial) throws SnapshotException {
@@ -83,7 +84,18 @@ public final class EpLocalRun {
       epoch = e;
     }
     int s = Shards.shardOf(n.stream, shards);
-    routes[s].route(n, states[s], versions, dispatches::add, routed::add);
+    routes[s].route(n, states[s], versions, d -> {
+      observer.accept(d);
+      dispatches.add(d);
+    }, t -> {
+      observer.accept(t);
+      routed.add(t);
+    });
+  }
+
+  /** Sees every message the job would send between its stages ({@link Dispatch}, {@link Routed}, {@link ExpertOutput}). */
+  public void observe(java.util.function.Consumer<Object> o) {
+    this.observer = o;
   }
 
   /** Learns every record of a file, in order; the number of records. */
@@ -103,6 +115,7 @@ public final class EpLocalRun {
     for (Dispatch d : dispatches) {
       ExpertOutput o = ExpertSlot.apply(d, e -> slots.computeIfAbsent(e * ep.instances() + d.instance,
           k -> ExpertSlot.of(template.expert(e))));
+      observer.accept(o);
       outputs.computeIfAbsent(d.seq, k -> new ArrayList<>()).add(o);
     }
     Set<Integer> learned = new HashSet<>();
