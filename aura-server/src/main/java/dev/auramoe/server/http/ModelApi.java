@@ -17,6 +17,7 @@ import dev.auramoe.server.metrics.ServerMetrics;
 import dev.auramoe.server.model.ExpertSpec;
 import dev.auramoe.server.model.FeedbackSettings;
 import dev.auramoe.server.model.ModelEntry;
+import dev.auramoe.server.model.ModelImport;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
@@ -118,6 +119,32 @@ public final class ModelApi {
         JsonRequests.number(o, "diagnosticsDecay", ModelSpec.DEFAULT_DIAGNOSTICS_DECAY),
         feedbackSettings(o).apply(FeedbackSettings.DEFAULT));
     return Reply.created(describe(registry.create(spec), true));
+  }
+
+  /** The media type of snapshot bodies, imported and exported. */
+  public static final String SNAPSHOT = "application/octet-stream";
+
+  /**
+   * {@code POST /v1/models/{name}/import}: makes a model from a snapshot's bytes (201), as
+   * {@link ModelImport} reads it, and answers once its import is durable; 409 when the name is taken
+   * (checked before the snapshot is read, and again when the model is registered).
+   */
+  public Reply importModel(String name, byte[] snapshot) {
+    ModelSpec.checkName(name);
+    if (registry.find(name) != null) {
+      throw Refusal.conflict("model '" + name + "' already exists");
+    }
+    return Reply.created(describe(registry.importModel(ModelImport.read(name, snapshot, limits)), true));
+  }
+
+  /**
+   * {@code GET /v1/models/{name}/snapshot}: the model's state now as snapshot bytes, which
+   * {@code POST /v1/models/{name}/import}, {@code aura serve --import}, {@code aura flink --initial-model}
+   * and {@link dev.auramoe.Snapshots#load} read; copied at the pace of the digest's copies (see
+   * {@link ModelEntry#snapshotBytes()}).
+   */
+  public Reply exportModel(String name) {
+    return new Reply(200, registry.get(name).snapshotBytes(), SNAPSHOT);
   }
 
   /** {@code GET /v1/models}: every model's name and shape. */
