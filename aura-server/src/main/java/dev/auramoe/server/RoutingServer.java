@@ -49,8 +49,9 @@ import java.util.Objects;
  *                                                  JVM and process (see {@link ServerMetrics})
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
- * POST   /v1/models/{name}/import                  create from a snapshot's bytes, application/octet-stream
- *                                                  (201; 409 if taken; see {@link dev.auramoe.server.model.ModelImport})
+ * POST   /v1/models/{name}/import                  create from a snapshot's bytes, application/octet-stream, or
+ *                                                  JSON {"snapshot": base64} (201; 409 if taken; see
+ *                                                  {@link dev.auramoe.server.model.ModelImport})
  * GET    /v1/models                                list
  * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest: copies
  *                                                  of the state are paced, so such reads wait, not writes; see
@@ -426,7 +427,7 @@ public final class RoutingServer implements AutoCloseable {
         req -> new Reply(200, metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8"));
     route(r, Method.GET, "/openapi.json", "GET /openapi.json", req -> new Reply(200, openApi(), Reply.JSON));
     route(r, Method.POST, "/v1/models", null, req -> api.create(body(req)));
-    route(r, Method.POST, MODEL + "/import", null, req -> api.importModel(name(req), snapshotBody(req)));
+    route(r, Method.POST, MODEL + "/import", null, this::importModel);
     route(r, Method.GET, "/v1/models", null, req -> api.list());
     route(r, Method.GET, MODEL, null, req -> api.get(name(req), req.query().first("digest").orElse(null)));
     route(r, Method.DELETE, MODEL, null, req -> api.delete(name(req)));
@@ -630,13 +631,23 @@ public final class RoutingServer implements AutoCloseable {
   }
 
   private byte[] body(ServerRequest req) {
-    java.util.Optional<io.helidon.http.HttpMediaType> ct;
+    checkJson(req, contentType(req, "application/json"));
+    long declared = req.headers().contentLength().orElse(-1L);
+    return JsonRequests.readBody(req.content().inputStream(), declared, limits.maxBodyBytes());
+  }
+
+  /** The request's Content-Type, if it has one. @param expected what to send, for the message of a malformed one */
+  private static java.util.Optional<io.helidon.http.HttpMediaType> contentType(ServerRequest req, String expected) {
     try {
-      ct = req.headers().contentType();
+      return req.headers().contentType();
     } catch (RuntimeException e) {
       throw ApiException.badRequest("malformed Content-Type header '"
-          + req.headers().first(HeaderNames.CONTENT_TYPE).orElse("") + "'; send application/json");
+          + req.headers().first(HeaderNames.CONTENT_TYPE).orElse("") + "'; send " + expected);
     }
+  }
+
+  /** Refuses a Content-Type other than JSON (none is JSON), and JSON in another charset than UTF-8. */
+  private static void checkJson(ServerRequest req, java.util.Optional<io.helidon.http.HttpMediaType> ct) {
     if (ct.isPresent() && !ct.get().mediaType().subtype().equals("json")) {
       throw new ApiException(415, "the request body must be application/json, got " + ct.get().mediaType().text());
     }
@@ -644,28 +655,27 @@ public final class RoutingServer implements AutoCloseable {
     if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
       throw new ApiException(415, "JSON bodies must be UTF-8, got charset " + charset);
     }
-    long declared = req.headers().contentLength().orElse(-1L);
-    return JsonRequests.readBody(req.content().inputStream(), declared, limits.maxBodyBytes());
   }
 
   /**
-   * A snapshot body ({@code application/octet-stream}, or no Content-Type), up to
-   * {@link ServerLimits#maxSnapshotBytes()}.
+   * {@code POST /v1/models/{name}/import}: the snapshot as {@code application/octet-stream} (or no
+   * Content-Type), up to {@link ServerLimits#maxSnapshotBytes()}, or as JSON {@code {"snapshot": base64}}
+   * (what clients generated from the OpenAPI document send), up to the base64 of that many bytes.
    */
-  private byte[] snapshotBody(ServerRequest req) {
-    java.util.Optional<io.helidon.http.HttpMediaType> ct;
-    try {
-      ct = req.headers().contentType();
-    } catch (RuntimeException e) {
-      throw ApiException.badRequest("malformed Content-Type header '"
-          + req.headers().first(HeaderNames.CONTENT_TYPE).orElse("") + "'; send " + ModelApi.SNAPSHOT);
-    }
-    if (ct.isPresent() && !ct.get().mediaType().text().equals(ModelApi.SNAPSHOT)) {
-      throw new ApiException(415, "the request body must be a snapshot's bytes as " + ModelApi.SNAPSHOT + ", got "
-          + ct.get().mediaType().text());
+  private Reply importModel(ServerRequest req) {
+    String name = name(req);
+    var ct = contentType(req, ModelApi.SNAPSHOT + " or application/json");
+    boolean json = ct.isPresent() && ct.get().mediaType().subtype().equals("json");
+    if (json) {
+      checkJson(req, ct);
+    } else if (ct.isPresent() && !ct.get().mediaType().text().equals(ModelApi.SNAPSHOT)) {
+      throw new ApiException(415, "the request body must be a snapshot's bytes as " + ModelApi.SNAPSHOT
+          + " (or JSON {\"snapshot\": base64}), got " + ct.get().mediaType().text());
     }
     long declared = req.headers().contentLength().orElse(-1L);
-    return JsonRequests.readBody(req.content().inputStream(), declared, limits.maxSnapshotBytes());
+    byte[] body = JsonRequests.readBody(req.content().inputStream(), declared,
+        json ? ModelApi.base64Limit(limits.maxSnapshotBytes()) : limits.maxSnapshotBytes());
+    return api.importModel(name, json ? api.snapshotFromJson(body) : body);
   }
 
   private static String name(ServerRequest req) {

@@ -161,14 +161,35 @@ class ImportTest {
         assertThat(r.status()).as(x.what() + ": " + r.body()).isEqualTo(x.status());
         assertThat(r.json().get("error").asText()).as(x.what()).contains(x.says());
       }
-      TestClient.Response json = c.post("/v1/models/m/import", "{}");
-      assertThat(json.status()).isEqualTo(415);
+      TestClient.Response text = c.send("POST", "/v1/models/m/import", "text/plain", good);
+      assertThat(text.status()).isEqualTo(415);
+      assertThat(text.json().get("error").asText()).contains("application/octet-stream");
+      for (String body : List.of("{}", "{\"snapshot\": 1}", "{\"snapshot\": \"not base64!\"}",
+          "{\"snapshot\": \"\", \"x\": 1}",
+          "{\"snapshot\": \"" + java.util.Base64.getEncoder().encodeToString(Arrays.copyOf(good, 40)) + "\"}")) {
+        TestClient.Response r = c.post("/v1/models/m/import", body);
+        assertThat(r.status()).as(body + ": " + r.body()).isEqualTo(400);
+      }
       assertThat(importBytes(c, "-bad", good).status()).isEqualTo(400);
       assertThat(c.get("/v1/models").json().get("count").asInt()).isZero();
       assertThat(server.store().wal().lastSequence()).isEqualTo(logged);
     }
     try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
       assertThat(server.registry().size()).isZero();
+    }
+  }
+
+  @Test
+  void clientsThatSendOnlyJsonSendTheSnapshotInBase64() throws Exception {
+    MixtureOfExperts m = trained(17);
+    try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
+      TestClient c = new TestClient(server.port());
+      TestClient.Response r = c.post("/v1/models/imported/import",
+          "{\"snapshot\": \"" + java.util.Base64.getEncoder().encodeToString(Snapshots.toSavableBytes(m)) + "\"}");
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      assertThat(r.json().get("digest").asText()).isEqualTo(Snapshots.digest(m));
+      assertThat(dev.auramoe.server.http.ModelApi.base64Limit(3)).isEqualTo(4 + 64);
+      assertThat(dev.auramoe.server.http.ModelApi.base64Limit(Integer.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE - 8);
     }
   }
 

@@ -123,6 +123,33 @@ public final class ModelApi {
 
   /** The media type of snapshot bodies, imported and exported. */
   public static final String SNAPSHOT = "application/octet-stream";
+  private static final Set<String> IMPORT_FIELDS = JsonRequests.fields("snapshot");
+
+  /**
+   * The largest JSON import body: {@code {"snapshot": "..."}} around the base64 of
+   * {@code maxSnapshotBytes} bytes (at most {@code Integer.MAX_VALUE - 8}).
+   */
+  public static int base64Limit(int maxSnapshotBytes) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 4 * ((maxSnapshotBytes + 2L) / 3) + 64);
+  }
+
+  /**
+   * The snapshot of a JSON import body, {@code {"snapshot": base64}}: the form of clients that send
+   * JSON bodies only (those generated from the OpenAPI document).
+   *
+   * @throws ApiException 400 for another shape, or a value that is not base64
+   */
+  public byte[] snapshotFromJson(byte[] body) {
+    String b64 = JsonRequests.string(json.object(body, IMPORT_FIELDS), "snapshot", null);
+    if (b64 == null) {
+      throw ApiException.badRequest("field 'snapshot' is required: the snapshot's bytes in base64");
+    }
+    try {
+      return java.util.Base64.getDecoder().decode(b64);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("field 'snapshot' is not base64: " + e.getMessage());
+    }
+  }
 
   /**
    * {@code POST /v1/models/{name}/import}: makes a model from a snapshot's bytes (201), as

@@ -23,8 +23,9 @@ import java.util.List;
  *
  * <p>Refused, with a message that says why (nothing changes): bytes that are not a snapshot
  * (truncated, damaged, another format), a snapshot with function experts (Java functions, which a
- * snapshot names but cannot carry) or other experts than the API's nlms and rls, one whose model is over the server's limits (size, experts,
- * open streams per model) and one with a stream whose id the API cannot address.
+ * snapshot names but cannot carry) or other experts than the API's nlms and rls, one whose model is
+ * over the server's limits (size, experts, open streams per model) and one with a stream whose id
+ * the API cannot address.
  */
 public final class ModelImport {
 
