@@ -88,7 +88,7 @@ import java.util.Objects;
  * feedback's and a rollback's changes of the router, a feedback anchor) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
- * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions,
+ * sequence number as {@code "seq"}, and so are imports, configuration and expert changes, deletions,
  * restores, feedback, anchors and rollbacks; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).

@@ -18,6 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * readers of one version wait for one computation. A 17 MB model whose copy takes 13 ms gets a fresh
  * digest at most every 0.27 s or so; a small one's wait is microseconds.
  *
+ * <p>An export of the state as snapshot bytes ({@link #snapshot()}) is such a copy too, paced with
+ * the digest's copies.
+ *
  * <p>Lock order: the digest lock, then the model's sequencer (see {@link Sequencer}).
  */
 final class StateDigest {
