@@ -32,23 +32,14 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 command -v wrk >/dev/null || { echo "load.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-command -v curl >/dev/null || { echo "load.sh: curl is not installed" >&2; exit 1; }
+source "$ROOT/aura-bench/server/serve-lib.sh"
 
-"$ROOT/aura" --version >/dev/null 2>&1 || { echo "load.sh: ./aura does not build" >&2; exit 1; }
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
-  || echo 18090)"
-LOG="$(mktemp)"
 DATA="$(mktemp -d)"
+trap 'serve_stop; rm -rf "$DATA"' EXIT
 # Durable: every learn is acknowledged only once its write-ahead log record is on disk (fsync).
-"${SERVER_PIN[@]}" "$ROOT/aura" serve --host 127.0.0.1 --port "$PORT" --data "$DATA" >"$LOG" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$LOG" "$DATA"' EXIT
-BASE="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do
-  curl -sf "$BASE/health" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -sf "$BASE/health" >/dev/null || { echo "load.sh: the server did not start:" >&2; cat "$LOG" >&2; exit 1; }
+serve_start load.sh "${SERVER_PIN[@]}" -- --data "$DATA"
+BASE="$SERVE_URL"
+PORT="$SERVE_PORT"
 
 JSON='Content-Type: application/json'
 curl -sf -H "$JSON" "$BASE/v1/models" -d '{"name":"bench","inputDim":16,"outputDim":1}' >/dev/null

@@ -24,27 +24,16 @@ while [[ $# -gt 0 ]]; do
 done
 command -v npx >/dev/null || { echo "openapi-lint.sh: npx (node and npm) is not installed" >&2; exit 1; }
 
+source "$ROOT/aura-bench/server/serve-lib.sh"
 WORK="$(mktemp -d)"
-SERVER=""
-cleanup() {
-  if [[ -n "$SERVER" ]]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'serve_stop; rm -rf "$WORK"' EXIT
 if [[ -z "$FILE" ]]; then
   if [[ -z "$URL" ]]; then
-    "$ROOT/aura" --version >/dev/null 2>&1 || { echo "openapi-lint.sh: ./aura does not build" >&2; exit 1; }
-    PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-    "$ROOT/aura" serve --host 127.0.0.1 --port "$PORT" --in-memory --no-text >"$WORK/serve.log" 2>&1 &
-    SERVER=$!
-    URL="http://127.0.0.1:$PORT"
-    for _ in $(seq 1 150); do
-      curl -sf "$URL/health" >/dev/null 2>&1 && break
-      sleep 0.2
-    done
+    serve_start openapi-lint.sh -- --in-memory --no-text
+    URL="$SERVE_URL"
   fi
   curl -sf "$URL/openapi.json" -o "$WORK/openapi.json" \
-    || { echo "openapi-lint.sh: cannot read $URL/openapi.json" >&2; cat "$WORK/serve.log" 2>/dev/null >&2; exit 1; }
+    || { echo "openapi-lint.sh: cannot read $URL/openapi.json" >&2; exit 1; }
   FILE="$WORK/openapi.json"
 fi
 # Run from the work directory, so that no redocly.yaml of the caller's changes the rules. Redocly exits

@@ -34,18 +34,10 @@ CLIENT="$ROOT/aura-client/target/python-client"
 [[ -f "$CLIENT/aura_client/__init__.py" ]] || { echo "python-client.sh: the client was not generated in $CLIENT" >&2; exit 1; }
 
 if [[ -z "$URL" ]]; then
-  "$ROOT/aura" --version >/dev/null 2>&1 || { echo "python-client.sh: ./aura does not build" >&2; exit 1; }
-  PORT="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-  LOG="$(mktemp)"
+  source "$ROOT/aura-bench/server/serve-lib.sh"
   DATA="$(mktemp -d)"
-  "$ROOT/aura" serve --host 127.0.0.1 --port "$PORT" --data "$DATA" >"$LOG" 2>&1 &
-  SERVER=$!
-  trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$LOG" "$DATA"' EXIT
-  URL="http://127.0.0.1:$PORT"
-  for _ in $(seq 1 150); do
-    curl -sf "$URL/health" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
-  curl -sf "$URL/health" >/dev/null || { echo "python-client.sh: the server did not start:" >&2; cat "$LOG" >&2; exit 1; }
+  trap 'serve_stop; rm -rf "$DATA"' EXIT
+  serve_start python-client.sh -- --data "$DATA"
+  URL="$SERVE_URL"
 fi
 PYTHONPATH="$CLIENT" "$PYTHON" "$ROOT/aura-bench/server/python_client_example.py" "$URL"

@@ -8,6 +8,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +31,9 @@ import picocli.CommandLine.Option;
           + "it says where the data lives and what it recovered.",
       "Binding an address other than loopback without --token-file gets a warning: anyone who reaches the port "
           + "could change every model.",
+      "--import NAME=FILE serves a snapshot file (aura flink --model-out, GET /v1/models/NAME/snapshot, "
+          + "Snapshots.save) as model NAME, as POST /v1/models/NAME/import does; with --data it is logged, so a "
+          + "restart keeps it and what it learns, and importing it again is refused while NAME exists.",
       "Route, predict and learn take a \"text\" instead of \"x\" for a model whose inputDim is the text "
           + "encoder's (384 for the bundled all-MiniLM-L6-v2, loaded on the first text request, so a server that "
           + "never sees text does not pay for it); --text-model DIR loads another at start, --no-text turns text off.",
@@ -105,6 +111,12 @@ public final class ServeCommand implements Callable<Integer> {
       + "encoder is ever loaded.")
   boolean noText;
 
+  @Option(names = "--import", paramLabel = "NAME=FILE", description = "Serve the snapshot in FILE as model NAME "
+      + "(repeatable): read before the server starts, which a file that is not a snapshot the service can serve "
+      + "(damaged, function experts, over the limits) refuses, and imported after recovery; refused too when --data "
+      + "holds a model NAME already (an import makes a new model: delete the old one first).")
+  List<String> imports = new ArrayList<>();
+
   /** For tests: stop after this many milliseconds instead of waiting for a signal. */
   @Option(names = "--stop-after-ms", hidden = true)
   long stopAfterMs = -1;
@@ -163,11 +175,18 @@ public final class ServeCommand implements Callable<Integer> {
       b.dataDir(data).snapshotEvery(snapshotEvery).repairWal(repairWal);
       existed = Files.isDirectory(data.resolve("wal"));
     }
+    Map<String, String> imported = imports(b);
     AutoCloseable text = textEmbedder(b);
     err.flush();
     RoutingServer server;
     try {
-      server = b.build().start();
+      RoutingServer built;
+      try {
+        built = b.build();
+      } catch (IllegalArgumentException e) {
+        throw importRefused(imported, e);
+      }
+      server = built.start();
     } catch (RuntimeException e) {
       text.close();
       throw e;
@@ -184,6 +203,9 @@ public final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     out.println("aura serve: " + (inMemory ? "in memory only (--in-memory): nothing is written, a restart starts empty"
         : dataLine(existed, server.store().recovery())));
+    for (Map.Entry<String, String> i : imported.entrySet()) {
+      out.printf("aura serve: imported model '%s' from %s%n", i.getKey(), i.getValue());
+    }
     out.printf("aura serve: listening on http://%s:%d (GET /health, /metrics, /v1/models)%n", host, server.port());
     out.println("aura serve: text: " + (noText ? "off (--no-text): bodies with \"text\" are refused"
         : textModel != null ? textModel + " (" + textDimension + " values per text)"
@@ -207,6 +229,56 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   private int textDimension;
+
+  /**
+   * Reads the files of --import into the builder, refusing a value that is not NAME=FILE, a name given
+   * twice, and a file that cannot be read or is over the server's snapshot limit (the builder reads
+   * the snapshots themselves).
+   *
+   * @return each model's name and its file, in the order given
+   */
+  private Map<String, String> imports(RoutingServer.Builder b) {
+    Map<String, String> files = new LinkedHashMap<>();
+    int limit = dev.auramoe.server.ServerLimits.DEFAULT.maxSnapshotBytes();
+    for (String i : imports) {
+      int eq = i.indexOf('=');
+      if (eq < 1 || eq == i.length() - 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--import must be NAME=FILE, got '" + i + "'");
+      }
+      String name = i.substring(0, eq);
+      Path file = Path.of(i.substring(eq + 1));
+      if (files.putIfAbsent(name, file.toString()) != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--import " + i + ": model '" + name
+            + "' is imported twice");
+      }
+      byte[] bytes;
+      try {
+        long size = Files.size(file);
+        if (size > limit) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--import " + i + ": the file has " + size
+              + " bytes, over the limit of " + limit + " for a snapshot");
+        }
+        bytes = Files.readAllBytes(file);
+      } catch (IOException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--import " + i + ": cannot be read ("
+            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+      }
+      b.importModel(name, bytes);
+    }
+    return files;
+  }
+
+  /** The refusal of a snapshot by {@link RoutingServer.Builder#build()}, as the --import that named it. */
+  private CommandLine.ParameterException importRefused(Map<String, String> imported, IllegalArgumentException e) {
+    for (Map.Entry<String, String> i : imported.entrySet()) {
+      String prefix = "model '" + i.getKey() + "' cannot be imported: ";
+      if (e.getMessage() != null && e.getMessage().startsWith(prefix)) {
+        return new CommandLine.ParameterException(spec.commandLine(), "--import " + i.getKey() + "=" + i.getValue()
+            + ": " + e.getMessage().substring(prefix.length()));
+      }
+    }
+    return new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+  }
 
   /**
    * Gives the server its text embedder, as --text-model and --no-text say: the bundled

@@ -315,6 +315,47 @@ class ServeCommandTest {
   }
 
   /** Model 'm' created in a data directory by a server that is then closed. */
+  @Test
+  void importServesASnapshotFileAndRefusesABadOneBeforeTheServerStarts(@TempDir Path dir) throws Exception {
+    dev.auramoe.MixtureOfExperts m = dev.auramoe.MixtureOfExperts.builder(4, 1)
+        .experts(dev.auramoe.experts.Experts.nlms("e", 3, 4, 1, 0.4)).topK(2).seed(5).build();
+    java.util.Random r = new java.util.Random(5);
+    for (int i = 0; i < 100; i++) {
+      float[] x = {(float) r.nextGaussian(), (float) r.nextGaussian(), 1, 0};
+      m.learn("default", x, new float[] {x[0] - x[1]});
+    }
+    Path file = dir.resolve("trained.aura");
+    dev.auramoe.Snapshots.save(m, file);
+    byte[] bytes = Files.readAllBytes(file);
+    Path damaged = Files.write(dir.resolve("damaged.aura"), java.util.Arrays.copyOf(bytes, bytes.length - 3));
+    Path data = dir.resolve("data");
+    for (List<String> args : List.of(List.of("--import", "m"), List.of("--import", "=" + file),
+        List.of("--import", "m=" + dir.resolve("missing.aura")), List.of("--import", "m=" + damaged),
+        List.of("--import", "m=" + file, "--import", "m=" + file), List.of("--import", "-m=" + file))) {
+      List<String> cmd = new ArrayList<>(List.of("--data", data.toString()));
+      cmd.addAll(args);
+      CliTest.Run refused = serveOnce(cmd.toArray(String[]::new));
+      assertThat(refused.exitCode()).as("%s", args).isNotZero();
+      assertThat(refused.err()).as("%s", args).startsWith("--import ");
+      assertThat(data).as("refused before the server starts: %s", args).doesNotExist();
+    }
+    assertThat(serveOnce("--data", data.toString(), "--import", "m=" + damaged).err())
+        .contains("--import m=" + damaged + ": not a valid snapshot");
+
+    CliTest.Run served = serveOnce("--data", data.toString(), "--import", "m=" + file, "--import", "n=" + file);
+    assertThat(served.exitCode()).as(served.err()).isZero();
+    assertThat(served.out()).contains("aura serve: imported model 'm' from " + file + "\n")
+        .contains("aura serve: imported model 'n' from " + file + "\n");
+    // Logged: a restart recovers both, and importing one again is refused, changing nothing.
+    CliTest.Run again = serveOnce("--data", data.toString(), "--import", "m=" + file);
+    assertThat(again.exitCode()).isEqualTo(1);
+    assertThat(again.err()).contains("cannot import model 'm': a model of that name was recovered from " + data);
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      assertThat(server.registry().size()).isEqualTo(2);
+      assertThat(server.registry().get("m").digest()).isEqualTo(dev.auramoe.Snapshots.digest(m));
+    }
+  }
+
   private static void createModelIn(Path data) throws Exception {
     try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
       HttpResponse<String> created = HttpClient.newHttpClient().send(

@@ -28,6 +28,7 @@ import dev.auramoe.client.model.ModelSpec;
 import dev.auramoe.client.model.Routing;
 import dev.auramoe.client.model.Sample;
 import dev.auramoe.client.model.SampleBatch;
+import dev.auramoe.client.model.SnapshotUpload;
 import dev.auramoe.client.model.Stats;
 import dev.auramoe.client.model.StreamPage;
 import dev.auramoe.server.RoutingServer;
@@ -169,6 +170,22 @@ class GeneratedClientTest {
       assertThat(durability.snapshotModel("m").getModel()).isEqualTo("m");
       inference.learn("m", new Sample().x(x).y(List.of(2f)));
       assertThat(durability.restoreModel("m").getDigest()).isEqualTo(digest);
+      // Out as a snapshot file, and in again as another model with the same state.
+      java.io.File exported = models.exportModel("m");
+      byte[] snapshot = java.nio.file.Files.readAllBytes(exported.toPath());
+      exported.delete();
+      assertThat(dev.auramoe.Snapshots.digest(dev.auramoe.Snapshots.fromBytes(snapshot, null))).isEqualTo(digest);
+      ModelInfo imported = models.importModel("copy", new SnapshotUpload().snapshot(snapshot));
+      assertThat(imported.getDigest()).isEqualTo(digest);
+      assertThat(imported.getConfig().getInputDim()).isEqualTo(4);
+      ApiException importedTwice = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class,
+          () -> models.importModel("copy", new SnapshotUpload().snapshot(snapshot)));
+      assertThat(importedTwice.getCode()).isEqualTo(409);
+      refusal(c, importedTwice);
+      ApiException damaged = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class,
+          () -> models.importModel("other", new SnapshotUpload().snapshot(java.util.Arrays.copyOf(snapshot, 100))));
+      assertThat(damaged.getCode()).isEqualTo(400);
+      assertThat(refusal(c, damaged).getError()).contains("not a valid snapshot");
       assertThat(models.deleteModel("m").getDeleted()).isEqualTo("m");
 
       Health health = service.getHealth();

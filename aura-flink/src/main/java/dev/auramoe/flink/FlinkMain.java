@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
           + "is keyed state, the shared weights are kept by --shards learner shards, checkpoints are exactly-once.",
       "Started by ./aura it runs on an embedded local cluster; with `flink run` the same options run on that "
           + "cluster. Prints records, wall time, records per second, the prequential MSE and the model's digest on "
-          + "stdout; --model-out writes the model as a snapshot that `aura serve` and the library load.",
+          + "stdout; --model-out writes the model as a snapshot that `aura serve --import NAME=FILE` (or POST "
+          + "/v1/models/NAME/import) and the library load.",
       "See docs/flink.md."})
 public final class FlinkMain implements Callable<Integer> {
 
@@ -78,7 +79,8 @@ public final class FlinkMain implements Callable<Integer> {
   long seed = Defaults.SEED;
 
   @Option(names = "--initial-model", paramLabel = "FILE", description = "Start from this snapshot (a model saved "
-      + "by the library, `aura serve` or --model-out) instead of fresh weights; its streams continue.")
+      + "by the library or --model-out, or exported by `aura serve`: GET /v1/models/NAME/snapshot) instead of fresh "
+      + "weights; its streams continue.")
   Path initialModel;
 
   @Option(names = "--model-out", paramLabel = "FILE", description = "Write the model, when the input ends, as a "

@@ -27,9 +27,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A model served by the routing service goes to the cluster through the service's own snapshot file,
- * learns there, and comes back to the service, which learns on: at every step the digest is that of
- * one JVM that learned the same records in the same order.
+ * A model goes between the cluster and the routing service as snapshot bytes alone: the job's
+ * {@code --model-out} file is imported into the service ({@code POST /v1/models/{name}/import}), which
+ * learns on and keeps it over a restart; the service's export ({@code GET /v1/models/{name}/snapshot})
+ * starts a job ({@code --initial-model}) that learns on, and that job's model is imported back. At every
+ * step the digest is that of one JVM that learned the same records in the same order.
  */
 class ServedRoundTripTest {
 
@@ -44,46 +46,70 @@ class ServedRoundTripTest {
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
-  void aServedModelLearnsOnTheClusterAndIsServedAgain(@TempDir Path dir) throws Exception {
+  void aModelLearnsOnTheClusterAndInTheServiceAndGoesBackAndForth(@TempDir Path dir) throws Exception {
     Path first = dir.resolve("first.jsonl");
     Path second = dir.resolve("second.jsonl");
     Path third = dir.resolve("third.jsonl");
-    SampleRecords.write(first, 300, 5, IN, 1, 10);
-    SampleRecords.write(second, 1000, 8, IN, 2, 10);
-    SampleRecords.write(third, 300, 6, IN, 3, 10);
+    SampleRecords.write(first, 1000, 8, IN, 1, 10);
+    SampleRecords.write(second, 300, 5, IN, 2, 10);
+    SampleRecords.write(third, 1000, 6, IN, 3, 10);
     MixtureOfExperts single = OPTIONS.build();
     Path data = dir.resolve("aura-data");
 
-    // The service creates the model and learns the first file; its snapshot file goes to the cluster.
-    Path served;
+    // The cluster learns the first file from fresh weights and writes its model.
+    Path fromCluster = dir.resolve("cluster.aura");
+    JobSummary s = run(new JobSpec(List.of(first.toString()), null, 2, 1, OPTIONS, null, fromCluster.toString(),
+        null));
+    learnAlone(first, single);
+    assertThat(s.digest).isEqualTo(Snapshots.digest(single));
+
+    // The service imports the job's file: the job's digest; it learns the second file.
     try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).dataDir(data).build().start()) {
       String base = "http://127.0.0.1:" + server.port() + "/v1/models";
-      post(base, "{\"name\":\"m\",\"inputDim\":" + IN + "}", 201);
-      learn(base + "/m", first, single);
-      JsonNode snap = post(base + "/m/snapshot", "", 200);
+      JsonNode imported = importModel(base + "/m", Files.readAllBytes(fromCluster));
+      assertThat(imported.get("digest").asText()).isEqualTo(s.digest);
+      learn(base + "/m", second, single);
       assertThat(get(base + "/m?digest=true").get("digest").asText()).isEqualTo(Snapshots.digest(single));
-      served = data.resolve("snapshots").resolve("m." + snap.get("seq").asLong() + ".aura");
     }
 
-    // The cluster starts from the service's snapshot and learns the second file.
-    Path fromCluster = dir.resolve("cluster.aura");
-    JobSummary s = run(new JobSpec(List.of(second.toString()), null, 2, 1, OPTIONS, Files.readAllBytes(served),
-        fromCluster.toString(), null));
-    READER.forEach(second, r -> {
+    // Restarted, the service has the import and what it learned after; its export goes to the cluster.
+    byte[] served;
+    try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).dataDir(data).build().start()) {
+      String base = "http://127.0.0.1:" + server.port() + "/v1/models";
+      assertThat(get(base + "/m?digest=true").get("digest").asText()).isEqualTo(Snapshots.digest(single));
+      HttpResponse<byte[]> exported = http.send(HttpRequest.newBuilder(URI.create(base + "/m/snapshot")).GET().build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(exported.statusCode()).isEqualTo(200);
+      served = exported.body();
+    }
+
+    // The cluster starts from the export and learns the third file.
+    Path backFromCluster = dir.resolve("cluster-2.aura");
+    JobSummary t = run(new JobSpec(List.of(third.toString()), null, 2, 1, OPTIONS, served,
+        backFromCluster.toString(), null));
+    learnAlone(third, single);
+    assertThat(t.digest).isEqualTo(Snapshots.digest(single));
+
+    // And back to the service once more, in place of the model it had.
+    try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).dataDir(data).build().start()) {
+      String base = "http://127.0.0.1:" + server.port() + "/v1/models";
+      send(HttpRequest.newBuilder(URI.create(base + "/m")).DELETE(), 200);
+      assertThat(importModel(base + "/m", Files.readAllBytes(backFromCluster)).get("digest").asText())
+          .isEqualTo(t.digest);
+    }
+  }
+
+  /** Learns a file in {@code single} alone, as the job does with one shard. */
+  private static void learnAlone(Path file, MixtureOfExperts single) throws Exception {
+    READER.forEach(file, r -> {
       single.ensureStream(r.stream);
       single.learn(r.stream, r.x, r.y, new float[1]);
     });
-    assertThat(s.digest).isEqualTo(Snapshots.digest(single));
+  }
 
-    // Back to the service: the cluster's model in place of the model's latest snapshot (nothing was
-    // logged after it), and the service serves it and learns the third file.
-    Files.copy(fromCluster, served, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    try (RoutingServer server = RoutingServer.builder().host("127.0.0.1").port(0).dataDir(data).build().start()) {
-      String base = "http://127.0.0.1:" + server.port() + "/v1/models";
-      assertThat(get(base + "/m?digest=true").get("digest").asText()).isEqualTo(s.digest);
-      learn(base + "/m", third, single);
-      assertThat(get(base + "/m?digest=true").get("digest").asText()).isEqualTo(Snapshots.digest(single));
-    }
+  private JsonNode importModel(String model, byte[] snapshot) throws Exception {
+    return send(HttpRequest.newBuilder(URI.create(model + "/import")).header("Content-Type", "application/octet-stream")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(snapshot)), 201);
   }
 
   /** Learns a file through the service (opening each new stream first) and in {@code single}. */

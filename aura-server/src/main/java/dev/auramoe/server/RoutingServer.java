@@ -49,6 +49,9 @@ import java.util.Objects;
  *                                                  JVM and process (see {@link ServerMetrics})
  * GET    /openapi.json                             the OpenAPI 3.1 document of this API
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
+ * POST   /v1/models/{name}/import                  create from a snapshot's bytes, application/octet-stream, or
+ *                                                  JSON {"snapshot": base64} (201; 409 if taken; see
+ *                                                  {@link dev.auramoe.server.model.ModelImport})
  * GET    /v1/models                                list
  * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest: copies
  *                                                  of the state are paced, so such reads wait, not writes; see
@@ -73,16 +76,19 @@ import java.util.Objects;
  * POST   /v1/models/{name}/streams/{stream}/reset  zero a stream's cell state
  * GET    /v1/models/{name}/stats                   streams, balance, routing diagnostics, energy
  * POST   /v1/models/{name}/snapshot                snapshot the model, trim the log (needs a data directory)
+ * GET    /v1/models/{name}/snapshot                the model's state as snapshot bytes, application/octet-stream
+ *                                                  (what import, {@code aura flink --initial-model} and
+ *                                                  {@link dev.auramoe.Snapshots#load} read; copies paced as the digest's)
  * POST   /v1/models/{name}/restore                 put the model back to its latest snapshot (logged)
  * </pre>
  *
  * <h2>Durability</h2>
- * With {@link Builder#dataDir(Path)} every state-changing operation (create, configure, delete, route,
+ * With {@link Builder#dataDir(Path)} every state-changing operation (create, import, configure, delete, route,
  * predict, learn, stream open, close, reset and eviction, expert add, rename and remove, restore, a
  * feedback's and a rollback's changes of the router, a feedback anchor) is logged in {@code <dataDir>/wal} under the model's lock, in
  * the order it is applied, and {@link #start()} rebuilds the models from the snapshots and the log
  * (see {@link DataStore}). A learn is answered only once its operation is durable, with its log
- * sequence number as {@code "seq"}, and so are configuration and expert changes, deletions,
+ * sequence number as {@code "seq"}, and so are imports, configuration and expert changes, deletions,
  * restores, feedback, anchors and rollbacks; routes and predictions are answered without waiting for the
  * disk: they are ordered in the log all the same, and a restart recovers the durable prefix of the
  * log, which always holds every acknowledged learn (and may lack the last unacknowledged operations).
@@ -149,6 +155,8 @@ public final class RoutingServer implements AutoCloseable {
   private final RefusalLog refusals = new RefusalLog();
   private final ModelApi api;
   private final Map<String, List<Method>> paths = new LinkedHashMap<>();
+  /** The models {@link #start()} imports, read by {@link Builder#build()}; emptied once registered or discarded. */
+  private final List<dev.auramoe.server.model.ModelImport> imports;
   private WebServer server;
 
   /** The bearer token every mutating request must carry, or null when none is configured. */
@@ -182,6 +190,7 @@ public final class RoutingServer implements AutoCloseable {
     }
     this.metrics = new ServerMetrics(registry::size, registry::heldParameters);
     this.api = new ModelApi(registry, json, limits, metrics, b.embedder);
+    this.imports = new ArrayList<>(b.read);
   }
 
   /** A builder: loopback, port 8080, default limits, no-op journal. */
@@ -191,11 +200,13 @@ public final class RoutingServer implements AutoCloseable {
 
   /**
    * Checks that the address can be listened on, recovers the models from the data directory, if
-   * there is one, then starts listening.
+   * there is one, imports the models given to {@link Builder#importModel}, then starts listening.
    *
    * @return this server
    * @throws IllegalStateException when already started, or when the address cannot be listened on
-   *     (one line: "cannot listen on HOST:PORT: address already in use", "... unknown host", ...)
+   *     (one line: "cannot listen on HOST:PORT: address already in use", "... unknown host", ...), or
+   *     when a model to import cannot be registered (its name was recovered from the data directory,
+   *     the budget has no room, the log failed); the server is then closed
    * @throws UncheckedIOException when the data directory cannot be read
    */
   public synchronized RoutingServer start() {
@@ -210,6 +221,12 @@ public final class RoutingServer implements AutoCloseable {
         // DataStore's messages name the file and what is wrong with it.
         throw new UncheckedIOException("cannot recover from " + dataDir + ": " + e.getMessage(), e);
       }
+    }
+    try {
+      importModels();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
     }
     server = WebServer.builder()
         .host(host)
@@ -230,6 +247,29 @@ public final class RoutingServer implements AutoCloseable {
     LOG.info("listening on http://{}:{} ({})", host, server.port(), dataDir == null ? "models in memory only"
         : "data in " + dataDir);
     return this;
+  }
+
+  /**
+   * Registers the models to import, each logged as an import; none when the name of one is taken
+   * (a model recovered from the data directory), so that a start refused for it changes nothing.
+   */
+  private void importModels() {
+    for (var i : imports) {
+      if (registry.find(i.spec().name()) != null) {
+        throw new IllegalStateException("cannot import model '" + i.spec().name() + "': a model of that name was"
+            + " recovered from " + dataDir + " (an import makes a new model); delete it first (DELETE /v1/models/"
+            + i.spec().name() + "), or start without importing it");
+      }
+    }
+    while (!imports.isEmpty()) {
+      var i = imports.removeFirst();
+      try {
+        registry.importModel(i);
+      } catch (Refusal e) {
+        throw new IllegalStateException("cannot import model '" + i.spec().name() + "': " + e.getMessage(), e);
+      }
+      LOG.info("imported model '{}'", i.spec().name());
+    }
   }
 
   /**
@@ -297,6 +337,8 @@ public final class RoutingServer implements AutoCloseable {
     if (journal != null) {
       journal.close();
     }
+    imports.forEach(dev.auramoe.server.model.ModelImport::discard);
+    imports.clear();
     registry.close();
     metrics.close();
   }
@@ -385,6 +427,7 @@ public final class RoutingServer implements AutoCloseable {
         req -> new Reply(200, metrics.exposition(), "text/plain; version=0.0.4; charset=utf-8"));
     route(r, Method.GET, "/openapi.json", "GET /openapi.json", req -> new Reply(200, openApi(), Reply.JSON));
     route(r, Method.POST, "/v1/models", null, req -> api.create(body(req)));
+    route(r, Method.POST, MODEL + "/import", null, this::importModel);
     route(r, Method.GET, "/v1/models", null, req -> api.list());
     route(r, Method.GET, MODEL, null, req -> api.get(name(req), req.query().first("digest").orElse(null)));
     route(r, Method.DELETE, MODEL, null, req -> api.delete(name(req)));
@@ -410,6 +453,7 @@ public final class RoutingServer implements AutoCloseable {
     route(r, Method.POST, STREAM + "/reset", null, req -> api.resetStream(name(req), param(req, "stream")));
     route(r, Method.GET, MODEL + "/stats", null, req -> api.stats(name(req)));
     route(r, Method.POST, MODEL + "/snapshot", null, req -> snapshot(name(req)));
+    route(r, Method.GET, MODEL + "/snapshot", null, req -> api.exportModel(name(req)));
     route(r, Method.POST, MODEL + "/restore", null, req -> restore(name(req)));
     // A known path with another method: 405 with the allowed methods, in the body and in Allow.
     for (Map.Entry<String, List<Method>> p : paths.entrySet()) {
@@ -491,6 +535,7 @@ public final class RoutingServer implements AutoCloseable {
         type = reply.contentType();
         body = reply.body() instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
             : reply.body() instanceof Reply.Json j ? j.bytes()
+            : reply.body() instanceof byte[] bytes ? bytes
             : json.mapper().writeValueAsBytes(reply.body());
       } catch (ApiException e) {
         status = e.status();
@@ -586,13 +631,23 @@ public final class RoutingServer implements AutoCloseable {
   }
 
   private byte[] body(ServerRequest req) {
-    java.util.Optional<io.helidon.http.HttpMediaType> ct;
+    checkJson(req, contentType(req, "application/json"));
+    long declared = req.headers().contentLength().orElse(-1L);
+    return JsonRequests.readBody(req.content().inputStream(), declared, limits.maxBodyBytes());
+  }
+
+  /** The request's Content-Type, if it has one. @param expected what to send, for the message of a malformed one */
+  private static java.util.Optional<io.helidon.http.HttpMediaType> contentType(ServerRequest req, String expected) {
     try {
-      ct = req.headers().contentType();
+      return req.headers().contentType();
     } catch (RuntimeException e) {
       throw ApiException.badRequest("malformed Content-Type header '"
-          + req.headers().first(HeaderNames.CONTENT_TYPE).orElse("") + "'; send application/json");
+          + req.headers().first(HeaderNames.CONTENT_TYPE).orElse("") + "'; send " + expected);
     }
+  }
+
+  /** Refuses a Content-Type other than JSON (none is JSON), and JSON in another charset than UTF-8. */
+  private static void checkJson(ServerRequest req, java.util.Optional<io.helidon.http.HttpMediaType> ct) {
     if (ct.isPresent() && !ct.get().mediaType().subtype().equals("json")) {
       throw new ApiException(415, "the request body must be application/json, got " + ct.get().mediaType().text());
     }
@@ -600,8 +655,27 @@ public final class RoutingServer implements AutoCloseable {
     if (!charset.equalsIgnoreCase("utf-8") && !charset.equalsIgnoreCase("utf8")) {
       throw new ApiException(415, "JSON bodies must be UTF-8, got charset " + charset);
     }
+  }
+
+  /**
+   * {@code POST /v1/models/{name}/import}: the snapshot as {@code application/octet-stream} (or no
+   * Content-Type), up to {@link ServerLimits#maxSnapshotBytes()}, or as JSON {@code {"snapshot": base64}}
+   * (what clients generated from the OpenAPI document send), up to the base64 of that many bytes.
+   */
+  private Reply importModel(ServerRequest req) {
+    String name = name(req);
+    var ct = contentType(req, ModelApi.SNAPSHOT + " or application/json");
+    boolean json = ct.isPresent() && ct.get().mediaType().subtype().equals("json");
+    if (json) {
+      checkJson(req, ct);
+    } else if (ct.isPresent() && !ct.get().mediaType().text().equals(ModelApi.SNAPSHOT)) {
+      throw new ApiException(415, "the request body must be a snapshot's bytes as " + ModelApi.SNAPSHOT
+          + " (or JSON {\"snapshot\": base64}), got " + ct.get().mediaType().text());
+    }
     long declared = req.headers().contentLength().orElse(-1L);
-    return JsonRequests.readBody(req.content().inputStream(), declared, limits.maxBodyBytes());
+    byte[] body = JsonRequests.readBody(req.content().inputStream(), declared,
+        json ? ModelApi.base64Limit(limits.maxSnapshotBytes()) : limits.maxSnapshotBytes());
+    return api.importModel(name, json ? api.snapshotFromJson(body) : body);
   }
 
   private static String name(ServerRequest req) {
@@ -625,8 +699,28 @@ public final class RoutingServer implements AutoCloseable {
     private String token;
     private boolean tokenReads;
     private TextEmbedder embedder;
+    private final Map<String, byte[]> toImport = new LinkedHashMap<>();
+    private List<dev.auramoe.server.model.ModelImport> read = List.of();
 
     private Builder() {}
+
+    /**
+     * A model to import at {@link RoutingServer#start()}, as {@code POST /v1/models/{name}/import}
+     * does: after recovery, before the server listens, logged as an import (with a data directory, a
+     * restart then recovers it; importing it again is refused, since the name is taken). The bytes are
+     * read by {@link #build()}, which refuses them when they are not a snapshot the server can serve.
+     *
+     * @param name the model's name
+     * @param snapshot the snapshot's bytes ({@link dev.auramoe.Snapshots}' format)
+     * @throws IllegalArgumentException when the name was given already
+     */
+    public Builder importModel(String name, byte[] snapshot) {
+      Objects.requireNonNull(snapshot, "snapshot");
+      if (toImport.putIfAbsent(Objects.requireNonNull(name, "name"), snapshot) != null) {
+        throw new IllegalArgumentException("model '" + name + "' is imported twice");
+      }
+      return this;
+    }
 
     /**
      * The embedder that turns the {@code text} of route, predict and learn bodies into a model's input
@@ -744,6 +838,8 @@ public final class RoutingServer implements AutoCloseable {
      *
      * @throws IllegalStateException when both a journal and a data directory were given, or tokenReads without a
      *     token
+     * @throws IllegalArgumentException when a model to import is not a snapshot the server can serve: the
+     *     message names the model and says why (see {@link dev.auramoe.server.model.ModelImport})
      */
     public RoutingServer build() {
       if (journal != null && dataDir != null) {
@@ -752,7 +848,23 @@ public final class RoutingServer implements AutoCloseable {
       if (tokenReads && token == null) {
         throw new IllegalStateException("tokenReads needs a token");
       }
-      return new RoutingServer(this);
+      List<dev.auramoe.server.model.ModelImport> models = new ArrayList<>();
+      try {
+        for (Map.Entry<String, byte[]> i : toImport.entrySet()) {
+          try {
+            models.add(dev.auramoe.server.model.ModelImport.read(i.getKey(), i.getValue(), limits));
+          } catch (Refusal e) {
+            throw new IllegalArgumentException("model '" + i.getKey() + "' cannot be imported: " + e.getMessage(), e);
+          }
+        }
+        read = models;
+        return new RoutingServer(this);
+      } catch (RuntimeException e) {
+        models.forEach(dev.auramoe.server.model.ModelImport::discard);
+        throw e;
+      } finally {
+        read = List.of();
+      }
     }
   }
 }

@@ -22,22 +22,27 @@ import java.time.Duration;
  *     (default 60 s; zero evicts whatever is least recently used); null never evicts. A refused
  *     open answers 429 while the least recently used stream is busier than that, 409 when eviction
  *     is off. Evictions are logged, so a restart replays them
+ * @param maxSnapshotBytes largest snapshot an import accepts ({@code POST /v1/models/{name}/import}, and
+ *     {@code aura serve --import}), in bytes (default 128 MiB: twice a model of the default
+ *     {@code maxParameters}, whose floats take 64 MiB); a larger body is refused with 413 before it is
+ *     parsed. Snapshots are bodies of their own: the JSON bodies' {@code maxBodyBytes} does not apply
  */
 public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long maxParameters, int maxStreams,
-    Duration streamIdleEviction) {
+    Duration streamIdleEviction, int maxSnapshotBytes) {
 
   /** The longest {@code streamIdleEviction}: about 292 years, the most nanoseconds a long holds. */
   public static final Duration MAX_STREAM_IDLE_EVICTION = Duration.ofNanos(Long.MAX_VALUE);
 
   /**
    * The defaults: 1 MiB bodies, 4096 rows per batch, 256 models, 16M parameters per model, streams
-   * as memory allows, idle streams evicted after 60 s when room is needed.
+   * as memory allows, idle streams evicted after 60 s when room is needed, 128 MiB snapshots.
    */
-  public static final ServerLimits DEFAULT = new ServerLimits(1 << 20, 4096, 256, 16L << 20, 0, Duration.ofSeconds(60));
+  public static final ServerLimits DEFAULT = new ServerLimits(1 << 20, 4096, 256, 16L << 20, 0, Duration.ofSeconds(60),
+      128 << 20);
 
   /** Validates. */
   public ServerLimits {
-    if (maxBodyBytes < 1 || maxBatch < 1 || maxModels < 1 || maxParameters < 1) {
+    if (maxBodyBytes < 1 || maxBatch < 1 || maxModels < 1 || maxParameters < 1 || maxSnapshotBytes < 1) {
       throw new IllegalArgumentException("every limit must be >= 1");
     }
     if (maxStreams < 0) {
@@ -55,31 +60,41 @@ public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long m
 
   /** Copy with another body limit. */
   public ServerLimits withMaxBodyBytes(int bytes) {
-    return new ServerLimits(bytes, maxBatch, maxModels, maxParameters, maxStreams, streamIdleEviction);
+    return new ServerLimits(bytes, maxBatch, maxModels, maxParameters, maxStreams, streamIdleEviction,
+        maxSnapshotBytes);
   }
 
   /** Copy with another batch limit. */
   public ServerLimits withMaxBatch(int rows) {
-    return new ServerLimits(maxBodyBytes, rows, maxModels, maxParameters, maxStreams, streamIdleEviction);
+    return new ServerLimits(maxBodyBytes, rows, maxModels, maxParameters, maxStreams, streamIdleEviction,
+        maxSnapshotBytes);
   }
 
   /** Copy with another per-model parameter limit. */
   public ServerLimits withMaxParameters(long parameters) {
-    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, parameters, maxStreams, streamIdleEviction);
+    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, parameters, maxStreams, streamIdleEviction,
+        maxSnapshotBytes);
   }
 
   /** Copy with another model limit. */
   public ServerLimits withMaxModels(int models) {
-    return new ServerLimits(maxBodyBytes, maxBatch, models, maxParameters, maxStreams, streamIdleEviction);
+    return new ServerLimits(maxBodyBytes, maxBatch, models, maxParameters, maxStreams, streamIdleEviction,
+        maxSnapshotBytes);
   }
 
   /** Copy with another cap on open streams per model (0: as many as memory allows). */
   public ServerLimits withMaxStreams(int streams) {
-    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, maxParameters, streams, streamIdleEviction);
+    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, maxParameters, streams, streamIdleEviction,
+        maxSnapshotBytes);
   }
 
   /** Copy with another idle time after which a stream may be evicted to make room (null: never). */
   public ServerLimits withStreamIdleEviction(Duration idle) {
-    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, maxParameters, maxStreams, idle);
+    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, maxParameters, maxStreams, idle, maxSnapshotBytes);
+  }
+
+  /** Copy with another limit on imported snapshots. */
+  public ServerLimits withMaxSnapshotBytes(int bytes) {
+    return new ServerLimits(maxBodyBytes, maxBatch, maxModels, maxParameters, maxStreams, streamIdleEviction, bytes);
   }
 }

@@ -62,4 +62,39 @@ class DigestPaceTest {
       assertThat(e.digest()).isEqualTo(digest);
     }
   }
+
+  /** An export of the state is such a copy too: it waits for the turn a digest's copy left, and paces the next. */
+  @Test
+  @Timeout(120)
+  void anExportWaitsForItsTurnAsADigestDoes() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    try (ModelRegistry registry = new ModelRegistry(ServerLimits.DEFAULT, ModelRegistry.parameterBudget(),
+        clock::get)) {
+      ModelEntry e = registry.create(SPEC);
+      e.digest();
+      CompletableFuture<byte[]> exported = new CompletableFuture<>();
+      Thread reader = Thread.ofPlatform().daemon().start(() -> {
+        try {
+          exported.complete(e.snapshotBytes());
+        } catch (RuntimeException | Error ex) {
+          exported.completeExceptionally(ex);
+        }
+      });
+      while (reader.getState() != Thread.State.TIMED_WAITING && !exported.isDone()) {
+        Thread.onSpinWait();
+      }
+      assertThat(exported).as("the export waits for the turn the digest's copy left").isNotDone();
+      e.route(MixtureOfExperts.DEFAULT_STREAM, new float[] {1, 2, 3, 4});
+      assertThat(e.sequencer().isLocked()).as("the waiting export holds no lock of the model").isFalse();
+      clock.addAndGet(Duration.ofSeconds(1).toNanos());
+      assertThat(dev.auramoe.Snapshots.digest(dev.auramoe.Snapshots.fromBytes(exported.get(), null)))
+          .as("the state when it copied, the latest").isEqualTo(e.model().digest());
+
+      CompletableFuture<String> digest = CompletableFuture.supplyAsync(e::digest);
+      Thread.sleep(50);
+      assertThat(digest).as("a digest after the export waits for the turn the export left").isNotDone();
+      clock.addAndGet(Duration.ofSeconds(1).toNanos());
+      assertThat(digest.get()).isEqualTo(e.model().digest());
+    }
+  }
 }

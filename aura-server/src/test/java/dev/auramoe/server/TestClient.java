@@ -19,10 +19,11 @@ final class TestClient {
   private final int port;
 
   /**
-   * A response: status, raw body and its JSON (null when the body is not JSON), its Content-Type, and
-   * its headers (the first value of each, names in any case).
+   * A response: status, body as text and its JSON (null when the body is not JSON), its Content-Type,
+   * its headers (the first value of each, names in any case) and the body's bytes.
    */
-  record Response(int status, String body, JsonNode json, String contentType, java.util.Map<String, String> headers) {
+  record Response(int status, String body, JsonNode json, String contentType, java.util.Map<String, String> headers,
+      byte[] bytes) {
 
     /** A header's first value, or null. */
     String header(String name) {
@@ -69,19 +70,29 @@ final class TestClient {
     return send(b.build());
   }
 
+  /** Sends bytes as the body, with a Content-Type (none when null). */
+  Response send(String method, String path, String contentType, byte[] body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    return send(b.method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
   Response send(HttpRequest req) {
     try {
-      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+      HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+      String text = new String(r.body(), java.nio.charset.StandardCharsets.UTF_8);
       String ct = r.headers().firstValue("Content-Type").orElse("");
       JsonNode json = null;
       if (ct.startsWith("application/json")) {
-        json = MAPPER.readTree(r.body());
+        json = MAPPER.readTree(text);
       }
       java.util.Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       r.headers().map().forEach((k, v) -> headers.put(k, v.getFirst()));
       // Every answer a test sees must be one the OpenAPI document declares.
-      OpenApiContract.SERVED.check(req.method(), req.uri().getRawPath(), r.statusCode(), ct, r.body());
-      return new Response(r.statusCode(), r.body(), json, ct, headers);
+      OpenApiContract.SERVED.check(req.method(), req.uri().getRawPath(), r.statusCode(), ct, text);
+      return new Response(r.statusCode(), text, json, ct, headers, r.body());
     } catch (IOException e) {
       throw new IllegalStateException("request failed: " + e, e);
     } catch (InterruptedException e) {
@@ -105,7 +116,7 @@ final class TestClient {
       java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
       String statusLine = line(in);
       if (statusLine == null) {
-        return new Response(0, "", null, "", java.util.Map.of());
+        return new Response(0, "", null, "", java.util.Map.of(), new byte[0]);
       }
       int status = Integer.parseInt(statusLine.split(" ")[1]);
       if (status == 100) { // 100 Continue, then the real response
@@ -135,7 +146,7 @@ final class TestClient {
       if (json != null && status >= 400) {
         OpenApiContract.SERVED.checkRefusal("raw request", status, text);
       }
-      return new Response(status, text, json, ct, headers);
+      return new Response(status, text, json, ct, headers, body);
     } catch (IOException e) {
       throw new IllegalStateException("raw request failed: " + e, e);
     }

@@ -17,6 +17,7 @@ import dev.auramoe.server.metrics.ServerMetrics;
 import dev.auramoe.server.model.ExpertSpec;
 import dev.auramoe.server.model.FeedbackSettings;
 import dev.auramoe.server.model.ModelEntry;
+import dev.auramoe.server.model.ModelImport;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
@@ -118,6 +119,59 @@ public final class ModelApi {
         JsonRequests.number(o, "diagnosticsDecay", ModelSpec.DEFAULT_DIAGNOSTICS_DECAY),
         feedbackSettings(o).apply(FeedbackSettings.DEFAULT));
     return Reply.created(describe(registry.create(spec), true));
+  }
+
+  /** The media type of snapshot bodies, imported and exported. */
+  public static final String SNAPSHOT = "application/octet-stream";
+  private static final Set<String> IMPORT_FIELDS = JsonRequests.fields("snapshot");
+
+  /**
+   * The largest JSON import body: {@code {"snapshot": "..."}} around the base64 of
+   * {@code maxSnapshotBytes} bytes (at most {@code Integer.MAX_VALUE - 8}).
+   */
+  public static int base64Limit(int maxSnapshotBytes) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, 4 * ((maxSnapshotBytes + 2L) / 3) + 64);
+  }
+
+  /**
+   * The snapshot of a JSON import body, {@code {"snapshot": base64}}: the form of clients that send
+   * JSON bodies only (those generated from the OpenAPI document).
+   *
+   * @throws ApiException 400 for another shape, or a value that is not base64
+   */
+  public byte[] snapshotFromJson(byte[] body) {
+    String b64 = JsonRequests.string(json.object(body, IMPORT_FIELDS), "snapshot", null);
+    if (b64 == null) {
+      throw ApiException.badRequest("field 'snapshot' is required: the snapshot's bytes in base64");
+    }
+    try {
+      return java.util.Base64.getDecoder().decode(b64);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("field 'snapshot' is not base64: " + e.getMessage());
+    }
+  }
+
+  /**
+   * {@code POST /v1/models/{name}/import}: makes a model from a snapshot's bytes (201), as
+   * {@link ModelImport} reads it, and answers once its import is durable; 409 when the name is taken
+   * (checked before the snapshot is read, and again when the model is registered).
+   */
+  public Reply importModel(String name, byte[] snapshot) {
+    ModelSpec.checkName(name);
+    if (registry.find(name) != null) {
+      throw Refusal.conflict("model '" + name + "' already exists");
+    }
+    return Reply.created(describe(registry.importModel(ModelImport.read(name, snapshot, limits)), true));
+  }
+
+  /**
+   * {@code GET /v1/models/{name}/snapshot}: the model's state now as snapshot bytes, which
+   * {@code POST /v1/models/{name}/import}, {@code aura serve --import}, {@code aura flink --initial-model}
+   * and {@link dev.auramoe.Snapshots#load} read; copied at the pace of the digest's copies (see
+   * {@link ModelEntry#snapshotBytes()}).
+   */
+  public Reply exportModel(String name) {
+    return new Reply(200, registry.get(name).snapshotBytes(), SNAPSHOT);
   }
 
   /** {@code GET /v1/models}: every model's name and shape. */

@@ -9,10 +9,10 @@ import java.util.Objects;
 
 /**
  * What an endpoint answers: a status and a body that Jackson writes as JSON (or, for a
- * {@link String} body, the text as it is).
+ * {@link String} body, the text as it is, and for a {@code byte[]} body the bytes as they are).
  *
  * @param status the HTTP status
- * @param body the body: a map, record or list written as JSON, or a String sent as text
+ * @param body the body: a map, record or list written as JSON, a String sent as text, or bytes sent as they are
  * @param contentType the media type
  */
 public record Reply(int status, Object body, String contentType) {

@@ -32,6 +32,8 @@ import java.util.Objects;
  *   RESTORE                      seq i64: the model was replaced by its snapshot covering seq
  *   ROUTER_CHANGE                {@link RouterChanges} in their own encoding (rest of the record)
  *   FEEDBACK_ANCHOR              (empty)
+ *   IMPORT_MODEL                 n i32, the model spec as n bytes of JSON, k i32, the imported snapshot
+ *                                as k bytes ({@link dev.auramoe.Snapshots}' framed format)
  * </pre>
  * Floats travel as their bits. {@code ROUTE} is a single route, {@code ROUTE_BATCH} a batch route
  * (the model has separate code paths for the two); single and batch predictions share
@@ -43,14 +45,15 @@ import java.util.Objects;
  * @param count inputs of a ROUTE, ROUTE_BATCH or PREDICT (0 otherwise)
  * @param inputDim values per input row (0 when there are none)
  * @param xs the inputs, {@code count * inputDim} values, row after row (not copied; empty when none)
- * @param json CREATE_MODEL: the spec; CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME: the change;
+ * @param json CREATE_MODEL, IMPORT_MODEL: the spec; CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME: the change;
  *     as JSON bytes (not copied); null otherwise
  * @param learn LEARN: the event; null otherwise
  * @param snapshot RESTORE: the log sequence number the restored snapshot covers; 0 otherwise
  * @param router ROUTER_CHANGE: the changes made to the router; null otherwise
+ * @param image IMPORT_MODEL: the snapshot the model was made from, as framed bytes (not copied); null otherwise
  */
 public record Operation(Type type, String model, String stream, int count, int inputDim, float[] xs, byte[] json,
-    LearnEvent learn, long snapshot, RouterChanges router) {
+    LearnEvent learn, long snapshot, RouterChanges router, byte[] image) {
 
   /** Format version written by {@link #encode()}. */
   public static final byte VERSION = 1;
@@ -98,7 +101,13 @@ public record Operation(Type type, String model, String stream, int count, int i
      */
     ROUTER_CHANGE(16),
     /** The router's parameters now became the anchor that feedback's drift is measured from. */
-    FEEDBACK_ANCHOR(17);
+    FEEDBACK_ANCHOR(17),
+    /**
+     * A model was made from a snapshot (a single-JVM {@link dev.auramoe.Snapshots} file): the record
+     * carries the snapshot itself, so that a replay rebuilds the model bit for bit, as a creation's
+     * replay rebuilds it from its spec.
+     */
+    IMPORT_MODEL(18);
 
     private final byte code;
 
@@ -128,6 +137,10 @@ public record Operation(Type type, String model, String stream, int count, int i
     xs = xs == null ? NONE : xs;
     switch (type) {
       case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME -> Objects.requireNonNull(json, "json");
+      case IMPORT_MODEL -> {
+        Objects.requireNonNull(json, "json");
+        Objects.requireNonNull(image, "image");
+      }
       case LEARN -> Objects.requireNonNull(learn, "learn");
       case ROUTER_CHANGE -> Objects.requireNonNull(router, "router");
       case ROUTE, ROUTE_BATCH, PREDICT -> {
@@ -143,7 +156,7 @@ public record Operation(Type type, String model, String stream, int count, int i
 
   /** A CREATE_MODEL operation. */
   public static Operation create(String model, byte[] specJson) {
-    return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null, 0, null);
+    return new Operation(Type.CREATE_MODEL, model, null, 0, 0, null, specJson, null, 0, null, null);
   }
 
   /**
@@ -155,32 +168,37 @@ public record Operation(Type type, String model, String stream, int count, int i
         && type != Type.EXPERT_RENAME) {
       throw new IllegalArgumentException("not a change operation: " + type);
     }
-    return new Operation(type, model, null, 0, 0, null, json, null, 0, null);
+    return new Operation(type, model, null, 0, 0, null, json, null, 0, null, null);
+  }
+
+  /** An IMPORT_MODEL operation: the spec the model is served under and the snapshot it was made from. */
+  public static Operation importModel(String model, byte[] specJson, byte[] snapshot) {
+    return new Operation(Type.IMPORT_MODEL, model, null, 0, 0, null, specJson, null, 0, null, snapshot);
   }
 
   /** A DELETE_MODEL operation. */
   public static Operation delete(String model) {
-    return new Operation(Type.DELETE_MODEL, model, null, 0, 0, null, null, null, 0, null);
+    return new Operation(Type.DELETE_MODEL, model, null, 0, 0, null, null, null, 0, null, null);
   }
 
   /** A RESTORE operation: the model goes back to its snapshot covering {@code snapshotSeq}. */
   public static Operation restore(String model, long snapshotSeq) {
-    return new Operation(Type.RESTORE, model, null, 0, 0, null, null, null, snapshotSeq, null);
+    return new Operation(Type.RESTORE, model, null, 0, 0, null, null, null, snapshotSeq, null, null);
   }
 
   /** A ROUTER_CHANGE operation. */
   public static Operation routerChange(String model, RouterChanges changes) {
-    return new Operation(Type.ROUTER_CHANGE, model, null, 0, 0, null, null, null, 0, changes);
+    return new Operation(Type.ROUTER_CHANGE, model, null, 0, 0, null, null, null, 0, changes, null);
   }
 
   /** A FEEDBACK_ANCHOR operation. */
   public static Operation feedbackAnchor(String model) {
-    return new Operation(Type.FEEDBACK_ANCHOR, model, null, 0, 0, null, null, null, 0, null);
+    return new Operation(Type.FEEDBACK_ANCHOR, model, null, 0, 0, null, null, null, 0, null, null);
   }
 
   /** A LEARN operation. */
   public static Operation learn(String model, LearnEvent event) {
-    return new Operation(Type.LEARN, model, event.stream(), 0, 0, null, null, event, 0, null);
+    return new Operation(Type.LEARN, model, event.stream(), 0, 0, null, null, event, 0, null, null);
   }
 
   /** A ROUTE, ROUTE_BATCH or PREDICT operation. */
@@ -188,7 +206,7 @@ public record Operation(Type type, String model, String stream, int count, int i
     if (type != Type.ROUTE && type != Type.ROUTE_BATCH && type != Type.PREDICT) {
       throw new IllegalArgumentException("not an input operation: " + type);
     }
-    return new Operation(type, model, stream, count, inputDim, xs, null, null, 0, null);
+    return new Operation(type, model, stream, count, inputDim, xs, null, null, 0, null, null);
   }
 
   /** A STREAM_OPEN, STREAM_CLOSE, STREAM_RESET or STREAM_EVICT operation. */
@@ -197,7 +215,7 @@ public record Operation(Type type, String model, String stream, int count, int i
         && type != Type.STREAM_EVICT) {
       throw new IllegalArgumentException("not a stream operation: " + type);
     }
-    return new Operation(type, model, stream, 0, 0, null, null, null, 0, null);
+    return new Operation(type, model, stream, 0, 0, null, null, null, 0, null, null);
   }
 
   /** The operation in the version-1 layout above. */
@@ -207,6 +225,8 @@ public record Operation(Type type, String model, String stream, int count, int i
     byte[] body = switch (type) {
       case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME ->
           ByteBuffer.allocate(4 + json.length).order(ByteOrder.LITTLE_ENDIAN).putInt(json.length).put(json).array();
+      case IMPORT_MODEL -> ByteBuffer.allocate(8 + json.length + image.length).order(ByteOrder.LITTLE_ENDIAN)
+          .putInt(json.length).put(json).putInt(image.length).put(image).array();
       case DELETE_MODEL, FEEDBACK_ANCHOR -> new byte[0];
       case ROUTER_CHANGE -> router.encode();
       case RESTORE -> ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(snapshot).array();
@@ -250,6 +270,21 @@ public record Operation(Type type, String model, String stream, int count, int i
           byte[] json = new byte[n];
           b.get(json);
           yield type == Type.CREATE_MODEL ? create(model, json) : change(type, model, json);
+        }
+        case IMPORT_MODEL -> {
+          int n = b.getInt();
+          if (n < 0 || n > b.remaining()) {
+            throw new IllegalArgumentException("JSON length does not match the record");
+          }
+          byte[] json = new byte[n];
+          b.get(json);
+          int k = b.getInt();
+          if (k < 0 || k > b.remaining()) {
+            throw new IllegalArgumentException("snapshot length does not match the record");
+          }
+          byte[] image = new byte[k];
+          b.get(image);
+          yield importModel(model, json, image);
         }
         case DELETE_MODEL -> delete(model);
         case FEEDBACK_ANCHOR -> feedbackAnchor(model);
@@ -305,13 +340,14 @@ public record Operation(Type type, String model, String stream, int count, int i
   public boolean equals(Object o) {
     return o instanceof Operation p && type == p.type && model.equals(p.model) && Objects.equals(stream, p.stream)
         && count == p.count && inputDim == p.inputDim && Arrays.equals(xs, p.xs) && Arrays.equals(json, p.json)
-        && Objects.equals(learn, p.learn) && snapshot == p.snapshot && Objects.equals(router, p.router);
+        && Objects.equals(learn, p.learn) && snapshot == p.snapshot && Objects.equals(router, p.router)
+        && Arrays.equals(image, p.image);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(type, model, stream, count, inputDim, Arrays.hashCode(xs), Arrays.hashCode(json), learn, snapshot,
-        router);
+        router, Arrays.hashCode(image));
   }
 
   @Override

@@ -414,6 +414,18 @@ public final class ModelEntry {
     return digest.digest();
   }
 
+  /**
+   * The model's state as snapshot bytes ({@link dev.auramoe.Snapshots}' format, what
+   * {@link dev.auramoe.Snapshots#load} and {@link ModelImport} read), copied at the pace of the
+   * digest's copies (see {@link StateDigest#snapshot()}).
+   *
+   * @throws Refusal NOT_FOUND when the model was deleted, UNAVAILABLE when it is {@linkplain #wedged() wedged},
+   *     CONFLICT when it holds a value that is not finite
+   */
+  public byte[] snapshotBytes() {
+    return digest.snapshot();
+  }
+
   /** Operations logged on this entry so far: the version of its state that {@link #digest()} caches. */
   public long version() {
     return sequencer.version();

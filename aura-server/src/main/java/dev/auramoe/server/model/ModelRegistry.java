@@ -149,6 +149,57 @@ public final class ModelRegistry implements AutoCloseable {
    */
   public ModelEntry create(ModelSpec spec) {
     spec.validate(limits);
+    // The model and its default stream; the entry settles the exact figure once it is made.
+    return register(spec, spec.parameters() + spec.streamParameters() + spec.routeMemory(), () -> {
+      try {
+        return spec.build();
+      } catch (IllegalArgumentException ex) {
+        throw Refusal.invalid("invalid model configuration: " + ex.getMessage());
+      }
+    }, () -> Operation.create(spec.name(), OperationJson.write(spec))).entry();
+  }
+
+  /**
+   * Registers a model read from a snapshot and logs it as one IMPORT_MODEL operation that carries
+   * the snapshot, as {@link #create} registers and logs a new one; the budget counts its parameters
+   * and its open streams. Answered once the operation is durable. A refused import closes the
+   * import's model.
+   *
+   * @return the new entry
+   * @throws Refusal CONFLICT for a taken name, a full registry or a model that would take the server
+   *     over its {@linkplain #parameterBudget() parameter budget}, UNAVAILABLE when the journal has
+   *     failed (nothing changed) or failed to make the import durable
+   */
+  public ModelEntry importModel(ModelImport imported) {
+    ModelSpec spec = imported.spec();
+    Registered r;
+    try {
+      r = register(spec, imported.heldParameters(), imported::model,
+          () -> Operation.importModel(spec.name(), OperationJson.write(spec), imported.snapshot()));
+    } catch (RuntimeException ex) {
+      imported.discard();
+      throw ex;
+    }
+    try {
+      // Outside the creation lock: a large snapshot's write must not hold up other models' creation.
+      r.logged().join();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException ex) {
+      throw Refusal.unavailable("the operation log failed to make the import durable; a restart may not keep"
+          + " model '" + spec.name() + "'");
+    }
+    return r.entry();
+  }
+
+  /** A registered entry and the future of its creation's log sequence number. */
+  private record Registered(ModelEntry entry, CompletableFuture<Long> logged) {}
+
+  /**
+   * Registers a model under the creation lock: refuses a taken name and a full registry, reserves
+   * {@code reserved} parameters of the budget, makes the model, logs its operation (without waiting)
+   * and registers it; the entry settles its exact share once it is made.
+   */
+  private Registered register(ModelSpec spec, long reserved, java.util.function.Supplier<MixtureOfExperts> make,
+      java.util.function.Supplier<Operation> operation) {
     synchronized (createLock) {
       if (models.containsKey(spec.name())) {
         throw Refusal.conflict("model '" + spec.name() + "' already exists");
@@ -156,22 +207,15 @@ public final class ModelRegistry implements AutoCloseable {
       if (models.size() >= limits.maxModels()) {
         throw Refusal.conflict("the server holds " + limits.maxModels() + " models, its limit; delete one first");
       }
-      // The model and its default stream; the entry settles the exact figure once it is made.
-      long reserved = spec.parameters() + spec.streamParameters() + spec.routeMemory();
       reserve(reserved);
       // The entry's share, once registered. Read before the entry is visible: a stream opened or
       // closed on it right after settles its own change, which must not be counted twice.
       long kept = 0;
       try {
-        MixtureOfExperts m;
-        try {
-          m = spec.build();
-        } catch (IllegalArgumentException ex) {
-          throw Refusal.invalid("invalid model configuration: " + ex.getMessage());
-        }
+        MixtureOfExperts m = make.get();
         CompletableFuture<Long> f;
         try {
-          f = journal.append(Operation.create(spec.name(), OperationJson.write(spec)));
+          f = journal.append(operation.get());
         } catch (RuntimeException ex) {
           m.close();
           throw Refusal.unavailable("the operation log has failed; nothing was changed");
@@ -183,7 +227,7 @@ public final class ModelRegistry implements AutoCloseable {
         e.snapshotMarks().creating(f);
         models.put(spec.name(), e);
         kept = share;
-        return e;
+        return new Registered(e, f);
       } finally {
         // Registered: the entry's share replaces the reservation; refused: the reservation goes.
         release(reserved - kept);

@@ -84,6 +84,16 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
    * @throws Refusal INVALID naming the first field that is out of range
    */
   public void validate(ServerLimits limits) {
+    checkFields();
+    checkSize(parameters(), limits);
+  }
+
+  /**
+   * Checks every field against its range, but not the model's size.
+   *
+   * @throws Refusal INVALID naming the first field that is out of range
+   */
+  void checkFields() {
     checkName(name);
     range("inputDim", inputDim, 1, 1 << 20);
     range("outputDim", outputDim, 1, 1 << 16);
@@ -105,7 +115,15 @@ public record ModelSpec(String name, int inputDim, int outputDim, int experts, i
       throw Refusal.invalid("diagnosticsDecay must lie in [0, 1), got " + diagnosticsDecay);
     }
     feedback.validate();
-    long params = parameters();
+  }
+
+  /**
+   * Checks that a model of {@code params} parameters, with the routes it may keep for feedback,
+   * fits the per-model limit.
+   *
+   * @throws Refusal INVALID when it does not
+   */
+  void checkSize(long params, ServerLimits limits) {
     if (params > limits.maxParameters()) {
       throw Refusal.invalid("the model would have about " + params + " parameters, more than the limit of "
           + limits.maxParameters());

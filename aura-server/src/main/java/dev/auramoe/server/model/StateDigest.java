@@ -18,6 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * readers of one version wait for one computation. A 17 MB model whose copy takes 13 ms gets a fresh
  * digest at most every 0.27 s or so; a small one's wait is microseconds.
  *
+ * <p>An export of the state as snapshot bytes ({@link #snapshot()}) is such a copy too, paced with
+ * the digest's copies.
+ *
  * <p>Lock order: the digest lock, then the model's sequencer (see {@link Sequencer}).
  */
 final class StateDigest {
@@ -59,26 +62,63 @@ final class StateDigest {
       if (d != null && d.version() == sequencer.version()) {
         return d.hex();
       }
-      awaitCopyTurn();
-      long at;
-      byte[] state;
-      sequencer.lockSpinning();
-      try {
-        entry.requireLive();
-        long t0 = System.nanoTime();
-        at = sequencer.version();
-        state = Snapshots.state(entry.model());
-        lastCopyNanos = System.nanoTime() - t0;
-      } finally {
-        sequencer.unlock();
-      }
-      lastCopyEnd = entry.registry().now();
+      long[] at = new long[1];
+      byte[] state = copy(m -> {
+        at[0] = sequencer.version();
+        return Snapshots.state(m);
+      });
       String hex = Snapshots.digest(state);
-      digest = new Digest(at, hex);
+      digest = new Digest(at[0], hex);
       return hex;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * The model's state now as snapshot bytes ({@link Snapshots#toSavableBytes}), copied under the
+   * sequencer in the same pace as the digest's copies, so that a loop of exports cannot stall writes
+   * either.
+   *
+   * @throws Refusal {@link Refusal.Kind#NOT_FOUND} when the model was deleted,
+   *     {@link Refusal.Kind#UNAVAILABLE} when it is {@linkplain ModelEntry#wedged() wedged},
+   *     {@link Refusal.Kind#CONFLICT} when it holds a value that is not finite, which a snapshot
+   *     could not load back
+   */
+  byte[] snapshot() {
+    lock.lock();
+    try {
+      return copy(m -> {
+        try {
+          return Snapshots.toSavableBytes(m);
+        } catch (dev.auramoe.io.SnapshotException e) {
+          throw Refusal.conflict("model '" + entry.name() + "' cannot be exported: " + e.getMessage());
+        }
+      });
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits for the copy's turn, then copies under the sequencer and records how long that took;
+   * call holding the digest lock.
+   */
+  private <T> T copy(java.util.function.Function<MixtureOfExperts, T> copier) {
+    awaitCopyTurn();
+    Sequencer sequencer = entry.sequencing();
+    T copied;
+    sequencer.lockSpinning();
+    try {
+      entry.requireLive();
+      long t0 = System.nanoTime();
+      copied = copier.apply(entry.model());
+      lastCopyNanos = System.nanoTime() - t0;
+    } finally {
+      sequencer.unlock();
+    }
+    lastCopyEnd = entry.registry().now();
+    return copied;
   }
 
   /**

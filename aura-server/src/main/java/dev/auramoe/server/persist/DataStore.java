@@ -10,6 +10,7 @@ import dev.auramoe.server.journal.WalJournal;
 import dev.auramoe.server.model.ExpertSpec;
 import dev.auramoe.server.model.FeedbackSettings;
 import dev.auramoe.server.model.ModelEntry;
+import dev.auramoe.server.model.ModelImport;
 import dev.auramoe.server.model.ModelRegistry;
 import dev.auramoe.server.model.ModelSettings;
 import dev.auramoe.server.model.ModelSpec;
@@ -67,7 +68,7 @@ import java.util.stream.Stream;
  * {@code snapshots/}), loads every snapshot named by a {@code .meta} file, checks that the snapshots
  * and the log fit together, then replays the whole log in sequence order: an operation of a model
  * whose snapshot covers its sequence number is skipped, a creation rebuilds the model from its
- * spec, a deletion drops it, a restore reloads the snapshot it names, any other operation is applied
+ * spec, an import from the snapshot its record carries, a deletion drops it, a restore reloads the snapshot it names, any other operation is applied
  * through the same {@link ModelEntry} method that applied it live (operations of a model that no
  * longer exists are skipped when a later deletion or creation of its name shows that it was deleted
  * and its creation trimmed). Learning is deterministic, so the registry ends bit-identical to the
@@ -405,7 +406,7 @@ public final class DataStore implements AutoCloseable {
       rj.current = seq;
       Operation op = Operation.decode(payload);
       ModelEntry e = registry.find(op.model());
-      if (op.type() == Operation.Type.CREATE_MODEL) {
+      if (op.type() == Operation.Type.CREATE_MODEL || op.type() == Operation.Type.IMPORT_MODEL) {
         if (e != null && seq <= e.snapshotMarks().coveredSeq()) {
           counts[1]++;
           return;
@@ -415,7 +416,18 @@ public final class DataStore implements AutoCloseable {
         Long o = orphans.remove(op.model());
         counts[2] += o == null ? 0 : o;
         ModelSpec spec = OperationJson.spec(op.json());
-        ModelEntry created = registry.restore(spec, spec.build(), seq - 1);
+        MixtureOfExperts model;
+        if (op.type() == Operation.Type.CREATE_MODEL) {
+          model = spec.build();
+        } else {
+          try {
+            model = ModelImport.load(spec, op.image());
+          } catch (IOException ex) {
+            throw new UncheckedIOException("cannot replay the import of model '" + op.model() + "' (sequence " + seq
+                + "): its snapshot cannot be read: " + ex.getMessage(), ex);
+          }
+        }
+        ModelEntry created = registry.restore(spec, model, seq - 1);
         created.sequencer().lock();
         try {
           created.snapshotMarks().replayed(seq);
@@ -735,7 +747,7 @@ public final class DataStore implements AutoCloseable {
         ExpertNames n = OperationJson.read(op.json(), ExpertNames.class);
         e.renameExpert(n.name(), n.newName());
       }
-      case CREATE_MODEL, RESTORE -> throw new IllegalStateException("handled by the caller");
+      case CREATE_MODEL, IMPORT_MODEL, RESTORE -> throw new IllegalStateException("handled by the caller");
     }
   }
 

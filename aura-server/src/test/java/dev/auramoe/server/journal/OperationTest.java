@@ -34,7 +34,8 @@ class OperationTest {
             new RouterChanges.Set(xs)))),
         Operation.routerChange("m", new RouterChanges(List.of(new RouterChanges.Teach(new float[0], new float[] {1f},
             new float[] {2f}, Double.POSITIVE_INFINITY)))),
-        Operation.feedbackAnchor("m"));
+        Operation.feedbackAnchor("m"),
+        Operation.importModel("m", "{\"name\":\"m\"}".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3, -1}));
   }
 
   @Test
