@@ -244,17 +244,8 @@ public final class FlinkMain implements Callable<Integer> {
       MixtureOfExperts initialModelLoaded, LearnRecords reader, long checked, int s, PrintWriter out)
       throws Exception {
     long t0 = System.nanoTime();
-    JobSummary summary = null;
-    try (CloseableIterator<JobSummary> it = AuraFlinkJob.build(env, job, null).executeAndCollect("aura flink")) {
-      while (it.hasNext()) {
-        summary = it.next();
-      }
-    }
+    JobSummary summary = execute(AuraFlinkJob.build(env, job, null));
     double wall = (System.nanoTime() - t0) / 1e9;
-    if (summary == null) {
-      throw new IOException("the job ended without a model (a job stopped with a savepoint writes none;"
-          + " flink stop --drain ends its input and writes it)");
-    }
     double active = summary.activeNanos / 1e9;
     out.printf(Locale.ROOT, "aura flink: %,d records, parallelism %d, %d shard%s, %s kernels%n", summary.records,
         parallelism, s, s == 1 ? "" : "s", dev.auramoe.math.VectorMath.kernels());
@@ -269,42 +260,23 @@ public final class FlinkMain implements Callable<Integer> {
         summary.streamBytes, summary.streams == 0 ? 0.0 : summary.streamBytes / (double) summary.streams);
     out.printf(Locale.ROOT, "  checkpoints              %d, streams and replicas written into state in %.2f ms in all"
         + " (the slowest subtask)%n", summary.checkpoints, summary.checkpointNanos / 1e6);
-    out.printf(Locale.ROOT, "  digest                   %s%n", summary.digest);
-    int rc = 0;
+    String local = null;
     if (checkLocal) {
-      LocalRun local = new LocalRun(model, s, initialModelLoaded);
+      LocalRun run = new LocalRun(model, s, initialModelLoaded);
       for (Path f : files) {
-        local.learn(f, reader);
+        run.learn(f, reader);
       }
-      String d = local.digest();
-      boolean same = d.equals(summary.digest);
-      out.printf(Locale.ROOT, "  single-JVM rule digest   %s (%s)%n", d, same ? "equal" : "DIFFERENT");
-      rc = same ? 0 : 1;
+      local = run.digest();
     }
-    if (watchMillis == null && inputs.stream().noneMatch(FlinkMain::remote) && checked != summary.records) {
-      out.printf(Locale.ROOT, "  WARNING: the files hold %,d records, the job learned %,d%n", checked,
-          summary.records);
-      rc = 1;
-    }
-    out.flush();
-    return rc;
+    return finish(summary, local, checked, out);
   }
 
   private int runExpertParallel(StreamExecutionEnvironment env, JobSpec job, EpOptions ep, List<Path> files,
       ModelOptions model, MixtureOfExperts initialModelLoaded, LearnRecords reader, long checked, int s,
       PrintWriter out) throws Exception {
     long t0 = System.nanoTime();
-    JobSummary summary = null;
-    try (CloseableIterator<JobSummary> it = EpJob.build(env, job, ep, null).executeAndCollect("aura flink")) {
-      while (it.hasNext()) {
-        summary = it.next();
-      }
-    }
+    JobSummary summary = execute(EpJob.build(env, job, ep, null));
     double wall = (System.nanoTime() - t0) / 1e9;
-    if (summary == null) {
-      throw new IOException("the job ended without a model (a job stopped with a savepoint writes none;"
-          + " flink stop --drain ends its input and writes it)");
-    }
     double active = summary.activeNanos / 1e9;
     out.printf(Locale.ROOT, "aura flink --expert-parallel: %,d records, parallelism %d, %d shard%s, %d expert "
         + "instance%s, epoch %d, spill %s, %s kernels%n", summary.records, parallelism, s, s == 1 ? "" : "s",
@@ -324,16 +296,45 @@ public final class FlinkMain implements Callable<Integer> {
     }
     out.printf(Locale.ROOT, "  tokens per instance      %s (max/mean %.3f)%n",
         java.util.Arrays.toString(summary.instanceTokens), sum == 0 ? 0.0 : max * summary.instanceTokens.length / (double) sum);
+    String local = null;
+    if (checkLocal) {
+      EpLocalRun run = new EpLocalRun(model, s, ep, initialModelLoaded);
+      for (Path f : files) {
+        run.learn(f, reader);
+      }
+      local = run.digest();
+    }
+    return finish(summary, local, checked, out);
+  }
+
+  /** Runs a job to its end: its summary, or {@link IOException} when it ended without one. */
+  private static JobSummary execute(org.apache.flink.streaming.api.datastream.DataStream<JobSummary> job)
+      throws Exception {
+    JobSummary summary = null;
+    try (CloseableIterator<JobSummary> it = job.executeAndCollect("aura flink")) {
+      while (it.hasNext()) {
+        summary = it.next();
+      }
+    }
+    if (summary == null) {
+      throw new IOException("the job ended without a model (a job stopped with a savepoint writes none;"
+          + " flink stop --drain ends its input and writes it)");
+    }
+    return summary;
+  }
+
+  /**
+   * The summary's last lines: the digest, the rule's in one JVM when it was run ({@code local}, else
+   * null), and a warning when the job learned another number of records than the files hold.
+   *
+   * @return the exit status: 1 when the digests differ or records are missing
+   */
+  private int finish(JobSummary summary, String local, long checked, PrintWriter out) {
     out.printf(Locale.ROOT, "  digest                   %s%n", summary.digest);
     int rc = 0;
-    if (checkLocal) {
-      EpLocalRun local = new EpLocalRun(model, s, ep, initialModelLoaded);
-      for (Path f : files) {
-        local.learn(f, reader);
-      }
-      String d = local.digest();
-      boolean same = d.equals(summary.digest);
-      out.printf(Locale.ROOT, "  single-JVM rule digest   %s (%s)%n", d, same ? "equal" : "DIFFERENT");
+    if (local != null) {
+      boolean same = local.equals(summary.digest);
+      out.printf(Locale.ROOT, "  single-JVM rule digest   %s (%s)%n", local, same ? "equal" : "DIFFERENT");
       rc = same ? 0 : 1;
     }
     if (watchMillis == null && inputs.stream().noneMatch(FlinkMain::remote) && checked != summary.records) {

@@ -25,4 +25,22 @@ public final class ShardKeys {
     }
     return keys;
   }
+
+  /**
+   * The indices of {@code keys} whose key groups this subtask holds, ascending: the shards (or expert
+   * instances) whose keyed state it owns at the running parallelism.
+   */
+  public static java.util.List<Integer> owned(org.apache.flink.api.common.functions.RuntimeContext ctx, int[] keys) {
+    int maxParallelism = ctx.getTaskInfo().getMaxNumberOfParallelSubtasks();
+    int parallelism = ctx.getTaskInfo().getNumberOfParallelSubtasks();
+    int subtask = ctx.getTaskInfo().getIndexOfThisSubtask();
+    java.util.List<Integer> own = new java.util.ArrayList<>();
+    for (int i = 0; i < keys.length; i++) {
+      int group = KeyGroupRangeAssignment.assignToKeyGroup(keys[i], maxParallelism);
+      if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
+        own.add(i);
+      }
+    }
+    return own;
+  }
 }

@@ -16,7 +16,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -132,17 +131,7 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   }
 
   private List<Integer> ownShards() {
-    int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
-    int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-    List<Integer> own = new ArrayList<>();
-    for (int i = 0; i < shards; i++) {
-      int group = KeyGroupRangeAssignment.assignToKeyGroup(keys[i], maxParallelism);
-      if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
-        own.add(i);
-      }
-    }
-    return own;
+    return dev.auramoe.flink.ShardKeys.owned(getRuntimeContext(), keys);
   }
 
   @Override

@@ -60,27 +60,10 @@ public final class EpJob {
    */
   public static DataStream<JobSummary> build(StreamExecutionEnvironment env, JobSpec spec, EpOptions ep,
       MapFunction<LearnRecord, LearnRecord> probe) throws SnapshotException {
-    env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     // An epoch's end travels route -> experts -> combine -> (board) -> route: every hop holds it until its
-    // network buffer is flushed, and the route stage waits for it two epochs later.
-    env.setBufferTimeout(Long.getLong("aura.ep.bufferTimeoutMs", BUFFER_TIMEOUT_MS));
-    if (spec.checkpointInterval() != null) {
-      env.enableCheckpointing(spec.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
-    }
-    List<Path> paths = new ArrayList<>();
-    for (String s : spec.inputs()) {
-      paths.add(new Path(s));
-    }
-    FileSource.FileSourceBuilder<LearnRecord> source = FileSource.forRecordStreamFormat(
-        new LearnRecordFormat(spec.model().inputDim(), spec.model().outputDim()), paths.toArray(Path[]::new));
-    if (spec.watch() != null) {
-      source.monitorContinuously(spec.watch());
-    }
-    DataStream<LearnRecord> records = env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "records")
-        .uid("records").setParallelism(1).setMaxParallelism(1);
-    if (probe != null) {
-      records = records.map(probe).uid("probe").setParallelism(1).setMaxParallelism(1).returns(LearnRecord.class);
-    }
+    // network buffer is flushed, and the route stage waits for it one epoch later.
+    env.setBufferTimeout(BUFFER_TIMEOUT_MS);
+    DataStream<LearnRecord> records = dev.auramoe.flink.AuraFlinkJob.records(env, spec, probe);
     DataStream<LearnRecord> numbered = records.map(new Numbering()).uid("number").setParallelism(1)
         .setMaxParallelism(1).returns(LearnRecord.class)
         .assignTimestampsAndWatermarks(WatermarkStrategy.<LearnRecord>forGenerator(c -> new EpochEnds(ep))

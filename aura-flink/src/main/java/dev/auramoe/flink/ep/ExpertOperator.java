@@ -1,5 +1,6 @@
 package dev.auramoe.flink.ep;
 
+import dev.auramoe.flink.ShardKeys;
 import dev.auramoe.MixtureOfExperts;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,7 +14,6 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -123,17 +123,11 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
 
   @Override
   public void endInput() throws Exception {
-    int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
-    int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-    for (int i = 0; i < keys.length; i++) {
-      int group = KeyGroupRangeAssignment.assignToKeyGroup(keys[i], maxParallelism);
-      if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
-        setCurrentKey(keys[i]);
-        for (Map.Entry<Integer, float[]> e : experts.entries()) {
-          output.collect(PARTS, new StreamRecord<>(EpPart.of(
-              new SlotResult(e.getKey(), i, tokens.get(e.getKey()), e.getValue()))));
-        }
+    for (int i : ShardKeys.owned(getRuntimeContext(), keys)) {
+      setCurrentKey(keys[i]);
+      for (Map.Entry<Integer, float[]> e : experts.entries()) {
+        output.collect(PARTS, new StreamRecord<>(EpPart.of(
+            new SlotResult(e.getKey(), i, tokens.get(e.getKey()), e.getValue()))));
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.auramoe.flink.ep;
 
+import dev.auramoe.flink.ShardKeys;
 import dev.auramoe.Snapshots;
 import dev.auramoe.flink.LearnRecord;
 import dev.auramoe.flink.ModelIo;
@@ -17,7 +18,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -139,18 +139,12 @@ public final class RouteOperator extends AbstractStreamOperator<Dispatch>
 
   @Override
   public void endInput() throws Exception {
-    int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
-    int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-    for (int i = 0; i < shards; i++) {
-      int group = KeyGroupRangeAssignment.assignToKeyGroup(keys[i], maxParallelism);
-      if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
-        setCurrentKey(keys[i]);
-        ShardResult result = stage(i).shard().assemble(states, shards);
-        EpPart part = EpPart.of(result);
-        part.firstMillis = firstMillis;
-        output.collect(PARTS, new StreamRecord<>(part));
-      }
+    for (int i : ShardKeys.owned(getRuntimeContext(), keys)) {
+      setCurrentKey(keys[i]);
+      ShardResult result = stage(i).shard().assemble(states, shards);
+      EpPart part = EpPart.of(result);
+      part.firstMillis = firstMillis;
+      output.collect(PARTS, new StreamRecord<>(part));
     }
   }
 }
