@@ -254,6 +254,26 @@ public final class MixtureOfExperts implements AutoCloseable {
     return locked(() -> streams.state(id));
   }
 
+  /**
+   * A copy of a stream's experts' recent errors (the router's input that says how each expert has done
+   * on this stream lately); empty when the router reads none.
+   */
+  public float[] recentErrors(String id) {
+    return locked(() -> streams.recentErrors(id));
+  }
+
+  /**
+   * Sets a stream's experts' recent errors: for learners that take the experts' errors outside the
+   * model (the expert-parallel Flink job learns them downstream of the route and sets them back).
+   *
+   * @throws IllegalArgumentException for another length than {@link #recentErrors}'s or a value that
+   *     is not finite and &gt;= 0 (nothing changed)
+   * @throws java.util.NoSuchElementException for a stream that is not open
+   */
+  public void setRecentErrors(String id, float[] recent) {
+    lockedDo(() -> streams.setRecentErrors(id, recent));
+  }
+
   /** A copy of the stream's spiking attention, or null when attention is not configured. */
   public SpikingAttention attention(String id) {
     return locked(() -> streams.attention(id));

@@ -227,4 +227,41 @@ class RecentErrorsTest {
     assertThatThrownBy(() -> MixtureOfExperts.builder(2, 1).recentErrors(null))
         .isInstanceOf(NullPointerException.class);
   }
+
+  @Test
+  void aStreamsRecentErrorsAreReadAndSetAndBadOnesChangeNothing() {
+    MixtureOfExperts m = model(RecentErrors.DEFAULT);
+    Random r = new Random(5);
+    for (int t = 0; t < 20; t++) {
+      float[] x = x(r);
+      m.learn(S, x, new float[] {x[0]});
+    }
+    float[] learned = m.recentErrors(S);
+    assertThat(learned).hasSize(3);
+    assertThat(learned[0]).isLessThan(learned[1]);
+
+    // Set back from outside, they steer the routing as learned ones do.
+    MixtureOfExperts fresh = model(RecentErrors.DEFAULT);
+    float[] probe = {1.5f, 0.2f};
+    assertThat(fresh.route(S, probe).experts()[0]).isNotEqualTo(2);
+    fresh.resetStream(S);
+    float[] favourFive = {1e3f, 1e3f, 0f};
+    fresh.setRecentErrors(S, favourFive);
+    assertThat(fresh.recentErrors(S)).containsExactly(favourFive);
+    assertThat(fresh.route(S, probe).experts()[0]).isEqualTo(2);
+
+    byte[] exported = m.exportStream(S);
+    assertThatThrownBy(() -> m.setRecentErrors(S, new float[2])).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("3 values, got 2");
+    assertThatThrownBy(() -> m.setRecentErrors(S, new float[] {0f, Float.NaN, 0f}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expert 1");
+    assertThatThrownBy(() -> m.setRecentErrors(S, new float[] {0f, 0f, -1f}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expert 2");
+    assertThatThrownBy(() -> m.setRecentErrors(S, new float[] {Float.POSITIVE_INFINITY, 0f, 0f}))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expert 0");
+    assertThatThrownBy(() -> m.setRecentErrors("nobody", new float[3])).isInstanceOf(java.util.NoSuchElementException.class);
+    assertThatThrownBy(() -> m.setRecentErrors(S, null)).isInstanceOf(NullPointerException.class);
+    assertThat(m.exportStream(S)).isEqualTo(exported);
+    assertThat(model(RecentErrors.OFF).recentErrors(S)).isEmpty();
+  }
 }

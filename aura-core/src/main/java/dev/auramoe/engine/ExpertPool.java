@@ -177,12 +177,7 @@ public final class ExpertPool {
       }
       experts[e].predict(x, spare);
       macs += experts[e].predictMacs() + out;
-      float s = 0f;
-      for (int i = 0; i < out; i++) {
-        float d = y[i] - spare[i];
-        s += d * d;
-      }
-      err[e] = Float.isFinite(s) ? s : Float.MAX_VALUE;
+      err[e] = LearnPass.expertError(y, spare, out);
     }
     return macs;
   }

@@ -173,13 +173,7 @@ public final class LearnPass {
     float[] probs = b.probabilitiesArray();
     int out = m.out;
     int kk = b.k();
-    double se = 0;
-    for (int i = 0; i < out; i++) {
-      float d = y[i] - yHat[i];
-      // Both lie in float range, their difference may not: then it is taken in double.
-      double dd = Float.isFinite(d) ? d : (double) y[i] - yHat[i];
-      se += dd * dd;
-    }
+    double se = squaredError(y, yHat, out);
     if (kk == 0) {
       // Every slot was dropped (capacity) or taken by no expert (expert choice): nothing to learn.
       return se;
@@ -187,13 +181,7 @@ public final class LearnPass {
     float minErr = Float.POSITIVE_INFINITY;
     float meanErr = 0f;
     for (int j = 0; j < kk; j++) {
-      float[] v = m.pool.output(j);
-      float e = 0f;
-      for (int i = 0; i < out; i++) {
-        float d = y[i] - v[i];
-        e += d * d;
-      }
-      errors[j] = Float.isFinite(e) ? e : Float.MAX_VALUE;
+      errors[j] = expertError(y, m.pool.output(j), out);
       minErr = Math.min(minErr, errors[j]);
       meanErr += errors[j] / kk;
     }
@@ -202,15 +190,62 @@ public final class LearnPass {
       // Every expert's error, before anything changes: an expert that throws leaves the model as it was.
       learnMacs += errorsOfAll(chosen, kk, x, y);
     }
-    if (m.errorScale == 0f) {
-      m.errorScale = Math.max(meanErr, 1e-12f);
-    } else {
-      m.errorScale = Math.max(0.99f * m.errorScale + 0.01f * meanErr, 1e-12f);
-    }
+    m.errorScale = nextErrorScale(m.errorScale, meanErr);
     float errorScale = m.errorScale;
     if (recent.length > 0) {
       learnMacs += updateRecentErrors(recent, errorScale);
     }
+    float massChosen = responsibilities(chosen, kk, probs, errors, minErr, errorScale, resp);
+    learnMacs += m.pool.learn(chosen, kk, gateWeightCredit ? b.weightsArray() : resp, x, y);
+    float rate = m.routerLearningRate;
+    if (rate > 0f) {
+      learnMacs += m.router.learn(m.k, rate, h, hOff, x, chosen, kk, massChosen, resp, probs);
+    }
+    m.meter.add(Component.LEARNING, learnMacs);
+    m.learnSteps++;
+    return se;
+  }
+
+  /** The squared error of a prediction, |y - yHat|^2 over the first {@code out} values, in double where a float difference overflows. */
+  public static double squaredError(float[] y, float[] yHat, int out) {
+    double se = 0;
+    for (int i = 0; i < out; i++) {
+      float d = y[i] - yHat[i];
+      // Both lie in float range, their difference may not: then it is taken in double.
+      double dd = Float.isFinite(d) ? d : (double) y[i] - yHat[i];
+      se += dd * dd;
+    }
+    return se;
+  }
+
+  /** An expert's squared error on y from its output v (first {@code out} values); Float.MAX_VALUE when not finite. */
+  public static float expertError(float[] y, float[] v, int out) {
+    float e = 0f;
+    for (int i = 0; i < out; i++) {
+      float d = y[i] - v[i];
+      e += d * d;
+    }
+    return Float.isFinite(e) ? e : Float.MAX_VALUE;
+  }
+
+  /**
+   * The error scale s^2 after a step whose chosen experts' mean squared error is {@code meanErr}: that
+   * error at the first step ({@code scale == 0}), then a moving average of weight 0.01, at least 1e-12.
+   */
+  public static float nextErrorScale(float scale, float meanErr) {
+    return scale == 0f ? Math.max(meanErr, 1e-12f) : Math.max(0.99f * scale + 0.01f * meanErr, 1e-12f);
+  }
+
+  /**
+   * The responsibilities of the {@code kk} chosen experts into {@code resp}: r_j ∝ p_j exp(-(e_j -
+   * e_min) / 2 s^2), normalised (uniform when every term underflows), where p are the route's
+   * probabilities (indexed by expert), e_j the chosen experts' own squared errors (by slot) and s^2
+   * the error scale.
+   *
+   * @return the probability mass of the chosen experts
+   */
+  public static float responsibilities(int[] chosen, int kk, float[] probs, float[] errors, float minErr,
+      float errorScale, float[] resp) {
     float massChosen = 0f;
     float rsum = 0f;
     for (int j = 0; j < kk; j++) {
@@ -228,14 +263,7 @@ public final class LearnPass {
         resp[j] /= rsum;
       }
     }
-    learnMacs += m.pool.learn(chosen, kk, gateWeightCredit ? b.weightsArray() : resp, x, y);
-    float rate = m.routerLearningRate;
-    if (rate > 0f) {
-      learnMacs += m.router.learn(m.k, rate, h, hOff, x, chosen, kk, massChosen, resp, probs);
-    }
-    m.meter.add(Component.LEARNING, learnMacs);
-    m.learnSteps++;
-    return se;
+    return massChosen;
   }
 
   /**
@@ -258,11 +286,18 @@ public final class LearnPass {
    * @return the MACs spent
    */
   private long updateRecentErrors(float[] r, float errorScale) {
-    float a = recentRate;
-    for (int e = 0; e < r.length; e++) {
-      float v = Math.min(allErrors[e] / errorScale, 1e6f);
-      r[e] += a * (v - r[e]);
-    }
+    updateRecentErrors(r, allErrors, errorScale, recentRate);
     return r.length;
+  }
+
+  /**
+   * {@code r[e] += rate * (min(errors[e] / errorScale, 1e6) - r[e])} for every expert: a stream's recent
+   * errors after a step whose experts' squared errors on y are {@code errors}.
+   */
+  public static void updateRecentErrors(float[] r, float[] errors, float errorScale, float rate) {
+    for (int e = 0; e < r.length; e++) {
+      float v = Math.min(errors[e] / errorScale, 1e6f);
+      r[e] += rate * (v - r[e]);
+    }
   }
 }

@@ -197,6 +197,26 @@ public final class Streams {
     return get(id).h.clone();
   }
 
+  /** A copy of a stream's recent errors (empty when the router reads none). */
+  public float[] recentErrors(String id) {
+    return get(id).recent.clone();
+  }
+
+  /** Sets a stream's recent errors; see {@code MixtureOfExperts#setRecentErrors}. */
+  public void setRecentErrors(String id, float[] recent) {
+    StreamState s = get(id);
+    java.util.Objects.requireNonNull(recent, "recent errors");
+    if (recent.length != s.recent.length) {
+      throw new IllegalArgumentException("recent errors must hold " + s.recent.length + " values, got " + recent.length);
+    }
+    for (int e = 0; e < recent.length; e++) {
+      if (!(recent[e] >= 0f) || recent[e] == Float.POSITIVE_INFINITY) {
+        throw new IllegalArgumentException("recent error of expert " + e + " must be finite and >= 0, got " + recent[e]);
+      }
+    }
+    System.arraycopy(recent, 0, s.recent, 0, recent.length);
+  }
+
   /** A copy of a stream's attention, or null when attention is not configured. */
   public SpikingAttention attention(String id) {
     SpikingAttention a = get(id).attention;

@@ -24,13 +24,12 @@ public final class AuraFlinkJob {
   private AuraFlinkJob() {}
 
   /**
-   * Adds the job to {@code env}.
+   * The records of a run, as both layouts read them: streaming mode, exactly-once checkpoints at the
+   * spec's interval, the inputs through one source reader (watched when asked), then the probe.
    *
-   * @param probe a function applied to every record after the source (the identity in a run; tests
-   *     count records or fail there), or null for none
-   * @return the summary, one element when the input ends
+   * @param probe a function applied to every record after the source, or null for none
    */
-  public static DataStream<JobSummary> build(StreamExecutionEnvironment env, JobSpec spec,
+  public static DataStream<LearnRecord> records(StreamExecutionEnvironment env, JobSpec spec,
       MapFunction<LearnRecord, LearnRecord> probe) {
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     if (spec.checkpointInterval() != null) {
@@ -51,6 +50,19 @@ public final class AuraFlinkJob {
       records = records.map(probe).uid("probe").setParallelism(1).setMaxParallelism(1)
           .returns(LearnRecord.class);
     }
+    return records;
+  }
+
+  /**
+   * Adds the job to {@code env}.
+   *
+   * @param probe a function applied to every record after the source (the identity in a run; tests
+   *     count records or fail there), or null for none
+   * @return the summary, one element when the input ends
+   */
+  public static DataStream<JobSummary> build(StreamExecutionEnvironment env, JobSpec spec,
+      MapFunction<LearnRecord, LearnRecord> probe) {
+    DataStream<LearnRecord> records = records(env, spec, probe);
     int shards = spec.shards();
     int[] keys = ShardKeys.keys(shards);
     SingleOutputStreamOperator<ShardResult> learned = records

@@ -24,7 +24,8 @@ final class Costs {
 
   private Costs() {}
 
-  static void print(List<Path> files, ModelOptions options, PrintWriter out) throws Exception {
+  static void print(List<Path> files, ModelOptions options, dev.auramoe.flink.ep.EpOptions ep, PrintWriter out)
+      throws Exception {
     LearnRecords reader = new LearnRecords(options.inputDim(), options.outputDim());
     List<LearnRecord> records = new ArrayList<>();
     List<String> lines = new ArrayList<>();
@@ -107,7 +108,56 @@ final class Costs {
         exported, idBytes / (double) streams.size());
     out.printf(Locale.ROOT, "  replica (shared weights)    %,8d bytes, written in %.1f us at a checkpoint%n",
         replicaBytes, flush / 1e3);
+    if (ep != null) {
+      expertParallel(records, options, ep, out);
+    }
     out.flush();
+  }
+
+  /** The messages of the expert-parallel stages per record, in Flink's serializers, and the rule's time in one JVM. */
+  private static void expertParallel(List<LearnRecord> records, ModelOptions options, dev.auramoe.flink.ep.EpOptions ep,
+      PrintWriter out) throws Exception {
+    java.util.Map<Class<?>, TypeSerializer<Object>> sers = new java.util.HashMap<>();
+    java.util.Map<Class<?>, long[]> sizes = new java.util.TreeMap<>(java.util.Comparator.comparing(Class::getSimpleName));
+    DataOutputSerializer buf = new DataOutputSerializer(1024);
+    dev.auramoe.flink.ep.EpLocalRun counted = new dev.auramoe.flink.ep.EpLocalRun(options, 1, ep, null);
+    counted.observe(m -> {
+      @SuppressWarnings("unchecked")
+      TypeSerializer<Object> ser = sers.computeIfAbsent(m.getClass(),
+          c -> (TypeSerializer<Object>) TypeInformation.of(c).createSerializer(new SerializerConfigImpl()));
+      buf.clear();
+      try {
+        ser.serialize(m, buf);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      long[] n = sizes.computeIfAbsent(m.getClass(), c -> new long[2]);
+      n[0]++;
+      n[1] += buf.length();
+    });
+    for (LearnRecord r : records) {
+      counted.learn(r);
+    }
+    double rule = best(3, () -> {
+      dev.auramoe.flink.ep.EpLocalRun run = new dev.auramoe.flink.ep.EpLocalRun(options, 1, ep, null);
+      long t0 = System.nanoTime();
+      for (LearnRecord r : records) {
+        run.learn(r);
+      }
+      run.model();
+      return (System.nanoTime() - t0) / (double) records.size();
+    });
+    double n = records.size();
+    long total = 0;
+    out.printf(Locale.ROOT, "expert-parallel (%d instances, epoch %d, spill %s), per record:%n", ep.instances(),
+        ep.epoch(), ep.spill());
+    for (java.util.Map.Entry<Class<?>, long[]> e : sizes.entrySet()) {
+      out.printf(Locale.ROOT, "  %-12s %6.2f messages, %8.1f bytes%n", e.getKey().getSimpleName(), e.getValue()[0] / n,
+          e.getValue()[1] / n);
+      total += e.getValue()[1];
+    }
+    out.printf(Locale.ROOT, "  shuffle in all %8.1f bytes/record (the record once to the route stage besides)%n", total / n);
+    out.printf(Locale.ROOT, "  the rule in one JVM (route, experts, combine) %8.2f us/record%n", rule / 1e3);
   }
 
   private interface Pass {

@@ -23,6 +23,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import dev.auramoe.flink.ep.EpJob;
+import dev.auramoe.flink.ep.EpLocalRun;
+import dev.auramoe.flink.ep.EpOptions;
 import picocli.CommandLine.Option;
 
 /**
@@ -110,6 +113,25 @@ public final class FlinkMain implements Callable<Integer> {
       + "Flink, and compare the digests (exit status 1 when they differ).")
   boolean checkLocal;
 
+  @Option(names = "--expert-parallel", description = "Spread the experts over the subtasks (expert parallelism): "
+      + "tokens go to the instances holding their experts, the outputs are combined per record beside the route, "
+      + "hot experts spill to replicas on the least-loaded instances (docs/flink.md, the expert-parallel rule).")
+  boolean expertParallel;
+
+  @Option(names = "--epoch", paramLabel = "N", description = "With --expert-parallel: records per epoch; a record "
+      + "is routed with the router and recent errors learned through the epoch before its own (default: "
+      + "${DEFAULT-VALUE}).")
+  int epoch = dev.auramoe.flink.ep.EpOptions.DEFAULT_EPOCH;
+
+  @Option(names = "--expert-instances", paramLabel = "I", description = "With --expert-parallel: expert "
+      + "instances, expert e's home is instance e mod I; fixed across savepoints (default: the parallelism).")
+  Integer expertInstances;
+
+  @Option(names = "--spill", paramLabel = "F", description = "With --expert-parallel: a shard sends an expert's "
+      + "tokens to the least-loaded instance once the expert's home has F times more than the mean load above "
+      + "the mean; 0 for never (default: ${DEFAULT-VALUE}).")
+  double spill = dev.auramoe.flink.ep.EpOptions.DEFAULT_SPILL;
+
   @Option(names = "--costs", description = "Measure the per-record and per-stream costs of the input in this JVM "
       + "(parse, shuffle bytes, learn, state and replica sizes) instead of running the job.")
   boolean costs;
@@ -164,7 +186,8 @@ public final class FlinkMain implements Callable<Integer> {
       }
     }
     if (costs) {
-      Costs.print(files, model, out);
+      Costs.print(files, model, expertParallel ? new EpOptions(epoch,
+          expertInstances == null ? parallelism : expertInstances, spill) : null, out);
       return 0;
     }
     long checked = 0;
@@ -203,6 +226,10 @@ public final class FlinkMain implements Callable<Integer> {
       env.configure(conf);
     }
     try {
+      if (expertParallel) {
+        EpOptions ep = new EpOptions(epoch, expertInstances == null ? parallelism : expertInstances, spill);
+        return runExpertParallel(env, job, ep, files, model, initialModelLoaded, reader, checked, s, out);
+      }
       return run(env, job, files, model, initialModelLoaded, reader, checked, s, out);
     } finally {
       if (temporary != null) {
@@ -217,17 +244,8 @@ public final class FlinkMain implements Callable<Integer> {
       MixtureOfExperts initialModelLoaded, LearnRecords reader, long checked, int s, PrintWriter out)
       throws Exception {
     long t0 = System.nanoTime();
-    JobSummary summary = null;
-    try (CloseableIterator<JobSummary> it = AuraFlinkJob.build(env, job, null).executeAndCollect("aura flink")) {
-      while (it.hasNext()) {
-        summary = it.next();
-      }
-    }
+    JobSummary summary = execute(AuraFlinkJob.build(env, job, null));
     double wall = (System.nanoTime() - t0) / 1e9;
-    if (summary == null) {
-      throw new IOException("the job ended without a model (a job stopped with a savepoint writes none;"
-          + " flink stop --drain ends its input and writes it)");
-    }
     double active = summary.activeNanos / 1e9;
     out.printf(Locale.ROOT, "aura flink: %,d records, parallelism %d, %d shard%s, %s kernels%n", summary.records,
         parallelism, s, s == 1 ? "" : "s", dev.auramoe.math.VectorMath.kernels());
@@ -242,16 +260,81 @@ public final class FlinkMain implements Callable<Integer> {
         summary.streamBytes, summary.streams == 0 ? 0.0 : summary.streamBytes / (double) summary.streams);
     out.printf(Locale.ROOT, "  checkpoints              %d, streams and replicas written into state in %.2f ms in all"
         + " (the slowest subtask)%n", summary.checkpoints, summary.checkpointNanos / 1e6);
+    String local = null;
+    if (checkLocal) {
+      LocalRun run = new LocalRun(model, s, initialModelLoaded);
+      for (Path f : files) {
+        run.learn(f, reader);
+      }
+      local = run.digest();
+    }
+    return finish(summary, local, checked, out);
+  }
+
+  private int runExpertParallel(StreamExecutionEnvironment env, JobSpec job, EpOptions ep, List<Path> files,
+      ModelOptions model, MixtureOfExperts initialModelLoaded, LearnRecords reader, long checked, int s,
+      PrintWriter out) throws Exception {
+    long t0 = System.nanoTime();
+    JobSummary summary = execute(EpJob.build(env, job, ep, null));
+    double wall = (System.nanoTime() - t0) / 1e9;
+    double active = summary.activeNanos / 1e9;
+    out.printf(Locale.ROOT, "aura flink --expert-parallel: %,d records, parallelism %d, %d shard%s, %d expert "
+        + "instance%s, epoch %d, spill %s, %s kernels%n", summary.records, parallelism, s, s == 1 ? "" : "s",
+        ep.instances(), ep.instances() == 1 ? "" : "s", ep.epoch(), ep.spill() == 0 ? "off" : ep.spill(),
+        dev.auramoe.math.VectorMath.kernels());
+    out.printf(Locale.ROOT, "  wall time                %8.2f s (job start to end)%n", wall);
+    out.printf(Locale.ROOT, "  records per second       %,10.0f (wall)   %,10.0f (first record routed to last learned)%n",
+        summary.records / wall, active > 0 ? summary.records / active : Double.NaN);
+    out.printf(Locale.ROOT, "  prequential MSE          %10.5f%n", summary.mse);
+    out.printf(Locale.ROOT, "  model                    %,d bytes%s%n", summary.modelBytes,
+        modelOut == null ? "" : " -> " + modelOut);
+    long max = 0;
+    long sum = 0;
+    for (long t : summary.instanceTokens) {
+      max = Math.max(max, t);
+      sum += t;
+    }
+    out.printf(Locale.ROOT, "  tokens per instance      %s (max/mean %.3f)%n",
+        java.util.Arrays.toString(summary.instanceTokens), sum == 0 ? 0.0 : max * summary.instanceTokens.length / (double) sum);
+    String local = null;
+    if (checkLocal) {
+      EpLocalRun run = new EpLocalRun(model, s, ep, initialModelLoaded);
+      for (Path f : files) {
+        run.learn(f, reader);
+      }
+      local = run.digest();
+    }
+    return finish(summary, local, checked, out);
+  }
+
+  /** Runs a job to its end: its summary, or {@link IOException} when it ended without one. */
+  private static JobSummary execute(org.apache.flink.streaming.api.datastream.DataStream<JobSummary> job)
+      throws Exception {
+    JobSummary summary = null;
+    try (CloseableIterator<JobSummary> it = job.executeAndCollect("aura flink")) {
+      while (it.hasNext()) {
+        summary = it.next();
+      }
+    }
+    if (summary == null) {
+      throw new IOException("the job ended without a model (a job stopped with a savepoint writes none;"
+          + " flink stop --drain ends its input and writes it)");
+    }
+    return summary;
+  }
+
+  /**
+   * The summary's last lines: the digest, the rule's in one JVM when it was run ({@code local}, else
+   * null), and a warning when the job learned another number of records than the files hold.
+   *
+   * @return the exit status: 1 when the digests differ or records are missing
+   */
+  private int finish(JobSummary summary, String local, long checked, PrintWriter out) {
     out.printf(Locale.ROOT, "  digest                   %s%n", summary.digest);
     int rc = 0;
-    if (checkLocal) {
-      LocalRun local = new LocalRun(model, s, initialModelLoaded);
-      for (Path f : files) {
-        local.learn(f, reader);
-      }
-      String d = local.digest();
-      boolean same = d.equals(summary.digest);
-      out.printf(Locale.ROOT, "  single-JVM rule digest   %s (%s)%n", d, same ? "equal" : "DIFFERENT");
+    if (local != null) {
+      boolean same = local.equals(summary.digest);
+      out.printf(Locale.ROOT, "  single-JVM rule digest   %s (%s)%n", local, same ? "equal" : "DIFFERENT");
       rc = same ? 0 : 1;
     }
     if (watchMillis == null && inputs.stream().noneMatch(FlinkMain::remote) && checked != summary.records) {

@@ -13,7 +13,10 @@ public final class JobSummary {
   public String digest;
   /** Size of the combined model's snapshot in bytes. */
   public long modelBytes;
-  /** The longest time a learner subtask spent between its first and its last record, in nanoseconds. */
+  /**
+   * The longest time a learner subtask spent between its first and its last record, in nanoseconds;
+   * expert-parallel layout: from the first record routed to the last one learned (wall clocks).
+   */
   public long activeNanos;
 
   /** Streams with a keyed state of their own. */
@@ -26,6 +29,9 @@ public final class JobSummary {
   public long checkpoints;
   /** The longest time a learner subtask spent writing its streams and replicas into state, over all checkpoints. */
   public long checkpointNanos;
+
+  /** Expert-parallel layout: tokens each expert instance computed; null otherwise. */
+  public long[] instanceTokens;
 
   /** For Flink's POJO serializer. */
   public JobSummary() {}

@@ -12,7 +12,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -92,31 +91,7 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
     live = new HashMap<>();
     flushed = new HashMap<>();
     initial = initialModel == null ? null : Shard.Initial.of(Snapshots.fromBytes(initialModel, ModelIo.NO_FUNCTIONS));
-    states = new Shard.StreamStates() {
-      @Override
-      public byte[] get(String id) throws Exception {
-        return streams.get(id);
-      }
-
-      @Override
-      public void put(String id, byte[] state) throws Exception {
-        streams.put(id, state);
-      }
-
-      @Override
-      public void putOrder(String id, long position) throws Exception {
-        order.put(id, position);
-      }
-
-      @Override
-      public Map<String, Long> orders() throws Exception {
-        Map<String, Long> m = new HashMap<>();
-        for (Map.Entry<String, Long> e : order.entries()) {
-          m.put(e.getKey(), e.getValue());
-        }
-        return m;
-      }
-    };
+    states = new KeyedStreamStates(streams, order);
   }
 
   @Override
@@ -167,26 +142,20 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
 
   @Override
   public void endInput() throws Exception {
-    int maxParallelism = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
-    int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-    int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
     long active = lastNanos - firstNanos;
-    for (int i = 0; i < shards; i++) {
-      int group = KeyGroupRangeAssignment.assignToKeyGroup(keys[i], maxParallelism);
-      if (KeyGroupRangeAssignment.computeOperatorIndexForKeyGroup(maxParallelism, parallelism, group) == subtask) {
-        setCurrentKey(keys[i]);
-        Shard shard = shard(i);
-        ShardResult result = shard.assemble(states, shards);
-        result.activeNanos = active;
-        result.checkpoints = checkpoints;
-        result.checkpointNanos = checkpointNanos;
-        result.replicaBytes = shard.toBytes().length;  // assemble flushed the streams
-        for (Map.Entry<String, byte[]> e : streams.entries()) {
-          result.streams++;
-          result.streamBytes += e.getValue().length + e.getKey().length() + Long.BYTES;
-        }
-        output.collect(new StreamRecord<>(result));
+    for (int i : ShardKeys.owned(getRuntimeContext(), keys)) {
+      setCurrentKey(keys[i]);
+      Shard shard = shard(i);
+      ShardResult result = shard.assemble(states, shards);
+      result.activeNanos = active;
+      result.checkpoints = checkpoints;
+      result.checkpointNanos = checkpointNanos;
+      result.replicaBytes = shard.toBytes().length;  // assemble flushed the streams
+      for (Map.Entry<String, byte[]> e : streams.entries()) {
+        result.streams++;
+        result.streamBytes += e.getValue().length + e.getKey().length() + Long.BYTES;
       }
+      output.collect(new StreamRecord<>(result));
     }
   }
 }

@@ -17,6 +17,11 @@ public final class LearnRecord {
   public float[] x;
   /** The target. */
   public float[] y;
+  /**
+   * The record's place in the input (0, 1, ...), numbered after the source by the expert-parallel job;
+   * not part of the record's value (equals and hashCode ignore it).
+   */
+  public long seq;
 
   /** For Flink's POJO serializer. */
   public LearnRecord() {}

@@ -63,7 +63,8 @@ public final class LocalRun {
     return Snapshots.digest(model());
   }
 
-  private static final class MapStates implements Shard.StreamStates {
+  /** Streams' states in plain maps (the job keeps them in keyed state). */
+  public static final class MapStates implements Shard.StreamStates {
     private final Map<String, byte[]> streams = new HashMap<>();
     private final Map<String, Long> order = new HashMap<>();
 

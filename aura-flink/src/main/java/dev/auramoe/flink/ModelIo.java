@@ -17,7 +17,7 @@ import java.util.function.Function;
 public final class ModelIo {
 
   /** The job's models hold NLMS experts only; no function expert is ever looked up. */
-  static final Function<String, FunctionExpert.VectorFunction> NO_FUNCTIONS = name -> null;
+  public static final Function<String, FunctionExpert.VectorFunction> NO_FUNCTIONS = name -> null;
 
   private ModelIo() {}
 
@@ -75,7 +75,7 @@ public final class ModelIo {
     }
     float[] router = new float[base.routerParameters().length];
     List<float[]> routers = models.stream().map(MixtureOfExperts::routerParameters).toList();
-    mean(routers, w, router);
+    weightedMean(routers, w, router);
     base.setRouterParameters(router);
     for (int e = 0; e < base.expertCount(); e++) {
       if (base.expert(e) instanceof AdaptiveExpert a) {
@@ -84,7 +84,7 @@ public final class ModelIo {
           states.add(((AdaptiveExpert) m.expert(e)).state());
         }
         float[] s = new float[states.getFirst().length];
-        mean(states, w, s);
+        weightedMean(states, w, s);
         a.setState(s);
       }
     }
@@ -106,7 +106,8 @@ public final class ModelIo {
     return base;
   }
 
-  private static void mean(List<float[]> vs, double[] w, float[] out) {
+  /** {@code out[j] = sum_i w[i] vs[i][j]}, summed in double in the order of the list. */
+  public static void weightedMean(List<float[]> vs, double[] w, float[] out) {
     for (int j = 0; j < out.length; j++) {
       double acc = 0;
       for (int i = 0; i < vs.size(); i++) {

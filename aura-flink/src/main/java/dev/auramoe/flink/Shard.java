@@ -118,7 +118,31 @@ public final class Shard {
    * @return the squared error of the prediction made before learning
    */
   public double learn(LearnRecord r, StreamStates states) throws Exception {
-    String s = r.stream;
+    holdStream(r.stream, states);
+    double err = model.learn(r.stream, r.x, r.y, yHat);
+    records++;
+    squaredError += err;
+    return err;
+  }
+
+  /**
+   * Routes one record without learning (the route stage of the expert-parallel job): the stream is
+   * taken as {@link #learn} takes it, advanced, and the balancer records the choice; the decision goes
+   * to {@code out}. Counted as a record of the shard.
+   */
+  public void route(LearnRecord r, StreamStates states, dev.auramoe.routing.RouteBuffer out) throws Exception {
+    holdStream(r.stream, states);
+    model.route(r.stream, r.x, out);
+    records++;
+  }
+
+  /** The replica's model (the route stage reads the stream's state and sets the router). */
+  public MixtureOfExperts model() {
+    return model;
+  }
+
+  /** Makes sure the replica holds the stream: from {@code states}, the initial model, or opened fresh. */
+  public void holdStream(String s, StreamStates states) throws Exception {
     if (!model.hasStream(s)) {
       byte[] st = states.get(s);
       if (st != null) {
@@ -131,10 +155,6 @@ public final class Shard {
         states.putOrder(s, records);
       }
     }
-    double err = model.learn(s, r.x, r.y, yHat);
-    records++;
-    squaredError += err;
-    return err;
   }
 
   /**

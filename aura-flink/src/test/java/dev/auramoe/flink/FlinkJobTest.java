@@ -89,7 +89,7 @@ class FlinkJobTest {
   }
 
   /** A job that fails restarts at once, three times at most. */
-  private static Configuration restarts(Configuration conf) {
+  static Configuration restarts(Configuration conf) {
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(10));
@@ -140,7 +140,24 @@ class FlinkJobTest {
 
   @Test
   void losingATaskManagerRecoversFromItsCheckpointToTheSameModel() throws Exception {
-    // A cluster of its own: two task managers of one slot each, so that each holds tasks of the job.
+    JobSummary s = loseATaskManager("lost", env -> AuraFlinkJob.build(env, bounded(both, 2, 2, Duration.ofMillis(100)),
+        new Probe("lost", Long.MAX_VALUE, 400)));
+    assertThat(s.records).isEqualTo(3000);
+    assertThat(s.digest).isEqualTo(localRun(2, both));
+  }
+
+  /**
+   * Runs a job of parallelism 2 on a cluster of its own, two task managers of one slot each (so that each
+   * holds tasks of the job), whose probe is named {@code probe}; terminates one task manager after a
+   * checkpoint completed and 1,500 records were read, and starts a replacement. Checks that the job
+   * failed once, because a task manager went away, and read records again from a checkpoint (fewer than
+   * before the loss).
+   *
+   * @return the job's summary
+   */
+  static JobSummary loseATaskManager(String probe,
+      java.util.function.Function<StreamExecutionEnvironment, org.apache.flink.streaming.api.datastream.DataStream<JobSummary>> job)
+      throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestOptions.BIND_PORT, "0");
     try (MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
@@ -148,34 +165,31 @@ class FlinkJobTest {
       cluster.start();
       StreamExecutionEnvironment env = new TestStreamEnvironment(cluster, restarts(new Configuration()), 2,
           List.of(), List.of());
-      Probe probe = new Probe("lost", Long.MAX_VALUE, 400);
       List<JobSummary> out = new ArrayList<>();
       long seenAtLoss;
-      try (CloseableIterator<JobSummary> it = AuraFlinkJob.build(env, bounded(both, 2, 2, Duration.ofMillis(100)),
-          probe).collectAsync()) {
-        JobClient job = env.executeAsync("lost");
+      try (CloseableIterator<JobSummary> it = job.apply(env).collectAsync()) {
+        JobClient client = env.executeAsync(probe);
         try {
-          await(job, () -> Probe.seen("lost") >= 1500 && Probe.checkpoints("lost") > 0);
+          await(client, () -> Probe.seen(probe) >= 1500 && Probe.checkpoints(probe) > 0);
           cluster.terminateTaskManager(0).get();
-          seenAtLoss = Probe.seen("lost");
+          seenAtLoss = Probe.seen(probe);
           // The job needs two slots again: a machine that replaces the lost one.
           cluster.startTaskManager();
           it.forEachRemaining(out::add);
-          job.getJobExecutionResult().get();
+          client.getJobExecutionResult().get();
         } finally {
-          cancel(job);
+          cancel(client);
         }
         var failures = new ArrayList<RootExceptionHistoryEntry>();
-        cluster.getExecutionGraphInfo(job.getJobID()).get().getExceptionHistory().forEach(failures::add);
+        cluster.getExecutionGraphInfo(client.getJobID()).get().getExceptionHistory().forEach(failures::add);
         assertThat(failures).hasSize(1);
         // The job failed once, and because a task manager went away (not a task that threw).
         assertThat(failures.getFirst().getExceptionAsString()).contains("The TaskExecutor is shutting down");
       }
       // Records were read again, but fewer than before the loss: restored from a checkpoint, not the start.
-      assertThat(Probe.seen("lost")).isGreaterThan(3000).isLessThan(3000 + seenAtLoss);
+      assertThat(Probe.seen(probe)).isGreaterThan(3000).isLessThan(3000 + seenAtLoss);
       assertThat(out).hasSize(1);
-      assertThat(out.getFirst().records).isEqualTo(3000);
-      assertThat(out.getFirst().digest).isEqualTo(localRun(2, both));
+      return out.getFirst();
     }
   }
 
@@ -291,7 +305,7 @@ class FlinkJobTest {
    * Stops a job with a savepoint ({@code drain}: ending its input first), trying again while some of its
    * tasks are still being deployed, which refuses a savepoint.
    */
-  private static String stop(JobClient job, boolean drain, Path savepoints) throws Exception {
+  static String stop(JobClient job, boolean drain, Path savepoints) throws Exception {
     for (int attempt = 1; ; attempt++) {
       try {
         return job.stopWithSavepoint(drain, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
@@ -305,7 +319,7 @@ class FlinkJobTest {
   }
 
   /** Cancels a job that is still running (after a failed test), so that it frees its slots. */
-  private static void cancel(JobClient job) throws Exception {
+  static void cancel(JobClient job) throws Exception {
     if (!job.getJobStatus().get().isGloballyTerminalState()) {
       try {
         job.cancel().get();
@@ -316,13 +330,13 @@ class FlinkJobTest {
   }
 
   /** Moves a complete file into a watched directory in one step. */
-  private static void put(Path from, Path to) throws Exception {
+  static void put(Path from, Path to) throws Exception {
     Path tmp = to.resolveSibling("." + to.getFileName() + ".tmp");
     Files.copy(from, tmp);
     Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static void await(JobClient job, java.util.function.BooleanSupplier done) throws Exception {
+  static void await(JobClient job, java.util.function.BooleanSupplier done) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!done.getAsBoolean()) {
       if (System.nanoTime() > deadline || job.getJobStatus().get().isGloballyTerminalState()) {

@@ -1,0 +1,24 @@
+package dev.auramoe.flink.ep;
+
+/** An expert replica's state when the input ends. A Flink POJO. */
+public final class SlotResult {
+
+  /** The expert. */
+  public int expert;
+  /** The instance that held the replica. */
+  public int instance;
+  /** Tokens it learned. */
+  public long tokens;
+  /** Its learnable state. */
+  public float[] state;
+
+  /** For Flink's POJO serializer. */
+  public SlotResult() {}
+
+  SlotResult(int expert, int instance, long tokens, float[] state) {
+    this.expert = expert;
+    this.instance = instance;
+    this.tokens = tokens;
+    this.state = state;
+  }
+}

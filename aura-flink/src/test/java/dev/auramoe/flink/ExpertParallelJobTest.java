@@ -1,0 +1,172 @@
+package dev.auramoe.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.auramoe.flink.ep.EpJob;
+import dev.auramoe.flink.ep.EpLocalRun;
+import dev.auramoe.flink.ep.EpOptions;
+import dev.auramoe.Snapshots;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The expert-parallel job on a MiniCluster of two slots against its rule run in one JVM
+ * ({@link EpLocalRun}): the same model at parallelism 1 and 2, and after a failure in the middle.
+ */
+class ExpertParallelJobTest {
+
+  @RegisterExtension
+  static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+      .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+  private static final int IN = 4;
+  private static final ModelOptions OPTIONS = ModelOptions.of(IN, 1);
+  private static final LearnRecords READER = new LearnRecords(IN, 1);
+  private static final EpOptions EP = new EpOptions(64, 2, EpOptions.DEFAULT_SPILL);
+
+  @TempDir
+  static Path dir;
+  private static Path first;
+  private static Path second;
+  private static Path input;
+  private static String local;
+
+  @BeforeAll
+  static void inputs() throws Exception {
+    first = dir.resolve("first.jsonl");
+    second = dir.resolve("second.jsonl");
+    input = dir.resolve("records.jsonl");
+    SampleRecords.write(first, 1500, 20, IN, 9, 20);
+    SampleRecords.write(second, 1500, 24, IN, 10, 20);
+    Files.write(input, Files.readAllBytes(first));
+    Files.write(input, Files.readAllBytes(second), java.nio.file.StandardOpenOption.APPEND);
+    local = localRun(EP);
+  }
+
+  /** The rule in one JVM over both files. */
+  private static String localRun(EpOptions ep) throws Exception {
+    EpLocalRun run = new EpLocalRun(OPTIONS, 2, ep, null);
+    run.learn(first, READER);
+    run.learn(second, READER);
+    return run.digest();
+  }
+
+  private static JobSpec bounded(int parallelism, Duration checkpoints) {
+    return new JobSpec(List.of(input.toString()), null, parallelism, 2, OPTIONS, null, null, checkpoints);
+  }
+
+  private static JobSummary run(int parallelism, Duration checkpoints, Probe probe) throws Exception {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+        FlinkJobTest.restarts(new Configuration()));
+    JobSpec spec = bounded(parallelism, checkpoints);
+    List<JobSummary> out = new ArrayList<>();
+    try (CloseableIterator<JobSummary> it = EpJob.build(env, spec, EP, probe).executeAndCollect()) {
+      it.forEachRemaining(out::add);
+    }
+    assertThat(out).hasSize(1);
+    return out.getFirst();
+  }
+
+  @ParameterizedTest(name = "parallelism {0}")
+  @ValueSource(ints = {1, 2})
+  void theJobEndsWithTheModelOfItsRuleInOneJvm(int parallelism) throws Exception {
+    JobSummary s = run(parallelism, null, null);
+    assertThat(s.records).isEqualTo(3000);
+    assertThat(s.digest).isEqualTo(local);
+    assertThat(s.instanceTokens).hasSize(2);
+  }
+
+  @Test
+  void aFailureInTheMiddleRecoversFromItsCheckpointToTheSameModel() throws Exception {
+    Probe probe = new Probe("ep-failure", 1500, 400);
+    JobSummary s = run(2, Duration.ofMillis(100), probe);
+    assertThat(Probe.failures("ep-failure")).isEqualTo(1);
+    assertThat(Probe.seen("ep-failure")).isGreaterThan(3000).isLessThan(4500);
+    assertThat(s.records).isEqualTo(3000);
+    assertThat(s.digest).isEqualTo(local);
+  }
+
+  @Test
+  void losingATaskManagerRecoversFromItsCheckpointToTheSameModel() throws Exception {
+    JobSummary s = FlinkJobTest.loseATaskManager("ep-lost", env -> {
+      try {
+        return EpJob.build(env, bounded(2, Duration.ofMillis(100)), EP, new Probe("ep-lost", Long.MAX_VALUE, 400));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(s.records).isEqualTo(3000);
+    assertThat(s.digest).isEqualTo(local);
+  }
+
+  @Test
+  void aSavepointRestoresAtAnotherParallelism() throws Exception {
+    Path watched = Files.createDirectories(dir.resolve("watched"));
+    Path savepoints = Files.createDirectories(dir.resolve("savepoints"));
+    Path model = dir.resolve("model.aura");
+    FlinkJobTest.put(first, watched.resolve("a.jsonl"));
+    Probe p1 = new Probe("ep-rescale-1", Long.MAX_VALUE, 0);
+    JobClient job = EpJob.build(env(new Configuration()), watching(watched, 2, null), EP, p1)
+        .getExecutionEnvironment().executeAsync("ep-rescale-1");
+    String savepoint;
+    try {
+      FlinkJobTest.await(job, () -> Probe.seen("ep-rescale-1") >= 1500);
+      savepoint = FlinkJobTest.stop(job, false, savepoints);
+    } finally {
+      FlinkJobTest.cancel(job);
+    }
+    FlinkJobTest.put(second, watched.resolve("b.jsonl"));
+    Configuration conf = new Configuration();
+    conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    Probe p2 = new Probe("ep-rescale-2", Long.MAX_VALUE, 0);
+    JobClient job2 = EpJob.build(env(conf), watching(watched, 1, model.toString()), EP, p2)
+        .getExecutionEnvironment().executeAsync("ep-rescale-2");
+    try {
+      FlinkJobTest.await(job2, () -> Probe.seen("ep-rescale-2") >= 1500);
+      FlinkJobTest.stop(job2, true, savepoints);
+    } finally {
+      FlinkJobTest.cancel(job2);
+    }
+    assertThat(Probe.seen("ep-rescale-1")).isEqualTo(1500);
+    assertThat(Probe.seen("ep-rescale-2")).isEqualTo(1500);
+    assertThat(Snapshots.digest(Snapshots.load(model, n -> null))).isEqualTo(local);
+
+    // Another epoch length is refused, naming the settings.
+    Configuration again = new Configuration();
+    again.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+    JobClient job3 = EpJob.build(env(again), watching(watched, 1, null), new EpOptions(32, 2, EP.spill()), null)
+        .getExecutionEnvironment().executeAsync("ep-rescale-3");
+    try {
+      assertThatThrownBy(() -> job3.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS))
+          .hasStackTraceContaining("--epoch 64; they must stay (they are 2, 2, 32)");
+    } finally {
+      FlinkJobTest.cancel(job3);
+    }
+  }
+
+  private static StreamExecutionEnvironment env(Configuration conf) {
+    return StreamExecutionEnvironment.getExecutionEnvironment(FlinkJobTest.restarts(conf));
+  }
+
+  private static JobSpec watching(Path watched, int parallelism, String modelOut) {
+    return new JobSpec(List.of(watched.toString()), Duration.ofMillis(50), parallelism, 2, OPTIONS, null, modelOut,
+        Duration.ofMillis(200));
+  }
+}
