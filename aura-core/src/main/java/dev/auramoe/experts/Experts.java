@@ -60,6 +60,23 @@ public final class Experts {
     }
   }
 
+  /**
+   * The number of state values ({@link AdaptiveExpert#state()}) an expert of a built-in kind and shape
+   * holds, computed without building one, which allocates them: what a snapshot reader checks a
+   * declared expert against the bytes it still has before {@link #create} allocates it.
+   *
+   * @return the count, 0 for a kind without learnable state ({@code function}), -1 for an unknown kind
+   */
+  public static long stateLength(String kind, int in, int out) {
+    return switch (kind) {
+      // A softmax expert's state is that of the normalised linear filter it is, as an NLMS expert's.
+      case "nlms", "softmax" -> NlmsExpert.parameterCount(in, out);
+      case "rls" -> RlsExpert.parameterCount(in, out);
+      case "function" -> 0;
+      default -> -1;
+    };
+  }
+
   private static void requireLength(double[] h, int n, String kind) {
     if (h.length != n) {
       throw new IllegalArgumentException(kind + " expert needs " + n + " hyper-parameters, got " + h.length);
