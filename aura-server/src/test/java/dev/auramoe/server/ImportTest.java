@@ -194,6 +194,22 @@ class ImportTest {
   }
 
   @Test
+  void aJsonImportTakesSnapshotsBeyondJacksonsStringLimit() throws Exception {
+    // 4 experts of 1024 -> 1024: 16 MiB of weights, 22M characters in base64, over the 20M that Jackson
+    // takes in one string unless told otherwise (regression: refused as "invalid JSON").
+    MixtureOfExperts m = MixtureOfExperts.builder(1024, 1024).experts(Experts.nlms("n", 4, 1024, 1024, 0.3))
+        .cell(CellConfig.DEFAULT.withHidden(4)).topK(1).build();
+    byte[] snapshot = Snapshots.toSavableBytes(m);
+    try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
+      TestClient c = new TestClient(server.port());
+      TestClient.Response r = c.post("/v1/models/big/import",
+          "{\"snapshot\": \"" + java.util.Base64.getEncoder().encodeToString(snapshot) + "\"}");
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      assertThat(r.json().get("digest").asText()).isEqualTo(Snapshots.digest(m));
+    }
+  }
+
+  @Test
   void aTakenNameIsAConflict() throws Exception {
     byte[] snapshot = Snapshots.toSavableBytes(trained(3));
     try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
