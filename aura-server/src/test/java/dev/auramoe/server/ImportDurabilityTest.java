@@ -1,6 +1,7 @@
 package dev.auramoe.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.auramoe.MixtureOfExperts;
 import dev.auramoe.Snapshots;
@@ -100,6 +101,25 @@ class ImportDurabilityTest {
     snapshot = null;
     try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).limits(limits).build().start()) {
       assertThat(new TestClient(server.port()).digest("big")).isEqualTo(digest);
+    }
+  }
+
+  @Test
+  void aStartThatCannotImportEveryModelImportsNone(@TempDir Path data) throws Exception {
+    byte[] a = Snapshots.toSavableBytes(model(1, 3));
+    byte[] b = Snapshots.toSavableBytes(model(2, 3));
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data).build().start()) {
+      assertThat(new TestClient(server.port()).post("/v1/models", "{\"name\":\"c\",\"inputDim\":4}").status())
+          .isEqualTo(201);
+    }
+    // Room for one more model, not two: the second import is refused, and so the start; the first must not stay.
+    RoutingServer.Builder both = RoutingServer.builder().port(0).dataDir(data)
+        .limits(ServerLimits.DEFAULT.withMaxModels(2)).importModel("a", a).importModel("b", b);
+    assertThatThrownBy(() -> both.build().start()).isInstanceOf(IllegalStateException.class)
+        .hasMessage("cannot import models 'a', 'b': the server would hold 3 models, over its limit of 2");
+    try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data)
+        .limits(ServerLimits.DEFAULT.withMaxModels(3)).importModel("a", a).importModel("b", b).build().start()) {
+      assertThat(server.registry().list().stream().map(e -> e.name()).toList()).containsExactly("a", "b", "c");
     }
   }
 }
