@@ -161,6 +161,12 @@ class ImportTest {
         assertThat(r.status()).as(x.what() + ": " + r.body()).isEqualTo(x.status());
         assertThat(r.json().get("error").asText()).as(x.what()).contains(x.says());
       }
+      // In base64 too: a body within the base64 of the limit that decodes to more is as large.
+      TestClient.Response overInJson = c.post("/v1/models/m/import",
+          "{\"snapshot\": \"" + java.util.Base64.getEncoder().encodeToString(new byte[(64 << 10) + 1]) + "\"}");
+      assertThat(overInJson.status()).as(overInJson.body()).isEqualTo(413);
+      assertThat(overInJson.json().get("error").asText()).isEqualTo("the snapshot has 65537 bytes, over this"
+          + " server's limit of 65536");
       TestClient.Response text = c.send("POST", "/v1/models/m/import", "text/plain", good);
       assertThat(text.status()).isEqualTo(415);
       assertThat(text.json().get("error").asText()).contains("application/octet-stream");
