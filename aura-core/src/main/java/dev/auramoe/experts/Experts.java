@@ -56,7 +56,7 @@ public final class Experts {
         }
         return new FunctionExpert(name, in, out, f, (long) hyper[0]);
       default:
-        throw new IllegalArgumentException("unknown expert kind '" + kind + "'");
+        throw unknownKind(kind);
     }
   }
 
@@ -65,7 +65,8 @@ public final class Experts {
    * holds, computed without building one, which allocates them: what a snapshot reader checks a
    * declared expert against the bytes it still has before {@link #create} allocates it.
    *
-   * @return the count, 0 for a kind without learnable state ({@code function}), -1 for an unknown kind
+   * @return the count, 0 for a kind without learnable state ({@code function})
+   * @throws IllegalArgumentException for a kind {@link #create} does not know, as it does
    */
   public static long stateLength(String kind, int in, int out) {
     return switch (kind) {
@@ -73,8 +74,12 @@ public final class Experts {
       case "nlms", "softmax" -> NlmsExpert.parameterCount(in, out);
       case "rls" -> RlsExpert.parameterCount(in, out);
       case "function" -> 0;
-      default -> -1;
+      default -> throw unknownKind(kind);
     };
+  }
+
+  private static IllegalArgumentException unknownKind(String kind) {
+    return new IllegalArgumentException("unknown expert kind '" + kind + "'");
   }
 
   private static void requireLength(double[] h, int n, String kind) {
