@@ -216,6 +216,36 @@ class ImportTest {
   }
 
   @Test
+  void aSnapshotDeclaringAHugeExpertIsRefusedWithoutAllocatingIt() throws Exception {
+    // A snapshot of a few hundred bytes whose one expert says it is 1 -> 2^30 - 1 (8 GiB of weights)
+    // while its state holds 2 values: refused as what it is, the server healthy (regression: the reader
+    // built the expert first, and the OutOfMemoryError made the import 503 and /health DEGRADED).
+    MixtureOfExperts m = MixtureOfExperts.builder(1, 1).experts(Experts.nlms("e", 1, 1, 1, 0.5))
+        .cell(CellConfig.DEFAULT.withHidden(2)).topK(1).build();
+    byte[] original = Snapshots.toSavableBytes(m);
+    byte[] payload = dev.auramoe.io.SnapshotFormat.unframe(original);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
+    int huge = (1 << 30) - 1;
+    b.putInt(4, huge); // the configuration's outputDim
+    byte[] name = {0, 2, 'e', '0', 0, 0, 0, 1, 0, 0, 0, 1}; // the expert's name, in 1, out 1
+    int at = -1;
+    for (int i = 0; i + name.length <= payload.length && at < 0; i++) {
+      at = Arrays.equals(payload, i, i + name.length, name, 0, name.length) ? i : -1;
+    }
+    assertThat(at).isPositive();
+    b.putInt(at + name.length - 4, huge);
+    byte[] crafted = dev.auramoe.io.SnapshotFormat.frame(dev.auramoe.io.SnapshotFormat.version(original), payload);
+    try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
+      TestClient c = new TestClient(server.port());
+      TestClient.Response r = importBytes(c, "m", crafted);
+      assertThat(r.status()).as(r.body()).isEqualTo(400);
+      assertThat(r.json().get("error").asText()).isEqualTo("not a valid snapshot: corrupt snapshot: expert 'e0'"
+          + " (nlms, 1 -> 1073741823) has 2 state values; its kind holds 2147483646");
+      assertThat(c.get("/health").json().get("status").asText()).isEqualTo("UP");
+    }
+  }
+
+  @Test
   void aTakenNameIsAConflict() throws Exception {
     byte[] snapshot = Snapshots.toSavableBytes(trained(3));
     try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
