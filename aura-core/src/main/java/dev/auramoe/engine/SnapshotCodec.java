@@ -32,11 +32,21 @@ import java.util.function.Function;
  * stream's fields after its id written and read by {@link StreamStateCodec}, which exports one
  * stream's state in the same fields.
  *
- * <p>Reading checks every array length against the payload before allocating it, and the arrays'
- * lengths against the configuration before a model is built, so that a damaged size field is
- * refused rather than allocating gigabytes.
+ * <p>Reading checks every size it allocates from against the payload before allocating: each array's
+ * length against the bytes that remain, the arrays' lengths against the configuration before a model
+ * is built, each expert's state against what its kind and shape hold before the expert is built (it
+ * allocates that much), the experts' outputs against {@link #MAX_OUTPUTS}, and the stream count against
+ * the smallest stream the remaining bytes could hold. A damaged or crafted size field is refused with
+ * a {@link SnapshotException} that names it, rather than allocating gigabytes.
  */
 public final class SnapshotCodec {
+
+  /**
+   * The most output values a model's experts may have together ({@code experts * outputDim}, 1 GiB of
+   * floats): more than any payload of adaptive experts can hold state for (each holds at least its
+   * outputs), so that only a damaged size, or function experts declaring absurd outputs, meets it.
+   */
+  static final long MAX_OUTPUTS = 1L << 28;
 
   private SnapshotCodec() {}
 
@@ -278,8 +288,24 @@ public final class SnapshotCodec {
       for (int j = 0; j < nh; j++) {
         hyper[j] = in.readDouble();
       }
+      // The state first (bounded by the payload), then the expert, which allocates as much as its kind
+      // and shape declare: a shape the state does not fill is refused before anything of its size exists.
+      float[] state = in.readBoolean() ? readFloats(in) : null;
+      long needs = Experts.stateLength(kind, ein, eout);
+      if (needs > 0 && (state == null || state.length != needs)) {
+        throw new SnapshotException("corrupt snapshot: expert '" + name + "' (" + kind + ", " + ein + " -> " + eout
+            + ") has " + (state == null ? "no state; its kind holds " + needs + " values"
+            : state.length + " state values; its kind holds " + needs));
+      }
       experts.add(Experts.create(kind, name, ein, eout, hyper, functions));
-      states.add(in.readBoolean() ? readFloats(in) : null);
+      states.add(state);
+    }
+    // The model keeps outputDim values per expert. An adaptive expert's state, checked above against
+    // the payload, bounds them; a function expert has no state to bound them by.
+    long outputs = (long) nExperts * config.outputDim();
+    if (outputs > MAX_OUTPUTS) {
+      throw new SnapshotException("corrupt snapshot: outputDim " + config.outputDim() + " with " + nExperts
+          + " experts needs " + outputs + " output values, more than the limit of " + MAX_OUTPUTS);
     }
     ModelState m = new ModelState(config, experts, null);
     for (int i = 0; i < nExperts; i++) {
@@ -297,6 +323,13 @@ public final class SnapshotCodec {
     int nStreams = in.readInt();
     if (nStreams <= 0 || nStreams > 1 << 24) {
       throw new SnapshotException("corrupt snapshot: stream count " + nStreams);
+    }
+    // Each stream allocates its state before its fields are read: the count must fit what is left.
+    long smallest = 2 + StreamStateCodec.fieldBytes(version, m.hidden,
+        config.recentErrors().enabled() ? nExperts : 0, config.attention() != null, 0);
+    if (nStreams * smallest > in.available()) {
+      throw new SnapshotException("corrupt snapshot: stream count " + nStreams + " needs at least "
+          + nStreams * smallest + " bytes, the payload has " + in.available() + " left");
     }
     m.streams.clear();
     for (int i = 0; i < nStreams; i++) {

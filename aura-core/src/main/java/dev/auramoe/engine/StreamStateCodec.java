@@ -259,7 +259,7 @@ final class StreamStateCodec {
    * The bytes of a stream's fields in {@code version} with a cell state of {@code hidden}, recent
    * errors of {@code recent} experts and {@code active} attention tokens.
    */
-  private static int fieldBytes(int version, int hidden, int recent, boolean attention, int active) {
+  static int fieldBytes(int version, int hidden, int recent, boolean attention, int active) {
     return Long.BYTES + Integer.BYTES + Float.BYTES * hidden + (version > 1 ? Integer.BYTES + Float.BYTES * recent : 0)
         + 1
         + (attention ? Integer.BYTES + Integer.BYTES * active + Integer.BYTES + Float.BYTES * active + Long.BYTES : 0);

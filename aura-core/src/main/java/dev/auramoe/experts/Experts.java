@@ -56,8 +56,30 @@ public final class Experts {
         }
         return new FunctionExpert(name, in, out, f, (long) hyper[0]);
       default:
-        throw new IllegalArgumentException("unknown expert kind '" + kind + "'");
+        throw unknownKind(kind);
     }
+  }
+
+  /**
+   * The number of state values ({@link AdaptiveExpert#state()}) an expert of a built-in kind and shape
+   * holds, computed without building one, which allocates them: what a snapshot reader checks a
+   * declared expert against the bytes it still has before {@link #create} allocates it.
+   *
+   * @return the count, 0 for a kind without learnable state ({@code function})
+   * @throws IllegalArgumentException for a kind {@link #create} does not know, as it does
+   */
+  public static long stateLength(String kind, int in, int out) {
+    return switch (kind) {
+      // A softmax expert's state is that of the normalised linear filter it is, as an NLMS expert's.
+      case "nlms", "softmax" -> NlmsExpert.parameterCount(in, out);
+      case "rls" -> RlsExpert.parameterCount(in, out);
+      case "function" -> 0;
+      default -> throw unknownKind(kind);
+    };
+  }
+
+  private static IllegalArgumentException unknownKind(String kind) {
+    return new IllegalArgumentException("unknown expert kind '" + kind + "'");
   }
 
   private static void requireLength(double[] h, int n, String kind) {

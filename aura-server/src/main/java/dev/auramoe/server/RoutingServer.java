@@ -251,15 +251,26 @@ public final class RoutingServer implements AutoCloseable {
 
   /**
    * Registers the models to import, each logged as an import; none when the name of one is taken
-   * (a model recovered from the data directory), so that a start refused for it changes nothing.
+   * (a model recovered from the data directory) or when the server has no room for all of them, so
+   * that a start refused for it changes nothing.
    */
   private void importModels() {
+    if (imports.isEmpty()) {
+      return;
+    }
     for (var i : imports) {
       if (registry.find(i.spec().name()) != null) {
         throw new IllegalStateException("cannot import model '" + i.spec().name() + "': a model of that name was"
             + " recovered from " + dataDir + " (an import makes a new model); delete it first (DELETE /v1/models/"
             + i.spec().name() + "), or start without importing it");
       }
+    }
+    try {
+      registry.checkRoom(imports);
+    } catch (Refusal e) {
+      throw new IllegalStateException("cannot import " + (imports.size() == 1 ? "model " : "models ")
+          + String.join(", ", imports.stream().map(i -> "'" + i.spec().name() + "'").toList()) + ": "
+          + e.getMessage(), e);
     }
     while (!imports.isEmpty()) {
       var i = imports.removeFirst();

@@ -161,6 +161,12 @@ class ImportTest {
         assertThat(r.status()).as(x.what() + ": " + r.body()).isEqualTo(x.status());
         assertThat(r.json().get("error").asText()).as(x.what()).contains(x.says());
       }
+      // In base64 too: a body within the base64 of the limit that decodes to more is as large.
+      TestClient.Response overInJson = c.post("/v1/models/m/import",
+          "{\"snapshot\": \"" + java.util.Base64.getEncoder().encodeToString(new byte[(64 << 10) + 1]) + "\"}");
+      assertThat(overInJson.status()).as(overInJson.body()).isEqualTo(413);
+      assertThat(overInJson.json().get("error").asText()).isEqualTo("the snapshot has 65537 bytes, over this"
+          + " server's limit of 65536");
       TestClient.Response text = c.send("POST", "/v1/models/m/import", "text/plain", good);
       assertThat(text.status()).isEqualTo(415);
       assertThat(text.json().get("error").asText()).contains("application/octet-stream");
@@ -190,6 +196,52 @@ class ImportTest {
       assertThat(r.json().get("digest").asText()).isEqualTo(Snapshots.digest(m));
       assertThat(dev.auramoe.server.http.ModelApi.base64Limit(3)).isEqualTo(4 + 64);
       assertThat(dev.auramoe.server.http.ModelApi.base64Limit(Integer.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE - 8);
+    }
+  }
+
+  @Test
+  void aJsonImportTakesSnapshotsBeyondJacksonsStringLimit() throws Exception {
+    // 4 experts of 1024 -> 1024: 16 MiB of weights, 22M characters in base64, over the 20M that Jackson
+    // takes in one string unless told otherwise (regression: refused as "invalid JSON").
+    MixtureOfExperts m = MixtureOfExperts.builder(1024, 1024).experts(Experts.nlms("n", 4, 1024, 1024, 0.3))
+        .cell(CellConfig.DEFAULT.withHidden(4)).topK(1).build();
+    byte[] snapshot = Snapshots.toSavableBytes(m);
+    try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
+      TestClient c = new TestClient(server.port());
+      TestClient.Response r = c.post("/v1/models/big/import",
+          "{\"snapshot\": \"" + java.util.Base64.getEncoder().encodeToString(snapshot) + "\"}");
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      assertThat(r.json().get("digest").asText()).isEqualTo(Snapshots.digest(m));
+    }
+  }
+
+  @Test
+  void aSnapshotDeclaringAHugeExpertIsRefusedWithoutAllocatingIt() throws Exception {
+    // A snapshot of a few hundred bytes whose one expert says it is 1 -> 2^30 - 1 (8 GiB of weights)
+    // while its state holds 2 values: refused as what it is, the server healthy (regression: the reader
+    // built the expert first, and the OutOfMemoryError made the import 503 and /health DEGRADED).
+    MixtureOfExperts m = MixtureOfExperts.builder(1, 1).experts(Experts.nlms("e", 1, 1, 1, 0.5))
+        .cell(CellConfig.DEFAULT.withHidden(2)).topK(1).build();
+    byte[] original = Snapshots.toSavableBytes(m);
+    byte[] payload = dev.auramoe.io.SnapshotFormat.unframe(original);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(payload);
+    int huge = (1 << 30) - 1;
+    b.putInt(4, huge); // the configuration's outputDim
+    byte[] name = {0, 2, 'e', '0', 0, 0, 0, 1, 0, 0, 0, 1}; // the expert's name, in 1, out 1
+    int at = -1;
+    for (int i = 0; i + name.length <= payload.length && at < 0; i++) {
+      at = Arrays.equals(payload, i, i + name.length, name, 0, name.length) ? i : -1;
+    }
+    assertThat(at).isPositive();
+    b.putInt(at + name.length - 4, huge);
+    byte[] crafted = dev.auramoe.io.SnapshotFormat.frame(dev.auramoe.io.SnapshotFormat.version(original), payload);
+    try (RoutingServer server = RoutingServer.builder().port(0).build().start()) {
+      TestClient c = new TestClient(server.port());
+      TestClient.Response r = importBytes(c, "m", crafted);
+      assertThat(r.status()).as(r.body()).isEqualTo(400);
+      assertThat(r.json().get("error").asText()).isEqualTo("not a valid snapshot: corrupt snapshot: expert 'e0'"
+          + " (nlms, 1 -> 1073741823) has 2 state values; its kind holds 2147483646");
+      assertThat(c.get("/health").json().get("status").asText()).isEqualTo("UP");
     }
   }
 

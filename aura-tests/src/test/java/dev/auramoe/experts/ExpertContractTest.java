@@ -84,6 +84,17 @@ class ExpertContractTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
+  void stateLengthIsTheLengthOfTheStateOfAnExpertOfThatShape(Class<?> type) {
+    // What a snapshot reader checks a declared expert against before it builds it.
+    Expert e = create(type);
+    long length = e instanceof AdaptiveExpert a ? a.state().length : 0;
+    assertThat(Experts.stateLength(e.kind(), IN, OUT)).isEqualTo(length);
+    assertThatThrownBy(() -> Experts.stateLength("mystery", 1, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown expert kind 'mystery'");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(classes = {NlmsExpert.class, RlsExpert.class, FunctionExpert.class, SoftmaxExpert.class})
   void predictWritesEveryOutputDeterministicallyAndLeavesTheInputAlone(Class<?> type) {
     Expert e = create(type);
     train(e, samples(1, 50));

@@ -1,6 +1,8 @@
 package dev.auramoe.server.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +29,11 @@ import java.util.Set;
  */
 public final class JsonRequests {
 
-  private final ObjectMapper mapper = JsonMapper.builder()
+  // No cap of Jackson's own on a string's length (20M characters by default): the body limit bounds
+  // every string already, and an import's base64 snapshot (up to maxSnapshotBytes, 128 MiB) is one string.
+  private final ObjectMapper mapper = JsonMapper.builder(JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+          .build())
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();

@@ -137,18 +137,27 @@ public final class ModelApi {
    * The snapshot of a JSON import body, {@code {"snapshot": base64}}: the form of clients that send
    * JSON bodies only (those generated from the OpenAPI document).
    *
-   * @throws ApiException 400 for another shape, or a value that is not base64
+   * @throws ApiException 400 for another shape, or a value that is not base64; 413 for a snapshot over
+   *     {@link ServerLimits#maxSnapshotBytes()}
    */
   public byte[] snapshotFromJson(byte[] body) {
     String b64 = JsonRequests.string(json.object(body, IMPORT_FIELDS), "snapshot", null);
     if (b64 == null) {
       throw ApiException.badRequest("field 'snapshot' is required: the snapshot's bytes in base64");
     }
+    byte[] snapshot;
     try {
-      return java.util.Base64.getDecoder().decode(b64);
+      snapshot = java.util.Base64.getDecoder().decode(b64);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("field 'snapshot' is not base64: " + e.getMessage());
     }
+    // The body's limit is the base64 of the limit with room for the braces: what decodes to more is too
+    // large, as a body of bytes over the limit is.
+    if (snapshot.length > limits.maxSnapshotBytes()) {
+      throw ApiException.tooLarge("the snapshot has " + snapshot.length + " bytes, over this server's limit of "
+          + limits.maxSnapshotBytes());
+    }
+    return snapshot;
   }
 
   /**

@@ -190,6 +190,26 @@ public final class ModelRegistry implements AutoCloseable {
     return r.entry();
   }
 
+  /**
+   * Checks that these imports fit together, without registering any: the model limit and the
+   * parameter budget have room for all of them. A start that imports several models checks this
+   * first, so that one that does not fit refuses the start before another is registered and logged
+   * (which a restart would then recover, and refuse to import again).
+   *
+   * @throws Refusal CONFLICT when the registry or the budget has no room for all of them
+   */
+  public void checkRoom(List<ModelImport> imports) {
+    synchronized (createLock) {
+      int after = models.size() + imports.size();
+      if (after > limits.maxModels()) {
+        throw Refusal.conflict("the server would hold " + after + " models, over its limit of " + limits.maxModels());
+      }
+      long total = imports.stream().mapToLong(ModelImport::heldParameters).sum();
+      reserve(total);
+      release(total);
+    }
+  }
+
   /** A registered entry and the future of its creation's log sequence number. */
   private record Registered(ModelEntry entry, CompletableFuture<Long> logged) {}
 
