@@ -12,8 +12,8 @@ import java.util.Map;
  * @param cpuModel CPU model
  * @param jvm JVM name, version and vendor
  * @param kernels kernels in use
- * @param fmaProbes the fp32 FMA probes of the run (GFLOP/s of one core, NaN when not measurable); the peak
- *     is the best of them
+ * @param fmaProbes the fp32 FMA probes before and after the measurements (GFLOP/s of one core, NaN when not
+ *     measurable); the peak is the better of them
  * @param fmaLanes lanes of the measured species
  * @param fmaSpecies the species (or why there is no figure)
  * @param timerOverheadNanos median of back-to-back nanoTime pairs
@@ -149,10 +149,9 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("fmaPeakGflops", fmaPeakGflops());
     m.put("fmaPeakBeforeGflops", fmaProbes.before());
-    m.put("fmaPeakBetweenGflops", fmaProbes.between());
     m.put("fmaPeakAfterGflops", fmaProbes.after());
-    m.put("fmaPeakMeasured", "best of " + fmaProbes.runs() + " runs before the measurements, "
-        + fmaProbes.shortProbes() + " short runs beside the routeMany calls and " + fmaProbes.runs() + " runs after");
+    m.put("fmaPeakMeasured", "best of " + fmaProbes.runs() + " runs before the measurements and "
+        + fmaProbes.runs() + " runs after them");
     m.put("fmaLanes", fmaLanes);
     m.put("fmaSpecies", fmaSpecies);
     m.put("timerOverheadNanos", timerOverheadNanos);

@@ -17,12 +17,13 @@ import org.HdrHistogram.Histogram;
  * (384 -> 1, mu 0.5), the default liquid cell (hidden 64), k = 2, everything else default.
  *
  * <pre>
- * fmaPeakGflops        FmaPeak: register-resident FMA loops (aura-simd; NaN without it), the best of every
- *                      probe of the run: fmaRuns before the measurements, one short probe after each
- *                      routeMany repetition, fmaRuns after the measurements. Other processes on the
- *                      core slow a probe (by up to 2.5x on a loaded 2-core VM) and never speed one up,
- *                      so the best probe is the nearest to the core's own peak, and the ratios below
- *                      are taken against it rather than against a probe that load happened to slow
+ * fmaPeakGflops        FmaPeak: register-resident FMA loops (aura-simd; NaN without it), the best of
+ *                      fmaRuns runs before the measurements and fmaRuns after them. Other processes on
+ *                      the core slow a probe (by up to 2.5x on a loaded 2-core VM) and never speed one
+ *                      up, so the best probe is the nearest to the core's own peak, and the ratios
+ *                      below are taken against it rather than against a probe that load happened to
+ *                      slow. No probe runs between the timed calls: a routeMany call right after a
+ *                      probe measured 7-12% slower (the FMA loop's effect outlasts it)
  * timerOverheadNanos   median of back-to-back System.nanoTime() pairs
  * routeP50/P99Nanos    each warmed-up route(stream, x, buf) timed with nanoTime into an HdrHistogram
  *                      (the timer overhead is included, not subtracted)
@@ -74,11 +75,6 @@ public final class BenchRunner {
     /** The smoke run (a few seconds): every figure, too few samples to trust, but an honest bytesPerRoute. */
     public static final Settings QUICK = new Settings(true, 2, 2_000_000L, 5_000, 5_000, 5_000, 1, 3, 10_000,
         500_000);
-
-    /** Iterations of the short FMA probe after each routeMany repetition (a few milliseconds on AVX-512). */
-    public long shortProbeIterations() {
-      return Math.max(1, fmaIterations / 20);
-    }
   }
 
   /** Builds the bench model. */
@@ -98,7 +94,6 @@ public final class BenchRunner {
     log.accept("bench: fp32 FMA peak (" + s.fmaRuns() + " runs)");
     FmaPeakProbe.Peak peak = FmaPeakProbe.measure(s.fmaRuns(), s.fmaIterations());
     double peakBefore = peak.gflops();
-    double peakBetween = Double.NaN;
 
     MixtureOfExperts moe = model();
     Random rnd = new Random(7);
@@ -219,9 +214,6 @@ public final class BenchRunner {
       long b0 = System.nanoTime();
       moe.routeMany(streams, flat, BATCH, expertsOut, weightsOut);
       manyTps[i] = BATCH / ((System.nanoTime() - b0) / 1e9);
-      // A short probe beside each call: under load the probe and the call are slowed alike, and the
-      // best probe of the run is the core's peak whatever the load did at the start or the end.
-      peakBetween = best(peakBetween, FmaPeakProbe.measure(1, s.shortProbeIterations()).gflops());
     }
     EnergyReport em = moe.lastCallEnergy();
     double manyFlops = 2 * (em.macs(Component.CELL) + em.macs(Component.ROUTER)) / (double) BATCH;
@@ -229,7 +221,7 @@ public final class BenchRunner {
 
     log.accept("bench: fp32 FMA peak again (" + s.fmaRuns() + " runs)");
     double peakAfter = FmaPeakProbe.measure(s.fmaRuns(), s.fmaIterations()).gflops();
-    FmaProbes probes = new FmaProbes(peakBefore, peakBetween, peakAfter, s.fmaRuns(), s.batchReps());
+    FmaProbes probes = new FmaProbes(peakBefore, peakAfter, s.fmaRuns());
 
     return new BenchResult(s.quick(), SystemInfo.cpuModel(), SystemInfo.jvm(), moe.kernels(), probes,
         peak.lanes(), peak.species(), timer.getValueAtPercentile(50), lat.getValueAtPercentile(50),
@@ -249,23 +241,20 @@ public final class BenchRunner {
    * The FMA probes of one run, in GFLOP/s (NaN without the Vector API).
    *
    * @param before best of {@code runs} runs before the measurements
-   * @param between best of the short probes, one after each routeMany repetition
    * @param after best of {@code runs} runs after the measurements
-   * @param runs runs of the long probes
-   * @param shortProbes short probes
+   * @param runs runs of each probe
    */
-  public record FmaProbes(double before, double between, double after, int runs, int shortProbes) {
+  public record FmaProbes(double before, double after, int runs) {
 
-    /** The peak the fractions are taken against: the best probe of the run. */
+    /** The peak the fractions are taken against: the better probe of the run. */
     public double best() {
-      return BenchRunner.best(BenchRunner.best(before, between), after);
+      return BenchRunner.best(before, after);
     }
 
     /** How the peak was measured, for the table. */
     public String describe() {
-      return String.format(java.util.Locale.ROOT, "best probe of the run: %d runs before the measurements %.1f, "
-          + "%d short ones beside the routeMany calls %.1f, %d runs after %.1f", runs, before, shortProbes, between,
-          runs, after);
+      return String.format(java.util.Locale.ROOT, "best of %d runs before the measurements (%.1f) and %d after (%.1f)",
+          runs, before, runs, after);
     }
   }
 
