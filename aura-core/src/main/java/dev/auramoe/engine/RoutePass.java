@@ -292,7 +292,7 @@ public final class RoutePass {
       for (int from = 0; from < count; from += CHUNK) {
         int n = Math.min(CHUNK, count - from);
         advanceChunk(states, from, n, xs);
-        readoutChunk(states, from, n, temp, probs);
+        readoutChunk(states, from, n, temp);
         for (int t = 0; t < n; t++) {
           System.arraycopy(manyProbs, t * experts, probs, 0, experts);
           select(states[from + t], probs, temp, manySteps[t], b);
@@ -407,21 +407,20 @@ public final class RoutePass {
   /**
    * The router's probabilities of every input of the last {@link #advanceChunk} (input t of stream
    * {@code states[from + t]}) into row t of {@link #manyProbs}, metered as single routes are, at
-   * temperature {@code temp} (gain 1); {@code row} is scratch of the experts' length.
+   * temperature {@code temp} (gain 1): every input's logits first, then one softmax over the rows.
    */
-  private void readoutChunk(StreamState[] states, int from, int n, float temp, float[] row) {
+  private void readoutChunk(StreamState[] states, int from, int n, float temp) {
     int width = proj.length;
     int hidden = m.hidden;
     long projectionMacs = m.cell.projectionMacs();
     long stepMacs = m.cell.stepMacs();
-    float invT = Math.min(1f / temp, Float.MAX_VALUE);
     for (int t = 0; t < n; t++) {
       meter.add(Component.CELL, projectionMacs);
       meter.add(Component.CELL, manySteps[t] * stepMacs);
       m.router.logits(k, manyProj, t * width, manyH, t * hidden, states[from + t].recent, logits, meter);
-      k.softmax(logits, row, experts, invT);
-      System.arraycopy(row, 0, manyProbs, t * experts, experts);
+      System.arraycopy(logits, 0, manyProbs, t * experts, experts);
     }
+    k.softmaxRows(manyProbs, manyProbs, n, experts, Math.min(1f / temp, Float.MAX_VALUE));
   }
 
   /** The cell states kept by the last {@link #advanceChunk}, one row per input. */

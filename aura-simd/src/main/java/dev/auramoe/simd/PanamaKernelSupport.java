@@ -227,7 +227,14 @@ public final class PanamaKernelSupport implements KernelSupport {
 
   @Override
   public void softmax(float[] logits, float[] out, int n, float invT) {
-    K.softmax(logits, out, n, invT);
+    K.softmax(logits, out, 0, n, invT);
+  }
+
+  @Override
+  public void softmaxRows(float[] logits, float[] out, int rows, int n, float invT) {
+    for (int r = 0; r < rows; r++) {
+      K.softmax(logits, out, r * n, n, invT);
+    }
   }
 
   @Override
@@ -1421,27 +1428,27 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
     }
 
-    static void softmax(float[] logits, float[] out, int n, float invT) {
+    static void softmax(float[] logits, float[] out, int off, int n, float invT) {
       // n is small (the experts): a few vector steps per pass, scalar tails.
       int lb = S.loopBound(n);
       int i = 0;
       float max = Float.NEGATIVE_INFINITY;
       if (lb > 0) {
-        FloatVector vmax = FloatVector.fromArray(S, logits, 0);
+        FloatVector vmax = FloatVector.fromArray(S, logits, off);
         for (i = L; i < lb; i += L) {
-          vmax = vmax.max(FloatVector.fromArray(S, logits, i));
+          vmax = vmax.max(FloatVector.fromArray(S, logits, off + i));
         }
         max = vmax.reduceLanes(VectorOperators.MAX);
       }
       for (i = lb; i < n; i++) {
-        max = Math.max(max, logits[i]);
+        max = Math.max(max, logits[off + i]);
       }
       // exp((l - max) * invT) into out, which may alias logits: each step reads before it writes.
       FloatVector vsum = FloatVector.zero(S);
       for (i = 0; i < lb; i += L) {
-        FloatVector.fromArray(S, logits, i).sub(max).mul(invT).intoArray(out, i);
-        exp(out, i);
-        FloatVector e = FloatVector.fromArray(S, out, i);
+        FloatVector.fromArray(S, logits, off + i).sub(max).mul(invT).intoArray(out, off + i);
+        exp(out, off + i);
+        FloatVector e = FloatVector.fromArray(S, out, off + i);
         vsum = vsum.add(e);
       }
       // Fixed-order tree sum (rotate by L/2, L/4, ..., 1): reduceLanes(ADD) sums lanes in another
@@ -1456,16 +1463,16 @@ public final class PanamaKernelSupport implements KernelSupport {
       vsum = vsum.add(vsum.rearrange(ROT1));
       float sum = vsum.lane(0);
       for (i = lb; i < n; i++) {
-        float e = Approx.exp((logits[i] - max) * invT);
-        out[i] = e;
+        float e = Approx.exp((logits[off + i] - max) * invT);
+        out[off + i] = e;
         sum += e;
       }
       float inv = 1f / sum;
       for (i = 0; i < lb; i += L) {
-        FloatVector.fromArray(S, out, i).mul(inv).intoArray(out, i);
+        FloatVector.fromArray(S, out, off + i).mul(inv).intoArray(out, off + i);
       }
       for (i = lb; i < n; i++) {
-        out[i] *= inv;
+        out[off + i] *= inv;
       }
     }
 
