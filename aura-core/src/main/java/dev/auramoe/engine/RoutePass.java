@@ -20,7 +20,8 @@ import java.util.Arrays;
  *   project x (the cell's fused projection)  →  advance the stream's h  →  attention gain
  *   →  logits = R h + Q x + r  →  p = softmax(logits / (T / gain))
  * </pre>
- * then selects the experts: the built-in top-k of {@code p + bias} ({@link TopK}, allocation-free),
+ * then selects the experts: the built-in top-k of {@code p + bias} ({@link TopK}'s choice, allocation-free,
+ * in vector instructions where the kernels have them),
  * or the routing policy in force; the balancer records the choice. Batches route row by row after
  * one matrix product; windows collect every row's probabilities first, so that a policy may assign
  * the whole window. Not thread-safe: the model calls it under its lock, and it owns the scratch
@@ -188,7 +189,7 @@ public final class RoutePass {
       return;
     }
     int[] chosen = o.expertsArray();
-    TopK.selectByScore(probs, 0, m.balancer.applies() ? m.balancer.biasArray() : null, experts, topK, score, chosen,
+    k.selectTopK(probs, 0, m.balancer.applies() ? m.balancer.biasArray() : null, experts, topK, score, chosen,
         topScores);
     float[] w = o.weightsArray();
     float sum = 0f;

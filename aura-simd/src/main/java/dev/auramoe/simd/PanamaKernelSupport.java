@@ -2,6 +2,7 @@ package dev.auramoe.simd;
 
 import dev.auramoe.internal.vector.Approx;
 import dev.auramoe.internal.vector.KernelSupport;
+import dev.auramoe.routing.TopK;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
@@ -235,6 +236,12 @@ public final class PanamaKernelSupport implements KernelSupport {
     for (int r = 0; r < rows; r++) {
       K.softmax(logits, out, r * n, n, invT);
     }
+  }
+
+  @Override
+  public void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out,
+      float[] outScores) {
+    K.selectTopK(probs, off, bias, n, k, scores, out, outScores);
   }
 
   @Override
@@ -1473,6 +1480,41 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
       for (i = lb; i < n; i++) {
         out[off + i] *= inv;
+      }
+    }
+
+    /** Lane indices as floats, to leave chosen lanes out of a selection. */
+    static final FloatVector LANE = FloatVector.broadcast(S, 0f).addIndex(1);
+
+    static void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out,
+        float[] outScores) {
+      // One vector of scores (the usual expert count on 16 lanes): k rounds of the maximum of the
+      // lanes not chosen yet and the first lane that holds it, without the scalar selection's
+      // data-dependent branches. Any other count, and NaN scores, take the scalar selection.
+      if (n != L || k > n) {
+        TopK.selectByScore(probs, off, bias, n, k, scores, out, outScores);
+        return;
+      }
+      FloatVector s = FloatVector.fromArray(S, probs, off);
+      if (bias != null) {
+        s = s.add(FloatVector.fromArray(S, bias, 0));
+      }
+      if (s.test(VectorOperators.IS_NAN).anyTrue()) {
+        TopK.selectByScore(probs, off, bias, n, k, scores, out, outScores);
+        return;
+      }
+      VectorMask<Float> left = S.maskAll(true);
+      for (int j = 0; j < k; j++) {
+        // The maximum as a value is the same whatever the order (Math.max: +0 over -0); the first
+        // lane left equal to it, -0 and +0 being equal as the scalar comparison has them, is the
+        // lowest index among the ties. A chosen lane is set to -Infinity, which changes no maximum
+        // of the lanes left, and the mask keeps it from being chosen again when they are all -Infinity.
+        float best = s.reduceLanes(VectorOperators.MAX);
+        int i = s.compare(VectorOperators.EQ, best).and(left).firstTrue();
+        out[j] = i;
+        VectorMask<Float> chosen = LANE.compare(VectorOperators.EQ, (float) i);
+        left = left.andNot(chosen);
+        s = s.blend(Float.NEGATIVE_INFINITY, chosen);
       }
     }
 

@@ -265,4 +265,13 @@ public interface KernelSupport {
    * alias logits).
    */
   void softmaxRows(float[] logits, float[] out, int rows, int n, float invT);
+
+  /**
+   * Token choice, exactly as {@link dev.auramoe.routing.TopK#selectByScore} chooses (the same
+   * indices in the same order: the k highest {@code probs[off + i] + bias[i]}, ties to the lower
+   * index, NaN below every number): the experts a route selects, on the chain that runs from one
+   * token's balancer bias to the next token's choice. scores and outScores are scratch (lengths n
+   * and k); probs and bias not modified; out written in [0, k).
+   */
+  void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out, float[] outScores);
 }

@@ -269,6 +269,12 @@ public final class ScalarKernelSupport implements KernelSupport {
     }
   }
 
+  @Override
+  public void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out,
+      float[] outScores) {
+    dev.auramoe.routing.TopK.selectByScore(probs, off, bias, n, k, scores, out, outScores);
+  }
+
   /** {@link #softmax} of the row at {@code off} of logits into the same place of out. */
   private static void softmax(float[] logits, float[] out, int off, int n, float invT) {
     float max = Float.NEGATIVE_INFINITY;
