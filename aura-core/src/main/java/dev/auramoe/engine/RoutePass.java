@@ -271,8 +271,8 @@ public final class RoutePass {
    * The read-out needs nothing that selecting changes (the router's weights, the streams' recent
    * errors and the temperature stay as they are for the whole call; only the balancer's bias moves
    * from token to token, and only selection reads it), so reading the chunk out first gives the
-   * single routes' bits while its per-input steps run back to back, independent of one another,
-   * instead of each waiting on the previous input's selection.
+   * single routes' bits, and its independent per-input steps run back to back, where the processor
+   * overlaps them, rather than between selections, whose chain through the bias it cannot.
    *
    * @throws java.util.NoSuchElementException for a stream that is not open (nothing changed)
    * @throws IllegalStateException when a routing policy is set (nothing changed)
