@@ -20,7 +20,8 @@ import java.util.Arrays;
  *   project x (the cell's fused projection)  →  advance the stream's h  →  attention gain
  *   →  logits = R h + Q x + r  →  p = softmax(logits / (T / gain))
  * </pre>
- * then selects the experts: the built-in top-k of {@code p + bias} ({@link TopK}, allocation-free),
+ * then selects the experts: the built-in top-k of {@code p + bias} ({@link TopK}'s choice, allocation-free,
+ * in vector instructions where the kernels have them),
  * or the routing policy in force; the balancer records the choice. Batches route row by row after
  * one matrix product; windows collect every row's probabilities first, so that a policy may assign
  * the whole window. Not thread-safe: the model calls it under its lock, and it owns the scratch
@@ -188,7 +189,7 @@ public final class RoutePass {
       return;
     }
     int[] chosen = o.expertsArray();
-    TopK.selectByScore(probs, 0, m.balancer.applies() ? m.balancer.biasArray() : null, experts, topK, score, chosen,
+    k.selectTopK(probs, 0, m.balancer.applies() ? m.balancer.biasArray() : null, experts, topK, score, chosen,
         topScores);
     float[] w = o.weightsArray();
     float sum = 0f;
@@ -250,6 +251,8 @@ public final class RoutePass {
   /** Each input's cell state right after its advance, one row per input of the chunk. */
   private float[] manyH;
   private int[] manySteps;
+  /** The router's probabilities of each input of the chunk, one row per input ({@link #readoutChunk}). */
+  private float[] manyProbs;
   private int[] manyOccurrence;
   /** The chunk's inputs ordered by wave (the k-th input of each stream is in wave k), and where each wave starts. */
   private int[] manyOrder;
@@ -263,8 +266,13 @@ public final class RoutePass {
    * {@code streams[t]}, bit for bit as {@code count} single routes in this order would (a stream
    * may come several times; its inputs advance it in order). Per chunk of inputs one matrix product
    * projects them, then the streams advance together (wave k holds the k-th input of each stream, so
-   * its streams are distinct and their recurrent products one matrix product), then each input is
-   * read out, selected and counted in order.
+   * its streams are distinct and their recurrent products one matrix product), then every input of
+   * the chunk is read out (logits and softmax), and only then is each selected and counted, in order.
+   * The read-out needs nothing that selecting changes (the router's weights, the streams' recent
+   * errors and the temperature stay as they are for the whole call; only the balancer's bias moves
+   * from token to token, and only selection reads it), so reading the chunk out first gives the
+   * single routes' bits, and its independent per-input steps run back to back, where the processor
+   * overlaps them, rather than between selections, whose chain through the bias it cannot.
    *
    * @throws java.util.NoSuchElementException for a stream that is not open (nothing changed)
    * @throws IllegalStateException when a routing policy is set (nothing changed)
@@ -278,11 +286,17 @@ public final class RoutePass {
       }
       meter.beginCall();
       RouteBuffer b = scratch;
+      float[] probs = b.probabilitiesArray();
+      // The gain of a many-stream route is 1 (no attention), and temperature / 1 is the temperature.
+      float temp = m.temperature;
+      lastTemperature = temp;
       for (int from = 0; from < count; from += CHUNK) {
         int n = Math.min(CHUNK, count - from);
         advanceChunk(states, from, n, xs);
+        readoutChunk(states, from, n, temp);
         for (int t = 0; t < n; t++) {
-          routeAdvanced(states[from + t], t, b);
+          System.arraycopy(manyProbs, t * experts, probs, 0, experts);
+          select(states[from + t], probs, temp, manySteps[t], b);
           System.arraycopy(b.expertsArray(), 0, expertsOut, (from + t) * topK, topK);
           System.arraycopy(b.weightsArray(), 0, weightsOut, (from + t) * topK, topK);
         }
@@ -315,6 +329,7 @@ public final class RoutePass {
       manyProj = new float[CHUNK * proj.length];
       manyH = new float[CHUNK * m.hidden];
       manySteps = new int[CHUNK];
+      manyProbs = new float[CHUNK * experts];
       manyOccurrence = new int[CHUNK];
       manyOrder = new int[CHUNK];
       manyWaves = new int[CHUNK + 2];
@@ -388,6 +403,25 @@ public final class RoutePass {
     float[] probs = o.probabilitiesArray();
     readout(s, manyProj, t * width, manyH, t * m.hidden, 1f, probs);
     select(s, probs, lastTemperature, steps, o);
+  }
+
+  /**
+   * The router's probabilities of every input of the last {@link #advanceChunk} (input t of stream
+   * {@code states[from + t]}) into row t of {@link #manyProbs}, metered as single routes are, at
+   * temperature {@code temp} (gain 1): every input's logits first, then one softmax over the rows.
+   */
+  private void readoutChunk(StreamState[] states, int from, int n, float temp) {
+    int width = proj.length;
+    int hidden = m.hidden;
+    long projectionMacs = m.cell.projectionMacs();
+    long stepMacs = m.cell.stepMacs();
+    for (int t = 0; t < n; t++) {
+      meter.add(Component.CELL, projectionMacs);
+      meter.add(Component.CELL, manySteps[t] * stepMacs);
+      m.router.logits(k, manyProj, t * width, manyH, t * hidden, states[from + t].recent, logits, meter);
+      System.arraycopy(logits, 0, manyProbs, t * experts, experts);
+    }
+    k.softmaxRows(manyProbs, manyProbs, n, experts, Math.min(1f / temp, Float.MAX_VALUE));
   }
 
   /** The cell states kept by the last {@link #advanceChunk}, one row per input. */

@@ -2,6 +2,7 @@ package dev.auramoe.simd;
 
 import dev.auramoe.internal.vector.Approx;
 import dev.auramoe.internal.vector.KernelSupport;
+import dev.auramoe.routing.TopK;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import jdk.incubator.vector.FloatVector;
@@ -227,7 +228,20 @@ public final class PanamaKernelSupport implements KernelSupport {
 
   @Override
   public void softmax(float[] logits, float[] out, int n, float invT) {
-    K.softmax(logits, out, n, invT);
+    K.softmax(logits, out, 0, n, invT);
+  }
+
+  @Override
+  public void softmaxRows(float[] logits, float[] out, int rows, int n, float invT) {
+    for (int r = 0; r < rows; r++) {
+      K.softmax(logits, out, r * n, n, invT);
+    }
+  }
+
+  @Override
+  public void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out,
+      float[] outScores) {
+    K.selectTopK(probs, off, bias, n, k, scores, out, outScores);
   }
 
   @Override
@@ -1421,27 +1435,27 @@ public final class PanamaKernelSupport implements KernelSupport {
       }
     }
 
-    static void softmax(float[] logits, float[] out, int n, float invT) {
+    static void softmax(float[] logits, float[] out, int off, int n, float invT) {
       // n is small (the experts): a few vector steps per pass, scalar tails.
       int lb = S.loopBound(n);
       int i = 0;
       float max = Float.NEGATIVE_INFINITY;
       if (lb > 0) {
-        FloatVector vmax = FloatVector.fromArray(S, logits, 0);
+        FloatVector vmax = FloatVector.fromArray(S, logits, off);
         for (i = L; i < lb; i += L) {
-          vmax = vmax.max(FloatVector.fromArray(S, logits, i));
+          vmax = vmax.max(FloatVector.fromArray(S, logits, off + i));
         }
         max = vmax.reduceLanes(VectorOperators.MAX);
       }
       for (i = lb; i < n; i++) {
-        max = Math.max(max, logits[i]);
+        max = Math.max(max, logits[off + i]);
       }
       // exp((l - max) * invT) into out, which may alias logits: each step reads before it writes.
       FloatVector vsum = FloatVector.zero(S);
       for (i = 0; i < lb; i += L) {
-        FloatVector.fromArray(S, logits, i).sub(max).mul(invT).intoArray(out, i);
-        exp(out, i);
-        FloatVector e = FloatVector.fromArray(S, out, i);
+        FloatVector.fromArray(S, logits, off + i).sub(max).mul(invT).intoArray(out, off + i);
+        exp(out, off + i);
+        FloatVector e = FloatVector.fromArray(S, out, off + i);
         vsum = vsum.add(e);
       }
       // Fixed-order tree sum (rotate by L/2, L/4, ..., 1): reduceLanes(ADD) sums lanes in another
@@ -1456,16 +1470,51 @@ public final class PanamaKernelSupport implements KernelSupport {
       vsum = vsum.add(vsum.rearrange(ROT1));
       float sum = vsum.lane(0);
       for (i = lb; i < n; i++) {
-        float e = Approx.exp((logits[i] - max) * invT);
-        out[i] = e;
+        float e = Approx.exp((logits[off + i] - max) * invT);
+        out[off + i] = e;
         sum += e;
       }
       float inv = 1f / sum;
       for (i = 0; i < lb; i += L) {
-        FloatVector.fromArray(S, out, i).mul(inv).intoArray(out, i);
+        FloatVector.fromArray(S, out, off + i).mul(inv).intoArray(out, off + i);
       }
       for (i = lb; i < n; i++) {
-        out[i] *= inv;
+        out[off + i] *= inv;
+      }
+    }
+
+    /** Lane indices as floats, to leave chosen lanes out of a selection. */
+    static final FloatVector LANE = FloatVector.broadcast(S, 0f).addIndex(1);
+
+    static void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out,
+        float[] outScores) {
+      // One vector of scores (the usual expert count on 16 lanes): k rounds of the maximum of the
+      // lanes not chosen yet and the first lane that holds it, without the scalar selection's
+      // data-dependent branches. Any other count, and NaN scores, take the scalar selection.
+      if (n != L || k > n) {
+        TopK.selectByScore(probs, off, bias, n, k, scores, out, outScores);
+        return;
+      }
+      FloatVector s = FloatVector.fromArray(S, probs, off);
+      if (bias != null) {
+        s = s.add(FloatVector.fromArray(S, bias, 0));
+      }
+      if (s.test(VectorOperators.IS_NAN).anyTrue()) {
+        TopK.selectByScore(probs, off, bias, n, k, scores, out, outScores);
+        return;
+      }
+      VectorMask<Float> left = S.maskAll(true);
+      for (int j = 0; j < k; j++) {
+        // The maximum as a value is the same whatever the order (Math.max: +0 over -0); the first
+        // lane left equal to it, -0 and +0 being equal as the scalar comparison has them, is the
+        // lowest index among the ties. A chosen lane is set to -Infinity, which changes no maximum
+        // of the lanes left, and the mask keeps it from being chosen again when they are all -Infinity.
+        float best = s.reduceLanes(VectorOperators.MAX);
+        int i = s.compare(VectorOperators.EQ, best).and(left).firstTrue();
+        out[j] = i;
+        VectorMask<Float> chosen = LANE.compare(VectorOperators.EQ, (float) i);
+        left = left.andNot(chosen);
+        s = s.blend(Float.NEGATIVE_INFINITY, chosen);
       }
     }
 

@@ -120,6 +120,50 @@ class RowKernelTest {
     }
   }
 
+  static Stream<Arguments> softmaxShapes() {
+    List<Arguments> out = new ArrayList<>();
+    kernels().forEach(k -> {
+      // n: one vector of 4, 8 and 16 lanes (16 the bench's experts), two, and tails on each side.
+      for (int n : new int[] {1, 3, 4, 5, 8, 13, 16, 17, 31, 32, 33}) {
+        for (int rows : new int[] {0, 1, 2, 7}) {
+          out.add(Arguments.of(k.name(), k, n, rows));
+        }
+      }
+    });
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}: {3} rows of {2}")
+  @MethodSource("softmaxShapes")
+  void softmaxRowsAreTheSingleRowBitsInPlaceOrNot(String name, KernelSupport k, int n, int rows) {
+    SplittableRandom r = new SplittableRandom(n * 131L + rows);
+    float[] logits = new float[rows * n + 3];
+    for (int i = 0; i < logits.length; i++) {
+      // Wide logits, repeated maxima and a temperature that sends some exponentials to zero.
+      logits[i] = r.nextInt(9) == 0 ? 40f : (float) (r.nextGaussian() * 30);
+    }
+    float invT = 1.7f;
+    float[] expected = new float[logits.length];
+    java.util.Arrays.fill(expected, -7f);
+    float[] row = new float[n];
+    float[] single = new float[n];
+    for (int t = 0; t < rows; t++) {
+      System.arraycopy(logits, t * n, row, 0, n);
+      k.softmax(row, single, n, invT);
+      System.arraycopy(single, 0, expected, t * n, n);
+    }
+    float[] actual = new float[logits.length];
+    java.util.Arrays.fill(actual, -7f);
+    float[] before = logits.clone();
+    k.softmaxRows(logits, actual, rows, n, invT);
+    assertSameBits(expected, actual);
+    assertThat(logits).as("logits are not modified").containsExactly(before);
+    float[] inPlace = logits.clone();
+    k.softmaxRows(inPlace, inPlace, rows, n, invT);
+    System.arraycopy(logits, rows * n, expected, rows * n, 3);
+    assertSameBits(expected, inPlace);
+  }
+
   private static void assertSameBits(float[] expected, float[] actual) {
     assertThat(actual).hasSameSizeAs(expected);
     for (int i = 0; i < expected.length; i++) {

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param cpuModel CPU model
  * @param jvm JVM name, version and vendor
  * @param kernels kernels in use
- * @param fmaPeakGflops fp32 FMA peak of one core in GFLOP/s, NaN when not measurable
+ * @param fmaProbes the fp32 FMA probes before and after the measurements (GFLOP/s of one core, NaN when not
+ *     measurable); the peak is the better of them
  * @param fmaLanes lanes of the measured species
  * @param fmaSpecies the species (or why there is no figure)
  * @param timerOverheadNanos median of back-to-back nanoTime pairs
@@ -42,7 +43,7 @@ import java.util.Map;
  * @param allocStillAllocating the routes allocated up to the end of that warm-up (the figure then shows why)
  * @param wallSeconds the whole bench
  */
-public record BenchResult(boolean quick, String cpuModel, String jvm, String kernels, double fmaPeakGflops,
+public record BenchResult(boolean quick, String cpuModel, String jvm, String kernels, BenchRunner.FmaProbes fmaProbes,
     int fmaLanes, String fmaSpecies, long timerOverheadNanos, long routeP50Nanos, long routeP90Nanos,
     long routeP99Nanos, long routeP999Nanos, long routeMaxNanos, double routeMeanTimedNanos, long latencySamples,
     double routeMeanNanos, double learnMeanNanos, int meanLoop, int batchTokens, int batchReps,
@@ -68,6 +69,11 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
   /** Reference batched throughput in tokens per second. */
   public static final double REFERENCE_BATCH_TOKENS_PER_SECOND = 220_000;
 
+  /** The fp32 FMA peak of one core the fractions are taken against: the best probe of the run. */
+  public double fmaPeakGflops() {
+    return fmaProbes.best();
+  }
+
   /** Single-token routes per second of the untimed loop. */
   public double routesPerSecond() {
     return 1e9 / routeMeanNanos;
@@ -85,17 +91,17 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
 
   /** Achieved cell + router FLOP/s of the best batch over the FMA peak; NaN without a peak. */
   public double fractionOfPeak() {
-    return flopsPerToken() * batchTokensPerSecond / (fmaPeakGflops * 1e9);
+    return flopsPerToken() * batchTokensPerSecond / (fmaPeakGflops() * 1e9);
   }
 
   /** Achieved cell + router FLOP/s of the best many-stream call over the FMA peak; NaN without a peak. */
   public double manyStreamFractionOfPeak() {
-    return manyStreamFlopsPerToken * manyStreamTokensPerSecond / (fmaPeakGflops * 1e9);
+    return manyStreamFlopsPerToken * manyStreamTokensPerSecond / (fmaPeakGflops() * 1e9);
   }
 
   /** As {@link #manyStreamFractionOfPeak()} for the median call. */
   public double manyStreamFractionOfPeakMedian() {
-    return manyStreamFlopsPerToken * manyStreamTokensPerSecondMedian / (fmaPeakGflops * 1e9);
+    return manyStreamFlopsPerToken * manyStreamTokensPerSecondMedian / (fmaPeakGflops() * 1e9);
   }
 
   /** Many-stream fraction-of-peak target (false when there is no peak). */
@@ -105,12 +111,12 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
 
   /** As {@link #fractionOfPeak()} for the median batch. */
   public double fractionOfPeakMedian() {
-    return flopsPerToken() * batchTokensPerSecondMedian / (fmaPeakGflops * 1e9);
+    return flopsPerToken() * batchTokensPerSecondMedian / (fmaPeakGflops() * 1e9);
   }
 
   /** As {@link #fractionOfPeak()} for single-token routing. */
   public double routeFractionOfPeak() {
-    return flopsPerToken() * routesPerSecond() / (fmaPeakGflops * 1e9);
+    return flopsPerToken() * routesPerSecond() / (fmaPeakGflops() * 1e9);
   }
 
   /** Bytes allocated per route, NaN when the JVM cannot tell. */
@@ -141,7 +147,11 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
   /** The JSON document of {@code aura bench --json}. */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("fmaPeakGflops", fmaPeakGflops);
+    m.put("fmaPeakGflops", fmaPeakGflops());
+    m.put("fmaPeakBeforeGflops", fmaProbes.before());
+    m.put("fmaPeakAfterGflops", fmaProbes.after());
+    m.put("fmaPeakMeasured", "best of " + fmaProbes.runs() + " runs before the measurements and "
+        + fmaProbes.runs() + " runs after them");
     m.put("fmaLanes", fmaLanes);
     m.put("fmaSpecies", fmaSpecies);
     m.put("timerOverheadNanos", timerOverheadNanos);
@@ -219,8 +229,8 @@ public record BenchResult(boolean quick, String cpuModel, String jvm, String ker
         : "", "384 inputs, liquid cell hidden 64, 16 NLMS experts (384->1), k=2, defaults");
     p(out, "CPU %s | %s | kernels %s%n%n", cpuModel, jvm, kernels);
     p(out, "%-26s %16s   %-10s %s%n", "figure", "value", "target", "status");
-    row(out, "fmaPeakGflops", fmt(fmaPeakGflops, "%.1f"), "", fmaLanes > 0
-        ? "fp32 FMA, " + fmaLanes + " lanes, 12 accumulators, best of runs" : fmaSpecies);
+    row(out, "fmaPeakGflops", fmt(fmaPeakGflops(), "%.1f"), "", fmaLanes > 0
+        ? "fp32 FMA, " + fmaLanes + " lanes, 12 accumulators; " + fmaProbes.describe() : fmaSpecies);
     row(out, "timerOverheadNanos", fmt(timerOverheadNanos), "", "median nanoTime pair; included in the latencies");
     row(out, "routeP50Nanos", fmt(routeP50Nanos), "<= " + TARGET_ROUTE_P50_NANOS, status(routeP50Met()));
     row(out, "routeP99Nanos", fmt(routeP99Nanos), "", String.format(Locale.ROOT, "p90 %,d, p99.9 %,d, max %,d",

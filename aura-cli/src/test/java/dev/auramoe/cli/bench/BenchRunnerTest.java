@@ -53,8 +53,27 @@ class BenchRunnerTest {
         .containsEntry("allocStillAllocating", false);
   }
 
+  @Test
+  void theFractionsOfPeakAreTakenAgainstTheBetterProbeBeforeOrAfterTheMeasurements() {
+    BenchRunner.FmaProbes slowedAtTheStart = new BenchRunner.FmaProbes(80, 200, 5);
+    assertThat(slowedAtTheStart.best()).isEqualTo(200);
+    assertThat(new BenchRunner.FmaProbes(210, 90, 5).best()).isEqualTo(210);
+    assertThat(new BenchRunner.FmaProbes(Double.NaN, Double.NaN, 5).best()).isNaN();
+    BenchResult r = new BenchResult(false, "cpu", "jvm", "panama-512", slowedAtTheStart, 16, "species", 20, 2_000,
+        2_500, 3_000, 4_000, 5_000, 2_100, 5_000, 2_000, 4_000, 5_000, 4096, 40, 400_000, 390_000, 50_000, 10_000, 256,
+        1_000_000, 900_000, 120_000, 0, 10_000, 0, false, 3.0);
+    // 120,000 FLOPs per token at a million tokens per second: 120 GFLOP/s of the better probe's 200.
+    assertThat(r.manyStreamFractionOfPeak()).isCloseTo(0.6, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(r.toJson()).containsEntry("fmaPeakGflops", 200.0).containsEntry("fmaPeakBeforeGflops", 80.0)
+        .containsEntry("fmaPeakAfterGflops", 200.0)
+        .containsEntry("fmaPeakMeasured", "best of 5 runs before the measurements and 5 runs after them");
+    java.io.StringWriter text = new java.io.StringWriter();
+    r.print(new java.io.PrintWriter(text));
+    assertThat(text.toString()).contains("best of 5 runs before the measurements (80.0) and 5 after (200.0)");
+  }
+
   private static BenchResult result(long allocated, long settle, boolean still) {
-    return new BenchResult(true, "cpu", "jvm", "scalar", 10, 8, "species", 20, 2_000, 2_500, 3_000, 4_000, 5_000,
+    return new BenchResult(true, "cpu", "jvm", "scalar", new BenchRunner.FmaProbes(10, 8, 2), 8, "species", 20, 2_000, 2_500, 3_000, 4_000, 5_000,
         2_100, 5_000, 2_000, 4_000, 5_000, 4096, 3, 400_000, 390_000, 1_000, 100, 256, 600_000, 500_000, 2_200, allocated, 10_000, settle, still,
         3.0);
   }

@@ -255,4 +255,23 @@ public interface KernelSupport {
    * (the model clamps them). logits not modified; out overwritten (may alias logits).
    */
   void softmax(float[] logits, float[] out, int n, float invT);
+
+  /**
+   * {@link #softmax} over {@code rows} rows of {@code n} values, row r at {@code [r * n, (r + 1) * n)}
+   * of logits and of out, each bit for bit what {@link #softmax} gives for that row alone. The
+   * many-stream route reads a chunk of inputs out with it: one call whose rows are independent of
+   * one another, rather than one call per input, each a chain of dependent steps (maximum, exp, sum,
+   * division) that waits on the one before. logits not modified; out overwritten in its rows (may
+   * alias logits).
+   */
+  void softmaxRows(float[] logits, float[] out, int rows, int n, float invT);
+
+  /**
+   * Token choice, exactly as {@link dev.auramoe.routing.TopK#selectByScore} chooses (the same
+   * indices in the same order: the k highest {@code probs[off + i] + bias[i]}, ties to the lower
+   * index, NaN below every number): the experts a route selects, on the chain that runs from one
+   * token's balancer bias to the next token's choice. scores and outScores are scratch (lengths n
+   * and k); probs and bias not modified; out written in [0, k).
+   */
+  void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out, float[] outScores);
 }

@@ -259,19 +259,37 @@ public final class ScalarKernelSupport implements KernelSupport {
 
   @Override
   public void softmax(float[] logits, float[] out, int n, float invT) {
+    softmax(logits, out, 0, n, invT);
+  }
+
+  @Override
+  public void softmaxRows(float[] logits, float[] out, int rows, int n, float invT) {
+    for (int r = 0; r < rows; r++) {
+      softmax(logits, out, r * n, n, invT);
+    }
+  }
+
+  @Override
+  public void selectTopK(float[] probs, int off, float[] bias, int n, int k, float[] scores, int[] out,
+      float[] outScores) {
+    dev.auramoe.routing.TopK.selectByScore(probs, off, bias, n, k, scores, out, outScores);
+  }
+
+  /** {@link #softmax} of the row at {@code off} of logits into the same place of out. */
+  private static void softmax(float[] logits, float[] out, int off, int n, float invT) {
     float max = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
-      max = Math.max(max, logits[i]);
+      max = Math.max(max, logits[off + i]);
     }
     float sum = 0f;
     for (int i = 0; i < n; i++) {
-      float e = Approx.exp((logits[i] - max) * invT);
-      out[i] = e;
+      float e = Approx.exp((logits[off + i] - max) * invT);
+      out[off + i] = e;
       sum += e;
     }
     float inv = 1f / sum;
     for (int i = 0; i < n; i++) {
-      out[i] *= inv;
+      out[off + i] *= inv;
     }
   }
 }
