@@ -148,16 +148,24 @@ class ExpertParallelJobTest {
     assertThat(Probe.seen("ep-rescale-2")).isEqualTo(1500);
     assertThat(Snapshots.digest(Snapshots.load(model, n -> null))).isEqualTo(local);
 
-    // Another epoch length is refused, naming the settings.
+    // Another epoch length, or another spill threshold, is refused, naming the settings.
+    refused(savepoint, watched, new EpOptions(32, 2, EP.spill()),
+        "--epoch 64 --spill 0.25; they must stay (they are 2, 2, 32, 0.25)");
+    refused(savepoint, watched, new EpOptions(64, 2, 0),
+        "--epoch 64 --spill 0.25; they must stay (they are 2, 2, 64, 0.0)");
+  }
+
+  /** A job restored from {@code savepoint} with {@code ep} fails at once, with {@code message}. */
+  private static void refused(String savepoint, Path watched, EpOptions ep, String message) throws Exception {
     Configuration again = new Configuration();
     again.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-    JobClient job3 = EpJob.build(env(again), watching(watched, 1, null), new EpOptions(32, 2, EP.spill()), null)
-        .getExecutionEnvironment().executeAsync("ep-rescale-3");
+    JobClient job = EpJob.build(env(again), watching(watched, 1, null), ep, null)
+        .getExecutionEnvironment().executeAsync("ep-refused");
     try {
-      assertThatThrownBy(() -> job3.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS))
-          .hasStackTraceContaining("--epoch 64; they must stay (they are 2, 2, 32)");
+      assertThatThrownBy(() -> job.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS))
+          .hasStackTraceContaining(message);
     } finally {
-      FlinkJobTest.cancel(job3);
+      FlinkJobTest.cancel(job);
     }
   }
 

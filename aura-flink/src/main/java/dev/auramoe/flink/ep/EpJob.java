@@ -127,18 +127,23 @@ public final class EpJob {
 
   /**
    * Refuses state learned with other settings: a stream's shard, an expert's replicas and the epochs
-   * depend on them. Every route subtask keeps them in union list state.
+   * depend on them, and the spill threshold on which replica each token went to (a job that went on
+   * with another would end with a model of neither rule). Every route subtask keeps them in union list
+   * state.
    */
   static void checkSettings(StateInitializationContext context, int shards, EpOptions ep) throws Exception {
     ListState<Long> s = context.getOperatorStateStore().getUnionListState(
         new ListStateDescriptor<>("ep-settings", Types.LONG));
-    List<Long> now = List.of((long) shards, (long) ep.instances(), (long) ep.epoch());
+    List<Long> now = List.of((long) shards, (long) ep.instances(), (long) ep.epoch(),
+        Double.doubleToLongBits(ep.spill()));
     List<Long> was = new ArrayList<>();
     s.get().forEach(was::add);
-    if (!was.isEmpty() && !was.subList(0, 3).equals(now)) {
+    if (!was.isEmpty() && (was.size() < now.size() || !was.subList(0, now.size()).equals(now))) {
       throw new IllegalStateException("the job's state was learned with --shards " + was.get(0)
-          + " --expert-instances " + was.get(1) + " --epoch " + was.get(2) + "; they must stay (they are "
-          + shards + ", " + ep.instances() + ", " + ep.epoch() + ")");
+          + " --expert-instances " + was.get(1) + " --epoch " + was.get(2)
+          + (was.size() < now.size() ? "" : " --spill " + Double.longBitsToDouble(was.get(3)))
+          + "; they must stay (they are " + shards + ", " + ep.instances() + ", " + ep.epoch() + ", " + ep.spill()
+          + ")");
     }
     s.update(now);
   }
