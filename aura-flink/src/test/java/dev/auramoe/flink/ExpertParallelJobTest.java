@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -91,6 +92,19 @@ class ExpertParallelJobTest {
     assertThat(s.records).isEqualTo(3000);
     assertThat(s.digest).isEqualTo(local);
     assertThat(s.instanceTokens).hasSize(2);
+  }
+
+  @Test
+  void unalignedCheckpointsAreRefusedAndNothingIsAdded() {
+    Configuration conf = new Configuration();
+    conf.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    long timeout = env.getBufferTimeout();
+    assertThatThrownBy(() -> EpJob.build(env, bounded(2, Duration.ofMillis(100)), EP, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("needs aligned checkpoints: set execution.checkpointing.unaligned.enabled to false");
+    assertThat(env.getTransformations()).isEmpty();
+    assertThat(env.getBufferTimeout()).isEqualTo(timeout);
   }
 
   @Test

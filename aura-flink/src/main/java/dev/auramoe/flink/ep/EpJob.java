@@ -21,6 +21,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.fs.Path;
@@ -60,6 +61,13 @@ public final class EpJob {
    */
   public static DataStream<JobSummary> build(StreamExecutionEnvironment env, JobSpec spec, EpOptions ep,
       MapFunction<LearnRecord, LearnRecord> probe) throws SnapshotException {
+    if (env.getConfiguration().get(CheckpointingOptions.ENABLE_UNALIGNED)) {
+      // An unaligned checkpoint catches the combine subtasks at different epochs (an epoch's end may still
+      // be in flight to one of them), while a route stage may already have read that epoch's end from its
+      // board: restored, the route stages and the combine stages would disagree on what was learned.
+      throw new IllegalArgumentException("--expert-parallel needs aligned checkpoints: set "
+          + CheckpointingOptions.ENABLE_UNALIGNED.key() + " to false");
+    }
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     // An epoch's end travels route -> experts -> combine -> (board) -> route: every hop holds it until its
     // network buffer is flushed, and the route stage waits for it two epochs later.
