@@ -36,6 +36,11 @@ final class Boards {
     return RUNS.computeIfAbsent(run, j -> new ConcurrentHashMap<>()).computeIfAbsent(shard, s -> new Board());
   }
 
+  /** Whether this JVM holds a board of {@code job}. */
+  static boolean holds(String job) {
+    return RUNS.keySet().stream().anyMatch(k -> k.startsWith(job + "#"));
+  }
+
   /** Forgets every board of a job but those of {@code keep} (null: all of them). */
   static void forget(String job, String keep) {
     RUNS.keySet().removeIf(k -> k.startsWith(job + "#") && !k.equals(keep));

@@ -287,4 +287,20 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
     super.finish();
     Boards.forget(job, null);
   }
+
+  /**
+   * Also when the job fails or is cancelled: the boards are static, and a JVM that outlives the job (a
+   * session cluster's task manager) would keep them for ever. An attempt that restarts after a failure
+   * opens after this one has closed, and republishes what it restored on a board of its own.
+   */
+  @Override
+  public void close() throws Exception {
+    try {
+      super.close();
+    } finally {
+      if (job != null) {
+        Boards.forget(job, null);
+      }
+    }
+  }
 }
