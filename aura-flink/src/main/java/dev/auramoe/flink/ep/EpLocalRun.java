@@ -168,7 +168,8 @@ public final class EpLocalRun {
     for (Map.Entry<Integer, ExpertSlot> e : slots.entrySet()) {
       int expert = e.getKey() / ep.instances();
       int instance = e.getKey() % ep.instances();
-      out.add(new SlotResult(expert, instance, e.getValue().tokens(), e.getValue().state()));
+      ExpertSlot s = e.getValue();
+      out.add(new SlotResult(expert, instance, s.tokens(), s.learned(), s.state()));
     }
     return out;
   }
