@@ -108,6 +108,22 @@ class ExpertParallelJobTest {
   }
 
   @Test
+  void aBufferTimeoutThatWaitsForFullBuffersIsRefusedAndNothingIsAdded() {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+    long timeout = env.getBufferTimeout();
+    System.setProperty("aura.ep.bufferTimeoutMs", "-1");
+    try {
+      assertThatThrownBy(() -> EpJob.build(env, bounded(2, null), EP, null))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("aura.ep.bufferTimeoutMs must be >= 0");
+    } finally {
+      System.clearProperty("aura.ep.bufferTimeoutMs");
+    }
+    assertThat(env.getTransformations()).isEmpty();
+    assertThat(env.getBufferTimeout()).isEqualTo(timeout);
+  }
+
+  @Test
   void aFailureInTheMiddleRecoversFromItsCheckpointToTheSameModel() throws Exception {
     Probe probe = new Probe("ep-failure", 1500, 400);
     JobSummary s = run(2, Duration.ofMillis(100), probe);

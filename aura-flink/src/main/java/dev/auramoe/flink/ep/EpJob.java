@@ -68,10 +68,16 @@ public final class EpJob {
       throw new IllegalArgumentException("--expert-parallel needs aligned checkpoints: set "
           + CheckpointingOptions.ENABLE_UNALIGNED.key() + " to false");
     }
-    env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     // An epoch's end travels route -> experts -> combine -> (board) -> route: every hop holds it until its
-    // network buffer is flushed, and the route stage waits for it two epochs later.
-    env.setBufferTimeout(Long.getLong("aura.ep.bufferTimeoutMs", BUFFER_TIMEOUT_MS));
+    // network buffer is flushed, and the route stage waits for it two epochs later. A buffer flushed only
+    // when full (-1) would hold it for ever: the route stage that sent it waits, and sends nothing more.
+    long bufferTimeout = Long.getLong("aura.ep.bufferTimeoutMs", BUFFER_TIMEOUT_MS);
+    if (bufferTimeout < 0) {
+      throw new IllegalArgumentException("aura.ep.bufferTimeoutMs must be >= 0 (milliseconds before a network "
+          + "buffer is sent), got " + bufferTimeout + ": the route stages wait for each epoch's end to come back");
+    }
+    env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
+    env.setBufferTimeout(bufferTimeout);
     if (spec.checkpointInterval() != null) {
       env.enableCheckpointing(spec.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     }
