@@ -95,6 +95,26 @@ class ExpertParallelJobTest {
   }
 
   @Test
+  void fromAnInitialModelWithStreamsTheJobEndsWithTheModelOfItsRule() throws Exception {
+    // The streams of the first file, with their recent errors, are in the initial model: the route
+    // stages take them from it, the combine stages from the template.
+    EpLocalRun before = new EpLocalRun(OPTIONS, 2, EP, null);
+    before.learn(first, READER);
+    byte[] initial = Snapshots.toBytes(before.model());
+    EpLocalRun after = new EpLocalRun(OPTIONS, 2, EP, Snapshots.fromBytes(initial, ModelIo.NO_FUNCTIONS));
+    after.learn(second, READER);
+    JobSpec spec = new JobSpec(List.of(second.toString()), null, 2, 2, OPTIONS, initial, null, null);
+    List<JobSummary> out = new ArrayList<>();
+    try (CloseableIterator<JobSummary> it = EpJob.build(env(new Configuration()), spec, EP, null)
+        .executeAndCollect()) {
+      it.forEachRemaining(out::add);
+    }
+    assertThat(out).hasSize(1);
+    assertThat(out.getFirst().records).isEqualTo(1500);
+    assertThat(out.getFirst().digest).isEqualTo(after.digest());
+  }
+
+  @Test
   void unalignedCheckpointsAreRefusedAndNothingIsAdded() {
     Configuration conf = new Configuration();
     conf.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
