@@ -154,6 +154,42 @@ class ExpertParallelJobTest {
   }
 
   @Test
+  void aFailureWithoutCheckpointsStartsAgainToTheSameModel() throws Exception {
+    // The attempt that starts again restores no checkpoint, as the failed one: the same board's name.
+    FailOnce.ARMED.set(true);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+        FlinkJobTest.restarts(new Configuration()));
+    // (Collecting the summary needs checkpoints across a restart: the model goes to a file.)
+    Path model = dir.resolve("no-checkpoints.aura");
+    JobSpec spec = new JobSpec(List.of(input.toString()), null, 2, 2, OPTIONS, null, model.toString(), null);
+    EpJob.build(env, spec, EP, new FailOnce(2000));
+    env.execute("ep-no-checkpoints");
+    assertThat(FailOnce.ARMED.get()).as("failed once").isFalse();
+    assertThat(Snapshots.digest(Snapshots.load(model, n -> null))).isEqualTo(local);
+  }
+
+  /** Throws once, at the record after {@code after} were seen in the attempt. */
+  private static final class FailOnce implements org.apache.flink.api.common.functions.MapFunction<LearnRecord,
+      LearnRecord> {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicBoolean ARMED = new java.util.concurrent.atomic.AtomicBoolean();
+    private final long after;
+    private long seen;
+
+    FailOnce(long after) {
+      this.after = after;
+    }
+
+    @Override
+    public LearnRecord map(LearnRecord r) {
+      if (++seen > after && ARMED.compareAndSet(true, false)) {
+        throw new IllegalStateException("injected failure at record " + seen);
+      }
+      return r;
+    }
+  }
+
+  @Test
   void losingATaskManagerRecoversFromItsCheckpointToTheSameModel() throws Exception {
     JobSummary s = FlinkJobTest.loseATaskManager("ep-lost", env -> {
       try {

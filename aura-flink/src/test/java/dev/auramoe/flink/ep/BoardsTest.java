@@ -30,6 +30,26 @@ class BoardsTest {
   Path dir;
 
   @Test
+  void aBoardKeepsWhatItsRouteStageMayStillAskForAndNoMore() throws Exception {
+    Boards.Board board = new Boards.Board();
+    for (long e = 0; e < 1000; e++) {
+      // The combine stage publishes epoch e, then its end; stream t has records every third epoch.
+      board.publish(e, new float[] {e});
+      board.publish("s", e, new float[] {e});
+      if (e % 3 == 0) {
+        board.publish("t", e, new float[] {-e});
+      }
+      board.progress(e);
+      // What the route stage reads at the next epoch's records.
+      assertThat(board.await(e).params()).containsExactly(e);
+      assertThat(board.recent("s", e)).containsExactly(e);
+      assertThat(board.recent("t", e)).containsExactly(-(e - e % 3));
+    }
+    // Per stream and for the router, the last epoch's values and the one before (EpOptions.LAG).
+    assertThat(board.entries()).isLessThanOrEqualTo(6);
+  }
+
+  @Test
   void aCancelledJobLeavesNoBoardBehind() throws Exception {
     Path watched = Files.createDirectories(dir.resolve("watched"));
     SampleRecords.write(watched.resolve("a.jsonl"), 300, 10, 4, 3, 20);
