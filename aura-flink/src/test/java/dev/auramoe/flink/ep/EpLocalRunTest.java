@@ -106,6 +106,22 @@ class EpLocalRunTest {
     }
   }
 
+  @Test
+  void whatItReportsCoversEveryRecordLearnedSoFar() throws Exception {
+    // 12,000 records of epochs of 64: the last epoch holds 32 and has not ended.
+    EpLocalRun run = run(OPTIONS, 2, new EpOptions(64, 2, 0));
+    long tokens = 0;
+    for (SlotResult s : run.slotResults()) {
+      tokens += s.tokens;
+    }
+    // The router reads every expert's recent error: every expert computes every record.
+    assertThat(tokens).isEqualTo(records.size() * (long) OPTIONS.experts());
+    double mse = run.mse();
+    String digest = run.digest();
+    assertThat(run.mse()).isEqualTo(mse);
+    assertThat(run(OPTIONS, 2, new EpOptions(64, 2, 0)).digest()).isEqualTo(digest);
+  }
+
   private static double maxOverMean(long[] t) {
     long max = 0;
     long sum = 0;
