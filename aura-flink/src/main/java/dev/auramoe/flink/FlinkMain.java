@@ -129,7 +129,7 @@ public final class FlinkMain implements Callable<Integer> {
 
   @Option(names = "--spill", paramLabel = "F", description = "With --expert-parallel: a shard sends an expert's "
       + "tokens to the least-loaded instance once the expert's home has F times more than the mean load above "
-      + "the mean; 0 for never (default: ${DEFAULT-VALUE}).")
+      + "the mean; 0 for never; fixed across savepoints (default: ${DEFAULT-VALUE}).")
   double spill = dev.auramoe.flink.ep.EpOptions.DEFAULT_SPILL;
 
   @Option(names = "--costs", description = "Measure the per-record and per-stream costs of the input in this JVM "

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -94,6 +95,55 @@ class ExpertParallelJobTest {
   }
 
   @Test
+  void fromAnInitialModelWithStreamsTheJobEndsWithTheModelOfItsRule() throws Exception {
+    // The streams of the first file, with their recent errors, are in the initial model: the route
+    // stages take them from it, the combine stages from the template.
+    EpLocalRun before = new EpLocalRun(OPTIONS, 2, EP, null);
+    before.learn(first, READER);
+    byte[] initial = Snapshots.toBytes(before.model());
+    EpLocalRun after = new EpLocalRun(OPTIONS, 2, EP, Snapshots.fromBytes(initial, ModelIo.NO_FUNCTIONS));
+    after.learn(second, READER);
+    JobSpec spec = new JobSpec(List.of(second.toString()), null, 2, 2, OPTIONS, initial, null, null);
+    List<JobSummary> out = new ArrayList<>();
+    try (CloseableIterator<JobSummary> it = EpJob.build(env(new Configuration()), spec, EP, null)
+        .executeAndCollect()) {
+      it.forEachRemaining(out::add);
+    }
+    assertThat(out).hasSize(1);
+    assertThat(out.getFirst().records).isEqualTo(1500);
+    assertThat(out.getFirst().digest).isEqualTo(after.digest());
+  }
+
+  @Test
+  void unalignedCheckpointsAreRefusedAndNothingIsAdded() {
+    Configuration conf = new Configuration();
+    conf.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    long timeout = env.getBufferTimeout();
+    assertThatThrownBy(() -> EpJob.build(env, bounded(2, Duration.ofMillis(100)), EP, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("needs aligned checkpoints: set execution.checkpointing.unaligned.enabled to false");
+    assertThat(env.getTransformations()).isEmpty();
+    assertThat(env.getBufferTimeout()).isEqualTo(timeout);
+  }
+
+  @Test
+  void aBufferTimeoutThatWaitsForFullBuffersIsRefusedAndNothingIsAdded() {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+    long timeout = env.getBufferTimeout();
+    System.setProperty("aura.ep.bufferTimeoutMs", "-1");
+    try {
+      assertThatThrownBy(() -> EpJob.build(env, bounded(2, null), EP, null))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("aura.ep.bufferTimeoutMs must be >= 0");
+    } finally {
+      System.clearProperty("aura.ep.bufferTimeoutMs");
+    }
+    assertThat(env.getTransformations()).isEmpty();
+    assertThat(env.getBufferTimeout()).isEqualTo(timeout);
+  }
+
+  @Test
   void aFailureInTheMiddleRecoversFromItsCheckpointToTheSameModel() throws Exception {
     Probe probe = new Probe("ep-failure", 1500, 400);
     JobSummary s = run(2, Duration.ofMillis(100), probe);
@@ -101,6 +151,42 @@ class ExpertParallelJobTest {
     assertThat(Probe.seen("ep-failure")).isGreaterThan(3000).isLessThan(4500);
     assertThat(s.records).isEqualTo(3000);
     assertThat(s.digest).isEqualTo(local);
+  }
+
+  @Test
+  void aFailureWithoutCheckpointsStartsAgainToTheSameModel() throws Exception {
+    // The attempt that starts again restores no checkpoint, as the failed one: the same board's name.
+    FailOnce.ARMED.set(true);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(
+        FlinkJobTest.restarts(new Configuration()));
+    // (Collecting the summary needs checkpoints across a restart: the model goes to a file.)
+    Path model = dir.resolve("no-checkpoints.aura");
+    JobSpec spec = new JobSpec(List.of(input.toString()), null, 2, 2, OPTIONS, null, model.toString(), null);
+    EpJob.build(env, spec, EP, new FailOnce(2000));
+    env.execute("ep-no-checkpoints");
+    assertThat(FailOnce.ARMED.get()).as("failed once").isFalse();
+    assertThat(Snapshots.digest(Snapshots.load(model, n -> null))).isEqualTo(local);
+  }
+
+  /** Throws once, at the record after {@code after} were seen in the attempt. */
+  private static final class FailOnce implements org.apache.flink.api.common.functions.MapFunction<LearnRecord,
+      LearnRecord> {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicBoolean ARMED = new java.util.concurrent.atomic.AtomicBoolean();
+    private final long after;
+    private long seen;
+
+    FailOnce(long after) {
+      this.after = after;
+    }
+
+    @Override
+    public LearnRecord map(LearnRecord r) {
+      if (++seen > after && ARMED.compareAndSet(true, false)) {
+        throw new IllegalStateException("injected failure at record " + seen);
+      }
+      return r;
+    }
   }
 
   @Test
@@ -148,16 +234,24 @@ class ExpertParallelJobTest {
     assertThat(Probe.seen("ep-rescale-2")).isEqualTo(1500);
     assertThat(Snapshots.digest(Snapshots.load(model, n -> null))).isEqualTo(local);
 
-    // Another epoch length is refused, naming the settings.
+    // Another epoch length, or another spill threshold, is refused, naming the settings.
+    refused(savepoint, watched, new EpOptions(32, 2, EP.spill()),
+        "--epoch 64 --spill 0.25; they must stay (they are 2, 2, 32, 0.25)");
+    refused(savepoint, watched, new EpOptions(64, 2, 0),
+        "--epoch 64 --spill 0.25; they must stay (they are 2, 2, 64, 0.0)");
+  }
+
+  /** A job restored from {@code savepoint} with {@code ep} fails at once, with {@code message}. */
+  private static void refused(String savepoint, Path watched, EpOptions ep, String message) throws Exception {
     Configuration again = new Configuration();
     again.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-    JobClient job3 = EpJob.build(env(again), watching(watched, 1, null), new EpOptions(32, 2, EP.spill()), null)
-        .getExecutionEnvironment().executeAsync("ep-rescale-3");
+    JobClient job = EpJob.build(env(again), watching(watched, 1, null), ep, null)
+        .getExecutionEnvironment().executeAsync("ep-refused");
     try {
-      assertThatThrownBy(() -> job3.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS))
-          .hasStackTraceContaining("--epoch 64; they must stay (they are 2, 2, 32)");
+      assertThatThrownBy(() -> job.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS))
+          .hasStackTraceContaining(message);
     } finally {
-      FlinkJobTest.cancel(job3);
+      FlinkJobTest.cancel(job);
     }
   }
 

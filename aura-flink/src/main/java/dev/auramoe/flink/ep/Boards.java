@@ -13,12 +13,14 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Everything on a board is a function of the input and the settings (the combine stage learns epoch
  * by epoch in input order): the router as learned through each epoch, each stream's recent errors at
- * the end of each epoch it had records in, and how far the combine stage has come. So attempts of a
- * job that restore the same checkpoint may share a board (they publish the same values), and they do:
- * a board is named by the job and the checkpoint its subtasks restored ({@link #run}). A board forgets
- * an epoch's values only once a checkpoint that no restore will go behind has completed after it
- * ({@link Board#prune}); without checkpoints it keeps them all (a restart without a checkpoint starts
- * from the first record and asks for the first epochs again).
+ * the end of each epoch it had records in, and how far the combine stage has come. A board is named by
+ * the job and the checkpoint its subtasks restored ({@link #run}), and lives no longer than the
+ * attempt that made it: the combine stage forgets its job's boards when it closes (the job ended,
+ * failed or was cancelled), and an attempt that restarts opens after the failed one closed, on a board
+ * of its own that its combine stage fills with what it restored. So a board is read only by route
+ * stages at or after the epoch its combine stage has come to, and it keeps, per stream and for the
+ * router, the values of the latest epoch at or before {@link EpOptions#LAG} epochs before the newest,
+ * and those after: at most two ({@link Board#publish}), whatever the checkpoints.
  */
 final class Boards {
 
@@ -34,6 +36,11 @@ final class Boards {
   /** A shard's board in a run ({@link #run}). */
   static Board of(String run, int shard) {
     return RUNS.computeIfAbsent(run, j -> new ConcurrentHashMap<>()).computeIfAbsent(shard, s -> new Board());
+  }
+
+  /** Whether this JVM holds a board of {@code job}. */
+  static boolean holds(String job) {
+    return RUNS.keySet().stream().anyMatch(k -> k.startsWith(job + "#"));
   }
 
   /** Forgets every board of a job but those of {@code keep} (null: all of them). */
@@ -55,14 +62,21 @@ final class Boards {
       }
     }
 
-    /** The router as learned through {@code epoch}. */
+    /**
+     * The router as learned through {@code epoch}. Older versions go but the one a route stage at the
+     * epoch before may still read: the combine stage publishes an epoch once every route stage of its
+     * shard has routed all of it, so they read only this epoch's values or later ones from then on.
+     */
     synchronized void publish(long epoch, float[] params) {
       versions.put(epoch, params);
+      prune(versions, epoch - EpOptions.LAG);
     }
 
-    /** A stream's recent errors at the end of {@code epoch}. */
+    /** A stream's recent errors at the end of {@code epoch}; older ones go as the router's versions do. */
     synchronized void publish(String stream, long epoch, float[] recent) {
-      recents.computeIfAbsent(stream, s -> new TreeMap<>()).put(epoch, recent);
+      TreeMap<Long, float[]> h = recents.computeIfAbsent(stream, s -> new TreeMap<>());
+      h.put(epoch, recent);
+      prune(h, epoch - EpOptions.LAG);
     }
 
     /** Waits until {@code epoch} is finished; the latest version at or before it, or null. */
@@ -81,14 +95,16 @@ final class Boards {
       return e == null ? null : e.getValue();
     }
 
-    /** Forgets what no reader will ask for: every entry older than the latest one at or before {@code epoch}. */
-    synchronized void prune(long epoch) {
-      prune(versions, epoch);
+    /** The values held, over the router's versions and every stream. */
+    synchronized int entries() {
+      int n = versions.size();
       for (TreeMap<Long, float[]> h : recents.values()) {
-        prune(h, epoch);
+        n += h.size();
       }
+      return n;
     }
 
+    /** Forgets every entry older than the latest one at or before {@code epoch}. */
     private static void prune(TreeMap<Long, float[]> m, long epoch) {
       Long floor = m.floorKey(epoch);
       if (floor != null) {

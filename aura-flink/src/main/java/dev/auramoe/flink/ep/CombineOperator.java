@@ -58,8 +58,6 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   private transient long progress;
   private transient String run;
   private transient String job;
-  /** The progress at each checkpoint taken and not yet completed. */
-  private transient java.util.TreeMap<Long, Long> progressAt;
   /** The model the routers start from; its router is set from a shard's state before each use. */
   private transient MixtureOfExperts scratch;
   private transient float[] initialRouter;
@@ -98,7 +96,6 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     timers = getInternalTimerService("epochs", VoidNamespaceSerializer.INSTANCE, this);
     scratch = EpJob.load(templateModel);
-    progressAt = new java.util.TreeMap<>();
     initialRouter = scratch.routerParameters();
     Boards.forget(job, run);
     // A restored stage publishes what it had learned before its route stage may read the board.
@@ -224,23 +221,6 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
     progressState.update(List.of(progress));
-    progressAt.put(context.getCheckpointId(), progress);
-  }
-
-  /**
-   * A completed checkpoint is the oldest one a restore may go back to: a route stage restored from it
-   * asks for the epoch the combine stage had finished then, or a later one; older entries go.
-   */
-  @Override
-  public void notifyCheckpointComplete(long checkpointId) throws Exception {
-    super.notifyCheckpointComplete(checkpointId);
-    Long at = progressAt.get(checkpointId);
-    progressAt.headMap(checkpointId, true).clear();
-    if (at != null && at >= 0) {
-      for (int shard : ownShards()) {
-        Boards.of(run, shard).prune(at - EpOptions.LAG);
-      }
-    }
   }
 
   @Override
@@ -275,5 +255,21 @@ public final class CombineOperator extends AbstractStreamOperator<EpPart>
   public void finish() throws Exception {
     super.finish();
     Boards.forget(job, null);
+  }
+
+  /**
+   * Also when the job fails or is cancelled: the boards are static, and a JVM that outlives the job (a
+   * session cluster's task manager) would keep them for ever. An attempt that restarts after a failure
+   * opens after this one has closed, and republishes what it restored on a board of its own.
+   */
+  @Override
+  public void close() throws Exception {
+    try {
+      super.close();
+    } finally {
+      if (job != null) {
+        Boards.forget(job, null);
+      }
+    }
   }
 }

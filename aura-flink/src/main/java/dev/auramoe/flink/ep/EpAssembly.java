@@ -16,8 +16,8 @@ import java.util.Map;
  * The expert-parallel job's model from its parts: each shard's replica (cell, balancer, streams) with
  * the router and the streams' recent errors its combine stage learned, combined over the shards by the data-parallel rule
  * ({@link ModelIo#combine}: routers weighted by records, streams exact), and each expert the mean of
- * its replicas' states weighted by the tokens each learned (an expert no token reached keeps its
- * initial state).
+ * its replicas' states weighted by the tokens each learned (an expert that learned from no token
+ * keeps its initial state).
  */
 public final class EpAssembly {
 
@@ -53,22 +53,24 @@ public final class EpAssembly {
     List<SlotResult> sorted = new ArrayList<>(slots);
     sorted.sort(Comparator.comparingInt((SlotResult s) -> s.expert).thenComparingInt(s -> s.instance));
     for (int e = 0; e < base.expertCount(); e++) {
+      // By the tokens each replica learned, not those it computed: a replica that only predicted (for
+      // the streams' recent errors) holds its initial state, which would pull the expert back to it.
       List<float[]> states = new ArrayList<>();
-      List<Long> tokens = new ArrayList<>();
+      List<Long> learned = new ArrayList<>();
       long total = 0;
       for (SlotResult s : sorted) {
-        if (s.expert == e && s.tokens > 0) {
+        if (s.expert == e && s.learned > 0) {
           states.add(s.state);
-          tokens.add(s.tokens);
-          total += s.tokens;
+          learned.add(s.learned);
+          total += s.learned;
         }
       }
       if (total == 0) {
         continue;
       }
-      double[] w = new double[tokens.size()];
+      double[] w = new double[learned.size()];
       for (int i = 0; i < w.length; i++) {
-        w[i] = (double) tokens.get(i) / total;
+        w[i] = (double) learned.get(i) / total;
       }
       float[] mean = new float[states.getFirst().length];
       ModelIo.weightedMean(states, w, mean);

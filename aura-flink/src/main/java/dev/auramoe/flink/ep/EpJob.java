@@ -5,13 +5,11 @@ import dev.auramoe.Snapshots;
 import dev.auramoe.flink.JobSpec;
 import dev.auramoe.flink.JobSummary;
 import dev.auramoe.flink.LearnRecord;
-import dev.auramoe.flink.LearnRecordFormat;
 import dev.auramoe.flink.ModelIo;
 import dev.auramoe.flink.Shards;
 import dev.auramoe.io.SnapshotException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -21,9 +19,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.connector.file.src.FileSource;
-import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.core.fs.Path;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -35,15 +31,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The expert-parallel job:
  * <pre>
- *   FileSource (1) -> number (1) -> keyBy(shard) -> route (N) --tokens, keyBy(replica)--> experts (N)
- *                                                     |                                      |
- *                                                     +--routings, keyBy(shard)--> combine (N, beside route)
+ *   FileSource (1) -> number (1) -> keyBy(shard) -> route (N) --a Dispatch per instance, keyBy(instance)--> experts (N)
+ *                                                     |                                                        |
+ *                                                     +--routings, keyBy(shard)--> combine (N, beside route) <-+
  *   route, experts, combine --parts when the input ends--> assemble (1)
  * </pre>
  * Records are numbered in input order; the numbering's event time and its watermarks (one at each
  * epoch's end) let the experts and the combine stages compute each epoch once all of it has arrived,
  * in input order whatever the order of arrival. Every operator has a fixed uid; the settings that the
- * state depends on (shards, instances, epoch) are checked on restore.
+ * state depends on (shards, instances, epoch, spill) are checked on restore.
  */
 public final class EpJob {
 
@@ -60,9 +56,22 @@ public final class EpJob {
    */
   public static DataStream<JobSummary> build(StreamExecutionEnvironment env, JobSpec spec, EpOptions ep,
       MapFunction<LearnRecord, LearnRecord> probe) throws SnapshotException {
+    if (env.getConfiguration().get(CheckpointingOptions.ENABLE_UNALIGNED)) {
+      // An unaligned checkpoint catches the combine subtasks at different epochs (an epoch's end may still
+      // be in flight to one of them), while a route stage may already have read that epoch's end from its
+      // board: restored, the route stages and the combine stages would disagree on what was learned.
+      throw new IllegalArgumentException("--expert-parallel needs aligned checkpoints: set "
+          + CheckpointingOptions.ENABLE_UNALIGNED.key() + " to false");
+    }
     // An epoch's end travels route -> experts -> combine -> (board) -> route: every hop holds it until its
-    // network buffer is flushed, and the route stage waits for it one epoch later.
-    env.setBufferTimeout(BUFFER_TIMEOUT_MS);
+    // network buffer is flushed, and the route stage waits for it one epoch later. A buffer flushed only
+    // when full (-1) would hold it for ever: the route stage that sent it waits, and sends nothing more.
+    long bufferTimeout = Long.getLong("aura.ep.bufferTimeoutMs", BUFFER_TIMEOUT_MS);
+    if (bufferTimeout < 0) {
+      throw new IllegalArgumentException("aura.ep.bufferTimeoutMs must be >= 0 (milliseconds before a network "
+          + "buffer is sent), got " + bufferTimeout + ": the route stages wait for each epoch's end to come back");
+    }
+    env.setBufferTimeout(bufferTimeout);
     DataStream<LearnRecord> records = dev.auramoe.flink.AuraFlinkJob.records(env, spec, probe);
     DataStream<LearnRecord> numbered = records.map(new Numbering()).uid("number").setParallelism(1)
         .setMaxParallelism(1).returns(LearnRecord.class)
@@ -110,18 +119,23 @@ public final class EpJob {
 
   /**
    * Refuses state learned with other settings: a stream's shard, an expert's replicas and the epochs
-   * depend on them. Every route subtask keeps them in union list state.
+   * depend on them, and the spill threshold on which replica each token went to (a job that went on
+   * with another would end with a model of neither rule). Every route subtask keeps them in union list
+   * state.
    */
   static void checkSettings(StateInitializationContext context, int shards, EpOptions ep) throws Exception {
     ListState<Long> s = context.getOperatorStateStore().getUnionListState(
         new ListStateDescriptor<>("ep-settings", Types.LONG));
-    List<Long> now = List.of((long) shards, (long) ep.instances(), (long) ep.epoch());
+    List<Long> now = List.of((long) shards, (long) ep.instances(), (long) ep.epoch(),
+        Double.doubleToLongBits(ep.spill()));
     List<Long> was = new ArrayList<>();
     s.get().forEach(was::add);
-    if (!was.isEmpty() && !was.subList(0, 3).equals(now)) {
+    if (!was.isEmpty() && (was.size() < now.size() || !was.subList(0, now.size()).equals(now))) {
       throw new IllegalStateException("the job's state was learned with --shards " + was.get(0)
-          + " --expert-instances " + was.get(1) + " --epoch " + was.get(2) + "; they must stay (they are "
-          + shards + ", " + ep.instances() + ", " + ep.epoch() + ")");
+          + " --expert-instances " + was.get(1) + " --epoch " + was.get(2)
+          + (was.size() < now.size() ? "" : " --spill " + Double.longBitsToDouble(was.get(3)))
+          + "; they must stay (they are " + shards + ", " + ep.instances() + ", " + ep.epoch() + ", " + ep.spill()
+          + ")");
     }
     s.update(now);
   }

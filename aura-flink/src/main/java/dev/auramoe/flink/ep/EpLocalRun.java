@@ -109,7 +109,11 @@ public final class EpLocalRun {
     });
   }
 
-  /** The experts' and the combine stages' work on the current epoch's tokens, in input order. */
+  /**
+   * The experts' and the combine stages' work on the current epoch's tokens, in input order. Also in
+   * the middle of an epoch (for what the run reports so far): the rest of the epoch is computed later
+   * in input order too, and routed with what its start read, so the run ends with the same model.
+   */
   private void finishEpoch() throws Exception {
     Map<Long, List<ExpertOutput>> outputs = new TreeMap<>();
     for (Dispatch d : dispatches) {
@@ -162,19 +166,22 @@ public final class EpLocalRun {
     return EpAssembly.model(rs, cs, slotResults(), shards);
   }
 
-  /** The replicas' parts. */
-  public List<SlotResult> slotResults() {
+  /** The replicas' parts, every record learned so far computed. */
+  public List<SlotResult> slotResults() throws Exception {
+    finishEpoch();
     List<SlotResult> out = new ArrayList<>();
     for (Map.Entry<Integer, ExpertSlot> e : slots.entrySet()) {
       int expert = e.getKey() / ep.instances();
       int instance = e.getKey() % ep.instances();
-      out.add(new SlotResult(expert, instance, e.getValue().tokens(), e.getValue().state()));
+      ExpertSlot s = e.getValue();
+      out.add(new SlotResult(expert, instance, s.tokens(), s.learned(), s.state()));
     }
     return out;
   }
 
-  /** Mean squared error of the mixture's predictions so far. */
-  public double mse() {
+  /** Mean squared error of the mixture's predictions of every record learned so far. */
+  public double mse() throws Exception {
+    finishEpoch();
     long n = 0;
     double se = 0;
     for (Combiner c : combiners) {

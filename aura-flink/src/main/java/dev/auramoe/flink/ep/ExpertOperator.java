@@ -28,11 +28,11 @@ import org.apache.flink.util.OutputTag;
 /**
  * The expert stage, keyed by instance ({@link dev.auramoe.flink.ShardKeys}, so that instance j is
  * subtask j when there are as many subtasks as instances): the instance's expert replicas in keyed
- * state {@code experts} (with their token counts in {@code tokens}), the records of the current epoch
- * in {@code pending}. Records reach an instance from every route subtask in an order that changes from
- * run to run, so they wait for their epoch's end (the watermark) and are then computed in input order;
- * the outputs go to the combine stage, and when the input ends each replica's state to the assembler
- * ({@link #PARTS}).
+ * state {@code experts} (with the tokens each computed in {@code tokens} and learned in
+ * {@code learned}), the records of the current epoch in {@code pending}. Records reach an instance from
+ * every route subtask in an order that changes from run to run, so they wait for their epoch's end
+ * (the watermark) and are then computed in input order; the outputs go to the combine stage, and when
+ * the input ends each replica's state to the assembler ({@link #PARTS}).
  */
 public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
     implements OneInputStreamOperator<Dispatch, ExpertOutput>, BoundedOneInput, Triggerable<Integer, VoidNamespace> {
@@ -51,6 +51,7 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
   private transient ListState<Dispatch> pending;
   private transient MapState<Integer, float[]> experts;
   private transient MapState<Integer, Long> tokens;
+  private transient MapState<Integer, Long> learned;
   private transient InternalTimerService<VoidNamespace> timers;
 
   /**
@@ -75,6 +76,7 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
     experts = getPartitionedState(new MapStateDescriptor<>("experts", Types.INT,
         PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
     tokens = getPartitionedState(new MapStateDescriptor<>("tokens", Types.INT, Types.LONG));
+    learned = getPartitionedState(new MapStateDescriptor<>("learned", Types.INT, Types.LONG));
     timers = getInternalTimerService("epochs", VoidNamespaceSerializer.INSTANCE, this);
   }
 
@@ -104,6 +106,7 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
     for (Map.Entry<Integer, ExpertSlot> e : touched.entrySet()) {
       experts.put(e.getKey(), e.getValue().state());
       tokens.put(e.getKey(), e.getValue().tokens());
+      learned.put(e.getKey(), e.getValue().learned());
     }
     pending.update(later);
   }
@@ -112,7 +115,7 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
     try {
       float[] st = experts.get(expert);
       var t = template.expert(expert);
-      return st == null ? ExpertSlot.of(t) : ExpertSlot.restore(t, st, tokens.get(expert));
+      return st == null ? ExpertSlot.of(t) : ExpertSlot.restore(t, st, tokens.get(expert), learned.get(expert));
     } catch (Exception e) {
       throw new IllegalStateException("expert " + expert + "'s replica did not load: " + e.getMessage(), e);
     }
@@ -127,7 +130,7 @@ public final class ExpertOperator extends AbstractStreamOperator<ExpertOutput>
       setCurrentKey(keys[i]);
       for (Map.Entry<Integer, float[]> e : experts.entries()) {
         output.collect(PARTS, new StreamRecord<>(EpPart.of(
-            new SlotResult(e.getKey(), i, tokens.get(e.getKey()), e.getValue()))));
+            new SlotResult(e.getKey(), i, tokens.get(e.getKey()), learned.get(e.getKey()), e.getValue()))));
       }
     }
   }

@@ -13,10 +13,10 @@ public final class ExpertSlot {
 
   private final AdaptiveExpert expert;
   private long tokens;
+  private long learned;
 
-  private ExpertSlot(AdaptiveExpert expert, long tokens) {
+  private ExpertSlot(AdaptiveExpert expert) {
     this.expert = expert;
-    this.tokens = tokens;
   }
 
   /** A replica that starts from {@code template}'s state (copied). */
@@ -25,14 +25,15 @@ public final class ExpertSlot {
       throw new IllegalArgumentException("expert '" + template.name() + "' does not learn; the expert-parallel "
           + "layout needs adaptive experts");
     }
-    return new ExpertSlot(a, 0);
+    return new ExpertSlot(a);
   }
 
-  /** A replica of {@code template}'s kind with a state and a token count from {@link #state} and {@link #tokens}. */
-  public static ExpertSlot restore(Expert template, float[] state, long tokens) {
+  /** A replica of {@code template}'s kind with a state and counts from {@link #state}, {@link #tokens} and {@link #learned}. */
+  public static ExpertSlot restore(Expert template, float[] state, long tokens, long learned) {
     ExpertSlot s = of(template);
     s.expert.setState(state);
     s.tokens = tokens;
+    s.learned = learned;
     return s;
   }
 
@@ -47,6 +48,7 @@ public final class ExpertSlot {
     expert.predict(x, p);
     if (learn) {
       expert.learn(x, y, p, weight);
+      learned++;
     }
     tokens++;
     return p;
@@ -70,8 +72,13 @@ public final class ExpertSlot {
     return expert.state();
   }
 
-  /** Tokens computed (learned or only predicted). */
+  /** Tokens computed (learned or only predicted): the instance's load. */
   public long tokens() {
     return tokens;
+  }
+
+  /** Tokens learned: the replica's weight in its expert when the input ends. */
+  public long learned() {
+    return learned;
   }
 }

@@ -1,7 +1,10 @@
 package dev.auramoe.flink.ep;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.auramoe.MixtureOfExperts;
+import dev.auramoe.experts.AdaptiveExpert;
 import dev.auramoe.flink.LearnRecord;
 import dev.auramoe.flink.LearnRecords;
 import dev.auramoe.flink.LocalRun;
@@ -71,6 +74,52 @@ class EpLocalRunTest {
     double on = maxOverMean(EpAssembly.instanceTokens(run(four, 1, new EpOptions(64, 3, 0.1)).slotResults(), 3));
     assertThat(off).isGreaterThan(1.3);
     assertThat(on).isLessThan(1.12);
+  }
+
+  @Test
+  void anExpertIsTheMeanOfItsReplicasWeightedByTheTokensEachLearned() throws Exception {
+    ModelOptions four = new ModelOptions(IN, 1, 4, 1, OPTIONS.hidden(), OPTIONS.seed(), OPTIONS.mu(),
+        OPTIONS.routerLearningRate(), OPTIONS.temperature());
+    EpLocalRun run = run(four, 1, new EpOptions(64, 3, EpOptions.DEFAULT_SPILL));
+    MixtureOfExperts model = run.model();
+    List<SlotResult> slots = run.slotResults();
+    // The router reads every expert's recent error, so every replica predicts tokens it does not learn
+    // from, and expert 0 or 3 (both at home on instance 0) spills to another instance.
+    assertThat(slots).allMatch(s -> s.learned < s.tokens);
+    assertThat(slots.stream().filter(s -> s.expert == 0 || s.expert == 3).count()).isGreaterThan(2);
+    for (int e = 0; e < 4; e++) {
+      long total = 0;
+      for (SlotResult s : slots) {
+        total += s.expert == e ? s.learned : 0;
+      }
+      float[] expected = null;
+      for (SlotResult s : slots) {
+        if (s.expert == e) {
+          expected = expected == null ? new float[s.state.length] : expected;
+          for (int i = 0; i < expected.length; i++) {
+            expected[i] += (float) ((double) s.learned / total) * s.state[i];
+          }
+        }
+      }
+      assertThat(((AdaptiveExpert) model.expert(e)).state()).as("expert " + e)
+          .containsExactly(expected, within(1e-5f));
+    }
+  }
+
+  @Test
+  void whatItReportsCoversEveryRecordLearnedSoFar() throws Exception {
+    // 12,000 records of epochs of 64: the last epoch holds 32 and has not ended.
+    EpLocalRun run = run(OPTIONS, 2, new EpOptions(64, 2, 0));
+    long tokens = 0;
+    for (SlotResult s : run.slotResults()) {
+      tokens += s.tokens;
+    }
+    // The router reads every expert's recent error: every expert computes every record.
+    assertThat(tokens).isEqualTo(records.size() * (long) OPTIONS.experts());
+    double mse = run.mse();
+    String digest = run.digest();
+    assertThat(run.mse()).isEqualTo(mse);
+    assertThat(run(OPTIONS, 2, new EpOptions(64, 2, 0)).digest()).isEqualTo(digest);
   }
 
   private static double maxOverMean(long[] t) {
