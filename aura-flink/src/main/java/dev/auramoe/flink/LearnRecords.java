@@ -89,6 +89,26 @@ public final class LearnRecords {
     return new LearnRecord(stream == null ? MixtureOfExperts.DEFAULT_STREAM : stream, x, y);
   }
 
+  /** A learner of records that may throw. */
+  public interface Learner {
+    /** Learns one record. */
+    void learn(LearnRecord r) throws Exception;
+  }
+
+  /**
+   * {@link #forEach} to a learner: a record it refuses stops the pass with an {@link IllegalStateException}
+   * naming the file.
+   */
+  public long learnEach(Path file, Learner learner) throws IOException {
+    return forEach(file, r -> {
+      try {
+        learner.learn(r);
+      } catch (Exception e) {
+        throw new IllegalStateException(file + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
   /**
    * Reads every record of a file in order.
    *

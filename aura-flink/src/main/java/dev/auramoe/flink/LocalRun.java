@@ -40,13 +40,7 @@ public final class LocalRun {
 
   /** Learns every record of a file, in order; the number of records. */
   public long learn(Path file, LearnRecords reader) throws IOException {
-    return reader.forEach(file, r -> {
-      try {
-        learn(r);
-      } catch (Exception e) {
-        throw new IllegalStateException(file + ": " + e.getMessage(), e);
-      }
-    });
+    return reader.learnEach(file, this::learn);
   }
 
   /** The combined model, as the job's end writes it. */

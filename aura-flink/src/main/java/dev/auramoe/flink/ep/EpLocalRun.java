@@ -100,13 +100,7 @@ public final class EpLocalRun {
 
   /** Learns every record of a file, in order; the number of records. */
   public long learn(Path file, LearnRecords reader) throws IOException {
-    return reader.forEach(file, r -> {
-      try {
-        learn(r);
-      } catch (Exception e) {
-        throw new IllegalStateException(file + ": " + e.getMessage(), e);
-      }
-    });
+    return reader.learnEach(file, this::learn);
   }
 
   /**
