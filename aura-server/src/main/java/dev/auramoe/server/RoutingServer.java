@@ -107,7 +107,8 @@ import java.util.Objects;
  * a route that expired; 413 for a body or
  * batch over the limits ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 429
  * for a stream that cannot be opened yet (its model holds all the streams it may, none idle long
- * enough to evict), with {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of
+ * enough to evict) and for an import that waited {@link Builder#importWait} for its turn, with
+ * {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of
  * memory. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
  * headers, bad Content-Length or Transfer-Encoding, 414, 431, a gzip or other coded body: 415, 501,
  * 505) answer the same JSON error; see {@link HttpLayer}. A 500 means a server fault and says nothing
