@@ -51,7 +51,8 @@ import java.util.Objects;
  * POST   /v1/models                                create {"name", "inputDim", ...} (201; 409 if taken)
  * POST   /v1/models/{name}/import                  create from a snapshot's bytes, application/octet-stream, or
  *                                                  JSON {"snapshot": base64} (201; 409 if taken; see
- *                                                  {@link dev.auramoe.server.model.ModelImport})
+ *                                                  {@link dev.auramoe.server.model.ModelImport}); one at a
+ *                                                  time, 429 after {@link Builder#importWait} for its turn
  * GET    /v1/models                                list
  * GET    /v1/models/{name}[?digest=true]           config, settings, streams, counters (and the state's digest: copies
  *                                                  of the state are paced, so such reads wait, not writes; see
@@ -106,7 +107,8 @@ import java.util.Objects;
  * a route that expired; 413 for a body or
  * batch over the limits ({@link ServerLimits}); 415 for a body that is not JSON, or not UTF-8; 429
  * for a stream that cannot be opened yet (its model holds all the streams it may, none idle long
- * enough to evict), with {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of
+ * enough to evict) and for an import that waited {@link Builder#importWait} for its turn, with
+ * {@code Retry-After} (seconds, at least 1); 503 when the learn journal fails, a model is wedged, or a request ran out of
  * memory. Requests the HTTP layer refuses before any endpoint runs (malformed request lines and
  * headers, bad Content-Length or Transfer-Encoding, 414, 431, a gzip or other coded body: 415, 501,
  * 505) answer the same JSON error; see {@link HttpLayer}. A 500 means a server fault and says nothing
@@ -157,6 +159,13 @@ public final class RoutingServer implements AutoCloseable {
   private final Map<String, List<Method>> paths = new LinkedHashMap<>();
   /** The models {@link #start()} imports, read by {@link Builder#build()}; emptied once registered or discarded. */
   private final List<dev.auramoe.server.model.ModelImport> imports;
+  /**
+   * Held by the one import that runs at a time, from reading its body to its registration: an import
+   * holds its body, the snapshot (a second copy for a JSON body), the model and the log's record, so
+   * imports at once could take the heap several times over.
+   */
+  private final java.util.concurrent.Semaphore importing = new java.util.concurrent.Semaphore(1, true);
+  private final Duration importWait;
   private WebServer server;
 
   /** The bearer token every mutating request must carry, or null when none is configured. */
@@ -191,6 +200,7 @@ public final class RoutingServer implements AutoCloseable {
     this.metrics = new ServerMetrics(registry::size, registry::heldParameters);
     this.api = new ModelApi(registry, json, limits, metrics, b.embedder);
     this.imports = new ArrayList<>(b.read);
+    this.importWait = b.importWait;
   }
 
   /** A builder: loopback, port 8080, default limits, no-op journal. */
@@ -684,9 +694,34 @@ public final class RoutingServer implements AutoCloseable {
           + " (or JSON {\"snapshot\": base64}), got " + ct.get().mediaType().text());
     }
     long declared = req.headers().contentLength().orElse(-1L);
-    byte[] body = JsonRequests.readBody(req.content().inputStream(), declared,
-        json ? ModelApi.base64Limit(limits.maxSnapshotBytes()) : limits.maxSnapshotBytes());
-    return api.importModel(name, json ? api.snapshotFromJson(body) : body);
+    boolean turn;
+    try {
+      turn = importing.tryAcquire(importWait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      turn = false;
+    }
+    if (!turn) {
+      throw Refusal.busy("another import is in progress; imports run one at a time", Math.max(1,
+          importWait.toSeconds()));
+    }
+    try {
+      byte[] body = JsonRequests.readBody(req.content().inputStream(), declared,
+          json ? ModelApi.base64Limit(limits.maxSnapshotBytes()) : limits.maxSnapshotBytes());
+      return api.importModel(name, json ? api.snapshotFromJson(body) : body);
+    } finally {
+      importing.release();
+    }
+  }
+
+  /** Whether an import holds its turn ({@code POST /v1/models/{name}/import} runs one at a time). */
+  boolean importing() {
+    return importing.availablePermits() == 0;
+  }
+
+  /** How many imports wait for their turn. */
+  int importsWaiting() {
+    return importing.getQueueLength();
   }
 
   private static String name(ServerRequest req) {
@@ -712,8 +747,25 @@ public final class RoutingServer implements AutoCloseable {
     private TextEmbedder embedder;
     private final Map<String, byte[]> toImport = new LinkedHashMap<>();
     private List<dev.auramoe.server.model.ModelImport> read = List.of();
+    private Duration importWait = Duration.ofSeconds(30);
 
     private Builder() {}
+
+    /**
+     * How long {@code POST /v1/models/{name}/import} waits for its turn (default 30 s): imports run one
+     * at a time, each from reading its body to its registration, so that imports at once cannot take
+     * the heap several times over. One that waited this long is refused with 429 and
+     * {@code Retry-After}, and changes nothing; zero refuses at once while another import runs.
+     */
+    public Builder importWait(Duration wait) {
+      if (Objects.requireNonNull(wait, "importWait").isNegative()
+          || wait.compareTo(ServerLimits.MAX_STREAM_IDLE_EVICTION) > 0) {
+        throw new IllegalArgumentException("importWait must lie in [0, " + ServerLimits.MAX_STREAM_IDLE_EVICTION
+            .toSeconds() + "] s, got " + wait);
+      }
+      this.importWait = wait;
+      return this;
+    }
 
     /**
      * A model to import at {@link RoutingServer#start()}, as {@code POST /v1/models/{name}/import}

@@ -1,5 +1,7 @@
 package dev.auramoe.server;
 
+import dev.auramoe.io.SnapshotFormat;
+import dev.auramoe.server.wal.WriteAheadLog;
 import java.time.Duration;
 
 /**
@@ -25,13 +27,22 @@ import java.time.Duration;
  * @param maxSnapshotBytes largest snapshot an import accepts ({@code POST /v1/models/{name}/import}, and
  *     {@code aura serve --import}), in bytes (default 128 MiB: twice a model of the default
  *     {@code maxParameters}, whose floats take 64 MiB); a larger body is refused with 413 before it is
- *     parsed. Snapshots are bodies of their own: the JSON bodies' {@code maxBodyBytes} does not apply
+ *     parsed. Snapshots are bodies of their own: the JSON bodies' {@code maxBodyBytes} does not apply. At
+ *     most {@link #MAX_SNAPSHOT_BYTES}
  */
 public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long maxParameters, int maxStreams,
     Duration streamIdleEviction, int maxSnapshotBytes) {
 
   /** The longest {@code streamIdleEviction}: about 292 years, the most nanoseconds a long holds. */
   public static final Duration MAX_STREAM_IDLE_EVICTION = Duration.ofNanos(Long.MAX_VALUE);
+
+  /**
+   * The largest {@code maxSnapshotBytes} (1 GiB): the most a snapshot's payload may hold
+   * ({@link SnapshotFormat#MAX_PAYLOAD}) and the most one record of the operation log may hold
+   * ({@link WriteAheadLog#MAX_PAYLOAD}), whichever is less. An import is one record that carries the
+   * snapshot whole, so a larger limit would accept snapshots that neither could take.
+   */
+  public static final int MAX_SNAPSHOT_BYTES = (int) Math.min(SnapshotFormat.MAX_PAYLOAD, WriteAheadLog.MAX_PAYLOAD);
 
   /**
    * The defaults: 1 MiB bodies, 4096 rows per batch, 256 models, 16M parameters per model, streams
@@ -44,6 +55,10 @@ public record ServerLimits(int maxBodyBytes, int maxBatch, int maxModels, long m
   public ServerLimits {
     if (maxBodyBytes < 1 || maxBatch < 1 || maxModels < 1 || maxParameters < 1 || maxSnapshotBytes < 1) {
       throw new IllegalArgumentException("every limit must be >= 1");
+    }
+    if (maxSnapshotBytes > MAX_SNAPSHOT_BYTES) {
+      throw new IllegalArgumentException("maxSnapshotBytes must be at most " + MAX_SNAPSHOT_BYTES + " (1 GiB, the most"
+          + " a snapshot and a record of the operation log carry), got " + maxSnapshotBytes);
     }
     if (maxStreams < 0) {
       throw new IllegalArgumentException("maxStreams must be >= 1, or 0 for as many as memory allows, got "

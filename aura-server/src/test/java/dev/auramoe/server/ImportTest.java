@@ -139,6 +139,11 @@ class ImportTest {
         new FunctionExpert("rule", IN, 1, (x, y) -> y[0] = x[0], 4))).topK(1).build();
     MixtureOfExperts oddStream = trained(5);
     oddStream.openStream("a stream with spaces");
+    List<MixtureOfExperts> oddExperts = new ArrayList<>();
+    for (String name : List.of("an expert", "a/b", "", "-dash", "x".repeat(65))) {
+      oddExperts.add(MixtureOfExperts.builder(IN, 1).experts(List.of(new dev.auramoe.experts.NlmsExpert("ok", IN, 1,
+          0.5), new dev.auramoe.experts.NlmsExpert(name, IN, 1, 0.5))).topK(1).build());
+    }
     try (RoutingServer server = RoutingServer.builder().port(0).dataDir(data)
         .limits(ServerLimits.DEFAULT.withMaxSnapshotBytes(64 << 10).withMaxParameters(10_000)).build()
         .start()) {
@@ -155,6 +160,16 @@ class ImportTest {
           new Refused("a function expert", Snapshots.toSavableBytes(withFunction), 400, "function expert 'rule'"),
           new Refused("a stream id the API cannot name", Snapshots.toSavableBytes(oddStream), 400,
               "'a stream with spaces'"),
+          new Refused("an expert named with a space", Snapshots.toSavableBytes(oddExperts.get(0)), 400,
+              "an expert whose name the service cannot address, 'an expert': expert name must be 1 to 64"
+              + " characters of A-Z a-z 0-9 . _ - starting with a letter or digit"),
+          new Refused("an expert named with a slash", Snapshots.toSavableBytes(oddExperts.get(1)), 400, "'a/b'"),
+          new Refused("an expert with an empty name", Snapshots.toSavableBytes(oddExperts.get(2)), 400,
+              "cannot address, '': expert name must be"),
+          new Refused("an expert named with a leading dash", Snapshots.toSavableBytes(oddExperts.get(3)), 400,
+              "'-dash'"),
+          new Refused("an expert with a long name", Snapshots.toSavableBytes(oddExperts.get(4)), 400,
+              "'" + "x".repeat(64) + "...'"),
           new Refused("over maxParameters", big, 400, "does not fit this server"),
           new Refused("over maxSnapshotBytes", new byte[(64 << 10) + 1], 413, "exceeds the limit"))) {
         TestClient.Response r = importBytes(c, "m", x.body());

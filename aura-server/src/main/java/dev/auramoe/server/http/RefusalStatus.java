@@ -13,6 +13,7 @@ import dev.auramoe.server.model.Refusal;
  *   <tr><td>{@link Refusal.Kind#NOT_FOUND NOT_FOUND}</td><td>404 Not Found</td></tr>
  *   <tr><td>{@link Refusal.Kind#GONE GONE}</td><td>410 Gone</td></tr>
  *   <tr><td>{@link Refusal.Kind#CONFLICT CONFLICT}</td><td>409 Conflict</td></tr>
+ *   <tr><td>{@link Refusal.Kind#TOO_LARGE TOO_LARGE}</td><td>413 Content Too Large</td></tr>
  *   <tr><td>{@link Refusal.Kind#BUSY BUSY}</td><td>429 Too Many Requests, with {@code Retry-After}</td></tr>
  *   <tr><td>{@link Refusal.Kind#UNAVAILABLE UNAVAILABLE}</td><td>503 Service Unavailable</td></tr>
  * </table>
@@ -28,6 +29,7 @@ public final class RefusalStatus {
       case NOT_FOUND -> 404;
       case GONE -> 410;
       case CONFLICT -> 409;
+      case TOO_LARGE -> 413;
       case BUSY -> 429;
       case UNAVAILABLE -> 503;
     };

@@ -218,32 +218,67 @@ public record Operation(Type type, String model, String stream, int count, int i
     return new Operation(type, model, stream, 0, 0, null, null, null, 0, null, null);
   }
 
-  /** The operation in the version-1 layout above. */
+  /**
+   * The operation in the version-1 layout above, allocated once at its final size: an import's record
+   * carries a whole snapshot, and a body built apart and then copied into the record would hold it twice.
+   *
+   * @throws IllegalArgumentException when the record would exceed the largest array
+   *     ({@link #encodedSize()} tells beforehand)
+   */
   public byte[] encode() {
     byte[] name = utf8(model, "model name");
     byte[] sid = stream == null ? null : utf8(stream, "stream id");
-    byte[] body = switch (type) {
-      case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME ->
-          ByteBuffer.allocate(4 + json.length).order(ByteOrder.LITTLE_ENDIAN).putInt(json.length).put(json).array();
-      case IMPORT_MODEL -> ByteBuffer.allocate(8 + json.length + image.length).order(ByteOrder.LITTLE_ENDIAN)
-          .putInt(json.length).put(json).putInt(image.length).put(image).array();
-      case DELETE_MODEL, FEEDBACK_ANCHOR -> new byte[0];
-      case ROUTER_CHANGE -> router.encode();
-      case RESTORE -> ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(snapshot).array();
+    byte[] nested = switch (type) {
       case LEARN -> learn.encode();
+      case ROUTER_CHANGE -> router.encode();
+      default -> null;
+    };
+    long size = 4L + name.length + bodySize(sid == null ? 0 : sid.length, nested == null ? 0 : nested.length);
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a " + type + " record of " + size + " bytes is larger than an array");
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(VERSION).put(type.code()).putShort((short) name.length).put(name);
+    switch (type) {
+      case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME -> b.putInt(json.length).put(json);
+      case IMPORT_MODEL -> b.putInt(json.length).put(json).putInt(image.length).put(image);
+      case DELETE_MODEL, FEEDBACK_ANCHOR -> { }
+      case ROUTER_CHANGE, LEARN -> b.put(nested);
+      case RESTORE -> b.putLong(snapshot);
       case ROUTE, ROUTE_BATCH, PREDICT -> {
-        ByteBuffer b = ByteBuffer.allocate(2 + sid.length + 8 + 4 * xs.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putShort((short) sid.length).put(sid).putInt(count).putInt(inputDim);
         b.asFloatBuffer().put(xs);
-        yield b.array();
       }
-      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET, STREAM_EVICT ->
-          ByteBuffer.allocate(2 + sid.length).order(ByteOrder.LITTLE_ENDIAN).putShort((short) sid.length).put(sid)
-              .array();
-    };
-    ByteBuffer b = ByteBuffer.allocate(4 + name.length + body.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.put(VERSION).put(type.code()).putShort((short) name.length).put(name).put(body);
+      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET, STREAM_EVICT -> b.putShort((short) sid.length).put(sid);
+    }
     return b.array();
+  }
+
+  /**
+   * The length of {@link #encode()}'s bytes, without encoding: a caller checks it against the log's
+   * largest record before anything is written. LEARN and ROUTER_CHANGE encode their event to measure it.
+   */
+  public long encodedSize() {
+    int sid = stream == null ? 0 : utf8(stream, "stream id").length;
+    int nested = switch (type) {
+      case LEARN -> learn.encode().length;
+      case ROUTER_CHANGE -> router.encode().length;
+      default -> 0;
+    };
+    return 4L + utf8(model, "model name").length + bodySize(sid, nested);
+  }
+
+  /** The body's length, by type, given the stream id's length in bytes and a LEARN's or ROUTER_CHANGE's event's. */
+  private long bodySize(int sid, int nested) {
+    return switch (type) {
+      case CREATE_MODEL, CONFIGURE, EXPERT_ADD, EXPERT_REMOVE, EXPERT_RENAME -> 4L + json.length;
+      case IMPORT_MODEL -> 8L + json.length + image.length;
+      case DELETE_MODEL, FEEDBACK_ANCHOR -> 0;
+      case ROUTER_CHANGE, LEARN -> nested;
+      case RESTORE -> 8;
+      case ROUTE, ROUTE_BATCH, PREDICT -> 2L + sid + 8 + 4L * xs.length;
+      case STREAM_OPEN, STREAM_CLOSE, STREAM_RESET, STREAM_EVICT -> 2L + sid;
+    };
   }
 
   /**

@@ -43,6 +43,15 @@ public interface OperationJournal extends AutoCloseable {
     return append(op);
   }
 
+  /**
+   * The longest {@link Operation#encodedSize()} the journal takes: a caller refuses a larger operation
+   * before it changes anything, rather than have {@link #append} refuse it (which would fail the journal).
+   * The default takes any size.
+   */
+  default long maxRecordBytes() {
+    return Long.MAX_VALUE;
+  }
+
   /** Whether operations are kept at all (false for the in-memory default). */
   default boolean durable() {
     return false;

@@ -65,6 +65,12 @@ public final class WalJournal implements OperationJournal {
     }
   }
 
+  /** {@link WriteAheadLog#MAX_PAYLOAD}: an operation is one record of the log. */
+  @Override
+  public long maxRecordBytes() {
+    return WriteAheadLog.MAX_PAYLOAD;
+  }
+
   @Override
   public boolean durable() {
     return true;

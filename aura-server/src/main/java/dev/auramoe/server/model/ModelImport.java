@@ -24,8 +24,8 @@ import java.util.List;
  * <p>Refused, with a message that says why (nothing changes): bytes that are not a snapshot
  * (truncated, damaged, another format), a snapshot with function experts (Java functions, which a
  * snapshot names but cannot carry) or other experts than the API's nlms and rls, one whose model is
- * over the server's limits (size, experts, open streams per model) and one with a stream whose id
- * the API cannot address.
+ * over the server's limits (size, experts, open streams per model) and one with a stream id or an
+ * expert name the API cannot address ({@link ModelEntry#checkStreamId}, {@link ExpertSpec#checkName}).
  */
 public final class ModelImport {
 
@@ -136,6 +136,14 @@ public final class ModelImport {
       if (!e.kind().equals("nlms") && !e.kind().equals("rls")) {
         throw Refusal.invalid("the snapshot has expert '" + e.name() + "' of kind '" + e.kind() + "'; the service"
             + " serves experts of kind nlms and rls");
+      }
+      try {
+        ExpertSpec.checkName(e.name());
+      } catch (Refusal r) {
+        // The API names experts in paths (/v1/models/{name}/experts/{expert}): one it cannot name could
+        // be neither renamed nor removed.
+        throw Refusal.invalid("the snapshot has an expert whose name the service cannot address, '"
+            + (e.name().length() > 64 ? e.name().substring(0, 64) + "..." : e.name()) + "': " + r.getMessage());
       }
     }
     try {

@@ -166,16 +166,17 @@ public final class ModelRegistry implements AutoCloseable {
    * import's model.
    *
    * @return the new entry
-   * @throws Refusal CONFLICT for a taken name, a full registry or a model that would take the server
-   *     over its {@linkplain #parameterBudget() parameter budget}, UNAVAILABLE when the journal has
-   *     failed (nothing changed) or failed to make the import durable
+   * @throws Refusal TOO_LARGE when the operation would be a larger record than the journal takes
+   *     ({@link OperationJournal#maxRecordBytes()}; nothing changed), CONFLICT for a taken name, a full
+   *     registry or a model that would take the server over its {@linkplain #parameterBudget() parameter
+   *     budget}, UNAVAILABLE when the journal has failed (nothing changed) or failed to make the import durable
    */
   public ModelEntry importModel(ModelImport imported) {
     ModelSpec spec = imported.spec();
     Registered r;
     try {
-      r = register(spec, imported.heldParameters(), imported::model,
-          () -> Operation.importModel(spec.name(), OperationJson.write(spec), imported.snapshot()));
+      Operation op = importOperation(imported);
+      r = register(spec, imported.heldParameters(), imported::model, () -> op);
     } catch (RuntimeException ex) {
       imported.discard();
       throw ex;
@@ -191,14 +192,16 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * Checks that these imports fit together, without registering any: the model limit and the
-   * parameter budget have room for all of them. A start that imports several models checks this
+   * Checks that these imports fit together, without registering any: the journal takes each one's
+   * record, and the model limit and the parameter budget have room for all of them. A start that imports several models checks this
    * first, so that one that does not fit refuses the start before another is registered and logged
    * (which a restart would then recover, and refuse to import again).
    *
-   * @throws Refusal CONFLICT when the registry or the budget has no room for all of them
+   * @throws Refusal CONFLICT when the registry or the budget has no room for all of them, TOO_LARGE when
+   *     the journal would not take one's record
    */
   public void checkRoom(List<ModelImport> imports) {
+    imports.forEach(this::importOperation);
     synchronized (createLock) {
       int after = models.size() + imports.size();
       if (after > limits.maxModels()) {
@@ -208,6 +211,25 @@ public final class ModelRegistry implements AutoCloseable {
       reserve(total);
       release(total);
     }
+  }
+
+  /**
+   * The IMPORT_MODEL operation of an import, refused when the journal would not take its record: the
+   * log refuses a record over its limit only once it is handed over, and a refused record fails the
+   * log for every model.
+   *
+   * @throws Refusal TOO_LARGE when the record would be larger than {@link OperationJournal#maxRecordBytes()}
+   */
+  private Operation importOperation(ModelImport imported) {
+    ModelSpec spec = imported.spec();
+    Operation op = Operation.importModel(spec.name(), OperationJson.write(spec), imported.snapshot());
+    long size = op.encodedSize();
+    long most = journal.maxRecordBytes();
+    if (size > most) {
+      throw Refusal.tooLarge("the import of model '" + spec.name() + "' would be a record of " + size
+          + " bytes in the operation log, over its limit of " + most + "; import a smaller snapshot");
+    }
+    return op;
   }
 
   /** A registered entry and the future of its creation's log sequence number. */

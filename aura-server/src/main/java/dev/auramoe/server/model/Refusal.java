@@ -29,6 +29,8 @@ public final class Refusal extends RuntimeException {
     GONE,
     /** The request contradicts the state: a name is taken, or a limit leaves no room for it. */
     CONFLICT,
+    /** The request is larger than the service can take at all: asking again with less may succeed. */
+    TOO_LARGE,
     /** No room now, but there may be later: the request may succeed after {@link #retryAfterSeconds()}. */
     BUSY,
     /** The service cannot serve the request (its log failed, a model stopped taking requests). */
@@ -72,6 +74,11 @@ public final class Refusal extends RuntimeException {
   /** The request contradicts the state or a limit. */
   public static Refusal conflict(String message) {
     return new Refusal(Kind.CONFLICT, message, 0);
+  }
+
+  /** The request is larger than the service can take. */
+  public static Refusal tooLarge(String message) {
+    return new Refusal(Kind.TOO_LARGE, message, 0);
   }
 
   /**

@@ -54,6 +54,32 @@ class OperationTest {
   }
 
   @Test
+  void everyTypeTellsItsEncodedSizeAhead() {
+    for (Operation op : every()) {
+      assertThat(op.encodedSize()).as(op.toString()).isEqualTo(op.encode().length);
+    }
+  }
+
+  /**
+   * An import's record carries a whole snapshot: encoding it allocates the record once, not the body
+   * and then the record (which held the snapshot twice over, on top of the request's own copies).
+   */
+  @Test
+  void anImportsRecordIsAllocatedOnce() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    byte[] image = new byte[16 << 20];
+    Operation op = Operation.importModel("m", "{\"name\":\"m\"}".getBytes(StandardCharsets.UTF_8), image);
+    op.encode();
+    long before = threads.getCurrentThreadAllocatedBytes();
+    byte[] record = op.encode();
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertThat(record.length).isGreaterThan(image.length);
+    assertThat(allocated).as("bytes allocated to encode a record of " + record.length)
+        .isLessThan(record.length + (1L << 20));
+  }
+
+  @Test
   void damagedRecordsAreRefused() {
     for (Operation op : every()) {
       byte[] b = op.encode();
