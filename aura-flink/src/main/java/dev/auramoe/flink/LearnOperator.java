@@ -7,10 +7,7 @@ import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -83,11 +80,9 @@ public final class LearnOperator extends AbstractStreamOperator<ShardResult>
   @Override
   public void open() throws Exception {
     super.open();
-    replica = getPartitionedState(new ValueStateDescriptor<>("replica",
-        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-    streams = getPartitionedState(new MapStateDescriptor<>("streams", Types.STRING,
-        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
-    order = getPartitionedState(new MapStateDescriptor<>("order", Types.STRING, Types.LONG));
+    replica = getPartitionedState(KeyedStreamStates.replicaDescriptor());
+    streams = getPartitionedState(KeyedStreamStates.streamsDescriptor());
+    order = getPartitionedState(KeyedStreamStates.orderDescriptor());
     live = new HashMap<>();
     flushed = new HashMap<>();
     initial = initialModel == null ? null : Shard.Initial.of(Snapshots.fromBytes(initialModel, ModelIo.NO_FUNCTIONS));

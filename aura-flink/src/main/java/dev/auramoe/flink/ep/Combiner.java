@@ -30,8 +30,20 @@ public final class Combiner {
   private double squaredError;
   private final TreeMap<Long, float[]> versions = new TreeMap<>();
 
+  /** Scratch of one record (the stage is single-threaded): the mixture, the chosen experts' errors, every expert's, the responsibilities, the router's target. */
+  private final float[] yHat;
+  private final float[] errors;
+  private final float[] all;
+  private final float[] resp;
+  private final float[] delta;
+
   private Combiner(MixtureOfExperts router, EpOptions ep) {
     this.router = router;
+    this.yHat = new float[router.outputDim()];
+    this.errors = new float[router.topK()];
+    this.all = new float[router.expertCount()];
+    this.resp = new float[router.topK()];
+    this.delta = new float[router.expertCount()];
     this.epochLength = ep.epoch();
     this.recentRate = router.config().recentErrors().enabled() ? router.config().recentErrors().rate() : 0f;
   }
@@ -62,7 +74,7 @@ public final class Combiner {
   public double learn(Routed t, float[][] outputs, Recents recents) throws Exception {
     int kk = t.experts.length;
     int out = t.y.length;
-    float[] yHat = new float[out];
+    java.util.Arrays.fill(yHat, 0f);
     for (int j = 0; j < kk; j++) {
       float[] o = outputs[t.experts[j]];
       for (int i = 0; i < out; i++) {
@@ -75,7 +87,6 @@ public final class Combiner {
     if (kk == 0) {
       return se;
     }
-    float[] errors = new float[kk];
     float minErr = Float.POSITIVE_INFINITY;
     float meanErr = 0f;
     for (int j = 0; j < kk; j++) {
@@ -85,7 +96,6 @@ public final class Combiner {
     }
     errorScale = LearnPass.nextErrorScale(errorScale, meanErr);
     if (recentRate > 0f) {
-      float[] all = new float[outputs.length];
       for (int e = 0; e < all.length; e++) {
         all[e] = LearnPass.expertError(t.y, outputs[e], out);
       }
@@ -96,9 +106,8 @@ public final class Combiner {
       long epoch = t.seq / epochLength;
       recents.put(t.stream, h == null ? RecentHistory.of(epoch, r) : h.with(epoch, r));
     }
-    float[] resp = new float[kk];
     float massChosen = LearnPass.responsibilities(t.experts, kk, t.probs, errors, minErr, errorScale, resp);
-    float[] delta = new float[t.probs.length];
+    java.util.Arrays.fill(delta, 0f);
     for (int j = 0; j < kk; j++) {
       delta[t.experts[j]] = massChosen * resp[j] - t.probs[t.experts[j]];
     }

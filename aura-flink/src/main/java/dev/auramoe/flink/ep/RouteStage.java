@@ -36,6 +36,11 @@ public final class RouteStage {
   private long asked = Long.MIN_VALUE;
   private final long[] counts;
   private long sent;
+  /** Scratch of one record: its experts in dispatch order, the instance of each, and per instance how many and how many learn. */
+  private final int[] order;
+  private final int[] at;
+  private final int[] count;
+  private final int[] learning;
 
   private RouteStage(Shard shard, EpOptions ep, long applied, long[] counts) {
     this.shard = shard;
@@ -47,6 +52,11 @@ public final class RouteStage {
     for (long c : counts) {
       sent += c;
     }
+    int experts = shard.model().expertCount();
+    this.order = new int[experts];
+    this.at = new int[experts];
+    this.count = new int[counts.length];
+    this.learning = new int[counts.length];
   }
 
   /** A stage that has routed nothing. */
@@ -77,7 +87,7 @@ public final class RouteStage {
   }
 
   /**
-   * Routes a numbered record: one {@link Dispatch} per chosen expert, then its {@link Routed}.
+   * Routes a numbered record: one {@link Dispatch} per instance that computes it, then its {@link Routed}.
    */
   public void route(LearnRecord r, Shard.StreamStates states, RouterVersions versions, Consumer<Dispatch> dispatch,
       Consumer<Routed> routed) throws Exception {
@@ -112,16 +122,14 @@ public final class RouteStage {
     // One dispatch per instance, its chosen experts first; when the router reads every expert's recent
     // error, the others predict too, as in one JVM.
     int n = recent ? t.probs.length : k;
-    int[] order = new int[n];
     System.arraycopy(t.experts, 0, order, 0, k);
     for (int e = 0, m = k; m < n; e++) {
       if (!chosen(t.experts, e)) {
         order[m++] = e;
       }
     }
-    int[] at = new int[n];
-    int[] count = new int[counts.length];
-    int[] learning = new int[counts.length];
+    java.util.Arrays.fill(count, 0);
+    java.util.Arrays.fill(learning, 0);
     for (int j = 0; j < n; j++) {
       at[j] = place(order[j]);
       count[at[j]]++;
