@@ -91,10 +91,8 @@ public final class LoadBalancer {
         mean += load[i];
       }
       mean /= experts;
-      float g = (float) config.gamma();
-      float cap = (float) config.biasCap();
       for (int i = 0; i < experts; i++) {
-        bias[i] = Math.min(cap, Math.max(-cap, bias[i] + step(g, mean - load[i])));
+        nudge(i, mean - load[i]);
       }
       biasUpdates++;
     }
